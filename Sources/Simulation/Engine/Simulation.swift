@@ -1,0 +1,302 @@
+import Foundation
+
+/// A model that the kernel runs: it reacts to its own events and to what happens to its resource requests.
+///
+/// Events are the model's own value type (usually an enum), so the event loop stores and dispatches them without
+/// boxing, closures or dynamic dispatch:
+///
+///     struct Clinic: SimulationModel {
+///         enum Event { case arrival, patient(arrivedAt: Double), leave(RequestID) }
+///         let doctors: ResourceID
+///         mutating func handle(_ event: Event, in simulation: inout Simulation<Event>) {
+///             switch event {
+///             case .arrival:
+///                 simulation.request(doctors, tag: .patient(arrivedAt: simulation.now))
+///                 simulation.schedule(.arrival, after: 12)
+///             case .leave(let request): simulation.release(request)
+///             case .patient: break
+///             }
+///         }
+///         mutating func handle(_ notice: ResourceNotice, for tag: Event, in simulation: inout Simulation<Event>) {
+///             if notice.kind == .granted { simulation.schedule(.leave(notice.request), after: 20) }
+///         }
+///     }
+public protocol SimulationModel {
+    /// The model's events.
+    associatedtype Event
+
+    /// Reacts to one of the model's own events, at `simulation.now`.
+    mutating func handle(_ event: Event, in simulation: inout Simulation<Event>)
+
+    /// Reacts to news of a request: granted, reneged or preempted. `tag` is the event the request was made with.
+    /// Notices are delivered straight after the event that caused them, in the order they arose, before any
+    /// other event — even one at the same time.
+    mutating func handle(_ notice: ResourceNotice, for tag: Event, in simulation: inout Simulation<Event>)
+
+    /// Called once when the warm-up period ends, after the kernel has reset its resources' statistics: the model
+    /// resets its own.
+    mutating func warmUpDidEnd(in simulation: inout Simulation<Event>)
+}
+
+extension SimulationModel {
+    /// Does nothing: models without statistics of their own need no warm-up hook.
+    public mutating func warmUpDidEnd(in simulation: inout Simulation<Event>) {}
+
+    /// Stops the program: a model that requests resources must handle their notices.
+    public mutating func handle(_ notice: ResourceNotice, for tag: Event, in simulation: inout Simulation<Event>) {
+        preconditionFailure("\(Self.self) requests resources but does not implement handle(_:for:in:)")
+    }
+}
+
+/// Identifies a recurring event (a midnight census, a daily ward round).
+public struct RecurrenceID: Hashable, Sendable {
+    /// Position in the order recurrences were added.
+    public let index: Int
+}
+
+/// A resource definition the kernel cannot use.
+public struct ResourceSetupError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The resource's name.
+    public let resource: String
+    /// What is wrong.
+    public let problem: String
+
+    public var description: String { "resource '\(resource)': \(problem)" }
+}
+
+/// The discrete-event kernel: a clock in minutes mapped to calendar time, the event calendar, counted resources
+/// whose capacity follows a schedule, recurring calendar events and a warm-up. It knows nothing of hospitals.
+///
+/// A value type owned by one thread; replications each make their own (see `Replications`). Simultaneous events
+/// run in (time, priority, scheduling order); the kernel's own capacity changes come before model events at the
+/// same instant, so an arrival at 07:30 sees the day shift.
+public struct Simulation<Event> {
+    /// The mapping of simulation minutes to calendar time.
+    public let clock: SimulationClock
+    @usableFromInline var currentMinute: Double = 0
+    @usableFromInline var processedEvents = 0
+    @usableFromInline var deliveredNotices = 0
+
+    /// The current simulation time, in minutes since the start.
+    @inlinable
+    public var now: Double { currentMinute }
+    /// Calendar events processed so far (the model's and the kernel's).
+    public var eventCount: Int { processedEvents }
+    /// Resource notices delivered so far.
+    public var noticeCount: Int { deliveredNotices }
+
+    @usableFromInline var calendar = EventCalendar<CalendarEntry>(reservingCapacity: 256)
+    @usableFromInline var resources: ContiguousArray<ResourceState> = []
+    @usableFromInline var requests: ContiguousArray<RequestRecord> = []
+    /// First free request slot + 1; 0 when none is free (free records chain through `nextFree`).
+    @usableFromInline var freeRequestHead: UInt32 = 0
+    @usableFromInline var nextRequestSequence: UInt64 = 0
+    /// Notices to deliver after the current event: the first `pendingNoticeCount` entries. The array keeps its
+    /// length between events, so queueing a notice in steady state writes in place and never allocates.
+    @usableFromInline var notices: ContiguousArray<PendingNotice> = []
+    @usableFromInline var pendingNoticeCount = 0
+    @usableFromInline var recurrences: [Recurrence] = []
+    @usableFromInline var stopRequested = false
+    @usableFromInline var warmUpScheduled = false
+
+    /// Priority of the kernel's capacity changes: before model events at the same instant.
+    public static var capacityChangePriority: Int { -30_000 }
+    /// Priority of the end of the warm-up: before everything else at that instant.
+    public static var warmUpPriority: Int { -32_000 }
+
+    /// A simulation whose minute 0 is `clock.start`.
+    public init(clock: SimulationClock) {
+        self.clock = clock
+    }
+
+    /// A simulation on a UTC clock starting Monday 2024-01-01 00:00, for models where the calendar does not matter.
+    public init() {
+        self.init(clock: SimulationClock(start: Date(timeIntervalSince1970: 1_704_067_200),
+                                         timeZone: TimeZone(identifier: "UTC")!, horizonYears: 0))
+    }
+
+    // MARK: Events
+
+    /// Schedules `event` at simulation minute `time` (not in the past). Lower `priority` runs first among events at
+    /// the same time; it must fit in 16 bits.
+    @inlinable @discardableResult
+    public mutating func schedule(_ event: Event, at time: Double, priority: Int = 0) -> EventHandle {
+        precondition(time >= now, "cannot schedule an event in the past (\(time) < now \(now))")
+        return calendar.schedule(.model(event), at: time, priority: priority)
+    }
+
+    /// Schedules `event` `delay` minutes from now.
+    @inlinable @discardableResult
+    public mutating func schedule(_ event: Event, after delay: Double, priority: Int = 0) -> EventHandle {
+        precondition(delay >= 0, "cannot schedule an event with a negative delay (\(delay))")
+        return calendar.schedule(.model(event), at: now + delay, priority: priority)
+    }
+
+    /// Cancels a scheduled event; false when it has already run or been cancelled.
+    @inlinable @discardableResult
+    public mutating func cancel(_ handle: EventHandle) -> Bool {
+        calendar.cancel(handle)
+    }
+
+    /// Moves a scheduled event to `time`; returns its new handle, or nil when it has already run or been cancelled.
+    @inlinable
+    public mutating func reschedule(_ handle: EventHandle, to time: Double, priority: Int = 0) -> EventHandle? {
+        precondition(time >= now, "cannot reschedule an event into the past")
+        return calendar.reschedule(handle, to: time, priority: priority)
+    }
+
+    /// True while the event is scheduled.
+    @inlinable
+    public func isPending(_ handle: EventHandle) -> Bool { calendar.isPending(handle) }
+
+    /// Delivers `event` every day — or on `weekdays` — at local `time`, from now on, until cancelled.
+    @discardableResult
+    public mutating func scheduleRecurring(_ event: Event, at time: LocalTimeOfDay, on weekdays: Set<Weekday>? = nil,
+                                           priority: Int = 0) -> RecurrenceID
+    {
+        precondition(weekdays.map { !$0.isEmpty } ?? true, "weekdays must not be empty")
+        let index = recurrences.count
+        let first = clock.nextMinute(after: now - 1e-9, at: time, on: weekdays)
+        let handle = calendar.schedule(.recurring(Int32(index)), at: first, priority: priority)
+        recurrences.append(Recurrence(time: time, weekdays: weekdays, priority: priority, next: handle))
+        recurrenceTags.append(event)
+        return RecurrenceID(index: index)
+    }
+
+    /// Stops a recurring event.
+    public mutating func cancelRecurring(_ recurrence: RecurrenceID) {
+        calendar.cancel(recurrences[recurrence.index].next)
+    }
+
+    @usableFromInline var recurrenceTags: [Event] = []
+
+    // MARK: Running
+
+    /// Runs `model` until no event is left, `stop()` is called, or the clock would pass `end` (minutes); the clock
+    /// then stands at `end`. With `warmUpMinutes` > 0, resource statistics are reset at that time and the model's
+    /// `warmUpDidEnd(in:)` is called. May be called again to continue.
+    @inlinable
+    public mutating func run<Model: SimulationModel>(_ model: inout Model, until end: Double = .infinity,
+                                                     warmUpMinutes: Double = 0) where Model.Event == Event
+    {
+        if warmUpMinutes > 0 && !warmUpScheduled {
+            precondition(warmUpMinutes >= now, "the warm-up must end after the current time")
+            calendar.schedule(.endOfWarmUp, at: warmUpMinutes, priority: Self.warmUpPriority)
+            warmUpScheduled = true
+        }
+        stopRequested = false
+        deliverNotices(to: &model)
+        while !stopRequested, let (time, entry) = calendar.removeNext(notAfter: end) {
+            currentMinute = time
+            processedEvents &+= 1
+            switch entry {
+            case .model(let event):
+                model.handle(event, in: &self)
+            case .renege(let slot, let sequence):
+                renege(slot: slot, sequence: sequence)
+            case .capacityChange(let resource):
+                applyCapacityChange(Int(resource))
+            case .recurring(let index):
+                let recurrence = recurrences[Int(index)]
+                let next = clock.nextMinute(after: now, at: recurrence.time, on: recurrence.weekdays)
+                recurrences[Int(index)].next = calendar.schedule(.recurring(index), at: next,
+                                                                 priority: recurrence.priority)
+                model.handle(recurrenceTags[Int(index)], in: &self)
+            case .endOfWarmUp:
+                resetStatistics()
+                model.warmUpDidEnd(in: &self)
+            }
+            deliverNotices(to: &model)
+        }
+        if !stopRequested && end.isFinite && end > now { currentMinute = end }
+    }
+
+    /// Ends `run` after the current event.
+    public mutating func stop() { stopRequested = true }
+
+    /// Resets every resource's statistics at the current time (the kernel does this at the end of the warm-up).
+    public mutating func resetStatistics() {
+        for index in resources.indices { resources[index].statistics.reset(at: now) }
+    }
+
+    @inlinable
+    mutating func deliverNotices<Model: SimulationModel>(to model: inout Model) where Model.Event == Event {
+        var index = 0
+        while index < pendingNoticeCount {
+            let pending = notices[index]
+            index += 1
+            deliveredNotices &+= 1
+            model.handle(pending.notice, for: pending.tag, in: &self)
+        }
+        pendingNoticeCount = 0
+    }
+
+    @inlinable
+    mutating func queueNotice(_ notice: ResourceNotice, tag: Event) {
+        if pendingNoticeCount < notices.count {
+            notices[pendingNoticeCount] = PendingNotice(notice: notice, tag: tag)
+        } else {
+            notices.append(PendingNotice(notice: notice, tag: tag))
+        }
+        pendingNoticeCount += 1
+    }
+}
+
+// MARK: - Internal state
+
+extension Simulation {
+    @usableFromInline
+    enum CalendarEntry {
+        case model(Event)
+        case renege(slot: UInt32, sequence: UInt64)
+        case capacityChange(Int32)
+        case recurring(Int32)
+        case endOfWarmUp
+    }
+
+    @usableFromInline
+    struct PendingNotice {
+        @usableFromInline let notice: ResourceNotice
+        @usableFromInline let tag: Event
+
+        @inlinable
+        init(notice: ResourceNotice, tag: Event) {
+            self.notice = notice
+            self.tag = tag
+        }
+    }
+
+    @usableFromInline
+    struct RequestRecord {
+        @usableFromInline var sequence: UInt64
+        @usableFromInline var resource: Int32
+        @usableFromInline var units: Int32
+        @usableFromInline var priority: Int32
+        @usableFromInline var holderIndex: Int32 = -1
+        @usableFromInline var state: RequestState = .waiting
+        /// While free: the next free slot + 1 (0: none).
+        @usableFromInline var nextFree: UInt32 = 0
+        @usableFromInline var requestedAt: Double
+        @usableFromInline var grantedAt: Double = .nan
+        @usableFromInline var renegeTimer: EventHandle?
+        @usableFromInline var tag: Event
+
+        @inlinable
+        init(sequence: UInt64, resource: Int32, units: Int32, priority: Int32, requestedAt: Double, tag: Event) {
+            self.sequence = sequence
+            self.resource = resource
+            self.units = units
+            self.priority = priority
+            self.requestedAt = requestedAt
+            self.tag = tag
+        }
+    }
+
+    @usableFromInline
+    struct Recurrence {
+        @usableFromInline let time: LocalTimeOfDay
+        @usableFromInline let weekdays: Set<Weekday>?
+        @usableFromInline let priority: Int
+        @usableFromInline var next: EventHandle
+    }
+}

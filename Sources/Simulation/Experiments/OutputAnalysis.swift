@@ -1,0 +1,214 @@
+import Foundation
+
+/// A two-sided confidence interval for a mean.
+public struct ConfidenceInterval: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The point estimate.
+    public let mean: Double
+    /// Half the interval's width.
+    public let halfWidth: Double
+    /// The confidence level, e.g. 0.95.
+    public let level: Double
+
+    /// The interval [mean - halfWidth, mean + halfWidth] at `level`.
+    public init(mean: Double, halfWidth: Double, level: Double) {
+        self.mean = mean
+        self.halfWidth = halfWidth
+        self.level = level
+    }
+
+    /// The lower bound.
+    public var lower: Double { mean - halfWidth }
+    /// The upper bound.
+    public var upper: Double { mean + halfWidth }
+
+    /// True when `value` lies within the interval.
+    public func contains(_ value: Double) -> Bool { value >= lower && value <= upper }
+
+    /// "0.0728 ± 0.0031 (95% CI)".
+    public var description: String {
+        "\(mean.formatted(significantDigits: 4)) ± \(halfWidth.formatted(significantDigits: 2)) "
+            + "(\(Int((level * 100).rounded()))% CI)"
+    }
+}
+
+/// Mean, spread and a Student-t confidence interval for independent observations — one per replication.
+public struct ReplicationSummary: Sendable, Hashable, Codable {
+    /// Number of observations.
+    public let count: Int
+    /// Their mean.
+    public let mean: Double
+    /// Their sample standard deviation (n - 1).
+    public let standardDeviation: Double
+    /// Smallest observation.
+    public let minimum: Double
+    /// Largest observation.
+    public let maximum: Double
+
+    /// Summarises `values` (at least one).
+    public init(_ values: [Double]) {
+        precondition(!values.isEmpty, "a summary needs at least one value")
+        let tally = Tally(values)
+        count = tally.count
+        mean = tally.mean
+        standardDeviation = tally.standardDeviation
+        minimum = tally.minimum
+        maximum = tally.maximum
+    }
+
+    /// The standard error of the mean, s/√n.
+    public var standardError: Double { standardDeviation / Double(count).squareRoot() }
+
+    /// The Student-t confidence interval for the mean at `level` (default 95%): mean ± t(n-1, 1-α/2)·s/√n.
+    /// With a single observation the half-width is infinite: one replication says nothing about its error.
+    public func confidenceInterval(level: Double = 0.95) -> ConfidenceInterval {
+        precondition(level > 0 && level < 1, "confidence level must be between 0 and 1")
+        guard count > 1 else { return ConfidenceInterval(mean: mean, halfWidth: .infinity, level: level) }
+        let t = SpecialFunctions.studentTQuantile(1 - (1 - level) / 2, degreesOfFreedom: Double(count - 1))
+        return ConfidenceInterval(mean: mean, halfWidth: t * standardError, level: level)
+    }
+}
+
+/// The comparison of two configurations run on the same replications with common random numbers: the paired
+/// differences (alternative - baseline), whose spread is usually far smaller than either configuration's.
+public struct PairedComparison: Sendable, Hashable, Codable {
+    /// The baseline's summary.
+    public let baseline: ReplicationSummary
+    /// The alternative's summary.
+    public let alternative: ReplicationSummary
+    /// Summary of alternative[i] - baseline[i].
+    public let difference: ReplicationSummary
+
+    /// Pairs `baseline[i]` with `alternative[i]`; both must have the same, non-zero length.
+    public init(baseline: [Double], alternative: [Double]) {
+        precondition(baseline.count == alternative.count && !baseline.isEmpty,
+                     "paired comparison needs equally many replications of each configuration")
+        self.baseline = ReplicationSummary(baseline)
+        self.alternative = ReplicationSummary(alternative)
+        difference = ReplicationSummary(zip(alternative, baseline).map { $0 - $1 })
+    }
+
+    /// The confidence interval of the mean difference; when it excludes 0 the configurations differ at that level.
+    public func confidenceInterval(level: Double = 0.95) -> ConfidenceInterval {
+        difference.confidenceInterval(level: level)
+    }
+}
+
+/// Output analysis for replicated simulation experiments, after Law, "Simulation Modeling and Analysis", 5th ed.
+/// (2015), chapter 9.
+public enum OutputAnalysis {
+    /// The smallest number of replications whose Student-t interval half-width at `level` is expected to be at
+    /// most `halfWidth`, given a pilot run: min{ n ≥ n₀ : t(n-1, 1-α/2)·s₀/√n ≤ halfWidth } (Law §9.4.1).
+    /// `halfWidth` is absolute, or relative to the pilot mean when `relative` is true (0.05 = ±5%).
+    public static func replicationsNeeded(pilot: [Double], halfWidth: Double, level: Double = 0.95,
+                                          relative: Bool = false, limit: Int = 1_000_000) -> Int?
+    {
+        precondition(pilot.count >= 2, "a pilot needs at least two replications")
+        precondition(halfWidth > 0, "the target half-width must be positive")
+        let summary = ReplicationSummary(pilot)
+        let target = relative ? halfWidth * abs(summary.mean) : halfWidth
+        guard summary.standardDeviation > 0 else { return pilot.count }
+        guard target > 0 else { return nil }
+        var n = pilot.count
+        while n <= limit {
+            let t = SpecialFunctions.studentTQuantile(1 - (1 - level) / 2, degreesOfFreedom: Double(n - 1))
+            if t * summary.standardDeviation / Double(n).squareRoot() <= target { return n }
+            // Jump close to the normal-theory answer, then step; t shrinks as n grows, so this never overshoots far.
+            let z = SpecialFunctions.normalQuantile(1 - (1 - level) / 2)
+            let normalGuess = Int((z * summary.standardDeviation / target).squared().rounded(.down))
+            n = max(n + 1, normalGuess)
+        }
+        return nil
+    }
+}
+
+/// A warm-up check a person can read: Welch's moving averages of a per-period output averaged over replications
+/// (Welch, "The statistical analysis of simulation results", 1983; Law §9.5.1), and the MSER-5 truncation point
+/// (White, Cobb and Spratt, 2000; Franklin and White, 2008) as a suggestion.
+public struct WarmUpAnalysis: Sendable, Hashable, Codable {
+    /// Per period, the average over replications.
+    public let periodMeans: [Double]
+    /// Welch's moving average of `periodMeans` with the given window.
+    public let movingAverages: [Double]
+    /// The window w (each average spans up to 2w + 1 periods).
+    public let window: Int
+    /// The number of leading periods MSER-5 suggests discarding.
+    public let suggestedWarmUpPeriods: Int
+
+    /// Analyses `series[r][i]`, the output of replication r in period i (every replication equally long, at
+    /// least 10 periods), with a moving-average window of `window` periods (default: a twentieth of the run).
+    public init(series: [[Double]], window: Int? = nil) {
+        precondition(!series.isEmpty, "at least one replication")
+        let periods = series.map(\.count).min() ?? 0
+        precondition(periods >= 10, "at least 10 periods per replication")
+        var means = [Double](repeating: 0, count: periods)
+        for run in series {
+            for index in 0..<periods { means[index] += run[index] }
+        }
+        means = means.map { $0 / Double(series.count) }
+        let w = max(1, min(window ?? periods / 20, (periods - 1) / 2))
+        periodMeans = means
+        self.window = w
+        movingAverages = WarmUpAnalysis.welch(means, window: w)
+        suggestedWarmUpPeriods = WarmUpAnalysis.mser5(means)
+    }
+
+    /// Welch's moving average: for i ≤ w the centred average of periods 0...2i, afterwards of i-w...i+w; defined
+    /// up to period m - w - 1.
+    public static func welch(_ values: [Double], window w: Int) -> [Double] {
+        var averages: [Double] = []
+        for index in 0..<(values.count - w) {
+            let half = min(index, w)
+            let slice = values[(index - half)...(index + half)]
+            averages.append(slice.reduce(0, +) / Double(slice.count))
+        }
+        return averages
+    }
+
+    /// MSER-5: batch means of 5, then the truncation d (in batches, at most half of them) minimising the squared
+    /// standard error of the remaining mean; returned in periods.
+    public static func mser5(_ values: [Double]) -> Int {
+        let batchCount = values.count / 5
+        guard batchCount >= 4 else { return 0 }
+        let batches = (0..<batchCount).map { b in values[(5 * b)..<(5 * b + 5)].reduce(0, +) / 5 }
+        var best = 0
+        var bestStatistic = Double.infinity
+        for d in 0...(batchCount / 2) {
+            let rest = batches[d...]
+            let mean = rest.reduce(0, +) / Double(rest.count)
+            let sumOfSquares = rest.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+            let statistic = sumOfSquares / Double(rest.count * rest.count)
+            if statistic < bestStatistic {
+                bestStatistic = statistic
+                best = d
+            }
+        }
+        return best * 5
+    }
+
+    /// A plain-text table: period, mean over replications, moving average, and a marker at the suggested cut.
+    public func formattedTable(periodLabel: String = "period", every step: Int = 1) -> String {
+        var lines = ["\(periodLabel)\tmean\tmoving average (w=\(window))"]
+        for index in stride(from: 0, to: movingAverages.count, by: max(1, step)) {
+            let marker = index == suggestedWarmUpPeriods ? "\t<- MSER-5 suggests discarding the periods before this"
+                : ""
+            lines.append("\(index)\t\(periodMeans[index].formatted(significantDigits: 4))\t"
+                + "\(movingAverages[index].formatted(significantDigits: 4))\(marker)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Double {
+    @usableFromInline
+    func squared() -> Double { self * self }
+
+    /// The value with `significantDigits` significant digits, without exponent for everyday magnitudes.
+    public func formatted(significantDigits digits: Int) -> String {
+        guard isFinite else { return isNaN ? "nan" : (self > 0 ? "inf" : "-inf") }
+        if self == 0 { return "0" }
+        let magnitude = Int(Foundation.floor(Foundation.log10(abs(self))))
+        if magnitude < -4 || magnitude >= 15 { return String(format: "%.\(max(0, digits - 1))e", self) }
+        let decimals = max(0, digits - 1 - magnitude)
+        return String(format: "%.\(decimals)f", self)
+    }
+}

@@ -1,0 +1,297 @@
+import Foundation
+
+/// The uniform distribution on [low, high).
+public struct Uniform: ContinuousDistribution, Hashable {
+    public let low: Double
+    public let high: Double
+
+    /// Uniform on [low, high); needs low < high, both finite.
+    public init(low: Double, high: Double) throws(DistributionParameterError) {
+        try require(low.isFinite, "uniform", "low", low, "finite")
+        try require(high.isFinite && high > low, "uniform", "high", high, "finite and > low (\(low))")
+        self.low = low
+        self.high = high
+    }
+
+    @inlinable
+    public func sample(using stream: inout RandomStream) -> Double {
+        low + (high - low) * stream.nextUniform()
+    }
+
+    public var mean: Double { (low + high) / 2 }
+    public var variance: Double { (high - low) * (high - low) / 12 }
+    public func cdf(_ x: Double) -> Double { min(1, max(0, (x - low) / (high - low))) }
+    public func quantile(_ p: Double) -> Double { low + (high - low) * p }
+}
+
+/// The exponential distribution with a given mean (1/rate). Sampled by inversion, one uniform per draw.
+public struct Exponential: ContinuousDistribution, Hashable {
+    public let mean: Double
+
+    /// Exponential with `mean` > 0.
+    public init(mean: Double) throws(DistributionParameterError) {
+        try require(mean > 0 && mean.isFinite, "exponential", "mean", mean, "> 0 and finite")
+        self.mean = mean
+    }
+
+    /// Exponential with events at `rate` per time unit (mean 1/rate).
+    public init(rate: Double) throws(DistributionParameterError) {
+        try require(rate > 0 && rate.isFinite, "exponential", "rate", rate, "> 0 and finite")
+        self.mean = 1 / rate
+    }
+
+    @inlinable @inline(__always)
+    public func sample(using stream: inout RandomStream) -> Double {
+        -mean * Foundation.log(stream.nextUniform())
+    }
+
+    public var variance: Double { mean * mean }
+    public func cdf(_ x: Double) -> Double { x <= 0 ? 0 : -Foundation.expm1(-x / mean) }
+    public func quantile(_ p: Double) -> Double { -mean * Foundation.log1p(-p) }
+}
+
+/// The normal distribution N(mean, sd²), sampled by inversion (AS 241): one uniform per draw, which keeps
+/// common-random-number streams in step between configurations.
+public struct Normal: ContinuousDistribution, Hashable {
+    public let mean: Double
+    public let standardDeviation: Double
+
+    /// Normal with finite `mean` and `standardDeviation` > 0.
+    public init(mean: Double, standardDeviation: Double) throws(DistributionParameterError) {
+        try require(mean.isFinite, "normal", "mean", mean, "finite")
+        try require(standardDeviation > 0 && standardDeviation.isFinite, "normal", "sd", standardDeviation,
+                    "> 0 and finite")
+        self.mean = mean
+        self.standardDeviation = standardDeviation
+    }
+
+    @inlinable
+    public func sample(using stream: inout RandomStream) -> Double {
+        mean + standardDeviation * SpecialFunctions.normalQuantile(stream.nextUniform())
+    }
+
+    public var variance: Double { standardDeviation * standardDeviation }
+    public func cdf(_ x: Double) -> Double { SpecialFunctions.normalCDF((x - mean) / standardDeviation) }
+    public func quantile(_ p: Double) -> Double { mean + standardDeviation * SpecialFunctions.normalQuantile(p) }
+}
+
+/// The lognormal distribution: log X ~ N(mu, sigma²). Built from (mu, sigma) or from the mean and standard
+/// deviation of X itself, which is how lengths of stay are usually reported.
+public struct LogNormal: ContinuousDistribution, Hashable {
+    /// Mean of log X.
+    public let mu: Double
+    /// Standard deviation of log X.
+    public let sigma: Double
+
+    /// Lognormal from the parameters of log X.
+    public init(mu: Double, sigma: Double) throws(DistributionParameterError) {
+        try require(mu.isFinite, "lognormal", "mu", mu, "finite")
+        try require(sigma > 0 && sigma.isFinite, "lognormal", "sigma", sigma, "> 0 and finite")
+        self.mu = mu
+        self.sigma = sigma
+    }
+
+    /// Lognormal with E[X] = mean and SD[X] = standardDeviation: sigma² = log(1 + sd²/mean²),
+    /// mu = log(mean) - sigma²/2.
+    public init(mean: Double, standardDeviation: Double) throws(DistributionParameterError) {
+        try require(mean > 0 && mean.isFinite, "lognormal", "mean", mean, "> 0 and finite")
+        try require(standardDeviation > 0 && standardDeviation.isFinite, "lognormal", "sd", standardDeviation,
+                    "> 0 and finite")
+        let sigmaSquared = Foundation.log1p((standardDeviation * standardDeviation) / (mean * mean))
+        self.sigma = sigmaSquared.squareRoot()
+        self.mu = Foundation.log(mean) - sigmaSquared / 2
+    }
+
+    @inlinable
+    public func sample(using stream: inout RandomStream) -> Double {
+        Foundation.exp(mu + sigma * SpecialFunctions.normalQuantile(stream.nextUniform()))
+    }
+
+    public var mean: Double { Foundation.exp(mu + sigma * sigma / 2) }
+    public var variance: Double { Foundation.expm1(sigma * sigma) * Foundation.exp(2 * mu + sigma * sigma) }
+    public func cdf(_ x: Double) -> Double {
+        x <= 0 ? 0 : SpecialFunctions.normalCDF((Foundation.log(x) - mu) / sigma)
+    }
+    public func quantile(_ p: Double) -> Double { Foundation.exp(mu + sigma * SpecialFunctions.normalQuantile(p)) }
+}
+
+/// The gamma distribution with shape k and scale θ (mean kθ). Sampled by Marsaglia and Tsang, "A simple method
+/// for generating gamma variables", ACM TOMS 26(3), 2000, with the U^(1/k) boost for k < 1.
+public struct Gamma: ContinuousDistribution, Hashable {
+    public let shape: Double
+    public let scale: Double
+
+    /// Gamma with `shape` > 0 and `scale` > 0.
+    public init(shape: Double, scale: Double) throws(DistributionParameterError) {
+        try require(shape > 0 && shape.isFinite, "gamma", "shape", shape, "> 0 and finite")
+        try require(scale > 0 && scale.isFinite, "gamma", "scale", scale, "> 0 and finite")
+        self.shape = shape
+        self.scale = scale
+    }
+
+    /// Gamma with the given mean and standard deviation: shape = (mean/sd)², scale = sd²/mean.
+    public init(mean: Double, standardDeviation: Double) throws(DistributionParameterError) {
+        try require(mean > 0 && mean.isFinite, "gamma", "mean", mean, "> 0 and finite")
+        try require(standardDeviation > 0 && standardDeviation.isFinite, "gamma", "sd", standardDeviation,
+                    "> 0 and finite")
+        try self.init(shape: (mean / standardDeviation) * (mean / standardDeviation),
+                      scale: standardDeviation * standardDeviation / mean)
+    }
+
+    public func sample(using stream: inout RandomStream) -> Double {
+        let boosted = shape < 1
+        let k = boosted ? shape + 1 : shape
+        let d = k - 1.0 / 3.0
+        let c = 1 / (9 * d).squareRoot()
+        var value: Double
+        while true {
+            var x: Double
+            var v: Double
+            repeat {
+                x = SpecialFunctions.normalQuantile(stream.nextUniform())
+                v = 1 + c * x
+            } while v <= 0
+            v = v * v * v
+            let u = stream.nextUniform()
+            if u < 1 - 0.0331 * (x * x) * (x * x) { value = d * v; break }
+            if Foundation.log(u) < 0.5 * x * x + d * (1 - v + Foundation.log(v)) { value = d * v; break }
+        }
+        if boosted { value *= Foundation.pow(stream.nextUniform(), 1 / shape) }
+        return value * scale
+    }
+
+    public var mean: Double { shape * scale }
+    public var variance: Double { shape * scale * scale }
+    public func cdf(_ x: Double) -> Double { x <= 0 ? 0 : SpecialFunctions.regularizedGammaP(shape, x / scale) }
+    public func quantile(_ p: Double) -> Double { scale * SpecialFunctions.inverseRegularizedGammaP(shape, p) }
+}
+
+/// The Weibull distribution with shape k and scale λ: P(X > x) = exp(-(x/λ)^k). Sampled by inversion.
+public struct Weibull: ContinuousDistribution, Hashable {
+    public let shape: Double
+    public let scale: Double
+
+    /// Weibull with `shape` > 0 and `scale` > 0.
+    public init(shape: Double, scale: Double) throws(DistributionParameterError) {
+        try require(shape > 0 && shape.isFinite, "weibull", "shape", shape, "> 0 and finite")
+        try require(scale > 0 && scale.isFinite, "weibull", "scale", scale, "> 0 and finite")
+        self.shape = shape
+        self.scale = scale
+    }
+
+    @inlinable
+    public func sample(using stream: inout RandomStream) -> Double {
+        scale * Foundation.pow(-Foundation.log(stream.nextUniform()), 1 / shape)
+    }
+
+    public var mean: Double { scale * Foundation.exp(SpecialFunctions.logGamma(1 + 1 / shape)) }
+    public var variance: Double {
+        let g1 = Foundation.exp(SpecialFunctions.logGamma(1 + 1 / shape))
+        let g2 = Foundation.exp(SpecialFunctions.logGamma(1 + 2 / shape))
+        return scale * scale * (g2 - g1 * g1)
+    }
+    public func cdf(_ x: Double) -> Double { x <= 0 ? 0 : -Foundation.expm1(-Foundation.pow(x / scale, shape)) }
+    public func quantile(_ p: Double) -> Double { scale * Foundation.pow(-Foundation.log1p(-p), 1 / shape) }
+}
+
+/// The triangular distribution on [low, high] with its mode between: the modeller's "least, most likely, most"
+/// estimate. Sampled by inversion.
+public struct Triangular: ContinuousDistribution, Hashable {
+    public let low: Double
+    public let mode: Double
+    public let high: Double
+
+    /// Triangular with low ≤ mode ≤ high and low < high.
+    public init(low: Double, mode: Double, high: Double) throws(DistributionParameterError) {
+        try require(low.isFinite, "triangular", "low", low, "finite")
+        try require(high.isFinite && high > low, "triangular", "high", high, "finite and > low (\(low))")
+        try require(mode >= low && mode <= high, "triangular", "mode", mode, "between low (\(low)) and high (\(high))")
+        self.low = low
+        self.mode = mode
+        self.high = high
+    }
+
+    @inlinable
+    public func sample(using stream: inout RandomStream) -> Double {
+        quantile(stream.nextUniform())
+    }
+
+    public var mean: Double { (low + mode + high) / 3 }
+    public var variance: Double {
+        (low * low + mode * mode + high * high - low * mode - low * high - mode * high) / 18
+    }
+    public func cdf(_ x: Double) -> Double {
+        if x <= low { return 0 }
+        if x >= high { return 1 }
+        let width = high - low
+        if x <= mode { return (x - low) * (x - low) / (width * (mode - low)) }
+        return 1 - (high - x) * (high - x) / (width * (high - mode))
+    }
+    @inlinable
+    public func quantile(_ p: Double) -> Double {
+        let width = high - low
+        let split = (mode - low) / width
+        if p < split { return low + (p * width * (mode - low)).squareRoot() }
+        return high - ((1 - p) * width * (high - mode)).squareRoot()
+    }
+}
+
+/// The distribution of observed values, interpolated: the inverse of the piecewise-linear empirical CDF through
+/// the sorted samples (the type-7 quantile of Hyndman and Fan, 1996), so draws fall between observations instead
+/// of repeating them. Each gap between consecutive order statistics carries probability 1/(n-1).
+public struct Empirical: ContinuousDistribution, Hashable {
+    /// The samples, sorted.
+    public let sortedSamples: [Double]
+
+    /// From at least two finite samples, in any order.
+    public init(samples: [Double]) throws(DistributionParameterError) {
+        try require(samples.count >= 2, "empirical", "number of samples", Double(samples.count), ">= 2")
+        for value in samples {
+            try require(value.isFinite, "empirical", "sample", value, "finite")
+        }
+        sortedSamples = samples.sorted()
+    }
+
+    public func sample(using stream: inout RandomStream) -> Double {
+        quantile(stream.nextUniform())
+    }
+
+    public func quantile(_ p: Double) -> Double {
+        let position = p * Double(sortedSamples.count - 1)
+        let index = min(Int(position), sortedSamples.count - 2)
+        let fraction = position - Double(index)
+        return sortedSamples[index] + fraction * (sortedSamples[index + 1] - sortedSamples[index])
+    }
+
+    public func cdf(_ x: Double) -> Double {
+        let values = sortedSamples
+        if x <= values[0] { return 0 }
+        if x >= values[values.count - 1] { return 1 }
+        var low = 0
+        var high = values.count - 1
+        while high - low > 1 {  // invariant: values[low] < x <= values[high]
+            let mid = (low + high) / 2
+            if values[mid] < x { low = mid } else { high = mid }
+        }
+        let gap = values[high] - values[low]
+        let fraction = gap > 0 ? (x - values[low]) / gap : 1
+        return (Double(low) + fraction) / Double(values.count - 1)
+    }
+
+    public var mean: Double {
+        var sum = 0.0
+        for i in 0..<(sortedSamples.count - 1) { sum += (sortedSamples[i] + sortedSamples[i + 1]) / 2 }
+        return sum / Double(sortedSamples.count - 1)
+    }
+
+    public var variance: Double {
+        var secondMoment = 0.0
+        for i in 0..<(sortedSamples.count - 1) {
+            let a = sortedSamples[i], b = sortedSamples[i + 1]
+            secondMoment += (a * a + a * b + b * b) / 3
+        }
+        secondMoment /= Double(sortedSamples.count - 1)
+        let m = mean
+        return max(0, secondMoment - m * m)
+    }
+}

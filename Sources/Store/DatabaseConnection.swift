@@ -1,0 +1,220 @@
+import CLibPQ
+import Foundation
+
+/// A connection to PostgreSQL through libpq. Not shared between threads: each thread that needs the database
+/// opens its own.
+///
+///     let db = try DatabaseConnection(url: "postgresql:///hospital?host=/tmp/pg")
+///     let rows = try db.query("SELECT name FROM ward WHERE beds >= \(minimumBeds)")   // minimumBeds travels as $1
+public final class DatabaseConnection {
+    private let connection: OpaquePointer
+    /// The connection string with any password masked, for messages.
+    public let redactedURL: String
+
+    /// The environment variable the command-line tool and the tests read the connection string from.
+    public static let environmentVariable = "HOSPITAL_TWIN_DATABASE_URL"
+
+    /// Connects with a libpq connection string: a URI (`postgresql://user@host/db`) or `key=value` pairs.
+    public init(url: String) throws(DatabaseError) {
+        redactedURL = ConnectionString.redacting(url)
+        guard let connection = PQconnectdb(url) else {
+            throw DatabaseError(kind: .connection, message: "libpq could not allocate a connection",
+                                url: redactedURL)
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
+            PQfinish(connection)
+            throw DatabaseError(kind: .connection, message: ConnectionString.scrub(message, of: url),
+                                url: redactedURL)
+        }
+        self.connection = connection
+        _ = try? execute("SET client_min_messages TO warning")
+    }
+
+    /// Connects with the string in `HOSPITAL_TWIN_DATABASE_URL`.
+    public static func fromEnvironment() throws(DatabaseError) -> DatabaseConnection {
+        guard let url = ProcessInfo.processInfo.environment[environmentVariable], !url.isEmpty else {
+            throw DatabaseError(kind: .connection,
+                                message: "\(environmentVariable) is not set: give a libpq connection string, "
+                                    + "e.g. postgresql:///hospital_twin?host=/var/run/postgresql",
+                                url: nil)
+        }
+        return try DatabaseConnection(url: url)
+    }
+
+    deinit {
+        PQfinish(connection)
+    }
+
+    /// The server's version number, e.g. 150018 for 15.18.
+    public var serverVersion: Int { Int(PQserverVersion(connection)) }
+
+    /// Runs a statement that returns rows. Interpolated values travel as parameters, never as SQL text.
+    @discardableResult
+    public func query(_ query: SQLQuery) throws(DatabaseError) -> QueryResult {
+        let result = try run(query)
+        defer { PQclear(result) }
+        let rowCount = Int(PQntuples(result))
+        let columnCount = Int(PQnfields(result))
+        let columns = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
+        var rows: [[String?]] = []
+        rows.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            rows.append((0..<columnCount).map { column in
+                PQgetisnull(result, Int32(row), Int32(column)) == 1
+                    ? nil : String(cString: PQgetvalue(result, Int32(row), Int32(column)))
+            })
+        }
+        return QueryResult(columns: columns, rows: rows)
+    }
+
+    /// Runs a statement and returns the number of rows it affected.
+    @discardableResult
+    public func execute(_ query: SQLQuery) throws(DatabaseError) -> Int {
+        let result = try run(query)
+        defer { PQclear(result) }
+        return Int(String(cString: PQcmdTuples(result))) ?? 0
+    }
+
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws, so nothing is left
+    /// half-written.
+    @discardableResult
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            _ = try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    private func run(_ query: SQLQuery) throws(DatabaseError) -> OpaquePointer {
+        let values: [UnsafeMutablePointer<CChar>?] = query.binds.map { bind in bind.flatMap { strdup($0) } }
+        defer { values.forEach { free($0) } }
+        let pointers: [UnsafePointer<CChar>?] = values.map { $0.map { UnsafePointer($0) } }
+        let result = pointers.withUnsafeBufferPointer { buffer in
+            PQexecParams(connection, query.text, Int32(buffer.count), nil, buffer.baseAddress, nil, nil, 0)
+        }
+        guard let result else {
+            throw DatabaseError(kind: .query, message: String(cString: PQerrorMessage(connection)), url: redactedURL)
+        }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
+            return result
+        default:
+            let error = DatabaseError(result: result, sql: query.text)
+            PQclear(result)
+            throw error
+        }
+    }
+}
+
+/// Rows returned by a query, as text (PostgreSQL's text format), NULL as nil.
+public struct QueryResult: Sendable, Hashable {
+    /// Column names.
+    public let columns: [String]
+    /// Each row's values.
+    public let rows: [[String?]]
+}
+
+/// A database failure, with what the server said: SQLSTATE, message, detail and hint, as PostgreSQL reports them.
+/// Never contains a password.
+public struct DatabaseError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Where it failed.
+    public enum Kind: Sendable, Hashable {
+        /// Connecting.
+        case connection
+        /// Running a statement.
+        case query
+    }
+
+    /// Where it failed.
+    public let kind: Kind
+    /// The five-character SQLSTATE code, e.g. 42P01 (undefined table), when the server sent one.
+    public let sqlState: String?
+    /// The primary message.
+    public let message: String
+    /// The server's detail line, if any.
+    public let detail: String?
+    /// The server's hint, if any.
+    public let hint: String?
+    /// The statement that failed, for query errors.
+    public let sql: String?
+    /// The connection string, password masked, for connection errors.
+    public let url: String?
+
+    init(kind: Kind, message: String, url: String?) {
+        self.kind = kind
+        self.message = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        self.url = url
+        sqlState = nil
+        detail = nil
+        hint = nil
+        sql = nil
+    }
+
+    init(result: OpaquePointer, sql: String) {
+        func field(_ code: Int32) -> String? {
+            PQresultErrorField(result, code).map { String(cString: $0) }
+        }
+        kind = .query
+        sqlState = field(Int32(UInt8(ascii: "C")))  // PG_DIAG_SQLSTATE
+        message = field(Int32(UInt8(ascii: "M"))) ?? String(cString: PQresultErrorMessage(result))
+        detail = field(Int32(UInt8(ascii: "D")))
+        hint = field(Int32(UInt8(ascii: "H")))
+        self.sql = sql
+        url = nil
+    }
+
+    /// "database error 42P01: relation \"ward\" does not exist".
+    public var description: String {
+        var text: String
+        switch kind {
+        case .connection: text = "could not connect to the database" + (url.map { " (\($0))" } ?? "") + ": \(message)"
+        case .query: text = "database error" + (sqlState.map { " \($0)" } ?? "") + ": \(message)"
+        }
+        if let detail { text += "\nDETAIL: \(detail)" }
+        if let hint { text += "\nHINT: \(hint)" }
+        return text
+    }
+}
+
+/// Connection-string helpers.
+public enum ConnectionString {
+    /// The string with any password replaced by "***": the `password=` key of key/value strings, the
+    /// `user:password@` of URIs and a `password=` query parameter.
+    public static func redacting(_ url: String) -> String {
+        var text = url
+        let patterns = url.contains("://")
+            ? [#"(://[^:/@?]*:)[^@/?]*(@)"#, #"([?&]password=)[^&]*"#]
+            : [#"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)"#]
+        for pattern in patterns {
+            guard let regex = try? NSRegularExpression(pattern: pattern) else { continue }
+            let template = pattern.hasSuffix("(@)") ? "$1***$2" : "$1***"
+            text = regex.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text),
+                                                  withTemplate: template)
+        }
+        return text
+    }
+
+    /// Removes the password of `url`, should libpq have echoed it, from `message`.
+    static func scrub(_ message: String, of url: String) -> String {
+        guard let password = password(in: url), !password.isEmpty else { return message }
+        return message.replacingOccurrences(of: password, with: "***")
+    }
+
+    static func password(in url: String) -> String? {
+        let patterns = [#"://[^:/@?]*:([^@/?]*)@"#, #"[?&]password=([^&]*)"#, #"password\s*=\s*'?([^'\s]*)"#]
+        for pattern in patterns {
+            guard let regex = try? NSRegularExpression(pattern: pattern),
+                  let match = regex.firstMatch(in: url, range: NSRange(url.startIndex..., in: url)),
+                  let range = Range(match.range(at: 1), in: url)
+            else { continue }
+            return String(url[range])
+        }
+        return nil
+    }
+}

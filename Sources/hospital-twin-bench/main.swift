@@ -1,0 +1,219 @@
+import ArgumentParser
+import Foundation
+import HeapModule
+import ReferenceModels
+import Simulation
+
+/// The benchmark executable: the three models of the shared benchmark suite, with the same flags and the same
+/// one-line JSON as the peer engines' scripts, so that ours and theirs run side by side; and the calendar
+/// benchmark that chose the kernel's priority queue. Build with `-c release`.
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hospital-twin-bench",
+        abstract: "Benchmarks of the hospital-twin simulation kernel.",
+        subcommands: [ModelBenchmark.self, CalendarBenchmark.self],
+        defaultSubcommand: ModelBenchmark.self)
+}
+
+enum BenchModel: String, ExpressibleByArgument, CaseIterable {
+    case mmc
+    case erlangLoss = "erlang_loss"
+    case network
+
+    var defaultCustomers: Int { self == .network ? 500_000 : 1_000_000 }
+}
+
+struct ModelBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Run a benchmark model (mmc, erlang_loss, network) and print one JSON line.",
+        discussion: """
+            Times are in each model's own unit: hours for mmc and network, days for erlang_loss \
+            (--arrival-rate per hour or per day, --mean-service in hours or days). wall_s is the event loop \
+            alone, set-up excluded; with --replications it is the whole parallel run.
+            """)
+
+    @Argument(help: "The model: mmc, erlang_loss or network.")
+    var model: BenchModel
+
+    @Option(help: "Customers (arrivals) to simulate (default 1,000,000; network 500,000).")
+    var customers: Int?
+
+    @Option(help: "Customers at the start whose statistics are discarded.")
+    var warmup: Int = 10_000
+
+    @Option(help: "The master seed.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Servers (beds for erlang_loss) instead of the model's default.")
+    var servers: Int?
+
+    @Option(name: .customLong("arrival-rate"), help: "Arrivals per hour (per day for erlang_loss).")
+    var arrivalRate: Double?
+
+    @Option(name: .customLong("mean-service"), help: "Mean service time in hours (stay in days for erlang_loss).")
+    var meanService: Double?
+
+    @Option(help: "Independent replications (seeds derived from --seed); the result is their mean.")
+    var replications: Int = 1
+
+    @Option(help: "Threads for the replications (default: every core).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        if let customers, customers < 1 { throw ValidationError("--customers must be >= 1, found \(customers)") }
+        if warmup < 0 { throw ValidationError("--warmup must be >= 0, found \(warmup)") }
+        if let servers, servers < 1 { throw ValidationError("--servers must be >= 1, found \(servers)") }
+        if let arrivalRate, !(arrivalRate > 0) {
+            throw ValidationError("--arrival-rate must be > 0, found \(arrivalRate)")
+        }
+        if let meanService, !(meanService > 0) {
+            throw ValidationError("--mean-service must be > 0, found \(meanService)")
+        }
+        if replications < 1 { throw ValidationError("--replications must be >= 1, found \(replications)") }
+        if threads < 1 { throw ValidationError("--threads must be >= 1, found \(threads)") }
+        if model == .network && (servers != nil || meanService != nil) {
+            throw ValidationError("--servers and --mean-service do not apply to the network model")
+        }
+    }
+
+    func run() throws {
+        let n = customers ?? model.defaultCustomers
+        let warm = min(warmup, n)
+        let plan = Replications(count: replications, masterSeed: seed, threads: threads)
+        let results: [QueueRunResult]
+        let wallSeconds: Double
+        var resultJSON: String
+        switch model {
+        case .mmc:
+            var parameters = MMcParameters.benchmark
+            if let servers { parameters.servers = servers }
+            if let arrivalRate { parameters.meanInterarrivalMinutes = 60 / arrivalRate }
+            if let meanService { parameters.meanServiceMinutes = meanService * 60 }
+            (results, wallSeconds) = try runTimed(plan) { [parameters] streams in
+                try ReferenceModels.runMMc(parameters, customers: n, warmupCustomers: warm, streams: streams)
+            }
+            let wq = results.map { $0.waits.mean / 60 }.reduce(0, +) / Double(results.count)
+            resultJSON = "{\"Wq\": \(format(wq))}"
+        case .erlangLoss:
+            var parameters = ErlangLossParameters.benchmark
+            if let servers { parameters.beds = servers }
+            if let arrivalRate { parameters.meanInterarrivalMinutes = 1440 / arrivalRate }
+            if let meanService { parameters.meanStayMinutes = meanService * 1440 }
+            (results, wallSeconds) = try runTimed(plan) { [parameters] streams in
+                try ReferenceModels.runErlangLoss(parameters, customers: n, warmupCustomers: warm, streams: streams)
+            }
+            let blocking = results.map(\.blockingProbability).reduce(0, +) / Double(results.count)
+            resultJSON = "{\"blocking\": \(format(blocking))}"
+        case .network:
+            var parameters = NetworkParameters.benchmark
+            if let arrivalRate { parameters.meanInterarrivalMinutes = 60 / arrivalRate }
+            (results, wallSeconds) = try runTimed(plan) { [parameters] streams in
+                try ReferenceModels.runNetwork(parameters, customers: n, warmupCustomers: warm, streams: streams)
+            }
+            let sojourn = results.map { $0.sojourns.mean / 60 }.reduce(0, +) / Double(results.count)
+            resultJSON = "{\"mean_sojourn\": \(format(sojourn))}"
+        }
+        let events = results.map(\.events).reduce(0, +)
+        let replicationsField = replications > 1 ? ", \"replications\": \(replications), \"threads\": \(threads)" : ""
+        print("{\"engine\": \"hospital-twin\", \"model\": \"\(model.rawValue)\", \"customers\": \(n), "
+            + "\"events\": \(events), \"wall_s\": \(format(wallSeconds, decimals: 4))\(replicationsField), "
+            + "\"result\": \(resultJSON)}")
+    }
+
+    /// Runs the replications, timing only the simulation (set-up outside `body` excluded).
+    func runTimed(_ plan: Replications, _ body: @escaping @Sendable (RandomStreams) throws -> QueueRunResult) throws
+        -> ([QueueRunResult], Double)
+    {
+        let start = ContinuousClock.now
+        let results = try plan.run { replication in
+            // A single run uses the master seed's own streams, as the peers use their seed directly.
+            try body(plan.count == 1 ? RandomStreams(masterSeed: plan.masterSeed) : replication.streams)
+        }
+        let elapsed = ContinuousClock.now - start
+        return (results, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+
+    func format(_ value: Double, decimals: Int = 6) -> String { String(format: "%.\(decimals)f", value) }
+}
+
+/// The hold model (Jones, "An empirical comparison of priority-queue and event-set implementations", CACM 29(4),
+/// 1986): a queue of n pending events; each operation removes the earliest and schedules a new one an
+/// exponential time later. It decided the kernel's calendar: a 4-ary heap over swift-collections' `Heap`.
+struct CalendarBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calendar",
+        abstract: "Time hold operations on the kernel's EventCalendar and on swift-collections' Heap.")
+
+    @Option(help: "Pending events held in the queue.")
+    var pending: Int = 50
+
+    @Option(help: "Hold operations (remove the earliest, schedule one more).")
+    var operations: Int = 10_000_000
+
+    @Option(help: "Which queue: calendar (the kernel's 4-ary heap) or collections (swift-collections Heap).")
+    var queue: QueueKind = .calendar
+
+    @Option(help: "The seed.")
+    var seed: UInt64 = 1
+
+    enum QueueKind: String, ExpressibleByArgument { case calendar, collections }
+
+    func validate() throws {
+        if pending < 1 { throw ValidationError("--pending must be >= 1, found \(pending)") }
+        if operations < 1 { throw ValidationError("--operations must be >= 1, found \(operations)") }
+    }
+
+    func run() throws {
+        var stream = RandomStream(seed: seed)
+        let gap = try Exponential(mean: 1)
+        var checksum = 0.0
+        let start = ContinuousClock.now
+        switch queue {
+        case .calendar:
+            var calendar = EventCalendar<Int>(reservingCapacity: pending)
+            for index in 0..<pending { calendar.schedule(index, at: gap.sample(using: &stream)) }
+            for _ in 0..<operations {
+                let (time, payload) = calendar.removeNext()!
+                checksum += time
+                calendar.schedule(payload, at: time + gap.sample(using: &stream))
+            }
+        case .collections:
+            var heap = Heap<HoldEntry>()
+            var sequence: UInt64 = 0
+            for index in 0..<pending {
+                heap.insert(HoldEntry(time: gap.sample(using: &stream), sequence: sequence, payload: index))
+                sequence += 1
+            }
+            for _ in 0..<operations {
+                let entry = heap.removeMin()
+                checksum += entry.time
+                heap.insert(HoldEntry(time: entry.time + gap.sample(using: &stream), sequence: sequence,
+                                      payload: entry.payload))
+                sequence += 1
+            }
+        }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        print("{\"queue\": \"\(queue.rawValue)\", \"pending\": \(pending), \"operations\": \(operations), "
+            + "\"wall_s\": \(String(format: "%.4f", seconds)), "
+            + "\"ns_per_hold\": \(String(format: "%.1f", seconds * 1e9 / Double(operations))), "
+            + "\"checksum\": \(String(format: "%.6e", checksum))}")
+    }
+}
+
+/// An entry for swift-collections' Heap, ordered as the kernel orders events: by time, then insertion.
+struct HoldEntry: Comparable {
+    let time: Double
+    let sequence: UInt64
+    let payload: Int
+
+    static func < (lhs: HoldEntry, rhs: HoldEntry) -> Bool {
+        lhs.time < rhs.time || (lhs.time == rhs.time && lhs.sequence < rhs.sequence)
+    }
+
+    static func == (lhs: HoldEntry, rhs: HoldEntry) -> Bool {
+        lhs.time == rhs.time && lhs.sequence == rhs.sequence
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import ReferenceModels
+import Simulation
+import Store
+
+/// The command-line tool: argument parsing and wiring only; the behaviour lives in the library modules.
+@main
+struct HospitalTwin: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hospital-twin",
+        abstract: "A digital twin of a hospital's operations.",
+        subcommands: [Validate.self, Database.self])
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the simulation kernel against queueing theory (Erlang B and C, Jackson networks).",
+        discussion: """
+            Each reference model runs independent replications in parallel; a check agrees when the analytic \
+            value lies inside the replications' Student-t confidence interval. Exits with status 1 if any \
+            check disagrees.
+            """)
+
+    @Option(help: "Replications per model.")
+    var replications: Int = 20
+
+    @Option(help: "Customers per replication.")
+    var customers: Int = 100_000
+
+    @Option(help: "The master seed.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Worker threads (default: every core). Results do not depend on it.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Confidence level of the intervals, between 0 and 1.")
+    var level: Double = 0.99
+
+    @Flag(name: .customLong("warmup-report"), help: "Also print Welch's moving averages for the M/M/10 rho 0.95 case.")
+    var warmUpReport = false
+
+    func validate() throws {
+        guard replications >= 2 else { throw ValidationError("--replications must be >= 2, found \(replications)") }
+        guard customers >= 1_000 else { throw ValidationError("--customers must be >= 1000, found \(customers)") }
+        guard threads >= 1 else { throw ValidationError("--threads must be >= 1, found \(threads)") }
+        guard level > 0 && level < 1 else { throw ValidationError("--level must be between 0 and 1, found \(level)") }
+    }
+
+    func run() throws {
+        let plan = KernelValidation.Plan(replications: replications, customers: customers, seed: seed,
+                                         threads: threads, level: level)
+        let start = ContinuousClock.now
+        let checks = try KernelValidation.run(plan)
+        print("Kernel validation: \(replications) replications per model, \(customers) customers each, "
+            + "master seed \(seed), \(threads) thread(s)")
+        print(KernelValidation.table(checks, level: level))
+        if warmUpReport {
+            let analysis = try KernelValidation.warmUpAnalysis(plan)
+            print("\nWarm-up check, M/M/10 at rho 0.95 started empty: mean wait (min) per batch of 500 customers, "
+                + "averaged over \(replications) replications")
+            print(analysis.formattedTable(periodLabel: "batch", every: max(1, analysis.movingAverages.count / 20)))
+            print("MSER-5 suggests a warm-up of \(analysis.suggestedWarmUpPeriods) batches "
+                + "(\(analysis.suggestedWarmUpPeriods * 500) customers).")
+        }
+        let failed = checks.filter { !$0.agrees }.count
+        let seconds = Double((ContinuousClock.now - start).components.seconds)
+        print("\n\(checks.count - failed) of \(checks.count) checks agree with theory (\(Int(seconds)) s).")
+        if failed > 0 { throw ExitCode(1) }
+    }
+}
+
+struct Database: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Database commands.",
+        subcommands: [Check.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Connect to the database in HOSPITAL_TWIN_DATABASE_URL and report the server version.")
+
+        @Option(help: "A libpq connection string (default: $HOSPITAL_TWIN_DATABASE_URL).")
+        var url: String?
+
+        func run() throws {
+            do {
+                let db = try url.map { try DatabaseConnection(url: $0) } ?? DatabaseConnection.fromEnvironment()
+                let version = try db.query("SELECT current_setting('server_version'), current_database()").rows[0]
+                print("connected: PostgreSQL \(version[0] ?? "?"), database \(version[1] ?? "?")")
+            } catch let error as DatabaseError {
+                printError(error.description)
+                throw ExitCode(2)
+            }
+        }
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("hospital-twin: \(message)\n".utf8))
+}

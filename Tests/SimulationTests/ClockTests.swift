@@ -1,0 +1,134 @@
+import Foundation
+import Simulation
+import Testing
+
+@Suite("calendar time")
+struct ClockTests {
+    static let london = try! SimulationClock(start: "2026-03-28T12:00", timeZone: "Europe/London")
+
+    @Test("local time follows the zone across the change to summer time (29 March 2026, 01:00 GMT -> 02:00 BST)")
+    func springForward() {
+        let clock = Self.london
+        #expect(clock.localDateTime(atMinute: 0).description == "2026-03-28T12:00")
+        #expect(clock.localDateTime(atMinute: 12 * 60).description == "2026-03-29T00:00")
+        // Midnight to 03:00 local on the short day is two hours of elapsed time.
+        let threeAM = clock.minute(atLocal: LocalDateTime(year: 2026, month: 3, day: 29, hour: 3))
+        #expect(threeAM == 12 * 60 + 120)
+        // 01:30 does not exist that day: it is read as the instant clocks jumped past it, shown as 02:30 BST.
+        let skipped = clock.minute(atLocal: LocalDateTime(year: 2026, month: 3, day: 29, hour: 1, minute: 30))
+        #expect(clock.localDateTime(atMinute: skipped).description == "2026-03-29T02:30")
+        #expect(clock.utcOffsetMinutes(atMinute: threeAM) == 60)
+    }
+
+    @Test("a local time that happens twice (25 October 2026, 01:30) maps to its first occurrence")
+    func fallBack() throws {
+        let clock = try SimulationClock(start: "2026-10-24T00:00", timeZone: "Europe/London")
+        let first = clock.minute(atLocal: LocalDateTime(year: 2026, month: 10, day: 25, hour: 1, minute: 30))
+        #expect(clock.utcOffsetMinutes(atMinute: first) == 60)
+        #expect(clock.localDateTime(atMinute: first + 60).description == "2026-10-25T01:30")
+        #expect(clock.utcOffsetMinutes(atMinute: first + 60) == 0)
+    }
+
+    @Test("hour of week: Monday 00:30 is 0, Sunday 23:30 is 167, in local time")
+    func hourOfWeek() throws {
+        let clock = try SimulationClock(start: "2026-01-05T00:30", timeZone: "America/New_York")  // a Monday
+        #expect(clock.localDateTime(atMinute: 0).weekday == .monday)
+        #expect(clock.hourOfWeek(atMinute: 0) == 0)
+        #expect(clock.hourOfWeek(atMinute: 6 * 1440 + 23 * 60) == 167)
+        #expect(clock.hourOfWeek(atMinute: 7 * 1440) == 0)
+    }
+
+    @Test("local dates agree with Foundation's calendar over a century of days")
+    func civilDatesAgreeWithFoundation() throws {
+        let clock = try SimulationClock(start: "1990-01-01T00:00", timeZone: "Europe/Berlin")
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Berlin")!
+        var stream = RandomStream(seed: 4)
+        for _ in 0..<2_000 {
+            let minute = Double(stream.nextInt(below: 60 * 24 * 365 * 50))
+            let ours = clock.localDateTime(atMinute: minute)
+            let theirs = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: clock.date(atMinute: minute))
+            let ourFields: [Int] = [ours.year, ours.month, ours.day, ours.hour, ours.minute]
+            let theirFields: [Int?] = [theirs.year, theirs.month, theirs.day, theirs.hour, theirs.minute]
+            #expect(ourFields == theirFields.compactMap { $0 })
+        }
+    }
+
+    @Test("next occurrence of a time of day, optionally on given weekdays")
+    func nextOccurrence() throws {
+        let clock = try SimulationClock(start: "2026-01-05T08:00", timeZone: "UTC")  // Monday 08:00
+        let shift = LocalTimeOfDay(hour: 7, minute: 30)!
+        #expect(clock.nextMinute(after: 0, at: shift) == 1410)  // Tuesday 07:30
+        #expect(clock.nextMinute(after: 0, at: shift, on: [.saturday]) == 5 * 1440 - 30)
+        #expect(clock.nextMinute(after: 1410, at: shift) == 1410 + 1440)
+    }
+
+    @Test("malformed input is refused with what was expected")
+    func refusesMalformedInput() {
+        #expect(throws: ClockError.unknownTimeZone("Mars/Olympus")) {
+            try SimulationClock(start: "2026-01-01T00:00", timeZone: "Mars/Olympus")
+        }
+        #expect(throws: ClockError.malformedDateTime("2026-02-30T00:00")) {
+            try SimulationClock(start: "2026-02-30T00:00", timeZone: "UTC")
+        }
+        #expect(LocalDateTime(parsing: "2026-01-05 07:30")?.description == "2026-01-05T07:30")
+        #expect(LocalDateTime(parsing: "2026-1-5") == nil)
+        #expect(LocalTimeOfDay(parsing: "24:00") == nil)
+        #expect(LocalTimeOfDay(parsing: "07:30")?.minuteOfDay == 450)
+    }
+}
+
+@Suite("arrival processes")
+struct ArrivalProcessTests {
+    @Test("a non-homogeneous Poisson process reproduces its hour-of-week profile (chi-square over 168 hours)")
+    func reproducesProfile() throws {
+        var rates = [Double](repeating: 0, count: 168)
+        for hour in 0..<168 {
+            let hourOfDay = Double(hour % 24)
+            let weekend = hour >= 5 * 24
+            rates[hour] = (weekend ? 4.5 : 5) + 3 * sin((hourOfDay - 8) / 24 * 2 * .pi) + (hourOfDay == 3 ? -1 : 0)
+        }
+        let profile = try HourOfWeekProfile(ratesPerHour: rates)
+        let clock = try SimulationClock(start: "2026-01-05T00:00", timeZone: "UTC")
+        let process = NonHomogeneousPoissonProcess(profile: profile, clock: clock)
+        var stream = RandomStream(seed: 17)
+        let weeks = 300
+        var counts = [Int](repeating: 0, count: 168)
+        var time = 0.0
+        while true {
+            time = process.nextArrival(after: time, using: &stream)
+            if time >= Double(weeks) * 7 * 1440 { break }
+            counts[clock.hourOfWeek(atMinute: time)] += 1
+        }
+        let expected = rates.map { $0 * Double(weeks) }
+        #expect(GoodnessOfFit.chiSquarePValue(observed: counts, expected: expected) > Tolerance.alpha)
+        let total = counts.reduce(0, +)
+        let mean = expected.reduce(0, +)
+        #expect(abs(Double(total) - mean) <= SpecialFunctions.normalQuantile(1 - Tolerance.alpha / 2) * mean.squareRoot())
+    }
+
+    @Test("the profile check can fail: counts from a flat process are rejected against a peaked profile")
+    func profileCheckHasPower() throws {
+        let flat = try HourOfWeekProfile(constantRatePerHour: 4)
+        let clock = try SimulationClock(start: "2026-01-05T00:00", timeZone: "UTC")
+        let process = NonHomogeneousPoissonProcess(profile: flat, clock: clock)
+        var stream = RandomStream(seed: 17)
+        var counts = [Int](repeating: 0, count: 168)
+        var time = 0.0
+        while true {
+            time = process.nextArrival(after: time, using: &stream)
+            if time >= 100 * 7 * 1440 { break }
+            counts[clock.hourOfWeek(atMinute: time)] += 1
+        }
+        let peaked = (0..<168).map { 4 + 0.6 * sin(Double($0 % 24) / 24 * 2 * .pi) }
+        #expect(GoodnessOfFit.chiSquarePValue(observed: counts, expected: peaked.map { $0 * 100 }) < Tolerance.alpha)
+    }
+
+    @Test("a profile needs 168 non-negative rates")
+    func validatesProfile() {
+        #expect(throws: DistributionParameterError.self) { try HourOfWeekProfile(ratesPerHour: [1, 2, 3]) }
+        #expect(throws: DistributionParameterError.self) {
+            try HourOfWeekProfile(ratesPerHour: [Double](repeating: -1, count: 168))
+        }
+    }
+}

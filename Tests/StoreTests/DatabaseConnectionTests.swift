@@ -1,0 +1,94 @@
+import Foundation
+import Store
+import Testing
+
+/// The connection string of the database the test script started; these tests run whenever it is set, and in
+/// CI (CI=true) they fail rather than skip when it is missing.
+enum TestDatabase {
+    static var url: String? { ProcessInfo.processInfo.environment[DatabaseConnection.environmentVariable] }
+    static var isAvailable: Bool { url != nil || ProcessInfo.processInfo.environment["CI"] != nil }
+
+    static func connect() throws -> DatabaseConnection {
+        guard let url else {
+            throw DatabaseError.missingTestDatabase
+        }
+        return try DatabaseConnection(url: url)
+    }
+}
+
+extension DatabaseError {
+    static var missingTestDatabase: any Error {
+        NSError(domain: "StoreTests", code: 1, userInfo: [NSLocalizedDescriptionKey:
+            "\(DatabaseConnection.environmentVariable) is not set: run the tests with scripts/test.sh"])
+    }
+}
+
+@Suite("PostgreSQL through libpq", .enabled(if: TestDatabase.isAvailable))
+struct DatabaseConnectionTests {
+    @Test("connects to the test database and reads the server version")
+    func connects() throws {
+        let db = try TestDatabase.connect()
+        #expect(db.serverVersion >= 120_000)
+        let rows = try db.query("SELECT current_database(), 1 + 1").rows
+        #expect(rows == [["hospital_twin", "2"]])
+    }
+
+    @Test("interpolated values travel as parameters: quotes, unicode and NULL round-trip unchanged")
+    func bindsParameters() throws {
+        let db = try TestDatabase.connect()
+        let hostile = "x'); DROP TABLE pg_class; --"
+        let name = "Ward Ó'Brien — 3"
+        let missing: Int? = nil
+        let query: SQLQuery = "SELECT \(hostile)::text, \(name)::text, \(42)::int, \(2.5)::float8, \(missing)::int"
+        #expect(query.text == "SELECT $1::text, $2::text, $3::int, $4::float8, $5::int")
+        let rows = try db.query(query).rows
+        #expect(rows == [[hostile, name, "42", "2.5", nil]])
+    }
+
+    @Test("a server error keeps its SQLSTATE and message")
+    func reportsSQLState() throws {
+        let db = try TestDatabase.connect()
+        let error = #expect(throws: DatabaseError.self) { try db.query("SELECT * FROM no_such_table") }
+        #expect(error?.sqlState == "42P01")
+        #expect(error?.message.contains("no_such_table") == true)
+        #expect(error?.description.hasPrefix("database error 42P01:") == true)
+    }
+
+    @Test("a failed transaction leaves nothing behind")
+    func rollsBack() throws {
+        let db = try TestDatabase.connect()
+        try db.execute("CREATE TEMP TABLE smoke (id int PRIMARY KEY)")
+        #expect(throws: DatabaseError.self) {
+            try db.transaction {
+                try db.execute("INSERT INTO smoke VALUES (\(1))")
+                try db.execute("INSERT INTO smoke VALUES (\(1))")  // duplicate key: 23505
+            }
+        }
+        #expect(try db.query("SELECT count(*) FROM smoke").rows == [["0"]])
+        try db.transaction { try db.execute("INSERT INTO smoke VALUES (\(2))") }
+        #expect(try db.query("SELECT count(*) FROM smoke").rows == [["1"]])
+    }
+}
+
+@Suite("connection strings")
+struct ConnectionStringTests {
+    @Test("passwords are masked in every form libpq accepts", arguments: [
+        ("postgresql://ops:s3cret@db.example/twin", "postgresql://ops:***@db.example/twin"),
+        ("host=db user=ops password=s3cret dbname=twin", "host=db user=ops password=*** dbname=twin"),
+        ("host=db password='s3 cret' dbname=twin", "host=db password=*** dbname=twin"),
+        ("postgresql:///twin?host=/tmp&password=s3cret&user=ops", "postgresql:///twin?host=/tmp&password=***&user=ops"),
+        ("host=/tmp/pg user=ops dbname=twin", "host=/tmp/pg user=ops dbname=twin"),
+    ])
+    func masksPasswords(url: String, expected: String) {
+        #expect(ConnectionString.redacting(url) == expected)
+    }
+
+    @Test("a failed connection names the target without its password")
+    func failedConnectionHidesPassword() {
+        let url = "postgresql://ops:s3cret@127.0.0.1:1/twin?connect_timeout=2"
+        let error = #expect(throws: DatabaseError.self) { try DatabaseConnection(url: url) }
+        #expect(error?.kind == .connection)
+        #expect(error?.description.contains("s3cret") == false)
+        #expect(error?.description.contains("ops:***@127.0.0.1") == true)
+    }
+}
