@@ -72,4 +72,20 @@ struct EventCalendarTests {
             #expect(calendar.count == reference.count)
         }
     }
+
+    @Test("a copy is independent (copy-on-write), and payloads holding references survive growth and copies")
+    func copyOnWrite() {
+        var original = EventCalendar<String>()
+        var handles: [EventHandle] = []
+        for index in 0..<100 { handles.append(original.schedule("event \(index)", at: Double(100 - index))) }
+        var copy = original
+        let cancelled = copy.cancel(handles[99])
+        let first = copy.removeNext()
+        #expect(cancelled && first?.payload == "event 98")
+        #expect(original.count == 100 && copy.count == 98)
+        #expect(original.isPending(handles[99]) && !copy.isPending(handles[99]))
+        var drained: [String] = []
+        while let (_, payload) = original.removeNext() { drained.append(payload) }
+        #expect(drained == (0..<100).reversed().map { "event \($0)" })
+    }
 }

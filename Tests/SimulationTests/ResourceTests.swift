@@ -1,3 +1,4 @@
+import Foundation
 import Simulation
 import Testing
 
@@ -192,12 +193,59 @@ struct ResourceTests {
     }
 }
 
+@Suite("forking a simulation")
+struct ForkTests {
+    @Test("a copied simulation is a fork: continued from the copy point, both give the same future")
+    func forkContinuesIdentically() throws {
+        var simulation = Simulation<MMcLikeModel.Event>()
+        let servers = simulation.addResource(named: "servers", capacity: 3)
+        var model = MMcLikeModel(servers: servers, stream: RandomStream(seed: 4))
+        simulation.schedule(.arrival, at: 0)
+        simulation.run(&model, until: 500)
+        var fork = simulation
+        var forkModel = model
+        simulation.run(&model, until: 2000)
+        fork.run(&forkModel, until: 2000)
+        #expect(model.served == forkModel.served && model.served > 100)
+        #expect(simulation.statistics(of: servers).waits == fork.statistics(of: servers).waits)
+    }
+}
+
+/// A small M/M/3 with one stream, for the fork test.
+struct MMcLikeModel: SimulationModel {
+    enum Event { case arrival, customer, leave(RequestID) }
+    let servers: ResourceID
+    var stream: RandomStream
+    var served = 0
+
+    mutating func handle(_ event: Event, in simulation: inout Simulation<Event>) {
+        switch event {
+        case .arrival:
+            simulation.request(servers, tag: .customer)
+            simulation.schedule(.arrival, after: -4 * log(stream.nextUniform()))
+        case .leave(let request):
+            simulation.release(request)
+            served += 1
+        case .customer:
+            break
+        }
+    }
+
+    mutating func handle(_ notice: ResourceNotice, for tag: Event, in simulation: inout Simulation<Event>) {
+        simulation.schedule(.leave(notice.request), after: -10 * log(stream.nextUniform()))
+    }
+}
+
 @Suite("recurring events")
 struct RecurringEventTests {
     struct Census: SimulationModel {
         enum Event { case census }
         var times: [Double] = []
-        mutating func handle(_ event: Event, in simulation: inout Simulation<Event>) { times.append(simulation.now) }
+        var census = Snapshots()
+        mutating func handle(_ event: Event, in simulation: inout Simulation<Event>) {
+            times.append(simulation.now)
+            census.record(Double(times.count), atMinute: simulation.now, clock: simulation.clock)
+        }
     }
 
     @Test("a midnight census fires at every local midnight, 23 hours apart across the change to summer time")
@@ -210,5 +258,7 @@ struct RecurringEventTests {
         #expect(model.times.map { clock.localDateTime(atMinute: $0).description }
             == ["2026-03-28T00:00", "2026-03-29T00:00", "2026-03-30T00:00", "2026-03-31T00:00"])
         #expect(zip(model.times.dropFirst(), model.times).map { $0 - $1 } == [1440, 1380, 1440])
+        #expect(model.census.snapshots.map(\.local.dateDescription) == ["2026-03-28", "2026-03-29", "2026-03-30", "2026-03-31"])
+        #expect(model.census.since(minute: 2 * 1440).map(\.value) == [3, 4])
     }
 }

@@ -52,21 +52,24 @@ extension Simulation {
         let sequence = nextRequestSequence
         nextRequestSequence &+= 1
         let record = RequestRecord(sequence: sequence, resource: Int32(index), units: Int32(units),
-                                   priority: Int32(priority), requestedAt: now, tag: tag)
+                                   priority: Int16(priority), requestedAt: now)
         let slot: UInt32
         if freeRequestHead != 0 {
             slot = freeRequestHead - 1
             freeRequestHead = requests[Int(slot)].nextFree
             requests[Int(slot)] = record
+            requestTags[Int(slot)] = tag
         } else {
             slot = UInt32(truncatingIfNeeded: requests.count)
             requests.append(record)
+            requestTags.append(tag)
         }
         resources[index].statistics.requestCount += 1
         if resources[index].waitingCount == 0 && resources[index].inUse + units <= resources[index].capacity {
             grant(slot: slot)
             return RequestID(slot: slot, sequence: sequence)
         }
+        if preemptive && !resources[index].tracksHolders { startTrackingHolders(of: index) }
         if preemptive && preempt(for: slot) {
             grant(slot: slot)
             return RequestID(slot: slot, sequence: sequence)
@@ -92,7 +95,7 @@ extension Simulation {
         case .holding:
             removeHolder(slot: request.slot)
         case .waiting:
-            if let timer = requests[slot].renegeTimer { calendar.cancel(timer) }
+            calendar.cancel(requests[slot].renegeTimer)
             resources[index].waitingCount -= 1
             resources[index].statistics.withdrawalCount += 1
             resources[index].statistics.queueLevel.record(Double(resources[index].waitingCount), at: now)
@@ -100,7 +103,7 @@ extension Simulation {
             return false
         }
         freeRequest(slot: request.slot)
-        dispatch(index)
+        if resources[index].waitingCount > 0 { dispatch(index) }
         return true
     }
 
@@ -153,29 +156,18 @@ extension Simulation {
 
     // MARK: Internals
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func grant(slot: UInt32) {
         let record = requests[Int(slot)]
         let index = Int(record.resource)
-        requests[Int(slot)].state = .holding
-        requests[Int(slot)].grantedAt = now
-        requests[Int(slot)].holderIndex = Int32(resources[index].holders.count)
-        if let timer = record.renegeTimer {
-            calendar.cancel(timer)
-            requests[Int(slot)].renegeTimer = nil
-        }
-        resources[index].holders.append(slot)
-        resources[index].inUse += Int(record.units)
-        resources[index].statistics.inUseLevel.record(Double(resources[index].inUse), at: now)
-        resources[index].statistics.grantCount += 1
-        resources[index].statistics.waitTally.record(now - record.requestedAt)
-        if resources[index].statistics.waitDistribution != nil {
-            resources[index].statistics.waitDistribution!.record(now - record.requestedAt)
-        }
+        let position = resources[index].recordGrant(slot: slot, units: Int(record.units),
+                                                    wait: now - record.requestedAt, at: now)
+        requests[Int(slot)].markGranted(at: now, holderIndex: position)
+        if record.renegeTimer != .none { calendar.cancel(record.renegeTimer) }
         let notice = ResourceNotice(kind: .granted, request: RequestID(slot: slot, sequence: record.sequence),
                                     resource: ResourceID(index: index), requestedAt: record.requestedAt,
                                     grantedAt: now)
-        queueNotice(notice, tag: record.tag)
+        queueNotice(notice, tag: requestTags[Int(slot)])
     }
 
     /// Grants waiting requests, in order, while the head fits.
@@ -188,21 +180,17 @@ extension Simulation {
                 continue
             }
             if resources[index].inUse + Int(record.units) > resources[index].capacity { return }
-            resources[index].removeFirstWaiting()
-            resources[index].waitingCount -= 1
-            resources[index].statistics.queueLevel.record(Double(resources[index].waitingCount), at: now)
+            resources[index].removeFirstWaiting(countedAt: now)
             grant(slot: head.slot)
         }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func enqueue(slot: UInt32) {
         let record = requests[Int(slot)]
         let index = Int(record.resource)
         resources[index].insertWaiting(WaitingEntry(priority: Int(record.priority), sequence: record.sequence,
-                                                    slot: slot))
-        resources[index].waitingCount += 1
-        resources[index].statistics.queueLevel.record(Double(resources[index].waitingCount), at: now)
+                                                    slot: slot), at: now)
         if resources[index].waiting.count > 2 * resources[index].waitingCount + 64 {
             let live = requests
             resources[index].compactWaiting { entry in
@@ -212,26 +200,35 @@ extension Simulation {
         }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func removeHolder(slot: UInt32) {
         let record = requests[Int(slot)]
-        let index = Int(record.resource)
         let position = Int(record.holderIndex)
-        let last = resources[index].holders.removeLast()
-        if Int(position) < resources[index].holders.count {
-            resources[index].holders[position] = last
-            requests[Int(last)].holderIndex = Int32(position)
+        if let moved = resources[Int(record.resource)].recordRelease(position: position, units: Int(record.units),
+                                                                     at: now)
+        {
+            requests[Int(moved)].holderIndex = Int32(position)
         }
-        resources[index].inUse -= Int(record.units)
-        resources[index].statistics.inUseLevel.record(Double(resources[index].inUse), at: now)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func freeRequest(slot: UInt32) {
-        requests[Int(slot)].state = .free
-        requests[Int(slot)].sequence = .max
-        requests[Int(slot)].nextFree = freeRequestHead
+        requests[Int(slot)].markFree(nextFree: freeRequestHead)
         freeRequestHead = slot + 1
+    }
+
+    /// Holders are listed only for resources that may preempt (a `.preempt` drop policy, or once a preemptive
+    /// request has arrived), so resources that never preempt pay nothing for the list. The first preemptive
+    /// request builds it from the request pool.
+    @usableFromInline
+    mutating func startTrackingHolders(of index: Int) {
+        var holders: ContiguousArray<UInt32> = []
+        for slot in requests.indices where requests[slot].state == .holding && Int(requests[slot].resource) == index {
+            requests[slot].holderIndex = Int32(holders.count)
+            holders.append(UInt32(slot))
+        }
+        resources[index].holders = holders
+        resources[index].tracksHolders = true
     }
 
     /// Frees units for the request in `slot` by preempting lower-priority holders, if it would head the queue
@@ -289,7 +286,7 @@ extension Simulation {
         let notice = ResourceNotice(kind: .preempted, request: RequestID(slot: slot, sequence: record.sequence),
                                     resource: ResourceID(index: index), requestedAt: record.requestedAt,
                                     grantedAt: record.grantedAt)
-        queueNotice(notice, tag: record.tag)
+        queueNotice(notice, tag: requestTags[Int(slot)])
         freeRequest(slot: slot)
     }
 
@@ -298,14 +295,14 @@ extension Simulation {
         let record = requests[Int(slot)]
         guard record.sequence == sequence, record.state == .waiting else { return }
         let index = Int(record.resource)
-        requests[Int(slot)].renegeTimer = nil
+        requests[Int(slot)].renegeTimer = .none
         resources[index].waitingCount -= 1
         resources[index].statistics.renegeCount += 1
         resources[index].statistics.queueLevel.record(Double(resources[index].waitingCount), at: now)
         let notice = ResourceNotice(kind: .reneged, request: RequestID(slot: slot, sequence: sequence),
                                     resource: ResourceID(index: index), requestedAt: record.requestedAt,
                                     grantedAt: nil)
-        queueNotice(notice, tag: record.tag)
+        queueNotice(notice, tag: requestTags[Int(slot)])
         freeRequest(slot: slot)
         dispatch(index)  // the head may have been blocking smaller requests behind it
     }
@@ -361,7 +358,9 @@ struct ResourceState {
     @usableFromInline let schedule: CapacitySchedule
     @usableFromInline var waiting: ContiguousArray<WaitingEntry> = []
     @usableFromInline var waitingCount = 0
+    /// The requests holding units, when `tracksHolders`; each knows its position (`holderIndex`).
     @usableFromInline var holders: ContiguousArray<UInt32> = []
+    @usableFromInline var tracksHolders: Bool
     @usableFromInline var statistics: ResourceStatistics
     /// The capacity the next scheduled change will set.
     @usableFromInline var scheduledCapacity: Int?
@@ -374,10 +373,42 @@ struct ResourceState {
         self.dropPolicy = dropPolicy
         self.schedule = schedule
         self.statistics = statistics
+        tracksHolders = dropPolicy == .preempt
     }
 
+    /// Records a grant: one access to the resource for all its bookkeeping. Returns the holder's position.
     @inlinable
-    mutating func insertWaiting(_ entry: WaitingEntry) {
+    mutating func recordGrant(slot: UInt32, units: Int, wait: Double, at now: Double) -> Int32 {
+        var position: Int32 = -1
+        if tracksHolders {
+            position = Int32(truncatingIfNeeded: holders.count)
+            holders.append(slot)
+        }
+        inUse += units
+        statistics.inUseLevel.record(Double(inUse), at: now)
+        statistics.grantCount += 1
+        statistics.waitTally.record(wait)
+        if statistics.waitDistribution != nil { statistics.waitDistribution!.record(wait) }
+        return position
+    }
+
+    /// Records a release of the holder at `position`; returns the slot of the holder moved into its place.
+    @inlinable
+    mutating func recordRelease(position: Int, units: Int, at now: Double) -> UInt32? {
+        inUse -= units
+        statistics.inUseLevel.record(Double(inUse), at: now)
+        guard tracksHolders else { return nil }
+        let last = holders.removeLast()
+        guard position < holders.count else { return nil }
+        holders[position] = last
+        return last
+    }
+
+    /// Queues a waiting request and counts it.
+    @inlinable
+    mutating func insertWaiting(_ entry: WaitingEntry, at now: Double) {
+        waitingCount += 1
+        statistics.queueLevel.record(Double(waitingCount), at: now)
         waiting.append(entry)
         waiting.withUnsafeMutableBufferPointer { heap in
             var index = heap.count - 1
@@ -389,6 +420,14 @@ struct ResourceState {
             }
             heap[index] = entry
         }
+    }
+
+    /// Removes the live head of the queue and counts it out.
+    @inlinable
+    mutating func removeFirstWaiting(countedAt now: Double) {
+        waitingCount -= 1
+        statistics.queueLevel.record(Double(waitingCount), at: now)
+        removeFirstWaiting()
     }
 
     @inlinable

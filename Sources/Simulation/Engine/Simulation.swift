@@ -61,6 +61,7 @@ public struct ResourceSetupError: Error, Hashable, Sendable, CustomStringConvert
     /// What is wrong.
     public let problem: String
 
+    /// A readable form.
     public var description: String { "resource '\(resource)': \(problem)" }
 }
 
@@ -88,6 +89,7 @@ public struct Simulation<Event> {
     @usableFromInline var calendar = EventCalendar<CalendarEntry>(reservingCapacity: 256)
     @usableFromInline var resources: ContiguousArray<ResourceState> = []
     @usableFromInline var requests: ContiguousArray<RequestRecord> = []
+    @usableFromInline var requestTags: ContiguousArray<Event> = []
     /// First free request slot + 1; 0 when none is free (free records chain through `nextFree`).
     @usableFromInline var freeRequestHead: UInt32 = 0
     @usableFromInline var nextRequestSequence: UInt64 = 0
@@ -231,7 +233,7 @@ public struct Simulation<Event> {
         pendingNoticeCount = 0
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func queueNotice(_ notice: ResourceNotice, tag: Event) {
         if pendingNoticeCount < notices.count {
             notices[pendingNoticeCount] = PendingNotice(notice: notice, tag: tag)
@@ -266,29 +268,45 @@ extension Simulation {
         }
     }
 
+    /// A request's bookkeeping, kept small (56 bytes) because grants and releases read it; the request's tag
+    /// lives apart in `requestTags`, read only when a notice is sent.
     @usableFromInline
     struct RequestRecord {
         @usableFromInline var sequence: UInt64
-        @usableFromInline var resource: Int32
-        @usableFromInline var units: Int32
-        @usableFromInline var priority: Int32
-        @usableFromInline var holderIndex: Int32 = -1
-        @usableFromInline var state: RequestState = .waiting
-        /// While free: the next free slot + 1 (0: none).
-        @usableFromInline var nextFree: UInt32 = 0
         @usableFromInline var requestedAt: Double
         @usableFromInline var grantedAt: Double = .nan
-        @usableFromInline var renegeTimer: EventHandle?
-        @usableFromInline var tag: Event
+        /// The pending renege event, or `EventHandle.none`.
+        @usableFromInline var renegeTimer: EventHandle = .none
+        @usableFromInline var resource: Int32
+        @usableFromInline var units: Int32
+        @usableFromInline var holderIndex: Int32 = -1
+        /// While free: the next free slot + 1 (0: none).
+        @usableFromInline var nextFree: UInt32 = 0
+        @usableFromInline var priority: Int16
+        @usableFromInline var state: RequestState = .waiting
 
         @inlinable
-        init(sequence: UInt64, resource: Int32, units: Int32, priority: Int32, requestedAt: Double, tag: Event) {
+        mutating func markGranted(at time: Double, holderIndex position: Int32) {
+            state = .holding
+            grantedAt = time
+            holderIndex = position
+            renegeTimer = .none
+        }
+
+        @inlinable
+        mutating func markFree(nextFree next: UInt32) {
+            state = .free
+            sequence = .max
+            nextFree = next
+        }
+
+        @inlinable
+        init(sequence: UInt64, resource: Int32, units: Int32, priority: Int16, requestedAt: Double) {
             self.sequence = sequence
             self.resource = resource
             self.units = units
             self.priority = priority
             self.requestedAt = requestedAt
-            self.tag = tag
         }
     }
 

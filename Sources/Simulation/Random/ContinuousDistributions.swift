@@ -2,7 +2,9 @@ import Foundation
 
 /// The uniform distribution on [low, high).
 public struct Uniform: ContinuousDistribution, Hashable {
+    /// The lower bound.
     public let low: Double
+    /// The upper bound.
     public let high: Double
 
     /// Uniform on [low, high); needs low < high, both finite.
@@ -13,19 +15,25 @@ public struct Uniform: ContinuousDistribution, Hashable {
         self.high = high
     }
 
+    /// One draw, advancing `stream`.
     @inlinable
     public func sample(using stream: inout RandomStream) -> Double {
         low + (high - low) * stream.nextUniform()
     }
 
+    /// E[X].
     public var mean: Double { (low + high) / 2 }
+    /// Var[X].
     public var variance: Double { (high - low) * (high - low) / 12 }
+    /// P(X ≤ x).
     public func cdf(_ x: Double) -> Double { min(1, max(0, (x - low) / (high - low))) }
+    /// The x with P(X ≤ x) = p.
     public func quantile(_ p: Double) -> Double { low + (high - low) * p }
 }
 
 /// The exponential distribution with a given mean (1/rate). Sampled by inversion, one uniform per draw.
 public struct Exponential: ContinuousDistribution, Hashable {
+    /// E[X].
     public let mean: Double
 
     /// Exponential with `mean` > 0.
@@ -40,20 +48,26 @@ public struct Exponential: ContinuousDistribution, Hashable {
         self.mean = 1 / rate
     }
 
+    /// One draw, advancing `stream`.
     @inlinable @inline(__always)
     public func sample(using stream: inout RandomStream) -> Double {
         -mean * Foundation.log(stream.nextUniform())
     }
 
+    /// Var[X].
     public var variance: Double { mean * mean }
+    /// P(X ≤ x).
     public func cdf(_ x: Double) -> Double { x <= 0 ? 0 : -Foundation.expm1(-x / mean) }
+    /// The x with P(X ≤ x) = p.
     public func quantile(_ p: Double) -> Double { -mean * Foundation.log1p(-p) }
 }
 
 /// The normal distribution N(mean, sd²), sampled by inversion (AS 241): one uniform per draw, which keeps
 /// common-random-number streams in step between configurations.
 public struct Normal: ContinuousDistribution, Hashable {
+    /// E[X].
     public let mean: Double
+    /// The standard deviation.
     public let standardDeviation: Double
 
     /// Normal with finite `mean` and `standardDeviation` > 0.
@@ -65,13 +79,17 @@ public struct Normal: ContinuousDistribution, Hashable {
         self.standardDeviation = standardDeviation
     }
 
+    /// One draw, advancing `stream`.
     @inlinable
     public func sample(using stream: inout RandomStream) -> Double {
         mean + standardDeviation * SpecialFunctions.normalQuantile(stream.nextUniform())
     }
 
+    /// Var[X].
     public var variance: Double { standardDeviation * standardDeviation }
+    /// P(X ≤ x).
     public func cdf(_ x: Double) -> Double { SpecialFunctions.normalCDF((x - mean) / standardDeviation) }
+    /// The x with P(X ≤ x) = p.
     public func quantile(_ p: Double) -> Double { mean + standardDeviation * SpecialFunctions.normalQuantile(p) }
 }
 
@@ -102,23 +120,30 @@ public struct LogNormal: ContinuousDistribution, Hashable {
         self.mu = Foundation.log(mean) - sigmaSquared / 2
     }
 
+    /// One draw, advancing `stream`.
     @inlinable
     public func sample(using stream: inout RandomStream) -> Double {
         Foundation.exp(mu + sigma * SpecialFunctions.normalQuantile(stream.nextUniform()))
     }
 
+    /// E[X].
     public var mean: Double { Foundation.exp(mu + sigma * sigma / 2) }
+    /// Var[X].
     public var variance: Double { Foundation.expm1(sigma * sigma) * Foundation.exp(2 * mu + sigma * sigma) }
+    /// P(X ≤ x).
     public func cdf(_ x: Double) -> Double {
         x <= 0 ? 0 : SpecialFunctions.normalCDF((Foundation.log(x) - mu) / sigma)
     }
+    /// The x with P(X ≤ x) = p.
     public func quantile(_ p: Double) -> Double { Foundation.exp(mu + sigma * SpecialFunctions.normalQuantile(p)) }
 }
 
 /// The gamma distribution with shape k and scale θ (mean kθ). Sampled by Marsaglia and Tsang, "A simple method
 /// for generating gamma variables", ACM TOMS 26(3), 2000, with the U^(1/k) boost for k < 1.
 public struct Gamma: ContinuousDistribution, Hashable {
+    /// The shape parameter.
     public let shape: Double
+    /// The scale parameter.
     public let scale: Double
 
     /// Gamma with `shape` > 0 and `scale` > 0.
@@ -138,6 +163,7 @@ public struct Gamma: ContinuousDistribution, Hashable {
                       scale: standardDeviation * standardDeviation / mean)
     }
 
+    /// One draw, advancing `stream`.
     public func sample(using stream: inout RandomStream) -> Double {
         let boosted = shape < 1
         let k = boosted ? shape + 1 : shape
@@ -160,15 +186,21 @@ public struct Gamma: ContinuousDistribution, Hashable {
         return value * scale
     }
 
+    /// E[X].
     public var mean: Double { shape * scale }
+    /// Var[X].
     public var variance: Double { shape * scale * scale }
+    /// P(X ≤ x).
     public func cdf(_ x: Double) -> Double { x <= 0 ? 0 : SpecialFunctions.regularizedGammaP(shape, x / scale) }
+    /// The x with P(X ≤ x) = p.
     public func quantile(_ p: Double) -> Double { scale * SpecialFunctions.inverseRegularizedGammaP(shape, p) }
 }
 
 /// The Weibull distribution with shape k and scale λ: P(X > x) = exp(-(x/λ)^k). Sampled by inversion.
 public struct Weibull: ContinuousDistribution, Hashable {
+    /// The shape parameter.
     public let shape: Double
+    /// The scale parameter.
     public let scale: Double
 
     /// Weibull with `shape` > 0 and `scale` > 0.
@@ -179,26 +211,34 @@ public struct Weibull: ContinuousDistribution, Hashable {
         self.scale = scale
     }
 
+    /// One draw, advancing `stream`.
     @inlinable
     public func sample(using stream: inout RandomStream) -> Double {
         scale * Foundation.pow(-Foundation.log(stream.nextUniform()), 1 / shape)
     }
 
+    /// E[X].
     public var mean: Double { scale * Foundation.exp(SpecialFunctions.logGamma(1 + 1 / shape)) }
+    /// Var[X].
     public var variance: Double {
         let g1 = Foundation.exp(SpecialFunctions.logGamma(1 + 1 / shape))
         let g2 = Foundation.exp(SpecialFunctions.logGamma(1 + 2 / shape))
         return scale * scale * (g2 - g1 * g1)
     }
+    /// P(X ≤ x).
     public func cdf(_ x: Double) -> Double { x <= 0 ? 0 : -Foundation.expm1(-Foundation.pow(x / scale, shape)) }
+    /// The x with P(X ≤ x) = p.
     public func quantile(_ p: Double) -> Double { scale * Foundation.pow(-Foundation.log1p(-p), 1 / shape) }
 }
 
 /// The triangular distribution on [low, high] with its mode between: the modeller's "least, most likely, most"
 /// estimate. Sampled by inversion.
 public struct Triangular: ContinuousDistribution, Hashable {
+    /// The lower bound.
     public let low: Double
+    /// The most likely value.
     public let mode: Double
+    /// The upper bound.
     public let high: Double
 
     /// Triangular with low ≤ mode ≤ high and low < high.
@@ -211,15 +251,19 @@ public struct Triangular: ContinuousDistribution, Hashable {
         self.high = high
     }
 
+    /// One draw, advancing `stream`.
     @inlinable
     public func sample(using stream: inout RandomStream) -> Double {
         quantile(stream.nextUniform())
     }
 
+    /// E[X].
     public var mean: Double { (low + mode + high) / 3 }
+    /// Var[X].
     public var variance: Double {
         (low * low + mode * mode + high * high - low * mode - low * high - mode * high) / 18
     }
+    /// P(X ≤ x).
     public func cdf(_ x: Double) -> Double {
         if x <= low { return 0 }
         if x >= high { return 1 }
@@ -227,6 +271,7 @@ public struct Triangular: ContinuousDistribution, Hashable {
         if x <= mode { return (x - low) * (x - low) / (width * (mode - low)) }
         return 1 - (high - x) * (high - x) / (width * (high - mode))
     }
+    /// The x with P(X ≤ x) = p.
     @inlinable
     public func quantile(_ p: Double) -> Double {
         let width = high - low
@@ -252,10 +297,12 @@ public struct Empirical: ContinuousDistribution, Hashable {
         sortedSamples = samples.sorted()
     }
 
+    /// One draw, advancing `stream`.
     public func sample(using stream: inout RandomStream) -> Double {
         quantile(stream.nextUniform())
     }
 
+    /// The x with P(X ≤ x) = p.
     public func quantile(_ p: Double) -> Double {
         let position = p * Double(sortedSamples.count - 1)
         let index = min(Int(position), sortedSamples.count - 2)
@@ -263,6 +310,7 @@ public struct Empirical: ContinuousDistribution, Hashable {
         return sortedSamples[index] + fraction * (sortedSamples[index + 1] - sortedSamples[index])
     }
 
+    /// P(X ≤ x).
     public func cdf(_ x: Double) -> Double {
         let values = sortedSamples
         if x <= values[0] { return 0 }
@@ -278,12 +326,14 @@ public struct Empirical: ContinuousDistribution, Hashable {
         return (Double(low) + fraction) / Double(values.count - 1)
     }
 
+    /// E[X].
     public var mean: Double {
         var sum = 0.0
         for i in 0..<(sortedSamples.count - 1) { sum += (sortedSamples[i] + sortedSamples[i + 1]) / 2 }
         return sum / Double(sortedSamples.count - 1)
     }
 
+    /// Var[X].
     public var variance: Double {
         var secondMoment = 0.0
         for i in 0..<(sortedSamples.count - 1) {

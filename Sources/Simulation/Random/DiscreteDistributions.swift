@@ -24,6 +24,7 @@ public struct Poisson: Sampler, Hashable {
         return Foundation.exp(Double(k) * Foundation.log(mean) - mean - SpecialFunctions.logGamma(Double(k) + 1))
     }
 
+    /// One draw, advancing `stream`.
     public func sample(using stream: inout RandomStream) -> Int {
         if mean == 0 { return 0 }
         if mean < 10 { return sampleByInversion(using: &stream) }
@@ -74,6 +75,7 @@ public struct Bernoulli: Sampler, Hashable {
         self.probability = probability
     }
 
+    /// One draw, advancing `stream`.
     @inlinable
     public func sample(using stream: inout RandomStream) -> Bool {
         stream.nextUniform() < probability
@@ -126,6 +128,7 @@ public struct Categorical: Sampler, Hashable {
     /// The number of categories.
     public var count: Int { probabilities.count }
 
+    /// One draw, advancing `stream`.
     @inlinable
     public func sample(using stream: inout RandomStream) -> Int {
         let column = stream.nextInt(below: threshold.count)

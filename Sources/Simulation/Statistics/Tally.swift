@@ -1,17 +1,21 @@
-/// A running summary of observations (waits, lengths of stay): count, mean and variance by Welford's update
-/// (Technometrics 4(3), 1962), which stays accurate where the textbook sum-of-squares formula cancels, plus the
-/// minimum and maximum. Tallies merge exactly (Chan, Golub and LeVeque, 1979), so per-thread tallies combine.
+/// A running summary of observations (waits, lengths of stay): count, mean, variance, minimum and maximum.
+///
+/// Sums are kept about a shift K, the first observation (the "shifted data" algorithm of Chan, Golub and
+/// LeVeque, "Algorithms for computing the sample variance", The American Statistician 37(3), 1983): recording is
+/// two additions and a multiplication — no division, unlike Welford's update — and because K is a typical value
+/// the sums do not cancel catastrophically. Tallies merge exactly, so per-thread tallies combine.
 public struct Tally: Sendable, Hashable, Codable {
     @usableFromInline var storedCount: Int = 0
-    @usableFromInline var storedMean: Double = 0
-    @usableFromInline var sumOfSquaredDeviations: Double = 0
+    @usableFromInline var shift: Double = 0
+    @usableFromInline var shiftedSum: Double = 0
+    @usableFromInline var shiftedSumOfSquares: Double = 0
     @usableFromInline var storedMinimum: Double = .infinity
     @usableFromInline var storedMaximum: Double = -.infinity
 
     /// Number of observations.
     public var count: Int { storedCount }
     /// Their mean (0 when empty).
-    public var mean: Double { storedMean }
+    public var mean: Double { storedCount > 0 ? shift + shiftedSum / Double(storedCount) : 0 }
     /// The smallest observation (+∞ when empty).
     public var minimum: Double { storedMinimum }
     /// The largest observation (-∞ when empty).
@@ -26,35 +30,41 @@ public struct Tally: Sendable, Hashable, Codable {
     }
 
     /// Adds one observation.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func record(_ value: Double) {
+        if storedCount == 0 { shift = value }
         storedCount += 1
-        let delta = value - storedMean
-        storedMean += delta / Double(storedCount)
-        sumOfSquaredDeviations += delta * (value - storedMean)
+        let deviation = value - shift
+        shiftedSum += deviation
+        shiftedSumOfSquares += deviation * deviation
         if value < storedMinimum { storedMinimum = value }
         if value > storedMaximum { storedMaximum = value }
     }
 
     /// The sample variance (n - 1 in the denominator); 0 with fewer than two observations.
-    public var variance: Double { count > 1 ? sumOfSquaredDeviations / Double(count - 1) : 0 }
+    public var variance: Double {
+        guard storedCount > 1 else { return 0 }
+        let n = Double(storedCount)
+        return max(0, (shiftedSumOfSquares - shiftedSum * shiftedSum / n) / (n - 1))
+    }
 
     /// The sample standard deviation.
     public var standardDeviation: Double { variance.squareRoot() }
 
     /// The sum of the observations.
-    public var sum: Double { mean * Double(count) }
+    public var sum: Double { shift * Double(storedCount) + shiftedSum }
 
     /// Adds every observation of `other`, as if recorded here.
     public mutating func merge(_ other: Tally) {
         guard other.count > 0 else { return }
         guard count > 0 else { self = other; return }
-        let total = count + other.count
-        let delta = other.mean - mean
-        sumOfSquaredDeviations += other.sumOfSquaredDeviations
-            + delta * delta * Double(count) * Double(other.count) / Double(total)
-        storedMean += delta * Double(other.count) / Double(total)
-        storedCount = total
+        // Re-express other's sums about this tally's shift: with e = other.shift - shift,
+        // Σ(x - K) = Σ(x - K') + n'e and Σ(x - K)² = Σ(x - K')² + 2eΣ(x - K') + n'e².
+        let e = other.shift - shift
+        let n = Double(other.storedCount)
+        shiftedSumOfSquares += other.shiftedSumOfSquares + 2 * e * other.shiftedSum + n * e * e
+        shiftedSum += other.shiftedSum + n * e
+        storedCount += other.storedCount
         storedMinimum = Swift.min(minimum, other.minimum)
         storedMaximum = Swift.max(maximum, other.maximum)
     }
@@ -99,7 +109,7 @@ public struct TimeWeighted: Sendable, Hashable, Codable {
     }
 
     /// The level changes to `newLevel` at `time` (not before the last change).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func record(_ newLevel: Double, at time: Double) {
         let elapsed = time - lastChange
         area += level * elapsed

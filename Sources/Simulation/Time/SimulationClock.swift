@@ -142,6 +142,7 @@ public enum ClockError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The date-time is not of the form YYYY-MM-DDTHH:MM[:SS].
     case malformedDateTime(String)
 
+    /// A readable form.
     public var description: String {
         switch self {
         case .unknownTimeZone(let name):
@@ -163,6 +164,7 @@ public enum Weekday: Int, Sendable, Hashable, Codable, CaseIterable, Comparable 
         self = Weekday(rawValue: index + 1)!
     }
 
+    /// Orders values.
     public static func < (lhs: Weekday, rhs: Weekday) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
@@ -192,11 +194,13 @@ public struct LocalTimeOfDay: Sendable, Hashable, Codable, Comparable {
     /// Minutes since local midnight.
     public var minuteOfDay: Int { hour * 60 + minute }
 
+    /// Orders values.
     public static func < (lhs: LocalTimeOfDay, rhs: LocalTimeOfDay) -> Bool { lhs.minuteOfDay < rhs.minuteOfDay }
 }
 
 /// A local (wall-clock) date and time, as people in the hospital read it.
 public struct LocalDateTime: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The year.
     public var year: Int
     /// 1–12.
     public var month: Int
