@@ -22,6 +22,7 @@ let package = Package(
         .target(name: "Simulation", dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]),
         .target(name: "ReferenceModels", dependencies: ["Simulation"]),
         .target(name: "Store", dependencies: ["CLibPQ"]),
+        .target(name: "CSVFiles"),
         .executableTarget(
             name: "hospital-twin",
             dependencies: [
@@ -37,5 +38,6 @@ let package = Package(
             ]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ReferenceModels"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "CSVFilesTests", dependencies: ["CSVFiles"]),
     ]
 )

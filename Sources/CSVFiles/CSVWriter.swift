@@ -1,0 +1,104 @@
+import Foundation
+
+/// Writes comma-separated values, quoting a field only when it must be (a comma, a quote, a line break, or
+/// leading or trailing spaces), as RFC 4180 says. Output goes to a file handle through a buffer.
+public final class CSVWriter {
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+
+    /// A writer to `handle` (standard output, or a file).
+    public init(handle: FileHandle) {
+        self.handle = handle
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    deinit { flush() }
+
+    /// Writes one record.
+    public func write(_ fields: [String]) {
+        for (index, field) in fields.enumerated() {
+            if index > 0 { buffer.append(UInt8(ascii: ",")) }
+            append(field)
+        }
+        buffer.append(UInt8(ascii: "\n"))
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    /// Writes out whatever is buffered.
+    public func flush() {
+        guard !buffer.isEmpty else { return }
+        handle.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func append(_ field: String) {
+        let needsQuotes = field.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
+            || field.first == " " || field.last == " "
+        guard needsQuotes else {
+            buffer.append(contentsOf: field.utf8)
+            return
+        }
+        buffer.append(UInt8(ascii: "\""))
+        for byte in field.utf8 {
+            if byte == UInt8(ascii: "\"") { buffer.append(byte) }
+            buffer.append(byte)
+        }
+        buffer.append(UInt8(ascii: "\""))
+    }
+
+    /// The record as one CSV line, without the line break.
+    public static func line(_ fields: [String]) -> String {
+        fields.map { field in
+            let needsQuotes = field.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
+                || field.first == " " || field.last == " "
+            return needsQuotes ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+        }.joined(separator: ",")
+    }
+}
+
+/// A file written completely or not at all: content goes to a temporary file beside the target, which replaces
+/// the target only when `commit()` is called. If the program fails first, the target is untouched and the
+/// temporary file is removed.
+public final class AtomicFile {
+    /// Where the file will end up.
+    public let path: String
+    private let temporaryPath: String
+    /// The handle to write to.
+    public let handle: FileHandle
+    private var committed = false
+
+    /// Opens a temporary file beside `path`. Throws when the directory is not writable.
+    public init(path: String) throws {
+        self.path = path
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        temporaryPath = directory + "/." + url.lastPathComponent + ".partial-\(getpid())"
+        guard FileManager.default.createFile(atPath: temporaryPath, contents: nil) else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+        }
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporaryPath))
+    }
+
+    deinit {
+        if !committed {
+            try? handle.close()
+            unlink(temporaryPath)
+        }
+    }
+
+    /// Writes `text`.
+    public func write(_ text: String) { handle.write(Data(text.utf8)) }
+
+    /// Moves the finished file into place (an atomic rename on the same file system).
+    public func commit() throws {
+        try handle.synchronize()
+        try handle.close()
+        guard rename(temporaryPath, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path,
+                                                          NSLocalizedDescriptionKey: "cannot write \(path): \(reason)"])
+        }
+        committed = true
+    }
+}
