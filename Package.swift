@@ -23,6 +23,7 @@ let package = Package(
         .target(name: "ReferenceModels", dependencies: ["Simulation"]),
         .target(name: "Store", dependencies: ["CLibPQ"]),
         .target(name: "CSVFiles"),
+        .target(name: "PatientTwin", dependencies: ["Simulation", "CSVFiles"]),
         .executableTarget(
             name: "hospital-twin",
             dependencies: [
@@ -39,5 +40,6 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ReferenceModels"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "CSVFilesTests", dependencies: ["CSVFiles"]),
+        .testTarget(name: "PatientTwinTests", dependencies: ["PatientTwin", "Simulation", "CSVFiles"]),
     ]
 )

@@ -1,0 +1,282 @@
+import Foundation
+
+/// A model file that cannot be used: which file, where in it, and what is wrong — every problem found.
+public struct TwinModelFileError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The file.
+    public let file: String
+    /// Each problem, with its path in the file.
+    public let problems: [String]
+
+    /// "model.json: pathways.ward.states…: …", one line per problem.
+    public var description: String { problems.map { "\(file): \($0)" }.joined(separator: "\n") }
+}
+
+/// Reads and writes twin models as JSON:
+///
+///     {
+///       "format": "hospital-twin/patient-twin-model", "version": 1,
+///       "description": "…", "covariates": ["age10", "charlson", "frailty", "news2"],
+///       "pathways": { "emergency_medical": { "ed": {
+///           "sojourn": { "family": "lognormal", "mu": 5.48, "sigma": 0.5,
+///                        "time_effects": { "age10": 0.0, "charlson": 0.0, "frailty": 0.0, "news2": 0.0 } },
+///           "transitions": [ { "to": "assessment_unit", "intercept": 0.0, "effects": { … } }, … ] }, … }, … },
+///       "readmission": { "intercept": -3.89, "per_point": { "L": 0.19, "A": 0.19, "C": 0.19, "E": 0.19 },
+///                        "delay_days": { "family": "weibull", "shape": 0.9, "scale": 12.0, "truncated_at": 30 } }
+///     }
+///
+/// Times are minutes; gamma and Weibull have "shape" and "scale", lognormal "mu" and "sigma" (of log minutes).
+/// The first transition of a state is the reference category (its intercept and effects are 0).
+public enum TwinModelFile {
+    /// The model as pretty-printed JSON with sorted keys (stable diffs).
+    public static func encode(_ model: TwinModel) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        // Encoding plain dictionaries, arrays, strings and finite doubles cannot fail.
+        return try! encoder.encode(FileDTO(model))
+    }
+
+    /// Writes the model to `path`, completely or not at all.
+    public static func write(_ model: TwinModel, to path: String) throws {
+        let temporary = path + ".partial-\(getpid())"
+        try encode(model).write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+    }
+
+    /// Reads a model file and checks it; throws with every problem found.
+    public static func read(path: String) throws(TwinModelFileError) -> TwinModel {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TwinModelFileError(file: path, problems: ["cannot read the file"])
+        }
+        return try decode(data, file: path)
+    }
+
+    /// Decodes and checks a model.
+    public static func decode(_ data: Data, file: String = "<model>") throws(TwinModelFileError) -> TwinModel {
+        let dto: FileDTO
+        do {
+            dto = try JSONDecoder().decode(FileDTO.self, from: data)
+        } catch let error as DecodingError {
+            throw TwinModelFileError(file: file, problems: [describe(error)])
+        } catch {
+            throw TwinModelFileError(file: file, problems: ["not valid JSON: \(error.localizedDescription)"])
+        }
+        var problems: [String] = []
+        if dto.format != TwinModel.formatName {
+            problems.append("format: expected \"\(TwinModel.formatName)\", found \"\(dto.format)\"")
+        }
+        if dto.version != TwinModel.formatVersion {
+            problems.append("version: this program reads version \(TwinModel.formatVersion), the file is version "
+                + "\(dto.version)" + (dto.version > TwinModel.formatVersion ? " (written by a newer hospital-twin)" : ""))
+        }
+        if let covariates = dto.covariates, covariates != Covariate.allCases.map(\.rawValue) {
+            problems.append("covariates: expected \(Covariate.allCases.map(\.rawValue)), found \(covariates)")
+        }
+        var pathways: [PathwayModel] = []
+        for (pathwayName, states) in dto.pathways.sorted(by: { $0.key < $1.key }) {
+            guard let pathway = Pathway(rawValue: pathwayName) else {
+                problems.append("pathways.\(pathwayName): unknown pathway; expected one of "
+                    + Pathway.allCases.map(\.rawValue).joined(separator: ", "))
+                continue
+            }
+            var models: [StateModel] = []
+            for (stateName, stateDTO) in states.sorted(by: { $0.key < $1.key }) {
+                let path = "pathways.\(pathwayName).\(stateName)"
+                guard let state = CareState(rawValue: stateName), !state.isDischarge else {
+                    problems.append("\(path): unknown unit; expected one of "
+                        + CareState.units.map(\.rawValue).joined(separator: ", "))
+                    continue
+                }
+                guard let sojourn = stateDTO.sojourn.model(path: "\(path).sojourn", problems: &problems) else { continue }
+                var destinations: [CareState] = []
+                var intercepts: [Double] = []
+                var coefficients: [[Double]] = []
+                for (index, transition) in stateDTO.transitions.enumerated() {
+                    guard let destination = CareState(rawValue: transition.to) else {
+                        problems.append("\(path).transitions[\(index)].to: unknown state \"\(transition.to)\"; "
+                            + "expected one of " + CareState.allCases.map(\.rawValue).joined(separator: ", "))
+                        continue
+                    }
+                    destinations.append(destination)
+                    intercepts.append(transition.intercept)
+                    coefficients.append(effects(transition.effects, path: "\(path).transitions[\(index)].effects",
+                                                problems: &problems))
+                }
+                models.append(StateModel(state: state, sojourn: sojourn, transitions: TransitionModel(
+                    destinations: destinations, intercepts: intercepts, coefficients: coefficients)))
+            }
+            pathways.append(PathwayModel(pathway: pathway, states: CareState.units.compactMap { unit in
+                models.first { $0.state == unit }
+            }))
+        }
+        let r = dto.readmission
+        if r.delayDays.family != SojournFamily.weibull.rawValue {
+            problems.append("readmission.delay_days.family: expected \"weibull\", found \"\(r.delayDays.family)\"")
+        }
+        if let truncation = r.delayDays.truncatedAt, truncation != 30 {
+            problems.append("readmission.delay_days.truncated_at: expected 30, found \(truncation)")
+        }
+        for key in ["L", "A", "C", "E"] where r.perPoint[key] == nil {
+            problems.append("readmission.per_point.\(key): missing")
+        }
+        let model = TwinModel(
+            description: dto.description ?? "", pathways: pathways,
+            readmission: ReadmissionModel(intercept: r.intercept, lengthOfStay: r.perPoint["L"] ?? 0,
+                                          acuity: r.perPoint["A"] ?? 0, comorbidity: r.perPoint["C"] ?? 0,
+                                          emergencyVisits: r.perPoint["E"] ?? 0, delayShape: r.delayDays.shape ?? 0,
+                                          delayScaleDays: r.delayDays.scale ?? 0))
+        if problems.isEmpty { problems = model.problems }
+        if !problems.isEmpty { throw TwinModelFileError(file: file, problems: problems) }
+        return model
+    }
+
+    static func effects(_ values: [String: Double]?, path: String, problems: inout [String]) -> [Double] {
+        let values = values ?? [:]
+        for key in values.keys where Covariate(rawValue: key) == nil {
+            problems.append("\(path).\(key): unknown covariate; expected one of "
+                + Covariate.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return Covariate.allCases.map { values[$0.rawValue] ?? 0 }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let text = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return text.hasPrefix(".") ? String(text.dropFirst()) : (text.isEmpty ? "(top level)" : text)
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let prefix = path(context)
+            return "\(prefix == "(top level)" ? "" : prefix + ".")\(key.stringValue): missing"
+        case .typeMismatch(let type, let context): return "\(path(context)): expected \(describe(type))"
+        case .valueNotFound(let type, let context): return "\(path(context)): expected \(describe(type)), found null"
+        case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is Double.Type, is Int.Type: "a number"
+        case is String.Type: "a string"
+        default: "\(type)"
+        }
+    }
+}
+
+// MARK: - The file's shape
+
+private struct FileDTO: Codable {
+    var format: String
+    var version: Int
+    var description: String?
+    var covariates: [String]?
+    var pathways: [String: [String: StateDTO]]
+    var readmission: ReadmissionDTO
+
+    init(_ model: TwinModel) {
+        format = TwinModel.formatName
+        version = TwinModel.formatVersion
+        description = model.description
+        covariates = Covariate.allCases.map(\.rawValue)
+        var pathways: [String: [String: StateDTO]] = [:]
+        for pathway in model.pathways {
+            var states: [String: StateDTO] = [:]
+            for state in pathway.states { states[state.state.rawValue] = StateDTO(state) }
+            pathways[pathway.pathway.rawValue] = states
+        }
+        self.pathways = pathways
+        let r = model.readmission
+        readmission = ReadmissionDTO(intercept: r.intercept,
+                                     perPoint: ["L": r.lengthOfStay, "A": r.acuity, "C": r.comorbidity,
+                                                "E": r.emergencyVisits],
+                                     delayDays: DelayDTO(family: "weibull", shape: r.delayShape, scale: r.delayScaleDays,
+                                                         truncatedAt: 30))
+    }
+}
+
+private struct StateDTO: Codable {
+    var sojourn: SojournDTO
+    var transitions: [TransitionDTO]
+
+    init(_ state: StateModel) {
+        sojourn = SojournDTO(state.sojourn)
+        let t = state.transitions
+        transitions = t.destinations.indices.map { j in
+            TransitionDTO(to: t.destinations[j].rawValue, intercept: t.intercepts[j],
+                          effects: Dictionary(uniqueKeysWithValues: zip(Covariate.allCases.map(\.rawValue), t.coefficients[j])))
+        }
+    }
+}
+
+private struct SojournDTO: Codable {
+    var family: String
+    var mu: Double?
+    var sigma: Double?
+    var shape: Double?
+    var scale: Double?
+    var timeEffects: [String: Double]?
+
+    enum CodingKeys: String, CodingKey {
+        case family, mu, sigma, shape, scale
+        case timeEffects = "time_effects"
+    }
+
+    init(_ model: SojournModel) {
+        family = model.family.rawValue
+        if model.family == .lognormal {
+            mu = model.first
+            sigma = model.second
+        } else {
+            shape = model.first
+            scale = model.second
+        }
+        timeEffects = Dictionary(uniqueKeysWithValues: zip(Covariate.allCases.map(\.rawValue), model.timeEffects))
+    }
+
+    func model(path: String, problems: inout [String]) -> SojournModel? {
+        guard let family = SojournFamily(rawValue: family) else {
+            problems.append("\(path).family: expected one of lognormal, gamma, weibull; found \"\(family)\"")
+            return nil
+        }
+        let names = family == .lognormal ? ("mu", "sigma") : ("shape", "scale")
+        let first = family == .lognormal ? mu : shape
+        let second = family == .lognormal ? sigma : scale
+        guard let first else { problems.append("\(path).\(names.0): missing"); return nil }
+        guard let second else { problems.append("\(path).\(names.1): missing"); return nil }
+        let effects = TwinModelFile.effects(timeEffects, path: "\(path).time_effects", problems: &problems)
+        return SojournModel(family: family, first: first, second: second, timeEffects: effects)
+    }
+}
+
+private struct TransitionDTO: Codable {
+    var to: String
+    var intercept: Double
+    var effects: [String: Double]?
+}
+
+private struct ReadmissionDTO: Codable {
+    var intercept: Double
+    var perPoint: [String: Double]
+    var delayDays: DelayDTO
+
+    enum CodingKeys: String, CodingKey {
+        case intercept
+        case perPoint = "per_point"
+        case delayDays = "delay_days"
+    }
+}
+
+private struct DelayDTO: Codable {
+    var family: String
+    var shape: Double?
+    var scale: Double?
+    var truncatedAt: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case family, shape, scale
+        case truncatedAt = "truncated_at"
+    }
+}

@@ -1,0 +1,224 @@
+import Foundation
+
+/// How the patient was admitted.
+public enum AdmissionMethod: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Planned (waiting list, booked).
+    case elective
+    /// Unplanned, usually through the emergency department.
+    case emergency
+}
+
+/// Sex as recorded.
+public enum Sex: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Female.
+    case female
+    /// Male.
+    case male
+    /// Other or not known.
+    case unknown
+}
+
+/// The care pathway a spell follows: each has its own multi-state trajectory model.
+public enum Pathway: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Unplanned medical admission through ED and the acute medical unit.
+    case emergencyMedical = "emergency_medical"
+    /// Unplanned surgical admission through ED and the surgical assessment unit.
+    case emergencySurgical = "emergency_surgical"
+    /// Planned surgery.
+    case electiveSurgical = "elective_surgical"
+    /// Planned orthopaedic surgery (joint replacement).
+    case electiveOrthopaedic = "elective_orthopaedic"
+    /// Acute stroke through the stroke unit.
+    case stroke
+    /// Unplanned admission of a frail older person.
+    case frailElderly = "frail_elderly"
+
+    /// The pathway of a spell from its admission method, specialty, diagnosis group, age and frailty: stroke
+    /// diagnoses → stroke; emergency admissions aged 75+ with a Clinical Frailty Scale of 6+ → frail elderly;
+    /// otherwise by admission method and whether the specialty is surgical (orthopaedics apart).
+    public static func derived(admission: AdmissionMethod, specialty: Specialty, diagnosis: DiagnosisGroup,
+                               ageYears: Int, frailtyScale: Int) -> Pathway
+    {
+        if diagnosis == .stroke { return .stroke }
+        switch admission {
+        case .emergency:
+            if ageYears >= 75 && frailtyScale >= 6 { return .frailElderly }
+            return specialty.isSurgical ? .emergencySurgical : .emergencyMedical
+        case .elective:
+            return specialty == .traumaOrthopaedics ? .electiveOrthopaedic : .electiveSurgical
+        }
+    }
+}
+
+/// The treating specialty.
+public enum Specialty: String, Sendable, Hashable, Codable, CaseIterable {
+    /// General (internal) medicine.
+    case generalMedicine = "general_medicine"
+    /// Care of the elderly.
+    case geriatrics
+    /// Cardiology.
+    case cardiology
+    /// Respiratory medicine.
+    case respiratory
+    /// Stroke medicine.
+    case strokeMedicine = "stroke_medicine"
+    /// General surgery.
+    case generalSurgery = "general_surgery"
+    /// Trauma and orthopaedics.
+    case traumaOrthopaedics = "trauma_orthopaedics"
+    /// Urology.
+    case urology
+    /// Gynaecology.
+    case gynaecology
+    /// Any other specialty.
+    case other
+
+    /// True for the surgical specialties.
+    public var isSurgical: Bool {
+        switch self {
+        case .generalSurgery, .traumaOrthopaedics, .urology, .gynaecology: true
+        default: false
+        }
+    }
+}
+
+/// A broad diagnosis group.
+public enum DiagnosisGroup: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Heart disease.
+    case cardiac
+    /// Lung disease and respiratory infection.
+    case respiratory
+    /// Stroke and transient ischaemic attack.
+    case stroke
+    /// Sepsis and other infection.
+    case infection
+    /// Falls, fractures and injuries.
+    case injury
+    /// Gastrointestinal and abdominal conditions.
+    case gastrointestinal
+    /// Joint disease (e.g. for arthroplasty).
+    case musculoskeletal
+    /// Cancer.
+    case cancer
+    /// Anything else.
+    case other
+}
+
+/// Where a patient is, or goes: the states of the multi-state model. The last three end a spell.
+public enum CareState: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Emergency department.
+    case ed
+    /// Acute medical or surgical assessment unit.
+    case assessmentUnit = "assessment_unit"
+    /// Operating theatre (the sojourn is the procedure).
+    case theatre
+    /// Post-anaesthesia recovery.
+    case recovery
+    /// Intensive care unit (level 3).
+    case icu
+    /// High-dependency unit (level 2).
+    case hdu
+    /// A specialty ward.
+    case ward
+    /// Acute or hyperacute stroke unit.
+    case strokeUnit = "stroke_unit"
+    /// Discharged to usual residence.
+    case dischargedHome = "home"
+    /// Discharged to a care home.
+    case dischargedCareHome = "care_home"
+    /// Died in hospital.
+    case died
+
+    /// True for discharge states, which end the spell.
+    public var isDischarge: Bool { self == .dischargedHome || self == .dischargedCareHome || self == .died }
+
+    /// The units a patient can be in (everything but the discharges).
+    public static let units: [CareState] = [.ed, .assessmentUnit, .theatre, .recovery, .icu, .hdu, .ward, .strokeUnit]
+
+    /// The discharge states.
+    public static let discharges: [CareState] = [.dischargedHome, .dischargedCareHome, .died]
+
+    /// The kind of bed (or place) the state occupies; nil for discharges.
+    public var bedType: BedType? {
+        switch self {
+        case .ed: .edCubicle
+        case .assessmentUnit: .assessment
+        case .theatre: .theatre
+        case .recovery: .recoveryBay
+        case .icu: .criticalCare
+        case .hdu: .highDependency
+        case .ward: .generalWard
+        case .strokeUnit: .stroke
+        case .dischargedHome, .dischargedCareHome, .died: nil
+        }
+    }
+
+    /// The level of care the state implies (Intensive Care Society, "Levels of adult critical care", 2nd ed.,
+    /// 2021): 3 for ICU and theatre (anaesthetised), 2 for HDU, 1 for ED, assessment, recovery and stroke unit
+    /// (closer monitoring), 0 for a ward. A twin with a high NEWS2 on a ward is raised to level 1.
+    public var levelOfCare: LevelOfCare {
+        switch self {
+        case .icu, .theatre: .level3
+        case .hdu: .level2
+        case .ed, .assessmentUnit, .recovery, .strokeUnit: .level1
+        case .ward: .level0
+        case .dischargedHome, .dischargedCareHome, .died: .level0
+        }
+    }
+
+    /// Reads a state from its name in files; accepts the common aliases (amu, sau, itu, hasu, care-home, death).
+    public init?(name: String) {
+        let key = name.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: "-", with: "_")
+            .replacingOccurrences(of: " ", with: "_")
+        switch key {
+        case "ed", "ae", "a&e", "emergency_department": self = .ed
+        case "assessment_unit", "amu", "sau", "mau", "cdu", "assessment": self = .assessmentUnit
+        case "theatre", "theater", "or", "operating_theatre": self = .theatre
+        case "recovery", "pacu": self = .recovery
+        case "icu", "itu", "critical_care": self = .icu
+        case "hdu", "high_dependency": self = .hdu
+        case "ward", "specialty_ward": self = .ward
+        case "stroke_unit", "hasu", "asu": self = .strokeUnit
+        case "home", "discharged_home", "usual_residence": self = .dischargedHome
+        case "care_home", "nursing_home", "residential_home": self = .dischargedCareHome
+        case "died", "death", "dead": self = .died
+        default: return nil
+        }
+    }
+}
+
+/// A kind of bed or place a patient occupies.
+public enum BedType: String, Sendable, Hashable, Codable, CaseIterable {
+    /// An ED cubicle or trolley.
+    case edCubicle = "ed_cubicle"
+    /// An assessment-unit bed.
+    case assessment
+    /// An operating theatre.
+    case theatre
+    /// A recovery bay.
+    case recoveryBay = "recovery_bay"
+    /// An intensive care bed.
+    case criticalCare = "critical_care"
+    /// A high-dependency bed.
+    case highDependency = "high_dependency"
+    /// A general ward bed.
+    case generalWard = "general_ward"
+    /// A stroke-unit bed.
+    case stroke
+}
+
+/// Levels of care (Intensive Care Society 2021), which set nursing ratios: level 3 one nurse to one patient,
+/// level 2 one to two, level 1 and 0 ward ratios.
+public enum LevelOfCare: Int, Sendable, Hashable, Codable, Comparable, CaseIterable {
+    /// Ward care.
+    case level0 = 0
+    /// Ward care with closer monitoring or at risk of deterioration.
+    case level1 = 1
+    /// Single-organ support (HDU).
+    case level2 = 2
+    /// Advanced respiratory or multi-organ support (ICU).
+    case level3 = 3
+
+    /// Orders by level.
+    public static func < (lhs: LevelOfCare, rhs: LevelOfCare) -> Bool { lhs.rawValue < rhs.rawValue }
+}
