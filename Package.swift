@@ -27,7 +27,7 @@ let package = Package(
         .executableTarget(
             name: "hospital-twin",
             dependencies: [
-                "Simulation", "ReferenceModels", "Store",
+                "Simulation", "ReferenceModels", "Store", "PatientTwin", "CSVFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

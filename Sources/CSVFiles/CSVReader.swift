@@ -6,6 +6,12 @@ public struct CSVRecord: Sendable, Hashable {
     public let fields: [String]
     /// The physical line the record starts on.
     public let line: Int
+
+    /// A record.
+    public init(fields: [String], line: Int) {
+        self.fields = fields
+        self.line = line
+    }
 }
 
 /// A problem reading a CSV file, located by file and line.
@@ -75,6 +81,17 @@ public final class CSVReader {
     public func column(_ name: String) -> Int? {
         let wanted = name.lowercased()
         return header.firstIndex { $0.lowercased() == wanted }
+    }
+
+    /// After `next()` threw, skips the rest of the offending line so that reading can go on with the next record.
+    public func skipRestOfLine() {
+        while let byte = source.next() {
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                return
+            }
+        }
+        finished = true
     }
 
     /// The next record, or nil at the end of the file. Blank lines are skipped.
