@@ -30,7 +30,7 @@ public enum TwinModelFile {
     /// The model as pretty-printed JSON with sorted keys (stable diffs).
     public static func encode(_ model: TwinModel) -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         // Encoding plain dictionaries, arrays, strings and finite doubles cannot fail.
         return try! encoder.encode(FileDTO(model))
     }
@@ -121,6 +121,7 @@ public enum TwinModelFile {
         for key in ["L", "A", "C", "E"] where r.perPoint[key] == nil {
             problems.append("readmission.per_point.\(key): missing")
         }
+        pathways.sort { $0.pathway.ordinal < $1.pathway.ordinal }
         let model = TwinModel(
             description: dto.description ?? "", pathways: pathways,
             readmission: ReadmissionModel(intercept: r.intercept, lengthOfStay: r.perPoint["L"] ?? 0,
