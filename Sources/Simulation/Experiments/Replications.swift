@@ -44,19 +44,31 @@ public struct Replications: Sendable, Hashable {
     /// replication throws, the error of the lowest-numbered failing replication is thrown.
     public func run<Result: Sendable>(_ body: @Sendable (Replication) throws -> Result) throws -> [Result] {
         let work = replications
-        let results = ResultSlots<Swift.Result<Result, any Error>>(count: count)
-        let next = WorkCounter()
-        let workers = min(threads, count)
+        return try Parallel.map(count: count, threads: threads) { index in
+            Swift.Result { try body(work[index]) }
+        }.map { try $0.get() }
+    }
+}
+
+/// Deterministic parallel work: `map(count:threads:_:)` runs `body(0..<count)` on worker threads that take the
+/// next index as they finish, and returns the results in index order — the same whatever the thread count.
+public enum Parallel {
+    /// `body(i)` for every i in 0..<count, on up to `threads` threads, results in index order.
+    public static func map<Result: Sendable>(count: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                                             _ body: @Sendable (Int) -> Result) -> [Result]
+    {
+        guard count > 0 else { return [] }
+        let results = ResultSlots<Result>(count: count)
+        let workers = min(max(1, threads), count)
         if workers == 1 {
-            for replication in work { results.store(Swift.Result { try body(replication) }, at: replication.index) }
+            for index in 0..<count { results.store(body(index), at: index) }
         } else {
+            let next = WorkCounter()
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                while let index = next.take(below: work.count) {
-                    results.store(Swift.Result { try body(work[index]) }, at: index)
-                }
+                while let index = next.take(below: count) { results.store(body(index), at: index) }
             }
         }
-        return try results.values().map { try $0.get() }
+        return results.values()
     }
 }
 

@@ -1,0 +1,212 @@
+import Foundation
+import Simulation
+
+/// A synthetic population: how patients' pathways and attributes are drawn. Its defaults are assumptions for
+/// demonstration and tests (Docs/PATIENT-TWINS.md), not estimates.
+public struct SyntheticPopulation: Sendable, Hashable {
+    /// Share of first admissions on each pathway.
+    public var pathwayShares: [Pathway: Double]
+    /// Mean and standard deviation of age by pathway (drawn normal, rounded, kept within 18–100).
+    public var age: [Pathway: AgeDistribution]
+    /// Mean Charlson index (Poisson, at most 12) by pathway.
+    public var charlsonMean: [Pathway: Double]
+    /// Mean NEWS2 at admission (Poisson, at most 20) by pathway.
+    public var news2Mean: [Pathway: Double]
+    /// Mean ED visits in the previous six months (Poisson).
+    public var edVisitsMean: Double
+    /// Mean admissions in the previous twelve months (Poisson).
+    public var admissionsMean: Double
+
+    /// The default population.
+    public static let standard = SyntheticPopulation(
+        pathwayShares: [.emergencyMedical: 0.40, .emergencySurgical: 0.15, .electiveSurgical: 0.18,
+                        .electiveOrthopaedic: 0.10, .stroke: 0.05, .frailElderly: 0.12],
+        age: [.emergencyMedical: .init(mean: 62, sd: 18), .emergencySurgical: .init(mean: 52, sd: 19),
+              .electiveSurgical: .init(mean: 56, sd: 15), .electiveOrthopaedic: .init(mean: 68, sd: 10),
+              .stroke: .init(mean: 73, sd: 12), .frailElderly: .init(mean: 84, sd: 5)],
+        charlsonMean: [.emergencyMedical: 1.6, .emergencySurgical: 0.9, .electiveSurgical: 0.8,
+                       .electiveOrthopaedic: 0.8, .stroke: 1.8, .frailElderly: 2.6],
+        news2Mean: [.emergencyMedical: 2.5, .emergencySurgical: 1.8, .electiveSurgical: 0.4,
+                    .electiveOrthopaedic: 0.3, .stroke: 2.2, .frailElderly: 3.0],
+        edVisitsMean: 0.7, admissionsMean: 0.5)
+
+    /// A normal age distribution.
+    public struct AgeDistribution: Sendable, Hashable {
+        /// Mean age, years.
+        public var mean: Double
+        /// Standard deviation, years.
+        public var sd: Double
+    }
+}
+
+/// Generates episode exports from a known twin model: the ground truth that fitting is tested against, and data
+/// for demonstrations. Each patient arrives at a uniformly drawn time, follows the model's trajectory, may be
+/// readmitted (as the model says), and everything after the export date is cut off — stays still open then have
+/// no end (right-censored), as in a real export.
+public struct EpisodeGenerator: Sendable {
+    /// The model generated from.
+    public let model: TwinModel
+    /// Who the patients are.
+    public let population: SyntheticPopulation
+    let predictor: TrajectoryPredictor
+    let shares: Categorical
+    let news2: [Pathway: Poisson]
+    let charlson: [Pathway: Poisson]
+    let edVisits: Poisson
+    let admissions: Poisson
+    let extraFrailty: Poisson
+
+    /// A generator for `model` and `population`; throws when either is unusable.
+    public init(model: TwinModel = .builtIn, population: SyntheticPopulation = .standard) throws(PredictionError) {
+        self.model = model
+        self.population = population
+        predictor = try TrajectoryPredictor(model: model)
+        do {
+            shares = try Categorical(weights: Pathway.allCases.map { population.pathwayShares[$0] ?? 0 })
+            var news2: [Pathway: Poisson] = [:]
+            var charlson: [Pathway: Poisson] = [:]
+            for pathway in Pathway.allCases {
+                news2[pathway] = try Poisson(mean: population.news2Mean[pathway] ?? 1)
+                charlson[pathway] = try Poisson(mean: population.charlsonMean[pathway] ?? 1)
+            }
+            self.news2 = news2
+            self.charlson = charlson
+            edVisits = try Poisson(mean: population.edVisitsMean)
+            admissions = try Poisson(mean: population.admissionsMean)
+            extraFrailty = try Poisson(mean: 0.6)
+        } catch {
+            throw PredictionError(problem: "synthetic population: \(error)")
+        }
+    }
+
+    /// Episodes of `patients` patients whose first admissions fall uniformly in `days` days from `startMinute`;
+    /// the export is taken at the end of those days plus `followUpDays`. Deterministic for a seed.
+    public func generate(patients: Int, startMinute: Double, days: Double, followUpDays: Double = 30,
+                         seed: UInt64) -> [EpisodeRow]
+    {
+        let exportMinute = startMinute + (days + followUpDays) * 1440
+        let streams = RandomStreams(masterSeed: seed)
+        let pathways = Pathway.allCases
+        var rows: [EpisodeRow] = []
+        rows.reserveCapacity(patients * 4)
+        for index in 0..<patients {
+            var stream = streams.stream(for: "episode-generator", entity: UInt64(index))
+            let patientID = PatientID(UInt64(index) &* 0x9E37_79B9_7F4A_7C15 ^ seed).description
+            let pathway = pathways[shares.sample(using: &stream)]
+            var attributes = drawAttributes(pathway, using: &stream)
+            var arrival = startMinute + stream.nextUniform() * days * 1440
+            var spellPathway = pathway
+            var spellNumber = 0
+            while arrival < exportMinute {
+                let news2 = min(20, self.news2[spellPathway]!.sample(using: &stream))
+                let spellID = "\(patientID)-\(spellNumber)"
+                let outcome = simulateSpell(pathway: spellPathway, attributes: attributes, news2: news2, arrival: arrival,
+                                            exportMinute: exportMinute, using: &stream)
+                for stay in outcome.stays {
+                    rows.append(EpisodeRow(spellID: spellID, patientID: patientID, pathway: spellPathway,
+                                           attributes: attributes, admissionNEWS2: news2, unit: stay.unit,
+                                           startMinute: stay.start, endMinute: stay.end,
+                                           dischargeDestination: stay.destination))
+                }
+                guard let discharge = outcome.discharge, discharge.state != .died else { break }
+                let lace = LACEScore(lengthOfStayDays: (discharge.minute - arrival) / 1440,
+                                     emergencyAdmission: attributes.admissionMethod == .emergency,
+                                     charlsonIndex: attributes.charlsonIndex,
+                                     edVisitsLast6Months: attributes.edVisitsLast6Months)
+                guard stream.nextUniform() < model.readmission.probability(lace) else { break }
+                arrival = discharge.minute + model.readmission.sampleDelayDays(using: &stream) * 1440
+                attributes.admissionMethod = .emergency
+                attributes.edVisitsLast6Months += 1
+                attributes.admissionsLast12Months += 1
+                if attributes.specialty.isSurgical { attributes.specialty = .generalMedicine }
+                if attributes.diagnosisGroup == .stroke { attributes.diagnosisGroup = .other }
+                spellPathway = Pathway.derived(admission: .emergency, specialty: attributes.specialty,
+                                               diagnosis: attributes.diagnosisGroup, ageYears: attributes.ageYears,
+                                               frailtyScale: attributes.clinicalFrailtyScale)
+                spellNumber += 1
+            }
+        }
+        return rows
+    }
+
+    struct GeneratedStay {
+        let unit: CareState
+        let start: Double
+        let end: Double?
+        let destination: CareState?
+    }
+
+    func simulateSpell(pathway: Pathway, attributes: PatientAttributes, news2: Int, arrival: Double,
+                       exportMinute: Double, using stream: inout RandomStream)
+        -> (stays: [GeneratedStay], discharge: (state: CareState, minute: Double)?)
+    {
+        let x = Covariate.vector(attributes: attributes, news2: news2)
+        var stays: [GeneratedStay] = []
+        var state = pathway.firstUnit
+        var clock = arrival
+        for _ in 0..<200 {
+            let stay = predictor.sampleSojourn(pathway: pathway, state: state, covariates: x, using: &stream)
+            let next = predictor.sampleNext(pathway: pathway, state: state, covariates: x, using: &stream)
+            if clock + stay > exportMinute {
+                stays.append(GeneratedStay(unit: state, start: clock, end: nil, destination: nil))
+                return (stays, nil)
+            }
+            clock += stay
+            if next.isDischarge {
+                stays.append(GeneratedStay(unit: state, start: clock - stay, end: clock, destination: next))
+                return (stays, (next, clock))
+            }
+            stays.append(GeneratedStay(unit: state, start: clock - stay, end: clock, destination: nil))
+            state = next
+        }
+        stays.append(GeneratedStay(unit: state, start: clock, end: nil, destination: nil))
+        return (stays, nil)
+    }
+
+    func drawAttributes(_ pathway: Pathway, using stream: inout RandomStream) -> PatientAttributes {
+        let ages = population.age[pathway] ?? .init(mean: 60, sd: 15)
+        let age = Int(min(100, max(18, (ages.mean + ages.sd * SpecialFunctions.normalQuantile(stream.nextUniform())).rounded())))
+        let charlson = min(12, self.charlson[pathway]!.sample(using: &stream))
+        let frailty: Int
+        if pathway == .frailElderly {
+            frailty = 6 + stream.nextInt(below: 3)
+        } else {
+            let base = age >= 80 ? 4 : age >= 65 ? 3 : 2
+            frailty = min(pathway.isEmergency && age >= 75 ? 5 : 9, base + extraFrailty.sample(using: &stream))
+        }
+        let specialty: Specialty
+        let diagnosis: DiagnosisGroup
+        switch pathway {
+        case .emergencyMedical:
+            specialty = [.generalMedicine, .cardiology, .respiratory][stream.nextInt(below: 3)]
+            diagnosis = [.cardiac, .respiratory, .infection, .other][stream.nextInt(below: 4)]
+        case .emergencySurgical:
+            specialty = [.generalSurgery, .urology, .gynaecology][stream.nextInt(below: 3)]
+            diagnosis = [.gastrointestinal, .injury, .other][stream.nextInt(below: 3)]
+        case .electiveSurgical:
+            specialty = [.generalSurgery, .urology, .gynaecology][stream.nextInt(below: 3)]
+            diagnosis = [.gastrointestinal, .cancer, .other][stream.nextInt(below: 3)]
+        case .electiveOrthopaedic:
+            specialty = .traumaOrthopaedics
+            diagnosis = .musculoskeletal
+        case .stroke:
+            specialty = .strokeMedicine
+            diagnosis = .stroke
+        case .frailElderly:
+            specialty = .geriatrics
+            diagnosis = [.respiratory, .infection, .injury, .other][stream.nextInt(below: 4)]
+        }
+        return PatientAttributes(
+            ageYears: age, sex: stream.nextUniform() < 0.5 ? .female : .male,
+            admissionMethod: pathway.isEmergency ? .emergency : .elective, specialty: specialty,
+            diagnosisGroup: diagnosis, charlsonIndex: charlson, clinicalFrailtyScale: frailty,
+            deprivationDecile: 1 + stream.nextInt(below: 10),
+            edVisitsLast6Months: edVisits.sample(using: &stream),
+            admissionsLast12Months: admissions.sample(using: &stream))
+    }
+}
+
+extension Pathway {
+    /// True for the unplanned pathways.
+    public var isEmergency: Bool { firstUnit == .ed }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import Simulation
+
+/// One observed stay: its length, whether it was still going on at the export (right-censored), covariates.
+public struct SojournObservation: Sendable, Hashable {
+    /// Minutes in the unit (to the export, when censored).
+    public let minutes: Double
+    /// True when the stay had not ended by the export.
+    public let censored: Bool
+    /// The patient's covariates.
+    public let covariates: [Double]
+
+    /// An observation.
+    public init(minutes: Double, censored: Bool, covariates: [Double]) {
+        self.minutes = minutes
+        self.censored = censored
+        self.covariates = covariates
+    }
+}
+
+/// A fitted sojourn distribution with its uncertainty and fit statistics.
+public struct SojournFit: Sendable, Hashable, Codable {
+    /// The family.
+    public let family: SojournFamily
+    /// mu (lognormal) or shape.
+    public let first: Double
+    /// sigma (lognormal) or scale (minutes).
+    public let second: Double
+    /// Standard errors of `first` and `second` (delta method for the log-parametrised ones).
+    public let firstStandardError: Double
+    /// Standard error of `second`.
+    public let secondStandardError: Double
+    /// γ per covariate.
+    public let timeEffects: [Double]
+    /// Standard errors of γ (NaN where a covariate did not vary and its effect was kept from the base model).
+    public let timeEffectStandardErrors: [Double]
+    /// Maximised log-likelihood.
+    public let logLikelihood: Double
+    /// Akaike's information criterion, 2k − 2 log L.
+    public let aic: Double
+    /// The Kolmogorov–Smirnov distance between the Kaplan–Meier estimate of the covariate-adjusted stays
+    /// T·exp(−x·γ) and the fitted baseline CDF.
+    public let ksStatistic: Double
+    /// Its p-value, when no stay was censored (with censoring no simple p-value exists).
+    public let ksPValue: Double?
+    /// True when the optimiser converged.
+    public let converged: Bool
+
+    /// The fit as a model.
+    public var model: SojournModel { SojournModel(family: family, first: first, second: second, timeEffects: timeEffects) }
+}
+
+/// Maximum-likelihood fitting of accelerated-failure-time sojourn models, T = exp(x·γ)·T₀, with right-censoring:
+/// log L = Σ_ended [log f₀(tᵢe^{−xᵢγ}) − xᵢγ] + Σ_open log S₀(tᵢe^{−xᵢγ}) (Kalbfleisch and Prentice, "The
+/// Statistical Analysis of Failure Time Data", 2nd ed., 2002, ch. 3).
+public enum SojournFitter {
+    /// Fits `family` to `data`. Covariates that do not vary in the data cannot be estimated; their effects are
+    /// held at `prior`'s. Returns nil when nothing can be fitted (no ended stay).
+    public static func fit(_ data: [SojournObservation], family: SojournFamily, prior: SojournModel) -> SojournFit? {
+        let ended = data.filter { !$0.censored }.map(\.minutes)
+        guard ended.count >= 2 else { return nil }
+        let k = Covariate.allCases.count
+        let free = (0..<k).map { index in
+            let values = data.map { $0.covariates[index] }
+            return (values.max() ?? 0) - (values.min() ?? 0) > 1e-12
+        }
+        let freeIndices = (0..<k).filter { free[$0] }
+        let logs = ended.map { log($0) }
+        let meanLog = logs.reduce(0, +) / Double(logs.count)
+        let sdLog = max(0.05, (logs.reduce(0) { $0 + ($1 - meanLog) * ($1 - meanLog) } / Double(logs.count)).squareRoot())
+        var start: [Double]
+        switch family {
+        case .lognormal:
+            start = [meanLog, log(sdLog)]
+        case .weibull:
+            let shape = 1.283 / sdLog
+            start = [log(shape), meanLog + 0.5772 / shape]
+        case .gamma:
+            let mean = ended.reduce(0, +) / Double(ended.count)
+            let variance = max(1e-12, ended.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(ended.count))
+            start = [log(mean * mean / variance), log(variance / mean)]
+        }
+        start += freeIndices.map { _ in 0.0 }
+
+        func baseline(_ theta: [Double]) -> BaselineDistribution? {
+            switch family {
+            case .lognormal: (try? LogNormal(mu: theta[0], sigma: exp(theta[1]))).map { .lognormal($0) }
+            case .gamma: (try? Gamma(shape: exp(theta[0]), scale: exp(theta[1]))).map { .gamma($0) }
+            case .weibull: (try? Weibull(shape: exp(theta[0]), scale: exp(theta[1]))).map { .weibull($0) }
+            }
+        }
+        func effects(_ theta: [Double]) -> [Double] {
+            var gamma = prior.timeEffects
+            for (position, index) in freeIndices.enumerated() { gamma[index] = theta[2 + position] }
+            return gamma
+        }
+        func negativeLogLikelihood(_ theta: [Double]) -> Double {
+            guard let distribution = baseline(theta), theta.allSatisfy({ abs($0) < 50 }) else { return .infinity }
+            let gamma = effects(theta)
+            var total = 0.0
+            for observation in data {
+                var exponent = 0.0
+                for index in 0..<k { exponent += gamma[index] * observation.covariates[index] }
+                let u = observation.minutes * exp(-exponent)
+                total += observation.censored ? distribution.logSurvival(u) : distribution.logDensity(u) - exponent
+            }
+            return total.isNaN ? .infinity : -total
+        }
+
+        let result = Minimizer.minimize(negativeLogLikelihood, start: start)
+        guard result.value.isFinite, let fitted = baseline(result.point) else { return nil }
+        let hessian = Minimizer.numericalHessian(negativeLogLikelihood, at: result.point)
+        let errors = LinearAlgebra.standardErrors(fromHessian: hessian)
+        let theta = result.point
+        let first = family == .lognormal ? theta[0] : exp(theta[0])
+        let second = exp(theta[1])
+        let firstError = family == .lognormal ? errors[0] : first * errors[0]
+        let secondError = second * errors[1]
+        var effectErrors = [Double](repeating: .nan, count: k)
+        for (position, index) in freeIndices.enumerated() { effectErrors[index] = errors[2 + position] }
+        let gamma = effects(theta)
+        let scaled = data.map { observation -> (Double, Bool) in
+            let exponent = zip(gamma, observation.covariates).reduce(0) { $0 + $1.0 * $1.1 }
+            return (observation.minutes * exp(-exponent), observation.censored)
+        }
+        let ks = kaplanMeierDistance(scaled, cdf: fitted.cdf)
+        let pValue = data.contains(where: \.censored) ? nil
+            : SpecialFunctions.kolmogorovSmirnovPValue(statistic: ks, sampleSize: data.count)
+        return SojournFit(family: family, first: first, second: second, firstStandardError: firstError,
+                          secondStandardError: secondError, timeEffects: gamma, timeEffectStandardErrors: effectErrors,
+                          logLikelihood: -result.value, aic: 2 * Double(theta.count) + 2 * result.value,
+                          ksStatistic: ks, ksPValue: pValue, converged: result.converged)
+    }
+
+    /// The largest vertical distance between the Kaplan–Meier estimate of the CDF of (value, censored) pairs and
+    /// `cdf`, taken just before and at each event. Without censoring this is the KS statistic.
+    public static func kaplanMeierDistance(_ observations: [(Double, Bool)], cdf: (Double) -> Double) -> Double {
+        let sorted = observations.sorted { $0.0 < $1.0 || ($0.0 == $1.0 && !$0.1 && $1.1) }
+        var atRisk = Double(sorted.count)
+        var survival = 1.0
+        var distance = 0.0
+        var index = 0
+        while index < sorted.count {
+            let value = sorted[index].0
+            var events = 0.0
+            var removed = 0.0
+            while index < sorted.count && sorted[index].0 == value {
+                if !sorted[index].1 { events += 1 }
+                removed += 1
+                index += 1
+            }
+            if events > 0 {
+                let model = cdf(value)
+                distance = max(distance, abs((1 - survival) - model))
+                survival *= 1 - events / atRisk
+                distance = max(distance, abs((1 - survival) - model))
+            }
+            atRisk -= removed
+        }
+        return distance
+    }
+}
