@@ -21,7 +21,7 @@ struct SyntheaImportTests {
         #expect(spells.count == 27 && Self.imported.spells == 27)
         #expect(spells.filter { $0.stays.count == 2 }.count == 1)
         #expect(spells.filter { $0.attributes.admissionMethod == .elective }.count == 10)
-        #expect(Self.imported.patients == 16)
+        #expect(Self.imported.patients == 14)
     }
 
     @Test("the appendicitis admission: ED then ward, emergency surgical, 46-year-old man, discharged home")
@@ -84,12 +84,21 @@ struct SyntheaImportTests {
     }
 }
 
+/// The sample must be found in CI when the shared folder exists: a wrong path must fail, not skip.
+@Test("the shared Synthea sample is found whenever ../shared is present")
+func syntheaSampleIsFound() {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<4 { url.deleteLastPathComponent() }
+    let shared = url.appendingPathComponent("shared").path
+    if FileManager.default.fileExists(atPath: shared) { #expect(SyntheaSample.directory != nil) }
+}
+
 /// Where the shared Synthea sample is: ../shared/data/synthea beside the project, or $HOSPITAL_TWIN_SYNTHEA_SAMPLE.
 enum SyntheaSample {
     static let directory: String? = {
         if let path = ProcessInfo.processInfo.environment["HOSPITAL_TWIN_SYNTHEA_SAMPLE"] { return path }
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { url.deleteLastPathComponent() }
+        var url = URL(fileURLWithPath: #filePath)  // <root>/Tests/PatientTwinTests/this file
+        for _ in 0..<3 { url.deleteLastPathComponent() }
         let path = url.deletingLastPathComponent().appendingPathComponent("shared/data/synthea").path
         return FileManager.default.fileExists(atPath: path + "/encounters.csv") ? path : nil
     }()

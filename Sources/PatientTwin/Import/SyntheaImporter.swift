@@ -165,7 +165,8 @@ public enum SyntheaImporter {
         var spells: [(id: String, patient: String, emergency: Bool, stays: [(CareState, Double, Double)], reason: String,
                       encounters: [String])] = []
         for (patient, list) in byPatient {
-            let sorted = list.sorted { ($0.start, $0.id) < ($1.start, $1.id) }
+            // At equal start times the ED encounter comes first: an admission can begin the second ED does.
+            let sorted = list.sorted { ($0.start, $0.emergency ? 0 : 1, $0.id) < ($1.start, $1.emergency ? 0 : 1, $1.id) }
             var index = 0
             while index < sorted.count {
                 let encounter = sorted[index]

@@ -109,6 +109,8 @@ public struct Observation: Sendable, Hashable, Codable {
         case procedure(code: String, theatreMinutes: Double)
         /// The start of a new spell on a pathway (an admission or a readmission).
         case admission(Pathway)
+        /// A NEWS2 aggregate recorded without its vital signs (as many record extracts carry it).
+        case news2(Int)
     }
 
     /// When, in minutes since 1970-01-01 00:00 UTC.
@@ -216,6 +218,14 @@ public struct PatientTwin: Sendable, Hashable, Codable {
             }
             state = destination
             stateSince = observation.minute
+        case .news2(let score):
+            guard !isDischarged else {
+                throw TwinUpdateError(patient: id, problem: "NEWS2 after the spell ended (\(state.rawValue))")
+            }
+            guard (0...20).contains(score) else {
+                throw TwinUpdateError(patient: id, problem: "NEWS2 must be 0-20, found \(score)")
+            }
+            latestNEWS2 = score
         case .procedure:
             guard !isDischarged else {
                 throw TwinUpdateError(patient: id, problem: "procedure after the spell ended (\(state.rawValue))")

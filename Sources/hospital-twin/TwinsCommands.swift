@@ -1,0 +1,238 @@
+import ArgumentParser
+import CSVFiles
+import Foundation
+import PatientTwin
+import Simulation
+
+struct Twins: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Patient twins: generate episodes, fit a model, import Synthea, forecast patients.",
+        subcommands: [Generate.self, Fit.self, ImportSynthea.self, Predict.self])
+}
+
+/// Reads a twin model file, or the built-in model; reports problems and exits 2.
+func loadModel(_ path: String?) throws -> TwinModel {
+    guard let path else { return .builtIn }
+    do { return try TwinModelFile.read(path: path) } catch {
+        printError(error.description)
+        throw ExitCode(2)
+    }
+}
+
+/// Parses a date-time option ("2025-01-01", "2025-01-01T08:00", with Z or an offset).
+func parseMinute(_ text: String, option: String) throws -> Double {
+    guard let minute = EpisodeFile.parseTimestamp(text) else {
+        throw ValidationError("\(option): expected a date-time such as 2025-01-01T08:00Z, found '\(text)'")
+    }
+    return minute
+}
+
+extension Twins {
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write synthetic episodes drawn from a twin model (known parameters, for tests and demos).")
+
+        @Option(help: "Patients (first admissions).")
+        var patients: Int = 10_000
+
+        @Option(help: "Days over which first admissions fall.")
+        var days: Double = 365
+
+        @Option(help: "First day, e.g. 2025-01-01.")
+        var start: String = "2025-01-01"
+
+        @Option(help: "Days of follow-up after the last first admission; the export is taken then.")
+        var followUp: Double = 30
+
+        @Option(help: "The master seed.")
+        var seed: UInt64 = 1
+
+        @Option(help: "Twin model file to draw from (default: the built-in model).")
+        var model: String?
+
+        @Option(name: .shortAndLong, help: "Episode file to write.")
+        var output: String = "episodes.csv"
+
+        func validate() throws {
+            guard patients >= 1 else { throw ValidationError("--patients must be >= 1, found \(patients)") }
+            guard days > 0 else { throw ValidationError("--days must be > 0, found \(days)") }
+            guard followUp >= 0 else { throw ValidationError("--follow-up must be >= 0, found \(followUp)") }
+            _ = try parseMinute(start, option: "--start")
+        }
+
+        func run() throws {
+            let generator = try EpisodeGenerator(model: try loadModel(model))
+            let rows = generator.generate(patients: patients, startMinute: try parseMinute(start, option: "--start"),
+                                          days: days, followUpDays: followUp, seed: seed)
+            try EpisodeFile.write(rows, to: output)
+            let spells = Set(rows.map(\.spellID)).count
+            print("wrote \(output): \(rows.count) stays in \(spells) spells of \(patients) patients")
+        }
+    }
+
+    struct Fit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fit a twin model to an episode export (one row per ward or unit stay).",
+            discussion: """
+                Sojourns by maximum likelihood with right-censoring (lognormal, gamma, Weibull; lowest AIC), moves \\
+                by a smoothed multinomial logit, readmission by logistic regression on the LACE components. Writes \\
+                the model (JSON, versioned) and a Markdown fit report. The episode format is in Docs/PATIENT-TWINS.md.
+                """)
+
+        @Argument(help: "The episode CSV file.")
+        var episodes: String
+
+        @Option(name: .shortAndLong, help: "Model file to write.")
+        var output: String = "twin-model.json"
+
+        @Option(help: "Fit report to write (Markdown).")
+        var report: String = "twin-fit-report.md"
+
+        @Option(help: "When the export was taken (stays open then are censored there); default: the latest time in the file.")
+        var exportDate: String?
+
+        @Option(help: "Model whose values stand where data are thin (default: the built-in model).")
+        var base: String?
+
+        @Option(help: "Ended stays a state needs before its sojourn is fitted.")
+        var minimumStays: Int = 20
+
+        func validate() throws {
+            if let exportDate { _ = try parseMinute(exportDate, option: "--export-date") }
+            guard minimumStays >= 2 else { throw ValidationError("--minimum-stays must be >= 2, found \(minimumStays)") }
+        }
+
+        func run() throws {
+            let spells: [Spell]
+            switch Result(catching: { () throws(EpisodeFileError) -> [Spell] in
+                try EpisodeFile.spells(from: try EpisodeFile.read(path: episodes), file: episodes)
+            }) {
+            case .success(let value):
+                spells = value
+            case .failure(let error):
+                printError(error.description)
+                throw ExitCode(2)
+            }
+            guard !spells.isEmpty else {
+                printError("\(episodes): no spells to fit")
+                throw ExitCode(2)
+            }
+            var options = FitOptions()
+            options.exportMinute = try exportDate.map { try parseMinute($0, option: "--export-date") }
+            options.base = try loadModel(base)
+            options.minimumStays = minimumStays
+            let started = ContinuousClock.now
+            let result = ModelFitter.fit(spells, source: episodes, options: options)
+            try TwinModelFile.write(result.model, to: output)
+            let markdown = AtomicFileText(path: report)
+            try markdown.write(FitReportFormatter.markdown(result.report))
+            let fitted = result.report.states.filter { $0.chosen != nil }.count
+            print("fitted \(spells.count) spells of \(result.report.patients) patients in "
+                + "\(Int((ContinuousClock.now - started).components.seconds)) s: sojourns for \(fitted) of "
+                + "\(result.report.states.count) pathway states, readmission on \(result.report.readmissionDischarges) discharges")
+            if let hl = result.report.hosmerLemeshow {
+                print("readmission calibration: Hosmer-Lemeshow chi2 = \(hl.statistic.formatted(significantDigits: 3)), "
+                    + "p = \(hl.pValue.formatted(significantDigits: 2))")
+            }
+            print("wrote \(output) and \(report)")
+        }
+    }
+
+    struct ImportSynthea: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import-synthea",
+            abstract: "Turn a Synthea CSV export into an episode file and an observation file.")
+
+        @Argument(help: "The directory with patients.csv, encounters.csv, conditions.csv, observations.csv.")
+        var directory: String
+
+        @Option(name: .shortAndLong, help: "Episode file to write.")
+        var output: String = "episodes.csv"
+
+        @Option(help: "Observation file to write (vital signs and procedures).")
+        var observations: String = "observations.csv"
+
+        func run() throws {
+            let imported: SyntheaImport
+            do { imported = try SyntheaImporter.importExport(directory: directory) } catch {
+                printError(error.description)
+                throw ExitCode(2)
+            }
+            try EpisodeFile.write(imported.episodes, to: output)
+            try SyntheaImporter.writeObservations(imported.observations, to: observations)
+            imported.warnings.forEach(printError)
+            print("wrote \(output): \(imported.episodes.count) stays in \(imported.spells) spells of "
+                + "\(imported.patients) patients; \(observations): \(imported.observations.count) observations")
+            if !imported.warnings.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    struct Predict: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Forecast every patient still in hospital: remaining stay, escalation, death, readmission.",
+            discussion: """
+                The episode file is a census: spells whose last stay has no end are the patients in hospital now. \\
+                Observations (vital signs with all NEWS2 inputs, or a news2 column) update the twins before the \\
+                forecast, so a new observation changes the prediction.
+                """)
+
+        @Argument(help: "Episode CSV file (open spells are forecast).")
+        var episodes: String
+
+        @Option(help: "Observation CSV file to apply first.")
+        var observations: String?
+
+        @Option(help: "Twin model file (default: the built-in model).")
+        var model: String?
+
+        @Option(help: "Forecast from this time (default: the latest time in the files).")
+        var at: String?
+
+        @Option(help: "Trajectories drawn per patient.")
+        var samples: Int = 1_000
+
+        @Option(help: "The master seed.")
+        var seed: UInt64 = 1
+
+        @Option(name: .shortAndLong, help: "Write the forecasts here instead of standard output.")
+        var output: String?
+
+        func validate() throws {
+            guard samples >= 10 else { throw ValidationError("--samples must be >= 10, found \(samples)") }
+            if let at { _ = try parseMinute(at, option: "--at") }
+        }
+
+        func run() throws {
+            let twinModel = try loadModel(model)
+            let file = try output.map { try AtomicFile(path: $0) }
+            let writer = CSVWriter(handle: file?.handle ?? FileHandle.standardOutput)
+            var problems = 0
+            do {
+                let count = try TwinForecasts.forecast(
+                    episodesPath: episodes, observationsPath: observations, model: twinModel,
+                    at: try at.map { try parseMinute($0, option: "--at") }, samples: samples, seed: seed,
+                    into: writer) { message in
+                    problems += 1
+                    printError(message)
+                }
+                try file?.commit()
+                if output != nil { print("wrote \(output!): forecasts for \(count) patients") }
+            } catch {
+                printError(String(describing: error))
+                throw ExitCode(2)
+            }
+            if problems > 0 { throw ExitCode(1) }
+        }
+    }
+}
+
+/// Writes text to a file completely or not at all.
+struct AtomicFileText {
+    let path: String
+
+    func write(_ text: String) throws {
+        let file = try AtomicFile(path: path)
+        file.write(text)
+        try file.commit()
+    }
+}
