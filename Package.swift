@@ -33,7 +33,7 @@ let package = Package(
         .executableTarget(
             name: "hospital-twin-bench",
             dependencies: [
-                "Simulation", "ReferenceModels",
+                "Simulation", "ReferenceModels", "PatientTwin",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeapModule
+import PatientTwin
 import ReferenceModels
 import Simulation
 
@@ -12,7 +13,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hospital-twin-bench",
         abstract: "Benchmarks of the hospital-twin simulation kernel.",
-        subcommands: [ModelBenchmark.self, CalendarBenchmark.self],
+        subcommands: [ModelBenchmark.self, CalendarBenchmark.self, TwinBenchmark.self],
         defaultSubcommand: ModelBenchmark.self)
 }
 
@@ -215,5 +216,84 @@ struct HoldEntry: Comparable {
 
     static func == (lhs: HoldEntry, rhs: HoldEntry) -> Bool {
         lhs.time == rhs.time && lhs.sequence == rhs.sequence
+    }
+}
+
+/// Patient twins: the memory of 100,000 twins with a typical history, and the time to draw their trajectories.
+struct TwinBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "twins",
+        abstract: "Measure the memory per patient twin and the time per sampled trajectory step.")
+
+    @Option(help: "Twins to hold in memory.")
+    var patients: Int = 100_000
+
+    @Option(help: "Trajectories drawn per twin.")
+    var trajectories: Int = 10
+
+    @Option(help: "The seed.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        if patients < 1 { throw ValidationError("--patients must be >= 1, found \(patients)") }
+        if trajectories < 1 { throw ValidationError("--trajectories must be >= 1, found \(trajectories)") }
+    }
+
+    func run() throws {
+        let predictor = try TrajectoryPredictor(model: .builtIn)
+        let generator = try EpisodeGenerator()
+        var stream = RandomStream(seed: seed)
+        let vitals = VitalSigns(respirationRate: 18, spo2: 95, onOxygen: false, systolicBP: 128, pulse: 88,
+                                consciousness: .alert, temperature: 37.4)
+        // A typical history: admission, two vital-sign sets and a transfer to the ward.
+        let rows = generator.generate(patients: patients, startMinute: 0, days: 365, followUpDays: 0, seed: seed)
+        var seen = Set<String>()
+        seen.reserveCapacity(rows.count)
+        let before = residentBytes()
+        var twins: [PatientTwin] = []
+        twins.reserveCapacity(patients)
+        for row in rows where seen.insert(row.spellID).inserted && twins.count < patients {
+            let pathway = row.pathway ?? .emergencyMedical
+            var twin = PatientTwin(id: PatientID(parsing: row.patientID) ?? PatientID(0), attributes: row.attributes,
+                                   pathway: pathway, admittedAt: row.startMinute)
+            try twin.apply(Observation(minute: row.startMinute + 20, .vitals(vitals)))
+            try twin.apply(Observation(minute: row.startMinute + 200, .vitals(vitals)))
+            if pathway.isEmergency { try twin.apply(Observation(minute: row.startMinute + 300, .transfer(to: .ward))) }
+            twins.append(twin)
+        }
+        let after = residentBytes()
+        // What each twin holds: its struct in the array, plus its history's heap buffer (a 32-byte array header
+        // and the elements, in a glibc chunk: 8 bytes of header, rounded up to 16).
+        let footprint = twins.reduce(0) { total, twin in
+            let buffer = 32 + twin.history.capacity * MemoryLayout<Observation>.stride + 8
+            return total + MemoryLayout<PatientTwin>.stride + (buffer + 15) / 16 * 16
+        }
+        var steps = 0
+        var checksum = 0.0
+        let start = ContinuousClock.now
+        for twin in twins {
+            for _ in 0..<trajectories {
+                let path = try twin.predictTrajectory(with: predictor, from: twin.stateSince + 60, using: &stream)
+                steps += path.steps.count
+                checksum += path.dischargeMinute
+            }
+        }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        print("{\"twins\": \(twins.count), \"bytes_per_twin\": \(footprint / twins.count), "
+            + "\"resident_bytes_per_twin\": \(String(format: "%.0f", Double(after - before) / Double(twins.count))), "
+            + "\"twin_struct_bytes\": \(MemoryLayout<PatientTwin>.stride), \"observation_bytes\": \(MemoryLayout<Observation>.stride), "
+            + "\"trajectories\": \(twins.count * trajectories), \"steps\": \(steps), "
+            + "\"wall_s\": \(String(format: "%.4f", seconds)), \"ns_per_step\": \(String(format: "%.1f", seconds * 1e9 / Double(steps))), "
+            + "\"ns_per_trajectory\": \(String(format: "%.1f", seconds * 1e9 / Double(twins.count * trajectories))), "
+            + "\"checksum\": \(String(format: "%.6e", checksum))}")
+    }
+
+    /// Resident memory of this process, from /proc/self/statm: a cross-check only, since the allocator reuses
+    /// pages freed earlier in the run.
+    func residentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
     }
 }

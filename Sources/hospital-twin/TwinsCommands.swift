@@ -7,7 +7,7 @@ import Simulation
 struct Twins: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Patient twins: generate episodes, fit a model, import Synthea, forecast patients.",
-        subcommands: [Generate.self, Fit.self, ImportSynthea.self, Predict.self])
+        subcommands: [Generate.self, Fit.self, ImportSynthea.self, Predict.self, ExportModel.self])
 }
 
 /// Reads a twin model file, or the built-in model; reports problems and exits 2.
@@ -222,6 +222,22 @@ extension Twins {
                 throw ExitCode(2)
             }
             if problems > 0 { throw ExitCode(1) }
+        }
+    }
+}
+
+extension Twins {
+    struct ExportModel: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export-model",
+            abstract: "Write the built-in twin model as a model file, to read or edit.")
+
+        @Option(name: .shortAndLong, help: "Model file to write.")
+        var output: String = "twin-model.json"
+
+        func run() throws {
+            try TwinModelFile.write(.builtIn, to: output)
+            print("wrote \(output)")
         }
     }
 }

@@ -175,3 +175,16 @@ struct TwinModelFileTests {
         #expect(missing?.problems == ["pathways: missing"])
     }
 }
+
+@Suite("example files")
+struct ExampleFileTests {
+    @Test("scenarios/models/built-in-twin-model.json is the built-in model (regenerate with twins export-model)")
+    func committedModelMatches() throws {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        let path = url.appendingPathComponent("scenarios/models/built-in-twin-model.json").path
+        let model = try TwinModelFile.read(path: path)
+        let identical = model == TwinModel.builtIn
+        #expect(identical)
+    }
+}
