@@ -35,6 +35,11 @@ exec scripts/with-postgres.sh bash -c '
     -o "$out/forecasts.csv"
   head -n 6 "$out/forecasts.csv" | column -s, -t
   echo
+  echo "== the next 60 days from today'"'"'s census, twins on the simulation kernel (midnight census, every 10th day)"
+  "$bin/hospital-twin" twins simulate --census "$out/episodes.csv" --model "$out/twin-model.json" \
+    --admissions-per-day 58 --days 60 -o "$out/census.csv"
+  awk -F, "NR == 1 || NR % 10 == 2" "$out/census.csv" | column -s, -t
+  echo
   echo "== NEWS2 and LACE scoring"
   printf "%s\n" "bed,respiration_rate,spo2,spo2_scale,on_oxygen,systolic_bp,pulse,consciousness,temperature" \
     "A1,16,97,1,false,122,72,A,36.8" "A2,25,91,1,true,98,118,V,39.3" "A3,22,88,2,false,104,96,A,38.2" \

@@ -7,7 +7,7 @@ import Simulation
 struct Twins: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Patient twins: generate episodes, fit a model, import Synthea, forecast patients.",
-        subcommands: [Generate.self, Fit.self, ImportSynthea.self, Predict.self, ExportModel.self])
+        subcommands: [Generate.self, Fit.self, ImportSynthea.self, Predict.self, Simulate.self, ExportModel.self])
 }
 
 /// Reads a twin model file, or the built-in model; reports problems and exits 2.
@@ -227,6 +227,93 @@ extension Twins {
 }
 
 extension Twins {
+    struct Simulate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Follow twins through time on the simulation kernel, without capacity limits.",
+            discussion: """
+                New patients arrive as a Poisson process; each twin moves through its predicted steps; a midnight \
+                census (local time) counts the beds in use by type; a discharged twin may be readmitted and comes \
+                back as an emergency arrival carrying its history. With --census, the patients in hospital in an \
+                episode file (open spells) start the run, at the latest time in the file. Writes the census as CSV.
+                """)
+
+        @Option(help: "Episode file whose open spells are in hospital at the start.")
+        var census: String?
+
+        @Option(help: "Observation file to apply to the census twins first.")
+        var observations: String?
+
+        @Option(help: "Twin model file (default: the built-in model).")
+        var model: String?
+
+        @Option(help: "New admissions per day.")
+        var admissionsPerDay: Double = 60
+
+        @Option(help: "Days to simulate.")
+        var days: Int = 90
+
+        @Option(help: "Start (default: the census time, or 2026-01-05T00:00).")
+        var start: String?
+
+        @Option(help: "Time zone of the midnight census (IANA name).")
+        var timeZone: String = "Europe/London"
+
+        @Option(help: "The master seed.")
+        var seed: UInt64 = 1
+
+        @Option(name: .shortAndLong, help: "Census CSV to write (default: standard output).")
+        var output: String?
+
+        func validate() throws {
+            guard admissionsPerDay >= 0 else { throw ValidationError("--admissions-per-day must be >= 0, found \(admissionsPerDay)") }
+            guard days >= 1 else { throw ValidationError("--days must be >= 1, found \(days)") }
+            guard TimeZone(identifier: timeZone) != nil else {
+                throw ValidationError("--time-zone: unknown time zone '\(timeZone)'; expected an IANA name such as Europe/London")
+            }
+            if let start { _ = try parseMinute(start, option: "--start") }
+        }
+
+        func run() throws {
+            let twinModel = try loadModel(model)
+            let predictor = try TrajectoryPredictor(model: twinModel)
+            var twins: [PatientTwin] = []
+            var startMinute = try start.map { try parseMinute($0, option: "--start") } ?? EpisodeFile.parseTimestamp("2026-01-05T00:00")!
+            if let census {
+                do {
+                    let loaded = try TwinForecasts.twins(episodesPath: census, observationsPath: observations, until: nil) {
+                        printError($0)
+                    }
+                    twins = loaded.twins.map(\.1)
+                    if start == nil { startMinute = loaded.latest }
+                } catch {
+                    printError(String(describing: error))
+                    throw ExitCode(2)
+                }
+            }
+            let clock = SimulationClock(start: Date(timeIntervalSince1970: startMinute * 60),
+                                        timeZone: TimeZone(identifier: timeZone)!)
+            let result = try TwinCohortSimulation.run(census: twins, admissionsPerDay: admissionsPerDay, days: days,
+                                                      clock: clock, predictor: predictor,
+                                                      generator: try EpisodeGenerator(model: twinModel), seed: seed)
+            let file = try output.map { try AtomicFile(path: $0) }
+            let writer = CSVWriter(handle: file?.handle ?? FileHandle.standardOutput)
+            writer.write(["date"] + BedType.allCases.map(\.rawValue) + ["total"])
+            for day in result.midnightCensus {
+                writer.write([day.date] + day.beds.map(String.init) + [String(day.beds.reduce(0, +))])
+            }
+            writer.flush()
+            try file?.commit()
+            let died = result.discharges[.died, default: 0]
+            let followed = result.dischargeRecords.filter { $0.minute <= Double(days - 30) * 1440 }
+            let expected = followed.reduce(0) { $0 + $1.probability }
+            printError("simulated \(days) days from \(EpisodeFile.formatTimestamp(startMinute)): \(twins.count) in hospital at the "
+                + "start, \(result.admissions) admissions, \(result.readmissions) readmissions, "
+                + "\(result.discharges.values.reduce(0, +)) discharges of which \(died) deaths"
+                + (followed.isEmpty ? "" : "; of the \(followed.count) discharges alive with 30 days left, "
+                    + "\(followed.filter(\.readmitted).count) came back (the model expected \(expected.formatted(significantDigits: 3)))"))
+        }
+    }
+
     struct ExportModel: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export-model",

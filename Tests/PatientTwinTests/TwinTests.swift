@@ -188,3 +188,63 @@ struct ExampleFileTests {
         #expect(identical)
     }
 }
+
+@Suite("cohort simulation on the kernel")
+struct CohortSimulationTests {
+    static let result: CohortSimulationResult = {
+        let clock = try! SimulationClock(start: "2026-01-05T00:00", timeZone: "Europe/London")
+        return try! TwinCohortSimulation.run(census: [], admissionsPerDay: 80, days: 240, clock: clock,
+                                             predictor: TwinTests.predictor, generator: try! EpisodeGenerator(), seed: 4)
+    }()
+
+    @Test("readmissions close the loop: discharged twins come back as emergency arrivals carrying their history")
+    func readmissionsCloseTheLoop() throws {
+        let result = Self.result
+        #expect(result.admissions > 15_000 && result.readmissions > 500)
+        let returned = result.twins.filter { twin in twin.history.filter { if case .admission = $0.kind { true } else { false } }.count >= 2 }
+        #expect(returned.count > 400)
+        for twin in returned.prefix(50) {
+            #expect(twin.attributes.admissionMethod == .emergency && twin.attributes.admissionsLast12Months >= 1)
+        }
+    }
+
+    @Test("the simulated readmission rate is the model's: observed within z·√(Σp(1−p)) of Σp over discharges with 30 days left")
+    func readmissionRate() {
+        let followed = Self.result.dischargeRecords.filter { $0.minute <= (240 - 30) * 1440 }
+        let expected = followed.reduce(0) { $0 + $1.probability }
+        let variance = followed.reduce(0) { $0 + $1.probability * (1 - $1.probability) }
+        let observed = Double(followed.filter(\.readmitted).count)
+        #expect(abs(observed - expected) <= Tolerance.z * variance.squareRoot(), "observed \(observed), expected \(expected)")
+    }
+
+    @Test("every midnight census equals the twins in hospital then, reconstructed from their own histories")
+    func census() throws {
+        let census = Self.result.midnightCensus
+        #expect(census.count == 241 && census[0].date == "2026-01-05" && census[1].date == "2026-01-06")
+        // Spells from the histories: an admission opens one, a transfer to a discharge closes it.
+        var spells: [(start: Double, end: Double)] = []
+        for twin in Self.result.twins {
+            var open: Double?
+            for observation in twin.history {
+                switch observation.kind {
+                case .admission: open = observation.minute
+                case .transfer(let to) where to.isDischarge:
+                    if let start = open { spells.append((start, observation.minute)) }
+                    open = nil
+                default: break
+                }
+            }
+            if let start = open { spells.append((start, .infinity)) }
+        }
+        // Local midnight: after the change to summer time on 29 March it falls at 23:00 UTC, 60 minutes
+        // earlier in simulation time, so each instant comes from the census date through the clock.
+        let clock = try SimulationClock(start: "2026-01-05T00:00", timeZone: "Europe/London")
+        let origin = clock.start.timeIntervalSince1970 / 60
+        for day in stride(from: 1, to: 241, by: 7) {
+            let instant = origin + clock.minute(atLocal: LocalDateTime(parsing: census[day].date)!)
+            let inHospital = spells.filter { $0.start <= instant && $0.end > instant }.count
+            #expect(census[day].beds.reduce(0, +) == inHospital, "day \(day)")
+        }
+        #expect(census[200].beds.reduce(0, +) > 300)
+    }
+}

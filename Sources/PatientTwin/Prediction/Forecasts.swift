@@ -97,28 +97,13 @@ public enum TwinForecasts {
         throws -> Int
     {
         let predictor = try TrajectoryPredictor(model: model)
-        let spells = try EpisodeFile.spells(from: EpisodeFile.read(path: episodesPath), file: episodesPath)
-            .filter { $0.discharge == nil }
-        var observations: [String: [Observation]] = [:]
-        if let observationsPath {
-            observations = try readObservations(observationsPath, report: report)
-        }
-        let latest = max(spells.flatMap { $0.stays.map(\.startMinute) }.max() ?? 0,
-                         observations.values.flatMap { $0.map(\.minute) }.max() ?? 0)
+        let (census, latest) = try twins(episodesPath: episodesPath, observationsPath: observationsPath, until: minute,
+                                         report: report)
         let now = minute ?? latest
         writer.write(columns)
         let streams = RandomStreams(masterSeed: seed)
         var written = 0
-        for spell in spells {
-            var twin = PatientTwin(id: PatientID(parsing: spell.patientID) ?? PatientID(pseudonymising: spell.patientID),
-                                   attributes: spell.attributes, pathway: spell.pathway, admittedAt: spell.startMinute,
-                                   state: spell.stays[0].unit)
-            var updates = spell.stays.dropFirst().map { Observation(minute: $0.startMinute, .transfer(to: $0.unit)) }
-            if spell.hasNEWS2 { updates.append(Observation(minute: spell.startMinute, .news2(spell.admissionNEWS2))) }
-            updates += (observations[spell.patientID] ?? []).filter { $0.minute >= spell.startMinute && $0.minute <= now }
-            for update in updates.sorted(by: { ($0.minute, $0.isTransfer ? 0 : 1) < ($1.minute, $1.isTransfer ? 0 : 1) }) {
-                do { try twin.apply(update) } catch { report("\(observationsPath ?? episodesPath): \(error.description); skipped") }
-            }
+        for (spell, twin) in census {
             let forecast = try TwinForecast(twin: twin, spellID: spell.id, predictor: predictor, at: now, samples: samples,
                                             streams: streams)
             func text(_ value: Double) -> String { String(format: "%.4g", value) }
@@ -132,6 +117,37 @@ public enum TwinForecasts {
         }
         writer.flush()
         return written
+    }
+
+    /// The twins of the open spells in an episode file (patients in hospital), moved through their recorded
+    /// stays and updated with the observations that fall in their spells up to `minute` (default: the latest
+    /// time in the files, which is returned too). Problems with single observations are reported and skipped.
+    public static func twins(episodesPath: String, observationsPath: String?, until minute: Double?,
+                             report: (String) -> Void) throws -> (twins: [(Spell, PatientTwin)], latest: Double)
+    {
+        let spells = try EpisodeFile.spells(from: EpisodeFile.read(path: episodesPath), file: episodesPath)
+            .filter { $0.discharge == nil }
+        var observations: [String: [Observation]] = [:]
+        if let observationsPath {
+            observations = try readObservations(observationsPath, report: report)
+        }
+        let latest = max(spells.flatMap { $0.stays.map(\.startMinute) }.max() ?? 0,
+                         observations.values.flatMap { $0.map(\.minute) }.max() ?? 0)
+        let now = minute ?? latest
+        var result: [(Spell, PatientTwin)] = []
+        for spell in spells {
+            var twin = PatientTwin(id: PatientID(parsing: spell.patientID) ?? PatientID(pseudonymising: spell.patientID),
+                                   attributes: spell.attributes, pathway: spell.pathway, admittedAt: spell.startMinute,
+                                   state: spell.stays[0].unit)
+            var updates = spell.stays.dropFirst().map { Observation(minute: $0.startMinute, .transfer(to: $0.unit)) }
+            if spell.hasNEWS2 { updates.append(Observation(minute: spell.startMinute, .news2(spell.admissionNEWS2))) }
+            updates += (observations[spell.patientID] ?? []).filter { $0.minute >= spell.startMinute && $0.minute <= now }
+            for update in updates.sorted(by: { ($0.minute, $0.isTransfer ? 0 : 1) < ($1.minute, $1.isTransfer ? 0 : 1) }) {
+                do { try twin.apply(update) } catch { report("\(observationsPath ?? episodesPath): \(error.description); skipped") }
+            }
+            result.append((spell, twin))
+        }
+        return (result, latest)
     }
 
     /// Reads an observation file: the columns `ObservationRow.columns` writes, plus, for NEWS2, `spo2_scale`,
