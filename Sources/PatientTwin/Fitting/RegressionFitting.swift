@@ -76,7 +76,7 @@ public enum TransitionFitter {
             theta[(j - 1) * width] = log((Double(counts[j]) + pseudoMoves) / (Double(counts[0]) + pseudoMoves))
         }
 
-        func evaluate(_ theta: [Double]) -> (logPosterior: Double, gradient: [Double], hessian: [[Double]]) {
+        func evaluate(_ theta: [Double]) -> (value: Double, gradient: [Double], hessian: [[Double]]) {
             var value = 0.0
             var gradient = [Double](repeating: 0, count: dimension)
             var hessian = [[Double]](repeating: [Double](repeating: 0, count: dimension), count: dimension)
@@ -130,29 +130,13 @@ public enum TransitionFitter {
         }
 
         var iterations = 0
-        var current = evaluate(theta)
+        var errors: [Double] = []
         if dimension > 0 {
-            for _ in 0..<100 {
-                iterations += 1
-                guard let inverse = LinearAlgebra.inverse(current.hessian.map { $0.map { -$0 } }) else { break }
-                let step = Minimizer.multiply(inverse, current.gradient)
-                var scale = 1.0
-                var accepted = false
-                for _ in 0..<30 {
-                    let candidate = zip(theta, step).map { $0 + scale * $1 }
-                    let next = evaluate(candidate)
-                    if next.logPosterior.isFinite && next.logPosterior >= current.logPosterior - 1e-12 {
-                        theta = candidate
-                        current = next
-                        accepted = true
-                        break
-                    }
-                    scale *= 0.5
-                }
-                if !accepted || step.reduce(0, { max($0, abs($1)) }) * scale < 1e-10 { break }
-            }
+            let result = NewtonRaphson.maximize(start: theta) { evaluate($0) }
+            theta = result.point
+            iterations = result.iterations
+            errors = LinearAlgebra.standardErrors(fromHessian: result.hessian.map { $0.map { -$0 } })
         }
-        let errors = dimension > 0 ? LinearAlgebra.standardErrors(fromHessian: current.hessian.map { $0.map { -$0 } }) : []
         var intercepts = [Double](repeating: 0, count: kCount)
         var interceptErrors = [Double](repeating: 0, count: kCount)
         var coefficients = priorCoefficients
@@ -188,8 +172,13 @@ enum LogisticRegression {
         let free = (0..<width).filter { index in
             index == 0 || ((features.map { $0[index] }.max() ?? 0) - (features.map { $0[index] }.min() ?? 0) > 1e-12)
         }
-        var beta = fixed
-        func state(_ beta: [Double]) -> (value: Double, gradient: [Double], hessian: [[Double]]) {
+        func full(_ freeValues: [Double]) -> [Double] {
+            var beta = fixed
+            for (a, i) in free.enumerated() { beta[i] = freeValues[a] }
+            return beta
+        }
+        func state(_ freeValues: [Double]) -> (value: Double, gradient: [Double], hessian: [[Double]]) {
+            let beta = full(freeValues)
             var value = 0.0
             var gradient = [Double](repeating: 0, count: free.count)
             var hessian = [[Double]](repeating: [Double](repeating: 0, count: free.count), count: free.count)
@@ -209,18 +198,36 @@ enum LogisticRegression {
             }
             return (value, gradient, hessian)
         }
-        var current = state(beta)
+        let result = NewtonRaphson.maximize(start: free.map { fixed[$0] }) { state($0) }
+        let freeErrors = LinearAlgebra.standardErrors(fromHessian: result.hessian.map { $0.map { -$0 } })
+        var errors = [Double](repeating: .nan, count: width)
+        for (a, i) in free.enumerated() { errors[i] = freeErrors[a] }
+        return Fit(coefficients: full(result.point), standardErrors: errors)
+    }
+}
+
+/// Newton–Raphson ascent of a concave function given its value, gradient and Hessian, with step halving so that
+/// every accepted step does not decrease the value. Stops when a step changes no coordinate by more than 1e-10,
+/// when no halving helps, or after 100 iterations.
+enum NewtonRaphson {
+    static func maximize(start: [Double],
+                         evaluate: ([Double]) -> (value: Double, gradient: [Double], hessian: [[Double]]))
+        -> (point: [Double], hessian: [[Double]], iterations: Int)
+    {
+        var point = start
+        var current = evaluate(point)
+        var iterations = 0
         for _ in 0..<100 {
+            iterations += 1
             guard let inverse = LinearAlgebra.inverse(current.hessian.map { $0.map { -$0 } }) else { break }
             let step = Minimizer.multiply(inverse, current.gradient)
             var scale = 1.0
             var accepted = false
             for _ in 0..<30 {
-                var candidate = beta
-                for (a, i) in free.enumerated() { candidate[i] += scale * step[a] }
-                let next = state(candidate)
+                let candidate = zip(point, step).map { $0 + scale * $1 }
+                let next = evaluate(candidate)
                 if next.value.isFinite && next.value >= current.value - 1e-12 {
-                    beta = candidate
+                    point = candidate
                     current = next
                     accepted = true
                     break
@@ -229,9 +236,6 @@ enum LogisticRegression {
             }
             if !accepted || step.reduce(0, { max($0, abs($1)) }) * scale < 1e-10 { break }
         }
-        let freeErrors = LinearAlgebra.standardErrors(fromHessian: current.hessian.map { $0.map { -$0 } })
-        var errors = [Double](repeating: .nan, count: width)
-        for (a, i) in free.enumerated() { errors[i] = freeErrors[a] }
-        return Fit(coefficients: beta, standardErrors: errors)
+        return (point, current.hessian, iterations)
     }
 }
