@@ -30,8 +30,8 @@ public struct CSVError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    /// "episodes.csv:12: unterminated quoted field".
-    public var description: String { "\(file):\(line): \(message)" }
+    /// "episodes.csv:12: unterminated quoted field" ("episodes.csv: cannot open: …" when no line applies).
+    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
 }
 
 /// A streaming reader of comma-separated values as RFC 4180 defines them: fields may be quoted with ", a quote

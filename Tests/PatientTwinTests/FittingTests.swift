@@ -113,7 +113,7 @@ struct FittingTests {
     func fittedModelIsUsable() throws {
         let model = Self.fitted.result.model
         #expect(model.problems.isEmpty)
-        let reread = try TwinModelFile.decode(TwinModelFile.encode(model))
+        let reread = try TwinModelFile.decode(try TwinModelFile.encode(model))
         let identical = reread == model
         #expect(identical)
         let predictor = try TrajectoryPredictor(model: model)

@@ -146,7 +146,7 @@ struct TwinTests {
 struct TwinModelFileTests {
     @Test("the built-in model survives a round trip through its JSON file")
     func roundTrip() throws {
-        let data = TwinModelFile.encode(.builtIn)
+        let data = try TwinModelFile.encode(.builtIn)
         let decoded = try TwinModelFile.decode(data)
         let identical = decoded == TwinModel.builtIn
         #expect(identical)
@@ -156,7 +156,7 @@ struct TwinModelFileTests {
 
     @Test("a malformed model file is refused with every problem located")
     func locatedErrors() throws {
-        var json = String(decoding: TwinModelFile.encode(.builtIn), as: UTF8.self)
+        var json = String(decoding: try TwinModelFile.encode(.builtIn), as: UTF8.self)
         json = json.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 7")
         json = json.replacingOccurrences(of: "\"frail_elderly\"", with: "\"frail_elder\"")
         let error = #expect(throws: TwinModelFileError.self) { try TwinModelFile.decode(Data(json.utf8), file: "m.json") }
@@ -166,13 +166,17 @@ struct TwinModelFileTests {
 
         var model = TwinModel.builtIn
         model.pathways[0].states[6].sojourn.second = -1  // emergency_medical ward sigma
-        let bad = #expect(throws: TwinModelFileError.self) { try TwinModelFile.decode(TwinModelFile.encode(model), file: "m.json") }
+        var edited = String(decoding: try TwinModelFile.encode(.builtIn), as: UTF8.self)
+        #expect(throws: TwinModelFileError.self) { try TwinModelFile.encode(model) }
+        let range = try #require(edited.range(of: "\"sigma\" : 0.85"))  // only the emergency medical ward's
+        edited.replaceSubrange(range, with: "\"sigma\" : -1")
+        let bad = #expect(throws: TwinModelFileError.self) { try TwinModelFile.decode(Data(edited.utf8), file: "m.json") }
         #expect(bad?.problems == ["pathways.emergency_medical.ward.sojourn.sigma: must be > 0 and finite, found -1.0"])
 
         let missing = #expect(throws: TwinModelFileError.self) {
             try TwinModelFile.decode(Data("{\"format\": \"hospital-twin/patient-twin-model\", \"version\": 1}".utf8), file: "m.json")
         }
-        #expect(missing?.problems == ["pathways: missing"])
+        #expect(missing?.problems == ["pathways: missing", "readmission: missing"])
     }
 }
 

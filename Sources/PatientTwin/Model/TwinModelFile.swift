@@ -27,18 +27,22 @@ public struct TwinModelFileError: Error, Sendable, Hashable, CustomStringConvert
 /// Times are minutes; gamma and Weibull have "shape" and "scale", lognormal "mu" and "sigma" (of log minutes).
 /// The first transition of a state is the reference category (its intercept and effects are 0).
 public enum TwinModelFile {
-    /// The model as pretty-printed JSON with sorted keys (stable diffs).
-    public static func encode(_ model: TwinModel) -> Data {
+    /// The model as pretty-printed JSON with sorted keys (stable diffs). Throws when the model has problems
+    /// (a non-finite number cannot be written as JSON).
+    public static func encode(_ model: TwinModel) throws(TwinModelFileError) -> Data {
+        let problems = model.problems
+        guard problems.isEmpty else { throw TwinModelFileError(file: "<model>", problems: problems) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain dictionaries, arrays, strings and finite doubles cannot fail.
-        return try! encoder.encode(FileDTO(model))
+        do { return try encoder.encode(FileDTO(model)) } catch {
+            throw TwinModelFileError(file: "<model>", problems: ["cannot encode: \(error)"])
+        }
     }
 
     /// Writes the model to `path`, completely or not at all.
     public static func write(_ model: TwinModel, to path: String) throws {
         let temporary = path + ".partial-\(getpid())"
-        try encode(model).write(to: URL(fileURLWithPath: temporary))
+        try (try encode(model)).write(to: URL(fileURLWithPath: temporary))
         guard rename(temporary, path) == 0 else {
             unlink(temporary)
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
@@ -64,6 +68,16 @@ public enum TwinModelFile {
             throw TwinModelFileError(file: file, problems: ["not valid JSON: \(error.localizedDescription)"])
         }
         var problems: [String] = []
+        for (key, present) in [("format", dto.formatValue != nil), ("version", dto.versionValue != nil),
+                               ("pathways", dto.pathwaysValue != nil), ("readmission", dto.readmissionValue != nil),
+                               ("readmission.per_point", dto.readmissionValue == nil || dto.readmissionValue?.perPointValue != nil),
+                               ("readmission.delay_days", dto.readmissionValue == nil || dto.readmissionValue?.delayDaysValue != nil),
+                               ("readmission.intercept", dto.readmissionValue == nil || dto.readmissionValue?.interceptValue != nil)]
+            where !present
+        {
+            problems.append("\(key): missing")
+        }
+        guard problems.isEmpty else { throw TwinModelFileError(file: file, problems: problems) }
         if dto.format != TwinModel.formatName {
             problems.append("format: expected \"\(TwinModel.formatName)\", found \"\(dto.format)\"")
         }
@@ -170,16 +184,29 @@ public enum TwinModelFile {
 // MARK: - The file's shape
 
 private struct FileDTO: Codable {
-    var format: String
-    var version: Int
+    var formatValue: String?
+    var versionValue: Int?
     var description: String?
     var covariates: [String]?
-    var pathways: [String: [String: StateDTO]]
-    var readmission: ReadmissionDTO
+    var pathwaysValue: [String: [String: StateDTO]]?
+    var readmissionValue: ReadmissionDTO?
+
+    var format: String { formatValue ?? "" }
+    var version: Int { versionValue ?? 0 }
+    var pathways: [String: [String: StateDTO]] { pathwaysValue ?? [:] }
+    var readmission: ReadmissionDTO { readmissionValue! }
+
+    enum CodingKeys: String, CodingKey {
+        case formatValue = "format"
+        case versionValue = "version"
+        case description, covariates
+        case pathwaysValue = "pathways"
+        case readmissionValue = "readmission"
+    }
 
     init(_ model: TwinModel) {
-        format = TwinModel.formatName
-        version = TwinModel.formatVersion
+        formatValue = TwinModel.formatName
+        versionValue = TwinModel.formatVersion
         description = model.description
         covariates = Covariate.allCases.map(\.rawValue)
         var pathways: [String: [String: StateDTO]] = [:]
@@ -188,13 +215,13 @@ private struct FileDTO: Codable {
             for state in pathway.states { states[state.state.rawValue] = StateDTO(state) }
             pathways[pathway.pathway.rawValue] = states
         }
-        self.pathways = pathways
+        pathwaysValue = pathways
         let r = model.readmission
-        readmission = ReadmissionDTO(intercept: r.intercept,
-                                     perPoint: ["L": r.lengthOfStay, "A": r.acuity, "C": r.comorbidity,
-                                                "E": r.emergencyVisits],
-                                     delayDays: DelayDTO(family: "weibull", shape: r.delayShape, scale: r.delayScaleDays,
-                                                         truncatedAt: 30))
+        readmissionValue = ReadmissionDTO(interceptValue: r.intercept,
+                                          perPointValue: ["L": r.lengthOfStay, "A": r.acuity, "C": r.comorbidity,
+                                                          "E": r.emergencyVisits],
+                                          delayDaysValue: DelayDTO(family: "weibull", shape: r.delayShape,
+                                                                   scale: r.delayScaleDays, truncatedAt: 30))
     }
 }
 
@@ -259,14 +286,18 @@ private struct TransitionDTO: Codable {
 }
 
 private struct ReadmissionDTO: Codable {
-    var intercept: Double
-    var perPoint: [String: Double]
-    var delayDays: DelayDTO
+    var interceptValue: Double?
+    var perPointValue: [String: Double]?
+    var delayDaysValue: DelayDTO?
+
+    var intercept: Double { interceptValue ?? 0 }
+    var perPoint: [String: Double] { perPointValue ?? [:] }
+    var delayDays: DelayDTO { delayDaysValue ?? DelayDTO(family: "weibull", shape: nil, scale: nil, truncatedAt: nil) }
 
     enum CodingKeys: String, CodingKey {
-        case intercept
-        case perPoint = "per_point"
-        case delayDays = "delay_days"
+        case interceptValue = "intercept"
+        case perPointValue = "per_point"
+        case delayDaysValue = "delay_days"
     }
 }
 
