@@ -13,6 +13,18 @@ public enum KernelValidation {
         public let theory: Double
         /// The replications' confidence interval.
         public let simulated: ConfidenceInterval
+        /// Replications needed for a half-width of ±1% of the mean at the plan's level, from these as a pilot.
+        public let replicationsForOnePercent: Int?
+
+        /// A check from the replications' values.
+        public init(model: String, measure: String, theory: Double, values: [Double], level: Double) {
+            self.model = model
+            self.measure = measure
+            self.theory = theory
+            simulated = ReplicationSummary(values).confidenceInterval(level: level)
+            replicationsForOnePercent = OutputAnalysis.replicationsNeeded(pilot: values, halfWidth: 0.01, level: level,
+                                                                          relative: true)
+        }
 
         /// True when the analytic value lies in the interval.
         public var agrees: Bool { simulated.contains(theory) }
@@ -56,12 +68,11 @@ public enum KernelValidation {
             }
             let name = "M/M/\(servers), rho \(rho)"
             checks.append(Check(model: name, measure: "mean wait in queue (min)",
-                                theory: parameters.theoreticalMeanWaitMinutes,
-                                simulated: ReplicationSummary(runs.map(\.waits.mean)).confidenceInterval(level: plan.level)))
+                                theory: parameters.theoreticalMeanWaitMinutes, values: runs.map(\.waits.mean),
+                                level: plan.level))
             checks.append(Check(model: name, measure: "P(wait) (Erlang C)",
                                 theory: QueueingTheory.erlangC(servers: servers, offeredLoad: parameters.offeredLoad),
-                                simulated: ReplicationSummary(runs.map(\.delayProbability))
-                                    .confidenceInterval(level: plan.level)))
+                                values: runs.map(\.delayProbability), level: plan.level))
         }
         for (beds, load) in [(5, 3.0), (30, 25.0), (30, 28.5)] {
             let parameters = ErlangLossParameters(beds: beds, meanInterarrivalMinutes: 5 * 1440 / load,
@@ -72,9 +83,8 @@ public enum KernelValidation {
                                                   streams: replication.streams)
             }
             checks.append(Check(model: "M/M/\(beds)/\(beds), load \(load)", measure: "blocking (Erlang B)",
-                                theory: parameters.theoreticalBlocking,
-                                simulated: ReplicationSummary(runs.map(\.blockingProbability))
-                                    .confidenceInterval(level: plan.level)))
+                                theory: parameters.theoreticalBlocking, values: runs.map(\.blockingProbability),
+                                level: plan.level))
         }
         let network = NetworkParameters.benchmark
         let customers = plan.customers
@@ -83,20 +93,20 @@ public enum KernelValidation {
                                            streams: replication.streams)
         }
         checks.append(Check(model: "Jackson network (3 stations)", measure: "mean sojourn (min)",
-                            theory: network.theoreticalMeanSojournMinutes,
-                            simulated: ReplicationSummary(runs.map(\.sojourns.mean)).confidenceInterval(level: plan.level)))
+                            theory: network.theoreticalMeanSojournMinutes, values: runs.map(\.sojourns.mean),
+                            level: plan.level))
         return checks
     }
 
     /// A plain-text table of the checks.
     public static func table(_ checks: [Check], level: Double) -> String {
         let percent = Int((level * 100).rounded())
-        var rows = [["model", "measure", "theory", "simulated (\(percent)% CI)", "verdict"]]
+        var rows = [["model", "measure", "theory", "simulated (\(percent)% CI)", "verdict", "replications for ±1%"]]
         for check in checks {
             rows.append([check.model, check.measure, check.theory.formatted(significantDigits: 5),
                          "\(check.simulated.mean.formatted(significantDigits: 5)) ± "
                              + check.simulated.halfWidth.formatted(significantDigits: 2),
-                         check.agrees ? "agrees" : "DISAGREES"])
+                         check.agrees ? "agrees" : "DISAGREES", check.replicationsForOnePercent.map(String.init) ?? "–"])
         }
         return TextTable.render(rows)
     }
