@@ -133,7 +133,7 @@ struct ModelBenchmark: ParsableCommand {
             try body(plan.count == 1 ? RandomStreams(masterSeed: plan.masterSeed) : replication.streams)
         }
         let elapsed = ContinuousClock.now - start
-        return (results, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        return (results, seconds(elapsed))
     }
 
     func format(_ value: Double, decimals: Int = 6) -> String { String(format: "%.\(decimals)f", value) }
@@ -196,7 +196,7 @@ struct CalendarBenchmark: ParsableCommand {
             }
         }
         let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = seconds(elapsed)
         print("{\"queue\": \"\(queue.rawValue)\", \"pending\": \(pending), \"operations\": \(operations), "
             + "\"wall_s\": \(String(format: "%.4f", seconds)), "
             + "\"ns_per_hold\": \(String(format: "%.1f", seconds * 1e9 / Double(operations))), "
@@ -279,7 +279,7 @@ struct TwinBenchmark: ParsableCommand {
             }
         }
         let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = seconds(elapsed)
         print("{\"twins\": \(twins.count), \"bytes_per_twin\": \(footprint / twins.count), "
             + "\"resident_bytes_per_twin\": \(String(format: "%.0f", Double(after - before) / Double(twins.count))), "
             + "\"twin_struct_bytes\": \(MemoryLayout<PatientTwin>.stride), \"observation_bytes\": \(MemoryLayout<Observation>.stride), "
@@ -296,4 +296,9 @@ struct TwinBenchmark: ParsableCommand {
         let fields = text.split(separator: " ")
         return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
     }
+}
+
+/// A duration in seconds.
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
 }

@@ -86,14 +86,13 @@ public struct EpisodeGenerator: Sendable {
     {
         let exportMinute = startMinute + (days + followUpDays) * 1440
         let streams = RandomStreams(masterSeed: seed)
-        let pathways = Pathway.allCases
         var rows: [EpisodeRow] = []
         rows.reserveCapacity(patients * 4)
         for index in 0..<patients {
             var stream = streams.stream(for: "episode-generator", entity: UInt64(index))
             let patientID = PatientID(UInt64(index) &* 0x9E37_79B9_7F4A_7C15 ^ seed).description
-            let pathway = pathways[shares.sample(using: &stream)]
-            var attributes = drawAttributes(pathway, using: &stream)
+            let (pathway, firstAttributes) = newPatient(using: &stream)
+            var attributes = firstAttributes
             var arrival = startMinute + stream.nextUniform() * days * 1440
             var spellPathway = pathway
             var spellNumber = 0
@@ -161,6 +160,12 @@ public struct EpisodeGenerator: Sendable {
         }
         stays.append(GeneratedStay(unit: state, start: clock, end: nil, destination: nil))
         return (stays, nil)
+    }
+
+    /// A new patient from the synthetic population: a pathway and attributes.
+    public func newPatient(using stream: inout RandomStream) -> (Pathway, PatientAttributes) {
+        let pathway = Pathway.allCases[shares.sample(using: &stream)]
+        return (pathway, drawAttributes(pathway, using: &stream))
     }
 
     func drawAttributes(_ pathway: Pathway, using stream: inout RandomStream) -> PatientAttributes {

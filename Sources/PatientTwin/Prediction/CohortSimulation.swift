@@ -146,11 +146,3 @@ public enum TwinCohortSimulation {
         }
     }
 }
-
-extension EpisodeGenerator {
-    /// A new patient from the synthetic population: a pathway and attributes.
-    public func newPatient(using stream: inout RandomStream) -> (Pathway, PatientAttributes) {
-        let pathway = Pathway.allCases[shares.sample(using: &stream)]
-        return (pathway, drawAttributes(pathway, using: &stream))
-    }
-}
