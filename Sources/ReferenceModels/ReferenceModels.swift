@@ -79,7 +79,7 @@ extension ReferenceModels {
     public static func runMMc(_ parameters: MMcParameters, customers: Int, warmupCustomers: Int,
                               streams: RandomStreams, waitBatchSize: Int = 0) throws -> QueueRunResult
     {
-        var simulation = Simulation<MMcModel.Event>()
+        var simulation = Simulation<MMcModel>()
         let servers = simulation.addResource(named: "servers", capacity: parameters.servers)
         var model = MMcModel(servers: servers, customers: customers, warmupCustomers: warmupCustomers,
                              interarrival: try Exponential(mean: parameters.meanInterarrivalMinutes),
@@ -102,8 +102,13 @@ extension ReferenceModels {
     struct MMcModel: SimulationModel {
         enum Event {
             case arrival
-            case customer(index: Int, arrivedAt: Double)
             case departure(RequestID, index: Int, arrivedAt: Double)
+        }
+
+        /// A customer asking for a server.
+        struct Customer {
+            let index: Int
+            let arrivedAt: Double
         }
 
         let servers: ResourceID
@@ -118,26 +123,24 @@ extension ReferenceModels {
         var arrived = 0
         var result = QueueRunResult()
 
-        mutating func handle(_ event: Event, in simulation: inout Simulation<Event>) {
+        mutating func handle(_ event: Event, in simulation: inout Simulation<Self>) {
             switch event {
             case .arrival:
                 let index = arrived
                 arrived += 1
                 if index == warmupCustomers { simulation.resetStatistics() }
-                simulation.request(servers, tag: .customer(index: index, arrivedAt: simulation.now))
+                simulation.request(servers, tag: Customer(index: index, arrivedAt: simulation.now))
                 if arrived < customers {
                     simulation.schedule(.arrival, after: interarrival.sample(using: &arrivals))
                 }
             case .departure(let request, let index, let arrivedAt):
                 simulation.release(request)
                 if index >= warmupCustomers { result.sojourns.record(simulation.now - arrivedAt) }
-            case .customer:
-                break
             }
         }
 
-        mutating func handle(_ notice: ResourceNotice, for tag: Event, in simulation: inout Simulation<Event>) {
-            guard case .customer(let index, let arrivedAt) = tag else { return }
+        mutating func handle(_ notice: ResourceNotice, for customer: Customer, in simulation: inout Simulation<Self>) {
+            let index = customer.index, arrivedAt = customer.arrivedAt
             if index >= warmupCustomers {
                 let wait = simulation.now - arrivedAt
                 result.counted += 1
@@ -188,7 +191,7 @@ extension ReferenceModels {
     public static func runErlangLoss(_ parameters: ErlangLossParameters, customers: Int, warmupCustomers: Int,
                                      streams: RandomStreams) throws -> QueueRunResult
     {
-        var simulation = Simulation<LossModel.Event>()
+        var simulation = Simulation<LossModel>()
         let beds = simulation.addResource(named: "beds", capacity: parameters.beds)
         var model = LossModel(beds: beds, customers: customers, warmupCustomers: warmupCustomers,
                               interarrival: try Exponential(mean: parameters.meanInterarrivalMinutes),
@@ -208,7 +211,6 @@ extension ReferenceModels {
     struct LossModel: SimulationModel {
         enum Event {
             case arrival
-            case admitted(index: Int)
             case discharge(RequestID, index: Int, admittedAt: Double)
         }
 
@@ -223,7 +225,7 @@ extension ReferenceModels {
         var arrivalsInWindow = 0
         var result = QueueRunResult()
 
-        mutating func handle(_ event: Event, in simulation: inout Simulation<Event>) {
+        mutating func handle(_ event: Event, in simulation: inout Simulation<Self>) {
             switch event {
             case .arrival:
                 let index = arrived
@@ -234,7 +236,7 @@ extension ReferenceModels {
                     arrivalsInWindow += 1
                 }
                 if simulation.freeUnits(of: beds) > 0 {
-                    simulation.request(beds, tag: .admitted(index: index))
+                    simulation.request(beds, tag: index)
                 } else if index >= warmupCustomers {
                     result.blocked += 1
                 }
@@ -244,13 +246,11 @@ extension ReferenceModels {
             case .discharge(let request, let index, let admittedAt):
                 simulation.release(request)
                 if index >= warmupCustomers { result.sojourns.record(simulation.now - admittedAt) }
-            case .admitted:
-                break
             }
         }
 
-        mutating func handle(_ notice: ResourceNotice, for tag: Event, in simulation: inout Simulation<Event>) {
-            guard case .admitted(let index) = tag else { return }
+        /// The tag is the patient's arrival index.
+        mutating func handle(_ notice: ResourceNotice, for index: Int, in simulation: inout Simulation<Self>) {
             simulation.schedule(.discharge(notice.request, index: index, admittedAt: simulation.now),
                                 after: stay.sample(using: &stays))
         }
@@ -295,7 +295,7 @@ extension ReferenceModels {
     public static func runNetwork(_ parameters: NetworkParameters, customers: Int, warmupCustomers: Int,
                                   streams: RandomStreams) throws -> QueueRunResult
     {
-        var simulation = Simulation<NetworkModel.Event>()
+        var simulation = Simulation<NetworkModel>()
         var stations: [ResourceID] = []
         var services: [Exponential] = []
         var routes: [Categorical] = []
@@ -320,8 +320,14 @@ extension ReferenceModels {
     struct NetworkModel: SimulationModel {
         enum Event {
             case arrival
-            case visit(customer: Int32, station: Int32, enteredAt: Double)
             case served(RequestID, customer: Int32, station: Int32, enteredAt: Double)
+        }
+
+        /// A customer's visit to a station.
+        struct Visit {
+            let customer: Int32
+            let station: Int32
+            let enteredAt: Double
         }
 
         let stations: [ResourceID]
@@ -336,12 +342,12 @@ extension ReferenceModels {
         var arrived = 0
         var result = QueueRunResult()
 
-        mutating func handle(_ event: Event, in simulation: inout Simulation<Event>) {
+        mutating func handle(_ event: Event, in simulation: inout Simulation<Self>) {
             switch event {
             case .arrival:
                 let customer = Int32(arrived)
                 arrived += 1
-                simulation.request(stations[0], tag: .visit(customer: customer, station: 0, enteredAt: simulation.now))
+                simulation.request(stations[0], tag: Visit(customer: customer, station: 0, enteredAt: simulation.now))
                 if arrived < customers {
                     simulation.schedule(.arrival, after: interarrival.sample(using: &arrivals))
                 }
@@ -350,18 +356,16 @@ extension ReferenceModels {
                 let next = routes[Int(station)].sample(using: &routing)
                 if next < stations.count {
                     simulation.request(stations[next],
-                                       tag: .visit(customer: customer, station: Int32(next), enteredAt: enteredAt))
+                                       tag: Visit(customer: customer, station: Int32(next), enteredAt: enteredAt))
                 } else if Int(customer) >= warmupCustomers {
                     result.counted += 1
                     result.sojourns.record(simulation.now - enteredAt)
                 }
-            case .visit:
-                break
             }
         }
 
-        mutating func handle(_ notice: ResourceNotice, for tag: Event, in simulation: inout Simulation<Event>) {
-            guard case .visit(let customer, let station, let enteredAt) = tag else { return }
+        mutating func handle(_ notice: ResourceNotice, for visit: Visit, in simulation: inout Simulation<Self>) {
+            let customer = visit.customer, station = visit.station, enteredAt = visit.enteredAt
             simulation.schedule(.served(notice.request, customer: customer, station: station, enteredAt: enteredAt),
                                 after: services[Int(station)].sample(using: &serviceStream))
         }

@@ -132,3 +132,80 @@ struct ArrivalProcessTests {
         }
     }
 }
+
+@Suite("kernel types read from files")
+struct KernelDecodingTests {
+    static func decode<T: Decodable>(_ type: T.Type, _ json: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(json.utf8))
+    }
+
+    /// The message a decoding error carries, where a scenario loader will read it.
+    static func message(_ error: (any Error)?) -> String {
+        guard case .dataCorrupted(let context)? = error as? DecodingError else { return "\(String(describing: error))" }
+        return context.debugDescription
+    }
+
+    @Test("a time of day decodes from HH:MM and refuses hour 25, minute 60 and other text")
+    func timeOfDay() throws {
+        #expect(try Self.decode([LocalTimeOfDay].self, #"["07:30", "00:00", "23:59"]"#)
+            == [LocalTimeOfDay(hour: 7, minute: 30)!, LocalTimeOfDay(hour: 0)!, LocalTimeOfDay(hour: 23, minute: 59)!])
+        for bad in ["25:00", "07:60", "7.30", "", "noon"] {
+            let error = #expect(throws: DecodingError.self) { try Self.decode(LocalTimeOfDay.self, "\"\(bad)\"") }
+            #expect(Self.message(error) == "expected a time of day HH:MM from 00:00 to 23:59, found '\(bad)'")
+        }
+        let encoded = try JSONEncoder().encode(LocalTimeOfDay(hour: 7, minute: 5)!)
+        #expect(String(decoding: encoded, as: UTF8.self) == "\"07:05\"")
+    }
+
+    @Test("an hour-of-week profile refuses 24 rates where 168 are needed, and negative rates")
+    func profile() throws {
+        let day = [Double](repeating: 2, count: 24).map { String($0) }.joined(separator: ",")
+        let error = #expect(throws: DecodingError.self) {
+            try Self.decode(HourOfWeekProfile.self, "{\"ratesPerHour\": [\(day)]}")
+        }
+        #expect(Self.message(error).contains("must be 168"))
+        let negative = ([-1.0] + [Double](repeating: 2, count: 167)).map { String($0) }.joined(separator: ",")
+        #expect(throws: DecodingError.self) { try Self.decode(HourOfWeekProfile.self, "{\"ratesPerHour\": [\(negative)]}") }
+        let week = [Double](repeating: 2, count: 168).map { String($0) }.joined(separator: ",")
+        #expect(try Self.decode(HourOfWeekProfile.self, "{\"ratesPerHour\": [\(week)]}").meanRatePerHour == 2)
+    }
+
+    @Test("a capacity step refuses a negative capacity and an empty set of weekdays")
+    func capacityStep() throws {
+        let good = try Self.decode(CapacityStep.self, #"{"time": "19:30", "capacity": 5, "weekdays": [6, 7]}"#)
+        #expect(good == CapacityStep(at: LocalTimeOfDay(hour: 19, minute: 30)!, capacity: 5, on: [.saturday, .sunday]))
+        let negative = #expect(throws: DecodingError.self) {
+            try Self.decode(CapacityStep.self, #"{"time": "19:30", "capacity": -2}"#)
+        }
+        #expect(Self.message(negative) == "must be a whole number >= 0, found -2")
+        #expect(throws: DecodingError.self) { try Self.decode(CapacityStep.self, #"{"time": "19:30", "capacity": 2, "weekdays": []}"#) }
+        #expect(throws: DecodingError.self) { try Self.decode(CapacityStep.self, #"{"time": "19:30", "capacity": 2, "weekdays": [8]}"#) }
+        #expect(throws: DecodingError.self) { try Self.decode(CapacityStep.self, #"{"time": "24:00", "capacity": 2}"#) }
+    }
+
+    @Test("a local date-time refuses a 13th month, 30 February and hour 24")
+    func localDateTime() throws {
+        #expect(try Self.decode(LocalDateTime.self, #"{"year": 2024, "month": 2, "day": 29}"#).weekday == .thursday)
+        for bad in [#"{"year": 2026, "month": 13, "day": 1}"#, #"{"year": 2026, "month": 2, "day": 30}"#,
+                    #"{"year": 2026, "month": 1, "day": 1, "hour": 24}"#]
+        {
+            #expect(throws: DecodingError.self) { try Self.decode(LocalDateTime.self, bad) }
+        }
+    }
+}
+
+@Suite("record timestamps and simulation minutes")
+struct EpochConversionTests {
+    @Test("one conversion both ways: minute 0 is the clock's start; timestamps are minutes since 1970 UTC")
+    func epochMinutes() throws {
+        let clock = try SimulationClock(start: "2026-03-29T00:00", timeZone: "Europe/London")
+        let start = clock.start.timeIntervalSince1970 / 60
+        #expect(clock.epochMinute(atMinute: 0) == start)
+        #expect(clock.minute(atEpochMinute: start + 90) == 90)
+        #expect(clock.minute(atEpochMinute: clock.epochMinute(atMinute: 1234.5)) == 1234.5)
+        // Across the change to summer time local clocks jump, epoch minutes do not.
+        #expect(clock.localDateTime(atMinute: clock.minute(atEpochMinute: start + 120)).description == "2026-03-29T03:00")
+        let same = SimulationClock(startEpochMinute: start, timeZone: clock.timeZone)
+        #expect(same.start == clock.start)
+    }
+}

@@ -90,6 +90,42 @@ struct ContinuousSamplerTests {
         #expect(ks.pValue > Tolerance.alpha)
     }
 
+    @Test("the empirical CDF is right-continuous at tied samples: [1, 2, 2, 3] has P(X <= 2) = 2/3")
+    func empiricalTies() throws {
+        let d = try Empirical(samples: [3, 2, 1, 2])
+        #expect(d.cdf(2) == 2.0 / 3)
+        #expect(d.cdf(1.5) == 1.0 / 6 && d.cdf(0.5) == 0 && d.cdf(1) == 0 && d.cdf(3) == 1)
+        #expect(abs(d.cdf(2.5) - 5.0 / 6) < 1e-15)
+        var stream = RandomStream(seed: 5)
+        let draws = (0..<20_000).map { _ in d.sample(exceeding: 2, using: &stream) }
+        #expect(draws.allSatisfy { $0 > 2 && $0 <= 3 })
+        // Given X > 2 the draw is uniform on (2, 3]: its mean is 2.5 within a 99.9% interval.
+        let tally = Tally(draws)
+        let z = SpecialFunctions.normalQuantile(1 - Tolerance.alpha / 2)
+        #expect(abs(tally.mean - 2.5) <= z * (1.0 / 12).squareRoot() / Double(draws.count).squareRoot())
+    }
+
+    @Test("a draw beyond the thinnest tail is still above the bound, for every family", arguments: cases)
+    func tailDrawsExceedTheBound(_ named: NamedDistribution) {
+        var stream = RandomStream(seed: 8)
+        let far = named.distribution.quantile(0.999_999) * 50
+        for threshold in [named.distribution.quantile(0.5), named.distribution.quantile(0.999_999), far] {
+            for _ in 0..<200 { #expect(named.distribution.sample(exceeding: threshold, using: &stream) > threshold) }
+        }
+    }
+
+    @Test("far in the lognormal tail the continuation stays proportionate, not the bound plus nothing")
+    func lognormalFarTail() throws {
+        // Median 4.5 (days), sigma 0.85: at t = 2000, z = log(2000/4.5)/0.85 = 7.2 and S(t) ~ 4e-13, where 1 - F(t)
+        // has lost most of its digits. E[X | X > t] / t is about 1 + sigma/z = 1.12 there; a draw that collapsed
+        // onto the bound would give 1.
+        let d = try LogNormal(mu: log(4.5), sigma: 0.85)
+        var stream = RandomStream(seed: 3)
+        let draws = (0..<2_000).map { _ in d.sample(exceeding: 2000, using: &stream) }
+        #expect(draws.allSatisfy { $0 > 2000 })
+        #expect(Tally(draws).mean > 2000 * 1.01)
+    }
+
     @Test("the checks can fail: gamma draws are rejected as lognormal of the same mean and sd")
     func checksHavePower() throws {
         let gamma = try Gamma(mean: 4, standardDeviation: 2)
@@ -102,7 +138,7 @@ struct ContinuousSamplerTests {
     @Test("invalid parameters are refused with the parameter named")
     func rejectsInvalidParameters() {
         let error = #expect(throws: DistributionParameterError.self) { try LogNormal(mu: 0, sigma: -1) }
-        #expect(error?.description == "lognormal: sigma must be > 0 and finite, found -1.0")
+        #expect(error?.description == "lognormal: sigma must be > 0 and finite, found -1")
         #expect(throws: DistributionParameterError.self) { try Exponential(mean: 0) }
         #expect(throws: DistributionParameterError.self) { try Triangular(low: 1, mode: 5, high: 3) }
         #expect(throws: DistributionParameterError.self) { try Empirical(samples: [1]) }

@@ -60,6 +60,35 @@ struct RandomStreamTests {
         #expect(abs(tally.variance - 1.0 / 12) <= z * (1.0 / 80 - 1.0 / 144).squareRoot() / tally.count.squareRoot)
     }
 
+    @Test("the extreme bit patterns still give uniforms strictly inside (0, 1), with finite normal quantiles")
+    func uniformNeverReachesTheEnds() {
+        let largest = RandomStream.uniform(fromBits: .max)
+        let smallest = RandomStream.uniform(fromBits: 0)
+        #expect(largest < 1 && largest == 1 - 0x1.0p-53)
+        #expect(smallest > 0 && smallest == 0x1.0p-53)
+        #expect(largest + smallest == 1)  // symmetric about 1/2
+        #expect(SpecialFunctions.normalQuantile(largest).isFinite && SpecialFunctions.normalQuantile(smallest).isFinite)
+        #expect(abs(SpecialFunctions.normalQuantile(largest) + SpecialFunctions.normalQuantile(smallest)) < 1e-9)
+    }
+
+    @Test("stream families: one key equals the entity stream; key order and key parts all matter")
+    func streamFamilies() {
+        let streams = RandomStreams(masterSeed: 9)
+        let family = streams.family("twin-sojourn")
+        func first(_ stream: RandomStream) -> UInt64 {
+            var copy = stream
+            return copy.next()
+        }
+        #expect(first(family.stream(17)) == first(streams.stream(for: "twin-sojourn", entity: 17)))
+        let keyed = [family.stream(1, 2, 3), family.stream(3, 2, 1), family.stream(1, 3, 2), family.stream(1, 2, 0),
+                     family.stream(1, 2), family.stream(2, 1), family.stream(1), streams.family("twin-move").stream(1, 2, 3),
+                     RandomStreams(masterSeed: 10).family("twin-sojourn").stream(1, 2, 3)].map(first)
+        // (1, 2) and (1, 2, 0) are the same key by definition; every other pair differs.
+        #expect(keyed[3] == keyed[4])
+        #expect(Set(keyed).count == keyed.count - 1)
+        #expect(first(family.stream(1, 2, 3)) == first(RandomStreams(masterSeed: 9).family("twin-sojourn").stream(1, 2, 3)))
+    }
+
     @Test("nextInt(below:) is uniform over 0..<7 (chi-square)")
     func boundedIntegersAreUniform() {
         var stream = RandomStream(seed: 11)

@@ -8,7 +8,6 @@ struct ScriptedModel: SimulationModel {
         case request(String, units: Int = 1, priority: Int = 0, patience: Double? = nil, preemptive: Bool = false)
         case release(String)
         case probe
-        case tag(String)
     }
 
     let resource: ResourceID
@@ -17,33 +16,31 @@ struct ScriptedModel: SimulationModel {
     var probes: [String] = []
     var warmUps = 0
 
-    mutating func handle(_ event: Event, in simulation: inout Simulation<Event>) {
+    mutating func handle(_ event: Event, in simulation: inout Simulation<ScriptedModel>) {
         switch event {
         case .request(let name, let units, let priority, let patience, let preemptive):
             requests[name] = simulation.request(resource, units: units, priority: priority, patience: patience,
-                                                preemptive: preemptive, tag: .tag(name))
+                                                preemptive: preemptive, tag: name)
         case .release(let name):
             simulation.release(requests[name]!)
         case .probe:
             probes.append("\(Int(simulation.now)) cap \(simulation.capacity(of: resource)) "
                 + "use \(simulation.inUse(of: resource)) wait \(simulation.waitingCount(of: resource))")
-        case .tag:
-            break
         }
     }
 
-    mutating func handle(_ notice: ResourceNotice, for tag: Event, in simulation: inout Simulation<Event>) {
-        guard case .tag(let name) = tag else { return }
+    /// The tag is the request's name.
+    mutating func handle(_ notice: ResourceNotice, for name: String, in simulation: inout Simulation<Self>) {
         log.append("\(Int(simulation.now)) \(name) \(notice.kind)")
     }
 
-    mutating func warmUpDidEnd(in simulation: inout Simulation<Event>) { warmUps += 1 }
+    mutating func warmUpDidEnd(in simulation: inout Simulation<ScriptedModel>) { warmUps += 1 }
 
     /// Runs `script` (minute, event) against a resource with `schedule` and returns the model afterwards.
     static func run(capacity schedule: CapacitySchedule, policy: CapacityDropPolicy = .finishThenLeave,
-                    until end: Double = 1000, _ script: [(Double, Event)]) throws -> (ScriptedModel, Simulation<Event>)
+                    until end: Double = 1000, _ script: [(Double, Event)]) throws -> (ScriptedModel, Simulation<ScriptedModel>)
     {
-        var simulation = Simulation<Event>()
+        var simulation = Simulation<ScriptedModel>()
         let resource = try simulation.addResource(named: "r", capacity: schedule, whenCapacityDrops: policy)
         var model = ScriptedModel(resource: resource)
         for (time, event) in script { simulation.schedule(event, at: time) }
@@ -94,6 +91,19 @@ struct ResourceTests {
                               "4 P granted"])
         #expect(simulation.waitingCount(of: model.resource) == 1)  // Q outranks nobody: it waits
         #expect(simulation.statistics(of: model.resource).preemptions == 2)
+    }
+
+    @Test("units a preempted holder leaves over go at once to the requests waiting next")
+    func preemptionPassesSpareUnitsOn() throws {
+        // L holds both units; W (low priority, 1 unit) waits; H (1 unit, preemptive) takes L's two units and
+        // needs one: the other must go to W at minute 3, not sit idle until some later event touches the resource.
+        let (model, simulation) = try ScriptedModel.run(capacity: .constant(2), [
+            (0, .request("L", units: 2, priority: 5)), (1, .request("W", priority: 7)),
+            (3, .request("H", priority: 0, preemptive: true)), (4, .probe), (50, .probe),
+        ])
+        #expect(model.log == ["0 L granted", "3 L preempted", "3 H granted", "3 W granted"])
+        #expect(model.probes == ["4 cap 2 use 2 wait 0", "50 cap 2 use 2 wait 0"])
+        #expect(simulation.statistics(of: model.resource).waits.maximum == 2)
     }
 
     @Test("a preemptive request does not jump a higher-priority request already waiting")
@@ -177,7 +187,7 @@ struct ResourceTests {
 
     @Test("the warm-up resets resource statistics and tells the model once")
     func warmUp() throws {
-        var simulation = Simulation<ScriptedModel.Event>()
+        var simulation = Simulation<ScriptedModel>()
         let resource = simulation.addResource(named: "r", capacity: 1)
         var model = ScriptedModel(resource: resource)
         simulation.schedule(.request("A"), at: 0)
@@ -197,7 +207,7 @@ struct ResourceTests {
 struct ForkTests {
     @Test("a copied simulation is a fork: continued from the copy point, both give the same future")
     func forkContinuesIdentically() throws {
-        var simulation = Simulation<MMcLikeModel.Event>()
+        var simulation = Simulation<MMcLikeModel>()
         let servers = simulation.addResource(named: "servers", capacity: 3)
         var model = MMcLikeModel(servers: servers, stream: RandomStream(seed: 4))
         simulation.schedule(.arrival, at: 0)
@@ -213,25 +223,23 @@ struct ForkTests {
 
 /// A small M/M/3 with one stream, for the fork test.
 struct MMcLikeModel: SimulationModel {
-    enum Event { case arrival, customer, leave(RequestID) }
+    enum Event { case arrival, leave(RequestID) }
     let servers: ResourceID
     var stream: RandomStream
     var served = 0
 
-    mutating func handle(_ event: Event, in simulation: inout Simulation<Event>) {
+    mutating func handle(_ event: Event, in simulation: inout Simulation<Self>) {
         switch event {
         case .arrival:
-            simulation.request(servers, tag: .customer)
+            simulation.request(servers, tag: ())
             simulation.schedule(.arrival, after: -4 * log(stream.nextUniform()))
         case .leave(let request):
             simulation.release(request)
             served += 1
-        case .customer:
-            break
         }
     }
 
-    mutating func handle(_ notice: ResourceNotice, for tag: Event, in simulation: inout Simulation<Event>) {
+    mutating func handle(_ notice: ResourceNotice, for tag: Void, in simulation: inout Simulation<Self>) {
         simulation.schedule(.leave(notice.request), after: -10 * log(stream.nextUniform()))
     }
 }
@@ -242,7 +250,7 @@ struct RecurringEventTests {
         enum Event { case census }
         var times: [Double] = []
         var census = Snapshots()
-        mutating func handle(_ event: Event, in simulation: inout Simulation<Event>) {
+        mutating func handle(_ event: Event, in simulation: inout Simulation<Self>) {
             times.append(simulation.now)
             census.record(Double(times.count), atMinute: simulation.now, clock: simulation.clock)
         }
@@ -251,7 +259,7 @@ struct RecurringEventTests {
     @Test("a midnight census fires at every local midnight, 23 hours apart across the change to summer time")
     func midnightCensus() throws {
         let clock = try SimulationClock(start: "2026-03-27T12:00", timeZone: "Europe/London")
-        var simulation = Simulation<Census.Event>(clock: clock)
+        var simulation = Simulation<Census>(clock: clock)
         simulation.scheduleRecurring(.census, at: LocalTimeOfDay(hour: 0)!)
         var model = Census()
         simulation.run(&model, until: 4 * 1440)

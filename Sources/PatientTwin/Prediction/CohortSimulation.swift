@@ -34,7 +34,7 @@ public enum TwinCohortSimulation {
                            predictor: TrajectoryPredictor, generator: EpisodeGenerator, seed: UInt64)
         throws -> CohortSimulationResult
     {
-        var simulation = Simulation<CohortModel.Event>(clock: clock)
+        var simulation = Simulation<CohortModel>(clock: clock)
         let streams = RandomStreams(masterSeed: seed)
         var model = CohortModel(predictor: predictor, generator: generator, streams: streams, clock: clock,
                                 gap: try Exponential(mean: 1440 / max(admissionsPerDay, 1e-9)),
@@ -80,7 +80,7 @@ public enum TwinCohortSimulation {
         /// Absolute minutes of simulation minute `minute`.
         func absolute(_ minute: Double) -> Double { clock.start.timeIntervalSince1970 / 60 + minute }
 
-        mutating func admit(_ twin: PatientTwin, at minute: Double, in simulation: inout Simulation<Event>) {
+        mutating func admit(_ twin: PatientTwin, at minute: Double, in simulation: inout Simulation<Self>) {
             let index = twins.count
             twins.append(twin)
             plans.append(nil)
@@ -88,7 +88,7 @@ public enum TwinCohortSimulation {
         }
 
         /// Draws the twin's trajectory from now and schedules the end of its first step.
-        mutating func plan(_ index: Int, in simulation: inout Simulation<Event>) {
+        mutating func plan(_ index: Int, in simulation: inout Simulation<Self>) {
             var stream = TrajectoryPredictor.stream(for: twins[index], streams: streams)
             guard let path = try? predictor.predictTrajectory(for: twins[index], from: absolute(simulation.now),
                                                              using: &stream)
@@ -102,7 +102,7 @@ public enum TwinCohortSimulation {
             beds[BedType.allCases.firstIndex(of: bed)!] += change
         }
 
-        mutating func handle(_ event: Event, in simulation: inout Simulation<Event>) {
+        mutating func handle(_ event: Event, in simulation: inout Simulation<Self>) {
             switch event {
             case .arrival:
                 var stream = streams.stream(for: "cohort-patient", entity: nextID)

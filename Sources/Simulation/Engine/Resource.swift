@@ -1,5 +1,5 @@
 /// Identifies a counted resource (a bank of beds, a team of nurses) within one simulation.
-public struct ResourceID: Hashable, Sendable, Codable {
+public struct ResourceID: Hashable, Sendable {
     /// Position in the order resources were added.
     public let index: Int
 
@@ -80,6 +80,25 @@ public struct CapacityStep: Hashable, Sendable, Codable {
         self.weekdays = weekdays
         self.time = time
         self.capacity = capacity
+    }
+
+    enum CodingKeys: String, CodingKey { case weekdays, time, capacity }
+
+    /// Decodes a step and checks it: a capacity below 0 or an empty set of weekdays is a decoding error, so a
+    /// file can never build a step the kernel would refuse later.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let capacity = try container.decode(Int.self, forKey: .capacity)
+        guard capacity >= 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .capacity, in: container,
+                                                   debugDescription: "must be a whole number >= 0, found \(capacity)")
+        }
+        let weekdays = try container.decodeIfPresent(Set<Weekday>.self, forKey: .weekdays)
+        if let weekdays, weekdays.isEmpty {
+            throw DecodingError.dataCorruptedError(forKey: .weekdays, in: container,
+                                                   debugDescription: "must name at least one weekday")
+        }
+        self.init(at: try container.decode(LocalTimeOfDay.self, forKey: .time), capacity: capacity, on: weekdays)
     }
 }
 

@@ -44,7 +44,7 @@ extension Simulation {
     /// Whatever happens is told to the model's `handle(_:for:in:)` with `tag`, straight after the current event.
     @inlinable @discardableResult
     public mutating func request(_ resource: ResourceID, units: Int = 1, priority: Int = 0, patience: Double? = nil,
-                                 preemptive: Bool = false, tag: Event) -> RequestID
+                                 preemptive: Bool = false, tag: RequestTag) -> RequestID
     {
         precondition(units >= 1 && units <= Int(Int32.max), "a request needs at least one unit")
         precondition(priority >= -32768 && priority <= 32767, "request priority must fit in 16 bits")
@@ -72,6 +72,9 @@ extension Simulation {
         if preemptive && !resources[index].tracksHolders { startTrackingHolders(of: index) }
         if preemptive && preempt(for: slot) {
             grant(slot: slot)
+            // A preempted holder may have held more units than this request needed: the spare units go to the
+            // requests waiting next, now rather than at the next event that touches the resource.
+            if resources[index].waitingCount > 0 { dispatch(index) }
             return RequestID(slot: slot, sequence: sequence)
         }
         enqueue(slot: slot)

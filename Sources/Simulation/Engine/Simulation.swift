@@ -1,51 +1,59 @@
 import Foundation
 
-/// A model that the kernel runs: it reacts to its own events and to what happens to its resource requests.
+/// A model that the kernel runs: it reacts to its own events and, if it requests resources, to what happens to
+/// its requests.
 ///
 /// Events are the model's own value type (usually an enum), so the event loop stores and dispatches them without
-/// boxing, closures or dynamic dispatch:
+/// boxing, closures or dynamic dispatch. A request carries a tag of the model's own `RequestTag` type, which says
+/// whom the request is for; it is handed back with every notice about the request:
 ///
 ///     struct Clinic: SimulationModel {
-///         enum Event { case arrival, patient(arrivedAt: Double), leave(RequestID) }
+///         enum Event { case arrival, leave(RequestID) }
+///         struct Patient { let arrivedAt: Double }
 ///         let doctors: ResourceID
-///         mutating func handle(_ event: Event, in simulation: inout Simulation<Event>) {
+///         mutating func handle(_ event: Event, in simulation: inout Simulation<Clinic>) {
 ///             switch event {
 ///             case .arrival:
-///                 simulation.request(doctors, tag: .patient(arrivedAt: simulation.now))
+///                 simulation.request(doctors, tag: Patient(arrivedAt: simulation.now))
 ///                 simulation.schedule(.arrival, after: 12)
 ///             case .leave(let request): simulation.release(request)
-///             case .patient: break
 ///             }
 ///         }
-///         mutating func handle(_ notice: ResourceNotice, for tag: Event, in simulation: inout Simulation<Event>) {
+///         mutating func handle(_ notice: ResourceNotice, for patient: Patient, in simulation: inout Simulation<Clinic>) {
 ///             if notice.kind == .granted { simulation.schedule(.leave(notice.request), after: 20) }
 ///         }
 ///     }
+///
+/// A model that never requests resources declares no `RequestTag`: it defaults to `Never`, for which no tag can be
+/// made, so such a model cannot request anything — and a model whose `RequestTag` is a real type must implement
+/// `handle(_:for:in:)`, or it does not compile.
 public protocol SimulationModel {
     /// The model's events.
     associatedtype Event
+    /// What a resource request is for (a patient, a customer); `Never` for models that request nothing.
+    associatedtype RequestTag = Never
 
     /// Reacts to one of the model's own events, at `simulation.now`.
-    mutating func handle(_ event: Event, in simulation: inout Simulation<Event>)
+    mutating func handle(_ event: Event, in simulation: inout Simulation<Self>)
 
-    /// Reacts to news of a request: granted, reneged or preempted. `tag` is the event the request was made with.
+    /// Reacts to news of a request: granted, reneged or preempted. `tag` is the tag the request was made with.
     /// Notices are delivered straight after the event that caused them, in the order they arose, before any
     /// other event — even one at the same time.
-    mutating func handle(_ notice: ResourceNotice, for tag: Event, in simulation: inout Simulation<Event>)
+    mutating func handle(_ notice: ResourceNotice, for tag: RequestTag, in simulation: inout Simulation<Self>)
 
     /// Called once when the warm-up period ends, after the kernel has reset its resources' statistics: the model
     /// resets its own.
-    mutating func warmUpDidEnd(in simulation: inout Simulation<Event>)
+    mutating func warmUpDidEnd(in simulation: inout Simulation<Self>)
 }
 
 extension SimulationModel {
     /// Does nothing: models without statistics of their own need no warm-up hook.
-    public mutating func warmUpDidEnd(in simulation: inout Simulation<Event>) {}
+    public mutating func warmUpDidEnd(in simulation: inout Simulation<Self>) {}
+}
 
-    /// Stops the program: a model that requests resources must handle their notices.
-    public mutating func handle(_ notice: ResourceNotice, for tag: Event, in simulation: inout Simulation<Event>) {
-        preconditionFailure("\(Self.self) requests resources but does not implement handle(_:for:in:)")
-    }
+extension SimulationModel where RequestTag == Never {
+    /// Never called: a model whose tag type is `Never` cannot make a request.
+    public mutating func handle(_ notice: ResourceNotice, for tag: Never, in simulation: inout Simulation<Self>) {}
 }
 
 /// Identifies a recurring event (a midnight census, a daily ward round).
@@ -71,7 +79,12 @@ public struct ResourceSetupError: Error, Hashable, Sendable, CustomStringConvert
 /// A value type owned by one thread; replications each make their own (see `Replications`). Simultaneous events
 /// run in (time, priority, scheduling order); the kernel's own capacity changes come before model events at the
 /// same instant, so an arrival at 07:30 sees the day shift.
-public struct Simulation<Event> {
+public struct Simulation<Model: SimulationModel> {
+    /// The model's events.
+    public typealias Event = Model.Event
+    /// The model's request tags.
+    public typealias RequestTag = Model.RequestTag
+
     /// The mapping of simulation minutes to calendar time.
     public let clock: SimulationClock
     @usableFromInline var currentMinute: Double = 0
@@ -89,7 +102,7 @@ public struct Simulation<Event> {
     @usableFromInline var calendar = EventCalendar<CalendarEntry>(reservingCapacity: 256)
     @usableFromInline var resources: ContiguousArray<ResourceState> = []
     @usableFromInline var requests: ContiguousArray<RequestRecord> = []
-    @usableFromInline var requestTags: ContiguousArray<Event> = []
+    @usableFromInline var requestTags: ContiguousArray<RequestTag> = []
     /// First free request slot + 1; 0 when none is free (free records chain through `nextFree`).
     @usableFromInline var freeRequestHead: UInt32 = 0
     @usableFromInline var nextRequestSequence: UInt64 = 0
@@ -178,9 +191,7 @@ public struct Simulation<Event> {
     /// then stands at `end`. With `warmUpMinutes` > 0, resource statistics are reset at that time and the model's
     /// `warmUpDidEnd(in:)` is called. May be called again to continue.
     @inlinable
-    public mutating func run<Model: SimulationModel>(_ model: inout Model, until end: Double = .infinity,
-                                                     warmUpMinutes: Double = 0) where Model.Event == Event
-    {
+    public mutating func run(_ model: inout Model, until end: Double = .infinity, warmUpMinutes: Double = 0) {
         if warmUpMinutes > 0 && !warmUpScheduled {
             precondition(warmUpMinutes >= now, "the warm-up must end after the current time")
             calendar.schedule(.endOfWarmUp, at: warmUpMinutes, priority: Self.warmUpPriority)
@@ -222,7 +233,7 @@ public struct Simulation<Event> {
     }
 
     @inlinable
-    mutating func deliverNotices<Model: SimulationModel>(to model: inout Model) where Model.Event == Event {
+    mutating func deliverNotices(to model: inout Model) {
         var index = 0
         while index < pendingNoticeCount {
             let pending = notices[index]
@@ -234,7 +245,7 @@ public struct Simulation<Event> {
     }
 
     @inlinable @inline(__always)
-    mutating func queueNotice(_ notice: ResourceNotice, tag: Event) {
+    mutating func queueNotice(_ notice: ResourceNotice, tag: RequestTag) {
         if pendingNoticeCount < notices.count {
             notices[pendingNoticeCount] = PendingNotice(notice: notice, tag: tag)
         } else {
@@ -259,10 +270,10 @@ extension Simulation {
     @usableFromInline
     struct PendingNotice {
         @usableFromInline let notice: ResourceNotice
-        @usableFromInline let tag: Event
+        @usableFromInline let tag: RequestTag
 
         @inlinable
-        init(notice: ResourceNotice, tag: Event) {
+        init(notice: ResourceNotice, tag: RequestTag) {
             self.notice = notice
             self.tag = tag
         }

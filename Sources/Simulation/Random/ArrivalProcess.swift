@@ -27,6 +27,19 @@ public struct HourOfWeekProfile: Sendable, Hashable, Codable {
         try self.init(ratesPerHour: [Double](repeating: rate, count: 168))
     }
 
+    enum CodingKeys: String, CodingKey { case ratesPerHour }
+
+    /// Decodes a profile and checks it as `init(ratesPerHour:)` does: 168 finite rates >= 0, else a decoding
+    /// error that says what was found.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let rates = try container.decode([Double].self, forKey: .ratesPerHour)
+        do { try self.init(ratesPerHour: rates) } catch {
+            throw DecodingError.dataCorruptedError(forKey: .ratesPerHour, in: container,
+                                                   debugDescription: error.description)
+        }
+    }
+
     /// The highest hourly rate: the thinning envelope.
     public var maximumRatePerHour: Double { ratesPerHour.max() ?? 0 }
 

@@ -60,6 +60,13 @@ public struct Exponential: ContinuousDistribution, Hashable {
     public func cdf(_ x: Double) -> Double { x <= 0 ? 0 : -Foundation.expm1(-x / mean) }
     /// The x with P(X ≤ x) = p.
     public func quantile(_ p: Double) -> Double { -mean * Foundation.log1p(-p) }
+
+    /// A draw given X > `threshold`: the threshold plus a fresh draw (the exponential has no memory). Always
+    /// > `threshold`.
+    public func sample(exceeding threshold: Double, using stream: inout RandomStream) -> Double {
+        let x = max(threshold, 0) + sample(using: &stream)
+        return x > threshold ? x : threshold.nextUp
+    }
 }
 
 /// The normal distribution N(mean, sd²), sampled by inversion (AS 241): one uniform per draw, which keeps
@@ -136,6 +143,18 @@ public struct LogNormal: ContinuousDistribution, Hashable {
     }
     /// The x with P(X ≤ x) = p.
     public func quantile(_ p: Double) -> Double { Foundation.exp(mu + sigma * SpecialFunctions.normalQuantile(p)) }
+
+    /// A draw given X > `threshold`, inverted through the survival function S(x) = Φ(−z), so that a stay far in
+    /// the tail (S(t) below 10^-16, where 1 − F(t) rounds to 0) still gets a proper continuation. Always
+    /// > `threshold`.
+    public func sample(exceeding threshold: Double, using stream: inout RandomStream) -> Double {
+        let u = stream.nextUniform()
+        guard threshold > 0 else { return quantile(u) }
+        let tail = SpecialFunctions.normalCDF(-(Foundation.log(threshold) - mu) / sigma)  // S(t)
+        let q = tail * (1 - u)  // S(x) for the draw
+        let x = q > 0 ? Foundation.exp(mu - sigma * SpecialFunctions.normalQuantile(q)) : threshold
+        return x > threshold ? x : threshold.nextUp
+    }
 }
 
 /// The gamma distribution with shape k and scale θ (mean kθ). Sampled by Marsaglia and Tsang, "A simple method
@@ -229,6 +248,14 @@ public struct Weibull: ContinuousDistribution, Hashable {
     public func cdf(_ x: Double) -> Double { x <= 0 ? 0 : -Foundation.expm1(-Foundation.pow(x / scale, shape)) }
     /// The x with P(X ≤ x) = p.
     public func quantile(_ p: Double) -> Double { scale * Foundation.pow(-Foundation.log1p(-p), 1 / shape) }
+
+    /// A draw given X > `threshold`, in closed form: (x/λ)^k = (t/λ)^k − log(1 − u). Always > `threshold`.
+    public func sample(exceeding threshold: Double, using stream: inout RandomStream) -> Double {
+        let u = stream.nextUniform()
+        let start = threshold > 0 ? Foundation.pow(threshold / scale, shape) : 0
+        let x = scale * Foundation.pow(start - Foundation.log1p(-u), 1 / shape)
+        return x > threshold ? x : threshold.nextUp
+    }
 }
 
 /// The triangular distribution on [low, high] with its mode between: the modeller's "least, most likely, most"
@@ -310,19 +337,20 @@ public struct Empirical: ContinuousDistribution, Hashable {
         return sortedSamples[index] + fraction * (sortedSamples[index + 1] - sortedSamples[index])
     }
 
-    /// P(X ≤ x).
+    /// P(X ≤ x), right-continuous: at a value several samples share, the whole zero-width gap between them
+    /// counts (for [1, 2, 2, 3], P(X ≤ 2) = 2/3, not 1/3).
     public func cdf(_ x: Double) -> Double {
         let values = sortedSamples
-        if x <= values[0] { return 0 }
+        if x < values[0] { return 0 }
         if x >= values[values.count - 1] { return 1 }
+        // The last index whose sample is <= x (an upper bound search): values[low] <= x < values[high].
         var low = 0
         var high = values.count - 1
-        while high - low > 1 {  // invariant: values[low] < x <= values[high]
+        while high - low > 1 {
             let mid = (low + high) / 2
-            if values[mid] < x { low = mid } else { high = mid }
+            if values[mid] <= x { low = mid } else { high = mid }
         }
-        let gap = values[high] - values[low]
-        let fraction = gap > 0 ? (x - values[low]) / gap : 1
+        let fraction = (x - values[low]) / (values[high] - values[low])
         return (Double(low) + fraction) / Double(values.count - 1)
     }
 

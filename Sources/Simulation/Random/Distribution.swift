@@ -16,6 +16,10 @@ public protocol ContinuousDistribution: Sampler where Value == Double {
     func cdf(_ x: Double) -> Double
     /// The x with P(X ≤ x) = p, for 0 < p < 1.
     func quantile(_ p: Double) -> Double
+    /// A draw of X given X > `threshold`; always strictly greater than `threshold`. This is how a remaining
+    /// length of stay is drawn for a patient who has already stayed `threshold`. One uniform per draw, so that
+    /// the same stream gives the same continuation whatever the threshold's history (common random numbers).
+    func sample(exceeding threshold: Double, using stream: inout RandomStream) -> Double
 }
 
 extension ContinuousDistribution {
@@ -25,15 +29,15 @@ extension ContinuousDistribution {
     /// P(X > x), the survival function.
     public func survival(_ x: Double) -> Double { 1 - cdf(x) }
 
-    /// A draw of X given X > `threshold`, by inversion on the tail: u uniform on (F(t), 1), x = F⁻¹(u).
-    /// This is how a remaining length of stay is drawn for a patient who has already stayed `threshold`.
-    /// When the tail is too thin to invert in double precision, returns `threshold`.
+    /// A draw of X given X > `threshold`, by inversion on the tail: u uniform on (F(t), 1), x = F⁻¹(u). Where
+    /// the tail is too thin to invert in double precision (F(t) rounds to 1), or rounding puts the inverse at or
+    /// below `threshold`, the draw is the smallest double above `threshold`: never the bound itself.
     public func sample(exceeding threshold: Double, using stream: inout RandomStream) -> Double {
         let lower = cdf(threshold)
-        if lower <= 0 { return sample(using: &stream) }
         let p = lower + (1 - lower) * stream.nextUniform()
-        if p >= 1 { return threshold }
-        return max(threshold, quantile(p))
+        guard p < 1 else { return threshold.nextUp }
+        let x = quantile(p)
+        return x > threshold ? x : threshold.nextUp
     }
 }
 
@@ -58,7 +62,8 @@ public struct DistributionParameterError: Error, Sendable, Hashable, CustomStrin
 
     /// "lognormal: sigma must be > 0, found -1.0".
     public var description: String {
-        "\(distribution): \(parameter) must be \(expected), found \(value)"
+        let found = value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+        return "\(distribution): \(parameter) must be \(expected), found \(found)"
     }
 }
 

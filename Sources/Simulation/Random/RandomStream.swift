@@ -17,6 +17,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable, Hashable {
     @usableFromInline var s3: UInt64
 
     /// A stream whose state is expanded from `seed` by SplitMix64, as the xoshiro authors recommend.
+    @inlinable
     public init(seed: UInt64) {
         var mixer = SplitMix64(state: seed)
         s0 = mixer.next()
@@ -46,11 +47,21 @@ public struct RandomStream: RandomNumberGenerator, Sendable, Hashable {
         return result
     }
 
-    /// A uniform number in the open interval (0, 1), never 0 or 1, so that `log(u)` and `log(1 - u)` are finite.
-    /// It has 53 random bits and is symmetric about 1/2.
+    /// A uniform number strictly inside (0, 1): never 0 and never 1, so that `log(u)`, `log(1 - u)` and the normal
+    /// quantile of `u` are always finite. It is (k + 1/2) / 2^52 for a uniform 52-bit k: every value is exactly
+    /// representable (the largest is 1 - 2^-53), and the set of values is symmetric about 1/2.
+    ///
+    /// Why 52 bits and not 53: (k + 1/2) / 2^53 for the largest 53-bit k is 1 - 2^-54, which rounds to exactly 1.0.
     @inlinable @inline(__always)
     public mutating func nextUniform() -> Double {
-        (Double(next() >> 11) + 0.5) * 0x1.0p-53
+        Self.uniform(fromBits: next())
+    }
+
+    /// The uniform `nextUniform()` makes of 64 random bits: (k + 1/2) / 2^52 for the top 52 bits k; strictly
+    /// inside (0, 1) for every input, 0 and `UInt64.max` included.
+    @inlinable @inline(__always)
+    public static func uniform(fromBits bits: UInt64) -> Double {
+        (Double(bits >> 12) + 0.5) * 0x1.0p-52
     }
 
     /// A uniform integer in `0..<bound`, without modulo bias (Lemire, "Fast random integer generation in an
@@ -102,17 +113,17 @@ func rotateLeft(_ x: UInt64, by k: UInt64) -> UInt64 {
 struct SplitMix64 {
     @usableFromInline var state: UInt64
 
-    @usableFromInline
+    @inlinable
     init(state: UInt64) { self.state = state }
 
-    @usableFromInline
+    @inlinable
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         return Self.mix(state)
     }
 
     /// The SplitMix64 finaliser, a bijection on 64-bit words with full avalanche.
-    @usableFromInline
+    @inlinable
     static func mix(_ value: UInt64) -> UInt64 {
         var z = value
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -141,6 +152,12 @@ public struct RandomStreams: Sendable, Hashable {
         RandomStream(seed: Self.derive(masterSeed, purpose: purpose, entity: entity))
     }
 
+    /// The family of streams for `purpose`, from which a stream per key tuple is derived cheaply: the purpose is
+    /// hashed once, here, rather than at every derivation. `family(p).stream(e)` is `stream(for: p, entity: e)`.
+    public func family(_ purpose: String) -> StreamFamily {
+        StreamFamily(base: Self.purposeBase(masterSeed, purpose: purpose))
+    }
+
     /// The streams of replication `index`: replication seeds are derived from the master seed, so one master seed
     /// fixes every replication of an experiment and replication 7 is the same whatever else runs.
     public func replication(_ index: Int) -> RandomStreams {
@@ -148,13 +165,44 @@ public struct RandomStreams: Sendable, Hashable {
     }
 
     static func derive(_ seed: UInt64, purpose: String, entity: UInt64) -> UInt64 {
+        SplitMix64.mix(purposeBase(seed, purpose: purpose) ^ (entity &* 0x9E37_79B9_7F4A_7C15))
+    }
+
+    static func purposeBase(_ seed: UInt64, purpose: String) -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a 64-bit offset basis
         for byte in purpose.utf8 {
             hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
         }
-        var z = SplitMix64.mix(seed ^ 0x6A09_E667_F3BC_C909)
-        z = SplitMix64.mix(z ^ hash)
-        z = SplitMix64.mix(z ^ (entity &* 0x9E37_79B9_7F4A_7C15))
-        return z
+        return SplitMix64.mix(SplitMix64.mix(seed ^ 0x6A09_E667_F3BC_C909) ^ hash)
+    }
+}
+
+/// The streams of one purpose within a run, keyed by up to three numbers: a patient, a spell and a step, say.
+/// Keys are mixed one after another with SplitMix64's finaliser, so (1, 2, 3) and (3, 2, 1) give unrelated
+/// streams, and the key's parts never collide with one another's. Making a stream costs a few multiplications
+/// and no allocation: cheap enough to key every draw of a model by what it is for, which is what keeps draws
+/// identical between scenarios that differ elsewhere (common random numbers).
+///
+///     let sojourns = streams.family("twin-sojourn")
+///     var stream = sojourns.stream(patient, spell, step)
+public struct StreamFamily: Sendable, Hashable {
+    @usableFromInline let base: UInt64
+
+    @usableFromInline
+    init(base: UInt64) { self.base = base }
+
+    /// The stream for one key.
+    @inlinable
+    public func stream(_ key: UInt64) -> RandomStream {
+        RandomStream(seed: SplitMix64.mix(base ^ (key &* 0x9E37_79B9_7F4A_7C15)))
+    }
+
+    /// The stream for a key of two or three parts.
+    @inlinable
+    public func stream(_ first: UInt64, _ second: UInt64, _ third: UInt64 = 0) -> RandomStream {
+        var z = SplitMix64.mix(base ^ (first &* 0x9E37_79B9_7F4A_7C15))
+        z = SplitMix64.mix(z ^ (second &* 0xC2B2_AE3D_27D4_EB4F) ^ 0x2545_F491_4F6C_DD1D)
+        z = SplitMix64.mix(z ^ (third &* 0x1656_67B1_9E37_79F9) ^ 0x94D0_49BB_1331_11EB)
+        return RandomStream(seed: z)
     }
 }

@@ -66,6 +66,22 @@ public struct SimulationClock: Sendable, Hashable {
         date.timeIntervalSince1970 / 60 - startUnixMinutes
     }
 
+    /// A clock whose minute 0 is `epochMinute` minutes after 1970-01-01 00:00 UTC, the unit of timestamps in
+    /// records (episode files, twins' histories).
+    public init(startEpochMinute epochMinute: Double, timeZone: TimeZone, horizonYears: Int = 60) {
+        self.init(start: Date(timeIntervalSince1970: epochMinute * 60), timeZone: timeZone, horizonYears: horizonYears)
+    }
+
+    /// The timestamp, in minutes since 1970-01-01 00:00 UTC, of simulation minute `minute`: the one conversion
+    /// from simulation time to the time records are kept in.
+    @inlinable
+    public func epochMinute(atMinute minute: Double) -> Double { startUnixMinutes + minute }
+
+    /// The simulation minute of a timestamp in minutes since 1970-01-01 00:00 UTC (negative before the start):
+    /// the one conversion from record time to simulation time.
+    @inlinable
+    public func minute(atEpochMinute epochMinute: Double) -> Double { epochMinute - startUnixMinutes }
+
     /// The zone's UTC offset, in minutes, at simulation minute `minute`.
     @inlinable
     public func utcOffsetMinutes(atMinute minute: Double) -> Double {
@@ -169,7 +185,7 @@ public enum Weekday: Int, Sendable, Hashable, Codable, CaseIterable, Comparable 
 }
 
 /// A wall-clock time of day, hour 0–23 and minute 0–59.
-public struct LocalTimeOfDay: Sendable, Hashable, Codable, Comparable {
+public struct LocalTimeOfDay: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
     /// 0–23.
     public let hour: Int
     /// 0–59.
@@ -193,6 +209,26 @@ public struct LocalTimeOfDay: Sendable, Hashable, Codable, Comparable {
 
     /// Minutes since local midnight.
     public var minuteOfDay: Int { hour * 60 + minute }
+
+    /// "07:30".
+    public var description: String { (hour < 10 ? "0" : "") + "\(hour):" + (minute < 10 ? "0" : "") + "\(minute)" }
+
+    /// Decodes "HH:MM" and checks it: "25:00" or "7.30" is a decoding error saying what was expected.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let time = LocalTimeOfDay(parsing: text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription:
+                "expected a time of day HH:MM from 00:00 to 23:59, found '\(text)'")
+        }
+        self = time
+    }
+
+    /// Encodes as "HH:MM".
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
 
     /// Orders values.
     public static func < (lhs: LocalTimeOfDay, rhs: LocalTimeOfDay) -> Bool { lhs.minuteOfDay < rhs.minuteOfDay }
@@ -221,6 +257,30 @@ public struct LocalDateTime: Sendable, Hashable, Codable, CustomStringConvertibl
         self.hour = hour
         self.minute = minute
         self.second = second
+    }
+
+    enum CodingKeys: String, CodingKey { case year, month, day, hour, minute, second }
+
+    /// Decodes the fields and checks them against the calendar (month 1–12, a day the month has, hour 0–23,
+    /// minute 0–59, second in [0, 60)): a decoding error otherwise.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let year = try container.decode(Int.self, forKey: .year)
+        let month = try container.decode(Int.self, forKey: .month)
+        let day = try container.decode(Int.self, forKey: .day)
+        let hour = try container.decodeIfPresent(Int.self, forKey: .hour) ?? 0
+        let minute = try container.decodeIfPresent(Int.self, forKey: .minute) ?? 0
+        let second = try container.decodeIfPresent(Double.self, forKey: .second) ?? 0
+        func check(_ ok: Bool, _ key: CodingKeys, _ expected: String) throws {
+            if !ok { throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: expected) }
+        }
+        try check((1...12).contains(month), .month, "must be 1-12, found \(month)")
+        try check(day >= 1 && day <= LocalDateTime.daysIn(month: month, year: year), .day,
+                  "must be a day of \(year)-\(month), found \(day)")
+        try check((0..<24).contains(hour), .hour, "must be 0-23, found \(hour)")
+        try check((0..<60).contains(minute), .minute, "must be 0-59, found \(minute)")
+        try check(second >= 0 && second < 60, .second, "must be in [0, 60), found \(second)")
+        self.init(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
     }
 
     /// Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM" or "YYYY-MM-DDTHH:MM:SS" (a space may stand for the T); nil
