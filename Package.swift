@@ -24,10 +24,12 @@ let package = Package(
         .target(name: "Store", dependencies: ["CLibPQ"]),
         .target(name: "CSVFiles"),
         .target(name: "PatientTwin", dependencies: ["Simulation", "CSVFiles"]),
+        // Rendering of what the libraries return: text tables, Markdown, CSV; the reports grow here.
+        .target(name: "Reports", dependencies: ["Simulation", "ReferenceModels", "PatientTwin", "CSVFiles"]),
         .executableTarget(
             name: "hospital-twin",
             dependencies: [
-                "Simulation", "ReferenceModels", "Store", "PatientTwin", "CSVFiles",
+                "Simulation", "ReferenceModels", "Store", "PatientTwin", "CSVFiles", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -37,9 +39,12 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ReferenceModels"]),
+        // Helpers the test targets share (tolerances from intervals, fixtures); no product ships it.
+        .target(name: "TestSupport", dependencies: ["Simulation"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ReferenceModels", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "CSVFilesTests", dependencies: ["CSVFiles"]),
-        .testTarget(name: "PatientTwinTests", dependencies: ["PatientTwin", "Simulation", "CSVFiles"]),
+        .testTarget(name: "PatientTwinTests", dependencies: ["PatientTwin", "Simulation", "CSVFiles", "TestSupport", "Reports"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulation", "ReferenceModels", "TestSupport"]),
     ]
 )

@@ -98,19 +98,6 @@ public enum KernelValidation {
         return checks
     }
 
-    /// A plain-text table of the checks.
-    public static func table(_ checks: [Check], level: Double) -> String {
-        let percent = Int((level * 100).rounded())
-        var rows = [["model", "measure", "theory", "simulated (\(percent)% CI)", "verdict", "replications for ±1%"]]
-        for check in checks {
-            rows.append([check.model, check.measure, check.theory.formatted(significantDigits: 5),
-                         "\(check.simulated.mean.formatted(significantDigits: 5)) ± "
-                             + check.simulated.halfWidth.formatted(significantDigits: 2),
-                         check.agrees ? "agrees" : "DISAGREES", check.replicationsForOnePercent.map(String.init) ?? "–"])
-        }
-        return TextTable.render(rows)
-    }
-
     /// Welch's moving averages and the MSER-5 suggestion for the slowest-mixing case (M/M/10 at rho 0.95, empty
     /// at the start), on waits averaged over batches of `batch` customers.
     public static func warmUpAnalysis(_ plan: Plan, batch: Int = 500) throws -> WarmUpAnalysis {
@@ -122,30 +109,5 @@ public enum KernelValidation {
                                        streams: replication.streams, waitBatchSize: batch).waitBatchMeans
         }
         return WarmUpAnalysis(series: series)
-    }
-}
-
-/// Aligned plain-text tables for terminals.
-public enum TextTable {
-    /// Columns padded to their widest cell, two spaces apart; numbers right-aligned.
-    public static func render(_ rows: [[String]]) -> String {
-        guard let header = rows.first else { return "" }
-        var widths = [Int](repeating: 0, count: header.count)
-        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
-        return rows.map { row in
-            row.enumerated().map { index, cell in
-                let pad = String(repeating: " ", count: widths[index] - cell.count)
-                let numeric = Double(cell.split(separator: " ").first ?? "") != nil
-                return numeric ? pad + cell : cell + pad
-            }.joined(separator: "  ").trimmingTrailingSpaces()
-        }.joined(separator: "\n")
-    }
-}
-
-extension String {
-    func trimmingTrailingSpaces() -> String {
-        var text = self
-        while text.last == " " { text.removeLast() }
-        return text
     }
 }

@@ -3,6 +3,7 @@ import CSVFiles
 import Foundation
 import PatientTwin
 import ReferenceModels
+import Reports
 import Simulation
 import Store
 
@@ -56,12 +57,13 @@ struct Validate: ParsableCommand {
         let checks = try KernelValidation.run(plan)
         print("Kernel validation: \(replications) replications per model, \(customers) customers each, "
             + "master seed \(seed), \(threads) thread(s)")
-        print(KernelValidation.table(checks, level: level))
+        print(KernelValidationReport.table(checks, level: level))
         if warmUpReport {
             let analysis = try KernelValidation.warmUpAnalysis(plan)
             print("\nWarm-up check, M/M/10 at rho 0.95 started empty: mean wait (min) per batch of 500 customers, "
                 + "averaged over \(replications) replications")
-            print(analysis.formattedTable(periodLabel: "batch", every: max(1, analysis.movingAverages.count / 20)))
+            print(KernelValidationReport.warmUpTable(analysis, periodLabel: "batch",
+                                                     every: max(1, analysis.movingAverages.count / 20)))
             print("MSER-5 suggests a warm-up of \(analysis.suggestedWarmUpPeriods) batches "
                 + "(\(analysis.suggestedWarmUpPeriods * 500) customers).")
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CSVFiles
 import Foundation
 import PatientTwin
+import Reports
 import Simulation
 
 struct Twins: ParsableCommand {

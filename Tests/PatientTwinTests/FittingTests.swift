@@ -1,7 +1,9 @@
 import Foundation
 import PatientTwin
 import Simulation
+import Reports
 import Testing
+import TestSupport
 
 /// Fitting recovers the generating parameters: episodes are generated from the built-in model (known truth),
 /// written to an episode file and read back, fitted, and every well-identified estimate must lie within

@@ -2,12 +2,7 @@ import Foundation
 import PatientTwin
 import Simulation
 import Testing
-
-/// The significance level of the statistical checks in this target (as in SimulationTests: α = 0.001 each).
-enum Tolerance {
-    static let alpha = 0.001
-    static var z: Double { SpecialFunctions.normalQuantile(1 - alpha / 2) }
-}
+import TestSupport
 
 extension PatientAttributes {
     static func sample(age: Int = 72, charlson: Int = 2, frailty: Int = 4, admission: AdmissionMethod = .emergency)

@@ -1,6 +1,7 @@
 import Foundation
 import Simulation
 import Testing
+import TestSupport
 
 /// A continuous distribution to check, with a readable name for the test report.
 struct NamedDistribution: CustomTestStringConvertible, Sendable {

@@ -1,6 +1,7 @@
 import ReferenceModels
 import Simulation
 import Testing
+import TestSupport
 
 /// The kernel against queueing theory: simulated M/M/c waits against Erlang C, M/M/c/c blocking against Erlang B,
 /// a Jackson network against its product form, and Little's law on the simulated sample paths. Each check runs

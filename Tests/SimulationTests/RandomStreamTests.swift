@@ -1,5 +1,6 @@
 import Simulation
 import Testing
+import TestSupport
 
 @Suite("random streams")
 struct RandomStreamTests {

@@ -24,10 +24,9 @@ public struct ConfidenceInterval: Sendable, Hashable, Codable, CustomStringConve
     /// True when `value` lies within the interval.
     public func contains(_ value: Double) -> Bool { value >= lower && value <= upper }
 
-    /// "0.0728 ± 0.0031 (95% CI)".
+    /// "0.07277 ± 0.003104 (95% CI)", for debugging; reports format numbers themselves.
     public var description: String {
-        "\(mean.formatted(significantDigits: 4)) ± \(halfWidth.formatted(significantDigits: 2)) "
-            + "(\(Int((level * 100).rounded()))% CI)"
+        String(format: "%.4g ± %.4g (%d%% CI)", mean, halfWidth, Int((level * 100).rounded()))
     }
 }
 
@@ -184,31 +183,9 @@ public struct WarmUpAnalysis: Sendable, Hashable, Codable {
         }
         return best * 5
     }
-
-    /// A plain-text table: period, mean over replications, moving average, and a marker at the suggested cut.
-    public func formattedTable(periodLabel: String = "period", every step: Int = 1) -> String {
-        var lines = ["\(periodLabel)\tmean\tmoving average (w=\(window))"]
-        for index in stride(from: 0, to: movingAverages.count, by: max(1, step)) {
-            let marker = index == suggestedWarmUpPeriods ? "\t<- MSER-5 suggests discarding the periods before this"
-                : ""
-            lines.append("\(index)\t\(periodMeans[index].formatted(significantDigits: 4))\t"
-                + "\(movingAverages[index].formatted(significantDigits: 4))\(marker)")
-        }
-        return lines.joined(separator: "\n")
-    }
 }
 
 extension Double {
     @usableFromInline
     func squared() -> Double { self * self }
-
-    /// The value with `significantDigits` significant digits, without exponent for everyday magnitudes.
-    public func formatted(significantDigits digits: Int) -> String {
-        guard isFinite else { return isNaN ? "nan" : (self > 0 ? "inf" : "-inf") }
-        if self == 0 { return "0" }
-        let magnitude = Int(Foundation.floor(Foundation.log10(abs(self))))
-        if magnitude < -4 || magnitude >= 15 { return String(format: "%.\(max(0, digits - 1))e", self) }
-        let decimals = max(0, digits - 1 - magnitude)
-        return String(format: "%.\(decimals)f", self)
-    }
 }

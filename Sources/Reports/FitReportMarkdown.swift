@@ -1,4 +1,5 @@
 import Foundation
+import PatientTwin
 import Simulation
 
 /// Renders a fit report as Markdown: per state the chosen distribution, its parameters with standard errors,
