@@ -30,7 +30,7 @@ exec scripts/with-postgres.sh bash -c '
   "$bin/hospital-twin" twins fit "$out/episodes.csv" -o "$out/twin-model.json" --report "$out/twin-fit-report.md"
   sed -n "/## Readmission/,\$p" "$out/twin-fit-report.md"
   echo
-  echo "== forecasts for the first patients still in hospital at the export"
+  echo "== forecasts for the first patients in hospital at the export (as of its latest time)"
   "$bin/hospital-twin" twins predict "$out/episodes.csv" --model "$out/twin-model.json" --samples 2000 \
     -o "$out/forecasts.csv"
   head -n 6 "$out/forecasts.csv" | column -s, -t
@@ -45,9 +45,10 @@ exec scripts/with-postgres.sh bash -c '
     "A1,16,97,1,false,122,72,A,36.8" "A2,25,91,1,true,98,118,V,39.3" "A3,22,88,2,false,104,96,A,38.2" \
     > "$out/vitals.csv"
   "$bin/hospital-twin" score news2 "$out/vitals.csv" | column -s, -t
-  printf "%s\n" "spell,los_days,emergency_admission,charlson_index,ed_visits_6m" "S1,0.5,false,0,0" \
-    "S2,5.2,true,3,2" "S3,16,true,6,5" > "$out/discharges.csv"
-  "$bin/hospital-twin" score lace "$out/discharges.csv" | column -s, -t
+  printf "%s\n" "spell,admitted_at,discharged_at,emergency_admission,charlson_index,ed_visits_6m" \
+    "S1,2026-03-02 22:00,2026-03-03 08:00,no,0,0" "S2,2026-03-02 09:10,2026-03-07 14:00,yes,3,2" \
+    "S3,2026-03-01 18:30,2026-03-17 11:00,yes,6,5" > "$out/discharges.csv"
+  "$bin/hospital-twin" score lace "$out/discharges.csv" --time-zone Europe/London | column -s, -t
   echo
   echo "files in $out"
 '

@@ -2,7 +2,7 @@ import Foundation
 import PatientTwin
 import Simulation
 
-/// Renders a fit report as Markdown: per state the chosen distribution, its parameters with standard errors,
+/// Renders a fit report (`ModelFitter`) as Markdown: per state the chosen distribution, its parameters with standard errors,
 /// covariate effects, the KS statistic and every family's AIC; per state the moves; the readmission model with
 /// its calibration table by decile of risk and the Hosmer–Lemeshow test.
 public enum FitReportFormatter {
@@ -18,7 +18,7 @@ public enum FitReportFormatter {
         lines.append("# Patient-twin model fit")
         lines.append("")
         lines.append("- Source: `\(report.source)`")
-        lines.append("- Export (stays open then are right-censored): \(EpisodeFile.formatTimestamp(report.exportMinute))")
+        lines.append("- Export (stays open then are right-censored): \(RecordTime.format(report.exportMinute))")
         lines.append("- Spells: \(report.spells); patients: \(report.patients)")
         lines.append("- Covariates: age10 = (age − 65)/10, charlson, frailty = CFS − 3, news2 (admission NEWS2); "
             + "stays scale by exp(Σ γ·x); ± is one standard error; \"(base)\" marks a value kept from the base model")
@@ -37,14 +37,14 @@ public enum FitReportFormatter {
                     + "| base model (too few ended stays) | | | | | | | | " + aic.joined(separator: " | ") + " |")
                 continue
             }
-            let names = chosen == .lognormal ? ("mu", "sigma") : ("shape", "scale")
-            let parameters = "\(chosen.rawValue): \(names.0) \(estimate(fit.first, fit.firstStandardError)), "
-                + "\(names.1) \(estimate(fit.second, fit.secondStandardError))"
-            let effects = fit.timeEffects.indices.map { estimate(fit.timeEffects[$0], fit.timeEffectStandardErrors[$0]) }
-            lines.append("| \(state.pathway.rawValue) | \(state.state.rawValue) | \(state.stays) | \(state.censored) | "
-                + "\(chosen.rawValue) | \(parameters) | " + effects.joined(separator: " | ")
-                + " | \(number(fit.ksStatistic)) | \(fit.ksPValue.map { number($0, 2) } ?? "censored") | "
-                + aic.joined(separator: " | ") + " |")
+            let parameters = chosen.rawValue + ": " + zip(fit.distribution.parameters, fit.standardErrors)
+                .map { parameter, error in "\(parameter.name) \(estimate(parameter.value, error))" }
+                .joined(separator: ", ")
+            let effects = Covariate.allCases.map { estimate(fit.timeEffects[$0], fit.timeEffectStandardErrors[$0]) }
+            let ks = fit.ksPValue.map { number($0, 2) } ?? "censored"
+            let cells = [state.pathway.rawValue, state.state.rawValue, String(state.stays), String(state.censored),
+                         chosen.rawValue, parameters] + effects + [number(fit.ksStatistic), ks] + aic
+            lines.append("| " + cells.joined(separator: " | ") + " |")
         }
         lines.append("")
         lines.append("KS D is the largest distance between the Kaplan–Meier estimate of the covariate-adjusted stays and "
@@ -60,7 +60,7 @@ public enum FitReportFormatter {
                     + "base model (too few moves) |")
                 continue
             }
-            let probabilities = fit.model.probabilities(for: [0, 0, 0, 0])
+            let probabilities = fit.model.probabilities(for: .reference)
             let cells = fit.destinations.indices.map { j in
                 "\(fit.destinations[j].rawValue) \(fit.counts[j]) (\(number(probabilities[j] * 100, 3))%)"
             }

@@ -270,10 +270,12 @@ struct TwinBenchmark: ParsableCommand {
         }
         var steps = 0
         var checksum = 0.0
+        let runs = RandomStreams(masterSeed: stream.next())
+        let streams = (0..<trajectories).map { TwinStreams(runs.replication($0)) }
         let start = ContinuousClock.now
         for twin in twins {
-            for _ in 0..<trajectories {
-                let path = try twin.predictTrajectory(with: predictor, from: twin.stateSince + 60, using: &stream)
+            for k in 0..<trajectories {
+                let path = try twin.predictTrajectory(with: predictor, from: twin.stateSince + 60, streams: streams[k])
                 steps += path.steps.count
                 checksum += path.dischargeMinute
             }

@@ -20,12 +20,20 @@ func loadModel(_ path: String?) throws -> TwinModel {
     }
 }
 
-/// Parses a date-time option ("2025-01-01", "2025-01-01T08:00", with Z or an offset).
+/// Parses a date-time option ("2025-01-01", "2025-01-01T08:00", with Z or an offset; UTC when none).
 func parseMinute(_ text: String, option: String) throws -> Double {
-    guard let minute = EpisodeFile.parseTimestamp(text) else {
+    guard let minute = RecordTime.epochMinute(parsing: text) else {
         throw ValidationError("\(option): expected a date-time such as 2025-01-01T08:00Z, found '\(text)'")
     }
     return minute
+}
+
+/// Parses a time-zone option (an IANA name).
+func parseTimeZone(_ name: String, option: String = "--time-zone") throws -> TimeZone {
+    guard let zone = TimeZone(identifier: name) else {
+        throw ValidationError("\(option): unknown time zone '\(name)'; expected an IANA name such as Europe/London")
+    }
+    return zone
 }
 
 extension Twins {
@@ -98,8 +106,12 @@ extension Twins {
         @Option(help: "Ended stays a state needs before its sojourn is fitted.")
         var minimumStays: Int = 20
 
+        @Option(help: "The hospital's time zone (IANA name): LACE counts calendar days of stay in it.")
+        var timeZone: String = "UTC"
+
         func validate() throws {
             if let exportDate { _ = try parseMinute(exportDate, option: "--export-date") }
+            _ = try parseTimeZone(timeZone)
             guard minimumStays >= 2 else { throw ValidationError("--minimum-stays must be >= 2, found \(minimumStays)") }
         }
 
@@ -122,6 +134,7 @@ extension Twins {
             options.exportMinute = try exportDate.map { try parseMinute($0, option: "--export-date") }
             options.base = try loadModel(base)
             options.minimumStays = minimumStays
+            options.timeZone = try parseTimeZone(timeZone)
             let started = ContinuousClock.now
             let result = ModelFitter.fit(spells, source: episodes, options: options)
             try TwinModelFile.write(result.model, to: output)
@@ -160,7 +173,7 @@ extension Twins {
                 throw ExitCode(2)
             }
             try EpisodeFile.write(imported.episodes, to: output)
-            try SyntheaImporter.writeObservations(imported.observations, to: observations)
+            try ObservationFile.write(imported.observations, to: observations)
             imported.warnings.forEach(printError)
             print("wrote \(output): \(imported.episodes.count) stays in \(imported.spells) spells of "
                 + "\(imported.patients) patients; \(observations): \(imported.observations.count) observations")
@@ -170,14 +183,16 @@ extension Twins {
 
     struct Predict: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Forecast every patient still in hospital: remaining stay, escalation, death, readmission.",
+            abstract: "Forecast every patient in hospital: remaining stay, escalation, death, readmission.",
             discussion: """
-                The episode file is a census: spells whose last stay has no end are the patients in hospital now. \\
-                Observations (vital signs with all NEWS2 inputs, or a news2 column) update the twins before the \\
-                forecast, so a new observation changes the prediction.
+                The episode file is a census: the patients in hospital at the forecast's time are those admitted by \
+                then and not yet discharged. That time is --at, or by default the latest time anywhere in the files \
+                (a stay's start or end, an observation): when the export was taken. Everything after it is unseen, \
+                so a backtest with --at sees only what was known then. Observations (vital signs, complete or \
+                partial, or a news2 column) update the twins first, so a new observation changes the prediction.
                 """)
 
-        @Argument(help: "Episode CSV file (open spells are forecast).")
+        @Argument(help: "Episode CSV file.")
         var episodes: String
 
         @Option(help: "Observation CSV file to apply first.")
@@ -186,8 +201,11 @@ extension Twins {
         @Option(help: "Twin model file (default: the built-in model).")
         var model: String?
 
-        @Option(help: "Forecast from this time (default: the latest time in the files).")
+        @Option(help: "Forecast as of this time (default: the latest time anywhere in the files).")
         var at: String?
+
+        @Option(help: "The hospital's time zone (IANA name): LACE counts calendar days of stay in it.")
+        var timeZone: String = "UTC"
 
         @Option(help: "Trajectories drawn per patient.")
         var samples: Int = 1_000
@@ -195,33 +213,44 @@ extension Twins {
         @Option(help: "The master seed.")
         var seed: UInt64 = 1
 
+        @Option(help: "Worker threads (default: every core). Results do not depend on it.")
+        var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
         @Option(name: .shortAndLong, help: "Write the forecasts here instead of standard output.")
         var output: String?
 
         func validate() throws {
             guard samples >= 10 else { throw ValidationError("--samples must be >= 10, found \(samples)") }
+            guard threads >= 1 else { throw ValidationError("--threads must be >= 1, found \(threads)") }
             if let at { _ = try parseMinute(at, option: "--at") }
+            _ = try parseTimeZone(timeZone)
         }
 
         func run() throws {
-            let twinModel = try loadModel(model)
-            let file = try output.map { try AtomicFile(path: $0) }
-            let writer = CSVWriter(handle: file?.handle ?? FileHandle.standardOutput)
+            let predictor = try TrajectoryPredictor(model: try loadModel(model), timeZone: try parseTimeZone(timeZone))
             var problems = 0
+            let census: TwinCensus
+            let forecasts: [TwinForecast]
             do {
-                let count = try TwinForecasts.forecast(
-                    episodesPath: episodes, observationsPath: observations, model: twinModel,
-                    at: try at.map { try parseMinute($0, option: "--at") }, samples: samples, seed: seed,
-                    into: writer) { message in
+                census = try TwinForecasts.census(episodesPath: episodes, observationsPath: observations,
+                                                  at: try at.map { try parseMinute($0, option: "--at") }) { message in
                     problems += 1
                     printError(message)
                 }
-                try file?.commit()
-                if output != nil { print("wrote \(output!): forecasts for \(count) patients") }
+                forecasts = try TwinForecasts.forecast(census, predictor: predictor, samples: samples, seed: seed,
+                                                       threads: threads)
             } catch {
                 printError(String(describing: error))
                 throw ExitCode(2)
             }
+            let file = try output.map { try AtomicFile(path: $0) }
+            TwinReports.writeForecasts(forecasts, census: census,
+                                       to: CSVWriter(handle: file?.handle ?? FileHandle.standardOutput))
+            try file?.commit()
+            if let observations, let note = census.observations?.partialSetsNote(file: observations) { printError(note) }
+            printError("forecast as of \(RecordTime.format(census.minute))"
+                + (at == nil ? " (the latest time in the files)" : "") + ": \(forecasts.count) patients in hospital"
+                + (output.map { "; wrote \($0)" } ?? ""))
             if problems > 0 { throw ExitCode(1) }
         }
     }
@@ -232,13 +261,14 @@ extension Twins {
         static let configuration = CommandConfiguration(
             abstract: "Follow twins through time on the simulation kernel, without capacity limits.",
             discussion: """
-                New patients arrive as a Poisson process; each twin moves through its predicted steps; a midnight \
-                census (local time) counts the beds in use by type; a discharged twin may be readmitted and comes \
-                back as an emergency arrival carrying its history. With --census, the patients in hospital in an \
-                episode file (open spells) start the run, at the latest time in the file. Writes the census as CSV.
+                New patients arrive as a Poisson process; each twin draws a stay when it enters a unit and moves \
+                on when the stay ends; a midnight census (local time) counts the beds in use by type; a discharged \
+                twin may be readmitted and comes back as an emergency arrival carrying its history. With --census, \
+                the patients in hospital in an episode file start the run, as of --at or the latest time anywhere \
+                in the files. Writes the census as CSV.
                 """)
 
-        @Option(help: "Episode file whose open spells are in hospital at the start.")
+        @Option(help: "Episode file whose patients in hospital start the run.")
         var census: String?
 
         @Option(help: "Observation file to apply to the census twins first.")
@@ -253,10 +283,13 @@ extension Twins {
         @Option(help: "Days to simulate.")
         var days: Int = 90
 
-        @Option(help: "Start (default: the census time, or 2026-01-05T00:00).")
+        @Option(help: "Start (default: the census time, or 2026-01-05T00:00Z).")
         var start: String?
 
-        @Option(help: "Time zone of the midnight census (IANA name).")
+        @Option(help: "With --census: the census as of this time (default: the latest time anywhere in the files).")
+        var at: String?
+
+        @Option(help: "Time zone of the midnight census and of LACE's calendar days (IANA name).")
         var timeZone: String = "Europe/London"
 
         @Option(help: "The master seed.")
@@ -268,50 +301,45 @@ extension Twins {
         func validate() throws {
             guard admissionsPerDay >= 0 else { throw ValidationError("--admissions-per-day must be >= 0, found \(admissionsPerDay)") }
             guard days >= 1 else { throw ValidationError("--days must be >= 1, found \(days)") }
-            guard TimeZone(identifier: timeZone) != nil else {
-                throw ValidationError("--time-zone: unknown time zone '\(timeZone)'; expected an IANA name such as Europe/London")
-            }
+            _ = try parseTimeZone(timeZone)
             if let start { _ = try parseMinute(start, option: "--start") }
+            if let at { _ = try parseMinute(at, option: "--at") }
+            if at != nil && census == nil { throw ValidationError("--at needs --census") }
         }
 
         func run() throws {
             let twinModel = try loadModel(model)
-            let predictor = try TrajectoryPredictor(model: twinModel)
+            let zone = try parseTimeZone(timeZone)
+            let predictor = try TrajectoryPredictor(model: twinModel, timeZone: zone)
             var twins: [PatientTwin] = []
-            var startMinute = try start.map { try parseMinute($0, option: "--start") } ?? EpisodeFile.parseTimestamp("2026-01-05T00:00")!
+            var startMinute = try start.map { try parseMinute($0, option: "--start") }
+                ?? RecordTime.epochMinute(parsing: "2026-01-05T00:00Z")!
             if let census {
                 do {
-                    let loaded = try TwinForecasts.twins(episodesPath: census, observationsPath: observations, until: nil) {
+                    let loaded = try TwinForecasts.census(episodesPath: census, observationsPath: observations,
+                                                          at: try at.map { try parseMinute($0, option: "--at") }) {
                         printError($0)
                     }
-                    twins = loaded.twins.map(\.1)
-                    if start == nil { startMinute = loaded.latest }
+                    twins = loaded.patients.map(\.twin)
+                    if start == nil { startMinute = loaded.minute }
                 } catch {
                     printError(String(describing: error))
                     throw ExitCode(2)
                 }
             }
-            let clock = SimulationClock(start: Date(timeIntervalSince1970: startMinute * 60),
-                                        timeZone: TimeZone(identifier: timeZone)!)
-            let result = try TwinCohortSimulation.run(census: twins, admissionsPerDay: admissionsPerDay, days: days,
-                                                      clock: clock, predictor: predictor,
-                                                      generator: try EpisodeGenerator(model: twinModel), seed: seed)
+            var options = CohortOptions()
+            options.admissionsPerDay = admissionsPerDay
+            options.days = days
+            options.seed = seed
+            let result = try TwinCohortSimulation.run(
+                census: twins, clock: SimulationClock(startEpochMinute: startMinute, timeZone: zone), predictor: predictor,
+                generator: try EpisodeGenerator(model: twinModel, timeZone: zone), options: options)
             let file = try output.map { try AtomicFile(path: $0) }
-            let writer = CSVWriter(handle: file?.handle ?? FileHandle.standardOutput)
-            writer.write(["date"] + BedType.allCases.map(\.rawValue) + ["total"])
-            for day in result.midnightCensus {
-                writer.write([day.date] + day.beds.map(String.init) + [String(day.beds.reduce(0, +))])
-            }
-            writer.flush()
+            TwinReports.writeCensus(result.midnightCensus, to: CSVWriter(handle: file?.handle ?? FileHandle.standardOutput))
             try file?.commit()
-            let died = result.discharges[.died, default: 0]
-            let followed = result.dischargeRecords.filter { $0.minute <= Double(days - 30) * 1440 }
-            let expected = followed.reduce(0) { $0 + $1.probability }
-            printError("simulated \(days) days from \(EpisodeFile.formatTimestamp(startMinute)): \(twins.count) in hospital at the "
-                + "start, \(result.admissions) admissions, \(result.readmissions) readmissions, "
-                + "\(result.discharges.values.reduce(0, +)) discharges of which \(died) deaths"
-                + (followed.isEmpty ? "" : "; of the \(followed.count) discharges alive with 30 days left, "
-                    + "\(followed.filter(\.readmitted).count) came back (the model expected \(expected.formatted(significantDigits: 3)))"))
+            result.failures.forEach(printError)
+            printError(TwinReports.cohortSummary(result, start: startMinute, censusSize: twins.count))
+            if !result.failures.isEmpty { throw ExitCode(1) }
         }
     }
 

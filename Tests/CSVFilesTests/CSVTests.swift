@@ -83,3 +83,46 @@ struct CSVTests {
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "whole")
     }
 }
+
+@Suite("typed records")
+struct TypedRecordTests {
+    @Test("every bad field is reported as FILE:LINE: column 'x': expected …, found '…', and reading goes on")
+    func locatedProblems() throws {
+        let reader = try CSVRecordReader(text: "id,age,ok,when\na,42,yes,\nb,-3,maybe,x\nc,7\nd,1,1,2,extra\n", name: "f.csv",
+                                         required: ["id", "age"])
+        var seen: [(String, [String])] = []
+        while var record = reader.next() {
+            _ = record.integer("age", in: 0...120)
+            _ = record.boolean("ok", ifEmpty: false)
+            _ = record.optionalValue("when", expected: "a number") { Double($0) }
+            seen.append((record.text("id"), record.problems))
+        }
+        #expect(seen.map(\.0) == ["a", "b", "c", "d"])
+        #expect(seen[0].1.isEmpty)
+        #expect(seen[1].1 == ["f.csv:3: column 'age': expected a whole number between 0 and 120, found '-3'",
+                              "f.csv:3: column 'ok': expected true or false (also yes/no, y/n, 1/0), found 'maybe'",
+                              "f.csv:3: column 'when': expected a number, found 'x'"])
+        #expect(seen[2].1.isEmpty)  // a short row: the missing fields are empty (ok falls back to false)
+        #expect(seen[3].1 == ["f.csv:5: expected 4 fields as in the header, found 5"])
+    }
+
+    @Test("missing columns are listed together; names match ignoring case; a stray quote is a record's problem")
+    func columnsAndSyntax() throws {
+        let error = #expect(throws: CSVError.self) {
+            _ = try CSVRecordReader(text: "ID,x\n1,2\n", name: "g.csv", required: ["id", "age", "sex"])
+        }
+        #expect(error?.description == "g.csv:1: missing columns 'age', 'sex'; expected the columns id, age, sex")
+        let reader = try CSVRecordReader(text: "ID,x\n1,\"2\"z\n3,4\n", name: "g.csv", required: ["id"])
+        let bad = try #require(reader.next())
+        #expect(!bad.isWellFormed && bad.problems == ["g.csv:2: text after a closing quote: expected a comma or the end of the line"])
+        #expect(reader.next()?.text("id") == "3")
+        #expect(reader.next() == nil)
+    }
+
+    @Test("the boolean vocabulary is the same for every format", arguments: [
+        ("true", true), ("YES", true), ("y", true), ("1", true), ("False", false), ("no", false), ("N", false), ("0", false),
+    ])
+    func booleans(text: String, value: Bool) {
+        #expect(CSVTypedRecord.parseBoolean(text) == value)
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import PatientTwin
 import Testing
 
@@ -62,6 +63,45 @@ struct NEWS2Tests {
                    consciousness: acvpu, temperature: temperature)
     }
 
+    @Test("readings finer than the chart are rounded to it first (whole numbers, 0.1 °C, halves up), then scored",
+          arguments: [
+              (NEWS2Parameter.pulse, 40.4, 3), (.pulse, 40.5, 1), (.pulse, 90.49, 0), (.pulse, 130.5, 3),
+              (.spo2, 91.3, 3), (.spo2, 91.5, 2), (.spo2, 95.5, 0),
+              (.temperature, 35.04, 3), (.temperature, 35.05, 1), (.temperature, 38.04, 0), (.temperature, 38.05, 1),
+              (.temperature, 39.04, 1), (.temperature, 36.05, 0),
+              (.respirationRate, 8.4, 3), (.respirationRate, 20.5, 2), (.respirationRate, 11.5, 0),
+              (.systolicBP, 90.4, 3), (.systolicBP, 90.5, 2), (.systolicBP, 219.5, 3),
+          ])
+    func chartResolution(parameter: NEWS2Parameter, value: Double, points: Int) {
+        var vitals = Self.vitals()
+        switch parameter {
+        case .pulse: vitals.pulse = value
+        case .spo2: vitals.spo2 = value
+        case .temperature: vitals.temperature = value
+        case .respirationRate: vitals.respirationRate = value
+        case .systolicBP: vitals.systolicBP = value
+        case .supplementalOxygen, .consciousness: Issue.record("not a numeric reading")
+        }
+        let score = NEWS2Score(vitals)
+        let scored = switch parameter {
+        case .pulse: score.pulse
+        case .spo2: score.spo2
+        case .temperature: score.temperature
+        case .respirationRate: score.respirationRate
+        case .systolicBP: score.systolicBP
+        case .supplementalOxygen, .consciousness: -1
+        }
+        #expect(scored == points, "\(parameter.rawValue) \(value)")
+    }
+
+    @Test("a partial set is scored on what it has; the missing parameters are named and score 0")
+    func partialSet() {
+        let score = NEWS2Score(VitalSigns(respirationRate: 26, spo2: 91, systolicBP: 120, pulse: 118, temperature: 37))
+        #expect(score.total == 3 + 3 + 0 + 2 + 0 && !score.isComplete)
+        #expect(score.missingParameters == [.supplementalOxygen, .consciousness])
+        #expect(NEWS2Score(Self.vitals()).isComplete)
+    }
+
     @Test("consciousness: alert 0; new confusion, voice, pain, unresponsive 3; oxygen adds 2")
     func consciousnessAndOxygen() {
         #expect(NEWS2Score(Self.vitals()).total == 0)
@@ -110,6 +150,23 @@ struct LACETests {
                              edVisitsLast6Months: visits)
         #expect(lace.comorbidity == c && lace.emergencyVisits == e && lace.acuity == 3)
         #expect(LACEScore(lengthOfStayDays: 0, emergencyAdmission: false, charlsonIndex: 0, edVisitsLast6Months: 0).acuity == 0)
+    }
+
+    @Test("L from timestamps counts calendar days in the hospital's time zone, as administrative data do", arguments: [
+        ("2024-03-01T22:00:00Z", "2024-03-02T08:00:00Z", "UTC", 1),  // overnight: 1 day though 10 hours
+        ("2024-03-01T08:00:00Z", "2024-03-01T20:00:00Z", "UTC", 0),  // same day
+        ("2024-03-01T00:10:00Z", "2024-03-03T23:50:00Z", "UTC", 2),
+        ("2024-03-01T00:00:00Z", "2024-03-08T00:00:00Z", "UTC", 4),   // 7 days: the 4–6 band ends at 6, 7 scores 5
+        ("2024-07-01T23:30:00Z", "2024-07-02T22:30:00Z", "Europe/London", 0),  // 00:30 to 23:30 BST, one date
+        ("2024-07-01T23:30:00Z", "2024-07-02T22:30:00Z", "UTC", 1),
+    ])
+    func lengthOfStayFromTimestamps(admitted: String, discharged: String, zone: String, points: Int) throws {
+        let lace = LACEScore(admittedAt: try #require(RecordTime.epochMinute(parsing: admitted)),
+                             dischargedAt: try #require(RecordTime.epochMinute(parsing: discharged)),
+                             timeZone: try #require(TimeZone(identifier: zone)), emergencyAdmission: false,
+                             charlsonIndex: 0, edVisitsLast6Months: 0)
+        let expected = points == 4 ? 5 : points  // the 7-day case: 7 calendar days score 5
+        #expect(lace.lengthOfStay == expected)
     }
 
     @Test("totals: 5-day emergency stay, Charlson 5, 2 visits = 4+3+5+2 = 14; 2-day elective, none = 2; maximum 19")

@@ -6,7 +6,9 @@ import Testing
 @Suite("scoring CSV files")
 struct ScoreFileTests {
     /// Scores `text` and returns the output lines and the reported problems.
-    static func score(_ kind: ScoreKind, _ text: String) throws -> (output: [String], problems: [String], ScoreRunSummary) {
+    static func score(_ kind: ScoreKind, _ text: String, timeZone: TimeZone = RecordTime.utc) throws
+        -> (output: [String], problems: [String], ScoreRunSummary)
+    {
         let directory = NSTemporaryDirectory()
         let input = directory + "score-in-\(UUID().uuidString).csv"
         let output = directory + "score-out-\(UUID().uuidString).csv"
@@ -18,7 +20,7 @@ struct ScoreFileTests {
         FileManager.default.createFile(atPath: output, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         var problems: [String] = []
-        let summary = try ScoreFiles.score(kind, inputPath: input, into: CSVWriter(handle: handle)) {
+        let summary = try ScoreFiles.score(kind, inputPath: input, timeZone: timeZone, into: CSVWriter(handle: handle)) {
             problems.append($0.replacingOccurrences(of: input, with: "IN"))
         }
         try handle.close()
@@ -60,7 +62,7 @@ struct ScoreFileTests {
         #expect(problems == [
             "IN:3: column 'respiration_rate': expected a number (breaths per minute), found 'abc'",
             "IN:4: column 'spo2_scale': expected 1 or 2, found '3'",
-            "IN:4: column 'on_oxygen': expected true or false, found 'maybe'",
+            "IN:4: column 'on_oxygen': expected true or false (also yes/no, y/n, 1/0), found 'maybe'",
             "IN:4: column 'consciousness': expected A, C, V, P or U, found 'X'",
             "IN:4: column 'temperature': expected degrees Celsius between 25 and 45, found '98.6'",
             "IN:5: expected 8 fields as in the header, found 9",
@@ -85,11 +87,40 @@ struct ScoreFileTests {
                              "IN:5: column 'ed_visits_6m': expected a whole number, found 'x'"])
     }
 
+    @Test("LACE from admitted_at and discharged_at: calendar days in --time-zone; local times read there")
+    func laceFromTimestamps() throws {
+        let text = """
+            spell,admitted_at,discharged_at,emergency_admission,charlson_index,ed_visits_6m
+            s1,2024-03-01T22:00:00Z,2024-03-02T08:00:00Z,y,0,0
+            s2,2024-07-01T23:30:00Z,2024-07-02T22:30:00Z,1,0,0
+            s3,2024-07-01 23:30,2024-07-02 00:30,no,0,0
+            s4,2024-07-02T10:00:00Z,2024-07-01T10:00:00Z,yes,0,0
+            s5,yesterday,2024-07-01T10:00:00Z,yes,0,0
+            """
+        let (utc, utcProblems, _) = try Self.score(.lace, text)
+        #expect(utc[1].hasSuffix(",1,3,0,0,4") && utc[2].hasSuffix(",1,3,0,0,4") && utc[3].hasSuffix(",1,0,0,0,1"))
+        #expect(utcProblems == ["IN:5: column 'discharged_at': expected a time not before admitted_at, found '2024-07-01T10:00:00Z'",
+                                "IN:6: column 'admitted_at': expected a date-time such as 2024-03-01T10:20:00Z, found 'yesterday'"])
+        let (london, _, _) = try Self.score(.lace, text, timeZone: TimeZone(identifier: "Europe/London")!)
+        // s2 runs 00:30 to 23:30 BST on one date: 0 days. s3's times have no offset: London wall-clock times, a
+        // day apart: 1.
+        #expect(london[1].hasSuffix(",1,3,0,0,4") && london[2].hasSuffix(",0,3,0,0,3") && london[3].hasSuffix(",1,0,0,0,1"))
+    }
+
+    @Test("every file shares one boolean vocabulary: true/false, yes/no, y/n, 1/0 in any case")
+    func booleans() throws {
+        let text = "los_days,emergency_admission,charlson_index,ed_visits_6m\n1,Y,0,0\n1,0,0,0\n1,TRUE,0,0\n1,No,0,0\n"
+        let (output, problems, _) = try Self.score(.lace, text)
+        #expect(problems.isEmpty)
+        #expect(output.dropFirst().map { $0.split(separator: ",")[5] } == ["3", "0", "3", "0"])
+    }
+
     @Test("a file missing a required column is refused as a whole, naming the columns")
     func missingColumns() throws {
         let error = #expect(throws: ScoreFileError.self) { _ = try Self.score(.lace, "los_days,charlson_index\n1,2\n") }
         #expect(error?.message.hasSuffix(":1: missing columns 'emergency_admission', 'ed_visits_6m'; a lace file needs "
-            + "los_days, emergency_admission, charlson_index, ed_visits_6m") == true)
+            + "los_days, emergency_admission, charlson_index, ed_visits_6m (or admitted_at and discharged_at in place "
+            + "of los_days)") == true)
     }
 
     @Test("scoring a scored file replaces the score columns instead of repeating them")

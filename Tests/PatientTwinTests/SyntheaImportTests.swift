@@ -9,7 +9,7 @@ struct SyntheaImportTests {
     static let imported = try! SyntheaImporter.importExport(directory: SyntheaSample.directory!)
 
     static func spell(startingAt timestamp: String) -> [EpisodeRow] {
-        let minute = EpisodeFile.parseTimestamp(timestamp)!
+        let minute = RecordTime.epochMinute(parsing: timestamp)!
         let id = imported.episodes.first { $0.startMinute == minute }!.spellID
         return imported.episodes.filter { $0.spellID == id }
     }
@@ -28,8 +28,8 @@ struct SyntheaImportTests {
     func appendicitis() throws {
         let rows = Self.spell(startingAt: "2014-09-08T14:03:55Z")
         #expect(rows.map(\.unit) == [.ed, .ward])
-        #expect(rows[0].endMinute == EpisodeFile.parseTimestamp("2014-09-08T15:03:55Z"))
-        #expect(rows[1].endMinute == EpisodeFile.parseTimestamp("2014-09-12T09:51:25Z"))
+        #expect(rows[0].endMinute == RecordTime.epochMinute(parsing: "2014-09-08T15:03:55Z"))
+        #expect(rows[1].endMinute == RecordTime.epochMinute(parsing: "2014-09-12T09:51:25Z"))
         #expect(rows[1].dischargeDestination == .dischargedHome)
         let a = rows[0].attributes
         #expect(a.ageYears == 46 && a.sex == .male && a.admissionMethod == .emergency)
@@ -63,11 +63,42 @@ struct SyntheaImportTests {
 
     @Test("vital signs become the twins' observation history, grouped into sets")
     func observations() {
-        let vitals = Self.imported.observations.filter { $0.kind == "vitals" }
+        let vitals = Self.imported.observations.compactMap { row -> VitalSigns? in
+            if case .vitals(let vitals, _) = row.content { return vitals }
+            return nil
+        }
         #expect(!vitals.isEmpty)
-        #expect(vitals.allSatisfy { $0.pulse != nil || $0.respirationRate != nil || $0.systolicBP != nil || $0.temperature != nil })
-        let procedures = Self.imported.observations.filter { $0.kind == "procedure" }
-        #expect(procedures.contains { $0.description.contains("Percutaneous coronary intervention") && !$0.spellID.isEmpty })
+        #expect(vitals.allSatisfy { !$0.isEmpty })
+        let procedures = Self.imported.observations.filter { row in
+            if case .procedure(_, let description) = row.content { return description.contains("Percutaneous coronary intervention") }
+            return false
+        }
+        #expect(procedures.contains { !$0.spellID.isEmpty })
+    }
+
+    @Test("the observation file the importer writes reads back whole: partial vital-sign sets are kept and said")
+    func observationFileRoundTrip() throws {
+        let path = NSTemporaryDirectory() + "synthea-observations-\(getpid()).csv"
+        defer { unlink(path) }
+        try ObservationFile.write(Self.imported.observations, to: path)
+        var problems: [String] = []
+        let (rows, summary) = try ObservationFile.read(path: path) { problems.append($0) }
+        #expect(problems.isEmpty)
+        #expect(rows == Self.imported.observations)
+        // Synthea records no oxygen flag and no ACVPU: every set is partial, kept, and the note says so.
+        #expect(summary.vitalSets > 0 && summary.partialVitalSets == summary.vitalSets)
+        #expect(summary.missing[.supplementalOxygen] == summary.vitalSets)
+        let note = try #require(summary.partialSetsNote(file: "obs.csv"))
+        #expect(note.contains("on_oxygen (\(summary.vitalSets))") && note.contains("lower bound"))
+    }
+
+    @Test("HIV infection is not AIDS in the Charlson mapping; AIDS is")
+    func hivIsNotAIDS() {
+        #expect(SNOMEDCharlson.condition(code: "86406008", description: "Human immunodeficiency virus infection (disorder)") == nil)
+        #expect(SNOMEDCharlson.condition(code: "000", description: "Asymptomatic HIV infection (disorder)") == nil)
+        #expect(SNOMEDCharlson.condition(code: "62479008", description: "Acquired immune deficiency syndrome (disorder)") == .aids)
+        #expect(SNOMEDCharlson.condition(code: "000", description: "AIDS wasting syndrome (disorder)") == .aids)
+        #expect(SNOMEDCharlson.condition(code: "000", description: "Uses hearing aids (finding)") == nil)
     }
 
     @Test("a missing file or column is refused with its name")
@@ -80,7 +111,8 @@ struct SyntheaImportTests {
             + "conditions.csv and observations.csv") == true)
         try "Id,BIRTHDATE,GENDER\n".write(toFile: directory + "/patients.csv", atomically: true, encoding: .utf8)
         let column = #expect(throws: SyntheaImportError.self) { try SyntheaImporter.importExport(directory: directory) }
-        #expect(column?.message.hasSuffix("patients.csv:1: missing column(s) 'DEATHDATE'") == true)
+        #expect(column?.message.hasSuffix("patients.csv:1: missing column 'DEATHDATE'; expected the columns Id, BIRTHDATE, "
+            + "DEATHDATE, GENDER") == true)
     }
 }
 

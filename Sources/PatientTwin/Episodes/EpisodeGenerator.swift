@@ -56,11 +56,13 @@ public struct EpisodeGenerator: Sendable {
     let admissions: Poisson
     let extraFrailty: Poisson
 
-    /// A generator for `model` and `population`; throws when either is unusable.
-    public init(model: TwinModel = .builtIn, population: SyntheticPopulation = .standard) throws(PredictionError) {
+    /// A generator for `model` and `population`, LACE counted in `timeZone`; throws when either is unusable.
+    public init(model: TwinModel = .builtIn, population: SyntheticPopulation = .standard,
+                timeZone: TimeZone = RecordTime.utc) throws(PredictionError)
+    {
         self.model = model
         self.population = population
-        predictor = try TrajectoryPredictor(model: model)
+        predictor = try TrajectoryPredictor(model: model, timeZone: timeZone)
         do {
             shares = try Categorical(weights: Pathway.allCases.map { population.pathwayShares[$0] ?? 0 })
             var news2: [Pathway: Poisson] = [:]
@@ -80,86 +82,70 @@ public struct EpisodeGenerator: Sendable {
     }
 
     /// Episodes of `patients` patients whose first admissions fall uniformly in `days` days from `startMinute`;
-    /// the export is taken at the end of those days plus `followUpDays`. Deterministic for a seed.
+    /// the export is taken at the end of those days plus `followUpDays`. Each patient is a twin followed stay by
+    /// stay (`TrajectoryPredictor.drawStay`) and readmitted as the model says; stays still under way at the export
+    /// have no end (right-censored). Deterministic for a seed. LACE counts calendar days in the predictor's time
+    /// zone (UTC unless the generator was made with another).
     public func generate(patients: Int, startMinute: Double, days: Double, followUpDays: Double = 30,
                          seed: UInt64) -> [EpisodeRow]
     {
         let exportMinute = startMinute + (days + followUpDays) * 1440
         let streams = RandomStreams(masterSeed: seed)
+        let twinStreams = TwinStreams(streams)
         var rows: [EpisodeRow] = []
         rows.reserveCapacity(patients * 4)
         for index in 0..<patients {
             var stream = streams.stream(for: "episode-generator", entity: UInt64(index))
-            let patientID = PatientID(UInt64(index) &* 0x9E37_79B9_7F4A_7C15 ^ seed).description
-            let (pathway, firstAttributes) = newPatient(using: &stream)
-            var attributes = firstAttributes
-            var arrival = startMinute + stream.nextUniform() * days * 1440
-            var spellPathway = pathway
-            var spellNumber = 0
-            while arrival < exportMinute {
-                let news2 = min(20, self.news2[spellPathway]!.sample(using: &stream))
-                let spellID = "\(patientID)-\(spellNumber)"
-                let outcome = simulateSpell(pathway: spellPathway, attributes: attributes, news2: news2, arrival: arrival,
-                                            exportMinute: exportMinute, using: &stream)
-                for stay in outcome.stays {
-                    rows.append(EpisodeRow(spellID: spellID, patientID: patientID, pathway: spellPathway,
-                                           attributes: attributes, admissionNEWS2: news2, unit: stay.unit,
-                                           startMinute: stay.start, endMinute: stay.end,
-                                           dischargeDestination: stay.destination))
+            let id = PatientID(UInt64(index) &* 0x9E37_79B9_7F4A_7C15 ^ seed)
+            let (pathway, attributes) = newPatient(using: &stream)
+            let arrival = startMinute + stream.nextUniform() * days * 1440
+            var twin = PatientTwin(id: id, attributes: attributes, pathway: pathway, admittedAt: arrival)
+            while twin.spellStart < exportMinute {
+                let news2 = admissionNEWS2(on: twin.pathway, using: &stream)
+                do {
+                    try twin.apply(Observation(minute: twin.spellStart, .news2(news2)))
+                    rows += try spellRows(of: &twin, id: id, news2: news2, exportMinute: exportMinute,
+                                          streams: twinStreams)
+                    guard twin.isDischarged,
+                          let delay = predictor.drawReadmission(for: twin, streams: twinStreams).delayMinutes
+                    else { break }
+                    twin = try twin.readmitted(atMinute: twin.stateSince + delay)
+                } catch {
+                    preconditionFailure("a generated twin follows its own draws: \(error)")
                 }
-                guard let discharge = outcome.discharge, discharge.state != .died else { break }
-                let lace = LACEScore(lengthOfStayDays: (discharge.minute - arrival) / 1440,
-                                     emergencyAdmission: attributes.admissionMethod == .emergency,
-                                     charlsonIndex: attributes.charlsonIndex,
-                                     edVisitsLast6Months: attributes.edVisitsLast6Months)
-                guard stream.nextUniform() < model.readmission.probability(lace) else { break }
-                arrival = discharge.minute + model.readmission.sampleDelayDays(using: &stream) * 1440
-                attributes.admissionMethod = .emergency
-                attributes.edVisitsLast6Months += 1
-                attributes.admissionsLast12Months += 1
-                if attributes.specialty.isSurgical { attributes.specialty = .generalMedicine }
-                if attributes.diagnosisGroup == .stroke { attributes.diagnosisGroup = .other }
-                spellPathway = Pathway.derived(admission: .emergency, specialty: attributes.specialty,
-                                               diagnosis: attributes.diagnosisGroup, ageYears: attributes.ageYears,
-                                               frailtyScale: attributes.clinicalFrailtyScale)
-                spellNumber += 1
             }
         }
         return rows
     }
 
-    struct GeneratedStay {
-        let unit: CareState
-        let start: Double
-        let end: Double?
-        let destination: CareState?
+    /// The rows of the twin's current spell, stepping it to its discharge or to the export, whichever is first.
+    func spellRows(of twin: inout PatientTwin, id: PatientID, news2: Int, exportMinute: Double, streams: TwinStreams)
+        throws(PredictionError) -> [EpisodeRow]
+    {
+        let spellID = "\(id)-\(twin.spell)"
+        var rows: [EpisodeRow] = []
+        func row(_ unit: CareState, _ start: Double, _ end: Double?, _ destination: CareState?) -> EpisodeRow {
+            EpisodeRow(spellID: spellID, patientID: id.description, pathway: twin.pathway, attributes: twin.attributes,
+                       admissionNEWS2: news2, unit: unit, startMinute: start, endMinute: end,
+                       dischargeDestination: destination)
+        }
+        for _ in 0..<200 {
+            let draw = try predictor.drawStay(for: twin, at: twin.stateSince, streams: streams)
+            if draw.endMinute > exportMinute {
+                rows.append(row(draw.state, draw.startMinute, nil, nil))
+                return rows
+            }
+            rows.append(row(draw.state, draw.startMinute, draw.endMinute, draw.next.isDischarge ? draw.next : nil))
+            twin.step(to: draw.next, at: draw.endMinute)
+            if draw.next.isDischarge { return rows }
+        }
+        rows.append(row(twin.state, twin.stateSince, nil, nil))  // a spell cut off at 200 stays stays open
+        return rows
     }
 
-    func simulateSpell(pathway: Pathway, attributes: PatientAttributes, news2: Int, arrival: Double,
-                       exportMinute: Double, using stream: inout RandomStream)
-        -> (stays: [GeneratedStay], discharge: (state: CareState, minute: Double)?)
-    {
-        let x = Covariate.vector(attributes: attributes, news2: news2)
-        var stays: [GeneratedStay] = []
-        var state = pathway.firstUnit
-        var clock = arrival
-        for _ in 0..<200 {
-            let stay = predictor.sampleSojourn(pathway: pathway, state: state, covariates: x, using: &stream)
-            let next = predictor.sampleNext(pathway: pathway, state: state, covariates: x, using: &stream)
-            if clock + stay > exportMinute {
-                stays.append(GeneratedStay(unit: state, start: clock, end: nil, destination: nil))
-                return (stays, nil)
-            }
-            clock += stay
-            if next.isDischarge {
-                stays.append(GeneratedStay(unit: state, start: clock - stay, end: clock, destination: next))
-                return (stays, (next, clock))
-            }
-            stays.append(GeneratedStay(unit: state, start: clock - stay, end: clock, destination: nil))
-            state = next
-        }
-        stays.append(GeneratedStay(unit: state, start: clock, end: nil, destination: nil))
-        return (stays, nil)
+    /// The aggregate NEWS2 a spell on `pathway` starts with (Poisson with the population's mean, at most 20).
+    public func admissionNEWS2(on pathway: Pathway, using stream: inout RandomStream) -> Int {
+        min(20, news2[pathway]!.sample(using: &stream))
     }
 
     /// A new patient from the synthetic population: a pathway and attributes.

@@ -73,8 +73,12 @@ public struct Spell: Sendable, Hashable {
     public var startMinute: Double { stays[0].startMinute }
     /// When it ended, if it has.
     public var endMinute: Double? { discharge == nil ? nil : stays.last?.endMinute }
-    /// The covariate vector of the spell's patient.
-    public var covariates: [Double] { Covariate.vector(attributes: attributes, news2: admissionNEWS2) }
+    /// The covariates of the spell's patient at admission.
+    public var covariates: Covariates { Covariates(attributes: attributes, news2: admissionNEWS2) }
+
+    /// True for an inpatient spell: one with a stay beyond the emergency department. A spell of ED stays alone
+    /// is an attendance, neither an index discharge nor a readmission.
+    public var isInpatient: Bool { stays.contains { $0.unit != .ed } }
 }
 
 /// A problem in an episode file, located.
@@ -89,133 +93,55 @@ public struct EpisodeFileError: Error, Sendable, Hashable, CustomStringConvertib
 public enum EpisodeFile {
     /// The columns, in the order written. Required: spell_id, patient_id, admission_method, age, charlson_index,
     /// ed_visits_6m, admissions_12m, unit, start. The rest may be absent or empty.
-    public static let columns = ["spell_id", "patient_id", "pathway", "admission_method", "specialty",
-                                 "diagnosis_group", "age", "sex", "charlson_index", "frailty_score",
-                                 "deprivation_decile", "ed_visits_6m", "admissions_12m", "admission_news2", "unit",
-                                 "start", "end", "discharge_destination"]
-    static let required: Set<String> = ["spell_id", "patient_id", "admission_method", "age", "charlson_index",
-                                        "ed_visits_6m", "admissions_12m", "unit", "start"]
+    public static let columns = ["spell_id", "patient_id", "pathway"] + PatientAttributes.columns
+        + ["admission_news2", "unit", "start", "end", "discharge_destination"]
+    static let required = Set(["spell_id", "patient_id", "unit", "start"] + PatientAttributes.requiredColumns)
 
     /// Reads every row; throws with all the problems found (at most 200 listed).
     public static func read(path: String) throws(EpisodeFileError) -> [EpisodeRow] {
-        let reader: CSVReader
-        do { reader = try CSVReader(path: path) } catch { throw EpisodeFileError(problems: [error.description]) }
-        let missing = columns.filter { required.contains($0) && reader.column($0) == nil }
-        guard missing.isEmpty else {
-            throw EpisodeFileError(problems: ["\(path):1: missing column(s) " + missing.map { "'\($0)'" }.joined(separator: ", ")
-                + "; an episode file needs " + columns.filter(required.contains).joined(separator: ", ")])
+        let reader: CSVRecordReader
+        do { reader = try CSVRecordReader(path: path, required: columns.filter(required.contains)) } catch {
+            throw EpisodeFileError(problems: [error.description])
         }
-        let index = Dictionary(uniqueKeysWithValues: columns.compactMap { name in reader.column(name).map { (name, $0) } })
         var rows: [EpisodeRow] = []
         var problems: [String] = []
-        while true {
-            let record: CSVRecord
-            do {
-                guard let next = try reader.next() else { break }
-                record = next
-            } catch {
-                problems.append(error.description)
-                reader.skipRestOfLine()
-                continue
-            }
-            var rowProblems: [String] = []
-            let field = { (name: String) -> String in
-                guard let column = index[name], column < record.fields.count else { return "" }
-                return record.fields[column].trimmingCharacters(in: .whitespaces)
-            }
-            func fail(_ name: String, _ expected: String) {
-                rowProblems.append("\(path):\(record.line): column '\(name)': expected \(expected), found '\(field(name))'")
-            }
-            func integer(_ name: String, default value: Int? = nil, in range: ClosedRange<Int>) -> Int? {
-                let text = field(name)
-                if text.isEmpty, let value { return value }
-                guard let number = Int(text), range.contains(number) else {
-                    fail(name, "a whole number from \(range.lowerBound) to \(range.upperBound)")
-                    return nil
-                }
-                return number
-            }
-            func time(_ name: String) -> Double? {
-                guard let minute = EpisodeFile.parseTimestamp(field(name)) else {
-                    fail(name, "a date-time such as 2024-03-01T10:20:00Z")
-                    return nil
-                }
-                return minute
-            }
-            if record.fields.count > reader.header.count {
-                problems.append("\(path):\(record.line): expected \(reader.header.count) fields as in the header, "
-                    + "found \(record.fields.count)")
-                continue
-            }
-            if field("spell_id").isEmpty { fail("spell_id", "a spell id") }
-            if field("patient_id").isEmpty { fail("patient_id", "a patient id") }
-            var pathway: Pathway?
-            if !field("pathway").isEmpty {
-                pathway = Pathway(rawValue: field("pathway").lowercased())
-                if pathway == nil { fail("pathway", "one of " + Pathway.allCases.map(\.rawValue).joined(separator: ", ")) }
-            }
-            let admission = AdmissionMethod(rawValue: field("admission_method").lowercased())
-            if admission == nil { fail("admission_method", "elective or emergency") }
-            let specialty = field("specialty").isEmpty ? .other : Specialty(rawValue: field("specialty").lowercased())
-            if specialty == nil { fail("specialty", "one of " + Specialty.allCases.map(\.rawValue).joined(separator: ", ")) }
-            let diagnosis = field("diagnosis_group").isEmpty ? .other
-                : DiagnosisGroup(rawValue: field("diagnosis_group").lowercased())
-            if diagnosis == nil {
-                fail("diagnosis_group", "one of " + DiagnosisGroup.allCases.map(\.rawValue).joined(separator: ", "))
-            }
-            let sex: Sex? = switch field("sex").lowercased() {
-            case "", "unknown", "u", "other", "x": .unknown
-            case "female", "f": .female
-            case "male", "m": .male
-            default: nil
-            }
-            if sex == nil { fail("sex", "female, male or unknown") }
-            let age = integer("age", in: 0...120)
-            let charlson = integer("charlson_index", in: 0...40)
-            let frailty = integer("frailty_score", default: 3, in: 1...9)
-            let deprivation = integer("deprivation_decile", default: 5, in: 1...10)
-            let visits = integer("ed_visits_6m", in: 0...1_000)
-            let admissions = integer("admissions_12m", in: 0...1_000)
-            var news2: Int?
-            if !field("admission_news2").isEmpty { news2 = integer("admission_news2", in: 0...20) }
-            let unit = CareState(name: field("unit"))
-            if unit == nil || unit!.isDischarge {
-                fail("unit", "a unit: " + CareState.units.map(\.rawValue).joined(separator: ", "))
-            }
-            let start = time("start")
-            var end: Double?
-            if !field("end").isEmpty {
-                end = time("end")
-                if let start, let end, end < start { fail("end", "a time not before start") }
-            }
-            var destination: CareState?
-            if !field("discharge_destination").isEmpty {
-                destination = CareState(name: field("discharge_destination"))
-                if destination == nil || !destination!.isDischarge {
-                    fail("discharge_destination", "home, care_home or died")
-                    destination = nil
-                } else if end == nil {
-                    rowProblems.append("\(path):\(record.line): column 'end': a stay with a discharge_destination "
-                        + "needs an end time")
-                }
-            }
-            guard rowProblems.isEmpty, let admission, let specialty, let diagnosis, let sex, let age, let charlson,
-                  let frailty, let deprivation, let visits, let admissions, let unit, let start
-            else {
-                problems.append(contentsOf: rowProblems)
+        while var record = reader.next() {
+            if let row = read(&record) {
+                rows.append(row)
+            } else {
+                problems.append(contentsOf: record.problems)
                 if problems.count > 200 { break }
-                continue
             }
-            rows.append(EpisodeRow(
-                spellID: field("spell_id"), patientID: field("patient_id"), pathway: pathway,
-                attributes: PatientAttributes(ageYears: age, sex: sex, admissionMethod: admission, specialty: specialty,
-                                              diagnosisGroup: diagnosis, charlsonIndex: charlson,
-                                              clinicalFrailtyScale: frailty, deprivationDecile: deprivation,
-                                              edVisitsLast6Months: visits, admissionsLast12Months: admissions),
-                admissionNEWS2: news2, unit: unit, startMinute: start, endMinute: end, dischargeDestination: destination))
         }
         guard problems.isEmpty else { throw EpisodeFileError(problems: Array(problems.prefix(200))) }
         return rows
+    }
+
+    /// One row, or nil with the record's problems said.
+    static func read(_ record: inout CSVTypedRecord) -> EpisodeRow? {
+        guard record.isWellFormed else { return nil }
+        let spellID = record.required("spell_id", expected: "a spell id")
+        let patientID = record.required("patient_id", expected: "a patient id")
+        let pathway = record.optionalValue("pathway", expected: "one of " + Pathway.allCases.map(\.rawValue)
+            .joined(separator: ", ")) { Pathway(rawValue: $0.lowercased()) }
+        let attributes = PatientAttributes.read(&record)
+        let news2 = record.optionalInteger("admission_news2", in: 0...20)
+        let unit = record.value("unit", expected: "a unit: " + CareState.units.map(\.rawValue).joined(separator: ", ")) {
+            CareState(name: $0).flatMap { $0.isDischarge ? nil : $0 }
+        }
+        let start = record.value("start", expected: RecordTime.expected) { RecordTime.epochMinute(parsing: $0) }
+        let end = record.optionalValue("end", expected: RecordTime.expected) { RecordTime.epochMinute(parsing: $0) }
+        if let start, let end, end < start { record.fail("end", expected: "a time not before start") }
+        let destination = record.optionalValue("discharge_destination", expected: "home, care_home or died") {
+            CareState(name: $0).flatMap { $0.isDischarge ? $0 : nil }
+        }
+        if destination != nil && record.isEmpty("end") {
+            record.fail("end", expected: "an end time (the stay has a discharge_destination)")
+        }
+        guard record.problems.isEmpty, let spellID, let patientID, let attributes, let unit, let start else { return nil }
+        return EpisodeRow(spellID: spellID, patientID: patientID, pathway: pathway, attributes: attributes,
+                          admissionNEWS2: news2, unit: unit, startMinute: start, endMinute: end,
+                          dischargeDestination: destination)
     }
 
     /// Writes rows to `path` (completely or not at all).
@@ -224,13 +150,9 @@ public enum EpisodeFile {
         let writer = CSVWriter(handle: file.handle)
         writer.write(columns)
         for row in rows {
-            let a = row.attributes
-            writer.write([row.spellID, row.patientID, row.pathway?.rawValue ?? "", a.admissionMethod.rawValue,
-                          a.specialty.rawValue, a.diagnosisGroup.rawValue, String(a.ageYears), a.sex.rawValue,
-                          String(a.charlsonIndex), String(a.clinicalFrailtyScale), String(a.deprivationDecile),
-                          String(a.edVisitsLast6Months), String(a.admissionsLast12Months),
-                          row.admissionNEWS2.map(String.init) ?? "", row.unit.rawValue, formatTimestamp(row.startMinute),
-                          row.endMinute.map(formatTimestamp) ?? "", row.dischargeDestination?.rawValue ?? ""])
+            writer.write([row.spellID, row.patientID, row.pathway?.rawValue ?? ""] + row.attributes.fields
+                + [row.admissionNEWS2.map { String($0) } ?? "", row.unit.rawValue, RecordTime.format(row.startMinute),
+                   row.endMinute.map(RecordTime.format) ?? "", row.dischargeDestination?.rawValue ?? ""])
         }
         writer.flush()
         try file.commit()
@@ -278,47 +200,5 @@ public enum EpisodeFile {
         }
         guard problems.isEmpty else { throw EpisodeFileError(problems: Array(problems.prefix(200))) }
         return spells
-    }
-
-    /// Parses "2024-03-01T10:20:00Z", with an offset ("+01:00"), with fractional seconds, or without a zone
-    /// ("2024-03-01 10:20", read as UTC). Returns minutes since 1970 UTC.
-    public static func parseTimestamp(_ text: String) -> Double? {
-        var body = Substring(text.trimmingCharacters(in: .whitespaces))
-        var offsetMinutes = 0.0
-        if body.hasSuffix("Z") || body.hasSuffix("z") {
-            body = body.dropLast()
-        } else if body.count > 16, let signIndex = body.lastIndex(where: { $0 == "+" || $0 == "-" }),
-                  body.distance(from: body.startIndex, to: signIndex) >= 16
-        {
-            let zone = body[body.index(after: signIndex)...].replacingOccurrences(of: ":", with: "")
-            guard zone.count == 4, let hours = Int(zone.prefix(2)), let minutes = Int(zone.suffix(2)) else { return nil }
-            offsetMinutes = Double(hours * 60 + minutes) * (body[signIndex] == "-" ? -1 : 1)
-            body = body[..<signIndex]
-        }
-        guard let local = LocalDateTimeParser.parse(String(body)) else { return nil }
-        return local - offsetMinutes
-    }
-
-    /// "2024-03-01T10:20:00Z" (to the second).
-    public static func formatTimestamp(_ minute: Double) -> String {
-        let seconds = Int((minute * 60).rounded())
-        let days = Int((Double(seconds) / 86_400).rounded(.down))
-        let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = LocalDateTimeParser.civil(days: days)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month, day, secondOfDay / 3600,
-                      secondOfDay / 60 % 60, secondOfDay % 60)
-    }
-}
-
-/// Date arithmetic shared with the kernel's clock, without a time zone.
-enum LocalDateTimeParser {
-    /// Minutes since 1970 of a wall-clock date-time read as UTC.
-    static func parse(_ text: String) -> Double? {
-        LocalDateTime(parsing: text)?.localMinutesSinceEpoch
-    }
-
-    static func civil(days: Int) -> (Int, Int, Int) {
-        let local = LocalDateTime(localMinutesSinceEpoch: Double(days) * 1440)
-        return (local.year, local.month, local.day)
     }
 }

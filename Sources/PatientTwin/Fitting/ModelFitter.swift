@@ -15,6 +15,8 @@ public struct FitOptions: Sendable {
     public var base: TwinModel = .builtIn
     /// Worker threads.
     public var threads = ProcessInfo.processInfo.activeProcessorCount
+    /// The hospital's time zone: LACE counts calendar days of stay in it.
+    public var timeZone = RecordTime.utc
 
     /// Default options.
     public init() {}
@@ -177,7 +179,7 @@ public enum ModelFitter {
             pathways.append(PathwayModel(pathway: pathway, states: states))
         }
 
-        let readmission = fitReadmission(spells, export: export, base: base.readmission)
+        let readmission = fitReadmission(spells, export: export, base: base.readmission, timeZone: options.timeZone)
         let model = TwinModel(description: "fitted by hospital-twin from \(URL(fileURLWithPath: source).lastPathComponent): "
                                   + "\(spells.count) spells",
                               pathways: pathways, readmission: readmission.model)
@@ -201,12 +203,15 @@ public enum ModelFitter {
         let hosmerLemeshow: (statistic: Double, pValue: Double)?
     }
 
-    /// Labels each discharge alive whose 30 days of follow-up end before the export as readmitted or not — an
-    /// emergency spell of the same patient starting within 30 days — and fits the logistic model on the LACE
-    /// components, then a Weibull truncated at 30 days to the delays.
-    static func fitReadmission(_ spells: [Spell], export: Double, base: ReadmissionModel) -> ReadmissionResult {
+    /// Labels each discharge alive from an inpatient spell whose 30 days of follow-up end before the export as
+    /// readmitted or not — an emergency inpatient spell of the same patient starting within 30 days; ED
+    /// attendances alone are neither index discharges nor readmissions — and fits the logistic model on the LACE
+    /// components (L in calendar days in `timeZone`), then a Weibull truncated at 30 days to the delays.
+    static func fitReadmission(_ spells: [Spell], export: Double, base: ReadmissionModel, timeZone: TimeZone)
+        -> ReadmissionResult
+    {
         var byPatient: [String: [Spell]] = [:]
-        for spell in spells { byPatient[spell.patientID, default: []].append(spell) }
+        for spell in spells where spell.isInpatient { byPatient[spell.patientID, default: []].append(spell) }
         var features: [[Double]] = []
         var outcomes: [Bool] = []
         var delays: [Double] = []
@@ -216,10 +221,8 @@ public enum ModelFitter {
                 guard let discharge = spell.discharge, discharge != .died, let end = spell.endMinute,
                       end + 30 * 1440 <= export
                 else { continue }
-                let lace = LACEScore(lengthOfStayDays: (end - spell.startMinute) / 1440,
-                                     emergencyAdmission: spell.attributes.admissionMethod == .emergency,
-                                     charlsonIndex: spell.attributes.charlsonIndex,
-                                     edVisitsLast6Months: spell.attributes.edVisitsLast6Months)
+                let lace = LACEScore(attributes: spell.attributes, admittedAt: spell.startMinute, dischargedAt: end,
+                                     timeZone: timeZone)
                 features.append([1, Double(lace.lengthOfStay), Double(lace.acuity), Double(lace.comorbidity),
                                  Double(lace.emergencyVisits)])
                 let readmission = history[(index + 1)...].first {

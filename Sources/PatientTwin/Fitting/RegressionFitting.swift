@@ -3,38 +3,32 @@ import Foundation
 /// One observed move: the patient's covariates and where they went.
 public struct TransitionObservation: Sendable, Hashable {
     /// Covariates.
-    public let covariates: [Double]
+    public let covariates: Covariates
     /// The next state.
     public let destination: CareState
 
     /// An observation.
-    public init(covariates: [Double], destination: CareState) {
+    public init(covariates: Covariates, destination: CareState) {
         self.covariates = covariates
         self.destination = destination
     }
 }
 
 /// A fitted multinomial logit with its uncertainty.
-public struct TransitionFit: Sendable, Hashable, Codable {
-    /// Destinations; the first is the reference.
-    public let destinations: [CareState]
-    /// Moves observed to each destination.
+public struct TransitionFit: Sendable, Hashable {
+    /// The fitted model; its first destination is the reference.
+    public let model: TransitionModel
+    /// Moves observed to each destination, in the model's order.
     public let counts: [Int]
-    /// αⱼ.
-    public let intercepts: [Double]
-    /// Standard errors of αⱼ (0 for the reference).
+    /// Standard errors of the intercepts (0 for the reference).
     public let interceptStandardErrors: [Double]
-    /// βⱼₖ.
-    public let coefficients: [[Double]]
-    /// Standard errors of βⱼₖ (NaN where held at the base model's value).
-    public let coefficientStandardErrors: [[Double]]
+    /// Standard errors of the effects (NaN where held at the base model's value, 0 for the reference).
+    public let effectStandardErrors: [CovariateEffects]
     /// Newton iterations used.
     public let iterations: Int
 
-    /// The fit as a model.
-    public var model: TransitionModel {
-        TransitionModel(destinations: destinations, intercepts: intercepts, coefficients: coefficients)
-    }
+    /// The destinations, in order.
+    public var destinations: [CareState] { model.states }
 }
 
 /// Fits transition models: a multinomial logit by Newton–Raphson on the log-posterior with two kinds of
@@ -48,27 +42,28 @@ public enum TransitionFitter {
     public static func fit(_ data: [TransitionObservation], prior: TransitionModel, pseudoMoves: Double = 0.5,
                            ridge: Double = 1) -> TransitionFit
     {
-        var destinations = prior.destinations
+        var destinations = prior.states
         for observation in data where !destinations.contains(observation.destination) {
             destinations.append(observation.destination)
         }
         let kCount = destinations.count
         let p = Covariate.allCases.count
+        let covariates = data.map(\.covariates.values)
         let free = (0..<p).filter { index in
-            let values = data.map { $0.covariates[index] }
+            let values = covariates.map { $0[index] }
             return (values.max() ?? 0) - (values.min() ?? 0) > 1e-12
         }
         let priorCoefficients = destinations.map { destination -> [Double] in
-            prior.destinations.firstIndex(of: destination).map { prior.coefficients[$0] } ?? [Double](repeating: 0, count: p)
+            prior.destinations.first { $0.state == destination }?.effects.values ?? [Double](repeating: 0, count: p)
         }
         let width = 1 + free.count  // per non-reference destination: α and the free β
         let dimension = (kCount - 1) * width
         let outcomes = data.map { destinations.firstIndex(of: $0.destination)! }
         let counts = (0..<kCount).map { j in outcomes.filter { $0 == j }.count }
         // Fixed (non-free) covariate effects enter as an offset.
-        let offsets = data.map { observation in
+        let offsets = covariates.map { x in
             (0..<kCount).map { j in
-                (0..<p).filter { !free.contains($0) }.reduce(0.0) { $0 + priorCoefficients[j][$1] * observation.covariates[$1] }
+                (0..<p).filter { !free.contains($0) }.reduce(0.0) { $0 + priorCoefficients[j][$1] * x[$1] }
             }
         }
         var theta = [Double](repeating: 0, count: dimension)
@@ -111,8 +106,8 @@ public enum TransitionFitter {
                     }
                 }
             }
-            for (index, observation) in data.enumerated() {
-                let z = [1.0] + free.map { observation.covariates[$0] }
+            for (index, x) in covariates.enumerated() {
+                let z = [1.0] + free.map { x[$0] }
                 accumulate(z: z, offset: offsets[index], outcome: outcomes[index], weight: 1)
             }
             let reference = [1.0] + free.map { _ in 0.0 }
@@ -151,9 +146,13 @@ public enum TransitionFitter {
                 coefficientErrors[j][covariate] = errors[(j - 1) * width + 1 + position]
             }
         }
-        return TransitionFit(destinations: destinations, counts: counts, intercepts: intercepts,
-                             interceptStandardErrors: interceptErrors, coefficients: coefficients,
-                             coefficientStandardErrors: coefficientErrors, iterations: iterations)
+        let model = TransitionModel(destinations: destinations.indices.map { j in
+            TransitionModel.Destination(destinations[j], intercept: intercepts[j],
+                                        effects: CovariateEffects(values: coefficients[j]))
+        })
+        return TransitionFit(model: model, counts: counts, interceptStandardErrors: interceptErrors,
+                             effectStandardErrors: coefficientErrors.map { CovariateEffects(values: $0) },
+                             iterations: iterations)
     }
 }
 

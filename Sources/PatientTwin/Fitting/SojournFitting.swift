@@ -8,10 +8,10 @@ public struct SojournObservation: Sendable, Hashable {
     /// True when the stay had not ended by the export.
     public let censored: Bool
     /// The patient's covariates.
-    public let covariates: [Double]
+    public let covariates: Covariates
 
     /// An observation.
-    public init(minutes: Double, censored: Bool, covariates: [Double]) {
+    public init(minutes: Double, censored: Bool, covariates: Covariates) {
         self.minutes = minutes
         self.censored = censored
         self.covariates = covariates
@@ -19,21 +19,16 @@ public struct SojournObservation: Sendable, Hashable {
 }
 
 /// A fitted sojourn distribution with its uncertainty and fit statistics.
-public struct SojournFit: Sendable, Hashable, Codable {
-    /// The family.
-    public let family: SojournFamily
-    /// mu (lognormal) or shape.
-    public let first: Double
-    /// sigma (lognormal) or scale (minutes).
-    public let second: Double
-    /// Standard errors of `first` and `second` (delta method for the log-parametrised ones).
-    public let firstStandardError: Double
-    /// Standard error of `second`.
-    public let secondStandardError: Double
+public struct SojournFit: Sendable, Hashable {
+    /// The fitted baseline: the reference patient's distribution of minutes.
+    public let distribution: SojournDistribution
+    /// Standard errors of the distribution's parameters, in `distribution.parameters` order (delta method for
+    /// the log-parametrised ones).
+    public let standardErrors: [Double]
     /// γ per covariate.
-    public let timeEffects: [Double]
+    public let timeEffects: CovariateEffects
     /// Standard errors of γ (NaN where a covariate did not vary and its effect was kept from the base model).
-    public let timeEffectStandardErrors: [Double]
+    public let timeEffectStandardErrors: CovariateEffects
     /// Maximised log-likelihood.
     public let logLikelihood: Double
     /// Akaike's information criterion, 2k − 2 log L.
@@ -46,8 +41,11 @@ public struct SojournFit: Sendable, Hashable, Codable {
     /// True when the optimiser converged.
     public let converged: Bool
 
+    /// The family.
+    public var family: SojournFamily { distribution.family }
+
     /// The fit as a model.
-    public var model: SojournModel { SojournModel(family: family, first: first, second: second, timeEffects: timeEffects) }
+    public var model: SojournModel { SojournModel(distribution, timeEffects: timeEffects) }
 }
 
 /// Maximum-likelihood fitting of accelerated-failure-time sojourn models, T = exp(x·γ)·T₀, with right-censoring:
@@ -60,8 +58,9 @@ public enum SojournFitter {
         let ended = data.filter { !$0.censored }.map(\.minutes)
         guard ended.count >= 2 else { return nil }
         let k = Covariate.allCases.count
+        let covariates = data.map(\.covariates.values)
         let free = (0..<k).map { index in
-            let values = data.map { $0.covariates[index] }
+            let values = covariates.map { $0[index] }
             return (values.max() ?? 0) - (values.min() ?? 0) > 1e-12
         }
         let freeIndices = (0..<k).filter { free[$0] }
@@ -90,7 +89,7 @@ public enum SojournFitter {
             }
         }
         func effects(_ theta: [Double]) -> [Double] {
-            var gamma = prior.timeEffects
+            var gamma = prior.timeEffects.values
             for (position, index) in freeIndices.enumerated() { gamma[index] = theta[2 + position] }
             return gamma
         }
@@ -98,9 +97,9 @@ public enum SojournFitter {
             guard let distribution = baseline(theta), theta.allSatisfy({ abs($0) < 50 }) else { return .infinity }
             let gamma = effects(theta)
             var total = 0.0
-            for observation in data {
+            for (observation, x) in zip(data, covariates) {
                 var exponent = 0.0
-                for index in 0..<k { exponent += gamma[index] * observation.covariates[index] }
+                for index in 0..<k { exponent += gamma[index] * x[index] }
                 let u = observation.minutes * exp(-exponent)
                 total += observation.censored ? distribution.logSurvival(u) : distribution.logDensity(u) - exponent
             }
@@ -112,22 +111,26 @@ public enum SojournFitter {
         let hessian = Minimizer.numericalHessian(negativeLogLikelihood, at: result.point)
         let errors = LinearAlgebra.standardErrors(fromHessian: hessian)
         let theta = result.point
-        let first = family == .lognormal ? theta[0] : exp(theta[0])
-        let second = exp(theta[1])
-        let firstError = family == .lognormal ? errors[0] : first * errors[0]
-        let secondError = second * errors[1]
+        let distribution: SojournDistribution = switch family {
+        case .lognormal: .lognormal(mu: theta[0], sigma: exp(theta[1]))
+        case .gamma: .gamma(shape: exp(theta[0]), scaleMinutes: exp(theta[1]))
+        case .weibull: .weibull(shape: exp(theta[0]), scaleMinutes: exp(theta[1]))
+        }
+        let values = distribution.parameters.map(\.value)
+        let standardErrors = [family == .lognormal ? errors[0] : values[0] * errors[0], values[1] * errors[1]]
         var effectErrors = [Double](repeating: .nan, count: k)
         for (position, index) in freeIndices.enumerated() { effectErrors[index] = errors[2 + position] }
         let gamma = effects(theta)
-        let scaled = data.map { observation -> (Double, Bool) in
-            let exponent = zip(gamma, observation.covariates).reduce(0) { $0 + $1.0 * $1.1 }
+        let scaled = zip(data, covariates).map { observation, x -> (Double, Bool) in
+            let exponent = zip(gamma, x).reduce(0) { $0 + $1.0 * $1.1 }
             return (observation.minutes * exp(-exponent), observation.censored)
         }
         let ks = kaplanMeierDistance(scaled, cdf: fitted.cdf)
         let pValue = data.contains(where: \.censored) ? nil
             : SpecialFunctions.kolmogorovSmirnovPValue(statistic: ks, sampleSize: data.count)
-        return SojournFit(family: family, first: first, second: second, firstStandardError: firstError,
-                          secondStandardError: secondError, timeEffects: gamma, timeEffectStandardErrors: effectErrors,
+        return SojournFit(distribution: distribution, standardErrors: standardErrors,
+                          timeEffects: CovariateEffects(values: gamma),
+                          timeEffectStandardErrors: CovariateEffects(values: effectErrors),
                           logLikelihood: -result.value, aic: 2 * Double(theta.count) + 2 * result.value,
                           ksStatistic: ks, ksPValue: pValue, converged: result.converged)
     }

@@ -16,46 +16,6 @@ public struct SyntheaImport: Sendable {
     public let spells: Int
 }
 
-/// One row of a twin observation file: a vital-sign set (the vital columns) or a procedure (code and
-/// description), at a time, for a pseudonymous patient, within a spell when it fell in one.
-public struct ObservationRow: Sendable, Hashable {
-    /// Pseudonymous patient.
-    public var patientID: String
-    /// The spell it fell in, if any.
-    public var spellID: String
-    /// Minutes since 1970 UTC.
-    public var minute: Double
-    /// "vitals" or "procedure".
-    public var kind: String
-    /// Respiration rate per minute.
-    public var respirationRate: Double?
-    /// SpO2 %.
-    public var spo2: Double?
-    /// Systolic mmHg.
-    public var systolicBP: Double?
-    /// Diastolic mmHg.
-    public var diastolicBP: Double?
-    /// Pulse per minute.
-    public var pulse: Double?
-    /// Temperature °C.
-    public var temperature: Double?
-    /// Procedure code (SNOMED CT).
-    public var code: String
-    /// Procedure description.
-    public var description: String
-
-    /// The columns of an observation file.
-    public static let columns = ["patient_id", "spell_id", "time", "kind", "respiration_rate", "spo2", "systolic_bp",
-                                 "diastolic_bp", "pulse", "temperature", "code", "description"]
-
-    /// The row's fields in `columns` order.
-    public var fields: [String] {
-        func text(_ value: Double?) -> String { value.map { $0 == $0.rounded() ? String(Int($0)) : String($0) } ?? "" }
-        return [patientID, spellID, EpisodeFile.formatTimestamp(minute), kind, text(respirationRate), text(spo2),
-                text(systolicBP), text(diastolicBP), text(pulse), text(temperature), code, description]
-    }
-}
-
 /// The failure of an import as a whole: a missing file or column.
 public struct SyntheaImportError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What is wrong.
@@ -132,11 +92,11 @@ public enum SyntheaImporter {
         for row in encounters {
             let kind = row["ENCOUNTERCLASS"].lowercased()
             guard kind == "inpatient" || kind == "emergency" else { continue }
-            guard let start = EpisodeFile.parseTimestamp(row["START"]) else {
+            guard let start = RecordTime.epochMinute(parsing: row["START"]) else {
                 warnings.append(row.problem("START", "a date-time such as 2023-01-27T16:17:47Z"))
                 continue
             }
-            guard let stop = EpisodeFile.parseTimestamp(row["STOP"]), stop >= start else {
+            guard let stop = RecordTime.epochMinute(parsing: row["STOP"]), stop >= start else {
                 warnings.append(row.problem("STOP", "a date-time not before START"))
                 continue
             }
@@ -238,83 +198,52 @@ public enum SyntheaImporter {
         for (patient, byTime) in vitals {
             let pseudonym = PatientID(pseudonymising: patient).description
             for (time, codes) in byTime {
-                guard let minute = EpisodeFile.parseTimestamp(time) else { continue }
+                guard let minute = RecordTime.epochMinute(parsing: time) else { continue }
                 let spell = spellWindows[patient]?.first { minute >= $0.start && minute <= $0.end }?.id ?? ""
                 var temperature = codes["8310-5"]
                 if let t = temperature, t > 50 { temperature = (t - 32) * 5 / 9 }  // Fahrenheit in some exports
-                observationRows.append(ObservationRow(
-                    patientID: pseudonym, spellID: spell, minute: minute, kind: "vitals",
-                    respirationRate: codes["9279-1"], spo2: codes["2708-6"] ?? codes["59408-5"], systolicBP: codes["8480-6"],
-                    diastolicBP: codes["8462-4"], pulse: codes["8867-4"], temperature: temperature, code: "", description: ""))
+                let vitals = VitalSigns(respirationRate: codes["9279-1"], spo2: codes["2708-6"] ?? codes["59408-5"],
+                                        systolicBP: codes["8480-6"], pulse: codes["8867-4"], temperature: temperature)
+                guard !vitals.isEmpty else { continue }  // only diastolic or other codes: no NEWS2 reading
+                observationRows.append(ObservationRow(patientID: pseudonym, spellID: spell, minute: minute,
+                                                      content: .vitals(vitals, diastolicBP: codes["8462-4"])))
             }
         }
         for row in procedures {
-            guard let spell = spellOfEncounter[row["ENCOUNTER"]], let minute = EpisodeFile.parseTimestamp(row["START"]) else {
+            guard let spell = spellOfEncounter[row["ENCOUNTER"]], let minute = RecordTime.epochMinute(parsing: row["START"]) else {
                 continue
             }
             observationRows.append(ObservationRow(
                 patientID: PatientID(pseudonymising: row["PATIENT"]).description, spellID: spell, minute: minute,
-                kind: "procedure", respirationRate: nil, spo2: nil, systolicBP: nil, diastolicBP: nil, pulse: nil,
-                temperature: nil, code: row["CODE"], description: row["DESCRIPTION"]))
+                content: .procedure(code: row["CODE"], description: row["DESCRIPTION"])))
         }
-        observationRows.sort { ($0.patientID, $0.minute, $0.kind, $0.code) < ($1.patientID, $1.minute, $1.kind, $1.code) }
+        observationRows.sort {
+            ($0.patientID, $0.minute, $0.content.kind, $0.fields.joined(separator: ","))
+                < ($1.patientID, $1.minute, $1.content.kind, $1.fields.joined(separator: ","))
+        }
         return SyntheaImport(episodes: rows, observations: observationRows, warnings: warnings,
                              patients: Set(rows.map(\.patientID)).count, spells: spells.count)
     }
 
-    /// Writes the observations to `path`, completely or not at all.
-    public static func writeObservations(_ rows: [ObservationRow], to path: String) throws {
-        let file = try AtomicFile(path: path)
-        let writer = CSVWriter(handle: file.handle)
-        writer.write(ObservationRow.columns)
-        for row in rows { writer.write(row.fields) }
-        writer.flush()
-        try file.commit()
-    }
-
-    /// A table read by header name.
-    struct Row {
-        let file: String
-        let line: Int
-        let fields: [String]
-        let columns: [String: Int]
-
-        subscript(name: String) -> String {
-            guard let index = columns[name.uppercased()], index < fields.count else { return "" }
-            return fields[index].trimmingCharacters(in: .whitespaces)
-        }
-
-        func problem(_ column: String, _ expected: String) -> String {
-            "\(file):\(line): column '\(column)': expected \(expected), found '\(self[column])'; row skipped"
-        }
-    }
-
+    /// A table read by header name through the shared record reader; rows that are not CSV become warnings.
     static func table(_ directory: String, _ name: String, _ required: [String], _ warnings: inout [String])
-        throws(SyntheaImportError) -> [Row]
+        throws(SyntheaImportError) -> [CSVTypedRecord]
     {
         let path = directory + "/" + name
         guard FileManager.default.fileExists(atPath: path) else {
             throw SyntheaImportError(message: "\(path): missing; a Synthea CSV export has patients.csv, encounters.csv, "
                 + "conditions.csv and observations.csv")
         }
-        let reader: CSVReader
-        do { reader = try CSVReader(path: path) } catch { throw SyntheaImportError(message: error.description) }
-        let missing = required.filter { reader.column($0) == nil }
-        guard missing.isEmpty else {
-            throw SyntheaImportError(message: "\(path):1: missing column(s) " + missing.map { "'\($0)'" }.joined(separator: ", "))
+        let reader: CSVRecordReader
+        do { reader = try CSVRecordReader(path: path, required: required) } catch {
+            throw SyntheaImportError(message: error.description)
         }
-        var columns: [String: Int] = [:]
-        for (index, header) in reader.header.enumerated() where columns[header.uppercased()] == nil {
-            columns[header.uppercased()] = index
-        }
-        var rows: [Row] = []
-        while true {
-            do {
-                guard let record = try reader.next() else { break }
-                rows.append(Row(file: path, line: record.line, fields: record.fields, columns: columns))
-            } catch {
-                warnings.append(error.description + "; row skipped")
-                reader.skipRestOfLine()
+        var rows: [CSVTypedRecord] = []
+        while let record = reader.next() {
+            if record.problems.isEmpty {
+                rows.append(record)
+            } else {
+                warnings.append(contentsOf: record.problems.map { $0 + "; row skipped" })
             }
         }
         return rows
@@ -374,7 +303,9 @@ public enum SNOMEDCharlson {
         "254637007": .tumour, "424132000": .tumour, "126906006": .tumour, "363406005": .tumour, "254632001": .tumour,
         "93761005": .tumour, "109838007": .tumour, "92691004": .tumour, "254837009": .tumour,
         "94260004": .metastaticSolidTumour, "94503003": .metastaticSolidTumour,
-        "62479008": .aids, "86406008": .aids,
+        // AIDS (62479008) counts; HIV infection without AIDS (86406008, what Synthea's HIV module records) does not:
+        // Charlson et al. (1987) weight AIDS, not infection with the virus.
+        "62479008": .aids,
         "50582007": .hemiplegia, "399957001": .peripheralVascularDisease,
     ]
 
@@ -405,9 +336,25 @@ public enum SNOMEDCharlson {
         if has(["chronic kidney disease"]) { return .mildRenalDisease }
         if has(["portal hypertension", "esophageal varices", "oesophageal varices"]) { return .severeLiverDisease }
         if has(["cirrhosis", "chronic hepatitis"]) { return .mildLiverDisease }
-        if has(["human immunodeficiency", "hiv", "aids"]) { return .aids }
+        if has(["acquired immune deficiency", "acquired immunodeficiency"])
+            || text.split(whereSeparator: { !$0.isLetter }).contains("aids")
+        {
+            return .aids
+        }
         if has(["hemiplegia", "paraplegia"]) { return .hemiplegia }
         if has(["peripheral vascular", "peripheral arterial"]) { return .peripheralVascularDisease }
         return nil
+    }
+}
+
+extension CSVTypedRecord {
+    /// The trimmed field of a Synthea column (Synthea's header names, matched ignoring case).
+    fileprivate subscript(name: String) -> String { text(name) }
+
+    /// The warning for a row skipped because of `column`: the shared message form, then "; row skipped".
+    fileprivate func problem(_ column: String, _ expected: String) -> String {
+        var record = self
+        record.fail(column, expected: expected)
+        return (record.problems.last ?? "") + "; row skipped"
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import Simulation
 
-/// The covariates every twin model uses, in this order. They are centred on a reference patient — 65 years old,
-/// no comorbidity, Clinical Frailty Scale 3, NEWS2 0 — whose probabilities the intercepts give.
+/// The covariates every twin model uses, by name: what their file keys are, in this order. They are centred on a
+/// reference patient — 65 years old, no comorbidity, Clinical Frailty Scale 3, NEWS2 0 — whose probabilities
+/// and stays the intercepts and baselines give.
 public enum Covariate: String, Sendable, Hashable, Codable, CaseIterable {
     /// (age − 65) / 10: decades from 65.
     case age10
@@ -12,63 +13,200 @@ public enum Covariate: String, Sendable, Hashable, Codable, CaseIterable {
     case frailty
     /// The latest aggregate NEWS2 in the spell (0 when none has been recorded).
     case news2
+}
 
-    /// The covariate vector of a twin, in `Covariate.allCases` order.
-    public static func vector(for twin: PatientTwin) -> [Double] {
-        vector(attributes: twin.attributes, news2: twin.latestNEWS2 ?? 0)
+/// A patient's covariates, by name.
+public struct Covariates: Sendable, Hashable, Codable {
+    /// (age − 65) / 10.
+    public var age10: Double
+    /// Charlson index points.
+    public var charlson: Double
+    /// Clinical Frailty Scale − 3.
+    public var frailty: Double
+    /// Aggregate NEWS2, 0–20.
+    public var news2: Double
+
+    /// Covariates from their values.
+    public init(age10: Double, charlson: Double, frailty: Double, news2: Double) {
+        self.age10 = age10
+        self.charlson = charlson
+        self.frailty = frailty
+        self.news2 = news2
     }
 
-    /// The covariate vector of a patient with `attributes` and an aggregate NEWS2 of `news2`.
-    public static func vector(attributes: PatientAttributes, news2: Int) -> [Double] {
-        [Double(attributes.ageYears - 65) / 10, Double(attributes.charlsonIndex),
-         Double(attributes.clinicalFrailtyScale - 3), Double(news2)]
+    /// The covariates of a patient with `attributes` and an aggregate NEWS2 of `news2` (0 when none recorded):
+    /// the one rule that turns a patient into model inputs.
+    public init(attributes: PatientAttributes, news2: Int?) {
+        self.init(age10: Double(attributes.ageYears - 65) / 10, charlson: Double(attributes.charlsonIndex),
+                  frailty: Double(attributes.clinicalFrailtyScale - 3), news2: Double(news2 ?? 0))
     }
+
+    /// The reference patient: every covariate 0.
+    public static let reference = Covariates(age10: 0, charlson: 0, frailty: 0, news2: 0)
+
+    /// The value of one covariate.
+    public subscript(covariate: Covariate) -> Double {
+        get {
+            switch covariate {
+            case .age10: age10
+            case .charlson: charlson
+            case .frailty: frailty
+            case .news2: news2
+            }
+        }
+        set {
+            switch covariate {
+            case .age10: age10 = newValue
+            case .charlson: charlson = newValue
+            case .frailty: frailty = newValue
+            case .news2: news2 = newValue
+            }
+        }
+    }
+
+    /// The values in `Covariate.allCases` order, for the fitters' linear algebra.
+    public var values: [Double] { [age10, charlson, frailty, news2] }
+
+    /// Covariates from values in `Covariate.allCases` order.
+    public init(values: [Double]) {
+        precondition(values.count == Covariate.allCases.count, "one value per covariate")
+        self.init(age10: values[0], charlson: values[1], frailty: values[2], news2: values[3])
+    }
+}
+
+/// The effect of each covariate on something a model predicts (a log time ratio, a log-odds), by name; Σ βₖxₖ
+/// is `dot(_:)`.
+public struct CovariateEffects: Sendable, Hashable, Codable {
+    /// Per decade of age from 65.
+    public var age10: Double
+    /// Per Charlson point.
+    public var charlson: Double
+    /// Per Clinical Frailty Scale point from 3.
+    public var frailty: Double
+    /// Per NEWS2 point.
+    public var news2: Double
+
+    /// Effects from their values.
+    public init(age10: Double = 0, charlson: Double = 0, frailty: Double = 0, news2: Double = 0) {
+        self.age10 = age10
+        self.charlson = charlson
+        self.frailty = frailty
+        self.news2 = news2
+    }
+
+    /// No effect of any covariate.
+    public static let none = CovariateEffects()
+
+    /// Σ βₖxₖ.
+    @inlinable
+    public func dot(_ x: Covariates) -> Double {
+        age10 * x.age10 + charlson * x.charlson + frailty * x.frailty + news2 * x.news2
+    }
+
+    /// The effect of one covariate.
+    public subscript(covariate: Covariate) -> Double {
+        get { Covariates(values: values)[covariate] }
+        set {
+            var all = Covariates(values: values)
+            all[covariate] = newValue
+            self = CovariateEffects(values: all.values)
+        }
+    }
+
+    /// The values in `Covariate.allCases` order, for the fitters' linear algebra.
+    public var values: [Double] { [age10, charlson, frailty, news2] }
+
+    /// Effects from values in `Covariate.allCases` order.
+    public init(values: [Double]) {
+        precondition(values.count == Covariate.allCases.count, "one value per covariate")
+        self.init(age10: values[0], charlson: values[1], frailty: values[2], news2: values[3])
+    }
+
+    /// True when every effect is finite.
+    public var isFinite: Bool { values.allSatisfy(\.isFinite) }
 }
 
 /// A parametric family for times spent in a state.
 public enum SojournFamily: String, Sendable, Hashable, Codable, CaseIterable {
-    /// log T normal; parameters mu and sigma of log minutes.
+    /// log T normal.
     case lognormal
-    /// Gamma; parameters shape and scale (minutes).
+    /// Gamma.
     case gamma
-    /// Weibull; parameters shape and scale (minutes).
+    /// Weibull.
     case weibull
 }
 
-/// How long a patient stays in one state: a baseline distribution in minutes for the reference patient, and
-/// accelerated-failure-time effects: a patient with covariates x stays exp(Σ γₖxₖ) times as long
-/// (T = exp(x·γ)·T₀). In theatre the sojourn is the procedure's duration.
-public struct SojournModel: Sendable, Hashable {
+/// A baseline distribution of minutes in a state, with its parameters by name.
+public enum SojournDistribution: Sendable, Hashable {
+    /// log T ~ N(mu, sigma²), T in minutes: the median is e^mu minutes.
+    case lognormal(mu: Double, sigma: Double)
+    /// Gamma with a shape and a scale in minutes (mean shape × scale).
+    case gamma(shape: Double, scaleMinutes: Double)
+    /// Weibull with a shape and a scale in minutes: P(T > t) = exp(−(t/scale)^shape).
+    case weibull(shape: Double, scaleMinutes: Double)
+
+    /// A lognormal with the given median (minutes) and sigma of log minutes.
+    public static func lognormal(medianMinutes: Double, sigma: Double) -> SojournDistribution {
+        .lognormal(mu: log(medianMinutes), sigma: sigma)
+    }
+
     /// The family.
-    public var family: SojournFamily
-    /// The first parameter: mu (lognormal) or shape (gamma, Weibull).
-    public var first: Double
-    /// The second parameter: sigma (lognormal) or scale in minutes (gamma, Weibull).
-    public var second: Double
-    /// γ per covariate, in `Covariate.allCases` order.
-    public var timeEffects: [Double]
+    public var family: SojournFamily {
+        switch self {
+        case .lognormal: .lognormal
+        case .gamma: .gamma
+        case .weibull: .weibull
+        }
+    }
+
+    /// The parameters with their names in model files, in the order the family lists them.
+    public var parameters: [(name: String, value: Double)] {
+        switch self {
+        case .lognormal(let mu, let sigma): [("mu", mu), ("sigma", sigma)]
+        case .gamma(let shape, let scale): [("shape", shape), ("scale", scale)]
+        case .weibull(let shape, let scale): [("shape", shape), ("scale", scale)]
+        }
+    }
+
+    /// The same shape with every time multiplied by `factor` (> 0): T' = factor · T.
+    public func scaled(by factor: Double) -> SojournDistribution {
+        switch self {
+        case .lognormal(let mu, let sigma): .lognormal(mu: mu + log(factor), sigma: sigma)
+        case .gamma(let shape, let scale): .gamma(shape: shape, scaleMinutes: scale * factor)
+        case .weibull(let shape, let scale): .weibull(shape: shape, scaleMinutes: scale * factor)
+        }
+    }
+
+    /// The distribution to sample; throws for invalid parameters.
+    public func baseline() throws(DistributionParameterError) -> BaselineDistribution {
+        switch self {
+        case .lognormal(let mu, let sigma): .lognormal(try LogNormal(mu: mu, sigma: sigma))
+        case .gamma(let shape, let scale): .gamma(try Gamma(shape: shape, scale: scale))
+        case .weibull(let shape, let scale): .weibull(try Weibull(shape: shape, scale: scale))
+        }
+    }
+}
+
+/// How long a patient stays in one state: a baseline distribution in minutes for the reference patient, and
+/// accelerated-failure-time effects: a patient with covariates x stays exp(γ·x) times as long (T = exp(γ·x)·T₀).
+/// In theatre the sojourn is the procedure's duration.
+public struct SojournModel: Sendable, Hashable {
+    /// The reference patient's distribution.
+    public var distribution: SojournDistribution
+    /// γ: log time ratio per unit of each covariate.
+    public var timeEffects: CovariateEffects
 
     /// A sojourn model.
-    public init(family: SojournFamily, first: Double, second: Double, timeEffects: [Double] = [0, 0, 0, 0]) {
-        self.family = family
-        self.first = first
-        self.second = second
+    public init(_ distribution: SojournDistribution, timeEffects: CovariateEffects = .none) {
+        self.distribution = distribution
         self.timeEffects = timeEffects
     }
 
-    /// A lognormal sojourn with the given median (minutes) and sigma of log minutes.
-    public static func lognormal(medianMinutes: Double, sigma: Double, effects: [Double] = [0, 0, 0, 0]) -> SojournModel {
-        SojournModel(family: .lognormal, first: log(medianMinutes), second: sigma, timeEffects: effects)
-    }
+    /// The family.
+    public var family: SojournFamily { distribution.family }
 
     /// The baseline distribution; throws for invalid parameters.
-    public func baseline() throws(DistributionParameterError) -> BaselineDistribution {
-        switch family {
-        case .lognormal: .lognormal(try LogNormal(mu: first, sigma: second))
-        case .gamma: .gamma(try Gamma(shape: first, scale: second))
-        case .weibull: .weibull(try Weibull(shape: first, scale: second))
-        }
-    }
+    public func baseline() throws(DistributionParameterError) -> BaselineDistribution { try distribution.baseline() }
 }
 
 /// The baseline of a sojourn: one of the three families, with the log-density the fitter needs.
@@ -145,36 +283,49 @@ public enum BaselineDistribution: Sendable, Hashable {
 }
 
 /// Where a patient goes from a state: a multinomial logit over the destinations. The first destination is the
-/// reference (utility 0); destination j has utility αⱼ + Σₖ βⱼₖxₖ and probability exp(uⱼ) / Σ exp(u).
+/// reference (utility 0); destination j has utility αⱼ + βⱼ·x and probability exp(uⱼ) / Σ exp(u).
 public struct TransitionModel: Sendable, Hashable {
-    /// The possible next states.
-    public var destinations: [CareState]
-    /// αⱼ per destination (the first is 0).
-    public var intercepts: [Double]
-    /// βⱼₖ: per destination, one coefficient per covariate (the first destination's are 0).
-    public var coefficients: [[Double]]
+    /// One possible next state with its intercept and covariate effects.
+    public struct Destination: Sendable, Hashable {
+        /// The next state.
+        public var state: CareState
+        /// αⱼ (0 for the first, the reference).
+        public var intercept: Double
+        /// βⱼ (none for the reference).
+        public var effects: CovariateEffects
 
-    /// A transition model.
-    public init(destinations: [CareState], intercepts: [Double], coefficients: [[Double]]) {
-        self.destinations = destinations
-        self.intercepts = intercepts
-        self.coefficients = coefficients
+        /// A destination.
+        public init(_ state: CareState, intercept: Double, effects: CovariateEffects = .none) {
+            self.state = state
+            self.intercept = intercept
+            self.effects = effects
+        }
     }
 
-    /// Destinations with probabilities for the reference patient and no covariate effects: αⱼ = log(pⱼ/p₁).
-    public static func probabilities(_ pairs: [(CareState, Double)], effects: [CareState: [Double]] = [:])
+    /// The possible next states; the first is the reference.
+    public var destinations: [Destination]
+
+    /// A transition model.
+    public init(destinations: [Destination]) {
+        self.destinations = destinations
+    }
+
+    /// Destinations with probabilities for the reference patient, αⱼ = log(pⱼ/p₁), and covariate effects.
+    public static func probabilities(_ pairs: [(CareState, Double)], effects: [CareState: CovariateEffects] = [:])
         -> TransitionModel
     {
         let reference = pairs[0].1
-        return TransitionModel(destinations: pairs.map(\.0), intercepts: pairs.map { log($0.1 / reference) },
-                               coefficients: pairs.map { effects[$0.0] ?? [0, 0, 0, 0] })
+        return TransitionModel(destinations: pairs.enumerated().map { index, pair in
+            Destination(pair.0, intercept: log(pair.1 / reference), effects: index == 0 ? .none : effects[pair.0] ?? .none)
+        })
     }
 
-    /// The probability of each destination for covariates `x`.
-    public func probabilities(for x: [Double]) -> [Double] {
-        let utilities = destinations.indices.map { j in
-            intercepts[j] + zip(coefficients[j], x).reduce(0) { $0 + $1.0 * $1.1 }
-        }
+    /// The states, in order.
+    public var states: [CareState] { destinations.map(\.state) }
+
+    /// The probability of each destination for covariates `x`, in `destinations` order.
+    public func probabilities(for x: Covariates) -> [Double] {
+        let utilities = destinations.map { $0.intercept + $0.effects.dot(x) }
         let top = utilities.max() ?? 0
         let weights = utilities.map { exp($0 - top) }
         let total = weights.reduce(0, +)
@@ -216,12 +367,15 @@ public struct PathwayModel: Sendable, Hashable {
     public func model(of state: CareState) -> StateModel? { states.first { $0.state == state } }
 }
 
-/// The 30-day readmission model: a logistic regression on the LACE index's components (points, not raw
-/// values), and the time to readmission given one happens, a Weibull truncated at 30 days.
+/// The 30-day emergency readmission model: the probability that a patient discharged alive from an inpatient
+/// spell comes back as an emergency inpatient admission within 30 days, as a logistic regression on the LACE
+/// index's components (points, not raw values), and the time to readmission given one happens, a Weibull
+/// truncated at 30 days. What it predicts is readmission alone — not death, which the published LACE
+/// calibration includes; the built-in model's numbers are derived from it (`TwinModel.builtIn`).
 public struct ReadmissionModel: Sendable, Hashable {
-    /// The intercept.
+    /// The log-odds at LACE 0.
     public var intercept: Double
-    /// Log-odds per point of L, A, C and E.
+    /// Log-odds per point of L.
     public var lengthOfStay: Double
     /// Per point of A.
     public var acuity: Double
@@ -247,7 +401,7 @@ public struct ReadmissionModel: Sendable, Hashable {
         self.delayScaleDays = delayScaleDays
     }
 
-    /// The probability of readmission within 30 days of a discharge scoring `lace`.
+    /// The probability of an emergency readmission within 30 days of a discharge scoring `lace`.
     public func probability(_ lace: LACEScore) -> Double {
         let z = intercept + lengthOfStay * Double(lace.lengthOfStay) + acuity * Double(lace.acuity)
             + comorbidity * Double(lace.comorbidity) + emergencyVisits * Double(lace.emergencyVisits)
@@ -304,24 +458,23 @@ public struct TwinModel: Sendable, Hashable {
                 do { _ = try state.sojourn.baseline() } catch {
                     problems.append("\(path).sojourn.\(error.parameter): must be \(error.expected), found \(error.value)")
                 }
-                if state.sojourn.timeEffects.count != Covariate.allCases.count || state.sojourn.timeEffects.contains(where: { !$0.isFinite }) {
-                    problems.append("\(path).sojourn.time_effects: expected \(Covariate.allCases.count) finite values")
+                if !state.sojourn.timeEffects.isFinite {
+                    problems.append("\(path).sojourn.time_effects: expected finite values")
                 }
                 let t = state.transitions
-                if t.destinations.isEmpty { problems.append("\(path).transitions.destinations: must not be empty") }
-                if Set(t.destinations).count != t.destinations.count {
-                    problems.append("\(path).transitions.destinations: a destination appears twice")
+                if t.destinations.isEmpty { problems.append("\(path).transitions: must not be empty") }
+                if Set(t.states).count != t.destinations.count {
+                    problems.append("\(path).transitions: a destination appears twice")
                 }
-                if t.destinations.contains(state.state) {
-                    problems.append("\(path).transitions.destinations: a state cannot move to itself")
+                if t.states.contains(state.state) {
+                    problems.append("\(path).transitions: a state cannot move to itself")
                 }
-                if t.intercepts.count != t.destinations.count || t.coefficients.count != t.destinations.count
-                    || t.coefficients.contains(where: { $0.count != Covariate.allCases.count })
-                    || t.intercepts.contains(where: { !$0.isFinite })
-                    || t.coefficients.contains(where: { $0.contains { !$0.isFinite } })
-                {
-                    problems.append("\(path).transitions: expected one finite intercept and \(Covariate.allCases.count) "
-                        + "finite coefficients per destination")
+                if t.destinations.contains(where: { !$0.intercept.isFinite || !$0.effects.isFinite }) {
+                    problems.append("\(path).transitions: expected a finite intercept and finite effects per destination")
+                }
+                if let first = t.destinations.first, first.intercept != 0 || first.effects != .none {
+                    problems.append("\(path).transitions[0]: the first destination is the reference: its intercept "
+                        + "and effects must be 0")
                 }
             }
         }

@@ -104,22 +104,20 @@ public enum TwinModelFile {
                     continue
                 }
                 guard let sojourn = stateDTO.sojourn.model(path: "\(path).sojourn", problems: &problems) else { continue }
-                var destinations: [CareState] = []
-                var intercepts: [Double] = []
-                var coefficients: [[Double]] = []
+                var destinations: [TransitionModel.Destination] = []
                 for (index, transition) in stateDTO.transitions.enumerated() {
                     guard let destination = CareState(rawValue: transition.to) else {
                         problems.append("\(path).transitions[\(index)].to: unknown state \"\(transition.to)\"; "
                             + "expected one of " + CareState.allCases.map(\.rawValue).joined(separator: ", "))
                         continue
                     }
-                    destinations.append(destination)
-                    intercepts.append(transition.intercept)
-                    coefficients.append(effects(transition.effects, path: "\(path).transitions[\(index)].effects",
-                                                problems: &problems))
+                    destinations.append(TransitionModel.Destination(
+                        destination, intercept: transition.intercept,
+                        effects: effects(transition.effects, path: "\(path).transitions[\(index)].effects",
+                                         problems: &problems)))
                 }
-                models.append(StateModel(state: state, sojourn: sojourn, transitions: TransitionModel(
-                    destinations: destinations, intercepts: intercepts, coefficients: coefficients)))
+                models.append(StateModel(state: state, sojourn: sojourn,
+                                         transitions: TransitionModel(destinations: destinations)))
             }
             pathways.append(PathwayModel(pathway: pathway, states: CareState.units.compactMap { unit in
                 models.first { $0.state == unit }
@@ -147,13 +145,19 @@ public enum TwinModelFile {
         return model
     }
 
-    static func effects(_ values: [String: Double]?, path: String, problems: inout [String]) -> [Double] {
+    static func effects(_ values: [String: Double]?, path: String, problems: inout [String]) -> CovariateEffects {
         let values = values ?? [:]
-        for key in values.keys where Covariate(rawValue: key) == nil {
+        for key in values.keys.sorted() where Covariate(rawValue: key) == nil {
             problems.append("\(path).\(key): unknown covariate; expected one of "
                 + Covariate.allCases.map(\.rawValue).joined(separator: ", "))
         }
-        return Covariate.allCases.map { values[$0.rawValue] ?? 0 }
+        var effects = CovariateEffects.none
+        for covariate in Covariate.allCases { effects[covariate] = values[covariate.rawValue] ?? 0 }
+        return effects
+    }
+
+    static func dictionary(_ effects: CovariateEffects) -> [String: Double] {
+        Dictionary(uniqueKeysWithValues: Covariate.allCases.map { ($0.rawValue, effects[$0]) })
     }
 
     static func describe(_ error: DecodingError) -> String {
@@ -231,10 +235,9 @@ private struct StateDTO: Codable {
 
     init(_ state: StateModel) {
         sojourn = SojournDTO(state.sojourn)
-        let t = state.transitions
-        transitions = t.destinations.indices.map { j in
-            TransitionDTO(to: t.destinations[j].rawValue, intercept: t.intercepts[j],
-                          effects: Dictionary(uniqueKeysWithValues: zip(Covariate.allCases.map(\.rawValue), t.coefficients[j])))
+        transitions = state.transitions.destinations.map { destination in
+            TransitionDTO(to: destination.state.rawValue, intercept: destination.intercept,
+                          effects: TwinModelFile.dictionary(destination.effects))
         }
     }
 }
@@ -254,14 +257,15 @@ private struct SojournDTO: Codable {
 
     init(_ model: SojournModel) {
         family = model.family.rawValue
-        if model.family == .lognormal {
-            mu = model.first
-            sigma = model.second
-        } else {
-            shape = model.first
-            scale = model.second
+        switch model.distribution {
+        case .lognormal(let mu, let sigma):
+            self.mu = mu
+            self.sigma = sigma
+        case .gamma(let shape, let scale), .weibull(let shape, let scale):
+            self.shape = shape
+            self.scale = scale
         }
-        timeEffects = Dictionary(uniqueKeysWithValues: zip(Covariate.allCases.map(\.rawValue), model.timeEffects))
+        timeEffects = TwinModelFile.dictionary(model.timeEffects)
     }
 
     func model(path: String, problems: inout [String]) -> SojournModel? {
@@ -269,13 +273,24 @@ private struct SojournDTO: Codable {
             problems.append("\(path).family: expected one of lognormal, gamma, weibull; found \"\(family)\"")
             return nil
         }
-        let names = family == .lognormal ? ("mu", "sigma") : ("shape", "scale")
-        let first = family == .lognormal ? mu : shape
-        let second = family == .lognormal ? sigma : scale
-        guard let first else { problems.append("\(path).\(names.0): missing"); return nil }
-        guard let second else { problems.append("\(path).\(names.1): missing"); return nil }
-        let effects = TwinModelFile.effects(timeEffects, path: "\(path).time_effects", problems: &problems)
-        return SojournModel(family: family, first: first, second: second, timeEffects: effects)
+        func require(_ value: Double?, _ name: String) -> Double? {
+            if value == nil { problems.append("\(path).\(name): missing") }
+            return value
+        }
+        let distribution: SojournDistribution
+        switch family {
+        case .lognormal:
+            guard let mu = require(mu, "mu"), let sigma = require(sigma, "sigma") else { return nil }
+            distribution = .lognormal(mu: mu, sigma: sigma)
+        case .gamma:
+            guard let shape = require(shape, "shape"), let scale = require(scale, "scale") else { return nil }
+            distribution = .gamma(shape: shape, scaleMinutes: scale)
+        case .weibull:
+            guard let shape = require(shape, "shape"), let scale = require(scale, "scale") else { return nil }
+            distribution = .weibull(shape: shape, scaleMinutes: scale)
+        }
+        return SojournModel(distribution,
+                            timeEffects: TwinModelFile.effects(timeEffects, path: "\(path).time_effects", problems: &problems))
     }
 }
 

@@ -1,59 +1,125 @@
 import Foundation
 import Simulation
 
+/// How a cohort of twins is followed.
+public struct CohortOptions: Sendable {
+    /// New first admissions per day (a Poisson process); 0 for none.
+    public var admissionsPerDay: Double = 60
+    /// Days to follow, from the clock's start.
+    public var days: Int = 90
+    /// The master seed.
+    public var seed: UInt64 = 1
+    /// A wait before a twin may enter a unit, in minutes, by unit: the twin stays where it is meanwhile (as a
+    /// patient boards in ED while no ward bed is free). Waits are the hospital's, not the patient's: the twin's
+    /// clinical draws do not change because of them.
+    public var waitBeforeEntering: [CareState: Double] = [:]
+
+    /// Default options.
+    public init() {}
+}
+
+/// One day's midnight census: twins in hospital at local midnight, by the kind of bed they occupy.
+public struct MidnightCensus: Sendable, Hashable {
+    /// The local date, "2026-01-05".
+    public let date: String
+    /// Twins by bed type, in `BedType.allCases` order.
+    public let beds: [Int]
+
+    /// Twins in hospital.
+    public var total: Int { beds.reduce(0, +) }
+}
+
+/// A discharge alive and what came of it.
+public struct DischargeRecord: Sendable, Hashable {
+    /// When (simulation minutes).
+    public let minute: Double
+    /// The predicted probability of an emergency readmission within 30 days.
+    public let probability: Double
+    /// True once the twin came back within the run.
+    public var readmitted: Bool
+}
+
+/// How the simulated readmissions compare with what the model expected, over the discharges followed for the
+/// whole 30 days.
+public struct ReadmissionFollowUp: Sendable, Hashable {
+    /// Discharges alive with 30 days left in the run.
+    public let discharges: Int
+    /// Of which readmitted within the run.
+    public let readmitted: Int
+    /// Σ p over them: the readmissions the model expected.
+    public let expected: Double
+    /// Σ p(1 − p): the variance of the readmitted count if the model holds.
+    public let variance: Double
+}
+
 /// What a cohort simulation saw.
 public struct CohortSimulationResult: Sendable {
-    /// Occupancy by bed type at each local midnight: (date, counts in `BedType.allCases` order).
-    public let midnightCensus: [(date: String, beds: [Int])]
+    /// Occupancy by bed type at each local midnight.
+    public let midnightCensus: [MidnightCensus]
     /// New patients admitted (first spells).
     public let admissions: Int
     /// Readmissions: twins that came back as emergency arrivals within 30 days.
     public let readmissions: Int
     /// Spells that ended, by discharge state.
     public let discharges: [CareState: Int]
-    /// Discharges alive, and the sum of their predicted readmission probabilities (the expected readmissions).
-    public let dischargesAlive: Int
-    /// Sum over discharges alive of the predicted probability of readmission.
-    public let expectedReadmissions: Double
-    /// Every discharge alive: when (simulation minutes), its predicted readmission probability, and whether the
-    /// twin came back within the run.
-    public let dischargeRecords: [(minute: Double, probability: Double, readmitted: Bool)]
+    /// Every discharge alive, in time order.
+    public let dischargeRecords: [DischargeRecord]
     /// The twins at the end, with their histories (readmitted twins carry every spell).
     public let twins: [PatientTwin]
+    /// Every stay each twin was drawn, in order (aligned with `twins`): the clinical path, unchanged by waits.
+    public let stays: [[StayDraw]]
+    /// Twins whose next stay could not be drawn, each with the reason; they leave the run where they were.
+    public let failures: [String]
+    /// The run's length in days.
+    public let days: Int
+
+    /// Discharges alive, and readmissions.
+    public var dischargesAlive: Int { dischargeRecords.count }
+
+    /// The readmissions of the discharges that had 30 days of the run left after them, against the model's
+    /// expectation: the check that the simulation readmits as the model predicts.
+    public var readmissionFollowUp: ReadmissionFollowUp {
+        let followed = dischargeRecords.filter { $0.minute <= Double(days - 30) * 1440 }
+        return ReadmissionFollowUp(discharges: followed.count, readmitted: followed.filter(\.readmitted).count,
+                                   expected: followed.reduce(0) { $0 + $1.probability },
+                                   variance: followed.reduce(0) { $0 + $1.probability * (1 - $1.probability) })
+    }
 }
 
 /// Twins followed through time on the simulation kernel, without capacity limits: new patients arrive as a
-/// Poisson process, each twin moves through its predicted steps as events, a midnight census counts beds in use
-/// by type, and a twin discharged alive may come back — its predicted readmission becomes an event at which the
-/// twin is readmitted (`PatientTwin.readmitted(atMinute:)`) as a new emergency arrival carrying its history.
-/// This is the closed loop the hospital model will run with capacity; here it measures unconstrained demand.
+/// Poisson process; each twin draws its stay when it enters a unit (`TrajectoryPredictor.drawStay`, from its
+/// own keyed streams) and moves on when the stay ends — after a wait, if `CohortOptions.waitBeforeEntering` puts
+/// one before the next unit; a midnight census counts beds in use by type; a twin discharged alive may come back:
+/// its drawn readmission becomes an event at which the twin is readmitted (`PatientTwin.readmitted(atMinute:)`)
+/// carrying its history. The closed loop the hospital model runs with capacity; here it measures demand.
 public enum TwinCohortSimulation {
-    /// Runs for `days` from `clock.start`, starting with the twins in `census` (already in hospital) and new
-    /// patients at `admissionsPerDay` drawn by `generator`'s population.
-    public static func run(census: [PatientTwin], admissionsPerDay: Double, days: Int, clock: SimulationClock,
-                           predictor: TrajectoryPredictor, generator: EpisodeGenerator, seed: UInt64)
-        throws -> CohortSimulationResult
+    /// Runs from `clock.start`, starting with the twins in `census` (in hospital at the start) and new patients
+    /// drawn by `generator`'s population.
+    public static func run(census: [PatientTwin], clock: SimulationClock, predictor: TrajectoryPredictor,
+                           generator: EpisodeGenerator, options: CohortOptions) throws(DistributionParameterError)
+        -> CohortSimulationResult
     {
         var simulation = Simulation<CohortModel>(clock: clock)
-        let streams = RandomStreams(masterSeed: seed)
-        var model = CohortModel(predictor: predictor, generator: generator, streams: streams, clock: clock,
-                                gap: try Exponential(mean: 1440 / max(admissionsPerDay, 1e-9)),
-                                arrivals: streams.stream(for: "cohort-arrivals"))
-        for twin in census { model.admit(twin, at: 0, in: &simulation) }
-        if admissionsPerDay > 0 { simulation.schedule(.arrival, after: model.gap.sample(using: &model.arrivals)) }
+        let streams = RandomStreams(masterSeed: options.seed)
+        var model = CohortModel(predictor: predictor, generator: generator, streams: streams,
+                                twinStreams: TwinStreams(streams), admissionNEWS2: streams.family("admission-news2"),
+                                gap: try Exponential(mean: 1440 / max(options.admissionsPerDay, 1e-9)),
+                                arrivals: streams.stream(for: "cohort-arrivals"), waits: options.waitBeforeEntering)
+        for twin in census { model.admit(twin, in: &simulation) }
+        if options.admissionsPerDay > 0 { simulation.schedule(.arrival, after: model.gap.sample(using: &model.arrivals)) }
         simulation.scheduleRecurring(.census, at: LocalTimeOfDay(hour: 0)!)
-        simulation.run(&model, until: Double(days) * 1440)
+        simulation.run(&model, until: Double(options.days) * 1440)
         return CohortSimulationResult(midnightCensus: model.census, admissions: model.admissions,
                                       readmissions: model.readmissions, discharges: model.discharges,
-                                      dischargesAlive: model.dischargesAlive,
-                                      expectedReadmissions: model.expectedReadmissions,
-                                      dischargeRecords: model.records, twins: model.twins)
+                                      dischargeRecords: model.records, twins: model.twins, stays: model.stays,
+                                      failures: model.failures, days: options.days)
     }
 
     struct CohortModel: SimulationModel {
         enum Event {
             case arrival
-            case stepEnds(twin: Int, step: Int)
+            case stayEnds(twin: Int)
+            case enter(twin: Int)
             case readmission(twin: Int)
             case census
         }
@@ -61,44 +127,61 @@ public enum TwinCohortSimulation {
         let predictor: TrajectoryPredictor
         let generator: EpisodeGenerator
         let streams: RandomStreams
-        let clock: SimulationClock
+        let twinStreams: TwinStreams
+        let admissionNEWS2: StreamFamily
         let gap: Exponential
         var arrivals: RandomStream
+        let waits: [CareState: Double]
         var twins: [PatientTwin] = []
-        var plans: [PredictedTrajectory?] = []
+        var current: [StayDraw?] = []
+        var stays: [[StayDraw]] = []
         var beds = [Int](repeating: 0, count: BedType.allCases.count)
-        var census: [(date: String, beds: [Int])] = []
+        var census: [MidnightCensus] = []
         var admissions = 0
         var readmissions = 0
         var discharges: [CareState: Int] = [:]
-        var dischargesAlive = 0
-        var expectedReadmissions = 0.0
-        var records: [(minute: Double, probability: Double, readmitted: Bool)] = []
+        var records: [DischargeRecord] = []
         var pendingRecord: [Int: Int] = [:]
+        var failures: [String] = []
         var nextID: UInt64 = 1 << 40
 
-        /// Absolute minutes of simulation minute `minute`.
-        func absolute(_ minute: Double) -> Double { clock.start.timeIntervalSince1970 / 60 + minute }
-
-        mutating func admit(_ twin: PatientTwin, at minute: Double, in simulation: inout Simulation<Self>) {
-            let index = twins.count
+        /// Adds a twin and draws its current stay; `isNew` for a patient arriving now, whose spell starts with a
+        /// NEWS2 drawn from the population.
+        mutating func admit(_ twin: PatientTwin, isNew: Bool = false, in simulation: inout Simulation<Self>) {
             twins.append(twin)
-            plans.append(nil)
-            plan(index, in: &simulation)
+            current.append(nil)
+            stays.append([])
+            if isNew { recordAdmissionNEWS2(twins.count - 1) }
+            draw(twins.count - 1, in: &simulation)
         }
 
-        /// Draws the twin's trajectory from now and schedules the end of its first step.
-        mutating func plan(_ index: Int, in simulation: inout Simulation<Self>) {
-            var stream = TrajectoryPredictor.stream(for: twins[index], streams: streams)
-            guard let path = try? predictor.predictTrajectory(for: twins[index], from: absolute(simulation.now),
-                                                             using: &stream)
-            else { return }
-            plans[index] = path
-            occupy(path.steps[0].bedType, by: 1)
-            simulation.schedule(.stepEnds(twin: index, step: 0), at: simulation.now + path.steps[0].durationMinutes)
+        /// A new spell starts with a NEWS2 drawn from the population (keyed by patient and spell, so the same in
+        /// every scenario).
+        mutating func recordAdmissionNEWS2(_ index: Int) {
+            var stream = admissionNEWS2.stream(twins[index].id.value, UInt64(twins[index].spell))
+            let score = generator.admissionNEWS2(on: twins[index].pathway, using: &stream)
+            do { try twins[index].apply(Observation(minute: twins[index].spellStart, .news2(score))) } catch {
+                failures.append(error.description)
+            }
         }
 
-        mutating func occupy(_ bed: BedType, by change: Int) {
+        /// Draws the twin's current stay from now and schedules its end; a twin that cannot be drawn is reported,
+        /// counted and leaves the run.
+        mutating func draw(_ index: Int, in simulation: inout Simulation<Self>) {
+            let now = simulation.clock.epochMinute(atMinute: simulation.now)
+            do {
+                let stay = try predictor.drawStay(for: twins[index], at: now, streams: twinStreams)
+                current[index] = stay
+                stays[index].append(stay)
+                occupy(stay.state, by: 1)
+                simulation.schedule(.stayEnds(twin: index), at: simulation.clock.minute(atEpochMinute: stay.endMinute))
+            } catch {
+                failures.append("\(twins[index].id): \(error.description)")
+            }
+        }
+
+        mutating func occupy(_ state: CareState, by change: Int) {
+            guard let bed = state.bedType else { return }
             beds[BedType.allCases.firstIndex(of: bed)!] += change
         }
 
@@ -108,41 +191,53 @@ public enum TwinCohortSimulation {
                 var stream = streams.stream(for: "cohort-patient", entity: nextID)
                 let (pathway, attributes) = generator.newPatient(using: &stream)
                 admit(PatientTwin(id: PatientID(nextID), attributes: attributes, pathway: pathway,
-                                  admittedAt: absolute(simulation.now)), at: simulation.now, in: &simulation)
+                                  admittedAt: simulation.clock.epochMinute(atMinute: simulation.now)),
+                      isNew: true, in: &simulation)
                 nextID += 1
                 admissions += 1
                 simulation.schedule(.arrival, after: gap.sample(using: &arrivals))
-            case .stepEnds(let index, let step):
-                guard let path = plans[index] else { return }
-                occupy(path.steps[step].bedType, by: -1)
-                let minute = absolute(simulation.now)
-                if step + 1 < path.steps.count {
-                    let next = path.steps[step + 1]
-                    try? twins[index].apply(Observation(minute: minute, .transfer(to: next.state)))
-                    occupy(next.bedType, by: 1)
-                    simulation.schedule(.stepEnds(twin: index, step: step + 1), after: next.durationMinutes)
+            case .stayEnds(let index):
+                guard let stay = current[index] else { return }
+                if !stay.next.isDischarge, let wait = waits[stay.next], wait > 0 {
+                    simulation.schedule(.enter(twin: index), after: wait)  // the twin keeps its bed meanwhile
                 } else {
-                    try? twins[index].apply(Observation(minute: minute, .transfer(to: path.discharge)))
-                    discharges[path.discharge, default: 0] += 1
-                    if path.discharge != .died {
-                        dischargesAlive += 1
-                        expectedReadmissions += path.readmissionProbability
-                        pendingRecord[index] = records.count
-                        records.append((simulation.now, path.readmissionProbability, false))
-                        if let back = path.readmissionMinute {
-                            simulation.schedule(.readmission(twin: index), after: max(0, back - minute))
-                        }
-                    }
+                    move(index, in: &simulation)
                 }
+            case .enter(let index):
+                move(index, in: &simulation)
             case .readmission(let index):
-                guard let twin = try? twins[index].readmitted(atMinute: absolute(simulation.now)) else { return }
-                twins[index] = twin
+                do {
+                    twins[index] = try twins[index].readmitted(atMinute: simulation.clock.epochMinute(atMinute: simulation.now))
+                } catch {
+                    failures.append(error.description)
+                    return
+                }
                 readmissions += 1
                 if let record = pendingRecord.removeValue(forKey: index) { records[record].readmitted = true }
-                plan(index, in: &simulation)
+                recordAdmissionNEWS2(index)
+                draw(index, in: &simulation)
             case .census:
-                census.append((simulation.clock.localDateTime(atMinute: simulation.now).dateDescription, beds))
+                census.append(MidnightCensus(date: simulation.clock.localDateTime(atMinute: simulation.now).dateDescription,
+                                             beds: beds))
             }
+        }
+
+        /// Moves the twin on as its stay said: into the next unit (drawing the stay there) or out of hospital.
+        mutating func move(_ index: Int, in simulation: inout Simulation<Self>) {
+            guard let stay = current[index] else { return }
+            occupy(stay.state, by: -1)
+            current[index] = nil
+            twins[index].step(to: stay.next, at: simulation.clock.epochMinute(atMinute: simulation.now))
+            guard stay.next.isDischarge else {
+                draw(index, in: &simulation)
+                return
+            }
+            discharges[stay.next, default: 0] += 1
+            guard stay.next != .died else { return }
+            let readmission = predictor.drawReadmission(for: twins[index], streams: twinStreams)
+            pendingRecord[index] = records.count
+            records.append(DischargeRecord(minute: simulation.now, probability: readmission.probability, readmitted: false))
+            if let delay = readmission.delayMinutes { simulation.schedule(.readmission(twin: index), after: delay) }
         }
     }
 }

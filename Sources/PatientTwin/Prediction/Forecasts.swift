@@ -8,9 +8,9 @@ public struct TwinForecast: Sendable, Hashable {
     public let patient: PatientID
     /// The spell.
     public let spellID: String
-    /// Pathway and current state.
+    /// Pathway.
     public let pathway: Pathway
-    /// Where the twin is now.
+    /// Where the twin is at the forecast's time.
     public let state: CareState
     /// The NEWS2 the forecast used.
     public let news2: Int?
@@ -18,43 +18,35 @@ public struct TwinForecast: Sendable, Hashable {
     public let samples: Int
     /// Mean remaining days in hospital.
     public let meanRemainingDays: Double
-    /// 10th, 50th and 90th percentiles of the remaining days.
-    public let remainingDaysPercentiles: (p10: Double, p50: Double, p90: Double)
+    /// 10th percentile of the remaining days.
+    public let remainingDaysP10: Double
+    /// Median remaining days.
+    public let remainingDaysP50: Double
+    /// 90th percentile of the remaining days.
+    public let remainingDaysP90: Double
     /// Probability of a stay in ICU or HDU before discharge.
     public let criticalCareProbability: Double
     /// Probability of dying in hospital.
     public let deathProbability: Double
     /// Probability of discharge to a care home.
     public let careHomeProbability: Double
-    /// Probability of readmission within 30 days of discharge.
+    /// Probability of an emergency readmission within 30 days of discharge.
     public let readmissionProbability: Double
 
-    /// Compares every figure.
-    public static func == (lhs: TwinForecast, rhs: TwinForecast) -> Bool {
-        lhs.patient == rhs.patient && lhs.spellID == rhs.spellID && lhs.meanRemainingDays == rhs.meanRemainingDays
-            && lhs.remainingDaysPercentiles == rhs.remainingDaysPercentiles
-            && lhs.criticalCareProbability == rhs.criticalCareProbability
-            && lhs.deathProbability == rhs.deathProbability && lhs.readmissionProbability == rhs.readmissionProbability
-    }
-
-    /// Hashes the identity and the mean.
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(patient)
-        hasher.combine(spellID)
-        hasher.combine(meanRemainingDays)
-    }
-
-    /// Forecasts `twin` from `minute` by drawing `samples` trajectories from its own stream.
+    /// Forecasts `twin` from `minute` (epoch minutes) by drawing `samples` trajectories: trajectory k draws from
+    /// replication k's twin streams (keyed by the twin's id, spell and step), so a twin's forecast does not
+    /// depend on which other twins are forecast, and sample k is what the twin does in replication k of a
+    /// simulation run on the same seed.
     public init(twin: PatientTwin, spellID: String, predictor: TrajectoryPredictor, at minute: Double, samples: Int,
                 streams: RandomStreams) throws(PredictionError)
     {
-        var stream = TrajectoryPredictor.stream(for: twin, streams: streams)
         var remaining: [Double] = []
         remaining.reserveCapacity(samples)
         var critical = 0, deaths = 0, careHomes = 0
         var readmission = 0.0
-        for _ in 0..<samples {
-            let path = try predictor.predictTrajectory(for: twin, from: minute, using: &stream)
+        for sample in 0..<samples {
+            let path = try predictor.predictTrajectory(for: twin, from: minute,
+                                                       streams: TwinStreams(streams.replication(sample)))
             remaining.append((path.dischargeMinute - max(minute, twin.stateSince)) / 1440)
             if path.steps.contains(where: { $0.state == .icu || $0.state == .hdu }) { critical += 1 }
             if path.discharge == .died { deaths += 1 }
@@ -70,9 +62,9 @@ public struct TwinForecast: Sendable, Hashable {
         news2 = twin.latestNEWS2
         self.samples = samples
         meanRemainingDays = remaining.reduce(0, +) / n
-        remainingDaysPercentiles = (SampleQuantile.type7(remaining, probability: 0.1),
-                                    SampleQuantile.type7(remaining, probability: 0.5),
-                                    SampleQuantile.type7(remaining, probability: 0.9))
+        remainingDaysP10 = SampleQuantile.type7(remaining, probability: 0.1)
+        remainingDaysP50 = SampleQuantile.type7(remaining, probability: 0.5)
+        remainingDaysP90 = SampleQuantile.type7(remaining, probability: 0.9)
         criticalCareProbability = Double(critical) / n
         deathProbability = Double(deaths) / n
         careHomeProbability = Double(careHomes) / n
@@ -80,110 +72,108 @@ public struct TwinForecast: Sendable, Hashable {
     }
 }
 
-/// Forecasts for every patient still in hospital in an episode file (a census: spells whose last stay has no
-/// end), updated with the observations in an observation file.
-public enum TwinForecasts {
-    /// The columns written.
-    public static let columns = ["patient_id", "spell_id", "pathway", "state", "news2", "mean_remaining_days",
-                                 "remaining_days_p10", "remaining_days_p50", "remaining_days_p90",
-                                 "p_icu_or_hdu", "p_death", "p_care_home", "p_readmission_30d"]
-
-    /// Builds the twins of the open spells in `episodesPath`, applies the observations in `observationsPath`
-    /// (vital signs with every NEWS2 input, or a `news2` aggregate) that fall in their spells, forecasts each at
-    /// `minute` (default: the latest time in the files) and writes one row per twin. Problems with individual
-    /// observations are reported and skipped.
-    public static func forecast(episodesPath: String, observationsPath: String?, model: TwinModel, at minute: Double?,
-                                samples: Int, seed: UInt64, into writer: CSVWriter, report: (String) -> Void)
-        throws -> Int
-    {
-        let predictor = try TrajectoryPredictor(model: model)
-        let (census, latest) = try twins(episodesPath: episodesPath, observationsPath: observationsPath, until: minute,
-                                         report: report)
-        let now = minute ?? latest
-        writer.write(columns)
-        let streams = RandomStreams(masterSeed: seed)
-        var written = 0
-        for (spell, twin) in census {
-            let forecast = try TwinForecast(twin: twin, spellID: spell.id, predictor: predictor, at: now, samples: samples,
-                                            streams: streams)
-            func text(_ value: Double) -> String { String(format: "%.4g", value) }
-            writer.write([spell.patientID, spell.id, spell.pathway.rawValue, twin.state.rawValue,
-                          twin.latestNEWS2.map(String.init) ?? "", text(forecast.meanRemainingDays),
-                          text(forecast.remainingDaysPercentiles.p10), text(forecast.remainingDaysPercentiles.p50),
-                          text(forecast.remainingDaysPercentiles.p90), text(forecast.criticalCareProbability),
-                          text(forecast.deathProbability), text(forecast.careHomeProbability),
-                          text(forecast.readmissionProbability)])
-            written += 1
-        }
-        writer.flush()
-        return written
+/// The patients in hospital at one time, as twins, from an episode export and an observation file.
+public struct TwinCensus: Sendable {
+    /// One patient in hospital: the spell as recorded up to the census time, and its twin.
+    public struct Patient: Sendable {
+        /// The spell, cut at the census time.
+        public let spell: Spell
+        /// The twin, in its unit at the census time, with the observations made by then.
+        public let twin: PatientTwin
     }
 
-    /// The twins of the open spells in an episode file (patients in hospital), moved through their recorded
-    /// stays and updated with the observations that fall in their spells up to `minute` (default: the latest
-    /// time in the files, which is returned too). Problems with single observations are reported and skipped.
-    public static func twins(episodesPath: String, observationsPath: String?, until minute: Double?,
-                             report: (String) -> Void) throws -> (twins: [(Spell, PatientTwin)], latest: Double)
+    /// The time of the census (epoch minutes).
+    public let minute: Double
+    /// The latest time anywhere in the files (epoch minutes): the default census time.
+    public let latestMinuteInFiles: Double
+    /// The patients in hospital then, in the file's order of spells.
+    public let patients: [Patient]
+    /// What reading the observation file found, when one was given.
+    public let observations: ObservationFileSummary?
+}
+
+/// Forecasts for every patient in hospital at a time, from an episode file (a census: spells not yet ended
+/// then) updated with the observations in an observation file.
+public enum TwinForecasts {
+    /// The twins of the patients in hospital at `minute` — by default the latest time anywhere in the files (a
+    /// stay's start or end, an observation), which is when the export was taken. Everything after that time is
+    /// unseen, as it would have been then: spells that start later are left out; stays that start later are cut;
+    /// a stay or spell that ends later is still under way (a patient discharged after `minute` is in hospital at
+    /// `minute`); later observations are not applied. Each twin counts the patient's earlier spells in the file
+    /// (its random streams are keyed by them). Problems with single observations are reported and skipped; partial
+    /// vital-sign sets are kept (`observations.partialSetsNote`).
+    public static func census(episodesPath: String, observationsPath: String?, at minute: Double?,
+                              report: (String) -> Void) throws -> TwinCensus
     {
         let spells = try EpisodeFile.spells(from: EpisodeFile.read(path: episodesPath), file: episodesPath)
-            .filter { $0.discharge == nil }
         var observations: [String: [Observation]] = [:]
+        var summary: ObservationFileSummary?
+        var latestObservation = -Double.infinity
         if let observationsPath {
-            observations = try readObservations(observationsPath, report: report)
-        }
-        let latest = max(spells.flatMap { $0.stays.map(\.startMinute) }.max() ?? 0,
-                         observations.values.flatMap { $0.map(\.minute) }.max() ?? 0)
-        let now = minute ?? latest
-        var result: [(Spell, PatientTwin)] = []
-        for spell in spells {
-            var twin = PatientTwin(id: PatientID(parsing: spell.patientID) ?? PatientID(pseudonymising: spell.patientID),
-                                   attributes: spell.attributes, pathway: spell.pathway, admittedAt: spell.startMinute,
-                                   state: spell.stays[0].unit)
-            var updates = spell.stays.dropFirst().map { Observation(minute: $0.startMinute, .transfer(to: $0.unit)) }
-            if spell.hasNEWS2 { updates.append(Observation(minute: spell.startMinute, .news2(spell.admissionNEWS2))) }
-            updates += (observations[spell.patientID] ?? []).filter { $0.minute >= spell.startMinute && $0.minute <= now }
-            for update in updates.sorted(by: { ($0.minute, $0.isTransfer ? 0 : 1) < ($1.minute, $1.isTransfer ? 0 : 1) }) {
-                do { try twin.apply(update) } catch { report("\(observationsPath ?? episodesPath): \(error.description); skipped") }
+            let read = try ObservationFile.read(path: observationsPath, report: report)
+            summary = read.summary
+            for row in read.rows {
+                observations[row.patientID, default: []].append(row.observation)
+                latestObservation = max(latestObservation, row.minute)
             }
-            result.append((spell, twin))
         }
-        return (result, latest)
+        let latestStay = spells.flatMap { $0.stays.flatMap { [$0.startMinute, $0.endMinute ?? $0.startMinute] } }.max()
+        let latest = max(latestStay ?? -Double.infinity, latestObservation)
+        let now = minute ?? (latest.isFinite ? latest : 0)
+        var earlierSpells: [String: Int] = [:]
+        var patients: [TwinCensus.Patient] = []
+        for spell in spells.sorted(by: { ($0.startMinute, $0.id) < ($1.startMinute, $1.id) }) where spell.startMinute <= now {
+            let index = earlierSpells[spell.patientID, default: 0]
+            earlierSpells[spell.patientID] = index + 1
+            guard let open = spell.inHospital(at: now) else { continue }
+            var twin = PatientTwin(id: PatientID(parsing: spell.patientID) ?? PatientID(pseudonymising: spell.patientID),
+                                   attributes: open.attributes, pathway: open.pathway, admittedAt: open.startMinute,
+                                   state: open.stays[0].unit, spell: index)
+            var updates = open.stays.dropFirst().map { Observation(minute: $0.startMinute, .transfer(to: $0.unit)) }
+            if open.hasNEWS2 { updates.append(Observation(minute: open.startMinute, .news2(open.admissionNEWS2))) }
+            updates += (observations[spell.patientID] ?? []).filter { $0.minute >= open.startMinute && $0.minute <= now }
+            for update in updates.sorted(by: { ($0.minute, $0.isTransfer ? 0 : 1) < ($1.minute, $1.isTransfer ? 0 : 1) }) {
+                do { try twin.apply(update) } catch {
+                    report("\(observationsPath ?? episodesPath): \(error.description); skipped")
+                }
+            }
+            patients.append(TwinCensus.Patient(spell: open, twin: twin))
+        }
+        let order = Dictionary(uniqueKeysWithValues: spells.enumerated().map { ($1.id, $0) })
+        patients.sort { order[$0.spell.id, default: 0] < order[$1.spell.id, default: 0] }
+        return TwinCensus(minute: now, latestMinuteInFiles: latest, patients: patients, observations: summary)
     }
 
-    /// Reads an observation file: the columns `ObservationRow.columns` writes, plus, for NEWS2, `spo2_scale`,
-    /// `on_oxygen` and `consciousness` (a vital-sign row with all eight inputs is scored), or a `news2` column.
-    static func readObservations(_ path: String, report: (String) -> Void) throws -> [String: [Observation]] {
-        let reader = try CSVReader(path: path)
-        for required in ["patient_id", "time"] where reader.column(required) == nil {
-            throw ScoreFileError(message: "\(path):1: missing column '\(required)'")
-        }
-        var byPatient: [String: [Observation]] = [:]
-        while let record = try reader.next() {
-            func field(_ name: String) -> String {
-                guard let index = reader.column(name), index < record.fields.count else { return "" }
-                return record.fields[index].trimmingCharacters(in: .whitespaces)
-            }
-            guard let minute = EpisodeFile.parseTimestamp(field("time")) else {
-                report("\(path):\(record.line): column 'time': expected a date-time such as 2024-03-01T10:20:00Z, "
-                    + "found '\(field("time"))'; skipped")
-                continue
-            }
-            let patient = field("patient_id")
-            if let rate = Double(field("respiration_rate")), let spo2 = Double(field("spo2")),
-               let systolic = Double(field("systolic_bp")), let pulse = Double(field("pulse")),
-               let temperature = Double(field("temperature")),
-               let consciousness = Consciousness(rawValue: field("consciousness").uppercased()),
-               let oxygen = ["true": true, "false": false, "yes": true, "no": false][field("on_oxygen").lowercased()]
-            {
-                let scale: SpO2Scale = field("spo2_scale") == "2" ? .scale2 : .scale1
-                byPatient[patient, default: []].append(Observation(minute: minute, .vitals(VitalSigns(
-                    respirationRate: rate, spo2: spo2, spo2Scale: scale, onOxygen: oxygen, systolicBP: systolic,
-                    pulse: pulse, consciousness: consciousness, temperature: temperature))))
-            } else if let score = Int(field("news2")) {
-                byPatient[patient, default: []].append(Observation(minute: minute, .news2(score)))
+    /// Forecasts every patient of `census` with `samples` trajectories each, on up to `threads` threads;
+    /// results in the census's order, the same whatever the thread count.
+    public static func forecast(_ census: TwinCensus, predictor: TrajectoryPredictor, samples: Int, seed: UInt64,
+                                threads: Int = ProcessInfo.processInfo.activeProcessorCount)
+        throws(PredictionError) -> [TwinForecast]
+    {
+        let streams = RandomStreams(masterSeed: seed)
+        let patients = census.patients
+        let results = Parallel.map(count: patients.count, threads: threads) { index in
+            Result { () throws(PredictionError) -> TwinForecast in
+                try TwinForecast(twin: patients[index].twin, spellID: patients[index].spell.id, predictor: predictor,
+                                 at: census.minute, samples: samples, streams: streams)
             }
         }
-        return byPatient
+        return try results.map { result throws(PredictionError) in try result.get() }
+    }
+}
+
+extension Spell {
+    /// The spell as it stood at `minute` if the patient was in hospital then: admitted by then and not yet
+    /// discharged (a discharge exactly at `minute` has happened). Stays that start later are cut; the stay under
+    /// way at `minute` has no end. Nil when the spell had not started or had ended by then.
+    public func inHospital(at minute: Double) -> Spell? {
+        guard startMinute <= minute else { return nil }
+        if let end = endMinute, end <= minute { return nil }
+        var cut = stays.filter { $0.startMinute <= minute }
+        let last = cut[cut.count - 1]
+        cut[cut.count - 1] = Stay(unit: last.unit, startMinute: last.startMinute, endMinute: nil)
+        return Spell(id: id, patientID: patientID, pathway: pathway, attributes: attributes,
+                     admissionNEWS2: admissionNEWS2, hasNEWS2: hasNEWS2, stays: cut, discharge: nil)
     }
 }
 

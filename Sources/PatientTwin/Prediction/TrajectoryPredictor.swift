@@ -1,11 +1,65 @@
 import Foundation
 import Simulation
 
+/// The random streams of the twins' clinical draws in one run (one replication): a stream per (patient, spell,
+/// step) and purpose. A twin's stay in its n-th unit of its k-th spell draws its length and its next unit from
+/// the same numbers whatever else happens — however long it waited for a bed before, whatever other patients
+/// did, whatever observations arrived (they change the draw only through the model's covariates). So two
+/// scenarios run on the same seed give every patient the same clinical path: common random numbers.
+public struct TwinStreams: Sendable, Hashable {
+    let sojourn: StreamFamily
+    let move: StreamFamily
+    let readmission: StreamFamily
+    let readmissionDelay: StreamFamily
+
+    /// The twin streams of a run whose streams are `streams` (a replication's).
+    public init(_ streams: RandomStreams) {
+        sojourn = streams.family("twin-sojourn")
+        move = streams.family("twin-move")
+        readmission = streams.family("twin-readmission")
+        readmissionDelay = streams.family("twin-readmission-delay")
+    }
+
+    /// The stream of a twin's current stay's length.
+    func sojournStream(_ twin: PatientTwin) -> RandomStream {
+        sojourn.stream(twin.id.value, UInt64(twin.spell), UInt64(twin.step))
+    }
+
+    /// The stream of where a twin goes after its current stay.
+    func moveStream(_ twin: PatientTwin) -> RandomStream {
+        move.stream(twin.id.value, UInt64(twin.spell), UInt64(twin.step))
+    }
+}
+
+/// What the model draws for a stay when a twin enters it (or is found in it): how long it lasts clinically and
+/// where the patient goes next. Waiting for a bed afterwards is the hospital's, not the patient's: it is not part
+/// of `durationMinutes`.
+public struct StayDraw: Sendable, Hashable, Codable {
+    /// The twin's spell it belongs to (0 for the first).
+    public let spell: Int
+    /// Which stay of the spell it is (0 for the first).
+    public let step: Int
+    /// The unit.
+    public let state: CareState
+    /// When the stay began (epoch minutes).
+    public let startMinute: Double
+    /// Its whole clinical length in minutes, from `startMinute` (for a stay already under way, at least what has
+    /// elapsed). In theatre, the procedure's length.
+    public let durationMinutes: Double
+    /// Where the patient goes after it: another unit or a discharge.
+    public let next: CareState
+    /// The level of care it needs (`LevelOfCare.required(in:news2:)`).
+    public let levelOfCare: LevelOfCare
+
+    /// When the stay ends clinically (epoch minutes).
+    public var endMinute: Double { startMinute + durationMinutes }
+}
+
 /// One step of a predicted trajectory: a stay in a unit and what it needs.
 public struct TrajectoryStep: Sendable, Hashable, Codable {
     /// The unit.
     public let state: CareState
-    /// When the stay starts (minutes since 1970 UTC).
+    /// When the stay starts (minutes since 1970 UTC); for the current state, the prediction's time.
     public let startMinute: Double
     /// How long it lasts, in minutes (for the current state: what remains of it).
     public let durationMinutes: Double
@@ -13,7 +67,7 @@ public struct TrajectoryStep: Sendable, Hashable, Codable {
     public let bedType: BedType
     /// The level of care it needs (nursing dependency).
     public let levelOfCare: LevelOfCare
-    /// Theatre minutes (the procedure's duration) for a theatre step, else 0.
+    /// Theatre minutes (the procedure's whole duration) for a theatre step, else 0.
     public let theatreMinutes: Double
 
     /// When the stay ends.
@@ -31,10 +85,18 @@ public struct PredictedTrajectory: Sendable, Hashable, Codable {
     public let dischargeMinute: Double
     /// The spell's whole length of stay in days, from admission to discharge.
     public let lengthOfStayDays: Double
-    /// The probability of readmission within 30 days (0 after a death).
+    /// The probability of an emergency readmission within 30 days (0 after a death).
     public let readmissionProbability: Double
     /// When the drawn readmission happens, if one was drawn (minutes since 1970 UTC).
     public let readmissionMinute: Double?
+}
+
+/// What the readmission model drew at a discharge alive.
+public struct ReadmissionDraw: Sendable, Hashable {
+    /// The predicted probability of an emergency readmission within 30 days.
+    public let probability: Double
+    /// Minutes from the discharge to the readmission, if one was drawn (at most 30 days).
+    public let delayMinutes: Double?
 }
 
 /// Why a prediction cannot be made.
@@ -45,48 +107,56 @@ public struct PredictionError: Error, Sendable, Hashable, CustomStringConvertibl
     public var description: String { problem }
 }
 
-/// A twin model compiled for sampling: distributions built once, coefficients in flat arrays indexed by
-/// pathway and state, so that drawing a trajectory step costs one multinomial-logit draw and one sojourn draw
-/// (well under a microsecond; see `hospital-twin-bench twins`).
+/// A twin model compiled for sampling: distributions built once, coefficients in flat arrays indexed by pathway
+/// and state, so that drawing a stay costs one sojourn draw and one multinomial-logit draw (well under a
+/// microsecond; see `hospital-twin-bench twins`).
+///
+/// Trajectories are drawn a stay at a time (`drawStay`), when a twin enters a state, from its attributes and
+/// latest observations then, with its own keyed streams (`TwinStreams`); `predictTrajectory` chains such stays
+/// for a twin followed without capacity limits. The hospital model calls `drawStay` itself, when a bed lets the
+/// twin move.
 public struct TrajectoryPredictor: Sendable {
     /// The model it was compiled from.
     public let model: TwinModel
+    /// The hospital's time zone, in which LACE counts calendar days of stay.
+    public let timeZone: TimeZone
 
     @usableFromInline let stateCount = CareState.units.count
-    @usableFromInline let covariateCount = Covariate.allCases.count
     @usableFromInline let baselines: [BaselineDistribution]
-    @usableFromInline let timeEffects: [Double]
+    @usableFromInline let timeEffects: [CovariateEffects]
     @usableFromInline let destinations: [[CareState]]
     @usableFromInline let intercepts: [[Double]]
-    @usableFromInline let coefficients: [[Double]]
+    @usableFromInline let effects: [[CovariateEffects]]
 
-    /// Compiles `model`; throws when it has problems.
-    public init(model: TwinModel) throws(PredictionError) {
+    /// Compiles `model` for a hospital in `timeZone`; throws when the model has problems.
+    public init(model: TwinModel, timeZone: TimeZone = RecordTime.utc) throws(PredictionError) {
         let problems = model.problems
         guard problems.isEmpty else { throw PredictionError(problem: problems.joined(separator: "\n")) }
         self.model = model
+        self.timeZone = timeZone
         var baselines: [BaselineDistribution] = []
-        var timeEffects: [Double] = []
+        var timeEffects: [CovariateEffects] = []
         var destinations: [[CareState]] = []
         var intercepts: [[Double]] = []
-        var coefficients: [[Double]] = []
+        var effects: [[CovariateEffects]] = []
         for pathway in Pathway.allCases {
-            let pathwayModel = model.model(of: pathway)!
+            guard let pathwayModel = model.model(of: pathway) else { continue }
             for unit in CareState.units {
-                let state = pathwayModel.model(of: unit)!
-                // `problems` was empty, so every baseline is valid.
-                baselines.append(try! state.sojourn.baseline())
-                timeEffects.append(contentsOf: state.sojourn.timeEffects)
-                destinations.append(state.transitions.destinations)
-                intercepts.append(state.transitions.intercepts)
-                coefficients.append(Array(state.transitions.coefficients.joined()))
+                guard let state = pathwayModel.model(of: unit) else { continue }
+                do { baselines.append(try state.sojourn.baseline()) } catch {
+                    throw PredictionError(problem: "\(pathway.rawValue).\(unit.rawValue): \(error)")
+                }
+                timeEffects.append(state.sojourn.timeEffects)
+                destinations.append(state.transitions.states)
+                intercepts.append(state.transitions.destinations.map(\.intercept))
+                effects.append(state.transitions.destinations.map(\.effects))
             }
         }
         self.baselines = baselines
         self.timeEffects = timeEffects
         self.destinations = destinations
         self.intercepts = intercepts
-        self.coefficients = coefficients
+        self.effects = effects
     }
 
     @inlinable
@@ -94,119 +164,148 @@ public struct TrajectoryPredictor: Sendable {
         pathway.ordinal * stateCount + state.unitOrdinal
     }
 
-    /// Draws a stay in `state`: the time-scale factor exp(x·γ) times a baseline draw, conditioned on the stay
-    /// having lasted `elapsed` minutes already; returns the whole stay's length.
+    /// Draws a whole stay's length in `state` (minutes): the time-scale factor exp(γ·x) times a baseline draw,
+    /// conditioned on the stay having lasted `elapsed` minutes already (the draw then exceeds `elapsed`).
     @inlinable
-    public func sampleSojourn(pathway: Pathway, state: CareState, covariates x: [Double], elapsed: Double = 0,
+    public func sampleSojourn(pathway: Pathway, state: CareState, covariates x: Covariates, elapsed: Double = 0,
                               using stream: inout RandomStream) -> Double
     {
         let i = index(pathway, state)
-        var exponent = 0.0
-        for k in 0..<covariateCount { exponent += timeEffects[i * covariateCount + k] * x[k] }
-        let factor = exp(exponent)
+        let factor = exp(timeEffects[i].dot(x))
         let baseline = baselines[i]
-        let t0 = elapsed > 0 ? baseline.sample(exceeding: elapsed / factor, using: &stream)
-            : baseline.sample(using: &stream)
-        return t0 * factor
+        if elapsed > 0 { return baseline.sample(exceeding: elapsed / factor, using: &stream) * factor }
+        return baseline.sample(using: &stream) * factor
     }
 
-    /// Draws where a patient in `state` goes next.
+    /// Draws where a patient in `state` goes next: one uniform against the multinomial logit's cumulative
+    /// probabilities, in the model's order of destinations.
     @inlinable
-    public func sampleNext(pathway: Pathway, state: CareState, covariates x: [Double],
+    public func sampleNext(pathway: Pathway, state: CareState, covariates x: Covariates,
                            using stream: inout RandomStream) -> CareState
     {
         let i = index(pathway, state)
         let options = destinations[i]
         let alpha = intercepts[i]
-        let beta = coefficients[i]
+        let beta = effects[i]
         var weights = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
         var total = 0.0
+        let count = min(options.count, 11)
         withUnsafeMutableBytes(of: &weights) { raw in
             let w = raw.bindMemory(to: Double.self)
-            for j in 0..<min(options.count, w.count) {
-                var u = alpha[j]
-                for k in 0..<covariateCount { u += beta[j * covariateCount + k] * x[k] }
-                w[j] = exp(min(u, 700))
+            for j in 0..<count {
+                w[j] = exp(min(alpha[j] + beta[j].dot(x), 700))
                 total += w[j]
             }
         }
         var target = stream.nextUniform() * total
         return withUnsafeBytes(of: &weights) { raw in
             let w = raw.bindMemory(to: Double.self)
-            for j in 0..<min(options.count, w.count) {
+            for j in 0..<count {
                 target -= w[j]
                 if target <= 0 { return options[j] }
             }
-            return options[min(options.count, w.count) - 1]
+            return options[count - 1]
         }
     }
 
     /// The probability of each destination from `state` for covariates `x`.
-    public func transitionProbabilities(pathway: Pathway, state: CareState, covariates x: [Double])
+    public func transitionProbabilities(pathway: Pathway, state: CareState, covariates x: Covariates)
         -> [(CareState, Double)]
     {
-        let t = model.model(of: pathway)!.model(of: state)!.transitions
-        return Array(zip(t.destinations, t.probabilities(for: x)))
+        guard let transitions = model.model(of: pathway)?.model(of: state)?.transitions else { return [] }
+        return Array(zip(transitions.states, transitions.probabilities(for: x)))
     }
 
-    /// Predicts the rest of `twin`'s spell from `minute` (not before it entered its current state): the current
-    /// stay's remainder is drawn conditioned on its length so far, later stays and moves from the model, then
-    /// the readmission. A spell longer than 200 steps is cut off there (a model with a cycle that rarely ends).
-    public func predictTrajectory(for twin: PatientTwin, from minute: Double, using stream: inout RandomStream)
-        throws(PredictionError) -> PredictedTrajectory
+    /// Draws the twin's current stay from its own streams: its length given what has elapsed by `minute` (epoch
+    /// minutes; a twin entering its state now has elapsed nothing) and where it goes next, from the twin's
+    /// covariates now. Drawn again later — after a new observation, say — it uses the same random numbers, so
+    /// it changes only as far as the model says the covariates matter.
+    public func drawStay(for twin: PatientTwin, at minute: Double, streams: TwinStreams) throws(PredictionError)
+        -> StayDraw
     {
         guard !twin.isDischarged else {
-            throw PredictionError(problem: "\(twin.id) has been discharged (\(twin.state.rawValue)): nothing to predict")
+            throw PredictionError(problem: "\(twin.id) has been discharged (\(twin.state.rawValue)): nothing to draw")
         }
-        let x = Covariate.vector(for: twin)
-        var state = twin.state
-        var clock = max(minute, twin.stateSince)
-        var elapsed = clock - twin.stateSince
-        var steps: [TrajectoryStep] = []
-        steps.reserveCapacity(6)
-        for _ in 0..<200 {
-            let stay = sampleSojourn(pathway: twin.pathway, state: state, covariates: x, elapsed: elapsed, using: &stream)
-            let remaining = max(0, stay - elapsed)
-            var level = state.levelOfCare
-            if state == .ward, let score = twin.latestNEWS2, score >= 5 { level = .level1 }
-            steps.append(TrajectoryStep(state: state, startMinute: clock, durationMinutes: remaining,
-                                        bedType: state.bedType!, levelOfCare: level,
-                                        theatreMinutes: state == .theatre ? stay : 0))
-            clock += remaining
-            elapsed = 0
-            state = sampleNext(pathway: twin.pathway, state: state, covariates: x, using: &stream)
-            if state.isDischarge { break }
-        }
-        if !state.isDischarge { state = .dischargedHome }
-        let losDays = (clock - twin.spellStart) / 1440
-        var probability = 0.0
-        var readmission: Double?
-        if state != .died {
-            let lace = LACEScore(lengthOfStayDays: losDays, emergencyAdmission: twin.attributes.admissionMethod == .emergency,
-                                 charlsonIndex: twin.attributes.charlsonIndex,
-                                 edVisitsLast6Months: twin.attributes.edVisitsLast6Months)
-            probability = model.readmission.probability(lace)
-            if stream.nextUniform() < probability {
-                readmission = clock + model.readmission.sampleDelayDays(using: &stream) * 1440
-            }
-        }
-        return PredictedTrajectory(steps: steps, discharge: state, dischargeMinute: clock, lengthOfStayDays: losDays,
-                                   readmissionProbability: probability, readmissionMinute: readmission)
+        let x = twin.covariates
+        let elapsed = max(0, minute - twin.stateSince)
+        var sojourn = streams.sojournStream(twin)
+        var move = streams.moveStream(twin)
+        let length = sampleSojourn(pathway: twin.pathway, state: twin.state, covariates: x, elapsed: elapsed,
+                                   using: &sojourn)
+        let next = sampleNext(pathway: twin.pathway, state: twin.state, covariates: x, using: &move)
+        return StayDraw(spell: twin.spell, step: twin.step, state: twin.state, startMinute: twin.stateSince,
+                        durationMinutes: max(length, elapsed),
+                        next: next, levelOfCare: twin.levelOfCare)
     }
 
-    /// The stream a twin's predictions draw from: keyed by its id and revision, so the same twin and history
-    /// predict the same way for a given seed, and each new observation draws afresh.
-    public static func stream(for twin: PatientTwin, streams: RandomStreams) -> RandomStream {
-        streams.stream(for: "twin-trajectory", entity: twin.id.value ^ (UInt64(twin.revision) << 40))
+    /// Draws whether a twin just discharged alive is readmitted within 30 days, and when: LACE from its spell
+    /// (calendar days in the hospital's time zone), the readmission model's probability, one uniform from the
+    /// twin's (patient, spell) stream, and the delay from another. A twin that died is never readmitted.
+    public func drawReadmission(for twin: PatientTwin, streams: TwinStreams) -> ReadmissionDraw {
+        guard twin.state == .dischargedHome || twin.state == .dischargedCareHome else {
+            return ReadmissionDraw(probability: 0, delayMinutes: nil)
+        }
+        let lace = LACEScore(attributes: twin.attributes, admittedAt: twin.spellStart, dischargedAt: twin.stateSince,
+                             timeZone: timeZone)
+        let probability = model.readmission.probability(lace)
+        var decision = streams.readmission.stream(twin.id.value, UInt64(twin.spell))
+        guard decision.nextUniform() < probability else { return ReadmissionDraw(probability: probability, delayMinutes: nil) }
+        var delay = streams.readmissionDelay.stream(twin.id.value, UInt64(twin.spell))
+        return ReadmissionDraw(probability: probability,
+                               delayMinutes: model.readmission.sampleDelayDays(using: &delay) * 1440)
+    }
+
+    /// Predicts the rest of `twin`'s spell from `minute` (not before it entered its current state), following it
+    /// stay by stay without capacity limits: each stay drawn when the twin enters it (`drawStay`), the current one
+    /// given what has elapsed, then the readmission. A spell longer than 200 stays is cut off there (a model with
+    /// a cycle that rarely ends) and discharged home.
+    public func predictTrajectory(for twin: PatientTwin, from minute: Double, streams: TwinStreams)
+        throws(PredictionError) -> PredictedTrajectory
+    {
+        var current = twin
+        var clock = max(minute, twin.stateSince)
+        var steps: [TrajectoryStep] = []
+        steps.reserveCapacity(6)
+        var discharge = CareState.dischargedHome
+        for _ in 0..<200 {
+            let draw = try drawStay(for: current, at: clock, streams: streams)
+            let remaining = max(0, draw.endMinute - clock)
+            steps.append(TrajectoryStep(state: draw.state, startMinute: clock, durationMinutes: remaining,
+                                        bedType: draw.state.bedType!, levelOfCare: draw.levelOfCare,
+                                        theatreMinutes: draw.state == .theatre ? draw.durationMinutes : 0))
+            clock += remaining
+            discharge = draw.next
+            current.step(to: draw.next, at: clock)
+            if draw.next.isDischarge { break }
+        }
+        if !current.isDischarged {
+            discharge = .dischargedHome
+            current.step(to: discharge, at: clock)
+        }
+        let readmission = drawReadmission(for: current, streams: streams)
+        return PredictedTrajectory(steps: steps, discharge: discharge, dischargeMinute: clock,
+                                   lengthOfStayDays: (clock - twin.spellStart) / 1440,
+                                   readmissionProbability: readmission.probability,
+                                   readmissionMinute: readmission.delayMinutes.map { clock + $0 })
     }
 }
 
 extension PatientTwin {
-    /// Predicts the rest of this twin's spell from `minute` with `predictor`, drawing from `stream`.
-    public func predictTrajectory(with predictor: TrajectoryPredictor, from minute: Double,
-                                  using stream: inout RandomStream) throws(PredictionError) -> PredictedTrajectory
+    /// Moves the twin on to `next` at `minute`, as its drawn stay said: the one way every follower of twins (the
+    /// predictor, the episode generator, the cohort and hospital simulations) steps a trajectory. A move the twin
+    /// cannot make (a time before its current stay, a move to where it is) is a programming error here: the draw
+    /// came from the twin itself.
+    public mutating func step(to next: CareState, at minute: Double) {
+        do { try apply(Observation(minute: minute, .transfer(to: next))) } catch {
+            preconditionFailure("a drawn stay must step its own twin: \(error)")
+        }
+    }
+
+    /// Predicts the rest of this twin's spell from `minute` with `predictor`, drawing from `streams`.
+    public func predictTrajectory(with predictor: TrajectoryPredictor, from minute: Double, streams: TwinStreams)
+        throws(PredictionError) -> PredictedTrajectory
     {
-        try predictor.predictTrajectory(for: self, from: minute, using: &stream)
+        try predictor.predictTrajectory(for: self, from: minute, streams: streams)
     }
 }
 

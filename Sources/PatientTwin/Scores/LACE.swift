@@ -1,9 +1,19 @@
-/// The LACE index of a hospital discharge: the risk of death or unplanned readmission within 30 days, from
-/// Length of stay, Acuity of admission, Comorbidity (Charlson) and Emergency department visits in the previous
-/// six months (van Walraven et al., "Derivation and validation of an index to predict early death or unplanned
-/// readmission after discharge from hospital to the community", CMAJ 182(6):551–557, 2010, Table 4). 0–19.
+import Foundation
+
+/// The LACE index of a hospital discharge, from Length of stay, Acuity of admission, Comorbidity (Charlson) and
+/// Emergency department visits in the previous six months (van Walraven et al., "Derivation and validation of an
+/// index to predict early death or unplanned readmission after discharge from hospital to the community", CMAJ
+/// 182(6):551–557, 2010, Table 4). 0–19.
+///
+/// L is counted one of two ways, depending on what a record holds:
+/// - from timestamps (`init(admittedAt:dischargedAt:timeZone:…)`): the calendar days between the admission date
+///   and the discharge date in the hospital's time zone, as administrative data count a length of stay (the
+///   paper's validation used Ontario's administrative discharge abstracts): admitted 22:00, discharged 08:00 the
+///   next day is 1 day; a same-day discharge is 0;
+/// - from a number of days (`init(lengthOfStayDays:…)`, the `los_days` column): completed days, so 0.5 scores as
+///   "less than a day" and 1.9 as 1 day.
 public struct LACEScore: Sendable, Hashable, Codable {
-    /// L: completed days in hospital: < 1 → 0; 1 → 1; 2 → 2; 3 → 3; 4–6 → 4; 7–13 → 5; ≥ 14 → 7.
+    /// L: days in hospital: < 1 → 0; 1 → 1; 2 → 2; 3 → 3; 4–6 → 4; 7–13 → 5; ≥ 14 → 7.
     public let lengthOfStay: Int
     /// A: 3 for an emergency (acute) admission, 0 otherwise.
     public let acuity: Int
@@ -12,10 +22,35 @@ public struct LACEScore: Sendable, Hashable, Codable {
     /// E: emergency department visits in the six months before admission: 0–3 as is; ≥ 4 → 4.
     public let emergencyVisits: Int
 
-    /// Scores a discharge. `lengthOfStayDays` may be fractional: L counts completed days, so 0.5 scores as
-    /// "less than a day" and 1.9 as "1 day".
+    /// Scores a discharge whose stay is given in (possibly fractional) days: L counts completed days.
     public init(lengthOfStayDays: Double, emergencyAdmission: Bool, charlsonIndex: Int, edVisitsLast6Months: Int) {
-        lengthOfStay = LACEScore.lengthOfStayPoints(days: lengthOfStayDays)
+        self.init(lengthOfStayPoints: LACEScore.lengthOfStayPoints(days: lengthOfStayDays),
+                  emergencyAdmission: emergencyAdmission, charlsonIndex: charlsonIndex,
+                  edVisitsLast6Months: edVisitsLast6Months)
+    }
+
+    /// Scores a discharge from its admission and discharge times (epoch minutes): L counts calendar days in
+    /// `timeZone`, the hospital's.
+    public init(admittedAt: Double, dischargedAt: Double, timeZone: TimeZone, emergencyAdmission: Bool,
+                charlsonIndex: Int, edVisitsLast6Months: Int)
+    {
+        let days = RecordTime.calendarDays(from: admittedAt, to: dischargedAt, in: timeZone)
+        self.init(lengthOfStayPoints: LACEScore.lengthOfStayPoints(days: Double(days)),
+                  emergencyAdmission: emergencyAdmission, charlsonIndex: charlsonIndex,
+                  edVisitsLast6Months: edVisitsLast6Months)
+    }
+
+    /// The LACE of a patient with `attributes` admitted at `admittedAt` and discharged at `dischargedAt` (epoch
+    /// minutes), L in calendar days in `timeZone`: the one rule by which twins, the generator and the fitter score
+    /// a spell.
+    public init(attributes: PatientAttributes, admittedAt: Double, dischargedAt: Double, timeZone: TimeZone) {
+        self.init(admittedAt: admittedAt, dischargedAt: dischargedAt, timeZone: timeZone,
+                  emergencyAdmission: attributes.admissionMethod == .emergency,
+                  charlsonIndex: attributes.charlsonIndex, edVisitsLast6Months: attributes.edVisitsLast6Months)
+    }
+
+    init(lengthOfStayPoints: Int, emergencyAdmission: Bool, charlsonIndex: Int, edVisitsLast6Months: Int) {
+        lengthOfStay = lengthOfStayPoints
         acuity = emergencyAdmission ? 3 : 0
         comorbidity = LACEScore.comorbidityPoints(charlsonIndex: charlsonIndex)
         emergencyVisits = min(max(edVisitsLast6Months, 0), 4)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Level of consciousness on the ACVPU scale, as NEWS2 records it.
 public enum Consciousness: String, Sendable, Hashable, Codable, CaseIterable {
     /// Alert.
@@ -21,28 +23,31 @@ public enum SpO2Scale: Int, Sendable, Hashable, Codable {
     case scale2 = 2
 }
 
-/// One set of vital signs, as charted at the bedside.
+/// One set of vital signs, as charted at the bedside. Any reading may be missing (a record extract often lacks
+/// the oxygen flag or the ACVPU level); a complete set has all seven, and only a complete set gives a NEWS2 that
+/// can be compared with the chart's bands without qualification (`NEWS2Score.isComplete`).
 public struct VitalSigns: Sendable, Hashable, Codable {
     /// Breaths per minute.
-    public var respirationRate: Double
+    public var respirationRate: Double?
     /// Oxygen saturation, %.
-    public var spo2: Double
-    /// Which SpO2 scale the patient is charted on.
+    public var spo2: Double?
+    /// Which SpO2 scale the patient is charted on (scale 1 unless a target of 88–92% has been prescribed).
     public var spo2Scale: SpO2Scale
     /// True when on supplemental oxygen (any device), false on air.
-    public var onOxygen: Bool
+    public var onOxygen: Bool?
     /// Systolic blood pressure, mmHg.
-    public var systolicBP: Double
+    public var systolicBP: Double?
     /// Pulse, beats per minute.
-    public var pulse: Double
+    public var pulse: Double?
     /// ACVPU.
-    public var consciousness: Consciousness
+    public var consciousness: Consciousness?
     /// Temperature, °C.
-    public var temperature: Double
+    public var temperature: Double?
 
-    /// A vital-sign set.
-    public init(respirationRate: Double, spo2: Double, spo2Scale: SpO2Scale = .scale1, onOxygen: Bool,
-                systolicBP: Double, pulse: Double, consciousness: Consciousness, temperature: Double)
+    /// A vital-sign set; leave out what was not recorded.
+    public init(respirationRate: Double? = nil, spo2: Double? = nil, spo2Scale: SpO2Scale = .scale1,
+                onOxygen: Bool? = nil, systolicBP: Double? = nil, pulse: Double? = nil,
+                consciousness: Consciousness? = nil, temperature: Double? = nil)
     {
         self.respirationRate = respirationRate
         self.spo2 = spo2
@@ -53,6 +58,40 @@ public struct VitalSigns: Sendable, Hashable, Codable {
         self.consciousness = consciousness
         self.temperature = temperature
     }
+
+    /// The NEWS2 parameters with no reading in this set.
+    public var missingParameters: [NEWS2Parameter] {
+        var missing: [NEWS2Parameter] = []
+        if respirationRate == nil { missing.append(.respirationRate) }
+        if spo2 == nil { missing.append(.spo2) }
+        if onOxygen == nil { missing.append(.supplementalOxygen) }
+        if systolicBP == nil { missing.append(.systolicBP) }
+        if pulse == nil { missing.append(.pulse) }
+        if consciousness == nil { missing.append(.consciousness) }
+        if temperature == nil { missing.append(.temperature) }
+        return missing
+    }
+
+    /// True when no reading at all is present.
+    public var isEmpty: Bool { missingParameters.count == NEWS2Parameter.allCases.count }
+}
+
+/// The seven parameters of NEWS2, in Chart 1's order.
+public enum NEWS2Parameter: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Respiration rate.
+    case respirationRate = "respiration_rate"
+    /// SpO2 (on the applicable scale).
+    case spo2
+    /// Air or oxygen.
+    case supplementalOxygen = "on_oxygen"
+    /// Systolic blood pressure.
+    case systolicBP = "systolic_bp"
+    /// Pulse.
+    case pulse
+    /// Consciousness (ACVPU).
+    case consciousness
+    /// Temperature.
+    case temperature
 }
 
 /// The four clinical-risk bands of NEWS2.
@@ -72,9 +111,15 @@ public enum NEWS2RiskBand: String, Sendable, Hashable, Codable, CaseIterable {
 /// "National Early Warning Score (NEWS) 2: standardising the assessment of acute-illness severity in the NHS",
 /// 2017; Chart 1 for the parameter bands, Chart 2 for the risk bands).
 ///
-/// Chart 1 lists whole numbers (one decimal for temperature); a value between two rows belongs to the row whose
-/// upper limit it does not exceed — e.g. a respiration rate of 20.5 is above 20, so it scores as 21–24, and a
-/// temperature of 38.05 is above 38.0, so it scores as 38.1–39.0.
+/// Readings are first rounded to the chart's resolution, as a nurse charting them would — whole numbers for
+/// respiration rate, SpO2, blood pressure and pulse, one decimal for temperature, halves up (RCP 2017, Chart 1
+/// lists whole numbers and tenths of a degree) — and then scored: a pulse of 40.4 is charted 40 and scores 3, an
+/// SpO2 of 91.3 is 91 (3), a temperature of 35.04 °C is 35.0 (3), while 40.5 is charted 41 (1) and 35.05 °C is
+/// 35.1 (1). Rounding is decimal, on the reading as written, so 35.05 is a half and goes up.
+///
+/// A parameter without a reading scores 0 and is listed in `missingParameters`: the aggregate of an incomplete
+/// set is a lower bound of the true NEWS2 (most extracts that lack the oxygen flag or ACVPU are of patients on air
+/// and alert, for whom it is exact). On scale 2 a missing oxygen flag is read as air.
 public struct NEWS2Score: Sendable, Hashable, Codable {
     /// Respiration rate score (0–3).
     public let respirationRate: Int
@@ -90,16 +135,34 @@ public struct NEWS2Score: Sendable, Hashable, Codable {
     public let consciousness: Int
     /// Temperature score (0–3).
     public let temperature: Int
+    /// The parameters that had no reading (scored 0); empty for a complete set.
+    public let missingParameters: [NEWS2Parameter]
 
-    /// Scores a vital-sign set.
+    /// Scores a vital-sign set, rounding each reading to the chart's resolution first.
     public init(_ vitals: VitalSigns) {
-        respirationRate = NEWS2Score.respirationRatePoints(vitals.respirationRate)
-        spo2 = NEWS2Score.spo2Points(vitals.spo2, scale: vitals.spo2Scale, onOxygen: vitals.onOxygen)
-        oxygen = vitals.onOxygen ? 2 : 0
-        systolicBP = NEWS2Score.systolicPoints(vitals.systolicBP)
-        pulse = NEWS2Score.pulsePoints(vitals.pulse)
-        consciousness = vitals.consciousness == .alert ? 0 : 3
-        temperature = NEWS2Score.temperaturePoints(vitals.temperature)
+        respirationRate = vitals.respirationRate.map { NEWS2Score.respirationRatePoints(NEWS2Score.charted($0)) } ?? 0
+        spo2 = vitals.spo2.map {
+            NEWS2Score.spo2Points(NEWS2Score.charted($0), scale: vitals.spo2Scale, onOxygen: vitals.onOxygen ?? false)
+        } ?? 0
+        oxygen = vitals.onOxygen == true ? 2 : 0
+        systolicBP = vitals.systolicBP.map { NEWS2Score.systolicPoints(NEWS2Score.charted($0)) } ?? 0
+        pulse = vitals.pulse.map { NEWS2Score.pulsePoints(NEWS2Score.charted($0)) } ?? 0
+        consciousness = vitals.consciousness.map { $0 == .alert ? 0 : 3 } ?? 0
+        temperature = vitals.temperature.map { NEWS2Score.temperaturePoints(NEWS2Score.charted($0, decimals: 1)) } ?? 0
+        missingParameters = vitals.missingParameters
+    }
+
+    /// True when every parameter had a reading.
+    public var isComplete: Bool { missingParameters.isEmpty }
+
+    /// A reading rounded as the chart records it: to `decimals` decimal places (0 for whole numbers), halves
+    /// away from zero, on the decimal digits of the reading as written (the shortest form that reads back as the
+    /// same double), so 35.05 rounds to 35.1 even though its binary value is a hair below 35.05.
+    public static func charted(_ reading: Double, decimals: Int = 0) -> Double {
+        guard reading.isFinite, var exact = Decimal(string: reading.description) else { return reading }
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &exact, decimals, .plain)
+        return Double(rounded.description) ?? reading
     }
 
     /// The aggregate score, 0–20.

@@ -165,13 +165,18 @@ public struct PatientTwin: Sendable, Hashable, Codable {
     public private(set) var latestNEWS2: Int?
     /// Everything observed, in time order.
     public private(set) var history: [Observation]
-    /// Counts the observations applied; predictions draw their random numbers from a stream keyed by it, so the
-    /// same twin with the same history gives the same prediction for a given seed, and a new observation a new one.
+    /// Which spell of this twin the current one is: 0 for the first the twin was made with, one more at each
+    /// readmission. With `step`, it keys the twin's random draws (`TwinStreams`).
+    public private(set) var spell: Int
+    /// Which stay of the current spell the twin is in: 0 for the first unit, one more at each transfer.
+    public private(set) var step: Int
+    /// Counts the observations applied since the twin was made.
     public private(set) var revision: UInt32 = 0
 
     /// A twin admitted at `admittedAt` (minutes since 1970 UTC) to its pathway's first unit, or to `state`.
+    /// `spell` counts the spells before this one (for a patient whose earlier spells are in `history`).
     public init(id: PatientID, attributes: PatientAttributes, pathway: Pathway, admittedAt: Double,
-                state: CareState? = nil, history: [Observation] = [])
+                state: CareState? = nil, spell: Int = 0, history: [Observation] = [])
     {
         self.id = id
         self.attributes = attributes
@@ -179,8 +184,13 @@ public struct PatientTwin: Sendable, Hashable, Codable {
         self.state = state ?? pathway.firstUnit
         stateSince = admittedAt
         spellStart = admittedAt
+        self.spell = spell
+        step = 0
         self.history = history + [Observation(minute: admittedAt, .admission(pathway))]
     }
+
+    /// The covariates the model sees now: the attributes and the latest NEWS2 of this spell.
+    public var covariates: Covariates { Covariates(attributes: attributes, news2: latestNEWS2) }
 
     /// Minutes in the current state at `minute`.
     public func minutesInState(at minute: Double) -> Double { max(0, minute - stateSince) }
@@ -188,11 +198,8 @@ public struct PatientTwin: Sendable, Hashable, Codable {
     /// True once the spell has ended in a discharge.
     public var isDischarged: Bool { state.isDischarge }
 
-    /// The level of care now: that of the state, raised to level 1 on a ward when the latest NEWS2 is 5 or more.
-    public var levelOfCare: LevelOfCare {
-        if state == .ward, let score = latestNEWS2, score >= 5 { return .level1 }
-        return state.levelOfCare
-    }
+    /// The level of care now (`LevelOfCare.required(in:news2:)`).
+    public var levelOfCare: LevelOfCare { LevelOfCare.required(in: state, news2: latestNEWS2) }
 
     /// Applies one observation: vital signs update the NEWS2; a transfer moves the twin. Observations must not
     /// be earlier than the current state's start, nothing may follow a discharge but a new admission, and a
@@ -218,6 +225,7 @@ public struct PatientTwin: Sendable, Hashable, Codable {
             }
             state = destination
             stateSince = observation.minute
+            if !destination.isDischarge { step += 1 }
         case .news2(let score):
             guard !isDischarged else {
                 throw TwinUpdateError(patient: id, problem: "NEWS2 after the spell ended (\(state.rawValue))")
@@ -239,6 +247,8 @@ public struct PatientTwin: Sendable, Hashable, Codable {
             stateSince = observation.minute
             spellStart = observation.minute
             latestNEWS2 = nil
+            spell += 1
+            step = 0
         }
         history.append(observation)
         revision &+= 1
@@ -251,22 +261,36 @@ public struct PatientTwin: Sendable, Hashable, Codable {
         for observation in observations.sorted(by: { $0.minute < $1.minute }) { try apply(observation) }
     }
 
-    /// The twin readmitted at `minute` after this spell ended alive: a new emergency spell starting in ED, with
-    /// one more ED visit and one more admission in its history counts — the loop a readmission closes.
+    /// The twin readmitted at `minute` after this spell ended alive: a new emergency spell, with its attributes
+    /// and pathway as `PatientAttributes.onEmergencyReadmission()` says — the loop a readmission closes.
     public func readmitted(atMinute minute: Double) throws(TwinUpdateError) -> PatientTwin {
         guard state == .dischargedHome || state == .dischargedCareHome else {
             throw TwinUpdateError(patient: id, problem: "only a twin discharged alive can be readmitted (state \(state.rawValue))")
         }
         var next = self
-        next.attributes.admissionMethod = .emergency
-        next.attributes.edVisitsLast6Months += 1
-        next.attributes.admissionsLast12Months += 1
-        let pathway = Pathway.derived(admission: .emergency, specialty: attributes.specialty.isSurgical
-                                          ? .generalMedicine : attributes.specialty,
-                                      diagnosis: attributes.diagnosisGroup == .stroke ? .other : attributes.diagnosisGroup,
-                                      ageYears: attributes.ageYears, frailtyScale: attributes.clinicalFrailtyScale)
+        let (attributes, pathway) = attributes.onEmergencyReadmission()
+        next.attributes = attributes
         try next.apply(Observation(minute: max(minute, stateSince), .admission(pathway)))
         return next
+    }
+}
+
+extension PatientAttributes {
+    /// A patient's attributes at an emergency readmission, and the pathway it takes: admitted as an emergency,
+    /// one more ED visit in the last six months and one more admission in the last twelve; a surgical specialty
+    /// becomes general medicine and a stroke diagnosis "other" (a readmission is rarely for the same operation or
+    /// a second stroke), then the pathway is derived as for any admission. The one rule the twins, the episode
+    /// generator and the hospital model follow.
+    public func onEmergencyReadmission() -> (attributes: PatientAttributes, pathway: Pathway) {
+        var next = self
+        next.admissionMethod = .emergency
+        next.edVisitsLast6Months += 1
+        next.admissionsLast12Months += 1
+        if next.specialty.isSurgical { next.specialty = .generalMedicine }
+        if next.diagnosisGroup == .stroke { next.diagnosisGroup = .other }
+        let pathway = Pathway.derived(admission: .emergency, specialty: next.specialty, diagnosis: next.diagnosisGroup,
+                                      ageYears: next.ageYears, frailtyScale: next.clinicalFrailtyScale)
+        return (next, pathway)
     }
 }
 

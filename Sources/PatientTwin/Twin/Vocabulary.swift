@@ -221,4 +221,16 @@ public enum LevelOfCare: Int, Sendable, Hashable, Codable, Comparable, CaseItera
 
     /// Orders by level.
     public static func < (lhs: LevelOfCare, rhs: LevelOfCare) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The aggregate NEWS2 from which a patient on a ward needs level 1 care: 5, the threshold of the medium
+    /// clinical-risk band, at which RCP 2017 (Chart 2) asks for urgent review and at least hourly observations.
+    public static let wardEscalationNEWS2 = 5
+
+    /// The level of care a patient needs in `state` with an aggregate NEWS2 of `news2`: the state's own level
+    /// (`CareState.levelOfCare`), raised to level 1 on a ward at NEWS2 5 or more. The one rule from NEWS2 to
+    /// level of care.
+    public static func required(in state: CareState, news2: Int?) -> LevelOfCare {
+        if state == .ward, let news2, news2 >= wardEscalationNEWS2 { return .level1 }
+        return state.levelOfCare
+    }
 }

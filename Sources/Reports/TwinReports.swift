@@ -1,0 +1,52 @@
+import CSVFiles
+import Foundation
+import PatientTwin
+import Simulation
+
+/// Renders what the twin commands compute: forecasts and midnight censuses as CSV, summaries as sentences.
+public enum TwinReports {
+    /// The columns of a forecast file.
+    public static let forecastColumns = ["patient_id", "spell_id", "pathway", "state", "news2", "mean_remaining_days",
+                                         "remaining_days_p10", "remaining_days_p50", "remaining_days_p90",
+                                         "p_icu_or_hdu", "p_death", "p_care_home", "p_readmission_30d"]
+
+    /// Writes one row per forecast (the patient as the episode file names it), four significant digits.
+    public static func writeForecasts(_ forecasts: [TwinForecast], census: TwinCensus, to writer: CSVWriter) {
+        writer.write(forecastColumns)
+        for (forecast, patient) in zip(forecasts, census.patients) {
+            func text(_ value: Double) -> String { String(format: "%.4g", value) }
+            writer.write([patient.spell.patientID, forecast.spellID, forecast.pathway.rawValue, forecast.state.rawValue,
+                          forecast.news2.map { String($0) } ?? "", text(forecast.meanRemainingDays),
+                          text(forecast.remainingDaysP10), text(forecast.remainingDaysP50),
+                          text(forecast.remainingDaysP90), text(forecast.criticalCareProbability),
+                          text(forecast.deathProbability), text(forecast.careHomeProbability),
+                          text(forecast.readmissionProbability)])
+        }
+        writer.flush()
+    }
+
+    /// Writes the midnight census: date, twins by bed type, total.
+    public static func writeCensus(_ days: [MidnightCensus], to writer: CSVWriter) {
+        writer.write(["date"] + BedType.allCases.map(\.rawValue) + ["total"])
+        for day in days { writer.write([day.date] + day.beds.map { String($0) } + [String(day.total)]) }
+        writer.flush()
+    }
+
+    /// One paragraph on a cohort run: who was followed, what happened, and whether readmissions matched the
+    /// model (observed against expected, with the 99.9% band z·√Σp(1−p)).
+    public static func cohortSummary(_ result: CohortSimulationResult, start: Double, censusSize: Int) -> String {
+        let died = result.discharges[.died, default: 0]
+        var text = "simulated \(result.days) days from \(RecordTime.format(start)): \(censusSize) in hospital at the "
+            + "start, \(result.admissions) admissions, \(result.readmissions) readmissions, "
+            + "\(result.discharges.values.reduce(0, +)) discharges of which \(died) deaths"
+        let followUp = result.readmissionFollowUp
+        if followUp.discharges > 0 {
+            let band = SpecialFunctions.normalQuantile(1 - 0.001 / 2) * followUp.variance.squareRoot()
+            text += "; of the \(followUp.discharges) discharges alive with 30 days left, \(followUp.readmitted) came "
+                + "back (the model expected \(followUp.expected.formatted(significantDigits: 3)) ± "
+                + "\(band.formatted(significantDigits: 2)))"
+        }
+        if !result.failures.isEmpty { text += "; \(result.failures.count) twins could not be followed" }
+        return text
+    }
+}
