@@ -124,8 +124,6 @@ public struct Observation: Sendable, Hashable, Codable {
         self.kind = kind
     }
 
-    /// Minutes since 1970-01-01 00:00 UTC of a date.
-    public static func minute(of date: Date) -> Double { date.timeIntervalSince1970 / 60 }
 }
 
 /// Why an observation cannot be applied.
