@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         // Only for the benchmark that compares its Heap against the kernel's calendar.
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        // YAML scenario files, read as nodes with their line and column so that every error is located.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -24,18 +26,23 @@ let package = Package(
         .target(name: "Store", dependencies: ["CLibPQ"]),
         .target(name: "CSVFiles"),
         .target(name: "PatientTwin", dependencies: ["Simulation", "CSVFiles"]),
+        // The hospital: ED, units, theatres and staff on the kernel, every patient a twin.
+        .target(name: "HospitalModel", dependencies: ["Simulation", "PatientTwin"]),
+        // The scenario file format: YAML with located errors, extends, the schema, JSON Schema, reference docs.
+        .target(name: "Scenario", dependencies: ["HospitalModel", "PatientTwin", "Simulation",
+                                                 .product(name: "Yams", package: "Yams")]),
         // Rendering of what the libraries return: text tables, Markdown, CSV; the reports grow here.
-        .target(name: "Reports", dependencies: ["Simulation", "ReferenceModels", "PatientTwin", "CSVFiles"]),
+        .target(name: "Reports", dependencies: ["Simulation", "ReferenceModels", "PatientTwin", "CSVFiles", "HospitalModel"]),
         .executableTarget(
             name: "hospital-twin",
             dependencies: [
-                "Simulation", "ReferenceModels", "Store", "PatientTwin", "CSVFiles", "Reports",
+                "Simulation", "ReferenceModels", "Store", "PatientTwin", "CSVFiles", "Reports", "HospitalModel", "Scenario",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "hospital-twin-bench",
             dependencies: [
-                "Simulation", "ReferenceModels", "PatientTwin",
+                "Simulation", "ReferenceModels", "PatientTwin", "HospitalModel", "Scenario",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -45,6 +52,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "CSVFilesTests", dependencies: ["CSVFiles"]),
         .testTarget(name: "PatientTwinTests", dependencies: ["PatientTwin", "Simulation", "CSVFiles", "TestSupport", "Reports"]),
+        .testTarget(name: "HospitalModelTests", dependencies: ["HospitalModel", "PatientTwin", "Simulation", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulation", "ReferenceModels", "TestSupport"]),
     ]
 )

@@ -20,7 +20,7 @@ exec scripts/with-postgres.sh bash -c '
   "$bin/hospital-twin" db check
   echo
   echo "== simulation kernel against queueing theory"
-  "$bin/hospital-twin" validate --warmup-report
+  "$bin/hospital-twin" validate --kernel --warmup-report
   echo
   echo "== benchmark: M/M/50 queue, 1,000,000 customers (shared benchmark model mmc)"
   "$bin/hospital-twin-bench" mmc --customers 1000000 --seed 1

@@ -5,6 +5,7 @@ import PatientTwin
 import ReferenceModels
 import Reports
 import Simulation
+import Scenario
 import Store
 
 /// The command-line tool: argument parsing and wiring only; the behaviour lives in the library modules.
@@ -13,37 +14,50 @@ struct HospitalTwin: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hospital-twin",
         abstract: "A digital twin of a hospital's operations.",
-        subcommands: [Score.self, Twins.self, Validate.self, Database.self])
+        subcommands: [Run.self, Validate.self, ScenarioCommand.self, Score.self, Twins.self, Database.self])
 }
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the simulation kernel against queueing theory (Erlang B and C, Jackson networks).",
+        abstract: "Check scenario files; with --kernel, check the simulation kernel against queueing theory.",
         discussion: """
-            Each reference model runs independent replications in parallel; a check agrees when the analytic \
-            value lies inside the replications' Student-t confidence interval. Exits with status 1 if any \
-            check disagrees.
+            With files: each scenario (and the scenarios it extends) is read, merged and checked whole before any \
+            simulation; every problem is reported as FILE:LINE:COLUMN: key: what is wrong. Exits 1 if any file has \
+            a problem.
+            With --kernel: each reference model runs independent replications in parallel; a check agrees when the \
+            analytic value lies inside the replications' Student-t confidence interval. Exits 1 if any check \
+            disagrees.
             """)
 
-    @Option(help: "Replications per model.")
+    @Argument(help: "Scenario files to check.")
+    var files: [String] = []
+
+    @Flag(help: "Check the simulation kernel against Erlang B, Erlang C and a Jackson network instead.")
+    var kernel = false
+
+    @Option(help: "With --kernel: replications per model.")
     var replications: Int = 20
 
-    @Option(help: "Customers per replication.")
+    @Option(help: "With --kernel: customers per replication.")
     var customers: Int = 100_000
 
-    @Option(help: "The master seed.")
+    @Option(help: "With --kernel: the master seed.")
     var seed: UInt64 = 1
 
     @Option(help: "Worker threads (default: every core). Results do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Confidence level of the intervals, between 0 and 1.")
+    @Option(help: "With --kernel: confidence level of the intervals, between 0 and 1.")
     var level: Double = 0.99
 
-    @Flag(name: .customLong("warmup-report"), help: "Also print Welch's moving averages for the M/M/10 rho 0.95 case.")
+    @Flag(name: .customLong("warmup-report"), help: "With --kernel: also print Welch's moving averages for M/M/10 at rho 0.95.")
     var warmUpReport = false
 
     func validate() throws {
+        guard kernel || !files.isEmpty else {
+            throw ValidationError("give scenario files to check, or --kernel to check the simulation kernel")
+        }
+        guard !(kernel && !files.isEmpty) else { throw ValidationError("--kernel checks the kernel, not files: give one or the other") }
         guard replications >= 2 else { throw ValidationError("--replications must be >= 2, found \(replications)") }
         guard customers >= 1_000 else { throw ValidationError("--customers must be >= 1000, found \(customers)") }
         guard threads >= 1 else { throw ValidationError("--threads must be >= 1, found \(threads)") }
@@ -51,6 +65,27 @@ struct Validate: ParsableCommand {
     }
 
     func run() throws {
+        if kernel { try runKernelChecks() } else { try checkFiles() }
+    }
+
+    func checkFiles() throws {
+        var failed = 0
+        for file in files {
+            do {
+                let scenario = try Scenario.load(path: file)
+                let c = scenario.configuration
+                let beds = c.units.reduce(0) { $0 + $1.beds }
+                print("\(file): ok — \(scenario.name): \(c.units.count) units, \(beds) beds, ED \(c.emergencyDepartment.cubicles) "
+                    + "cubicles, \(c.theatres?.rooms ?? 0) theatres, \(c.staffing.roster.count) roster lines")
+            } catch {
+                failed += 1
+                for problem in error.problems { printError(problem.description) }
+            }
+        }
+        if failed > 0 { throw ExitCode(1) }
+    }
+
+    func runKernelChecks() throws {
         let plan = KernelValidation.Plan(replications: replications, customers: customers, seed: seed,
                                          threads: threads, level: level)
         let start = ContinuousClock.now

@@ -154,6 +154,11 @@ public struct EpisodeGenerator: Sendable {
         return (pathway, drawAttributes(pathway, using: &stream))
     }
 
+    /// A new patient on `pathway` from the synthetic population: its attributes.
+    public func attributes(on pathway: Pathway, using stream: inout RandomStream) -> PatientAttributes {
+        drawAttributes(pathway, using: &stream)
+    }
+
     func drawAttributes(_ pathway: Pathway, using stream: inout RandomStream) -> PatientAttributes {
         let ages = population.age[pathway] ?? .init(mean: 60, sd: 15)
         let age = Int(min(100, max(18, (ages.mean + ages.sd * SpecialFunctions.normalQuantile(stream.nextUniform())).rounded())))

@@ -53,6 +53,19 @@ public struct StayDraw: Sendable, Hashable, Codable {
 
     /// When the stay ends clinically (epoch minutes).
     public var endMinute: Double { startMinute + durationMinutes }
+
+    /// The same stay ending at `minute` instead (not before it began): what a hospital does when it hastens a move
+    /// the twin's model asked for — a deteriorating patient taken to critical care within the response time.
+    public func ending(at minute: Double) -> StayDraw {
+        StayDraw(spell: spell, step: step, state: state, startMinute: startMinute,
+                 durationMinutes: max(0, minute - startMinute), next: next, levelOfCare: levelOfCare)
+    }
+
+    /// The same stay at a new level of care (a NEWS2 observation during it).
+    public func at(levelOfCare level: LevelOfCare) -> StayDraw {
+        StayDraw(spell: spell, step: step, state: state, startMinute: startMinute, durationMinutes: durationMinutes,
+                 next: next, levelOfCare: level)
+    }
 }
 
 /// One step of a predicted trajectory: a stay in a unit and what it needs.
@@ -206,6 +219,13 @@ public struct TrajectoryPredictor: Sendable {
             }
             return options[count - 1]
         }
+    }
+
+    /// The median length of a stay in `state` for covariates `x`, in minutes: what a planner books a theatre
+    /// list by (exp(γ·x) times the baseline's median).
+    public func medianSojourn(pathway: Pathway, state: CareState, covariates x: Covariates) -> Double {
+        let i = index(pathway, state)
+        return baselines[i].distribution.quantile(0.5) * exp(timeEffects[i].dot(x))
     }
 
     /// The probability of each destination from `state` for covariates `x`.

@@ -1,0 +1,96 @@
+import Foundation
+import PatientTwin
+import Simulation
+
+extension HospitalConfiguration {
+    /// Every problem that keeps the model from running this configuration soundly, each with the path of the
+    /// setting at fault ("units[3].beds: must be >= 0, found -2"). The scenario reader checks the same rules with
+    /// file, line and column; this is the model's own guard, so no configuration built in code can trap later.
+    public var problems: [String] {
+        var problems: [String] = []
+        func check(_ ok: Bool, _ path: String, _ message: String) { if !ok { problems.append("\(path): \(message)") } }
+        let ed = emergencyDepartment
+        check(ed.cubicles >= 1, "emergency_department.cubicles", "must be >= 1, found \(ed.cubicles)")
+        if let capacity = ed.capacity {
+            check(capacity >= ed.cubicles, "emergency_department.capacity",
+                  "must be >= the cubicles (\(ed.cubicles)), found \(capacity)")
+        }
+        if let limit = ed.boardingLimit { check(limit >= 0, "emergency_department.boarding_limit", "must be >= 0, found \(limit)") }
+        check(ed.triage.contains { $0.share > 0 }, "emergency_department.triage", "needs a category with a share > 0")
+        for (index, triage) in ed.triage.enumerated() {
+            check(triage.share >= 0 && triage.share.isFinite, "emergency_department.triage[\(index)].share",
+                  "must be >= 0, found \(triage.share)")
+            check((0...1).contains(triage.admissionProbability), "emergency_department.triage[\(index)].admit",
+                  "must be between 0 and 1, found \(triage.admissionProbability)")
+        }
+        check(Set(ed.triage.map(\.category)).count == ed.triage.count, "emergency_department.triage",
+              "a category appears twice")
+        check(ed.admittedPathways.values.contains { $0 > 0 }, "emergency_department.admitted_pathways",
+              "needs a pathway with a share > 0")
+        for (pathway, share) in ed.admittedPathways {
+            check(pathway.isEmergency, "emergency_department.admitted_pathways.\(pathway.rawValue)",
+                  "must be an emergency pathway")
+            check(share >= 0 && share.isFinite, "emergency_department.admitted_pathways.\(pathway.rawValue)",
+                  "must be >= 0, found \(share)")
+        }
+        check(Set(units.map(\.name)).count == units.count, "units", "two units have the same name")
+        for (index, unit) in units.enumerated() {
+            check(unit.beds >= 0, "units[\(index)].beds", "must be >= 0, found \(unit.beds)")
+            if let rule = unit.escalation {
+                check(rule.beds >= 0, "units[\(index)].escalation.beds", "must be >= 0, found \(rule.beds)")
+                check(rule.closeBelowOccupancy <= rule.openAtOccupancy, "units[\(index)].escalation",
+                      "close_below must not exceed open_at")
+            }
+        }
+        for state in [CareState.ward, .icu] where !units.contains(where: { $0.kind.careState == state }) {
+            problems.append("units: needs at least one unit of type \(state == .ward ? "ward" : "icu") (twins go there)")
+        }
+        check(outlying.stayMultiplier >= 1, "outlying.stay_multiplier", "must be >= 1, found \(outlying.stayMultiplier)")
+        for (index, window) in discharge.windows.enumerated() {
+            check(!window.weekdays.isEmpty, "discharge.windows[\(index)].weekdays", "must name at least one day")
+            check((0...1).contains(window.share), "discharge.windows[\(index)].share", "must be between 0 and 1")
+        }
+        check(deterioration.ratePerDay >= 0, "deterioration.per_day", "must be >= 0")
+        if let mean = deterioration.wardArrivalNEWS2Mean {
+            check(mean >= 0 && mean <= 20, "deterioration.ward_arrival_news2_mean", "must be between 0 and 20")
+        }
+        check(deterioration.news2Range.lowerBound >= 0 && deterioration.news2Range.upperBound <= 20, "deterioration.news2",
+              "must lie within 0-20")
+        if let theatres {
+            check(theatres.rooms >= 0, "theatres.rooms", "must be >= 0")
+            check(theatres.emergencyRooms >= 1, "theatres.emergency_rooms", "must be >= 1 (emergency surgery needs a room)")
+            for (index, session) in theatres.sessions.enumerated() {
+                check((1...max(1, theatres.rooms)).contains(session.room) && theatres.rooms >= 1,
+                      "theatres.sessions[\(index)].room", "must be a room from 1 to \(theatres.rooms), found \(session.room)")
+                check(theatres.demand.contains { $0.specialty == session.specialty },
+                      "theatres.sessions[\(index)].specialty",
+                      "\(session.specialty.rawValue) has no elective_demand to fill its lists")
+            }
+            for (index, demand) in theatres.demand.enumerated() {
+                check(!demand.pathway.isEmergency, "theatres.elective_demand[\(index)].pathway", "must be an elective pathway")
+                check(demand.referralsPerWeek >= 0, "theatres.elective_demand[\(index)].referrals_per_week", "must be >= 0")
+                check(demand.initialWaitingList >= 0, "theatres.elective_demand[\(index)].waiting_list", "must be >= 0")
+            }
+            for window in [theatres.morning, theatres.afternoon] {
+                check(window.end > window.start, "theatres.sessions", "a session must end after it starts")
+            }
+        }
+        let staff = staffing
+        for (index, line) in staff.roster.enumerated() {
+            check(staff.shifts.indices.contains(line.shift), "staff.rosters[\(index)].shift", "is not a shift")
+            check(line.headcount >= 0, "staff.rosters[\(index)].headcount", "must be >= 0")
+            if case .unit(let unit) = line.place {
+                check(units.indices.contains(unit), "staff.rosters[\(index)].unit", "is not a unit")
+            }
+        }
+        for (group, rate) in staff.absence {
+            check((0...1).contains(rate), "staff.absence.\(group.rawValue)", "must be between 0 and 1")
+        }
+        check((0...1).contains(staff.bankFill), "staff.cover.bank_fill", "must be between 0 and 1")
+        check((0...1).contains(staff.agencyFill), "staff.cover.agency_fill", "must be between 0 and 1")
+        let ratios = [staff.ratios.defaultLevel0, staff.ratios.level1, staff.ratios.level2, staff.ratios.level3]
+            + Array(staff.ratios.level0.values)
+        check(ratios.allSatisfy { $0 > 0 && $0.isFinite }, "staff.ratios", "every ratio must be > 0")
+        return problems
+    }
+}

@@ -1,0 +1,542 @@
+import Foundation
+import PatientTwin
+import Simulation
+
+/// Who is served first when a bed frees: escalations to critical care, then step-downs from it, then patients
+/// after an operation, then ED boarders, then everyone else; in arrival order within each.
+enum WaitPriority {
+    static let escalation = 0
+    static let stepDown = 1
+    static let postOperative = 2
+    static let emergencyDepartment = 3
+    static let other = 4
+}
+
+/// Beds and moves between units: a patient whose stay is over asks for the unit its twin drew next; it moves when
+/// a bed is free there — open (escalation beds included), clean, and staffed — and waits where it is until then
+/// (boarding in ED, blocked in ICU, in recovery…). A ward patient whose home wards are full may outlie.
+extension HospitalEngine {
+    // MARK: Asking for a bed
+
+    /// Asks for a move of `p` to `state`. Returns true when the patient moved (or, for a theatre, was granted or
+    /// queued with the kernel); false when it waits for a bed, where it is.
+    @discardableResult
+    mutating func requestMove(_ p: Int32, to state: CareState, priority: Int, in simulation: inout Simulation<Self>) -> Bool {
+        switch state {
+        case .theatre:
+            patients[Int(p)].target = .theatre
+            patients[Int(p)].waitingSince = simulation.now
+            patients[Int(p)].emergencyTheatre = simulation.request(emergencyRooms, tag: .emergencyTheatre(p))
+            return true
+        case .recovery:
+            if hasFreeRecoveryBay {
+                enterRecovery(p, in: &simulation)
+                return true
+            }
+            patients[Int(p)].target = .recovery
+            patients[Int(p)].waitingSince = simulation.now
+            recoveryWaiting.append(p)
+            return false
+        case .ed, .dischargedHome, .dischargedCareHome, .died:
+            preconditionFailure("a move to \(state.rawValue) is not a bed request")
+        case .assessmentUnit, .ward, .strokeUnit, .icu, .hdu:
+            let reserved = patients[Int(p)].reservedUnit
+            if reserved >= 0, units[Int(reserved)].configuration.kind.careState == state
+                || (state == .strokeUnit && units[Int(reserved)].configuration.kind == .ward)
+            {
+                admit(p, to: Int(reserved), as: state, usingReservation: true, outlier: false, in: &simulation)
+                return true
+            }
+            releaseReservation(p, in: &simulation)
+            if let (unit, outlier) = findBed(for: p, state: state, allowOutlying: true) {
+                admit(p, to: unit, as: state, usingReservation: false, outlier: outlier, in: &simulation)
+                return true
+            }
+            patients[Int(p)].target = state
+            patients[Int(p)].waitingSince = simulation.now
+            patients[Int(p)].waitPriority = priority
+            waiting.append(p)
+            return false
+        }
+    }
+
+    /// Gives back a bed booked for the patient after its operation (it is going elsewhere).
+    mutating func releaseReservation(_ p: Int32, in simulation: inout Simulation<Self>) {
+        let unit = patients[Int(p)].reservedUnit
+        guard unit >= 0 else { return }
+        patients[Int(p)].reservedUnit = -1
+        units[Int(unit)].occupied -= 1
+        unitChanged(Int(unit), in: &simulation)
+    }
+
+    /// Takes a patient off the waiting list.
+    mutating func cancelWait(_ p: Int32) {
+        if let position = waiting.firstIndex(of: p) { waiting.remove(at: position) }
+        patients[Int(p)].target = nil
+    }
+
+    /// The units a patient in `state` of `specialty` calls home, and the ones it may outlie to, by index. A state
+    /// without units of its own kind falls back: an assessment unit to the wards, a stroke unit to the wards that
+    /// take stroke medicine (or all wards), HDU to ICU.
+    func candidates(for state: CareState, specialty: Specialty) -> (home: [Int], outlying: [Int]) {
+        func units(of kind: UnitKind, serving: Bool) -> [Int] {
+            self.units.indices.filter { self.units[$0].configuration.kind == kind
+                && (!serving || self.units[$0].configuration.serves(specialty)) }
+        }
+        func wards() -> (home: [Int], outlying: [Int]) {
+            let home = units(of: .ward, serving: true)
+            let all = units(of: .ward, serving: false)
+            if home.isEmpty { return (all, []) }
+            return (home, all.filter { !home.contains($0) })
+        }
+        switch state {
+        case .assessmentUnit:
+            let home = units(of: .assessmentUnit, serving: true)
+            return home.isEmpty ? wards() : (home, [])
+        case .ward:
+            return wards()
+        case .strokeUnit:
+            let home = units(of: .strokeUnit, serving: false)
+            if !home.isEmpty { return (home, wards().home + wards().outlying) }
+            let stroke = self.units.indices.filter { self.units[$0].configuration.kind == .ward
+                && self.units[$0].configuration.specialties.contains(.strokeMedicine) }
+            return stroke.isEmpty ? (wards().home + wards().outlying, []) : (stroke, [])
+        case .icu:
+            return (units(of: .icu, serving: false), [])
+        case .hdu:
+            let hdu = units(of: .hdu, serving: false)
+            return hdu.isEmpty ? (units(of: .icu, serving: false), []) : (hdu, [])
+        default:
+            return ([], [])
+        }
+    }
+
+    /// A unit with a bed for `p` in `state` now: a home unit first, else — when outlying is allowed — another.
+    mutating func findBed(for p: Int32, state: CareState, allowOutlying: Bool) -> (Int, outlier: Bool)? {
+        let twin = patients[Int(p)].twin
+        let level = LevelOfCare.required(in: state, news2: twin.latestNEWS2)
+        let (home, outlying) = candidateCache(for: state, specialty: twin.attributes.specialty)
+        for unit in home where canAdmit(level, to: unit) { return (unit, false) }
+        guard allowOutlying && configuration.outlying.allowed else { return nil }
+        for unit in outlying where canAdmit(level, to: unit) { return (unit, true) }
+        return nil
+    }
+
+    /// The candidate units, computed once per (state, specialty) when the engine is made.
+    func candidateCache(for state: CareState, specialty: Specialty) -> (home: [Int], outlying: [Int]) {
+        candidateTable[state.unitIndex * Specialty.allCases.count + specialty.index]
+    }
+
+    /// Every (state, specialty)'s candidates, in `candidateCache`'s order.
+    func makeCandidateTable() -> [(home: [Int], outlying: [Int])] {
+        CareState.allCases.flatMap { state in Specialty.allCases.map { candidates(for: state, specialty: $0) } }
+    }
+
+    /// True when `unit` has a bed it can staff for a patient needing `level`: an open bed neither occupied nor
+    /// being cleaned (escalation beds open first if the rule says so), and nurses enough for its patients and
+    /// this one at their levels' ratios.
+    mutating func canAdmit(_ level: LevelOfCare, to unit: Int) -> Bool {
+        openEscalationIfNeeded(unit)
+        return units[unit].freeBeds > 0 && nursesSuffice(unit, adding: level)
+    }
+
+    /// True when the unit's nurses on shift cover its patients plus one at `level` (always, for a unit the
+    /// roster does not staff).
+    func nursesSuffice(_ unit: Int, adding level: LevelOfCare?) -> Bool {
+        let state = units[unit]
+        guard state.nurses.isFinite else { return true }
+        return requiredNurses(unit, adding: level) <= state.nurses + 1e-9
+    }
+
+    /// Nurses the unit's patients need now at their levels' ratios (plus one patient at `level`).
+    func requiredNurses(_ unit: Int, adding level: LevelOfCare? = nil) -> Double {
+        let state = units[unit]
+        let ratios = configuration.staffing.ratios
+        var need = 0.0
+        for candidate in LevelOfCare.allCases {
+            let count = state.byLevel[candidate.rawValue] + (candidate == level ? 1 : 0)
+            if count > 0 { need += Double(count) / ratios.patientsPerNurse(candidate, shift: state.shift) }
+        }
+        return need
+    }
+
+    /// Staffed beds now: the open beds the nurses on shift can look after at the ward (level 0) ratio.
+    func staffedBeds(_ unit: Int) -> Double {
+        let state = units[unit]
+        guard state.nurses.isFinite else { return Double(state.openBeds) }
+        let ratio = configuration.staffing.ratios.patientsPerNurse(
+            state.configuration.kind.baseLevel, shift: state.shift)
+        return min(Double(state.openBeds), (state.nurses * ratio).rounded(.down))
+    }
+
+    mutating func openEscalationIfNeeded(_ unit: Int) {
+        guard let rule = units[unit].configuration.escalation, !units[unit].escalationOpen, units[unit].openBeds > 0,
+              Double(units[unit].busy) >= rule.openAtOccupancy * Double(units[unit].openBeds)
+        else { return }
+        units[unit].escalationOpen = true
+        units[unit].openBeds += rule.beds
+        units[unit].escalationOpenedAt = now
+    }
+
+    mutating func closeEscalationIfPossible(_ unit: Int) {
+        guard let rule = units[unit].configuration.escalation, units[unit].escalationOpen else { return }
+        let base = units[unit].configuration.beds
+        guard units[unit].busy <= base, Double(units[unit].busy) < rule.closeBelowOccupancy * Double(base) else { return }
+        units[unit].escalationOpen = false
+        units[unit].openBeds = base
+        units[unit].escalationMinutes += now - max(units[unit].escalationOpenedAt, warmUpMinutes)
+    }
+
+    // MARK: Moving
+
+    /// Moves `p` into a bed of `unit` as a twin in `state`: it leaves where it was (freeing that place), steps
+    /// its twin, and draws its stay there.
+    mutating func admit(_ p: Int32, to unit: Int, as state: CareState, usingReservation: Bool, outlier: Bool,
+                        in simulation: inout Simulation<Self>)
+    {
+        let now = simulation.now
+        if patients[Int(p)].target != nil { cancelWait(p) }
+        if case .unit(let current) = patients[Int(p)].place, Int(current) == unit {
+            // The same bed, a new state (an assessment stay on a ward that stands in for the assessment unit).
+            units[unit].byLevel[patients[Int(p)].level.rawValue] -= 1
+        } else {
+            leavePlace(p, admitted: true, in: &simulation)
+            if !usingReservation { units[unit].occupied += 1 }
+        }
+        patients[Int(p)].reservedUnit = -1
+        patients[Int(p)].twin.step(to: state, at: epoch(now))
+        if state == .ward, let poisson = wardArrivalNEWS2 { observeOnWardArrival(p, poisson) }
+        let level = patients[Int(p)].twin.levelOfCare
+        patients[Int(p)].level = level
+        patients[Int(p)].place = .unit(Int32(unit))
+        patients[Int(p)].isOutlier = outlier
+        units[unit].byLevel[level.rawValue] += 1
+        if measuring(now) {
+            units[unit].admissions += 1
+            if outlier { units[unit].outliersHosted += 1 }
+        }
+        drawStay(p, at: now)
+        scheduleStayEnd(p, in: &simulation)
+        updateUnit(unit)
+        updateSafety(unit)
+    }
+
+    /// The first observations on a ward: a NEWS2 drawn for the patient (keyed by patient, spell and step, so the
+    /// same in every scenario), applied to its twin before its ward stay is drawn.
+    mutating func observeOnWardArrival(_ p: Int32, _ poisson: Poisson) {
+        let twin = patients[Int(p)].twin
+        var stream = deteriorationFamily.stream(twin.id.value, UInt64(twin.spell), UInt64(twin.step) | 2 << 32)
+        let news2 = min(20, poisson.sample(using: &stream))
+        do { try patients[Int(p)].twin.apply(Observation(minute: twin.stateSince, .news2(news2))) } catch {
+            preconditionFailure("a twin arriving on a ward takes an observation: \(error)")
+        }
+    }
+
+    /// Draws the twin's current stay from its own streams (`TrajectoryPredictor.drawStay`).
+    mutating func drawStay(_ p: Int32, at now: Double) {
+        do { patients[Int(p)].stay = try predictor.drawStay(for: patients[Int(p)].twin, at: epoch(now), streams: twinStreams) } catch {
+            preconditionFailure("a patient in hospital has a stay to draw: \(error)")
+        }
+    }
+
+    /// Schedules the end of the patient's stay in its unit (stretched for an outlier) and, on a ward-level unit, a
+    /// deterioration if one comes first.
+    mutating func scheduleStayEnd(_ p: Int32, in simulation: inout Simulation<Self>) {
+        guard let stay = patients[Int(p)].stay else { return }
+        let now = simulation.now
+        var end = max(now, clock.minute(atEpochMinute: stay.endMinute))
+        if patients[Int(p)].isOutlier { end = now + (end - now) * configuration.outlying.stayMultiplier }
+        patients[Int(p)].token &+= 1
+        let token = patients[Int(p)].token
+        simulation.schedule(.stayEnds(p, token: token), at: end)
+        let rate = configuration.deterioration.ratePerDay
+        guard rate > 0, case .unit(let unit) = patients[Int(p)].place,
+              !units[Int(unit)].configuration.kind.isCriticalCare
+        else { return }
+        let twin = patients[Int(p)].twin
+        var stream = deteriorationFamily.stream(twin.id.value, UInt64(twin.spell), UInt64(twin.step))
+        let at = now - log(stream.nextUniform()) / rate * 1440
+        if at < end { simulation.schedule(.deteriorate(p, token: token), at: at) }
+    }
+
+    /// Where the patient was: its ED cubicle, its bed (to be cleaned), its recovery bay or its theatre.
+    mutating func leavePlace(_ p: Int32, admitted: Bool, in simulation: inout Simulation<Self>) {
+        let now = simulation.now
+        switch patients[Int(p)].place {
+        case .none:
+            break
+        case .emergencyDepartment:
+            leaveEmergencyDepartment(p, admitted: admitted, now: now, in: &simulation)
+        case .unit(let unit):
+            vacate(p, unit: Int(unit), in: &simulation)
+        case .recovery:
+            recoveryInUse -= 1
+            patients[Int(p)].place = .none
+            recoveryFreed(in: &simulation)
+        case .theatre(let room):
+            patients[Int(p)].place = .none
+            theatreRoomVacated(Int(room), in: &simulation)
+        case .emergencyTheatre:
+            if let room = patients[Int(p)].emergencyTheatre { simulation.release(room) }
+            patients[Int(p)].emergencyTheatre = nil
+        }
+        patients[Int(p)].place = .none
+    }
+
+    /// The patient leaves its bed; the bed is cleaned (if the unit says so) and then free for the next.
+    mutating func vacate(_ p: Int32, unit: Int, in simulation: inout Simulation<Self>) {
+        let now = simulation.now
+        let patient = patients[Int(p)]
+        units[unit].occupied -= 1
+        units[unit].byLevel[patient.level.rawValue] -= 1
+        if let stay = patient.stay, measuring(now) {
+            let clinicalEnd = min(now, max(clock.minute(atEpochMinute: stay.endMinute), warmUpMinutes))
+            units[unit].waitingBedMinutes += max(0, now - max(clinicalEnd, warmUpMinutes))
+        }
+        patients[Int(p)].place = .none
+        if let turnaround = units[unit].configuration.turnaroundMinutes {
+            var stream = patientFamily.stream(patient.twin.id.value, UInt64(patient.twin.spell), 100 + UInt64(patient.twin.step))
+            units[unit].cleaning += 1
+            simulation.schedule(.cleaningDone(Int32(unit)), after: turnaround.sample(using: &stream))
+        }
+        unitChanged(unit, in: &simulation)
+    }
+
+    /// A unit's beds or nurses changed: the waiting patients it can now take move in, the best first.
+    mutating func unitChanged(_ unit: Int, in simulation: inout Simulation<Self>) {
+        updateUnit(unit)
+        updateSafety(unit)
+        while let next = nextWaiting(for: unit) {
+            admit(next.patient, to: unit, as: next.state, usingReservation: false, outlier: next.outlier, in: &simulation)
+        }
+        closeEscalationIfPossible(unit)
+        updateUnit(unit)
+    }
+
+    /// The waiting patient `unit` should take now, if any: the highest priority, then the longest waiting, among
+    /// those it is home to or may host as outliers and has a staffed bed for.
+    mutating func nextWaiting(for unit: Int) -> (patient: Int32, state: CareState, outlier: Bool)? {
+        var best: (patient: Int32, state: CareState, outlier: Bool, key: (Int, Double))?
+        for p in waiting {
+            let patient = patients[Int(p)]
+            guard let state = patient.target else { continue }
+            let (home, outlying) = candidateCache(for: state, specialty: patient.twin.attributes.specialty)
+            let outlier: Bool
+            if home.contains(unit) { outlier = false } else if configuration.outlying.allowed && outlying.contains(unit) {
+                outlier = true
+            } else { continue }
+            let key = (patient.waitPriority, patient.waitingSince)
+            if let current = best, current.key <= key { continue }
+            guard canAdmit(LevelOfCare.required(in: state, news2: patient.twin.latestNEWS2), to: unit) else { continue }
+            best = (p, state, outlier, key)
+        }
+        return best.map { ($0.patient, $0.state, $0.outlier) }
+    }
+
+    /// Records the unit's state in its monitor.
+    mutating func updateUnit(_ unit: Int) {
+        let state = units[unit]
+        units[unit].monitor.update(occupied: state.occupied, busy: state.busy, open: state.openBeds,
+                                   staffed: staffedBeds(unit), at: now)
+    }
+
+    // MARK: Stays ending
+
+    /// The clinical stay in the current place is over: the patient dies, goes home (when a discharge window and a
+    /// placement allow), or asks for the next unit.
+    mutating func stayEnds(_ p: Int32, in simulation: inout Simulation<Self>) {
+        guard let stay = patients[Int(p)].stay else { return }
+        let place = patients[Int(p)].place
+        if stay.next == .died {
+            leavePlace(p, admitted: false, in: &simulation)
+            end(p, as: .died, in: &simulation)
+            return
+        }
+        if stay.next.isDischarge {
+            if place == .recovery {  // a day case goes home from recovery
+                leavePlace(p, admitted: false, in: &simulation)
+                end(p, as: stay.next, in: &simulation)
+            } else {
+                planDischarge(p, to: stay.next, in: &simulation)
+            }
+            return
+        }
+        let priority: Int = switch place {
+        case .unit(let unit) where units[Int(unit)].configuration.kind.isCriticalCare: WaitPriority.stepDown
+        case .unit where stay.next == .icu || stay.next == .hdu: WaitPriority.escalation
+        case .recovery: WaitPriority.postOperative
+        default: WaitPriority.other
+        }
+        requestMove(p, to: stay.next, priority: priority, in: &simulation)
+    }
+
+    /// A patient ready to go home or to a care home leaves at the first discharge window after its placement is
+    /// ready; meanwhile it keeps its bed (a delayed discharge).
+    mutating func planDischarge(_ p: Int32, to destination: CareState, in simulation: inout Simulation<Self>) {
+        let now = simulation.now
+        let twin = patients[Int(p)].twin
+        var ready = now
+        var stream = patientFamily.stream(twin.id.value, UInt64(twin.spell), 4)
+        if destination == .dischargedCareHome, let placement = configuration.discharge.careHomePlacementDays {
+            ready += placement.sample(using: &stream) * 1440
+        }
+        let leave = dischargeMinute(readyAt: ready, using: &stream)
+        patients[Int(p)].readyToLeaveAt = now
+        patients[Int(p)].target = destination
+        simulation.schedule(.discharge(p), at: leave)
+    }
+
+    /// The first minute at or after `ready` in a discharge window that takes the patient (a window with a share
+    /// below 1 takes each ready patient with that probability). With no windows, `ready` itself; beyond two
+    /// weeks of windows that all declined, the next window's opening.
+    func dischargeMinute(readyAt ready: Double, using stream: inout RandomStream) -> Double {
+        let windows = configuration.discharge.windows
+        guard !windows.isEmpty else { return ready }
+        let localDay = (clock.localMinutesSinceEpoch(atMinute: ready) / 1440).rounded(.down)
+        var openings: [(open: Double, close: Double, share: Double)] = []
+        for offset in -1...15 {
+            let day = localDay + Double(offset)
+            let weekday = Weekday(daysSinceEpoch: day)
+            for window in windows where window.weekdays.contains(weekday) {
+                let open = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: day * 1440 + Double(window.from.minuteOfDay)))
+                var closeMinute = day * 1440 + Double(window.to.minuteOfDay)
+                if window.to <= window.from { closeMinute += 1440 }
+                let close = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: closeMinute))
+                if close > ready { openings.append((max(open, ready), close, window.share)) }
+            }
+        }
+        openings.sort { $0.open < $1.open }
+        for opening in openings where opening.share >= 1 || stream.nextUniform() < opening.share {
+            return opening.open
+        }
+        return openings.first?.open ?? ready
+    }
+
+    /// The discharge happens: the bed is freed, the twin leaves, and its readmission is drawn.
+    mutating func discharge(_ p: Int32, in simulation: inout Simulation<Self>) {
+        let now = simulation.now
+        guard let destination = patients[Int(p)].target else { return }
+        let ready = patients[Int(p)].readyToLeaveAt
+        patients[Int(p)].target = nil
+        if measuring(now) && now > ready + 1e-9 {
+            measures.patients.delayedDischarges += 1
+            measures.delayedDischargeMinutes += now - max(ready, warmUpMinutes)
+        }
+        leavePlace(p, admitted: false, in: &simulation)
+        end(p, as: destination, in: &simulation)
+    }
+
+    /// The patient leaves hospital as `destination` (home, care home, died): its twin's spell ends, the flows and
+    /// the spell's measures count it, and a readmission is drawn for one discharged alive from an inpatient spell.
+    mutating func end(_ p: Int32, as destination: CareState, in simulation: inout Simulation<Self>) {
+        let now = simulation.now
+        let inpatient = patients[Int(p)].twin.step > 0 || patients[Int(p)].twin.state != .ed
+        releaseReservation(p, in: &simulation)
+        patients[Int(p)].twin.step(to: destination, at: epoch(now))
+        inHospital -= 1
+        if destination == .died { flows.died += 1 } else { flows.discharged += 1 }
+        let twin = patients[Int(p)].twin
+        guard inpatient else {
+            release(p)
+            return
+        }
+        if measuring(now) { measures.recordSpell(twin: twin, minutes: now - clock.minute(atEpochMinute: twin.spellStart)) }
+        guard destination != .died else {
+            if measuring(now) { measures.patients.deaths += 1 }
+            release(p)
+            return
+        }
+        let readmission = predictor.drawReadmission(for: twin, streams: twinStreams)
+        if measuring(now) {
+            let lace = LACEScore(attributes: twin.attributes, admittedAt: twin.spellStart, dischargedAt: twin.stateSince,
+                                 timeZone: configuration.timeZone)
+            measures.recordDischarge(of: twin.attributes, lace: lace.total, followed: now + 30 * 1440 <= endMinute,
+                                     readmitted: readmission.delayMinutes != nil)
+        }
+        guard let delay = readmission.delayMinutes, now + delay < endMinute else {
+            release(p)
+            return
+        }
+        simulation.schedule(.readmission(p), after: delay)  // the record waits, out of hospital, with its twin
+    }
+
+    // MARK: Deterioration
+
+    /// An acute deterioration: the twin's NEWS2 rises; its stay and next unit are drawn again from the same
+    /// numbers with the new NEWS2; at a high NEWS2 a move to critical care happens within the response time.
+    mutating func deteriorate(_ p: Int32, in simulation: inout Simulation<Self>) {
+        guard case .unit(let unit) = patients[Int(p)].place else { return }
+        let now = simulation.now
+        let twin = patients[Int(p)].twin
+        let policy = configuration.deterioration
+        var stream = deteriorationFamily.stream(twin.id.value, UInt64(twin.spell), UInt64(twin.step) | 1 << 32)
+        let span = policy.news2Range.upperBound - policy.news2Range.lowerBound + 1
+        let news2 = policy.news2Range.lowerBound + stream.nextInt(below: span)
+        do { try patients[Int(p)].twin.apply(Observation(minute: epoch(now), .news2(news2))) } catch {
+            preconditionFailure("a twin in a bed takes an observation: \(error)")
+        }
+        if measuring(now) { measures.deteriorations += 1 }
+        let oldLevel = patients[Int(p)].level
+        let newLevel = patients[Int(p)].twin.levelOfCare
+        units[Int(unit)].byLevel[oldLevel.rawValue] -= 1
+        units[Int(unit)].byLevel[newLevel.rawValue] += 1
+        patients[Int(p)].level = newLevel
+        drawStay(p, at: now)
+        if let stay = patients[Int(p)].stay, news2 >= policy.escalationNEWS2, stay.next == .icu || stay.next == .hdu {
+            let end = min(clock.minute(atEpochMinute: stay.endMinute), now + policy.responseMinutes)
+            patients[Int(p)].stay = stay.ending(at: epoch(end))
+            patients[Int(p)].isOutlier = false  // an escalation is not slowed by outlying
+        }
+        scheduleStayEnd(p, in: &simulation)
+        updateSafety(Int(unit))
+    }
+}
+
+extension UnitKind {
+    /// The level of care of a typical patient in a unit of this kind, for counting staffed beds.
+    var baseLevel: LevelOfCare {
+        switch self {
+        case .ward: .level0
+        case .assessmentUnit, .strokeUnit: .level1
+        case .hdu: .level2
+        case .icu: .level3
+        }
+    }
+}
+
+extension CareState {
+    /// Position in `allCases`, without a search.
+    var unitIndex: Int {
+        switch self {
+        case .ed: 0
+        case .assessmentUnit: 1
+        case .theatre: 2
+        case .recovery: 3
+        case .icu: 4
+        case .hdu: 5
+        case .ward: 6
+        case .strokeUnit: 7
+        case .dischargedHome: 8
+        case .dischargedCareHome: 9
+        case .died: 10
+        }
+    }
+}
+
+extension Specialty {
+    /// Position in `allCases`, without a search.
+    var index: Int {
+        switch self {
+        case .generalMedicine: 0
+        case .geriatrics: 1
+        case .cardiology: 2
+        case .respiratory: 3
+        case .strokeMedicine: 4
+        case .generalSurgery: 5
+        case .traumaOrthopaedics: 6
+        case .urology: 7
+        case .gynaecology: 8
+        case .other: 9
+        }
+    }
+}

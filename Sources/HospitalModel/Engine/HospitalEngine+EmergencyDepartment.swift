@@ -1,0 +1,171 @@
+import Foundation
+import PatientTwin
+import Simulation
+
+/// The emergency department: arrivals by hour of the week, triage, a cubicle, a clinician's assessment, then
+/// discharge from ED or — for an admitted patient, once the twin's ED stay says it is ready — a bed, waited for in
+/// the cubicle (boarding). A department at capacity diverts arrivals; a full boarding area transfers admitted
+/// patients out.
+extension HospitalEngine {
+    /// A new attendance: a twin drawn from the population, its triage and whether it will be admitted decided from
+    /// its own stream (the same patient, triage and decision in every scenario), then its arrival.
+    mutating func edArrival(in simulation: inout Simulation<Self>) {
+        let next = arrivalProcess.nextArrival(after: simulation.now, using: &arrivalStream)
+        if next < endMinute { simulation.schedule(.edArrival, at: next) }
+        arrivals += 1
+        let id = PatientID(arrivals &* 0x9E37_79B9_7F4A_7C15 ^ 0x4544_4152_5249_5645)
+        var stream = patientFamily.stream(id.value)
+        let triage = TriageCategory(rawValue: triageShares.sample(using: &stream) + 1) ?? .standard
+        let admit = stream.nextUniform() < admissionProbability(triage)
+        let pathway = admit ? admittedPathways[admittedPathwayShares.sample(using: &stream)]
+            : Pathway.emergencyPathways[attendancePathwayShares.sample(using: &stream)]
+        let attributes = generator.attributes(on: pathway, using: &stream)
+        let news2 = generator.admissionNEWS2(on: pathway, using: &stream)
+        var twin = PatientTwin(id: id, attributes: attributes, pathway: pathway, admittedAt: epoch(simulation.now))
+        record(news2: news2, on: &twin)
+        arriveAtED(twin, triage: triage, admitted: admit, in: &simulation)
+    }
+
+    /// The admission probability of a triage category.
+    func admissionProbability(_ triage: TriageCategory) -> Double {
+        configuration.emergencyDepartment.triage.first { $0.category == triage }?.admissionProbability ?? 0
+    }
+
+    /// Records a NEWS2 the twin starts its spell with.
+    func record(news2: Int, on twin: inout PatientTwin) {
+        do { try twin.apply(Observation(minute: twin.stateSince, .news2(news2))) } catch {
+            preconditionFailure("a new spell takes its admission NEWS2: \(error)")
+        }
+    }
+
+    /// A patient arrives at ED: diverted if the department is full, else into the queue for a cubicle.
+    mutating func arriveAtED(_ twin: PatientTwin, triage: TriageCategory, admitted: Bool,
+                             in simulation: inout Simulation<Self>)
+    {
+        let now = simulation.now
+        flows.arrived += 1
+        let counted = measuring(now)
+        if counted { measures.ed.attendances += 1 }
+        if let capacity = configuration.emergencyDepartment.capacity, patientsInED >= capacity {
+            flows.diverted += 1
+            if counted { measures.ed.diversions += 1 }
+            return
+        }
+        let p = newPatient(twin)
+        patients[Int(p)].place = .emergencyDepartment
+        patients[Int(p)].edArrival = now
+        patients[Int(p)].triage = triage
+        patients[Int(p)].admitted = admitted
+        patients[Int(p)].counted = counted
+        patientsInED += 1
+        inHospital += 1
+        if admitted { drawStay(p, at: now) }
+        patients[Int(p)].cubicle = simulation.request(cubicles, priority: triage.rawValue, tag: .cubicle(p))
+    }
+
+    mutating func cubicleGranted(_ p: Int32, in simulation: inout Simulation<Self>) {
+        patients[Int(p)].clinician = simulation.request(clinicians, priority: patients[Int(p)].triage.rawValue,
+                                                        tag: .clinician(p))
+    }
+
+    mutating func clinicianGranted(_ p: Int32, in simulation: inout Simulation<Self>) {
+        patients[Int(p)].assessmentStart = simulation.now
+        var stream = patientFamily.stream(patients[Int(p)].twin.id.value, UInt64(patients[Int(p)].twin.spell), 1)
+        let minutes = configuration.emergencyDepartment.assessmentMinutes.sample(using: &stream)
+        simulation.schedule(.assessmentDone(p), after: minutes)
+    }
+
+    /// The assessment ends: the clinician is free; a patient going home leaves when its ED time is up, an admitted
+    /// one is ready for a bed when the twin's ED stay says so.
+    mutating func assessmentDone(_ p: Int32, in simulation: inout Simulation<Self>) {
+        if let clinician = patients[Int(p)].clinician { simulation.release(clinician) }
+        patients[Int(p)].clinician = nil
+        let patient = patients[Int(p)]
+        var end: Double
+        if patient.admitted, let stay = patient.stay {
+            end = clock.minute(atEpochMinute: stay.endMinute)
+        } else {
+            var stream = patientFamily.stream(patient.twin.id.value, UInt64(patient.twin.spell), 2)
+            end = patient.edArrival + configuration.emergencyDepartment.dischargedStayMinutes.sample(using: &stream)
+        }
+        simulation.schedule(.edClinicalDone(p), at: max(simulation.now, end))
+    }
+
+    /// The patient is ready to leave ED: home, or — admitted — to the unit its twin drew, when a bed is free.
+    mutating func edClinicalDone(_ p: Int32, in simulation: inout Simulation<Self>) {
+        let now = simulation.now
+        guard patients[Int(p)].admitted, let stay = patients[Int(p)].stay else {
+            leaveEmergencyDepartment(p, admitted: false, now: now, in: &simulation)
+            end(p, as: .dischargedHome, in: &simulation)
+            return
+        }
+        patients[Int(p)].decisionAt = now
+        if stay.next.isDischarge {
+            leaveEmergencyDepartment(p, admitted: false, now: now, in: &simulation)
+            end(p, as: stay.next, in: &simulation)
+            return
+        }
+        if !requestMove(p, to: stay.next, priority: WaitPriority.emergencyDepartment, in: &simulation) {
+            if let limit = configuration.emergencyDepartment.boardingLimit, boarders >= limit {
+                cancelWait(p)
+                leaveEmergencyDepartment(p, admitted: false, now: now, in: &simulation)
+                flows.transferredOut += 1
+                if measuring(now) { measures.ed.transfersOut += 1 }
+                inHospital -= 1
+                release(p)
+                return
+            }
+            boarders += 1
+            patients[Int(p)].boarding = true
+        }
+    }
+
+    /// The patient leaves ED (for a bed, home, or another hospital): its cubicle is free, and its time in the
+    /// department is measured.
+    mutating func leaveEmergencyDepartment(_ p: Int32, admitted: Bool, now: Double, in simulation: inout Simulation<Self>) {
+        let patient = patients[Int(p)]
+        if let cubicle = patient.cubicle { simulation.release(cubicle) }
+        patients[Int(p)].cubicle = nil
+        patientsInED -= 1
+        if patient.boarding {
+            boarders -= 1
+            patients[Int(p)].boarding = false
+        }
+        guard patient.counted || measuring(now) else { return }
+        let minutes = now - patient.edArrival
+        measures.ed.departures += 1
+        measures.ed.minutesInDepartment += minutes
+        if minutes <= configuration.emergencyDepartment.targetMinutes { measures.ed.withinTarget += 1 }
+        if minutes > 12 * 60 { measures.ed.twelveHourStays += 1 }
+        if !patient.assessmentStart.isNaN { measures.ed.minutesToAssessment.record(patient.assessmentStart - patient.edArrival) }
+        var timeToBed: Double?
+        if admitted {
+            measures.ed.admissions += 1
+            let wait = now - patient.decisionAt
+            measures.ed.timeToBed.record(wait)
+            measures.ed.boardingMinutes += wait
+            timeToBed = wait
+        }
+        measures.recordDeparture(of: patient.twin.attributes, minutesInDepartment: minutes,
+                                 withinTarget: minutes <= configuration.emergencyDepartment.targetMinutes,
+                                 timeToBed: timeToBed)
+    }
+
+    /// A readmission arrives: the twin's next spell, an emergency admission through ED.
+    mutating func readmit(_ p: Int32, in simulation: inout Simulation<Self>) {
+        var twin: PatientTwin
+        do { twin = try patients[Int(p)].twin.readmitted(atMinute: epoch(simulation.now)) } catch {
+            preconditionFailure("only a twin discharged alive is scheduled for readmission: \(error)")
+        }
+        release(p)
+        var stream = patientFamily.stream(twin.id.value, UInt64(twin.spell), 3)
+        let triage = TriageCategory(rawValue: triageShares.sample(using: &stream) + 1) ?? .standard
+        record(news2: generator.admissionNEWS2(on: twin.pathway, using: &stream), on: &twin)
+        arriveAtED(twin, triage: triage, admitted: true, in: &simulation)
+    }
+}
+
+extension Pathway {
+    /// The emergency pathways, in `allCases` order.
+    static let emergencyPathways = Pathway.allCases.filter(\.isEmergency)
+}

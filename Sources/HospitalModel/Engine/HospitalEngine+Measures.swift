@@ -1,0 +1,306 @@
+import Foundation
+import PatientTwin
+import Simulation
+
+/// What the engine counts while it runs (after the warm-up), and how the counts become `HospitalKPIs`.
+struct Measures {
+    struct EmergencyDepartment {
+        var attendances = 0
+        var diversions = 0
+        var transfersOut = 0
+        var departures = 0
+        var admissions = 0
+        var withinTarget = 0
+        var twelveHourStays = 0
+        var minutesInDepartment = 0.0
+        var timeToBed = SampleRecorder()
+        var boardingMinutes = 0.0
+        var minutesToAssessment = Tally()
+    }
+
+    struct Theatres {
+        var sessionsPlanned = 0
+        var sessionsHeld = 0
+        var sessionMinutes = 0.0
+        var operatingMinutesInSessions = 0.0
+        var overruns = 0
+        var overrunMinutes = 0.0
+        var electiveCases = 0
+        var emergencyCases = 0
+        var operatingMinutes = 0.0
+        var cancellations = CancellationCounts()
+        var waitDays = 0.0
+    }
+
+    /// The accumulators of one equity group.
+    struct Group {
+        var departures = 0
+        var minutesInDepartment = 0.0
+        var withinTarget = 0
+        var timeToBedMinutes = 0.0
+        var admissions = 0
+        var electiveOperations = 0
+        var electiveWaitDays = 0.0
+        var followed = 0
+        var readmitted = 0
+    }
+
+    var ed = EmergencyDepartment()
+    var theatres = Theatres()
+    var patients = PatientKPIs()
+    var spellMinutes = [Double](repeating: 0, count: Pathway.allCases.count)
+    var spellCounts = [Int](repeating: 0, count: Pathway.allCases.count)
+    var laceFollowed = [0, 0, 0]
+    var laceReadmitted = [0, 0, 0]
+    var deteriorations = 0
+    var delayedDischargeMinutes = 0.0
+    var deprivation = [Group](repeating: Group(), count: 5)
+    var ageBands = [Group](repeating: Group(), count: 4)
+    /// Minutes each unit spent on each shift, and below the safe ratio, [unit][shift].
+    var shiftMinutes: [[Double]] = []
+    var belowSafeMinutes: [[Double]] = []
+    var flows: [DailyFlow] = []
+
+    static let ageBandNames = ["0-17", "18-64", "65-79", "80+"]
+
+    static func ageBand(_ attributes: PatientAttributes) -> Int {
+        switch attributes.ageYears {
+        case ..<18: 0
+        case ..<65: 1
+        case ..<80: 2
+        default: 3
+        }
+    }
+
+    static func quintile(_ attributes: PatientAttributes) -> Int { (attributes.deprivationDecile - 1) / 2 }
+
+    mutating func forGroups(of attributes: PatientAttributes, _ body: (inout Group) -> Void) {
+        body(&deprivation[Self.quintile(attributes)])
+        body(&ageBands[Self.ageBand(attributes)])
+    }
+
+    mutating func recordDeparture(of attributes: PatientAttributes, minutesInDepartment: Double, withinTarget: Bool,
+                                  timeToBed: Double?)
+    {
+        forGroups(of: attributes) { group in
+            group.departures += 1
+            group.minutesInDepartment += minutesInDepartment
+            if withinTarget { group.withinTarget += 1 }
+            if let timeToBed {
+                group.admissions += 1
+                group.timeToBedMinutes += timeToBed
+            }
+        }
+    }
+
+    mutating func recordSpell(twin: PatientTwin, minutes: Double) {
+        let index = Pathway.allCases.firstIndex(of: twin.pathway) ?? 0
+        spellCounts[index] += 1
+        spellMinutes[index] += minutes
+    }
+
+    mutating func recordDischarge(of attributes: PatientAttributes, lace: Int, followed: Bool, readmitted: Bool) {
+        patients.dischargesAlive += 1
+        guard followed else { return }
+        patients.followedDischarges += 1
+        if readmitted { patients.readmissions30Days += 1 }
+        let band = lace >= 10 ? 2 : lace >= 5 ? 1 : 0
+        laceFollowed[band] += 1
+        if readmitted { laceReadmitted[band] += 1 }
+        forGroups(of: attributes) { group in
+            group.followed += 1
+            if readmitted { group.readmitted += 1 }
+        }
+    }
+
+    mutating func recordElectiveOperation(of attributes: PatientAttributes, waitDays: Double) {
+        theatres.electiveCases += 1
+        theatres.waitDays += waitDays
+        forGroups(of: attributes) { group in
+            group.electiveOperations += 1
+            group.electiveWaitDays += waitDays
+        }
+    }
+}
+
+extension HospitalEngine {
+    /// Starts the measurement window: every count and time-average begins again now.
+    mutating func resetMeasures(at minute: Double) {
+        let shiftCount = configuration.staffing.shifts.count
+        for unit in units.indices {
+            updateSafety(unit)
+            units[unit].monitor.reset(at: minute)
+            units[unit].admissions = 0
+            units[unit].outliersHosted = 0
+            units[unit].waitingBedMinutes = 0
+            units[unit].escalationMinutes = 0
+            if units[unit].escalationOpen { units[unit].escalationOpenedAt = minute }
+            units[unit].census = []
+        }
+        var fresh = Measures()
+        fresh.shiftMinutes = units.map { _ in [Double](repeating: 0, count: shiftCount) }
+        fresh.belowSafeMinutes = fresh.shiftMinutes
+        measures = fresh
+    }
+
+    /// Local midnight: each unit's census, and the day's conservation counts.
+    mutating func midnight(in simulation: inout Simulation<Self>) {
+        guard measuring(now) else { return }
+        for unit in units.indices { units[unit].census.append(units[unit].occupied) }
+        var flow = flows
+        flow.date = clock.localDateTime(atMinute: now).dateDescription
+        flow.inHospital = inHospital
+        measures.flows.append(flow)
+        if audit { auditInvariants() }
+    }
+
+    /// Checks what must always hold; a broken invariant is a bug in the engine, so it stops the run.
+    func auditInvariants() {
+        let counted = patients.indices.filter { index in
+            !freePatients.contains(Int32(index)) && patients[index].place != .none
+        }.count
+        precondition(counted == inHospital, "in hospital \(inHospital), patients placed \(counted)")
+        precondition(flows.arrived == flows.discharged + flows.died + inHospital + flows.diverted + flows.transferredOut,
+                     "conservation: \(flows)")
+        for unit in units {
+            precondition(unit.occupied + unit.cleaning <= unit.openBeds, "\(unit.configuration.name) over its open beds")
+            precondition(unit.occupied >= 0 && unit.byLevel.allSatisfy { $0 >= 0 }, "negative counts")
+        }
+    }
+
+    /// The measures of the window, closed at the end of the run.
+    mutating func finish() -> HospitalKPIs {
+        var kpis = HospitalKPIs()
+        let window = endMinute - warmUpMinutes
+        kpis.days = window / 1440
+        kpis.firstDay = clock.localDateTime(atMinute: warmUpMinutes).dateDescription
+        for unit in units.indices {
+            updateSafety(unit)
+            if units[unit].escalationOpen {
+                units[unit].escalationMinutes += endMinute - max(units[unit].escalationOpenedAt, warmUpMinutes)
+            }
+            units[unit].monitor.advance(to: endMinute)
+            let state = units[unit]
+            let monitor = state.monitor
+            var k = UnitKPIs()
+            k.name = state.configuration.name
+            k.kind = state.configuration.kind.rawValue
+            k.beds = state.configuration.beds
+            k.meanOccupied = monitor.occupiedIntegral / window
+            k.p95Occupied = monitor.percentile(0.95)
+            k.meanOpenBeds = monitor.openIntegral / window
+            k.meanStaffedBeds = monitor.staffedIntegral / window
+            k.occupancyPercent = k.meanOpenBeds > 0 ? 100 * k.meanOccupied / k.meanOpenBeds : 0
+            k.timeAtOrAbove85Percent = 100 * monitor.timeAt85 / window
+            k.timeAtOrAbove92Percent = 100 * monitor.timeAt92 / window
+            k.timeFullPercent = 100 * monitor.timeFull / window
+            k.staffedBedUtilisationPercent = k.meanStaffedBeds > 0 ? 100 * k.meanOccupied / k.meanStaffedBeds : 0
+            k.admissions = state.admissions
+            k.outliersHosted = state.outliersHosted
+            k.bedDays = monitor.occupiedIntegral / 1440
+            k.waitingBedDays = state.waitingBedMinutes / 1440
+            k.escalationHours = state.escalationMinutes / 60
+            k.midnightCensus = state.census
+            kpis.units.append(k)
+            for (shift, pattern) in configuration.staffing.shifts.enumerated() where measures.shiftMinutes[unit][shift] > 0 {
+                kpis.safeStaffing.append(SafeStaffingKPIs(unit: state.configuration.name, shift: pattern.name,
+                                                          hoursBelowSafeRatio: measures.belowSafeMinutes[unit][shift] / 60,
+                                                          shiftHours: measures.shiftMinutes[unit][shift] / 60))
+            }
+        }
+        let ed = measures.ed
+        var e = EmergencyDepartmentKPIs()
+        e.attendances = ed.attendances
+        e.diversions = ed.diversions
+        e.transfersOut = ed.transfersOut
+        e.departures = ed.departures
+        e.admissions = ed.admissions
+        e.withinFourHoursPercent = ed.departures > 0 ? 100 * Double(ed.withinTarget) / Double(ed.departures) : 0
+        e.fourHourBreaches = ed.departures - ed.withinTarget
+        e.twelveHourStays = ed.twelveHourStays
+        e.meanMinutesInDepartment = ed.departures > 0 ? ed.minutesInDepartment / Double(ed.departures) : 0
+        e.meanTimeToBedMinutes = ed.timeToBed.mean
+        e.p95TimeToBedMinutes = ed.timeToBed.percentile(0.95)
+        e.boardingHours = ed.boardingMinutes / 60
+        e.meanMinutesToAssessment = ed.minutesToAssessment.mean
+        kpis.emergencyDepartment = e
+
+        let t = measures.theatres
+        var th = TheatreKPIs()
+        th.sessionsPlanned = t.sessionsPlanned
+        th.sessionsHeld = t.sessionsHeld
+        th.sessionMinutes = t.sessionMinutes
+        th.operatingMinutesInSessions = t.operatingMinutesInSessions
+        th.utilisationPercent = t.sessionMinutes > 0 ? 100 * t.operatingMinutesInSessions / t.sessionMinutes : 0
+        th.overruns = t.overruns
+        th.overrunMinutes = t.overrunMinutes
+        th.electiveCases = t.electiveCases
+        th.emergencyCases = t.emergencyCases
+        th.operatingMinutes = t.operatingMinutes
+        th.cancellations = t.cancellations
+        th.waitingListAtEnd = theatres?.waitingListCount ?? 0
+        th.meanWaitDays = t.electiveCases > 0 ? t.waitDays / Double(t.electiveCases) : 0
+        kpis.theatres = th
+
+        kpis.staff = staffHours()
+
+        var patientsKPIs = measures.patients
+        patientsKPIs.spells = Pathway.allCases.enumerated().compactMap { index, pathway in
+            guard measures.spellCounts[index] > 0 else { return nil }
+            return PathwayStayKPIs(pathway: pathway.rawValue, spells: measures.spellCounts[index],
+                                   meanLengthOfStayDays: measures.spellMinutes[index] / Double(measures.spellCounts[index]) / 1440,
+                                   bedDays: measures.spellMinutes[index] / 1440)
+        }
+        patientsKPIs.delayedDischargeBedDays = measures.delayedDischargeMinutes / 1440
+        patientsKPIs.readmissionPercent = patientsKPIs.followedDischarges > 0
+            ? 100 * Double(patientsKPIs.readmissions30Days) / Double(patientsKPIs.followedDischarges) : 0
+        patientsKPIs.readmissionsByLACEBand = ["low (0-4)", "moderate (5-9)", "high (10+)"].enumerated().map { band, name in
+            GroupRate(group: name, count: measures.laceFollowed[band], events: measures.laceReadmitted[band],
+                      percent: measures.laceFollowed[band] > 0
+                          ? 100 * Double(measures.laceReadmitted[band]) / Double(measures.laceFollowed[band]) : 0)
+        }
+        kpis.patients = patientsKPIs
+
+        func group(_ name: String, _ g: Measures.Group) -> EquityGroup {
+            EquityGroup(group: name, departures: g.departures,
+                        meanMinutesInDepartment: g.departures > 0 ? g.minutesInDepartment / Double(g.departures) : 0,
+                        withinFourHoursPercent: g.departures > 0 ? 100 * Double(g.withinTarget) / Double(g.departures) : 0,
+                        meanTimeToBedMinutes: g.admissions > 0 ? g.timeToBedMinutes / Double(g.admissions) : 0,
+                        electiveOperations: g.electiveOperations,
+                        meanElectiveWaitDays: g.electiveOperations > 0 ? g.electiveWaitDays / Double(g.electiveOperations) : 0,
+                        readmission: GroupRate(group: name, count: g.followed, events: g.readmitted,
+                                               percent: g.followed > 0 ? 100 * Double(g.readmitted) / Double(g.followed) : 0))
+        }
+        kpis.equity.byDeprivationQuintile = measures.deprivation.enumerated().map { group("quintile \($0 + 1)", $1) }
+        kpis.equity.byAgeBand = measures.ageBands.enumerated().map { group(Measures.ageBandNames[$0], $1) }
+        kpis.flows = measures.flows
+        return kpis
+    }
+
+    /// Hours rostered, absent, bank, agency and worked, by group, shift and kind of day, for the shifts' parts in
+    /// the window.
+    func staffHours() -> [StaffHoursKPIs] {
+        var rows: [String: StaffHoursKPIs] = [:]
+        var order: [String] = []
+        let roster = configuration.staffing.roster
+        for shift in staffing.shifts {
+            let overlap = min(shift.endMinute, endMinute) - max(shift.startMinute, warmUpMinutes)
+            guard overlap > 0 else { continue }
+            let hours = overlap / 60
+            let line = roster[shift.line]
+            let name = configuration.staffing.shifts[line.shift].name
+            let kind = shift.weekend ? "weekend" : "weekday"
+            let key = "\(line.group.rawValue)|\(name)|\(kind)"
+            if rows[key] == nil {
+                rows[key] = StaffHoursKPIs(group: line.group.rawValue, shift: name, dayKind: kind)
+                order.append(key)
+            }
+            rows[key]!.rosteredHours += Double(shift.rostered) * hours
+            rows[key]!.absentHours += Double(shift.absent) * hours
+            rows[key]!.bankHours += Double(shift.bank) * hours
+            rows[key]!.agencyHours += Double(shift.agency) * hours
+            rows[key]!.workedHours += Double(shift.worked) * hours
+        }
+        return order.sorted().map { rows[$0]! }
+    }
+}

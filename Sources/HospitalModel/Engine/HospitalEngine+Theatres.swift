@@ -1,0 +1,355 @@
+import Foundation
+import PatientTwin
+import Simulation
+
+/// The theatres' state in one replication: the rooms, the session plan unrolled over the run, and the elective
+/// waiting lists.
+struct TheatreState {
+    struct Room {
+        /// The session running (an index into `sessions`), or -1.
+        var session = -1
+        /// Patients booked on the running session's list, in order.
+        var list: [Int32] = []
+        /// The patient being operated on or waiting in the room for recovery or a bed, or -1.
+        var patient: Int32 = -1
+        /// True while the room is being turned around between cases.
+        var turningAround = false
+        var caseStart = 0.0
+        var lastCaseEnd = 0.0
+    }
+
+    struct Session {
+        let room: Int
+        let start: Double
+        let end: Double
+        /// The elective demand whose list it draws from, or -1 (no demand for its specialty).
+        let demand: Int
+    }
+
+    /// A specialty's waiting list: patients returned after a cancellation first (by referral), then the rest in
+    /// referral order.
+    struct WaitingList {
+        var returned: [Int32] = []
+        var queue: [Int32] = []
+        var head = 0
+
+        var count: Int { returned.count + queue.count - head }
+
+        mutating func append(_ p: Int32) { queue.append(p) }
+
+        mutating func popFirst() -> Int32? {
+            if !returned.isEmpty { return returned.removeFirst() }
+            guard head < queue.count else { return nil }
+            head += 1
+            if head > 1024 && head * 2 > queue.count {
+                queue.removeFirst(head)
+                head = 0
+            }
+            return queue[head - 1]
+        }
+    }
+
+    var rooms: [Room]
+    var sessions: [Session]
+    var lists: [WaitingList]
+    var referralStreams: [RandomStream]
+    var referralCounts: [UInt64]
+    var running = 0
+
+    var waitingListCount: Int { lists.reduce(0) { $0 + $1.count } }
+}
+
+/// Operating theatres: elective lists booked from the waiting lists at each session's start (by the median
+/// procedure time the twin model gives each patient), each case started only if it fits and a bed is booked for
+/// after it — else cancelled on the day and returned to the top of the list — and emergency operations in rooms
+/// open round the clock.
+extension HospitalEngine {
+    /// Sets up the rooms, unrolls the weekly plan over the run and fills the waiting lists.
+    static func makeTheatres(_ configuration: TheatreConfiguration, clock: SimulationClock, days: Int,
+                             streams: RandomStreams) -> TheatreState
+    {
+        var sessions: [TheatreState.Session] = []
+        let origin = clock.localDateTime(atMinute: 0)
+        let firstDay = LocalDateTime(year: origin.year, month: origin.month, day: origin.day).localMinutesSinceEpoch / 1440
+        for offset in 0..<days {
+            let day = firstDay + Double(offset)
+            let weekday = Weekday(daysSinceEpoch: day)
+            for plan in configuration.sessions where plan.weekday == weekday {
+                let window = configuration.window(plan.period)
+                let start = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: day * 1440 + Double(window.start.minuteOfDay)))
+                let end = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: day * 1440 + Double(window.end.minuteOfDay)))
+                guard start >= 0 else { continue }
+                sessions.append(TheatreState.Session(room: plan.room - 1, start: start, end: end,
+                                                     demand: configuration.demand.firstIndex { $0.specialty == plan.specialty } ?? -1))
+            }
+        }
+        sessions.sort { ($0.start, $0.room) < ($1.start, $1.room) }
+        let family = streams.family("referrals")
+        return TheatreState(rooms: [TheatreState.Room](repeating: TheatreState.Room(), count: configuration.rooms),
+                            sessions: sessions,
+                            lists: [TheatreState.WaitingList](repeating: TheatreState.WaitingList(), count: configuration.demand.count),
+                            referralStreams: configuration.demand.indices.map { family.stream(UInt64($0)) },
+                            referralCounts: [UInt64](repeating: 0, count: configuration.demand.count))
+    }
+
+    /// The initial waiting lists (referred over the past, at the referral rate) and the first referrals and
+    /// sessions.
+    mutating func startTheatres(in simulation: inout Simulation<Self>) {
+        guard let plan = configuration.theatres, theatres != nil else { return }
+        for (demand, need) in plan.demand.enumerated() {
+            let weeks = need.referralsPerWeek > 0 ? Double(need.initialWaitingList) / need.referralsPerWeek : 0
+            for k in 0..<need.initialWaitingList {
+                let referred = -weeks * 7 * 1440 * (Double(need.initialWaitingList - k) - 0.5) / Double(need.initialWaitingList)
+                refer(demand, at: referred)
+            }
+            scheduleNextReferral(demand, in: &simulation)
+        }
+        for (index, session) in theatres!.sessions.enumerated() where session.start < endMinute {
+            simulation.schedule(.sessionStart(Int32(index)), at: session.start)
+        }
+    }
+
+    mutating func scheduleNextReferral(_ demand: Int, in simulation: inout Simulation<Self>) {
+        guard let plan = configuration.theatres, plan.demand[demand].referralsPerWeek > 0 else { return }
+        let meanGap = 7 * 1440 / plan.demand[demand].referralsPerWeek
+        let gap = -meanGap * log(theatres!.referralStreams[demand].nextUniform())
+        if now + gap < endMinute { simulation.schedule(.referral(Int32(demand)), at: now + gap) }
+    }
+
+    mutating func referral(_ demand: Int, in simulation: inout Simulation<Self>) {
+        refer(demand, at: now)
+        scheduleNextReferral(demand, in: &simulation)
+    }
+
+    /// A new patient on a specialty's waiting list, its attributes drawn from the population for its pathway.
+    mutating func refer(_ demand: Int, at minute: Double) {
+        let need = configuration.theatres!.demand[demand]
+        theatres!.referralCounts[demand] += 1
+        let count = theatres!.referralCounts[demand]
+        let id = PatientID((UInt64(demand + 1) << 40 | count) &* 0x9E37_79B9_7F4A_7C15 ^ 0x454C_4543_5449_5645)
+        var stream = patientFamily.stream(id.value)
+        var attributes = generator.attributes(on: need.pathway, using: &stream)
+        attributes.specialty = need.specialty
+        let twin = PatientTwin(id: id, attributes: attributes, pathway: need.pathway, admittedAt: epoch(minute))
+        let p = newPatient(twin)
+        patients[Int(p)].electiveDemand = Int32(demand)
+        patients[Int(p)].referralMinute = minute
+        theatres!.lists[demand].append(p)
+    }
+
+    /// The minutes a planner books for a patient's operation: the twin model's median for it.
+    func bookedMinutes(_ p: Int32) -> Double {
+        let twin = patients[Int(p)].twin
+        return predictor.medianSojourn(pathway: twin.pathway, state: .theatre, covariates: twin.covariates)
+    }
+
+    /// A session starts: its list is booked from the waiting list; without a theatre team it is cancelled.
+    mutating func sessionStart(_ index: Int, in simulation: inout Simulation<Self>) {
+        guard let plan = configuration.theatres else { return }
+        let session = theatres!.sessions[index]
+        let counted = measuring(now)
+        if counted { measures.theatres.sessionsPlanned += 1 }
+        var list: [Int32] = []
+        if session.demand >= 0 {
+            var booked = 0.0
+            let length = session.end - session.start
+            while let p = theatres!.lists[session.demand].popFirst() {
+                let minutes = bookedMinutes(p)
+                if !list.isEmpty && booked + minutes > length {
+                    theatres!.lists[session.demand].returned.insert(p, at: 0)
+                    break
+                }
+                list.append(p)
+                booked += minutes + plan.turnaroundMinutes
+            }
+        }
+        if theatreTeamsRostered && theatreTeamsPresent - theatres!.running < 1 {
+            if counted { measures.theatres.cancellations.noTheatreTeam += list.count }
+            returnToList(list)
+            return
+        }
+        theatres!.running += 1
+        if counted {
+            measures.theatres.sessionsHeld += 1
+            measures.theatres.sessionMinutes += session.end - session.start
+        }
+        let room = session.room
+        if theatres!.rooms[room].session >= 0 { closeSession(room) }  // a list that overran into this one ends now
+        theatres!.rooms[room].session = index
+        theatres!.rooms[room].list = list
+        theatres!.rooms[room].lastCaseEnd = session.start
+        if theatres!.rooms[room].patient < 0 && !theatres!.rooms[room].turningAround {
+            startNextCase(room, in: &simulation)
+        }
+    }
+
+    /// Patients whose operation did not happen go back to the top of their list, in referral order.
+    mutating func returnToList(_ list: [Int32]) {
+        for p in list.reversed() {
+            let demand = Int(patients[Int(p)].electiveDemand)
+            theatres!.lists[demand].returned.insert(p, at: 0)
+        }
+        for demand in theatres!.lists.indices {
+            theatres!.lists[demand].returned.sort { patients[Int($0)].referralMinute < patients[Int($1)].referralMinute }
+        }
+    }
+
+    /// Starts the next case on the room's list that fits and has a bed booked for afterwards; cancels those that
+    /// do not; closes the session when the list is done.
+    mutating func startNextCase(_ room: Int, in simulation: inout Simulation<Self>) {
+        guard let plan = configuration.theatres, theatres!.rooms[room].session >= 0 else { return }
+        let session = theatres!.sessions[theatres!.rooms[room].session]
+        let counted = measuring(now)
+        while !theatres!.rooms[room].list.isEmpty {
+            let p = theatres!.rooms[room].list.removeFirst()
+            if now + bookedMinutes(p) > session.end + plan.allowedOverrunMinutes {
+                if counted { measures.theatres.cancellations.listOverran += 1 + theatres!.rooms[room].list.count }
+                returnToList([p] + theatres!.rooms[room].list)
+                theatres!.rooms[room].list = []
+                break
+            }
+            // Admitted on the day: the twin's spell starts now, in theatre.
+            let waiting = patients[Int(p)].twin
+            let twin = PatientTwin(id: waiting.id, attributes: waiting.attributes, pathway: waiting.pathway,
+                                   admittedAt: epoch(now))
+            patients[Int(p)].twin = twin
+            if let need = postOperativeBed(for: twin) {
+                guard let (unit, _) = findBed(for: p, state: need, allowOutlying: need == .ward) else {
+                    if counted {
+                        if need == .icu || need == .hdu { measures.theatres.cancellations.noCriticalCareBed += 1 } else {
+                            measures.theatres.cancellations.noWardBed += 1
+                        }
+                    }
+                    returnToList([p])
+                    continue
+                }
+                units[unit].occupied += 1
+                patients[Int(p)].reservedUnit = Int32(unit)
+                updateUnit(unit)
+            }
+            flows.arrived += 1
+            inHospital += 1
+            patients[Int(p)].place = .theatre(Int32(room))
+            patients[Int(p)].room = Int32(room)
+            drawStay(p, at: now)
+            let minutes = patients[Int(p)].stay!.durationMinutes
+            theatres!.rooms[room].patient = p
+            theatres!.rooms[room].caseStart = now
+            simulation.schedule(.caseEnds(Int32(room)), after: minutes)
+            if counted {
+                measures.recordElectiveOperation(of: twin.attributes,
+                                                 waitDays: (now - patients[Int(p)].referralMinute) / 1440)
+            }
+            return
+        }
+        closeSession(room)
+    }
+
+    /// Where an elective patient will need a bed after its operation, read from its own draws: the unit after
+    /// theatre (ICU or HDU), or after recovery (a ward, critical care, or none for a day case).
+    func postOperativeBed(for twin: PatientTwin) -> CareState? {
+        do {
+            let theatre = try predictor.drawStay(for: twin, at: twin.stateSince, streams: twinStreams)
+            if theatre.next != .recovery { return theatre.next.isDischarge ? nil : theatre.next }
+            var inRecovery = twin
+            inRecovery.step(to: .recovery, at: theatre.endMinute)
+            let recovery = try predictor.drawStay(for: inRecovery, at: inRecovery.stateSince, streams: twinStreams)
+            return recovery.next.isDischarge ? nil : recovery.next
+        } catch {
+            preconditionFailure("an elective twin admitted now has stays to draw: \(error)")
+        }
+    }
+
+    /// A case ends: its minutes are counted, and the patient goes to recovery (or straight to critical care) —
+    /// or waits in the room for a bay or a bed, keeping the room.
+    mutating func caseEnds(_ room: Int, in simulation: inout Simulation<Self>) {
+        let p = theatres!.rooms[room].patient
+        guard p >= 0, let stay = patients[Int(p)].stay else { return }
+        recordOperatingMinutes(from: theatres!.rooms[room].caseStart, to: now, session: theatres!.rooms[room].session)
+        theatres!.rooms[room].lastCaseEnd = now
+        requestMove(p, to: stay.next, priority: WaitPriority.postOperative, in: &simulation)
+    }
+
+    mutating func recordOperatingMinutes(from start: Double, to end: Double, session: Int) {
+        guard measuring(now) else { return }
+        measures.theatres.operatingMinutes += end - max(start, warmUpMinutes)
+        guard session >= 0 else { return }
+        let window = theatres!.sessions[session]
+        let inside = min(end, window.end) - max(start, window.start, warmUpMinutes)
+        if inside > 0 { measures.theatres.operatingMinutesInSessions += inside }
+    }
+
+    /// The patient has left the room: it is turned around for the next case.
+    mutating func theatreRoomVacated(_ room: Int, in simulation: inout Simulation<Self>) {
+        theatres!.rooms[room].patient = -1
+        theatres!.rooms[room].turningAround = true
+        simulation.schedule(.roomReady(Int32(room)), after: configuration.theatres?.turnaroundMinutes ?? 0)
+    }
+
+    mutating func roomReady(_ room: Int, in simulation: inout Simulation<Self>) {
+        theatres!.rooms[room].turningAround = false
+        startNextCase(room, in: &simulation)
+    }
+
+    /// The session is over: its overrun is measured and its team freed.
+    mutating func closeSession(_ room: Int) {
+        let index = theatres!.rooms[room].session
+        guard index >= 0 else { return }
+        let session = theatres!.sessions[index]
+        if measuring(session.start) {
+            let overrun = theatres!.rooms[room].lastCaseEnd - session.end
+            if overrun > 0 {
+                measures.theatres.overruns += 1
+                measures.theatres.overrunMinutes += overrun
+            }
+        }
+        theatres!.rooms[room].session = -1
+        theatres!.running -= 1
+    }
+
+    // MARK: Emergency theatre and recovery
+
+    /// An emergency theatre is free for the patient: it leaves its bed (or ED) and is operated on.
+    mutating func emergencyTheatreGranted(_ p: Int32, in simulation: inout Simulation<Self>) {
+        let request = patients[Int(p)].emergencyTheatre
+        patients[Int(p)].emergencyTheatre = nil
+        patients[Int(p)].target = nil
+        leavePlace(p, admitted: true, in: &simulation)
+        patients[Int(p)].emergencyTheatre = request
+        patients[Int(p)].place = .emergencyTheatre
+        patients[Int(p)].twin.step(to: .theatre, at: epoch(now))
+        drawStay(p, at: now)
+        patients[Int(p)].assessmentStart = now  // the operation's start, for its minutes
+        simulation.schedule(.emergencyCaseEnds(p), after: patients[Int(p)].stay!.durationMinutes)
+    }
+
+    mutating func emergencyCaseEnds(_ p: Int32, in simulation: inout Simulation<Self>) {
+        guard let stay = patients[Int(p)].stay else { return }
+        if measuring(now) { measures.theatres.emergencyCases += 1 }
+        recordOperatingMinutes(from: patients[Int(p)].assessmentStart, to: now, session: -1)
+        requestMove(p, to: stay.next, priority: WaitPriority.postOperative, in: &simulation)
+    }
+
+    var hasFreeRecoveryBay: Bool {
+        guard let bays = configuration.theatres?.recoveryBays else { return true }
+        return recoveryInUse < bays
+    }
+
+    /// The patient moves into a recovery bay, leaving its theatre.
+    mutating func enterRecovery(_ p: Int32, in simulation: inout Simulation<Self>) {
+        patients[Int(p)].target = nil
+        leavePlace(p, admitted: true, in: &simulation)
+        recoveryInUse += 1
+        patients[Int(p)].place = .recovery
+        patients[Int(p)].twin.step(to: .recovery, at: epoch(now))
+        drawStay(p, at: now)
+        scheduleStayEnd(p, in: &simulation)
+    }
+
+    /// A bay is free: the longest-waiting patient in a theatre moves in.
+    mutating func recoveryFreed(in simulation: inout Simulation<Self>) {
+        while hasFreeRecoveryBay, !recoveryWaiting.isEmpty {
+            enterRecovery(recoveryWaiting.removeFirst(), in: &simulation)
+        }
+    }
+}

@@ -1,0 +1,294 @@
+import Foundation
+import PatientTwin
+import Simulation
+
+/// The hospital as a discrete-event model on the kernel: every patient a twin whose trajectory says where it goes
+/// next and for how long, and the hospital — cubicles, clinicians, beds, nurses, theatres — saying when it can.
+/// One value per replication; `HospitalSimulation.run` makes and runs it.
+///
+/// Concerns live in extensions, one file each: the emergency department (`HospitalEngine+EmergencyDepartment`),
+/// beds and moves between units (`+Beds`), theatres and electives (`+Theatres`), staff on shift (`+Staffing`)
+/// and the measures (`+Measures`).
+struct HospitalEngine: SimulationModel {
+    enum Event {
+        case edArrival
+        case assessmentDone(Int32)
+        case edClinicalDone(Int32)
+        case stayEnds(Int32, token: UInt32)
+        case discharge(Int32)
+        case cleaningDone(Int32)
+        case staffingChange
+        case deteriorate(Int32, token: UInt32)
+        case readmission(Int32)
+        case midnight
+        case referral(Int32)
+        case sessionStart(Int32)
+        case roomReady(Int32)
+        case caseEnds(Int32)
+        case emergencyCaseEnds(Int32)
+    }
+
+    /// What a kernel resource request is for.
+    enum RequestTag {
+        case cubicle(Int32)
+        case clinician(Int32)
+        case emergencyTheatre(Int32)
+    }
+
+    /// Where a patient is.
+    enum Place: Equatable {
+        /// Not in hospital (on the waiting list, at home awaiting a readmission, or gone).
+        case none
+        /// In the emergency department.
+        case emergencyDepartment
+        /// In a bed of an inpatient unit.
+        case unit(Int32)
+        /// In an elective theatre room.
+        case theatre(Int32)
+        /// In an emergency theatre.
+        case emergencyTheatre
+        /// In a recovery bay.
+        case recovery
+    }
+
+    /// A patient in the model: the twin, and what the hospital knows of where it is and what it waits for.
+    struct Patient {
+        var twin: PatientTwin
+        var stay: StayDraw?
+        /// Bumped whenever the scheduled end of the stay moves, so a stale event is recognised.
+        var token: UInt32 = 0
+        var stayEnd: EventHandle?
+        var place: Place = .none
+        /// The state the patient waits to move to (nil when not waiting).
+        var target: CareState?
+        /// When the current wait began (simulation minutes).
+        var waitingSince = 0.0
+        /// Priority among waiting patients (lower first).
+        var waitPriority = 9
+        /// The level of care counted on its unit now.
+        var level = LevelOfCare.level0
+        var isOutlier = false
+        /// A bed booked for after an operation (unit index), or -1.
+        var reservedUnit: Int32 = -1
+        // Emergency department.
+        var edArrival = 0.0
+        var assessmentStart = Double.nan
+        var decisionAt = Double.nan
+        var admitted = false
+        var boarding = false
+        var triage = TriageCategory.standard
+        var cubicle: RequestID?
+        var clinician: RequestID?
+        var emergencyTheatre: RequestID?
+        var counted = false  // arrived in the measurement window
+        // Electives.
+        var electiveDemand: Int32 = -1
+        var referralMinute = 0.0
+        var room: Int32 = -1
+        // Discharge.
+        var readyToLeaveAt = Double.nan
+        var lace = 0
+        var readmissionDue = false
+
+        init(twin: PatientTwin) { self.twin = twin }
+    }
+
+    /// An inpatient unit's beds and nurses now.
+    struct UnitState {
+        let configuration: UnitConfiguration
+        var openBeds: Int
+        var escalationOpen = false
+        var occupied = 0
+        var cleaning = 0
+        /// Patients counted by level of care (booked beds not yet filled count at level 0 only in `occupied`).
+        var byLevel = [0, 0, 0, 0]
+        /// Registered nurses on shift; .infinity when the roster has none for this unit.
+        var nurses = Double.infinity
+        var shift: String?
+        var shiftIndex = -1
+        var belowSafeRatio = false
+        var safetySince = 0.0
+        var monitor = OccupancyMonitor()
+        var admissions = 0
+        var outliersHosted = 0
+        var waitingBedMinutes = 0.0
+        var escalationMinutes = 0.0
+        var escalationOpenedAt = 0.0
+        var census: [Int] = []
+
+        var busy: Int { occupied + cleaning }
+        var freeBeds: Int { openBeds - busy }
+    }
+
+    // Configuration.
+    let configuration: HospitalConfiguration
+    let predictor: TrajectoryPredictor
+    let generator: EpisodeGenerator
+    let clock: SimulationClock
+    let warmUpMinutes: Double
+    let endMinute: Double
+    let audit: Bool
+
+    // Streams.
+    let streams: RandomStreams
+    let twinStreams: TwinStreams
+    let patientFamily: StreamFamily
+    let deteriorationFamily: StreamFamily
+    let wardArrivalNEWS2: Poisson?
+    let arrivalProcess: NonHomogeneousPoissonProcess
+    var arrivalStream: RandomStream
+    let triageShares: Categorical
+    let admittedPathways: [Pathway]
+    let admittedPathwayShares: Categorical
+    let attendancePathwayShares: Categorical
+
+    // Kernel resources.
+    let cubicles: ResourceID
+    let clinicians: ResourceID
+    let emergencyRooms: ResourceID
+
+    // State.
+    /// The current simulation minute (set at every event, for the helpers that do not take the simulation).
+    var now = 0.0
+    /// Home and outlying units for each (state, specialty).
+    var candidateTable: [(home: [Int], outlying: [Int])] = []
+    var patients: [Patient] = []
+    var freePatients: [Int32] = []
+    var units: [UnitState]
+    /// Patients waiting for a bed anywhere, in arrival order (scanned by priority when a bed frees).
+    var waiting: [Int32] = []
+    var patientsInED = 0
+    var boarders = 0
+    /// Patients in hospital now (ED, units, theatres, recovery): the conservation count.
+    var inHospital = 0
+    var arrivals: UInt64 = 0
+    var staffing: StaffingPlan
+    var nextStaffingChange = 0
+    /// Staff present now by place and group (ED doctors are the clinician resource; theatre teams limit sessions).
+    var theatreTeamsPresent = 0
+    var theatreTeamsRostered = false
+    var theatres: TheatreState?
+    var recoveryInUse = 0
+    var recoveryWaiting: [Int32] = []
+
+    // Measures.
+    var measures = Measures()
+    var flows = DailyFlow()
+
+    init(configuration: HospitalConfiguration, predictor: TrajectoryPredictor, generator: EpisodeGenerator,
+         clock: SimulationClock, streams: RandomStreams, staffing: StaffingPlan, resources: (ResourceID, ResourceID, ResourceID),
+         horizonDays: Int, warmUpDays: Int, audit: Bool) throws
+    {
+        (cubicles, clinicians, emergencyRooms) = resources
+        self.configuration = configuration
+        self.predictor = predictor
+        self.generator = generator
+        self.clock = clock
+        self.streams = streams
+        warmUpMinutes = Double(warmUpDays) * 1440
+        endMinute = Double(horizonDays) * 1440
+        self.audit = audit
+        twinStreams = TwinStreams(streams)
+        patientFamily = streams.family("patient")
+        deteriorationFamily = streams.family("deterioration")
+        wardArrivalNEWS2 = try configuration.deterioration.wardArrivalNEWS2Mean.map { try Poisson(mean: $0) }
+        arrivalProcess = NonHomogeneousPoissonProcess(profile: configuration.emergencyDepartment.attendances, clock: clock)
+        arrivalStream = streams.stream(for: "ed-arrivals")
+        let ed = configuration.emergencyDepartment
+        triageShares = try Categorical(weights: TriageCategory.allCases.map { category in
+            ed.triage.first { $0.category == category }?.share ?? 0
+        })
+        admittedPathways = Pathway.allCases.filter { (ed.admittedPathways[$0] ?? 0) > 0 }
+        admittedPathwayShares = try Categorical(weights: admittedPathways.map { ed.admittedPathways[$0]! })
+        let emergency = Pathway.allCases.filter(\.isEmergency)
+        attendancePathwayShares = try Categorical(weights: emergency.map { configuration.population.pathwayShares[$0] ?? 0 })
+        units = configuration.units.map { UnitState(configuration: $0, openBeds: $0.beds) }
+        self.staffing = staffing
+        theatreTeamsRostered = configuration.staffing.roster.contains { $0.place == .theatres && $0.group == .theatreTeam }
+        for line in configuration.staffing.roster where line.group == .registeredNurse {
+            if case .unit(let unit) = line.place { units[unit].nurses = 0 }
+        }
+        candidateTable = makeCandidateTable()
+    }
+
+    // MARK: Patients
+
+    mutating func newPatient(_ twin: PatientTwin) -> Int32 {
+        if let index = freePatients.popLast() {
+            patients[Int(index)] = Patient(twin: twin)
+            return index
+        }
+        patients.append(Patient(twin: twin))
+        return Int32(patients.count - 1)
+    }
+
+    mutating func release(_ index: Int32) {
+        patients[Int(index)].place = .none
+        freePatients.append(index)
+    }
+
+    /// The epoch minute of simulation minute `minute`, as twins count time.
+    func epoch(_ minute: Double) -> Double { clock.epochMinute(atMinute: minute) }
+
+    /// True once the warm-up is over.
+    func measuring(_ now: Double) -> Bool { now >= warmUpMinutes }
+
+    // MARK: Events
+
+    mutating func handle(_ event: Event, in simulation: inout Simulation<Self>) {
+        now = simulation.now
+        switch event {
+        case .edArrival:
+            edArrival(in: &simulation)
+        case .assessmentDone(let p):
+            assessmentDone(p, in: &simulation)
+        case .edClinicalDone(let p):
+            edClinicalDone(p, in: &simulation)
+        case .stayEnds(let p, let token):
+            guard patients[Int(p)].token == token else { return }
+            stayEnds(p, in: &simulation)
+        case .discharge(let p):
+            discharge(p, in: &simulation)
+        case .cleaningDone(let u):
+            units[Int(u)].cleaning -= 1
+            unitChanged(Int(u), in: &simulation)
+        case .staffingChange:
+            applyStaffingChanges(in: &simulation)
+        case .deteriorate(let p, let token):
+            guard patients[Int(p)].token == token else { return }
+            deteriorate(p, in: &simulation)
+        case .readmission(let p):
+            readmit(p, in: &simulation)
+        case .midnight:
+            midnight(in: &simulation)
+        case .referral(let demand):
+            referral(Int(demand), in: &simulation)
+        case .sessionStart(let session):
+            sessionStart(Int(session), in: &simulation)
+        case .roomReady(let room):
+            roomReady(Int(room), in: &simulation)
+        case .caseEnds(let room):
+            caseEnds(Int(room), in: &simulation)
+        case .emergencyCaseEnds(let p):
+            emergencyCaseEnds(p, in: &simulation)
+        }
+    }
+
+    mutating func handle(_ notice: ResourceNotice, for tag: RequestTag, in simulation: inout Simulation<Self>) {
+        now = simulation.now
+        guard notice.kind == .granted else { return }
+        switch tag {
+        case .cubicle(let p):
+            cubicleGranted(p, in: &simulation)
+        case .clinician(let p):
+            clinicianGranted(p, in: &simulation)
+        case .emergencyTheatre(let p):
+            emergencyTheatreGranted(p, in: &simulation)
+        }
+    }
+
+    mutating func warmUpDidEnd(in simulation: inout Simulation<Self>) {
+        now = simulation.now
+        resetMeasures(at: simulation.now)
+    }
+}

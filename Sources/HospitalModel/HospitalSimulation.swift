@@ -1,0 +1,88 @@
+import Foundation
+import PatientTwin
+import Simulation
+
+/// Why a hospital cannot be simulated as configured.
+public struct HospitalModelError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What is wrong.
+    public let problems: [String]
+    /// One per line.
+    public var description: String { problems.joined(separator: "\n") }
+}
+
+/// A configuration made ready to run many replications: the twin model compiled once, the clock built once.
+public struct PreparedHospital: Sendable {
+    /// The configuration.
+    public let configuration: HospitalConfiguration
+    let predictor: TrajectoryPredictor
+    let generator: EpisodeGenerator
+    let clock: SimulationClock
+
+    /// Prepares `configuration` for runs of up to `horizonDays`; throws when the twin model or the population is
+    /// unusable or the start is not a time in the zone.
+    public init(_ configuration: HospitalConfiguration, horizonDays: Int) throws(HospitalModelError) {
+        self.configuration = configuration
+        do {
+            predictor = try TrajectoryPredictor(model: configuration.twinModel, timeZone: configuration.timeZone)
+            generator = try EpisodeGenerator(model: configuration.twinModel, population: configuration.population,
+                                             timeZone: configuration.timeZone)
+            clock = try SimulationClock(start: configuration.start.description, timeZone: configuration.timeZone.identifier,
+                                        horizonYears: horizonDays / 365 + 2)
+        } catch {
+            throw HospitalModelError(problems: [String(describing: error)])
+        }
+        let problems = configuration.problems
+        guard problems.isEmpty else { throw HospitalModelError(problems: problems) }
+    }
+
+    /// The mapping of simulation minutes to the hospital's local time.
+    public var simulationClock: SimulationClock { clock }
+}
+
+/// Runs the hospital model: one replication (`run`), or many on all cores with their KPIs summarised
+/// (`HospitalExperiment`).
+public enum HospitalSimulation {
+    /// Runs one replication of `horizonDays` days, measuring after `warmUpDays`, drawing from `streams`. With
+    /// `audit`, the engine checks its invariants (conservation, beds within open beds) at every midnight and
+    /// stops on a violation — for tests.
+    public static func run(_ hospital: PreparedHospital, horizonDays: Int, warmUpDays: Int, streams: RandomStreams,
+                           audit: Bool = false) throws -> HospitalRunResult
+    {
+        let configuration = hospital.configuration
+        var simulation = Simulation<HospitalEngine>(clock: hospital.clock)
+        let ed = configuration.emergencyDepartment
+        let staffing = StaffingPlan(configuration: configuration.staffing, clock: hospital.clock, days: horizonDays,
+                                    streams: streams)
+        let cubicles = simulation.addResource(named: "ED cubicles", capacity: ed.cubicles)
+        let clinicians = try simulation.addResource(
+            named: "ED clinicians",
+            capacity: staffing.capacitySchedule(place: .emergencyDepartment, group: .doctor) ?? .constant(1 << 30))
+        let emergencyRooms = simulation.addResource(named: "emergency theatres",
+                                                    capacity: configuration.theatres?.emergencyRooms ?? (1 << 30))
+        var engine = try HospitalEngine(configuration: configuration, predictor: hospital.predictor,
+                                        generator: hospital.generator, clock: hospital.clock, streams: streams,
+                                        staffing: staffing, resources: (cubicles, clinicians, emergencyRooms),
+                                        horizonDays: horizonDays, warmUpDays: warmUpDays, audit: audit)
+        if let theatres = configuration.theatres {
+            engine.theatres = HospitalEngine.makeTheatres(theatres, clock: hospital.clock, days: horizonDays,
+                                                          streams: streams)
+        }
+        engine.resetMeasures(at: 0)
+        engine.applyStaffingChanges(in: &simulation)
+        engine.startTheatres(in: &simulation)
+        let first = engine.arrivalProcess.nextArrival(after: 0, using: &engine.arrivalStream)
+        if first < engine.endMinute { simulation.schedule(.edArrival, at: first) }
+        simulation.scheduleRecurring(.midnight, at: LocalTimeOfDay(hour: 0)!)
+        simulation.run(&engine, until: engine.endMinute, warmUpMinutes: engine.warmUpMinutes)
+        engine.now = engine.endMinute
+        return HospitalRunResult(kpis: engine.finish(), events: simulation.eventCount + simulation.noticeCount)
+    }
+}
+
+/// One replication's KPIs and how much work it was.
+public struct HospitalRunResult: Sendable {
+    /// The measures.
+    public let kpis: HospitalKPIs
+    /// Calendar events and resource notices processed.
+    public let events: Int
+}

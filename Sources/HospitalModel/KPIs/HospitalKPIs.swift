@@ -1,0 +1,278 @@
+import Foundation
+
+/// What one replication of the hospital model measured over its window (after the warm-up): the result the store
+/// keeps, the reports read, and every comparison is made of. Versioned: `schemaVersion` changes whenever a field
+/// changes meaning or goes; new fields are added with defaults. Minutes, hours and days are named in each field.
+/// Docs/HOSPITAL-MODEL.md lists every field with its definition.
+public struct HospitalKPIs: Sendable, Hashable, Codable {
+    /// The version of this layout.
+    public static let currentSchemaVersion = 1
+
+    /// The layout's version (`currentSchemaVersion` when made).
+    public var schemaVersion = HospitalKPIs.currentSchemaVersion
+    /// Days measured (the horizon less the warm-up).
+    public var days: Double = 0
+    /// The local date of the first measured day, "2026-02-02".
+    public var firstDay = ""
+    /// Inpatient units, in the scenario's order.
+    public var units: [UnitKPIs] = []
+    /// The emergency department.
+    public var emergencyDepartment = EmergencyDepartmentKPIs()
+    /// The theatres.
+    public var theatres = TheatreKPIs()
+    /// Staff hours by group, shift and kind of day.
+    public var staff: [StaffHoursKPIs] = []
+    /// Hours below the safe nurse ratio, by unit and shift.
+    public var safeStaffing: [SafeStaffingKPIs] = []
+    /// Spells, lengths of stay, delayed discharges, deaths and readmissions.
+    public var patients = PatientKPIs()
+    /// Waits and readmissions by deprivation quintile and by age band.
+    public var equity = EquityKPIs()
+    /// Counts of patients at each local midnight: the conservation check (arrived = discharged + died + in
+    /// hospital + diverted + transferred out), day by day.
+    public var flows: [DailyFlow] = []
+
+    /// A blank set, filled by the model.
+    public init() {}
+}
+
+/// One inpatient unit's measures.
+public struct UnitKPIs: Sendable, Hashable, Codable {
+    /// The unit's name.
+    public var name = ""
+    /// Its kind (`UnitKind` raw value).
+    public var kind = ""
+    /// Physical beds.
+    public var beds = 0
+    /// Time-average of patients in beds (beds occupied, including beds booked for a patient on the way).
+    public var meanOccupied = 0.0
+    /// 95th percentile over time of the patients in beds.
+    public var p95Occupied = 0.0
+    /// Time-average of open beds (physical plus escalation beds when open).
+    public var meanOpenBeds = 0.0
+    /// Time-average of staffed beds: open beds that the nurses on shift can look after at the ward ratio.
+    public var meanStaffedBeds = 0.0
+    /// Mean occupied over mean open beds, %.
+    public var occupancyPercent = 0.0
+    /// Share of time with occupied (and cleaning) beds at or above 85% of open beds, %.
+    public var timeAtOrAbove85Percent = 0.0
+    /// The same at 92%, %.
+    public var timeAtOrAbove92Percent = 0.0
+    /// The same at 100% (full), %.
+    public var timeFullPercent = 0.0
+    /// Mean occupied over mean staffed beds, %.
+    public var staffedBedUtilisationPercent = 0.0
+    /// Admissions into the unit in the window.
+    public var admissions = 0
+    /// Of which outliers from another specialty.
+    public var outliersHosted = 0
+    /// Bed-days used (occupied bed-days).
+    public var bedDays = 0.0
+    /// Bed-days of patients whose stay was over but who waited in the bed: for a bed elsewhere (blocked) or to go
+    /// home (delayed discharge).
+    public var waitingBedDays = 0.0
+    /// Hours the escalation beds were open.
+    public var escalationHours = 0.0
+    /// Patients in the unit at each local midnight of the window.
+    public var midnightCensus: [Int] = []
+}
+
+/// The emergency department's measures.
+public struct EmergencyDepartmentKPIs: Sendable, Hashable, Codable {
+    /// Attendances in the window (arrivals, including those diverted).
+    public var attendances = 0
+    /// Diverted on arrival because the department was full.
+    public var diversions = 0
+    /// Admitted patients transferred to another hospital because the boarding limit was reached.
+    public var transfersOut = 0
+    /// Patients who left ED in the window.
+    public var departures = 0
+    /// Of which admitted (moved to a bed).
+    public var admissions = 0
+    /// Departures within the 4-hour standard, % of departures.
+    public var withinFourHoursPercent = 0.0
+    /// Departures after more than 4 hours.
+    public var fourHourBreaches = 0
+    /// Departures after more than 12 hours from arrival.
+    public var twelveHourStays = 0
+    /// Mean minutes from arrival to leaving ED, all departures.
+    public var meanMinutesInDepartment = 0.0
+    /// Mean minutes from the decision to admit to leaving ED for a bed ("time to bed").
+    public var meanTimeToBedMinutes = 0.0
+    /// 95th percentile of the time to bed, minutes.
+    public var p95TimeToBedMinutes = 0.0
+    /// Hours admitted patients spent waiting in ED for a bed (boarding).
+    public var boardingHours = 0.0
+    /// Mean minutes from arrival to the start of the clinician's assessment.
+    public var meanMinutesToAssessment = 0.0
+}
+
+/// The theatres' measures.
+public struct TheatreKPIs: Sendable, Hashable, Codable {
+    /// Elective sessions in the plan in the window.
+    public var sessionsPlanned = 0
+    /// Sessions that ran (a team was there).
+    public var sessionsHeld = 0
+    /// Minutes of the sessions that ran.
+    public var sessionMinutes = 0.0
+    /// Operating minutes inside those sessions' times.
+    public var operatingMinutesInSessions = 0.0
+    /// Operating minutes over session minutes, %.
+    public var utilisationPercent = 0.0
+    /// Sessions whose last case ended after the session's end.
+    public var overruns = 0
+    /// Minutes past the sessions' ends.
+    public var overrunMinutes = 0.0
+    /// Elective operations done.
+    public var electiveCases = 0
+    /// Emergency operations done.
+    public var emergencyCases = 0
+    /// All operating minutes, elective and emergency.
+    public var operatingMinutes = 0.0
+    /// Elective operations cancelled on the day, by reason.
+    public var cancellations = CancellationCounts()
+    /// Patients on the elective waiting lists at the end.
+    public var waitingListAtEnd = 0
+    /// Mean days from referral to operation, for the operations done.
+    public var meanWaitDays = 0.0
+}
+
+/// On-the-day cancellations of elective operations, by reason.
+public struct CancellationCounts: Sendable, Hashable, Codable {
+    /// No ward bed for after the operation.
+    public var noWardBed = 0
+    /// No critical-care bed for a patient who needed one after the operation.
+    public var noCriticalCareBed = 0
+    /// No theatre team for the session.
+    public var noTheatreTeam = 0
+    /// The list ran out of time.
+    public var listOverran = 0
+
+    /// All cancellations.
+    public var total: Int { noWardBed + noCriticalCareBed + noTheatreTeam + listOverran }
+}
+
+/// Staff hours of one group on one shift on one kind of day.
+public struct StaffHoursKPIs: Sendable, Hashable, Codable {
+    /// The group (`StaffGroup` raw value).
+    public var group = ""
+    /// The shift's name.
+    public var shift = ""
+    /// "weekday" or "weekend".
+    public var dayKind = ""
+    /// Hours rostered.
+    public var rosteredHours = 0.0
+    /// Hours lost to unplanned absence.
+    public var absentHours = 0.0
+    /// Hours worked by bank staff covering absence.
+    public var bankHours = 0.0
+    /// Hours worked by agency staff covering absence.
+    public var agencyHours = 0.0
+    /// Hours worked in all (rostered less absent, plus bank and agency).
+    public var workedHours = 0.0
+}
+
+/// Time a unit spent with fewer registered nurses than its patients needed, by shift.
+public struct SafeStaffingKPIs: Sendable, Hashable, Codable {
+    /// The unit.
+    public var unit = ""
+    /// The shift.
+    public var shift = ""
+    /// Hours below the safe ratio.
+    public var hoursBelowSafeRatio = 0.0
+    /// Hours of that shift in the window.
+    public var shiftHours = 0.0
+}
+
+/// Patient outcomes and flows.
+public struct PatientKPIs: Sendable, Hashable, Codable {
+    /// Spells ended (inpatients discharged or died) in the window, and their mean length of stay, by pathway.
+    public var spells: [PathwayStayKPIs] = []
+    /// Inpatients discharged alive in the window.
+    public var dischargesAlive = 0
+    /// In-hospital deaths in the window.
+    public var deaths = 0
+    /// Discharges that waited after the clinical stay ended (a window, a placement): delayed discharges.
+    public var delayedDischarges = 0
+    /// Bed-days of those waits.
+    public var delayedDischargeBedDays = 0.0
+    /// Discharges alive with 30 days of follow-up inside the run.
+    public var followedDischarges = 0
+    /// Of which readmitted as emergencies within 30 days.
+    public var readmissions30Days = 0
+    /// Readmitted within 30 days, % of followed discharges.
+    public var readmissionPercent = 0.0
+    /// The same by LACE band at discharge: low (0–4), moderate (5–9), high (10+).
+    public var readmissionsByLACEBand: [GroupRate] = []
+}
+
+/// Spells and length of stay of one pathway.
+public struct PathwayStayKPIs: Sendable, Hashable, Codable {
+    /// The pathway (raw value).
+    public var pathway = ""
+    /// Spells ended.
+    public var spells = 0
+    /// Mean length of stay, days.
+    public var meanLengthOfStayDays = 0.0
+    /// Bed-days of those spells.
+    public var bedDays = 0.0
+}
+
+/// A count and a rate in a group of patients.
+public struct GroupRate: Sendable, Hashable, Codable {
+    /// The group's name.
+    public var group = ""
+    /// Patients counted.
+    public var count = 0
+    /// Events among them.
+    public var events = 0
+    /// Events per 100 patients.
+    public var percent = 0.0
+}
+
+/// Waits and readmissions by deprivation and age.
+public struct EquityKPIs: Sendable, Hashable, Codable {
+    /// By Index of Multiple Deprivation quintile (1 most deprived): time in ED and readmission.
+    public var byDeprivationQuintile: [EquityGroup] = []
+    /// By age band (0–17, 18–64, 65–79, 80+).
+    public var byAgeBand: [EquityGroup] = []
+}
+
+/// The measures of one equity group.
+public struct EquityGroup: Sendable, Hashable, Codable {
+    /// The group.
+    public var group = ""
+    /// ED departures.
+    public var departures = 0
+    /// Mean minutes in ED.
+    public var meanMinutesInDepartment = 0.0
+    /// Departures within 4 hours, %.
+    public var withinFourHoursPercent = 0.0
+    /// Mean minutes from decision to admit to a bed, admitted patients.
+    public var meanTimeToBedMinutes = 0.0
+    /// Elective operations.
+    public var electiveOperations = 0
+    /// Mean days waited for them.
+    public var meanElectiveWaitDays = 0.0
+    /// Followed discharges and 30-day readmissions.
+    public var readmission = GroupRate()
+}
+
+/// The patients counted at one local midnight: the conservation identity holds each day.
+public struct DailyFlow: Sendable, Hashable, Codable {
+    /// The date.
+    public var date = ""
+    /// Patients who arrived since the start of the run: ED attendances and elective admissions (a readmission
+    /// arrives as a new attendance).
+    public var arrived = 0
+    /// Left alive: from ED, or discharged from a ward.
+    public var discharged = 0
+    /// Died in hospital.
+    public var died = 0
+    /// In hospital at midnight (ED, units, theatres, waiting anywhere).
+    public var inHospital = 0
+    /// Diverted on arrival.
+    public var diverted = 0
+    /// Transferred to another hospital from ED.
+    public var transferredOut = 0
+}

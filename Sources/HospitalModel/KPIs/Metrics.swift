@@ -1,0 +1,228 @@
+import Foundation
+import Simulation
+
+/// Which way a measure should move: what "better" means in a comparison.
+public enum MetricDirection: String, Sendable, Hashable, Codable {
+    /// Higher is better (share within four hours).
+    case higherIsBetter = "higher"
+    /// Lower is better (breaches, waits, cancellations).
+    case lowerIsBetter = "lower"
+    /// Neither: a volume or a descriptive figure.
+    case neutral
+}
+
+/// One named figure of one replication: what summaries, comparisons and exports are made of.
+public struct Metric: Sendable, Hashable, Codable {
+    /// A stable key: "ed.within_four_hours_percent", "units.Ward 7.occupancy_percent".
+    public let key: String
+    /// What it is, for a reader.
+    public let label: String
+    /// Its unit: "%", "minutes", "hours", "days", "patients", "count".
+    public let unit: String
+    /// Which way is better.
+    public let direction: MetricDirection
+    /// The value.
+    public let value: Double
+}
+
+/// A metric over replications: the mean with its 95% Student-t interval.
+public struct MetricSummary: Sendable, Hashable, Codable {
+    /// The key.
+    public let key: String
+    /// The label.
+    public let label: String
+    /// The unit.
+    public let unit: String
+    /// Which way is better.
+    public let direction: MetricDirection
+    /// Replications.
+    public let replications: Int
+    /// Mean over replications.
+    public let mean: Double
+    /// Standard deviation between replications.
+    public let standardDeviation: Double
+    /// Half-width of the 95% confidence interval of the mean (0 with one replication).
+    public let halfWidth: Double
+}
+
+extension HospitalKPIs {
+    /// Every scalar measure, flattened in a stable order: the ED, the theatres, patients, then each unit, staff
+    /// hours, safe staffing and equity groups. Daily series (midnight census, flows) stay in the KPIs.
+    public var metrics: [Metric] {
+        var list: [Metric] = []
+        func add(_ key: String, _ label: String, _ unit: String, _ direction: MetricDirection, _ value: Double) {
+            list.append(Metric(key: key, label: label, unit: unit, direction: direction, value: value))
+        }
+        let ed = emergencyDepartment
+        add("ed.attendances", "ED attendances", "patients", .neutral, Double(ed.attendances))
+        add("ed.within_four_hours_percent", "ED: left within 4 hours", "%", .higherIsBetter, ed.withinFourHoursPercent)
+        add("ed.four_hour_breaches", "ED: 4-hour breaches", "patients", .lowerIsBetter, Double(ed.fourHourBreaches))
+        add("ed.twelve_hour_stays", "ED: stays over 12 hours", "patients", .lowerIsBetter, Double(ed.twelveHourStays))
+        add("ed.mean_minutes_in_department", "ED: mean time in department", "minutes", .lowerIsBetter, ed.meanMinutesInDepartment)
+        add("ed.mean_time_to_bed_minutes", "ED: mean time from decision to admit to a bed", "minutes", .lowerIsBetter,
+            ed.meanTimeToBedMinutes)
+        add("ed.p95_time_to_bed_minutes", "ED: 95th percentile time to bed", "minutes", .lowerIsBetter, ed.p95TimeToBedMinutes)
+        add("ed.boarding_hours", "ED: hours admitted patients waited for a bed", "hours", .lowerIsBetter, ed.boardingHours)
+        add("ed.mean_minutes_to_assessment", "ED: mean time to clinician assessment", "minutes", .lowerIsBetter,
+            ed.meanMinutesToAssessment)
+        add("ed.admissions", "ED: admitted to a bed", "patients", .neutral, Double(ed.admissions))
+        add("ed.diversions", "ED: diverted on arrival", "patients", .lowerIsBetter, Double(ed.diversions))
+        add("ed.transfers_out", "ED: admitted patients transferred out", "patients", .lowerIsBetter, Double(ed.transfersOut))
+        let t = theatres
+        add("theatres.utilisation_percent", "Theatres: session utilisation", "%", .higherIsBetter, t.utilisationPercent)
+        add("theatres.sessions_held", "Theatres: sessions held", "sessions", .higherIsBetter, Double(t.sessionsHeld))
+        add("theatres.elective_cases", "Theatres: elective operations", "patients", .higherIsBetter, Double(t.electiveCases))
+        add("theatres.emergency_cases", "Theatres: emergency operations", "patients", .neutral, Double(t.emergencyCases))
+        add("theatres.cancellations", "Theatres: on-the-day cancellations", "patients", .lowerIsBetter,
+            Double(t.cancellations.total))
+        add("theatres.cancellations.no_ward_bed", "Cancelled: no ward bed", "patients", .lowerIsBetter,
+            Double(t.cancellations.noWardBed))
+        add("theatres.cancellations.no_critical_care_bed", "Cancelled: no critical-care bed", "patients", .lowerIsBetter,
+            Double(t.cancellations.noCriticalCareBed))
+        add("theatres.cancellations.no_theatre_team", "Cancelled: no theatre team", "patients", .lowerIsBetter,
+            Double(t.cancellations.noTheatreTeam))
+        add("theatres.cancellations.list_overran", "Cancelled: list overran", "patients", .lowerIsBetter,
+            Double(t.cancellations.listOverran))
+        add("theatres.overruns", "Theatres: sessions overrunning", "sessions", .lowerIsBetter, Double(t.overruns))
+        add("theatres.overrun_minutes", "Theatres: minutes overrun", "minutes", .lowerIsBetter, t.overrunMinutes)
+        add("theatres.operating_minutes", "Theatres: operating minutes", "minutes", .neutral, t.operatingMinutes)
+        add("theatres.waiting_list_at_end", "Elective waiting list at the end", "patients", .lowerIsBetter,
+            Double(t.waitingListAtEnd))
+        add("theatres.mean_wait_days", "Elective: mean wait to operation", "days", .lowerIsBetter, t.meanWaitDays)
+        let p = patients
+        add("patients.discharges_alive", "Inpatients discharged alive", "patients", .neutral, Double(p.dischargesAlive))
+        add("patients.deaths", "In-hospital deaths", "patients", .lowerIsBetter, Double(p.deaths))
+        add("patients.delayed_discharges", "Delayed discharges", "patients", .lowerIsBetter, Double(p.delayedDischarges))
+        add("patients.delayed_discharge_bed_days", "Delayed discharge bed-days", "days", .lowerIsBetter,
+            p.delayedDischargeBedDays)
+        add("patients.readmission_percent", "30-day emergency readmissions", "%", .lowerIsBetter, p.readmissionPercent)
+        for band in p.readmissionsByLACEBand {
+            add("patients.readmission_percent.lace_\(band.group.split(separator: " ")[0])",
+                "30-day readmissions, LACE \(band.group)", "%", .lowerIsBetter, band.percent)
+        }
+        for spell in p.spells {
+            add("patients.los_days.\(spell.pathway)", "Mean length of stay, \(spell.pathway.replacingOccurrences(of: "_", with: " "))",
+                "days", .lowerIsBetter, spell.meanLengthOfStayDays)
+            add("patients.spells.\(spell.pathway)", "Spells, \(spell.pathway.replacingOccurrences(of: "_", with: " "))",
+                "patients", .neutral, Double(spell.spells))
+        }
+        for unit in units {
+            let prefix = "units.\(unit.name)"
+            add("\(prefix).occupancy_percent", "\(unit.name): occupancy", "%", .neutral, unit.occupancyPercent)
+            add("\(prefix).mean_occupied", "\(unit.name): mean occupied beds", "beds", .neutral, unit.meanOccupied)
+            add("\(prefix).p95_occupied", "\(unit.name): 95th percentile occupied beds", "beds", .neutral, unit.p95Occupied)
+            add("\(prefix).time_at_or_above_85_percent", "\(unit.name): time at or above 85%", "%", .lowerIsBetter,
+                unit.timeAtOrAbove85Percent)
+            add("\(prefix).time_at_or_above_92_percent", "\(unit.name): time at or above 92%", "%", .lowerIsBetter,
+                unit.timeAtOrAbove92Percent)
+            add("\(prefix).time_full_percent", "\(unit.name): time full", "%", .lowerIsBetter, unit.timeFullPercent)
+            add("\(prefix).staffed_bed_utilisation_percent", "\(unit.name): staffed-bed utilisation", "%", .neutral,
+                unit.staffedBedUtilisationPercent)
+            add("\(prefix).mean_staffed_beds", "\(unit.name): mean staffed beds", "beds", .neutral, unit.meanStaffedBeds)
+            add("\(prefix).admissions", "\(unit.name): admissions", "patients", .neutral, Double(unit.admissions))
+            add("\(prefix).outliers_hosted", "\(unit.name): outliers hosted", "patients", .lowerIsBetter,
+                Double(unit.outliersHosted))
+            add("\(prefix).bed_days", "\(unit.name): bed-days", "days", .neutral, unit.bedDays)
+            add("\(prefix).waiting_bed_days", "\(unit.name): bed-days waiting to move on", "days", .lowerIsBetter,
+                unit.waitingBedDays)
+        }
+        for row in staff {
+            let prefix = "staff.\(row.group).\(row.shift).\(row.dayKind)"
+            let label = "\(row.group.replacingOccurrences(of: "_", with: " ")), \(row.shift), \(row.dayKind)"
+            add("\(prefix).worked_hours", "Hours worked: \(label)", "hours", .neutral, row.workedHours)
+            add("\(prefix).bank_hours", "Bank hours: \(label)", "hours", .lowerIsBetter, row.bankHours)
+            add("\(prefix).agency_hours", "Agency hours: \(label)", "hours", .lowerIsBetter, row.agencyHours)
+        }
+        for row in safeStaffing {
+            add("safe_staffing.\(row.unit).\(row.shift).hours_below", "\(row.unit), \(row.shift): hours below the safe ratio",
+                "hours", .lowerIsBetter, row.hoursBelowSafeRatio)
+        }
+        for group in equity.byDeprivationQuintile + equity.byAgeBand {
+            let prefix = "equity.\(group.group.replacingOccurrences(of: " ", with: "_"))"
+            add("\(prefix).within_four_hours_percent", "\(group.group): ED within 4 hours", "%", .higherIsBetter,
+                group.withinFourHoursPercent)
+            add("\(prefix).mean_time_to_bed_minutes", "\(group.group): mean time to bed", "minutes", .lowerIsBetter,
+                group.meanTimeToBedMinutes)
+            add("\(prefix).mean_elective_wait_days", "\(group.group): mean elective wait", "days", .lowerIsBetter,
+                group.meanElectiveWaitDays)
+            add("\(prefix).readmission_percent", "\(group.group): 30-day readmissions", "%", .lowerIsBetter,
+                group.readmission.percent)
+        }
+        return list
+    }
+}
+
+/// Summaries of metrics over replications, in the order of the first replication's metrics (a metric missing
+/// from a replication, such as a unit's safe staffing on a shift it never had, counts as 0 there).
+public enum MetricSummaries {
+    /// Mean, standard deviation and 95% interval of every metric.
+    public static func summarise(_ runs: [HospitalKPIs]) -> [MetricSummary] {
+        let all = runs.map { Dictionary($0.metrics.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }) }
+        var order: [Metric] = []
+        var seen = Set<String>()
+        for run in runs {
+            for metric in run.metrics where seen.insert(metric.key).inserted { order.append(metric) }
+        }
+        return order.map { metric in
+            let values = all.map { $0[metric.key]?.value ?? 0 }
+            let summary = ReplicationSummary(values)
+            let halfWidth = values.count > 1 ? summary.confidenceInterval(level: 0.95).halfWidth : 0
+            return MetricSummary(key: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction,
+                                 replications: values.count, mean: summary.mean,
+                                 standardDeviation: summary.standardDeviation, halfWidth: halfWidth)
+        }
+    }
+}
+
+/// A scenario run: its replications' KPIs and their summary. Holds no wall-clock field, so the same scenario,
+/// seed, horizon and replications give the same value — and the same JSON — on any number of threads.
+public struct HospitalExperimentResult: Sendable, Hashable, Codable {
+    /// The layout version (that of `HospitalKPIs`).
+    public var schemaVersion = HospitalKPIs.currentSchemaVersion
+    /// The scenario's name.
+    public var scenario: String
+    /// The master seed.
+    public var seed: UInt64
+    /// Days simulated per replication.
+    public var horizonDays: Int
+    /// Days before measuring.
+    public var warmUpDays: Int
+    /// Every metric's mean and 95% interval.
+    public var summary: [MetricSummary]
+    /// Each replication's KPIs, in replication order.
+    public var replications: [HospitalKPIs]
+}
+
+/// Runs many replications of a scenario on all cores, deterministically.
+public enum HospitalExperiment {
+    /// Runs `replications` replications from `seed` on `threads` threads; replication k draws from
+    /// `RandomStreams(masterSeed: seed).replication(k)` whatever the thread count, so results are bit-identical.
+    public static func run(_ hospital: PreparedHospital, replications: Int, seed: UInt64, horizonDays: Int,
+                           warmUpDays: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                           progress: (@Sendable (Int) -> Void)? = nil) throws -> HospitalExperimentResult
+    {
+        let counter = ProgressCounter()
+        let runs = try Replications(count: replications, masterSeed: seed, threads: threads).run { replication in
+            let result = try HospitalSimulation.run(hospital, horizonDays: horizonDays, warmUpDays: warmUpDays,
+                                                    streams: replication.streams)
+            if let progress { progress(counter.increment()) }
+            return result.kpis
+        }
+        return HospitalExperimentResult(scenario: hospital.configuration.name, seed: seed, horizonDays: horizonDays,
+                                        warmUpDays: warmUpDays, summary: MetricSummaries.summarise(runs),
+                                        replications: runs)
+    }
+}
+
+/// Counts finished replications across threads, for a progress display.
+final class ProgressCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func increment() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        count += 1
+        return count
+    }
+}

@@ -1,0 +1,79 @@
+import CSVFiles
+import Foundation
+import HospitalModel
+
+/// Renders a scenario run: the terminal table, CSV (one row per metric) and JSON (the documented
+/// `HospitalExperimentResult`).
+public enum HospitalReports {
+    /// "mean ± half-width" with sensible digits.
+    static func estimate(_ summary: MetricSummary) -> String {
+        let digits = summary.unit == "%" ? 3 : 4
+        let mean = summary.mean.formatted(significantDigits: digits)
+        guard summary.replications > 1 else { return mean }
+        return mean + " ± " + summary.halfWidth.formatted(significantDigits: 2)
+    }
+
+    /// The terminal report: a heading, then the ED, theatres and patient measures with their 95% intervals, a
+    /// table of the units, and staffing.
+    public static func table(_ result: HospitalExperimentResult) -> String {
+        var out: [String] = []
+        let n = result.replications.count
+        out.append("Scenario \(result.scenario): \(n) replication\(n == 1 ? "" : "s") of \(result.horizonDays) days "
+            + "(first \(result.warmUpDays) as warm-up), seed \(result.seed); means" + (n > 1 ? " ± 95% CI" : ""))
+        let byKey = Dictionary(result.summary.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        func section(_ title: String, _ keys: [String]) {
+            let rows = keys.compactMap { byKey[$0] }
+            guard !rows.isEmpty else { return }
+            out.append("")
+            out.append(title)
+            out.append(TextTable.render([["measure", "value", "unit"]] + rows.map { [$0.label, estimate($0), $0.unit] }))
+        }
+        section("Emergency department", result.summary.map(\.key).filter { $0.hasPrefix("ed.") })
+        section("Theatres", result.summary.map(\.key).filter { $0.hasPrefix("theatres.") })
+        section("Patients", result.summary.map(\.key).filter { $0.hasPrefix("patients.") })
+        if let first = result.replications.first, !first.units.isEmpty {
+            out.append("")
+            out.append("Units (means over replications)")
+            let columns = ["occupancy_percent", "mean_occupied", "p95_occupied", "time_at_or_above_85_percent",
+                           "time_at_or_above_92_percent", "time_full_percent", "staffed_bed_utilisation_percent",
+                           "admissions", "outliers_hosted", "waiting_bed_days"]
+            var rows = [["unit", "beds", "occupancy %", "mean occupied", "P95", ">=85% (time %)", ">=92%", "full",
+                         "staffed util %", "admissions", "outliers", "waiting bed-days"]]
+            for unit in first.units {
+                rows.append([unit.name, String(unit.beds)] + columns.map { column in
+                    byKey["units.\(unit.name).\(column)"].map { $0.mean.formatted(significantDigits: 3) } ?? "–"
+                })
+            }
+            out.append(TextTable.render(rows))
+        }
+        let staff = result.summary.filter { $0.key.hasPrefix("staff.") || $0.key.hasPrefix("safe_staffing.") }
+            .filter { $0.mean != 0 }
+        if !staff.isEmpty {
+            out.append("")
+            out.append("Staff")
+            out.append(TextTable.render([["measure", "value", "unit"]] + staff.map { [$0.label, estimate($0), $0.unit] }))
+        }
+        return out.joined(separator: "\n")
+    }
+
+    /// One CSV row per metric: key, label, unit, direction, replications, mean, sd, 95% CI low and high.
+    public static func writeCSV(_ result: HospitalExperimentResult, to writer: CSVWriter) {
+        writer.write(["scenario", "metric", "label", "unit", "better", "replications", "mean", "sd", "ci95_low", "ci95_high"])
+        for s in result.summary {
+            func text(_ value: Double) -> String { String(format: "%.6g", value) }
+            writer.write([result.scenario, s.key, s.label, s.unit, s.direction.rawValue, String(s.replications),
+                          text(s.mean), text(s.standardDeviation), text(s.mean - s.halfWidth), text(s.mean + s.halfWidth)])
+        }
+        writer.flush()
+    }
+
+    /// The result as JSON: sorted keys and a fixed number format, so the same run prints the same bytes.
+    public static func json(_ result: HospitalExperimentResult) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
+                                                                      nan: "nan")
+        return try encoder.encode(result)
+    }
+}

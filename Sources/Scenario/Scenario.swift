@@ -1,0 +1,452 @@
+import Foundation
+import HospitalModel
+import PatientTwin
+import Simulation
+import Yams
+
+/// The defaults a scenario gives `hospital-twin run`.
+public struct RunSettings: Sendable, Hashable {
+    /// Days simulated.
+    public var horizonDays: Int
+    /// Days before measuring.
+    public var warmUpDays: Int
+    /// Replications.
+    public var replications: Int
+    /// The master seed.
+    public var seed: UInt64
+}
+
+/// A scenario read from its file (and the files it extends), checked whole and built into the model's
+/// configuration.
+///
+///     let scenario = try Scenario.load(path: "scenarios/general-hospital.yaml")
+///     scenario.configuration   // a HospitalConfiguration
+public struct Scenario: Sendable {
+    /// The file it was read from.
+    public let path: String
+    /// The merged document (the variant over its bases), with every node's location.
+    public let document: ScenarioNode
+    /// The model's configuration.
+    public let configuration: HospitalConfiguration
+    /// The run defaults.
+    public let run: RunSettings
+
+    /// The scenario's name.
+    public var name: String { configuration.name }
+
+    /// Reads, merges, validates and builds the scenario at `path`; throws every problem found, located.
+    public static func load(path: String) throws(ScenarioError) -> Scenario {
+        let document = try ScenarioLoader.load(path: path)
+        var problems: [ScenarioProblem] = []
+        ScenarioValidator.validate(document, as: ScenarioSchema.document, path: "", problems: &problems)
+        guard problems.isEmpty else { throw ScenarioError(problems: problems.sorted()) }
+        var builder = ScenarioBuilder(document: document, path: path)
+        let built = builder.build()
+        problems += builder.problems
+        guard problems.isEmpty, let (configuration, run) = built else { throw ScenarioError(problems: problems.sorted()) }
+        let modelProblems = configuration.problems
+        guard modelProblems.isEmpty else {
+            throw ScenarioError(problems: modelProblems.map { ScenarioProblem(location: document.location, path: "", message: $0) })
+        }
+        return Scenario(path: path, document: document, configuration: configuration, run: run)
+    }
+
+    /// The merged document as canonical JSON (sorted keys, no whitespace): what identifies a scenario's content,
+    /// whatever its file's layout, comments or order of keys.
+    public var canonicalJSON: Data {
+        do {
+            return try JSONSerialization.data(withJSONObject: document.plainValue, options: [.sortedKeys, .fragmentsAllowed])
+        } catch {
+            preconditionFailure("a scenario's plain value holds only JSON types: \(error)")
+        }
+    }
+}
+
+/// Builds a `HospitalConfiguration` from a valid document, reading absent keys from the schema's defaults, and
+/// checks what the schema cannot: names that must refer to something (a roster's unit and shift, a session's
+/// room), and the twin-model file.
+struct ScenarioBuilder {
+    let document: ScenarioNode
+    let path: String
+    var problems: [ScenarioProblem] = []
+
+    init(document: ScenarioNode, path: String) {
+        self.document = document
+        self.path = path
+    }
+
+    mutating func fail(_ node: ScenarioNode?, _ path: String, _ message: String) {
+        problems.append(ScenarioProblem(location: node?.location ?? document.location, path: path, message: message))
+    }
+
+    // MARK: Reading values
+
+    /// The node of `key` in `node` (an object of type `type`), or the schema's default for it, parsed.
+    func value(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> ScenarioNode? {
+        if let given = node?[key] { return given }
+        guard let text = type.field(key)?.defaultValue else { return nil }
+        return Self.defaultNode(text, key: key)
+    }
+
+    static func defaultNode(_ text: String, key: String) -> ScenarioNode? {
+        let file = "<default of \(key)>"
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                return .scalar(text, SourceLocation(file: file, line: 1, column: 1), quoted: false)
+            }
+            var ignored: [ScenarioProblem] = []
+            return ScenarioNode(node, file: file, problems: &ignored)
+        } catch {
+            preconditionFailure("the schema's default of \(key) is YAML: \(error)")
+        }
+    }
+
+    func int(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> Int? {
+        value(node, key, type)?.text.flatMap(ScenarioValues.integer)
+    }
+
+    func number(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> Double? {
+        value(node, key, type)?.text.flatMap(ScenarioValues.number)
+    }
+
+    func text(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> String? {
+        value(node, key, type)?.text
+    }
+
+    func bool(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> Bool? {
+        value(node, key, type)?.text.flatMap(ScenarioValues.boolean)
+    }
+
+    func time(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> LocalTimeOfDay? {
+        value(node, key, type)?.text.flatMap(LocalTimeParse.time).flatMap { LocalTimeOfDay(hour: $0.hour, minute: $0.minute) }
+    }
+
+    func days(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> Set<Weekday>? {
+        guard let value = value(node, key, type), case .success(let days) = ScenarioValues.weekdays(value) else { return nil }
+        return days
+    }
+
+    func distribution(_ node: ScenarioNode?, _ key: String, _ type: SchemaType, scale: Double = 1) -> DurationDistribution? {
+        guard let value = value(node, key, type), case .success(let d) = ScenarioValues.distribution(value, scale: scale) else {
+            return nil
+        }
+        return d
+    }
+
+    func numbers(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> [Double] {
+        (value(node, key, type)?.items ?? []).compactMap { $0.text.flatMap(ScenarioValues.number) }
+    }
+
+    // MARK: Building
+
+    mutating func build() -> (HospitalConfiguration, RunSettings)? {
+        let schema = ScenarioSchema.document
+        let name = text(document, "name", schema) ?? ""
+        let zoneName = text(document, "time_zone", schema) ?? "Europe/London"
+        guard let zone = TimeZone(identifier: zoneName) else {
+            fail(value(document, "time_zone", schema), "time_zone",
+                 "unknown time zone '\(zoneName)': expected an IANA name such as Europe/London")
+            return nil
+        }
+        let startText = text(document, "start", schema) ?? "2026-01-05"
+        let date = LocalTimeParse.date(startText)!
+        let start = LocalDateTime(year: date.year, month: date.month, day: date.day)
+        guard let twinModel = loadTwinModel() else { return nil }
+        let runNode = value(document, "run", schema)
+        let runType = schema.field("run")!.type
+        let run = RunSettings(horizonDays: int(runNode, "horizon_days", runType) ?? 365,
+                              warmUpDays: int(runNode, "warmup_days", runType) ?? 28,
+                              replications: int(runNode, "replications", runType) ?? 10,
+                              seed: UInt64(int(runNode, "seed", runType) ?? 1))
+        if run.warmUpDays >= run.horizonDays {
+            fail(runNode?["warmup_days"], "run.warmup_days", "must be less than horizon_days (\(run.horizonDays))")
+        }
+        let units = buildUnits()
+        guard let ed = buildEmergencyDepartment() else { return nil }
+        let outlyingNode = value(document, "outlying", schema)
+        let outlyingType = schema.field("outlying")!.type
+        let outlying = OutlyingPolicy(allowed: bool(outlyingNode, "allowed", outlyingType) ?? true,
+                                      stayMultiplier: number(outlyingNode, "stay_multiplier", outlyingType) ?? 1.1)
+        let discharge = buildDischarge()
+        let deterioration = buildDeterioration()
+        let theatres = buildTheatres()
+        let staffing = buildStaffing(units: units)
+        guard problems.isEmpty else { return nil }
+        let configuration = HospitalConfiguration(
+            name: name, timeZone: zone, start: start, twinModel: twinModel, emergencyDepartment: ed, units: units,
+            outlying: outlying, discharge: discharge, deterioration: deterioration, theatres: theatres, staffing: staffing)
+        return (configuration, run)
+    }
+
+    mutating func loadTwinModel() -> TwinModel? {
+        let node = value(document, "twin_model", ScenarioSchema.document)
+        let name = node?.text ?? "built-in"
+        if name == "built-in" { return .builtIn }
+        let file = node?.location.file ?? path
+        let resolved = name.hasPrefix("/") ? name
+            : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(name).path
+        do { return try TwinModelFile.read(path: resolved) } catch {
+            fail(node, "twin_model", "cannot use \(name): " + error.problems.prefix(3).joined(separator: "; "))
+            return nil
+        }
+    }
+
+    mutating func buildEmergencyDepartment() -> EmergencyDepartmentConfiguration? {
+        let type = ScenarioSchema.emergencyDepartment
+        let node = document["emergency_department"]
+        let perDay = number(node, "attendances_per_day", type) ?? 0
+        let hourly = numbers(node, "hourly_profile", type)
+        let weekly = numbers(node, "weekday_profile", type)
+        let hourTotal = hourly.reduce(0, +), weekTotal = weekly.reduce(0, +)
+        if hourTotal <= 0 { fail(value(node, "hourly_profile", type), "emergency_department.hourly_profile", "needs an hour with a rate > 0") }
+        if weekTotal <= 0 { fail(value(node, "weekday_profile", type), "emergency_department.weekday_profile", "needs a day with a rate > 0") }
+        guard hourTotal > 0, weekTotal > 0, hourly.count == 24, weekly.count == 7 else { return nil }
+        // Rate in hour h of day d: perDay × (weekday share × 7) × (hour share).
+        var rates: [Double] = []
+        for day in 0..<7 {
+            for hour in 0..<24 { rates.append(perDay * weekly[day] / weekTotal * 7 * hourly[hour] / hourTotal) }
+        }
+        let profile: HourOfWeekProfile
+        do { profile = try HourOfWeekProfile(ratesPerHour: rates) } catch {
+            fail(node, "emergency_department", error.description)
+            return nil
+        }
+        let triage = (node?["triage"]?.items ?? []).compactMap { item -> TriageClass? in
+            guard let category = int(item, "category", ScenarioSchema.triageClass).flatMap(TriageCategory.init),
+                  let share = number(item, "share", ScenarioSchema.triageClass),
+                  let admit = number(item, "admit", ScenarioSchema.triageClass)
+            else { return nil }
+            return TriageClass(category: category, share: share, admissionProbability: admit)
+        }
+        var seen: [TriageCategory: Bool] = [:]
+        for (index, item) in triage.enumerated() {
+            if seen[item.category] != nil {
+                fail(node?["triage"]?.items?[index], "emergency_department.triage[\(index)].category",
+                     "category \(item.category.rawValue) appears twice")
+            }
+            seen[item.category] = true
+        }
+        if !triage.contains(where: { $0.share > 0 }) {
+            fail(node?["triage"], "emergency_department.triage", "needs a category with a share > 0")
+        }
+        var pathways: [Pathway: Double] = [:]
+        if case .mapping(let pairs, _)? = node?["admitted_pathways"] {
+            for pair in pairs {
+                if let pathway = Pathway(rawValue: pair.key), let share = pair.value.text.flatMap(ScenarioValues.number) {
+                    pathways[pathway] = share
+                }
+            }
+        }
+        if !pathways.values.contains(where: { $0 > 0 }) {
+            fail(node?["admitted_pathways"], "emergency_department.admitted_pathways", "needs a pathway with a share > 0")
+        }
+        let cubicles = int(node, "cubicles", type) ?? 1
+        let capacity = int(node, "capacity", type)
+        if let capacity, capacity < cubicles {
+            fail(node?["capacity"], "emergency_department.capacity", "must be at least the cubicles (\(cubicles)), found \(capacity)")
+        }
+        guard let assessment = distribution(node, "assessment_minutes", type),
+              let discharged = distribution(node, "discharged_stay_minutes", type)
+        else { return nil }
+        return EmergencyDepartmentConfiguration(
+            attendances: profile, cubicles: cubicles, capacity: capacity,
+            boardingLimit: int(node, "boarding_limit", type), triage: triage, assessmentMinutes: assessment,
+            dischargedStayMinutes: discharged, admittedPathways: pathways,
+            targetMinutes: number(node, "target_minutes", type) ?? 240)
+    }
+
+    mutating func buildUnits() -> [UnitConfiguration] {
+        let type = ScenarioSchema.unit
+        var units: [UnitConfiguration] = []
+        var names: [String: Int] = [:]
+        for (index, item) in (document["units"]?.items ?? []).enumerated() {
+            let name = text(item, "name", type) ?? ""
+            if let first = names[name.lowercased()] {
+                fail(item["name"], "units[\(index)].name", "'\(name)' is already the name of units[\(first)]; names must be unique")
+            }
+            names[name.lowercased()] = index
+            let kind = UnitKind(rawValue: text(item, "type", type) ?? "") ?? .ward
+            let specialties = Set((item["specialties"]?.items ?? []).compactMap { $0.text.flatMap(Specialty.init) })
+            var escalation: EscalationRule?
+            if let node = item["escalation"] {
+                let rule = ScenarioSchema.escalation
+                let openAt = number(node, "open_at", rule) ?? 0.95
+                let closeBelow = number(node, "close_below", rule) ?? 0.85
+                if closeBelow > openAt {
+                    fail(node["close_below"] ?? node, "units[\(index)].escalation.close_below",
+                         "must not exceed open_at (\(ScenarioValues.plain(openAt))), found \(ScenarioValues.plain(closeBelow))")
+                }
+                escalation = EscalationRule(beds: int(node, "beds", rule) ?? 0, openAtOccupancy: openAt,
+                                            closeBelowOccupancy: closeBelow)
+            }
+            units.append(UnitConfiguration(name: name, kind: kind, specialties: specialties, beds: int(item, "beds", type) ?? 0,
+                                           escalation: escalation,
+                                           turnaroundMinutes: distribution(item, "turnaround_minutes", type)))
+        }
+        for kind in [UnitKind.ward, .icu] where !units.contains(where: { $0.kind == kind }) {
+            fail(document["units"], "units", "needs at least one unit of type \(kind.rawValue): the twin model sends "
+                + "patients to \(kind.careState.rawValue)")
+        }
+        return units
+    }
+
+    mutating func buildDischarge() -> DischargePolicy {
+        let type = ScenarioSchema.document.field("discharge")!.type
+        let node = value(document, "discharge", ScenarioSchema.document)
+        let windows = (value(node, "windows", type)?.items ?? []).compactMap { item -> DischargeWindow? in
+            let window = ScenarioSchema.window
+            guard let days = days(item, "days", window), let from = time(item, "from", window),
+                  let to = time(item, "to", window)
+            else { return nil }
+            return DischargeWindow(weekdays: days, from: from, to: to, share: number(item, "share", window) ?? 1)
+        }
+        return DischargePolicy(windows: windows, careHomePlacementDays: distribution(node, "care_home_placement_days", type))
+    }
+
+    mutating func buildDeterioration() -> DeteriorationPolicy {
+        let type = ScenarioSchema.document.field("deterioration")!.type
+        let node = value(document, "deterioration", ScenarioSchema.document)
+        let range = numbers(node, "news2", type).map { Int($0) }
+        var low = range.first ?? 5, high = range.last ?? 9
+        if low > high {
+            fail(node?["news2"], "deterioration.news2", "the lowest must not exceed the highest, found [\(low), \(high)]")
+            (low, high) = (high, low)
+        }
+        return DeteriorationPolicy(ratePerDay: number(node, "per_day", type) ?? 0, news2Range: low...high,
+                                   escalationNEWS2: int(node, "escalation_news2", type) ?? 7,
+                                   responseMinutes: number(node, "response_minutes", type) ?? 240,
+                                   wardArrivalNEWS2Mean: number(node, "ward_arrival_news2_mean", type))
+    }
+
+    mutating func buildTheatres() -> TheatreConfiguration? {
+        guard let node = document["theatres"] else { return nil }
+        let type = ScenarioSchema.theatres
+        let rooms = int(node, "rooms", type) ?? 0
+        func window(_ key: String) -> (start: LocalTimeOfDay, end: LocalTimeOfDay) {
+            let period = value(node, key, type)
+            let start = time(period, "from", ScenarioSchema.period) ?? LocalTimeOfDay(hour: 8)!
+            let end = time(period, "to", ScenarioSchema.period) ?? LocalTimeOfDay(hour: 12)!
+            if end <= start { fail(period, "theatres.\(key)", "must end after it starts, found \(start) to \(end)") }
+            return (start, end)
+        }
+        let morning = window("morning"), afternoon = window("afternoon")
+        let demand = (value(node, "elective_demand", type)?.items ?? []).enumerated().compactMap { index, item -> ElectiveDemand? in
+            let schema = ScenarioSchema.demand
+            guard let specialty = text(item, "specialty", schema).flatMap(Specialty.init),
+                  let pathway = text(item, "pathway", schema).flatMap(Pathway.init)
+            else { return nil }
+            return ElectiveDemand(specialty: specialty, pathway: pathway,
+                                  referralsPerWeek: number(item, "referrals_per_week", schema) ?? 0,
+                                  initialWaitingList: int(item, "waiting_list", schema) ?? 0)
+        }
+        var sessions: [TheatreSession] = []
+        for (index, item) in (value(node, "sessions", type)?.items ?? []).enumerated() {
+            let schema = ScenarioSchema.session
+            guard let room = int(item, "room", schema), let days = days(item, "days", schema),
+                  let period = text(item, "period", schema).flatMap(SessionPeriod.init),
+                  let specialty = text(item, "specialty", schema).flatMap(Specialty.init)
+            else { continue }
+            if room > rooms {
+                fail(item["room"], "theatres.sessions[\(index)].room", "must be a room from 1 to \(rooms), found \(room)")
+            }
+            if !demand.contains(where: { $0.specialty == specialty }) {
+                fail(item["specialty"], "theatres.sessions[\(index)].specialty",
+                     "\(specialty.rawValue) has no elective_demand entry to fill its lists")
+            }
+            for day in days.sorted() { sessions.append(TheatreSession(room: room, weekday: day, period: period, specialty: specialty)) }
+        }
+        var booked: [String: Int] = [:]
+        for (index, session) in sessions.enumerated() {
+            let key = "\(session.room)|\(session.weekday.rawValue)|\(session.period.rawValue)"
+            if booked[key] != nil {
+                fail(node["sessions"], "theatres.sessions", "room \(session.room) has two \(session.period.rawValue) "
+                    + "sessions on \(session.weekday)")
+            }
+            booked[key] = index
+        }
+        return TheatreConfiguration(
+            rooms: rooms, emergencyRooms: int(node, "emergency_rooms", type) ?? 1, morning: morning, afternoon: afternoon,
+            sessions: sessions, turnaroundMinutes: number(node, "turnaround_minutes", type) ?? 20,
+            allowedOverrunMinutes: number(node, "allowed_overrun_minutes", type) ?? 30,
+            recoveryBays: int(node, "recovery_bays", type), demand: demand)
+    }
+
+    mutating func buildStaffing(units: [UnitConfiguration]) -> StaffingConfiguration {
+        let type = ScenarioSchema.staff
+        let node = value(document, "staff", ScenarioSchema.document)
+        var shifts: [ShiftPattern] = []
+        for (index, item) in (value(node, "shifts", type)?.items ?? []).enumerated() {
+            let schema = ScenarioSchema.shift
+            guard let name = text(item, "name", schema), let from = time(item, "from", schema), let to = time(item, "to", schema)
+            else { continue }
+            if shifts.contains(where: { $0.name == name }) {
+                fail(item["name"], "staff.shifts[\(index)].name", "'\(name)' is already a shift's name")
+            }
+            shifts.append(ShiftPattern(name: name, start: from, end: to))
+        }
+        var roster: [RosterLine] = []
+        for (index, item) in (value(node, "rosters", type)?.items ?? []).enumerated() {
+            let schema = ScenarioSchema.roster
+            let path = "staff.rosters[\(index)]"
+            let unitName = text(item, "unit", schema) ?? ""
+            let place: StaffPlace
+            switch unitName.lowercased() {
+            case "emergency_department", "ed": place = .emergencyDepartment
+            case "theatres": place = .theatres
+            default:
+                guard let unit = units.firstIndex(where: { $0.name.lowercased() == unitName.lowercased() }) else {
+                    let hint = Suggestion.nearest(to: unitName, in: units.map(\.name) + ["emergency_department", "theatres"])
+                        .map { "; did you mean '\($0)'?" } ?? ""
+                    fail(item["unit"], "\(path).unit", "no unit named '\(unitName)'\(hint)")
+                    continue
+                }
+                place = .unit(unit)
+            }
+            let shiftName = text(item, "shift", schema) ?? ""
+            guard let shift = shifts.firstIndex(where: { $0.name == shiftName }) else {
+                let hint = Suggestion.nearest(to: shiftName, in: shifts.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
+                fail(item["shift"], "\(path).shift", "no shift named '\(shiftName)' in staff.shifts\(hint)")
+                continue
+            }
+            guard let group = text(item, "group", schema).flatMap(StaffGroup.init) else { continue }
+            switch (place, group) {
+            case (.theatres, .registeredNurse), (.theatres, .healthcareAssistant), (.theatres, .doctor):
+                break  // theatre staff other than teams are counted for hours only
+            case (.unit, .theatreTeam), (.emergencyDepartment, .theatreTeam):
+                fail(item["group"], "\(path).group", "theatre teams work in theatres, not in \(unitName)")
+            default:
+                break
+            }
+            roster.append(RosterLine(place: place, group: group, shift: shift,
+                                     weekdays: days(item, "days", schema) ?? Set(Weekday.allCases),
+                                     headcount: int(item, "headcount", schema) ?? 0))
+        }
+        var absence: [StaffGroup: Double] = [:]
+        if case .mapping(let pairs, _)? = value(node, "absence", type) {
+            for pair in pairs {
+                if let group = StaffGroup(rawValue: pair.key), let rate = pair.value.text.flatMap(ScenarioValues.number) {
+                    absence[group] = rate
+                }
+            }
+        }
+        let ratiosNode = value(node, "ratios", type)
+        let ratiosType = ScenarioSchema.ratios
+        var ward: [String: Double] = [:]
+        if case .mapping(let pairs, _)? = value(ratiosNode, "ward", ratiosType) {
+            for pair in pairs {
+                guard shifts.contains(where: { $0.name == pair.key }) else {
+                    fail(pair.value, "staff.ratios.ward.\(pair.key)", "no shift named '\(pair.key)' in staff.shifts")
+                    continue
+                }
+                ward[pair.key] = pair.value.text.flatMap(ScenarioValues.number)
+            }
+        }
+        let ratios = NurseRatios(level0: ward, defaultLevel0: number(ratiosNode, "ward_default", ratiosType) ?? 8,
+                                 level1: number(ratiosNode, "level_1", ratiosType) ?? 4,
+                                 level2: number(ratiosNode, "level_2", ratiosType) ?? 2,
+                                 level3: number(ratiosNode, "level_3", ratiosType) ?? 1)
+        return StaffingConfiguration(shifts: shifts, roster: roster, absence: absence,
+                                     bankFill: number(node, "bank_fill", type) ?? 0,
+                                     agencyFill: number(node, "agency_fill", type) ?? 0, ratios: ratios)
+    }
+}

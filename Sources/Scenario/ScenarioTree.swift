@@ -1,0 +1,186 @@
+import Foundation
+import Yams
+
+/// Where something is in a scenario file: the file as given, a 1-based line and column.
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    /// The file, as the user named it (or as `extends:` reached it).
+    public let file: String
+    /// 1-based line.
+    public let line: Int
+    /// 1-based column.
+    public let column: Int
+
+    /// "scenarios/x.yaml:42:7".
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// A problem in a scenario, located: `scenarios/x.yaml:42:7: wards[3].beds: must be a whole number >= 0, found -2`.
+public struct ScenarioProblem: Error, Sendable, Hashable, CustomStringConvertible, Comparable {
+    /// Where.
+    public let location: SourceLocation?
+    /// The path of the setting ("units[3].beds"), or empty for the file as a whole.
+    public let path: String
+    /// What is wrong and what was expected.
+    public let message: String
+
+    /// A problem.
+    public init(location: SourceLocation?, path: String, message: String) {
+        self.location = location
+        self.path = path
+        self.message = message
+    }
+
+    /// The line a person reads.
+    public var description: String {
+        let place = location.map { "\($0): " } ?? ""
+        return place + (path.isEmpty ? "" : "\(path): ") + message
+    }
+
+    /// Orders problems by file, line and column.
+    public static func < (lhs: ScenarioProblem, rhs: ScenarioProblem) -> Bool {
+        let l = lhs.location, r = rhs.location
+        return (l?.file ?? "", l?.line ?? 0, l?.column ?? 0, lhs.path) < (r?.file ?? "", r?.line ?? 0, r?.column ?? 0, rhs.path)
+    }
+}
+
+/// Every problem found in a scenario, sorted by place.
+public struct ScenarioError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The problems.
+    public let problems: [ScenarioProblem]
+
+    /// One problem per line.
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+/// A scenario document as a tree of located nodes: what the YAML said, where it said it. Merging a variant onto
+/// the scenario it extends keeps each node's own location, so an error points at the file that set the value.
+public indirect enum ScenarioNode: Sendable, Hashable {
+    /// A scalar, as written.
+    case scalar(String, SourceLocation, quoted: Bool)
+    /// A mapping: keys in order, with their locations.
+    case mapping([(key: String, keyLocation: SourceLocation, value: ScenarioNode)], SourceLocation)
+    /// A sequence.
+    case sequence([ScenarioNode], SourceLocation)
+
+    /// Where the node starts.
+    public var location: SourceLocation {
+        switch self {
+        case .scalar(_, let location, _), .mapping(_, let location), .sequence(_, let location): location
+        }
+    }
+
+    /// The value under `key`, for a mapping.
+    public subscript(key: String) -> ScenarioNode? {
+        guard case .mapping(let pairs, _) = self else { return nil }
+        return pairs.last { $0.key == key }?.value
+    }
+
+    /// The scalar's text.
+    public var text: String? {
+        if case .scalar(let text, _, _) = self { return text }
+        return nil
+    }
+
+    /// The sequence's items.
+    public var items: [ScenarioNode]? {
+        if case .sequence(let items, _) = self { return items }
+        return nil
+    }
+
+    /// The mapping's keys in order.
+    public var keys: [String] {
+        if case .mapping(let pairs, _) = self { return pairs.map(\.key) }
+        return []
+    }
+
+    /// A short description of what the node is, for "found …" in messages.
+    var found: String {
+        switch self {
+        case .scalar(let text, _, _): text.isEmpty ? "nothing" : "'\(text.count > 40 ? String(text.prefix(40)) + "…" : text)'"
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        }
+    }
+
+    public static func == (lhs: ScenarioNode, rhs: ScenarioNode) -> Bool {
+        switch (lhs, rhs) {
+        case (.scalar(let a, let la, let qa), .scalar(let b, let lb, let qb)): a == b && la == lb && qa == qb
+        case (.sequence(let a, let la), .sequence(let b, let lb)): a == b && la == lb
+        case (.mapping(let a, let la), .mapping(let b, let lb)):
+            la == lb && a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        default: false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .scalar(let text, _, _): hasher.combine(text)
+        case .sequence(let items, _): hasher.combine(items)
+        case .mapping(let pairs, _):
+            for pair in pairs {
+                hasher.combine(pair.key)
+                hasher.combine(pair.value)
+            }
+        }
+    }
+
+    /// The node as plain JSON-compatible values (strings, numbers, booleans, arrays, dictionaries): the canonical
+    /// document a store keeps. Scalars are typed the way YAML's core schema reads them, unless quoted.
+    public var plainValue: Any {
+        switch self {
+        case .scalar(let text, _, let quoted):
+            if quoted { return text }
+            if let int = Int(text) { return int }
+            if let double = Double(text), double.isFinite { return double }
+            switch text.lowercased() {
+            case "true", "yes": return true
+            case "false", "no": return false
+            case "", "~", "null": return NSNull()
+            default: return text
+            }
+        case .sequence(let items, _):
+            return items.map(\.plainValue)
+        case .mapping(let pairs, _):
+            var dictionary: [String: Any] = [:]
+            for pair in pairs { dictionary[pair.key] = pair.value.plainValue }
+            return dictionary
+        }
+    }
+}
+
+extension ScenarioNode {
+    /// Converts a Yams node (with its marks) into a located tree; aliases are resolved by Yams.
+    init(_ node: Node, file: String, problems: inout [ScenarioProblem]) {
+        func location(_ mark: Mark?) -> SourceLocation {
+            SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+        }
+        switch node {
+        case .scalar(let scalar):
+            self = .scalar(scalar.string, location(scalar.mark), quoted: scalar.style == .singleQuoted || scalar.style == .doubleQuoted)
+        case .sequence(let sequence):
+            self = .sequence(sequence.map { ScenarioNode($0, file: file, problems: &problems) }, location(sequence.mark))
+        case .mapping(let mapping):
+            var pairs: [(key: String, keyLocation: SourceLocation, value: ScenarioNode)] = []
+            var seen: [String: SourceLocation] = [:]
+            for (key, value) in mapping {
+                let name = key.scalar?.string ?? ""
+                let at = location(key.mark)
+                if key.scalar == nil {
+                    problems.append(ScenarioProblem(location: at, path: "", message: "a key must be a plain word, found a "
+                        + (key.sequence != nil ? "list" : "mapping")))
+                    continue
+                }
+                if let first = seen[name] {
+                    problems.append(ScenarioProblem(location: at, path: name, message: "appears twice in this mapping "
+                        + "(first at line \(first.line)); keep one"))
+                    continue
+                }
+                seen[name] = at
+                pairs.append((name, at, ScenarioNode(value, file: file, problems: &problems)))
+            }
+            self = .mapping(pairs, location(mapping.mark))
+        case .alias(let alias):
+            self = .scalar("", location(alias.mark), quoted: false)
+        }
+    }
+}
