@@ -281,7 +281,8 @@ struct ScenarioBuilder {
             }
             units.append(UnitConfiguration(name: name, kind: kind, specialties: specialties, beds: int(item, "beds", type) ?? 0,
                                            escalation: escalation,
-                                           turnaroundMinutes: distribution(item, "turnaround_minutes", type)))
+                                           turnaroundMinutes: distribution(item, "turnaround_minutes", type),
+                                           electiveOnly: bool(item, "elective_only", type) ?? false))
         }
         for kind in [UnitKind.ward, .icu] where !units.contains(where: { $0.kind == kind }) {
             fail(document["units"], "units", "needs at least one unit of type \(kind.rawValue): the twin model sends "

@@ -71,6 +71,8 @@ public enum ScenarioSchema {
         SchemaField("escalation", escalation, "escalation beds opened by occupancy (absent: none)"),
         SchemaField("turnaround_minutes", .distribution, unit: "minutes",
                     "minutes a bed is out of use for cleaning after a patient leaves (absent: none)"),
+        SchemaField("elective_only", .boolean, default: "false",
+                    "a ring-fenced elective unit: only elective patients, no emergency admissions or outliers"),
     ])
 
     static let window = SchemaType.object([

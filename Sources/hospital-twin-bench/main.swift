@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import HeapModule
+import HospitalModel
 import PatientTwin
 import ReferenceModels
+import Scenario
 import Simulation
 
 /// The benchmark executable: the three models of the shared benchmark suite, with the same flags and the same
@@ -13,7 +15,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hospital-twin-bench",
         abstract: "Benchmarks of the hospital-twin simulation kernel.",
-        subcommands: [ModelBenchmark.self, CalendarBenchmark.self, TwinBenchmark.self],
+        subcommands: [ModelBenchmark.self, CalendarBenchmark.self, TwinBenchmark.self, HospitalBenchmark.self],
         defaultSubcommand: ModelBenchmark.self)
 }
 
@@ -303,4 +305,81 @@ struct TwinBenchmark: ParsableCommand {
 /// A duration in seconds.
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+}
+
+struct HospitalBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hospital",
+        abstract: "Time the hospital model on a scenario and print one JSON line.",
+        discussion: """
+            wall_s is the simulation alone (the scenario read and the twin model compiled before the clock \
+            starts); with --replications it is the whole parallel run. mmc_events_per_s is the kernel's M/M/50 \
+            benchmark measured in the same process, for comparison. max_rss_kib is the process's peak resident \
+            memory (VmHWM).
+            """)
+
+    @Option(help: "The scenario file.")
+    var scenario: String = "scenarios/general-hospital.yaml"
+
+    @Option(help: "Days simulated per replication.")
+    var days: Int = 365
+
+    @Option(help: "Replications (seeds derived from --seed).")
+    var replications: Int = 1
+
+    @Option(help: "Worker threads.")
+    var threads: Int = 1
+
+    @Option(help: "The master seed.")
+    var seed: UInt64 = 1
+
+    @Flag(name: .customLong("no-mmc"), help: "Skip the M/M/50 comparison run.")
+    var noMMc = false
+
+    func validate() throws {
+        guard days >= 1 else { throw ValidationError("--days must be >= 1, found \(days)") }
+        guard replications >= 1 else { throw ValidationError("--replications must be >= 1, found \(replications)") }
+        guard threads >= 1 else { throw ValidationError("--threads must be >= 1, found \(threads)") }
+    }
+
+    func run() throws {
+        let loaded: Scenario
+        do { loaded = try Scenario.load(path: scenario) } catch {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(2)
+        }
+        let hospital = try PreparedHospital(loaded.configuration, horizonDays: days)
+        let warmUp = min(loaded.run.warmUpDays, days - 1)
+        let start = ContinuousClock.now
+        let runs = try Replications(count: replications, masterSeed: seed, threads: threads).run { replication in
+            try HospitalSimulation.run(hospital, horizonDays: days, warmUpDays: warmUp, streams: replication.streams)
+        }
+        let wall = seconds(ContinuousClock.now - start)
+        let events = runs.reduce(0) { $0 + $1.events }
+        var mmcRate = 0.0
+        if !noMMc {
+            let mmcStart = ContinuousClock.now
+            let result = try ReferenceModels.runMMc(.benchmark, customers: 1_000_000, warmupCustomers: 10_000,
+                                                    streams: RandomStreams(masterSeed: seed))
+            mmcRate = Double(result.events) / seconds(ContinuousClock.now - mmcStart)
+        }
+        let kpis = runs[0].kpis
+        let occupancy = kpis.units.reduce(0) { $0 + $1.meanOccupied } / Double(max(1, kpis.units.reduce(0) { $0 + $1.beds }))
+        print("{\"engine\": \"hospital-twin\", \"model\": \"hospital\", \"scenario\": \"\(loaded.name)\", "
+            + "\"days\": \(days), \"replications\": \(replications), \"threads\": \(threads), "
+            + "\"events\": \(events), \"wall_s\": \(String(format: "%.4f", wall)), "
+            + "\"events_per_s\": \(String(format: "%.0f", Double(events) / wall)), "
+            + "\"mmc_events_per_s\": \(String(format: "%.0f", mmcRate)), "
+            + "\"max_rss_kib\": \(peakResidentKiB()), "
+            + "\"result\": {\"ed_within_4h_percent\": \(String(format: "%.2f", kpis.emergencyDepartment.withinFourHoursPercent)), "
+            + "\"occupancy\": \(String(format: "%.4f", occupancy))}}")
+    }
+
+    /// The peak resident set of this process, KiB (VmHWM in /proc/self/status), or 0 where unavailable.
+    func peakResidentKiB() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return 0 }
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
 }

@@ -189,10 +189,14 @@ public struct UnitConfiguration: Sendable {
     public var escalation: EscalationRule?
     /// Minutes a bed is out of use for cleaning after a patient leaves; nil: none.
     public var turnaroundMinutes: DurationDistribution?
+    /// True for a ring-fenced elective unit: only patients on elective pathways are admitted to it (no emergency
+    /// admissions, no outliers), as elective surgical hubs protect their beds.
+    public var electiveOnly: Bool
 
     /// A unit.
     public init(name: String, kind: UnitKind, specialties: Set<Specialty> = [], beds: Int,
-                escalation: EscalationRule? = nil, turnaroundMinutes: DurationDistribution? = nil)
+                escalation: EscalationRule? = nil, turnaroundMinutes: DurationDistribution? = nil,
+                electiveOnly: Bool = false)
     {
         self.name = name
         self.kind = kind
@@ -200,6 +204,7 @@ public struct UnitConfiguration: Sendable {
         self.beds = beds
         self.escalation = escalation
         self.turnaroundMinutes = turnaroundMinutes
+        self.electiveOnly = electiveOnly
     }
 
     /// True when this unit is home to patients of `specialty`.

@@ -41,8 +41,8 @@ extension HospitalEngine {
             preconditionFailure("a move to \(state.rawValue) is not a bed request")
         case .assessmentUnit, .ward, .strokeUnit, .icu, .hdu:
             let reserved = patients[Int(p)].reservedUnit
-            if reserved >= 0, units[Int(reserved)].configuration.kind.careState == state
-                || (state == .strokeUnit && units[Int(reserved)].configuration.kind == .ward)
+            if reserved >= 0, units[Int(reserved)].kind.careState == state
+                || (state == .strokeUnit && units[Int(reserved)].kind == .ward)
             {
                 admit(p, to: Int(reserved), as: state, usingReservation: true, outlier: false, in: &simulation)
                 return true
@@ -55,7 +55,9 @@ extension HospitalEngine {
             patients[Int(p)].target = state
             patients[Int(p)].waitingSince = simulation.now
             patients[Int(p)].waitPriority = priority
-            waiting.append(p)
+            waiting.append(WaitingPatient(patient: p, state: state, priority: priority, since: simulation.now,
+                                          candidates: candidateKey(p, state),
+                                          level: LevelOfCare.required(in: state, news2: patients[Int(p)].twin.latestNEWS2)))
             return false
         }
     }
@@ -71,23 +73,27 @@ extension HospitalEngine {
 
     /// Takes a patient off the waiting list.
     mutating func cancelWait(_ p: Int32) {
-        if let position = waiting.firstIndex(of: p) { waiting.remove(at: position) }
+        if let position = waiting.firstIndex(where: { $0.patient == p }) { waiting.remove(at: position) }
         patients[Int(p)].target = nil
     }
 
     /// The units a patient in `state` of `specialty` calls home, and the ones it may outlie to, by index. A state
     /// without units of its own kind falls back: an assessment unit to the wards, a stroke unit to the wards that
-    /// take stroke medicine (or all wards), HDU to ICU.
-    func candidates(for state: CareState, specialty: Specialty) -> (home: [Int], outlying: [Int]) {
+    /// take stroke medicine (or all wards), HDU to ICU. Ring-fenced elective units take elective patients only, who
+    /// prefer them to any other home unit.
+    func candidates(for state: CareState, specialty: Specialty, elective: Bool) -> (home: [Int], outlying: [Int]) {
+        let configurations = unitConfigurations
+        func usable(_ index: Int) -> Bool { elective || !configurations[index].electiveOnly }
         func units(of kind: UnitKind, serving: Bool) -> [Int] {
-            self.units.indices.filter { self.units[$0].configuration.kind == kind
-                && (!serving || self.units[$0].configuration.serves(specialty)) }
+            configurations.indices.filter { configurations[$0].kind == kind && usable($0)
+                && (!serving || configurations[$0].serves(specialty)) }
         }
         func wards() -> (home: [Int], outlying: [Int]) {
             let home = units(of: .ward, serving: true)
-            let all = units(of: .ward, serving: false)
+            let all = units(of: .ward, serving: false).filter { !configurations[$0].electiveOnly }
             if home.isEmpty { return (all, []) }
-            return (home, all.filter { !home.contains($0) })
+            let fenced = home.filter { configurations[$0].electiveOnly }
+            return (fenced + home.filter { !fenced.contains($0) }, all.filter { !home.contains($0) })
         }
         switch state {
         case .assessmentUnit:
@@ -97,10 +103,11 @@ extension HospitalEngine {
             return wards()
         case .strokeUnit:
             let home = units(of: .strokeUnit, serving: false)
-            if !home.isEmpty { return (home, wards().home + wards().outlying) }
-            let stroke = self.units.indices.filter { self.units[$0].configuration.kind == .ward
-                && self.units[$0].configuration.specialties.contains(.strokeMedicine) }
-            return stroke.isEmpty ? (wards().home + wards().outlying, []) : (stroke, [])
+            let (wardHome, wardOther) = wards()
+            if !home.isEmpty { return (home, wardHome + wardOther) }
+            let stroke = configurations.indices.filter { configurations[$0].kind == .ward && usable($0)
+                && configurations[$0].specialties.contains(.strokeMedicine) }
+            return stroke.isEmpty ? (wardHome + wardOther, []) : (stroke, [])
         case .icu:
             return (units(of: .icu, serving: false), [])
         case .hdu:
@@ -112,76 +119,102 @@ extension HospitalEngine {
     }
 
     /// A unit with a bed for `p` in `state` now: a home unit first, else — when outlying is allowed — another.
+    /// Opens the unit's escalation beds if it takes the patient into them.
     mutating func findBed(for p: Int32, state: CareState, allowOutlying: Bool) -> (Int, outlier: Bool)? {
-        let twin = patients[Int(p)].twin
-        let level = LevelOfCare.required(in: state, news2: twin.latestNEWS2)
-        let (home, outlying) = candidateCache(for: state, specialty: twin.attributes.specialty)
-        for unit in home where canAdmit(level, to: unit) { return (unit, false) }
+        let level = LevelOfCare.required(in: state, news2: patients[Int(p)].twin.latestNEWS2)
+        let key = candidateKey(p, state)
+        for unit in candidateTable[key].home where hasRoom(level, in: unit) {
+            openEscalationIfNeeded(unit)
+            return (unit, false)
+        }
         guard allowOutlying && configuration.outlying.allowed else { return nil }
-        for unit in outlying where canAdmit(level, to: unit) { return (unit, true) }
+        for unit in candidateTable[key].outlying where hasRoom(level, in: unit) {
+            openEscalationIfNeeded(unit)
+            return (unit, true)
+        }
         return nil
     }
 
-    /// The candidate units, computed once per (state, specialty) when the engine is made.
-    func candidateCache(for state: CareState, specialty: Specialty) -> (home: [Int], outlying: [Int]) {
-        candidateTable[state.unitIndex * Specialty.allCases.count + specialty.index]
+    /// The index of a patient's candidate units for `state` in `candidateTable`: by whether its pathway is
+    /// elective, the state, and its specialty.
+    func candidateKey(_ p: Int32, _ state: CareState) -> Int {
+        let twin = patients[Int(p)].twin
+        let elective = twin.pathway.isEmergency ? 0 : 1
+        return (elective * CareState.allCases.count + state.unitIndex) * Specialty.allCases.count
+            + twin.attributes.specialty.index
     }
 
-    /// Every (state, specialty)'s candidates, in `candidateCache`'s order.
+    /// The candidate units of a twin (see `candidateKey`).
+    func candidateCache(for state: CareState, of twin: PatientTwin) -> (home: [Int], outlying: [Int]) {
+        let elective = twin.pathway.isEmergency ? 0 : 1
+        return candidateTable[(elective * CareState.allCases.count + state.unitIndex) * Specialty.allCases.count
+            + twin.attributes.specialty.index]
+    }
+
+    /// Every candidate list, in `candidateKey`'s order.
     func makeCandidateTable() -> [(home: [Int], outlying: [Int])] {
-        CareState.allCases.flatMap { state in Specialty.allCases.map { candidates(for: state, specialty: $0) } }
+        [false, true].flatMap { elective in
+            CareState.allCases.flatMap { state in
+                Specialty.allCases.map { candidates(for: state, specialty: $0, elective: elective) }
+            }
+        }
     }
 
     /// True when `unit` has a bed it can staff for a patient needing `level`: an open bed neither occupied nor
-    /// being cleaned (escalation beds open first if the rule says so), and nurses enough for its patients and
-    /// this one at their levels' ratios.
-    mutating func canAdmit(_ level: LevelOfCare, to unit: Int) -> Bool {
-        openEscalationIfNeeded(unit)
-        return units[unit].freeBeds > 0 && nursesSuffice(unit, adding: level)
+    /// being cleaned — counting the escalation beds its rule would open now — and nurses enough for its patients
+    /// and this one at their levels' ratios.
+    func hasRoom(_ level: LevelOfCare, in unit: Int) -> Bool {
+        var open = units[unit].openBeds
+        if !units[unit].escalationOpen, units[unit].escalationBeds > 0, open > 0,
+           Double(units[unit].busy) >= units[unit].openAt * Double(open)
+        {
+            open += units[unit].escalationBeds
+        }
+        return open - units[unit].busy > 0 && nursesSuffice(unit, adding: level)
     }
 
     /// True when the unit's nurses on shift cover its patients plus one at `level` (always, for a unit the
     /// roster does not staff).
     func nursesSuffice(_ unit: Int, adding level: LevelOfCare?) -> Bool {
-        let state = units[unit]
-        guard state.nurses.isFinite else { return true }
-        return requiredNurses(unit, adding: level) <= state.nurses + 1e-9
+        guard units[unit].nurses.isFinite else { return true }
+        return requiredNurses(unit, adding: level) <= units[unit].nurses + 1e-9
     }
 
     /// Nurses the unit's patients need now at their levels' ratios (plus one patient at `level`).
     func requiredNurses(_ unit: Int, adding level: LevelOfCare? = nil) -> Double {
-        let state = units[unit]
+        var counts = units[unit].byLevel
+        if let level { counts[level] += 1 }
         let ratios = configuration.staffing.ratios
-        var need = 0.0
-        for candidate in LevelOfCare.allCases {
-            let count = state.byLevel[candidate.rawValue] + (candidate == level ? 1 : 0)
-            if count > 0 { need += Double(count) / ratios.patientsPerNurse(candidate, shift: state.shift) }
-        }
-        return need
+        return Double(counts.level0) / units[unit].level0Ratio + Double(counts.level1) / ratios.level1
+            + Double(counts.level2) / ratios.level2 + Double(counts.level3) / ratios.level3
     }
 
-    /// Staffed beds now: the open beds the nurses on shift can look after at the ward (level 0) ratio.
+    /// Staffed beds now: the open beds the nurses on shift can look after at the unit's usual level's ratio.
     func staffedBeds(_ unit: Int) -> Double {
-        let state = units[unit]
-        guard state.nurses.isFinite else { return Double(state.openBeds) }
-        let ratio = configuration.staffing.ratios.patientsPerNurse(
-            state.configuration.kind.baseLevel, shift: state.shift)
-        return min(Double(state.openBeds), (state.nurses * ratio).rounded(.down))
+        guard units[unit].nurses.isFinite else { return Double(units[unit].openBeds) }
+        let ratios = configuration.staffing.ratios
+        let ratio: Double = switch units[unit].kind.baseLevel {
+        case .level0: units[unit].level0Ratio
+        case .level1: ratios.level1
+        case .level2: ratios.level2
+        case .level3: ratios.level3
+        }
+        return min(Double(units[unit].openBeds), (units[unit].nurses * ratio).rounded(.down))
     }
 
     mutating func openEscalationIfNeeded(_ unit: Int) {
-        guard let rule = units[unit].configuration.escalation, !units[unit].escalationOpen, units[unit].openBeds > 0,
-              Double(units[unit].busy) >= rule.openAtOccupancy * Double(units[unit].openBeds)
+        guard units[unit].escalationBeds > 0, !units[unit].escalationOpen, units[unit].openBeds > 0,
+              Double(units[unit].busy) >= units[unit].openAt * Double(units[unit].openBeds)
         else { return }
         units[unit].escalationOpen = true
-        units[unit].openBeds += rule.beds
+        units[unit].openBeds += units[unit].escalationBeds
         units[unit].escalationOpenedAt = now
     }
 
     mutating func closeEscalationIfPossible(_ unit: Int) {
-        guard let rule = units[unit].configuration.escalation, units[unit].escalationOpen else { return }
-        let base = units[unit].configuration.beds
-        guard units[unit].busy <= base, Double(units[unit].busy) < rule.closeBelowOccupancy * Double(base) else { return }
+        guard units[unit].escalationOpen else { return }
+        let base = units[unit].baseBeds
+        guard units[unit].busy <= base, Double(units[unit].busy) < units[unit].closeBelow * Double(base) else { return }
         units[unit].escalationOpen = false
         units[unit].openBeds = base
         units[unit].escalationMinutes += now - max(units[unit].escalationOpenedAt, warmUpMinutes)
@@ -198,7 +231,7 @@ extension HospitalEngine {
         if patients[Int(p)].target != nil { cancelWait(p) }
         if case .unit(let current) = patients[Int(p)].place, Int(current) == unit {
             // The same bed, a new state (an assessment stay on a ward that stands in for the assessment unit).
-            units[unit].byLevel[patients[Int(p)].level.rawValue] -= 1
+            units[unit].byLevel[patients[Int(p)].level] -= 1
         } else {
             leavePlace(p, admitted: true, in: &simulation)
             if !usingReservation { units[unit].occupied += 1 }
@@ -210,7 +243,8 @@ extension HospitalEngine {
         patients[Int(p)].level = level
         patients[Int(p)].place = .unit(Int32(unit))
         patients[Int(p)].isOutlier = outlier
-        units[unit].byLevel[level.rawValue] += 1
+        patients[Int(p)].deteriorated = false
+        units[unit].byLevel[level] += 1
         if measuring(now) {
             units[unit].admissions += 1
             if outlier { units[unit].outliersHosted += 1 }
@@ -250,8 +284,8 @@ extension HospitalEngine {
         let token = patients[Int(p)].token
         simulation.schedule(.stayEnds(p, token: token), at: end)
         let rate = configuration.deterioration.ratePerDay
-        guard rate > 0, case .unit(let unit) = patients[Int(p)].place,
-              !units[Int(unit)].configuration.kind.isCriticalCare
+        guard rate > 0, !patients[Int(p)].deteriorated, case .unit(let unit) = patients[Int(p)].place,
+              !units[Int(unit)].kind.isCriticalCare
         else { return }
         let twin = patients[Int(p)].twin
         var stream = deteriorationFamily.stream(twin.id.value, UInt64(twin.spell), UInt64(twin.step))
@@ -286,16 +320,16 @@ extension HospitalEngine {
     /// The patient leaves its bed; the bed is cleaned (if the unit says so) and then free for the next.
     mutating func vacate(_ p: Int32, unit: Int, in simulation: inout Simulation<Self>) {
         let now = simulation.now
-        let patient = patients[Int(p)]
         units[unit].occupied -= 1
-        units[unit].byLevel[patient.level.rawValue] -= 1
-        if let stay = patient.stay, measuring(now) {
-            let clinicalEnd = min(now, max(clock.minute(atEpochMinute: stay.endMinute), warmUpMinutes))
-            units[unit].waitingBedMinutes += max(0, now - max(clinicalEnd, warmUpMinutes))
+        units[unit].byLevel[patients[Int(p)].level] -= 1
+        if let stayEnd = patients[Int(p)].stay?.endMinute, measuring(now) {
+            let clinicalEnd = max(clock.minute(atEpochMinute: stayEnd), warmUpMinutes)
+            units[unit].waitingBedMinutes += max(0, now - clinicalEnd)
         }
         patients[Int(p)].place = .none
-        if let turnaround = units[unit].configuration.turnaroundMinutes {
-            var stream = patientFamily.stream(patient.twin.id.value, UInt64(patient.twin.spell), 100 + UInt64(patient.twin.step))
+        if let turnaround = unitConfigurations[unit].turnaroundMinutes {
+            let key = patients[Int(p)].twin
+            var stream = patientFamily.stream(key.id.value, UInt64(key.spell), 100 + UInt64(key.step))
             units[unit].cleaning += 1
             simulation.schedule(.cleaningDone(Int32(unit)), after: turnaround.sample(using: &stream))
         }
@@ -307,6 +341,7 @@ extension HospitalEngine {
         updateUnit(unit)
         updateSafety(unit)
         while let next = nextWaiting(for: unit) {
+            openEscalationIfNeeded(unit)
             admit(next.patient, to: unit, as: next.state, usingReservation: false, outlier: next.outlier, in: &simulation)
         }
         closeEscalationIfPossible(unit)
@@ -315,29 +350,27 @@ extension HospitalEngine {
 
     /// The waiting patient `unit` should take now, if any: the highest priority, then the longest waiting, among
     /// those it is home to or may host as outliers and has a staffed bed for.
-    mutating func nextWaiting(for unit: Int) -> (patient: Int32, state: CareState, outlier: Bool)? {
-        var best: (patient: Int32, state: CareState, outlier: Bool, key: (Int, Double))?
-        for p in waiting {
-            let patient = patients[Int(p)]
-            guard let state = patient.target else { continue }
-            let (home, outlying) = candidateCache(for: state, specialty: patient.twin.attributes.specialty)
+    func nextWaiting(for unit: Int) -> (patient: Int32, state: CareState, outlier: Bool)? {
+        var best: WaitingPatient?
+        var bestIsOutlier = false
+        let outlying = configuration.outlying.allowed
+        for entry in waiting {
+            if let current = best, (current.priority, current.since) <= (entry.priority, entry.since) { continue }
             let outlier: Bool
-            if home.contains(unit) { outlier = false } else if configuration.outlying.allowed && outlying.contains(unit) {
-                outlier = true
-            } else { continue }
-            let key = (patient.waitPriority, patient.waitingSince)
-            if let current = best, current.key <= key { continue }
-            guard canAdmit(LevelOfCare.required(in: state, news2: patient.twin.latestNEWS2), to: unit) else { continue }
-            best = (p, state, outlier, key)
+            if candidateTable[entry.candidates].home.contains(unit) { outlier = false } else if outlying
+                && candidateTable[entry.candidates].outlying.contains(unit) { outlier = true } else { continue }
+            guard hasRoom(entry.level, in: unit) else { continue }
+            best = entry
+            bestIsOutlier = outlier
         }
-        return best.map { ($0.patient, $0.state, $0.outlier) }
+        return best.map { ($0.patient, $0.state, bestIsOutlier) }
     }
 
     /// Records the unit's state in its monitor.
     mutating func updateUnit(_ unit: Int) {
-        let state = units[unit]
-        units[unit].monitor.update(occupied: state.occupied, busy: state.busy, open: state.openBeds,
-                                   staffed: staffedBeds(unit), at: now)
+        let staffed = staffedBeds(unit)
+        monitors[unit].update(occupied: units[unit].occupied, busy: units[unit].busy, open: units[unit].openBeds,
+                              staffed: staffed, at: now)
     }
 
     // MARK: Stays ending
@@ -362,7 +395,7 @@ extension HospitalEngine {
             return
         }
         let priority: Int = switch place {
-        case .unit(let unit) where units[Int(unit)].configuration.kind.isCriticalCare: WaitPriority.stepDown
+        case .unit(let unit) where units[Int(unit)].kind.isCriticalCare: WaitPriority.stepDown
         case .unit where stay.next == .icu || stay.next == .hdu: WaitPriority.escalation
         case .recovery: WaitPriority.postOperative
         default: WaitPriority.other
@@ -387,29 +420,41 @@ extension HospitalEngine {
     }
 
     /// The first minute at or after `ready` in a discharge window that takes the patient (a window with a share
-    /// below 1 takes each ready patient with that probability). With no windows, `ready` itself; beyond two
-    /// weeks of windows that all declined, the next window's opening.
+    /// below 1 takes each ready patient with that probability, one uniform per window reached). With no windows,
+    /// `ready` itself; after three weeks of windows that all declined, the next opening.
     func dischargeMinute(readyAt ready: Double, using stream: inout RandomStream) -> Double {
-        let windows = configuration.discharge.windows
-        guard !windows.isEmpty else { return ready }
-        let localDay = (clock.localMinutesSinceEpoch(atMinute: ready) / 1440).rounded(.down)
-        var openings: [(open: Double, close: Double, share: Double)] = []
-        for offset in -1...15 {
-            let day = localDay + Double(offset)
-            let weekday = Weekday(daysSinceEpoch: day)
-            for window in windows where window.weekdays.contains(weekday) {
-                let open = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: day * 1440 + Double(window.from.minuteOfDay)))
-                var closeMinute = day * 1440 + Double(window.to.minuteOfDay)
-                if window.to <= window.from { closeMinute += 1440 }
-                let close = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: closeMinute))
-                if close > ready { openings.append((max(open, ready), close, window.share)) }
+        let openings = dischargeOpenings
+        guard !openings.isEmpty else { return ready }
+        let local = clock.localMinutesSinceEpoch(atMinute: ready)
+        // Local minute-of-week of `local`, Monday 00:00 being 0 (1970-01-01, day 0, was a Thursday: Monday is day 4).
+        let day = (local / 1440).rounded(.down)
+        let weekStart = (day - Double((Int(day) % 7 + 7 + 3) % 7)) * 1440
+        var first: Double?
+        for week in 0..<3 {
+            for opening in openings {
+                let open = weekStart + Double(week) * 10_080 + opening.open
+                let close = weekStart + Double(week) * 10_080 + opening.close
+                guard close > local else { continue }
+                let at = clock.minute(atLocalMinutesSinceEpoch: max(open, local))
+                if first == nil { first = at }
+                if opening.share >= 1 || stream.nextUniform() < opening.share { return max(at, ready) }
             }
         }
-        openings.sort { $0.open < $1.open }
-        for opening in openings where opening.share >= 1 || stream.nextUniform() < opening.share {
-            return opening.open
+        return max(first ?? ready, ready)
+    }
+
+    /// The discharge windows as openings in the local week (minutes from Monday 00:00), in time order.
+    static func weeklyOpenings(_ windows: [DischargeWindow]) -> [(open: Double, close: Double, share: Double)] {
+        var openings: [(open: Double, close: Double, share: Double)] = []
+        for window in windows {
+            for weekday in window.weekdays {
+                let open = Double((weekday.rawValue - 1) * 1440 + window.from.minuteOfDay)
+                var close = Double((weekday.rawValue - 1) * 1440 + window.to.minuteOfDay)
+                if window.to <= window.from { close += 1440 }
+                openings.append((open, close, window.share))
+            }
         }
-        return openings.first?.open ?? ready
+        return openings.sorted { $0.open < $1.open }
     }
 
     /// The discharge happens: the bed is freed, the twin leaves, and its readmission is drawn.
@@ -476,10 +521,11 @@ extension HospitalEngine {
             preconditionFailure("a twin in a bed takes an observation: \(error)")
         }
         if measuring(now) { measures.deteriorations += 1 }
+        patients[Int(p)].deteriorated = true  // one deterioration a stay: its draws are keyed by the stay
         let oldLevel = patients[Int(p)].level
         let newLevel = patients[Int(p)].twin.levelOfCare
-        units[Int(unit)].byLevel[oldLevel.rawValue] -= 1
-        units[Int(unit)].byLevel[newLevel.rawValue] += 1
+        units[Int(unit)].byLevel[oldLevel] -= 1
+        units[Int(unit)].byLevel[newLevel] += 1
         patients[Int(p)].level = newLevel
         drawStay(p, at: now)
         if let stay = patients[Int(p)].stay, news2 >= policy.escalationNEWS2, stay.next == .icu || stay.next == .hdu {

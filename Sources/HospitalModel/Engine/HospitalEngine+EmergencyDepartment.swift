@@ -80,13 +80,12 @@ extension HospitalEngine {
     mutating func assessmentDone(_ p: Int32, in simulation: inout Simulation<Self>) {
         if let clinician = patients[Int(p)].clinician { simulation.release(clinician) }
         patients[Int(p)].clinician = nil
-        let patient = patients[Int(p)]
         var end: Double
-        if patient.admitted, let stay = patient.stay {
-            end = clock.minute(atEpochMinute: stay.endMinute)
+        if patients[Int(p)].admitted, let stayEnd = patients[Int(p)].stay?.endMinute {
+            end = clock.minute(atEpochMinute: stayEnd)
         } else {
-            var stream = patientFamily.stream(patient.twin.id.value, UInt64(patient.twin.spell), 2)
-            end = patient.edArrival + configuration.emergencyDepartment.dischargedStayMinutes.sample(using: &stream)
+            var stream = patientFamily.stream(patients[Int(p)].twin.id.value, UInt64(patients[Int(p)].twin.spell), 2)
+            end = patients[Int(p)].edArrival + configuration.emergencyDepartment.dischargedStayMinutes.sample(using: &stream)
         }
         simulation.schedule(.edClinicalDone(p), at: max(simulation.now, end))
     }
@@ -123,32 +122,33 @@ extension HospitalEngine {
     /// The patient leaves ED (for a bed, home, or another hospital): its cubicle is free, and its time in the
     /// department is measured.
     mutating func leaveEmergencyDepartment(_ p: Int32, admitted: Bool, now: Double, in simulation: inout Simulation<Self>) {
-        let patient = patients[Int(p)]
-        if let cubicle = patient.cubicle { simulation.release(cubicle) }
+        if let cubicle = patients[Int(p)].cubicle { simulation.release(cubicle) }
         patients[Int(p)].cubicle = nil
         patientsInED -= 1
-        if patient.boarding {
+        if patients[Int(p)].boarding {
             boarders -= 1
             patients[Int(p)].boarding = false
         }
-        guard patient.counted || measuring(now) else { return }
-        let minutes = now - patient.edArrival
+        guard patients[Int(p)].counted || measuring(now) else { return }
+        let arrival = patients[Int(p)].edArrival
+        let minutes = now - arrival
         measures.ed.departures += 1
         measures.ed.minutesInDepartment += minutes
-        if minutes <= configuration.emergencyDepartment.targetMinutes { measures.ed.withinTarget += 1 }
+        let target = configuration.emergencyDepartment.targetMinutes
+        if minutes <= target { measures.ed.withinTarget += 1 }
         if minutes > 12 * 60 { measures.ed.twelveHourStays += 1 }
-        if !patient.assessmentStart.isNaN { measures.ed.minutesToAssessment.record(patient.assessmentStart - patient.edArrival) }
+        let assessed = patients[Int(p)].assessmentStart
+        if !assessed.isNaN { measures.ed.minutesToAssessment.record(assessed - arrival) }
         var timeToBed: Double?
         if admitted {
             measures.ed.admissions += 1
-            let wait = now - patient.decisionAt
+            let wait = now - patients[Int(p)].decisionAt
             measures.ed.timeToBed.record(wait)
             measures.ed.boardingMinutes += wait
             timeToBed = wait
         }
-        measures.recordDeparture(of: patient.twin.attributes, minutesInDepartment: minutes,
-                                 withinTarget: minutes <= configuration.emergencyDepartment.targetMinutes,
-                                 timeToBed: timeToBed)
+        measures.recordDeparture(of: patients[Int(p)].twin.attributes, minutesInDepartment: minutes,
+                                 withinTarget: minutes <= target, timeToBed: timeToBed)
     }
 
     /// A readmission arrives: the twin's next spell, an emergency admission through ED.

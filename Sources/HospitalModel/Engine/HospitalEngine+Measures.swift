@@ -129,13 +129,13 @@ extension HospitalEngine {
         let shiftCount = configuration.staffing.shifts.count
         for unit in units.indices {
             updateSafety(unit)
-            units[unit].monitor.reset(at: minute)
+            monitors[unit].reset(at: minute)
             units[unit].admissions = 0
             units[unit].outliersHosted = 0
             units[unit].waitingBedMinutes = 0
             units[unit].escalationMinutes = 0
             if units[unit].escalationOpen { units[unit].escalationOpenedAt = minute }
-            units[unit].census = []
+            census[unit] = []
         }
         var fresh = Measures()
         fresh.shiftMinutes = units.map { _ in [Double](repeating: 0, count: shiftCount) }
@@ -146,7 +146,7 @@ extension HospitalEngine {
     /// Local midnight: each unit's census, and the day's conservation counts.
     mutating func midnight(in simulation: inout Simulation<Self>) {
         guard measuring(now) else { return }
-        for unit in units.indices { units[unit].census.append(units[unit].occupied) }
+        for unit in units.indices { census[unit].append(units[unit].occupied) }
         var flow = flows
         flow.date = clock.localDateTime(atMinute: now).dateDescription
         flow.inHospital = inHospital
@@ -163,8 +163,9 @@ extension HospitalEngine {
         precondition(flows.arrived == flows.discharged + flows.died + inHospital + flows.diverted + flows.transferredOut,
                      "conservation: \(flows)")
         for unit in units {
-            precondition(unit.occupied + unit.cleaning <= unit.openBeds, "\(unit.configuration.name) over its open beds")
-            precondition(unit.occupied >= 0 && unit.byLevel.allSatisfy { $0 >= 0 }, "negative counts")
+            precondition(unit.occupied + unit.cleaning <= unit.openBeds, "a unit over its open beds")
+            precondition(unit.occupied >= 0 && unit.byLevel.level0 >= 0 && unit.byLevel.level1 >= 0
+                && unit.byLevel.level2 >= 0 && unit.byLevel.level3 >= 0, "negative counts")
         }
     }
 
@@ -179,13 +180,13 @@ extension HospitalEngine {
             if units[unit].escalationOpen {
                 units[unit].escalationMinutes += endMinute - max(units[unit].escalationOpenedAt, warmUpMinutes)
             }
-            units[unit].monitor.advance(to: endMinute)
+            monitors[unit].advance(to: endMinute)
             let state = units[unit]
-            let monitor = state.monitor
+            let monitor = monitors[unit]
             var k = UnitKPIs()
-            k.name = state.configuration.name
-            k.kind = state.configuration.kind.rawValue
-            k.beds = state.configuration.beds
+            k.name = unitConfigurations[unit].name
+            k.kind = state.kind.rawValue
+            k.beds = state.baseBeds
             k.meanOccupied = monitor.occupiedIntegral / window
             k.p95Occupied = monitor.percentile(0.95)
             k.meanOpenBeds = monitor.openIntegral / window
@@ -200,10 +201,10 @@ extension HospitalEngine {
             k.bedDays = monitor.occupiedIntegral / 1440
             k.waitingBedDays = state.waitingBedMinutes / 1440
             k.escalationHours = state.escalationMinutes / 60
-            k.midnightCensus = state.census
+            k.midnightCensus = census[unit]
             kpis.units.append(k)
             for (shift, pattern) in configuration.staffing.shifts.enumerated() where measures.shiftMinutes[unit][shift] > 0 {
-                kpis.safeStaffing.append(SafeStaffingKPIs(unit: state.configuration.name, shift: pattern.name,
+                kpis.safeStaffing.append(SafeStaffingKPIs(unit: unitConfigurations[unit].name, shift: pattern.name,
                                                           hoursBelowSafeRatio: measures.belowSafeMinutes[unit][shift] / 60,
                                                           shiftHours: measures.shiftMinutes[unit][shift] / 60))
             }

@@ -27,7 +27,9 @@ extension HospitalEngine {
             }
         }
         for unit in touched {
-            units[unit].shift = units[unit].shiftIndex >= 0 ? configuration.staffing.shifts[units[unit].shiftIndex].name : nil
+            let shift = units[unit].shiftIndex
+            units[unit].level0Ratio = configuration.staffing.ratios.patientsPerNurse(
+                .level0, shift: shift >= 0 ? configuration.staffing.shifts[shift].name : nil)
             unitChanged(unit, in: &simulation)
         }
         if nextStaffingChange < changes.count && changes[nextStaffingChange].minute < endMinute {

@@ -40,12 +40,13 @@ struct TheatreState {
         mutating func popFirst() -> Int32? {
             if !returned.isEmpty { return returned.removeFirst() }
             guard head < queue.count else { return nil }
+            let first = queue[head]
             head += 1
             if head > 1024 && head * 2 > queue.count {
                 queue.removeFirst(head)
                 head = 0
             }
-            return queue[head - 1]
+            return first
         }
     }
 
@@ -153,14 +154,15 @@ extension HospitalEngine {
         if session.demand >= 0 {
             var booked = 0.0
             let length = session.end - session.start
+            // A list is booked to the session's length: the cases' booked minutes and the turnarounds between them.
             while let p = theatres!.lists[session.demand].popFirst() {
-                let minutes = bookedMinutes(p)
+                let minutes = bookedMinutes(p) + (list.isEmpty ? 0 : plan.turnaroundMinutes)
                 if !list.isEmpty && booked + minutes > length {
                     theatres!.lists[session.demand].returned.insert(p, at: 0)
                     break
                 }
                 list.append(p)
-                booked += minutes + plan.turnaroundMinutes
+                booked += minutes
             }
         }
         if theatreTeamsRostered && theatreTeamsPresent - theatres!.running < 1 {

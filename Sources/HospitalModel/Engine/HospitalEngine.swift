@@ -68,6 +68,8 @@ struct HospitalEngine: SimulationModel {
         /// The level of care counted on its unit now.
         var level = LevelOfCare.level0
         var isOutlier = false
+        /// True once the patient has deteriorated in its current stay.
+        var deteriorated = false
         /// A bed booked for after an operation (unit index), or -1.
         var reservedUnit: Int32 = -1
         // Emergency department.
@@ -93,28 +95,70 @@ struct HospitalEngine: SimulationModel {
         init(twin: PatientTwin) { self.twin = twin }
     }
 
-    /// An inpatient unit's beds and nurses now.
+    /// Patients on a unit by level of care.
+    struct LevelCounts {
+        var level0 = 0, level1 = 0, level2 = 0, level3 = 0
+
+        subscript(level: LevelOfCare) -> Int {
+            get {
+                switch level {
+                case .level0: level0
+                case .level1: level1
+                case .level2: level2
+                case .level3: level3
+                }
+            }
+            set {
+                switch level {
+                case .level0: level0 = newValue
+                case .level1: level1 = newValue
+                case .level2: level2 = newValue
+                case .level3: level3 = newValue
+                }
+            }
+        }
+
+        var total: Int { level0 + level1 + level2 + level3 }
+    }
+
+    /// An inpatient unit's beds and nurses now: small and flat, read at every move (its configuration, monitor and
+    /// census live in arrays of their own).
     struct UnitState {
-        let configuration: UnitConfiguration
+        let kind: UnitKind
+        let baseBeds: Int
+        let escalationBeds: Int
+        let openAt: Double
+        let closeBelow: Double
+        let electiveOnly: Bool
         var openBeds: Int
         var escalationOpen = false
         var occupied = 0
         var cleaning = 0
-        /// Patients counted by level of care (booked beds not yet filled count at level 0 only in `occupied`).
-        var byLevel = [0, 0, 0, 0]
+        var byLevel = LevelCounts()
         /// Registered nurses on shift; .infinity when the roster has none for this unit.
         var nurses = Double.infinity
-        var shift: String?
+        /// The shift on duty (an index into the shifts), or -1.
         var shiftIndex = -1
+        /// Level-0 patients per nurse on the shift on duty.
+        var level0Ratio: Double
         var belowSafeRatio = false
         var safetySince = 0.0
-        var monitor = OccupancyMonitor()
         var admissions = 0
         var outliersHosted = 0
         var waitingBedMinutes = 0.0
         var escalationMinutes = 0.0
         var escalationOpenedAt = 0.0
-        var census: [Int] = []
+
+        init(_ configuration: UnitConfiguration, level0Ratio: Double) {
+            kind = configuration.kind
+            baseBeds = configuration.beds
+            escalationBeds = configuration.escalation?.beds ?? 0
+            openAt = configuration.escalation?.openAtOccupancy ?? 2
+            closeBelow = configuration.escalation?.closeBelowOccupancy ?? 0
+            electiveOnly = configuration.electiveOnly
+            openBeds = configuration.beds
+            self.level0Ratio = level0Ratio
+        }
 
         var busy: Int { occupied + cleaning }
         var freeBeds: Int { openBeds - busy }
@@ -135,6 +179,8 @@ struct HospitalEngine: SimulationModel {
     let patientFamily: StreamFamily
     let deteriorationFamily: StreamFamily
     let wardArrivalNEWS2: Poisson?
+    /// Discharge windows as openings in the local week, in time order.
+    let dischargeOpenings: [(open: Double, close: Double, share: Double)]
     let arrivalProcess: NonHomogeneousPoissonProcess
     var arrivalStream: RandomStream
     let triageShares: Categorical
@@ -155,8 +201,23 @@ struct HospitalEngine: SimulationModel {
     var patients: [Patient] = []
     var freePatients: [Int32] = []
     var units: [UnitState]
-    /// Patients waiting for a bed anywhere, in arrival order (scanned by priority when a bed frees).
-    var waiting: [Int32] = []
+    /// Each unit's configuration, monitor and midnight census, by unit index.
+    let unitConfigurations: [UnitConfiguration]
+    var monitors: [OccupancyMonitor]
+    var census: [[Int]]
+    /// A patient waiting for a bed, with what the scan for a free bed needs, so that it never reads the patient.
+    struct WaitingPatient {
+        let patient: Int32
+        let state: CareState
+        let priority: Int
+        let since: Double
+        /// Its candidate units' index in `candidateTable`.
+        let candidates: Int
+        let level: LevelOfCare
+    }
+
+    /// Patients waiting for a bed anywhere, in the order they began to wait (scanned by priority when a bed frees).
+    var waiting: [WaitingPatient] = []
     var patientsInED = 0
     var boarders = 0
     /// Patients in hospital now (ED, units, theatres, recovery): the conservation count.
@@ -192,6 +253,7 @@ struct HospitalEngine: SimulationModel {
         patientFamily = streams.family("patient")
         deteriorationFamily = streams.family("deterioration")
         wardArrivalNEWS2 = try configuration.deterioration.wardArrivalNEWS2Mean.map { try Poisson(mean: $0) }
+        dischargeOpenings = Self.weeklyOpenings(configuration.discharge.windows)
         arrivalProcess = NonHomogeneousPoissonProcess(profile: configuration.emergencyDepartment.attendances, clock: clock)
         arrivalStream = streams.stream(for: "ed-arrivals")
         let ed = configuration.emergencyDepartment
@@ -202,7 +264,11 @@ struct HospitalEngine: SimulationModel {
         admittedPathwayShares = try Categorical(weights: admittedPathways.map { ed.admittedPathways[$0]! })
         let emergency = Pathway.allCases.filter(\.isEmergency)
         attendancePathwayShares = try Categorical(weights: emergency.map { configuration.population.pathwayShares[$0] ?? 0 })
-        units = configuration.units.map { UnitState(configuration: $0, openBeds: $0.beds) }
+        let defaultRatio = configuration.staffing.ratios.defaultLevel0
+        units = configuration.units.map { UnitState($0, level0Ratio: defaultRatio) }
+        unitConfigurations = configuration.units
+        monitors = configuration.units.map { _ in OccupancyMonitor() }
+        census = configuration.units.map { _ in [] }
         self.staffing = staffing
         theatreTeamsRostered = configuration.staffing.roster.contains { $0.place == .theatres && $0.group == .theatreTeam }
         for line in configuration.staffing.roster where line.group == .registeredNurse {

@@ -50,8 +50,10 @@ public struct EpisodeGenerator: Sendable {
     public let population: SyntheticPopulation
     let predictor: TrajectoryPredictor
     let shares: Categorical
-    let news2: [Pathway: Poisson]
-    let charlson: [Pathway: Poisson]
+    /// By `Pathway.ordinal`: looked up for every new patient, so arrays rather than dictionaries.
+    let news2: [Poisson]
+    let charlson: [Poisson]
+    let ages: [SyntheticPopulation.AgeDistribution]
     let edVisits: Poisson
     let admissions: Poisson
     let extraFrailty: Poisson
@@ -65,14 +67,9 @@ public struct EpisodeGenerator: Sendable {
         predictor = try TrajectoryPredictor(model: model, timeZone: timeZone)
         do {
             shares = try Categorical(weights: Pathway.allCases.map { population.pathwayShares[$0] ?? 0 })
-            var news2: [Pathway: Poisson] = [:]
-            var charlson: [Pathway: Poisson] = [:]
-            for pathway in Pathway.allCases {
-                news2[pathway] = try Poisson(mean: population.news2Mean[pathway] ?? 1)
-                charlson[pathway] = try Poisson(mean: population.charlsonMean[pathway] ?? 1)
-            }
-            self.news2 = news2
-            self.charlson = charlson
+            news2 = try Pathway.allCases.map { try Poisson(mean: population.news2Mean[$0] ?? 1) }
+            charlson = try Pathway.allCases.map { try Poisson(mean: population.charlsonMean[$0] ?? 1) }
+            ages = Pathway.allCases.map { population.age[$0] ?? .init(mean: 60, sd: 15) }
             edVisits = try Poisson(mean: population.edVisitsMean)
             admissions = try Poisson(mean: population.admissionsMean)
             extraFrailty = try Poisson(mean: 0.6)
@@ -145,7 +142,7 @@ public struct EpisodeGenerator: Sendable {
 
     /// The aggregate NEWS2 a spell on `pathway` starts with (Poisson with the population's mean, at most 20).
     public func admissionNEWS2(on pathway: Pathway, using stream: inout RandomStream) -> Int {
-        min(20, news2[pathway]!.sample(using: &stream))
+        min(20, news2[pathway.ordinal].sample(using: &stream))
     }
 
     /// A new patient from the synthetic population: a pathway and attributes.
@@ -160,9 +157,9 @@ public struct EpisodeGenerator: Sendable {
     }
 
     func drawAttributes(_ pathway: Pathway, using stream: inout RandomStream) -> PatientAttributes {
-        let ages = population.age[pathway] ?? .init(mean: 60, sd: 15)
+        let ages = self.ages[pathway.ordinal]
         let age = Int(min(100, max(18, (ages.mean + ages.sd * SpecialFunctions.normalQuantile(stream.nextUniform())).rounded())))
-        let charlson = min(12, self.charlson[pathway]!.sample(using: &stream))
+        let charlson = min(12, self.charlson[pathway.ordinal].sample(using: &stream))
         let frailty: Int
         if pathway == .frailElderly {
             frailty = 6 + stream.nextInt(below: 3)

@@ -105,7 +105,7 @@ extension TwinModel {
                                                             (.died, 0.012), (.theatre, 0.02), (.hdu, 0.01)])),
             ]),
             pathway(.electiveSurgical, [
-                StateModel(state: .theatre, sojourn: lognormal(120, 0.35, effects(0.02, 0.02, 0, 0)),
+                StateModel(state: .theatre, sojourn: lognormal(90, 0.45, effects(0.02, 0.02, 0, 0)),
                            transitions: transitions(.theatre, [(.recovery, 0.97), (.icu, 0.015), (.hdu, 0.015)])),
                 StateModel(state: .recovery, sojourn: gamma(4, 18, effects(0.05, 0.02, 0.02, 0.02)),
                            transitions: transitions(.recovery, [(.ward, 0.7), (.dischargedHome, 0.285), (.hdu, 0.015)])),

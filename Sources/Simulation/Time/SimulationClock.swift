@@ -22,6 +22,8 @@ public struct SimulationClock: Sendable, Hashable {
     @usableFromInline let transitionMinutes: [Double]
     /// UTC offsets in minutes: `offsetMinutes[i]` holds from `transitionMinutes[i - 1]` (or the start) on.
     @usableFromInline let offsetMinutes: [Double]
+    /// The distinct offsets (usually two), for turning local times back into simulation minutes.
+    @usableFromInline let distinctOffsets: [Double]
 
     /// A clock starting at `start` in `timeZone`.
     public init(start: Date, timeZone: TimeZone, horizonYears: Int = 60) {
@@ -42,6 +44,9 @@ public struct SimulationClock: Sendable, Hashable {
         }
         transitionMinutes = transitions
         offsetMinutes = offsets
+        var distinct: [Double] = []
+        for offset in offsets where !distinct.contains(offset) { distinct.append(offset) }
+        distinctOffsets = distinct
     }
 
     /// A clock from a local start "YYYY-MM-DDTHH:MM" (or with ":SS") read in the zone with the given IANA name.
@@ -122,10 +127,12 @@ public struct SimulationClock: Sendable, Hashable {
         minute(atLocalMinutesSinceEpoch: local.localMinutesSinceEpoch)
     }
 
-    func minute(atLocalMinutesSinceEpoch local: Double) -> Double {
+    /// The simulation minute at which local clocks show `local` wall-clock minutes since 1970-01-01 00:00 (see
+    /// `minute(atLocal:)` for skipped and repeated local times).
+    public func minute(atLocalMinutesSinceEpoch local: Double) -> Double {
         var best: Double?
         var latest = -Double.infinity
-        for offset in Set(offsetMinutes) {
+        for offset in distinctOffsets {
             let candidate = local - offset - startUnixMinutes
             latest = max(latest, candidate)
             if utcOffsetMinutes(atMinute: candidate) == offset, candidate < (best ?? .infinity) {
