@@ -75,7 +75,9 @@ public enum HospitalSimulation {
         simulation.scheduleRecurring(.midnight, at: LocalTimeOfDay(hour: 0)!)
         simulation.run(&engine, until: engine.endMinute, warmUpMinutes: engine.warmUpMinutes)
         engine.now = engine.endMinute
-        return HospitalRunResult(kpis: engine.finish(), events: simulation.eventCount + simulation.noticeCount)
+        let kpis = engine.finish()
+        return HospitalRunResult(kpis: kpis, events: simulation.eventCount + simulation.noticeCount,
+                                 audit: audit ? engine.auditRecord : nil)
     }
 }
 
@@ -85,4 +87,25 @@ public struct HospitalRunResult: Sendable {
     public let kpis: HospitalKPIs
     /// Calendar events and resource notices processed.
     public let events: Int
+    /// What the engine checked of itself, when run with `audit`.
+    public let audit: HospitalAudit?
+}
+
+/// The engine's checks of its own invariants over a whole run (warm-up included), for tests: each count of
+/// violations must be 0.
+public struct HospitalAudit: Sendable, Hashable {
+    /// Admissions into a bed (not counting beds booked ahead for an operation).
+    public var admissions = 0
+    /// Of which into a unit whose nurses on shift did not cover its patients and the new one (a staffed bed).
+    public var admissionsBeyondStaffedBeds = 0
+    /// Times a unit held more patients (and beds being cleaned) than it had open beds.
+    public var occupancyBeyondOpenBeds = 0
+    /// Local midnights at which arrived ≠ discharged + died + in hospital + diverted + transferred out.
+    public var conservationFailures = 0
+    /// Local midnights checked.
+    public var midnights = 0
+    /// Times the count of patients in hospital disagreed with the patients placed.
+    public var placementMismatches = 0
+    /// Admissions into each unit by local hour of the day (unit index, then hour 0–23).
+    public var admissionsByHour: [[Int]] = []
 }

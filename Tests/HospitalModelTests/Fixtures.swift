@@ -88,3 +88,37 @@ enum Fixtures {
             theatres: theatres, staffing: staffing)
     }
 }
+
+extension Fixtures {
+    /// A twin model in which every pathway goes from ED (a stay of about a second) to a ward whose stay is
+    /// exponential with mean `wardMeanDays`, then home; no covariate has an effect and nobody is readmitted: the
+    /// patient flow of a textbook loss system.
+    static func exponentialWardModel(wardMeanDays: Double) -> TwinModel {
+        func state(_ unit: CareState) -> StateModel {
+            switch unit {
+            case .ed:
+                return StateModel(state: .ed, sojourn: SojournModel(.weibull(shape: 1, scaleMinutes: 0.01)),
+                                  transitions: .probabilities([(.ward, 1)]))
+            case .ward:
+                return StateModel(state: .ward, sojourn: SojournModel(.weibull(shape: 1, scaleMinutes: wardMeanDays * 1440)),
+                                  transitions: .probabilities([(.dischargedHome, 1)]))
+            default:
+                return StateModel(state: unit, sojourn: SojournModel(.weibull(shape: 1, scaleMinutes: 1)),
+                                  transitions: .probabilities([(.ward, 1)]))
+            }
+        }
+        return TwinModel(description: "exponential ward", pathways: Pathway.allCases.map { pathway in
+            PathwayModel(pathway: pathway, states: CareState.units.map(state))
+        }, readmission: ReadmissionModel(intercept: -40, lengthOfStay: 0, acuity: 0, comorbidity: 0, emergencyVisits: 0,
+                                         delayShape: 1, delayScaleDays: 10))
+    }
+
+    /// An ED that admits every attendance at a constant rate, with no waits of its own.
+    static func admittingEverybody(perDay: Double, boardingLimit: Int?) throws -> EmergencyDepartmentConfiguration {
+        EmergencyDepartmentConfiguration(
+            attendances: try HourOfWeekProfile(constantRatePerHour: perDay / 24), cubicles: 100_000, capacity: nil,
+            boardingLimit: boardingLimit, triage: [TriageClass(category: .urgent, share: 1, admissionProbability: 1)],
+            assessmentMinutes: .fixed(0), dischargedStayMinutes: .fixed(0),
+            admittedPathways: [.emergencyMedical: 0.58, .emergencySurgical: 0.20, .stroke: 0.06, .frailElderly: 0.16])
+    }
+}

@@ -57,7 +57,7 @@ extension HospitalEngine {
             patients[Int(p)].waitPriority = priority
             waiting.append(WaitingPatient(patient: p, state: state, priority: priority, since: simulation.now,
                                           candidates: candidateKey(p, state),
-                                          level: LevelOfCare.required(in: state, news2: patients[Int(p)].twin.latestNEWS2)))
+                                          level: arrivalLevel(p, in: state)))
             return false
         }
     }
@@ -121,7 +121,7 @@ extension HospitalEngine {
     /// A unit with a bed for `p` in `state` now: a home unit first, else — when outlying is allowed — another.
     /// Opens the unit's escalation beds if it takes the patient into them.
     mutating func findBed(for p: Int32, state: CareState, allowOutlying: Bool) -> (Int, outlier: Bool)? {
-        let level = LevelOfCare.required(in: state, news2: patients[Int(p)].twin.latestNEWS2)
+        let level = arrivalLevel(p, in: state)
         let key = candidateKey(p, state)
         for unit in candidateTable[key].home where hasRoom(level, in: unit) {
             openEscalationIfNeeded(unit)
@@ -237,8 +237,13 @@ extension HospitalEngine {
             if !usingReservation { units[unit].occupied += 1 }
         }
         patients[Int(p)].reservedUnit = -1
+        let arrivalNEWS2 = state == .ward ? wardArrivalNEWS2.map { wardArrivalNEWS2(p, $0) } : nil
         patients[Int(p)].twin.step(to: state, at: epoch(now))
-        if state == .ward, let poisson = wardArrivalNEWS2 { observeOnWardArrival(p, poisson) }
+        if let arrivalNEWS2 {
+            do { try patients[Int(p)].twin.apply(Observation(minute: epoch(now), .news2(arrivalNEWS2))) } catch {
+                preconditionFailure("a twin arriving on a ward takes an observation: \(error)")
+            }
+        }
         let level = patients[Int(p)].twin.levelOfCare
         patients[Int(p)].level = level
         patients[Int(p)].place = .unit(Int32(unit))
@@ -253,17 +258,24 @@ extension HospitalEngine {
         scheduleStayEnd(p, in: &simulation)
         updateUnit(unit)
         updateSafety(unit)
+        if audit { auditAdmission(to: unit, reserved: usingReservation) }
     }
 
-    /// The first observations on a ward: a NEWS2 drawn for the patient (keyed by patient, spell and step, so the
-    /// same in every scenario), applied to its twin before its ward stay is drawn.
-    mutating func observeOnWardArrival(_ p: Int32, _ poisson: Poisson) {
+    /// The NEWS2 of the first observations on a ward for the patient's next stay: drawn from the population's
+    /// settled distribution with the stream of (patient, spell, the stay's step) — so the same in every scenario,
+    /// and known before the move, when the ward checks it can staff the patient.
+    func wardArrivalNEWS2(_ p: Int32, _ poisson: Poisson) -> Int {
         let twin = patients[Int(p)].twin
-        var stream = deteriorationFamily.stream(twin.id.value, UInt64(twin.spell), UInt64(twin.step) | 2 << 32)
-        let news2 = min(20, poisson.sample(using: &stream))
-        do { try patients[Int(p)].twin.apply(Observation(minute: twin.stateSince, .news2(news2))) } catch {
-            preconditionFailure("a twin arriving on a ward takes an observation: \(error)")
+        var stream = deteriorationFamily.stream(twin.id.value, UInt64(twin.spell), UInt64(twin.step + 1) | 2 << 32)
+        return min(20, poisson.sample(using: &stream))
+    }
+
+    /// The level of care the patient will need on arrival in `state` (with its ward-arrival NEWS2 on a ward).
+    func arrivalLevel(_ p: Int32, in state: CareState) -> LevelOfCare {
+        if state == .ward, let poisson = wardArrivalNEWS2 {
+            return LevelOfCare.required(in: .ward, news2: wardArrivalNEWS2(p, poisson))
         }
+        return LevelOfCare.required(in: state, news2: patients[Int(p)].twin.latestNEWS2)
     }
 
     /// Draws the twin's current stay from its own streams (`TrajectoryPredictor.drawStay`).

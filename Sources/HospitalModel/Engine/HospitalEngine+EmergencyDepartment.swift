@@ -45,7 +45,10 @@ extension HospitalEngine {
         let now = simulation.now
         flows.arrived += 1
         let counted = measuring(now)
-        if counted { measures.ed.attendances += 1 }
+        if counted {
+            measures.ed.attendances += 1
+            if twin.spell > 0 { measures.ed.readmissionArrivals += 1 }
+        }
         if let capacity = configuration.emergencyDepartment.capacity, patientsInED >= capacity {
             flows.diverted += 1
             if counted { measures.ed.diversions += 1 }

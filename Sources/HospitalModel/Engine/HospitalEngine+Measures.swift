@@ -6,6 +6,7 @@ import Simulation
 struct Measures {
     struct EmergencyDepartment {
         var attendances = 0
+        var readmissionArrivals = 0
         var diversions = 0
         var transfersOut = 0
         var departures = 0
@@ -145,28 +146,38 @@ extension HospitalEngine {
 
     /// Local midnight: each unit's census, and the day's conservation counts.
     mutating func midnight(in simulation: inout Simulation<Self>) {
+        if audit { auditInvariants() }
         guard measuring(now) else { return }
         for unit in units.indices { census[unit].append(units[unit].occupied) }
         var flow = flows
         flow.date = clock.localDateTime(atMinute: now).dateDescription
         flow.inHospital = inHospital
         measures.flows.append(flow)
-        if audit { auditInvariants() }
     }
 
-    /// Checks what must always hold; a broken invariant is a bug in the engine, so it stops the run.
-    func auditInvariants() {
-        let counted = patients.indices.filter { index in
-            !freePatients.contains(Int32(index)) && patients[index].place != .none
+    /// Checks what must always hold and counts what does not (`HospitalAudit`).
+    mutating func auditInvariants() {
+        auditRecord.midnights += 1
+        let placed = patients.indices.filter { index in
+            patients[index].place != .none && !freePatients.contains(Int32(index))
         }.count
-        precondition(counted == inHospital, "in hospital \(inHospital), patients placed \(counted)")
-        precondition(flows.arrived == flows.discharged + flows.died + inHospital + flows.diverted + flows.transferredOut,
-                     "conservation: \(flows)")
-        for unit in units {
-            precondition(unit.occupied + unit.cleaning <= unit.openBeds, "a unit over its open beds")
-            precondition(unit.occupied >= 0 && unit.byLevel.level0 >= 0 && unit.byLevel.level1 >= 0
-                && unit.byLevel.level2 >= 0 && unit.byLevel.level3 >= 0, "negative counts")
+        if placed != inHospital { auditRecord.placementMismatches += 1 }
+        if flows.arrived != flows.discharged + flows.died + inHospital + flows.diverted + flows.transferredOut {
+            auditRecord.conservationFailures += 1
         }
+        for unit in units where unit.busy > unit.openBeds || unit.occupied < 0 { auditRecord.occupancyBeyondOpenBeds += 1 }
+    }
+
+    /// Records an admission into `unit` for the audit: within its open beds, and within its staffed beds unless
+    /// it fills a bed booked ahead.
+    mutating func auditAdmission(to unit: Int, reserved: Bool) {
+        auditRecord.admissions += 1
+        if units[unit].busy > units[unit].openBeds { auditRecord.occupancyBeyondOpenBeds += 1 }
+        if !reserved && units[unit].nurses.isFinite && requiredNurses(unit) > units[unit].nurses + 1e-9 {
+            auditRecord.admissionsBeyondStaffedBeds += 1
+        }
+        let hour = clock.localDateTime(atMinute: now).hour
+        auditRecord.admissionsByHour[unit][hour] += 1
     }
 
     /// The measures of the window, closed at the end of the run.
@@ -212,6 +223,7 @@ extension HospitalEngine {
         let ed = measures.ed
         var e = EmergencyDepartmentKPIs()
         e.attendances = ed.attendances
+        e.readmissionArrivals = ed.readmissionArrivals
         e.diversions = ed.diversions
         e.transfersOut = ed.transfersOut
         e.departures = ed.departures

@@ -234,6 +234,7 @@ struct HospitalEngine: SimulationModel {
 
     // Measures.
     var measures = Measures()
+    var auditRecord = HospitalAudit()
     var flows = DailyFlow()
 
     init(configuration: HospitalConfiguration, predictor: TrajectoryPredictor, generator: EpisodeGenerator,
@@ -275,6 +276,7 @@ struct HospitalEngine: SimulationModel {
             if case .unit(let unit) = line.place { units[unit].nurses = 0 }
         }
         candidateTable = makeCandidateTable()
+        auditRecord.admissionsByHour = configuration.units.map { _ in [Int](repeating: 0, count: 24) }
     }
 
     // MARK: Patients

@@ -79,8 +79,10 @@ public struct UnitKPIs: Sendable, Hashable, Codable {
 
 /// The emergency department's measures.
 public struct EmergencyDepartmentKPIs: Sendable, Hashable, Codable {
-    /// Attendances in the window (arrivals, including those diverted).
+    /// Attendances in the window (arrivals, including those diverted and readmissions).
     public var attendances = 0
+    /// Of which readmissions: patients coming back within 30 days of a discharge.
+    public var readmissionArrivals = 0
     /// Diverted on arrival because the department was full.
     public var diversions = 0
     /// Admitted patients transferred to another hospital because the boarding limit was reached.

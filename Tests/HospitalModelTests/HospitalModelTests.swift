@@ -1,0 +1,168 @@
+import Foundation
+import HospitalModel
+import PatientTwin
+import Simulation
+import Testing
+import TestSupport
+
+@Suite("the hospital model: conservation and invariants")
+struct ConservationTests {
+    static let run: HospitalRunResult = {
+        let hospital = try! PreparedHospital(try! Fixtures.smallHospital(), horizonDays: 150)
+        return try! HospitalSimulation.run(hospital, horizonDays: 150, warmUpDays: 20, streams: RandomStreams(masterSeed: 3),
+                                           audit: true)
+    }()
+
+    @Test("every midnight: arrived = discharged + died + in hospital + diverted + transferred out")
+    func conservation() throws {
+        let flows = Self.run.kpis.flows
+        #expect(flows.count == 131)  // midnights from the end of the warm-up to the end of the run, both included
+        for day in flows {
+            #expect(day.arrived == day.discharged + day.died + day.inHospital + day.diverted + day.transferredOut, "\(day.date)")
+        }
+        #expect(flows.last!.arrived > 10_000 && flows.last!.inHospital > 100)
+        let audit = try #require(Self.run.audit)
+        #expect(audit.midnights == 151)
+        #expect(audit.conservationFailures == 0 && audit.placementMismatches == 0)
+    }
+
+    @Test("beds in use never exceed open beds, and no admission exceeds the unit's staffed beds")
+    func beds() throws {
+        let audit = try #require(Self.run.audit)
+        #expect(audit.admissions > 3_000)
+        #expect(audit.occupancyBeyondOpenBeds == 0)
+        #expect(audit.admissionsBeyondStaffedBeds == 0)
+        for unit in Self.run.kpis.units {
+            #expect(unit.p95Occupied <= Double(unit.beds + 4) && unit.meanOccupied <= unit.meanOpenBeds + 1e-9, "\(unit.name)")
+            #expect(unit.midnightCensus.allSatisfy { $0 <= unit.beds + 4 }, "\(unit.name)")
+        }
+    }
+}
+
+@Suite("the hospital model against theory")
+struct TheoryTests {
+    /// One ward of c beds, Poisson arrivals at λ a day, exponential stays of mean 1/μ days, patients who find it
+    /// full turned away (a boarding limit of 0) and nothing else: an M/M/c/c loss system, whose blocking
+    /// probability is Erlang B(c, λ/μ).
+    @Test("one ward with Poisson arrivals, exponential stays and nothing else reproduces Erlang B")
+    func erlangB() throws {
+        let beds = 30, perDay = 5.0, meanDays = 5.0
+        let configuration = HospitalConfiguration(
+            name: "erlang-b", timeZone: TimeZone(identifier: "UTC")!, start: Fixtures.monday,
+            twinModel: Fixtures.exponentialWardModel(wardMeanDays: meanDays),
+            emergencyDepartment: try Fixtures.admittingEverybody(perDay: perDay, boardingLimit: 0),
+            units: [UnitConfiguration(name: "Ward", kind: .ward, beds: beds),
+                    UnitConfiguration(name: "ICU", kind: .icu, beds: 1)])
+        let hospital = try PreparedHospital(configuration, horizonDays: 2_100)
+        let runs = try Replications(count: 20, masterSeed: 11).run { replication in
+            try HospitalSimulation.run(hospital, horizonDays: 2_100, warmUpDays: 100, streams: replication.streams).kpis
+        }
+        let blocking = runs.map { k in
+            Double(k.emergencyDepartment.transfersOut) / Double(k.emergencyDepartment.transfersOut + k.emergencyDepartment.admissions)
+        }
+        let interval = ReplicationSummary(blocking).confidenceInterval(level: Tolerance.confidence)
+        let theory = QueueingTheory.erlangB(servers: beds, offeredLoad: perDay * meanDays)
+        #expect(interval.contains(theory), "simulated \(interval), Erlang B \(theory)")
+        // And Little's law on the ward: mean occupied = admitted rate × mean stay.
+        let occupied = ReplicationSummary(runs.map { $0.units[0].meanOccupied }).confidenceInterval(level: Tolerance.confidence)
+        #expect(occupied.contains(perDay * (1 - theory) * meanDays), "occupied \(occupied)")
+    }
+
+    /// With beds, cubicles, clinicians and theatres unlimited, every attendance admitted and nobody readmitted,
+    /// the patients in hospital at midnight average λ·E[LOS] (Little's law), E[LOS] being the twins' own
+    /// uncapacitated length of stay, estimated here from the twin model alone.
+    @Test("with unlimited beds and staff the model reproduces the twins' own uncapacitated occupancy (Little's law)")
+    func littlesLaw() throws {
+        var model = TwinModel.builtIn
+        model.readmission.intercept = -40
+        let perDay = 30.0
+        let unlimited = 100_000
+        let ed = try Fixtures.admittingEverybody(perDay: perDay, boardingLimit: nil)
+        let configuration = HospitalConfiguration(
+            name: "unlimited", timeZone: TimeZone(identifier: "UTC")!, start: Fixtures.monday, twinModel: model,
+            emergencyDepartment: ed,
+            units: [UnitConfiguration(name: "AMU", kind: .assessmentUnit, beds: unlimited),
+                    UnitConfiguration(name: "Wards", kind: .ward, beds: unlimited),
+                    UnitConfiguration(name: "Stroke", kind: .strokeUnit, beds: unlimited),
+                    UnitConfiguration(name: "ICU", kind: .icu, beds: unlimited),
+                    UnitConfiguration(name: "HDU", kind: .hdu, beds: unlimited)])
+        let hospital = try PreparedHospital(configuration, horizonDays: 700)
+        let runs = try Replications(count: 12, masterSeed: 5).run { replication in
+            try HospitalSimulation.run(hospital, horizonDays: 700, warmUpDays: 150, streams: replication.streams).kpis
+        }
+        let census = ReplicationSummary(runs.map { k in Double(k.flows.reduce(0) { $0 + $1.inHospital }) / Double(k.flows.count) })
+
+        // E[LOS] from the twins alone: the same population and pathway mix, each twin followed without capacity.
+        let predictor = try TrajectoryPredictor(model: model, timeZone: TimeZone(identifier: "UTC")!)
+        let generator = try EpisodeGenerator(model: model)
+        let pathways = Array(ed.admittedPathways.keys).sorted { $0.rawValue < $1.rawValue }
+        let shares = try Categorical(weights: pathways.map { ed.admittedPathways[$0]! })
+        let streams = RandomStreams(masterSeed: 77)
+        var stream = streams.stream(for: "los")
+        var stays = Tally()
+        for index in 0..<40_000 {
+            let pathway = pathways[shares.sample(using: &stream)]
+            var twin = PatientTwin(id: PatientID(UInt64(index) + 1), attributes: generator.attributes(on: pathway, using: &stream),
+                                   pathway: pathway, admittedAt: 0)
+            try twin.apply(Observation(minute: 0, .news2(generator.admissionNEWS2(on: pathway, using: &stream))))
+            let path = try predictor.predictTrajectory(for: twin, from: 0, streams: TwinStreams(streams.replication(index)))
+            stays.record(path.dischargeMinute / 1440)
+        }
+        let expected = perDay * stays.mean
+        let halfWidth = Tolerance.z * (census.standardError * census.standardError
+            + perDay * perDay * stays.variance / Double(stays.count)).squareRoot()
+        #expect(abs(census.mean - expected) <= halfWidth,
+                "census \(census.mean) ± \(census.standardError), λ·E[LOS] = \(expected), band ±\(halfWidth)")
+    }
+
+    @Test("a roster with no night nurses admits nobody at night")
+    func noNightNurses() throws {
+        var configuration = try Fixtures.smallHospital()
+        configuration.theatres = nil
+        let ward = configuration.units.firstIndex { $0.name == "Medical A" }!
+        configuration.staffing.roster.removeAll { line in
+            line.place == .unit(ward) && line.group == .registeredNurse && configuration.staffing.shifts[line.shift].name == "night"
+        }
+        let hospital = try PreparedHospital(configuration, horizonDays: 60)
+        let run = try HospitalSimulation.run(hospital, horizonDays: 60, warmUpDays: 5, streams: RandomStreams(masterSeed: 2),
+                                             audit: true)
+        let byHour = try #require(run.audit).admissionsByHour[ward]
+        // Day nurses work 07:30–20:00: hours 20 to 06 inclusive see no admission; the day sees plenty.
+        #expect(([20, 21, 22, 23] + Array(0...6)).allSatisfy { byHour[$0] == 0 }, "\(byHour)")
+        #expect((8...19).reduce(0) { $0 + byHour[$1] } > 100)
+        #expect(try #require(run.audit).admissionsBeyondStaffedBeds == 0)
+    }
+}
+
+@Suite("the hospital model: determinism and common random numbers")
+struct DeterminismTests {
+    static let hospital = try! PreparedHospital(try! Fixtures.smallHospital(), horizonDays: 90)
+
+    @Test("the same seed gives identical KPIs; the thread count does not change them; another seed does")
+    func determinism() throws {
+        let one = try HospitalExperiment.run(Self.hospital, replications: 4, seed: 9, horizonDays: 90, warmUpDays: 10, threads: 1)
+        let two = try HospitalExperiment.run(Self.hospital, replications: 4, seed: 9, horizonDays: 90, warmUpDays: 10, threads: 2)
+        #expect(one == two)
+        let other = try HospitalExperiment.run(Self.hospital, replications: 4, seed: 10, horizonDays: 90, warmUpDays: 10,
+                                               threads: 2)
+        #expect(one.replications[0] != other.replications[0])
+        #expect(one.replications[0] != one.replications[1])
+    }
+
+    @Test("a change to staffing changes the hospital, not the patients: the same attendances, triage and arrivals")
+    func commonRandomNumbers() throws {
+        var more = try Fixtures.smallHospital()
+        for index in more.staffing.roster.indices where more.staffing.roster[index].group == .registeredNurse {
+            more.staffing.roster[index].headcount += 2
+        }
+        let variant = try PreparedHospital(more, horizonDays: 90)
+        let base = try HospitalSimulation.run(Self.hospital, horizonDays: 90, warmUpDays: 10, streams: RandomStreams(masterSeed: 4))
+        let changed = try HospitalSimulation.run(variant, horizonDays: 90, warmUpDays: 10, streams: RandomStreams(masterSeed: 4))
+        func firstAttendances(_ k: HospitalKPIs) -> Int { k.emergencyDepartment.attendances - k.emergencyDepartment.readmissionArrivals }
+        #expect(firstAttendances(base.kpis) == firstAttendances(changed.kpis))
+        #expect(base.kpis.safeStaffing.map(\.hoursBelowSafeRatio).reduce(0, +)
+            > changed.kpis.safeStaffing.map(\.hoursBelowSafeRatio).reduce(0, +))
+        let same = try HospitalSimulation.run(Self.hospital, horizonDays: 90, warmUpDays: 10, streams: RandomStreams(masterSeed: 4))
+        #expect(same.kpis == base.kpis)
+    }
+}
