@@ -14,6 +14,14 @@ public struct RunSettings: Sendable, Hashable {
     public var replications: Int
     /// The master seed.
     public var seed: UInt64
+
+    /// Run settings.
+    public init(horizonDays: Int, warmUpDays: Int, replications: Int, seed: UInt64) {
+        self.horizonDays = horizonDays
+        self.warmUpDays = warmUpDays
+        self.replications = replications
+        self.seed = seed
+    }
 }
 
 /// A scenario read from its file (and the files it extends), checked whole and built into the model's

@@ -95,8 +95,11 @@ enum Suggestion {
     static func nearest(to word: String, in words: [String]) -> String? {
         let scored = words.map { ($0, distance(word.lowercased(), $0.lowercased())) }
         guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
-        let limit = max(2, word.count / 3)
-        if best.1 <= limit { return best.0 }
+        // Near enough: at most a third of the typed word wrong, or, for short words ("nite" for "night"),
+        // no more edits than half the longer word; and no other candidate as near.
+        let halfLonger = (max(word.count, best.0.count) + 1) / 2
+        let limit = max(2, word.count / 3, word.count <= 6 ? halfLonger : 0)
+        if best.1 <= limit, scored.filter({ $0.1 == best.1 }).count == 1 { return best.0 }
         return words.first { $0.hasPrefix(word.lowercased()) || word.lowercased().hasPrefix($0) }
     }
 
@@ -144,4 +147,12 @@ enum LocalTimeParse {
 struct LocalTimeOfDayValue {
     let hour: Int
     let minute: Int
+}
+
+/// The validator's check of one value against one schema type, public for tests of the schema itself.
+public enum ScenarioSchemaCheck {
+    /// Adds the problems of `node` as a value of `type` at `path`.
+    public static func validate(_ node: ScenarioNode, as type: SchemaType, path: String, problems: inout [ScenarioProblem]) {
+        ScenarioValidator.validate(node, as: type, path: path, problems: &problems)
+    }
 }

@@ -1,0 +1,318 @@
+import Foundation
+import HospitalModel
+import Reports
+import Scenario
+import Simulation
+import Testing
+
+/// Where the repository's files are, from this test file.
+enum Repository {
+    static let root: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }()
+
+    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+}
+
+/// Scenario text written to a temporary directory, read back by path.
+final class ScenarioFiles {
+    let directory: String
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "scenario-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = directory + "/" + name
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func writeData(_ name: String, _ data: Data) throws -> String {
+        let path = directory + "/" + name
+        try data.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+}
+
+/// The problems of a scenario that must fail, with the directory stripped from their locations.
+func problems(_ path: String, in files: ScenarioFiles) -> [String] {
+    do {
+        _ = try Scenario.load(path: path)
+        return []
+    } catch {
+        return error.problems.map { $0.description.replacingOccurrences(of: files.directory + "/", with: "") }
+    }
+}
+
+/// A small valid scenario to vary.
+let minimal = """
+    name: minimal
+    emergency_department:
+      attendances_per_day: 40
+      cubicles: 10
+      assessment_minutes: 30
+      discharged_stay_minutes: {distribution: lognormal, mean: 150, sd: 60}
+      triage:
+        - {category: 3, share: 0.6, admit: 0.3}
+        - {category: 4, share: 0.4, admit: 0.05}
+      admitted_pathways: {emergency_medical: 1}
+    units:
+      - {name: Ward A, type: ward, beds: 20}
+      - {name: ICU, type: icu, beds: 4}
+    staff:
+      shifts:
+        - {name: day, from: "08:00", to: "20:00"}
+        - {name: night, from: "20:00", to: "08:00"}
+      rosters:
+        - {unit: Ward A, group: registered_nurse, shift: day, headcount: 3}
+        - {unit: Ward A, group: registered_nurse, shift: night, headcount: 2}
+    """
+
+@Suite("scenario files")
+struct ScenarioFileTests {
+    @Test("the reference scenarios are valid and describe the hospitals they claim to", arguments: [
+        ("scenarios/demo.yaml", 6, 142), ("scenarios/general-hospital.yaml", 18, 470),
+    ])
+    func referenceScenarios(path: String, units: Int, beds: Int) throws {
+        let scenario = try Scenario.load(path: Repository.path(path))
+        #expect(scenario.configuration.units.count == units)
+        #expect(scenario.configuration.units.reduce(0) { $0 + $1.beds } == beds)
+        #expect(scenario.configuration.problems.isEmpty)
+    }
+
+    @Test("the general hospital: about 450 beds, about 250 ED attendances a day, a dozen wards, ICU and HDU, 8 theatres")
+    func generalHospitalSize() throws {
+        let c = try Scenario.load(path: Repository.path("scenarios/general-hospital.yaml")).configuration
+        let perDay = c.emergencyDepartment.attendances.meanRatePerHour * 24
+        #expect(abs(perDay - 250) < 1e-9)
+        #expect(c.units.filter { $0.kind == .ward }.count >= 12)
+        #expect(c.units.contains { $0.kind == .icu } && c.units.contains { $0.kind == .hdu })
+        #expect((c.theatres?.rooms ?? 0) + (c.theatres?.emergencyRooms ?? 0) == 8)
+        let beds = c.units.reduce(0) { $0 + $1.beds }
+        #expect((420...500).contains(beds))
+    }
+
+    @Test("a minimal scenario reads, with the schema's defaults filled in")
+    func defaults() throws {
+        let files = try ScenarioFiles()
+        let scenario = try Scenario.load(path: try files.write("minimal.yaml", minimal))
+        let c = scenario.configuration
+        #expect(c.timeZone.identifier == "Europe/London" && c.start.description == "2026-01-05T00:00")
+        #expect(scenario.run == RunSettings(horizonDays: 365, warmUpDays: 28, replications: 10, seed: 1))
+        #expect(c.emergencyDepartment.targetMinutes == 240 && c.outlying.allowed && c.outlying.stayMultiplier == 1.1)
+        #expect(c.staffing.ratios.defaultLevel0 == 8 && c.staffing.roster.count == 2)
+        // The default hourly profile, normalised, times the weekday profile: 40 a day on average over the week.
+        #expect(abs(c.emergencyDepartment.attendances.meanRatePerHour * 24 - 40) < 1e-9)
+    }
+
+    @Test("every problem in a file is reported at once, with file, line, column, key, what is wrong and what was expected")
+    func locatedProblems() throws {
+        let files = try ScenarioFiles()
+        let text = minimal
+            .replacingOccurrences(of: "{name: Ward A, type: ward, beds: 20}", with: "{name: Ward A, type: ward, beds: -2}")
+            .replacingOccurrences(of: "  cubicles: 10", with: "  cubicles: 10\n  bedz: 3")
+            .replacingOccurrences(of: "{unit: Ward A, group: registered_nurse, shift: night, headcount: 2}",
+                                  with: "{unit: Ward B, group: registered_nurse, shift: nite, headcount: 2}")
+            .replacingOccurrences(of: "type: icu", with: "type: itu")
+        let path = try files.write("bad.yaml", text)
+        let found = problems(path, in: files)
+        #expect(found.contains("bad.yaml:5:3: emergency_department.bedz: unknown key (known here: attendances_per_day, "
+            + "hourly_profile, weekday_profile, cubicles, capacity, boarding_limit, target_minutes, assessment_minutes, "
+            + "discharged_stay_minutes, triage, admitted_pathways)"), "\(found)")
+        #expect(found.contains("bad.yaml:13:38: units[0].beds: must be a whole number >= 0, found -2"), "\(found)")
+        #expect(found.contains { $0.hasPrefix("bad.yaml:14:23: units[1].type: must be one of assessment_unit, ward, "
+            + "stroke_unit, icu, hdu, found 'itu'; did you mean 'icu'?") }, "\(found)")
+        #expect(found.count == 3, "schema problems stop the build; the roster is checked once they are fixed: \(found)")
+        // With the schema satisfied, the cross-references are checked.
+        let crossText = minimal.replacingOccurrences(
+            of: "{unit: Ward A, group: registered_nurse, shift: night, headcount: 2}",
+            with: "{unit: Ward B, group: registered_nurse, shift: nite, headcount: 2}")
+        let cross = problems(try files.write("cross.yaml", crossText), in: files)
+        #expect(cross == ["cross.yaml:20:14: staff.rosters[1].unit: no unit named 'Ward B'; did you mean 'Ward A'?"], "\(cross)")
+        let shiftText = minimal.replacingOccurrences(
+            of: "{unit: Ward A, group: registered_nurse, shift: night, headcount: 2}",
+            with: "{unit: Ward A, group: registered_nurse, shift: nite, headcount: 2}")
+        let shift = problems(try files.write("shift.yaml", shiftText), in: files)
+        #expect(shift == ["shift.yaml:20:54: staff.rosters[1].shift: no shift named 'nite' in staff.shifts; did you mean 'night'?"],
+                "\(shift)")
+    }
+
+    @Test("unknown keys get the nearest known key suggested", arguments: [
+        ("atendances_per_day", "attendances_per_day"), ("cubicle", "cubicles"),
+        ("discharged_stay_minute", "discharged_stay_minutes"),
+    ])
+    func didYouMean(wrong: String, right: String) throws {
+        let files = try ScenarioFiles()
+        let path = try files.write("typo.yaml", minimal.replacingOccurrences(of: "  \(right):", with: "  \(wrong):"))
+        let found = problems(path, in: files)
+        #expect(found.contains { $0.contains("emergency_department.\(wrong): unknown key; did you mean '\(right)'?") }, "\(found)")
+    }
+
+    @Test("values of the wrong kind name what was expected", arguments: [
+        ("  cubicles: 10", "  cubicles: ten", "emergency_department.cubicles: must be a whole number >= 1, found 'ten'"),
+        ("assessment_minutes: 30", "assessment_minutes: {distribution: lognormal, mean: -3, sd: 2}",
+         "assessment_minutes: mean: must be > 0 and finite, found -3"),
+        ("assessment_minutes: 30", "assessment_minutes: {distribution: gaussian, mean: 3}",
+         "distribution: expected one of exponential, fixed, gamma, lognormal, triangular, uniform, weibull, found 'gaussian'"),
+        ("from: \"08:00\"", "from: \"25:00\"", "staff.shifts[0].from: must be a time of day HH:MM from 00:00 to 23:59, found '25:00'"),
+        ("{category: 3, share: 0.6, admit: 0.3}", "{category: 3, share: 0.6, admit: 1.3}",
+         "emergency_department.triage[0].admit: must be a number <= 1, found 1.3"),
+    ])
+    func wrongKinds(original: String, replacement: String, message: String) throws {
+        let files = try ScenarioFiles()
+        let found = problems(try files.write("kind.yaml", minimal.replacingOccurrences(of: original, with: replacement)), in: files)
+        #expect(found.contains { $0.hasSuffix(message) }, "\(found)")
+        #expect(found.allSatisfy { $0.hasPrefix("kind.yaml:") })
+    }
+
+    @Test("empty files, YAML syntax errors and binary garbage are refused with a located message, never a crash")
+    func unreadableFiles() throws {
+        let files = try ScenarioFiles()
+        #expect(problems(try files.write("empty.yaml", ""), in: files).first?
+            .hasPrefix("empty.yaml:1:1: the file is empty: expected a scenario") == true)
+        #expect(problems(try files.write("comments.yaml", "# nothing here\n\n"), in: files).first?.contains("the file is empty") == true)
+        let syntax = problems(try files.write("syntax.yaml", "name: x\nunits: [ {name: a, beds: 3\n"), in: files)
+        #expect(syntax.count == 1 && syntax[0].hasPrefix("syntax.yaml:3:") && syntax[0].contains("YAML syntax"), "\(syntax)")
+        let tabs = problems(try files.write("indent.yaml", "name: x\n  units: 3\n bad: [\n"), in: files)
+        #expect(tabs.count == 1 && tabs[0].contains("YAML syntax"), "\(tabs)")
+        var garbage = Data([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00])
+        garbage.append(contentsOf: (0..<200).map { UInt8(truncatingIfNeeded: $0 &* 37) })
+        let binary = problems(try files.writeData("binary.yaml", garbage), in: files)
+        #expect(binary.count == 1 && binary[0].hasPrefix("binary.yaml:1:")
+            && (binary[0].contains("not UTF-8 text") || binary[0].contains("binary file")), "\(binary)")
+        let control = problems(try files.writeData("control.yaml", Data("name: x\nunits: \u{01}\u{02}\n".utf8)), in: files)
+        #expect(control == ["control.yaml:2:8: a control character (U+0001) where text was expected: this looks like a "
+            + "binary file, not a YAML scenario"], "\(control)")
+        let latin1 = problems(try files.writeData("latin1.yaml", Data("name: caf\u{E9}\n".utf8.dropLast(3) + [0xE9, 0x0A])),
+                              in: files)
+        #expect(latin1 == ["latin1.yaml:1:10: not UTF-8 text: byte 0xE9 cannot start or continue a character; a scenario is a YAML text file"],
+                "\(latin1)")
+        #expect(problems(try files.write("list.yaml", "- a\n- b\n"), in: files)
+            == ["list.yaml:1:1: a scenario is a mapping of keys such as name, units and staff; found a list"])
+        #expect(problems(files.directory + "/missing.yaml", in: files).first?.hasSuffix("missing.yaml: no such file") == true)
+        let duplicate = problems(try files.write("dup.yaml", minimal + "\nname: again\n"), in: files)
+        #expect(duplicate.count == 1 && duplicate[0].contains("name") && duplicate[0].contains("twice"), "\(duplicate)")
+    }
+
+    @Test("extends: a variant changes only what it says; lists with an identity merge item by item")
+    func extends() throws {
+        let files = try ScenarioFiles()
+        try files.write("base.yaml", minimal)
+        let variant = try files.write("variant.yaml", """
+            extends: base.yaml
+            name: more night nurses
+            staff:
+              rosters:
+                - {unit: Ward A, group: registered_nurse, shift: night, headcount: 4}
+                - {unit: ICU, group: registered_nurse, shift: night, headcount: 4}
+            units:
+              - {name: Ward A, beds: 24}
+            """)
+        let scenario = try Scenario.load(path: variant)
+        let c = scenario.configuration
+        #expect(c.name == "more night nurses")
+        #expect(c.units.map(\.beds) == [24, 4] && c.units[0].kind == .ward)
+        #expect(c.staffing.roster.map(\.headcount) == [3, 4, 4])
+        #expect(c.staffing.shifts.count == 2 && c.emergencyDepartment.cubicles == 10)
+        // The merged document keeps where each value came from.
+        guard case .mapping = scenario.document else { Issue.record("not a mapping"); return }
+        #expect(scenario.document["units"]?.items?[0]["beds"]?.location.file.hasSuffix("variant.yaml") == true)
+        #expect(scenario.document["units"]?.items?[0]["type"]?.location.file.hasSuffix("base.yaml") == true)
+    }
+
+    @Test("extends: a missing base, a cycle and an error in the base are located")
+    func extendsProblems() throws {
+        let files = try ScenarioFiles()
+        #expect(problems(try files.write("orphan.yaml", "extends: nowhere.yaml\nname: x\n"), in: files).first?
+            .hasPrefix("orphan.yaml:1:10: extends: no scenario at 'nowhere.yaml'") == true)
+        try files.write("a.yaml", "extends: b.yaml\nname: a\n")
+        try files.write("b.yaml", "extends: a.yaml\nname: b\n")
+        #expect(problems(files.directory + "/a.yaml", in: files).first?.contains("extends itself") == true)
+        try files.write("broken.yaml", minimal.replacingOccurrences(of: "beds: 20", with: "beds: many"))
+        let child = try files.write("child.yaml", "extends: broken.yaml\nname: child\n")
+        #expect(problems(child, in: files) == ["broken.yaml:12:38: units[0].beds: must be a whole number >= 0, found 'many'"])
+    }
+
+    @Test("every default in the schema is a valid value of its own key")
+    func schemaDefaults() throws {
+        func check(_ type: SchemaType, _ path: String) {
+            guard case .object(let fields) = type else { return }
+            for field in fields {
+                if let text = field.defaultValue {
+                    let files = try! ScenarioFiles()
+                    let node = try! ScenarioLoader.parse(data: Data("value: \(text)\n".utf8), file: files.directory + "/d.yaml")
+                    var found: [ScenarioProblem] = []
+                    ScenarioSchemaCheck.validate(node["value"]!, as: field.type, path: path + field.name, problems: &found)
+                    #expect(found.isEmpty, "\(path)\(field.name): default \(text): \(found)")
+                }
+                switch field.type {
+                case .object: check(field.type, path + field.name + ".")
+                case .list(let element, _, _): check(element, path + field.name + "[].")
+                default: break
+                }
+            }
+        }
+        check(ScenarioSchema.document, "")
+    }
+
+    @Test("the JSON Schema is JSON, forbids unknown keys and requires what the validator requires")
+    func jsonSchema() throws {
+        let object = try JSONSerialization.jsonObject(with: ScenarioSchema.jsonSchema()) as? [String: Any]
+        let root = try #require(object)
+        #expect(root["$schema"] as? String == "https://json-schema.org/draft/2020-12/schema")
+        #expect(root["additionalProperties"] as? Bool == false)
+        #expect(Set(root["required"] as? [String] ?? []) == ["name", "emergency_department", "units"])
+        let properties = try #require(root["properties"] as? [String: Any])
+        let units = try #require(properties["units"] as? [String: Any])
+        let item = try #require(units["items"] as? [String: Any])
+        #expect(Set(item["required"] as? [String] ?? []) == ["name", "type", "beds"])
+    }
+
+    @Test("Docs/SCENARIO-REFERENCE.md is the schema's reference (regenerate with hospital-twin scenario reference)")
+    func referenceDocument() throws {
+        let committed = try String(contentsOfFile: Repository.path("Docs/SCENARIO-REFERENCE.md"), encoding: .utf8)
+        #expect(committed == ScenarioSchema.markdownReference())
+    }
+}
+
+@Suite("scenario runs")
+struct ScenarioRunTests {
+    static let demo = try! Scenario.load(path: Repository.path("scenarios/demo.yaml"))
+
+    @Test("the same scenario and seed print byte-identical JSON on 1 and 2 threads; another seed differs")
+    func identicalJSON() throws {
+        let hospital = try PreparedHospital(Self.demo.configuration, horizonDays: 60)
+        let one = try HospitalExperiment.run(hospital, replications: 3, seed: 5, horizonDays: 60, warmUpDays: 10, threads: 1)
+        let two = try HospitalExperiment.run(hospital, replications: 3, seed: 5, horizonDays: 60, warmUpDays: 10, threads: 2)
+        #expect(try HospitalReports.json(one) == HospitalReports.json(two))
+        let other = try HospitalExperiment.run(hospital, replications: 3, seed: 6, horizonDays: 60, warmUpDays: 10, threads: 2)
+        #expect(try HospitalReports.json(one) != HospitalReports.json(other))
+        let text = String(decoding: try HospitalReports.json(one), as: UTF8.self)
+        #expect(text.contains("\"schema_version\" : 1") && !text.contains("wall") && !text.contains("elapsed"))
+    }
+
+    @Test("a variant identical to its base differs by exactly zero in every KPI (common random numbers)")
+    func identicalVariant() throws {
+        let files = try ScenarioFiles()
+        let text = try String(contentsOfFile: Repository.path("scenarios/demo.yaml"), encoding: .utf8)
+        try files.write("demo.yaml", text)
+        let variant = try Scenario.load(path: try files.write("same.yaml", "extends: demo.yaml\ndescription: the same hospital\n"))
+        let base = try Scenario.load(path: files.directory + "/demo.yaml")
+        func run(_ scenario: Scenario) throws -> HospitalExperimentResult {
+            try HospitalExperiment.run(try PreparedHospital(scenario.configuration, horizonDays: 60), replications: 2,
+                                       seed: 3, horizonDays: 60, warmUpDays: 10, threads: 2)
+        }
+        let a = try run(base), b = try run(variant)
+        for (x, y) in zip(a.replications, b.replications) {
+            for (m, n) in zip(x.metrics, y.metrics) { #expect(m.key == n.key && m.value - n.value == 0, "\(m.key)") }
+        }
+        #expect(a.summary.count == b.summary.count && a.summary.count > 100)
+    }
+}
