@@ -13,7 +13,7 @@ public enum HospitalReports {
         return mean + " ± " + summary.halfWidth.formatted(significantDigits: 2)
     }
 
-    /// The terminal report: a heading, then the ED, theatres and patient measures with their 95% intervals, a
+    /// The terminal report: a heading, then the hospital's occupancy, the ED, theatres and patient measures with their 95% intervals, a
     /// table of the units, and staffing.
     public static func table(_ result: HospitalExperimentResult) -> String {
         var out: [String] = []
@@ -28,6 +28,7 @@ public enum HospitalReports {
             out.append(title)
             out.append(TextTable.render([["measure", "value", "unit"]] + rows.map { [$0.label, estimate($0), $0.unit] }))
         }
+        section("Hospital", result.summary.map(\.key).filter { $0.hasPrefix("hospital.") })
         section("Emergency department", result.summary.map(\.key).filter { $0.hasPrefix("ed.") })
         section("Theatres", result.summary.map(\.key).filter { $0.hasPrefix("theatres.") })
         section("Patients", result.summary.map(\.key).filter { $0.hasPrefix("patients.") })

@@ -377,7 +377,8 @@ struct ScenarioBuilder {
             rooms: rooms, emergencyRooms: int(node, "emergency_rooms", type) ?? 1, morning: morning, afternoon: afternoon,
             sessions: sessions, turnaroundMinutes: number(node, "turnaround_minutes", type) ?? 20,
             allowedOverrunMinutes: number(node, "allowed_overrun_minutes", type) ?? 30,
-            recoveryBays: int(node, "recovery_bays", type), demand: demand)
+            recoveryBays: int(node, "recovery_bays", type), bedMeeting: bool(node, "bed_meeting", type) ?? true,
+            demand: demand)
     }
 
     mutating func buildStaffing(units: [UnitConfiguration]) -> StaffingConfiguration {

@@ -112,6 +112,9 @@ public enum ScenarioSchema {
         SchemaField("allowed_overrun_minutes", nonNegative, default: "30", unit: "minutes",
                     "a case starts only if its booked minutes end within this after the session's end"),
         SchemaField("recovery_bays", count, unit: "bays", "post-anaesthesia recovery bays (absent: never short)"),
+        SchemaField("bed_meeting", .boolean, default: "true",
+                    "book lists at a bed meeting: call in a patient who needs a bed after the operation only when one "
+                    + "is free or due by the session's end; the rest are deferred, not cancelled on the day"),
         SchemaField("sessions", .list(session, identity: ["room", "days", "period"]), default: "[]",
                     "the weekly session plan"),
         SchemaField("elective_demand", .list(demand, identity: ["specialty"]), default: "[]",

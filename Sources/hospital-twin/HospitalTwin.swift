@@ -75,8 +75,9 @@ struct Validate: ParsableCommand {
                 let scenario = try Scenario.load(path: file)
                 let c = scenario.configuration
                 let beds = c.units.reduce(0) { $0 + $1.beds }
+                let theatres = c.theatres.map { "\($0.rooms) elective and \($0.emergencyRooms) emergency theatres" } ?? "no theatres"
                 print("\(file): ok — \(scenario.name): \(c.units.count) units, \(beds) beds, ED \(c.emergencyDepartment.cubicles) "
-                    + "cubicles, \(c.theatres?.rooms ?? 0) theatres, \(c.staffing.roster.count) roster lines")
+                    + "cubicles, \(theatres), \(c.staffing.roster.count) roster lines")
             } catch {
                 failed += 1
                 for problem in error.problems { printError(problem.description) }

@@ -78,13 +78,58 @@ let minimal = """
 @Suite("scenario files")
 struct ScenarioFileTests {
     @Test("the reference scenarios are valid and describe the hospitals they claim to", arguments: [
-        ("scenarios/demo.yaml", 6, 142), ("scenarios/general-hospital.yaml", 18, 470),
+        ("scenarios/demo.yaml", 6, 144), ("scenarios/general-hospital.yaml", 18, 482),
+        ("scenarios/general-hospital-night-nurses.yaml", 18, 482),
+        ("scenarios/general-hospital-saturday-list.yaml", 18, 482),
     ])
     func referenceScenarios(path: String, units: Int, beds: Int) throws {
         let scenario = try Scenario.load(path: Repository.path(path))
         #expect(scenario.configuration.units.count == units)
         #expect(scenario.configuration.units.reduce(0) { $0 + $1.beds } == beds)
         #expect(scenario.configuration.problems.isEmpty)
+    }
+
+    @Test("every file in scenarios/ is checked by the test above")
+    func everyScenarioListed() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Repository.path("scenarios"))
+            .filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(files == ["demo.yaml", "general-hospital-night-nurses.yaml", "general-hospital-saturday-list.yaml",
+                          "general-hospital.yaml"])
+    }
+
+    /// The merged document of a scenario as a JSON object.
+    func document(_ path: String) throws -> [String: Any] {
+        let data = try Scenario.load(path: Repository.path(path)).canonicalJSON
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    @Test("the staffing variants differ from general-hospital only in what they say they change")
+    func variants() throws {
+        let base = try document("scenarios/general-hospital.yaml")
+        func same(_ a: Any?, _ b: Any?) throws -> Bool {
+            guard let a, let b else { return a == nil && b == nil }
+            return try JSONSerialization.data(withJSONObject: a, options: [.sortedKeys, .fragmentsAllowed])
+                == JSONSerialization.data(withJSONObject: b, options: [.sortedKeys, .fragmentsAllowed])
+        }
+        func rosters(_ document: [String: Any]) -> [[String: Any]] {
+            ((document["staff"] as? [String: Any])?["rosters"] as? [[String: Any]]) ?? []
+        }
+        let keys = Set(base.keys).subtracting(["name", "description", "extends"])
+        // Two more night nurses: two roster lines change, by one nurse each; nothing else does.
+        let nurses = try document("scenarios/general-hospital-night-nurses.yaml")
+        for key in keys where key != "staff" { #expect(try same(base[key], nurses[key]), "\(key)") }
+        let pairs = zip(rosters(base), rosters(nurses)).filter { !((try? same($0.0, $0.1)) ?? false) }
+        #expect(rosters(base).count == rosters(nurses).count && pairs.count == 2)
+        for (before, after) in pairs {
+            #expect(after["shift"] as? String == "night" && after["group"] as? String == "registered_nurse")
+            #expect((after["headcount"] as? Int).map { $0 - 1 } == before["headcount"] as? Int)
+        }
+        // A Saturday list: one more session and one more roster line; nothing else.
+        let saturday = try document("scenarios/general-hospital-saturday-list.yaml")
+        for key in keys where key != "staff" && key != "theatres" { #expect(try same(base[key], saturday[key]), "\(key)") }
+        let sessions = { (d: [String: Any]) in ((d["theatres"] as? [String: Any])?["sessions"] as? [Any])?.count ?? 0 }
+        #expect(sessions(saturday) == sessions(base) + 1)
+        #expect(rosters(saturday).count == rosters(base).count + 1)
     }
 
     @Test("the general hospital: about 450 beds, about 250 ED attendances a day, a dozen wards, ICU and HDU, 8 theatres")
@@ -296,6 +341,23 @@ struct ScenarioRunTests {
         #expect(try HospitalReports.json(one) != HospitalReports.json(other))
         let text = String(decoding: try HospitalReports.json(one), as: UTF8.self)
         #expect(text.contains("\"schema_version\" : 1") && !text.contains("wall") && !text.contains("elapsed"))
+    }
+
+    /// Also the regression test for a patient slot reused while its last patient's events were pending.
+    @Test("the general hospital runs a year with a clean audit: people conserved every midnight, no unit over its open or staffed beds",
+          arguments: [1, 2, 3, 4] as [UInt64])
+    func generalHospitalYear(seed: UInt64) throws {
+        let scenario = try Scenario.load(path: Repository.path("scenarios/general-hospital.yaml"))
+        let hospital = try PreparedHospital(scenario.configuration, horizonDays: 365)
+        let run = try HospitalSimulation.run(hospital, horizonDays: 365, warmUpDays: 28,
+                                             streams: RandomStreams(masterSeed: seed), audit: true)
+        let audit = try #require(run.audit)
+        #expect(audit.midnights == 366, "\(audit.midnights)")  // the start and every midnight after, the end included
+        #expect(audit.conservationFailures == 0 && audit.placementMismatches == 0)
+        #expect(audit.occupancyBeyondOpenBeds == 0 && audit.admissionsBeyondStaffedBeds == 0)
+        #expect(audit.admissions > 30_000)
+        let last = try #require(run.kpis.flows.last)
+        #expect(last.arrived == last.discharged + last.died + last.inHospital + last.diverted + last.transferredOut)
     }
 
     @Test("a variant identical to its base differs by exactly zero in every KPI (common random numbers)")

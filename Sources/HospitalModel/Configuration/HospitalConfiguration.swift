@@ -356,6 +356,11 @@ public struct TheatreConfiguration: Sendable {
     public var allowedOverrunMinutes: Double
     /// Post-anaesthesia recovery bays; nil: never short.
     public var recoveryBays: Int?
+    /// True: lists are booked at a bed meeting — a patient who will need a bed after the operation is called in
+    /// only when one is free or due by the session's end (and not already promised); the others wait on the
+    /// list, deferred rather than cancelled on the day. False: every patient is called in, and a missing bed
+    /// cancels the operation on the day.
+    public var bedMeeting: Bool
     /// Elective demand by specialty.
     public var demand: [ElectiveDemand]
 
@@ -363,8 +368,9 @@ public struct TheatreConfiguration: Sendable {
     public init(rooms: Int, emergencyRooms: Int, morning: (start: LocalTimeOfDay, end: LocalTimeOfDay),
                 afternoon: (start: LocalTimeOfDay, end: LocalTimeOfDay), sessions: [TheatreSession],
                 turnaroundMinutes: Double = 20, allowedOverrunMinutes: Double = 30, recoveryBays: Int? = nil,
-                demand: [ElectiveDemand])
+                bedMeeting: Bool = true, demand: [ElectiveDemand])
     {
+        self.bedMeeting = bedMeeting
         self.rooms = rooms
         self.emergencyRooms = emergencyRooms
         self.morning = morning

@@ -62,8 +62,15 @@ extension HospitalEngine {
         }
     }
 
-    /// Gives back a bed booked for the patient after its operation (it is going elsewhere).
+    /// Gives back a bed booked for the patient after its operation, or its claim on a due discharge (it is going
+    /// where its bed is found now, or leaving).
     mutating func releaseReservation(_ p: Int32, in simulation: inout Simulation<Self>) {
+        let claimed = patients[Int(p)].claimedUnit
+        if claimed >= 0 {
+            patients[Int(p)].claimedUnit = -1
+            units[Int(claimed)].claims -= 1
+            if let position = claimants.firstIndex(of: p) { claimants.remove(at: position) }
+        }
         let unit = patients[Int(p)].reservedUnit
         guard unit >= 0 else { return }
         patients[Int(p)].reservedUnit = -1
@@ -79,7 +86,7 @@ extension HospitalEngine {
 
     /// The units a patient in `state` of `specialty` calls home, and the ones it may outlie to, by index. A state
     /// without units of its own kind falls back: an assessment unit to the wards, a stroke unit to the wards that
-    /// take stroke medicine (or all wards), HDU to ICU. Ring-fenced elective units take elective patients only, who
+    /// take stroke medicine (or all wards); HDU patients take ICU beds when HDU is full or absent. Ring-fenced elective units take elective patients only, who
     /// prefer them to any other home unit.
     func candidates(for state: CareState, specialty: Specialty, elective: Bool) -> (home: [Int], outlying: [Int]) {
         let configurations = unitConfigurations
@@ -111,8 +118,8 @@ extension HospitalEngine {
         case .icu:
             return (units(of: .icu, serving: false), [])
         case .hdu:
-            let hdu = units(of: .hdu, serving: false)
-            return hdu.isEmpty ? (units(of: .icu, serving: false), []) : (hdu, [])
+            // ICU beds can look after level-2 patients too: HDU first, then ICU (never the other way).
+            return (units(of: .hdu, serving: false) + units(of: .icu, serving: false), [])
         default:
             return ([], [])
         }
@@ -348,10 +355,22 @@ extension HospitalEngine {
         unitChanged(unit, in: &simulation)
     }
 
-    /// A unit's beds or nurses changed: the waiting patients it can now take move in, the best first.
+    /// A unit's beds or nurses changed: a bed counted on by a post-operative patient is booked for it first, then
+    /// the waiting patients the unit can now take move in, the best first.
     mutating func unitChanged(_ unit: Int, in simulation: inout Simulation<Self>) {
         updateUnit(unit)
         updateSafety(unit)
+        while units[unit].claims > 0, let position = claimants.firstIndex(where: { patients[Int($0)].claimedUnit == unit }),
+              hasRoom(arrivalLevel(claimants[position], in: .ward), in: unit)
+        {
+            let p = claimants.remove(at: position)
+            openEscalationIfNeeded(unit)
+            patients[Int(p)].claimedUnit = -1
+            units[unit].claims -= 1
+            units[unit].occupied += 1
+            patients[Int(p)].reservedUnit = Int32(unit)
+            updateUnit(unit)
+        }
         while let next = nextWaiting(for: unit) {
             openEscalationIfNeeded(unit)
             admit(next.patient, to: unit, as: next.state, usingReservation: false, outlier: next.outlier, in: &simulation)
@@ -427,8 +446,9 @@ extension HospitalEngine {
         }
         let leave = dischargeMinute(readyAt: ready, using: &stream)
         patients[Int(p)].readyToLeaveAt = now
+        patients[Int(p)].dischargeAt = leave
         patients[Int(p)].target = destination
-        simulation.schedule(.discharge(p), at: leave)
+        simulation.schedule(.discharge(p, token: patients[Int(p)].token), at: leave)
     }
 
     /// The first minute at or after `ready` in a discharge window that takes the patient (a window with a share
@@ -475,9 +495,10 @@ extension HospitalEngine {
         guard let destination = patients[Int(p)].target else { return }
         let ready = patients[Int(p)].readyToLeaveAt
         patients[Int(p)].target = nil
-        if measuring(now) && now > ready + 1e-9 {
-            measures.patients.delayedDischarges += 1
-            measures.delayedDischargeMinutes += now - max(ready, warmUpMinutes)
+        patients[Int(p)].dischargeAt = .infinity
+        if measuring(now) {
+            if now - ready >= 1440 { measures.patients.delayedDischarges += 1 }
+            measures.minutesAwaitingDischarge += now - max(ready, warmUpMinutes)
         }
         leavePlace(p, admitted: false, in: &simulation)
         end(p, as: destination, in: &simulation)

@@ -145,7 +145,9 @@ extension HospitalEngine {
         var timeToBed: Double?
         if admitted {
             measures.ed.admissions += 1
+            if minutes <= target { measures.ed.admittedWithinTarget += 1 }
             let wait = now - patients[Int(p)].decisionAt
+            if wait > 12 * 60 { measures.ed.twelveHourTrolleyWaits += 1 }
             measures.ed.timeToBed.record(wait)
             measures.ed.boardingMinutes += wait
             timeToBed = wait

@@ -12,7 +12,9 @@ struct Measures {
         var departures = 0
         var admissions = 0
         var withinTarget = 0
+        var admittedWithinTarget = 0
         var twelveHourStays = 0
+        var twelveHourTrolleyWaits = 0
         var minutesInDepartment = 0.0
         var timeToBed = SampleRecorder()
         var boardingMinutes = 0.0
@@ -30,6 +32,7 @@ struct Measures {
         var emergencyCases = 0
         var operatingMinutes = 0.0
         var cancellations = CancellationCounts()
+        var listsShortOfBeds = 0
         var waitDays = 0.0
     }
 
@@ -54,7 +57,7 @@ struct Measures {
     var laceFollowed = [0, 0, 0]
     var laceReadmitted = [0, 0, 0]
     var deteriorations = 0
-    var delayedDischargeMinutes = 0.0
+    var minutesAwaitingDischarge = 0.0
     var deprivation = [Group](repeating: Group(), count: 5)
     var ageBands = [Group](repeating: Group(), count: 4)
     /// Minutes each unit spent on each shift, and below the safe ratio, [unit][shift].
@@ -230,6 +233,11 @@ extension HospitalEngine {
         e.admissions = ed.admissions
         e.withinFourHoursPercent = ed.departures > 0 ? 100 * Double(ed.withinTarget) / Double(ed.departures) : 0
         e.fourHourBreaches = ed.departures - ed.withinTarget
+        e.admittedWithinFourHoursPercent = ed.admissions > 0 ? 100 * Double(ed.admittedWithinTarget) / Double(ed.admissions) : 0
+        let notAdmitted = ed.departures - ed.admissions
+        e.nonAdmittedWithinFourHoursPercent = notAdmitted > 0
+            ? 100 * Double(ed.withinTarget - ed.admittedWithinTarget) / Double(notAdmitted) : 0
+        e.twelveHourTrolleyWaits = ed.twelveHourTrolleyWaits
         e.twelveHourStays = ed.twelveHourStays
         e.meanMinutesInDepartment = ed.departures > 0 ? ed.minutesInDepartment / Double(ed.departures) : 0
         e.meanTimeToBedMinutes = ed.timeToBed.mean
@@ -251,6 +259,7 @@ extension HospitalEngine {
         th.emergencyCases = t.emergencyCases
         th.operatingMinutes = t.operatingMinutes
         th.cancellations = t.cancellations
+        th.listsShortOfBeds = t.listsShortOfBeds
         th.waitingListAtEnd = theatres?.waitingListCount ?? 0
         th.meanWaitDays = t.electiveCases > 0 ? t.waitDays / Double(t.electiveCases) : 0
         kpis.theatres = th
@@ -264,7 +273,7 @@ extension HospitalEngine {
                                    meanLengthOfStayDays: measures.spellMinutes[index] / Double(measures.spellCounts[index]) / 1440,
                                    bedDays: measures.spellMinutes[index] / 1440)
         }
-        patientsKPIs.delayedDischargeBedDays = measures.delayedDischargeMinutes / 1440
+        patientsKPIs.bedDaysAwaitingDischarge = measures.minutesAwaitingDischarge / 1440
         patientsKPIs.readmissionPercent = patientsKPIs.followedDischarges > 0
             ? 100 * Double(patientsKPIs.readmissions30Days) / Double(patientsKPIs.followedDischarges) : 0
         patientsKPIs.readmissionsByLACEBand = ["low (0-4)", "moderate (5-9)", "high (10+)"].enumerated().map { band, name in

@@ -27,26 +27,46 @@ struct TheatreState {
     }
 
     /// A specialty's waiting list: patients returned after a cancellation first (by referral), then the rest in
-    /// referral order.
+    /// referral order. Positions run over both in that order; a patient booked from the middle leaves a hole (-1)
+    /// in the queue, skipped and compacted away.
     struct WaitingList {
         var returned: [Int32] = []
         var queue: [Int32] = []
         var head = 0
+        /// Patients waiting.
+        private(set) var count = 0
 
-        var count: Int { returned.count + queue.count - head }
+        mutating func append(_ p: Int32) {
+            queue.append(p)
+            count += 1
+        }
 
-        mutating func append(_ p: Int32) { queue.append(p) }
+        /// Positions of the waiting patients (and holes), in list order.
+        var positions: Range<Int> { 0..<(returned.count + queue.count - head) }
 
-        mutating func popFirst() -> Int32? {
-            if !returned.isEmpty { return returned.removeFirst() }
-            guard head < queue.count else { return nil }
-            let first = queue[head]
-            head += 1
+        /// The patient at `position`, or -1 for a hole.
+        func patient(at position: Int) -> Int32 {
+            position < returned.count ? returned[position] : queue[head + position - returned.count]
+        }
+
+        /// Takes the patients at `taken` (ascending positions) off the list.
+        mutating func remove(at taken: [Int]) {
+            guard !taken.isEmpty else { return }
+            let fromReturned = taken.prefix { $0 < returned.count }
+            for position in taken.dropFirst(fromReturned.count) { queue[head + position - returned.count] = -1 }
+            for position in fromReturned.reversed() { returned.remove(at: position) }
+            count -= taken.count
+            while head < queue.count && queue[head] < 0 { head += 1 }
             if head > 1024 && head * 2 > queue.count {
                 queue.removeFirst(head)
                 head = 0
             }
-            return first
+        }
+
+        /// Puts patients back at the top, ahead of the queue, in the order given.
+        mutating func putBack(_ patients: [Int32]) {
+            returned.insert(contentsOf: patients, at: 0)
+            count += patients.count
         }
     }
 
@@ -60,10 +80,10 @@ struct TheatreState {
     var waitingListCount: Int { lists.reduce(0) { $0 + $1.count } }
 }
 
-/// Operating theatres: elective lists booked from the waiting lists at each session's start (by the median
-/// procedure time the twin model gives each patient), each case started only if it fits and a bed is booked for
-/// after it — else cancelled on the day and returned to the top of the list — and emergency operations in rooms
-/// open round the clock.
+/// Operating theatres: elective lists booked from the waiting lists at each session's start (by the expected
+/// procedure time the twin model gives each patient, and at a bed meeting only with patients whose bed is free or
+/// due), each case started only if it fits and a bed is booked or due for after it — else cancelled on the day and
+/// returned to the top of the list — and emergency operations in rooms open round the clock.
 extension HospitalEngine {
     /// Sets up the rooms, unrolls the weekly plan over the run and fills the waiting lists.
     static func makeTheatres(_ configuration: TheatreConfiguration, clock: SimulationClock, days: Int,
@@ -135,16 +155,19 @@ extension HospitalEngine {
         let p = newPatient(twin)
         patients[Int(p)].electiveDemand = Int32(demand)
         patients[Int(p)].referralMinute = minute
+        patients[Int(p)].plannedBed = postOperativeBed(for: twin)
         theatres!.lists[demand].append(p)
     }
 
-    /// The minutes a planner books for a patient's operation: the twin model's median for it.
+    /// The minutes a planner books for a patient's operation: the twin model's expected duration for it.
     func bookedMinutes(_ p: Int32) -> Double {
         let twin = patients[Int(p)].twin
-        return predictor.medianSojourn(pathway: twin.pathway, state: .theatre, covariates: twin.covariates)
+        return predictor.meanSojourn(pathway: twin.pathway, state: .theatre, covariates: twin.covariates)
     }
 
-    /// A session starts: its list is booked from the waiting list; without a theatre team it is cancelled.
+    /// A session starts: its list is booked from the waiting list — in list order, to the session's length by the
+    /// cases' expected minutes and the turnarounds between them, and, at a bed meeting, only with patients whose
+    /// bed after the operation is free or due; without a theatre team the session is cancelled.
     mutating func sessionStart(_ index: Int, in simulation: inout Simulation<Self>) {
         guard let plan = configuration.theatres else { return }
         let session = theatres!.sessions[index]
@@ -154,20 +177,35 @@ extension HospitalEngine {
         if session.demand >= 0 {
             var booked = 0.0
             let length = session.end - session.start
-            // A list is booked to the session's length: the cases' booked minutes and the turnarounds between them.
-            while let p = theatres!.lists[session.demand].popFirst() {
-                let minutes = bookedMinutes(p) + (list.isEmpty ? 0 : plan.turnaroundMinutes)
-                if !list.isEmpty && booked + minutes > length {
-                    theatres!.lists[session.demand].returned.insert(p, at: 0)
-                    break
+            let waiting = theatres!.lists[session.demand]
+            var taken: [Int] = []
+            var passedOver = false
+            var noBed: Set<CareState> = []  // needs found without a bed: the list shares one specialty
+            for position in waiting.positions {
+                let p = waiting.patient(at: position)
+                guard p >= 0 else { continue }
+                let need = plan.bedMeeting ? patients[Int(p)].plannedBed : nil
+                if let need, noBed.contains(need) {
+                    passedOver = true
+                    continue
                 }
+                let minutes = bookedMinutes(p) + (list.isEmpty ? 0 : plan.turnaroundMinutes)
+                if !list.isEmpty && booked + minutes > length { break }
+                if let need, !holdBed(for: p, state: need, dueBefore: session.end) {
+                    noBed.insert(need)
+                    passedOver = true
+                    continue
+                }
+                taken.append(position)
                 list.append(p)
                 booked += minutes
             }
+            theatres!.lists[session.demand].remove(at: taken)
+            if counted && passedOver { measures.theatres.listsShortOfBeds += 1 }
         }
         if theatreTeamsRostered && theatreTeamsPresent - theatres!.running < 1 {
             if counted { measures.theatres.cancellations.noTheatreTeam += list.count }
-            returnToList(list)
+            returnToList(list, in: &simulation)
             return
         }
         theatres!.running += 1
@@ -185,15 +223,30 @@ extension HospitalEngine {
         }
     }
 
-    /// Patients whose operation did not happen go back to the top of their list, in referral order.
-    mutating func returnToList(_ list: [Int32]) {
-        for p in list.reversed() {
+    /// Patients whose operation did not happen go back to the top of their list, in referral order; any bed held
+    /// for them is given back.
+    mutating func returnToList(_ list: [Int32], in simulation: inout Simulation<Self>) {
+        for p in list {
+            releaseReservation(p, in: &simulation)
             let demand = Int(patients[Int(p)].electiveDemand)
-            theatres!.lists[demand].returned.insert(p, at: 0)
+            theatres!.lists[demand].putBack([p])
         }
         for demand in theatres!.lists.indices {
             theatres!.lists[demand].returned.sort { patients[Int($0)].referralMinute < patients[Int($1)].referralMinute }
         }
+    }
+
+    /// The bed meeting's hold on a bed for `p` after its operation in `state`: a free bed of its units is booked
+    /// for it now and kept empty until it comes; with none free, a ward patient claims a discharge due before
+    /// `minute` (`claimBed`). False when there is neither.
+    mutating func holdBed(for p: Int32, state: CareState, dueBefore minute: Double) -> Bool {
+        if let (unit, _) = findBed(for: p, state: state, allowOutlying: state == .ward) {
+            units[unit].occupied += 1
+            patients[Int(p)].reservedUnit = Int32(unit)
+            updateUnit(unit)
+            return true
+        }
+        return state == .ward && claimBed(for: p, before: minute)
     }
 
     /// Starts the next case on the room's list that fits and has a bed booked for afterwards; cancels those that
@@ -206,7 +259,7 @@ extension HospitalEngine {
             let p = theatres!.rooms[room].list.removeFirst()
             if now + bookedMinutes(p) > session.end + plan.allowedOverrunMinutes {
                 if counted { measures.theatres.cancellations.listOverran += 1 + theatres!.rooms[room].list.count }
-                returnToList([p] + theatres!.rooms[room].list)
+                returnToList([p] + theatres!.rooms[room].list, in: &simulation)
                 theatres!.rooms[room].list = []
                 break
             }
@@ -215,19 +268,21 @@ extension HospitalEngine {
             let twin = PatientTwin(id: waiting.id, attributes: waiting.attributes, pathway: waiting.pathway,
                                    admittedAt: epoch(now))
             patients[Int(p)].twin = twin
-            if let need = postOperativeBed(for: twin) {
-                guard let (unit, _) = findBed(for: p, state: need, allowOutlying: need == .ward) else {
+            let held = patients[Int(p)].reservedUnit >= 0 || patients[Int(p)].claimedUnit >= 0
+            if !held, let need = postOperativeBed(for: twin) {
+                if let (unit, _) = findBed(for: p, state: need, allowOutlying: need == .ward) {
+                    units[unit].occupied += 1
+                    patients[Int(p)].reservedUnit = Int32(unit)
+                    updateUnit(unit)
+                        } else if need != .ward || !claimBed(for: p, before: now + bookedMinutes(p) + expectedRecoveryMinutes(p)) {
                     if counted {
                         if need == .icu || need == .hdu { measures.theatres.cancellations.noCriticalCareBed += 1 } else {
                             measures.theatres.cancellations.noWardBed += 1
                         }
                     }
-                    returnToList([p])
+                    returnToList([p], in: &simulation)
                     continue
                 }
-                units[unit].occupied += 1
-                patients[Int(p)].reservedUnit = Int32(unit)
-                updateUnit(unit)
             }
             flows.arrived += 1
             inHospital += 1
@@ -245,6 +300,36 @@ extension HospitalEngine {
             return
         }
         closeSession(room)
+    }
+
+    /// With no ward bed free now, the bed meeting's rule: the operation goes ahead if one of the patient's wards
+    /// has a discharge due before the patient leaves recovery (`minute`) that no other patient counts on. The
+    /// patient claims it; when a bed on that ward falls free it is booked for the patient first. Returns false when
+    /// no ward has such a discharge.
+    mutating func claimBed(for p: Int32, before minute: Double) -> Bool {
+        let key = candidateKey(p, .ward)
+        let wards = candidateTable[key].home + (configuration.outlying.allowed ? candidateTable[key].outlying : [])
+        guard !wards.isEmpty else { return false }
+        countDischargesDue(before: minute)
+        guard let unit = wards.first(where: { dischargesDue[$0] > units[$0].claims }) else { return false }
+        units[unit].claims += 1
+        patients[Int(p)].claimedUnit = Int32(unit)
+        claimants.append(p)
+        return true
+    }
+
+    /// Counts, into `dischargesDue`, each unit's patients whose planned discharge is before `minute`.
+    mutating func countDischargesDue(before minute: Double) {
+        for index in dischargesDue.indices { dischargesDue[index] = 0 }
+        for patient in patients where patient.dischargeAt <= minute {
+            if case .unit(let unit) = patient.place { dischargesDue[Int(unit)] += 1 }
+        }
+    }
+
+    /// The minutes a patient is expected to spend in recovery: the twin model's mean for it.
+    func expectedRecoveryMinutes(_ p: Int32) -> Double {
+        let twin = patients[Int(p)].twin
+        return predictor.meanSojourn(pathway: twin.pathway, state: .recovery, covariates: twin.covariates)
     }
 
     /// Where an elective patient will need a bed after its operation, read from its own draws: the unit after

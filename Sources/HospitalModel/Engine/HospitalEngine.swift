@@ -15,7 +15,7 @@ struct HospitalEngine: SimulationModel {
         case assessmentDone(Int32)
         case edClinicalDone(Int32)
         case stayEnds(Int32, token: UInt32)
-        case discharge(Int32)
+        case discharge(Int32, token: UInt32)
         case cleaningDone(Int32)
         case staffingChange
         case deteriorate(Int32, token: UInt32)
@@ -55,7 +55,8 @@ struct HospitalEngine: SimulationModel {
     struct Patient {
         var twin: PatientTwin
         var stay: StayDraw?
-        /// Bumped whenever the scheduled end of the stay moves, so a stale event is recognised.
+        /// Bumped whenever the scheduled end of the stay moves and when the slot takes a new patient, so a stale
+        /// event (a stay end, a deterioration, a discharge) is recognised.
         var token: UInt32 = 0
         var stayEnd: EventHandle?
         var place: Place = .none
@@ -87,8 +88,15 @@ struct HospitalEngine: SimulationModel {
         var electiveDemand: Int32 = -1
         var referralMinute = 0.0
         var room: Int32 = -1
+        /// A ward (unit index) whose due discharge this post-operative patient counts on, or -1 (see `claimBed`).
+        var claimedUnit: Int32 = -1
+        /// The bed the patient is expected to need after its operation, read at referral from its own draws (nil:
+        /// a day case).
+        var plannedBed: CareState?
         // Discharge.
         var readyToLeaveAt = Double.nan
+        /// When a planned discharge will happen (simulation minutes); .infinity when none is planned.
+        var dischargeAt = Double.infinity
         var lace = 0
         var readmissionDue = false
 
@@ -148,6 +156,8 @@ struct HospitalEngine: SimulationModel {
         var waitingBedMinutes = 0.0
         var escalationMinutes = 0.0
         var escalationOpenedAt = 0.0
+        /// Post-operative patients counting on a discharge due on this unit for their bed (see `claimBed`).
+        var claims = 0
 
         init(_ configuration: UnitConfiguration, level0Ratio: Double) {
             kind = configuration.kind
@@ -200,6 +210,10 @@ struct HospitalEngine: SimulationModel {
     var candidateTable: [(home: [Int], outlying: [Int])] = []
     var patients: [Patient] = []
     var freePatients: [Int32] = []
+    /// Patients holding a claim on a due discharge, in the order they claimed.
+    var claimants: [Int32] = []
+    /// Scratch for `claimBed`: discharges due on each unit.
+    var dischargesDue: [Int]
     var units: [UnitState]
     /// Each unit's configuration, monitor and midnight census, by unit index.
     let unitConfigurations: [UnitConfiguration]
@@ -270,6 +284,7 @@ struct HospitalEngine: SimulationModel {
         unitConfigurations = configuration.units
         monitors = configuration.units.map { _ in OccupancyMonitor() }
         census = configuration.units.map { _ in [] }
+        dischargesDue = [Int](repeating: 0, count: configuration.units.count)
         self.staffing = staffing
         theatreTeamsRostered = configuration.staffing.roster.contains { $0.place == .theatres && $0.group == .theatreTeam }
         for line in configuration.staffing.roster where line.group == .registeredNurse {
@@ -283,7 +298,10 @@ struct HospitalEngine: SimulationModel {
 
     mutating func newPatient(_ twin: PatientTwin) -> Int32 {
         if let index = freePatients.popLast() {
+            // The token carries on from the slot's last patient, so none of its pending events matches the new one.
+            let token = patients[Int(index)].token &+ 1
             patients[Int(index)] = Patient(twin: twin)
+            patients[Int(index)].token = token
             return index
         }
         patients.append(Patient(twin: twin))
@@ -315,7 +333,8 @@ struct HospitalEngine: SimulationModel {
         case .stayEnds(let p, let token):
             guard patients[Int(p)].token == token else { return }
             stayEnds(p, in: &simulation)
-        case .discharge(let p):
+        case .discharge(let p, let token):
+            guard patients[Int(p)].token == token else { return }
             discharge(p, in: &simulation)
         case .cleaningDone(let u):
             units[Int(u)].cleaning -= 1

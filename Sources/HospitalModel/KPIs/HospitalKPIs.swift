@@ -36,6 +36,24 @@ public struct HospitalKPIs: Sendable, Hashable, Codable {
     public init() {}
 }
 
+extension HospitalKPIs {
+    /// Bed occupancy of the general and acute beds — every unit but ICU and HDU, as NHS England's KH03 return
+    /// splits them: the units' mean occupied beds over their mean open beds, %. 0 with no such unit.
+    public var generalAndAcuteOccupancyPercent: Double {
+        occupancyPercent(of: units.filter { UnitKind(rawValue: $0.kind)?.isCriticalCare != true })
+    }
+
+    /// Bed occupancy of ICU and HDU together, %. 0 with no critical-care unit.
+    public var criticalCareOccupancyPercent: Double {
+        occupancyPercent(of: units.filter { UnitKind(rawValue: $0.kind)?.isCriticalCare == true })
+    }
+
+    private func occupancyPercent(of units: [UnitKPIs]) -> Double {
+        let open = units.reduce(0) { $0 + $1.meanOpenBeds }
+        return open > 0 ? 100 * units.reduce(0) { $0 + $1.meanOccupied } / open : 0
+    }
+}
+
 /// One inpatient unit's measures.
 public struct UnitKPIs: Sendable, Hashable, Codable {
     /// The unit's name.
@@ -93,10 +111,17 @@ public struct EmergencyDepartmentKPIs: Sendable, Hashable, Codable {
     public var admissions = 0
     /// Departures within the 4-hour standard, % of departures.
     public var withinFourHoursPercent = 0.0
+    /// Admitted departures within the 4-hour standard, % of admitted departures.
+    public var admittedWithinFourHoursPercent = 0.0
+    /// Departures not admitted (home, or transferred out) within the 4-hour standard, % of those departures.
+    public var nonAdmittedWithinFourHoursPercent = 0.0
     /// Departures after more than 4 hours.
     public var fourHourBreaches = 0
     /// Departures after more than 12 hours from arrival.
     public var twelveHourStays = 0
+    /// Admitted patients who waited more than 12 hours from the decision to admit to leaving for a bed
+    /// (NHS England's "12-hour trolley waits").
+    public var twelveHourTrolleyWaits = 0
     /// Mean minutes from arrival to leaving ED, all departures.
     public var meanMinutesInDepartment = 0.0
     /// Mean minutes from the decision to admit to leaving ED for a bed ("time to bed").
@@ -133,6 +158,9 @@ public struct TheatreKPIs: Sendable, Hashable, Codable {
     public var operatingMinutes = 0.0
     /// Elective operations cancelled on the day, by reason.
     public var cancellations = CancellationCounts()
+    /// Sessions whose bed meeting passed over a patient for want of a bed after the operation (the patient stays
+    /// on the list, deferred: not a cancellation on the day).
+    public var listsShortOfBeds = 0
     /// Patients on the elective waiting lists at the end.
     public var waitingListAtEnd = 0
     /// Mean days from referral to operation, for the operations done.
@@ -152,6 +180,14 @@ public struct CancellationCounts: Sendable, Hashable, Codable {
 
     /// All cancellations.
     public var total: Int { noWardBed + noCriticalCareBed + noTheatreTeam + listOverran }
+}
+
+extension TheatreKPIs {
+    /// On-the-day cancellations per 100 elective operations done, %: NHS England's measure of last-minute
+    /// cancellations for non-clinical reasons, which divides them by elective admissions. 0 with no operation.
+    public var cancellationPercent: Double {
+        electiveCases > 0 ? 100 * Double(cancellations.total) / Double(electiveCases) : 0
+    }
 }
 
 /// Staff hours of one group on one shift on one kind of day.
@@ -194,10 +230,13 @@ public struct PatientKPIs: Sendable, Hashable, Codable {
     public var dischargesAlive = 0
     /// In-hospital deaths in the window.
     public var deaths = 0
-    /// Discharges that waited after the clinical stay ended (a window, a placement): delayed discharges.
+    /// Discharges that left more than a day (1,440 minutes) after the clinical stay ended — waiting for a care-home
+    /// placement or for windows a weekend closes: delayed discharges, as NHS England's discharge-delay statistics
+    /// count them (patients discharged one or more days after their discharge-ready date).
     public var delayedDischarges = 0
-    /// Bed-days of those waits.
-    public var delayedDischargeBedDays = 0.0
+    /// Bed-days all discharged patients spent in bed after their clinical stay ended (every wait for a discharge
+    /// window or a placement, of delayed discharges and the rest), in the window.
+    public var bedDaysAwaitingDischarge = 0.0
     /// Discharges alive with 30 days of follow-up inside the run.
     public var followedDischarges = 0
     /// Of which readmitted as emergencies within 30 days.

@@ -46,18 +46,28 @@ public struct MetricSummary: Sendable, Hashable, Codable {
 }
 
 extension HospitalKPIs {
-    /// Every scalar measure, flattened in a stable order: the ED, the theatres, patients, then each unit, staff
+    /// Every scalar measure, flattened in a stable order: the hospital's occupancy, the ED, the theatres, patients, then each unit, staff
     /// hours, safe staffing and equity groups. Daily series (midnight census, flows) stay in the KPIs.
     public var metrics: [Metric] {
         var list: [Metric] = []
         func add(_ key: String, _ label: String, _ unit: String, _ direction: MetricDirection, _ value: Double) {
             list.append(Metric(key: key, label: label, unit: unit, direction: direction, value: value))
         }
+        add("hospital.general_and_acute_occupancy_percent", "General and acute bed occupancy", "%", .neutral,
+            generalAndAcuteOccupancyPercent)
+        add("hospital.critical_care_occupancy_percent", "Critical-care bed occupancy", "%", .neutral,
+            criticalCareOccupancyPercent)
         let ed = emergencyDepartment
         add("ed.attendances", "ED attendances", "patients", .neutral, Double(ed.attendances))
         add("ed.within_four_hours_percent", "ED: left within 4 hours", "%", .higherIsBetter, ed.withinFourHoursPercent)
+        add("ed.admitted_within_four_hours_percent", "ED: admitted, left within 4 hours", "%", .higherIsBetter,
+            ed.admittedWithinFourHoursPercent)
+        add("ed.non_admitted_within_four_hours_percent", "ED: not admitted, left within 4 hours", "%", .higherIsBetter,
+            ed.nonAdmittedWithinFourHoursPercent)
         add("ed.four_hour_breaches", "ED: 4-hour breaches", "patients", .lowerIsBetter, Double(ed.fourHourBreaches))
         add("ed.twelve_hour_stays", "ED: stays over 12 hours", "patients", .lowerIsBetter, Double(ed.twelveHourStays))
+        add("ed.twelve_hour_trolley_waits", "ED: over 12 hours from decision to admit", "patients", .lowerIsBetter,
+            Double(ed.twelveHourTrolleyWaits))
         add("ed.mean_minutes_in_department", "ED: mean time in department", "minutes", .lowerIsBetter, ed.meanMinutesInDepartment)
         add("ed.mean_time_to_bed_minutes", "ED: mean time from decision to admit to a bed", "minutes", .lowerIsBetter,
             ed.meanTimeToBedMinutes)
@@ -75,6 +85,8 @@ extension HospitalKPIs {
         add("theatres.emergency_cases", "Theatres: emergency operations", "patients", .neutral, Double(t.emergencyCases))
         add("theatres.cancellations", "Theatres: on-the-day cancellations", "patients", .lowerIsBetter,
             Double(t.cancellations.total))
+        add("theatres.cancellation_percent", "Theatres: cancellations per 100 operations", "%", .lowerIsBetter,
+            t.cancellationPercent)
         add("theatres.cancellations.no_ward_bed", "Cancelled: no ward bed", "patients", .lowerIsBetter,
             Double(t.cancellations.noWardBed))
         add("theatres.cancellations.no_critical_care_bed", "Cancelled: no critical-care bed", "patients", .lowerIsBetter,
@@ -83,6 +95,8 @@ extension HospitalKPIs {
             Double(t.cancellations.noTheatreTeam))
         add("theatres.cancellations.list_overran", "Cancelled: list overran", "patients", .lowerIsBetter,
             Double(t.cancellations.listOverran))
+        add("theatres.lists_short_of_beds", "Theatres: lists booked short of beds", "sessions", .lowerIsBetter,
+            Double(t.listsShortOfBeds))
         add("theatres.overruns", "Theatres: sessions overrunning", "sessions", .lowerIsBetter, Double(t.overruns))
         add("theatres.overrun_minutes", "Theatres: minutes overrun", "minutes", .lowerIsBetter, t.overrunMinutes)
         add("theatres.operating_minutes", "Theatres: operating minutes", "minutes", .neutral, t.operatingMinutes)
@@ -92,9 +106,10 @@ extension HospitalKPIs {
         let p = patients
         add("patients.discharges_alive", "Inpatients discharged alive", "patients", .neutral, Double(p.dischargesAlive))
         add("patients.deaths", "In-hospital deaths", "patients", .lowerIsBetter, Double(p.deaths))
-        add("patients.delayed_discharges", "Delayed discharges", "patients", .lowerIsBetter, Double(p.delayedDischarges))
-        add("patients.delayed_discharge_bed_days", "Delayed discharge bed-days", "days", .lowerIsBetter,
-            p.delayedDischargeBedDays)
+        add("patients.delayed_discharges", "Delayed discharges (ready a day or more)", "patients", .lowerIsBetter,
+            Double(p.delayedDischarges))
+        add("patients.bed_days_awaiting_discharge", "Bed-days after ready to leave", "days", .lowerIsBetter,
+            p.bedDaysAwaitingDischarge)
         add("patients.readmission_percent", "30-day emergency readmissions", "%", .lowerIsBetter, p.readmissionPercent)
         for band in p.readmissionsByLACEBand {
             add("patients.readmission_percent.lace_\(band.group.split(separator: " ")[0])",

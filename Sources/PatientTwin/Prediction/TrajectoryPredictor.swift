@@ -221,11 +221,11 @@ public struct TrajectoryPredictor: Sendable {
         }
     }
 
-    /// The median length of a stay in `state` for covariates `x`, in minutes: what a planner books a theatre
-    /// list by (exp(γ·x) times the baseline's median).
-    public func medianSojourn(pathway: Pathway, state: CareState, covariates x: Covariates) -> Double {
+    /// The expected length of a stay in `state` for covariates `x`, in minutes: what a planner books a theatre
+    /// list by (exp(γ·x) times the baseline's mean; the covariates scale time, so they scale the mean alike).
+    public func meanSojourn(pathway: Pathway, state: CareState, covariates x: Covariates) -> Double {
         let i = index(pathway, state)
-        return baselines[i].distribution.quantile(0.5) * exp(timeEffects[i].dot(x))
+        return baselines[i].distribution.mean * exp(timeEffects[i].dot(x))
     }
 
     /// The probability of each destination from `state` for covariates `x`.
