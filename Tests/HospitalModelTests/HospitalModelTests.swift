@@ -134,6 +134,31 @@ struct TheoryTests {
     }
 }
 
+@Suite("the hospital model: theatres and beds")
+struct TheatreBedTests {
+    /// The small hospital with its orthopaedic ward cut to `beds`, run for 120 days.
+    static func run(orthopaedicBeds beds: Int, bedMeeting: Bool) throws -> HospitalKPIs {
+        var configuration = try Fixtures.smallHospital()
+        let ward = configuration.units.firstIndex { $0.name == "Orthopaedic" }!
+        configuration.units[ward].beds = beds
+        configuration.theatres!.bedMeeting = bedMeeting
+        let hospital = try PreparedHospital(configuration, horizonDays: 120)
+        return try HospitalSimulation.run(hospital, horizonDays: 120, warmUpDays: 10, streams: RandomStreams(masterSeed: 4)).kpis
+    }
+
+    /// Without the meeting, a short ward cancels operations on the day.
+    @Test("a bed meeting defers the patients it has no bed for: no operation is cancelled on the day for want of one")
+    func bedMeeting() throws {
+        let meeting = try Self.run(orthopaedicBeds: 10, bedMeeting: true).theatres
+        let none = try Self.run(orthopaedicBeds: 10, bedMeeting: false).theatres
+        // The plan read at referral is the patient's own draw, so a bed held or claimed is the bed it needs.
+        #expect(meeting.cancellations.noWardBed == 0 && meeting.cancellations.noCriticalCareBed == 0)
+        #expect(meeting.listsShortOfBeds > 20, "the short ward binds: \(meeting.listsShortOfBeds)")
+        #expect(none.cancellations.noWardBed > 20, "\(none.cancellations)")
+        #expect(none.listsShortOfBeds == 0)
+    }
+}
+
 @Suite("the hospital model: determinism and common random numbers")
 struct DeterminismTests {
     static let hospital = try! PreparedHospital(try! Fixtures.smallHospital(), horizonDays: 90)
