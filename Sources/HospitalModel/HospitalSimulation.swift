@@ -51,12 +51,13 @@ public enum HospitalSimulation {
         let configuration = hospital.configuration
         var simulation = Simulation<HospitalEngine>(clock: hospital.clock)
         let ed = configuration.emergencyDepartment
-        let staffing = StaffingPlan(configuration: configuration.staffing, clock: hospital.clock, days: horizonDays,
-                                    streams: streams)
+        let staffing = StaffingPlan(configuration: configuration.staffing, unitNames: configuration.units.map(\.name),
+                                    clock: hospital.clock, streams: streams)
         let cubicles = simulation.addResource(named: "ED cubicles", capacity: ed.cubicles)
-        let clinicians = try simulation.addResource(
-            named: "ED clinicians",
-            capacity: staffing.capacitySchedule(place: .emergencyDepartment, group: .doctor) ?? .constant(1 << 30))
+        // With ED doctors on the roster, the clinicians are the doctors on shift (set as shifts change);
+        // without, clinicians never limit the department.
+        let edDoctorsRostered = configuration.staffing.roster.contains { $0.place == .emergencyDepartment && $0.group == .doctor }
+        let clinicians = simulation.addResource(named: "ED clinicians", capacity: edDoctorsRostered ? 0 : 1 << 30)
         let emergencyRooms = simulation.addResource(named: "emergency theatres",
                                                     capacity: configuration.theatres?.emergencyRooms ?? (1 << 30))
         var engine = try HospitalEngine(configuration: configuration, predictor: hospital.predictor,
@@ -64,10 +65,10 @@ public enum HospitalSimulation {
                                         staffing: staffing, resources: (cubicles, clinicians, emergencyRooms),
                                         horizonDays: horizonDays, warmUpDays: warmUpDays, audit: audit)
         if let theatres = configuration.theatres {
-            engine.theatres = HospitalEngine.makeTheatres(theatres, clock: hospital.clock, days: horizonDays,
-                                                          streams: streams)
+            engine.theatres = HospitalEngine.makeTheatres(theatres, streams: streams)
         }
         engine.resetMeasures(at: 0)
+        engine.planStaffing(throughDay: 1, in: &simulation)
         engine.applyStaffingChanges(in: &simulation)
         engine.startTheatres(in: &simulation)
         let first = engine.arrivalProcess.nextArrival(after: 0, using: &engine.arrivalStream)

@@ -8,6 +8,7 @@ struct ScriptedModel: SimulationModel {
         case request(String, units: Int = 1, priority: Int = 0, patience: Double? = nil, preemptive: Bool = false)
         case release(String)
         case probe
+        case setCapacity(Int)
     }
 
     let resource: ResourceID
@@ -23,6 +24,8 @@ struct ScriptedModel: SimulationModel {
                                                 preemptive: preemptive, tag: name)
         case .release(let name):
             simulation.release(requests[name]!)
+        case .setCapacity(let capacity):
+            simulation.setCapacity(resource, to: capacity)
         case .probe:
             probes.append("\(Int(simulation.now)) cap \(simulation.capacity(of: resource)) "
                 + "use \(simulation.inUse(of: resource)) wait \(simulation.waitingCount(of: resource))")
@@ -145,6 +148,20 @@ struct ResourceTests {
             (0, .request("A")), (1, .request("B", priority: -2)), (2, .request("C", priority: -1)),
         ])
         #expect(model.log == ["10 B granted", "10 C granted"])
+    }
+
+    @Test("capacity the model sets as it runs behaves as a scheduled change: a rise grants, a drop follows the policy")
+    func capacitySetByModel() throws {
+        let rise = try ScriptedModel.run(capacity: .constant(0), [
+            (0, .request("A")), (1, .request("B", priority: -2)), (2, .request("C", priority: -1)), (10, .setCapacity(2)),
+        ]).0
+        #expect(rise.log == ["10 B granted", "10 C granted"])
+        let script: [(Double, ScriptedModel.Event)] = Self.dropScript + [(10, .setCapacity(1))]
+        let leave = try ScriptedModel.run(capacity: .constant(2), policy: .finishThenLeave, script).0
+        #expect(leave.log == ["0 A granted", "1 B granted", "20 H granted"])
+        let preempt = try ScriptedModel.run(capacity: .constant(2), policy: .preempt, script).0
+        #expect(preempt.log == ["0 A granted", "1 B granted", "10 B preempted", "15 H granted"])
+        #expect(preempt.probes == ["11 cap 1 use 1 wait 1", "16 cap 1 use 1 wait 0", "21 cap 1 use 1 wait 0"])
     }
 
     @Test("a recurring shift pattern sets capacity by local time: 8 from 07:30, 5 from 19:30")

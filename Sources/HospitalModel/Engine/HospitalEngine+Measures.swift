@@ -16,7 +16,7 @@ struct Measures {
         var twelveHourStays = 0
         var twelveHourTrolleyWaits = 0
         var minutesInDepartment = 0.0
-        var timeToBed = SampleRecorder()
+        var timeToBed = WaitRecorder()
         var boardingMinutes = 0.0
         var minutesToAssessment = Tally()
     }
@@ -264,7 +264,7 @@ extension HospitalEngine {
         th.meanWaitDays = t.electiveCases > 0 ? t.waitDays / Double(t.electiveCases) : 0
         kpis.theatres = th
 
-        kpis.staff = staffHours()
+        kpis.staff = staffHoursKPIs()
 
         var patientsKPIs = measures.patients
         patientsKPIs.spells = Pathway.allCases.enumerated().compactMap { index, pathway in
@@ -300,29 +300,8 @@ extension HospitalEngine {
     }
 
     /// Hours rostered, absent, bank, agency and worked, by group, shift and kind of day, for the shifts' parts in
-    /// the window.
-    func staffHours() -> [StaffHoursKPIs] {
-        var rows: [String: StaffHoursKPIs] = [:]
-        var order: [String] = []
-        let roster = configuration.staffing.roster
-        for shift in staffing.shifts {
-            let overlap = min(shift.endMinute, endMinute) - max(shift.startMinute, warmUpMinutes)
-            guard overlap > 0 else { continue }
-            let hours = overlap / 60
-            let line = roster[shift.line]
-            let name = configuration.staffing.shifts[line.shift].name
-            let kind = shift.weekend ? "weekend" : "weekday"
-            let key = "\(line.group.rawValue)|\(name)|\(kind)"
-            if rows[key] == nil {
-                rows[key] = StaffHoursKPIs(group: line.group.rawValue, shift: name, dayKind: kind)
-                order.append(key)
-            }
-            rows[key]!.rosteredHours += Double(shift.rostered) * hours
-            rows[key]!.absentHours += Double(shift.absent) * hours
-            rows[key]!.bankHours += Double(shift.bank) * hours
-            rows[key]!.agencyHours += Double(shift.agency) * hours
-            rows[key]!.workedHours += Double(shift.worked) * hours
-        }
-        return order.sorted().map { rows[$0]! }
+    /// the window (counted as each day is planned: `countStaffHours`).
+    func staffHoursKPIs() -> [StaffHoursKPIs] {
+        staffHours.keys.sorted().map { staffHours[$0]! }
     }
 }

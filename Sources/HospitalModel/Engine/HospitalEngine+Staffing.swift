@@ -1,17 +1,45 @@
 import Foundation
 import Simulation
 
-/// Staff on shift: the worked roster (`StaffingPlan`) applied as it happens — nurses arriving and leaving change
-/// a unit's staffed beds, theatre teams change how many sessions can run (ED doctors are the clinician
-/// resource's capacity schedule) — and the time each unit spends with fewer nurses than its patients need.
+/// Staff on shift: the worked roster (`StaffingPlan`), planned a day ahead and applied as it happens — nurses
+/// arriving and leaving change a unit's staffed beds, theatre teams change how many sessions can run, ED doctors
+/// set the clinician resource's capacity — and the time each unit spends with fewer nurses than its patients
+/// need.
 extension HospitalEngine {
+    /// Plans the worked roster through day `day` of the run (shifts starting that day and before): each new
+    /// shift's hours are counted (their part inside the measured window) and its start and end join the pending
+    /// staffing changes; the next change is scheduled.
+    mutating func planStaffing(throughDay day: Int, in simulation: inout Simulation<Self>) {
+        guard staffDaysPlanned <= day else { return }
+        while staffDaysPlanned <= day {
+            for shift in staffing.shifts(onDay: staffDaysPlanned) where shift.endMinute > 0 && shift.startMinute < endMinute {
+                countStaffHours(shift)
+                let line = configuration.staffing.roster[shift.line]
+                pendingStaffChanges.append(StaffingPlan.Change(minute: shift.startMinute, place: line.place, group: line.group,
+                                                               delta: shift.worked, shiftIndex: line.shift))
+                pendingStaffChanges.append(StaffingPlan.Change(minute: shift.endMinute, place: line.place, group: line.group,
+                                                               delta: -shift.worked, shiftIndex: -1))
+            }
+            staffDaysPlanned += 1
+        }
+        pendingStaffChanges.sort(by: StaffingPlan.Change.precedes)
+        scheduleNextStaffingChange(in: &simulation)
+    }
+
+    /// Schedules the first pending staffing change (a new token makes any earlier-scheduled one stale).
+    mutating func scheduleNextStaffingChange(in simulation: inout Simulation<Self>) {
+        guard let first = pendingStaffChanges.first, first.minute < endMinute else { return }
+        staffingToken &+= 1
+        simulation.schedule(.staffingChange(token: staffingToken), at: max(now, first.minute))
+    }
+
     /// Applies every staffing change due now, then schedules the next.
     mutating func applyStaffingChanges(in simulation: inout Simulation<Self>) {
-        let changes = staffing.changes
         var touched: [Int] = []
-        while nextStaffingChange < changes.count && changes[nextStaffingChange].minute <= now {
-            let change = changes[nextStaffingChange]
-            nextStaffingChange += 1
+        var due = 0
+        while due < pendingStaffChanges.count && pendingStaffChanges[due].minute <= now {
+            let change = pendingStaffChanges[due]
+            due += 1
             switch (change.place, change.group) {
             case (.unit(let unit), .registeredNurse):
                 if !touched.contains(unit) {
@@ -22,19 +50,39 @@ extension HospitalEngine {
                 if change.shiftIndex >= 0 { units[unit].shiftIndex = change.shiftIndex }
             case (.theatres, .theatreTeam):
                 theatreTeamsPresent += change.delta
+            case (.emergencyDepartment, .doctor):
+                edDoctorsPresent += change.delta
+                simulation.setCapacity(clinicians, to: max(0, edDoctorsPresent))
             default:
-                break  // ED doctors: the clinician resource's schedule; HCAs: hours only
+                break  // HCAs, and staff counted for hours only: no effect on flow
             }
         }
+        pendingStaffChanges.removeFirst(due)
         for unit in touched {
             let shift = units[unit].shiftIndex
             units[unit].level0Ratio = configuration.staffing.ratios.patientsPerNurse(
                 .level0, shift: shift >= 0 ? configuration.staffing.shifts[shift].name : nil)
             unitChanged(unit, in: &simulation)
         }
-        if nextStaffingChange < changes.count && changes[nextStaffingChange].minute < endMinute {
-            simulation.schedule(.staffingChange, at: max(now, changes[nextStaffingChange].minute))
-        }
+        scheduleNextStaffingChange(in: &simulation)
+    }
+
+    /// Adds a worked shift's hours inside the measured window to the staff hours, by group, shift and kind of day.
+    mutating func countStaffHours(_ shift: StaffingPlan.Shift) {
+        let overlap = min(shift.endMinute, endMinute) - max(shift.startMinute, warmUpMinutes)
+        guard overlap > 0 else { return }
+        let hours = overlap / 60
+        let line = configuration.staffing.roster[shift.line]
+        let name = configuration.staffing.shifts[line.shift].name
+        let kind = shift.weekend ? "weekend" : "weekday"
+        let key = "\(line.group.rawValue)|\(name)|\(kind)"
+        var row = staffHours[key] ?? StaffHoursKPIs(group: line.group.rawValue, shift: name, dayKind: kind)
+        row.rosteredHours += Double(shift.rostered) * hours
+        row.absentHours += Double(shift.absent) * hours
+        row.bankHours += Double(shift.bank) * hours
+        row.agencyHours += Double(shift.agency) * hours
+        row.workedHours += Double(shift.worked) * hours
+        staffHours[key] = row
     }
 
     /// Closes the unit's safe-staffing interval up to now (charged to the shift on duty and to whether it was

@@ -6,8 +6,8 @@ import Simulation
 /// waiting lists.
 struct TheatreState {
     struct Room {
-        /// The session running (an index into `sessions`), or -1.
-        var session = -1
+        /// The session running, if any.
+        var session: Session?
         /// Patients booked on the running session's list, in order.
         var list: [Int32] = []
         /// The patient being operated on or waiting in the room for recovery or a bed, or -1.
@@ -71,7 +71,10 @@ struct TheatreState {
     }
 
     var rooms: [Room]
-    var sessions: [Session]
+    /// Each weekly plan line's demand (an index into `lists`), or -1 when nobody waits for its specialty.
+    let planDemand: [Int]
+    /// The next day of the run whose sessions are still to be scheduled.
+    var sessionDaysScheduled = 0
     var lists: [WaitingList]
     var referralStreams: [RandomStream]
     var referralCounts: [UInt64]
@@ -85,32 +88,46 @@ struct TheatreState {
 /// due), each case started only if it fits and a bed is booked or due for after it — else cancelled on the day and
 /// returned to the top of the list — and emergency operations in rooms open round the clock.
 extension HospitalEngine {
-    /// Sets up the rooms, unrolls the weekly plan over the run and fills the waiting lists.
-    static func makeTheatres(_ configuration: TheatreConfiguration, clock: SimulationClock, days: Int,
-                             streams: RandomStreams) -> TheatreState
-    {
-        var sessions: [TheatreState.Session] = []
-        let origin = clock.localDateTime(atMinute: 0)
-        let firstDay = LocalDateTime(year: origin.year, month: origin.month, day: origin.day).localMinutesSinceEpoch / 1440
-        for offset in 0..<days {
-            let day = firstDay + Double(offset)
-            let weekday = Weekday(daysSinceEpoch: day)
-            for plan in configuration.sessions where plan.weekday == weekday {
-                let window = configuration.window(plan.period)
-                let start = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: day * 1440 + Double(window.start.minuteOfDay)))
-                let end = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: day * 1440 + Double(window.end.minuteOfDay)))
-                guard start >= 0 else { continue }
-                sessions.append(TheatreState.Session(room: plan.room - 1, start: start, end: end,
-                                                     demand: configuration.demand.firstIndex { $0.specialty == plan.specialty } ?? -1))
-            }
-        }
-        sessions.sort { ($0.start, $0.room) < ($1.start, $1.room) }
+    /// Sets up the rooms and the empty waiting lists.
+    static func makeTheatres(_ configuration: TheatreConfiguration, streams: RandomStreams) -> TheatreState {
         let family = streams.family("referrals")
         return TheatreState(rooms: [TheatreState.Room](repeating: TheatreState.Room(), count: configuration.rooms),
-                            sessions: sessions,
+                            planDemand: configuration.sessions.map { plan in
+                                configuration.demand.firstIndex { $0.specialty == plan.specialty } ?? -1
+                            },
                             lists: [TheatreState.WaitingList](repeating: TheatreState.WaitingList(), count: configuration.demand.count),
                             referralStreams: configuration.demand.indices.map { family.stream(UInt64($0)) },
                             referralCounts: [UInt64](repeating: 0, count: configuration.demand.count))
+    }
+
+    /// Schedules the sessions of the weekly plan through day `day` of the run (a day ahead, so nothing of the
+    /// plan is unrolled beyond it), in time then room order.
+    mutating func scheduleSessions(throughDay day: Int, in simulation: inout Simulation<Self>) {
+        guard let configuration = configuration.theatres, theatres != nil else { return }
+        while theatres!.sessionDaysScheduled <= day {
+            let local = firstLocalDay + Double(theatres!.sessionDaysScheduled)
+            let weekday = Weekday(daysSinceEpoch: local)
+            var starts: [(minute: Double, room: Int, plan: Int)] = []
+            for (index, plan) in configuration.sessions.enumerated() where plan.weekday == weekday {
+                let window = configuration.window(plan.period)
+                let start = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: local * 1440 + Double(window.start.minuteOfDay)))
+                if start >= 0 && start < endMinute { starts.append((start, plan.room, index)) }
+            }
+            for start in starts.sorted(by: { ($0.minute, $0.room) < ($1.minute, $1.room) }) {
+                simulation.schedule(.sessionStart(Int32(start.plan)), at: start.minute)
+            }
+            theatres!.sessionDaysScheduled += 1
+        }
+    }
+
+    /// The session of weekly plan line `index` that starts now.
+    func session(ofPlan index: Int) -> TheatreState.Session {
+        let plan = configuration.theatres!.sessions[index]
+        let window = configuration.theatres!.window(plan.period)
+        let day = (clock.localMinutesSinceEpoch(atMinute: now) / 1440).rounded(.down)
+        var end = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: day * 1440 + Double(window.end.minuteOfDay)))
+        if end <= now { end += 1440 }  // a session running past midnight
+        return TheatreState.Session(room: plan.room - 1, start: now, end: end, demand: theatres!.planDemand[index])
     }
 
     /// The initial waiting lists (referred over the past, at the referral rate) and the first referrals and
@@ -125,9 +142,7 @@ extension HospitalEngine {
             }
             scheduleNextReferral(demand, in: &simulation)
         }
-        for (index, session) in theatres!.sessions.enumerated() where session.start < endMinute {
-            simulation.schedule(.sessionStart(Int32(index)), at: session.start)
-        }
+        scheduleSessions(throughDay: 1, in: &simulation)
     }
 
     mutating func scheduleNextReferral(_ demand: Int, in simulation: inout Simulation<Self>) {
@@ -170,7 +185,7 @@ extension HospitalEngine {
     /// bed after the operation is free or due; without a theatre team the session is cancelled.
     mutating func sessionStart(_ index: Int, in simulation: inout Simulation<Self>) {
         guard let plan = configuration.theatres else { return }
-        let session = theatres!.sessions[index]
+        let session = session(ofPlan: index)
         let counted = measuring(now)
         if counted { measures.theatres.sessionsPlanned += 1 }
         var list: [Int32] = []
@@ -214,8 +229,8 @@ extension HospitalEngine {
             measures.theatres.sessionMinutes += session.end - session.start
         }
         let room = session.room
-        if theatres!.rooms[room].session >= 0 { closeSession(room) }  // a list that overran into this one ends now
-        theatres!.rooms[room].session = index
+        if theatres!.rooms[room].session != nil { closeSession(room) }  // a list that overran into this one ends now
+        theatres!.rooms[room].session = session
         theatres!.rooms[room].list = list
         theatres!.rooms[room].lastCaseEnd = session.start
         if theatres!.rooms[room].patient < 0 && !theatres!.rooms[room].turningAround {
@@ -252,8 +267,7 @@ extension HospitalEngine {
     /// Starts the next case on the room's list that fits and has a bed booked for afterwards; cancels those that
     /// do not; closes the session when the list is done.
     mutating func startNextCase(_ room: Int, in simulation: inout Simulation<Self>) {
-        guard let plan = configuration.theatres, theatres!.rooms[room].session >= 0 else { return }
-        let session = theatres!.sessions[theatres!.rooms[room].session]
+        guard let plan = configuration.theatres, let session = theatres!.rooms[room].session else { return }
         let counted = measuring(now)
         while !theatres!.rooms[room].list.isEmpty {
             let p = theatres!.rooms[room].list.removeFirst()
@@ -357,11 +371,10 @@ extension HospitalEngine {
         requestMove(p, to: stay.next, priority: WaitPriority.postOperative, in: &simulation)
     }
 
-    mutating func recordOperatingMinutes(from start: Double, to end: Double, session: Int) {
+    mutating func recordOperatingMinutes(from start: Double, to end: Double, session: TheatreState.Session?) {
         guard measuring(now) else { return }
         measures.theatres.operatingMinutes += end - max(start, warmUpMinutes)
-        guard session >= 0 else { return }
-        let window = theatres!.sessions[session]
+        guard let window = session else { return }
         let inside = min(end, window.end) - max(start, window.start, warmUpMinutes)
         if inside > 0 { measures.theatres.operatingMinutesInSessions += inside }
     }
@@ -380,9 +393,7 @@ extension HospitalEngine {
 
     /// The session is over: its overrun is measured and its team freed.
     mutating func closeSession(_ room: Int) {
-        let index = theatres!.rooms[room].session
-        guard index >= 0 else { return }
-        let session = theatres!.sessions[index]
+        guard let session = theatres!.rooms[room].session else { return }
         if measuring(session.start) {
             let overrun = theatres!.rooms[room].lastCaseEnd - session.end
             if overrun > 0 {
@@ -390,7 +401,7 @@ extension HospitalEngine {
                 measures.theatres.overrunMinutes += overrun
             }
         }
-        theatres!.rooms[room].session = -1
+        theatres!.rooms[room].session = nil
         theatres!.running -= 1
     }
 
@@ -413,7 +424,7 @@ extension HospitalEngine {
     mutating func emergencyCaseEnds(_ p: Int32, in simulation: inout Simulation<Self>) {
         guard let stay = patients[Int(p)].stay else { return }
         if measuring(now) { measures.theatres.emergencyCases += 1 }
-        recordOperatingMinutes(from: patients[Int(p)].assessmentStart, to: now, session: -1)
+        recordOperatingMinutes(from: patients[Int(p)].assessmentStart, to: now, session: nil)
         requestMove(p, to: stay.next, priority: WaitPriority.postOperative, in: &simulation)
     }
 

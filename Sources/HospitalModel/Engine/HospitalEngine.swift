@@ -17,7 +17,7 @@ struct HospitalEngine: SimulationModel {
         case stayEnds(Int32, token: UInt32)
         case discharge(Int32, token: UInt32)
         case cleaningDone(Int32)
-        case staffingChange
+        case staffingChange(token: UInt32)
         case deteriorate(Int32, token: UInt32)
         case readmission(Int32)
         case midnight
@@ -179,6 +179,8 @@ struct HospitalEngine: SimulationModel {
     let predictor: TrajectoryPredictor
     let generator: EpisodeGenerator
     let clock: SimulationClock
+    /// The local day number (days since 1970-01-01) of the run's first day: day 0 of the run.
+    let firstLocalDay: Double
     let warmUpMinutes: Double
     let endMinute: Double
     let audit: Bool
@@ -238,7 +240,16 @@ struct HospitalEngine: SimulationModel {
     var inHospital = 0
     var arrivals: UInt64 = 0
     var staffing: StaffingPlan
-    var nextStaffingChange = 0
+    /// Staffing changes planned and not yet due, in time order (at most a couple of days' worth).
+    var pendingStaffChanges: [StaffingPlan.Change] = []
+    /// The next day of the run whose shifts are still to be planned (-1: the day before the start).
+    var staffDaysPlanned = -1
+    /// The token of the staffing-change event scheduled last; an event with another is stale.
+    var staffingToken: UInt32 = 0
+    /// ED doctors on shift (the clinician resource's capacity when the roster has ED doctors).
+    var edDoctorsPresent = 0
+    /// Staff hours in the window by "group|shift|kind of day", counted as days are planned.
+    var staffHours: [String: StaffHoursKPIs] = [:]
     /// Staff present now by place and group (ED doctors are the clinician resource; theatre teams limit sessions).
     var theatreTeamsPresent = 0
     var theatreTeamsRostered = false
@@ -260,6 +271,8 @@ struct HospitalEngine: SimulationModel {
         self.predictor = predictor
         self.generator = generator
         self.clock = clock
+        let origin = clock.localDateTime(atMinute: 0)
+        firstLocalDay = LocalDateTime(year: origin.year, month: origin.month, day: origin.day).localMinutesSinceEpoch / 1440
         self.streams = streams
         warmUpMinutes = Double(warmUpDays) * 1440
         endMinute = Double(horizonDays) * 1440
@@ -339,7 +352,8 @@ struct HospitalEngine: SimulationModel {
         case .cleaningDone(let u):
             units[Int(u)].cleaning -= 1
             unitChanged(Int(u), in: &simulation)
-        case .staffingChange:
+        case .staffingChange(let token):
+            guard token == staffingToken else { return }
             applyStaffingChanges(in: &simulation)
         case .deteriorate(let p, let token):
             guard patients[Int(p)].token == token else { return }
@@ -347,6 +361,9 @@ struct HospitalEngine: SimulationModel {
         case .readmission(let p):
             readmit(p, in: &simulation)
         case .midnight:
+            let today = Int((clock.localMinutesSinceEpoch(atMinute: now) / 1440).rounded(.down) - firstLocalDay)
+            planStaffing(throughDay: today + 1, in: &simulation)
+            scheduleSessions(throughDay: today + 1, in: &simulation)
             midnight(in: &simulation)
         case .referral(let demand):
             referral(Int(demand), in: &simulation)

@@ -72,26 +72,21 @@ struct OccupancyMonitor {
     }
 }
 
-/// A sample of values kept whole for an exact percentile (the window's ED times to bed: tens of thousands at most).
-struct SampleRecorder {
-    private(set) var values: [Double] = []
+/// Waits (minutes): their mean, and their percentiles — exact for the first 10,000, then from an HDR histogram to
+/// three significant digits at 0.01-minute resolution (the kernel's `Percentiles`) — so memory stays flat however
+/// long the run.
+struct WaitRecorder {
+    private(set) var percentiles = Percentiles(exactLimit: 10_000, resolution: 0.01)
     private(set) var sum = 0.0
 
     mutating func record(_ value: Double) {
-        values.append(value)
+        percentiles.record(value)
         sum += value
     }
 
-    mutating func reset() {
-        values.removeAll(keepingCapacity: true)
-        sum = 0
-    }
+    var count: Int { percentiles.count }
+    var mean: Double { count > 0 ? sum / Double(count) : 0 }
 
-    var count: Int { values.count }
-    var mean: Double { values.isEmpty ? 0 : sum / Double(values.count) }
-
-    func percentile(_ p: Double) -> Double {
-        guard !values.isEmpty else { return 0 }
-        return SampleQuantile.type7(values.sorted(), probability: p)
-    }
+    /// The `share`-quantile (0–1); 0 with no wait recorded.
+    func percentile(_ share: Double) -> Double { percentiles.value(atPercentile: share * 100) ?? 0 }
 }

@@ -313,14 +313,30 @@ extension Simulation {
     @usableFromInline
     mutating func applyCapacityChange(_ index: Int) {
         guard let capacity = resources[index].scheduledCapacity else { return }
-        resources[index].capacity = capacity
-        resources[index].statistics.capacityLevel.record(Double(capacity), at: now)
         if let change = resources[index].schedule.nextChange(after: now, clock: clock) {
             resources[index].scheduledCapacity = change.capacity
             calendar.schedule(.capacityChange(Int32(index)), at: change.minute, priority: Self.capacityChangePriority)
         } else {
             resources[index].scheduledCapacity = nil
         }
+        adopt(capacity, index)
+    }
+
+    /// Sets the capacity of `resource` from now on, for a model that decides it as it runs (the staff who turned
+    /// up for a shift) rather than by a schedule known in advance. A drop follows the resource's
+    /// `CapacityDropPolicy`; a rise grants waiting requests at once. The resource must have no scheduled change
+    /// still to come (give it a constant capacity).
+    public mutating func setCapacity(_ resource: ResourceID, to capacity: Int) {
+        precondition(capacity >= 0, "capacity must be >= 0")
+        precondition(resources[resource.index].scheduledCapacity == nil,
+                     "\(resources[resource.index].name) follows a capacity schedule; setCapacity would fight it")
+        adopt(capacity, resource.index)
+    }
+
+    /// Applies a new capacity: recorded, then the drop policy, then waiting requests granted.
+    mutating func adopt(_ capacity: Int, _ index: Int) {
+        resources[index].capacity = capacity
+        resources[index].statistics.capacityLevel.record(Double(capacity), at: now)
         if resources[index].dropPolicy == .preempt {
             while resources[index].inUse > resources[index].capacity,
                   let victim = victim(in: index, withPriorityAbove: nil)
