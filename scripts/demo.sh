@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The main job, end to end, on a fresh machine: installs what is missing, starts a throwaway PostgreSQL, builds the
-# release binaries, checks the database connection, validates the simulation kernel against queueing theory,
-# times the benchmark model, and runs the patient-twin workflow: generate an episode export, fit a twin model to
-# it, forecast the patients still in hospital, and score NEWS2 and LACE files. Work files go to a temporary
-# directory (or to $DEMO_OUT if set); the cluster is removed afterwards.
+# release binaries, checks the database connection, validates the reference scenarios, runs the general hospital
+# for a measured year with replications and prints its KPI table (and writes it as JSON and CSV), runs the
+# night-nurse variant on the same seed, then — shorter — checks the simulation kernel against queueing theory and
+# runs the patient-twin workflow (generate episodes, fit a twin model, forecast the patients in hospital, score
+# NEWS2 and LACE). Work files go to a temporary directory (or to $DEMO_OUT if set); the cluster is removed
+# afterwards.
 #   scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,26 +21,37 @@ exec scripts/with-postgres.sh bash -c '
   echo "== database"
   "$bin/hospital-twin" db check
   echo
-  echo "== simulation kernel against queueing theory"
-  "$bin/hospital-twin" validate --kernel --warmup-report
+  echo "== the reference scenarios, checked before anything runs"
+  "$bin/hospital-twin" validate scenarios/*.yaml
   echo
-  echo "== benchmark: M/M/50 queue, 1,000,000 customers (shared benchmark model mmc)"
-  "$bin/hospital-twin-bench" mmc --customers 1000000 --seed 1
+  echo "== the general hospital: 10 replications of a measured year (84 days of warm-up first), seed 1"
+  "$bin/hospital-twin" run scenarios/general-hospital.yaml
+  "$bin/hospital-twin" run scenarios/general-hospital.yaml --format json -o "$out/general-hospital.json"
+  "$bin/hospital-twin" run scenarios/general-hospital.yaml --format csv -o "$out/general-hospital.csv"
+  echo
+  echo "== two more night nurses (Wards 7 and 8), same seed: the lines that answer the question"
+  "$bin/hospital-twin" run scenarios/general-hospital-night-nurses.yaml --format csv -o "$out/night-nurses.csv"
+  { echo "scenario,metric,mean,sd,ci95_low,ci95_high"
+  for file in "$out/general-hospital.csv" "$out/night-nurses.csv"; do
+    grep -E "^[^,]*,(safe_staffing\.Ward [78] [^,]*\.night\.hours_below|ed\.boarding_hours|ed\.mean_time_to_bed_minutes|staff\.registered_nurse\.night\.week(day|end)\.agency_hours)," \
+      "$file" | sed -E "s/\"[^\"]*\"//" | cut -d, -f1,2,7-10
+  done; } | column -s, -t
+  echo
+  echo "== simulation kernel against queueing theory"
+  "$bin/hospital-twin" validate --kernel --replications 10
+  echo
+  echo "== benchmark: a year of the general hospital, one replication on one core, beside M/M/50 in the same run"
+  "$bin/hospital-twin-bench" hospital
   echo
   echo "== patient twins: a year of episodes from the built-in model, fitted back"
-  "$bin/hospital-twin" twins generate --patients 20000 --seed 7 --follow-up 0 -o "$out/episodes.csv"
+  "$bin/hospital-twin" twins generate --patients 10000 --seed 7 --follow-up 0 -o "$out/episodes.csv"
   "$bin/hospital-twin" twins fit "$out/episodes.csv" -o "$out/twin-model.json" --report "$out/twin-fit-report.md"
-  sed -n "/## Readmission/,\$p" "$out/twin-fit-report.md"
+  sed -n "/## Readmission/,/^## [^R]/p" "$out/twin-fit-report.md" | head -n 20
   echo
   echo "== forecasts for the first patients in hospital at the export (as of its latest time)"
-  "$bin/hospital-twin" twins predict "$out/episodes.csv" --model "$out/twin-model.json" --samples 2000 \
+  "$bin/hospital-twin" twins predict "$out/episodes.csv" --model "$out/twin-model.json" --samples 1000 \
     -o "$out/forecasts.csv"
   head -n 6 "$out/forecasts.csv" | column -s, -t
-  echo
-  echo "== the next 60 days from today'"'"'s census, twins on the simulation kernel (midnight census, every 10th day)"
-  "$bin/hospital-twin" twins simulate --census "$out/episodes.csv" --model "$out/twin-model.json" \
-    --admissions-per-day 58 --days 60 -o "$out/census.csv"
-  awk -F, "NR == 1 || NR % 10 == 2" "$out/census.csv" | column -s, -t
   echo
   echo "== NEWS2 and LACE scoring"
   printf "%s\n" "bed,respiration_rate,spo2,spo2_scale,on_oxygen,systolic_bp,pulse,consciousness,temperature" \

@@ -13,8 +13,9 @@ public enum HospitalReports {
         return mean + " ± " + summary.halfWidth.formatted(significantDigits: 2)
     }
 
-    /// The terminal report: a heading, then the hospital's occupancy, the ED, theatres and patient measures with their 95% intervals, a
-    /// table of the units, and staffing.
+    /// The terminal report: a heading, then the hospital's occupancy, the ED, theatres and patient measures with
+    /// their 95% intervals, and tables of the units, the staff hours and the hours below the safe nurse ratio (their
+    /// intervals are in the CSV and JSON).
     public static func table(_ result: HospitalExperimentResult) -> String {
         var out: [String] = []
         let n = result.replications.count
@@ -47,12 +48,31 @@ public enum HospitalReports {
             }
             out.append(TextTable.render(rows))
         }
-        let staff = result.summary.filter { $0.key.hasPrefix("staff.") || $0.key.hasPrefix("safe_staffing.") }
-            .filter { $0.mean != 0 }
-        if !staff.isEmpty {
+        if let first = result.replications.first, !first.staff.isEmpty {
             out.append("")
-            out.append("Staff")
-            out.append(TextTable.render([["measure", "value", "unit"]] + staff.map { [$0.label, estimate($0), $0.unit] }))
+            out.append("Staff hours (means over replications)")
+            var rows = [["group", "shift", "days", "worked", "bank", "agency"]]
+            for row in first.staff {
+                let prefix = "staff.\(row.group).\(row.shift).\(row.dayKind)"
+                rows.append([row.group.replacingOccurrences(of: "_", with: " "), row.shift, row.dayKind] +
+                    ["worked_hours", "bank_hours", "agency_hours"].map { column in
+                        byKey["\(prefix).\(column)"].map { $0.mean.formatted(significantDigits: 4) } ?? "–"
+                    })
+            }
+            out.append(TextTable.render(rows))
+        }
+        if let first = result.replications.first, !first.safeStaffing.isEmpty {
+            let shifts = first.safeStaffing.reduce(into: [String]()) { if !$0.contains($1.shift) { $0.append($1.shift) } }
+            let units = first.safeStaffing.reduce(into: [String]()) { if !$0.contains($1.unit) { $0.append($1.unit) } }
+            out.append("")
+            out.append("Hours below the safe nurse ratio (means over replications)")
+            var rows = [["unit"] + shifts]
+            for unit in units {
+                rows.append([unit] + shifts.map { shift in
+                    byKey["safe_staffing.\(unit).\(shift).hours_below"].map { $0.mean.formatted(significantDigits: 3) } ?? "–"
+                })
+            }
+            out.append(TextTable.render(rows))
         }
         return out.joined(separator: "\n")
     }

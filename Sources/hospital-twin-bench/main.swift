@@ -364,7 +364,6 @@ struct HospitalBenchmark: ParsableCommand {
             mmcRate = Double(result.events) / seconds(ContinuousClock.now - mmcStart)
         }
         let kpis = runs[0].kpis
-        let occupancy = kpis.units.reduce(0) { $0 + $1.meanOccupied } / Double(max(1, kpis.units.reduce(0) { $0 + $1.beds }))
         print("{\"engine\": \"hospital-twin\", \"model\": \"hospital\", \"scenario\": \"\(loaded.name)\", "
             + "\"days\": \(days), \"replications\": \(replications), \"threads\": \(threads), "
             + "\"events\": \(events), \"wall_s\": \(String(format: "%.4f", wall)), "
@@ -372,7 +371,7 @@ struct HospitalBenchmark: ParsableCommand {
             + "\"mmc_events_per_s\": \(String(format: "%.0f", mmcRate)), "
             + "\"max_rss_kib\": \(peakResidentKiB()), "
             + "\"result\": {\"ed_within_4h_percent\": \(String(format: "%.2f", kpis.emergencyDepartment.withinFourHoursPercent)), "
-            + "\"occupancy\": \(String(format: "%.4f", occupancy))}}")
+            + "\"ga_occupancy_percent\": \(String(format: "%.2f", kpis.generalAndAcuteOccupancyPercent))}}")
     }
 
     /// The peak resident set of this process, KiB (VmHWM in /proc/self/status), or 0 where unavailable.

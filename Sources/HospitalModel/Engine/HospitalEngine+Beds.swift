@@ -147,14 +147,14 @@ extension HospitalEngine {
     func candidateKey(_ p: Int32, _ state: CareState) -> Int {
         let twin = patients[Int(p)].twin
         let elective = twin.pathway.isEmergency ? 0 : 1
-        return (elective * CareState.allCases.count + state.unitIndex) * Specialty.allCases.count
+        return (elective * CareState.allCases.count + state.ordinal) * Specialty.allCases.count
             + twin.attributes.specialty.index
     }
 
     /// The candidate units of a twin (see `candidateKey`).
     func candidateCache(for state: CareState, of twin: PatientTwin) -> (home: [Int], outlying: [Int]) {
         let elective = twin.pathway.isEmergency ? 0 : 1
-        return candidateTable[(elective * CareState.allCases.count + state.unitIndex) * Specialty.allCases.count
+        return candidateTable[(elective * CareState.allCases.count + state.ordinal) * Specialty.allCases.count
             + twin.attributes.specialty.index]
     }
 
@@ -579,25 +579,6 @@ extension UnitKind {
         case .assessmentUnit, .strokeUnit: .level1
         case .hdu: .level2
         case .icu: .level3
-        }
-    }
-}
-
-extension CareState {
-    /// Position in `allCases`, without a search.
-    var unitIndex: Int {
-        switch self {
-        case .ed: 0
-        case .assessmentUnit: 1
-        case .theatre: 2
-        case .recovery: 3
-        case .icu: 4
-        case .hdu: 5
-        case .ward: 6
-        case .strokeUnit: 7
-        case .dischargedHome: 8
-        case .dischargedCareHome: 9
-        case .died: 10
         }
     }
 }

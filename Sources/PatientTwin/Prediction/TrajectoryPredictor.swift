@@ -345,19 +345,10 @@ extension Pathway {
 }
 
 extension CareState {
-    /// Position in `CareState.units`; discharges have none (a precondition).
+    /// Position in `CareState.units` (which lead `allCases`); discharges have none (a precondition).
     @usableFromInline
     var unitOrdinal: Int {
-        switch self {
-        case .ed: 0
-        case .assessmentUnit: 1
-        case .theatre: 2
-        case .recovery: 3
-        case .icu: 4
-        case .hdu: 5
-        case .ward: 6
-        case .strokeUnit: 7
-        case .dischargedHome, .dischargedCareHome, .died: preconditionFailure("a discharge has no unit model")
-        }
+        precondition(!isDischarge, "a discharge has no unit model")
+        return ordinal
     }
 }

@@ -187,6 +187,27 @@ public enum CareState: String, Sendable, Hashable, Codable, CaseIterable {
     }
 }
 
+extension CareState {
+    /// Position in `allCases` (the units, then the three discharges), without a search: an index into arrays
+    /// kept by state.
+    @inlinable
+    public var ordinal: Int {
+        switch self {
+        case .ed: 0
+        case .assessmentUnit: 1
+        case .theatre: 2
+        case .recovery: 3
+        case .icu: 4
+        case .hdu: 5
+        case .ward: 6
+        case .strokeUnit: 7
+        case .dischargedHome: 8
+        case .dischargedCareHome: 9
+        case .died: 10
+        }
+    }
+}
+
 /// A kind of bed or place a patient occupies.
 public enum BedType: String, Sendable, Hashable, Codable, CaseIterable {
     /// An ED cubicle or trolley.
