@@ -31,18 +31,21 @@ let package = Package(
         // The scenario file format: YAML with located errors, extends, the schema, JSON Schema, reference docs.
         .target(name: "Scenario", dependencies: ["HospitalModel", "PatientTwin", "Simulation",
                                                  .product(name: "Yams", package: "Yams")]),
+        // hospital-twin's records in PostgreSQL: scenarios, runs, KPIs, twin models; the schema's migrations.
+        .target(name: "RunStore", dependencies: ["Store", "HospitalModel"]),
         // Rendering of what the libraries return: text tables, Markdown, CSV; the reports grow here.
-        .target(name: "Reports", dependencies: ["Simulation", "ReferenceModels", "PatientTwin", "CSVFiles", "HospitalModel"]),
+        .target(name: "Reports", dependencies: ["Simulation", "ReferenceModels", "PatientTwin", "CSVFiles", "HospitalModel",
+                                                "RunStore"]),
         .executableTarget(
             name: "hospital-twin",
             dependencies: [
-                "Simulation", "ReferenceModels", "Store", "PatientTwin", "CSVFiles", "Reports", "HospitalModel", "Scenario",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Simulation", "ReferenceModels", "Store", "RunStore", "PatientTwin", "CSVFiles", "Reports", "HospitalModel",
+                "Scenario", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "hospital-twin-bench",
             dependencies: [
-                "Simulation", "ReferenceModels", "PatientTwin", "HospitalModel", "Scenario",
+                "Simulation", "ReferenceModels", "PatientTwin", "HospitalModel", "Scenario", "Store", "RunStore",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -50,6 +53,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Simulation"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ReferenceModels", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "Store", "HospitalModel", "Scenario", "TestSupport"]),
         .testTarget(name: "CSVFilesTests", dependencies: ["CSVFiles"]),
         .testTarget(name: "PatientTwinTests", dependencies: ["PatientTwin", "Simulation", "CSVFiles", "TestSupport", "Reports"]),
         .testTarget(name: "HospitalModelTests", dependencies: ["HospitalModel", "PatientTwin", "Simulation", "TestSupport"]),

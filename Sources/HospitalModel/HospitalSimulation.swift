@@ -42,6 +42,10 @@ public struct PreparedHospital: Sendable {
 /// Runs the hospital model: one replication (`run`), or many on all cores with their KPIs summarised
 /// (`HospitalExperiment`).
 public enum HospitalSimulation {
+    /// The model's version, stored with every run: results from different versions may differ for the same
+    /// scenario and seed.
+    public static let engineVersion = "hospital-twin 0.8.0"
+
     /// Runs one replication of `horizonDays` days, measuring after `warmUpDays`, drawing from `streams`. With
     /// `audit`, the engine checks its invariants (conservation, beds within open beds) at every midnight and
     /// stops on a violation — for tests.

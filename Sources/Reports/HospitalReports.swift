@@ -90,11 +90,6 @@ public enum HospitalReports {
 
     /// The result as JSON: sorted keys and a fixed number format, so the same run prints the same bytes.
     public static func json(_ result: HospitalExperimentResult) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                      nan: "nan")
-        return try encoder.encode(result)
+        try HospitalExperimentResult.jsonEncoder().encode(result)
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 ///     let db = try DatabaseConnection(url: "postgresql:///hospital?host=/tmp/pg")
 ///     let rows = try db.query("SELECT name FROM ward WHERE beds >= \(minimumBeds)")   // minimumBeds travels as $1
 public final class DatabaseConnection {
-    private let connection: OpaquePointer
+    let connection: OpaquePointer
     /// The connection string with any password masked, for messages.
     public let redactedURL: String
 
@@ -76,6 +76,19 @@ public final class DatabaseConnection {
         return Int(String(cString: PQcmdTuples(result))) ?? 0
     }
 
+    /// Runs a script of program-controlled statements (a migration: several statements separated by semicolons,
+    /// no parameters) as one simple query.
+    public func executeScript(_ sql: String) throws(DatabaseError) {
+        guard let result = PQexec(connection, sql) else {
+            throw DatabaseError(kind: .query, message: String(cString: PQerrorMessage(connection)), url: redactedURL)
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK: return
+        default: throw DatabaseError(result: result, sql: sql)
+        }
+    }
+
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws, so nothing is left
     /// half-written.
     @discardableResult
@@ -91,7 +104,7 @@ public final class DatabaseConnection {
         }
     }
 
-    private func run(_ query: SQLQuery) throws(DatabaseError) -> OpaquePointer {
+    func run(_ query: SQLQuery) throws(DatabaseError) -> OpaquePointer {
         let values: [UnsafeMutablePointer<CChar>?] = query.binds.map { bind in bind.flatMap { strdup($0) } }
         defer { values.forEach { free($0) } }
         let pointers: [UnsafePointer<CChar>?] = values.map { $0.map { UnsafePointer($0) } }

@@ -72,6 +72,16 @@ extension Int: SQLBindable {
     public var sqlText: String { String(self) }
 }
 
+extension Int64: SQLBindable {
+    /// Decimal digits.
+    public var sqlText: String { String(self) }
+}
+
+extension Int32: SQLBindable {
+    /// Decimal digits.
+    public var sqlText: String { String(self) }
+}
+
 extension UInt64: SQLBindable {
     /// Decimal digits.
     public var sqlText: String { String(self) }

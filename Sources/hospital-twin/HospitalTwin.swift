@@ -14,7 +14,7 @@ struct HospitalTwin: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hospital-twin",
         abstract: "A digital twin of a hospital's operations.",
-        subcommands: [Run.self, Validate.self, ScenarioCommand.self, Score.self, Twins.self, Database.self])
+        subcommands: [Run.self, Runs.self, Validate.self, ScenarioCommand.self, Score.self, Twins.self, Database.self])
 }
 
 struct Validate: ParsableCommand {
@@ -107,32 +107,6 @@ struct Validate: ParsableCommand {
         let seconds = Double((ContinuousClock.now - start).components.seconds)
         print("\n\(checks.count - failed) of \(checks.count) checks agree with theory (\(Int(seconds)) s).")
         if failed > 0 { throw ExitCode(1) }
-    }
-}
-
-struct Database: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "db",
-        abstract: "Database commands.",
-        subcommands: [Check.self])
-
-    struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Connect to the database in HOSPITAL_TWIN_DATABASE_URL and report the server version.")
-
-        @Option(help: "A libpq connection string (default: $HOSPITAL_TWIN_DATABASE_URL).")
-        var url: String?
-
-        func run() throws {
-            do {
-                let db = try url.map { try DatabaseConnection(url: $0) } ?? DatabaseConnection.fromEnvironment()
-                let version = try db.query("SELECT current_setting('server_version'), current_database()").rows[0]
-                print("connected: PostgreSQL \(version[0] ?? "?"), database \(version[1] ?? "?")")
-            } catch let error as DatabaseError {
-                printError(error.description)
-                throw ExitCode(2)
-            }
-        }
     }
 }
 

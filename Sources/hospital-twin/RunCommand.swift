@@ -3,6 +3,7 @@ import CSVFiles
 import Foundation
 import HospitalModel
 import Reports
+import RunStore
 import Scenario
 
 /// How a report is printed.
@@ -43,6 +44,11 @@ struct Run: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the report here (whole or not at all) instead of standard output.")
     var output: String?
 
+    @Flag(help: "Store the scenario and the run in the database (as does giving --database-url).")
+    var store = false
+
+    @OptionGroup var database: DatabaseOptions
+
     func validate() throws {
         if let replications, replications < 1 { throw ValidationError("--replications must be >= 1, found \(replications)") }
         if let horizon, horizon < 1 { throw ValidationError("--horizon must be >= 1 day, found \(horizon)") }
@@ -59,17 +65,73 @@ struct Run: ParsableCommand {
             throw ExitCode(2)
         }
         let count = replications ?? scenario.run.replications
+        let masterSeed = seed ?? scenario.run.seed
         let hospital: PreparedHospital
         do { hospital = try PreparedHospital(scenario.configuration, horizonDays: horizonDays) } catch {
             printError("\(file): \(error.description)")
             throw ExitCode(2)
         }
+        // The database is reached, and the run recorded, before anything is simulated.
+        let canonical = String(decoding: scenario.canonicalJSON, as: UTF8.self)
+        let source = URL(fileURLWithPath: file).standardizedFileURL.path
+        var stored: (store: RunStore, scenario: StoredScenario, run: Int64)?
+        let started = Date()
+        if store || database.databaseURL != nil {
+            let runStore = try database.openStore()
+            let storedScenario = try storeCall {
+                try runStore.storeScenario(name: scenario.name, canonicalJSON: canonical, sourcePath: source)
+            }
+            let id = try storeCall {
+                try runStore.beginRun(scenario: storedScenario, seed: masterSeed, replications: count,
+                                      horizonDays: horizonDays, warmUpDays: warmUpDays, startedAt: started)
+            }
+            printError("run \(id): \(storedScenario.name) v\(storedScenario.version)"
+                + (storedScenario.isNew ? " (new scenario content)" : ""))
+            stored = (runStore, storedScenario, id)
+        }
         let progress = ProgressDisplay(total: count, label: "replications")
-        let result = try HospitalExperiment.run(hospital, replications: count, seed: seed ?? scenario.run.seed,
+        let result = try HospitalExperiment.run(hospital, replications: count, seed: masterSeed,
                                                 horizonDays: horizonDays, warmUpDays: warmUpDays, threads: threads,
                                                 progress: progress.update)
         progress.finish()
         try writeReport(result)
+        guard let stored else { return }
+        let finished = Date()
+        do {
+            try stored.store.complete(run: stored.run, result: result, finishedAt: finished)
+            printError("stored run \(stored.run)")
+        } catch {
+            let archive = RunArchive(
+                scenario: .init(name: scenario.name, sourcePath: source, canonicalDocument: canonical),
+                run: .init(seed: masterSeed, replications: count, horizonDays: horizonDays, warmUpDays: warmUpDays,
+                           engineVersion: HospitalSimulation.engineVersion, startedAt: started, finishedAt: finished,
+                           runBy: RunStore.currentUser, host: RunStore.currentHost),
+                result: result)
+            printError("could not store run \(stored.run): \(error)")
+            try keepLocally(archive, run: stored.run)
+            do { try stored.store.fail(run: stored.run, reason: "its results could not be written: \(error)") } catch {
+                printError("run \(stored.run) stays 'running' until the database sees this process has ended; it is then "
+                    + "marked failed")
+            }
+            throw ExitCode(1)
+        }
+    }
+
+    /// Keeps a run's results in a file when the database went away after simulating, and says how to store them.
+    func keepLocally(_ archive: RunArchive, run: Int64) throws {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withYear, .withMonth, .withDay, .withTime]
+        let stamp = formatter.string(from: archive.run.finishedAt)
+        let path = "hospital-twin-run-\(archive.scenario.name)-\(stamp).json"
+        do {
+            let file = try AtomicFile(path: path)
+            file.handle.write(try archive.encoded())
+            try file.commit()
+        } catch {
+            printError("and the results could not be kept in \(path) either: \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+        printError("the results are kept in \(path); store them later with: hospital-twin runs import \(path)")
     }
 
     func writeReport(_ result: HospitalExperimentResult) throws {

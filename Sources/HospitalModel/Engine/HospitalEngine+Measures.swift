@@ -276,7 +276,7 @@ extension HospitalEngine {
         patientsKPIs.bedDaysAwaitingDischarge = measures.minutesAwaitingDischarge / 1440
         patientsKPIs.readmissionPercent = patientsKPIs.followedDischarges > 0
             ? 100 * Double(patientsKPIs.readmissions30Days) / Double(patientsKPIs.followedDischarges) : 0
-        patientsKPIs.readmissionsByLACEBand = ["low (0-4)", "moderate (5-9)", "high (10+)"].enumerated().map { band, name in
+        patientsKPIs.readmissionsByLaceBand = ["low (0-4)", "moderate (5-9)", "high (10+)"].enumerated().map { band, name in
             GroupRate(group: name, count: measures.laceFollowed[band], events: measures.laceReadmitted[band],
                       percent: measures.laceFollowed[band] > 0
                           ? 100 * Double(measures.laceReadmitted[band]) / Double(measures.laceFollowed[band]) : 0)

@@ -244,7 +244,7 @@ public struct PatientKPIs: Sendable, Hashable, Codable {
     /// Readmitted within 30 days, % of followed discharges.
     public var readmissionPercent = 0.0
     /// The same by LACE band at discharge: low (0–4), moderate (5–9), high (10+).
-    public var readmissionsByLACEBand: [GroupRate] = []
+    public var readmissionsByLaceBand: [GroupRate] = []
 }
 
 /// Spells and length of stay of one pathway.

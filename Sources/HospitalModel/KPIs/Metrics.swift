@@ -111,7 +111,7 @@ extension HospitalKPIs {
         add("patients.bed_days_awaiting_discharge", "Bed-days after ready to leave", "days", .lowerIsBetter,
             p.bedDaysAwaitingDischarge)
         add("patients.readmission_percent", "30-day emergency readmissions", "%", .lowerIsBetter, p.readmissionPercent)
-        for band in p.readmissionsByLACEBand {
+        for band in p.readmissionsByLaceBand {
             add("patients.readmission_percent.lace_\(band.group.split(separator: " ")[0])",
                 "30-day readmissions, LACE \(band.group)", "%", .lowerIsBetter, band.percent)
         }
@@ -206,6 +206,36 @@ public struct HospitalExperimentResult: Sendable, Hashable, Codable {
     public var summary: [MetricSummary]
     /// Each replication's KPIs, in replication order.
     public var replications: [HospitalKPIs]
+
+    /// The result of `replications` (in replication order), its summary computed from them.
+    public init(scenario: String, seed: UInt64, horizonDays: Int, warmUpDays: Int, replications: [HospitalKPIs]) {
+        self.scenario = scenario
+        self.seed = seed
+        self.horizonDays = horizonDays
+        self.warmUpDays = warmUpDays
+        self.replications = replications
+        summary = MetricSummaries.summarise(replications)
+    }
+
+    /// The encoder of the documented JSON form (snake_case keys, sorted, a fixed number format; NaN and
+    /// infinities as strings), so the same result always prints the same bytes.
+    public static func jsonEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
+                                                                      nan: "nan")
+        return encoder
+    }
+
+    /// The decoder of that form.
+    public static func jsonDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf",
+                                                                        nan: "nan")
+        return decoder
+    }
 }
 
 /// Runs many replications of a scenario on all cores, deterministically.
@@ -224,8 +254,7 @@ public enum HospitalExperiment {
             return result.kpis
         }
         return HospitalExperimentResult(scenario: hospital.configuration.name, seed: seed, horizonDays: horizonDays,
-                                        warmUpDays: warmUpDays, summary: MetricSummaries.summarise(runs),
-                                        replications: runs)
+                                        warmUpDays: warmUpDays, replications: runs)
     }
 }
 

@@ -1,0 +1,56 @@
+import Foundation
+import HospitalModel
+import RunStore
+
+/// Renders stored runs: the list, one run's record, and their JSON.
+public enum RunReports {
+    /// One line per run: id, scenario and version, status, seed, replications, horizon, when, who, and the headline
+    /// figures of completed runs.
+    public static func table(_ runs: [RunRecord]) -> String {
+        guard !runs.isEmpty else { return "no runs stored" }
+        var rows = [["run", "scenario", "status", "seed", "replications", "days (warm-up)", "started (UTC)", "took",
+                     "by", "G&A occupancy %", "ED 4-hour %", "cancelled %"]]
+        for run in runs {
+            rows.append([
+                String(run.id), "\(run.scenario) v\(run.scenarioVersion)", run.status.rawValue, String(run.seed),
+                String(run.replications), "\(run.horizonDays) (\(run.warmUpDays))", timestamp(run.startedAt),
+                run.finishedAt.map { duration($0.timeIntervalSince(run.startedAt)) } ?? "–", run.runBy,
+            ] + RunStore.headlineKeys.map { key in run.headline[key].map { $0.formatted(significantDigits: 3) } ?? "–" })
+        }
+        return TextTable.render(rows)
+    }
+
+    /// A run's record, field by field, then — for a completed run — its KPI table.
+    public static func show(_ run: RunRecord, result: HospitalExperimentResult?) -> String {
+        var lines = [
+            "run \(run.id): \(run.scenario) v\(run.scenarioVersion) (scenario content \(run.scenarioHash.prefix(12)))",
+            "status: \(run.status.rawValue)" + (run.failure.map { " — \($0)" } ?? ""),
+            "seed \(run.seed), \(run.replications) replications of \(run.horizonDays) days (first \(run.warmUpDays) warm-up)",
+            "engine \(run.engineVersion), KPI schema \(run.kpiSchemaVersion)",
+            "started \(timestamp(run.startedAt))" + (run.finishedAt.map { ", finished \(timestamp($0))" } ?? "")
+                + " by \(run.runBy) on \(run.host)",
+        ]
+        if let source = run.importedFrom { lines.append("imported from \(source)") }
+        if let result { lines += ["", HospitalReports.table(result)] }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Runs as JSON (times in ISO 8601, keys sorted, snake_case).
+    public static func json(_ runs: [RunRecord]) throws -> Data {
+        let encoder = HospitalExperimentResult.jsonEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(runs)
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
+        return formatter.string(from: date)
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 60 { return "\(seconds.formatted(significantDigits: 2)) s" }
+        if seconds < 3600 { return "\((seconds / 60).formatted(significantDigits: 2)) min" }
+        return "\((seconds / 3600).formatted(significantDigits: 2)) h"
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import HospitalModel
+
+/// A run as a file: the scenario it ran (its canonical document), how it ran, and its result. What
+/// `runs export --format json` writes, what `runs import` reads, and what `run --store` leaves behind when the
+/// database goes away after simulating — so nothing simulated is lost.
+public struct RunArchive: Sendable, Hashable, Codable {
+    /// What the file is: "hospital-twin run".
+    public var format = RunArchive.formatName
+    /// The layout's version.
+    public var formatVersion = RunArchive.currentFormatVersion
+
+    /// The scenario: its name, where it was read from, and its canonical document, JSON (the text its identity is hashed
+    /// from; see `Scenario.canonicalJSON`).
+    public struct ArchivedScenario: Sendable, Hashable, Codable {
+        public var name: String
+        public var sourcePath: String?
+        public var canonicalDocument: String
+
+        public init(name: String, sourcePath: String?, canonicalDocument: String) {
+            self.name = name
+            self.sourcePath = sourcePath
+            self.canonicalDocument = canonicalDocument
+        }
+    }
+
+    /// How the run ran.
+    public struct ArchivedRun: Sendable, Hashable, Codable {
+        public var seed: UInt64
+        public var replications: Int
+        public var horizonDays: Int
+        public var warmUpDays: Int
+        public var engineVersion: String
+        public var startedAt: Date
+        public var finishedAt: Date
+        public var runBy: String
+        public var host: String
+
+        public init(seed: UInt64, replications: Int, horizonDays: Int, warmUpDays: Int, engineVersion: String,
+                    startedAt: Date, finishedAt: Date, runBy: String, host: String)
+        {
+            self.seed = seed
+            self.replications = replications
+            self.horizonDays = horizonDays
+            self.warmUpDays = warmUpDays
+            self.engineVersion = engineVersion
+            self.startedAt = startedAt
+            self.finishedAt = finishedAt
+            self.runBy = runBy
+            self.host = host
+        }
+    }
+
+    public var scenario: ArchivedScenario
+    public var run: ArchivedRun
+    public var result: HospitalExperimentResult
+
+    /// An archive.
+    public init(scenario: ArchivedScenario, run: ArchivedRun, result: HospitalExperimentResult) {
+        self.scenario = scenario
+        self.run = run
+        self.result = result
+    }
+
+    public static let formatName = "hospital-twin run"
+    public static let currentFormatVersion = 1
+
+    /// The archive as JSON (the KPIs' documented form; times in ISO 8601 with milliseconds).
+    public func encoded() throws -> Data {
+        let encoder = HospitalExperimentResult.jsonEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Self.timestamp.string(from: date))
+        }
+        return try encoder.encode(self)
+    }
+
+    /// ISO 8601 with fractional seconds, UTC (a formatter each time: a run has two times).
+    static var timestamp: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }
+
+    /// Reads an archive, checking it is one this program can read.
+    public static func decode(_ data: Data, file: String) throws(RunStoreError) -> RunArchive {
+        let decoder = HospitalExperimentResult.jsonDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = Self.timestamp.date(from: text) ?? ISO8601DateFormatter().date(from: text) else {
+                throw DecodingError.dataCorruptedError(in: container,
+                                                       debugDescription: "expected an ISO 8601 time, found '\(text)'")
+            }
+            return date
+        }
+        let archive: RunArchive
+        do { archive = try decoder.decode(RunArchive.self, from: data) } catch {
+            throw RunStoreError("\(file): not a hospital-twin run archive (\(Self.describe(error)))")
+        }
+        guard archive.format == formatName else {
+            throw RunStoreError("\(file): format is '\(archive.format)', expected '\(formatName)'")
+        }
+        guard archive.formatVersion <= currentFormatVersion else {
+            throw RunStoreError("\(file): archive format version \(archive.formatVersion) is newer than this program "
+                + "reads (\(currentFormatVersion))")
+        }
+        guard archive.result.schemaVersion == HospitalKPIs.currentSchemaVersion else {
+            throw RunStoreError("\(file): KPI schema version \(archive.result.schemaVersion), this program stores "
+                + "version \(HospitalKPIs.currentSchemaVersion)")
+        }
+        guard archive.result.replications.count == archive.run.replications, archive.run.replications >= 1 else {
+            throw RunStoreError("\(file): says \(archive.run.replications) replications but holds "
+                + "\(archive.result.replications.count)")
+        }
+        return archive
+    }
+
+    /// A decoding error as a reader can act on it: the key path and what was wrong.
+    static func describe(_ error: Error) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined()
+                .trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            return "missing key '\(key.stringValue)' at '\(path(context))'"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "\(context.debugDescription) at '\(path(context))'"
+        case DecodingError.dataCorrupted(let context):
+            return context.debugDescription + (context.codingPath.isEmpty ? "" : " at '\(path(context))'")
+        default:
+            return String(describing: error)
+        }
+    }
+}
+
+/// A record that is not there, a run not in the state asked for, a file that is not an archive.
+public struct RunStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let message: String
+
+    public init(_ message: String) { self.message = message }
+
+    public var description: String { message }
+}

@@ -1,0 +1,372 @@
+import Foundation
+import HospitalModel
+import Store
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A scenario as stored: one row per distinct content, numbered by version within its name.
+public struct StoredScenario: Sendable, Hashable, Codable {
+    public let id: Int64
+    public let name: String
+    /// 1 for the first content stored under the name, then 2, 3…
+    public let version: Int
+    /// SHA-256 of the canonical JSON, hex.
+    public let contentHash: String
+    /// False when the same content was already stored (the existing row is returned).
+    public let isNew: Bool
+}
+
+/// Where a run is.
+public enum RunStatus: String, Sendable, Hashable, Codable {
+    /// Simulating, or storing its results; its process holds the run's lock.
+    case running
+    /// Its results are stored, whole.
+    case completed
+    /// It will never have results: the process ended first, or storing failed.
+    case failed
+}
+
+/// A run as listed: what ran, how, when, by whom, and its headline figures.
+public struct RunRecord: Sendable, Hashable, Codable {
+    public let id: Int64
+    public let scenario: String
+    public let scenarioVersion: Int
+    public let scenarioHash: String
+    public let seed: UInt64
+    public let replications: Int
+    public let horizonDays: Int
+    public let warmUpDays: Int
+    public let engineVersion: String
+    public let kpiSchemaVersion: Int
+    public let status: RunStatus
+    public let failure: String?
+    public let startedAt: Date
+    public let finishedAt: Date?
+    public let runBy: String
+    public let host: String
+    public let importedFrom: String?
+    /// Means of a few metrics of a completed run, by key (`RunStore.headlineKeys`).
+    public let headline: [String: Double]
+}
+
+/// hospital-twin's records in PostgreSQL: scenarios (content-addressed, versioned by name), runs, their KPIs per
+/// replication and summarised, the daily census per unit across replications, and fitted twin models. Every write
+/// of many rows is one transaction through COPY; everything else binds its values. A run's results are written
+/// in one transaction, so a run is stored whole or not at all; while a run is being simulated its process holds
+/// a session advisory lock on it, so a run whose process died is recognised (and marked failed) by whoever looks.
+///
+/// One `RunStore` uses one connection, from one thread at a time (libpq's calls block: a server must call them
+/// from a thread pool, never from an event loop).
+public final class RunStore {
+    /// The connection.
+    public let connection: DatabaseConnection
+    /// Runs this store began and has not finished: their locks are held by this connection.
+    private var held: Set<Int64> = []
+
+    /// The metrics `RunRecord.headline` carries.
+    public static let headlineKeys = ["hospital.general_and_acute_occupancy_percent", "ed.within_four_hours_percent",
+                                      "theatres.cancellation_percent"]
+
+    /// Opens the store on `connection`, bringing its schema up to date first (`RunStoreSchema`).
+    public init(connection: DatabaseConnection) throws {
+        self.connection = connection
+        try connection.execute("SET TimeZone TO 'UTC'")
+        try connection.execute("SET application_name TO 'hospital-twin'")
+        try connection.migrate(schema: RunStoreSchema.name, RunStoreSchema.migrations)
+    }
+
+    /// Who is storing: the user name of this process.
+    public static var currentUser: String {
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return "uid \(getuid())"
+    }
+
+    /// This machine's name.
+    public static var currentHost: String { ProcessInfo.processInfo.hostName }
+
+    // MARK: Scenarios
+
+    /// Stores a scenario by its canonical JSON: the same content again returns the existing row; new content
+    /// under a known name gets the next version. Safe under concurrent commands (an advisory lock per name).
+    public func storeScenario(name: String, canonicalJSON: String, sourcePath: String?) throws -> StoredScenario {
+        try connection.transaction { try insertScenario(name: name, canonicalJSON: canonicalJSON, sourcePath: sourcePath) }
+    }
+
+    func insertScenario(name: String, canonicalJSON: String, sourcePath: String?) throws -> StoredScenario {
+        try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\("hospital_twin.scenario:" + name)))")
+        let hash = try connection.query("SELECT encode(sha256(convert_to(\(canonicalJSON), 'UTF8')), 'hex')").rows[0][0] ?? ""
+        if let row = try connection.query("""
+            SELECT id, name, version FROM hospital_twin.scenarios WHERE content_hash = \(hash)
+            """).rows.first {
+            return StoredScenario(id: Int64(row[0] ?? "") ?? 0, name: row[1] ?? name, version: Int(row[2] ?? "") ?? 0,
+                                  contentHash: hash, isNew: false)
+        }
+        let row = try connection.query("""
+            INSERT INTO hospital_twin.scenarios (name, version, content_hash, document, canonical_json, source_path, stored_by)
+            SELECT \(name), coalesce(max(version), 0) + 1, \(hash), \(canonicalJSON)::jsonb, \(canonicalJSON), \(sourcePath),
+                   \(Self.currentUser)
+            FROM hospital_twin.scenarios WHERE name = \(name)
+            RETURNING id, version
+            """).rows[0]
+        return StoredScenario(id: Int64(row[0] ?? "") ?? 0, name: name, version: Int(row[1] ?? "") ?? 0,
+                              contentHash: hash, isNew: true)
+    }
+
+    // MARK: Runs
+
+    /// Records a run about to be simulated (status running, committed at once so others see it) and takes its
+    /// lock for as long as this connection lives or until `complete`/`fail`. Returns its id.
+    public func beginRun(scenario: StoredScenario, seed: UInt64, replications: Int, horizonDays: Int, warmUpDays: Int,
+                         startedAt: Date = Date()) throws -> Int64
+    {
+        let id = try connection.transaction { () throws -> Int64 in
+            let row = try connection.query("""
+                INSERT INTO hospital_twin.runs (scenario_id, seed, replications, horizon_days, warm_up_days, engine_version,
+                    kpi_schema_version, status, started_at, run_by, host)
+                VALUES (\(scenario.id), \(seed), \(replications), \(horizonDays), \(warmUpDays),
+                    \(HospitalSimulation.engineVersion), \(HospitalKPIs.currentSchemaVersion), 'running', \(startedAt),
+                    \(Self.currentUser), \(Self.currentHost))
+                RETURNING id
+                """).rows[0]
+            return Int64(row[0] ?? "") ?? 0
+        }
+        try connection.query("SELECT pg_advisory_lock(\(Self.lockClass), \(Self.lockObject(id)))")
+        held.insert(id)
+        return id
+    }
+
+    /// Writes a run's results — every replication's KPIs, their metrics, the summary, the daily census per unit
+    /// — and marks it completed, all in one transaction: a kill or a lost connection part-way leaves none of it.
+    public func complete(run id: Int64, result: HospitalExperimentResult, finishedAt: Date = Date()) throws {
+        try connection.transaction {
+            try writeResults(run: id, result: result)
+            try Failpoint.pause(at: "before-commit")
+            let updated = try connection.execute("""
+                UPDATE hospital_twin.runs SET status = 'completed', finished_at = \(finishedAt)
+                WHERE id = \(id) AND status = 'running'
+                """)
+            if updated != 1 { throw RunStoreError("run \(id) is no longer running: it was marked failed meanwhile") }
+        }
+        try release(id)
+    }
+
+    /// Marks a run failed, with why.
+    public func fail(run id: Int64, reason: String) throws {
+        try connection.execute("""
+            UPDATE hospital_twin.runs SET status = 'failed', failure = \(reason), finished_at = now()
+            WHERE id = \(id) AND status = 'running'
+            """)
+        try release(id)
+    }
+
+    func release(_ id: Int64) throws {
+        guard held.remove(id) != nil else { return }
+        try connection.query("SELECT pg_advisory_unlock(\(Self.lockClass), \(Self.lockObject(id)))")
+    }
+
+    /// The rows of a run's results, through COPY.
+    func writeResults(run id: Int64, result: HospitalExperimentResult) throws {
+        let encoder = HospitalExperimentResult.jsonEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let run = String(id)
+        var kpiRows: [[String?]] = []
+        var metricRows: [[String?]] = []
+        for (index, kpis) in result.replications.enumerated() {
+            kpiRows.append([run, String(index), String(decoding: try encoder.encode(kpis), as: UTF8.self)])
+            for metric in kpis.metrics where metric.value.isFinite {
+                metricRows.append([run, metric.key, String(index), metric.value.sqlText])
+            }
+        }
+        try connection.copy(into: "hospital_twin.replication_kpis", columns: ["run_id", "replication", "kpis"], rows: kpiRows)
+        try connection.copy(into: "hospital_twin.replication_metrics", columns: ["run_id", "key", "replication", "value"],
+                            rows: metricRows)
+        try connection.copy(into: "hospital_twin.metrics",
+                            columns: ["run_id", "key", "label", "unit", "direction", "replications", "mean",
+                                      "standard_deviation", "half_width"],
+                            rows: result.summary.filter { $0.mean.isFinite }.map { summary in
+                                [run, summary.key, summary.label, summary.unit, summary.direction.rawValue,
+                                 String(summary.replications), summary.mean.sqlText,
+                                 (summary.standardDeviation.isFinite ? summary.standardDeviation : 0).sqlText,
+                                 (summary.halfWidth.isFinite ? summary.halfWidth : 0).sqlText]
+                            })
+        try connection.copy(into: "hospital_twin.unit_days",
+                            columns: ["run_id", "unit", "day", "replications", "beds", "mean", "p05", "p50", "p95",
+                                      "minimum", "maximum"],
+                            rows: result.dailyCensus.map { day in
+                                [run, day.unit, day.date, String(day.replications), String(day.beds), day.mean.sqlText,
+                                 day.p05.sqlText, day.p50.sqlText, day.p95.sqlText, day.minimum.sqlText,
+                                 day.maximum.sqlText]
+                            })
+    }
+
+    /// Stores an archived run (exported, or left behind when the database was away) as a completed run, in one
+    /// transaction; its scenario is stored as any other (the same content is found again).
+    public func importArchive(_ archive: RunArchive, from file: String) throws -> RunRecord {
+        let id = try connection.transaction { () throws -> Int64 in
+            let scenario = try insertScenario(name: archive.scenario.name, canonicalJSON: archive.scenario.canonicalDocument,
+                                              sourcePath: archive.scenario.sourcePath)
+            let run = archive.run
+            let row = try connection.query("""
+                INSERT INTO hospital_twin.runs (scenario_id, seed, replications, horizon_days, warm_up_days, engine_version,
+                    kpi_schema_version, status, started_at, finished_at, run_by, host, imported_from)
+                VALUES (\(scenario.id), \(run.seed), \(run.replications), \(run.horizonDays), \(run.warmUpDays),
+                    \(run.engineVersion), \(archive.result.schemaVersion), 'completed', \(run.startedAt), \(run.finishedAt),
+                    \(run.runBy), \(run.host), \(file))
+                RETURNING id
+                """).rows[0]
+            let id = Int64(row[0] ?? "") ?? 0
+            try writeResults(run: id, result: archive.result)
+            return id
+        }
+        return try record(id)
+    }
+
+    // MARK: Reading
+
+    /// Runs, newest first, optionally of one scenario name; runs left running by a process that has ended are
+    /// marked failed first.
+    public func runs(scenario: String? = nil) throws -> [RunRecord] {
+        try reconcileAbandonedRuns()
+        let ids = try connection.query("""
+            SELECT r.id FROM hospital_twin.runs r JOIN hospital_twin.scenarios s ON s.id = r.scenario_id
+            WHERE \(scenario)::text IS NULL OR s.name = \(scenario)::text
+            ORDER BY r.id DESC
+            """).rows.compactMap { $0[0].flatMap { Int64($0) } }
+        return try records(ids)
+    }
+
+    /// One run; throws when there is none with that id.
+    public func record(_ id: Int64) throws -> RunRecord {
+        try reconcileAbandonedRuns()
+        guard let record = try records([id]).first else { throw RunStoreError("no run with id \(id)") }
+        return record
+    }
+
+    func records(_ ids: [Int64]) throws -> [RunRecord] {
+        guard !ids.isEmpty else { return [] }
+        let list = "{" + ids.map(String.init).joined(separator: ",") + "}"
+        let rows = try connection.query("""
+            SELECT r.id, s.name, s.version, s.content_hash, r.seed, r.replications, r.horizon_days, r.warm_up_days,
+                   r.engine_version, r.kpi_schema_version, r.status, r.failure, extract(epoch FROM r.started_at),
+                   extract(epoch FROM r.finished_at), r.run_by, r.host, r.imported_from
+            FROM hospital_twin.runs r JOIN hospital_twin.scenarios s ON s.id = r.scenario_id
+            WHERE r.id = ANY(\(list)::bigint[])
+            """).rows
+        let headlines = try connection.query("""
+            SELECT run_id, key, mean FROM hospital_twin.metrics
+            WHERE run_id = ANY(\(list)::bigint[]) AND key = ANY(\("{" + Self.headlineKeys.map { "\"\($0)\"" }.joined(separator: ",") + "}")::text[])
+            """).rows
+        var headline: [Int64: [String: Double]] = [:]
+        for row in headlines {
+            guard let run = row[0].flatMap({ Int64($0) }), let key = row[1], let mean = row[2].flatMap({ Double($0) }) else { continue }
+            headline[run, default: [:]][key] = mean
+        }
+        let byID = Dictionary(uniqueKeysWithValues: rows.map { row -> (Int64, RunRecord) in
+            let id = Int64(row[0] ?? "") ?? 0
+            return (id, RunRecord(
+                id: id, scenario: row[1] ?? "", scenarioVersion: Int(row[2] ?? "") ?? 0, scenarioHash: row[3] ?? "",
+                seed: UInt64(row[4] ?? "") ?? 0, replications: Int(row[5] ?? "") ?? 0, horizonDays: Int(row[6] ?? "") ?? 0,
+                warmUpDays: Int(row[7] ?? "") ?? 0, engineVersion: row[8] ?? "", kpiSchemaVersion: Int(row[9] ?? "") ?? 0,
+                status: RunStatus(rawValue: row[10] ?? "") ?? .failed, failure: row[11],
+                startedAt: Date(timeIntervalSince1970: Double(row[12] ?? "") ?? 0),
+                finishedAt: row[13].flatMap { Double($0) }.map { Date(timeIntervalSince1970: $0) },
+                runBy: row[14] ?? "", host: row[15] ?? "", importedFrom: row[16], headline: headline[id] ?? [:]))
+        })
+        return ids.compactMap { byID[$0] }
+    }
+
+    /// A completed run's result, read back from its replications' KPIs (the summary recomputed from them, as
+    /// when it ran).
+    public func result(of id: Int64) throws -> HospitalExperimentResult {
+        let record = try record(id)
+        guard record.status == .completed else {
+            throw RunStoreError("run \(id) is \(record.status.rawValue)" + (record.failure.map { ": \($0)" } ?? "")
+                + "; only a completed run has results")
+        }
+        let decoder = HospitalExperimentResult.jsonDecoder()
+        let rows = try connection.query("""
+            SELECT kpis::text FROM hospital_twin.replication_kpis WHERE run_id = \(id) ORDER BY replication
+            """).rows
+        let replications = try rows.map { row in try decoder.decode(HospitalKPIs.self, from: Data((row[0] ?? "").utf8)) }
+        guard replications.count == record.replications else {
+            throw RunStoreError("run \(id) says \(record.replications) replications but \(replications.count) are stored")
+        }
+        return HospitalExperimentResult(scenario: record.scenario, seed: record.seed, horizonDays: record.horizonDays,
+                                        warmUpDays: record.warmUpDays, replications: replications)
+    }
+
+    /// A completed run as an archive, to export.
+    public func archive(of id: Int64) throws -> RunArchive {
+        let record = try record(id)
+        let result = try result(of: id)
+        let scenario = try connection.query("""
+            SELECT s.canonical_json, s.source_path FROM hospital_twin.scenarios s
+            JOIN hospital_twin.runs r ON r.scenario_id = s.id WHERE r.id = \(id)
+            """).rows[0]
+        return RunArchive(
+            scenario: .init(name: record.scenario, sourcePath: scenario[1], canonicalDocument: scenario[0] ?? "{}"),
+            run: .init(seed: record.seed, replications: record.replications, horizonDays: record.horizonDays,
+                       warmUpDays: record.warmUpDays, engineVersion: record.engineVersion, startedAt: record.startedAt,
+                       finishedAt: record.finishedAt ?? record.startedAt, runBy: record.runBy, host: record.host),
+            result: result)
+    }
+
+    /// Marks failed every run still 'running' whose lock nobody holds: its process ended before storing it.
+    func reconcileAbandonedRuns() throws {
+        let running = try connection.query("SELECT id FROM hospital_twin.runs WHERE status = 'running'").rows
+            .compactMap { $0[0].flatMap { Int64($0) } }
+        for id in running where !held.contains(id) {
+            let free = try connection.query("SELECT pg_try_advisory_lock(\(Self.lockClass), \(Self.lockObject(id)))").rows[0][0] == "t"
+            guard free else { continue }
+            try connection.execute("""
+                UPDATE hospital_twin.runs SET status = 'failed', finished_at = now(),
+                    failure = 'abandoned: the process running it ended before its results were stored'
+                WHERE id = \(id) AND status = 'running'
+                """)
+            try connection.query("SELECT pg_advisory_unlock(\(Self.lockClass), \(Self.lockObject(id)))")
+        }
+    }
+
+    // MARK: Twin models
+
+    /// Stores a fitted twin model (its JSON) and its fit report; the same model again returns the existing row.
+    public func storeTwinModel(json: String, report: String?, source: String?, spells: Int?) throws -> (id: Int64, isNew: Bool) {
+        try connection.transaction { () throws -> (id: Int64, isNew: Bool) in
+            let hash = try connection.query("SELECT encode(sha256(convert_to(\(json), 'UTF8')), 'hex')").rows[0][0] ?? ""
+            try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\("hospital_twin.model:" + hash)))")
+            if let row = try connection.query("SELECT id FROM hospital_twin.twin_models WHERE content_hash = \(hash)").rows.first {
+                return (Int64(row[0] ?? "") ?? 0, false)
+            }
+            let row = try connection.query("""
+                INSERT INTO hospital_twin.twin_models (content_hash, model, report, source, spells, stored_by)
+                VALUES (\(hash), \(json)::jsonb, \(report), \(source), \(spells), \(Self.currentUser))
+                RETURNING id
+                """).rows[0]
+            return (Int64(row[0] ?? "") ?? 0, true)
+        }
+    }
+
+    // MARK: Locks
+
+    /// The advisory-lock class of runs ('HT').
+    static let lockClass: Int = 0x4854
+
+    /// A run's lock object (advisory locks take 32-bit keys).
+    static func lockObject(_ id: Int64) -> Int { Int(Int32(truncatingIfNeeded: id)) }
+}
+
+/// Test hooks that stop the program at a named point, so a test can kill it or cut its connection there:
+/// `HOSPITAL_TWIN_FAILPOINT=before-commit:30` pauses 30 seconds before a run's results are committed, after
+/// saying so on standard error. Inert unless the variable names the point.
+public enum Failpoint {
+    /// Pauses at `point` when `HOSPITAL_TWIN_FAILPOINT` names it.
+    public static func pause(at point: String) throws {
+        guard let setting = ProcessInfo.processInfo.environment["HOSPITAL_TWIN_FAILPOINT"] else { return }
+        let parts = setting.split(separator: ":", maxSplits: 1)
+        guard parts.first.map(String.init) == point else { return }
+        let seconds = parts.count > 1 ? Double(parts[1]) ?? 0 : 0
+        FileHandle.standardError.write(Data("failpoint \(point): pausing \(seconds) s\n".utf8))
+        Thread.sleep(forTimeInterval: seconds)
+    }
+}

@@ -1,0 +1,93 @@
+import Store
+
+/// The database schema of hospital-twin's records, in schema `hospital_twin`, as versioned migrations
+/// (`DatabaseConnection.migrate`). A migration is never edited once released: a change is a new one.
+/// Docs/STORE.md describes every table.
+public enum RunStoreSchema {
+    /// The schema's name.
+    public static let name = "hospital_twin"
+
+    /// The migrations, in order.
+    public static let migrations: [Migration] = [
+        Migration(version: 1, name: "scenarios, runs, KPIs per replication, daily unit census, twin models", sql: """
+            CREATE TABLE hospital_twin.scenarios (
+                id bigserial PRIMARY KEY,
+                name text NOT NULL,
+                version integer NOT NULL CHECK (version >= 1),
+                content_hash text NOT NULL UNIQUE,
+                document jsonb NOT NULL,
+                canonical_json text NOT NULL,
+                source_path text,
+                stored_at timestamptz NOT NULL DEFAULT now(),
+                stored_by text NOT NULL,
+                UNIQUE (name, version));
+
+            CREATE TABLE hospital_twin.runs (
+                id bigserial PRIMARY KEY,
+                scenario_id bigint NOT NULL REFERENCES hospital_twin.scenarios (id),
+                seed numeric(20, 0) NOT NULL,
+                replications integer NOT NULL CHECK (replications >= 1),
+                horizon_days integer NOT NULL CHECK (horizon_days >= 1),
+                warm_up_days integer NOT NULL CHECK (warm_up_days >= 0),
+                engine_version text NOT NULL,
+                kpi_schema_version integer NOT NULL,
+                status text NOT NULL CHECK (status IN ('running', 'completed', 'failed')),
+                failure text,
+                started_at timestamptz NOT NULL,
+                finished_at timestamptz,
+                run_by text NOT NULL,
+                host text NOT NULL,
+                imported_from text);
+            CREATE INDEX runs_scenario ON hospital_twin.runs (scenario_id);
+
+            CREATE TABLE hospital_twin.replication_kpis (
+                run_id bigint NOT NULL REFERENCES hospital_twin.runs (id) ON DELETE CASCADE,
+                replication integer NOT NULL CHECK (replication >= 0),
+                kpis jsonb NOT NULL,
+                PRIMARY KEY (run_id, replication));
+
+            CREATE TABLE hospital_twin.replication_metrics (
+                run_id bigint NOT NULL REFERENCES hospital_twin.runs (id) ON DELETE CASCADE,
+                key text NOT NULL,
+                replication integer NOT NULL,
+                value double precision NOT NULL,
+                PRIMARY KEY (run_id, key, replication));
+
+            CREATE TABLE hospital_twin.metrics (
+                run_id bigint NOT NULL REFERENCES hospital_twin.runs (id) ON DELETE CASCADE,
+                key text NOT NULL,
+                label text NOT NULL,
+                unit text NOT NULL,
+                direction text NOT NULL,
+                replications integer NOT NULL,
+                mean double precision NOT NULL,
+                standard_deviation double precision NOT NULL,
+                half_width double precision NOT NULL,
+                PRIMARY KEY (run_id, key));
+
+            CREATE TABLE hospital_twin.unit_days (
+                run_id bigint NOT NULL REFERENCES hospital_twin.runs (id) ON DELETE CASCADE,
+                unit text NOT NULL,
+                day date NOT NULL,
+                replications integer NOT NULL,
+                beds integer NOT NULL,
+                mean double precision NOT NULL,
+                p05 double precision NOT NULL,
+                p50 double precision NOT NULL,
+                p95 double precision NOT NULL,
+                minimum double precision NOT NULL,
+                maximum double precision NOT NULL,
+                PRIMARY KEY (run_id, unit, day));
+
+            CREATE TABLE hospital_twin.twin_models (
+                id bigserial PRIMARY KEY,
+                content_hash text NOT NULL UNIQUE,
+                model jsonb NOT NULL,
+                report text,
+                source text,
+                spells integer,
+                stored_at timestamptz NOT NULL DEFAULT now(),
+                stored_by text NOT NULL);
+            """),
+    ]
+}

@@ -1,0 +1,307 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The default database when none is configured: a PostgreSQL cluster of the user's own, in a git-ignored folder
+/// (`HOSPITAL_TWIN_HOME`, else `.hospital-twin` in the working directory), created with `initdb` on first use and
+/// started when a command needs it. It listens on a Unix socket in a private directory (mode 0700) and on no TCP
+/// port, with fsync on: what a user stores there is kept. As root — PostgreSQL refuses to run as root — the server
+/// runs as the unprivileged `postgres` user (made if absent), and when that user cannot reach the folder the
+/// cluster lives in `/var/lib/hospital-twin/clusters/<hash of the folder>` instead. Creating, starting and stopping
+/// take a lock, so concurrent commands do not race.
+public struct EmbeddedCluster: Sendable {
+    /// The folder the cluster belongs to (`HOSPITAL_TWIN_HOME` or `./.hospital-twin`), absolute.
+    public let home: String
+    /// Where the cluster's files are: `<home>/pg`, or the root fallback.
+    public let directory: String
+    /// Where its socket is: `<directory>/run`, or a short directory under /tmp when that path is too long for a
+    /// Unix socket.
+    public let socketDirectory: String
+    /// True when the server runs as the `postgres` user (this process is root).
+    public let runsAsPostgresUser: Bool
+
+    /// The database and role the cluster serves.
+    public static let databaseName = "hospital_twin"
+    public static let userName = "hospital_twin"
+
+    /// The cluster for `environment` (HOSPITAL_TWIN_HOME) and the working directory.
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment,
+                currentDirectory: String = FileManager.default.currentDirectoryPath) throws(ClusterError)
+    {
+        let given = environment["HOSPITAL_TWIN_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        var home = given ?? (currentDirectory as NSString).appendingPathComponent(".hospital-twin")
+        if !home.hasPrefix("/") { home = (currentDirectory as NSString).appendingPathComponent(home) }
+        home = (home as NSString).standardizingPath
+        self.home = home
+        runsAsPostgresUser = getuid() == 0
+        let local = (home as NSString).appendingPathComponent("pg")
+        if runsAsPostgresUser {
+            try Self.ensurePostgresUser()
+            try Self.makeDirectory(home, mode: 0o755)
+            directory = Self.postgresCanWrite(below: home) ? local : "/var/lib/hospital-twin/clusters/\(Self.hash(home))"
+        } else {
+            directory = local
+        }
+        let socket = (directory as NSString).appendingPathComponent("run")
+        // sun_path holds 107 bytes: the directory, "/", and ".s.PGSQL.5432".
+        socketDirectory = socket.utf8.count <= 90 ? socket : "/tmp/hospital-twin-\(Self.hash(directory))"
+    }
+
+    /// The cluster's data directory.
+    public var dataDirectory: String { (directory as NSString).appendingPathComponent("data") }
+    /// The server's log.
+    public var logFile: String { (directory as NSString).appendingPathComponent("server.log") }
+    /// The libpq connection string of its database.
+    public var connectionString: String {
+        "host=\(socketDirectory) dbname=\(Self.databaseName) user=\(Self.userName)"
+    }
+    /// The location commands report.
+    public var location: DatabaseLocation { DatabaseLocation(connectionString: connectionString, source: .embedded(directory)) }
+
+    /// What the cluster is doing.
+    public enum Status: Sendable, Hashable, CustomStringConvertible {
+        /// Never created.
+        case absent
+        /// Created, not running.
+        case stopped
+        /// Running, with the server's process id.
+        case running(pid: Int)
+
+        public var description: String {
+            switch self {
+            case .absent: "not created"
+            case .stopped: "stopped"
+            case .running(let pid): "running (pid \(pid))"
+            }
+        }
+    }
+
+    /// The cluster's status now.
+    public func status() throws(ClusterError) -> Status {
+        guard FileManager.default.fileExists(atPath: (dataDirectory as NSString).appendingPathComponent("PG_VERSION")) else {
+            return .absent
+        }
+        let binaries = try Self.binaries()
+        let result = try run(binaries + "/pg_ctl", ["-D", dataDirectory, "status"])
+        guard result.status == 0 else { return .stopped }
+        let pid = result.output.split(separator: "\n").first.flatMap { line -> Int? in
+            guard let range = line.range(of: "PID: ") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }
+        return .running(pid: pid ?? 0)
+    }
+
+    /// What `start` did.
+    public enum StartOutcome: Sendable, Hashable {
+        /// Created with initdb and started.
+        case created
+        /// Started.
+        case started
+        /// Already running.
+        case alreadyRunning
+    }
+
+    /// Creates the cluster if it does not exist and starts it if it is not running; then its database exists.
+    @discardableResult
+    public func start() throws(ClusterError) -> StartOutcome {
+        try withLock { () throws(ClusterError) -> StartOutcome in
+            let binaries = try Self.binaries()
+            var outcome = StartOutcome.started
+            if case .absent = try status() {
+                try initialise(binaries)
+                outcome = .created
+            }
+            if case .running = try status() {
+                try createDatabase()  // a command stopped between starting the server and making it
+                return .alreadyRunning
+            }
+            try prepareSocketDirectory()
+            let options = "-c listen_addresses='' -k '\(socketDirectory)' -c unix_socket_permissions=0700"
+            let result = try run(binaries + "/pg_ctl", ["-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "-o", options,
+                                                      "start"])
+            guard result.status == 0 else {
+                let log = (try? String(contentsOfFile: logFile, encoding: .utf8)).map { "\n" + String($0.suffix(2000)) } ?? ""
+                throw ClusterError("could not start the embedded PostgreSQL in \(directory): \(result.output)\(log)")
+            }
+            try createDatabase()
+            return outcome
+        }
+    }
+
+    /// Stops the cluster; false when it was not running.
+    @discardableResult
+    public func stop() throws(ClusterError) -> Bool {
+        try withLock { () throws(ClusterError) -> Bool in
+            guard case .running = try status() else { return false }
+            let result = try run(try Self.binaries() + "/pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "-t", "60", "stop"])
+            guard result.status == 0 else {
+                throw ClusterError("could not stop the embedded PostgreSQL in \(directory): \(result.output)")
+            }
+            return true
+        }
+    }
+
+    // MARK: Creating
+
+    func initialise(_ binaries: String) throws(ClusterError) {
+        try Self.makeDirectory(directory, mode: 0o700)
+        try handToServer(directory)
+        let result = try run(binaries + "/initdb", ["-D", dataDirectory, "-U", Self.userName, "--auth=trust", "-E", "UTF8",
+                                                    "--locale=C"])
+        guard result.status == 0 else {
+            throw ClusterError("initdb failed for the embedded cluster in \(directory):\n\(result.output)")
+        }
+    }
+
+    func prepareSocketDirectory() throws(ClusterError) {
+        try Self.makeDirectory(socketDirectory, mode: 0o700)
+        try handToServer(socketDirectory)
+    }
+
+    func createDatabase() throws(ClusterError) {
+        do {
+            let admin = try DatabaseConnection(url: "host=\(socketDirectory) dbname=postgres user=\(Self.userName)")
+            let exists = try admin.query("SELECT 1 FROM pg_database WHERE datname = \(Self.databaseName)").rows
+            if exists.isEmpty { try admin.execute("CREATE DATABASE \(raw: Self.databaseName)") }
+        } catch where error.sqlState == "42P04" {
+            return  // created by a concurrent command between the check and the statement
+        } catch {
+            throw ClusterError("the embedded cluster in \(directory) started, but its database could not be made: \(error)")
+        }
+    }
+
+    /// As root, gives `path` to the postgres user.
+    func handToServer(_ path: String) throws(ClusterError) {
+        guard runsAsPostgresUser else { return }
+        guard let user = getpwnam("postgres") else { throw ClusterError("the postgres user does not exist") }
+        if chown(path, user.pointee.pw_uid, user.pointee.pw_gid) != 0 {
+            throw ClusterError("could not give \(path) to the postgres user: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    // MARK: Running programs
+
+    /// Runs a PostgreSQL program (as the postgres user when root), returning its status and combined output.
+    func run(_ executable: String, _ arguments: [String]) throws(ClusterError) -> (status: Int32, output: String) {
+        let process = Process()
+        if runsAsPostgresUser {
+            process.executableURL = URL(fileURLWithPath: Self.runuser())
+            process.arguments = ["-u", "postgres", "--", executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        }
+        process.currentDirectoryURL = URL(fileURLWithPath: FileManager.default.fileExists(atPath: directory) ? directory : "/")
+        // Output goes to a file, not a pipe: the server pg_ctl starts would inherit a pipe and hold it open.
+        let capture = FileManager.default.temporaryDirectory.appendingPathComponent("hospital-twin-pg-\(getpid())-\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: capture.path, contents: nil),
+              let output = try? FileHandle(forWritingTo: capture)
+        else { throw ClusterError("could not make a temporary file in \(FileManager.default.temporaryDirectory.path)") }
+        defer { try? FileManager.default.removeItem(at: capture) }
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch {
+            throw ClusterError("could not run \(executable): \(error.localizedDescription)")
+        }
+        process.waitUntilExit()
+        try? output.close()
+        let text = (try? String(contentsOf: capture, encoding: .utf8)) ?? ""
+        return (process.terminationStatus, text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// The directory of PostgreSQL's server programs (initdb, pg_ctl): pg_config's, else the newest under
+    /// /usr/lib/postgresql, else the one on PATH.
+    public static func binaries() throws(ClusterError) -> String {
+        let manager = FileManager.default
+        var candidates: [String] = []
+        if let versions = try? manager.contentsOfDirectory(atPath: "/usr/lib/postgresql") {
+            candidates += versions.compactMap { Int($0) }.sorted(by: >).map { "/usr/lib/postgresql/\($0)/bin" }
+        }
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            candidates.append(String(directory))
+        }
+        if let found = candidates.first(where: { manager.isExecutableFile(atPath: $0 + "/initdb") && manager.isExecutableFile(atPath: $0 + "/pg_ctl") }) {
+            return found
+        }
+        throw ClusterError("PostgreSQL's server programs (initdb, pg_ctl) are not installed: install them "
+            + "(Debian: apt-get install postgresql) or give a database with --database-url or HOSPITAL_TWIN_DATABASE_URL")
+    }
+
+    static func runuser() -> String {
+        ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+            ?? "/usr/sbin/runuser"
+    }
+
+    /// Makes the postgres system user when it is missing (root only), as the PostgreSQL packages would.
+    static func ensurePostgresUser() throws(ClusterError) {
+        guard getpwnam("postgres") == nil else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/useradd")
+        process.arguments = ["--system", "--home-dir", "/var/lib/postgresql", "--shell", "/bin/sh", "postgres"]
+        do { try process.run() } catch {
+            throw ClusterError("the postgres user is missing and useradd could not run: \(error.localizedDescription)")
+        }
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, getpwnam("postgres") != nil else {
+            throw ClusterError("the postgres user is missing and useradd failed (status \(process.terminationStatus))")
+        }
+    }
+
+    /// True when the postgres user can write in `directory` (and so reach it through every parent).
+    static func postgresCanWrite(below directory: String) -> Bool {
+        let probe = (directory as NSString).appendingPathComponent("pg")
+        guard (try? makeDirectory(probe, mode: 0o700)) != nil, let user = getpwnam("postgres"),
+              chown(probe, user.pointee.pw_uid, user.pointee.pw_gid) == 0
+        else { return false }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: runuser())
+        process.arguments = ["-u", "postgres", "--", "/usr/bin/test", "-w", probe, "-a", "-x", probe]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
+    static func makeDirectory(_ path: String, mode: Int) throws(ClusterError) {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: mode])
+        } catch {
+            throw ClusterError("could not make \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// A short stable name for a path (FNV-1a, hex).
+    static func hash(_ text: String) -> String {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return String(hash, radix: 16)
+    }
+
+    /// Runs `body` holding an exclusive lock on the cluster (a `flock` on `<home>/pg.lock`).
+    func withLock<T>(_ body: () throws(ClusterError) -> T) throws(ClusterError) -> T {
+        try Self.makeDirectory(home, mode: 0o755)
+        let path = (home as NSString).appendingPathComponent("pg.lock")
+        let descriptor = open(path, O_CREAT | O_RDWR, 0o644)
+        guard descriptor >= 0 else { throw ClusterError("could not open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_EX) == 0 else {
+            throw ClusterError("could not lock \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { flock(descriptor, LOCK_UN) }
+        return try body()
+    }
+}
+
+/// A failure to create, start or stop the embedded cluster, with what to do about it.
+public struct ClusterError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong.
+    public let message: String
+
+    init(_ message: String) { self.message = message }
+
+    public var description: String { message }
+}
