@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Scenario", dependencies: ["HospitalModel", "PatientTwin", "Simulation",
                                                  .product(name: "Yams", package: "Yams")]),
         // hospital-twin's records in PostgreSQL: scenarios, runs, KPIs, twin models; the schema's migrations.
-        .target(name: "RunStore", dependencies: ["Store", "HospitalModel"]),
+        .target(name: "RunStore", dependencies: ["Store", "HospitalModel", "Simulation"]),
         // Rendering of what the libraries return: text tables, Markdown, CSV; the reports grow here.
         .target(name: "Reports", dependencies: ["Simulation", "ReferenceModels", "PatientTwin", "CSVFiles", "HospitalModel",
                                                 "RunStore"]),
@@ -54,6 +54,9 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ReferenceModels", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "Store", "HospitalModel", "Scenario", "TestSupport"]),
+        // The command-line tool as a user runs it: killed mid-write, the database lost, concurrent runs, the
+        // embedded cluster.
+        .testTarget(name: "CommandTests", dependencies: ["RunStore", "Store"]),
         .testTarget(name: "CSVFilesTests", dependencies: ["CSVFiles"]),
         .testTarget(name: "PatientTwinTests", dependencies: ["PatientTwin", "Simulation", "CSVFiles", "TestSupport", "Reports"]),
         .testTarget(name: "HospitalModelTests", dependencies: ["HospitalModel", "PatientTwin", "Simulation", "TestSupport"]),

@@ -1,5 +1,6 @@
 import Foundation
 import HospitalModel
+import Simulation
 import Store
 #if canImport(Glibc)
 import Glibc
@@ -141,7 +142,7 @@ public final class RunStore {
     public func complete(run id: Int64, result: HospitalExperimentResult, finishedAt: Date = Date()) throws {
         try connection.transaction {
             try writeResults(run: id, result: result)
-            try Failpoint.pause(at: "before-commit")
+            try Failpoint.pause(at: "before-commit", detail: "run \(id), backend pid \(connection.backendPID)")
             let updated = try connection.execute("""
                 UPDATE hospital_twin.runs SET status = 'completed', finished_at = \(finishedAt)
                 WHERE id = \(id) AND status = 'running'
@@ -165,21 +166,28 @@ public final class RunStore {
         try connection.query("SELECT pg_advisory_unlock(\(Self.lockClass), \(Self.lockObject(id)))")
     }
 
-    /// The rows of a run's results, through COPY.
+    /// The rows of a run's results, through COPY. The replications' JSON is made on every core.
     func writeResults(run id: Int64, result: HospitalExperimentResult) throws {
-        let encoder = HospitalExperimentResult.jsonEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         let run = String(id)
-        var kpiRows: [[String?]] = []
-        var metricRows: [[String?]] = []
-        for (index, kpis) in result.replications.enumerated() {
-            kpiRows.append([run, String(index), String(decoding: try encoder.encode(kpis), as: UTF8.self)])
-            for metric in kpis.metrics where metric.value.isFinite {
-                metricRows.append([run, metric.key, String(index), metric.value.sqlText])
+        let encoded = Parallel.map(count: result.replications.count) { index -> Result<(kpis: String, metrics: String), Error> in
+            Result {
+                let encoder = HospitalExperimentResult.jsonEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                let kpis = result.replications[index]
+                let metrics = Dictionary(kpis.metrics.filter(\.value.isFinite).map { ($0.key, $0.value) }) { first, _ in first }
+                return (String(decoding: try encoder.encode(kpis), as: UTF8.self),
+                        String(decoding: try encoder.encode(metrics), as: UTF8.self))
             }
         }
+        var kpiRows: [[String?]] = []
+        var metricRows: [[String?]] = []
+        for (index, value) in encoded.enumerated() {
+            let (kpis, metrics) = try value.get()
+            kpiRows.append([run, String(index), kpis])
+            metricRows.append([run, String(index), metrics])
+        }
         try connection.copy(into: "hospital_twin.replication_kpis", columns: ["run_id", "replication", "kpis"], rows: kpiRows)
-        try connection.copy(into: "hospital_twin.replication_metrics", columns: ["run_id", "key", "replication", "value"],
+        try connection.copy(into: "hospital_twin.replication_metrics", columns: ["run_id", "replication", "metrics"],
                             rows: metricRows)
         try connection.copy(into: "hospital_twin.metrics",
                             columns: ["run_id", "key", "label", "unit", "direction", "replications", "mean",
@@ -360,13 +368,13 @@ public final class RunStore {
 /// `HOSPITAL_TWIN_FAILPOINT=before-commit:30` pauses 30 seconds before a run's results are committed, after
 /// saying so on standard error. Inert unless the variable names the point.
 public enum Failpoint {
-    /// Pauses at `point` when `HOSPITAL_TWIN_FAILPOINT` names it.
-    public static func pause(at point: String) throws {
+    /// Pauses at `point` when `HOSPITAL_TWIN_FAILPOINT` names it, saying `detail` (what a test needs to act on).
+    public static func pause(at point: String, detail: String) throws {
         guard let setting = ProcessInfo.processInfo.environment["HOSPITAL_TWIN_FAILPOINT"] else { return }
         let parts = setting.split(separator: ":", maxSplits: 1)
         guard parts.first.map(String.init) == point else { return }
         let seconds = parts.count > 1 ? Double(parts[1]) ?? 0 : 0
-        FileHandle.standardError.write(Data("failpoint \(point): pausing \(seconds) s\n".utf8))
+        FileHandle.standardError.write(Data("failpoint \(point) (\(detail)): pausing \(seconds) s\n".utf8))
         Thread.sleep(forTimeInterval: seconds)
     }
 }

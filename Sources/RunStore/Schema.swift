@@ -48,10 +48,9 @@ public enum RunStoreSchema {
 
             CREATE TABLE hospital_twin.replication_metrics (
                 run_id bigint NOT NULL REFERENCES hospital_twin.runs (id) ON DELETE CASCADE,
-                key text NOT NULL,
-                replication integer NOT NULL,
-                value double precision NOT NULL,
-                PRIMARY KEY (run_id, key, replication));
+                replication integer NOT NULL CHECK (replication >= 0),
+                metrics jsonb NOT NULL,
+                PRIMARY KEY (run_id, replication));
 
             CREATE TABLE hospital_twin.metrics (
                 run_id bigint NOT NULL REFERENCES hospital_twin.runs (id) ON DELETE CASCADE,

@@ -49,6 +49,9 @@ public final class DatabaseConnection {
     /// The server's version number, e.g. 150018 for 15.18.
     public var serverVersion: Int { Int(PQserverVersion(connection)) }
 
+    /// The process id of the server backend serving this connection (pg_stat_activity's pid).
+    public var backendPID: Int { Int(PQbackendPID(connection)) }
+
     /// Runs a statement that returns rows. Interpolated values travel as parameters, never as SQL text.
     @discardableResult
     public func query(_ query: SQLQuery) throws(DatabaseError) -> QueryResult {

@@ -184,31 +184,10 @@ public struct EmbeddedCluster: Sendable {
 
     /// Runs a PostgreSQL program (as the postgres user when root), returning its status and combined output.
     func run(_ executable: String, _ arguments: [String]) throws(ClusterError) -> (status: Int32, output: String) {
-        let process = Process()
-        if runsAsPostgresUser {
-            process.executableURL = URL(fileURLWithPath: Self.runuser())
-            process.arguments = ["-u", "postgres", "--", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        }
-        process.currentDirectoryURL = URL(fileURLWithPath: FileManager.default.fileExists(atPath: directory) ? directory : "/")
-        // Output goes to a file, not a pipe: the server pg_ctl starts would inherit a pipe and hold it open.
-        let capture = FileManager.default.temporaryDirectory.appendingPathComponent("hospital-twin-pg-\(getpid())-\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: capture.path, contents: nil),
-              let output = try? FileHandle(forWritingTo: capture)
-        else { throw ClusterError("could not make a temporary file in \(FileManager.default.temporaryDirectory.path)") }
-        defer { try? FileManager.default.removeItem(at: capture) }
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw ClusterError("could not run \(executable): \(error.localizedDescription)")
-        }
-        process.waitUntilExit()
-        try? output.close()
-        let text = (try? String(contentsOf: capture, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, text.trimmingCharacters(in: .whitespacesAndNewlines))
+        let command = runsAsPostgresUser ? [Self.runuser(), "-u", "postgres", "--", executable] + arguments
+            : [executable] + arguments
+        let directory = FileManager.default.fileExists(atPath: self.directory) ? self.directory : "/"
+        return try Subprocess.run(command, in: directory)
     }
 
     /// The directory of PostgreSQL's server programs (initdb, pg_ctl): pg_config's, else the newest under
@@ -237,15 +216,10 @@ public struct EmbeddedCluster: Sendable {
     /// Makes the postgres system user when it is missing (root only), as the PostgreSQL packages would.
     static func ensurePostgresUser() throws(ClusterError) {
         guard getpwnam("postgres") == nil else { return }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/useradd")
-        process.arguments = ["--system", "--home-dir", "/var/lib/postgresql", "--shell", "/bin/sh", "postgres"]
-        do { try process.run() } catch {
-            throw ClusterError("the postgres user is missing and useradd could not run: \(error.localizedDescription)")
-        }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, getpwnam("postgres") != nil else {
-            throw ClusterError("the postgres user is missing and useradd failed (status \(process.terminationStatus))")
+        let result = try Subprocess.run(["/usr/sbin/useradd", "--system", "--home-dir", "/var/lib/postgresql", "--shell",
+                                         "/bin/sh", "postgres"], in: "/")
+        guard result.status == 0, getpwnam("postgres") != nil else {
+            throw ClusterError("the postgres user is missing and useradd failed: \(result.output)")
         }
     }
 
@@ -255,14 +229,9 @@ public struct EmbeddedCluster: Sendable {
         guard (try? makeDirectory(probe, mode: 0o700)) != nil, let user = getpwnam("postgres"),
               chown(probe, user.pointee.pw_uid, user.pointee.pw_gid) == 0
         else { return false }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: runuser())
-        process.arguments = ["-u", "postgres", "--", "/usr/bin/test", "-w", probe, "-a", "-x", probe]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        let result = try? Subprocess.run([runuser(), "-u", "postgres", "--", "/usr/bin/test", "-w", probe, "-a", "-x", probe],
+                                         in: "/")
+        return result?.status == 0
     }
 
     static func makeDirectory(_ path: String, mode: Int) throws(ClusterError) {
@@ -304,4 +273,39 @@ public struct ClusterError: Error, Sendable, Hashable, CustomStringConvertible {
     init(_ message: String) { self.message = message }
 
     public var description: String { message }
+}
+
+/// Runs a program and waits for it, with posix_spawn and waitpid: Foundation's `Process` can miss the exit of a
+/// child whose own children daemonise (pg_ctl starting the server). Output goes to a file, never a pipe, which
+/// the daemon would inherit and hold open.
+enum Subprocess {
+    /// Runs `command` (the program's absolute path, then its arguments) in `directory`; its status and combined
+    /// standard output and error.
+    static func run(_ command: [String], in directory: String) throws(ClusterError) -> (status: Int32, output: String) {
+        let capture = FileManager.default.temporaryDirectory.appendingPathComponent("hospital-twin-\(getpid())-\(UUID().uuidString)").path
+        defer { unlink(capture) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, capture, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // In `directory` (the server's user must be able to stand there): a shell changes to it, then execs.
+        let command = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory] + command
+        let arguments = command.map { strdup($0) } + [nil]
+        defer { arguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, arguments, environ)
+        guard spawned == 0 else {
+            throw ClusterError("could not run \(command[0]): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw ClusterError("could not wait for \(command[0]): \(String(cString: strerror(errno)))") }
+        }
+        let output = (try? String(contentsOfFile: capture, encoding: .utf8)) ?? ""
+        // Exited normally: its exit code; killed by a signal: 128 + the signal, as a shell reports it.
+        let code: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return (code, output.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
 }

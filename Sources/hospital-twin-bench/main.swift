@@ -4,8 +4,10 @@ import HeapModule
 import HospitalModel
 import PatientTwin
 import ReferenceModels
+import RunStore
 import Scenario
 import Simulation
+import Store
 
 /// The benchmark executable: the three models of the shared benchmark suite, with the same flags and the same
 /// one-line JSON as the peer engines' scripts, so that ours and theirs run side by side; and the calendar
@@ -15,7 +17,8 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hospital-twin-bench",
         abstract: "Benchmarks of the hospital-twin simulation kernel.",
-        subcommands: [ModelBenchmark.self, CalendarBenchmark.self, TwinBenchmark.self, HospitalBenchmark.self],
+        subcommands: [ModelBenchmark.self, CalendarBenchmark.self, TwinBenchmark.self, HospitalBenchmark.self,
+                      StoreBenchmark.self],
         defaultSubcommand: ModelBenchmark.self)
 }
 
@@ -380,5 +383,67 @@ struct HospitalBenchmark: ParsableCommand {
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
         else { return 0 }
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+}
+
+/// Storing a run against simulating it: the general hospital's replications simulated on every core, then the
+/// scenario, the run and all its rows stored (one transaction, COPY), each timed; the rows written per second
+/// and the ratio of the two times.
+struct StoreBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "Time storing a run in PostgreSQL against simulating it.",
+        discussion: "The database: --database-url, else HOSPITAL_TWIN_DATABASE_URL, DATABASE_URL, libpq's PG* variables, else the embedded cluster.")
+
+    @Option(help: "The scenario file.")
+    var scenario: String = "scenarios/general-hospital.yaml"
+
+    @Option(help: "Days simulated per replication.")
+    var days: Int = 365
+
+    @Option(help: "Replications.")
+    var replications: Int = 100
+
+    @Option(help: "Worker threads for simulating.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .customLong("database-url"), help: "A libpq connection string.")
+    var databaseURL: String?
+
+    func run() throws {
+        let loaded: Scenario
+        do { loaded = try Scenario.load(path: scenario) } catch {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(2)
+        }
+        let location = try DatabaseLocation.configured(option: databaseURL, environment: ProcessInfo.processInfo.environment)
+            ?? { () throws -> DatabaseLocation in
+                let cluster = try EmbeddedCluster()
+                try cluster.start()
+                return cluster.location
+            }()
+        let store = try RunStore(connection: try DatabaseConnection(url: location.connectionString))
+        let hospital = try PreparedHospital(loaded.configuration, horizonDays: days)
+        let warmUp = min(loaded.run.warmUpDays, days - 1)
+        let simulateStart = ContinuousClock.now
+        let result = try HospitalExperiment.run(hospital, replications: replications, seed: 1, horizonDays: days,
+                                                warmUpDays: warmUp, threads: threads)
+        let simulate = seconds(ContinuousClock.now - simulateStart)
+        let storeStart = ContinuousClock.now
+        let stored = try store.storeScenario(name: loaded.name, canonicalJSON: String(decoding: loaded.canonicalJSON, as: UTF8.self),
+                                             sourcePath: nil)
+        let id = try store.beginRun(scenario: stored, seed: 1, replications: replications, horizonDays: days, warmUpDays: warmUp)
+        try store.complete(run: id, result: result)
+        let storing = seconds(ContinuousClock.now - storeStart)
+        var rows = 0
+        for table in ["replication_kpis", "replication_metrics", "metrics", "unit_days"] {
+            rows += Int(try store.connection.query("SELECT count(*) FROM hospital_twin.\(raw: table) WHERE run_id = \(id)").rows[0][0] ?? "0") ?? 0
+        }
+        let bytes = Int(try store.connection.query("SELECT sum(pg_column_size(kpis)) FROM hospital_twin.replication_kpis WHERE run_id = \(id)").rows[0][0] ?? "0") ?? 0
+        print("{\"engine\": \"hospital-twin\", \"model\": \"store\", \"scenario\": \"\(loaded.name)\", \"days\": \(days), "
+            + "\"replications\": \(replications), \"threads\": \(threads), \"run\": \(id), "
+            + "\"simulate_s\": \(String(format: "%.3f", simulate)), \"store_s\": \(String(format: "%.3f", storing)), "
+            + "\"rows\": \(rows), \"rows_per_s\": \(String(format: "%.0f", Double(rows) / storing)), "
+            + "\"kpi_json_bytes\": \(bytes), \"store_over_simulate\": \(String(format: "%.4f", storing / simulate))}")
     }
 }

@@ -109,6 +109,11 @@ extension Twins {
         @Option(help: "The hospital's time zone (IANA name): LACE counts calendar days of stay in it.")
         var timeZone: String = "UTC"
 
+        @Flag(help: "Also keep the fitted model and its report in the database (as does giving --database-url).")
+        var store = false
+
+        @OptionGroup var database: DatabaseOptions
+
         func validate() throws {
             if let exportDate { _ = try parseMinute(exportDate, option: "--export-date") }
             _ = try parseTimeZone(timeZone)
@@ -149,6 +154,15 @@ extension Twins {
                     + "p = \(hl.pValue.formatted(significantDigits: 2))")
             }
             print("wrote \(output) and \(report)")
+            guard store || database.databaseURL != nil else { return }
+            let runStore = try database.openStore()
+            let stored = try storeCall {
+                try runStore.storeTwinModel(json: try String(contentsOfFile: output, encoding: .utf8),
+                                            report: try String(contentsOfFile: report, encoding: .utf8),
+                                            source: URL(fileURLWithPath: episodes).standardizedFileURL.path,
+                                            spells: spells.count)
+            }
+            print(stored.isNew ? "stored twin model \(stored.id)" : "this model is already stored, as twin model \(stored.id)")
         }
     }
 

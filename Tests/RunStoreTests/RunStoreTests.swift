@@ -121,8 +121,12 @@ struct RunStoreTests {
         let expected = result.dailyCensus
         #expect(Int(census[0] ?? "") == expected.count && expected.count == 6 * result.replications[0].flows.count)
         #expect(abs((Double(census[1] ?? "") ?? 0) - expected.reduce(0) { $0 + $1.mean }) < 1e-6)
-        let metrics = try store.connection.query("SELECT count(*) FROM hospital_twin.replication_metrics WHERE run_id = \(id)").rows[0][0]
-        #expect(Int(metrics ?? "") == result.replications.reduce(0) { $0 + $1.metrics.filter(\.value.isFinite).count })
+        // Per-replication metrics for paired comparisons in SQL: one JSON object per replication, by metric key.
+        let paired = try store.connection.query("""
+            SELECT replication, (metrics ->> 'ed.within_four_hours_percent')::float8 FROM hospital_twin.replication_metrics
+            WHERE run_id = \(id) ORDER BY replication
+            """).rows
+        #expect(paired == result.replications.enumerated().map { [String($0.offset), $0.element.emergencyDepartment.withinFourHoursPercent.sqlText] })
     }
 
     @Test("an exported archive imports as the same run: the same scenario row, the same result")
@@ -161,10 +165,12 @@ struct RunStoreTests {
         let store = try TestDatabase.store()
         let scenario = try store.storeScenario(name: DemoRun.scenario.name, canonicalJSON: DemoRun.canonical, sourcePath: nil)
         let id = try store.beginRun(scenario: scenario, seed: 1, replications: 2, horizonDays: 40, warmUpDays: 10)
-        // A unit twice in one replication repeats its metric keys: replication_metrics' primary key breaks after
-        // replication_kpis has been written.
+        // A unit twice in every replication repeats its summary keys and daily census rows: a primary key breaks
+        // after replication_kpis and replication_metrics have been written.
         var broken = DemoRun.result
-        broken.replications[1].units.append(broken.replications[1].units[0])
+        for index in broken.replications.indices { broken.replications[index].units.append(broken.replications[index].units[0]) }
+        broken = HospitalExperimentResult(scenario: broken.scenario, seed: broken.seed, horizonDays: broken.horizonDays,
+                                          warmUpDays: broken.warmUpDays, replications: broken.replications)
         #expect(throws: DatabaseError.self) { try store.complete(run: id, result: broken) }
         for table in ["replication_kpis", "replication_metrics", "metrics", "unit_days"] {
             #expect(try store.connection.query("SELECT count(*) FROM hospital_twin.\(raw: table) WHERE run_id = \(id)").rows == [["0"]], "\(table)")

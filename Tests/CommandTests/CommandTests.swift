@@ -1,0 +1,283 @@
+import Foundation
+import RunStore
+import Store
+import Testing
+
+/// The command-line tool, run as a user runs it: a separate process, its own environment and working directory.
+enum CLI {
+    /// The built `hospital-twin`, beside this test binary (.build/<triple>/<configuration>/).
+    static let binary: URL = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        while !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("hospital-twin").path),
+              directory.path != "/" { directory.deleteLastPathComponent() }
+        return directory.appendingPathComponent("hospital-twin")
+    }()
+
+    /// The repository's root.
+    static func repository(_ relative: String) -> String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.appendingPathComponent(relative).path
+    }
+
+    /// This environment without any database setting, plus `settings`.
+    static func environment(_ settings: [String: String]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment.filter { key, _ in
+            !key.hasPrefix("PG") && key != "DATABASE_URL" && !key.hasPrefix("HOSPITAL_TWIN_")
+        }
+        environment.merge(settings) { $1 }
+        return environment
+    }
+
+    /// A started process whose standard output and error go to files in `directory`. Spawned and reaped with
+    /// posix_spawn and waitpid (Foundation's Process can miss a child's exit on Linux).
+    final class Running {
+        let pid: pid_t
+        let output: URL
+        let errors: URL
+        private var exitStatus: Int32?
+
+        init(_ arguments: [String], environment: [String: String], directory: URL) throws {
+            let tag = UUID().uuidString.prefix(8)
+            output = directory.appendingPathComponent("stdout-\(tag)")
+            errors = directory.appendingPathComponent("stderr-\(tag)")
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, output.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            posix_spawn_file_actions_addopen(&actions, 2, errors.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            // The working directory: a shell changes to it, then execs the tool.
+            let command = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory.path, CLI.binary.path] + arguments
+            let argv = command.map { strdup($0) } + [nil]
+            let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer {
+                argv.forEach { free($0) }
+                envp.forEach { free($0) }
+            }
+            var pid: pid_t = 0
+            let spawned = posix_spawn(&pid, "/bin/sh", &actions, nil, argv, envp)
+            guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+            self.pid = pid
+        }
+
+        var stdout: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+        var stderr: String { (try? String(contentsOf: errors, encoding: .utf8)) ?? "" }
+
+        /// True while the process has not ended (reaping it when it has).
+        var isRunning: Bool {
+            guard exitStatus == nil else { return false }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { exitStatus = Self.code(status) }
+            return exitStatus == nil
+        }
+
+        /// Waits until standard error contains `text` (true), or the process ends or `seconds` pass (false).
+        func waitForError(containing text: String, seconds: Double) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if stderr.contains(text) { return true }
+                if !isRunning { return stderr.contains(text) }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            return false
+        }
+
+        /// Waits for the end; the exit code, or 128 + the signal that killed it.
+        func wait() -> Int32 {
+            if let exitStatus { return exitStatus }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            exitStatus = Self.code(status)
+            return exitStatus!
+        }
+
+        static func code(_ status: Int32) -> Int32 {
+            (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        }
+    }
+
+    /// Runs the tool to the end.
+    static func run(_ arguments: [String], environment: [String: String], directory: URL) throws
+        -> (status: Int32, stdout: String, stderr: String)
+    {
+        let running = try Running(arguments, environment: environment, directory: directory)
+        let status = running.wait()
+        return (status, running.stdout, running.stderr)
+    }
+
+    /// A fresh working directory.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hospital-twin-cli-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// The first number after `prefix` in `text` ("run 12:" → 12).
+    static func number(after prefix: String, in text: String) -> Int64? {
+        guard let range = text.range(of: prefix) else { return nil }
+        return Int64(text[range.upperBound...].prefix { $0.isNumber })
+    }
+}
+
+/// The test database (scripts/test.sh); in CI the suites run and fail without it.
+enum TestDatabase {
+    static var url: String? { ProcessInfo.processInfo.environment[DatabaseConnection.environmentVariable] }
+    static var isAvailable: Bool { url != nil || ProcessInfo.processInfo.environment["CI"] != nil }
+
+    static func store() throws -> RunStore {
+        let url = try #require(url, "\(DatabaseConnection.environmentVariable) is not set: run the tests with scripts/test.sh")
+        return try RunStore(connection: try DatabaseConnection(url: url))
+    }
+}
+
+/// A quick run of the demo hospital: 2 replications of 30 days.
+let quickRun = ["run", CLI.repository("scenarios/demo.yaml"), "--replications", "2", "--horizon", "30", "--warmup", "5",
+                "--format", "csv", "-o", "report.csv"]
+
+@Suite("storing runs from the command line", .enabled(if: TestDatabase.isAvailable), .serialized)
+struct StoringTests {
+    var database: [String: String] { CLI.environment(["HOSPITAL_TWIN_DATABASE_URL": TestDatabase.url ?? ""]) }
+
+    @Test("run --store prints its run id, and the run reads back with the same figures")
+    func stores() throws {
+        let directory = try CLI.temporaryDirectory()
+        let result = try CLI.run(quickRun + ["--store"], environment: database, directory: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let id = try #require(CLI.number(after: "stored run ", in: result.stderr), "\(result.stderr)")
+        #expect(result.stderr.contains("database: ") && result.stderr.contains("(from HOSPITAL_TWIN_DATABASE_URL)"))
+        let shown = try CLI.run(["runs", "export", String(id), "--format", "csv"], environment: database, directory: directory)
+        let report = try String(contentsOf: directory.appendingPathComponent("report.csv"), encoding: .utf8)
+        #expect(shown.status == 0 && shown.stdout == report, "\(shown.stderr)")
+    }
+
+    @Test("killed while writing its results, a run leaves none of them; the next reader marks it failed, abandoned")
+    func killedMidWrite() throws {
+        let directory = try CLI.temporaryDirectory()
+        var environment = database
+        environment["HOSPITAL_TWIN_FAILPOINT"] = "before-commit:60"
+        let running = try CLI.Running(quickRun + ["--store"], environment: environment, directory: directory)
+        #expect(running.waitForError(containing: "failpoint before-commit", seconds: 60), "\(running.stderr)")
+        let id = try #require(CLI.number(after: "failpoint before-commit (run ", in: running.stderr))
+        kill(running.pid, SIGKILL)
+        #expect(running.wait() == 128 + SIGKILL)
+        let store = try TestDatabase.store()
+        // The server notices the dead client and rolls its transaction back; its lock goes with it.
+        var record = try store.record(id)
+        for _ in 0..<100 where record.status == .running {
+            Thread.sleep(forTimeInterval: 0.05)
+            record = try store.record(id)
+        }
+        #expect(record.status == .failed && record.failure?.hasPrefix("abandoned") == true, "\(record)")
+        for table in ["replication_kpis", "replication_metrics", "metrics", "unit_days"] {
+            #expect(try store.connection.query("SELECT count(*) FROM hospital_twin.\(raw: table) WHERE run_id = \(id)").rows
+                == [["0"]], "\(table)")
+        }
+    }
+
+    @Test("the connection lost while writing: the results go to a file, and runs import stores them")
+    func lostConnection() throws {
+        let directory = try CLI.temporaryDirectory()
+        var environment = database
+        environment["HOSPITAL_TWIN_FAILPOINT"] = "before-commit:4"
+        let running = try CLI.Running(quickRun + ["--store"], environment: environment, directory: directory)
+        #expect(running.waitForError(containing: "failpoint before-commit", seconds: 60), "\(running.stderr)")
+        let id = try #require(CLI.number(after: "failpoint before-commit (run ", in: running.stderr))
+        let backend = try #require(CLI.number(after: "backend pid ", in: running.stderr))
+        let store = try TestDatabase.store()
+        #expect(try store.connection.query("SELECT pg_terminate_backend(\(backend))").rows == [["t"]])
+        #expect(running.wait() == 1, "\(running.stderr)")
+        #expect(running.stderr.contains("could not store run \(id)"), "\(running.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("hospital-twin-run-") }
+        let file = try #require(files.first, "no results file in \(files)")
+        #expect(running.stderr.contains("hospital-twin runs import \(file)"), "\(running.stderr)")
+        let imported = try CLI.run(["runs", "import", file], environment: database, directory: directory)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let newID = try #require(CLI.number(after: "stored run ", in: imported.stdout), "\(imported.stdout)")
+        #expect(try store.result(of: newID).replications.count == 2)
+        #expect(try store.record(id).status == .failed)
+        let exported = try CLI.run(["runs", "export", String(newID), "--format", "csv"], environment: database, directory: directory)
+        let report = try String(contentsOf: directory.appendingPathComponent("report.csv"), encoding: .utf8)
+        #expect(exported.stdout == report)
+    }
+
+    @Test("an unreachable database stops the run before anything is simulated, and never shows a password")
+    func unreachable() throws {
+        let directory = try CLI.temporaryDirectory()
+        let url = "host=/nonexistent-socket-dir dbname=twin user=ops password=hunter2"
+        let result = try CLI.run(quickRun + ["--database-url", url], environment: CLI.environment([:]), directory: directory)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("could not connect to host=/nonexistent-socket-dir dbname=twin user=ops password=***"),
+                "\(result.stderr)")
+        #expect(!result.stderr.contains("hunter2") && !result.stdout.contains("hunter2"))
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("report.csv").path))
+    }
+
+    @Test("twins fit --store keeps the fitted model and its report; the same model again is found, not stored twice")
+    func fittedModels() throws {
+        let directory = try CLI.temporaryDirectory()
+        let generated = try CLI.run(["twins", "generate", "--patients", "400", "--seed", "5", "-o", "episodes.csv"],
+                                    environment: database, directory: directory)
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let first = try CLI.run(["twins", "fit", "episodes.csv", "--store"], environment: database, directory: directory)
+        #expect(first.status == 0, "\(first.stderr)")
+        let id = try #require(CLI.number(after: "stored twin model ", in: first.stdout), "\(first.stdout)")
+        let again = try CLI.run(["twins", "fit", "episodes.csv", "--store"], environment: database, directory: directory)
+        #expect(again.stdout.contains("this model is already stored, as twin model \(id)"), "\(again.stdout)")
+        let store = try TestDatabase.store()
+        let row = try store.connection.query("""
+            SELECT report LIKE '%Readmission%', model ->> 'format'
+            FROM hospital_twin.twin_models WHERE id = \(id)
+            """).rows
+        #expect(row == [["t", "hospital-twin/patient-twin-model"]])
+    }
+
+    @Test("four processes storing at once: four completed runs, each scenario content stored once")
+    func concurrent() throws {
+        let directory = try CLI.temporaryDirectory()
+        let name = "concurrent-\(UUID().uuidString.prefix(8).lowercased())"
+        let demo = CLI.repository("scenarios/demo.yaml")
+        try "extends: \(demo)\nname: \(name)\n".write(to: directory.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+        try "extends: \(demo)\nname: \(name)\nemergency_department: {attendances_per_day: 70}\n"
+            .write(to: directory.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
+        let runs = try ["a.yaml", "a.yaml", "b.yaml", "b.yaml"].map { file in
+            try CLI.Running(["run", file, "--store", "--replications", "2", "--horizon", "20", "--warmup", "5", "--format", "json",
+                             "-o", "out-\(UUID().uuidString.prefix(6)).json"], environment: database, directory: directory)
+        }
+        for run in runs { #expect(run.wait() == 0, "\(run.stderr)") }
+        let store = try TestDatabase.store()
+        let stored = try store.runs(scenario: name)
+        #expect(stored.count == 4 && stored.allSatisfy { $0.status == .completed })
+        #expect(Set(stored.map(\.scenarioVersion)) == [1, 2] && Set(stored.map(\.scenarioHash)).count == 2)
+        #expect(try store.connection.query("SELECT count(*) FROM hospital_twin.scenarios WHERE name = \(name)").rows == [["2"]])
+    }
+}
+
+@Suite("the embedded cluster", .serialized)
+struct EmbeddedClusterTests {
+    @Test("with no database configured, commands create, start and use a local cluster; what is stored survives a stop")
+    func embedded() throws {
+        let directory = try CLI.temporaryDirectory()
+        let environment = CLI.environment(["HOSPITAL_TWIN_HOME": directory.appendingPathComponent("home").path])
+        defer {
+            _ = try? CLI.run(["db", "stop"], environment: environment, directory: directory)
+            try? FileManager.default.removeItem(at: directory)
+        }
+        var status = try CLI.run(["db", "status"], environment: environment, directory: directory)
+        #expect(status.stdout.contains("commands use the embedded cluster") && status.stdout.contains("not created"), "\(status)")
+        let stored = try CLI.run(quickRun + ["--store"], environment: environment, directory: directory)
+        #expect(stored.status == 0, "\(stored.stderr)")
+        #expect(stored.stderr.contains("created the embedded PostgreSQL cluster in"), "\(stored.stderr)")
+        #expect(stored.stderr.contains("database: the embedded cluster in"))
+        let id = try #require(CLI.number(after: "stored run ", in: stored.stderr))
+        let stop = try CLI.run(["db", "stop"], environment: environment, directory: directory)
+        #expect(stop.stdout.contains("stopped the embedded cluster"), "\(stop)")
+        status = try CLI.run(["db", "status"], environment: environment, directory: directory)
+        #expect(status.stdout.contains(": stopped"), "\(status)")
+        let listed = try CLI.run(["runs", "list", "--format", "json"], environment: environment, directory: directory)
+        #expect(listed.status == 0 && listed.stderr.contains("started the embedded PostgreSQL cluster"), "\(listed.stderr)")
+        #expect(listed.stdout.contains("\"id\" : \(id)") && listed.stdout.contains("\"status\" : \"completed\""), "\(listed.stdout)")
+        let check = try CLI.run(["db", "check"], environment: environment, directory: directory)
+        #expect(check.stdout.contains("hospital_twin schema version \(RunStoreSchema.migrations.count)"), "\(check)")
+    }
+}
