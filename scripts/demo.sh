@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The main job, end to end, on a fresh machine: installs what is missing, starts a throwaway PostgreSQL, builds the
 # release binaries, checks the database connection, validates the reference scenarios, runs the general hospital
-# for a measured year with replications and prints its KPI table (and writes it as JSON and CSV), runs the
-# night-nurse variant on the same seed, then — shorter — checks the simulation kernel against queueing theory and
-# runs the patient-twin workflow (generate episodes, fit a twin model, forecast the patients in hospital, score
-# NEWS2 and LACE). Work files go to a temporary directory (or to $DEMO_OUT if set); the cluster is removed
+# for a measured year with replications, prints its KPI table and stores the run (exported as JSON and CSV), runs
+# and stores the night-nurse variant on the same seed, lists the stored runs, then — shorter — checks the
+# simulation kernel against queueing theory and runs the patient-twin workflow (generate episodes, fit a twin
+# model, forecast the patients in hospital, score NEWS2 and LACE). Work files go to a temporary directory (or to $DEMO_OUT if set); the cluster is removed
 # afterwards.
 #   scripts/demo.sh
 set -euo pipefail
@@ -24,18 +24,25 @@ exec scripts/with-postgres.sh bash -c '
   echo "== the reference scenarios, checked before anything runs"
   "$bin/hospital-twin" validate scenarios/*.yaml
   echo
-  echo "== the general hospital: 10 replications of a measured year (84 days of warm-up first), seed 1"
-  "$bin/hospital-twin" run scenarios/general-hospital.yaml
-  "$bin/hospital-twin" run scenarios/general-hospital.yaml --format json -o "$out/general-hospital.json"
-  "$bin/hospital-twin" run scenarios/general-hospital.yaml --format csv -o "$out/general-hospital.csv"
+  echo "== the general hospital: 10 replications of a measured year (84 days of warm-up first), seed 1, stored"
+  "$bin/hospital-twin" run scenarios/general-hospital.yaml --store 2> "$out/run-base.log"
+  cat "$out/run-base.log"
+  base=$(sed -n "s/.*stored run \([0-9]*\).*/\1/p" "$out/run-base.log")
+  "$bin/hospital-twin" runs export "$base" --format json -o "$out/general-hospital.json" 2>/dev/null
+  "$bin/hospital-twin" runs export "$base" --format csv -o "$out/general-hospital.csv" 2>/dev/null
   echo
-  echo "== two more night nurses (Wards 7 and 8), same seed: the lines that answer the question"
-  "$bin/hospital-twin" run scenarios/general-hospital-night-nurses.yaml --format csv -o "$out/night-nurses.csv"
+  echo "== two more night nurses (Wards 7 and 8), same seed, stored: the lines that answer the question"
+  "$bin/hospital-twin" run scenarios/general-hospital-night-nurses.yaml --store --format csv \
+    -o "$out/night-nurses.csv" 2> "$out/run-variant.log"
+  cat "$out/run-variant.log"
   { echo "scenario,metric,mean,sd,ci95_low,ci95_high"
   for file in "$out/general-hospital.csv" "$out/night-nurses.csv"; do
     grep -E "^[^,]*,(safe_staffing\.Ward [78] [^,]*\.night\.hours_below|ed\.boarding_hours|ed\.mean_time_to_bed_minutes|staff\.registered_nurse\.night\.week(day|end)\.agency_hours)," \
       "$file" | sed -E "s/\"[^\"]*\"//" | cut -d, -f1,2,7-10
   done; } | column -s, -t
+  echo
+  echo "== the stored runs"
+  "$bin/hospital-twin" runs list
   echo
   echo "== simulation kernel against queueing theory"
   "$bin/hospital-twin" validate --kernel --replications 10

@@ -48,6 +48,12 @@ public struct EmbeddedCluster: Sendable {
         socketDirectory = socket.utf8.count <= 90 ? socket : "/tmp/hospital-twin-\(Self.hash(directory))"
     }
 
+    /// Why the cluster is not in `<home>/pg`, when it is not (root, and the postgres user cannot reach `home`).
+    public var relocation: String? {
+        directory == (home as NSString).appendingPathComponent("pg") ? nil
+            : "the postgres user cannot reach \(home), so the cluster for it lives in \(directory)"
+    }
+
     /// The cluster's data directory.
     public var dataDirectory: String { (directory as NSString).appendingPathComponent("data") }
     /// The server's log.
@@ -145,6 +151,8 @@ public struct EmbeddedCluster: Sendable {
     // MARK: Creating
 
     func initialise(_ binaries: String) throws(ClusterError) {
+        // Parents readable on the way (the server's user must pass through them), the cluster's own folder private.
+        try Self.makeDirectory((directory as NSString).deletingLastPathComponent, mode: 0o755)
         try Self.makeDirectory(directory, mode: 0o700)
         try handToServer(directory)
         let result = try run(binaries + "/initdb", ["-D", dataDirectory, "-U", Self.userName, "--auth=trust", "-E", "UTF8",

@@ -24,7 +24,8 @@ struct DatabaseOptions: ParsableArguments {
         do {
             let cluster = try EmbeddedCluster()
             switch try cluster.start() {
-            case .created: printError("created the embedded PostgreSQL cluster in \(cluster.directory)")
+            case .created: printError("created the embedded PostgreSQL cluster in \(cluster.directory)"
+                + (cluster.relocation.map { " (\($0))" } ?? ""))
             case .started: printError("started the embedded PostgreSQL cluster in \(cluster.directory) "
                 + "(hospital-twin db stop stops it)")
             case .alreadyRunning: break
@@ -247,7 +248,8 @@ struct Database: ParsableCommand {
             do {
                 let cluster = try EmbeddedCluster()
                 switch try cluster.start() {
-                case .created: print("created and started the embedded cluster in \(cluster.directory)")
+                case .created: print("created and started the embedded cluster in \(cluster.directory)"
+                    + (cluster.relocation.map { " (\($0))" } ?? ""))
                 case .started: print("started the embedded cluster in \(cluster.directory)")
                 case .alreadyRunning: print("the embedded cluster in \(cluster.directory) is already running")
                 }
