@@ -151,14 +151,20 @@ struct StoringTests {
         #expect(shown.status == 0 && shown.stdout == report, "\(shown.stderr)")
     }
 
-    @Test("killed while writing its results, a run leaves none of them; the next reader marks it failed, abandoned")
-    func killedMidWrite() throws {
+    /// Starts `run --store` paused (`pause` seconds) just before its results commit; returns once it is there.
+    func startStoringUntilCommit(pause: Int) throws -> (running: CLI.Running, run: Int64, directory: URL) {
         let directory = try CLI.temporaryDirectory()
         var environment = database
-        environment["HOSPITAL_TWIN_FAILPOINT"] = "before-commit:60"
+        environment["HOSPITAL_TWIN_FAILPOINT"] = "before-commit:\(pause)"
         let running = try CLI.Running(quickRun + ["--store"], environment: environment, directory: directory)
         #expect(running.waitForError(containing: "failpoint before-commit", seconds: 60), "\(running.stderr)")
         let id = try #require(CLI.number(after: "failpoint before-commit (run ", in: running.stderr))
+        return (running, id, directory)
+    }
+
+    @Test("killed while writing its results, a run leaves none of them; the next reader marks it failed, abandoned")
+    func killedMidWrite() throws {
+        let (running, id, _) = try startStoringUntilCommit(pause: 60)
         kill(running.pid, SIGKILL)
         #expect(running.wait() == 128 + SIGKILL)
         let store = try TestDatabase.store()
@@ -177,12 +183,7 @@ struct StoringTests {
 
     @Test("the connection lost while writing: the results go to a file, and runs import stores them")
     func lostConnection() throws {
-        let directory = try CLI.temporaryDirectory()
-        var environment = database
-        environment["HOSPITAL_TWIN_FAILPOINT"] = "before-commit:4"
-        let running = try CLI.Running(quickRun + ["--store"], environment: environment, directory: directory)
-        #expect(running.waitForError(containing: "failpoint before-commit", seconds: 60), "\(running.stderr)")
-        let id = try #require(CLI.number(after: "failpoint before-commit (run ", in: running.stderr))
+        let (running, id, directory) = try startStoringUntilCommit(pause: 4)
         let backend = try #require(CLI.number(after: "backend pid ", in: running.stderr))
         let store = try TestDatabase.store()
         #expect(try store.connection.query("SELECT pg_terminate_backend(\(backend))").rows == [["t"]])
