@@ -191,3 +191,57 @@ struct DeterminismTests {
         #expect(same.kpis == base.kpis)
     }
 }
+
+@Suite("the hospital model: months and pay periods")
+struct MonthTests {
+    static let clock = try! SimulationClock(start: "2026-01-05T00:00", timeZone: "Europe/London")
+
+    func minute(_ text: String) -> Double {
+        let parts = text.split(separator: " ")
+        let date = parts[0].split(separator: "-").map { Int($0)! }
+        let time = parts[1].split(separator: ":").map { Int($0)! }
+        return Self.clock.minute(atLocal: LocalDateTime(year: date[0], month: date[1], day: date[2], hour: time[0], minute: time[1]))
+    }
+
+    @Test("a shift's minutes fall into Agenda for Change pay periods, cut at 06:00, 20:00 and midnight, and by month")
+    func payPeriods() throws {
+        // Friday 30 January 2026 19:30 to Saturday 31 January 08:00: half an hour standard, twelve unsocial.
+        let friday = PayPeriod.split(from: minute("2026-01-30 19:30"), to: minute("2026-01-31 08:00"), clock: Self.clock)
+        #expect(friday.map(\.period) == [.standard, .unsocial] && friday.map(\.minutes) == [30, 720])
+        // Saturday 31 January 19:30 to Sunday 1 February 08:00: unsocial to midnight, then Sunday, in February.
+        let weekend = PayPeriod.split(from: minute("2026-01-31 19:30"), to: minute("2026-02-01 08:00"), clock: Self.clock)
+        #expect(weekend.map(\.month) == ["2026-01", "2026-02"] && weekend.map(\.period) == [.unsocial, .sunday])
+        #expect(weekend.map(\.minutes) == [270, 480])
+        // Monday 05:00 to 21:00: 1 h unsocial, 14 h standard, 1 h unsocial.
+        let day = PayPeriod.split(from: minute("2026-02-02 05:00"), to: minute("2026-02-02 21:00"), clock: Self.clock)
+        #expect(day.map(\.period) == [.unsocial, .standard, .unsocial] && day.map(\.minutes) == [60, 840, 60])
+        // The night the clocks go forward (Sunday 29 March 2026, 01:00 → 02:00): a 19:30–08:00 shift from the
+        // Saturday lasts 11.5 hours.
+        let spring = PayPeriod.split(from: minute("2026-03-28 19:30"), to: minute("2026-03-29 08:00"), clock: Self.clock)
+        #expect(spring.reduce(0) { $0 + $1.minutes } == 690 && spring.map(\.period) == [.unsocial, .sunday])
+    }
+
+    @Test("the months add up to the window: operations, cancellations, spells, sessions, readmissions, staff hours, bed-days")
+    func monthsAddUp() throws {
+        let hospital = try PreparedHospital(try Fixtures.smallHospital(), horizonDays: 100)
+        let kpis = try HospitalSimulation.run(hospital, horizonDays: 100, warmUpDays: 20, streams: RandomStreams(masterSeed: 6)).kpis
+        #expect(kpis.months.map(\.month) == ["2026-01", "2026-02", "2026-03", "2026-04"])
+        #expect(kpis.months.reduce(0) { $0 + $1.days } == kpis.flows.count)
+        #expect(kpis.months.reduce(0) { $0 + $1.electiveOperations } == kpis.theatres.electiveCases)
+        #expect(kpis.months.reduce(0) { $0 + $1.cancellations } == kpis.theatres.cancellations.total)
+        #expect(kpis.months.reduce(0) { $0 + $1.readmissions } == kpis.emergencyDepartment.readmissionArrivals)
+        #expect(abs(kpis.months.reduce(0) { $0 + $1.sessionMinutes } - kpis.theatres.sessionMinutes) < 1e-6)
+        #expect(abs(kpis.months.reduce(0) { $0 + $1.operatingMinutes } - kpis.theatres.operatingMinutes) < 1e-6)
+        for (index, pathway) in kpis.patients.spells.enumerated() {
+            #expect(kpis.months.reduce(0) { $0 + $1.spells[index].count } == pathway.spells, "\(pathway.pathway)")
+        }
+        let worked = kpis.staffMonths.reduce(0) { $0 + $1.workedHours }
+        #expect(abs(worked - kpis.staff.reduce(0) { $0 + $1.workedHours }) < 1e-6)
+        let agency = kpis.staffMonths.reduce(0) { $0 + $1.agencyHours }
+        #expect(abs(agency - kpis.staff.reduce(0) { $0 + $1.agencyHours }) < 1e-6)
+        for unit in kpis.units {
+            let months = kpis.bedDaysByUnitMonth.filter { $0.unit == unit.name }
+            #expect(months.reduce(0) { $0 + $1.bedDays } == Double(unit.midnightCensus.reduce(0, +)), "\(unit.name)")
+        }
+    }
+}

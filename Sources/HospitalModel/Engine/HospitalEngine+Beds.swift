@@ -518,7 +518,9 @@ extension HospitalEngine {
             release(p)
             return
         }
-        if measuring(now) { measures.recordSpell(twin: twin, minutes: now - clock.minute(atEpochMinute: twin.spellStart)) }
+        if measuring(now) {
+            measures.recordSpell(twin: twin, minutes: now - clock.minute(atEpochMinute: twin.spellStart), month: monthIndex(now))
+        }
         guard destination != .died else {
             if measuring(now) { measures.patients.deaths += 1 }
             release(p)

@@ -47,7 +47,10 @@ extension HospitalEngine {
         let counted = measuring(now)
         if counted {
             measures.ed.attendances += 1
-            if twin.spell > 0 { measures.ed.readmissionArrivals += 1 }
+            if twin.spell > 0 {
+                measures.ed.readmissionArrivals += 1
+                measures.months[monthIndex(now)].readmissions += 1
+            }
         }
         if let capacity = configuration.emergencyDepartment.capacity, patientsInED >= capacity {
             flows.diverted += 1

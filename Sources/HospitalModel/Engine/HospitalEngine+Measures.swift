@@ -51,6 +51,8 @@ struct Measures {
 
     var ed = EmergencyDepartment()
     var theatres = Theatres()
+    /// By month of the run (`HospitalEngine.monthNames`).
+    var months: [MonthKPIs] = []
     var patients = PatientKPIs()
     var spellMinutes = [Double](repeating: 0, count: Pathway.allCases.count)
     var spellCounts = [Int](repeating: 0, count: Pathway.allCases.count)
@@ -97,10 +99,17 @@ struct Measures {
         }
     }
 
-    mutating func recordSpell(twin: PatientTwin, minutes: Double) {
-        let index = Pathway.allCases.firstIndex(of: twin.pathway) ?? 0
+    mutating func recordSpell(twin: PatientTwin, minutes: Double, month: Int) {
+        let index = twin.pathway.ordinal
         spellCounts[index] += 1
         spellMinutes[index] += minutes
+        months[month].spells[index].count += 1
+    }
+
+    /// Elective operations cancelled on the day: `count` of them, for `reason`, in `month`.
+    mutating func cancel(_ count: Int, for reason: WritableKeyPath<CancellationCounts, Int>, month: Int) {
+        theatres.cancellations[keyPath: reason] += count
+        months[month].cancellations += count
     }
 
     mutating func recordDischarge(of attributes: PatientAttributes, lace: Int, followed: Bool, readmitted: Bool) {
@@ -117,8 +126,9 @@ struct Measures {
         }
     }
 
-    mutating func recordElectiveOperation(of attributes: PatientAttributes, waitDays: Double) {
+    mutating func recordElectiveOperation(of attributes: PatientAttributes, waitDays: Double, month: Int) {
         theatres.electiveCases += 1
+        months[month].electiveOperations += 1
         theatres.waitDays += waitDays
         forGroups(of: attributes) { group in
             group.electiveOperations += 1
@@ -142,6 +152,11 @@ extension HospitalEngine {
             census[unit] = []
         }
         var fresh = Measures()
+        fresh.months = monthNames.map { name in
+            var month = MonthKPIs(month: name)
+            month.spells = Pathway.allCases.map { PathwayCount(pathway: $0.rawValue, count: 0) }
+            return month
+        }
         fresh.shiftMinutes = units.map { _ in [Double](repeating: 0, count: shiftCount) }
         fresh.belowSafeMinutes = fresh.shiftMinutes
         measures = fresh
@@ -151,6 +166,7 @@ extension HospitalEngine {
     mutating func midnight(in simulation: inout Simulation<Self>) {
         if audit { auditInvariants() }
         guard measuring(now) else { return }
+        measures.months[monthIndex(now)].days += 1
         for unit in units.indices { census[unit].append(units[unit].occupied) }
         var flow = flows
         flow.date = clock.localDateTime(atMinute: now).dateDescription
@@ -265,6 +281,8 @@ extension HospitalEngine {
         kpis.theatres = th
 
         kpis.staff = staffHoursKPIs()
+        kpis.months = measures.months.filter { $0.days > 0 }
+        kpis.staffMonths = staffMonthHours.keys.sorted().map { staffMonthHours[$0]! }
 
         var patientsKPIs = measures.patients
         patientsKPIs.spells = Pathway.allCases.enumerated().compactMap { index, pathway in

@@ -83,6 +83,23 @@ extension HospitalEngine {
         row.agencyHours += Double(shift.agency) * hours
         row.workedHours += Double(shift.worked) * hours
         staffHours[key] = row
+        let place = switch line.place {
+        case .unit(let unit): unitConfigurations[unit].name
+        case .emergencyDepartment: "emergency_department"
+        case .theatres: "theatres"
+        }
+        for piece in PayPeriod.split(from: max(shift.startMinute, warmUpMinutes), to: min(shift.endMinute, endMinute), clock: clock) {
+            let key = "\(piece.month)|\(place)|\(line.group.rawValue)|\(piece.period.rawValue)"
+            var month = staffMonthHours[key]
+                ?? StaffMonthKPIs(month: piece.month, place: place, group: line.group.rawValue, period: piece.period.rawValue)
+            let hours = piece.minutes / 60
+            month.rosteredHours += Double(shift.rostered) * hours
+            month.absentHours += Double(shift.absent) * hours
+            month.bankHours += Double(shift.bank) * hours
+            month.agencyHours += Double(shift.agency) * hours
+            month.workedHours += Double(shift.worked) * hours
+            staffMonthHours[key] = month
+        }
     }
 
     /// Closes the unit's safe-staffing interval up to now (charged to the shift on duty and to whether it was

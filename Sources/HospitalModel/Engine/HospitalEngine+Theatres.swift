@@ -219,7 +219,7 @@ extension HospitalEngine {
             if counted && passedOver { measures.theatres.listsShortOfBeds += 1 }
         }
         if theatreTeamsRostered && theatreTeamsPresent - theatres!.running < 1 {
-            if counted { measures.theatres.cancellations.noTheatreTeam += list.count }
+            if counted { measures.cancel(list.count, for: \.noTheatreTeam, month: monthIndex(now)) }
             returnToList(list, in: &simulation)
             return
         }
@@ -227,6 +227,7 @@ extension HospitalEngine {
         if counted {
             measures.theatres.sessionsHeld += 1
             measures.theatres.sessionMinutes += session.end - session.start
+            measures.months[monthIndex(now)].sessionMinutes += session.end - session.start
         }
         let room = session.room
         if theatres!.rooms[room].session != nil { closeSession(room) }  // a list that overran into this one ends now
@@ -272,7 +273,7 @@ extension HospitalEngine {
         while !theatres!.rooms[room].list.isEmpty {
             let p = theatres!.rooms[room].list.removeFirst()
             if now + bookedMinutes(p) > session.end + plan.allowedOverrunMinutes {
-                if counted { measures.theatres.cancellations.listOverran += 1 + theatres!.rooms[room].list.count }
+                if counted { measures.cancel(1 + theatres!.rooms[room].list.count, for: \.listOverran, month: monthIndex(now)) }
                 returnToList([p] + theatres!.rooms[room].list, in: &simulation)
                 theatres!.rooms[room].list = []
                 break
@@ -290,9 +291,8 @@ extension HospitalEngine {
                     updateUnit(unit)
                         } else if need != .ward || !claimBed(for: p, before: now + bookedMinutes(p) + expectedRecoveryMinutes(p)) {
                     if counted {
-                        if need == .icu || need == .hdu { measures.theatres.cancellations.noCriticalCareBed += 1 } else {
-                            measures.theatres.cancellations.noWardBed += 1
-                        }
+                        measures.cancel(1, for: need == .icu || need == .hdu ? \.noCriticalCareBed : \.noWardBed,
+                                        month: monthIndex(now))
                     }
                     returnToList([p], in: &simulation)
                     continue
@@ -309,7 +309,8 @@ extension HospitalEngine {
             simulation.schedule(.caseEnds(Int32(room)), after: minutes)
             if counted {
                 measures.recordElectiveOperation(of: twin.attributes,
-                                                 waitDays: (now - patients[Int(p)].referralMinute) / 1440)
+                                                 waitDays: (now - patients[Int(p)].referralMinute) / 1440,
+                                                 month: monthIndex(now))
             }
             return
         }
@@ -374,6 +375,7 @@ extension HospitalEngine {
     mutating func recordOperatingMinutes(from start: Double, to end: Double, session: TheatreState.Session?) {
         guard measuring(now) else { return }
         measures.theatres.operatingMinutes += end - max(start, warmUpMinutes)
+        measures.months[monthIndex(end)].operatingMinutes += end - max(start, warmUpMinutes)
         guard let window = session else { return }
         let inside = min(end, window.end) - max(start, window.start, warmUpMinutes)
         if inside > 0 { measures.theatres.operatingMinutesInSessions += inside }

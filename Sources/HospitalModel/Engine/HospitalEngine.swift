@@ -250,6 +250,12 @@ struct HospitalEngine: SimulationModel {
     var edDoctorsPresent = 0
     /// Staff hours in the window by "group|shift|kind of day", counted as days are planned.
     var staffHours: [String: StaffHoursKPIs] = [:]
+    /// Staff hours in the window by "month|place|group|period", counted as days are planned.
+    var staffMonthHours: [String: StaffMonthKPIs] = [:]
+    /// The simulation minute each local calendar month of the run starts (the first: the run's start), and the
+    /// months' names ("2026-04").
+    var monthStarts: [Double] = []
+    var monthNames: [String] = []
     /// Staff present now by place and group (ED doctors are the clinician resource; theatre teams limit sessions).
     var theatreTeamsPresent = 0
     var theatreTeamsRostered = false
@@ -276,6 +282,7 @@ struct HospitalEngine: SimulationModel {
         self.streams = streams
         warmUpMinutes = Double(warmUpDays) * 1440
         endMinute = Double(horizonDays) * 1440
+        (monthStarts, monthNames) = Self.months(clock: clock, through: endMinute)
         self.audit = audit
         twinStreams = TwinStreams(streams)
         patientFamily = streams.family("patient")
@@ -324,6 +331,32 @@ struct HospitalEngine: SimulationModel {
     mutating func release(_ index: Int32) {
         patients[Int(index)].place = .none
         freePatients.append(index)
+    }
+
+    /// The local calendar months a run of `end` minutes touches: where each starts (the first at 0) and its name.
+    static func months(clock: SimulationClock, through end: Double) -> ([Double], [String]) {
+        var starts: [Double] = [0]
+        let first = clock.localDateTime(atMinute: 0)
+        var year = first.year, month = first.month
+        var names = [String(format: "%04d-%02d", year, month)]
+        while true {
+            (year, month) = month == 12 ? (year + 1, 1) : (year, month + 1)
+            let start = clock.minute(atLocal: LocalDateTime(year: year, month: month, day: 1))
+            guard start < end else { break }
+            starts.append(start)
+            names.append(String(format: "%04d-%02d", year, month))
+        }
+        return (starts, names)
+    }
+
+    /// The index in `monthNames` of the month holding `minute`.
+    func monthIndex(_ minute: Double) -> Int {
+        var low = 0, high = monthStarts.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if monthStarts[middle] <= minute { low = middle } else { high = middle - 1 }
+        }
+        return low
     }
 
     /// The epoch minute of simulation minute `minute`, as twins count time.

@@ -1,4 +1,5 @@
 import Foundation
+import Simulation
 
 /// What one replication of the hospital model measured over its window (after the warm-up): the result the store
 /// keeps, the reports read, and every comparison is made of. Versioned: `schemaVersion` changes whenever a field
@@ -6,7 +7,7 @@ import Foundation
 /// Docs/HOSPITAL-MODEL.md lists every field with its definition.
 public struct HospitalKPIs: Sendable, Hashable, Codable {
     /// The version of this layout.
-    public static let currentSchemaVersion = 1
+    public static let currentSchemaVersion = 2
 
     /// The layout's version (`currentSchemaVersion` when made).
     public var schemaVersion = HospitalKPIs.currentSchemaVersion
@@ -31,6 +32,10 @@ public struct HospitalKPIs: Sendable, Hashable, Codable {
     /// Counts of patients at each local midnight: the conservation check (arrived = discharged + died + in
     /// hospital + diverted + transferred out), day by day.
     public var flows: [DailyFlow] = []
+    /// Priced activity by calendar month of the window (local time): what the cost report needs.
+    public var months: [MonthKPIs] = []
+    /// Staff hours by month, place, group and pay period: what staff costs are made of.
+    public var staffMonths: [StaffMonthKPIs] = []
 
     /// A blank set, filled by the model.
     public init() {}
@@ -316,4 +321,126 @@ public struct DailyFlow: Sendable, Hashable, Codable {
     public var diverted = 0
     /// Transferred to another hospital from ED.
     public var transferredOut = 0
+}
+
+/// When an hour is worked, as NHS Agenda for Change pays it (Annex 2, unsocial hours): the rule stated once.
+public enum PayPeriod: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Monday to Friday, 06:00–20:00.
+    case standard
+    /// Monday to Friday 20:00–06:00, and all of Saturday.
+    case unsocial
+    /// All of Sunday (public holidays, paid alike, are not marked by the model).
+    case sunday
+
+    /// The period of a local time.
+    public static func of(_ local: LocalDateTime) -> PayPeriod {
+        switch Weekday(daysSinceEpoch: (local.localMinutesSinceEpoch / 1440).rounded(.down)) {
+        case .sunday: .sunday
+        case .saturday: .unsocial
+        default: local.hour < 6 || local.hour >= 20 ? .unsocial : .standard
+        }
+    }
+
+    /// The minutes of [start, end) (simulation minutes) in each local month and pay period, in time order: a
+    /// shift cut at 06:00, 20:00 and midnight.
+    public static func split(from start: Double, to end: Double, clock: SimulationClock)
+        -> [(month: String, period: PayPeriod, minutes: Double)]
+    {
+        var pieces: [(month: String, period: PayPeriod, minutes: Double)] = []
+        var now = start
+        while now < end {
+            let local = clock.localDateTime(atMinute: now)
+            let midnight = LocalDateTime(year: local.year, month: local.month, day: local.day).localMinutesSinceEpoch
+            let minuteOfDay = local.localMinutesSinceEpoch - midnight
+            let boundaries = [6.0 * 60, 20.0 * 60, 24.0 * 60].filter { $0 > minuteOfDay + 1e-9 }
+            let next = clock.minute(atLocalMinutesSinceEpoch: midnight + (boundaries.first ?? 1440))
+            let stop = min(end, max(next, now + 1e-6))
+            let month = String(format: "%04d-%02d", local.year, local.month)
+            let period = Self.of(local)
+            if let last = pieces.last, last.month == month, last.period == period {
+                pieces[pieces.count - 1].minutes += stop - now
+            } else {
+                pieces.append((month, period, stop - now))
+            }
+            now = stop
+        }
+        return pieces
+    }
+}
+
+/// One calendar month of the window: the activity that has a price.
+public struct MonthKPIs: Sendable, Hashable, Codable {
+    /// "2026-04".
+    public var month = ""
+    /// Local midnights of the month inside the window (its days measured).
+    public var days = 0
+    /// Minutes of the elective sessions held that started in the month.
+    public var sessionMinutes = 0.0
+    /// Operating minutes, elective and emergency, of operations ending in the month.
+    public var operatingMinutes = 0.0
+    /// Elective operations started in the month.
+    public var electiveOperations = 0
+    /// Elective operations cancelled on the day in the month, every reason.
+    public var cancellations = 0
+    /// Emergency readmissions (within 30 days of a discharge) arriving in the month.
+    public var readmissions = 0
+    /// Spells ended in the month, by pathway (every pathway, in `Pathway.allCases` order).
+    public var spells: [PathwayCount] = []
+
+    public init(month: String = "") { self.month = month }
+}
+
+/// A count for one pathway.
+public struct PathwayCount: Sendable, Hashable, Codable {
+    /// The pathway (raw value).
+    public var pathway = ""
+    public var count = 0
+}
+
+/// Staff hours of one group at one place in one pay period of one month.
+public struct StaffMonthKPIs: Sendable, Hashable, Codable {
+    /// "2026-04".
+    public var month = ""
+    /// Where: a unit's name, "emergency_department" or "theatres".
+    public var place = ""
+    /// The staff group (`StaffGroup` raw value).
+    public var group = ""
+    /// The pay period (`PayPeriod` raw value).
+    public var period = ""
+    public var rosteredHours = 0.0
+    public var absentHours = 0.0
+    public var bankHours = 0.0
+    public var agencyHours = 0.0
+    /// Rostered less absent, plus bank and agency.
+    public var workedHours = 0.0
+}
+
+/// Occupied bed-days of one unit in one month (its midnight census summed over the month's measured midnights, as
+/// KH03 counts occupied overnight beds).
+public struct UnitMonthBedDays: Sendable, Hashable, Codable {
+    public var unit = ""
+    /// Its `UnitKind` raw value.
+    public var kind = ""
+    public var month = ""
+    public var bedDays = 0.0
+    /// Its physical beds, for fixed costs.
+    public var beds = 0
+}
+
+extension HospitalKPIs {
+    /// Occupied bed-days by unit and month, from the midnight census (units in scenario order, months in order).
+    public var bedDaysByUnitMonth: [UnitMonthBedDays] {
+        var rows: [UnitMonthBedDays] = []
+        for unit in units {
+            var byMonth: [String: Double] = [:]
+            var order: [String] = []
+            for (day, census) in unit.midnightCensus.enumerated() where day < flows.count {
+                let month = String(flows[day].date.prefix(7))
+                if byMonth[month] == nil { order.append(month) }
+                byMonth[month, default: 0] += Double(census)
+            }
+            rows += order.map { UnitMonthBedDays(unit: unit.name, kind: unit.kind, month: $0, bedDays: byMonth[$0]!, beds: unit.beds) }
+        }
+        return rows
+    }
 }

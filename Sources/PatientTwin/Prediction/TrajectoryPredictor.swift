@@ -329,21 +329,6 @@ extension PatientTwin {
     }
 }
 
-extension Pathway {
-    /// Position in `allCases`, without a search.
-    @usableFromInline
-    var ordinal: Int {
-        switch self {
-        case .emergencyMedical: 0
-        case .emergencySurgical: 1
-        case .electiveSurgical: 2
-        case .electiveOrthopaedic: 3
-        case .stroke: 4
-        case .frailElderly: 5
-        }
-    }
-}
-
 extension CareState {
     /// Position in `CareState.units` (which lead `allCases`); discharges have none (a precondition).
     @usableFromInline

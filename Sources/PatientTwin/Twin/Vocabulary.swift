@@ -187,6 +187,21 @@ public enum CareState: String, Sendable, Hashable, Codable, CaseIterable {
     }
 }
 
+extension Pathway {
+    /// Position in `allCases`, without a search.
+    @inlinable
+    public var ordinal: Int {
+        switch self {
+        case .emergencyMedical: 0
+        case .emergencySurgical: 1
+        case .electiveSurgical: 2
+        case .electiveOrthopaedic: 3
+        case .stroke: 4
+        case .frailElderly: 5
+        }
+    }
+}
+
 extension CareState {
     /// Position in `allCases` (the units, then the three discharges), without a search: an index into arrays
     /// kept by state.
