@@ -207,18 +207,20 @@ struct MonthTests {
     func payPeriods() throws {
         // Friday 30 January 2026 19:30 to Saturday 31 January 08:00: half an hour standard, twelve unsocial.
         let friday = PayPeriod.split(from: minute("2026-01-30 19:30"), to: minute("2026-01-31 08:00"), clock: Self.clock)
-        #expect(friday.map(\.period) == [.standard, .unsocial] && friday.map(\.minutes) == [30, 720])
+        #expect(friday.map(\.period) == [.standard, .unsocial, .unsocial, .unsocial])
+        #expect(friday.map(\.minutes) == [30, 240, 360, 120])
         // Saturday 31 January 19:30 to Sunday 1 February 08:00: unsocial to midnight, then Sunday, in February.
         let weekend = PayPeriod.split(from: minute("2026-01-31 19:30"), to: minute("2026-02-01 08:00"), clock: Self.clock)
-        #expect(weekend.map(\.month) == ["2026-01", "2026-02"] && weekend.map(\.period) == [.unsocial, .sunday])
-        #expect(weekend.map(\.minutes) == [270, 480])
+        #expect(weekend.map(\.period) == [.unsocial, .unsocial, .sunday, .sunday] && weekend.map(\.minutes) == [30, 240, 360, 120])
+        #expect(weekend.map { Self.clock.localDateTime(atMinute: $0.start).month } == [1, 1, 2, 2])
         // Monday 05:00 to 21:00: 1 h unsocial, 14 h standard, 1 h unsocial.
         let day = PayPeriod.split(from: minute("2026-02-02 05:00"), to: minute("2026-02-02 21:00"), clock: Self.clock)
         #expect(day.map(\.period) == [.unsocial, .standard, .unsocial] && day.map(\.minutes) == [60, 840, 60])
         // The night the clocks go forward (Sunday 29 March 2026, 01:00 → 02:00): a 19:30–08:00 shift from the
         // Saturday lasts 11.5 hours.
         let spring = PayPeriod.split(from: minute("2026-03-28 19:30"), to: minute("2026-03-29 08:00"), clock: Self.clock)
-        #expect(spring.reduce(0) { $0 + $1.minutes } == 690 && spring.map(\.period) == [.unsocial, .sunday])
+        #expect(spring.reduce(0) { $0 + $1.minutes } == 690 && spring.map(\.period) == [.unsocial, .unsocial, .sunday, .sunday])
+        #expect(spring.map(\.minutes) == [30, 240, 300, 120])
     }
 
     @Test("the months add up to the window: operations, cancellations, spells, sessions, readmissions, staff hours, bed-days")

@@ -282,7 +282,7 @@ extension HospitalEngine {
 
         kpis.staff = staffHoursKPIs()
         kpis.months = measures.months.filter { $0.days > 0 }
-        kpis.staffMonths = staffMonthHours.keys.sorted().map { staffMonthHours[$0]! }
+        kpis.staffMonths = staffMonthKPIs()
 
         var patientsKPIs = measures.patients
         patientsKPIs.spells = Pathway.allCases.enumerated().compactMap { index, pathway in

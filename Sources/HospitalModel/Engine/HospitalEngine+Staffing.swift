@@ -83,23 +83,45 @@ extension HospitalEngine {
         row.agencyHours += Double(shift.agency) * hours
         row.workedHours += Double(shift.worked) * hours
         staffHours[key] = row
-        let place = switch line.place {
-        case .unit(let unit): unitConfigurations[unit].name
-        case .emergencyDepartment: "emergency_department"
-        case .theatres: "theatres"
-        }
         for piece in PayPeriod.split(from: max(shift.startMinute, warmUpMinutes), to: min(shift.endMinute, endMinute), clock: clock) {
-            let key = "\(piece.month)|\(place)|\(line.group.rawValue)|\(piece.period.rawValue)"
-            var month = staffMonthHours[key]
-                ?? StaffMonthKPIs(month: piece.month, place: place, group: line.group.rawValue, period: piece.period.rawValue)
+            let cell = ((monthIndex(piece.start) * configuration.staffing.roster.count + shift.line) * PayPeriod.allCases.count
+                + piece.period.ordinal) * 5
             let hours = piece.minutes / 60
-            month.rosteredHours += Double(shift.rostered) * hours
-            month.absentHours += Double(shift.absent) * hours
-            month.bankHours += Double(shift.bank) * hours
-            month.agencyHours += Double(shift.agency) * hours
-            month.workedHours += Double(shift.worked) * hours
-            staffMonthHours[key] = month
+            staffMonthCells[cell] += Double(shift.rostered) * hours
+            staffMonthCells[cell + 1] += Double(shift.absent) * hours
+            staffMonthCells[cell + 2] += Double(shift.bank) * hours
+            staffMonthCells[cell + 3] += Double(shift.agency) * hours
+            staffMonthCells[cell + 4] += Double(shift.worked) * hours
         }
+    }
+
+    /// The staff hours by month, place, group and pay period, from `staffMonthCells` (roster lines of the same
+    /// place and group added together), in month, place, group, period order.
+    func staffMonthKPIs() -> [StaffMonthKPIs] {
+        var rows: [String: StaffMonthKPIs] = [:]
+        let roster = configuration.staffing.roster
+        for (month, name) in monthNames.enumerated() {
+            for (index, line) in roster.enumerated() {
+                let place = switch line.place {
+                case .unit(let unit): unitConfigurations[unit].name
+                case .emergencyDepartment: "emergency_department"
+                case .theatres: "theatres"
+                }
+                for period in PayPeriod.allCases {
+                    let cell = ((month * roster.count + index) * PayPeriod.allCases.count + period.ordinal) * 5
+                    guard staffMonthCells[cell] > 0 || staffMonthCells[cell + 4] > 0 else { continue }
+                    let key = "\(name)|\(place)|\(line.group.rawValue)|\(period.rawValue)"
+                    var row = rows[key] ?? StaffMonthKPIs(month: name, place: place, group: line.group.rawValue, period: period.rawValue)
+                    row.rosteredHours += staffMonthCells[cell]
+                    row.absentHours += staffMonthCells[cell + 1]
+                    row.bankHours += staffMonthCells[cell + 2]
+                    row.agencyHours += staffMonthCells[cell + 3]
+                    row.workedHours += staffMonthCells[cell + 4]
+                    rows[key] = row
+                }
+            }
+        }
+        return rows.keys.sorted().map { rows[$0]! }
     }
 
     /// Closes the unit's safe-staffing interval up to now (charged to the shift on duty and to whether it was

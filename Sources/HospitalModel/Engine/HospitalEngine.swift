@@ -250,8 +250,9 @@ struct HospitalEngine: SimulationModel {
     var edDoctorsPresent = 0
     /// Staff hours in the window by "group|shift|kind of day", counted as days are planned.
     var staffHours: [String: StaffHoursKPIs] = [:]
-    /// Staff hours in the window by "month|place|group|period", counted as days are planned.
-    var staffMonthHours: [String: StaffMonthKPIs] = [:]
+    /// Staff hours in the window by month, roster line and pay period: five figures a cell (rostered, absent,
+    /// bank, agency, worked), counted as days are planned.
+    var staffMonthCells: [Double] = []
     /// The simulation minute each local calendar month of the run starts (the first: the run's start), and the
     /// months' names ("2026-04").
     var monthStarts: [Double] = []
@@ -283,6 +284,8 @@ struct HospitalEngine: SimulationModel {
         warmUpMinutes = Double(warmUpDays) * 1440
         endMinute = Double(horizonDays) * 1440
         (monthStarts, monthNames) = Self.months(clock: clock, through: endMinute)
+        staffMonthCells = [Double](repeating: 0, count: monthNames.count * configuration.staffing.roster.count
+            * PayPeriod.allCases.count * 5)
         self.audit = audit
         twinStreams = TwinStreams(streams)
         patientFamily = streams.family("patient")

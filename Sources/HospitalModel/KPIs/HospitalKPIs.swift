@@ -332,36 +332,35 @@ public enum PayPeriod: String, Sendable, Hashable, Codable, CaseIterable {
     /// All of Sunday (public holidays, paid alike, are not marked by the model).
     case sunday
 
-    /// The period of a local time.
-    public static func of(_ local: LocalDateTime) -> PayPeriod {
-        switch Weekday(daysSinceEpoch: (local.localMinutesSinceEpoch / 1440).rounded(.down)) {
-        case .sunday: .sunday
-        case .saturday: .unsocial
-        default: local.hour < 6 || local.hour >= 20 ? .unsocial : .standard
+    /// Position in `allCases`.
+    public var ordinal: Int {
+        switch self {
+        case .standard: 0
+        case .unsocial: 1
+        case .sunday: 2
         }
     }
 
-    /// The minutes of [start, end) (simulation minutes) in each local month and pay period, in time order: a
-    /// shift cut at 06:00, 20:00 and midnight.
+    /// The minutes of [start, end) (simulation minutes) in each pay period, in time order, each piece with the
+    /// simulation minute it starts at: a shift cut at 06:00, 20:00 and midnight (so a piece never crosses a month).
     public static func split(from start: Double, to end: Double, clock: SimulationClock)
-        -> [(month: String, period: PayPeriod, minutes: Double)]
+        -> [(start: Double, period: PayPeriod, minutes: Double)]
     {
-        var pieces: [(month: String, period: PayPeriod, minutes: Double)] = []
+        var pieces: [(start: Double, period: PayPeriod, minutes: Double)] = []
         var now = start
         while now < end {
-            let local = clock.localDateTime(atMinute: now)
-            let midnight = LocalDateTime(year: local.year, month: local.month, day: local.day).localMinutesSinceEpoch
-            let minuteOfDay = local.localMinutesSinceEpoch - midnight
-            let boundaries = [6.0 * 60, 20.0 * 60, 24.0 * 60].filter { $0 > minuteOfDay + 1e-9 }
-            let next = clock.minute(atLocalMinutesSinceEpoch: midnight + (boundaries.first ?? 1440))
+            let local = clock.localMinutesSinceEpoch(atMinute: now)
+            let midnight = (local / 1440).rounded(.down) * 1440
+            let minuteOfDay = local - midnight
+            let boundary: Double = minuteOfDay < 360 - 1e-9 ? 360 : minuteOfDay < 1200 - 1e-9 ? 1200 : 1440
+            let next = clock.minute(atLocalMinutesSinceEpoch: midnight + boundary)
             let stop = min(end, max(next, now + 1e-6))
-            let month = String(format: "%04d-%02d", local.year, local.month)
-            let period = Self.of(local)
-            if let last = pieces.last, last.month == month, last.period == period {
-                pieces[pieces.count - 1].minutes += stop - now
-            } else {
-                pieces.append((month, period, stop - now))
+            let period: PayPeriod = switch Weekday(daysSinceEpoch: midnight / 1440) {
+            case .sunday: .sunday
+            case .saturday: .unsocial
+            default: minuteOfDay < 360 || minuteOfDay >= 1200 ? .unsocial : .standard
             }
+            pieces.append((now, period, stop - now))
             now = stop
         }
         return pieces
