@@ -28,19 +28,21 @@ let package = Package(
         .target(name: "PatientTwin", dependencies: ["Simulation", "CSVFiles"]),
         // The hospital: ED, units, theatres and staff on the kernel, every patient a twin.
         .target(name: "HospitalModel", dependencies: ["Simulation", "PatientTwin"]),
+        // Prices a run's KPIs: the cost model, cost lines by centre, category and month, the cost report.
+        .target(name: "Finance", dependencies: ["HospitalModel", "PatientTwin", "Simulation"]),
         // The scenario file format: YAML with located errors, extends, the schema, JSON Schema, reference docs.
-        .target(name: "Scenario", dependencies: ["HospitalModel", "PatientTwin", "Simulation",
+        .target(name: "Scenario", dependencies: ["HospitalModel", "PatientTwin", "Simulation", "Finance",
                                                  .product(name: "Yams", package: "Yams")]),
         // hospital-twin's records in PostgreSQL: scenarios, runs, KPIs, twin models; the schema's migrations.
-        .target(name: "RunStore", dependencies: ["Store", "HospitalModel", "Simulation"]),
+        .target(name: "RunStore", dependencies: ["Store", "HospitalModel", "Simulation", "Finance"]),
         // Rendering of what the libraries return: text tables, Markdown, CSV; the reports grow here.
         .target(name: "Reports", dependencies: ["Simulation", "ReferenceModels", "PatientTwin", "CSVFiles", "HospitalModel",
-                                                "RunStore"]),
+                                                "RunStore", "Finance"]),
         .executableTarget(
             name: "hospital-twin",
             dependencies: [
                 "Simulation", "ReferenceModels", "Store", "RunStore", "PatientTwin", "CSVFiles", "Reports", "HospitalModel",
-                "Scenario", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Scenario", "Finance", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "hospital-twin-bench",
@@ -53,7 +55,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Simulation"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ReferenceModels", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "Store", "HospitalModel", "Scenario", "TestSupport"]),
+        .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "Store", "HospitalModel", "Scenario", "TestSupport", "Finance"]),
         // The command-line tool as a user runs it: killed mid-write, the database lost, concurrent runs, the
         // embedded cluster.
         .testTarget(name: "CommandTests", dependencies: ["RunStore", "Store"]),
@@ -61,6 +63,7 @@ let package = Package(
         .testTarget(name: "PatientTwinTests", dependencies: ["PatientTwin", "Simulation", "CSVFiles", "TestSupport", "Reports"]),
         .testTarget(name: "HospitalModelTests", dependencies: ["HospitalModel", "PatientTwin", "Simulation", "TestSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "HospitalModel", "Reports", "Simulation", "TestSupport"]),
+        .testTarget(name: "FinanceTests", dependencies: ["Finance", "HospitalModel", "PatientTwin", "Simulation"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulation", "ReferenceModels", "TestSupport"]),
     ]
 )

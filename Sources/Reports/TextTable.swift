@@ -1,3 +1,5 @@
+import Foundation
+
 /// Aligned plain-text tables for terminals.
 public enum TextTable {
     /// Columns padded to their widest cell, two spaces apart; cells that start with a number are right-aligned.
@@ -13,10 +15,19 @@ public enum TextTable {
         return rows.map { row in
             row.enumerated().map { index, cell in
                 let pad = String(repeating: " ", count: max(0, widths[min(index, widths.count - 1)] - cell.count))
-                let numeric = Double(cell.split(separator: " ").first ?? "") != nil
+                let numeric = isNumber(cell.split(separator: " ").first.map(String.init) ?? "")
                 return numeric ? pad + cell : cell + pad
             }.joined(separator: "  ").trimmingTrailingSpaces()
         }.joined(separator: "\n")
+    }
+}
+
+extension TextTable {
+    /// A number as tables print one: "1,234", "+12", "-3.5", "45k", "12%".
+    static func isNumber(_ token: String) -> Bool {
+        var text = token.replacingOccurrences(of: ",", with: "")
+        if text.hasSuffix("k") || text.hasSuffix("%") || text.hasSuffix("M") { text.removeLast() }
+        return Double(text) != nil
     }
 }
 

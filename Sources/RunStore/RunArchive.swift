@@ -1,3 +1,4 @@
+import Finance
 import Foundation
 import HospitalModel
 
@@ -54,12 +55,15 @@ public struct RunArchive: Sendable, Hashable, Codable {
     public var scenario: ArchivedScenario
     public var run: ArchivedRun
     public var result: HospitalExperimentResult
+    /// The run priced with its scenario's cost model (absent in archives written before costs were kept).
+    public var costs: RunCosts?
 
     /// An archive.
-    public init(scenario: ArchivedScenario, run: ArchivedRun, result: HospitalExperimentResult) {
+    public init(scenario: ArchivedScenario, run: ArchivedRun, result: HospitalExperimentResult, costs: RunCosts? = nil) {
         self.scenario = scenario
         self.run = run
         self.result = result
+        self.costs = costs
     }
 
     public static let formatName = "hospital-twin run"

@@ -1,3 +1,4 @@
+import Finance
 import Foundation
 import HospitalModel
 import Simulation
@@ -139,9 +140,12 @@ public final class RunStore {
 
     /// Writes a run's results — every replication's KPIs, their metrics, the summary, the daily census per unit
     /// — and marks it completed, all in one transaction: a kill or a lost connection part-way leaves none of it.
-    public func complete(run id: Int64, result: HospitalExperimentResult, finishedAt: Date = Date()) throws {
+    public func complete(run id: Int64, result: HospitalExperimentResult, costs: RunCosts? = nil,
+                         finishedAt: Date = Date()) throws
+    {
         try connection.transaction {
             try writeResults(run: id, result: result)
+            if let costs { try writeCosts(run: id, costs: costs) }
             try Failpoint.pause(at: "before-commit", detail: "run \(id), backend pid \(connection.backendPID)")
             let updated = try connection.execute("""
                 UPDATE hospital_twin.runs SET status = 'completed', finished_at = \(finishedAt)
@@ -208,6 +212,64 @@ public final class RunStore {
                             })
     }
 
+    /// A run's cost model (on the run row) and its cost lines, one row per centre, category and month with the
+    /// amount of every replication, through COPY.
+    func writeCosts(run id: Int64, costs: RunCosts) throws {
+        guard let first = costs.replications.first else { return }
+        guard costs.replications.allSatisfy({ $0.count == first.count }) else {
+            throw RunStoreError("run \(id): replications priced with different cost lines")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let model = String(decoding: try encoder.encode(costs.model), as: UTF8.self)
+        try connection.execute("UPDATE hospital_twin.runs SET cost_model = \(model)::jsonb WHERE id = \(id)")
+        let run = String(id)
+        let rows = first.indices.map { index -> [String?] in
+            let line = first[index]
+            let amounts = costs.replications.map { $0[index].amount }
+            let summary = ReplicationSummary(amounts)
+            let half = amounts.count > 1 && summary.standardDeviation > 0 ? summary.confidenceInterval().halfWidth : 0
+            return [run, line.centre, line.category.rawValue, line.category.kind.rawValue, line.month, costs.model.currency,
+                    String(index), "{" + amounts.map(\.sqlText).joined(separator: ",") + "}", summary.mean.sqlText,
+                    half.sqlText]
+        }
+        try connection.copy(into: "hospital_twin.cost_lines",
+                            columns: ["run_id", "cost_centre", "category", "kind", "month", "currency", "position", "amounts",
+                                      "mean", "half_width"],
+                            rows: rows)
+    }
+
+    /// A run's costs as stored: its cost model and every replication's lines; nil for a run stored without them.
+    public func costs(of id: Int64) throws -> RunCosts? {
+        let record = try record(id)
+        guard let modelText = try connection.query("SELECT cost_model::text FROM hospital_twin.runs WHERE id = \(id)").rows
+            .first?[0]
+        else { return nil }
+        let model: CostModel
+        do { model = try JSONDecoder().decode(CostModel.self, from: Data(modelText.utf8)) } catch {
+            throw RunStoreError("run \(id): its stored cost model cannot be read: \(error)")
+        }
+        let rows = try connection.query("""
+            SELECT cost_centre, category, month, amounts::text FROM hospital_twin.cost_lines
+            WHERE run_id = \(id) ORDER BY position
+            """).rows
+        var replications = [[CostLine]](repeating: [], count: record.replications)
+        for row in rows {
+            guard let category = CostCategory(rawValue: row[1] ?? "") else {
+                throw RunStoreError("run \(id): unknown cost category '\(row[1] ?? "")'")
+            }
+            let amounts = (row[3] ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",")
+                .compactMap { Double($0) }
+            guard amounts.count == record.replications else {
+                throw RunStoreError("run \(id): a cost line holds \(amounts.count) amounts for \(record.replications) replications")
+            }
+            for (index, amount) in amounts.enumerated() {
+                replications[index].append(CostLine(centre: row[0] ?? "", category: category, month: row[2] ?? "", amount: amount))
+            }
+        }
+        return RunCosts(model: model, replications: replications)
+    }
+
     /// Stores an archived run (exported, or left behind when the database was away) as a completed run, in one
     /// transaction; its scenario is stored as any other (the same content is found again).
     public func importArchive(_ archive: RunArchive, from file: String) throws -> RunRecord {
@@ -225,6 +287,7 @@ public final class RunStore {
                 """).rows[0]
             let id = Int64(row[0] ?? "") ?? 0
             try writeResults(run: id, result: archive.result)
+            if let costs = archive.costs { try writeCosts(run: id, costs: costs) }
             return id
         }
         return try record(id)
@@ -317,7 +380,7 @@ public final class RunStore {
             run: .init(seed: record.seed, replications: record.replications, horizonDays: record.horizonDays,
                        warmUpDays: record.warmUpDays, engineVersion: record.engineVersion, startedAt: record.startedAt,
                        finishedAt: record.finishedAt ?? record.startedAt, runBy: record.runBy, host: record.host),
-            result: result)
+            result: result, costs: try costs(of: id))
     }
 
     /// Marks failed every run still 'running' whose lock nobody holds: its process ended before storing it.

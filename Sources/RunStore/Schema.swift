@@ -88,5 +88,21 @@ public enum RunStoreSchema {
                 stored_at timestamptz NOT NULL DEFAULT now(),
                 stored_by text NOT NULL);
             """),
+        Migration(version: 2, name: "cost lines by run, cost centre, category and month; the cost model of each run", sql: """
+            ALTER TABLE hospital_twin.runs ADD COLUMN cost_model jsonb;
+
+            CREATE TABLE hospital_twin.cost_lines (
+                run_id bigint NOT NULL REFERENCES hospital_twin.runs (id) ON DELETE CASCADE,
+                cost_centre text NOT NULL,
+                category text NOT NULL,
+                kind text NOT NULL CHECK (kind IN ('cost', 'income', 'deduction', 'memo')),
+                month text NOT NULL CHECK (month ~ '^[0-9]{4}-[0-9]{2}$'),
+                currency text NOT NULL,
+                position integer NOT NULL,
+                amounts double precision[] NOT NULL,
+                mean double precision NOT NULL,
+                half_width double precision NOT NULL,
+                PRIMARY KEY (run_id, cost_centre, category, month));
+            """),
     ]
 }

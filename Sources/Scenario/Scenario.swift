@@ -1,3 +1,4 @@
+import Finance
 import Foundation
 import HospitalModel
 import PatientTwin
@@ -38,6 +39,8 @@ public struct Scenario: Sendable {
     public let configuration: HospitalConfiguration
     /// The run defaults.
     public let run: RunSettings
+    /// The prices of the cost report (`CostModel.reference` where the file names none).
+    public let costs: CostModel
 
     /// The scenario's name.
     public var name: String { configuration.name }
@@ -51,12 +54,12 @@ public struct Scenario: Sendable {
         var builder = ScenarioBuilder(document: document, path: path)
         let built = builder.build()
         problems += builder.problems
-        guard problems.isEmpty, let (configuration, run) = built else { throw ScenarioError(problems: problems.sorted()) }
+        guard problems.isEmpty, let (configuration, run, costs) = built else { throw ScenarioError(problems: problems.sorted()) }
         let modelProblems = configuration.problems
         guard modelProblems.isEmpty else {
             throw ScenarioError(problems: modelProblems.map { ScenarioProblem(location: document.location, path: "", message: $0) })
         }
-        return Scenario(path: path, document: document, configuration: configuration, run: run)
+        return Scenario(path: path, document: document, configuration: configuration, run: run, costs: costs)
     }
 
     /// The merged document as canonical JSON (sorted keys, no whitespace): what identifies a scenario's content,
@@ -147,7 +150,7 @@ struct ScenarioBuilder {
 
     // MARK: Building
 
-    mutating func build() -> (HospitalConfiguration, RunSettings)? {
+    mutating func build() -> (HospitalConfiguration, RunSettings, CostModel)? {
         let schema = ScenarioSchema.document
         let name = text(document, "name", schema) ?? ""
         let zoneName = text(document, "time_zone", schema) ?? "Europe/London"
@@ -179,11 +182,52 @@ struct ScenarioBuilder {
         let deterioration = buildDeterioration()
         let theatres = buildTheatres()
         let staffing = buildStaffing(units: units)
+        let costs = buildCosts()
         guard problems.isEmpty else { return nil }
         let configuration = HospitalConfiguration(
             name: name, timeZone: zone, start: start, twinModel: twinModel, emergencyDepartment: ed, units: units,
             outlying: outlying, discharge: discharge, deterioration: deterioration, theatres: theatres, staffing: staffing)
-        return (configuration, run)
+        return (configuration, run, costs)
+    }
+
+    /// The cost model: the reference figures, overridden by what the file names.
+    func buildCosts() -> CostModel {
+        var model = CostModel.reference
+        let type = ScenarioSchema.costs
+        guard let node = document["costs"] else { return model }
+        model.currency = text(node, "currency", type) ?? model.currency
+        if case .mapping(let pairs, _)? = node["staff"] {
+            for pair in pairs {
+                guard let group = StaffGroup(rawValue: pair.key), let hourly = number(pair.value, "hourly", ScenarioSchema.staffRate)
+                else { continue }
+                model.staff[group] = StaffRate(hourly: hourly,
+                                               unsocialEnhancement: number(pair.value, "unsocial", ScenarioSchema.staffRate) ?? 0.3,
+                                               sundayEnhancement: number(pair.value, "sunday", ScenarioSchema.staffRate) ?? 0.6)
+            }
+        }
+        model.bankPremium = number(node, "bank_premium", type) ?? model.bankPremium
+        model.agencyPremium = number(node, "agency_premium", type) ?? model.agencyPremium
+        overlay(&model.bedDay, node["bed_day"])
+        model.theatreMinute = number(node, "theatre_minute", type) ?? model.theatreMinute
+        overlay(&model.bedMonth, node["bed_month"])
+        model.overheadMonth = number(node, "overhead_month", type) ?? model.overheadMonth
+        if let income = node["income"] {
+            let incomeType = ScenarioSchema.income
+            overlay(&model.spellIncome, income["spells"])
+            overlay(&model.criticalCareBedDayIncome, income["critical_care_bed_day"])
+            model.edAttendanceIncome = number(income, "ed_attendance", incomeType) ?? model.edAttendanceIncome
+            model.cancelledOperationIncome = number(income, "cancelled_operation", incomeType) ?? model.cancelledOperationIncome
+            model.readmissionPenalty = number(income, "readmission_penalty", incomeType) ?? model.readmissionPenalty
+        }
+        return model
+    }
+
+    /// Sets the amounts a mapping names (keys already checked against the vocabulary by the validator).
+    func overlay<Key: RawRepresentable & Hashable>(_ amounts: inout [Key: Double], _ node: ScenarioNode?) where Key.RawValue == String {
+        guard case .mapping(let pairs, _)? = node else { return }
+        for pair in pairs {
+            if let key = Key(rawValue: pair.key), let value = pair.value.text.flatMap(ScenarioValues.number) { amounts[key] = value }
+        }
     }
 
     mutating func loadTwinModel() -> TwinModel? {

@@ -1,3 +1,4 @@
+import Finance
 import HospitalModel
 import PatientTwin
 
@@ -166,6 +167,70 @@ public enum ScenarioSchema {
         SchemaField("seed", count, default: "1", "the master seed"),
     ])
 
+
+    // MARK: Costs (defaults: `CostModel.reference`, stated once in the Finance module)
+
+    static let unitKinds = UnitKind.allCases.map(\.rawValue)
+    static let criticalCareKinds = UnitKind.allCases.filter(\.isCriticalCare).map(\.rawValue)
+    static let reference = CostModel.reference
+
+    /// A YAML flow mapping of `values` in `keys` order, for a default.
+    static func flowMap<Key: RawRepresentable>(_ keys: [Key], _ value: (Key) -> String?) -> String where Key.RawValue == String {
+        "{" + keys.compactMap { key in value(key).map { "\(key.rawValue): \($0)" } }.joined(separator: ", ") + "}"
+    }
+
+    static let staffRate = SchemaType.object([
+        SchemaField("hourly", nonNegative, required: true, unit: "per hour",
+                    "cost of a rostered hour at plain time: pay, employer's on-costs and the headroom that covers leave"),
+        SchemaField("unsocial", nonNegative, default: "0.3",
+                    "added share of the hourly cost for weekday hours 20:00–06:00 and all of Saturday (0.3: time plus 30%)"),
+        SchemaField("sunday", nonNegative, default: "0.6", "added share of the hourly cost for hours on a Sunday"),
+    ])
+
+    static let income = SchemaType.object([
+        SchemaField("spells", .map(keys: Pathway.allCases.map(\.rawValue), value: nonNegative),
+                    default: flowMap(Pathway.allCases) { reference.spellIncome[$0].map(ScenarioValues.plain) }, unit: "per spell",
+                    "income of a spell ended, by pathway; a pathway not named keeps its default"),
+        SchemaField("ed_attendance", nonNegative, default: ScenarioValues.plain(reference.edAttendanceIncome),
+                    unit: "per attendance", "income of an ED attendance seen (not diverted)"),
+        SchemaField("critical_care_bed_day", .map(keys: criticalCareKinds, value: nonNegative),
+                    default: flowMap(UnitKind.allCases) { reference.criticalCareBedDayIncome[$0].map(ScenarioValues.plain) },
+                    unit: "per occupied bed-day", "income of a critical-care bed-day, paid beside the spell; a kind not named keeps its default"),
+        SchemaField("cancelled_operation", nonNegative, default: ScenarioValues.plain(reference.cancelledOperationIncome),
+                    unit: "per cancellation",
+                    "income an on-the-day cancellation puts off (reported as a memo: spell income counts only operations done)"),
+        SchemaField("readmission_penalty", nonNegative, default: ScenarioValues.plain(reference.readmissionPenalty),
+                    unit: "per readmission", "income withheld for an emergency readmission within 30 days of a discharge"),
+    ])
+
+    static let costs = SchemaType.object([
+        SchemaField("currency", .string(nonEmpty: true), default: reference.currency, "ISO 4217 code of every amount"),
+        SchemaField("staff", .map(keys: groups, value: staffRate),
+                    default: flowMap(StaffGroup.allCases) { group in
+                        reference.staff[group].map {
+                            "{hourly: \(ScenarioValues.plain($0.hourly)), unsocial: \(ScenarioValues.plain($0.unsocialEnhancement)), "
+                                + "sunday: \(ScenarioValues.plain($0.sundayEnhancement))}"
+                        }
+                    },
+                    "hourly cost and unsocial-hours enhancements by staff group; a group not named keeps its default"),
+        SchemaField("bank_premium", .number(min: -1, max: nil, exclusiveMinimum: false),
+                    default: ScenarioValues.plain(reference.bankPremium), "added share of the hourly cost for an hour of bank staff"),
+        SchemaField("agency_premium", .number(min: -1, max: nil, exclusiveMinimum: false),
+                    default: ScenarioValues.plain(reference.agencyPremium),
+                    "added share of the hourly cost for an hour of agency staff, commission included"),
+        SchemaField("bed_day", .map(keys: unitKinds, value: nonNegative),
+                    default: flowMap(UnitKind.allCases) { reference.bedDay[$0].map(ScenarioValues.plain) }, unit: "per occupied bed-day",
+                    "non-staff cost of an occupied bed-day (drugs, supplies, catering, cleaning) by unit type; a type not named keeps its default"),
+        SchemaField("theatre_minute", nonNegative, default: ScenarioValues.plain(reference.theatreMinute), unit: "per operating minute",
+                    "non-staff cost of an operating minute (consumables, sterile services, implants)"),
+        SchemaField("bed_month", .map(keys: unitKinds, value: nonNegative),
+                    default: flowMap(UnitKind.allCases) { reference.bedMonth[$0].map(ScenarioValues.plain) }, unit: "per bed per month",
+                    "fixed cost of a physical bed (estates, equipment, capital charges) by unit type; a type not named keeps its default"),
+        SchemaField("overhead_month", nonNegative, default: ScenarioValues.plain(reference.overheadMonth), unit: "per month",
+                    "hospital overheads no unit carries"),
+        SchemaField("income", income, default: "{}", "income and what is withheld"),
+    ])
+
     /// The whole document.
     public static let document = SchemaType.object([
         SchemaField("name", .string(nonEmpty: true), required: true, "the scenario's name"),
@@ -205,5 +270,7 @@ public enum ScenarioSchema {
         ]), default: "{}", "acute deterioration"),
         SchemaField("theatres", theatres, "operating theatres and elective demand (absent: none; emergency surgery is then not constrained)"),
         SchemaField("staff", staff, default: "{}", "staff groups, shifts, rosters, absence, cover and nurse ratios"),
+        SchemaField("costs", costs, default: "{}",
+                    "prices for the cost report: staff hours, bed-days, theatre minutes, fixed costs, income (Docs/COSTS.md)"),
     ])
 }

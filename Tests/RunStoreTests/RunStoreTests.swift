@@ -1,3 +1,4 @@
+import Finance
 import Foundation
 import HospitalModel
 import RunStore
@@ -35,6 +36,7 @@ enum DemoRun {
         return try! HospitalExperiment.run(hospital, replications: 2, seed: 9, horizonDays: 40, warmUpDays: 10, threads: 2)
     }()
     static var canonical: String { String(decoding: scenario.canonicalJSON, as: UTF8.self) }
+    static let costs = RunCosts(pricing: result.replications, with: scenario.costs)
 }
 
 @Suite("migrations", .enabled(if: TestDatabase.isAvailable))
@@ -129,19 +131,40 @@ struct RunStoreTests {
         #expect(paired == result.replications.enumerated().map { [String($0.offset), $0.element.emergencyDepartment.withinFourHoursPercent.sqlText] })
     }
 
+    @Test("a run's cost lines and cost model read back exactly; every replication's amounts in one row per line")
+    func costLines() throws {
+        let store = try TestDatabase.store()
+        let scenario = try store.storeScenario(name: DemoRun.scenario.name, canonicalJSON: DemoRun.canonical, sourcePath: nil)
+        let id = try store.beginRun(scenario: scenario, seed: DemoRun.result.seed, replications: 2, horizonDays: 40,
+                                    warmUpDays: 10)
+        try store.complete(run: id, result: DemoRun.result, costs: DemoRun.costs)
+        #expect(try store.costs(of: id) == DemoRun.costs)
+        let rows = try store.connection.query("""
+            SELECT count(*), sum(mean) FILTER (WHERE kind = 'cost') FROM hospital_twin.cost_lines WHERE run_id = \(id)
+            """).rows[0]
+        #expect(Int(rows[0] ?? "") == DemoRun.costs.replications[0].count)
+        let report = DemoRun.costs.report(scenario: "demo")
+        #expect(abs((Double(rows[1] ?? "") ?? 0) - (report.total("costs")?.amount.mean ?? 0)) < 1e-3)
+        // A run stored without costs has none.
+        let plain = try store.beginRun(scenario: scenario, seed: 1, replications: 2, horizonDays: 40, warmUpDays: 10)
+        try store.complete(run: plain, result: DemoRun.result)
+        #expect(try store.costs(of: plain) == nil)
+    }
+
     @Test("an exported archive imports as the same run: the same scenario row, the same result")
     func archives() throws {
         let store = try TestDatabase.store()
         let scenario = try store.storeScenario(name: DemoRun.scenario.name, canonicalJSON: DemoRun.canonical, sourcePath: nil)
         let id = try store.beginRun(scenario: scenario, seed: DemoRun.result.seed, replications: 2, horizonDays: 40,
                                     warmUpDays: 10)
-        try store.complete(run: id, result: DemoRun.result)
+        try store.complete(run: id, result: DemoRun.result, costs: DemoRun.costs)
         let data = try store.archive(of: id).encoded()
         let archive = try RunArchive.decode(data, file: "run.json")
         let imported = try store.importArchive(archive, from: "run.json")
         #expect(imported.id != id && imported.status == .completed && imported.importedFrom == "run.json")
         #expect(imported.scenarioHash == scenario.contentHash && imported.scenarioVersion == scenario.version)
         #expect(try store.result(of: imported.id) == DemoRun.result)
+        #expect(try store.costs(of: imported.id) == DemoRun.costs, "the cost lines and the cost model travel with the archive")
         #expect(abs(imported.startedAt.timeIntervalSince(try store.record(id).startedAt)) < 0.001)
     }
 

@@ -131,7 +131,7 @@ public struct EmergencyDepartmentConfiguration: Sendable {
 }
 
 /// The kind of an inpatient unit: which patient-twin states it takes.
-public enum UnitKind: String, Sendable, Hashable, Codable, CaseIterable {
+public enum UnitKind: String, Sendable, Hashable, Codable, CodingKeyRepresentable, CaseIterable {
     /// Acute medical or surgical assessment unit: twins in `assessment_unit`.
     case assessmentUnit = "assessment_unit"
     /// A specialty ward: twins in `ward` of its specialties.
@@ -389,7 +389,7 @@ public struct TheatreConfiguration: Sendable {
 }
 
 /// A staff group.
-public enum StaffGroup: String, Sendable, Hashable, Codable, CaseIterable {
+public enum StaffGroup: String, Sendable, Hashable, Codable, CodingKeyRepresentable, CaseIterable {
     /// Registered nurses: their number on shift limits a unit's staffed beds.
     case registeredNurse = "registered_nurse"
     /// Health-care assistants (hours and costs; they do not limit beds).

@@ -57,6 +57,7 @@ extension HospitalEngine {
             if counted { measures.ed.diversions += 1 }
             return
         }
+        if counted { measures.months[monthIndex(now)].edAttendances += 1 }
         let p = newPatient(twin)
         patients[Int(p)].place = .emergencyDepartment
         patients[Int(p)].edArrival = now

@@ -98,6 +98,8 @@ public struct UnitKPIs: Sendable, Hashable, Codable {
     public var escalationHours = 0.0
     /// Patients in the unit at each local midnight of the window.
     public var midnightCensus: [Int] = []
+
+    public init() {}
 }
 
 /// The emergency department's measures.
@@ -321,6 +323,8 @@ public struct DailyFlow: Sendable, Hashable, Codable {
     public var diverted = 0
     /// Transferred to another hospital from ED.
     public var transferredOut = 0
+
+    public init() {}
 }
 
 /// When an hour is worked, as NHS Agenda for Change pays it (Annex 2, unsocial hours): the rule stated once.
@@ -383,6 +387,8 @@ public struct MonthKPIs: Sendable, Hashable, Codable {
     public var cancellations = 0
     /// Emergency readmissions (within 30 days of a discharge) arriving in the month.
     public var readmissions = 0
+    /// ED attendances arriving in the month and seen (not diverted).
+    public var edAttendances = 0
     /// Spells ended in the month, by pathway (every pathway, in `Pathway.allCases` order).
     public var spells: [PathwayCount] = []
 
@@ -394,6 +400,11 @@ public struct PathwayCount: Sendable, Hashable, Codable {
     /// The pathway (raw value).
     public var pathway = ""
     public var count = 0
+
+    public init(pathway: String, count: Int) {
+        self.pathway = pathway
+        self.count = count
+    }
 }
 
 /// Staff hours of one group at one place in one pay period of one month.
@@ -412,6 +423,13 @@ public struct StaffMonthKPIs: Sendable, Hashable, Codable {
     public var agencyHours = 0.0
     /// Rostered less absent, plus bank and agency.
     public var workedHours = 0.0
+
+    public init(month: String = "", place: String = "", group: String = "", period: String = "") {
+        self.month = month
+        self.place = place
+        self.group = group
+        self.period = period
+    }
 }
 
 /// Occupied bed-days of one unit in one month (its midnight census summed over the month's measured midnights, as

@@ -23,6 +23,14 @@ public struct Metric: Sendable, Hashable, Codable {
     public let direction: MetricDirection
     /// The value.
     public let value: Double
+
+    public init(key: String, label: String, unit: String, direction: MetricDirection, value: Double) {
+        self.key = key
+        self.label = label
+        self.unit = unit
+        self.direction = direction
+        self.value = value
+    }
 }
 
 /// A metric over replications: the mean with its 95% Student-t interval.
@@ -148,6 +156,10 @@ extension HospitalKPIs {
             add("\(prefix).bank_hours", "Bank hours: \(label)", "hours", .lowerIsBetter, row.bankHours)
             add("\(prefix).agency_hours", "Agency hours: \(label)", "hours", .lowerIsBetter, row.agencyHours)
         }
+        add("staff.bank_hours_total", "Bank hours, every group", "hours", .lowerIsBetter, staff.reduce(0) { $0 + $1.bankHours })
+        add("staff.agency_hours_total", "Agency hours, every group", "hours", .lowerIsBetter, staff.reduce(0) { $0 + $1.agencyHours })
+        add("safe_staffing.hours_below_total", "Unit-hours below the safe nurse ratio, every unit", "hours", .lowerIsBetter,
+            safeStaffing.reduce(0) { $0 + $1.hoursBelowSafeRatio })
         for row in safeStaffing {
             add("safe_staffing.\(row.unit).\(row.shift).hours_below", "\(row.unit), \(row.shift): hours below the safe ratio",
                 "hours", .lowerIsBetter, row.hoursBelowSafeRatio)

@@ -19,7 +19,7 @@ public enum Sex: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// The care pathway a spell follows: each has its own multi-state trajectory model.
-public enum Pathway: String, Sendable, Hashable, Codable, CaseIterable {
+public enum Pathway: String, Sendable, Hashable, Codable, CodingKeyRepresentable, CaseIterable {
     /// Unplanned medical admission through ED and the acute medical unit.
     case emergencyMedical = "emergency_medical"
     /// Unplanned surgical admission through ED and the surgical assessment unit.

@@ -120,6 +120,35 @@ public enum OutputAnalysis {
     }
 }
 
+extension OutputAnalysis {
+    /// The smallest number of paired replications that detects a true mean difference of `difference` with
+    /// probability `power` in a two-sided paired t-test at `level`, given the standard deviation of the paired
+    /// differences: min{ n ≥ 2 : (t(n-1, 1-α/2) + t(n-1, power))·sd/√n ≤ |difference| } (the normal-theory sample
+    /// size, e.g. Law §10.2, with t quantiles for small n). nil when `difference` is 0 or the answer passes `limit`;
+    /// 2 when the differences do not vary.
+    public static func replicationsToDetect(difference: Double, differenceStandardDeviation sd: Double,
+                                            level: Double = 0.95, power: Double = 0.8, limit: Int = 100_000) -> Int?
+    {
+        precondition(level > 0 && level < 1 && power > 0 && power < 1, "level and power lie between 0 and 1")
+        guard difference != 0, difference.isFinite, sd.isFinite else { return nil }
+        guard sd > 0 else { return 2 }
+        func enough(_ n: Int) -> Bool {
+            let df = Double(n - 1)
+            let t = SpecialFunctions.studentTQuantile(1 - (1 - level) / 2, degreesOfFreedom: df)
+                + SpecialFunctions.studentTQuantile(power, degreesOfFreedom: df)
+            return t * sd / Double(n).squareRoot() <= abs(difference)
+        }
+        // The condition is monotone in n: bisect between 2 and the limit.
+        guard enough(limit) else { return nil }
+        var low = 2, high = limit
+        while low < high {
+            let middle = (low + high) / 2
+            if enough(middle) { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+}
+
 /// A warm-up check a person can read: Welch's moving averages of a per-period output averaged over replications
 /// (Welch, "The statistical analysis of simulation results", 1983; Law §9.5.1), and the MSER-5 truncation point
 /// (White, Cobb and Spratt, 2000; Franklin and White, 2008) as a suggestion.

@@ -1,0 +1,203 @@
+import HospitalModel
+import PatientTwin
+
+/// One amount of one replication: a cost centre's category in a month, in the model's currency, ≥ 0 (its
+/// category's `kind` says how it counts).
+public struct CostLine: Sendable, Hashable, Codable {
+    /// A unit's name, "Emergency department", "Theatres", "Hospital", or for spell income the pathway's line
+    /// ("Spells: emergency medical").
+    public var centre: String
+    public var category: CostCategory
+    /// "2026-04".
+    public var month: String
+    public var amount: Double
+
+    public init(centre: String, category: CostCategory, month: String, amount: Double) {
+        self.centre = centre
+        self.category = category
+        self.month = month
+        self.amount = amount
+    }
+}
+
+/// Prices one replication's KPIs with a cost model: the cost report's lines. The centre names are stated here once.
+public enum CostLedger {
+    /// The cost centre of the emergency department.
+    public static let emergencyDepartment = "Emergency department"
+    /// The cost centre of the theatres.
+    public static let theatres = "Theatres"
+    /// The cost centre of overheads and of penalties no unit carries.
+    public static let hospital = "Hospital"
+
+    /// The income line of a pathway's spells.
+    public static func spellCentre(_ pathway: Pathway) -> String {
+        "Spells: " + pathway.rawValue.replacingOccurrences(of: "_", with: " ")
+    }
+
+    /// The cost centre of a place named in `StaffMonthKPIs.place`.
+    static func centre(ofPlace place: String) -> String {
+        switch place {
+        case "emergency_department": emergencyDepartment
+        case "theatres": theatres
+        default: place
+        }
+    }
+
+    /// Days in a calendar month "YYYY-MM" (Gregorian), or nil when `month` is not of that form.
+    public static func daysInMonth(_ month: String) -> Int? {
+        let parts = month.split(separator: "-")
+        guard parts.count == 2, let year = Int(parts[0]), let number = Int(parts[1]), (1...12).contains(number) else { return nil }
+        switch number {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Every line of one replication, in month, centre, category order; lines of amount 0 are kept so that every
+    /// replication has the same lines (paired comparisons need them).
+    public static func lines(of kpis: HospitalKPIs, priced model: CostModel) -> [CostLine] {
+        var amounts: [LineKey: Double] = [:]
+        var order: [LineKey] = []
+        func add(_ centre: String, _ category: CostCategory, _ month: String, _ amount: Double) {
+            let key = LineKey(centre: centre, category: category, month: month)
+            if amounts[key] == nil { order.append(key) }
+            amounts[key, default: 0] += amount
+        }
+        let months = kpis.months.map(\.month)
+        let centres = kpis.units.map(\.name) + [emergencyDepartment, theatres, hospital]
+            + Pathway.allCases.map(spellCentre)
+        // Every centre's every applicable category in every month, so the lines are the same in every replication.
+        for month in months {
+            for centre in centres {
+                for category in CostCategory.allCases where applies(category, to: centre, units: kpis.units) {
+                    add(centre, category, month, 0)
+                }
+            }
+        }
+        for row in kpis.staffMonths {
+            guard let group = StaffGroup(rawValue: row.group), let period = PayPeriod(rawValue: row.period),
+                  let rate = model.staff[group]
+            else { continue }
+            let hour = rate.cost(in: period)
+            let centre = centre(ofPlace: row.place)
+            add(centre, .substantiveStaff, row.month, row.rosteredHours * hour)
+            add(centre, .bankStaff, row.month, row.bankHours * hour * (1 + model.bankPremium))
+            add(centre, .agencyStaff, row.month, row.agencyHours * hour * (1 + model.agencyPremium))
+        }
+        for row in kpis.bedDaysByUnitMonth {
+            guard let kind = UnitKind(rawValue: row.kind) else { continue }
+            add(row.unit, .bedDays, row.month, row.bedDays * (model.bedDay[kind] ?? 0))
+            if kind.isCriticalCare {
+                add(row.unit, .criticalCareIncome, row.month, row.bedDays * (model.criticalCareBedDayIncome[kind] ?? 0))
+            }
+        }
+        for month in kpis.months {
+            let share = Double(month.days) / Double(daysInMonth(month.month) ?? 30)
+            for unit in kpis.units {
+                guard let kind = UnitKind(rawValue: unit.kind) else { continue }
+                add(unit.name, .fixed, month.month, Double(unit.beds) * (model.bedMonth[kind] ?? 0) * share)
+            }
+            add(hospital, .fixed, month.month, model.overheadMonth * share)
+            add(theatres, .theatreNonStaff, month.month, month.operatingMinutes * model.theatreMinute)
+            add(theatres, .cancellationsLostIncome, month.month, Double(month.cancellations) * model.cancelledOperationIncome)
+            add(emergencyDepartment, .edIncome, month.month, Double(month.edAttendances) * model.edAttendanceIncome)
+            add(hospital, .readmissionPenalties, month.month, Double(month.readmissions) * model.readmissionPenalty)
+            for spell in month.spells {
+                guard let pathway = Pathway(rawValue: spell.pathway) else { continue }
+                add(spellCentre(pathway), .spellIncome, month.month, Double(spell.count) * (model.spellIncome[pathway] ?? 0))
+            }
+        }
+        return order.map { CostLine(centre: $0.centre, category: $0.category, month: $0.month, amount: amounts[$0]!) }
+    }
+
+    /// Whether a centre can have a category at all (so that empty lines are kept only where they mean something).
+    static func applies(_ category: CostCategory, to centre: String, units: [UnitKPIs]) -> Bool {
+        let unit = units.first { $0.name == centre }
+        switch category {
+        case .substantiveStaff, .bankStaff, .agencyStaff:
+            return unit != nil || centre == emergencyDepartment || centre == theatres
+        case .bedDays:
+            return unit != nil
+        case .criticalCareIncome:
+            return unit.flatMap { UnitKind(rawValue: $0.kind) }?.isCriticalCare == true
+        case .fixed:
+            return unit != nil || centre == hospital
+        case .theatreNonStaff, .cancellationsLostIncome:
+            return centre == theatres
+        case .edIncome:
+            return centre == emergencyDepartment
+        case .readmissionPenalties:
+            return centre == hospital
+        case .spellIncome:
+            return centre.hasPrefix("Spells: ")
+        }
+    }
+
+    struct LineKey: Hashable {
+        let centre: String
+        let category: CostCategory
+        let month: String
+    }
+}
+
+/// A run priced: the cost model used and every replication's lines (in replication order, the same lines in each).
+/// What the store keeps and an archive carries, so a cost report can be rendered again without simulating.
+public struct RunCosts: Sendable, Hashable, Codable {
+    public var model: CostModel
+    /// Each replication's lines.
+    public var replications: [[CostLine]]
+
+    public init(model: CostModel, replications: [[CostLine]]) {
+        self.model = model
+        self.replications = replications
+    }
+
+    /// Prices every replication of `runs` with `model`.
+    public init(pricing runs: [HospitalKPIs], with model: CostModel) {
+        self.init(model: model, replications: runs.map { CostLedger.lines(of: $0, priced: model) })
+    }
+
+    /// The report of these costs, against `baseline`'s (paired replication by replication) when given.
+    public func report(scenario: String, baseline: (name: String, costs: RunCosts)? = nil) -> CostReport {
+        CostReport(scenario: scenario, currency: model.currency, replications: replications,
+                   baseline: baseline.map { ($0.name, $0.costs.replications) })
+    }
+
+    /// Each replication's headline amounts as metrics (key "costs.<category>" and "costs.total_costs",
+    /// "costs.income", "costs.net"), for paired comparisons beside the KPIs.
+    public func metrics() -> [[Metric]] {
+        replications.map { lines in
+            var byCategory = [Double](repeating: 0, count: CostCategory.allCases.count)
+            for line in lines { byCategory[line.category.ordinal] += line.amount }
+            var metrics: [Metric] = []
+            var costs = 0.0, income = 0.0, deductions = 0.0
+            for category in CostCategory.allCases {
+                let amount = byCategory[category.ordinal]
+                let direction: MetricDirection
+                switch category.kind {
+                case .cost:
+                    costs += amount
+                    direction = .lowerIsBetter
+                case .income:
+                    income += amount
+                    direction = .higherIsBetter
+                case .deduction:
+                    deductions += amount
+                    direction = .lowerIsBetter
+                case .memo:
+                    direction = .lowerIsBetter
+                }
+                metrics.append(Metric(key: "costs.\(category.rawValue)", label: "Costs: \(category.label)",
+                                      unit: model.currency, direction: direction, value: amount))
+            }
+            metrics.append(Metric(key: "costs.total_costs", label: "Costs: all costs", unit: model.currency,
+                                  direction: .lowerIsBetter, value: costs))
+            metrics.append(Metric(key: "costs.income", label: "Costs: all income", unit: model.currency,
+                                  direction: .higherIsBetter, value: income))
+            metrics.append(Metric(key: "costs.net", label: "Costs: net position (income − costs − deductions)",
+                                  unit: model.currency, direction: .higherIsBetter, value: income - costs - deductions))
+            return metrics
+        }
+    }
+}

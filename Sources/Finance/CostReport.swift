@@ -1,0 +1,224 @@
+import HospitalModel
+import Simulation
+
+/// An amount over replications: its mean with a 95% Student-t interval, and, against a baseline run on common
+/// random numbers, the baseline's mean and the paired difference (this − baseline) with its interval.
+public struct AmountSummary: Sendable, Hashable, Codable {
+    /// Mean over replications, currency units.
+    public var mean: Double
+    /// Half-width of its 95% interval (0 with one replication or no spread).
+    public var halfWidth: Double
+    /// The baseline's mean, when there is a baseline.
+    public var baselineMean: Double?
+    /// Mean of the paired differences (this − baseline): the variance against the baseline.
+    public var difference: Double?
+    /// Half-width of the difference's 95% interval.
+    public var differenceHalfWidth: Double?
+
+    /// Summarises `values`, paired with `baseline` (same length, replication by replication) when given.
+    init(_ values: [Double], baseline: [Double]?) {
+        let summary = ReplicationSummary(values)
+        mean = summary.mean
+        halfWidth = Self.halfWidth(summary)
+        if let baseline {
+            let paired = PairedComparison(baseline: baseline, alternative: values)
+            baselineMean = paired.baseline.mean
+            difference = paired.difference.mean
+            differenceHalfWidth = Self.halfWidth(paired.difference)
+        }
+    }
+
+    static func halfWidth(_ summary: ReplicationSummary) -> Double {
+        summary.count > 1 && summary.standardDeviation > 0 ? summary.confidenceInterval(level: 0.95).halfWidth : 0
+    }
+
+    /// True when the difference's interval excludes 0: the change is detectable at 95%.
+    public var differenceIsDetectable: Bool {
+        guard let difference, let differenceHalfWidth else { return false }
+        return abs(difference) > differenceHalfWidth
+    }
+}
+
+/// How far a row of the cost report aggregates.
+public enum CostLevel: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A cost centre's category in a month.
+    case line
+    /// A cost centre's category over the window (month `CostReport.wholeWindow`), and its "costs", "income" and
+    /// "deductions" over the window.
+    case centre
+    /// A category over all centres, by month and over the window.
+    case category
+    /// Costs, income, deductions and the net, by month and over the window.
+    case total
+}
+
+/// A row of the cost report.
+public struct CostReportRow: Sendable, Hashable, Codable {
+    public var level: CostLevel
+    /// The cost centre; "" above the centre level.
+    public var centre: String
+    /// A `CostCategory` raw value, or at the total level "costs", "income", "deductions" or "net".
+    public var category: String
+    /// "2026-04", or `CostReport.wholeWindow`.
+    public var month: String
+    public var amount: AmountSummary
+}
+
+/// The finance report: every cost centre's categories by month, summed up by centre, category and month, with the
+/// totals and the net position; means and 95% intervals over replications, and the variance against a baseline.
+/// Built from each replication's `CostLine`s so that every interval is that of the sum, not a sum of intervals.
+public struct CostReport: Sendable, Hashable, Codable {
+    /// The layout's version.
+    public static let currentSchemaVersion = 1
+    /// The month of rows over the whole window.
+    public static let wholeWindow = "total"
+    /// The names of the total rows.
+    public static let totalNames = ["costs", "income", "deductions", "net"]
+
+    public var schemaVersion = CostReport.currentSchemaVersion
+    /// The scenario priced.
+    public var scenario: String
+    /// The baseline's scenario, when the report compares.
+    public var baseline: String?
+    /// ISO 4217 code of every amount.
+    public var currency: String
+    /// Replications (of each scenario).
+    public var replications: Int
+    /// The months of the window, in order.
+    public var months: [String]
+    /// Rows: lines, then centres, then categories, then totals.
+    public var rows: [CostReportRow]
+
+    /// The report of `replications` (each replication's lines), against `baseline` (the baseline's replications,
+    /// paired by index: the same count) when given.
+    public init(scenario: String, currency: String, replications: [[CostLine]], baseline: (name: String, replications: [[CostLine]])?) {
+        precondition(!replications.isEmpty, "a cost report needs a replication")
+        precondition(baseline.map { $0.replications.count == replications.count } ?? true,
+                     "a baseline pairs replication by replication")
+        self.scenario = scenario
+        self.baseline = baseline?.name
+        self.currency = currency
+        self.replications = replications.count
+        let ours = replications.map(Self.aggregate)
+        let theirs = baseline?.replications.map(Self.aggregate)
+        // Keys in first-seen order over both runs; a key missing from a replication counts 0 there.
+        var keys: [RowKey] = []
+        var seen = Set<RowKey>()
+        for table in ours + (theirs ?? []) {
+            for key in table.order where seen.insert(key).inserted { keys.append(key) }
+        }
+        keys.sort { ($0.level.ordinal, $0.index) < ($1.level.ordinal, $1.index) }
+        rows = keys.map { key in
+            let values = ours.map { $0.amounts[key] ?? 0 }
+            let base = theirs.map { tables in tables.map { $0.amounts[key] ?? 0 } }
+            return CostReportRow(level: key.level, centre: key.centre, category: key.category, month: key.month,
+                                 amount: AmountSummary(values, baseline: base))
+        }
+        var months: [String] = []
+        for row in rows where row.level == .line && !months.contains(row.month) { months.append(row.month) }
+        self.months = months.sorted()
+    }
+
+    /// The rows of one level.
+    public func rows(_ level: CostLevel) -> [CostReportRow] { rows.filter { $0.level == level } }
+
+    /// The row of a total ("costs", "income", "deductions", "net") in a month or over the window.
+    public func total(_ name: String, month: String = CostReport.wholeWindow) -> CostReportRow? {
+        rows.first { $0.level == .total && $0.category == name && $0.month == month }
+    }
+
+    struct RowKey: Hashable {
+        let level: CostLevel
+        let centre: String
+        let category: String
+        let month: String
+        /// Order inside the level: first seen in the first replication.
+        var index = 0
+
+        static func == (a: RowKey, b: RowKey) -> Bool {
+            a.level == b.level && a.centre == b.centre && a.category == b.category && a.month == b.month
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(level)
+            hasher.combine(centre)
+            hasher.combine(category)
+            hasher.combine(month)
+        }
+    }
+
+    /// One replication's amounts at every level.
+    static func aggregate(_ lines: [CostLine]) -> (amounts: [RowKey: Double], order: [RowKey]) {
+        var amounts: [RowKey: Double] = [:]
+        var order: [RowKey] = []
+        func add(_ level: CostLevel, _ centre: String, _ category: String, _ month: String, _ amount: Double) {
+            var key = RowKey(level: level, centre: centre, category: category, month: month)
+            if amounts[key] == nil {
+                key.index = sortIndex(level, centre: centre, category: category, month: month, position: order.count)
+                order.append(key)
+            }
+            amounts[key, default: 0] += amount
+        }
+        for line in lines {
+            let category = line.category.rawValue
+            add(.line, line.centre, category, line.month, line.amount)
+            add(.centre, line.centre, category, wholeWindow, line.amount)
+            if let total = line.category.kind.totalName { add(.centre, line.centre, total, wholeWindow, line.amount) }
+            for month in [line.month, wholeWindow] {
+                add(.category, "", category, month, line.amount)
+                let sign: Double
+                switch line.category.kind {
+                case .cost:
+                    add(.total, "", "costs", month, line.amount)
+                    sign = -1
+                case .income:
+                    add(.total, "", "income", month, line.amount)
+                    sign = 1
+                case .deduction:
+                    add(.total, "", "deductions", month, line.amount)
+                    sign = -1
+                case .memo:
+                    sign = 0
+                }
+                add(.total, "", "net", month, sign * line.amount)
+            }
+        }
+        return (amounts, order)
+    }
+
+    /// Categories and totals in their own order, months in time order with the window last; lines and centres as
+    /// first seen.
+    static func sortIndex(_ level: CostLevel, centre: String, category: String, month: String, position: Int) -> Int {
+        switch level {
+        case .line, .centre:
+            return position
+        case .category:
+            let c = CostCategory(rawValue: category)?.ordinal ?? 0
+            return c * 1_000_000 + monthOrder(month)
+        case .total:
+            return (totalNames.firstIndex(of: category) ?? 0) * 1_000_000 + monthOrder(month)
+        }
+    }
+
+    static func monthOrder(_ month: String) -> Int {
+        if month == wholeWindow { return 999_999 }
+        let parts = month.split(separator: "-").compactMap { Int($0) }
+        return parts.count == 2 ? min(parts[0] * 12 + parts[1], 999_998) : 0
+    }
+}
+
+extension CostKind {
+    /// The total row the kind adds to ("costs", "income", "deductions"); nil for memos.
+    public var totalName: String? {
+        switch self {
+        case .cost: "costs"
+        case .income: "income"
+        case .deduction: "deductions"
+        case .memo: nil
+        }
+    }
+}
+
+extension CostLevel {
+    var ordinal: Int { Self.allCases.firstIndex(of: self)! }
+}

@@ -1,0 +1,133 @@
+import Simulation
+
+/// What a paired comparison says of one measure.
+public enum ComparisonVerdict: String, Sendable, Hashable, Codable {
+    /// The difference's 95% interval excludes 0 and the measure moved the better way.
+    case better
+    /// The interval excludes 0 and the measure moved the worse way.
+    case worse
+    /// The interval excludes 0 for a measure with no better way (a volume).
+    case changed
+    /// The interval includes 0: no difference detectable at this number of replications.
+    case noDetectableDifference = "no_detectable_difference"
+    /// Every replication gave the same value in both scenarios.
+    case identical
+}
+
+/// One measure of a paired comparison: both scenarios' means, the paired difference (alternative − baseline) with
+/// its 95% interval, the verdict, and the replications that would detect a difference of the size asked for.
+public struct MetricComparison: Sendable, Hashable, Codable {
+    public var key: String
+    public var label: String
+    public var unit: String
+    public var direction: MetricDirection
+    public var baseline: Double
+    public var baselineHalfWidth: Double
+    public var alternative: Double
+    public var alternativeHalfWidth: Double
+    /// Mean of alternative[k] − baseline[k].
+    public var difference: Double
+    /// Half-width of the difference's 95% Student-t interval (0 with no spread).
+    public var differenceHalfWidth: Double
+    /// Standard deviation of the paired differences.
+    public var differenceStandardDeviation: Double
+    public var verdict: ComparisonVerdict
+    /// The difference that `replicationsToDetect` is for: `ScenarioComparison.detectShare` of the baseline's mean
+    /// (in the measure's unit; for a % measure, that many percentage points of it).
+    public var detectableDifference: Double
+    /// Paired replications that detect a true difference of `detectableDifference` with 80% power at 95%; nil
+    /// when the baseline's mean is 0 or more than 100,000 would be needed.
+    public var replicationsToDetect: Int?
+}
+
+/// Scenarios compared on common random numbers: replication k of every scenario has the same arrivals and the
+/// same twins, so each difference is paired and its interval far narrower than either scenario's.
+public struct ScenarioComparison: Sendable, Hashable, Codable {
+    public static let currentSchemaVersion = 1
+    public var schemaVersion = ScenarioComparison.currentSchemaVersion
+    public var baseline: String
+    public var alternative: String
+    public var replications: Int
+    /// The relative difference the replications-to-detect column is for (0.05: 5% of the baseline).
+    public var detectShare: Double
+    public var metrics: [MetricComparison]
+
+    /// Compares `alternative` with `baseline`, replication by replication (same count, same order). A metric in
+    /// one replication but not another counts as 0 there.
+    public init(baseline: String, alternative: String, baselineRuns: [[Metric]], alternativeRuns: [[Metric]],
+                detectShare: Double = 0.05)
+    {
+        precondition(baselineRuns.count == alternativeRuns.count && !baselineRuns.isEmpty, "paired runs")
+        self.baseline = baseline
+        self.alternative = alternative
+        replications = baselineRuns.count
+        self.detectShare = detectShare
+        let base = baselineRuns.map { Dictionary($0.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }) }
+        let alt = alternativeRuns.map { Dictionary($0.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }) }
+        var order: [Metric] = []
+        var seen = Set<String>()
+        for run in baselineRuns + alternativeRuns {
+            for metric in run where seen.insert(metric.key).inserted { order.append(metric) }
+        }
+        metrics = order.map { metric in
+            let b = base.map { $0[metric.key] ?? 0 }, a = alt.map { $0[metric.key] ?? 0 }
+            let paired = PairedComparison(baseline: b, alternative: a)
+            func half(_ s: ReplicationSummary) -> Double {
+                s.count > 1 && s.standardDeviation > 0 ? s.confidenceInterval(level: 0.95).halfWidth : 0
+            }
+            let d = paired.difference
+            let differenceHalf = half(d)
+            let verdict: ComparisonVerdict
+            if zip(a, b).allSatisfy({ $0 == $1 }) {
+                verdict = .identical
+            } else if d.count < 2 || abs(d.mean) <= differenceHalf || !differenceHalf.isFinite {
+                verdict = .noDetectableDifference
+            } else {
+                switch metric.direction {
+                case .neutral: verdict = .changed
+                case .higherIsBetter: verdict = d.mean > 0 ? .better : .worse
+                case .lowerIsBetter: verdict = d.mean < 0 ? .better : .worse
+                }
+            }
+            let target = detectShare * abs(paired.baseline.mean)
+            let needed = d.count > 1 && target > 0
+                ? OutputAnalysis.replicationsToDetect(difference: target, differenceStandardDeviation: d.standardDeviation)
+                : nil
+            return MetricComparison(key: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction,
+                                    baseline: paired.baseline.mean, baselineHalfWidth: half(paired.baseline),
+                                    alternative: paired.alternative.mean, alternativeHalfWidth: half(paired.alternative),
+                                    difference: d.mean, differenceHalfWidth: differenceHalf,
+                                    differenceStandardDeviation: d.standardDeviation, verdict: verdict,
+                                    detectableDifference: target, replicationsToDetect: needed)
+        }
+    }
+}
+
+/// The report of `hospital-twin compare`: how the scenarios ran, and each alternative against the baseline.
+public struct ComparisonReport: Sendable, Hashable, Codable {
+    public static let currentSchemaVersion = 1
+    public var schemaVersion = ComparisonReport.currentSchemaVersion
+    public var seed: UInt64
+    public var replications: Int
+    public var horizonDays: Int
+    public var warmUpDays: Int
+    public var comparisons: [ScenarioComparison]
+
+    public init(seed: UInt64, replications: Int, horizonDays: Int, warmUpDays: Int, comparisons: [ScenarioComparison]) {
+        self.seed = seed
+        self.replications = replications
+        self.horizonDays = horizonDays
+        self.warmUpDays = warmUpDays
+        self.comparisons = comparisons
+    }
+
+    /// The measures an operations manager reads first, in this order (those present).
+    public static let headlineKeys = [
+        "ed.within_four_hours_percent", "ed.admitted_within_four_hours_percent", "ed.boarding_hours",
+        "ed.mean_time_to_bed_minutes", "ed.twelve_hour_trolley_waits", "hospital.general_and_acute_occupancy_percent",
+        "safe_staffing.hours_below_total", "staff.bank_hours_total", "staff.agency_hours_total",
+        "theatres.elective_cases", "theatres.cancellations", "theatres.waiting_list_at_end",
+        "patients.delayed_discharges", "patients.readmission_percent",
+        "costs.agency_staff", "costs.total_costs", "costs.net",
+    ]
+}
