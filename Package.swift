@@ -31,7 +31,7 @@ let package = Package(
         // Prices a run's KPIs: the cost model, cost lines by centre, category and month, the cost report.
         .target(name: "Finance", dependencies: ["HospitalModel", "PatientTwin", "Simulation"]),
         // The scenario file format: YAML with located errors, extends, the schema, JSON Schema, reference docs.
-        .target(name: "Scenario", dependencies: ["HospitalModel", "PatientTwin", "Simulation", "Finance",
+        .target(name: "Scenario", dependencies: ["HospitalModel", "PatientTwin", "Simulation", "Finance", "CSVFiles",
                                                  .product(name: "Yams", package: "Yams")]),
         // hospital-twin's records in PostgreSQL: scenarios, runs, KPIs, twin models; the schema's migrations.
         .target(name: "RunStore", dependencies: ["Store", "HospitalModel", "Simulation", "Finance"]),

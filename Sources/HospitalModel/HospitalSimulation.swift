@@ -49,8 +49,9 @@ public enum HospitalSimulation {
     /// Runs one replication of `horizonDays` days, measuring after `warmUpDays`, drawing from `streams`. With
     /// `audit`, the engine checks its invariants (conservation, beds within open beds) at every midnight and
     /// stops on a violation — for tests.
+    /// With a `census`, its inpatients are in their beds at the start (a forecast from today's hospital).
     public static func run(_ hospital: PreparedHospital, horizonDays: Int, warmUpDays: Int, streams: RandomStreams,
-                           audit: Bool = false) throws -> HospitalRunResult
+                           census: HospitalCensus? = nil, audit: Bool = false) throws -> HospitalRunResult
     {
         let configuration = hospital.configuration
         var simulation = Simulation<HospitalEngine>(clock: hospital.clock)
@@ -75,12 +76,14 @@ public enum HospitalSimulation {
         engine.planStaffing(throughDay: 1, in: &simulation)
         engine.applyStaffingChanges(in: &simulation)
         engine.startTheatres(in: &simulation)
+        if let census { engine.admitCensus(census, in: &simulation) }
         let first = engine.arrivalProcess.nextArrival(after: 0, using: &engine.arrivalStream)
         if first < engine.endMinute { simulation.schedule(.edArrival, at: first) }
         simulation.scheduleRecurring(.midnight, at: LocalTimeOfDay(hour: 0)!)
         simulation.run(&engine, until: engine.endMinute, warmUpMinutes: engine.warmUpMinutes)
         engine.now = engine.endMinute
-        let kpis = engine.finish()
+        var kpis = engine.finish()
+        kpis.censusPatients = census?.inpatients.count
         return HospitalRunResult(kpis: kpis, events: simulation.eventCount + simulation.noticeCount,
                                  audit: audit ? engine.auditRecord : nil)
     }

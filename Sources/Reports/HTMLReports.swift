@@ -212,3 +212,24 @@ extension HTML.Cell {
         return cell
     }
 }
+
+extension HTMLReports {
+    /// A run's KPIs: every measure with its interval, by section.
+    public static func run(_ result: HospitalExperimentResult) -> String {
+        let n = result.replications.count
+        let groups: [(String, String)] = [("Hospital", "hospital."), ("Emergency department", "ed."), ("Theatres", "theatres."),
+                                          ("Patients", "patients."), ("Units", "units."), ("Staff", "staff."),
+                                          ("Safe staffing", "safe_staffing."), ("Equity", "equity.")]
+        let sections = groups.compactMap { title, prefix -> String? in
+            let rows = result.summary.filter { $0.key.hasPrefix(prefix) }
+            guard !rows.isEmpty else { return nil }
+            return "<section><h2>\(HTML.escape(title))</h2>" + HTML.table(["measure", "value", "unit"], rows.map { s in
+                [.text(s.label), .number(HospitalReports.estimate(s)), .text(s.unit)]
+            }) + "</section>"
+        }
+        return HTML.page(title: "Scenario run: \(result.scenario)",
+                         subtitle: ["\(n) replication\(n == 1 ? "" : "s") of \(result.horizonDays) days (first \(result.warmUpDays) as "
+                             + "warm-up), seed \(result.seed); means" + (n > 1 ? " ± 95% confidence intervals" : "")],
+                         sections: sections)
+    }
+}

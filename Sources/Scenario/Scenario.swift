@@ -62,6 +62,17 @@ public struct Scenario: Sendable {
         return Scenario(path: path, document: document, configuration: configuration, run: run, costs: costs)
     }
 
+    /// The same scenario with its first day moved to `start` (a forecast from a census starts on the census's
+    /// day): the document records the new start, so a stored run says when it began.
+    public func starting(at start: LocalDateTime) -> Scenario {
+        var configuration = configuration
+        configuration.start = LocalDateTime(year: start.year, month: start.month, day: start.day)
+        let location = document.location
+        var document = document
+        document.set("start", to: .scalar(start.dateDescription, location, quoted: false))
+        return Scenario(path: path, document: document, configuration: configuration, run: run, costs: costs)
+    }
+
     /// The merged document as canonical JSON (sorted keys, no whitespace): what identifies a scenario's content,
     /// whatever its file's layout, comments or order of keys.
     public var canonicalJSON: Data {

@@ -75,6 +75,17 @@ public indirect enum ScenarioNode: Sendable, Hashable {
         return pairs.last { $0.key == key }?.value
     }
 
+    /// Sets `key` of a mapping to `value` (replacing it, or added at the end); other nodes are left as they are.
+    mutating func set(_ key: String, to value: ScenarioNode) {
+        guard case .mapping(var pairs, let location) = self else { return }
+        if let index = pairs.lastIndex(where: { $0.key == key }) {
+            pairs[index].value = value
+        } else {
+            pairs.append((key, value.location, value))
+        }
+        self = .mapping(pairs, location)
+    }
+
     /// The scalar's text.
     public var text: String? {
         if case .scalar(let text, _, _) = self { return text }

@@ -120,8 +120,8 @@ enum ScenarioRunner {
 
     /// Runs `scenario` as `plan` says; with `store`, records the run first and stores it after. A store that fails
     /// after simulating keeps the results in a file (say how to import them) and reports `storeFailed`.
-    static func simulate(_ scenario: Scenario, file: String, plan: RunPlan, threads: Int, store: RunStore?) throws
-        -> SimulatedScenario
+    static func simulate(_ scenario: Scenario, file: String, plan: RunPlan, threads: Int, store: RunStore?,
+                         census: HospitalCensus? = nil) throws -> SimulatedScenario
     {
         let hospital = try prepare(scenario, file: file, plan: plan)
         let canonical = String(decoding: scenario.canonicalJSON, as: UTF8.self)
@@ -143,7 +143,7 @@ enum ScenarioRunner {
         let progress = ProgressDisplay(total: plan.replications, label: "replications of \(scenario.name)")
         let result = try HospitalExperiment.run(hospital, replications: plan.replications, seed: plan.seed,
                                                 horizonDays: plan.horizonDays, warmUpDays: plan.warmUpDays,
-                                                threads: threads, progress: progress.update)
+                                                threads: threads, census: census, progress: progress.update)
         progress.finish()
         let costs = RunCosts(pricing: result.replications, with: scenario.costs)
         guard let store, let stored else {

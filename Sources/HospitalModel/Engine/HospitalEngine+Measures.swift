@@ -167,7 +167,16 @@ extension HospitalEngine {
         if audit { auditInvariants() }
         guard measuring(now) else { return }
         measures.months[monthIndex(now)].days += 1
-        for unit in units.indices { census[unit].append(units[unit].occupied) }
+        var demand = units.map(\.occupied)
+        for patient in waiting {
+            let choices = candidateTable[patient.candidates]
+            if let first = choices.home.first ?? choices.outlying.first { demand[first] += 1 }
+        }
+        for unit in units.indices {
+            census[unit].append(units[unit].occupied)
+            demandCensus[unit].append(demand[unit])
+            staffedCensus[unit].append(staffedBeds(unit))
+        }
         var flow = flows
         flow.date = clock.localDateTime(atMinute: now).dateDescription
         flow.inHospital = inHospital
@@ -232,6 +241,8 @@ extension HospitalEngine {
             k.waitingBedDays = state.waitingBedMinutes / 1440
             k.escalationHours = state.escalationMinutes / 60
             k.midnightCensus = census[unit]
+            k.midnightDemand = demandCensus[unit]
+            k.midnightStaffedBeds = staffedCensus[unit]
             kpis.units.append(k)
             for (shift, pattern) in configuration.staffing.shifts.enumerated() where measures.shiftMinutes[unit][shift] > 0 {
                 kpis.safeStaffing.append(SafeStaffingKPIs(unit: unitConfigurations[unit].name, shift: pattern.name,

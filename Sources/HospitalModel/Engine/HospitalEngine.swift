@@ -221,6 +221,10 @@ struct HospitalEngine: SimulationModel {
     let unitConfigurations: [UnitConfiguration]
     var monitors: [OccupancyMonitor]
     var census: [[Int]]
+    /// By unit, at each measured local midnight: the patients in its beds plus those waiting for a bed whose first
+    /// choice it is (the demand for its beds), and its staffed beds then.
+    var demandCensus: [[Int]]
+    var staffedCensus: [[Double]]
     /// A patient waiting for a bed, with what the scan for a free bed needs, so that it never reads the patient.
     struct WaitingPatient {
         let patient: Int32
@@ -307,6 +311,8 @@ struct HospitalEngine: SimulationModel {
         unitConfigurations = configuration.units
         monitors = configuration.units.map { _ in OccupancyMonitor() }
         census = configuration.units.map { _ in [] }
+        demandCensus = census
+        staffedCensus = configuration.units.map { _ in [] }
         dischargesDue = [Int](repeating: 0, count: configuration.units.count)
         self.staffing = staffing
         theatreTeamsRostered = configuration.staffing.roster.contains { $0.place == .theatres && $0.group == .theatreTeam }

@@ -36,6 +36,8 @@ public struct HospitalKPIs: Sendable, Hashable, Codable {
     public var months: [MonthKPIs] = []
     /// Staff hours by month, place, group and pay period: what staff costs are made of.
     public var staffMonths: [StaffMonthKPIs] = []
+    /// Inpatients of the census the run started from (absent: it started empty).
+    public var censusPatients: Int?
 
     /// A blank set, filled by the model.
     public init() {}
@@ -98,6 +100,12 @@ public struct UnitKPIs: Sendable, Hashable, Codable {
     public var escalationHours = 0.0
     /// Patients in the unit at each local midnight of the window.
     public var midnightCensus: [Int] = []
+    /// Demand for the unit's beds at each local midnight: its patients plus those waiting for a bed (in ED, in
+    /// another unit, in recovery) whose first choice it is.
+    public var midnightDemand: [Int] = []
+    /// Staffed beds at each local midnight: open beds the nurses on the night shift can look after at the unit's
+    /// usual ratio.
+    public var midnightStaffedBeds: [Double] = []
 
     public init() {}
 }

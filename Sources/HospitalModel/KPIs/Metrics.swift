@@ -256,12 +256,13 @@ public enum HospitalExperiment {
     /// `RandomStreams(masterSeed: seed).replication(k)` whatever the thread count, so results are bit-identical.
     public static func run(_ hospital: PreparedHospital, replications: Int, seed: UInt64, horizonDays: Int,
                            warmUpDays: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                           census: HospitalCensus? = nil,
                            progress: (@Sendable (Int) -> Void)? = nil) throws -> HospitalExperimentResult
     {
         let counter = ProgressCounter()
         let runs = try Replications(count: replications, masterSeed: seed, threads: threads).run { replication in
             let result = try HospitalSimulation.run(hospital, horizonDays: horizonDays, warmUpDays: warmUpDays,
-                                                    streams: replication.streams)
+                                                    streams: replication.streams, census: census)
             if let progress { progress(counter.increment()) }
             return result.kpis
         }

@@ -79,3 +79,25 @@ public enum SampleQuantile {
         return sorted[lower] + (position - Double(lower)) * (sorted[upper] - sorted[lower])
     }
 }
+
+/// A proportion estimated from independent trials, with its Wilson score interval (Wilson 1927; Agresti and Coull
+/// 1998): well behaved near 0 and 1, where the normal interval is not.
+public struct ProportionEstimate: Sendable, Hashable, Codable {
+    /// Successes over trials, 0–1.
+    public let proportion: Double
+    /// The interval's bounds, 0–1.
+    public let lower: Double
+    public let upper: Double
+
+    /// The estimate of `successes` in `trials` (> 0) at `level` (default 95%).
+    public init(successes: Int, trials: Int, level: Double = 0.95) {
+        precondition(trials > 0 && successes >= 0 && successes <= trials, "a proportion needs trials")
+        let n = Double(trials), p = Double(successes) / n
+        let z = SpecialFunctions.normalQuantile(1 - (1 - level) / 2)
+        let centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        let half = z / (1 + z * z / n) * (p * (1 - p) / n + z * z / (4 * n * n)).squareRoot()
+        proportion = p
+        lower = max(0, centre - half)
+        upper = min(1, centre + half)
+    }
+}

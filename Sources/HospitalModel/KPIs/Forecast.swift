@@ -1,0 +1,104 @@
+import Simulation
+
+/// Daily bed demand per unit over replications: percentile bands and the chance that demand exceeds the staffed
+/// beds — the planners' forecast. Day 0 is the first local midnight of the window (with a census, the census
+/// itself); demand is the patients in a unit's beds plus those waiting for a bed whose first choice it is.
+public struct BedForecast: Sendable, Hashable, Codable {
+    public static let currentSchemaVersion = 1
+
+    /// One midnight of one unit (or group of units).
+    public struct Day: Sendable, Hashable, Codable {
+        /// "2026-11-26".
+        public var date: String
+        /// Demand over replications: mean and type-7 percentiles, patients.
+        public var mean: Double
+        public var p10: Double
+        public var p50: Double
+        public var p90: Double
+        public var p95: Double
+        /// Staffed beds at midnight, mean over replications.
+        public var staffedBeds: Double
+        /// Share of replications in which demand exceeded the staffed beds, with its 95% Wilson interval, 0–1.
+        public var exceedProbability: Double
+        public var exceedLower: Double
+        public var exceedUpper: Double
+    }
+
+    /// A unit's (or group's) days.
+    public struct Series: Sendable, Hashable, Codable {
+        /// The unit's name, or "General and acute (all units)" / "Critical care (ICU and HDU)".
+        public var name: String
+        /// `UnitKind` raw value, or "group".
+        public var kind: String
+        /// Physical beds.
+        public var beds: Int
+        public var days: [Day]
+    }
+
+    public var schemaVersion = BedForecast.currentSchemaVersion
+    public var scenario: String
+    public var seed: UInt64
+    public var replications: Int
+    /// Patients in the census the forecast started from (0: the scenario's warm-up instead).
+    public var censusPatients: Int
+    /// Groups first (general and acute, critical care), then every unit.
+    public var series: [Series]
+
+    /// The name of the general and acute group.
+    public static let generalAndAcute = "General and acute (all units)"
+    /// The name of the critical-care group.
+    public static let criticalCare = "Critical care (ICU and HDU)"
+
+    /// Summarises the replications' midnight demand and staffed beds.
+    public init(scenario: String, seed: UInt64, replications: [HospitalKPIs]) {
+        precondition(!replications.isEmpty, "a forecast needs replications")
+        self.scenario = scenario
+        self.seed = seed
+        self.replications = replications.count
+        censusPatients = replications[0].censusPatients ?? 0
+        let first = replications[0]
+        let dates = first.flows.map(\.date)
+        func summarise(name: String, kind: String, beds: Int, units: [Int]) -> Series {
+            let days = dates.indices.map { day -> Day in
+                var demand: [Double] = [], staffed: [Double] = []
+                var exceeded = 0
+                for run in replications {
+                    var d = 0.0, s = 0.0
+                    for unit in units where day < run.units[unit].midnightDemand.count {
+                        d += Double(run.units[unit].midnightDemand[day])
+                        s += run.units[unit].midnightStaffedBeds[day]
+                    }
+                    demand.append(d)
+                    staffed.append(s)
+                    if d > s { exceeded += 1 }
+                }
+                demand.sort()
+                let exceed = ProportionEstimate(successes: exceeded, trials: replications.count)
+                return Day(date: dates[day], mean: demand.reduce(0, +) / Double(demand.count),
+                           p10: SampleQuantile.type7(demand, probability: 0.10),
+                           p50: SampleQuantile.type7(demand, probability: 0.50),
+                           p90: SampleQuantile.type7(demand, probability: 0.90),
+                           p95: SampleQuantile.type7(demand, probability: 0.95),
+                           staffedBeds: staffed.reduce(0, +) / Double(staffed.count),
+                           exceedProbability: exceed.proportion, exceedLower: exceed.lower, exceedUpper: exceed.upper)
+            }
+            return Series(name: name, kind: kind, beds: beds, days: days)
+        }
+        let critical = first.units.indices.filter { UnitKind(rawValue: first.units[$0].kind)?.isCriticalCare == true }
+        let general = first.units.indices.filter { !critical.contains($0) }
+        var all: [Series] = []
+        if !general.isEmpty {
+            all.append(summarise(name: Self.generalAndAcute, kind: "group", beds: general.reduce(0) { $0 + first.units[$1].beds },
+                              units: general))
+        }
+        if !critical.isEmpty {
+            all.append(summarise(name: Self.criticalCare, kind: "group", beds: critical.reduce(0) { $0 + first.units[$1].beds },
+                              units: critical))
+        }
+        for unit in first.units.indices {
+            all.append(summarise(name: first.units[unit].name, kind: first.units[unit].kind, beds: first.units[unit].beds,
+                              units: [unit]))
+        }
+        self.series = all
+    }
+}

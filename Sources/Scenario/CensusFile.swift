@@ -1,0 +1,141 @@
+import CSVFiles
+import Foundation
+import HospitalModel
+import PatientTwin
+import Simulation
+
+/// Why a census file cannot start a forecast: every problem, located `FILE:LINE: column 'x': expected …, found '…'`.
+public struct CensusFileError: Error, Sendable, CustomStringConvertible {
+    public let problems: [String]
+    public var description: String { problems.joined(separator: "\n") }
+}
+
+/// A census file read against a scenario: the inpatients as twins in their units, and what a reader should know.
+public struct LoadedCensus: Sendable {
+    public let census: HospitalCensus
+    /// The latest time in the file (an admission, a move, an observation), epoch minutes.
+    public let latestMinute: Double
+    /// Units that hold more patients than their beds at the census, "Ward 7: 36 patients in 34 beds".
+    public let overfullUnits: [String]
+}
+
+/// The census format: one row per patient in hospital now (Docs/FORECAST.md). Columns: `patient_id`
+/// (pseudonymous), `unit` (a unit of the scenario, by name), `admitted_at` (the spell's start), `unit_since`
+/// (when the patient came to this unit; empty: admitted_at), `pathway`, the patient attributes every record format
+/// shares (`PatientAttributes.columns`), and the latest observation `news2` (0–20, empty: none) with `news2_at`
+/// (empty: unit_since). Times are ISO 8601; without an offset they are the hospital's local time.
+public enum CensusFile {
+    /// The columns a census must have.
+    public static let requiredColumns = ["patient_id", "unit", "admitted_at", "pathway"] + PatientAttributes.requiredColumns
+    /// Every column it may have, in the order the sample writes them.
+    public static let columns = ["patient_id", "unit", "admitted_at", "unit_since", "pathway"] + PatientAttributes.columns
+        + ["news2", "news2_at"]
+
+    /// Reads `path` for `configuration`, as of `minute` (epoch minutes) when given: nothing may happen after it.
+    /// Throws every problem at once.
+    public static func read(path: String, for configuration: HospitalConfiguration, asOf minute: Double?) throws(CensusFileError)
+        -> LoadedCensus
+    {
+        let reader: CSVRecordReader
+        do { reader = try CSVRecordReader(path: path, required: requiredColumns) } catch {
+            throw CensusFileError(problems: [error.description])
+        }
+        let zone = configuration.timeZone
+        let unitNames = Dictionary(configuration.units.enumerated().map { ($1.name.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
+        let pathways = Dictionary(uniqueKeysWithValues: Pathway.allCases.map { ($0.rawValue, $0) })
+        var problems: [String] = []
+        var inpatients: [HospitalCensus.Inpatient] = []
+        var seen: [String: Int] = [:]
+        var latest = -Double.infinity
+        func time(_ record: inout CSVTypedRecord, _ column: String) -> Double? {
+            record.value(column, expected: RecordTime.expected) { RecordTime.epochMinute(parsing: $0, naiveIn: zone) }
+        }
+        while var record = reader.next() {
+            guard record.isWellFormed else {
+                problems += record.problems
+                continue
+            }
+            let id = record.required("patient_id", expected: "a pseudonymous patient id")
+            let unitName = record.text("unit")
+            let unit = unitNames[unitName.lowercased()]
+            if unit == nil {
+                record.fail("unit", expected: "a unit of \(configuration.name): "
+                    + configuration.units.map(\.name).joined(separator: ", "))
+            }
+            let admitted = time(&record, "admitted_at")
+            let since = record.isEmpty("unit_since") ? admitted : time(&record, "unit_since")
+            let pathway = record.value("pathway", expected: "one of " + Pathway.allCases.map(\.rawValue).joined(separator: ", ")) {
+                pathways[$0]
+            }
+            let attributes = PatientAttributes.read(&record)
+            let news2 = record.optionalInteger("news2", in: 0...20)
+            let news2At = record.isEmpty("news2_at") ? since : time(&record, "news2_at")
+            if let id {
+                if let line = seen[id] { record.fail("patient_id", expected: "each patient once (also on line \(line))") }
+                seen[id] = record.line
+            }
+            if let admitted, let since, since < admitted {
+                record.fail("unit_since", expected: "a time not before admitted_at")
+            }
+            if let since, let news2At, news2 != nil, news2At < since {
+                record.fail("news2_at", expected: "a time not before unit_since (the observation of this stay)")
+            }
+            for (column, value) in [("admitted_at", admitted), ("unit_since", since), ("news2_at", news2 == nil ? nil : news2At)] {
+                guard let value else { continue }
+                latest = max(latest, value)
+                if let minute, value > minute {
+                    record.fail(column, expected: "a time before the forecast starts (\(RecordTime.format(minute)))")
+                }
+            }
+            guard record.problems.isEmpty, let id, let unit, let admitted, let since, let pathway, let attributes else {
+                problems += record.problems
+                continue
+            }
+            let state = configuration.units[unit].kind.careState
+            // The twin enters the pathway's first unit at admission and moves to this unit's care state when the
+            // patient came here; a move between units of the same kind is no change of state for the twin.
+            let first = pathway.firstUnit
+            let moved = first != state && since > admitted
+            var twin = PatientTwin(id: PatientID(pseudonymising: id), attributes: attributes, pathway: pathway,
+                                   admittedAt: admitted, state: moved ? first : state)
+            do {
+                if moved { try twin.apply(Observation(minute: since, .transfer(to: state))) }
+                if let news2, let news2At { try twin.apply(Observation(minute: news2At, .news2(news2))) }
+            } catch {
+                problems.append("\(path):\(record.line): \(error.description)")
+                continue
+            }
+            inpatients.append(HospitalCensus.Inpatient(twin: twin, unit: unit))
+        }
+        if problems.isEmpty && inpatients.isEmpty { problems.append("\(path): no patients: a census lists the patients in hospital") }
+        guard problems.isEmpty else { throw CensusFileError(problems: problems) }
+        var counts = [Int](repeating: 0, count: configuration.units.count)
+        for inpatient in inpatients { counts[inpatient.unit] += 1 }
+        let overfull = configuration.units.enumerated().compactMap { index, unit -> String? in
+            let beds = unit.beds + (unit.escalation?.beds ?? 0)
+            return counts[index] > beds ? "\(unit.name): \(counts[index]) patients in \(beds) beds" : nil
+        }
+        return LoadedCensus(census: HospitalCensus(inpatients: inpatients), latestMinute: latest, overfullUnits: overfull)
+    }
+}
+
+/// When a forecast starts: a local midnight, from `--from` or after the census's latest time.
+public enum ForecastStart {
+    /// A date "YYYY-MM-DD" as its local midnight; nil when it is not one.
+    public static func date(_ text: String) -> LocalDateTime? {
+        LocalTimeParse.date(text).map { LocalDateTime(year: $0.year, month: $0.month, day: $0.day) }
+    }
+
+    /// The first local midnight at or after `epochMinute` in `zone`.
+    public static func midnight(atOrAfter epochMinute: Double, in zone: TimeZone) -> LocalDateTime {
+        let day = RecordTime.localDay(ofEpochMinute: epochMinute, in: zone)
+        let midnight = LocalDateTime(localMinutesSinceEpoch: Double(day) * 1440)
+        return epochMinute <= Self.epochMinute(of: midnight, in: zone) ? midnight
+            : LocalDateTime(localMinutesSinceEpoch: Double(day + 1) * 1440)
+    }
+
+    /// The epoch minute of a local time in `zone`.
+    public static func epochMinute(of local: LocalDateTime, in zone: TimeZone) -> Double {
+        RecordTime.epochMinute(ofWallClock: local.localMinutesSinceEpoch, in: zone)
+    }
+}
