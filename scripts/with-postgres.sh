@@ -3,6 +3,7 @@
 # command fails or is interrupted.
 #
 #   scripts/with-postgres.sh COMMAND [ARG...]
+#   scripts/with-postgres.sh --install-only      (install what is missing, start nothing)
 #
 # - Installs what is missing (postgresql, libpq-dev, pkg-config, tzdata) with apt-get, non-interactively; as root
 #   directly, otherwise through passwordless sudo.
@@ -49,6 +50,7 @@ install_missing() {
 }
 
 install_missing
+if [ "${1:-}" = "--install-only" ]; then exit 0; fi
 bindir=$(find_pg_bindir)
 [ -n "$bindir" ] || { log "PostgreSQL's initdb was not found after installing postgresql"; exit 1; }
 

@@ -7,7 +7,8 @@ import HospitalModel
 public enum ForecastReports {
     /// Beds: whole numbers as such, others to a tenth.
     static func n(_ value: Double) -> String {
-        value == value.rounded() || abs(value) >= 100 ? String(format: "%.0f", value) : String(format: "%.1f", value)
+        let tenths = (value * 10).rounded() / 10
+        return tenths == tenths.rounded() || abs(value) >= 100 ? String(format: "%.0f", value) : String(format: "%.1f", tenths)
     }
     static func percent(_ p: Double) -> String { String(format: "%.0f%%", 100 * p) }
 

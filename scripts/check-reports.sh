@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Writes the three users' HTML reports with the release binary (small runs) and checks them in headless Chromium
+# (scripts/check-html.sh): a comparison of the staffing variant, a cost report against the baseline, a forecast
+# from the sample census. Installs Chromium (Debian's package) when missing, as root or through passwordless sudo.
+#   scripts/check-reports.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+    echo "check-reports: installing chromium" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    root=(); [ "$(id -u)" = 0 ] || root=(sudo -n)
+    "${root[@]}" apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 \
+        || { "${root[@]}" apt-get update -q >/dev/null && "${root[@]}" apt-get install -y -q --no-install-recommends chromium >/dev/null; }
+fi
+# The binary the test suite built, unless a source is newer (a separate product build would rebuild everything).
+bin=$(swift build -c release --show-bin-path)/hospital-twin
+if [ ! -x "$bin" ] || [ -n "$(find Sources Package.swift -newer "$bin" -print -quit)" ]; then
+    swift build -c release --product hospital-twin 2>&1 | tail -n 1
+fi
+out=$(mktemp -d "${TMPDIR:-/tmp}/hospital-twin-reports.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+"$bin" compare scenarios/general-hospital.yaml scenarios/general-hospital-night-nurses.yaml --replications 3 --horizon 200 \
+    --warmup 84 --html "$out/comparison.html" > /dev/null 2>&1
+"$bin" costs scenarios/general-hospital-night-nurses.yaml --baseline scenarios/general-hospital.yaml --replications 3 \
+    --horizon 200 --warmup 84 --html "$out/costs.html" > /dev/null 2>&1
+"$bin" forecast scenarios/general-hospital.yaml --census scenarios/general-hospital-census.csv --days 14 --replications 40 \
+    --html "$out/forecast.html" > /dev/null 2>&1
+scripts/check-html.sh "$out/comparison.html" "$out/costs.html" "$out/forecast.html"
