@@ -62,7 +62,8 @@ let package = Package(
         .testTarget(name: "CSVFilesTests", dependencies: ["CSVFiles"]),
         .testTarget(name: "PatientTwinTests", dependencies: ["PatientTwin", "Simulation", "CSVFiles", "TestSupport", "Reports"]),
         .testTarget(name: "HospitalModelTests", dependencies: ["HospitalModel", "PatientTwin", "Simulation", "TestSupport"]),
-        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "HospitalModel", "Reports", "Simulation", "TestSupport"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "HospitalModel", "Reports", "Simulation", "TestSupport", "Finance",
+                                                     "PatientTwin"]),
         .testTarget(name: "FinanceTests", dependencies: ["Finance", "HospitalModel", "PatientTwin", "Simulation"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulation", "ReferenceModels", "TestSupport"]),
     ]

@@ -282,3 +282,85 @@ struct EmbeddedClusterTests {
         #expect(check.stdout.contains("hospital_twin schema version \(RunStoreSchema.migrations.count)"), "\(check)")
     }
 }
+
+@Suite("the three users' reports from the command line", .enabled(if: TestDatabase.isAvailable), .serialized)
+struct ReportCommandTests {
+    var database: [String: String] { CLI.environment(["HOSPITAL_TWIN_DATABASE_URL": TestDatabase.url ?? ""]) }
+    let demo = CLI.repository("scenarios/demo.yaml")
+    let short = ["--replications", "3", "--horizon", "40", "--warmup", "10"]
+
+    @Test("costs --store and report --as costs of the stored runs print the same bytes: a report is rendered again exactly")
+    func costsAgain() throws {
+        let directory = try CLI.temporaryDirectory()
+        let variant = directory.appendingPathComponent("more-nurses.yaml")
+        try """
+            extends: \(demo)
+            name: demo-more-nurses
+            staff:
+              rosters:
+                - {unit: Elderly care, group: registered_nurse, shift: night, headcount: 5}
+            """.write(to: variant, atomically: true, encoding: .utf8)
+        let costs = try CLI.run(["costs", variant.path, "--baseline", demo] + short + ["--store", "--format", "csv"],
+                                environment: database, directory: directory)
+        #expect(costs.status == 0, "\(costs.stderr)")
+        let ids = costs.stderr.split(separator: "\n").compactMap { CLI.number(after: "stored run ", in: String($0)) }
+        #expect(ids.count == 2, "\(costs.stderr)")
+        let again = try CLI.run(["report", String(ids[1]), "--as", "costs", "--baseline", String(ids[0]), "--format", "csv"],
+                                environment: database, directory: directory)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout == costs.stdout && costs.stdout.contains("variance"))
+        // The extra nurse shows as more substantive staff cost on Elderly care, detectably.
+        let line = costs.stdout.split(separator: "\n").first { $0.contains(",centre,Elderly care,substantive_staff,") }
+        let fields = try #require(line).split(separator: ",", omittingEmptySubsequences: false)
+        #expect((Double(fields[13]) ?? 0) > 0 && (Double(fields[14]) ?? 0) > 0, "\(fields)")
+    }
+
+    @Test("compare pairs the scenarios and gives verdicts; report RUN --baseline RUN gives the same comparison from the store")
+    func compareAgain() throws {
+        let directory = try CLI.temporaryDirectory()
+        let compared = try CLI.run(["compare", demo, demo] + short + ["--store", "--format", "csv"], environment: database,
+                                   directory: directory)
+        #expect(compared.status == 0, "\(compared.stderr)")
+        let rows = compared.stdout.split(separator: "\n").dropFirst()
+        #expect(rows.count > 100 && rows.allSatisfy { $0.contains(",identical,") }, "a scenario against itself is identical")
+        let ids = compared.stderr.split(separator: "\n").compactMap { CLI.number(after: "stored run ", in: String($0)) }
+        let again = try CLI.run(["report", String(ids[1]), "--baseline", String(ids[0]), "--format", "csv"],
+                                environment: database, directory: directory)
+        #expect(again.stdout == compared.stdout, "\(again.stderr)")
+        let alone = try CLI.run(["compare", demo], environment: database, directory: directory)
+        #expect(alone.status != 0 && alone.stderr.contains("at least one alternative"), "\(alone.stderr)")
+    }
+
+    @Test("a forecast from a bad census stops before simulating, with every problem located")
+    func badCensus() throws {
+        let directory = try CLI.temporaryDirectory()
+        let census = directory.appendingPathComponent("census.csv")
+        try """
+            patient_id,unit,admitted_at,pathway,admission_method,age,charlson_index,ed_visits_6m,admissions_12m
+            P1,Ward 99,2026-03-01T10:00,emergency_medical,emergency,80,2,1,0
+            P2,AMU,yesterday,emergency_medical,emergency,80,2,1,0
+            """.write(to: census, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["forecast", demo, "--census", census.path, "--replications", "5"], environment: database,
+                                 directory: directory)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("census.csv:2: column 'unit': expected a unit of demo"), "\(result.stderr)")
+        #expect(result.stderr.contains("census.csv:3: column 'admitted_at': expected a date-time"), "\(result.stderr)")
+        #expect(result.stderr.contains("2 problems; nothing was simulated") && result.stdout.isEmpty)
+    }
+
+    @Test("forecast from the sample census: bands for every unit, day 0 the census, stored and rendered again")
+    func forecast() throws {
+        let directory = try CLI.temporaryDirectory()
+        let result = try CLI.run(["forecast", CLI.repository("scenarios/general-hospital.yaml"), "--census",
+                                  CLI.repository("scenarios/general-hospital-census.csv"), "--days", "7", "--replications", "20",
+                                  "--store", "--format", "csv"], environment: database, directory: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = result.stdout.split(separator: "\n")
+        #expect(rows.count == 1 + 20 * 8, "a header, then 8 midnights of 2 groups and 18 units")
+        #expect(rows[1].hasPrefix("general-hospital,General and acute (all units),group,470,2026-11-26,"), "\(rows[1])")
+        let id = try #require(CLI.number(after: "stored run ", in: result.stderr))
+        let again = try CLI.run(["report", String(id), "--as", "forecast", "--format", "csv"], environment: database,
+                                directory: directory)
+        #expect(again.stdout == result.stdout)
+    }
+}

@@ -1,0 +1,203 @@
+import Finance
+import Foundation
+import HospitalModel
+import PatientTwin
+import Scenario
+import Simulation
+import Testing
+
+@Suite("scenario costs")
+struct ScenarioCostTests {
+    @Test("a costs section overrides what it names; the rest keeps the reference prices")
+    func overrides() throws {
+        let files = try ScenarioFiles()
+        let scenario = try Scenario.load(path: try files.write("priced.yaml", minimal + """
+
+            costs:
+              currency: EUR
+              staff:
+                registered_nurse: {hourly: 31}
+              agency_premium: 0.8
+              bed_day: {ward: 150}
+              income:
+                spells: {stroke: 7000}
+            """))
+        let costs = scenario.costs
+        #expect(costs.currency == "EUR" && costs.agencyPremium == 0.8)
+        #expect(costs.staff[.registeredNurse] == StaffRate(hourly: 31, unsocialEnhancement: 0.3, sundayEnhancement: 0.6))
+        #expect(costs.staff[.doctor] == CostModel.reference.staff[.doctor])
+        #expect(costs.bedDay[.ward] == 150 && costs.bedDay[.icu] == CostModel.reference.bedDay[.icu])
+        #expect(costs.spellIncome[.stroke] == 7000 && costs.spellIncome[.frailElderly] == CostModel.reference.spellIncome[.frailElderly])
+        #expect(try Scenario.load(path: try files.write("plain.yaml", minimal)).costs == CostModel.reference)
+    }
+
+    @Test("mistakes in a costs section are located and say what was expected")
+    func mistakes() throws {
+        let files = try ScenarioFiles()
+        let path = try files.write("bad.yaml", minimal + """
+
+            costs:
+              staff:
+                nurse: {hourly: 31}
+                doctor: {unsocial: 0.37}
+              bed_day: {ward: -5}
+              overhed_month: 10
+            """)
+        let found = problems(path, in: files)
+        #expect(found.contains { $0.hasPrefix("bad.yaml:23:5: costs.staff.nurse: unknown key") && $0.contains("registered_nurse") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("bad.yaml:24:") && $0.contains("costs.staff.doctor") && $0.contains("hourly") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("bad.yaml:25:") && $0.contains("costs.bed_day.ward") && $0.contains(">= 0") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("bad.yaml:26:") && $0.contains("did you mean 'overhead_month'") }, "\(found)")
+    }
+
+    /// Priced independently of the model's pay-period rule: minute by minute, with Foundation's calendar.
+    @Test("one more night nurse costs exactly her rostered minutes at Agenda for Change rates, counted minute by minute")
+    func nightNursePrice() throws {
+        let files = try ScenarioFiles()
+        try files.write("demo.yaml", try String(contentsOfFile: Repository.path("scenarios/demo.yaml"), encoding: .utf8))
+        let variant = try Scenario.load(path: try files.write("more.yaml", """
+            extends: demo.yaml
+            name: one-more-night-nurse
+            staff:
+              rosters:
+                - {unit: Elderly care, group: registered_nurse, shift: night, headcount: 5}
+            """))
+        let base = try Scenario.load(path: files.directory + "/demo.yaml")
+        let horizon = 60, warmUp = 10
+        func substantive(_ scenario: Scenario) throws -> Double {
+            let run = try HospitalSimulation.run(try PreparedHospital(scenario.configuration, horizonDays: horizon),
+                                                 horizonDays: horizon, warmUpDays: warmUp, streams: RandomStreams(masterSeed: 4))
+            return CostLedger.lines(of: run.kpis, priced: scenario.costs)
+                .filter { $0.centre == "Elderly care" && $0.category == .substantiveStaff }.reduce(0) { $0 + $1.amount }
+        }
+        let difference = try substantive(variant) - substantive(base)
+        // The night shift runs 19:30–08:00 local time every day; AfC: time plus 30% on weekday nights 20:00–06:00
+        // and all Saturday, plus 60% all Sunday.
+        let rate = try #require(base.costs.staff[.registeredNurse])
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = base.configuration.timeZone
+        let s = base.configuration.start
+        let start = try #require(calendar.date(from: DateComponents(year: s.year, month: s.month, day: s.day)))
+        var expected = 0.0
+        for minute in (warmUp * 1440)..<(horizon * 1440) {
+            let parts = calendar.dateComponents([.weekday, .hour, .minute], from: start.addingTimeInterval(Double(minute) * 60))
+            let clock = parts.hour! * 60 + parts.minute!
+            guard clock >= 19 * 60 + 30 || clock < 8 * 60 else { continue }
+            let multiplier: Double
+            switch parts.weekday! {
+            case 1: multiplier = 1 + rate.sundayEnhancement
+            case 7: multiplier = 1 + rate.unsocialEnhancement
+            default: multiplier = clock >= 20 * 60 || clock < 6 * 60 ? 1 + rate.unsocialEnhancement : 1
+            }
+            expected += rate.hourly * multiplier / 60
+        }
+        #expect(abs(difference - expected) < 1e-6 * expected, "priced \(difference), counted \(expected)")
+    }
+}
+
+@Suite("census files")
+struct CensusFileTests {
+    static let demo = try! Scenario.load(path: Repository.path("scenarios/demo.yaml"))
+    static let header = CensusFile.columns.joined(separator: ",")
+
+    @Test("every mistake in a census is reported at once, located, with what was expected")
+    func mistakes() throws {
+        let files = try ScenarioFiles()
+        let path = try files.write("census.csv", """
+            \(Self.header)
+            P1,Medical wrd,2026-03-01T10:00,,emergency_medical,emergency,general_medicine,infection,80,female,2,5,3,1,0,3,
+            P2,ICU,2026-03-02T25:00,,emergency_medical,emergency,,,70,male,1,,,0,0,,
+            P1,AMU,2026-03-03T10:00,2026-03-03T09:00,emergency_medical,emergency,,,70,male,1,,,0,0,,
+            P4,AMU,2026-03-03T10:00,,emergency_medicine,emergency,,,170,male,1,,,0,0,21,
+            """)
+        do {
+            _ = try CensusFile.read(path: path, for: Self.demo.configuration, asOf: nil)
+            Issue.record("a bad census was read")
+        } catch {
+            let found = error.problems.map { $0.replacingOccurrences(of: files.directory + "/", with: "") }
+            #expect(found.contains { $0.hasPrefix("census.csv:2: column 'unit': expected a unit of demo: AMU, Medical ward") }, "\(found)")
+            #expect(found.contains { $0.hasPrefix("census.csv:3: column 'admitted_at': expected a date-time") }, "\(found)")
+            #expect(found.contains { $0.hasPrefix("census.csv:4: column 'patient_id': expected each patient once (also on line 2)") }, "\(found)")
+            #expect(found.contains { $0.hasPrefix("census.csv:4: column 'unit_since': expected a time not before admitted_at") }, "\(found)")
+            #expect(found.contains { $0.hasPrefix("census.csv:5: column 'pathway'") }, "\(found)")
+            #expect(found.contains { $0.hasPrefix("census.csv:5: column 'age'") }, "\(found)")
+            #expect(found.contains { $0.hasPrefix("census.csv:5: column 'news2'") }, "\(found)")
+        }
+        let late = try files.write("late.csv", "\(Self.header)\nP1,AMU,2026-03-05T10:00,,emergency_medical,emergency,,,70,male,1,,,0,0,,\n")
+        let start = ForecastStart.epochMinute(of: LocalDateTime(year: 2026, month: 3, day: 5), in: Self.demo.configuration.timeZone)
+        #expect(throws: CensusFileError.self) { try CensusFile.read(path: late, for: Self.demo.configuration, asOf: start) }
+        let missing = try files.write("missing.csv", "patient_id,unit\nP1,AMU\n")
+        do { _ = try CensusFile.read(path: missing, for: Self.demo.configuration, asOf: nil) } catch {
+            #expect(error.problems.first?.contains("missing columns 'admitted_at', 'pathway'") == true, "\(error.problems)")
+        }
+    }
+
+    /// A census of 60 patients on the demo's units; the forecast starts at the next midnight.
+    func census(_ files: ScenarioFiles) throws -> LoadedCensus {
+        var rows = [Self.header]
+        let units = ["AMU": 10, "Medical ward": 25, "Elderly care": 15, "ICU": 3, "HDU": 2, "Surgical ward": 5]
+        var n = 0
+        for (unit, count) in units.sorted(by: { $0.key < $1.key }) {
+            for k in 0..<count {
+                n += 1
+                let pathway = unit == "Surgical ward" ? "emergency_surgical" : unit == "Elderly care" ? "frail_elderly" : "emergency_medical"
+                rows.append("P\(n),\(unit),2026-03-0\(1 + k % 4)T1\(k % 10):00,,\(pathway),emergency,,,\(60 + k),female,1,,,0,0,\(k % 5),")
+            }
+        }
+        let path = try files.write("census.csv", rows.joined(separator: "\n") + "\n")
+        return try CensusFile.read(path: path, for: Self.demo.configuration, asOf: nil)
+    }
+
+    @Test("a forecast starts from the census: every census patient is in its unit at the first midnight and counted as arrived")
+    func startsFromCensus() throws {
+        let files = try ScenarioFiles()
+        let loaded = try census(files)
+        let zone = Self.demo.configuration.timeZone
+        let start = ForecastStart.midnight(atOrAfter: loaded.latestMinute, in: zone)
+        #expect(start.dateDescription == "2026-03-05")
+        let scenario = Self.demo.starting(at: start)
+        let run = try HospitalSimulation.run(try PreparedHospital(scenario.configuration, horizonDays: 14), horizonDays: 14,
+                                             warmUpDays: 0, streams: RandomStreams(masterSeed: 2), census: loaded.census, audit: true)
+        var expected = [String: Int]()
+        for inpatient in loaded.census.inpatients { expected[scenario.configuration.units[inpatient.unit].name, default: 0] += 1 }
+        for unit in run.kpis.units { #expect(unit.midnightCensus.first == expected[unit.name] ?? 0, "\(unit.name)") }
+        #expect(run.kpis.flows.first?.date == "2026-03-05" && run.kpis.flows.first?.inHospital == 60)
+        #expect(run.kpis.flows.first?.arrived == 60)
+        let audit = try #require(run.audit)
+        #expect(audit.conservationFailures == 0 && audit.placementMismatches == 0)
+        #expect(run.kpis.censusPatients == 60)
+        // The bands summarise the replications; day 0 is the census in every replication.
+        let hospital = try PreparedHospital(scenario.configuration, horizonDays: 14)
+        let result = try HospitalExperiment.run(hospital, replications: 20, seed: 2, horizonDays: 14, warmUpDays: 0,
+                                                threads: 2, census: loaded.census)
+        let forecast = BedForecast(scenario: "demo", seed: 2, replications: result.replications)
+        let ward = try #require(forecast.series.first { $0.name == "Medical ward" })
+        #expect(ward.days.count == 15 && ward.days[0].p10 == 25 && ward.days[0].p95 == 25)
+        #expect(ward.days.allSatisfy { $0.p10 <= $0.p50 && $0.p50 <= $0.p90 && $0.p90 <= $0.p95 })
+        #expect(forecast.censusPatients == 60)
+        let again = try HospitalExperiment.run(hospital, replications: 20, seed: 2, horizonDays: 14, warmUpDays: 0,
+                                               threads: 1, census: loaded.census)
+        #expect(again == result, "the same census and seed give the same forecast on 1 and 2 threads")
+    }
+
+    /// With no new arrivals, the census only drains: the survival of the stays the twins draw, given the time
+    /// already spent, is what empties the wards.
+    @Test("census patients who have been in hospital longer leave sooner only as their twins say: a census without arrivals drains")
+    func drains() throws {
+        let files = try ScenarioFiles()
+        let loaded = try census(files)
+        let quiet = try Scenario.load(path: try files.write("quiet.yaml", """
+            extends: \(Repository.path("scenarios/demo.yaml"))
+            emergency_department: {attendances_per_day: 0.000001}
+            theatres: {sessions: []}
+            """))
+        let start = ForecastStart.midnight(atOrAfter: loaded.latestMinute, in: quiet.configuration.timeZone)
+        let scenario = quiet.starting(at: start)
+        let run = try HospitalSimulation.run(try PreparedHospital(scenario.configuration, horizonDays: 120), horizonDays: 120,
+                                             warmUpDays: 0, streams: RandomStreams(masterSeed: 3), census: loaded.census)
+        let inHospital = run.kpis.flows.map(\.inHospital)
+        #expect(inHospital.first == 60)
+        #expect(zip(inHospital, inHospital.dropFirst()).allSatisfy { $0 >= $1 } || run.kpis.emergencyDepartment.attendances > 0)
+        #expect((inHospital.last ?? 60) < 60, "\(inHospital)")
+    }
+}
