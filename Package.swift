@@ -65,6 +65,7 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "HospitalModel", "Reports", "Simulation", "TestSupport", "Finance",
                                                      "PatientTwin"]),
         .testTarget(name: "FinanceTests", dependencies: ["Finance", "HospitalModel", "PatientTwin", "Simulation"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulation", "ReferenceModels", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulation", "ReferenceModels", "TestSupport", "Finance",
+                                                    "HospitalModel", "CSVFiles"]),
     ]
 )

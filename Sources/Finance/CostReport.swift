@@ -19,17 +19,13 @@ public struct AmountSummary: Sendable, Hashable, Codable {
     init(_ values: [Double], baseline: [Double]?) {
         let summary = ReplicationSummary(values)
         mean = summary.mean
-        halfWidth = Self.halfWidth(summary)
+        halfWidth = summary.reportedHalfWidth()
         if let baseline {
             let paired = PairedComparison(baseline: baseline, alternative: values)
             baselineMean = paired.baseline.mean
             difference = paired.difference.mean
-            differenceHalfWidth = Self.halfWidth(paired.difference)
+            differenceHalfWidth = paired.difference.reportedHalfWidth()
         }
-    }
-
-    static func halfWidth(_ summary: ReplicationSummary) -> Double {
-        summary.count > 1 && summary.standardDeviation > 0 ? summary.confidenceInterval(level: 0.95).halfWidth : 0
     }
 
     /// True when the difference's interval excludes 0: the change is detectable at 95%.

@@ -228,7 +228,7 @@ public final class RunStore {
             let line = first[index]
             let amounts = costs.replications.map { $0[index].amount }
             let summary = ReplicationSummary(amounts)
-            let half = amounts.count > 1 && summary.standardDeviation > 0 ? summary.confidenceInterval().halfWidth : 0
+            let half = summary.reportedHalfWidth()
             return [run, line.centre, line.category.rawValue, line.category.kind.rawValue, line.month, costs.model.currency,
                     String(index), "{" + amounts.map(\.sqlText).joined(separator: ",") + "}", summary.mean.sqlText,
                     half.sqlText]

@@ -19,7 +19,7 @@ public struct LoadedCensus: Sendable {
     public let overfullUnits: [String]
 }
 
-/// The census format: one row per patient in hospital now (Docs/FORECAST.md). Columns: `patient_id`
+/// The census format: one row per patient in hospital now (Docs/REPORTS.md, "The census file"). Columns: `patient_id`
 /// (pseudonymous), `unit` (a unit of the scenario, by name), `admitted_at` (the spell's start), `unit_since`
 /// (when the patient came to this unit; empty: admitted_at), `pathway`, the patient attributes every record format
 /// shares (`PatientAttributes.columns`), and the latest observation `news2` (0–20, empty: none) with `news2_at`

@@ -145,7 +145,7 @@ struct Forecast: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Forecast daily bed demand per unit: percentile bands and the chance of running out of staffed beds.",
         discussion: """
-            With --census, the forecast starts from the patients in hospital now (Docs/FORECAST.md gives the \
+            With --census, the forecast starts from the patients in hospital now (Docs/REPORTS.md gives the \
             format; scenarios/general-hospital-census.csv is a sample): their twins predict the rest of their \
             stays, given the time already spent, while new arrivals come from the scenario. It starts at the local \
             midnight after the census's latest time, or at --from. Without a census the hospital warms up first \

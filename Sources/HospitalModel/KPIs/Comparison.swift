@@ -72,11 +72,8 @@ public struct ScenarioComparison: Sendable, Hashable, Codable {
         metrics = order.map { metric in
             let b = base.map { $0[metric.key] ?? 0 }, a = alt.map { $0[metric.key] ?? 0 }
             let paired = PairedComparison(baseline: b, alternative: a)
-            func half(_ s: ReplicationSummary) -> Double {
-                s.count > 1 && s.standardDeviation > 0 ? s.confidenceInterval(level: 0.95).halfWidth : 0
-            }
             let d = paired.difference
-            let differenceHalf = half(d)
+            let differenceHalf = d.reportedHalfWidth()
             let verdict: ComparisonVerdict
             if zip(a, b).allSatisfy({ $0 == $1 }) {
                 verdict = .identical
@@ -94,8 +91,8 @@ public struct ScenarioComparison: Sendable, Hashable, Codable {
                 ? OutputAnalysis.replicationsToDetect(difference: target, differenceStandardDeviation: d.standardDeviation)
                 : nil
             return MetricComparison(key: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction,
-                                    baseline: paired.baseline.mean, baselineHalfWidth: half(paired.baseline),
-                                    alternative: paired.alternative.mean, alternativeHalfWidth: half(paired.alternative),
+                                    baseline: paired.baseline.mean, baselineHalfWidth: paired.baseline.reportedHalfWidth(),
+                                    alternative: paired.alternative.mean, alternativeHalfWidth: paired.alternative.reportedHalfWidth(),
                                     difference: d.mean, differenceHalfWidth: differenceHalf,
                                     differenceStandardDeviation: d.standardDeviation, verdict: verdict,
                                     detectableDifference: target, replicationsToDetect: needed)

@@ -193,7 +193,7 @@ public enum MetricSummaries {
         return order.map { metric in
             let values = all.map { $0[metric.key]?.value ?? 0 }
             let summary = ReplicationSummary(values)
-            let halfWidth = values.count > 1 ? summary.confidenceInterval(level: 0.95).halfWidth : 0
+            let halfWidth = summary.reportedHalfWidth()
             return MetricSummary(key: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction,
                                  replications: values.count, mean: summary.mean,
                                  standardDeviation: summary.standardDeviation, halfWidth: halfWidth)

@@ -57,6 +57,12 @@ public struct ReplicationSummary: Sendable, Hashable, Codable {
     /// The standard error of the mean, s/√n.
     public var standardError: Double { standardDeviation / Double(count).squareRoot() }
 
+    /// The interval's half-width for a report: that of `confidenceInterval(level:)`, but 0 with one observation or
+    /// no spread (a report prints "± 0" rather than an infinite or undefined interval).
+    public func reportedHalfWidth(level: Double = 0.95) -> Double {
+        count > 1 && standardDeviation > 0 ? confidenceInterval(level: level).halfWidth : 0
+    }
+
     /// The Student-t confidence interval for the mean at `level` (default 95%): mean ± t(n-1, 1-α/2)·s/√n.
     /// With a single observation the half-width is infinite: one replication says nothing about its error.
     public func confidenceInterval(level: Double = 0.95) -> ConfidenceInterval {
