@@ -201,3 +201,17 @@ struct CensusFileTests {
         #expect((inHospital.last ?? 60) < 60, "\(inHospital)")
     }
 }
+
+@Suite("local days")
+struct LocalDayTests {
+    @Test("a warm-up across the spring clock change ends at the local midnight it names; every measured day is counted once",
+          arguments: [(LocalDateTime(year: 2026, month: 3, day: 1), "2026-03-31"), (LocalDateTime(year: 2026, month: 10, day: 1), "2026-10-31")])
+    func warmUpAcrossDST(start: LocalDateTime, firstMeasured: String) throws {
+        let scenario = CensusFileTests.demo.starting(at: start)
+        let run = try HospitalSimulation.run(try PreparedHospital(scenario.configuration, horizonDays: 40), horizonDays: 40,
+                                             warmUpDays: 30, streams: RandomStreams(masterSeed: 1))
+        #expect(run.kpis.flows.first?.date == firstMeasured)
+        #expect(run.kpis.flows.count == 11, "the midnights of days 30 to 40")
+        #expect(run.kpis.months.reduce(0) { $0 + $1.days } == 11)
+    }
+}

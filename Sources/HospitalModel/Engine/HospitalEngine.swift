@@ -285,8 +285,9 @@ struct HospitalEngine: SimulationModel {
         let origin = clock.localDateTime(atMinute: 0)
         firstLocalDay = LocalDateTime(year: origin.year, month: origin.month, day: origin.day).localMinutesSinceEpoch / 1440
         self.streams = streams
-        warmUpMinutes = Double(warmUpDays) * 1440
-        endMinute = Double(horizonDays) * 1440
+        // Local days: the warm-up ends and the run stops at a local midnight, also when the clocks change between.
+        warmUpMinutes = clock.minute(atLocalMinutesSinceEpoch: (firstLocalDay + Double(warmUpDays)) * 1440)
+        endMinute = clock.minute(atLocalMinutesSinceEpoch: (firstLocalDay + Double(horizonDays)) * 1440)
         (monthStarts, monthNames) = Self.months(clock: clock, through: endMinute)
         staffMonthCells = [Double](repeating: 0, count: monthNames.count * configuration.staffing.roster.count
             * PayPeriod.allCases.count * 5)
