@@ -159,9 +159,11 @@ public struct RunCosts: Sendable, Hashable, Codable {
     }
 
     /// The report of these costs, against `baseline`'s (paired replication by replication) when given.
-    public func report(scenario: String, baseline: (name: String, costs: RunCosts)? = nil) -> CostReport {
+    public func report(scenario: String, baseline: (name: String, costs: RunCosts)? = nil, coverage: [MonthCoverage] = [])
+        -> CostReport
+    {
         CostReport(scenario: scenario, currency: model.currency, replications: replications,
-                   baseline: baseline.map { ($0.name, $0.costs.replications) })
+                   baseline: baseline.map { ($0.name, $0.costs.replications) }, coverage: coverage)
     }
 
     /// Each replication's headline amounts as metrics (key "costs.<category>" and "costs.total_costs",

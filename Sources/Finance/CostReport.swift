@@ -82,12 +82,16 @@ public struct CostReport: Sendable, Hashable, Codable {
     public var replications: Int
     /// The months of the window, in order.
     public var months: [String]
+    /// How much of each month the window holds (empty when not known): the first and last are usually part months.
+    public var coverage: [MonthCoverage] = []
     /// Rows: lines, then centres, then categories, then totals.
     public var rows: [CostReportRow]
 
     /// The report of `replications` (each replication's lines), against `baseline` (the baseline's replications,
     /// paired by index: the same count) when given.
-    public init(scenario: String, currency: String, replications: [[CostLine]], baseline: (name: String, replications: [[CostLine]])?) {
+    public init(scenario: String, currency: String, replications: [[CostLine]], baseline: (name: String, replications: [[CostLine]])?,
+                coverage: [MonthCoverage] = [])
+    {
         precondition(!replications.isEmpty, "a cost report needs a replication")
         precondition(baseline.map { $0.replications.count == replications.count } ?? true,
                      "a baseline pairs replication by replication")
@@ -113,6 +117,13 @@ public struct CostReport: Sendable, Hashable, Codable {
         var months: [String] = []
         for row in rows where row.level == .line && !months.contains(row.month) { months.append(row.month) }
         self.months = months.sorted()
+        self.coverage = coverage
+    }
+
+    /// "2026-03 (2 of 31 days)" for a part month, else the month.
+    public func monthLabel(_ month: String) -> String {
+        guard let covered = coverage.first(where: { $0.month == month }), covered.days < covered.daysInMonth else { return month }
+        return "\(month) (\(covered.days) of \(covered.daysInMonth) days)"
     }
 
     /// The rows of one level.
@@ -200,6 +211,21 @@ public struct CostReport: Sendable, Hashable, Codable {
         if month == wholeWindow { return 999_999 }
         let parts = month.split(separator: "-").compactMap { Int($0) }
         return parts.count == 2 ? min(parts[0] * 12 + parts[1], 999_998) : 0
+    }
+}
+
+/// The days of a calendar month inside a run's window.
+public struct MonthCoverage: Sendable, Hashable, Codable {
+    /// "2026-03".
+    public var month: String
+    /// Local midnights of the month in the window.
+    public var days: Int
+    /// Days in the calendar month.
+    public var daysInMonth: Int
+
+    /// The coverage of every month of a replication's window.
+    public static func of(_ kpis: HospitalKPIs) -> [MonthCoverage] {
+        kpis.months.map { MonthCoverage(month: $0.month, days: $0.days, daysInMonth: CostLedger.daysInMonth($0.month) ?? $0.days) }
     }
 }
 

@@ -88,7 +88,7 @@ public enum CostReports {
         var months = [["month", "costs", "income", "deductions", "net"] + (compare ? ["net variance ± 95% CI"] : [])]
         for month in report.months {
             let totals = CostReport.totalNames.map { report.total($0, month: month) }
-            months.append([month] + totals.enumerated().map { index, row in
+            months.append([report.monthLabel(month)] + totals.enumerated().map { index, row in
                 guard let row else { return "" }
                 return index == 3 ? estimate(row.amount, replications: n) : thousands(row.amount.mean)
             } + (compare ? [totals[3].flatMap { variance($0.amount).dropFirst().first } ?? ""] : []))

@@ -103,7 +103,7 @@ public enum HTMLReports {
                                 series: costCategories.map { c in (c.label, report.months.map { amount(c, $0) }) },
                                 unitLabel: "\(report.currency) per month (means)")
         let monthRows: [[HTML.Cell]] = report.months.map { month in
-            [.text(month)] + costCategories.map { c in
+            [.text(report.monthLabel(month))] + costCategories.map { c in
                 let value = amount(c, month)
                 return .number(money(value), key: month + "|" + c.label, value: value)
             } + [.number(report.total("net", month: month).map { estimate($0.amount) } ?? "")]

@@ -68,7 +68,8 @@ struct Costs: ParsableCommand {
         let subject = runs[runs.count - 1]
         let base = baseline == nil ? nil : runs[0]
         let costReport = subject.costs.report(scenario: subject.scenario.name,
-                                              baseline: base.map { ($0.scenario.name, $0.costs) })
+                                              baseline: base.map { ($0.scenario.name, $0.costs) },
+                                              coverage: MonthCoverage.of(subject.result.replications[0]))
         let destination = report.destination
         try destination.write(table: { CostReports.table(costReport) }, json: { try CostReports.json(costReport) },
                               csv: { CostReports.writeCSV(costReport, to: $0) })
@@ -316,7 +317,8 @@ struct Report: ParsableCommand {
                 }
             }
             let costReport = costs.report(scenario: record.scenario,
-                                          baseline: base.flatMap { b in baseCosts.map { (b.record.scenario, $0) } })
+                                          baseline: base.flatMap { b in baseCosts.map { (b.record.scenario, $0) } },
+                                          coverage: MonthCoverage.of(result.replications[0]))
             try destination.write(table: { CostReports.table(costReport) }, json: { try CostReports.json(costReport) },
                                   csv: { CostReports.writeCSV(costReport, to: $0) })
             try destination.writeHTML { HTMLReports.costs(costReport) }

@@ -17,20 +17,21 @@ let prices = CostModel(
     spellIncome: [.emergencyMedical: 2_000, .electiveSurgical: 4_000], edAttendanceIncome: 200,
     criticalCareBedDayIncome: [.icu: 1_500], cancelledOperationIncome: 5_000, readmissionPenalty: 2_500)
 
-/// Three measured days across a month's end: 29 and 30 April, 1 May 2026; a ward of 20 beds and an ICU of 4.
+/// Three measured days across a month's end: 29 and 30 April, 1 May 2026 (the window ends at midnight on 2 May,
+/// whose census counts for no day); a ward of 20 beds and an ICU of 4.
 func kpis(scale: Double = 1) -> HospitalKPIs {
     var k = HospitalKPIs()
-    k.flows = ["2026-04-29", "2026-04-30", "2026-05-01"].map { var f = DailyFlow(); f.date = $0; return f }
+    k.flows = ["2026-04-29", "2026-04-30", "2026-05-01", "2026-05-02"].map { var f = DailyFlow(); f.date = $0; return f }
     var ward = UnitKPIs()
     ward.name = "Ward A"
     ward.kind = "ward"
     ward.beds = 20
-    ward.midnightCensus = [10, 12, Int(14 * scale)]
+    ward.midnightCensus = [10, 12, Int(14 * scale), 99]
     var icu = UnitKPIs()
     icu.name = "ICU"
     icu.kind = "icu"
     icu.beds = 4
-    icu.midnightCensus = [2, 3, 4]
+    icu.midnightCensus = [2, 3, 4, 99]
     k.units = [ward, icu]
     var april = MonthKPIs(month: "2026-04")
     april.days = 2

@@ -166,7 +166,8 @@ extension HospitalEngine {
     mutating func midnight(in simulation: inout Simulation<Self>) {
         if audit { auditInvariants() }
         guard measuring(now) else { return }
-        measures.months[monthIndex(now)].days += 1
+        // The window's days are those starting at its midnights before the end; the end's midnight closes it.
+        if now < endMinute - 1e-6 { measures.months[monthIndex(now)].days += 1 }
         var demand = units.map(\.occupied)
         for patient in waiting {
             let choices = candidateTable[patient.candidates]

@@ -383,7 +383,8 @@ public enum PayPeriod: String, Sendable, Hashable, Codable, CaseIterable {
 public struct MonthKPIs: Sendable, Hashable, Codable {
     /// "2026-04".
     public var month = ""
-    /// Local midnights of the month inside the window (its days measured).
+    /// Days of the month inside the window: its local midnights from the window's start, not counting the one that
+    /// ends the window.
     public var days = 0
     /// Minutes of the elective sessions held that started in the month.
     public var sessionMinutes = 0.0
@@ -453,13 +454,15 @@ public struct UnitMonthBedDays: Sendable, Hashable, Codable {
 }
 
 extension HospitalKPIs {
-    /// Occupied bed-days by unit and month, from the midnight census (units in scenario order, months in order).
+    /// Occupied bed-days by unit and month, from the midnight census (units in scenario order, months in order): a
+    /// day's census is taken at the midnight that starts it, so the last midnight, which ends the window, counts
+    /// for no day.
     public var bedDaysByUnitMonth: [UnitMonthBedDays] {
         var rows: [UnitMonthBedDays] = []
         for unit in units {
             var byMonth: [String: Double] = [:]
             var order: [String] = []
-            for (day, census) in unit.midnightCensus.enumerated() where day < flows.count {
+            for (day, census) in unit.midnightCensus.enumerated() where day < flows.count - 1 {
                 let month = String(flows[day].date.prefix(7))
                 if byMonth[month] == nil { order.append(month) }
                 byMonth[month, default: 0] += Double(census)
