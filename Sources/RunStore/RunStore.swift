@@ -355,6 +355,10 @@ public final class RunStore {
             throw RunStoreError("run \(id) is \(record.status.rawValue)" + (record.failure.map { ": \($0)" } ?? "")
                 + "; only a completed run has results")
         }
+        guard record.kpiSchemaVersion == HospitalKPIs.currentSchemaVersion else {
+            throw RunStoreError("run \(id) was stored with KPI schema version \(record.kpiSchemaVersion) (by \(record.engineVersion)); "
+                + "this program reads version \(HospitalKPIs.currentSchemaVersion): run its scenario again to report on it")
+        }
         let decoder = HospitalExperimentResult.jsonDecoder()
         let rows = try connection.query("""
             SELECT kpis::text FROM hospital_twin.replication_kpis WHERE run_id = \(id) ORDER BY replication

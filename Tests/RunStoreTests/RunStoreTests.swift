@@ -151,6 +151,19 @@ struct RunStoreTests {
         #expect(try store.costs(of: plain) == nil)
     }
 
+    @Test("a run stored with an older KPI schema is refused with what to do, not a decoding error")
+    func olderSchema() throws {
+        let store = try TestDatabase.store()
+        let scenario = try store.storeScenario(name: DemoRun.scenario.name, canonicalJSON: DemoRun.canonical, sourcePath: nil)
+        let id = try store.beginRun(scenario: scenario, seed: 1, replications: 2, horizonDays: 40, warmUpDays: 10)
+        try store.complete(run: id, result: DemoRun.result)
+        try store.connection.execute("UPDATE hospital_twin.runs SET kpi_schema_version = 1 WHERE id = \(id)")
+        #expect(throws: RunStoreError.self) { try store.result(of: id) }
+        do { _ = try store.result(of: id) } catch {
+            #expect("\(error)".contains("KPI schema version 1") && "\(error)".contains("run its scenario again"), "\(error)")
+        }
+    }
+
     @Test("an exported archive imports as the same run: the same scenario row, the same result")
     func archives() throws {
         let store = try TestDatabase.store()
