@@ -4,7 +4,8 @@
 #   - it asks for no external resource (no src= or href= to http, //, or a file);
 #   - every chart mark's number (data-value) equals the number in its table's cell with the same data-key;
 #   - every mark is drawn where its number says: a bar's rendered height is data-factor × value, a dot's centre
-#     is data-origin + data-factor × value (within 0.05 px), so the picture shows what the table says.
+#     is data-origin + data-factor × value (within 0.05 px), so the picture shows what the table says;
+#   - it prints: Chromium's print to PDF gives a PDF of at least one page.
 # Usage: scripts/check-html.sh REPORT.html...   Exits 1 on any failure, naming the file and the mark.
 set -euo pipefail
 browser=$(command -v chromium || command -v chromium-browser || true)
@@ -70,9 +71,16 @@ for file in "$@"; do
     if grep -E 'CONSOLE|Uncaught' "$log" > "$work/console"; then
         echo "$file: console messages:" >&2; cat "$work/console" >&2; status=1
     fi
+    pdf="$work/print.pdf"
+    rm -f "$pdf"
+    timeout 120 "$browser" --headless --no-sandbox --disable-gpu --no-first-run --disable-extensions \
+        --no-pdf-header-footer --print-to-pdf="$pdf" "file://$(cd "$(dirname "$file")" && pwd)/$(basename "$file")" \
+        > /dev/null 2>&1 || true
+    pages=$(python3 -c 'import re,sys; d=open(sys.argv[1],"rb").read(); print(len(re.findall(rb"/Type\s*/Page[^s]", d)) if d.startswith(b"%PDF") else 0)' "$pdf" 2>/dev/null || echo 0)
+    if [[ "$pages" -lt 1 ]]; then echo "$file: printing to PDF gave no page" >&2; status=1; fi
     result=$(python3 -c 'import re,sys,html; t=open(sys.argv[1]).read(); m=re.search(r"<pre id=\"html-check\">(.*?)</pre>", t, re.S); print(html.unescape(m.group(1)) if m else "FAIL\nthe page did not finish loading")' "$dom")
     if [[ "$result" == OK* ]]; then
-        echo "$file: $result agree with their tables; no console message"
+        echo "$file: $result agree with their tables; no console message; prints on $pages pages"
     else
         echo "$file: ${result#FAIL$'\n'}" | sed "2,\$s#^#$file: #" >&2; status=1
     fi
