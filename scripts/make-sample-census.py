@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes scenarios/general-hospital-census.csv: a plausible midnight census of the general hospital on
-2026-11-25, for the forecast example. Synthetic: no real patient. Deterministic (fixed seed).
+2026-11-25, for the forecast example: the inpatients of every unit, and the admitted patients boarding in the
+emergency department. Synthetic: no real patient. Deterministic (fixed seed).
 
 Each unit is filled to a typical occupancy; each patient gets a pathway and attributes fitting the unit, an
 admission some days ago (stays already under way follow the unit's usual length), a move to the unit after
@@ -79,6 +80,26 @@ for name, beds, occupancy, mix, mean_days, first in UNITS:
             "ed_visits_6m": min(12, int(random.expovariate(1 / 1.1))), "admissions_12m": min(8, int(random.expovariate(1 / 0.8))),
             "news2": news2, "news2_at": stamp(observed),
         })
+
+# Admitted patients waiting in the emergency department for a bed at the census (the general hospital boards about
+# 12 patients on average, more in the evening): arrived 2 to 14 hours before it.
+BOARDERS = [("emergency_medical", "general_medicine", "infection")] * 5 + [("emergency_medical", "respiratory", "respiratory")] * 3 \
+    + [("frail_elderly", "geriatrics", "other")] * 3 + [("emergency_surgical", "general_surgery", "gastrointestinal")] * 2 \
+    + [("stroke", "stroke_medicine", "stroke")]
+for pathway, specialty, diagnosis in BOARDERS:
+    number += 1
+    mu, sd = AGES[pathway]
+    age = max(18, min(104, round(random.gauss(mu, sd))))
+    arrived = CENSUS - timedelta(hours=random.uniform(2, 14))
+    rows.append({
+        "patient_id": f"P{number:05d}", "unit": "emergency_department", "admitted_at": stamp(arrived), "unit_since": "",
+        "pathway": pathway, "admission_method": "emergency", "specialty": specialty, "diagnosis_group": diagnosis,
+        "age": age, "sex": random.choice(["female", "male"]), "charlson_index": min(12, int(random.expovariate(1 / 2.0))),
+        "frailty_score": min(9, max(1, round(random.gauss(6 if pathway == "frail_elderly" else 4, 1.3)))),
+        "deprivation_decile": random.randint(1, 10), "ed_visits_6m": min(12, int(random.expovariate(1 / 1.5))),
+        "admissions_12m": min(8, int(random.expovariate(1 / 1.0))), "news2": random.choices(range(8), weights=[20, 20, 18, 14, 10, 8, 6, 4])[0],
+        "news2_at": stamp(max(arrived, CENSUS - timedelta(hours=random.uniform(0.5, 3)))),
+    })
 
 columns = ["patient_id", "unit", "admitted_at", "unit_since", "pathway", "admission_method", "specialty", "diagnosis_group",
            "age", "sex", "charlson_index", "frailty_score", "deprivation_decile", "ed_visits_6m", "admissions_12m", "news2",

@@ -20,7 +20,8 @@ public struct LoadedCensus: Sendable {
 }
 
 /// The census format: one row per patient in hospital now (Docs/REPORTS.md, "The census file"). Columns: `patient_id`
-/// (pseudonymous), `unit` (a unit of the scenario, by name), `admitted_at` (the spell's start), `unit_since`
+/// (pseudonymous), `unit` (a unit of the scenario, by name, or `emergency_department` for an admitted patient
+/// waiting there for a bed), `admitted_at` (the spell's start: for ED, the arrival), `unit_since`
 /// (when the patient came to this unit; empty: admitted_at), `pathway`, the patient attributes every record format
 /// shares (`PatientAttributes.columns`), and the latest observation `news2` (0–20, empty: none) with `news2_at`
 /// (empty: unit_since). Times are ISO 8601; without an offset they are the hospital's local time.
@@ -43,6 +44,7 @@ public enum CensusFile {
         let zone = configuration.timeZone
         let unitNames = Dictionary(configuration.units.enumerated().map { ($1.name.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
         let pathways = Dictionary(uniqueKeysWithValues: Pathway.allCases.map { ($0.rawValue, $0) })
+        let edNames: Set<String> = ["emergency_department", "ed"]
         var problems: [String] = []
         var inpatients: [HospitalCensus.Inpatient] = []
         var seen: [String: Int] = [:]
@@ -57,10 +59,11 @@ public enum CensusFile {
             }
             let id = record.required("patient_id", expected: "a pseudonymous patient id")
             let unitName = record.text("unit")
-            let unit = unitNames[unitName.lowercased()]
-            if unit == nil {
-                record.fail("unit", expected: "a unit of \(configuration.name): "
-                    + configuration.units.map(\.name).joined(separator: ", "))
+            let inED = edNames.contains(unitName.lowercased())
+            let unit = inED ? nil : unitNames[unitName.lowercased()]
+            if unit == nil && !inED {
+                record.fail("unit", expected: "a unit of \(configuration.name) ("
+                    + configuration.units.map(\.name).joined(separator: ", ") + ") or emergency_department")
             }
             let admitted = time(&record, "admitted_at")
             let since = record.isEmpty("unit_since") ? admitted : time(&record, "unit_since")
@@ -87,11 +90,14 @@ public enum CensusFile {
                     record.fail(column, expected: "a time before the forecast starts (\(RecordTime.format(minute)))")
                 }
             }
-            guard record.problems.isEmpty, let id, let unit, let admitted, let since, let pathway, let attributes else {
+            if inED, let pathway, !pathway.isEmergency {
+                record.fail("pathway", expected: "an emergency pathway for a patient in the emergency department")
+            }
+            guard record.problems.isEmpty, let id, unit != nil || inED, let admitted, let since, let pathway, let attributes else {
                 problems += record.problems
                 continue
             }
-            let state = configuration.units[unit].kind.careState
+            let state = unit.map { configuration.units[$0].kind.careState } ?? .ed
             // The twin enters the pathway's first unit at admission and moves to this unit's care state when the
             // patient came here; a move between units of the same kind is no change of state for the twin.
             let first = pathway.firstUnit
@@ -105,12 +111,14 @@ public enum CensusFile {
                 problems.append("\(path):\(record.line): \(error.description)")
                 continue
             }
-            inpatients.append(HospitalCensus.Inpatient(twin: twin, unit: unit))
+            inpatients.append(HospitalCensus.Inpatient(twin: twin, location: unit.map { .unit($0) } ?? .emergencyDepartment))
         }
         if problems.isEmpty && inpatients.isEmpty { problems.append("\(path): no patients: a census lists the patients in hospital") }
         guard problems.isEmpty else { throw CensusFileError(problems: problems) }
         var counts = [Int](repeating: 0, count: configuration.units.count)
-        for inpatient in inpatients { counts[inpatient.unit] += 1 }
+        for inpatient in inpatients {
+            if case .unit(let unit) = inpatient.location { counts[unit] += 1 }
+        }
         let overfull = configuration.units.enumerated().compactMap { index, unit -> String? in
             let beds = unit.beds + (unit.escalation?.beds ?? 0)
             return counts[index] > beds ? "\(unit.name): \(counts[index]) patients in \(beds) beds" : nil

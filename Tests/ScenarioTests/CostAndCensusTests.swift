@@ -115,7 +115,7 @@ struct CensusFileTests {
             Issue.record("a bad census was read")
         } catch {
             let found = error.problems.map { $0.replacingOccurrences(of: files.directory + "/", with: "") }
-            #expect(found.contains { $0.hasPrefix("census.csv:2: column 'unit': expected a unit of demo: AMU, Medical ward") }, "\(found)")
+            #expect(found.contains { $0.hasPrefix("census.csv:2: column 'unit': expected a unit of demo (AMU, Medical ward") && $0.contains("or emergency_department") }, "\(found)")
             #expect(found.contains { $0.hasPrefix("census.csv:3: column 'admitted_at': expected a date-time") }, "\(found)")
             #expect(found.contains { $0.hasPrefix("census.csv:4: column 'patient_id': expected each patient once (also on line 2)") }, "\(found)")
             #expect(found.contains { $0.hasPrefix("census.csv:4: column 'unit_since': expected a time not before admitted_at") }, "\(found)")
@@ -159,7 +159,9 @@ struct CensusFileTests {
         let run = try HospitalSimulation.run(try PreparedHospital(scenario.configuration, horizonDays: 14), horizonDays: 14,
                                              warmUpDays: 0, streams: RandomStreams(masterSeed: 2), census: loaded.census, audit: true)
         var expected = [String: Int]()
-        for inpatient in loaded.census.inpatients { expected[scenario.configuration.units[inpatient.unit].name, default: 0] += 1 }
+        for inpatient in loaded.census.inpatients {
+            if case .unit(let unit) = inpatient.location { expected[scenario.configuration.units[unit].name, default: 0] += 1 }
+        }
         for unit in run.kpis.units { #expect(unit.midnightCensus.first == expected[unit.name] ?? 0, "\(unit.name)") }
         #expect(run.kpis.flows.first?.date == "2026-03-05" && run.kpis.flows.first?.inHospital == 60)
         #expect(run.kpis.flows.first?.arrived == 60)
@@ -178,6 +180,41 @@ struct CensusFileTests {
         let again = try HospitalExperiment.run(hospital, replications: 20, seed: 2, horizonDays: 14, warmUpDays: 0,
                                                threads: 1, census: loaded.census)
         #expect(again == result, "the same census and seed give the same forecast on 1 and 2 threads")
+    }
+
+    @Test("admitted patients boarding in ED at the census finish their ED stay, ask for a bed and count as demand for it")
+    func boarders() throws {
+        let files = try ScenarioFiles()
+        var rows = [Self.header]
+        // Medical ward full at the census (50 beds), and five medical patients boarding in ED since the evening.
+        for k in 0..<50 {
+            rows.append("W\(k),Medical ward,2026-03-0\(1 + k % 3)T10:00,,emergency_medical,emergency,general_medicine,,70,female,1,,,0,0,1,")
+        }
+        for k in 0..<5 {
+            rows.append("E\(k),emergency_department,2026-03-04T1\(8 + k % 2):00,,emergency_medical,emergency,general_medicine,,75,male,2,,,1,0,3,")
+        }
+        rows.append("X1,ED,2026-03-04T20:00,,elective_orthopaedic,elective,,,60,male,0,,,0,0,,")
+        let bad = try files.write("bad.csv", rows.joined(separator: "\n") + "\n")
+        #expect(throws: CensusFileError.self) { try CensusFile.read(path: bad, for: Self.demo.configuration, asOf: nil) }
+        do { _ = try CensusFile.read(path: bad, for: Self.demo.configuration, asOf: nil) } catch {
+            #expect(error.problems.first?.contains("column 'pathway': expected an emergency pathway") == true, "\(error.problems)")
+        }
+        let path = try files.write("census.csv", rows.dropLast().joined(separator: "\n") + "\n")
+        let loaded = try CensusFile.read(path: path, for: Self.demo.configuration, asOf: nil)
+        #expect(loaded.census.inpatients.filter { $0.location == .emergencyDepartment }.count == 5)
+        let start = ForecastStart.midnight(atOrAfter: loaded.latestMinute, in: Self.demo.configuration.timeZone)
+        let scenario = Self.demo.starting(at: start)
+        let run = try HospitalSimulation.run(try PreparedHospital(scenario.configuration, horizonDays: 3), horizonDays: 3,
+                                             warmUpDays: 0, streams: RandomStreams(masterSeed: 5), census: loaded.census,
+                                             audit: true)
+        #expect(run.kpis.flows.first?.inHospital == 55 && run.kpis.flows.first?.arrived == 55)
+        let audit = try #require(run.audit)
+        #expect(audit.conservationFailures == 0 && audit.placementMismatches == 0 && audit.occupancyBeyondOpenBeds == 0)
+        let ward = try #require(run.kpis.units.first { $0.name == "Medical ward" })
+        #expect(ward.midnightCensus[0] == 50)
+        // Every boarder is either still waiting in ED (counted as demand for its first-choice unit) or has left it.
+        let demandBeyondBeds = run.kpis.units.reduce(0) { $0 + $1.midnightDemand[1] - $1.midnightCensus[1] }
+        #expect(demandBeyondBeds + run.kpis.emergencyDepartment.admissions >= 5, "\(demandBeyondBeds)")
     }
 
     /// With no new arrivals, the census only drains: the survival of the stays the twins draw, given the time

@@ -3,15 +3,29 @@ import Simulation
 
 /// The patients in hospital when a run starts: a forecast's starting point instead of an empty hospital.
 public struct HospitalCensus: Sendable {
-    /// One inpatient: its twin (in the care state of its unit, since `stateSince`, with its latest observations)
-    /// and the index of its unit in the configuration.
+    /// Where a census patient is.
+    public enum Location: Sendable, Hashable {
+        /// In a bed of the unit with this index in the configuration; the twin is in the unit's care state.
+        case unit(Int)
+        /// In the emergency department, admitted and waiting for a bed (boarding); the twin is in ED since its
+        /// arrival.
+        case emergencyDepartment
+    }
+
+    /// One patient: its twin (in the care state of where it is, since `stateSince`, with its latest observations)
+    /// and where it is.
     public struct Inpatient: Sendable {
         public let twin: PatientTwin
-        public let unit: Int
+        public let location: Location
 
-        public init(twin: PatientTwin, unit: Int) {
+        public init(twin: PatientTwin, location: Location) {
             self.twin = twin
-            self.unit = unit
+            self.location = location
+        }
+
+        /// A patient in a unit's bed.
+        public init(twin: PatientTwin, unit: Int) {
+            self.init(twin: twin, location: .unit(unit))
         }
     }
 
@@ -31,18 +45,32 @@ extension HospitalEngine {
             let p = newPatient(inpatient.twin)
             flows.arrived += 1
             inHospital += 1
-            let unit = inpatient.unit
-            units[unit].occupied += 1
-            let level = inpatient.twin.levelOfCare
-            patients[Int(p)].level = level
-            patients[Int(p)].place = .unit(Int32(unit))
             patients[Int(p)].counted = measuring(simulation.now)
-            units[unit].byLevel[level] += 1
-            drawStay(p, at: simulation.now)
-            scheduleStayEnd(p, in: &simulation)
-            openEscalationIfNeeded(unit)
-            updateUnit(unit)
-            updateSafety(unit)
+            switch inpatient.location {
+            case .unit(let unit):
+                units[unit].occupied += 1
+                let level = inpatient.twin.levelOfCare
+                patients[Int(p)].level = level
+                patients[Int(p)].place = .unit(Int32(unit))
+                units[unit].byLevel[level] += 1
+                drawStay(p, at: simulation.now)
+                scheduleStayEnd(p, in: &simulation)
+                openEscalationIfNeeded(unit)
+                updateUnit(unit)
+                updateSafety(unit)
+            case .emergencyDepartment:
+                // Admitted and assessed already: it takes a cubicle (ahead of new arrivals), finishes what is left of
+                // its ED stay, then asks for the bed its twin draws, boarding until one is free.
+                patients[Int(p)].place = .emergencyDepartment
+                patients[Int(p)].edArrival = clock.minute(atEpochMinute: inpatient.twin.spellStart)
+                patients[Int(p)].admitted = true
+                patients[Int(p)].fromCensus = true
+                patients[Int(p)].triage = .immediate
+                patientsInED += 1
+                pendingCensusBoarders += 1
+                drawStay(p, at: simulation.now)
+                patients[Int(p)].cubicle = simulation.request(cubicles, priority: 0, tag: .cubicle(p))
+            }
         }
     }
 }

@@ -71,6 +71,10 @@ extension HospitalEngine {
     }
 
     mutating func cubicleGranted(_ p: Int32, in simulation: inout Simulation<Self>) {
+        if patients[Int(p)].fromCensus, let stayEnd = patients[Int(p)].stay?.endMinute {
+            simulation.schedule(.edClinicalDone(p), at: max(simulation.now, clock.minute(atEpochMinute: stayEnd)))
+            return
+        }
         patients[Int(p)].clinician = simulation.request(clinicians, priority: patients[Int(p)].triage.rawValue,
                                                         tag: .clinician(p))
     }
@@ -106,6 +110,7 @@ extension HospitalEngine {
             return
         }
         patients[Int(p)].decisionAt = now
+        if patients[Int(p)].fromCensus { pendingCensusBoarders -= 1 }
         if stay.next.isDischarge {
             leaveEmergencyDepartment(p, admitted: false, now: now, in: &simulation)
             end(p, as: stay.next, in: &simulation)

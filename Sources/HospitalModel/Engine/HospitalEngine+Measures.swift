@@ -173,6 +173,13 @@ extension HospitalEngine {
             let choices = candidateTable[patient.candidates]
             if let first = choices.home.first ?? choices.outlying.first { demand[first] += 1 }
         }
+        if pendingCensusBoarders > 0 {
+            for patient in patients where patient.fromCensus && patient.place == .emergencyDepartment && patient.decisionAt.isNaN {
+                guard let next = patient.stay?.next else { continue }
+                let choices = candidateCache(for: next, of: patient.twin)
+                if let first = choices.home.first ?? choices.outlying.first { demand[first] += 1 }
+            }
+        }
         for unit in units.indices {
             census[unit].append(units[unit].occupied)
             demandCensus[unit].append(demand[unit])

@@ -84,6 +84,7 @@ struct HospitalEngine: SimulationModel {
         var clinician: RequestID?
         var emergencyTheatre: RequestID?
         var counted = false  // arrived in the measurement window
+        var fromCensus = false  // in ED at a census start: assessed, admitted, waiting to finish its ED stay
         // Electives.
         var electiveDemand: Int32 = -1
         var referralMinute = 0.0
@@ -240,6 +241,9 @@ struct HospitalEngine: SimulationModel {
     var waiting: [WaitingPatient] = []
     var patientsInED = 0
     var boarders = 0
+    /// Census patients in ED, admitted, who have not yet asked for their bed (they finish their ED stay first): demand
+    /// for the bed their twin drew all the same.
+    var pendingCensusBoarders = 0
     /// Patients in hospital now (ED, units, theatres, recovery): the conservation count.
     var inHospital = 0
     var arrivals: UInt64 = 0
