@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "hospital-twin-bench",
             dependencies: [
-                "Simulation", "ReferenceModels", "PatientTwin", "HospitalModel", "Scenario", "Store", "RunStore",
+                "Simulation", "ReferenceModels", "PatientTwin", "HospitalModel", "Scenario", "Store", "RunStore", "Finance",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),

@@ -1,5 +1,6 @@
 import HospitalModel
 import PatientTwin
+import Simulation
 
 /// One amount of one replication: a cost centre's category in a month, in the model's currency, ≥ 0 (its
 /// category's `kind` says how it counts).
@@ -153,9 +154,9 @@ public struct RunCosts: Sendable, Hashable, Codable {
         self.replications = replications
     }
 
-    /// Prices every replication of `runs` with `model`.
+    /// Prices every replication of `runs` with `model`, on every core (the lines do not depend on the thread).
     public init(pricing runs: [HospitalKPIs], with model: CostModel) {
-        self.init(model: model, replications: runs.map { CostLedger.lines(of: $0, priced: model) })
+        self.init(model: model, replications: Parallel.map(count: runs.count) { CostLedger.lines(of: runs[$0], priced: model) })
     }
 
     /// The report of these costs, against `baseline`'s (paired replication by replication) when given.

@@ -88,8 +88,13 @@ public enum RunStoreSchema {
                 stored_at timestamptz NOT NULL DEFAULT now(),
                 stored_by text NOT NULL);
             """),
-        Migration(version: 2, name: "cost lines by run, cost centre, category and month; the cost model of each run", sql: """
+        Migration(version: 2, name: "cost lines by run, cost centre, category and month; the cost model of each run; "
+                  + "replications' KPIs kept as the JSON text they were written in", sql: """
             ALTER TABLE hospital_twin.runs ADD COLUMN cost_model jsonb;
+
+            -- A replication's KPIs are read back whole, never searched (replication_metrics is): json keeps the text
+            -- as written and checks it, where jsonb would parse it into a tree on every write.
+            ALTER TABLE hospital_twin.replication_kpis ALTER COLUMN kpis TYPE json USING kpis::json;
 
             CREATE TABLE hospital_twin.cost_lines (
                 run_id bigint NOT NULL REFERENCES hospital_twin.runs (id) ON DELETE CASCADE,

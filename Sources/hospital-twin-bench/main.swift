@@ -1,4 +1,5 @@
 import ArgumentParser
+import Finance
 import Foundation
 import HeapModule
 import HospitalModel
@@ -433,16 +434,21 @@ struct StoreBenchmark: ParsableCommand {
         let stored = try store.storeScenario(name: loaded.name, canonicalJSON: String(decoding: loaded.canonicalJSON, as: UTF8.self),
                                              sourcePath: nil)
         let id = try store.beginRun(scenario: stored, seed: 1, replications: replications, horizonDays: days, warmUpDays: warmUp)
-        try store.complete(run: id, result: result)
+        // Priced as the commands price a run before storing it; the pricing is part of the storing time.
+        let pricingStart = ContinuousClock.now
+        let costs = RunCosts(pricing: result.replications, with: loaded.costs)
+        let pricing = seconds(ContinuousClock.now - pricingStart)
+        try store.complete(run: id, result: result, costs: costs)
         let storing = seconds(ContinuousClock.now - storeStart)
         var rows = 0
-        for table in ["replication_kpis", "replication_metrics", "metrics", "unit_days"] {
+        for table in ["replication_kpis", "replication_metrics", "metrics", "unit_days", "cost_lines"] {
             rows += Int(try store.connection.query("SELECT count(*) FROM hospital_twin.\(raw: table) WHERE run_id = \(id)").rows[0][0] ?? "0") ?? 0
         }
         let bytes = Int(try store.connection.query("SELECT sum(pg_column_size(kpis)) FROM hospital_twin.replication_kpis WHERE run_id = \(id)").rows[0][0] ?? "0") ?? 0
         print("{\"engine\": \"hospital-twin\", \"model\": \"store\", \"scenario\": \"\(loaded.name)\", \"days\": \(days), "
             + "\"replications\": \(replications), \"threads\": \(threads), \"run\": \(id), "
             + "\"simulate_s\": \(String(format: "%.3f", simulate)), \"store_s\": \(String(format: "%.3f", storing)), "
+            + "\"pricing_s\": \(String(format: "%.3f", pricing)), "
             + "\"rows\": \(rows), \"rows_per_s\": \(String(format: "%.0f", Double(rows) / storing)), "
             + "\"kpi_json_bytes\": \(bytes), \"store_over_simulate\": \(String(format: "%.4f", storing / simulate))}")
     }

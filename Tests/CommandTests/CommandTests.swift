@@ -303,6 +303,7 @@ struct ReportCommandTests {
         let costs = try CLI.run(["costs", variant.path, "--baseline", demo] + short + ["--store", "--format", "csv"],
                                 environment: database, directory: directory)
         #expect(costs.status == 0, "\(costs.stderr)")
+        #expect(!costs.stderr.contains("\r") && !costs.stderr.contains("s left"), "no progress bar in a pipe")
         let ids = costs.stderr.split(separator: "\n").compactMap { CLI.number(after: "stored run ", in: String($0)) }
         #expect(ids.count == 2, "\(costs.stderr)")
         let again = try CLI.run(["report", String(ids[1]), "--as", "costs", "--baseline", String(ids[0]), "--format", "csv"],

@@ -21,7 +21,7 @@ let prices = CostModel(
 /// whose census counts for no day); a ward of 20 beds and an ICU of 4.
 func kpis(scale: Double = 1) -> HospitalKPIs {
     var k = HospitalKPIs()
-    k.flows = ["2026-04-29", "2026-04-30", "2026-05-01", "2026-05-02"].map { var f = DailyFlow(); f.date = $0; return f }
+    k.flows = DailyFlowTable(["2026-04-29", "2026-04-30", "2026-05-01", "2026-05-02"].map { var f = DailyFlow(); f.date = $0; return f })
     var ward = UnitKPIs()
     ward.name = "Ward A"
     ward.kind = "ward"

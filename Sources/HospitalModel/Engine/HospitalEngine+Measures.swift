@@ -301,7 +301,7 @@ extension HospitalEngine {
 
         kpis.staff = staffHoursKPIs()
         kpis.months = measures.months.filter { $0.days > 0 }
-        kpis.staffMonths = staffMonthKPIs()
+        kpis.staffMonths = StaffMonthTable(staffMonthKPIs())
 
         var patientsKPIs = measures.patients
         patientsKPIs.spells = Pathway.allCases.enumerated().compactMap { index, pathway in
@@ -332,7 +332,7 @@ extension HospitalEngine {
         }
         kpis.equity.byDeprivationQuintile = measures.deprivation.enumerated().map { group("quintile \($0 + 1)", $1) }
         kpis.equity.byAgeBand = measures.ageBands.enumerated().map { group(Measures.ageBandNames[$0], $1) }
-        kpis.flows = measures.flows
+        kpis.flows = DailyFlowTable(measures.flows)
         return kpis
     }
 

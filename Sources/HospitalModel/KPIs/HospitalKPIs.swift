@@ -31,11 +31,11 @@ public struct HospitalKPIs: Sendable, Hashable, Codable {
     public var equity = EquityKPIs()
     /// Counts of patients at each local midnight: the conservation check (arrived = discharged + died + in
     /// hospital + diverted + transferred out), day by day.
-    public var flows: [DailyFlow] = []
+    public var flows: DailyFlowTable = []
     /// Priced activity by calendar month of the window (local time): what the cost report needs.
     public var months: [MonthKPIs] = []
     /// Staff hours by month, place, group and pay period: what staff costs are made of.
-    public var staffMonths: [StaffMonthKPIs] = []
+    public var staffMonths: StaffMonthTable = []
     /// Inpatients of the census the run started from (absent: it started empty).
     public var censusPatients: Int?
 
@@ -470,5 +470,141 @@ extension HospitalKPIs {
             rows += order.map { UnitMonthBedDays(unit: unit.name, kind: unit.kind, month: $0, bedDays: byMonth[$0]!, beds: unit.beds) }
         }
         return rows
+    }
+}
+
+/// Staff hours by month, place, group and pay period: a collection of `StaffMonthKPIs` rows, stored by columns —
+/// one entry per place, group and pay period with an array of hours per month — because a year of a large
+/// hospital has thousands of rows and each replication's KPIs are written to the store and to archives.
+public struct StaffMonthTable: Sendable, Hashable, RandomAccessCollection, ExpressibleByArrayLiteral {
+    /// The rows, in month, place, group and pay-period order (names alphabetically, periods as `PayPeriod`
+    /// lists them): one order, whatever order they were given in, so that a table reads back equal to itself.
+    public private(set) var rows: [StaffMonthKPIs]
+
+    public init(_ rows: [StaffMonthKPIs]) { self.rows = rows.sorted(by: Self.precedes) }
+    public init(arrayLiteral rows: StaffMonthKPIs...) { self.init(rows) }
+
+    static func precedes(_ a: StaffMonthKPIs, _ b: StaffMonthKPIs) -> Bool {
+        (a.month, a.place, a.group, periodRank(a.period)) < (b.month, b.place, b.group, periodRank(b.period))
+    }
+
+    static func periodRank(_ period: String) -> Int { PayPeriod(rawValue: period)?.ordinal ?? PayPeriod.allCases.count }
+
+    public var startIndex: Int { rows.startIndex }
+    public var endIndex: Int { rows.endIndex }
+    public subscript(position: Int) -> StaffMonthKPIs { rows[position] }
+}
+
+extension StaffMonthTable: Codable {
+    /// One place, group and pay period: its hours in each month of `months` (0 where it had none).
+    struct Line: Codable {
+        var place: String
+        var group: String
+        var period: String
+        var rosteredHours: [Double]
+        var absentHours: [Double]
+        var bankHours: [Double]
+        var agencyHours: [Double]
+        var workedHours: [Double]
+    }
+
+    struct Columns: Codable {
+        var months: [String]
+        var lines: [Line]
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var months: [String] = []
+        for row in rows where !months.contains(row.month) { months.append(row.month) }
+        let monthIndex = Dictionary(uniqueKeysWithValues: months.enumerated().map { ($1, $0) })
+        var lines: [Line] = []
+        var lineIndex: [String: Int] = [:]
+        let zeros = [Double](repeating: 0, count: months.count)
+        for row in rows {
+            let key = "\(row.place)\u{1F}\(row.group)\u{1F}\(row.period)"
+            let index = lineIndex[key] ?? {
+                lines.append(Line(place: row.place, group: row.group, period: row.period, rosteredHours: zeros,
+                                  absentHours: zeros, bankHours: zeros, agencyHours: zeros, workedHours: zeros))
+                lineIndex[key] = lines.count - 1
+                return lines.count - 1
+            }()
+            let m = monthIndex[row.month]!
+            lines[index].rosteredHours[m] += row.rosteredHours
+            lines[index].absentHours[m] += row.absentHours
+            lines[index].bankHours[m] += row.bankHours
+            lines[index].agencyHours[m] += row.agencyHours
+            lines[index].workedHours[m] += row.workedHours
+        }
+        lines.sort { ($0.place, $0.group, Self.periodRank($0.period)) < ($1.place, $1.group, Self.periodRank($1.period)) }
+        try Columns(months: months, lines: lines).encode(to: encoder)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let columns = try Columns(from: decoder)
+        var rows: [StaffMonthKPIs] = []
+        for (m, month) in columns.months.enumerated() {
+            for line in columns.lines {
+                let arrays = [line.rosteredHours, line.absentHours, line.bankHours, line.agencyHours, line.workedHours]
+                guard arrays.allSatisfy({ $0.count == columns.months.count }) else {
+                    throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                            debugDescription: "staff hours of \(line.place), \(line.group), \(line.period): "
+                                                                + "expected \(columns.months.count) months of each figure"))
+                }
+                guard arrays.contains(where: { $0[m] != 0 }) else { continue }
+                var row = StaffMonthKPIs(month: month, place: line.place, group: line.group, period: line.period)
+                row.rosteredHours = line.rosteredHours[m]
+                row.absentHours = line.absentHours[m]
+                row.bankHours = line.bankHours[m]
+                row.agencyHours = line.agencyHours[m]
+                row.workedHours = line.workedHours[m]
+                rows.append(row)
+            }
+        }
+        self.rows = rows.sorted(by: Self.precedes)
+    }
+}
+
+/// The daily flows of a run: a collection of `DailyFlow`, stored by columns (a date list and one list per count),
+/// a third of the size of one object per day.
+public struct DailyFlowTable: Sendable, Hashable, RandomAccessCollection, ExpressibleByArrayLiteral, Codable {
+    /// The days, in order.
+    public private(set) var days: [DailyFlow]
+
+    public init(_ days: [DailyFlow]) { self.days = days }
+    public init(arrayLiteral days: DailyFlow...) { self.days = days }
+
+    public var startIndex: Int { days.startIndex }
+    public var endIndex: Int { days.endIndex }
+    public subscript(position: Int) -> DailyFlow { days[position] }
+
+    struct Columns: Codable {
+        var dates: [String]
+        var arrived: [Int]
+        var discharged: [Int]
+        var died: [Int]
+        var inHospital: [Int]
+        var diverted: [Int]
+        var transferredOut: [Int]
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        try Columns(dates: days.map(\.date), arrived: days.map(\.arrived), discharged: days.map(\.discharged),
+                    died: days.map(\.died), inHospital: days.map(\.inHospital), diverted: days.map(\.diverted),
+                    transferredOut: days.map(\.transferredOut)).encode(to: encoder)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try Columns(from: decoder)
+        let n = c.dates.count
+        guard [c.arrived, c.discharged, c.died, c.inHospital, c.diverted, c.transferredOut].allSatisfy({ $0.count == n }) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "flows: expected \(n) values of each count, one per date"))
+        }
+        days = (0..<n).map { i in
+            var flow = DailyFlow()
+            (flow.date, flow.arrived, flow.discharged, flow.died) = (c.dates[i], c.arrived[i], c.discharged[i], c.died[i])
+            (flow.inHospital, flow.diverted, flow.transferredOut) = (c.inHospital[i], c.diverted[i], c.transferredOut[i])
+            return flow
+        }
     }
 }
