@@ -9,8 +9,8 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
     echo "check-reports: installing chromium" >&2
     export DEBIAN_FRONTEND=noninteractive
     root=(); [ "$(id -u)" = 0 ] || root=(sudo -n)
-    "${root[@]}" apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 \
-        || { "${root[@]}" apt-get update -q >/dev/null && "${root[@]}" apt-get install -y -q --no-install-recommends chromium >/dev/null; }
+    "${root[@]}" apt-get install -y -q --no-install-recommends chromium fonts-liberation >/dev/null 2>&1 \
+        || { "${root[@]}" apt-get update -q >/dev/null && "${root[@]}" apt-get install -y -q --no-install-recommends chromium fonts-liberation >/dev/null; }
 fi
 # The binary the test suite built, unless a source is newer (a separate product build would rebuild everything).
 bin=$(swift build -c release --show-bin-path)/hospital-twin
