@@ -195,9 +195,14 @@ struct ScenarioBuilder {
         let staffing = buildStaffing(units: units)
         let costs = buildCosts()
         guard problems.isEmpty else { return nil }
-        let configuration = HospitalConfiguration(
+        var configuration = HospitalConfiguration(
             name: name, timeZone: zone, start: start, twinModel: twinModel, emergencyDepartment: ed, units: units,
             outlying: outlying, discharge: discharge, deterioration: deterioration, theatres: theatres, staffing: staffing)
+        configuration.publicHolidays = Set((value(document, "public_holidays", schema)?.items ?? []).compactMap { item in
+            item.text.flatMap(LocalTimeParse.date).map {
+                Int(LocalDateTime(year: $0.year, month: $0.month, day: $0.day).localMinutesSinceEpoch / 1440)
+            }
+        })
         return (configuration, run, costs)
     }
 

@@ -240,6 +240,8 @@ public enum ScenarioSchema {
         SchemaField("time_zone", .string(nonEmpty: true), default: "Europe/London",
                     "the hospital's time zone (IANA name): shifts, sessions, windows, profiles and the midnight census follow it"),
         SchemaField("start", .date, default: "2026-01-05", "the run's first day (local midnight)"),
+        SchemaField("public_holidays", .list(.date, identity: nil), default: "[]",
+                    "public holidays (local dates): hours worked on them are paid as Sunday's (Agenda for Change)"),
         SchemaField("twin_model", .string(nonEmpty: true), default: "built-in",
                     "the patient-twin model: built-in, or a model file (relative to this file) written by twins fit"),
         SchemaField("run", run, default: "{}", "defaults for hospital-twin run (its options override them)"),

@@ -221,6 +221,13 @@ struct MonthTests {
         let spring = PayPeriod.split(from: minute("2026-03-28 19:30"), to: minute("2026-03-29 08:00"), clock: Self.clock)
         #expect(spring.reduce(0) { $0 + $1.minutes } == 690 && spring.map(\.period) == [.unsocial, .unsocial, .sunday, .sunday])
         #expect(spring.map(\.minutes) == [30, 240, 300, 120])
+        // Good Friday, 3 April 2026, a public holiday: paid as Sunday all day; the Thursday night before is unsocial
+        // until midnight.
+        let goodFriday = Int(LocalDateTime(year: 2026, month: 4, day: 3).localMinutesSinceEpoch / 1440)
+        let holiday = PayPeriod.split(from: minute("2026-04-02 19:30"), to: minute("2026-04-03 20:00"), clock: Self.clock,
+                                      publicHolidays: [goodFriday])
+        #expect(holiday.map(\.period) == [.standard, .unsocial, .sunday, .sunday])
+        #expect(holiday.map(\.minutes) == [30, 240, 360, 840])
     }
 
     @Test("the months add up to the window: operations, cancellations, spells, sessions, readmissions, staff hours, bed-days")

@@ -51,10 +51,12 @@ struct ScenarioCostTests {
     }
 
     /// Priced independently of the model's pay-period rule: minute by minute, with Foundation's calendar.
-    @Test("one more night nurse costs exactly her rostered minutes at Agenda for Change rates, counted minute by minute")
+    @Test("one more night nurse costs exactly her rostered minutes at Agenda for Change rates, a public holiday as a Sunday, counted minute by minute")
     func nightNursePrice() throws {
         let files = try ScenarioFiles()
-        try files.write("demo.yaml", try String(contentsOfFile: Repository.path("scenarios/demo.yaml"), encoding: .utf8))
+        // A public holiday on Monday 16 February: paid as a Sunday.
+        try files.write("demo.yaml", try String(contentsOfFile: Repository.path("scenarios/demo.yaml"), encoding: .utf8)
+            + "\npublic_holidays: [2026-02-16]\n")
         let variant = try Scenario.load(path: try files.write("more.yaml", """
             extends: demo.yaml
             name: one-more-night-nurse
@@ -80,11 +82,14 @@ struct ScenarioCostTests {
         let start = try #require(calendar.date(from: DateComponents(year: s.year, month: s.month, day: s.day)))
         var expected = 0.0
         for minute in (warmUp * 1440)..<(horizon * 1440) {
-            let parts = calendar.dateComponents([.weekday, .hour, .minute], from: start.addingTimeInterval(Double(minute) * 60))
+            let parts = calendar.dateComponents([.weekday, .hour, .minute, .month, .day],
+                                                from: start.addingTimeInterval(Double(minute) * 60))
             let clock = parts.hour! * 60 + parts.minute!
             guard clock >= 19 * 60 + 30 || clock < 8 * 60 else { continue }
             let multiplier: Double
+            let holiday = parts.month == 2 && parts.day == 16
             switch parts.weekday! {
+            case _ where holiday: multiplier = 1 + rate.sundayEnhancement
             case 1: multiplier = 1 + rate.sundayEnhancement
             case 7: multiplier = 1 + rate.unsocialEnhancement
             default: multiplier = clock >= 20 * 60 || clock < 6 * 60 ? 1 + rate.unsocialEnhancement : 1

@@ -14,6 +14,9 @@ public struct HospitalConfiguration: Sendable {
     public var timeZone: TimeZone
     /// The local date and time of the run's minute 0 (a midnight, usually a Monday).
     public var start: LocalDateTime
+    /// Public holidays, as local days since 1970-01-01 (`LocalDateTime.localMinutesSinceEpoch / 1440`): their hours
+    /// are paid as Sunday's (`PayPeriod`).
+    public var publicHolidays: Set<Int> = []
     /// The patients' trajectory model.
     public var twinModel: TwinModel
     /// Who the patients are: the synthetic population new patients' attributes are drawn from.

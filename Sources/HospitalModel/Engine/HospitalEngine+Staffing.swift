@@ -83,7 +83,9 @@ extension HospitalEngine {
         row.agencyHours += Double(shift.agency) * hours
         row.workedHours += Double(shift.worked) * hours
         staffHours[key] = row
-        for piece in PayPeriod.split(from: max(shift.startMinute, warmUpMinutes), to: min(shift.endMinute, endMinute), clock: clock) {
+        for piece in PayPeriod.split(from: max(shift.startMinute, warmUpMinutes), to: min(shift.endMinute, endMinute), clock: clock,
+                                     publicHolidays: configuration.publicHolidays)
+        {
             let cell = ((monthIndex(piece.start) * configuration.staffing.roster.count + shift.line) * PayPeriod.allCases.count
                 + piece.period.ordinal) * 5
             let hours = piece.minutes / 60

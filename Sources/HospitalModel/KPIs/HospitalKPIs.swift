@@ -337,11 +337,11 @@ public struct DailyFlow: Sendable, Hashable, Codable {
 
 /// When an hour is worked, as NHS Agenda for Change pays it (Annex 2, unsocial hours): the rule stated once.
 public enum PayPeriod: String, Sendable, Hashable, Codable, CaseIterable {
-    /// Monday to Friday, 06:00–20:00.
+    /// Monday to Friday, 06:00–20:00, not a public holiday.
     case standard
-    /// Monday to Friday 20:00–06:00, and all of Saturday.
+    /// Monday to Friday 20:00–06:00, and all of Saturday (not public holidays).
     case unsocial
-    /// All of Sunday (public holidays, paid alike, are not marked by the model).
+    /// All of Sunday, and all of a public holiday (Agenda for Change pays them alike).
     case sunday
 
     /// Position in `allCases`.
@@ -355,7 +355,8 @@ public enum PayPeriod: String, Sendable, Hashable, Codable, CaseIterable {
 
     /// The minutes of [start, end) (simulation minutes) in each pay period, in time order, each piece with the
     /// simulation minute it starts at: a shift cut at 06:00, 20:00 and midnight (so a piece never crosses a month).
-    public static func split(from start: Double, to end: Double, clock: SimulationClock)
+    /// `publicHolidays` are local days since 1970-01-01, paid as Sundays.
+    public static func split(from start: Double, to end: Double, clock: SimulationClock, publicHolidays: Set<Int> = [])
         -> [(start: Double, period: PayPeriod, minutes: Double)]
     {
         var pieces: [(start: Double, period: PayPeriod, minutes: Double)] = []
@@ -367,10 +368,14 @@ public enum PayPeriod: String, Sendable, Hashable, Codable, CaseIterable {
             let boundary: Double = minuteOfDay < 360 - 1e-9 ? 360 : minuteOfDay < 1200 - 1e-9 ? 1200 : 1440
             let next = clock.minute(atLocalMinutesSinceEpoch: midnight + boundary)
             let stop = min(end, max(next, now + 1e-6))
-            let period: PayPeriod = switch Weekday(daysSinceEpoch: midnight / 1440) {
-            case .sunday: .sunday
-            case .saturday: .unsocial
-            default: minuteOfDay < 360 || minuteOfDay >= 1200 ? .unsocial : .standard
+            let period: PayPeriod = if publicHolidays.contains(Int(midnight / 1440)) {
+                .sunday
+            } else {
+                switch Weekday(daysSinceEpoch: midnight / 1440) {
+                case .sunday: .sunday
+                case .saturday: .unsocial
+                default: minuteOfDay < 360 || minuteOfDay >= 1200 ? .unsocial : .standard
+                }
             }
             pieces.append((now, period, stop - now))
             now = stop
