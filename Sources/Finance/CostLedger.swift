@@ -174,32 +174,22 @@ public struct RunCosts: Sendable, Hashable, Codable {
             var byCategory = [Double](repeating: 0, count: CostCategory.allCases.count)
             for line in lines { byCategory[line.category.ordinal] += line.amount }
             var metrics: [Metric] = []
-            var costs = 0.0, income = 0.0, deductions = 0.0
+            var totals: [CostKind: Double] = [:]
             for category in CostCategory.allCases {
                 let amount = byCategory[category.ordinal]
-                let direction: MetricDirection
-                switch category.kind {
-                case .cost:
-                    costs += amount
-                    direction = .lowerIsBetter
-                case .income:
-                    income += amount
-                    direction = .higherIsBetter
-                case .deduction:
-                    deductions += amount
-                    direction = .lowerIsBetter
-                case .memo:
-                    direction = .lowerIsBetter
-                }
+                totals[category.kind, default: 0] += amount
+                let direction: MetricDirection = category.kind == .income ? .higherIsBetter : .lowerIsBetter
                 metrics.append(Metric(key: "costs.\(category.rawValue)", label: "Costs: \(category.label)",
                                       unit: model.currency, direction: direction, value: amount))
             }
+            let costs = totals[.cost] ?? 0, income = totals[.income] ?? 0
+            let net = CostCategory.allCases.reduce(0) { $0 + $1.kind.netSign * byCategory[$1.ordinal] }
             metrics.append(Metric(key: "costs.total_costs", label: "Costs: all costs", unit: model.currency,
                                   direction: .lowerIsBetter, value: costs))
             metrics.append(Metric(key: "costs.income", label: "Costs: all income", unit: model.currency,
                                   direction: .higherIsBetter, value: income))
             metrics.append(Metric(key: "costs.net", label: "Costs: net position (income − costs − deductions)",
-                                  unit: model.currency, direction: .higherIsBetter, value: income - costs - deductions))
+                                  unit: model.currency, direction: .higherIsBetter, value: net))
             return metrics
         }
     }

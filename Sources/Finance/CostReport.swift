@@ -107,7 +107,10 @@ public struct CostReport: Sendable, Hashable, Codable {
         for table in ours + (theirs ?? []) {
             for key in table.order where seen.insert(key).inserted { keys.append(key) }
         }
-        keys.sort { ($0.level.ordinal, $0.index) < ($1.level.ordinal, $1.index) }
+        let rank = Dictionary(uniqueKeysWithValues: keys.enumerated().map { position, key in
+            (key, (key.level.ordinal, Self.sortIndex(key, position: position)))
+        })
+        keys.sort { rank[$0]! < rank[$1]! }
         rows = keys.map { key in
             let values = ours.map { $0.amounts[key] ?? 0 }
             let base = theirs.map { tables in tables.map { $0.amounts[key] ?? 0 } }
@@ -139,71 +142,42 @@ public struct CostReport: Sendable, Hashable, Codable {
         let centre: String
         let category: String
         let month: String
-        /// Order inside the level: first seen in the first replication.
-        var index = 0
-
-        static func == (a: RowKey, b: RowKey) -> Bool {
-            a.level == b.level && a.centre == b.centre && a.category == b.category && a.month == b.month
-        }
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(level)
-            hasher.combine(centre)
-            hasher.combine(category)
-            hasher.combine(month)
-        }
     }
 
-    /// One replication's amounts at every level.
+    /// One replication's amounts at every level, and the keys in the order first seen.
     static func aggregate(_ lines: [CostLine]) -> (amounts: [RowKey: Double], order: [RowKey]) {
         var amounts: [RowKey: Double] = [:]
         var order: [RowKey] = []
         func add(_ level: CostLevel, _ centre: String, _ category: String, _ month: String, _ amount: Double) {
-            var key = RowKey(level: level, centre: centre, category: category, month: month)
-            if amounts[key] == nil {
-                key.index = sortIndex(level, centre: centre, category: category, month: month, position: order.count)
-                order.append(key)
-            }
+            let key = RowKey(level: level, centre: centre, category: category, month: month)
+            if amounts[key] == nil { order.append(key) }
             amounts[key, default: 0] += amount
         }
         for line in lines {
             let category = line.category.rawValue
+            let kind = line.category.kind
             add(.line, line.centre, category, line.month, line.amount)
             add(.centre, line.centre, category, wholeWindow, line.amount)
-            if let total = line.category.kind.totalName { add(.centre, line.centre, total, wholeWindow, line.amount) }
+            if let total = kind.totalName { add(.centre, line.centre, total, wholeWindow, line.amount) }
             for month in [line.month, wholeWindow] {
                 add(.category, "", category, month, line.amount)
-                let sign: Double
-                switch line.category.kind {
-                case .cost:
-                    add(.total, "", "costs", month, line.amount)
-                    sign = -1
-                case .income:
-                    add(.total, "", "income", month, line.amount)
-                    sign = 1
-                case .deduction:
-                    add(.total, "", "deductions", month, line.amount)
-                    sign = -1
-                case .memo:
-                    sign = 0
-                }
-                add(.total, "", "net", month, sign * line.amount)
+                if let total = kind.totalName { add(.total, "", total, month, line.amount) }
+                add(.total, "", "net", month, kind.netSign * line.amount)
             }
         }
         return (amounts, order)
     }
 
     /// Categories and totals in their own order, months in time order with the window last; lines and centres as
-    /// first seen.
-    static func sortIndex(_ level: CostLevel, centre: String, category: String, month: String, position: Int) -> Int {
-        switch level {
+    /// first seen (`position`).
+    static func sortIndex(_ key: RowKey, position: Int) -> Int {
+        switch key.level {
         case .line, .centre:
             return position
         case .category:
-            let c = CostCategory(rawValue: category)?.ordinal ?? 0
-            return c * 1_000_000 + monthOrder(month)
+            return (CostCategory(rawValue: key.category)?.ordinal ?? 0) * 1_000_000 + monthOrder(key.month)
         case .total:
-            return (totalNames.firstIndex(of: category) ?? 0) * 1_000_000 + monthOrder(month)
+            return (totalNames.firstIndex(of: key.category) ?? 0) * 1_000_000 + monthOrder(key.month)
         }
     }
 
@@ -230,6 +204,15 @@ public struct MonthCoverage: Sendable, Hashable, Codable {
 }
 
 extension CostKind {
+    /// How an amount of the kind moves the net position (income − costs − deductions): +1, -1, or 0 for a memo.
+    public var netSign: Double {
+        switch self {
+        case .income: 1
+        case .cost, .deduction: -1
+        case .memo: 0
+        }
+    }
+
     /// The total row the kind adds to ("costs", "income", "deductions"); nil for memos.
     public var totalName: String? {
         switch self {

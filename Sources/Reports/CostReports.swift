@@ -41,6 +41,53 @@ public enum CostReports {
         return category.prefix(1).uppercased() + category.dropFirst()
     }
 
+    /// The headers of the variance columns, with a baseline.
+    static let varianceHeader = ["baseline", "variance ± 95% CI", "detectable"]
+
+    /// Variance cells for a row: three with a baseline (blank where the row has none), none without.
+    static func varianceCells(_ amount: AmountSummary, in report: CostReport) -> [String] {
+        guard report.baseline != nil else { return [] }
+        let cells = variance(amount)
+        return cells.isEmpty ? ["", "", ""] : cells
+    }
+
+    /// The net position's rows: name, amount, and the variance cells.
+    static func netRows(_ report: CostReport) -> [[String]] {
+        CostReport.totalNames.compactMap { name in
+            report.total(name).map { [label(name), estimate($0.amount, replications: report.replications)]
+                + varianceCells($0.amount, in: report) }
+        }
+    }
+
+    /// Every category over the window: label, kind, amount, and the variance cells.
+    static func categoryRows(_ report: CostReport) -> [[String]] {
+        report.rows(.category).filter { $0.month == CostReport.wholeWindow }.map {
+            [label($0.category), CostCategory(rawValue: $0.category)?.kind.rawValue ?? "",
+             estimate($0.amount, replications: report.replications)] + varianceCells($0.amount, in: report)
+        }
+    }
+
+    /// The cost centres: costs by category in columns, then the centre's costs and income with intervals, and with a
+    /// baseline the variance of its costs. Centres as first seen.
+    static func centreTable(_ report: CostReport) -> (header: [String], rows: [[String]]) {
+        let n = report.replications, compare = report.baseline != nil
+        let costCategories = CostCategory.allCases.filter { $0.kind == .cost }
+        let centres = report.rows(.centre)
+        var names: [String] = []
+        for row in centres where !names.contains(row.centre) { names.append(row.centre) }
+        let header = ["cost centre"] + costCategories.map(\.label) + ["costs ± 95% CI", "income ± 95% CI"]
+            + (compare ? ["costs variance ± 95% CI"] : [])
+        let rows = names.map { centre -> [String] in
+            let mine = centres.filter { $0.centre == centre }
+            func amount(_ category: String) -> AmountSummary? { mine.first { $0.category == category }?.amount }
+            let costs = amount("costs")
+            return [centre] + costCategories.map { amount($0.rawValue).map { thousands($0.mean) } ?? "" }
+                + [costs.map { estimate($0, replications: n) } ?? "", amount("income").map { estimate($0, replications: n) } ?? ""]
+                + (compare ? [costs.flatMap { variance($0).dropFirst().first } ?? ""] : [])
+        }
+        return (header, rows)
+    }
+
     /// The terminal report.
     public static func table(_ report: CostReport) -> String {
         let n = report.replications
@@ -52,37 +99,17 @@ public enum CostReports {
                 + "numbers; 'detectable': its 95% interval excludes 0.")
         }
         let compare = report.baseline != nil
-        let varianceHeader = compare ? ["baseline", "variance ± 95% CI", "detectable"] : []
+        let varianceHeader = compare ? Self.varianceHeader : []
         out.append("")
         out.append("Net position")
-        out.append(TextTable.render([["", "amount"] + varianceHeader] + CostReport.totalNames.compactMap { name in
-            report.total(name).map { [label(name), estimate($0.amount, replications: n)] + variance($0.amount) }
-        }))
+        out.append(TextTable.render([["", "amount"] + varianceHeader] + netRows(report)))
         out.append("")
         out.append("By category (the memo line is counted in no total)")
-        out.append(TextTable.render([["category", "kind", "amount"] + varianceHeader] + report.rows(.category)
-            .filter { $0.month == CostReport.wholeWindow }
-            .map { [label($0.category), CostCategory(rawValue: $0.category)?.kind.rawValue ?? "", estimate($0.amount, replications: n)]
-                + variance($0.amount) }))
-        // Cost centres: costs by category in columns, then the centre's costs and income with intervals.
-        let costCategories = CostCategory.allCases.filter { $0.kind == .cost }
-        let centres = report.rows(.centre)
-        var centreNames: [String] = []
-        for row in centres where !centreNames.contains(row.centre) { centreNames.append(row.centre) }
-        var rows = [["cost centre"] + costCategories.map(\.label) + ["costs", "income"]
-            + (compare ? ["costs variance ± 95% CI"] : [])]
-        for centre in centreNames {
-            let mine = centres.filter { $0.centre == centre }
-            func amount(_ category: String) -> AmountSummary? { mine.first { $0.category == category }?.amount }
-            let costs = amount("costs")
-            rows.append([centre] + costCategories.map { amount($0.rawValue).map { thousands($0.mean) } ?? "" }
-                + [costs.map { estimate($0, replications: n) } ?? "",
-                   amount("income").map { estimate($0, replications: n) } ?? ""]
-                + (compare ? [costs.flatMap { variance($0).dropFirst().first } ?? ""] : []))
-        }
+        out.append(TextTable.render([["category", "kind", "amount"] + varianceHeader] + categoryRows(report)))
+        let centres = centreTable(report)
         out.append("")
         out.append("By cost centre")
-        out.append(TextTable.render(rows))
+        out.append(TextTable.render([centres.header] + centres.rows))
         out.append("")
         out.append("By month")
         var months = [["month", "costs", "income", "deductions", "net"] + (compare ? ["net variance ± 95% CI"] : [])]

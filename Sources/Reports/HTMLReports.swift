@@ -82,18 +82,15 @@ public enum HTMLReports {
         let compare = report.baseline != nil
         func money(_ value: Double) -> String { CostReports.thousands(value) }
         func estimate(_ a: AmountSummary) -> String { CostReports.estimate(a, replications: n) }
-        func varianceCells(_ a: AmountSummary) -> [HTML.Cell] {
-            guard compare else { return [] }
-            let cells = CostReports.variance(a)
-            return cells.isEmpty ? [.text(""), .text(""), .text("")] : cells.map { .number($0) }
+        /// The shared text rows as cells: the first `text` columns as text, the rest as numbers.
+        func cells(_ row: [String], text: Int) -> [HTML.Cell] {
+            row.enumerated().map { $0.offset < text ? .text($0.element) : .number($0.element) }
         }
-        let varianceHeaders = compare ? ["baseline", "variance ± 95% CI", "detectable"] : []
+        let varianceHeaders = compare ? CostReports.varianceHeader : []
         var sections: [String] = []
         sections.append("<section><h2>Net position</h2>" + HTML.table(
             ["", "amount (\(report.currency) thousand)"] + varianceHeaders,
-            CostReport.totalNames.compactMap { name in
-                report.total(name).map { [.text(CostReports.label(name)), .number(estimate($0.amount))] + varianceCells($0.amount) }
-            }) + "</section>")
+            CostReports.netRows(report).map { cells($0, text: 1) }) + "</section>")
         let costCategories = CostCategory.allCases.filter { $0.kind == .cost }
         let byMonth = report.rows(.category)
         func amount(_ category: CostCategory, _ month: String) -> Double {
@@ -111,25 +108,13 @@ public enum HTMLReports {
         sections.append("<section><h2>Costs by month and category</h2>" + chart
             + HTML.table(["month"] + costCategories.map(\.label) + ["net ± 95% CI"], monthRows,
                          caption: "\(report.currency) thousand, means over \(n) replications") + "</section>")
-        var centreNames: [String] = []
-        for row in report.rows(.centre) where !centreNames.contains(row.centre) { centreNames.append(row.centre) }
-        let centreRows: [[HTML.Cell]] = centreNames.map { centre in
-            let mine = report.rows(.centre).filter { $0.centre == centre }
-            func cell(_ category: String) -> AmountSummary? { mine.first { $0.category == category }?.amount }
-            return [.text(centre)] + costCategories.map { c in .number(cell(c.rawValue).map { money($0.mean) } ?? "") }
-                + [.number(cell("costs").map(estimate) ?? ""), .number(cell("income").map(estimate) ?? "")]
-                + (compare ? [.number(cell("costs").flatMap { CostReports.variance($0).dropFirst().first } ?? "")] : [])
-        }
-        sections.append("<section><h2>By cost centre</h2>" + HTML.table(
-            ["cost centre"] + costCategories.map(\.label) + ["costs ± 95% CI", "income ± 95% CI"]
-                + (compare ? ["costs variance ± 95% CI"] : []), centreRows,
-            caption: "\(report.currency) thousand over the window") + "</section>")
+        let centres = CostReports.centreTable(report)
+        sections.append("<section><h2>By cost centre</h2>" + HTML.table(centres.header, centres.rows.map { cells($0, text: 1) },
+                                                                      caption: "\(report.currency) thousand over the window")
+            + "</section>")
         sections.append("<section><h2>By category</h2>" + HTML.table(
-            ["category", "kind", "amount"] + varianceHeaders,
-            report.rows(.category).filter { $0.month == CostReport.wholeWindow }.map { row in
-                [.text(CostReports.label(row.category)), .text(CostCategory(rawValue: row.category)?.kind.rawValue ?? ""),
-                 .number(estimate(row.amount))] + varianceCells(row.amount)
-            }, caption: "the memo line (income put off by cancellations) is counted in no total") + "</section>")
+            ["category", "kind", "amount"] + varianceHeaders, CostReports.categoryRows(report).map { cells($0, text: 2) },
+            caption: "the memo line (income put off by cancellations) is counted in no total") + "</section>")
         var subtitle = ["\(n) replication\(n == 1 ? "" : "s"), \(report.months.first ?? "") to \(report.months.last ?? ""); "
             + "amounts in \(report.currency) thousand, means" + (n > 1 ? " ± 95% confidence intervals" : "")]
         if let baseline = report.baseline {

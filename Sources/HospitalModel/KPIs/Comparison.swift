@@ -62,15 +62,9 @@ public struct ScenarioComparison: Sendable, Hashable, Codable {
         self.alternative = alternative
         replications = baselineRuns.count
         self.detectShare = detectShare
-        let base = baselineRuns.map { Dictionary($0.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }) }
-        let alt = alternativeRuns.map { Dictionary($0.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }) }
-        var order: [Metric] = []
-        var seen = Set<String>()
-        for run in baselineRuns + alternativeRuns {
-            for metric in run where seen.insert(metric.key).inserted { order.append(metric) }
-        }
-        metrics = order.map { metric in
-            let b = base.map { $0[metric.key] ?? 0 }, a = alt.map { $0[metric.key] ?? 0 }
+        let base = MetricColumns(baselineRuns), alt = MetricColumns(alternativeRuns)
+        metrics = MetricColumns(baselineRuns + alternativeRuns).order.map { metric in
+            let b = base.values(metric.key), a = alt.values(metric.key)
             let paired = PairedComparison(baseline: b, alternative: a)
             let d = paired.difference
             let differenceHalf = d.reportedHalfWidth()

@@ -179,19 +179,35 @@ extension HospitalKPIs {
     }
 }
 
-/// Summaries of metrics over replications, in the order of the first replication's metrics (a metric missing
-/// from a replication, such as a unit's safe staffing on a shift it never had, counts as 0 there).
-public enum MetricSummaries {
-    /// Mean, standard deviation and 95% interval of every metric.
-    public static func summarise(_ runs: [HospitalKPIs]) -> [MetricSummary] {
-        let all = runs.map { Dictionary($0.metrics.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }) }
+/// Metrics of several replications by key: every key in the order first seen, and a key's value in each
+/// replication — a metric missing from a replication (a unit's safe staffing on a shift it never had) counts as 0
+/// there. The rule summaries and comparisons share.
+public struct MetricColumns: Sendable {
+    /// One metric of each key, in the order first seen over the replications.
+    public let order: [Metric]
+    private let byKey: [[String: Double]]
+
+    public init(_ runs: [[Metric]]) {
+        byKey = runs.map { Dictionary($0.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }) }
         var order: [Metric] = []
         var seen = Set<String>()
         for run in runs {
-            for metric in run.metrics where seen.insert(metric.key).inserted { order.append(metric) }
+            for metric in run where seen.insert(metric.key).inserted { order.append(metric) }
         }
-        return order.map { metric in
-            let values = all.map { $0[metric.key]?.value ?? 0 }
+        self.order = order
+    }
+
+    /// The key's value in each replication, in replication order (0 where it is missing).
+    public func values(_ key: String) -> [Double] { byKey.map { $0[key] ?? 0 } }
+}
+
+/// Summaries of metrics over replications, in the order of the first replication's metrics (`MetricColumns`).
+public enum MetricSummaries {
+    /// Mean, standard deviation and 95% interval of every metric.
+    public static func summarise(_ runs: [HospitalKPIs]) -> [MetricSummary] {
+        let columns = MetricColumns(runs.map(\.metrics))
+        return columns.order.map { metric in
+            let values = columns.values(metric.key)
             let summary = ReplicationSummary(values)
             let halfWidth = summary.reportedHalfWidth()
             return MetricSummary(key: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction,
