@@ -213,11 +213,10 @@ struct Forecast: ParsableCommand {
             for unit in loaded!.overfullUnits { printError("\(census): \(unit) at the census (the unit starts over its beds)") }
         } else {
             warmUpDays = warmup ?? scenario.run.warmUpDays
-            let first = from.flatMap(ForecastStart.date) ?? {
-                let s = scenario.configuration.start
-                return LocalDateTime(localMinutesSinceEpoch: s.localMinutesSinceEpoch + Double(warmUpDays) * 1440)
-            }()
-            start = LocalDateTime(localMinutesSinceEpoch: first.localMinutesSinceEpoch - Double(warmUpDays) * 1440)
+            // The warm-up ends at --from when given, else after the scenario's own start.
+            start = from.flatMap(ForecastStart.date).map {
+                LocalDateTime(localMinutesSinceEpoch: $0.localMinutesSinceEpoch - Double(warmUpDays) * 1440)
+            } ?? scenario.configuration.start
         }
         scenario = scenario.starting(at: start)
         let plan = RunPlan(horizonDays: warmUpDays + days, warmUpDays: warmUpDays, replications: replications,
