@@ -38,11 +38,14 @@ let package = Package(
         // Rendering of what the libraries return: text tables, Markdown, CSV; the reports grow here.
         .target(name: "Reports", dependencies: ["Simulation", "ReferenceModels", "PatientTwin", "CSVFiles", "HospitalModel",
                                                 "RunStore", "Finance"]),
+        // The workflows every front end calls: plan, simulate, price, store (or keep in a file), compare, forecast,
+        // reports of stored runs; values out, a progress callback and cancellation in.
+        .target(name: "Workflows", dependencies: ["HospitalModel", "Scenario", "Finance", "RunStore", "CSVFiles", "Simulation"]),
         .executableTarget(
             name: "hospital-twin",
             dependencies: [
                 "Simulation", "ReferenceModels", "Store", "RunStore", "PatientTwin", "CSVFiles", "Reports", "HospitalModel",
-                "Scenario", "Finance", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Scenario", "Finance", "Workflows", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "hospital-twin-bench",
@@ -52,13 +55,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Helpers the test targets share (tolerances from intervals, fixtures); no product ships it.
-        .target(name: "TestSupport", dependencies: ["Simulation"]),
+        .target(name: "TestSupport", dependencies: ["Simulation", "Store"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ReferenceModels", "TestSupport"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "Store", "HospitalModel", "Scenario", "TestSupport", "Finance"]),
         // The command-line tool as a user runs it: killed mid-write, the database lost, concurrent runs, the
         // embedded cluster.
-        .testTarget(name: "CommandTests", dependencies: ["RunStore", "Store"]),
+        .testTarget(name: "CommandTests", dependencies: ["RunStore", "Store", "TestSupport"]),
+        .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Scenario", "HospitalModel", "RunStore", "Store",
+                                                      "Finance", "Reports", "TestSupport"]),
         .testTarget(name: "CSVFilesTests", dependencies: ["CSVFiles"]),
         .testTarget(name: "PatientTwinTests", dependencies: ["PatientTwin", "Simulation", "CSVFiles", "TestSupport", "Reports"]),
         .testTarget(name: "HospitalModelTests", dependencies: ["HospitalModel", "PatientTwin", "Simulation", "TestSupport"]),

@@ -1,38 +1,8 @@
 import ArgumentParser
-import Finance
 import Foundation
-import HospitalModel
 import Reports
-import RunStore
 import Scenario
-import Simulation
-
-/// Loads scenarios that are to be compared and the plan they share: the first scenario's run section under the
-/// options, so every scenario runs the same replications from the same seed (common random numbers).
-func loadPaired(_ files: [String], simulation: SimulationOptions) throws -> (scenarios: [Scenario], plan: RunPlan) {
-    var scenarios: [Scenario] = []
-    var failed = false
-    for file in files {
-        do { scenarios.append(try Scenario.load(path: file)) } catch {
-            for problem in error.problems { printError(problem.description) }
-            failed = true
-        }
-    }
-    if failed {
-        printError("nothing was simulated")
-        throw ExitCode(2)
-    }
-    let plan = try simulation.plan(for: scenarios[0])
-    for (scenario, file) in zip(scenarios, files) {
-        _ = try ScenarioRunner.prepare(scenario, file: file, plan: plan)
-        let own = try simulation.plan(for: scenario)
-        if own != plan {
-            printError("\(file): runs as \(files[0]) does (\(plan.replications) replications of \(plan.horizonDays) days, "
-                + "warm-up \(plan.warmUpDays), seed \(plan.seed)) so that the replications pair up")
-        }
-    }
-    return (scenarios, plan)
-}
+import Workflows
 
 struct Costs: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -60,20 +30,14 @@ struct Costs: ParsableCommand {
 
     func run() throws {
         let files = (baseline.map { [$0] } ?? []) + [file]
-        let (scenarios, plan) = try loadPaired(files, simulation: simulation)
-        let runStore = store || database.databaseURL != nil ? try database.openStore() : nil
-        let runs = try zip(scenarios, files).map { scenario, path in
-            try ScenarioRunner.simulate(scenario, file: path, plan: plan, threads: simulation.threads, store: runStore)
+        let prepared = try CommandWorkflow.perform { observer in
+            try Inputs.pairedScenarios(files, overrides: simulation.overrides, observer: observer)
         }
-        let subject = runs[runs.count - 1]
-        let base = baseline == nil ? nil : runs[0]
-        let costReport = subject.costs.report(scenario: subject.scenario.name,
-                                              baseline: base.map { ($0.scenario.name, $0.costs) },
-                                              coverage: MonthCoverage.of(subject.result.replications[0]))
-        let destination = report.destination
-        try destination.write(table: { CostReports.table(costReport) }, json: { try CostReports.json(costReport) },
-                              csv: { CostReports.writeCSV(costReport, to: $0) })
-        try destination.writeHTML { HTMLReports.costs(costReport) }
+        let runStore = try database.openStore(if: store)
+        let runs = try CommandWorkflow.perform { observer in
+            try Simulate.paired(prepared, threads: simulation.threads, store: runStore, observer: observer)
+        }
+        try report.write(.costs(Answers.costs(runs[runs.count - 1], baseline: baseline == nil ? nil : runs[0])))
         if runs.contains(where: \.storeFailed) { throw ExitCode(1) }
     }
 }
@@ -112,33 +76,15 @@ struct Compare: ParsableCommand {
     }
 
     func run() throws {
-        let (scenarios, plan) = try loadPaired(files, simulation: simulation)
-        let runStore = store || database.databaseURL != nil ? try database.openStore() : nil
-        let runs = try zip(scenarios, files).map { scenario, path in
-            try ScenarioRunner.simulate(scenario, file: path, plan: plan, threads: simulation.threads, store: runStore)
+        let prepared = try CommandWorkflow.perform { observer in
+            try Inputs.pairedScenarios(files, overrides: simulation.overrides, observer: observer)
         }
-        let comparison = Self.compare(runs, detect: detect)
-        let destination = report.destination
-        try destination.write(table: { ComparisonReports.table(comparison, all: all) },
-                              json: { try ComparisonReports.json(comparison) },
-                              csv: { ComparisonReports.writeCSV(comparison, to: $0) })
-        try destination.writeHTML { HTMLReports.comparison(comparison) }
+        let runStore = try database.openStore(if: store)
+        let runs = try CommandWorkflow.perform { observer in
+            try Simulate.paired(prepared, threads: simulation.threads, store: runStore, observer: observer)
+        }
+        try report.write(.comparison(Answers.comparison(runs, detect: detect), all: all))
         if runs.contains(where: \.storeFailed) { throw ExitCode(1) }
-    }
-
-    /// Each alternative against the first run, on the KPIs' metrics and the costs'.
-    static func compare(_ runs: [SimulatedScenario], detect: Double) -> ComparisonReport {
-        func metrics(_ run: SimulatedScenario) -> [[Metric]] {
-            zip(run.result.replications, run.costs.metrics()).map { $0.metrics + $1 }
-        }
-        let base = runs[0]
-        let baseMetrics = metrics(base)
-        let comparisons = runs.dropFirst().map { run in
-            ScenarioComparison(baseline: base.scenario.name, alternative: run.scenario.name, baselineRuns: baseMetrics,
-                               alternativeRuns: metrics(run), detectShare: detect)
-        }
-        return ComparisonReport(seed: base.plan.seed, replications: base.plan.replications, horizonDays: base.plan.horizonDays,
-                                warmUpDays: base.plan.warmUpDays, comparisons: comparisons)
     }
 }
 
@@ -165,17 +111,10 @@ struct Forecast: ParsableCommand {
     @Option(help: "The first day (YYYY-MM-DD; the forecast starts at its local midnight).")
     var from: String?
 
-    @Option(help: "Replications (default 200: percentile bands need many).")
-    var replications: Int = 200
-
-    @Option(help: "The master seed (default: the scenario's run.seed).")
-    var seed: UInt64?
+    @OptionGroup var replication: ReplicationOptions
 
     @Option(help: "Without --census: days of warm-up before the start (default: the scenario's run.warmup_days).")
     var warmup: Int?
-
-    @Option(help: "Worker threads (default: every core). Results do not depend on it.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @OptionGroup var report: ReportOptions
 
@@ -186,8 +125,9 @@ struct Forecast: ParsableCommand {
 
     func validate() throws {
         guard (1...366).contains(days) else { throw ValidationError("--days must be from 1 to 366, found \(days)") }
-        guard replications >= 2 else { throw ValidationError("--replications must be >= 2 for percentile bands, found \(replications)") }
-        guard threads >= 1 else { throw ValidationError("--threads must be >= 1, found \(threads)") }
+        if let replications = replication.replications, replications < 2 {
+            throw ValidationError("--replications must be >= 2 for percentile bands, found \(replications)")
+        }
         if let warmup, warmup < 0 { throw ValidationError("--warmup must be >= 0 days, found \(warmup)") }
         if let warmup, census != nil, warmup > 0 {
             throw ValidationError("--warmup is for a forecast without a census: a census is the hospital's state already")
@@ -196,39 +136,18 @@ struct Forecast: ParsableCommand {
     }
 
     func run() throws {
-        var scenario = try loadScenario(file)
-        let zone = scenario.configuration.timeZone
-        var loaded: LoadedCensus?
-        let start: LocalDateTime
-        let warmUpDays: Int
-        if let census {
-            let asOf = from.flatMap(ForecastStart.date).map { ForecastStart.epochMinute(of: $0, in: zone) }
-            do { loaded = try CensusFile.read(path: census, for: scenario.configuration, asOf: asOf) } catch {
-                for problem in error.problems { printError(problem) }
-                printError("\(census): \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s"); nothing was simulated")
-                throw ExitCode(2)
-            }
-            start = from.flatMap(ForecastStart.date) ?? ForecastStart.midnight(atOrAfter: loaded!.latestMinute, in: zone)
-            warmUpDays = 0
-            for unit in loaded!.overfullUnits { printError("\(census): \(unit) at the census (the unit starts over its beds)") }
-        } else {
-            warmUpDays = warmup ?? scenario.run.warmUpDays
-            // The warm-up ends at --from when given, else after the scenario's own start.
-            start = from.flatMap(ForecastStart.date).map {
-                LocalDateTime(localMinutesSinceEpoch: $0.localMinutesSinceEpoch - Double(warmUpDays) * 1440)
-            } ?? scenario.configuration.start
+        let request = ForecastRequest(days: days, censusPath: census, from: from.flatMap(ForecastStart.date),
+                                      warmUpDays: warmup, replications: replication.replications ?? 200,
+                                      seed: replication.seed)
+        let forecast = try CommandWorkflow.perform { observer in
+            try ForecastPlanning.prepare(try Inputs.scenario(file), file: file, request: request, observer: observer)
         }
-        scenario = scenario.starting(at: start)
-        let plan = RunPlan(horizonDays: warmUpDays + days, warmUpDays: warmUpDays, replications: replications,
-                           seed: seed ?? scenario.run.seed)
-        let runStore = store || database.databaseURL != nil ? try database.openStore() : nil
-        let simulated = try ScenarioRunner.simulate(scenario, file: file, plan: plan, threads: threads, store: runStore,
-                                                    census: loaded?.census)
-        let forecast = BedForecast(scenario: scenario.name, seed: plan.seed, replications: simulated.result.replications)
-        let destination = report.destination
-        try destination.write(table: { ForecastReports.table(forecast) }, json: { try ForecastReports.json(forecast) },
-                              csv: { ForecastReports.writeCSV(forecast, to: $0) })
-        try destination.writeHTML { HTMLReports.forecast(forecast) }
+        let runStore = try database.openStore(if: store)
+        let simulated = try CommandWorkflow.perform { observer in
+            try Simulate.run(forecast.prepared, threads: replication.threads, census: forecast.census, store: runStore,
+                             observer: observer)
+        }
+        try report.write(.forecast(Answers.forecast(simulated)))
         if simulated.storeFailed { throw ExitCode(1) }
     }
 }
@@ -243,13 +162,11 @@ struct Report: ParsableCommand {
             the same seed and replications, so that they pair on common random numbers.
             """)
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable { case run, costs, forecast }
-
     @Argument(help: "The stored run's id (hospital-twin runs list).")
     var runID: RunID
 
     @Option(name: .customLong("as"), help: "run, costs or forecast.")
-    var kind: Kind = .run
+    var kind: StoredReportKind = .run
 
     @Option(help: "Another stored run to compare against (run or costs).")
     var baseline: RunID?
@@ -266,66 +183,16 @@ struct Report: ParsableCommand {
 
     func run() throws {
         let store = try database.openStore()
-        let record = try storeCall { try store.record(runID.value) }
-        let result = try storeCall { try store.result(of: runID.value) }
-        let base = try baseline.map { id -> (record: RunRecord, result: HospitalExperimentResult) in
-            let other = try storeCall { try store.record(id.value) }
-            guard other.seed == record.seed, other.replications == record.replications else {
-                printError("run \(id.value) (seed \(other.seed), \(other.replications) replications) does not pair with run "
-                    + "\(runID.value) (seed \(record.seed), \(record.replications) replications): compare runs of the same seed "
-                    + "and replications")
-                throw ExitCode(2)
-            }
-            return (other, try storeCall { try store.result(of: id.value) })
+        let answer = try CommandWorkflow.perform { _ in
+            try StoredAnswers.answer(kind, run: runID.value, baseline: baseline?.value, detect: detect, in: store)
         }
-        let destination = report.destination
-        switch kind {
-        case .run:
-            if let base {
-                let costs = try storeCall { try store.costs(of: runID.value) }
-                let baseCosts = try storeCall { try store.costs(of: base.record.id) }
-                func metrics(_ r: HospitalExperimentResult, _ c: RunCosts?) -> [[Metric]] {
-                    let costMetrics = c?.metrics() ?? r.replications.map { _ in [] }
-                    return zip(r.replications, costMetrics).map { $0.metrics + $1 }
-                }
-                let comparison = ComparisonReport(
-                    seed: record.seed, replications: record.replications, horizonDays: record.horizonDays,
-                    warmUpDays: record.warmUpDays,
-                    comparisons: [ScenarioComparison(baseline: base.record.scenario, alternative: record.scenario,
-                                                     baselineRuns: metrics(base.result, baseCosts),
-                                                     alternativeRuns: metrics(result, costs), detectShare: detect)])
-                try destination.write(table: { ComparisonReports.table(comparison) }, json: { try ComparisonReports.json(comparison) },
-                                      csv: { ComparisonReports.writeCSV(comparison, to: $0) })
-                try destination.writeHTML { HTMLReports.comparison(comparison) }
-            } else {
-                try destination.write(table: { HospitalReports.table(result) }, json: { try HospitalReports.json(result) },
-                                      csv: { HospitalReports.writeCSV(result, to: $0) })
-                try destination.writeHTML { HTMLReports.run(result) }
-            }
-        case .costs:
-            guard let costs = try storeCall({ try store.costs(of: runID.value) }) else {
-                printError("run \(runID.value) was stored without cost lines (before costs were kept); run it again to cost it")
-                throw ExitCode(2)
-            }
-            var baseCosts: RunCosts?
-            if let base {
-                baseCosts = try storeCall { try store.costs(of: base.record.id) }
-                if baseCosts == nil {
-                    printError("run \(base.record.id) was stored without cost lines")
-                    throw ExitCode(2)
-                }
-            }
-            let costReport = costs.report(scenario: record.scenario,
-                                          baseline: base.flatMap { b in baseCosts.map { (b.record.scenario, $0) } },
-                                          coverage: MonthCoverage.of(result.replications[0]))
-            try destination.write(table: { CostReports.table(costReport) }, json: { try CostReports.json(costReport) },
-                                  csv: { CostReports.writeCSV(costReport, to: $0) })
-            try destination.writeHTML { HTMLReports.costs(costReport) }
-        case .forecast:
-            let forecast = BedForecast(scenario: record.scenario, seed: record.seed, replications: result.replications)
-            try destination.write(table: { ForecastReports.table(forecast) }, json: { try ForecastReports.json(forecast) },
-                                  csv: { ForecastReports.writeCSV(forecast, to: $0) })
-            try destination.writeHTML { HTMLReports.forecast(forecast) }
+        switch answer {
+        case .run(let result): try report.write(.run(result))
+        case .comparison(let comparison): try report.write(.comparison(comparison))
+        case .costs(let costs): try report.write(.costs(costs))
+        case .forecast(let forecast): try report.write(.forecast(forecast))
         }
     }
 }
+
+extension StoredReportKind: ExpressibleByArgument {}

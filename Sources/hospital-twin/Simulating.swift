@@ -1,18 +1,30 @@
 import ArgumentParser
 import CSVFiles
-import Finance
 import Foundation
-import HospitalModel
-import RunStore
-import Scenario
+import Reports
+import Workflows
 
-/// The options of every command that simulates: how many replications, from which seed, on how many threads.
-struct SimulationOptions: ParsableArguments {
-    @Option(help: "Replications (default: the scenario's run.replications).")
+/// The options of every command that runs replications: how many, from which seed, on how many threads.
+struct ReplicationOptions: ParsableArguments {
+    @Option(help: "Replications (default: the scenario's run.replications; forecast: 200, as percentile bands need many).")
     var replications: Int?
 
     @Option(help: "The master seed (default: the scenario's run.seed).")
     var seed: UInt64?
+
+    @Option(help: "Worker threads (default: every core). Results do not depend on it.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        if let replications, replications < 1 { throw ValidationError("--replications must be >= 1, found \(replications)") }
+        guard threads >= 1 else { throw ValidationError("--threads must be >= 1, found \(threads)") }
+    }
+}
+
+/// The options of every command that simulates a scenario's run: the replications, and the days over its run
+/// section.
+struct SimulationOptions: ParsableArguments {
+    @OptionGroup var replication: ReplicationOptions
 
     @Option(help: "Days simulated (default: the scenario's run.horizon_days).")
     var horizon: Int?
@@ -20,35 +32,22 @@ struct SimulationOptions: ParsableArguments {
     @Option(help: "Days before measuring (default: the scenario's run.warmup_days).")
     var warmup: Int?
 
-    @Option(help: "Worker threads (default: every core). Results do not depend on it.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-
     func validate() throws {
-        if let replications, replications < 1 { throw ValidationError("--replications must be >= 1, found \(replications)") }
         if let horizon, horizon < 1 { throw ValidationError("--horizon must be >= 1 day, found \(horizon)") }
         if let warmup, warmup < 0 { throw ValidationError("--warmup must be >= 0 days, found \(warmup)") }
-        guard threads >= 1 else { throw ValidationError("--threads must be >= 1, found \(threads)") }
     }
 
-    /// The options over the scenario's run section; exits 2 when the warm-up is not shorter than the horizon.
-    func plan(for scenario: Scenario) throws -> RunPlan {
-        let horizonDays = horizon ?? scenario.run.horizonDays
-        let warmUpDays = warmup ?? (horizon.map { min(scenario.run.warmUpDays, $0 - 1) } ?? scenario.run.warmUpDays)
-        guard warmUpDays < horizonDays else {
-            printError("--warmup (\(warmUpDays) days) must be shorter than the horizon (\(horizonDays) days)")
-            throw ExitCode(2)
-        }
-        return RunPlan(horizonDays: horizonDays, warmUpDays: warmUpDays,
-                       replications: replications ?? scenario.run.replications, seed: seed ?? scenario.run.seed)
+    var threads: Int { replication.threads }
+
+    /// What the options set over a scenario's run section.
+    var overrides: RunOverrides {
+        RunOverrides(replications: replication.replications, seed: replication.seed, horizonDays: horizon, warmUpDays: warmup)
     }
 }
 
-/// How a scenario is run: days, replications, seed.
-struct RunPlan: Equatable {
-    var horizonDays: Int
-    var warmUpDays: Int
-    var replications: Int
-    var seed: UInt64
+/// How a report is printed.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, csv
 }
 
 /// Where a report goes: the format on standard output or a file, and an HTML file beside it.
@@ -62,130 +61,118 @@ struct ReportOptions: ParsableArguments {
     @Option(help: "Also write a self-contained HTML report (charts and tables, printable) to this file.")
     var html: String?
 
-    var destination: ReportDestination { ReportDestination(format: format, output: output, html: html) }
-}
-
-/// Where a report goes (`ReportOptions`, or a command's own options).
-struct ReportDestination {
-    var format: OutputFormat
-    var output: String?
-    var html: String?
-
-    /// Writes the report in the format chosen: `table`, `json` or `csv` (given a writer).
-    func write(table: () -> String, json: () throws -> Data, csv: (CSVWriter) -> Void) throws {
+    /// Writes `document` in the format chosen, to standard output or `-o`, and its HTML page to `--html` when asked
+    /// for; each file whole or not at all.
+    func write(_ document: ReportDocument) throws {
         let file = try output.map { try AtomicFile(path: $0) }
         let handle = file?.handle ?? FileHandle.standardOutput
         switch format {
-        case .table: handle.write(Data((table() + "\n").utf8))
-        case .json: handle.write(try json() + Data("\n".utf8))
-        case .csv: csv(CSVWriter(handle: handle))
+        case .table: handle.write(Data((document.table() + "\n").utf8))
+        case .json: handle.write(try document.json() + Data("\n".utf8))
+        case .csv: document.csv(CSVWriter(handle: handle))
         }
         try file?.commit()
         if let output { printError("wrote \(output)") }
-    }
-
-    /// Writes the HTML report when asked for.
-    func writeHTML(_ page: () -> String) throws {
-        guard let html else { return }
-        let file = try AtomicFile(path: html)
-        file.write(page())
-        try file.commit()
-        printError("wrote \(html)")
+        if let html {
+            let page = try AtomicFile(path: html)
+            page.write(document.html())
+            try page.commit()
+            printError("wrote \(html)")
+        }
     }
 }
 
-/// A scenario simulated (and stored, when a store was given).
-struct SimulatedScenario {
-    let scenario: Scenario
-    let plan: RunPlan
-    let result: HospitalExperimentResult
-    /// Every replication priced with the scenario's cost model.
-    let costs: RunCosts
-    /// The stored run's id, when stored.
-    let runID: Int64?
-    /// True when storing was asked for and failed (the results were kept in a file instead).
-    let storeFailed: Bool
+/// The command line's side of a workflow: a progress bar on a terminal, notices on standard error, Ctrl-C to
+/// cancel, and each kind of failure to its exit code (2 for the user's input, 1 for the database or lost results,
+/// 130 when cancelled).
+enum CommandWorkflow {
+    /// Runs `body` with the command line's observer; prints a failure's messages and exits with its code.
+    static func perform<T>(_ body: (WorkflowObserver) throws -> T) throws -> T {
+        let progress = ProgressDisplay()
+        let cancellation = CancellationFlag()
+        let interrupt = Interrupt(cancelling: cancellation)
+        defer { interrupt.restore() }
+        let observer = WorkflowObserver(
+            progress: { progress.update(done: $0, total: $1, scenario: $2) },
+            notice: { notice in
+                progress.clear()
+                printError(notice.description)
+            },
+            isCancelled: { cancellation.isCancelled })
+        do { return try body(observer) } catch let error as WorkflowError {
+            progress.clear()
+            for message in error.messages { printError(message) }
+            switch error.kind {
+            case .input: throw ExitCode(2)
+            case .store, .resultsLost: throw ExitCode(1)
+            case .cancelled: throw ExitCode(130)
+            }
+        }
+    }
 }
 
-/// Simulates scenarios for the commands: the scenario prepared, the run recorded before simulating when storing,
-/// a progress bar on a terminal, the results priced and stored in one transaction after.
-enum ScenarioRunner {
-    /// Reads and prepares a scenario, or prints every located problem and exits 2.
-    static func prepare(_ scenario: Scenario, file: String, plan: RunPlan) throws -> PreparedHospital {
-        do { return try PreparedHospital(scenario.configuration, horizonDays: plan.horizonDays) } catch {
-            printError("\(file): \(error.description)")
-            throw ExitCode(2)
+/// While a workflow runs, the first Ctrl-C asks it to stop (no further replication starts and a recorded run is
+/// marked failed); a second one ends the process at once.
+final class Interrupt {
+    private let source: DispatchSourceSignal
+
+    init(cancelling flag: CancellationFlag) {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            printError("stopping after the replications under way (Ctrl-C again to end now)")
+            flag.cancel()
+            signal(SIGINT, SIG_DFL)
         }
+        source.resume()
     }
 
-    /// Runs `scenario` as `plan` says; with `store`, records the run first and stores it after. A store that fails
-    /// after simulating keeps the results in a file (say how to import them) and reports `storeFailed`.
-    static func simulate(_ scenario: Scenario, file: String, plan: RunPlan, threads: Int, store: RunStore?,
-                         census: HospitalCensus? = nil) throws -> SimulatedScenario
-    {
-        let hospital = try prepare(scenario, file: file, plan: plan)
-        let canonical = String(decoding: scenario.canonicalJSON, as: UTF8.self)
-        let source = URL(fileURLWithPath: file).standardizedFileURL.path
-        var stored: (scenario: StoredScenario, run: Int64)?
-        let started = Date()
-        if let store {
-            let storedScenario = try storeCall {
-                try store.storeScenario(name: scenario.name, canonicalJSON: canonical, sourcePath: source)
-            }
-            let id = try storeCall {
-                try store.beginRun(scenario: storedScenario, seed: plan.seed, replications: plan.replications,
-                                   horizonDays: plan.horizonDays, warmUpDays: plan.warmUpDays, startedAt: started)
-            }
-            printError("run \(id): \(storedScenario.name) v\(storedScenario.version)"
-                + (storedScenario.isNew ? " (new scenario content)" : ""))
-            stored = (storedScenario, id)
+    /// Puts back the default handler.
+    func restore() {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+}
+
+/// A progress line on a terminal (replications done, time left), silent when standard error is not a terminal
+/// (pipes, CI).
+final class ProgressDisplay: @unchecked Sendable {
+    private let enabled = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["CI"] == nil
+    private let lock = NSLock()
+    private var scenario: String?
+    private var start = Date()
+    private var shown = false
+
+    func update(done: Int, total: Int, scenario name: String) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        if name != scenario {
+            scenario = name
+            start = Date()
         }
-        let progress = ProgressDisplay(total: plan.replications, label: "replications of \(scenario.name)")
-        let result = try HospitalExperiment.run(hospital, replications: plan.replications, seed: plan.seed,
-                                                horizonDays: plan.horizonDays, warmUpDays: plan.warmUpDays,
-                                                threads: threads, census: census, progress: progress.update)
-        progress.finish()
-        let costs = RunCosts(pricing: result.replications, with: scenario.costs)
-        guard let store, let stored else {
-            return SimulatedScenario(scenario: scenario, plan: plan, result: result, costs: costs, runID: nil, storeFailed: false)
-        }
-        let finished = Date()
-        do {
-            try store.complete(run: stored.run, result: result, costs: costs, finishedAt: finished)
-            printError("stored run \(stored.run)")
-            return SimulatedScenario(scenario: scenario, plan: plan, result: result, costs: costs, runID: stored.run,
-                                     storeFailed: false)
-        } catch {
-            let archive = RunArchive(
-                scenario: .init(name: scenario.name, sourcePath: source, canonicalDocument: canonical),
-                run: .init(seed: plan.seed, replications: plan.replications, horizonDays: plan.horizonDays,
-                           warmUpDays: plan.warmUpDays, engineVersion: HospitalSimulation.engineVersion,
-                           startedAt: started, finishedAt: finished, runBy: RunStore.currentUser, host: RunStore.currentHost),
-                result: result, costs: costs)
-            printError("could not store run \(stored.run): \(error)")
-            try keepLocally(archive)
-            do { try store.fail(run: stored.run, reason: "its results could not be written: \(error)") } catch {
-                printError("run \(stored.run) stays 'running' until the database sees this process has ended; it is then "
-                    + "marked failed")
-            }
-            return SimulatedScenario(scenario: scenario, plan: plan, result: result, costs: costs, runID: nil, storeFailed: true)
-        }
+        let elapsed = Date().timeIntervalSince(start)
+        let left = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+        let width = 30
+        let filled = total > 0 ? width * done / total : width
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        FileHandle.standardError.write(Data(
+            "\r[\(bar)] \(done)/\(total) replications of \(name), about \(Int(left.rounded())) s left ".utf8))
+        shown = true
+        if done == total { clearLocked() }
     }
 
-    /// Keeps a run's results in a file when the database went away after simulating, and says how to store them.
-    static func keepLocally(_ archive: RunArchive) throws {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withYear, .withMonth, .withDay, .withTime]
-        let stamp = formatter.string(from: archive.run.finishedAt)
-        let path = "hospital-twin-run-\(archive.scenario.name)-\(stamp).json"
-        do {
-            let file = try AtomicFile(path: path)
-            file.handle.write(try archive.encoded())
-            try file.commit()
-        } catch {
-            printError("and the results could not be kept in \(path) either: \(error.localizedDescription)")
-            throw ExitCode(1)
-        }
-        printError("the results are kept in \(path); store them later with: hospital-twin runs import \(path)")
+    /// Clears the line, so that a message starts on a clean one.
+    func clear() {
+        lock.lock()
+        defer { lock.unlock() }
+        clearLocked()
+    }
+
+    private func clearLocked() {
+        guard enabled, shown else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        shown = false
+        scenario = nil
     }
 }

@@ -37,6 +37,11 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 
+    /// The store when `asked` or a database URL was given, else nil (`openStore()`).
+    func openStore(if asked: Bool) throws -> RunStore? {
+        asked || databaseURL != nil ? try openStore() : nil
+    }
+
     /// Connects to the database chosen and brings its schema up to date, saying which database it is (without
     /// a password). Exits 2 when it cannot.
     func openStore() throws -> RunStore {

@@ -2,6 +2,7 @@ import Foundation
 import RunStore
 import Store
 import Testing
+import TestSupport
 
 /// The command-line tool, run as a user runs it: a separate process, its own environment and working directory.
 enum CLI {
@@ -120,22 +121,15 @@ enum CLI {
     }
 }
 
-/// The test database (scripts/test.sh); in CI the suites run and fail without it.
-enum TestDatabase {
-    static var url: String? { ProcessInfo.processInfo.environment[DatabaseConnection.environmentVariable] }
-    static var isAvailable: Bool { url != nil || ProcessInfo.processInfo.environment["CI"] != nil }
-
-    static func store() throws -> RunStore {
-        let url = try #require(url, "\(DatabaseConnection.environmentVariable) is not set: run the tests with scripts/test.sh")
-        return try RunStore(connection: try DatabaseConnection(url: url))
-    }
+extension TestDatabase {
+    static func store() throws -> RunStore { try RunStore(connection: try connect()) }
 }
 
 /// A quick run of the demo hospital: 2 replications of 30 days.
 let quickRun = ["run", CLI.repository("scenarios/demo.yaml"), "--replications", "2", "--horizon", "30", "--warmup", "5",
                 "--format", "csv", "-o", "report.csv"]
 
-@Suite("storing runs from the command line", .enabled(if: TestDatabase.isAvailable), .serialized)
+@Suite("storing runs from the command line", .enabled(if: TestDatabase.runs("storing runs from the command line")), .serialized)
 struct StoringTests {
     var database: [String: String] { CLI.environment(["HOSPITAL_TWIN_DATABASE_URL": TestDatabase.url ?? ""]) }
 
@@ -283,7 +277,7 @@ struct EmbeddedClusterTests {
     }
 }
 
-@Suite("the three users' reports from the command line", .enabled(if: TestDatabase.isAvailable), .serialized)
+@Suite("the three users' reports from the command line", .enabled(if: TestDatabase.runs("the three users' reports from the command line")), .serialized)
 struct ReportCommandTests {
     var database: [String: String] { CLI.environment(["HOSPITAL_TWIN_DATABASE_URL": TestDatabase.url ?? ""]) }
     let demo = CLI.repository("scenarios/demo.yaml")

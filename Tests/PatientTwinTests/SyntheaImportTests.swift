@@ -1,12 +1,14 @@
 import Foundation
 import PatientTwin
 import Testing
+import TestSupport
 
-/// The importer on the Synthea sample in ../shared/data/synthea (27 patients, Synthea 3.0.0, Apache-2.0), where
-/// that folder is present — as in CI here. The expected values are read off the sample's own rows.
-@Suite("importing Synthea", .enabled(if: SyntheaSample.directory != nil))
+/// The importer on the Synthea sample in Tests/Fixtures/synthea (27 synthetic patients, Synthea 3.0.0, Apache-2.0,
+/// its README and LICENSE beside it), which the repository carries so that these tests run everywhere. The expected
+/// values are read off the sample's own rows.
+@Suite("importing Synthea")
 struct SyntheaImportTests {
-    static let imported = try! SyntheaImporter.importExport(directory: SyntheaSample.directory!)
+    static let imported = try! SyntheaImporter.importExport(directory: SyntheaSample.directory)
 
     static func spell(startingAt timestamp: String) -> [EpisodeRow] {
         let minute = RecordTime.epochMinute(parsing: timestamp)!
@@ -53,7 +55,7 @@ struct SyntheaImportTests {
 
     @Test("no name, address or source identifier reaches the output")
     func pseudonymous() throws {
-        let text = try String(contentsOfFile: SyntheaSample.directory! + "/patients.csv", encoding: .utf8)
+        let text = try String(contentsOfFile: SyntheaSample.directory + "/patients.csv", encoding: .utf8)
         let firstLine = text.split(separator: "\n")[1].split(separator: ",", omittingEmptySubsequences: false)
         let identifiers = [String(firstLine[0]), String(firstLine[7]), String(firstLine[8])]  // Id, FIRST, LAST
         let output = Self.imported.episodes.map { "\($0.spellID) \($0.patientID)" }.joined(separator: " ")
@@ -127,11 +129,7 @@ func syntheaSampleIsFound() {
 
 /// Where the shared Synthea sample is: ../shared/data/synthea beside the project, or $HOSPITAL_TWIN_SYNTHEA_SAMPLE.
 enum SyntheaSample {
-    static let directory: String? = {
-        if let path = ProcessInfo.processInfo.environment["HOSPITAL_TWIN_SYNTHEA_SAMPLE"] { return path }
-        var url = URL(fileURLWithPath: #filePath)  // <root>/Tests/PatientTwinTests/this file
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        let path = url.deletingLastPathComponent().appendingPathComponent("shared/data/synthea").path
-        return FileManager.default.fileExists(atPath: path + "/encounters.csv") ? path : nil
-    }()
+    /// The fixture's folder (`HOSPITAL_TWIN_SYNTHEA_SAMPLE` points elsewhere, to try another export).
+    static let directory: String = ProcessInfo.processInfo.environment["HOSPITAL_TWIN_SYNTHEA_SAMPLE"]
+        ?? Repository.path("Tests/Fixtures/synthea")
 }

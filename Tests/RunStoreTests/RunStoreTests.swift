@@ -5,27 +5,10 @@ import RunStore
 import Scenario
 import Store
 import Testing
+import TestSupport
 
-/// The database the test script started (scripts/test.sh); in CI (CI set) the suites run and fail without it.
-enum TestDatabase {
-    static var url: String? { ProcessInfo.processInfo.environment[DatabaseConnection.environmentVariable] }
-    static var isAvailable: Bool { url != nil || ProcessInfo.processInfo.environment["CI"] != nil }
-
-    static func connect() throws -> DatabaseConnection {
-        let url = try #require(url, "\(DatabaseConnection.environmentVariable) is not set: run the tests with scripts/test.sh")
-        return try DatabaseConnection(url: url)
-    }
-
+extension TestDatabase {
     static func store() throws -> RunStore { try RunStore(connection: try connect()) }
-}
-
-/// The repository's root, from this file's path.
-enum Repository {
-    static func path(_ relative: String) -> String {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.appendingPathComponent(relative).path
-    }
 }
 
 /// A small run of the demo hospital (2 replications of 40 days), made once.
@@ -39,7 +22,7 @@ enum DemoRun {
     static let costs = RunCosts(pricing: result.replications, with: scenario.costs)
 }
 
-@Suite("migrations", .enabled(if: TestDatabase.isAvailable))
+@Suite("migrations", .enabled(if: TestDatabase.runs("migrations")))
 struct MigrationTests {
     /// A schema of its own for each test, dropped afterwards.
     static func scratch() -> String { "scratch_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12) }
@@ -89,7 +72,7 @@ struct MigrationTests {
     }
 }
 
-@Suite("scenarios, runs and archives in the store", .enabled(if: TestDatabase.isAvailable), .serialized)
+@Suite("scenarios, runs and archives in the store", .enabled(if: TestDatabase.runs("scenarios, runs and archives in the store")), .serialized)
 struct RunStoreTests {
     @Test("a scenario is stored by content: the same content again is the same row; new content under a name is its next version")
     func scenarios() throws {
@@ -240,7 +223,7 @@ struct RunStoreTests {
     }
 }
 
-@Suite("COPY", .enabled(if: TestDatabase.isAvailable))
+@Suite("COPY", .enabled(if: TestDatabase.runs("COPY")))
 struct CopyTests {
     @Test("COPY carries tabs, newlines, backslashes, quotes, unicode and NULL unchanged, in bulk")
     func escaping() throws {

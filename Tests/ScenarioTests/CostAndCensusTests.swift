@@ -5,6 +5,7 @@ import PatientTwin
 import Scenario
 import Simulation
 import Testing
+import TestSupport
 
 @Suite("scenario costs")
 struct ScenarioCostTests {

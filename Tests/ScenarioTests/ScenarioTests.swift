@@ -4,17 +4,7 @@ import Reports
 import Scenario
 import Simulation
 import Testing
-
-/// Where the repository's files are, from this test file.
-enum Repository {
-    static let root: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url
-    }()
-
-    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
-}
+import TestSupport
 
 /// Scenario text written to a temporary directory, read back by path.
 final class ScenarioFiles {

@@ -1,29 +1,9 @@
 import Foundation
 import Store
 import Testing
+import TestSupport
 
-/// The connection string of the database the test script started; these tests run whenever it is set, and in
-/// CI (CI=true) they fail rather than skip when it is missing.
-enum TestDatabase {
-    static var url: String? { ProcessInfo.processInfo.environment[DatabaseConnection.environmentVariable] }
-    static var isAvailable: Bool { url != nil || ProcessInfo.processInfo.environment["CI"] != nil }
-
-    static func connect() throws -> DatabaseConnection {
-        guard let url else {
-            throw DatabaseError.missingTestDatabase
-        }
-        return try DatabaseConnection(url: url)
-    }
-}
-
-extension DatabaseError {
-    static var missingTestDatabase: any Error {
-        NSError(domain: "StoreTests", code: 1, userInfo: [NSLocalizedDescriptionKey:
-            "\(DatabaseConnection.environmentVariable) is not set: run the tests with scripts/test.sh"])
-    }
-}
-
-@Suite("PostgreSQL through libpq", .enabled(if: TestDatabase.isAvailable))
+@Suite("PostgreSQL through libpq", .enabled(if: TestDatabase.runs("PostgreSQL through libpq")))
 struct DatabaseConnectionTests {
     @Test("connects to the test database and reads the server version")
     func connects() throws {

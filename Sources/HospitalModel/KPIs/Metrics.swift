@@ -270,13 +270,17 @@ public struct HospitalExperimentResult: Sendable, Hashable, Codable {
 public enum HospitalExperiment {
     /// Runs `replications` replications from `seed` on `threads` threads; replication k draws from
     /// `RandomStreams(masterSeed: seed).replication(k)` whatever the thread count, so results are bit-identical.
+    /// `progress` is told the replications finished so far; once `isCancelled` answers true, no further
+    /// replication starts and `HospitalExperimentCancelled` is thrown.
     public static func run(_ hospital: PreparedHospital, replications: Int, seed: UInt64, horizonDays: Int,
                            warmUpDays: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                            census: HospitalCensus? = nil,
-                           progress: (@Sendable (Int) -> Void)? = nil) throws -> HospitalExperimentResult
+                           progress: (@Sendable (Int) -> Void)? = nil,
+                           isCancelled: (@Sendable () -> Bool)? = nil) throws -> HospitalExperimentResult
     {
         let counter = ProgressCounter()
         let runs = try Replications(count: replications, masterSeed: seed, threads: threads).run { replication in
+            if let isCancelled, isCancelled() { throw HospitalExperimentCancelled() }
             let result = try HospitalSimulation.run(hospital, horizonDays: horizonDays, warmUpDays: warmUpDays,
                                                     streams: replication.streams, census: census)
             if let progress { progress(counter.increment()) }
@@ -286,6 +290,9 @@ public enum HospitalExperiment {
                                         warmUpDays: warmUpDays, replications: runs)
     }
 }
+
+/// An experiment stopped by its caller before every replication had run.
+public struct HospitalExperimentCancelled: Error, Sendable, Hashable {}
 
 /// Counts finished replications across threads, for a progress display.
 final class ProgressCounter: @unchecked Sendable {

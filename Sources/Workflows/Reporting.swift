@@ -1,0 +1,187 @@
+import Finance
+import Foundation
+import HospitalModel
+import RunStore
+import Scenario
+import Simulation
+
+/// The three users' answers composed from simulated or stored runs: comparisons, cost reports, forecasts.
+public enum Answers {
+    /// Each alternative (`runs[1...]`) against the baseline (`runs[0]`), on the KPIs' metrics and the costs'.
+    public static func comparison(_ runs: [SimulatedScenario], detect: Double) -> ComparisonReport {
+        precondition(runs.count >= 2, "a baseline and an alternative")
+        let base = runs[0]
+        let baseMetrics = base.metrics
+        let comparisons = runs.dropFirst().map { run in
+            ScenarioComparison(baseline: base.scenario.name, alternative: run.scenario.name, baselineRuns: baseMetrics,
+                               alternativeRuns: run.metrics, detectShare: detect)
+        }
+        return ComparisonReport(seed: base.plan.seed, replications: base.plan.replications, horizonDays: base.plan.horizonDays,
+                                warmUpDays: base.plan.warmUpDays, comparisons: comparisons)
+    }
+
+    /// The cost report of `subject`, with the variance against `baseline` when given (paired replications).
+    public static func costs(_ subject: SimulatedScenario, baseline: SimulatedScenario?) -> CostReport {
+        subject.costs.report(scenario: subject.scenario.name, baseline: baseline.map { ($0.scenario.name, $0.costs) },
+                             coverage: MonthCoverage.of(subject.result.replications[0]))
+    }
+
+    /// The bed forecast of a forecast run.
+    public static func forecast(_ run: SimulatedScenario) -> BedForecast {
+        BedForecast(scenario: run.scenario.name, seed: run.plan.seed, replications: run.result.replications)
+    }
+}
+
+/// A forecast's request: how many days from when, from which census.
+public struct ForecastRequest: Sendable, Hashable {
+    /// Days forecast after the start, 1–366.
+    public var days: Int
+    /// The census file, when the forecast starts from today's inpatients.
+    public var censusPath: String?
+    /// The first day (its local midnight); nil: after the census's latest time, or after the scenario's start and
+    /// warm-up without a census.
+    public var from: LocalDateTime?
+    /// Without a census: days of warm-up before the start (nil: the scenario's).
+    public var warmUpDays: Int?
+    /// Replications, ≥ 2 for percentile bands.
+    public var replications: Int
+    /// The master seed (nil: the scenario's).
+    public var seed: UInt64?
+
+    /// A request.
+    public init(days: Int, censusPath: String? = nil, from: LocalDateTime? = nil, warmUpDays: Int? = nil,
+                replications: Int, seed: UInt64? = nil)
+    {
+        self.days = days
+        self.censusPath = censusPath
+        self.from = from
+        self.warmUpDays = warmUpDays
+        self.replications = replications
+        self.seed = seed
+    }
+}
+
+/// A forecast ready to simulate: the scenario moved to its start, its plan, its census.
+public struct PreparedForecast: Sendable {
+    /// The scenario starting at the warm-up's start (with a census: the forecast's first midnight).
+    public let prepared: PreparedScenario
+    /// The census's inpatients, when the forecast starts from a census.
+    public let census: HospitalCensus?
+    /// The first midnight forecast, local time.
+    public let start: LocalDateTime
+}
+
+/// Choosing a forecast's start and reading its census.
+public enum ForecastPlanning {
+    /// Prepares `request` on `scenario` (read from `file`). With a census, the forecast starts at `from` or at the
+    /// local midnight after the census's latest time, with no warm-up; without, the warm-up ends at `from` when
+    /// given, else after the scenario's own start. Throws an input error holding every census problem.
+    public static func prepare(_ scenario: Scenario, file: String, request: ForecastRequest,
+                               observer: WorkflowObserver = .silent) throws(WorkflowError) -> PreparedForecast
+    {
+        let zone = scenario.configuration.timeZone
+        var loaded: LoadedCensus?
+        let warmUpStart: LocalDateTime
+        let warmUpDays: Int
+        if let path = request.censusPath {
+            let asOf = request.from.map { ForecastStart.epochMinute(of: $0, in: zone) }
+            let census: LoadedCensus
+            do { census = try CensusFile.read(path: path, for: scenario.configuration, asOf: asOf) } catch {
+                let count = error.problems.count
+                throw WorkflowError(.input, error.problems + [
+                    "\(path): \(count) problem\(count == 1 ? "" : "s"); nothing was simulated",
+                ])
+            }
+            warmUpStart = request.from ?? ForecastStart.midnight(atOrAfter: census.latestMinute, in: zone)
+            warmUpDays = 0
+            for unit in census.overfullUnits { observer.notice(.overfullAtCensus(file: path, unit: unit)) }
+            loaded = census
+        } else {
+            warmUpDays = request.warmUpDays ?? scenario.run.warmUpDays
+            warmUpStart = request.from.map {
+                LocalDateTime(localMinutesSinceEpoch: $0.localMinutesSinceEpoch - Double(warmUpDays) * 1440)
+            } ?? scenario.configuration.start
+        }
+        // The document records the start, so a stored forecast says when it began.
+        let moved = scenario.starting(at: warmUpStart)
+        let start = LocalDateTime(localMinutesSinceEpoch: moved.configuration.start.localMinutesSinceEpoch
+            + Double(warmUpDays) * 1440)
+        let plan = RunSettings(horizonDays: warmUpDays + request.days, warmUpDays: warmUpDays,
+                               replications: request.replications, seed: request.seed ?? scenario.run.seed)
+        return PreparedForecast(prepared: try PreparedScenario(moved, file: file, plan: plan), census: loaded?.census,
+                                start: start)
+    }
+}
+
+/// A report rendered again from stored runs.
+public enum StoredAnswer: Sendable {
+    /// A run's KPIs.
+    case run(HospitalExperimentResult)
+    /// A run against a baseline run.
+    case comparison(ComparisonReport)
+    /// A run's cost report, with the variance against a baseline run when asked for.
+    case costs(CostReport)
+    /// A forecast run's bands.
+    case forecast(BedForecast)
+}
+
+/// Which report of a stored run.
+public enum StoredReportKind: String, Sendable, Hashable, CaseIterable {
+    case run, costs, forecast
+}
+
+/// Reports rendered again from stored runs, without simulating.
+public enum StoredAnswers {
+    /// The `kind` report of stored run `id`, against stored run `baseline` when given (runs or costs). Throws an
+    /// input error when the two runs do not pair (seed and replications) or a run has no cost lines, a store error
+    /// when the database fails.
+    public static func answer(_ kind: StoredReportKind, run id: Int64, baseline: Int64?, detect: Double,
+                              in store: RunStore) throws(WorkflowError) -> StoredAnswer
+    {
+        if baseline != nil, kind == .forecast {
+            throw WorkflowError(.input, "--baseline compares runs or costs, not forecasts")
+        }
+        let record = try storing { try store.record(id) }
+        let result = try storing { try store.result(of: id) }
+        var base: (record: RunRecord, result: HospitalExperimentResult)?
+        if let baseline {
+            let other = try storing { try store.record(baseline) }
+            guard other.seed == record.seed, other.replications == record.replications else {
+                throw WorkflowError(.input,
+                    "run \(baseline) (seed \(other.seed), \(other.replications) replications) does not pair with run "
+                    + "\(id) (seed \(record.seed), \(record.replications) replications): compare runs of the same seed "
+                    + "and replications")
+            }
+            base = (other, try storing { try store.result(of: baseline) })
+        }
+        switch kind {
+        case .run:
+            guard let base else { return .run(result) }
+            let costs = try storing { try store.costs(of: id) }
+            let baseCosts = try storing { try store.costs(of: base.record.id) }
+            return .comparison(ComparisonReport(
+                seed: record.seed, replications: record.replications, horizonDays: record.horizonDays,
+                warmUpDays: record.warmUpDays,
+                comparisons: [ScenarioComparison(baseline: base.record.scenario, alternative: record.scenario,
+                                                 baselineRuns: ReplicationMetrics.of(base.result, costs: baseCosts),
+                                                 alternativeRuns: ReplicationMetrics.of(result, costs: costs),
+                                                 detectShare: detect)]))
+        case .costs:
+            guard let costs = try storing({ try store.costs(of: id) }) else {
+                throw WorkflowError(.input,
+                    "run \(id) was stored without cost lines (before costs were kept); run it again to cost it")
+            }
+            var baseCosts: (String, RunCosts)?
+            if let base {
+                guard let stored = try storing({ try store.costs(of: base.record.id) }) else {
+                    throw WorkflowError(.input, "run \(base.record.id) was stored without cost lines")
+                }
+                baseCosts = (base.record.scenario, stored)
+            }
+            return .costs(costs.report(scenario: record.scenario, baseline: baseCosts,
+                                       coverage: MonthCoverage.of(result.replications[0])))
+        case .forecast:
+            return .forecast(BedForecast(scenario: record.scenario, seed: record.seed, replications: result.replications))
+        }
+    }
+}

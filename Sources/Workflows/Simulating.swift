@@ -1,0 +1,151 @@
+import CSVFiles
+import Finance
+import Foundation
+import HospitalModel
+import RunStore
+import Scenario
+
+/// A scenario simulated, priced, and stored when a store was given.
+public struct SimulatedScenario: Sendable {
+    /// The scenario.
+    public let scenario: Scenario
+    /// How it ran.
+    public let plan: RunSettings
+    /// Every replication's KPIs and their summary.
+    public let result: HospitalExperimentResult
+    /// Every replication priced with the scenario's cost model.
+    public let costs: RunCosts
+    /// The stored run's id, when stored.
+    public let runID: Int64?
+    /// Where the results were kept when storing was asked for and failed (import it with `runs import`).
+    public let keptIn: String?
+
+    /// True when storing was asked for and failed (the results were kept in a file instead).
+    public var storeFailed: Bool { keptIn != nil }
+
+    /// Each replication's metrics: the KPIs' then the costs' (`ReplicationMetrics`).
+    public var metrics: [[Metric]] { ReplicationMetrics.of(result, costs: costs) }
+}
+
+/// The metrics a comparison pairs, stated once for simulated and stored runs: each replication's KPI metrics
+/// followed by its cost metrics (none for a run stored before costs were kept).
+public enum ReplicationMetrics {
+    /// Replication k's KPI metrics then its cost metrics.
+    public static func of(_ result: HospitalExperimentResult, costs: RunCosts?) -> [[Metric]] {
+        guard let costs else { return result.replications.map(\.metrics) }
+        return zip(result.replications, costs.metrics()).map { $0.metrics + $1 }
+    }
+}
+
+/// Recording, simulating, pricing and storing a run: the one code path of the command line, a server and a
+/// worker.
+public enum Simulate {
+    /// Simulates `prepared` on `threads` threads, from `census` when given. With `store`, the scenario and the run
+    /// are recorded before simulating (status running, so a killed process leaves an abandoned run, never half a
+    /// run) and the results stored in one transaction after. When storing fails after simulating, the results
+    /// are kept in an archive file in `archiveDirectory` and the result says where (`keptIn`).
+    ///
+    /// Throws `.store` when the database refuses before simulating, `.cancelled` when `observer` cancels (the
+    /// recorded run is marked failed), `.resultsLost` when neither the database nor a file could keep them.
+    public static func run(_ prepared: PreparedScenario, threads: Int, census: HospitalCensus? = nil,
+                           store: RunStore? = nil, archiveDirectory: String = ".",
+                           observer: WorkflowObserver = .silent) throws(WorkflowError) -> SimulatedScenario
+    {
+        let scenario = prepared.scenario, plan = prepared.plan
+        let canonical = String(decoding: scenario.canonicalJSON, as: UTF8.self)
+        let source = URL(fileURLWithPath: prepared.file).standardizedFileURL.path
+        let started = Date()
+        var runID: Int64?
+        if let store {
+            let stored = try storing {
+                try store.storeScenario(name: scenario.name, canonicalJSON: canonical, sourcePath: source)
+            }
+            let id = try storing {
+                try store.beginRun(scenario: stored, seed: plan.seed, replications: plan.replications,
+                                   horizonDays: plan.horizonDays, warmUpDays: plan.warmUpDays, startedAt: started)
+            }
+            observer.notice(.runRecorded(id: id, scenario: stored.name, version: stored.version, newContent: stored.isNew))
+            runID = id
+        }
+        let result: HospitalExperimentResult
+        do {
+            let total = plan.replications, name = scenario.name
+            result = try HospitalExperiment.run(
+                prepared.hospital, replications: plan.replications, seed: plan.seed, horizonDays: plan.horizonDays,
+                warmUpDays: plan.warmUpDays, threads: threads, census: census,
+                progress: { observer.progress($0, total, name) }, isCancelled: observer.isCancelled)
+        } catch {
+            let cancelled = error is HospitalExperimentCancelled
+            let reason = cancelled ? "cancelled before it finished" : "the simulation failed: \(error)"
+            if let store, let runID { markFailed(runID, reason: reason, in: store, observer: observer) }
+            throw cancelled ? WorkflowError(.cancelled, "\(scenario.name): cancelled; nothing was stored")
+                : WorkflowError(.input, "\(prepared.file): \(error)")
+        }
+        let costs = RunCosts(pricing: result.replications, with: scenario.costs)
+        guard let store, let runID else {
+            return SimulatedScenario(scenario: scenario, plan: plan, result: result, costs: costs, runID: nil, keptIn: nil)
+        }
+        let finished = Date()
+        do {
+            try store.complete(run: runID, result: result, costs: costs, finishedAt: finished)
+            observer.notice(.runStored(id: runID))
+            return SimulatedScenario(scenario: scenario, plan: plan, result: result, costs: costs, runID: runID, keptIn: nil)
+        } catch {
+            observer.notice(.storeFailed(id: runID, reason: "\(error)"))
+            let archive = RunArchive(
+                scenario: .init(name: scenario.name, sourcePath: source, canonicalDocument: canonical),
+                run: .init(seed: plan.seed, replications: plan.replications, horizonDays: plan.horizonDays,
+                           warmUpDays: plan.warmUpDays, engineVersion: HospitalSimulation.engineVersion,
+                           startedAt: started, finishedAt: finished, runBy: RunStore.currentUser, host: RunStore.currentHost),
+                result: result, costs: costs)
+            let path = try ArchiveFallback.keep(archive, in: archiveDirectory)
+            observer.notice(.resultsKept(path: path))
+            markFailed(runID, reason: "its results could not be written: \(error)", in: store, observer: observer)
+            return SimulatedScenario(scenario: scenario, plan: plan, result: result, costs: costs, runID: nil, keptIn: path)
+        }
+    }
+
+    /// Simulates paired scenarios one after another (each on every thread), storing each when `store` is given.
+    public static func paired(_ prepared: [PreparedScenario], threads: Int, store: RunStore? = nil,
+                              archiveDirectory: String = ".", observer: WorkflowObserver = .silent)
+        throws(WorkflowError) -> [SimulatedScenario]
+    {
+        var runs: [SimulatedScenario] = []
+        for scenario in prepared {
+            runs.append(try run(scenario, threads: threads, store: store, archiveDirectory: archiveDirectory,
+                                observer: observer))
+        }
+        return runs
+    }
+
+    /// Marks a run failed; when even that fails, says the run stays running until its lock is seen released.
+    static func markFailed(_ id: Int64, reason: String, in store: RunStore, observer: WorkflowObserver) {
+        do { try store.fail(run: id, reason: reason) } catch { observer.notice(.runLeftRunning(id: id)) }
+    }
+}
+
+/// Runs a store call; any error becomes a `.store` workflow error with the database's own message.
+func storing<T>(_ body: () throws -> T) throws(WorkflowError) -> T {
+    do { return try body() } catch { throw WorkflowError(.store, "\(error)") }
+}
+
+/// Where a run's results go when the database went away after simulating: an archive file `runs import` reads.
+public enum ArchiveFallback {
+    /// Writes `archive` whole to `hospital-twin-run-SCENARIO-TIME.json` in `directory`; returns its path.
+    /// Throws `.resultsLost` when it cannot be written.
+    public static func keep(_ archive: RunArchive, in directory: String) throws(WorkflowError) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withYear, .withMonth, .withDay, .withTime]
+        let stamp = formatter.string(from: archive.run.finishedAt)
+        let name = "hospital-twin-run-\(archive.scenario.name)-\(stamp).json"
+        let path = directory == "." ? name : URL(fileURLWithPath: directory).appendingPathComponent(name).path
+        do {
+            let file = try AtomicFile(path: path)
+            file.handle.write(try archive.encoded())
+            try file.commit()
+        } catch {
+            throw WorkflowError(.resultsLost, "and the results could not be kept in \(path) either: \(error.localizedDescription)")
+        }
+        return path
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+
+/// Why a workflow stopped: what a person reads, and which kind of failure it was (the command line maps the kind
+/// to its exit code, a server to its status).
+public struct WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kinds of failure, by whose move it is.
+    public enum Kind: Sendable, Hashable {
+        /// The user's files or options: nothing was simulated or stored; fix the input and run again.
+        case input
+        /// The database refused or went away part-way.
+        case store
+        /// Results could not be kept anywhere (no database, no file).
+        case resultsLost
+        /// The caller cancelled the work; nothing was stored.
+        case cancelled
+    }
+
+    /// Which kind.
+    public let kind: Kind
+    /// One sentence each, located where the input has a location (`FILE:LINE:COLUMN: key: …`).
+    public let messages: [String]
+
+    /// A failure of `kind` with `messages`.
+    public init(_ kind: Kind, _ messages: [String]) {
+        self.kind = kind
+        self.messages = messages
+    }
+
+    /// A failure of `kind` with one message.
+    public init(_ kind: Kind, _ message: String) { self.init(kind, [message]) }
+
+    /// Every message, one per line.
+    public var description: String { messages.joined(separator: "\n") }
+}
+
+/// What a workflow tells its caller on the way, beside its result: the command line prints each on standard
+/// error, a server puts it in a job's log.
+public enum WorkflowNotice: Sendable, Hashable, CustomStringConvertible {
+    /// A run was recorded (status running) before simulating.
+    case runRecorded(id: Int64, scenario: String, version: Int, newContent: Bool)
+    /// A run's results were stored whole.
+    case runStored(id: Int64)
+    /// Storing a simulated run failed; its results are being kept in a file.
+    case storeFailed(id: Int64, reason: String)
+    /// Results were kept in a file, to be imported later.
+    case resultsKept(path: String)
+    /// The run could not be marked failed: it stays running until the database sees this process has ended.
+    case runLeftRunning(id: Int64)
+    /// A scenario of a paired run runs as the first one does, not as its own run section says.
+    case runsAsFirst(file: String, firstFile: String, plan: String)
+    /// A census unit holds more patients than its beds at the start.
+    case overfullAtCensus(file: String, unit: String)
+
+    public var description: String {
+        switch self {
+        case .runRecorded(let id, let scenario, let version, let newContent):
+            "run \(id): \(scenario) v\(version)" + (newContent ? " (new scenario content)" : "")
+        case .runStored(let id): "stored run \(id)"
+        case .storeFailed(let id, let reason): "could not store run \(id): \(reason)"
+        case .resultsKept(let path): "the results are kept in \(path); store them later with: hospital-twin runs import \(path)"
+        case .runLeftRunning(let id):
+            "run \(id) stays 'running' until the database sees this process has ended; it is then marked failed"
+        case .runsAsFirst(let file, let firstFile, let plan):
+            "\(file): runs as \(firstFile) does (\(plan)) so that the replications pair up"
+        case .overfullAtCensus(let file, let unit): "\(file): \(unit) at the census (the unit starts over its beds)"
+        }
+    }
+}
+
+/// How a workflow reports progress and learns that it should stop. Every closure may be called from any thread.
+public struct WorkflowObserver: Sendable {
+    /// Replications finished so far of `total`, for the scenario named.
+    public var progress: @Sendable (_ done: Int, _ total: Int, _ scenario: String) -> Void
+    /// A notice on the way.
+    public var notice: @Sendable (WorkflowNotice) -> Void
+    /// True once the caller wants the work stopped: checked before each replication starts.
+    public var isCancelled: @Sendable () -> Bool
+
+    /// An observer; by default it ignores progress and notices and never cancels.
+    public init(progress: @escaping @Sendable (Int, Int, String) -> Void = { _, _, _ in },
+                notice: @escaping @Sendable (WorkflowNotice) -> Void = { _ in },
+                isCancelled: @escaping @Sendable () -> Bool = { false })
+    {
+        self.progress = progress
+        self.notice = notice
+        self.isCancelled = isCancelled
+    }
+
+    /// Ignores everything, never cancels.
+    public static let silent = WorkflowObserver()
+}
+
+/// A flag a caller sets to cancel work in progress; safe from any thread.
+public final class CancellationFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cancelled = false
+
+    /// Not cancelled.
+    public init() {}
+
+    /// Asks the work to stop.
+    public func cancel() {
+        lock.lock()
+        cancelled = true
+        lock.unlock()
+    }
+
+    /// Whether `cancel()` was called.
+    public var isCancelled: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return cancelled
+    }
+}

@@ -1,0 +1,300 @@
+import Finance
+import Foundation
+import HospitalModel
+import RunStore
+import Scenario
+import Simulation
+import Store
+import Testing
+import TestSupport
+import Workflows
+
+/// Collects what a workflow reports, from any thread.
+final class Recorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var notices: [WorkflowNotice] = []
+    private var progress: [(done: Int, total: Int)] = []
+    /// Cancels once this many replications have finished (nil: never).
+    var cancelAfter: Int?
+    /// Runs once, when every replication has finished (before storing).
+    var whenSimulated: (@Sendable () -> Void)?
+
+    var observer: WorkflowObserver {
+        WorkflowObserver(
+            progress: { done, total, _ in
+                self.lock.lock()
+                self.progress.append((done, total))
+                let hook = done == total ? self.whenSimulated : nil
+                self.lock.unlock()
+                hook?()
+            },
+            notice: { notice in
+                self.lock.lock()
+                self.notices.append(notice)
+                self.lock.unlock()
+            },
+            isCancelled: {
+                self.lock.lock()
+                defer { self.lock.unlock() }
+                return self.cancelAfter.map { self.progress.count >= $0 } ?? false
+            })
+    }
+
+    var seenNotices: [WorkflowNotice] {
+        lock.lock()
+        defer { lock.unlock() }
+        return notices
+    }
+
+    var seenProgress: [Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return progress.map(\.done)
+    }
+}
+
+/// The demo hospital, read once.
+enum Demo {
+    static let file = Repository.path("scenarios/demo.yaml")
+    static let scenario: Scenario = {
+        do { return try Inputs.scenario(file) } catch { fatalError("the demo scenario must load: \(error)") }
+    }()
+    /// 3 replications of 40 days, 10 of warm-up, seed 5.
+    static let plan = RunSettings(horizonDays: 40, warmUpDays: 10, replications: 3, seed: 5)
+    static func prepared() throws -> PreparedScenario { try PreparedScenario(scenario, file: file, plan: plan) }
+}
+
+@Suite("planning a run")
+struct PlanningTests {
+    @Test("options over the run section: a horizon shortens the warm-up to fit; a warm-up not shorter is refused")
+    func overrides() throws {
+        let run = Demo.scenario.run
+        #expect(try RunOverrides().plan(for: Demo.scenario) == run)
+        let short = try RunOverrides(seed: 7, horizonDays: 30).plan(for: Demo.scenario)
+        #expect(short == RunSettings(horizonDays: 30, warmUpDays: 29, replications: run.replications, seed: 7))
+        #expect(try RunOverrides(horizonDays: 200).plan(for: Demo.scenario).warmUpDays == run.warmUpDays)
+        let error = #expect(throws: WorkflowError.self) { try RunOverrides(horizonDays: 10, warmUpDays: 10).plan(for: Demo.scenario) }
+        #expect(error?.kind == .input)
+        #expect(error?.description == "--warmup (10 days) must be shorter than the horizon (10 days)")
+    }
+
+    @Test("a broken scenario: every problem located, a closing count, nothing simulated")
+    func brokenScenario() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("workflows-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("broken.yaml").path
+        try "extends: \(Demo.file)\nname: broken\nrun: {replications: -2, seed: x}\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let error = #expect(throws: WorkflowError.self) { try Inputs.scenario(file) }
+        #expect(error?.kind == .input)
+        let messages = error?.messages ?? []
+        #expect(messages.count == 3, "\(messages)")
+        #expect(messages.dropLast().allSatisfy { $0.hasPrefix("\(file):3:") }, "\(messages)")
+        #expect(messages.last == "\(file): 2 problems; nothing was simulated")
+        let paired = #expect(throws: WorkflowError.self) { try Inputs.pairedScenarios([Demo.file, file], overrides: RunOverrides()) }
+        #expect(paired?.messages.last == "nothing was simulated" && paired?.messages.count == 3)
+    }
+
+    @Test("paired scenarios run as the first says, and a scenario whose own section differs is told so")
+    func paired() throws {
+        let recorder = Recorder()
+        let overrides = RunOverrides(replications: 2, horizonDays: 30)
+        let prepared = try Inputs.pairedScenarios([Demo.file, Demo.file], overrides: overrides, observer: recorder.observer)
+        #expect(prepared.map(\.plan) == [try overrides.plan(for: Demo.scenario), try overrides.plan(for: Demo.scenario)])
+        #expect(recorder.seenNotices.isEmpty)
+    }
+}
+
+@Suite("simulating through the workflow")
+struct SimulateTests {
+    @Test("the same result as the experiment run directly, on 1 and 2 threads; progress up to every replication")
+    func sameAsExperiment() throws {
+        let prepared = try Demo.prepared()
+        let direct = try HospitalExperiment.run(prepared.hospital, replications: 3, seed: 5, horizonDays: 40, warmUpDays: 10,
+                                                threads: 1)
+        for threads in [1, 2] {
+            let recorder = Recorder()
+            let run = try Simulate.run(prepared, threads: threads, observer: recorder.observer)
+            #expect(run.result == direct)
+            #expect(run.costs == RunCosts(pricing: direct.replications, with: Demo.scenario.costs))
+            #expect(run.runID == nil && run.keptIn == nil && !run.storeFailed)
+            #expect(recorder.seenProgress.sorted() == [1, 2, 3])
+            #expect(recorder.seenNotices.isEmpty)
+        }
+    }
+
+    @Test("cancelled after the first replication: no result, a cancellation error")
+    func cancelled() throws {
+        let recorder = Recorder()
+        recorder.cancelAfter = 1
+        let prepared = try PreparedScenario(Demo.scenario, file: Demo.file,
+                                            plan: RunSettings(horizonDays: 40, warmUpDays: 10, replications: 6, seed: 5))
+        let error = #expect(throws: WorkflowError.self) { try Simulate.run(prepared, threads: 1, observer: recorder.observer) }
+        #expect(error?.kind == .cancelled)
+        #expect(recorder.seenProgress == [1], "no replication starts after the cancel")
+    }
+
+    @Test("a scenario against itself: every measure identical, KPIs and costs alike")
+    func comparisonWithItself() throws {
+        let prepared = try Demo.prepared()
+        let runs = try Simulate.paired([prepared, prepared], threads: 2)
+        let report = Answers.comparison(runs, detect: 0.05)
+        let metrics = try #require(report.comparisons.first?.metrics)
+        #expect(metrics.count == runs[0].metrics[0].count)
+        #expect(metrics.allSatisfy { $0.verdict == .identical && $0.difference == 0 })
+        #expect(metrics.contains { $0.key.hasPrefix("cost") } && metrics.contains { $0.key.hasPrefix("ed.") },
+                "\(metrics.prefix(3).map(\.key))")
+    }
+}
+
+@Suite("choosing a forecast's start")
+struct ForecastPlanningTests {
+    static let general = Repository.path("scenarios/general-hospital.yaml")
+    static let census = Repository.path("scenarios/general-hospital-census.csv")
+
+    @Test("from a census: the midnight after its latest time, no warm-up, every inpatient in the census")
+    func fromCensus() throws {
+        let scenario = try Inputs.scenario(Self.general)
+        let recorder = Recorder()
+        let forecast = try ForecastPlanning.prepare(scenario, file: Self.general,
+                                                    request: ForecastRequest(days: 7, censusPath: Self.census, replications: 2),
+                                                    observer: recorder.observer)
+        #expect(forecast.start == LocalDateTime(year: 2026, month: 11, day: 26))
+        #expect(forecast.prepared.scenario.configuration.start == forecast.start)
+        #expect(forecast.prepared.plan == RunSettings(horizonDays: 7, warmUpDays: 0, replications: 2, seed: scenario.run.seed))
+        let rows = try String(contentsOfFile: Self.census, encoding: .utf8).split(separator: "\n").count - 1
+        #expect(forecast.census?.inpatients.count == rows)
+    }
+
+    @Test("without a census: the warm-up ends at --from, else after the scenario's start")
+    func withoutCensus() throws {
+        let scenario = try Inputs.scenario(Self.general)
+        let from = LocalDateTime(year: 2026, month: 3, day: 30)
+        let given = try ForecastPlanning.prepare(scenario, file: Self.general,
+                                                 request: ForecastRequest(days: 5, from: from, warmUpDays: 14, replications: 2))
+        #expect(given.start == from && given.census == nil)
+        #expect(given.prepared.scenario.configuration.start == LocalDateTime(year: 2026, month: 3, day: 16))
+        #expect(given.prepared.plan.horizonDays == 19 && given.prepared.plan.warmUpDays == 14)
+        let own = try ForecastPlanning.prepare(scenario, file: Self.general, request: ForecastRequest(days: 5, replications: 2))
+        let startDay = scenario.configuration.start.localMinutesSinceEpoch / 1440
+        #expect(own.start.localMinutesSinceEpoch / 1440 == startDay + Double(scenario.run.warmUpDays))
+    }
+
+    @Test("a census with problems: every one, then the count; nothing simulated")
+    func badCensus() throws {
+        let scenario = try Inputs.scenario(Self.general)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("census-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let lines = try String(contentsOfFile: Self.census, encoding: .utf8).split(separator: "\n")
+        let bad = [String(lines[0]), lines[1].replacingOccurrences(of: ",AMU,", with: ",Ward 99,"),
+                   lines[2].replacingOccurrences(of: ",emergency_medical,", with: ",teleportation,")]
+        let file = directory.appendingPathComponent("census.csv").path
+        try (bad.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let error = #expect(throws: WorkflowError.self) {
+            try ForecastPlanning.prepare(scenario, file: Self.general, request: ForecastRequest(days: 3, censusPath: file, replications: 2))
+        }
+        #expect(error?.kind == .input)
+        #expect(error?.messages.last == "\(file): 2 problems; nothing was simulated", "\(error?.messages ?? [])")
+        #expect(error?.messages.first?.hasPrefix("\(file):2") == true, "\(error?.messages ?? [])")
+    }
+}
+
+extension TestDatabase {
+    static func store() throws -> RunStore { try RunStore(connection: try connect()) }
+}
+
+@Suite("storing through the workflow", .enabled(if: TestDatabase.runs("storing through the workflow")), .serialized)
+struct StoringWorkflowTests {
+    @Test("stored whole; every report rendered again from the store equals the one from the simulation")
+    func storedAnswersMatch() throws {
+        let store = try TestDatabase.store()
+        let recorder = Recorder()
+        let prepared = try Demo.prepared()
+        let runs = try Simulate.paired([prepared, prepared], threads: 2, store: store, observer: recorder.observer)
+        let ids = try runs.map { try #require($0.runID) }
+        #expect(recorder.seenNotices.filter { if case .runStored = $0 { true } else { false } }.count == 2)
+        guard case .run(let result) = try StoredAnswers.answer(.run, run: ids[1], baseline: nil, detect: 0.05, in: store) else {
+            Issue.record("a run's answer")
+            return
+        }
+        #expect(result == runs[1].result)
+        guard case .comparison(let comparison) = try StoredAnswers.answer(.run, run: ids[1], baseline: ids[0], detect: 0.05,
+                                                                          in: store) else {
+            Issue.record("a comparison")
+            return
+        }
+        #expect(comparison == Answers.comparison(runs, detect: 0.05))
+        guard case .costs(let costs) = try StoredAnswers.answer(.costs, run: ids[1], baseline: ids[0], detect: 0.05,
+                                                                in: store) else {
+            Issue.record("a cost report")
+            return
+        }
+        #expect(costs == Answers.costs(runs[1], baseline: runs[0]))
+        let forecast = #expect(throws: WorkflowError.self) {
+            try StoredAnswers.answer(.forecast, run: ids[1], baseline: ids[0], detect: 0.05, in: store)
+        }
+        #expect(forecast?.kind == .input)
+    }
+
+    @Test("runs of different seeds do not pair")
+    func unpaired() throws {
+        let store = try TestDatabase.store()
+        let a = try Simulate.run(try Demo.prepared(), threads: 2, store: store)
+        var plan = Demo.plan
+        plan.seed = 6
+        let b = try Simulate.run(try PreparedScenario(Demo.scenario, file: Demo.file, plan: plan), threads: 2, store: store)
+        let ids = (try #require(a.runID), try #require(b.runID))
+        let error = #expect(throws: WorkflowError.self) {
+            try StoredAnswers.answer(.run, run: ids.1, baseline: ids.0, detect: 0.05, in: store)
+        }
+        #expect(error?.kind == .input && error?.description.contains("does not pair") == true)
+    }
+
+    @Test("cancelled while storing was asked for: the recorded run is marked failed, nothing else is written")
+    func cancelledStored() throws {
+        let store = try TestDatabase.store()
+        let recorder = Recorder()
+        recorder.cancelAfter = 1
+        #expect(throws: WorkflowError.self) {
+            try Simulate.run(try Demo.prepared(), threads: 1, store: store, observer: recorder.observer)
+        }
+        guard case .runRecorded(let id, _, _, _) = try #require(recorder.seenNotices.first) else {
+            Issue.record("the run was recorded first: \(recorder.seenNotices)")
+            return
+        }
+        let record = try store.record(id)
+        #expect(record.status == .failed && record.failure == "cancelled before it finished", "\(record)")
+        #expect(try store.connection.query("SELECT count(*) FROM hospital_twin.replication_kpis WHERE run_id = \(id)").rows
+            == [["0"]])
+    }
+
+    @Test("the database lost after simulating: the results kept in an archive that imports whole, the run marked failed")
+    func databaseLost() throws {
+        let store = try TestDatabase.store()
+        nonisolated(unsafe) let killer = try TestDatabase.connect()
+        let backend = store.connection.backendPID
+        let recorder = Recorder()
+        recorder.whenSimulated = { _ = try? killer.query("SELECT pg_terminate_backend(\(backend))") }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("archives-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try Simulate.run(try Demo.prepared(), threads: 1, store: store, archiveDirectory: directory.path,
+                                   observer: recorder.observer)
+        let kept = try #require(run.keptIn)
+        #expect(run.storeFailed && run.runID == nil && kept.hasPrefix(directory.path))
+        #expect(recorder.seenNotices.contains(.resultsKept(path: kept)))
+        let archive = try RunArchive.decode(try Data(contentsOf: URL(fileURLWithPath: kept)), file: kept)
+        #expect(archive.result == run.result && archive.costs == run.costs)
+        let again = try TestDatabase.store()
+        let imported = try again.importArchive(archive, from: kept)
+        #expect(try again.result(of: imported.id) == run.result)
+        guard case .runRecorded(let id, _, _, _) = try #require(recorder.seenNotices.first) else {
+            Issue.record("recorded first: \(recorder.seenNotices)")
+            return
+        }
+        // The lost connection's lock is released with it, so the run reads as abandoned or failed, never running.
+        let record = try again.record(id)
+        #expect(record.status == .failed, "\(record)")
+    }
+}
