@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "HospitalModel", "Reports", "Simulation", "TestSupport", "Finance",
                                                      "PatientTwin"]),
         .testTarget(name: "FinanceTests", dependencies: ["Finance", "HospitalModel", "PatientTwin", "Simulation"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulation", "ReferenceModels", "TestSupport", "Finance",
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulation", "ReferenceModels", "TestSupport", "Finance", "Scenario",
                                                     "HospitalModel", "CSVFiles"]),
     ]
 )

@@ -20,6 +20,12 @@ public enum Tolerance {
         z * (variance / Double(count)).squareRoot()
     }
 
+    /// A floor that a Poisson count of mean `expected` stays above unless something is wrong (one-sided at α):
+    /// `expected − z·√expected`. For checks that a run did its work, in place of a round number.
+    public static func poissonFloor(expected: Double) -> Double {
+        expected - z * expected.squareRoot()
+    }
+
     /// True when `observed` successes in `trials` are within z standard errors of `trials`·`probability`.
     public static func binomialAgrees(observed: Int, trials: Int, probability: Double) -> Bool {
         let expected = Double(trials) * probability

@@ -265,7 +265,8 @@ struct CohortSimulationTests {
     @Test("readmissions close the loop: discharged twins come back as emergency arrivals carrying their history")
     func readmissionsCloseTheLoop() throws {
         let result = Self.result
-        #expect(result.admissions > 15_000 && result.readmissions > 300)
+        // First admissions alone are a Poisson count of 80 a day over 240 days (the run's defaults).
+        #expect(Double(result.admissions) > Tolerance.poissonFloor(expected: 80 * 240) && result.readmissions > 300)
         let returned = result.twins.filter { $0.spell >= 1 }
         #expect(returned.count > 300)
         for twin in returned.prefix(50) {

@@ -3,7 +3,9 @@ import Finance
 import Foundation
 import HospitalModel
 import Reports
+import Scenario
 import Testing
+import TestSupport
 
 /// A cost report of two replications, built from lines written here.
 func costReport(baseline: Bool) -> CostReport {
@@ -49,23 +51,67 @@ struct UserReportTests {
     func costTable() {
         let text = CostReports.table(costReport(baseline: true))
         #expect(text.contains("Variance = alt − base"))
-        #expect(text.contains("1,235"))
+        #expect(TextMatching.containsNumber(text, "1,235"))
         // Agency: differences 500 and 1,500, mean 1,000, sd 707.1; t(1) = 12.706: ± 12.706 × 707.1 / √2 = 6,353.
-        #expect(text.contains("+1 ± 6"), "\(text)")
+        #expect(TextMatching.containsNumber(text, "+1 ± 6"), "\(text)")
     }
 
-    @Test("the HTML pages are self-contained: no script, no external reference, a table behind every chart")
-    func html() {
-        let pages = [HTMLReports.costs(costReport(baseline: true))]
-        for page in pages {
-            #expect(page.hasPrefix("<!DOCTYPE html>") && page.contains("</html>"))
-            #expect(!page.contains("<script") && !page.contains("http://") && !page.contains("https://"))
-            #expect(page.components(separatedBy: "<svg").count - 1 <= page.components(separatedBy: "<table").count - 1)
-            #expect(page.contains("<td>Ward A, east</td>"))
+    /// A small run of the demo hospital (2 replications of 30 days), named `name`.
+    static func demoRun(named name: String) throws -> (result: HospitalExperimentResult, costs: RunCosts) {
+        let scenario = try Scenario.load(path: Repository.path("scenarios/demo.yaml"))
+        let hospital = try PreparedHospital(scenario.configuration, horizonDays: 30)
+        var result = try HospitalExperiment.run(hospital, replications: 2, seed: 3, horizonDays: 30, warmUpDays: 5, threads: 2)
+        result.scenario = name
+        return (result, RunCosts(pricing: result.replications, with: scenario.costs))
+    }
+
+    /// What every page must be: a whole document that loads nothing (no script, no link, no external image or
+    /// font, no CSS import or url()), with a table behind every chart; `charted` pages draw at least one.
+    static func expectSelfContained(_ page: String, _ what: String, charted: Bool = true) {
+        #expect(page.hasPrefix("<!DOCTYPE html>") && page.hasSuffix("</html>\n"), "\(what)")
+        for loader in ["<script", "<link", "<iframe", "<object", "<embed", "<img", "@import", "url(", "http://", "https://",
+                       "src=", "href="] {
+            #expect(!page.lowercased().contains(loader), "\(what) holds \(loader)")
         }
-        let escaped = HTMLReports.costs(CostReport(scenario: "<b>&", currency: "GBP",
-                                                   replications: [[CostLine(centre: "x", category: .fixed, month: "2026-04", amount: 1)]],
-                                                   baseline: nil))
-        #expect(escaped.contains("&lt;b&gt;&amp;") && !escaped.contains("<b>&"))
+        let charts = page.components(separatedBy: "<svg").count - 1, tables = page.components(separatedBy: "<table").count - 1
+        #expect((charts >= 1 || !charted) && tables >= 1 && charts <= tables, "\(what): \(charts) charts, \(tables) tables")
+    }
+
+    @Test("every HTML page — run, comparison, costs, forecast — is self-contained and escapes the names it shows")
+    func everyPageSelfContained() throws {
+        let hostile = "<b>&\"x\" onload='y'"
+        let run = try Self.demoRun(named: hostile)
+        let comparison = ComparisonReport(
+            seed: 3, replications: 2, horizonDays: 30, warmUpDays: 5,
+            comparisons: [ScenarioComparison(baseline: hostile, alternative: hostile + "2",
+                                             baselineRuns: run.result.replications.map(\.metrics),
+                                             alternativeRuns: run.result.replications.map(\.metrics))])
+        let pages = [
+            ("run", HTMLReports.run(run.result)),  // a table of measures; no chart
+            ("comparison", HTMLReports.comparison(comparison)),
+            ("costs", HTMLReports.costs(run.costs.report(scenario: hostile))),
+            ("forecast", HTMLReports.forecast(BedForecast(scenario: hostile, seed: 3, replications: run.result.replications))),
+        ]
+        for (what, page) in pages {
+            Self.expectSelfContained(page, what, charted: what != "run")
+            #expect(page.contains("&lt;b&gt;&amp;") && !page.contains("<b>&") && !page.contains("onload='y'"), "\(what)")
+        }
+    }
+
+    @Test("the cost page with a baseline: self-contained, every centre in its table")
+    func html() {
+        let page = HTMLReports.costs(costReport(baseline: true))
+        Self.expectSelfContained(page, "costs")
+        #expect(page.contains("<td>Ward A, east</td>"))
+    }
+
+    @Test("a number is found only whole")
+    func wholeNumbers() {
+        #expect(TextMatching.containsNumber("costs 1,235.", "1,235"))
+        #expect(TextMatching.containsNumber("(1,235)", "1,235"))
+        for longer in ["11,235", "1,2350", "1,235,000", "0.1,235", "21,235.5"] {
+            #expect(!TextMatching.containsNumber(longer, "1,235"), "\(longer)")
+        }
+        #expect(!TextMatching.containsNumber("+1 ± 63", "+1 ± 6") && TextMatching.containsNumber("+1 ± 6 |", "+1 ± 6"))
     }
 }

@@ -131,6 +131,13 @@ public struct EmergencyDepartmentConfiguration: Sendable {
         self.admittedPathways = admittedPathways
         self.targetMinutes = targetMinutes
     }
+
+    /// Attendances a day on average over the week (the profile's rates summed over 168 hours, divided by 7).
+    public var meanAttendancesPerDay: Double { attendances.ratesPerHour.reduce(0, +) / 7 }
+
+    /// The share of attendances that triage admits, 0–1: Σ share × admission probability over the classes
+    /// (before any diversion when the department is full).
+    public var admittedShare: Double { triage.reduce(0) { $0 + $1.share * $1.admissionProbability } }
 }
 
 /// The kind of an inpatient unit: which patient-twin states it takes.
