@@ -5,15 +5,14 @@ import Simulation
 /// One amount of one replication: a cost centre's category in a month, in the model's currency, ≥ 0 (its
 /// category's `kind` says how it counts).
 public struct CostLine: Sendable, Hashable, Codable {
-    /// A unit's name, "Emergency department", "Theatres", "Hospital", or for spell income the pathway's line
-    /// ("Spells: emergency medical").
-    public var centre: String
+    /// Where the amount falls.
+    public var centre: CostCentre
     public var category: CostCategory
     /// "2026-04".
     public var month: String
     public var amount: Double
 
-    public init(centre: String, category: CostCategory, month: String, amount: Double) {
+    public init(centre: CostCentre, category: CostCategory, month: String, amount: Double) {
         self.centre = centre
         self.category = category
         self.month = month
@@ -21,29 +20,75 @@ public struct CostLine: Sendable, Hashable, Codable {
     }
 }
 
-/// Prices one replication's KPIs with a cost model: the cost report's lines. The centre names are stated here once.
-public enum CostLedger {
-    /// The cost centre of the emergency department.
-    public static let emergencyDepartment = "Emergency department"
-    /// The cost centre of the theatres.
-    public static let theatres = "Theatres"
-    /// The cost centre of overheads and of penalties no unit carries.
-    public static let hospital = "Hospital"
+/// A cost centre: an inpatient unit, the emergency department, the theatres, the hospital (overheads and the
+/// penalties no unit carries), or a pathway's spell income. The kinds are told apart by type; the reports and the
+/// store name each by `name` ("Ward 7", "Emergency department", "Theatres", "Hospital", "Spells: emergency
+/// medical"), and scenarios refuse a unit named like any of the others (`ReservedNames` in Scenario), so a name
+/// reads back as the centre it was.
+public enum CostCentre: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// An inpatient unit, by its name.
+    case unit(String)
+    case emergencyDepartment
+    case theatres
+    case hospital
+    /// The income of a pathway's spells.
+    case spells(Pathway)
 
-    /// The income line of a pathway's spells.
-    public static func spellCentre(_ pathway: Pathway) -> String {
-        "Spells: " + pathway.rawValue.replacingOccurrences(of: "_", with: " ")
-    }
+    /// The names of the centres that are not units.
+    public static let emergencyDepartmentName = "Emergency department"
+    public static let theatresName = "Theatres"
+    public static let hospitalName = "Hospital"
+    /// What a spell-income centre's name starts with.
+    public static let spellsPrefix = "Spells: "
 
-    /// The cost centre of a place named in `StaffMonthKPIs.place`.
-    static func centre(ofPlace place: String) -> String {
-        switch place {
-        case "emergency_department": emergencyDepartment
-        case "theatres": theatres
-        default: place
+    /// How reports and the store name it.
+    public var name: String {
+        switch self {
+        case .unit(let name): name
+        case .emergencyDepartment: Self.emergencyDepartmentName
+        case .theatres: Self.theatresName
+        case .hospital: Self.hospitalName
+        case .spells(let pathway): Self.spellsPrefix + pathway.rawValue.replacingOccurrences(of: "_", with: " ")
         }
     }
 
+    public var description: String { name }
+
+    /// The centre `name` names (a unit when it names no other).
+    public init(name: String) {
+        switch name {
+        case Self.emergencyDepartmentName: self = .emergencyDepartment
+        case Self.theatresName: self = .theatres
+        case Self.hospitalName: self = .hospital
+        default:
+            if name.hasPrefix(Self.spellsPrefix),
+               let pathway = Pathway.allCases.first(where: { CostCentre.spells($0).name == name }) {
+                self = .spells(pathway)
+            } else {
+                self = .unit(name)
+            }
+        }
+    }
+
+    /// The centre of the staff working at `place`.
+    public init(staffPlace place: StaffPlaceName) {
+        switch place {
+        case .emergencyDepartment: self = .emergencyDepartment
+        case .theatres: self = .theatres
+        case .unit(let name): self = .unit(name)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws { self.init(name: try decoder.singleValueContainer().decode(String.self)) }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(name)
+    }
+}
+
+/// Prices one replication's KPIs with a cost model: the cost report's lines. The centre names are stated here once.
+public enum CostLedger {
     /// Days in a calendar month "YYYY-MM" (Gregorian), or nil when `month` is not of that form.
     public static func daysInMonth(_ month: String) -> Int? {
         let parts = month.split(separator: "-")
@@ -60,14 +105,14 @@ public enum CostLedger {
     public static func lines(of kpis: HospitalKPIs, priced model: CostModel) -> [CostLine] {
         var amounts: [LineKey: Double] = [:]
         var order: [LineKey] = []
-        func add(_ centre: String, _ category: CostCategory, _ month: String, _ amount: Double) {
+        func add(_ centre: CostCentre, _ category: CostCategory, _ month: String, _ amount: Double) {
             let key = LineKey(centre: centre, category: category, month: month)
             if amounts[key] == nil { order.append(key) }
             amounts[key, default: 0] += amount
         }
         let months = kpis.months.map(\.month)
-        let centres = kpis.units.map(\.name) + [emergencyDepartment, theatres, hospital]
-            + Pathway.allCases.map(spellCentre)
+        let centres = kpis.units.map { CostCentre.unit($0.name) } + [.emergencyDepartment, .theatres, .hospital]
+            + Pathway.allCases.map(CostCentre.spells)
         // Every centre's every applicable category in every month, so the lines are the same in every replication.
         for month in months {
             for centre in centres {
@@ -77,66 +122,60 @@ public enum CostLedger {
             }
         }
         for row in kpis.staffMonths {
-            guard let group = StaffGroup(rawValue: row.group), let period = PayPeriod(rawValue: row.period),
-                  let rate = model.staff[group]
-            else { continue }
-            let hour = rate.cost(in: period)
-            let centre = centre(ofPlace: row.place)
+            // A cost model prices every group (`CostModel.problems`); a group without a rate costs nothing.
+            guard let rate = model.staff[row.group] else { continue }
+            let hour = rate.cost(in: row.period)
+            let centre = CostCentre(staffPlace: row.place)
             add(centre, .substantiveStaff, row.month, row.rosteredHours * hour)
             add(centre, .bankStaff, row.month, row.bankHours * hour * (1 + model.bankPremium))
             add(centre, .agencyStaff, row.month, row.agencyHours * hour * (1 + model.agencyPremium))
         }
         for row in kpis.bedDaysByUnitMonth {
-            guard let kind = UnitKind(rawValue: row.kind) else { continue }
-            add(row.unit, .bedDays, row.month, row.bedDays * (model.bedDay[kind] ?? 0))
+            let kind = row.kind
+            add(.unit(row.unit), .bedDays, row.month, row.bedDays * (model.bedDay[kind] ?? 0))
             if kind.isCriticalCare {
-                add(row.unit, .criticalCareIncome, row.month, row.bedDays * (model.criticalCareBedDayIncome[kind] ?? 0))
+                add(.unit(row.unit), .criticalCareIncome, row.month, row.bedDays * (model.criticalCareBedDayIncome[kind] ?? 0))
             }
         }
         for month in kpis.months {
             let share = Double(month.days) / Double(daysInMonth(month.month) ?? 30)
             for unit in kpis.units {
-                guard let kind = UnitKind(rawValue: unit.kind) else { continue }
-                add(unit.name, .fixed, month.month, Double(unit.beds) * (model.bedMonth[kind] ?? 0) * share)
+                add(.unit(unit.name), .fixed, month.month, Double(unit.beds) * (model.bedMonth[unit.kind] ?? 0) * share)
             }
-            add(hospital, .fixed, month.month, model.overheadMonth * share)
-            add(theatres, .theatreNonStaff, month.month, month.operatingMinutes * model.theatreMinute)
-            add(theatres, .cancellationsLostIncome, month.month, Double(month.cancellations) * model.cancelledOperationIncome)
-            add(emergencyDepartment, .edIncome, month.month, Double(month.edAttendances) * model.edAttendanceIncome)
-            add(hospital, .readmissionPenalties, month.month, Double(month.readmissions) * model.readmissionPenalty)
+            add(.hospital, .fixed, month.month, model.overheadMonth * share)
+            add(.theatres, .theatreNonStaff, month.month, month.operatingMinutes * model.theatreMinute)
+            add(.theatres, .cancellationsLostIncome, month.month, Double(month.cancellations) * model.cancelledOperationIncome)
+            add(.emergencyDepartment, .edIncome, month.month, Double(month.edAttendances) * model.edAttendanceIncome)
+            add(.hospital, .readmissionPenalties, month.month, Double(month.readmissions) * model.readmissionPenalty)
             for spell in month.spells {
-                guard let pathway = Pathway(rawValue: spell.pathway) else { continue }
-                add(spellCentre(pathway), .spellIncome, month.month, Double(spell.count) * (model.spellIncome[pathway] ?? 0))
+                add(.spells(spell.pathway), .spellIncome, month.month,
+                    Double(spell.count) * (model.spellIncome[spell.pathway] ?? 0))
             }
         }
         return order.map { CostLine(centre: $0.centre, category: $0.category, month: $0.month, amount: amounts[$0]!) }
     }
 
     /// Whether a centre can have a category at all (so that empty lines are kept only where they mean something).
-    static func applies(_ category: CostCategory, to centre: String, units: [UnitKPIs]) -> Bool {
-        let unit = units.first { $0.name == centre }
-        switch category {
-        case .substantiveStaff, .bankStaff, .agencyStaff:
-            return unit != nil || centre == emergencyDepartment || centre == theatres
-        case .bedDays:
-            return unit != nil
-        case .criticalCareIncome:
-            return unit.flatMap { UnitKind(rawValue: $0.kind) }?.isCriticalCare == true
-        case .fixed:
-            return unit != nil || centre == hospital
-        case .theatreNonStaff, .cancellationsLostIncome:
-            return centre == theatres
-        case .edIncome:
-            return centre == emergencyDepartment
-        case .readmissionPenalties:
-            return centre == hospital
-        case .spellIncome:
-            return centre.hasPrefix("Spells: ")
+    static func applies(_ category: CostCategory, to centre: CostCentre, units: [UnitKPIs]) -> Bool {
+        switch (category, centre) {
+        case (.substantiveStaff, .unit), (.bankStaff, .unit), (.agencyStaff, .unit),
+             (.substantiveStaff, .emergencyDepartment), (.bankStaff, .emergencyDepartment), (.agencyStaff, .emergencyDepartment),
+             (.substantiveStaff, .theatres), (.bankStaff, .theatres), (.agencyStaff, .theatres):
+            return true
+        case (.bedDays, .unit), (.fixed, .unit), (.fixed, .hospital):
+            return true
+        case (.criticalCareIncome, .unit(let name)):
+            return units.first { $0.name == name }?.kind.isCriticalCare == true
+        case (.theatreNonStaff, .theatres), (.cancellationsLostIncome, .theatres), (.edIncome, .emergencyDepartment),
+             (.readmissionPenalties, .hospital), (.spellIncome, .spells):
+            return true
+        default:
+            return false
         }
     }
 
     struct LineKey: Hashable {
-        let centre: String
+        let centre: CostCentre
         let category: CostCategory
         let month: String
     }

@@ -156,9 +156,10 @@ public struct CostReport: Sendable, Hashable, Codable {
         for line in lines {
             let category = line.category.rawValue
             let kind = line.category.kind
-            add(.line, line.centre, category, line.month, line.amount)
-            add(.centre, line.centre, category, wholeWindow, line.amount)
-            if let total = kind.totalName { add(.centre, line.centre, total, wholeWindow, line.amount) }
+            let centre = line.centre.name
+            add(.line, centre, category, line.month, line.amount)
+            add(.centre, centre, category, wholeWindow, line.amount)
+            if let total = kind.totalName { add(.centre, centre, total, wholeWindow, line.amount) }
             for month in [line.month, wholeWindow] {
                 add(.category, "", category, month, line.amount)
                 if let total = kind.totalName { add(.total, "", total, month, line.amount) }

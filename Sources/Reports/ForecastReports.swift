@@ -24,7 +24,7 @@ public enum ForecastReports {
         var out = [heading(f),
                    "Demand = patients in a unit's beds plus those waiting for a bed there; P(exceed) = share of replications "
                        + "with demand above the staffed beds at that midnight (95% Wilson interval in the CSV and JSON)."]
-        for series in f.series where series.kind == "group" {
+        for series in f.series where series.kind == .group {
             out.append("")
             out.append("\(series.name): \(series.beds) beds")
             out.append(TextTable.render([["date", "P10", "P50", "P90", "P95", "mean", "staffed beds", "P(exceed)"]]
@@ -35,7 +35,7 @@ public enum ForecastReports {
         out.append("Units (day 0 is the census; the CSV, JSON and HTML have every day)")
         var rows = [["unit", "beds", "day 0 P50", "last day P10–P90", "last day P95", "highest P95", "staffed (mean)",
                      "highest P(exceed)", "first day P(exceed) ≥ 10%"]]
-        for series in f.series where series.kind != "group" {
+        for series in f.series where series.kind != .group {
             guard let first = series.days.first, let last = series.days.last else { continue }
             let highest = series.days.max { $0.exceedProbability < $1.exceedProbability }!
             let firstRisk = series.days.first { $0.exceedProbability >= 0.1 }
@@ -55,7 +55,7 @@ public enum ForecastReports {
                       "exceed_probability", "exceed_ci95_low", "exceed_ci95_high", "replications"])
         for series in f.series {
             for day in series.days {
-                writer.write([f.scenario, series.name, series.kind, String(series.beds), day.date, text(day.mean), text(day.p10),
+                writer.write([f.scenario, series.name, series.kind.name, String(series.beds), day.date, text(day.mean), text(day.p10),
                               text(day.p50), text(day.p90), text(day.p95), text(day.staffedBeds), text(day.exceedProbability),
                               text(day.exceedLower), text(day.exceedUpper), String(f.replications)])
             }

@@ -53,8 +53,8 @@ public enum HospitalReports {
             out.append("Staff hours (means over replications)")
             var rows = [["group", "shift", "days", "worked", "bank", "agency"]]
             for row in first.staff {
-                let prefix = "staff.\(row.group).\(row.shift).\(row.dayKind)"
-                rows.append([row.group.replacingOccurrences(of: "_", with: " "), row.shift, row.dayKind] +
+                let prefix = "staff.\(row.group.rawValue).\(row.shift).\(row.dayKind)"
+                rows.append([row.group.rawValue.replacingOccurrences(of: "_", with: " "), row.shift, row.dayKind] +
                     ["worked_hours", "bank_hours", "agency_hours"].map { column in
                         byKey["\(prefix).\(column)"].map { $0.mean.formatted(significantDigits: 4) } ?? "–"
                     })

@@ -229,7 +229,7 @@ public final class RunStore {
             let amounts = costs.replications.map { $0[index].amount }
             let summary = ReplicationSummary(amounts)
             let half = summary.reportedHalfWidth()
-            return [run, line.centre, line.category.rawValue, line.category.kind.rawValue, line.month, costs.model.currency,
+            return [run, line.centre.name, line.category.rawValue, line.category.kind.rawValue, line.month, costs.model.currency,
                     String(index), "{" + amounts.map(\.sqlText).joined(separator: ",") + "}", summary.mean.sqlText,
                     half.sqlText]
         }
@@ -264,7 +264,7 @@ public final class RunStore {
                 throw RunStoreError("run \(id): a cost line holds \(amounts.count) amounts for \(record.replications) replications")
             }
             for (index, amount) in amounts.enumerated() {
-                replications[index].append(CostLine(centre: row[0] ?? "", category: category, month: row[2] ?? "", amount: amount))
+                replications[index].append(CostLine(centre: CostCentre(name: row[0] ?? ""), category: category, month: row[2] ?? "", amount: amount))
             }
         }
         return RunCosts(model: model, replications: replications)

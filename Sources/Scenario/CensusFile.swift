@@ -42,9 +42,7 @@ public enum CensusFile {
             throw CensusFileError(problems: [error.description])
         }
         let zone = configuration.timeZone
-        let unitNames = Dictionary(configuration.units.enumerated().map { ($1.name.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
         let pathways = Dictionary(uniqueKeysWithValues: Pathway.allCases.map { ($0.rawValue, $0) })
-        let edNames: Set<String> = ["emergency_department", "ed"]
         var problems: [String] = []
         var inpatients: [HospitalCensus.Inpatient] = []
         var seen: [String: Int] = [:]
@@ -59,8 +57,10 @@ public enum CensusFile {
             }
             let id = record.required("patient_id", expected: "a pseudonymous patient id")
             let unitName = record.text("unit")
-            let inED = edNames.contains(unitName.lowercased())
-            let unit = inED ? nil : unitNames[unitName.lowercased()]
+            let place = NamedPlace(unitName, units: configuration.units)
+            let inED = place == .emergencyDepartment
+            var unit: Int?
+            if case .unit(let index) = place { unit = index }
             if unit == nil && !inED {
                 record.fail("unit", expected: "a unit of \(configuration.name) ("
                     + configuration.units.map(\.name).joined(separator: ", ") + ") or emergency_department")

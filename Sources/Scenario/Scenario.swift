@@ -329,10 +329,14 @@ struct ScenarioBuilder {
         var names: [String: Int] = [:]
         for (index, item) in (document["units"]?.items ?? []).enumerated() {
             let name = text(item, "name", type) ?? ""
-            if let first = names[name.lowercased()] {
-                fail(item["name"], "units[\(index)].name", "'\(name)' is already the name of units[\(first)]; names must be unique")
+            if let problem = UnitNames.problem(with: name) {
+                fail(item["name"], "units[\(index)].name", problem)
+            } else if let first = names[UnitNames.comparable(name)] {
+                fail(item["name"], "units[\(index)].name",
+                     "'\(name)' is already the name of units[\(first)] (names are compared ignoring case, spaces, '_' and '-'); "
+                     + "names must be unique")
             }
-            names[name.lowercased()] = index
+            names[UnitNames.comparable(name)] = index
             let kind = UnitKind(rawValue: text(item, "type", type) ?? "") ?? .ward
             let specialties = Set((item["specialties"]?.items ?? []).compactMap { $0.text.flatMap(Specialty.init) })
             var escalation: EscalationRule?
@@ -460,17 +464,15 @@ struct ScenarioBuilder {
             let path = "staff.rosters[\(index)]"
             let unitName = text(item, "unit", schema) ?? ""
             let place: StaffPlace
-            switch unitName.lowercased() {
-            case "emergency_department", "ed": place = .emergencyDepartment
-            case "theatres": place = .theatres
-            default:
-                guard let unit = units.firstIndex(where: { $0.name.lowercased() == unitName.lowercased() }) else {
-                    let hint = Suggestion.nearest(to: unitName, in: units.map(\.name) + ["emergency_department", "theatres"])
-                        .map { "; did you mean '\($0)'?" } ?? ""
-                    fail(item["unit"], "\(path).unit", "no unit named '\(unitName)'\(hint)")
-                    continue
-                }
-                place = .unit(unit)
+            switch NamedPlace(unitName, units: units) {
+            case .emergencyDepartment: place = .emergencyDepartment
+            case .theatres: place = .theatres
+            case .unit(let unit): place = .unit(unit)
+            case nil:
+                let hint = Suggestion.nearest(to: unitName, in: units.map(\.name) + ["emergency_department", "theatres"])
+                    .map { "; did you mean '\($0)'?" } ?? ""
+                fail(item["unit"], "\(path).unit", "no unit named '\(unitName)'\(hint)")
+                continue
             }
             let shiftName = text(item, "shift", schema) ?? ""
             guard let shift = shifts.firstIndex(where: { $0.name == shiftName }) else {

@@ -63,7 +63,10 @@ public enum ScenarioSchema {
     ])
 
     static let unit = SchemaType.object([
-        SchemaField("name", .string(nonEmpty: true), required: true, "the unit's name, unique; rosters refer to it"),
+        SchemaField("name", .string(nonEmpty: true), required: true,
+                    "the unit's name, unique ignoring case, spaces, '_', '-' and width; rosters and census files refer to it. "
+                    + "Reserved, as they already name other places or cost centres: emergency_department, ed, theatres, "
+                    + "Hospital and names starting 'Spells:'. No spaces around it, no tabs or line breaks"),
         SchemaField("type", .choice(UnitKind.allCases.map(\.rawValue)), required: true,
                     "what the unit is: which patient-twin state it takes"),
         SchemaField("specialties", .list(.choice(specialties), identity: nil),

@@ -24,12 +24,12 @@ func kpis(scale: Double = 1) -> HospitalKPIs {
     k.flows = DailyFlowTable(["2026-04-29", "2026-04-30", "2026-05-01", "2026-05-02"].map { var f = DailyFlow(); f.date = $0; return f })
     var ward = UnitKPIs()
     ward.name = "Ward A"
-    ward.kind = "ward"
+    ward.kind = .ward
     ward.beds = 20
     ward.midnightCensus = [10, 12, Int(14 * scale), 99]
     var icu = UnitKPIs()
     icu.name = "ICU"
-    icu.kind = "icu"
+    icu.kind = .icu
     icu.beds = 4
     icu.midnightCensus = [2, 3, 4, 99]
     k.units = [ward, icu]
@@ -39,28 +39,27 @@ func kpis(scale: Double = 1) -> HospitalKPIs {
     april.cancellations = 1
     april.readmissions = 2
     april.edAttendances = Int(30 * scale)
-    april.spells = [PathwayCount(pathway: "emergency_medical", count: 3), PathwayCount(pathway: "elective_surgical", count: 1)]
+    april.spells = [PathwayCount(pathway: .emergencyMedical, count: 3), PathwayCount(pathway: .electiveSurgical, count: 1)]
     var may = MonthKPIs(month: "2026-05")
     may.days = 1
-    may.spells = [PathwayCount(pathway: "emergency_medical", count: 1)]
+    may.spells = [PathwayCount(pathway: .emergencyMedical, count: 1)]
     k.months = [april, may]
-    func staff(_ month: String, _ place: String, _ group: String, _ period: String, rostered: Double, bank: Double = 0,
-               agency: Double = 0) -> StaffMonthKPIs
+    func staff(_ month: String, _ place: StaffPlaceName, _ group: StaffGroup, _ period: PayPeriod, rostered: Double,
+               bank: Double = 0, agency: Double = 0) -> StaffMonthKPIs
     {
-        var row = StaffMonthKPIs()
-        (row.month, row.place, row.group, row.period) = (month, place, group, period)
+        var row = StaffMonthKPIs(month: month, place: place, group: group, period: period)
         (row.rosteredHours, row.bankHours, row.agencyHours) = (rostered, bank, agency)
         return row
     }
-    k.staffMonths = [staff("2026-04", "Ward A", "registered_nurse", "standard", rostered: 10, bank: 1, agency: 2 * scale),
-                     staff("2026-05", "Ward A", "registered_nurse", "sunday", rostered: 5),
-                     staff("2026-04", "theatres", "theatre_team", "unsocial", rostered: 4),
-                     staff("2026-04", "emergency_department", "doctor", "unsocial", rostered: 12, agency: 1)]
+    k.staffMonths = [staff("2026-04", .unit("Ward A"), .registeredNurse, .standard, rostered: 10, bank: 1, agency: 2 * scale),
+                     staff("2026-05", .unit("Ward A"), .registeredNurse, .sunday, rostered: 5),
+                     staff("2026-04", .theatres, .theatreTeam, .unsocial, rostered: 4),
+                     staff("2026-04", .emergencyDepartment, .doctor, .unsocial, rostered: 12, agency: 1)]
     return k
 }
 
 func amount(_ lines: [CostLine], _ centre: String, _ category: CostCategory, _ month: String) -> Double? {
-    lines.first { $0.centre == centre && $0.category == category && $0.month == month }?.amount
+    lines.first { $0.centre.name == centre && $0.category == category && $0.month == month }?.amount
 }
 
 @Suite("costs: pricing a replication")

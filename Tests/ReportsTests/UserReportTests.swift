@@ -10,10 +10,10 @@ import TestSupport
 /// A cost report of two replications, built from lines written here.
 func costReport(baseline: Bool) -> CostReport {
     func lines(_ agency: Double) -> [CostLine] {
-        [CostLine(centre: "Ward A, east", category: .agencyStaff, month: "2026-04", amount: agency),
-         CostLine(centre: "Ward A, east", category: .substantiveStaff, month: "2026-04", amount: 1_234_567.891),
-         CostLine(centre: "Spells: stroke", category: .spellIncome, month: "2026-04", amount: 2_000_000),
-         CostLine(centre: "Theatres", category: .cancellationsLostIncome, month: "2026-05", amount: 5_200)]
+        [CostLine(centre: .unit("Ward A, east"), category: .agencyStaff, month: "2026-04", amount: agency),
+         CostLine(centre: .unit("Ward A, east"), category: .substantiveStaff, month: "2026-04", amount: 1_234_567.891),
+         CostLine(centre: .spells(.stroke), category: .spellIncome, month: "2026-04", amount: 2_000_000),
+         CostLine(centre: .theatres, category: .cancellationsLostIncome, month: "2026-05", amount: 5_200)]
     }
     return CostReport(scenario: "alt", currency: "GBP", replications: [lines(1_000), lines(3_000)],
                       baseline: baseline ? ("base", [lines(500), lines(1_500)]) : nil)

@@ -71,7 +71,7 @@ struct ScenarioCostTests {
             let run = try HospitalSimulation.run(try PreparedHospital(scenario.configuration, horizonDays: horizon),
                                                  horizonDays: horizon, warmUpDays: warmUp, streams: RandomStreams(masterSeed: 4))
             return CostLedger.lines(of: run.kpis, priced: scenario.costs)
-                .filter { $0.centre == "Elderly care" && $0.category == .substantiveStaff }.reduce(0) { $0 + $1.amount }
+                .filter { $0.centre == .unit("Elderly care") && $0.category == .substantiveStaff }.reduce(0) { $0 + $1.amount }
         }
         let difference = try substantive(variant) - substantive(base)
         // The night shift runs 19:30–08:00 local time every day; AfC: time plus 30% on weekday nights 20:00–06:00

@@ -154,7 +154,7 @@ extension HospitalEngine {
         var fresh = Measures()
         fresh.months = monthNames.map { name in
             var month = MonthKPIs(month: name)
-            month.spells = Pathway.allCases.map { PathwayCount(pathway: $0.rawValue, count: 0) }
+            month.spells = Pathway.allCases.map { PathwayCount(pathway: $0, count: 0) }
             return month
         }
         fresh.shiftMinutes = units.map { _ in [Double](repeating: 0, count: shiftCount) }
@@ -232,7 +232,7 @@ extension HospitalEngine {
             let monitor = monitors[unit]
             var k = UnitKPIs()
             k.name = unitConfigurations[unit].name
-            k.kind = state.kind.rawValue
+            k.kind = state.kind
             k.beds = state.baseBeds
             k.meanOccupied = monitor.occupiedIntegral / window
             k.p95Occupied = monitor.percentile(0.95)
@@ -306,7 +306,7 @@ extension HospitalEngine {
         var patientsKPIs = measures.patients
         patientsKPIs.spells = Pathway.allCases.enumerated().compactMap { index, pathway in
             guard measures.spellCounts[index] > 0 else { return nil }
-            return PathwayStayKPIs(pathway: pathway.rawValue, spells: measures.spellCounts[index],
+            return PathwayStayKPIs(pathway: pathway, spells: measures.spellCounts[index],
                                    meanLengthOfStayDays: measures.spellMinutes[index] / Double(measures.spellCounts[index]) / 1440,
                                    bedDays: measures.spellMinutes[index] / 1440)
         }

@@ -76,7 +76,7 @@ extension HospitalEngine {
         let name = configuration.staffing.shifts[line.shift].name
         let kind = shift.weekend ? "weekend" : "weekday"
         let key = "\(line.group.rawValue)|\(name)|\(kind)"
-        var row = staffHours[key] ?? StaffHoursKPIs(group: line.group.rawValue, shift: name, dayKind: kind)
+        var row = staffHours[key] ?? StaffHoursKPIs(group: line.group, shift: name, dayKind: kind)
         row.rosteredHours += Double(shift.rostered) * hours
         row.absentHours += Double(shift.absent) * hours
         row.bankHours += Double(shift.bank) * hours
@@ -104,16 +104,16 @@ extension HospitalEngine {
         let roster = configuration.staffing.roster
         for (month, name) in monthNames.enumerated() {
             for (index, line) in roster.enumerated() {
-                let place = switch line.place {
-                case .unit(let unit): unitConfigurations[unit].name
-                case .emergencyDepartment: "emergency_department"
-                case .theatres: "theatres"
+                let place: StaffPlaceName = switch line.place {
+                case .unit(let unit): .unit(unitConfigurations[unit].name)
+                case .emergencyDepartment: .emergencyDepartment
+                case .theatres: .theatres
                 }
                 for period in PayPeriod.allCases {
                     let cell = ((month * roster.count + index) * PayPeriod.allCases.count + period.ordinal) * 5
                     guard staffMonthCells[cell] > 0 || staffMonthCells[cell + 4] > 0 else { continue }
-                    let key = "\(name)|\(place)|\(line.group.rawValue)|\(period.rawValue)"
-                    var row = rows[key] ?? StaffMonthKPIs(month: name, place: place, group: line.group.rawValue, period: period.rawValue)
+                    let key = "\(name)|\(place.name)|\(line.group.rawValue)|\(period.rawValue)"
+                    var row = rows[key] ?? StaffMonthKPIs(month: name, place: place, group: line.group, period: period)
                     row.rosteredHours += staffMonthCells[cell]
                     row.absentHours += staffMonthCells[cell + 1]
                     row.bankHours += staffMonthCells[cell + 2]

@@ -4,6 +4,37 @@ import Simulation
 /// beds — the planners' forecast. Day 0 is the first local midnight of the window (with a census, the census
 /// itself); demand is the patients in a unit's beds plus those waiting for a bed whose first choice it is.
 public struct BedForecast: Sendable, Hashable, Codable {
+    /// What a series is of: one unit (of its kind) or a group of units. Encoded as the unit kind's raw value, or
+    /// "group".
+    public enum SeriesKind: Sendable, Hashable, Codable {
+        case unit(UnitKind)
+        case group
+
+        /// The encoded name.
+        public var name: String {
+            switch self {
+            case .unit(let kind): kind.rawValue
+            case .group: "group"
+            }
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            let name = try container.decode(String.self)
+            if name == "group" { self = .group; return }
+            guard let kind = UnitKind(rawValue: name) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription:
+                    "expected a unit kind (\(UnitKind.allCases.map(\.rawValue).joined(separator: ", "))) or group, found '\(name)'")
+            }
+            self = .unit(kind)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(name)
+        }
+    }
+
     public static let currentSchemaVersion = 1
 
     /// One midnight of one unit (or group of units).
@@ -28,8 +59,8 @@ public struct BedForecast: Sendable, Hashable, Codable {
     public struct Series: Sendable, Hashable, Codable {
         /// The unit's name, or "General and acute (all units)" / "Critical care (ICU and HDU)".
         public var name: String
-        /// `UnitKind` raw value, or "group".
-        public var kind: String
+        /// A unit's kind, or a group of units.
+        public var kind: SeriesKind
         /// Physical beds.
         public var beds: Int
         public var days: [Day]
@@ -58,7 +89,7 @@ public struct BedForecast: Sendable, Hashable, Codable {
         censusPatients = replications[0].censusPatients ?? 0
         let first = replications[0]
         let dates = first.flows.map(\.date)
-        func summarise(name: String, kind: String, beds: Int, units: [Int]) -> Series {
+        func summarise(name: String, kind: SeriesKind, beds: Int, units: [Int]) -> Series {
             let days = dates.indices.map { day -> Day in
                 var demand: [Double] = [], staffed: [Double] = []
                 var exceeded = 0
@@ -84,19 +115,19 @@ public struct BedForecast: Sendable, Hashable, Codable {
             }
             return Series(name: name, kind: kind, beds: beds, days: days)
         }
-        let critical = first.units.indices.filter { UnitKind(rawValue: first.units[$0].kind)?.isCriticalCare == true }
+        let critical = first.units.indices.filter { first.units[$0].kind.isCriticalCare }
         let general = first.units.indices.filter { !critical.contains($0) }
         var all: [Series] = []
         if !general.isEmpty {
-            all.append(summarise(name: Self.generalAndAcute, kind: "group", beds: general.reduce(0) { $0 + first.units[$1].beds },
+            all.append(summarise(name: Self.generalAndAcute, kind: .group, beds: general.reduce(0) { $0 + first.units[$1].beds },
                               units: general))
         }
         if !critical.isEmpty {
-            all.append(summarise(name: Self.criticalCare, kind: "group", beds: critical.reduce(0) { $0 + first.units[$1].beds },
+            all.append(summarise(name: Self.criticalCare, kind: .group, beds: critical.reduce(0) { $0 + first.units[$1].beds },
                               units: critical))
         }
         for unit in first.units.indices {
-            all.append(summarise(name: first.units[unit].name, kind: first.units[unit].kind, beds: first.units[unit].beds,
+            all.append(summarise(name: first.units[unit].name, kind: .unit(first.units[unit].kind), beds: first.units[unit].beds,
                               units: [unit]))
         }
         self.series = all

@@ -1,4 +1,5 @@
 import Foundation
+import PatientTwin
 import Simulation
 
 /// What one replication of the hospital model measured over its window (after the warm-up): the result the store
@@ -47,12 +48,12 @@ extension HospitalKPIs {
     /// Bed occupancy of the general and acute beds — every unit but ICU and HDU, as NHS England's KH03 return
     /// splits them: the units' mean occupied beds over their mean open beds, %. 0 with no such unit.
     public var generalAndAcuteOccupancyPercent: Double {
-        occupancyPercent(of: units.filter { UnitKind(rawValue: $0.kind)?.isCriticalCare != true })
+        occupancyPercent(of: units.filter { !$0.kind.isCriticalCare })
     }
 
     /// Bed occupancy of ICU and HDU together, %. 0 with no critical-care unit.
     public var criticalCareOccupancyPercent: Double {
-        occupancyPercent(of: units.filter { UnitKind(rawValue: $0.kind)?.isCriticalCare == true })
+        occupancyPercent(of: units.filter { $0.kind.isCriticalCare })
     }
 
     private func occupancyPercent(of units: [UnitKPIs]) -> Double {
@@ -66,7 +67,7 @@ public struct UnitKPIs: Sendable, Hashable, Codable {
     /// The unit's name.
     public var name = ""
     /// Its kind (`UnitKind` raw value).
-    public var kind = ""
+    public var kind = UnitKind.ward
     /// Physical beds.
     public var beds = 0
     /// Time-average of patients in beds (beds occupied, including beds booked for a patient on the way).
@@ -207,8 +208,8 @@ extension TheatreKPIs {
 
 /// Staff hours of one group on one shift on one kind of day.
 public struct StaffHoursKPIs: Sendable, Hashable, Codable {
-    /// The group (`StaffGroup` raw value).
-    public var group = ""
+    /// The group.
+    public var group = StaffGroup.registeredNurse
     /// The shift's name.
     public var shift = ""
     /// "weekday" or "weekend".
@@ -264,8 +265,8 @@ public struct PatientKPIs: Sendable, Hashable, Codable {
 
 /// Spells and length of stay of one pathway.
 public struct PathwayStayKPIs: Sendable, Hashable, Codable {
-    /// The pathway (raw value).
-    public var pathway = ""
+    /// The pathway.
+    public var pathway = Pathway.emergencyMedical
     /// Spells ended.
     public var spells = 0
     /// Mean length of stay, days.
@@ -411,13 +412,48 @@ public struct MonthKPIs: Sendable, Hashable, Codable {
 
 /// A count for one pathway.
 public struct PathwayCount: Sendable, Hashable, Codable {
-    /// The pathway (raw value).
-    public var pathway = ""
+    /// The pathway.
+    public var pathway: Pathway
     public var count = 0
 
-    public init(pathway: String, count: Int) {
+    public init(pathway: Pathway, count: Int) {
         self.pathway = pathway
         self.count = count
+    }
+}
+
+/// Where staff work, as the KPIs name it: a unit by its name, the emergency department or the theatres. Encoded as
+/// one string (`name`: the unit's name, "emergency_department" or "theatres"); scenarios refuse a unit named like
+/// the other two (`ReservedNames`), so the string reads back as the place it was.
+public enum StaffPlaceName: Sendable, Hashable, Codable {
+    case emergencyDepartment
+    case theatres
+    /// An inpatient unit, by its name.
+    case unit(String)
+
+    /// The encoded name.
+    public var name: String {
+        switch self {
+        case .emergencyDepartment: "emergency_department"
+        case .theatres: "theatres"
+        case .unit(let name): name
+        }
+    }
+
+    /// The place a name encodes.
+    public init(name: String) {
+        switch name {
+        case "emergency_department": self = .emergencyDepartment
+        case "theatres": self = .theatres
+        default: self = .unit(name)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws { self.init(name: try decoder.singleValueContainer().decode(String.self)) }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(name)
     }
 }
 
@@ -425,12 +461,12 @@ public struct PathwayCount: Sendable, Hashable, Codable {
 public struct StaffMonthKPIs: Sendable, Hashable, Codable {
     /// "2026-04".
     public var month = ""
-    /// Where: a unit's name, "emergency_department" or "theatres".
-    public var place = ""
-    /// The staff group (`StaffGroup` raw value).
-    public var group = ""
-    /// The pay period (`PayPeriod` raw value).
-    public var period = ""
+    /// Where.
+    public var place: StaffPlaceName
+    /// The staff group.
+    public var group: StaffGroup
+    /// The pay period.
+    public var period: PayPeriod
     public var rosteredHours = 0.0
     public var absentHours = 0.0
     public var bankHours = 0.0
@@ -438,7 +474,7 @@ public struct StaffMonthKPIs: Sendable, Hashable, Codable {
     /// Rostered less absent, plus bank and agency.
     public var workedHours = 0.0
 
-    public init(month: String = "", place: String = "", group: String = "", period: String = "") {
+    public init(month: String, place: StaffPlaceName, group: StaffGroup, period: PayPeriod) {
         self.month = month
         self.place = place
         self.group = group
@@ -450,8 +486,7 @@ public struct StaffMonthKPIs: Sendable, Hashable, Codable {
 /// KH03 counts occupied overnight beds).
 public struct UnitMonthBedDays: Sendable, Hashable, Codable {
     public var unit = ""
-    /// Its `UnitKind` raw value.
-    public var kind = ""
+    public var kind: UnitKind
     public var month = ""
     public var bedDays = 0.0
     /// Its physical beds, for fixed costs.
@@ -490,10 +525,8 @@ public struct StaffMonthTable: Sendable, Hashable, RandomAccessCollection, Expre
     public init(arrayLiteral rows: StaffMonthKPIs...) { self.init(rows) }
 
     static func precedes(_ a: StaffMonthKPIs, _ b: StaffMonthKPIs) -> Bool {
-        (a.month, a.place, a.group, periodRank(a.period)) < (b.month, b.place, b.group, periodRank(b.period))
+        (a.month, a.place.name, a.group.rawValue, a.period.ordinal) < (b.month, b.place.name, b.group.rawValue, b.period.ordinal)
     }
-
-    static func periodRank(_ period: String) -> Int { PayPeriod(rawValue: period)?.ordinal ?? PayPeriod.allCases.count }
 
     public var startIndex: Int { rows.startIndex }
     public var endIndex: Int { rows.endIndex }
@@ -503,9 +536,9 @@ public struct StaffMonthTable: Sendable, Hashable, RandomAccessCollection, Expre
 extension StaffMonthTable: Codable {
     /// One place, group and pay period: its hours in each month of `months` (0 where it had none).
     struct Line: Codable {
-        var place: String
-        var group: String
-        var period: String
+        var place: StaffPlaceName
+        var group: StaffGroup
+        var period: PayPeriod
         var rosteredHours: [Double]
         var absentHours: [Double]
         var bankHours: [Double]
@@ -526,7 +559,7 @@ extension StaffMonthTable: Codable {
         var lineIndex: [String: Int] = [:]
         let zeros = [Double](repeating: 0, count: months.count)
         for row in rows {
-            let key = "\(row.place)\u{1F}\(row.group)\u{1F}\(row.period)"
+            let key = "\(row.place.name)\u{1F}\(row.group.rawValue)\u{1F}\(row.period.rawValue)"
             let index = lineIndex[key] ?? {
                 lines.append(Line(place: row.place, group: row.group, period: row.period, rosteredHours: zeros,
                                   absentHours: zeros, bankHours: zeros, agencyHours: zeros, workedHours: zeros))
@@ -540,7 +573,7 @@ extension StaffMonthTable: Codable {
             lines[index].agencyHours[m] += row.agencyHours
             lines[index].workedHours[m] += row.workedHours
         }
-        lines.sort { ($0.place, $0.group, Self.periodRank($0.period)) < ($1.place, $1.group, Self.periodRank($1.period)) }
+        lines.sort { ($0.place.name, $0.group.rawValue, $0.period.ordinal) < ($1.place.name, $1.group.rawValue, $1.period.ordinal) }
         try Columns(months: months, lines: lines).encode(to: encoder)
     }
 
@@ -552,7 +585,7 @@ extension StaffMonthTable: Codable {
                 let arrays = [line.rosteredHours, line.absentHours, line.bankHours, line.agencyHours, line.workedHours]
                 guard arrays.allSatisfy({ $0.count == columns.months.count }) else {
                     throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                            debugDescription: "staff hours of \(line.place), \(line.group), \(line.period): "
+                                                            debugDescription: "staff hours of \(line.place.name), \(line.group.rawValue), \(line.period.rawValue): "
                                                                 + "expected \(columns.months.count) months of each figure"))
                 }
                 guard arrays.contains(where: { $0[m] != 0 }) else { continue }

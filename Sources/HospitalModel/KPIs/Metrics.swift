@@ -124,9 +124,9 @@ extension HospitalKPIs {
                 "30-day readmissions, LACE \(band.group)", "%", .lowerIsBetter, band.percent)
         }
         for spell in p.spells {
-            add("patients.los_days.\(spell.pathway)", "Mean length of stay, \(spell.pathway.replacingOccurrences(of: "_", with: " "))",
+            add("patients.los_days.\(spell.pathway.rawValue)", "Mean length of stay, \(spell.pathway.rawValue.replacingOccurrences(of: "_", with: " "))",
                 "days", .lowerIsBetter, spell.meanLengthOfStayDays)
-            add("patients.spells.\(spell.pathway)", "Spells, \(spell.pathway.replacingOccurrences(of: "_", with: " "))",
+            add("patients.spells.\(spell.pathway.rawValue)", "Spells, \(spell.pathway.rawValue.replacingOccurrences(of: "_", with: " "))",
                 "patients", .neutral, Double(spell.spells))
         }
         for unit in units {
@@ -150,8 +150,8 @@ extension HospitalKPIs {
                 unit.waitingBedDays)
         }
         for row in staff {
-            let prefix = "staff.\(row.group).\(row.shift).\(row.dayKind)"
-            let label = "\(row.group.replacingOccurrences(of: "_", with: " ")), \(row.shift), \(row.dayKind)"
+            let prefix = "staff.\(row.group.rawValue).\(row.shift).\(row.dayKind)"
+            let label = "\(row.group.rawValue.replacingOccurrences(of: "_", with: " ")), \(row.shift), \(row.dayKind)"
             add("\(prefix).worked_hours", "Hours worked: \(label)", "hours", .neutral, row.workedHours)
             add("\(prefix).bank_hours", "Bank hours: \(label)", "hours", .lowerIsBetter, row.bankHours)
             add("\(prefix).agency_hours", "Agency hours: \(label)", "hours", .lowerIsBetter, row.agencyHours)

@@ -1,0 +1,93 @@
+import Finance
+import Foundation
+import HospitalModel
+import PatientTwin
+import Scenario
+import Testing
+import TestSupport
+
+@Suite("unit names: reserved, look-alike and duplicate names refused where they are written")
+struct UnitNameTests {
+    /// The minimal scenario with a third unit named `name` (written as a YAML double-quoted string).
+    static func scenario(withUnitNamed name: String) -> String {
+        minimal.replacingOccurrences(of: "  - {name: ICU, type: icu, beds: 4}",
+                                     with: "  - {name: ICU, type: icu, beds: 4}\n  - {name: \(name.debugDescription), type: ward, beds: 5}")
+    }
+
+    @Test("a name the roster, the census or the cost report already uses is refused, in any case or spelling", arguments: [
+        ("Theatres", "the theatres"), ("THEATRES", "the theatres"), ("emergency_department", "the emergency department"),
+        ("Emergency Department", "the emergency department"), ("emergency-department", "the emergency department"),
+        ("ED", "the emergency department"), ("Hospital", "the hospital's cost centre"),
+        ("Ｈｏｓｐｉｔａｌ", "the hospital's cost centre"), ("Spells: stroke", "spell-income"), ("SPELLS:elective", "spell-income"),
+    ])
+    func reserved(name: String, meaning: String) throws {
+        let files = try ScenarioFiles()
+        let found = problems(try files.write("named.yaml", Self.scenario(withUnitNamed: name)), in: files)
+        #expect(found.count == 1 && found[0].hasPrefix("named.yaml:14:") && found[0].contains("units[2].name: '\(name)' is reserved")
+            && found[0].contains(meaning), "\(found)")
+    }
+
+    @Test("empty names, names with spaces around them or control characters are refused", arguments: [
+        ("", "must not be empty"), (" Ward B", "must not start or end with a space"), ("Ward B ", "must not start or end"),
+        ("Ward\tB", "control character"), ("Ward\nB", "control character"),
+    ])
+    func malformed(name: String, message: String) throws {
+        let files = try ScenarioFiles()
+        let found = problems(try files.write("named.yaml", Self.scenario(withUnitNamed: name)), in: files)
+        #expect(found.count == 1 && found[0].hasPrefix("named.yaml:14:") && found[0].contains("units[2].name: ")
+            && found[0].contains(message), "\(found)")
+    }
+
+    @Test("names that differ only in case, spaces, '_', '-' or width are one name", arguments: [
+        "ward a", "WARD A", "Ward  A", "ward_a", "Ward-A", "Ｗａｒｄ Ａ",
+    ])
+    func lookAlikes(name: String) throws {
+        let files = try ScenarioFiles()
+        let found = problems(try files.write("named.yaml", Self.scenario(withUnitNamed: name)), in: files)
+        #expect(found.count == 1 && found[0].contains("units[2].name: '\(name)' is already the name of units[0]"), "\(found)")
+    }
+
+    @Test("a roster names a place as a reader would: 'Emergency Department', 'ward_a' and 'ED' find theirs")
+    func rosterPlaces() throws {
+        let files = try ScenarioFiles()
+        let text = minimal
+            .replacingOccurrences(of: "{unit: Ward A, group: registered_nurse, shift: night, headcount: 2}",
+                                  with: "{unit: ward_a, group: registered_nurse, shift: night, headcount: 2}\n"
+                                      + "    - {unit: Emergency Department, group: doctor, shift: day, headcount: 4}\n"
+                                      + "    - {unit: ED, group: doctor, shift: night, headcount: 2}")
+        let scenario = try Scenario.load(path: try files.write("roster.yaml", text))
+        let places = scenario.configuration.staffing.roster.map(\.place)
+        #expect(places == [.unit(0), .unit(0), .emergencyDepartment, .emergencyDepartment])
+    }
+
+    @Test("cost centres are told apart by kind and read back from their names as the centre they were")
+    func costCentres() {
+        let centres: [CostCentre] = [.unit("Ward 7"), .unit("Spellsbury ward"), .emergencyDepartment, .theatres, .hospital]
+            + Pathway.allCases.map(CostCentre.spells)
+        for centre in centres { #expect(CostCentre(name: centre.name) == centre, "\(centre)") }
+        #expect(Set(centres.map(\.name)).count == centres.count)
+        // Every name a unit may take reads back as a unit.
+        for name in ["Ward 7", "Spellsbury ward", "Theatre recovery", "Hospital at home"] where UnitNames.problem(with: name) == nil {
+            #expect(CostCentre(name: name) == .unit(name))
+        }
+    }
+
+    @Test("a KPI row with a staff group, pay period or unit kind the program does not know is an error, never skipped")
+    func unknownKeysRefused() throws {
+        let row = StaffMonthKPIs(month: "2026-04", place: .unit("Ward 7"), group: .registeredNurse, period: .standard)
+        let encoded = String(decoding: try JSONEncoder().encode(row), as: UTF8.self)
+        #expect(encoded.contains("\"registered_nurse\"") && encoded.contains("\"Ward 7\""), "\(encoded)")
+        for (good, bad) in [("\"registered_nurse\"", "\"registered_nuns\""), ("\"standard\"", "\"standrad\"")] {
+            #expect(throws: DecodingError.self) {
+                try JSONDecoder().decode(StaffMonthKPIs.self, from: Data(encoded.replacingOccurrences(of: good, with: bad).utf8))
+            }
+        }
+        var unit = UnitKPIs()
+        unit.kind = .hdu
+        let unitJSON = String(decoding: try JSONEncoder().encode(unit), as: UTF8.self)
+        #expect(try JSONDecoder().decode(UnitKPIs.self, from: Data(unitJSON.utf8)) == unit)
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(UnitKPIs.self, from: Data(unitJSON.replacingOccurrences(of: "\"hdu\"", with: "\"hud\"").utf8))
+        }
+    }
+}
