@@ -20,7 +20,7 @@ public struct StoredScenario: Sendable, Hashable, Codable {
 }
 
 /// Where a run is.
-public enum RunStatus: String, Sendable, Hashable, Codable {
+public enum RunStatus: String, Sendable, Hashable, Codable, CaseIterable {
     /// Simulating, or storing its results; its process holds the run's lock.
     case running
     /// Its results are stored, whole.
@@ -97,11 +97,12 @@ public final class RunStore {
 
     func insertScenario(name: String, canonicalJSON: String, sourcePath: String?) throws -> StoredScenario {
         try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\("hospital_twin.scenario:" + name)))")
-        let hash = try connection.query("SELECT encode(sha256(convert_to(\(canonicalJSON), 'UTF8')), 'hex')").rows[0][0] ?? ""
+        let hash = try connection.query("SELECT encode(sha256(convert_to(\(canonicalJSON), 'UTF8')), 'hex') AS hash")
+            .single("a scenario's hash").text("hash")
         if let row = try connection.query("""
             SELECT id, name, version FROM hospital_twin.scenarios WHERE content_hash = \(hash)
-            """).rows.first {
-            return StoredScenario(id: Int64(row[0] ?? "") ?? 0, name: row[1] ?? name, version: Int(row[2] ?? "") ?? 0,
+            """).typedRows.first {
+            return StoredScenario(id: try row.int64("id"), name: try row.text("name"), version: try row.int("version"),
                                   contentHash: hash, isNew: false)
         }
         let row = try connection.query("""
@@ -110,9 +111,8 @@ public final class RunStore {
                    \(Self.currentUser)
             FROM hospital_twin.scenarios WHERE name = \(name)
             RETURNING id, version
-            """).rows[0]
-        return StoredScenario(id: Int64(row[0] ?? "") ?? 0, name: name, version: Int(row[1] ?? "") ?? 0,
-                              contentHash: hash, isNew: true)
+            """).single("a stored scenario")
+        return StoredScenario(id: try row.int64("id"), name: name, version: try row.int("version"), contentHash: hash, isNew: true)
     }
 
     // MARK: Runs
@@ -130,8 +130,8 @@ public final class RunStore {
                     \(HospitalSimulation.engineVersion), \(HospitalKPIs.currentSchemaVersion), 'running', \(startedAt),
                     \(Self.currentUser), \(Self.currentHost))
                 RETURNING id
-                """).rows[0]
-            return Int64(row[0] ?? "") ?? 0
+                """).single("a new run")
+            return try row.int64("id")
         }
         try connection.query("SELECT pg_advisory_lock(\(Self.lockClass), \(Self.lockObject(id)))")
         held.insert(id)
@@ -242,29 +242,28 @@ public final class RunStore {
     /// A run's costs as stored: its cost model and every replication's lines; nil for a run stored without them.
     public func costs(of id: Int64) throws -> RunCosts? {
         let record = try record(id)
-        guard let modelText = try connection.query("SELECT cost_model::text FROM hospital_twin.runs WHERE id = \(id)").rows
-            .first?[0]
+        guard let modelText = try connection.query("SELECT cost_model::text AS cost_model FROM hospital_twin.runs WHERE id = \(id)")
+            .single("run \(id)").optionalText("cost_model")
         else { return nil }
         let model: CostModel
         do { model = try JSONDecoder().decode(CostModel.self, from: Data(modelText.utf8)) } catch {
             throw RunStoreError("run \(id): its stored cost model cannot be read: \(error)")
         }
         let rows = try connection.query("""
-            SELECT cost_centre, category, month, amounts::text FROM hospital_twin.cost_lines
+            SELECT cost_centre, category, month, amounts::text AS amounts FROM hospital_twin.cost_lines
             WHERE run_id = \(id) ORDER BY position
-            """).rows
+            """).typedRows
         var replications = [[CostLine]](repeating: [], count: record.replications)
         for row in rows {
-            guard let category = CostCategory(rawValue: row[1] ?? "") else {
-                throw RunStoreError("run \(id): unknown cost category '\(row[1] ?? "")'")
-            }
-            let amounts = (row[3] ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",")
-                .compactMap { Double($0) }
-            guard amounts.count == record.replications else {
-                throw RunStoreError("run \(id): a cost line holds \(amounts.count) amounts for \(record.replications) replications")
+            let category = try row.raw("category", as: CostCategory.self)
+            let centre = CostCentre(name: try row.text("cost_centre")), month = try row.text("month")
+            let amounts = try row.value("amounts", expected: "an array of \(record.replications) numbers") { text -> [Double]? in
+                let items = text.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",")
+                let numbers = items.compactMap { Double($0) }
+                return numbers.count == items.count && numbers.count == record.replications ? numbers : nil
             }
             for (index, amount) in amounts.enumerated() {
-                replications[index].append(CostLine(centre: CostCentre(name: row[0] ?? ""), category: category, month: row[2] ?? "", amount: amount))
+                replications[index].append(CostLine(centre: centre, category: category, month: month, amount: amount))
             }
         }
         return RunCosts(model: model, replications: replications)
@@ -284,8 +283,8 @@ public final class RunStore {
                     \(run.engineVersion), \(archive.result.schemaVersion), 'completed', \(run.startedAt), \(run.finishedAt),
                     \(run.runBy), \(run.host), \(file))
                 RETURNING id
-                """).rows[0]
-            let id = Int64(row[0] ?? "") ?? 0
+                """).single("an imported run")
+            let id = try row.int64("id")
             try writeResults(run: id, result: archive.result)
             if let costs = archive.costs { try writeCosts(run: id, costs: costs) }
             return id
@@ -303,7 +302,7 @@ public final class RunStore {
             SELECT r.id FROM hospital_twin.runs r JOIN hospital_twin.scenarios s ON s.id = r.scenario_id
             WHERE \(scenario)::text IS NULL OR s.name = \(scenario)::text
             ORDER BY r.id DESC
-            """).rows.compactMap { $0[0].flatMap { Int64($0) } }
+            """).typedRows.map { try $0.int64("id") }
         return try records(ids)
     }
 
@@ -319,30 +318,33 @@ public final class RunStore {
         let list = "{" + ids.map(String.init).joined(separator: ",") + "}"
         let rows = try connection.query("""
             SELECT r.id, s.name, s.version, s.content_hash, r.seed, r.replications, r.horizon_days, r.warm_up_days,
-                   r.engine_version, r.kpi_schema_version, r.status, r.failure, extract(epoch FROM r.started_at),
-                   extract(epoch FROM r.finished_at), r.run_by, r.host, r.imported_from
+                   r.engine_version, r.kpi_schema_version, r.status, r.failure, extract(epoch FROM r.started_at) AS started_at,
+                   extract(epoch FROM r.finished_at) AS finished_at, r.run_by, r.host, r.imported_from
             FROM hospital_twin.runs r JOIN hospital_twin.scenarios s ON s.id = r.scenario_id
             WHERE r.id = ANY(\(list)::bigint[])
-            """).rows
+            """).typedRows
         let headlines = try connection.query("""
             SELECT run_id, key, mean FROM hospital_twin.metrics
             WHERE run_id = ANY(\(list)::bigint[]) AND key = ANY(\("{" + Self.headlineKeys.map { "\"\($0)\"" }.joined(separator: ",") + "}")::text[])
-            """).rows
+            """).typedRows
         var headline: [Int64: [String: Double]] = [:]
         for row in headlines {
-            guard let run = row[0].flatMap({ Int64($0) }), let key = row[1], let mean = row[2].flatMap({ Double($0) }) else { continue }
-            headline[run, default: [:]][key] = mean
+            headline[try row.int64("run_id"), default: [:]][try row.text("key")] = try row.double("mean")
         }
-        let byID = Dictionary(uniqueKeysWithValues: rows.map { row -> (Int64, RunRecord) in
-            let id = Int64(row[0] ?? "") ?? 0
+        let byID = Dictionary(uniqueKeysWithValues: try rows.map { row -> (Int64, RunRecord) in
+            let id = try row.int64("id")
             return (id, RunRecord(
-                id: id, scenario: row[1] ?? "", scenarioVersion: Int(row[2] ?? "") ?? 0, scenarioHash: row[3] ?? "",
-                seed: UInt64(row[4] ?? "") ?? 0, replications: Int(row[5] ?? "") ?? 0, horizonDays: Int(row[6] ?? "") ?? 0,
-                warmUpDays: Int(row[7] ?? "") ?? 0, engineVersion: row[8] ?? "", kpiSchemaVersion: Int(row[9] ?? "") ?? 0,
-                status: RunStatus(rawValue: row[10] ?? "") ?? .failed, failure: row[11],
-                startedAt: Date(timeIntervalSince1970: Double(row[12] ?? "") ?? 0),
-                finishedAt: row[13].flatMap { Double($0) }.map { Date(timeIntervalSince1970: $0) },
-                runBy: row[14] ?? "", host: row[15] ?? "", importedFrom: row[16], headline: headline[id] ?? [:]))
+                id: id, scenario: try row.text("name"), scenarioVersion: try row.int("version"),
+                scenarioHash: try row.text("content_hash"), seed: try row.uint64("seed"),
+                replications: try row.int("replications"), horizonDays: try row.int("horizon_days"),
+                warmUpDays: try row.int("warm_up_days"), engineVersion: try row.text("engine_version"),
+                kpiSchemaVersion: try row.int("kpi_schema_version"), status: try row.raw("status", as: RunStatus.self),
+                failure: try row.optionalText("failure"),
+                startedAt: Date(timeIntervalSince1970: try row.double("started_at")),
+                finishedAt: try row.optional("finished_at", expected: "seconds since 1970", { Double($0) })
+                    .map { Date(timeIntervalSince1970: $0) },
+                runBy: try row.text("run_by"), host: try row.text("host"), importedFrom: try row.optionalText("imported_from"),
+                headline: headline[id] ?? [:]))
         })
         return ids.compactMap { byID[$0] }
     }
@@ -361,9 +363,14 @@ public final class RunStore {
         }
         let decoder = HospitalExperimentResult.jsonDecoder()
         let rows = try connection.query("""
-            SELECT kpis::text FROM hospital_twin.replication_kpis WHERE run_id = \(id) ORDER BY replication
-            """).rows
-        let replications = try rows.map { row in try decoder.decode(HospitalKPIs.self, from: Data((row[0] ?? "").utf8)) }
+            SELECT replication, kpis::text AS kpis FROM hospital_twin.replication_kpis WHERE run_id = \(id) ORDER BY replication
+            """).typedRows
+        let replications = try rows.map { row in
+            let text = try row.text("kpis")
+            do { return try decoder.decode(HospitalKPIs.self, from: Data(text.utf8)) } catch {
+                throw RunStoreError("run \(id), replication \(try row.int("replication")): its stored KPIs cannot be read: \(error)")
+            }
+        }
         guard replications.count == record.replications else {
             throw RunStoreError("run \(id) says \(record.replications) replications but \(replications.count) are stored")
         }
@@ -378,9 +385,10 @@ public final class RunStore {
         let scenario = try connection.query("""
             SELECT s.canonical_json, s.source_path FROM hospital_twin.scenarios s
             JOIN hospital_twin.runs r ON r.scenario_id = s.id WHERE r.id = \(id)
-            """).rows[0]
+            """).single("run \(id)'s scenario")
         return RunArchive(
-            scenario: .init(name: record.scenario, sourcePath: scenario[1], canonicalDocument: scenario[0] ?? "{}"),
+            scenario: .init(name: record.scenario, sourcePath: try scenario.optionalText("source_path"),
+                            canonicalDocument: try scenario.text("canonical_json")),
             run: .init(seed: record.seed, replications: record.replications, horizonDays: record.horizonDays,
                        warmUpDays: record.warmUpDays, engineVersion: record.engineVersion, startedAt: record.startedAt,
                        finishedAt: record.finishedAt ?? record.startedAt, runBy: record.runBy, host: record.host),
@@ -389,10 +397,11 @@ public final class RunStore {
 
     /// Marks failed every run still 'running' whose lock nobody holds: its process ended before storing it.
     func reconcileAbandonedRuns() throws {
-        let running = try connection.query("SELECT id FROM hospital_twin.runs WHERE status = 'running'").rows
-            .compactMap { $0[0].flatMap { Int64($0) } }
+        let running = try connection.query("SELECT id FROM hospital_twin.runs WHERE status = 'running'").typedRows
+            .map { try $0.int64("id") }
         for id in running where !held.contains(id) {
-            let free = try connection.query("SELECT pg_try_advisory_lock(\(Self.lockClass), \(Self.lockObject(id)))").rows[0][0] == "t"
+            let free = try connection.query("SELECT pg_try_advisory_lock(\(Self.lockClass), \(Self.lockObject(id))) AS free")
+                .single("a lock").bool("free")
             guard free else { continue }
             try connection.execute("""
                 UPDATE hospital_twin.runs SET status = 'failed', finished_at = now(),
@@ -408,17 +417,18 @@ public final class RunStore {
     /// Stores a fitted twin model (its JSON) and its fit report; the same model again returns the existing row.
     public func storeTwinModel(json: String, report: String?, source: String?, spells: Int?) throws -> (id: Int64, isNew: Bool) {
         try connection.transaction { () throws -> (id: Int64, isNew: Bool) in
-            let hash = try connection.query("SELECT encode(sha256(convert_to(\(json), 'UTF8')), 'hex')").rows[0][0] ?? ""
+            let hash = try connection.query("SELECT encode(sha256(convert_to(\(json), 'UTF8')), 'hex') AS hash")
+                .single("a model's hash").text("hash")
             try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\("hospital_twin.model:" + hash)))")
-            if let row = try connection.query("SELECT id FROM hospital_twin.twin_models WHERE content_hash = \(hash)").rows.first {
-                return (Int64(row[0] ?? "") ?? 0, false)
+            if let row = try connection.query("SELECT id FROM hospital_twin.twin_models WHERE content_hash = \(hash)").typedRows.first {
+                return (try row.int64("id"), false)
             }
             let row = try connection.query("""
                 INSERT INTO hospital_twin.twin_models (content_hash, model, report, source, spells, stored_by)
                 VALUES (\(hash), \(json)::jsonb, \(report), \(source), \(spells), \(Self.currentUser))
                 RETURNING id
-                """).rows[0]
-            return (Int64(row[0] ?? "") ?? 0, true)
+                """).single("a stored model")
+            return (try row.int64("id"), true)
         }
     }
 

@@ -134,6 +134,12 @@ public struct QueryResult: Sendable, Hashable {
     public let columns: [String]
     /// Each row's values.
     public let rows: [[String?]]
+
+    /// A result of `rows` under `columns`.
+    public init(columns: [String], rows: [[String?]]) {
+        self.columns = columns
+        self.rows = rows
+    }
 }
 
 /// A database failure, with what the server said: SQLSTATE, message, detail and hint, as PostgreSQL reports them.

@@ -134,6 +134,27 @@ struct RunStoreTests {
         #expect(try store.costs(of: plain) == nil)
     }
 
+    @Test("a stored value that cannot be read is an error naming its column, never a silent 0 or default")
+    func unreadableColumns() throws {
+        let store = try TestDatabase.store()
+        let scenario = try store.storeScenario(name: DemoRun.scenario.name, canonicalJSON: DemoRun.canonical, sourcePath: nil)
+        let id = try store.beginRun(scenario: scenario, seed: DemoRun.result.seed, replications: 2, horizonDays: 40,
+                                    warmUpDays: 10)
+        try store.complete(run: id, result: DemoRun.result, costs: DemoRun.costs)
+        try store.connection.execute("""
+            UPDATE hospital_twin.cost_lines SET amounts = '{1}' WHERE run_id = \(id) AND position = 0
+            """)
+        let amounts = #expect(throws: ResultRowError.self) { try store.costs(of: id) }
+        #expect(amounts?.column == "amounts" && amounts?.problem.contains("expected an array of 2 numbers, found '{1}'") == true,
+                "\(String(describing: amounts))")
+        try store.connection.execute("UPDATE hospital_twin.cost_lines SET category = 'snacks' WHERE run_id = \(id) AND position = 0")
+        let category = #expect(throws: ResultRowError.self) { try store.costs(of: id) }
+        #expect(category?.column == "category" && category?.problem.contains("found 'snacks'") == true, "\(String(describing: category))")
+        try store.connection.execute("UPDATE hospital_twin.replication_kpis SET kpis = '{\"days\": 1}' WHERE run_id = \(id) AND replication = 1")
+        let kpis = #expect(throws: RunStoreError.self) { try store.result(of: id) }
+        #expect(kpis?.message.contains("run \(id), replication 1: its stored KPIs cannot be read") == true, "\(String(describing: kpis))")
+    }
+
     @Test("a run stored with an older KPI schema is refused with what to do, not a decoding error")
     func olderSchema() throws {
         let store = try TestDatabase.store()

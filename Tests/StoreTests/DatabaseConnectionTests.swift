@@ -72,3 +72,42 @@ struct ConnectionStringTests {
         #expect(error?.description.contains("ops:***@127.0.0.1") == true)
     }
 }
+
+@Suite("typed rows")
+struct ResultRowTests {
+    static let row = ResultRow(columns: ["id", "name", "seed", "mean", "ok", "gone"], values: ["42", "Ward 7", "18446744073709551615", "2.5", "t", nil])
+
+    @Test("values read by column name into their types")
+    func reads() throws {
+        #expect(try Self.row.int64("id") == 42 && Self.row.int("id") == 42)
+        #expect(try Self.row.text("name") == "Ward 7")
+        #expect(try Self.row.uint64("seed") == UInt64.max)
+        #expect(try Self.row.double("mean") == 2.5 && Self.row.bool("ok"))
+        #expect(try Self.row.optionalText("gone") == nil)
+        #expect(try Self.row.optional("gone", expected: "a number") { Double($0) } == nil)
+    }
+
+    @Test("a missing column, a NULL where a value is needed, or text of another type is an error naming the column",
+          arguments: [
+              ("nme", "column 'nme' is not in the result (columns: id, name, seed, mean, ok, gone)"),
+              ("gone", "column 'gone' is NULL"),
+              ("name", "column 'name' expected a whole number, found 'Ward 7'"),
+          ])
+    func refuses(column: String, message: String) {
+        let error = #expect(throws: ResultRowError.self) { try Self.row.int(column) }
+        #expect(error?.description == message)
+    }
+
+    @Test("a seed above Int64 is not read as an Int; a boolean is t or f only")
+    func ranges() {
+        #expect(throws: ResultRowError.self) { try Self.row.int64("seed") }
+        #expect(throws: ResultRowError.self) { try Self.row.bool("name") }
+    }
+
+    @Test("single() wants exactly one row")
+    func single() throws {
+        #expect(try QueryResult(columns: ["a"], rows: [["1"]]).single().int("a") == 1)
+        #expect(throws: ResultRowError.self) { try QueryResult(columns: ["a"], rows: []).single() }
+        #expect(throws: ResultRowError.self) { try QueryResult(columns: ["a"], rows: [["1"], ["2"]]).single() }
+    }
+}
