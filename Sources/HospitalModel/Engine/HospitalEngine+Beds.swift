@@ -41,8 +41,8 @@ extension HospitalEngine {
             preconditionFailure("a move to \(state.rawValue) is not a bed request")
         case .assessmentUnit, .ward, .strokeUnit, .icu, .hdu:
             let reserved = patients[Int(p)].reservedUnit
-            if reserved >= 0, units[Int(reserved)].kind.careState == state
-                || (state == .strokeUnit && units[Int(reserved)].kind == .ward)
+            if reserved >= 0, beds.units[Int(reserved)].kind.careState == state
+                || (state == .strokeUnit && beds.units[Int(reserved)].kind == .ward)
             {
                 admit(p, to: Int(reserved), as: state, usingReservation: true, outlier: false, in: &simulation)
                 return true
@@ -55,7 +55,7 @@ extension HospitalEngine {
             patients[Int(p)].target = state
             patients[Int(p)].waitingSince = simulation.now
             patients[Int(p)].waitPriority = priority
-            waiting.append(WaitingPatient(patient: p, state: state, priority: priority, since: simulation.now,
+            beds.waiting.append(WaitingPatient(patient: p, state: state, priority: priority, since: simulation.now,
                                           candidates: candidateKey(p, state),
                                           level: arrivalLevel(p, in: state)))
             return false
@@ -68,61 +68,20 @@ extension HospitalEngine {
         let claimed = patients[Int(p)].claimedUnit
         if claimed >= 0 {
             patients[Int(p)].claimedUnit = -1
-            units[Int(claimed)].claims -= 1
-            if let position = claimants.firstIndex(of: p) { claimants.remove(at: position) }
+            beds.units[Int(claimed)].claims -= 1
+            if let position = beds.claimants.firstIndex(of: p) { beds.claimants.remove(at: position) }
         }
         let unit = patients[Int(p)].reservedUnit
         guard unit >= 0 else { return }
         patients[Int(p)].reservedUnit = -1
-        units[Int(unit)].occupied -= 1
+        beds.units[Int(unit)].occupied -= 1
         unitChanged(Int(unit), in: &simulation)
     }
 
     /// Takes a patient off the waiting list.
     mutating func cancelWait(_ p: Int32) {
-        if let position = waiting.firstIndex(where: { $0.patient == p }) { waiting.remove(at: position) }
+        if let position = beds.waiting.firstIndex(where: { $0.patient == p }) { beds.waiting.remove(at: position) }
         patients[Int(p)].target = nil
-    }
-
-    /// The units a patient in `state` of `specialty` calls home, and the ones it may outlie to, by index. A state
-    /// without units of its own kind falls back: an assessment unit to the wards, a stroke unit to the wards that
-    /// take stroke medicine (or all wards); HDU patients take ICU beds when HDU is full or absent. Ring-fenced elective units take elective patients only, who
-    /// prefer them to any other home unit.
-    func candidates(for state: CareState, specialty: Specialty, elective: Bool) -> (home: [Int], outlying: [Int]) {
-        let configurations = unitConfigurations
-        func usable(_ index: Int) -> Bool { elective || !configurations[index].electiveOnly }
-        func units(of kind: UnitKind, serving: Bool) -> [Int] {
-            configurations.indices.filter { configurations[$0].kind == kind && usable($0)
-                && (!serving || configurations[$0].serves(specialty)) }
-        }
-        func wards() -> (home: [Int], outlying: [Int]) {
-            let home = units(of: .ward, serving: true)
-            let all = units(of: .ward, serving: false).filter { !configurations[$0].electiveOnly }
-            if home.isEmpty { return (all, []) }
-            let fenced = home.filter { configurations[$0].electiveOnly }
-            return (fenced + home.filter { !fenced.contains($0) }, all.filter { !home.contains($0) })
-        }
-        switch state {
-        case .assessmentUnit:
-            let home = units(of: .assessmentUnit, serving: true)
-            return home.isEmpty ? wards() : (home, [])
-        case .ward:
-            return wards()
-        case .strokeUnit:
-            let home = units(of: .strokeUnit, serving: false)
-            let (wardHome, wardOther) = wards()
-            if !home.isEmpty { return (home, wardHome + wardOther) }
-            let stroke = configurations.indices.filter { configurations[$0].kind == .ward && usable($0)
-                && configurations[$0].specialties.contains(.strokeMedicine) }
-            return stroke.isEmpty ? (wardHome + wardOther, []) : (stroke, [])
-        case .icu:
-            return (units(of: .icu, serving: false), [])
-        case .hdu:
-            // ICU beds can look after level-2 patients too: HDU first, then ICU (never the other way).
-            return (units(of: .hdu, serving: false) + units(of: .icu, serving: false), [])
-        default:
-            return ([], [])
-        }
     }
 
     /// A unit with a bed for `p` in `state` now: a home unit first, else — when outlying is allowed — another.
@@ -130,101 +89,23 @@ extension HospitalEngine {
     mutating func findBed(for p: Int32, state: CareState, allowOutlying: Bool) -> (Int, outlier: Bool)? {
         let level = arrivalLevel(p, in: state)
         let key = candidateKey(p, state)
-        for unit in candidateTable[key].home where hasRoom(level, in: unit) {
-            openEscalationIfNeeded(unit)
+        for unit in beds.candidateTable[key].home where beds.hasRoom(level, in: unit) {
+            beds.openEscalationIfNeeded(unit, now: now)
             return (unit, false)
         }
         guard allowOutlying && configuration.outlying.allowed else { return nil }
-        for unit in candidateTable[key].outlying where hasRoom(level, in: unit) {
-            openEscalationIfNeeded(unit)
+        for unit in beds.candidateTable[key].outlying where beds.hasRoom(level, in: unit) {
+            beds.openEscalationIfNeeded(unit, now: now)
             return (unit, true)
         }
         return nil
     }
 
-    /// The index of a patient's candidate units for `state` in `candidateTable`: by whether its pathway is
-    /// elective, the state, and its specialty.
+    /// The index of a patient's candidate units for `state` in the bed board's `candidateTable`.
+    @inline(__always)
     func candidateKey(_ p: Int32, _ state: CareState) -> Int {
-        let twin = patients[Int(p)].twin
-        let elective = twin.pathway.isEmergency ? 0 : 1
-        return (elective * CareState.allCases.count + state.ordinal) * Specialty.allCases.count
-            + twin.attributes.specialty.index
-    }
-
-    /// The candidate units of a twin (see `candidateKey`).
-    func candidateCache(for state: CareState, of twin: PatientTwin) -> (home: [Int], outlying: [Int]) {
-        let elective = twin.pathway.isEmergency ? 0 : 1
-        return candidateTable[(elective * CareState.allCases.count + state.ordinal) * Specialty.allCases.count
-            + twin.attributes.specialty.index]
-    }
-
-    /// Every candidate list, in `candidateKey`'s order.
-    func makeCandidateTable() -> [(home: [Int], outlying: [Int])] {
-        [false, true].flatMap { elective in
-            CareState.allCases.flatMap { state in
-                Specialty.allCases.map { candidates(for: state, specialty: $0, elective: elective) }
-            }
-        }
-    }
-
-    /// True when `unit` has a bed it can staff for a patient needing `level`: an open bed neither occupied nor
-    /// being cleaned — counting the escalation beds its rule would open now — and nurses enough for its patients
-    /// and this one at their levels' ratios.
-    func hasRoom(_ level: LevelOfCare, in unit: Int) -> Bool {
-        var open = units[unit].openBeds
-        if !units[unit].escalationOpen, units[unit].escalationBeds > 0, open > 0,
-           Double(units[unit].busy) >= units[unit].openAt * Double(open)
-        {
-            open += units[unit].escalationBeds
-        }
-        return open - units[unit].busy > 0 && nursesSuffice(unit, adding: level)
-    }
-
-    /// True when the unit's nurses on shift cover its patients plus one at `level` (always, for a unit the
-    /// roster does not staff).
-    func nursesSuffice(_ unit: Int, adding level: LevelOfCare?) -> Bool {
-        guard units[unit].nurses.isFinite else { return true }
-        return requiredNurses(unit, adding: level) <= units[unit].nurses + 1e-9
-    }
-
-    /// Nurses the unit's patients need now at their levels' ratios (plus one patient at `level`).
-    func requiredNurses(_ unit: Int, adding level: LevelOfCare? = nil) -> Double {
-        var counts = units[unit].byLevel
-        if let level { counts[level] += 1 }
-        let ratios = configuration.staffing.ratios
-        return Double(counts.level0) / units[unit].level0Ratio + Double(counts.level1) / ratios.level1
-            + Double(counts.level2) / ratios.level2 + Double(counts.level3) / ratios.level3
-    }
-
-    /// Staffed beds now: the open beds the nurses on shift can look after at the unit's usual level's ratio.
-    func staffedBeds(_ unit: Int) -> Double {
-        guard units[unit].nurses.isFinite else { return Double(units[unit].openBeds) }
-        let ratios = configuration.staffing.ratios
-        let ratio: Double = switch units[unit].kind.baseLevel {
-        case .level0: units[unit].level0Ratio
-        case .level1: ratios.level1
-        case .level2: ratios.level2
-        case .level3: ratios.level3
-        }
-        return min(Double(units[unit].openBeds), (units[unit].nurses * ratio).rounded(.down))
-    }
-
-    mutating func openEscalationIfNeeded(_ unit: Int) {
-        guard units[unit].escalationBeds > 0, !units[unit].escalationOpen, units[unit].openBeds > 0,
-              Double(units[unit].busy) >= units[unit].openAt * Double(units[unit].openBeds)
-        else { return }
-        units[unit].escalationOpen = true
-        units[unit].openBeds += units[unit].escalationBeds
-        units[unit].escalationOpenedAt = now
-    }
-
-    mutating func closeEscalationIfPossible(_ unit: Int) {
-        guard units[unit].escalationOpen else { return }
-        let base = units[unit].baseBeds
-        guard units[unit].busy <= base, Double(units[unit].busy) < units[unit].closeBelow * Double(base) else { return }
-        units[unit].escalationOpen = false
-        units[unit].openBeds = base
-        units[unit].escalationMinutes += now - max(units[unit].escalationOpenedAt, warmUpMinutes)
+        BedBoard.candidateKey(elective: !patients[Int(p)].twin.pathway.isEmergency, state: state,
+                              specialty: patients[Int(p)].twin.attributes.specialty)
     }
 
     // MARK: Moving
@@ -238,10 +119,10 @@ extension HospitalEngine {
         if patients[Int(p)].target != nil { cancelWait(p) }
         if case .unit(let current) = patients[Int(p)].place, Int(current) == unit {
             // The same bed, a new state (an assessment stay on a ward that stands in for the assessment unit).
-            units[unit].byLevel[patients[Int(p)].level] -= 1
+            beds.units[unit].byLevel[patients[Int(p)].level] -= 1
         } else {
             leavePlace(p, admitted: true, in: &simulation)
-            if !usingReservation { units[unit].occupied += 1 }
+            if !usingReservation { beds.units[unit].occupied += 1 }
         }
         patients[Int(p)].reservedUnit = -1
         let arrivalNEWS2 = state == .ward ? wardArrivalNEWS2.map { wardArrivalNEWS2(p, $0) } : nil
@@ -256,14 +137,14 @@ extension HospitalEngine {
         patients[Int(p)].place = .unit(Int32(unit))
         patients[Int(p)].isOutlier = outlier
         patients[Int(p)].deteriorated = false
-        units[unit].byLevel[level] += 1
+        beds.units[unit].byLevel[level] += 1
         if measuring(now) {
-            units[unit].admissions += 1
-            if outlier { units[unit].outliersHosted += 1 }
+            beds.units[unit].admissions += 1
+            if outlier { beds.units[unit].outliersHosted += 1 }
         }
         drawStay(p, at: now)
         scheduleStayEnd(p, in: &simulation)
-        updateUnit(unit)
+        beds.updateMonitor(unit, at: now)
         updateSafety(unit)
         if audit { auditAdmission(to: unit, reserved: usingReservation) }
     }
@@ -271,6 +152,7 @@ extension HospitalEngine {
     /// The NEWS2 of the first observations on a ward for the patient's next stay: drawn from the population's
     /// settled distribution with the stream of (patient, spell, the stay's step) — so the same in every scenario,
     /// and known before the move, when the ward checks it can staff the patient.
+    @inline(__always)
     func wardArrivalNEWS2(_ p: Int32, _ poisson: Poisson) -> Int {
         let twin = patients[Int(p)].twin
         var stream = deteriorationFamily.stream(twin.id.value, UInt64(twin.spell), UInt64(twin.step + 1) | 2 << 32)
@@ -278,6 +160,7 @@ extension HospitalEngine {
     }
 
     /// The level of care the patient will need on arrival in `state` (with its ward-arrival NEWS2 on a ward).
+    @inline(__always)
     func arrivalLevel(_ p: Int32, in state: CareState) -> LevelOfCare {
         if state == .ward, let poisson = wardArrivalNEWS2 {
             return LevelOfCare.required(in: .ward, news2: wardArrivalNEWS2(p, poisson))
@@ -304,7 +187,7 @@ extension HospitalEngine {
         simulation.schedule(.stayEnds(p, token: token), at: end)
         let rate = configuration.deterioration.ratePerDay
         guard rate > 0, !patients[Int(p)].deteriorated, case .unit(let unit) = patients[Int(p)].place,
-              !units[Int(unit)].kind.isCriticalCare
+              !beds.units[Int(unit)].kind.isCriticalCare
         else { return }
         let twin = patients[Int(p)].twin
         var stream = deteriorationFamily.stream(twin.id.value, UInt64(twin.spell), UInt64(twin.step))
@@ -339,17 +222,17 @@ extension HospitalEngine {
     /// The patient leaves its bed; the bed is cleaned (if the unit says so) and then free for the next.
     mutating func vacate(_ p: Int32, unit: Int, in simulation: inout Simulation<Self>) {
         let now = simulation.now
-        units[unit].occupied -= 1
-        units[unit].byLevel[patients[Int(p)].level] -= 1
+        beds.units[unit].occupied -= 1
+        beds.units[unit].byLevel[patients[Int(p)].level] -= 1
         if let stayEnd = patients[Int(p)].stay?.endMinute, measuring(now) {
             let clinicalEnd = max(clock.minute(atEpochMinute: stayEnd), warmUpMinutes)
-            units[unit].waitingBedMinutes += max(0, now - clinicalEnd)
+            beds.units[unit].waitingBedMinutes += max(0, now - clinicalEnd)
         }
         patients[Int(p)].place = .none
-        if let turnaround = unitConfigurations[unit].turnaroundMinutes {
+        if let turnaround = beds.configurations[unit].turnaroundMinutes {
             let key = patients[Int(p)].twin
             var stream = patientFamily.stream(key.id.value, UInt64(key.spell), 100 + UInt64(key.step))
-            units[unit].cleaning += 1
+            beds.units[unit].cleaning += 1
             simulation.schedule(.cleaningDone(Int32(unit)), after: turnaround.sample(using: &stream))
         }
         unitChanged(unit, in: &simulation)
@@ -358,50 +241,25 @@ extension HospitalEngine {
     /// A unit's beds or nurses changed: a bed counted on by a post-operative patient is booked for it first, then
     /// the waiting patients the unit can now take move in, the best first.
     mutating func unitChanged(_ unit: Int, in simulation: inout Simulation<Self>) {
-        updateUnit(unit)
+        beds.updateMonitor(unit, at: now)
         updateSafety(unit)
-        while units[unit].claims > 0, let position = claimants.firstIndex(where: { patients[Int($0)].claimedUnit == unit }),
-              hasRoom(arrivalLevel(claimants[position], in: .ward), in: unit)
+        while beds.units[unit].claims > 0, let position = beds.claimants.firstIndex(where: { patients[Int($0)].claimedUnit == unit }),
+              beds.hasRoom(arrivalLevel(beds.claimants[position], in: .ward), in: unit)
         {
-            let p = claimants.remove(at: position)
-            openEscalationIfNeeded(unit)
+            let p = beds.claimants.remove(at: position)
+            beds.openEscalationIfNeeded(unit, now: now)
             patients[Int(p)].claimedUnit = -1
-            units[unit].claims -= 1
-            units[unit].occupied += 1
+            beds.units[unit].claims -= 1
+            beds.units[unit].occupied += 1
             patients[Int(p)].reservedUnit = Int32(unit)
-            updateUnit(unit)
+            beds.updateMonitor(unit, at: now)
         }
-        while let next = nextWaiting(for: unit) {
-            openEscalationIfNeeded(unit)
+        while let next = beds.nextWaiting(for: unit) {
+            beds.openEscalationIfNeeded(unit, now: now)
             admit(next.patient, to: unit, as: next.state, usingReservation: false, outlier: next.outlier, in: &simulation)
         }
-        closeEscalationIfPossible(unit)
-        updateUnit(unit)
-    }
-
-    /// The waiting patient `unit` should take now, if any: the highest priority, then the longest waiting, among
-    /// those it is home to or may host as outliers and has a staffed bed for.
-    func nextWaiting(for unit: Int) -> (patient: Int32, state: CareState, outlier: Bool)? {
-        var best: WaitingPatient?
-        var bestIsOutlier = false
-        let outlying = configuration.outlying.allowed
-        for entry in waiting {
-            if let current = best, (current.priority, current.since) <= (entry.priority, entry.since) { continue }
-            let outlier: Bool
-            if candidateTable[entry.candidates].home.contains(unit) { outlier = false } else if outlying
-                && candidateTable[entry.candidates].outlying.contains(unit) { outlier = true } else { continue }
-            guard hasRoom(entry.level, in: unit) else { continue }
-            best = entry
-            bestIsOutlier = outlier
-        }
-        return best.map { ($0.patient, $0.state, bestIsOutlier) }
-    }
-
-    /// Records the unit's state in its monitor.
-    mutating func updateUnit(_ unit: Int) {
-        let staffed = staffedBeds(unit)
-        monitors[unit].update(occupied: units[unit].occupied, busy: units[unit].busy, open: units[unit].openBeds,
-                              staffed: staffed, at: now)
+        beds.closeEscalationIfPossible(unit, now: now, warmUpMinutes: warmUpMinutes)
+        beds.updateMonitor(unit, at: now)
     }
 
     // MARK: Stays ending
@@ -426,7 +284,7 @@ extension HospitalEngine {
             return
         }
         let priority: Int = switch place {
-        case .unit(let unit) where units[Int(unit)].kind.isCriticalCare: WaitPriority.stepDown
+        case .unit(let unit) where beds.units[Int(unit)].kind.isCriticalCare: WaitPriority.stepDown
         case .unit where stay.next == .icu || stay.next == .hdu: WaitPriority.escalation
         case .recovery: WaitPriority.postOperative
         default: WaitPriority.other
@@ -519,7 +377,7 @@ extension HospitalEngine {
             return
         }
         if measuring(now) {
-            measures.recordSpell(twin: twin, minutes: now - clock.minute(atEpochMinute: twin.spellStart), month: monthIndex(now))
+            measures.recordSpell(twin: twin, minutes: now - clock.minute(atEpochMinute: twin.spellStart), month: months.index(of: now))
         }
         guard destination != .died else {
             if measuring(now) { measures.patients.deaths += 1 }
@@ -559,8 +417,8 @@ extension HospitalEngine {
         patients[Int(p)].deteriorated = true  // one deterioration a stay: its draws are keyed by the stay
         let oldLevel = patients[Int(p)].level
         let newLevel = patients[Int(p)].twin.levelOfCare
-        units[Int(unit)].byLevel[oldLevel] -= 1
-        units[Int(unit)].byLevel[newLevel] += 1
+        beds.units[Int(unit)].byLevel[oldLevel] -= 1
+        beds.units[Int(unit)].byLevel[newLevel] += 1
         patients[Int(p)].level = newLevel
         drawStay(p, at: now)
         if let stay = patients[Int(p)].stay, news2 >= policy.escalationNEWS2, stay.next == .icu || stay.next == .hdu {

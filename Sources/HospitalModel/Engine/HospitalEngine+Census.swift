@@ -48,15 +48,15 @@ extension HospitalEngine {
             patients[Int(p)].counted = measuring(simulation.now)
             switch inpatient.location {
             case .unit(let unit):
-                units[unit].occupied += 1
+                beds.units[unit].occupied += 1
                 let level = inpatient.twin.levelOfCare
                 patients[Int(p)].level = level
                 patients[Int(p)].place = .unit(Int32(unit))
-                units[unit].byLevel[level] += 1
+                beds.units[unit].byLevel[level] += 1
                 drawStay(p, at: simulation.now)
                 scheduleStayEnd(p, in: &simulation)
-                openEscalationIfNeeded(unit)
-                updateUnit(unit)
+                beds.openEscalationIfNeeded(unit, now: now)
+                beds.updateMonitor(unit, at: now)
                 updateSafety(unit)
             case .emergencyDepartment:
                 // Admitted and assessed already: it takes a cubicle (ahead of new arrivals), finishes what is left of

@@ -49,7 +49,7 @@ extension HospitalEngine {
             measures.ed.attendances += 1
             if twin.spell > 0 {
                 measures.ed.readmissionArrivals += 1
-                measures.months[monthIndex(now)].readmissions += 1
+                measures.months[months.index(of: now)].readmissions += 1
             }
         }
         if let capacity = configuration.emergencyDepartment.capacity, patientsInED >= capacity {
@@ -57,7 +57,7 @@ extension HospitalEngine {
             if counted { measures.ed.diversions += 1 }
             return
         }
-        if counted { measures.months[monthIndex(now)].edAttendances += 1 }
+        if counted { measures.months[months.index(of: now)].edAttendances += 1 }
         let p = newPatient(twin)
         patients[Int(p)].place = .emergencyDepartment
         patients[Int(p)].edArrival = now

@@ -51,7 +51,7 @@ struct Measures {
 
     var ed = EmergencyDepartment()
     var theatres = Theatres()
-    /// By month of the run (`HospitalEngine.monthNames`).
+    /// By month of the run (`RunMonths.names`).
     var months: [MonthKPIs] = []
     var patients = PatientKPIs()
     var spellMinutes = [Double](repeating: 0, count: Pathway.allCases.count)
@@ -141,23 +141,23 @@ extension HospitalEngine {
     /// Starts the measurement window: every count and time-average begins again now.
     mutating func resetMeasures(at minute: Double) {
         let shiftCount = configuration.staffing.shifts.count
-        for unit in units.indices {
+        for unit in beds.units.indices {
             updateSafety(unit)
-            monitors[unit].reset(at: minute)
-            units[unit].admissions = 0
-            units[unit].outliersHosted = 0
-            units[unit].waitingBedMinutes = 0
-            units[unit].escalationMinutes = 0
-            if units[unit].escalationOpen { units[unit].escalationOpenedAt = minute }
+            beds.monitors[unit].reset(at: minute)
+            beds.units[unit].admissions = 0
+            beds.units[unit].outliersHosted = 0
+            beds.units[unit].waitingBedMinutes = 0
+            beds.units[unit].escalationMinutes = 0
+            if beds.units[unit].escalationOpen { beds.units[unit].escalationOpenedAt = minute }
             census[unit] = []
         }
         var fresh = Measures()
-        fresh.months = monthNames.map { name in
+        fresh.months = months.names.map { name in
             var month = MonthKPIs(month: name)
             month.spells = Pathway.allCases.map { PathwayCount(pathway: $0, count: 0) }
             return month
         }
-        fresh.shiftMinutes = units.map { _ in [Double](repeating: 0, count: shiftCount) }
+        fresh.shiftMinutes = beds.units.map { _ in [Double](repeating: 0, count: shiftCount) }
         fresh.belowSafeMinutes = fresh.shiftMinutes
         measures = fresh
     }
@@ -167,23 +167,23 @@ extension HospitalEngine {
         if audit { auditInvariants() }
         guard measuring(now) else { return }
         // The window's days are those starting at its midnights before the end; the end's midnight closes it.
-        if now < endMinute - 1e-6 { measures.months[monthIndex(now)].days += 1 }
-        var demand = units.map(\.occupied)
-        for patient in waiting {
-            let choices = candidateTable[patient.candidates]
+        if now < endMinute - 1e-6 { measures.months[months.index(of: now)].days += 1 }
+        var demand = beds.units.map(\.occupied)
+        for patient in beds.waiting {
+            let choices = beds.candidateTable[patient.candidates]
             if let first = choices.home.first ?? choices.outlying.first { demand[first] += 1 }
         }
         if pendingCensusBoarders > 0 {
             for patient in patients where patient.fromCensus && patient.place == .emergencyDepartment && patient.decisionAt.isNaN {
                 guard let next = patient.stay?.next else { continue }
-                let choices = candidateCache(for: next, of: patient.twin)
+                let choices = beds.candidateCache(for: next, of: patient.twin)
                 if let first = choices.home.first ?? choices.outlying.first { demand[first] += 1 }
             }
         }
-        for unit in units.indices {
-            census[unit].append(units[unit].occupied)
+        for unit in beds.units.indices {
+            census[unit].append(beds.units[unit].occupied)
             demandCensus[unit].append(demand[unit])
-            staffedCensus[unit].append(staffedBeds(unit))
+            staffedCensus[unit].append(beds.staffedBeds(unit))
         }
         var flow = flows
         flow.date = clock.localDateTime(atMinute: now).dateDescription
@@ -201,15 +201,15 @@ extension HospitalEngine {
         if flows.arrived != flows.discharged + flows.died + inHospital + flows.diverted + flows.transferredOut {
             auditRecord.conservationFailures += 1
         }
-        for unit in units where unit.busy > unit.openBeds || unit.occupied < 0 { auditRecord.occupancyBeyondOpenBeds += 1 }
+        for unit in beds.units where unit.busy > unit.openBeds || unit.occupied < 0 { auditRecord.occupancyBeyondOpenBeds += 1 }
     }
 
     /// Records an admission into `unit` for the audit: within its open beds, and within its staffed beds unless
     /// it fills a bed booked ahead.
     mutating func auditAdmission(to unit: Int, reserved: Bool) {
         auditRecord.admissions += 1
-        if units[unit].busy > units[unit].openBeds { auditRecord.occupancyBeyondOpenBeds += 1 }
-        if !reserved && units[unit].nurses.isFinite && requiredNurses(unit) > units[unit].nurses + 1e-9 {
+        if beds.units[unit].busy > beds.units[unit].openBeds { auditRecord.occupancyBeyondOpenBeds += 1 }
+        if !reserved && beds.units[unit].nurses.isFinite && beds.requiredNurses(unit) > beds.units[unit].nurses + 1e-9 {
             auditRecord.admissionsBeyondStaffedBeds += 1
         }
         let hour = clock.localDateTime(atMinute: now).hour
@@ -222,16 +222,16 @@ extension HospitalEngine {
         let window = endMinute - warmUpMinutes
         kpis.days = window / 1440
         kpis.firstDay = clock.localDateTime(atMinute: warmUpMinutes).dateDescription
-        for unit in units.indices {
+        for unit in beds.units.indices {
             updateSafety(unit)
-            if units[unit].escalationOpen {
-                units[unit].escalationMinutes += endMinute - max(units[unit].escalationOpenedAt, warmUpMinutes)
+            if beds.units[unit].escalationOpen {
+                beds.units[unit].escalationMinutes += endMinute - max(beds.units[unit].escalationOpenedAt, warmUpMinutes)
             }
-            monitors[unit].advance(to: endMinute)
-            let state = units[unit]
-            let monitor = monitors[unit]
+            beds.monitors[unit].advance(to: endMinute)
+            let state = beds.units[unit]
+            let monitor = beds.monitors[unit]
             var k = UnitKPIs()
-            k.name = unitConfigurations[unit].name
+            k.name = beds.configurations[unit].name
             k.kind = state.kind
             k.beds = state.baseBeds
             k.meanOccupied = monitor.occupiedIntegral / window
@@ -253,7 +253,7 @@ extension HospitalEngine {
             k.midnightStaffedBeds = staffedCensus[unit]
             kpis.units.append(k)
             for (shift, pattern) in configuration.staffing.shifts.enumerated() where measures.shiftMinutes[unit][shift] > 0 {
-                kpis.safeStaffing.append(SafeStaffingKPIs(unit: unitConfigurations[unit].name, shift: pattern.name,
+                kpis.safeStaffing.append(SafeStaffingKPIs(unit: beds.configurations[unit].name, shift: pattern.name,
                                                           hoursBelowSafeRatio: measures.belowSafeMinutes[unit][shift] / 60,
                                                           shiftHours: measures.shiftMinutes[unit][shift] / 60))
             }

@@ -46,8 +46,8 @@ extension HospitalEngine {
                     updateSafety(unit)
                     touched.append(unit)
                 }
-                units[unit].nurses += Double(change.delta)
-                if change.shiftIndex >= 0 { units[unit].shiftIndex = change.shiftIndex }
+                beds.units[unit].nurses += Double(change.delta)
+                if change.shiftIndex >= 0 { beds.units[unit].shiftIndex = change.shiftIndex }
             case (.theatres, .theatreTeam):
                 theatreTeamsPresent += change.delta
             case (.emergencyDepartment, .doctor):
@@ -59,8 +59,8 @@ extension HospitalEngine {
         }
         pendingStaffChanges.removeFirst(due)
         for unit in touched {
-            let shift = units[unit].shiftIndex
-            units[unit].level0Ratio = configuration.staffing.ratios.patientsPerNurse(
+            let shift = beds.units[unit].shiftIndex
+            beds.units[unit].level0Ratio = configuration.staffing.ratios.patientsPerNurse(
                 .level0, shift: shift >= 0 ? configuration.staffing.shifts[shift].name : nil)
             unitChanged(unit, in: &simulation)
         }
@@ -86,7 +86,7 @@ extension HospitalEngine {
         for piece in PayPeriod.split(from: max(shift.startMinute, warmUpMinutes), to: min(shift.endMinute, endMinute), clock: clock,
                                      publicHolidays: configuration.publicHolidays)
         {
-            let cell = ((monthIndex(piece.start) * configuration.staffing.roster.count + shift.line) * PayPeriod.allCases.count
+            let cell = ((months.index(of: piece.start) * configuration.staffing.roster.count + shift.line) * PayPeriod.allCases.count
                 + piece.period.ordinal) * 5
             let hours = piece.minutes / 60
             staffMonthCells[cell] += Double(shift.rostered) * hours
@@ -102,10 +102,10 @@ extension HospitalEngine {
     func staffMonthKPIs() -> [StaffMonthKPIs] {
         var rows: [String: StaffMonthKPIs] = [:]
         let roster = configuration.staffing.roster
-        for (month, name) in monthNames.enumerated() {
+        for (month, name) in months.names.enumerated() {
             for (index, line) in roster.enumerated() {
                 let place: StaffPlaceName = switch line.place {
-                case .unit(let unit): .unit(unitConfigurations[unit].name)
+                case .unit(let unit): .unit(beds.configurations[unit].name)
                 case .emergencyDepartment: .emergencyDepartment
                 case .theatres: .theatres
                 }
@@ -129,14 +129,14 @@ extension HospitalEngine {
     /// Closes the unit's safe-staffing interval up to now (charged to the shift on duty and to whether it was
     /// below the safe ratio) and notes whether it is below now.
     mutating func updateSafety(_ unit: Int) {
-        guard units[unit].nurses.isFinite else { return }
-        let shift = units[unit].shiftIndex
-        let from = max(units[unit].safetySince, warmUpMinutes)
+        guard beds.units[unit].nurses.isFinite else { return }
+        let shift = beds.units[unit].shiftIndex
+        let from = max(beds.units[unit].safetySince, warmUpMinutes)
         if now > from && shift >= 0 {
             measures.shiftMinutes[unit][shift] += now - from
-            if units[unit].belowSafeRatio { measures.belowSafeMinutes[unit][shift] += now - from }
+            if beds.units[unit].belowSafeRatio { measures.belowSafeMinutes[unit][shift] += now - from }
         }
-        units[unit].safetySince = now
-        units[unit].belowSafeRatio = requiredNurses(unit) > units[unit].nurses + 1e-9
+        beds.units[unit].safetySince = now
+        beds.units[unit].belowSafeRatio = beds.requiredNurses(unit) > beds.units[unit].nurses + 1e-9
     }
 }

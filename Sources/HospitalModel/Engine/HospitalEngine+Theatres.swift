@@ -175,6 +175,7 @@ extension HospitalEngine {
     }
 
     /// The minutes a planner books for a patient's operation: the twin model's expected duration for it.
+    @inline(__always)
     func bookedMinutes(_ p: Int32) -> Double {
         let twin = patients[Int(p)].twin
         return predictor.meanSojourn(pathway: twin.pathway, state: .theatre, covariates: twin.covariates)
@@ -219,7 +220,7 @@ extension HospitalEngine {
             if counted && passedOver { measures.theatres.listsShortOfBeds += 1 }
         }
         if theatreTeamsRostered && theatreTeamsPresent - theatres!.running < 1 {
-            if counted { measures.cancel(list.count, for: \.noTheatreTeam, month: monthIndex(now)) }
+            if counted { measures.cancel(list.count, for: \.noTheatreTeam, month: months.index(of: now)) }
             returnToList(list, in: &simulation)
             return
         }
@@ -227,7 +228,7 @@ extension HospitalEngine {
         if counted {
             measures.theatres.sessionsHeld += 1
             measures.theatres.sessionMinutes += session.end - session.start
-            measures.months[monthIndex(now)].sessionMinutes += session.end - session.start
+            measures.months[months.index(of: now)].sessionMinutes += session.end - session.start
         }
         let room = session.room
         if theatres!.rooms[room].session != nil { closeSession(room) }  // a list that overran into this one ends now
@@ -257,9 +258,9 @@ extension HospitalEngine {
     /// `minute` (`claimBed`). False when there is neither.
     mutating func holdBed(for p: Int32, state: CareState, dueBefore minute: Double) -> Bool {
         if let (unit, _) = findBed(for: p, state: state, allowOutlying: state == .ward) {
-            units[unit].occupied += 1
+            beds.units[unit].occupied += 1
             patients[Int(p)].reservedUnit = Int32(unit)
-            updateUnit(unit)
+            beds.updateMonitor(unit, at: now)
             return true
         }
         return state == .ward && claimBed(for: p, before: minute)
@@ -273,7 +274,7 @@ extension HospitalEngine {
         while !theatres!.rooms[room].list.isEmpty {
             let p = theatres!.rooms[room].list.removeFirst()
             if now + bookedMinutes(p) > session.end + plan.allowedOverrunMinutes {
-                if counted { measures.cancel(1 + theatres!.rooms[room].list.count, for: \.listOverran, month: monthIndex(now)) }
+                if counted { measures.cancel(1 + theatres!.rooms[room].list.count, for: \.listOverran, month: months.index(of: now)) }
                 returnToList([p] + theatres!.rooms[room].list, in: &simulation)
                 theatres!.rooms[room].list = []
                 break
@@ -286,13 +287,13 @@ extension HospitalEngine {
             let held = patients[Int(p)].reservedUnit >= 0 || patients[Int(p)].claimedUnit >= 0
             if !held, let need = postOperativeBed(for: twin) {
                 if let (unit, _) = findBed(for: p, state: need, allowOutlying: need == .ward) {
-                    units[unit].occupied += 1
+                    beds.units[unit].occupied += 1
                     patients[Int(p)].reservedUnit = Int32(unit)
-                    updateUnit(unit)
+                    beds.updateMonitor(unit, at: now)
                         } else if need != .ward || !claimBed(for: p, before: now + bookedMinutes(p) + expectedRecoveryMinutes(p)) {
                     if counted {
                         measures.cancel(1, for: need == .icu || need == .hdu ? \.noCriticalCareBed : \.noWardBed,
-                                        month: monthIndex(now))
+                                        month: months.index(of: now))
                     }
                     returnToList([p], in: &simulation)
                     continue
@@ -310,7 +311,7 @@ extension HospitalEngine {
             if counted {
                 measures.recordElectiveOperation(of: twin.attributes,
                                                  waitDays: (now - patients[Int(p)].referralMinute) / 1440,
-                                                 month: monthIndex(now))
+                                                 month: months.index(of: now))
             }
             return
         }
@@ -323,21 +324,21 @@ extension HospitalEngine {
     /// no ward has such a discharge.
     mutating func claimBed(for p: Int32, before minute: Double) -> Bool {
         let key = candidateKey(p, .ward)
-        let wards = candidateTable[key].home + (configuration.outlying.allowed ? candidateTable[key].outlying : [])
+        let wards = beds.candidateTable[key].home + (configuration.outlying.allowed ? beds.candidateTable[key].outlying : [])
         guard !wards.isEmpty else { return false }
         countDischargesDue(before: minute)
-        guard let unit = wards.first(where: { dischargesDue[$0] > units[$0].claims }) else { return false }
-        units[unit].claims += 1
+        guard let unit = wards.first(where: { beds.dischargesDue[$0] > beds.units[$0].claims }) else { return false }
+        beds.units[unit].claims += 1
         patients[Int(p)].claimedUnit = Int32(unit)
-        claimants.append(p)
+        beds.claimants.append(p)
         return true
     }
 
-    /// Counts, into `dischargesDue`, each unit's patients whose planned discharge is before `minute`.
+    /// Counts, into `beds.dischargesDue`, each unit's patients whose planned discharge is before `minute`.
     mutating func countDischargesDue(before minute: Double) {
-        for index in dischargesDue.indices { dischargesDue[index] = 0 }
+        for index in beds.dischargesDue.indices { beds.dischargesDue[index] = 0 }
         for patient in patients where patient.dischargeAt <= minute {
-            if case .unit(let unit) = patient.place { dischargesDue[Int(unit)] += 1 }
+            if case .unit(let unit) = patient.place { beds.dischargesDue[Int(unit)] += 1 }
         }
     }
 
@@ -349,6 +350,7 @@ extension HospitalEngine {
 
     /// Where an elective patient will need a bed after its operation, read from its own draws: the unit after
     /// theatre (ICU or HDU), or after recovery (a ward, critical care, or none for a day case).
+    @inline(__always)
     func postOperativeBed(for twin: PatientTwin) -> CareState? {
         do {
             let theatre = try predictor.drawStay(for: twin, at: twin.stateSince, streams: twinStreams)
@@ -375,7 +377,7 @@ extension HospitalEngine {
     mutating func recordOperatingMinutes(from start: Double, to end: Double, session: TheatreState.Session?) {
         guard measuring(now) else { return }
         measures.theatres.operatingMinutes += end - max(start, warmUpMinutes)
-        measures.months[monthIndex(end)].operatingMinutes += end - max(start, warmUpMinutes)
+        measures.months[months.index(of: end)].operatingMinutes += end - max(start, warmUpMinutes)
         guard let window = session else { return }
         let inside = min(end, window.end) - max(start, window.start, warmUpMinutes)
         if inside > 0 { measures.theatres.operatingMinutesInSessions += inside }

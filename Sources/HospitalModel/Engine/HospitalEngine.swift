@@ -104,77 +104,6 @@ struct HospitalEngine: SimulationModel {
         init(twin: PatientTwin) { self.twin = twin }
     }
 
-    /// Patients on a unit by level of care.
-    struct LevelCounts {
-        var level0 = 0, level1 = 0, level2 = 0, level3 = 0
-
-        subscript(level: LevelOfCare) -> Int {
-            get {
-                switch level {
-                case .level0: level0
-                case .level1: level1
-                case .level2: level2
-                case .level3: level3
-                }
-            }
-            set {
-                switch level {
-                case .level0: level0 = newValue
-                case .level1: level1 = newValue
-                case .level2: level2 = newValue
-                case .level3: level3 = newValue
-                }
-            }
-        }
-
-        var total: Int { level0 + level1 + level2 + level3 }
-    }
-
-    /// An inpatient unit's beds and nurses now: small and flat, read at every move (its configuration, monitor and
-    /// census live in arrays of their own).
-    struct UnitState {
-        let kind: UnitKind
-        let baseBeds: Int
-        let escalationBeds: Int
-        let openAt: Double
-        let closeBelow: Double
-        let electiveOnly: Bool
-        var openBeds: Int
-        var escalationOpen = false
-        var occupied = 0
-        var cleaning = 0
-        var byLevel = LevelCounts()
-        /// Registered nurses on shift; .infinity when the roster has none for this unit.
-        var nurses = Double.infinity
-        /// The shift on duty (an index into the shifts), or -1.
-        var shiftIndex = -1
-        /// Level-0 patients per nurse on the shift on duty.
-        var level0Ratio: Double
-        var belowSafeRatio = false
-        var safetySince = 0.0
-        var admissions = 0
-        var outliersHosted = 0
-        var waitingBedMinutes = 0.0
-        var escalationMinutes = 0.0
-        var escalationOpenedAt = 0.0
-        /// Post-operative patients counting on a discharge due on this unit for their bed (see `claimBed`).
-        var claims = 0
-
-        init(_ configuration: UnitConfiguration, level0Ratio: Double) {
-            kind = configuration.kind
-            baseBeds = configuration.beds
-            escalationBeds = configuration.escalation?.beds ?? 0
-            openAt = configuration.escalation?.openAtOccupancy ?? 2
-            closeBelow = configuration.escalation?.closeBelowOccupancy ?? 0
-            electiveOnly = configuration.electiveOnly
-            openBeds = configuration.beds
-            self.level0Ratio = level0Ratio
-        }
-
-        var busy: Int { occupied + cleaning }
-        var freeBeds: Int { openBeds - busy }
-    }
-
     // Configuration.
     let configuration: HospitalConfiguration
     let predictor: TrajectoryPredictor
@@ -209,36 +138,16 @@ struct HospitalEngine: SimulationModel {
     // State.
     /// The current simulation minute (set at every event, for the helpers that do not take the simulation).
     var now = 0.0
-    /// Home and outlying units for each (state, specialty).
-    var candidateTable: [(home: [Int], outlying: [Int])] = []
     var patients: [Patient] = []
     var freePatients: [Int32] = []
-    /// Patients holding a claim on a due discharge, in the order they claimed.
-    var claimants: [Int32] = []
-    /// Scratch for `claimBed`: discharges due on each unit.
-    var dischargesDue: [Int]
-    var units: [UnitState]
-    /// Each unit's configuration, monitor and midnight census, by unit index.
-    let unitConfigurations: [UnitConfiguration]
-    var monitors: [OccupancyMonitor]
+    /// The inpatient units' beds, nurses, waiting patients and monitors.
+    var beds: BedBoard
+    /// Each unit's midnight census, by unit index.
     var census: [[Int]]
     /// By unit, at each measured local midnight: the patients in its beds plus those waiting for a bed whose first
     /// choice it is (the demand for its beds), and its staffed beds then.
     var demandCensus: [[Int]]
     var staffedCensus: [[Double]]
-    /// A patient waiting for a bed, with what the scan for a free bed needs, so that it never reads the patient.
-    struct WaitingPatient {
-        let patient: Int32
-        let state: CareState
-        let priority: Int
-        let since: Double
-        /// Its candidate units' index in `candidateTable`.
-        let candidates: Int
-        let level: LevelOfCare
-    }
-
-    /// Patients waiting for a bed anywhere, in the order they began to wait (scanned by priority when a bed frees).
-    var waiting: [WaitingPatient] = []
     var patientsInED = 0
     var boarders = 0
     /// Census patients in ED, admitted, who have not yet asked for their bed (they finish their ED stay first): demand
@@ -261,10 +170,8 @@ struct HospitalEngine: SimulationModel {
     /// Staff hours in the window by month, roster line and pay period: five figures a cell (rostered, absent,
     /// bank, agency, worked), counted as days are planned.
     var staffMonthCells: [Double] = []
-    /// The simulation minute each local calendar month of the run starts (the first: the run's start), and the
-    /// months' names ("2026-04").
-    var monthStarts: [Double] = []
-    var monthNames: [String] = []
+    /// The local calendar months of the run.
+    let months: RunMonths
     /// Staff present now by place and group (ED doctors are the clinician resource; theatre teams limit sessions).
     var theatreTeamsPresent = 0
     var theatreTeamsRostered = false
@@ -292,8 +199,8 @@ struct HospitalEngine: SimulationModel {
         // Local days: the warm-up ends and the run stops at a local midnight, also when the clocks change between.
         warmUpMinutes = clock.minute(atLocalMinutesSinceEpoch: (firstLocalDay + Double(warmUpDays)) * 1440)
         endMinute = clock.minute(atLocalMinutesSinceEpoch: (firstLocalDay + Double(horizonDays)) * 1440)
-        (monthStarts, monthNames) = Self.months(clock: clock, through: endMinute)
-        staffMonthCells = [Double](repeating: 0, count: monthNames.count * configuration.staffing.roster.count
+        months = RunMonths(clock: clock, through: endMinute)
+        staffMonthCells = [Double](repeating: 0, count: months.names.count * configuration.staffing.roster.count
             * PayPeriod.allCases.count * 5)
         self.audit = audit
         twinStreams = TwinStreams(streams)
@@ -311,20 +218,12 @@ struct HospitalEngine: SimulationModel {
         admittedPathwayShares = try Categorical(weights: admittedPathways.map { ed.admittedPathways[$0]! })
         let emergency = Pathway.allCases.filter(\.isEmergency)
         attendancePathwayShares = try Categorical(weights: emergency.map { configuration.population.pathwayShares[$0] ?? 0 })
-        let defaultRatio = configuration.staffing.ratios.defaultLevel0
-        units = configuration.units.map { UnitState($0, level0Ratio: defaultRatio) }
-        unitConfigurations = configuration.units
-        monitors = configuration.units.map { _ in OccupancyMonitor() }
+        beds = BedBoard(configuration: configuration)
         census = configuration.units.map { _ in [] }
         demandCensus = census
         staffedCensus = configuration.units.map { _ in [] }
-        dischargesDue = [Int](repeating: 0, count: configuration.units.count)
         self.staffing = staffing
         theatreTeamsRostered = configuration.staffing.roster.contains { $0.place == .theatres && $0.group == .theatreTeam }
-        for line in configuration.staffing.roster where line.group == .registeredNurse {
-            if case .unit(let unit) = line.place { units[unit].nurses = 0 }
-        }
-        candidateTable = makeCandidateTable()
         auditRecord.admissionsByHour = configuration.units.map { _ in [Int](repeating: 0, count: 24) }
     }
 
@@ -347,36 +246,12 @@ struct HospitalEngine: SimulationModel {
         freePatients.append(index)
     }
 
-    /// The local calendar months a run of `end` minutes touches: where each starts (the first at 0) and its name.
-    static func months(clock: SimulationClock, through end: Double) -> ([Double], [String]) {
-        var starts: [Double] = [0]
-        let first = clock.localDateTime(atMinute: 0)
-        var year = first.year, month = first.month
-        var names = [String(format: "%04d-%02d", year, month)]
-        while true {
-            (year, month) = month == 12 ? (year + 1, 1) : (year, month + 1)
-            let start = clock.minute(atLocal: LocalDateTime(year: year, month: month, day: 1))
-            guard start < end else { break }
-            starts.append(start)
-            names.append(String(format: "%04d-%02d", year, month))
-        }
-        return (starts, names)
-    }
-
-    /// The index in `monthNames` of the month holding `minute`.
-    func monthIndex(_ minute: Double) -> Int {
-        var low = 0, high = monthStarts.count - 1
-        while low < high {
-            let middle = (low + high + 1) / 2
-            if monthStarts[middle] <= minute { low = middle } else { high = middle - 1 }
-        }
-        return low
-    }
-
     /// The epoch minute of simulation minute `minute`, as twins count time.
+    @inline(__always)
     func epoch(_ minute: Double) -> Double { clock.epochMinute(atMinute: minute) }
 
     /// True once the warm-up is over.
+    @inline(__always)
     func measuring(_ now: Double) -> Bool { now >= warmUpMinutes }
 
     // MARK: Events
@@ -397,7 +272,7 @@ struct HospitalEngine: SimulationModel {
             guard patients[Int(p)].token == token else { return }
             discharge(p, in: &simulation)
         case .cleaningDone(let u):
-            units[Int(u)].cleaning -= 1
+            beds.units[Int(u)].cleaning -= 1
             unitChanged(Int(u), in: &simulation)
         case .staffingChange(let token):
             guard token == staffingToken else { return }
@@ -441,5 +316,41 @@ struct HospitalEngine: SimulationModel {
     mutating func warmUpDidEnd(in simulation: inout Simulation<Self>) {
         now = simulation.now
         resetMeasures(at: simulation.now)
+    }
+}
+
+/// The local calendar months a run touches: where each starts (the first at the run's start, minute 0) and its
+/// name ("2026-04"). Their own small value, so that finding a minute's month never copies the engine.
+struct RunMonths {
+    /// Simulation minutes, ascending; the first is 0.
+    let starts: [Double]
+    /// "2026-04", one per start.
+    let names: [String]
+
+    /// The months of a run of `end` minutes on `clock`.
+    init(clock: SimulationClock, through end: Double) {
+        var starts: [Double] = [0]
+        let first = clock.localDateTime(atMinute: 0)
+        var year = first.year, month = first.month
+        var names = [String(format: "%04d-%02d", year, month)]
+        while true {
+            (year, month) = month == 12 ? (year + 1, 1) : (year, month + 1)
+            let start = clock.minute(atLocal: LocalDateTime(year: year, month: month, day: 1))
+            guard start < end else { break }
+            starts.append(start)
+            names.append(String(format: "%04d-%02d", year, month))
+        }
+        self.starts = starts
+        self.names = names
+    }
+
+    /// The index in `names` of the month holding `minute` (binary search; the first month for a minute before it).
+    func index(of minute: Double) -> Int {
+        var low = 0, high = starts.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if starts[middle] <= minute { low = middle } else { high = middle - 1 }
+        }
+        return low
     }
 }

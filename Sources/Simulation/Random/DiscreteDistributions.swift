@@ -7,11 +7,14 @@ import Foundation
 public struct Poisson: Sampler, Hashable {
     /// E[X] = Var[X].
     public let mean: Double
+    /// e^(−mean): P(X = 0), the first term of the inversion search, computed once.
+    let probabilityOfZero: Double
 
     /// Poisson with `mean` ≥ 0.
     public init(mean: Double) throws(DistributionParameterError) {
         try require(mean >= 0 && mean.isFinite, "poisson", "mean", mean, ">= 0 and finite")
         self.mean = mean
+        probabilityOfZero = Foundation.exp(-mean)
     }
 
     /// Var[X], equal to the mean.
@@ -34,7 +37,7 @@ public struct Poisson: Sampler, Hashable {
     func sampleByInversion(using stream: inout RandomStream) -> Int {
         var u = stream.nextUniform()
         var k = 0
-        var probability = Foundation.exp(-mean)
+        var probability = probabilityOfZero
         while u > probability {
             u -= probability
             k += 1
