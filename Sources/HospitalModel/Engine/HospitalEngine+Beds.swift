@@ -125,7 +125,8 @@ extension HospitalEngine {
             if !usingReservation { beds.units[unit].occupied += 1 }
         }
         patients[Int(p)].reservedUnit = -1
-        let arrivalNEWS2 = state == .ward ? wardArrivalNEWS2.map { wardArrivalNEWS2(p, $0) } : nil
+        var arrivalNEWS2: Int?
+        if state == .ward, let poisson = wardArrivalNEWS2 { arrivalNEWS2 = wardArrivalNEWS2(p, poisson) }
         patients[Int(p)].twin.step(to: state, at: epoch(now))
         if let arrivalNEWS2 {
             do { try patients[Int(p)].twin.apply(Observation(minute: epoch(now), .news2(arrivalNEWS2))) } catch {
@@ -154,8 +155,8 @@ extension HospitalEngine {
     /// and known before the move, when the ward checks it can staff the patient.
     @inline(__always)
     func wardArrivalNEWS2(_ p: Int32, _ poisson: Poisson) -> Int {
-        let twin = patients[Int(p)].twin
-        var stream = deteriorationFamily.stream(twin.id.value, UInt64(twin.spell), UInt64(twin.step + 1) | 2 << 32)
+        let key = streamKey(p)
+        var stream = deteriorationFamily.stream(key.id, key.spell, (key.step + 1) | 2 << 32)
         return min(20, poisson.sample(using: &stream))
     }
 
@@ -189,8 +190,8 @@ extension HospitalEngine {
         guard rate > 0, !patients[Int(p)].deteriorated, case .unit(let unit) = patients[Int(p)].place,
               !beds.units[Int(unit)].kind.isCriticalCare
         else { return }
-        let twin = patients[Int(p)].twin
-        var stream = deteriorationFamily.stream(twin.id.value, UInt64(twin.spell), UInt64(twin.step))
+        let key = streamKey(p)
+        var stream = deteriorationFamily.stream(key.id, key.spell, key.step)
         let at = now - log(stream.nextUniform()) / rate * 1440
         if at < end { simulation.schedule(.deteriorate(p, token: token), at: at) }
     }
@@ -230,12 +231,19 @@ extension HospitalEngine {
         }
         patients[Int(p)].place = .none
         if let turnaround = beds.configurations[unit].turnaroundMinutes {
-            let key = patients[Int(p)].twin
-            var stream = patientFamily.stream(key.id.value, UInt64(key.spell), 100 + UInt64(key.step))
+            let key = streamKey(p)
+            var stream = patientFamily.stream(key.id, key.spell, 100 + key.step)
             beds.units[unit].cleaning += 1
             simulation.schedule(.cleaningDone(Int32(unit)), after: turnaround.sample(using: &stream))
         }
         unitChanged(unit, in: &simulation)
+    }
+
+    /// The position in the bed board's claimants of the first patient counting on a discharge due on `unit`.
+    @inline(__always)
+    func firstClaimant(on unit: Int) -> Int? {
+        for (position, p) in beds.claimants.enumerated() where patients[Int(p)].claimedUnit == unit { return position }
+        return nil
     }
 
     /// A unit's beds or nurses changed: a bed counted on by a post-operative patient is booked for it first, then
@@ -243,9 +251,10 @@ extension HospitalEngine {
     mutating func unitChanged(_ unit: Int, in simulation: inout Simulation<Self>) {
         beds.updateMonitor(unit, at: now)
         updateSafety(unit)
-        while beds.units[unit].claims > 0, let position = beds.claimants.firstIndex(where: { patients[Int($0)].claimedUnit == unit }),
-              beds.hasRoom(arrivalLevel(beds.claimants[position], in: .ward), in: unit)
-        {
+        while beds.units[unit].claims > 0, let position = firstClaimant(on: unit) {
+            // The level is asked for before the bed board is, so that neither call copies the engine.
+            let level = arrivalLevel(beds.claimants[position], in: .ward)
+            guard beds.hasRoom(level, in: unit) else { break }
             let p = beds.claimants.remove(at: position)
             beds.openEscalationIfNeeded(unit, now: now)
             patients[Int(p)].claimedUnit = -1
@@ -296,9 +305,9 @@ extension HospitalEngine {
     /// ready; meanwhile it keeps its bed (a delayed discharge).
     mutating func planDischarge(_ p: Int32, to destination: CareState, in simulation: inout Simulation<Self>) {
         let now = simulation.now
-        let twin = patients[Int(p)].twin
+        let key = streamKey(p)
         var ready = now
-        var stream = patientFamily.stream(twin.id.value, UInt64(twin.spell), 4)
+        var stream = patientFamily.stream(key.id, key.spell, 4)
         if destination == .dischargedCareHome, let placement = configuration.discharge.careHomePlacementDays {
             ready += placement.sample(using: &stream) * 1440
         }
@@ -405,9 +414,9 @@ extension HospitalEngine {
     mutating func deteriorate(_ p: Int32, in simulation: inout Simulation<Self>) {
         guard case .unit(let unit) = patients[Int(p)].place else { return }
         let now = simulation.now
-        let twin = patients[Int(p)].twin
+        let key = streamKey(p)
         let policy = configuration.deterioration
-        var stream = deteriorationFamily.stream(twin.id.value, UInt64(twin.spell), UInt64(twin.step) | 1 << 32)
+        var stream = deteriorationFamily.stream(key.id, key.spell, key.step | 1 << 32)
         let span = policy.news2Range.upperBound - policy.news2Range.lowerBound + 1
         let news2 = policy.news2Range.lowerBound + stream.nextInt(below: span)
         do { try patients[Int(p)].twin.apply(Observation(minute: epoch(now), .news2(news2))) } catch {

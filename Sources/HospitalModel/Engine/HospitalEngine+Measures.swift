@@ -339,6 +339,6 @@ extension HospitalEngine {
     /// Hours rostered, absent, bank, agency and worked, by group, shift and kind of day, for the shifts' parts in
     /// the window (counted as each day is planned: `countStaffHours`).
     func staffHoursKPIs() -> [StaffHoursKPIs] {
-        staffHours.keys.sorted().map { staffHours[$0]! }
+        staffHours.reported
     }
 }

@@ -72,17 +72,13 @@ extension HospitalEngine {
         let overlap = min(shift.endMinute, endMinute) - max(shift.startMinute, warmUpMinutes)
         guard overlap > 0 else { return }
         let hours = overlap / 60
-        let line = configuration.staffing.roster[shift.line]
-        let name = configuration.staffing.shifts[line.shift].name
-        let kind = shift.weekend ? "weekend" : "weekday"
-        let key = "\(line.group.rawValue)|\(name)|\(kind)"
-        var row = staffHours[key] ?? StaffHoursKPIs(group: line.group, shift: name, dayKind: kind)
-        row.rosteredHours += Double(shift.rostered) * hours
-        row.absentHours += Double(shift.absent) * hours
-        row.bankHours += Double(shift.bank) * hours
-        row.agencyHours += Double(shift.agency) * hours
-        row.workedHours += Double(shift.worked) * hours
-        staffHours[key] = row
+        let row = staffHours.row(line: shift.line, weekend: shift.weekend)
+        staffHours.touched[row] = true
+        staffHours.rows[row].rosteredHours += Double(shift.rostered) * hours
+        staffHours.rows[row].absentHours += Double(shift.absent) * hours
+        staffHours.rows[row].bankHours += Double(shift.bank) * hours
+        staffHours.rows[row].agencyHours += Double(shift.agency) * hours
+        staffHours.rows[row].workedHours += Double(shift.worked) * hours
         for piece in PayPeriod.split(from: max(shift.startMinute, warmUpMinutes), to: min(shift.endMinute, endMinute), clock: clock,
                                      publicHolidays: configuration.publicHolidays)
         {
@@ -139,4 +135,40 @@ extension HospitalEngine {
         beds.units[unit].safetySince = now
         beds.units[unit].belowSafeRatio = beds.requiredNurses(unit) > beds.units[unit].nurses + 1e-9
     }
+}
+
+/// Staff hours by group, shift and kind of day, added up as days are planned: one row per key, found by roster line
+/// and kind of day through a table made at the start (no string built or looked up per shift).
+struct StaffHoursTable {
+    /// One per (group, shift, kind of day), in the order the keys "group|shift|kind" sort.
+    var rows: [StaffHoursKPIs]
+    /// Whether a row has had hours: only those are reported.
+    var touched: [Bool]
+    /// By roster line: its row on a weekday, then on a weekend.
+    let rowOfLine: [(weekday: Int, weekend: Int)]
+
+    init(_ staffing: StaffingConfiguration) {
+        func key(_ line: RosterLine, _ kind: String) -> String {
+            "\(line.group.rawValue)|\(staffing.shifts[line.shift].name)|\(kind)"
+        }
+        var rowsByKey: [String: StaffHoursKPIs] = [:]
+        for line in staffing.roster {
+            for kind in ["weekday", "weekend"] {
+                rowsByKey[key(line, kind)] = StaffHoursKPIs(group: line.group, shift: staffing.shifts[line.shift].name,
+                                                            dayKind: kind)
+            }
+        }
+        let keys = rowsByKey.keys.sorted()
+        let index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+        rows = keys.map { rowsByKey[$0]! }
+        touched = [Bool](repeating: false, count: keys.count)
+        rowOfLine = staffing.roster.map { (index[key($0, "weekday")]!, index[key($0, "weekend")]!) }
+    }
+
+    /// The row of roster line `line` on a weekday or a weekend.
+    @inline(__always)
+    func row(line: Int, weekend: Bool) -> Int { weekend ? rowOfLine[line].weekend : rowOfLine[line].weekday }
+
+    /// The rows that had hours, in key order.
+    var reported: [StaffHoursKPIs] { rows.indices.filter { touched[$0] }.map { rows[$0] } }
 }

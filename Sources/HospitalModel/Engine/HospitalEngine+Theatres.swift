@@ -177,8 +177,8 @@ extension HospitalEngine {
     /// The minutes a planner books for a patient's operation: the twin model's expected duration for it.
     @inline(__always)
     func bookedMinutes(_ p: Int32) -> Double {
-        let twin = patients[Int(p)].twin
-        return predictor.meanSojourn(pathway: twin.pathway, state: .theatre, covariates: twin.covariates)
+        predictor.meanSojourn(pathway: patients[Int(p)].twin.pathway, state: .theatre,
+                              covariates: patients[Int(p)].twin.covariates)
     }
 
     /// A session starts: its list is booked from the waiting list — in list order, to the session's length by the
@@ -344,8 +344,8 @@ extension HospitalEngine {
 
     /// The minutes a patient is expected to spend in recovery: the twin model's mean for it.
     func expectedRecoveryMinutes(_ p: Int32) -> Double {
-        let twin = patients[Int(p)].twin
-        return predictor.meanSojourn(pathway: twin.pathway, state: .recovery, covariates: twin.covariates)
+        predictor.meanSojourn(pathway: patients[Int(p)].twin.pathway, state: .recovery,
+                              covariates: patients[Int(p)].twin.covariates)
     }
 
     /// Where an elective patient will need a bed after its operation, read from its own draws: the unit after

@@ -166,7 +166,7 @@ struct HospitalEngine: SimulationModel {
     /// ED doctors on shift (the clinician resource's capacity when the roster has ED doctors).
     var edDoctorsPresent = 0
     /// Staff hours in the window by "group|shift|kind of day", counted as days are planned.
-    var staffHours: [String: StaffHoursKPIs] = [:]
+    var staffHours: StaffHoursTable
     /// Staff hours in the window by month, roster line and pay period: five figures a cell (rostered, absent,
     /// bank, agency, worked), counted as days are planned.
     var staffMonthCells: [Double] = []
@@ -223,6 +223,7 @@ struct HospitalEngine: SimulationModel {
         demandCensus = census
         staffedCensus = configuration.units.map { _ in [] }
         self.staffing = staffing
+        staffHours = StaffHoursTable(configuration.staffing)
         theatreTeamsRostered = configuration.staffing.roster.contains { $0.place == .theatres && $0.group == .theatreTeam }
         auditRecord.admissionsByHour = configuration.units.map { _ in [Int](repeating: 0, count: 24) }
     }
@@ -244,6 +245,13 @@ struct HospitalEngine: SimulationModel {
     mutating func release(_ index: Int32) {
         patients[Int(index)].place = .none
         freePatients.append(index)
+    }
+
+    /// What keys a patient's own random streams now: its twin's id, spell and step (read field by field, as copying
+    /// the twin would retain its history).
+    @inline(__always)
+    func streamKey(_ p: Int32) -> (id: UInt64, spell: UInt64, step: UInt64) {
+        (patients[Int(p)].twin.id.value, UInt64(patients[Int(p)].twin.spell), UInt64(patients[Int(p)].twin.step))
     }
 
     /// The epoch minute of simulation minute `minute`, as twins count time.
