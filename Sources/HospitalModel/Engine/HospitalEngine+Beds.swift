@@ -253,9 +253,10 @@ extension HospitalEngine {
         updateSafety(unit)
         while beds.units[unit].claims > 0, let position = firstClaimant(on: unit) {
             // The level is asked for before the bed board is, so that neither call copies the engine.
-            let level = arrivalLevel(beds.claimants[position], in: .ward)
+            let claimant = beds.claimants[position]
+            let level = arrivalLevel(claimant, in: .ward)
             guard beds.hasRoom(level, in: unit) else { break }
-            let p = beds.claimants.remove(at: position)
+            let p = beds.claimants.remove(at: position)  // = claimant
             beds.openEscalationIfNeeded(unit, now: now)
             patients[Int(p)].claimedUnit = -1
             beds.units[unit].claims -= 1

@@ -337,8 +337,9 @@ extension HospitalEngine {
     /// Counts, into `beds.dischargesDue`, each unit's patients whose planned discharge is before `minute`.
     mutating func countDischargesDue(before minute: Double) {
         for index in beds.dischargesDue.indices { beds.dischargesDue[index] = 0 }
-        for patient in patients where patient.dischargeAt <= minute {
-            if case .unit(let unit) = patient.place { beds.dischargesDue[Int(unit)] += 1 }
+        // By index: `for patient in patients` would copy every record it reads.
+        for index in patients.indices where patients[index].dischargeAt <= minute {
+            if case .unit(let unit) = patients[index].place { beds.dischargesDue[Int(unit)] += 1 }
         }
     }
 

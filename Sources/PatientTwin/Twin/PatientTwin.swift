@@ -184,7 +184,12 @@ public struct PatientTwin: Sendable, Hashable, Codable {
         spellStart = admittedAt
         self.spell = spell
         step = 0
-        self.history = history + [Observation(minute: admittedAt, .admission(pathway))]
+        // Room for a typical spell's observations (admission, moves, readings) up front: a twin's history otherwise
+        // reallocates as it grows, which the hospital model does for every patient.
+        var history = history
+        history.reserveCapacity(history.count + 8)
+        history.append(Observation(minute: admittedAt, .admission(pathway)))
+        self.history = history
     }
 
     /// The covariates the model sees now: the attributes and the latest NEWS2 of this spell.
