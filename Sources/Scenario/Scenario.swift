@@ -123,6 +123,30 @@ struct ScenarioBuilder {
         }
     }
 
+    /// The value of `key`, given or the schema's default: for keys that are required (present once the document
+    /// is valid) or have a default in the schema, the one place defaults live. A key with neither is a programmer
+    /// error in the schema, caught by any test that builds a scenario without it.
+    func present<T>(_ value: T?, _ key: String, _ type: SchemaType) -> T {
+        guard let value else {
+            preconditionFailure("the scenario schema must require '\(key)' or give it a default (\(type))")
+        }
+        return value
+    }
+
+    func intValue(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> Int { present(int(node, key, type), key, type) }
+
+    func numberValue(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> Double {
+        present(number(node, key, type), key, type)
+    }
+
+    func textValue(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> String { present(text(node, key, type), key, type) }
+
+    func boolValue(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> Bool { present(bool(node, key, type), key, type) }
+
+    func timeValue(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> LocalTimeOfDay {
+        present(time(node, key, type), key, type)
+    }
+
     func int(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> Int? {
         value(node, key, type)?.text.flatMap(ScenarioValues.integer)
     }
@@ -163,23 +187,23 @@ struct ScenarioBuilder {
 
     mutating func build() -> (HospitalConfiguration, RunSettings, CostModel)? {
         let schema = ScenarioSchema.document
-        let name = text(document, "name", schema) ?? ""
-        let zoneName = text(document, "time_zone", schema) ?? "Europe/London"
+        let name = textValue(document, "name", schema)
+        let zoneName = textValue(document, "time_zone", schema)
         guard let zone = TimeZone(identifier: zoneName) else {
             fail(value(document, "time_zone", schema), "time_zone",
                  "unknown time zone '\(zoneName)': expected an IANA name such as Europe/London")
             return nil
         }
-        let startText = text(document, "start", schema) ?? "2026-01-05"
+        let startText = textValue(document, "start", schema)
         let date = LocalTimeParse.date(startText)!
         let start = LocalDateTime(year: date.year, month: date.month, day: date.day)
         guard let twinModel = loadTwinModel() else { return nil }
         let runNode = value(document, "run", schema)
         let runType = schema.field("run")!.type
-        let run = RunSettings(horizonDays: int(runNode, "horizon_days", runType) ?? 365,
-                              warmUpDays: int(runNode, "warmup_days", runType) ?? 28,
-                              replications: int(runNode, "replications", runType) ?? 10,
-                              seed: UInt64(int(runNode, "seed", runType) ?? 1))
+        let run = RunSettings(horizonDays: intValue(runNode, "horizon_days", runType),
+                              warmUpDays: intValue(runNode, "warmup_days", runType),
+                              replications: intValue(runNode, "replications", runType),
+                              seed: UInt64(intValue(runNode, "seed", runType)))
         if run.warmUpDays >= run.horizonDays {
             fail(runNode?["warmup_days"], "run.warmup_days", "must be less than horizon_days (\(run.horizonDays))")
         }
@@ -187,8 +211,8 @@ struct ScenarioBuilder {
         guard let ed = buildEmergencyDepartment() else { return nil }
         let outlyingNode = value(document, "outlying", schema)
         let outlyingType = schema.field("outlying")!.type
-        let outlying = OutlyingPolicy(allowed: bool(outlyingNode, "allowed", outlyingType) ?? true,
-                                      stayMultiplier: number(outlyingNode, "stay_multiplier", outlyingType) ?? 1.1)
+        let outlying = OutlyingPolicy(allowed: boolValue(outlyingNode, "allowed", outlyingType),
+                                      stayMultiplier: numberValue(outlyingNode, "stay_multiplier", outlyingType))
         let discharge = buildDischarge()
         let deterioration = buildDeterioration()
         let theatres = buildTheatres()
@@ -217,8 +241,8 @@ struct ScenarioBuilder {
                 guard let group = StaffGroup(rawValue: pair.key), let hourly = number(pair.value, "hourly", ScenarioSchema.staffRate)
                 else { continue }
                 model.staff[group] = StaffRate(hourly: hourly,
-                                               unsocialEnhancement: number(pair.value, "unsocial", ScenarioSchema.staffRate) ?? 0.3,
-                                               sundayEnhancement: number(pair.value, "sunday", ScenarioSchema.staffRate) ?? 0.6)
+                                               unsocialEnhancement: numberValue(pair.value, "unsocial", ScenarioSchema.staffRate),
+                                               sundayEnhancement: numberValue(pair.value, "sunday", ScenarioSchema.staffRate))
             }
         }
         model.bankPremium = number(node, "bank_premium", type) ?? model.bankPremium
@@ -248,7 +272,7 @@ struct ScenarioBuilder {
 
     mutating func loadTwinModel() -> TwinModel? {
         let node = value(document, "twin_model", ScenarioSchema.document)
-        let name = node?.text ?? "built-in"
+        let name = textValue(document, "twin_model", ScenarioSchema.document)
         if name == "built-in" { return .builtIn }
         let file = node?.location.file ?? path
         let resolved = name.hasPrefix("/") ? name
@@ -262,7 +286,7 @@ struct ScenarioBuilder {
     mutating func buildEmergencyDepartment() -> EmergencyDepartmentConfiguration? {
         let type = ScenarioSchema.emergencyDepartment
         let node = document["emergency_department"]
-        let perDay = number(node, "attendances_per_day", type) ?? 0
+        let perDay = numberValue(node, "attendances_per_day", type)
         let hourly = numbers(node, "hourly_profile", type)
         let weekly = numbers(node, "weekday_profile", type)
         let hourTotal = hourly.reduce(0, +), weekTotal = weekly.reduce(0, +)
@@ -308,7 +332,7 @@ struct ScenarioBuilder {
         if !pathways.values.contains(where: { $0 > 0 }) {
             fail(node?["admitted_pathways"], "emergency_department.admitted_pathways", "needs a pathway with a share > 0")
         }
-        let cubicles = int(node, "cubicles", type) ?? 1
+        let cubicles = intValue(node, "cubicles", type)
         let capacity = int(node, "capacity", type)
         if let capacity, capacity < cubicles {
             fail(node?["capacity"], "emergency_department.capacity", "must be at least the cubicles (\(cubicles)), found \(capacity)")
@@ -320,7 +344,7 @@ struct ScenarioBuilder {
             attendances: profile, cubicles: cubicles, capacity: capacity,
             boardingLimit: int(node, "boarding_limit", type), triage: triage, assessmentMinutes: assessment,
             dischargedStayMinutes: discharged, admittedPathways: pathways,
-            targetMinutes: number(node, "target_minutes", type) ?? 240)
+            targetMinutes: numberValue(node, "target_minutes", type))
     }
 
     mutating func buildUnits() -> [UnitConfiguration] {
@@ -328,7 +352,7 @@ struct ScenarioBuilder {
         var units: [UnitConfiguration] = []
         var names: [String: Int] = [:]
         for (index, item) in (document["units"]?.items ?? []).enumerated() {
-            let name = text(item, "name", type) ?? ""
+            let name = textValue(item, "name", type)
             if let problem = UnitNames.problem(with: name) {
                 fail(item["name"], "units[\(index)].name", problem)
             } else if let first = names[UnitNames.comparable(name)] {
@@ -337,24 +361,24 @@ struct ScenarioBuilder {
                      + "names must be unique")
             }
             names[UnitNames.comparable(name)] = index
-            let kind = UnitKind(rawValue: text(item, "type", type) ?? "") ?? .ward
+            let kind = UnitKind(rawValue: textValue(item, "type", type)) ?? .ward
             let specialties = Set((item["specialties"]?.items ?? []).compactMap { $0.text.flatMap(Specialty.init) })
             var escalation: EscalationRule?
             if let node = item["escalation"] {
                 let rule = ScenarioSchema.escalation
-                let openAt = number(node, "open_at", rule) ?? 0.95
-                let closeBelow = number(node, "close_below", rule) ?? 0.85
+                let openAt = numberValue(node, "open_at", rule)
+                let closeBelow = numberValue(node, "close_below", rule)
                 if closeBelow > openAt {
                     fail(node["close_below"] ?? node, "units[\(index)].escalation.close_below",
                          "must not exceed open_at (\(ScenarioValues.plain(openAt))), found \(ScenarioValues.plain(closeBelow))")
                 }
-                escalation = EscalationRule(beds: int(node, "beds", rule) ?? 0, openAtOccupancy: openAt,
+                escalation = EscalationRule(beds: intValue(node, "beds", rule), openAtOccupancy: openAt,
                                             closeBelowOccupancy: closeBelow)
             }
-            units.append(UnitConfiguration(name: name, kind: kind, specialties: specialties, beds: int(item, "beds", type) ?? 0,
+            units.append(UnitConfiguration(name: name, kind: kind, specialties: specialties, beds: intValue(item, "beds", type),
                                            escalation: escalation,
                                            turnaroundMinutes: distribution(item, "turnaround_minutes", type),
-                                           electiveOnly: bool(item, "elective_only", type) ?? false))
+                                           electiveOnly: boolValue(item, "elective_only", type)))
         }
         for kind in [UnitKind.ward, .icu] where !units.contains(where: { $0.kind == kind }) {
             fail(document["units"], "units", "needs at least one unit of type \(kind.rawValue): the twin model sends "
@@ -371,7 +395,7 @@ struct ScenarioBuilder {
             guard let days = days(item, "days", window), let from = time(item, "from", window),
                   let to = time(item, "to", window)
             else { return nil }
-            return DischargeWindow(weekdays: days, from: from, to: to, share: number(item, "share", window) ?? 1)
+            return DischargeWindow(weekdays: days, from: from, to: to, share: numberValue(item, "share", window))
         }
         return DischargePolicy(windows: windows, careHomePlacementDays: distribution(node, "care_home_placement_days", type))
     }
@@ -380,25 +404,26 @@ struct ScenarioBuilder {
         let type = ScenarioSchema.document.field("deterioration")!.type
         let node = value(document, "deterioration", ScenarioSchema.document)
         let range = numbers(node, "news2", type).map { Int($0) }
-        var low = range.first ?? 5, high = range.last ?? 9
+        precondition(range.count == 2, "deterioration.news2 is a list of two, given or by the schema's default")
+        var low = range[0], high = range[1]
         if low > high {
             fail(node?["news2"], "deterioration.news2", "the lowest must not exceed the highest, found [\(low), \(high)]")
             (low, high) = (high, low)
         }
-        return DeteriorationPolicy(ratePerDay: number(node, "per_day", type) ?? 0, news2Range: low...high,
-                                   escalationNEWS2: int(node, "escalation_news2", type) ?? 7,
-                                   responseMinutes: number(node, "response_minutes", type) ?? 240,
+        return DeteriorationPolicy(ratePerDay: numberValue(node, "per_day", type), news2Range: low...high,
+                                   escalationNEWS2: intValue(node, "escalation_news2", type),
+                                   responseMinutes: numberValue(node, "response_minutes", type),
                                    wardArrivalNEWS2Mean: number(node, "ward_arrival_news2_mean", type))
     }
 
     mutating func buildTheatres() -> TheatreConfiguration? {
         guard let node = document["theatres"] else { return nil }
         let type = ScenarioSchema.theatres
-        let rooms = int(node, "rooms", type) ?? 0
+        let rooms = intValue(node, "rooms", type)
         func window(_ key: String) -> (start: LocalTimeOfDay, end: LocalTimeOfDay) {
             let period = value(node, key, type)
-            let start = time(period, "from", ScenarioSchema.period) ?? LocalTimeOfDay(hour: 8)!
-            let end = time(period, "to", ScenarioSchema.period) ?? LocalTimeOfDay(hour: 12)!
+            let start = timeValue(period, "from", ScenarioSchema.period)
+            let end = timeValue(period, "to", ScenarioSchema.period)
             if end <= start { fail(period, "theatres.\(key)", "must end after it starts, found \(start) to \(end)") }
             return (start, end)
         }
@@ -409,8 +434,8 @@ struct ScenarioBuilder {
                   let pathway = text(item, "pathway", schema).flatMap(Pathway.init)
             else { return nil }
             return ElectiveDemand(specialty: specialty, pathway: pathway,
-                                  referralsPerWeek: number(item, "referrals_per_week", schema) ?? 0,
-                                  initialWaitingList: int(item, "waiting_list", schema) ?? 0)
+                                  referralsPerWeek: numberValue(item, "referrals_per_week", schema),
+                                  initialWaitingList: intValue(item, "waiting_list", schema))
         }
         var sessions: [TheatreSession] = []
         for (index, item) in (value(node, "sessions", type)?.items ?? []).enumerated() {
@@ -438,10 +463,10 @@ struct ScenarioBuilder {
             booked[key] = index
         }
         return TheatreConfiguration(
-            rooms: rooms, emergencyRooms: int(node, "emergency_rooms", type) ?? 1, morning: morning, afternoon: afternoon,
-            sessions: sessions, turnaroundMinutes: number(node, "turnaround_minutes", type) ?? 20,
-            allowedOverrunMinutes: number(node, "allowed_overrun_minutes", type) ?? 30,
-            recoveryBays: int(node, "recovery_bays", type), bedMeeting: bool(node, "bed_meeting", type) ?? true,
+            rooms: rooms, emergencyRooms: intValue(node, "emergency_rooms", type), morning: morning, afternoon: afternoon,
+            sessions: sessions, turnaroundMinutes: numberValue(node, "turnaround_minutes", type),
+            allowedOverrunMinutes: numberValue(node, "allowed_overrun_minutes", type),
+            recoveryBays: int(node, "recovery_bays", type), bedMeeting: boolValue(node, "bed_meeting", type),
             demand: demand)
     }
 
@@ -462,7 +487,7 @@ struct ScenarioBuilder {
         for (index, item) in (value(node, "rosters", type)?.items ?? []).enumerated() {
             let schema = ScenarioSchema.roster
             let path = "staff.rosters[\(index)]"
-            let unitName = text(item, "unit", schema) ?? ""
+            let unitName = textValue(item, "unit", schema)
             let place: StaffPlace
             switch NamedPlace(unitName, units: units) {
             case .emergencyDepartment: place = .emergencyDepartment
@@ -474,7 +499,7 @@ struct ScenarioBuilder {
                 fail(item["unit"], "\(path).unit", "no unit named '\(unitName)'\(hint)")
                 continue
             }
-            let shiftName = text(item, "shift", schema) ?? ""
+            let shiftName = textValue(item, "shift", schema)
             guard let shift = shifts.firstIndex(where: { $0.name == shiftName }) else {
                 let hint = Suggestion.nearest(to: shiftName, in: shifts.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
                 fail(item["shift"], "\(path).shift", "no shift named '\(shiftName)' in staff.shifts\(hint)")
@@ -491,7 +516,7 @@ struct ScenarioBuilder {
             }
             roster.append(RosterLine(place: place, group: group, shift: shift,
                                      weekdays: days(item, "days", schema) ?? Set(Weekday.allCases),
-                                     headcount: int(item, "headcount", schema) ?? 0))
+                                     headcount: intValue(item, "headcount", schema)))
         }
         var absence: [StaffGroup: Double] = [:]
         if case .mapping(let pairs, _)? = value(node, "absence", type) {
@@ -513,12 +538,12 @@ struct ScenarioBuilder {
                 ward[pair.key] = pair.value.text.flatMap(ScenarioValues.number)
             }
         }
-        let ratios = NurseRatios(level0: ward, defaultLevel0: number(ratiosNode, "ward_default", ratiosType) ?? 8,
-                                 level1: number(ratiosNode, "level_1", ratiosType) ?? 4,
-                                 level2: number(ratiosNode, "level_2", ratiosType) ?? 2,
-                                 level3: number(ratiosNode, "level_3", ratiosType) ?? 1)
+        let ratios = NurseRatios(level0: ward, defaultLevel0: numberValue(ratiosNode, "ward_default", ratiosType),
+                                 level1: numberValue(ratiosNode, "level_1", ratiosType),
+                                 level2: numberValue(ratiosNode, "level_2", ratiosType),
+                                 level3: numberValue(ratiosNode, "level_3", ratiosType))
         return StaffingConfiguration(shifts: shifts, roster: roster, absence: absence,
-                                     bankFill: number(node, "bank_fill", type) ?? 0,
-                                     agencyFill: number(node, "agency_fill", type) ?? 0, ratios: ratios)
+                                     bankFill: numberValue(node, "bank_fill", type),
+                                     agencyFill: numberValue(node, "agency_fill", type), ratios: ratios)
     }
 }

@@ -91,3 +91,38 @@ struct UnitNameTests {
         }
     }
 }
+
+@Suite("defaults live in the schema alone")
+struct SchemaDefaultTests {
+    @Test("theatres without session times take the schema's: 08:30–12:30 and 13:30–17:30 (the builder once said 08:00–12:00)")
+    func theatreWindows() throws {
+        let files = try ScenarioFiles()
+        let text = minimal + """
+
+            theatres:
+              rooms: 1
+              elective_demand:
+                - {specialty: general_surgery, pathway: elective_surgical, referrals_per_week: 5}
+              sessions:
+                - {room: 1, days: [monday], period: am, specialty: general_surgery}
+            """
+        let theatres = try #require(try Scenario.load(path: try files.write("theatres.yaml", text)).configuration.theatres)
+        #expect(theatres.morning.start.description == "08:30" && theatres.morning.end.description == "12:30",
+                "\(theatres.morning)")
+        #expect(theatres.afternoon.start.description == "13:30" && theatres.afternoon.end.description == "17:30",
+                "\(theatres.afternoon)")
+    }
+
+    @Test("keys a scenario omits read back as Docs/SCENARIO-REFERENCE.md documents their defaults")
+    func documentedDefaults() throws {
+        let files = try ScenarioFiles()
+        let scenario = try Scenario.load(path: try files.write("minimal.yaml", minimal))
+        // A sample across sections: the run, the ED, outlying, deterioration and staffing.
+        #expect(scenario.run.horizonDays == 365)
+        #expect(scenario.run.warmUpDays == 28 && scenario.run.replications == 10 && scenario.run.seed == 1)
+        #expect(scenario.configuration.emergencyDepartment.targetMinutes == 240)
+        #expect(scenario.configuration.outlying.allowed && scenario.configuration.outlying.stayMultiplier == 1.1)
+        #expect(scenario.configuration.deterioration.news2Range == 5...9)
+        #expect(scenario.configuration.staffing.ratios.level2 == 2 && scenario.configuration.staffing.ratios.level3 == 1)
+    }
+}
