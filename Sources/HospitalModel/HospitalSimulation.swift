@@ -70,7 +70,7 @@ public enum HospitalSimulation {
                                         staffing: staffing, resources: (cubicles, clinicians, emergencyRooms),
                                         horizonDays: horizonDays, warmUpDays: warmUpDays, audit: audit)
         if let theatres = configuration.theatres {
-            engine.theatres = HospitalEngine.makeTheatres(theatres, streams: streams)
+            engine.theatres = TheatreSuite(theatres, streams: streams)
         }
         engine.resetMeasures(at: 0)
         engine.planStaffing(throughDay: 1, in: &simulation)

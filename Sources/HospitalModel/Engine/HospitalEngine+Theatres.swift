@@ -2,9 +2,15 @@ import Foundation
 import PatientTwin
 import Simulation
 
-/// The theatres' state in one replication: the rooms, the session plan unrolled over the run, and the elective
-/// waiting lists.
-struct TheatreState {
+/// The elective theatre suite of one replication, present only when the scenario has theatres: its configuration,
+/// the rooms, the session plan unrolled over the run, and the elective waiting lists, with what it can answer from
+/// them alone (which sessions start when, a session's times, referral times, closing a session). Booking a list,
+/// starting a case and finding its bed involve patients and beds: the engine's (`HospitalEngine+Theatres`).
+/// Docs/HOSPITAL-MODEL.md, "Operating theatres and elective lists".
+struct TheatreSuite {
+    /// The scenario's theatres.
+    let configuration: TheatreConfiguration
+
     struct Room {
         /// The session running, if any.
         var session: Session?
@@ -81,6 +87,70 @@ struct TheatreState {
     var running = 0
 
     var waitingListCount: Int { lists.reduce(0) { $0 + $1.count } }
+
+    /// The rooms and empty waiting lists of `configuration`; referrals draw from `streams`' "referrals" family.
+    init(_ configuration: TheatreConfiguration, streams: RandomStreams) {
+        let family = streams.family("referrals")
+        self.configuration = configuration
+        rooms = [Room](repeating: Room(), count: configuration.rooms)
+        planDemand = configuration.sessions.map { plan in configuration.demand.firstIndex { $0.specialty == plan.specialty } ?? -1 }
+        lists = [WaitingList](repeating: WaitingList(), count: configuration.demand.count)
+        referralStreams = configuration.demand.indices.map { family.stream(UInt64($0)) }
+        referralCounts = [UInt64](repeating: 0, count: configuration.demand.count)
+    }
+
+    /// The sessions of the weekly plan on the run's days not yet unrolled, through day `day` (day 0 starts at
+    /// local day `firstLocalDay`): their start minutes and plan lines, in time then room order, each before `end`.
+    mutating func sessionStarts(throughDay day: Int, firstLocalDay: Double, clock: SimulationClock, end: Double)
+        -> [(minute: Double, plan: Int)]
+    {
+        var due: [(minute: Double, plan: Int)] = []
+        while sessionDaysScheduled <= day {
+            let local = firstLocalDay + Double(sessionDaysScheduled)
+            let weekday = Weekday(daysSinceEpoch: local)
+            var starts: [(minute: Double, room: Int, plan: Int)] = []
+            for (index, plan) in configuration.sessions.enumerated() where plan.weekday == weekday {
+                let window = configuration.window(plan.period)
+                let start = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: local * 1440 + Double(window.start.minuteOfDay)))
+                if start >= 0 && start < end { starts.append((start, plan.room, index)) }
+            }
+            for start in starts.sorted(by: { ($0.minute, $0.room) < ($1.minute, $1.room) }) { due.append((start.minute, start.plan)) }
+            sessionDaysScheduled += 1
+        }
+        return due
+    }
+
+    /// The session of weekly plan line `index` starting at `now`.
+    func session(ofPlan index: Int, at now: Double, clock: SimulationClock) -> Session {
+        let plan = configuration.sessions[index]
+        let window = configuration.window(plan.period)
+        let day = (clock.localMinutesSinceEpoch(atMinute: now) / 1440).rounded(.down)
+        var end = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: day * 1440 + Double(window.end.minuteOfDay)))
+        if end <= now { end += 1440 }  // a session running past midnight
+        return Session(room: plan.room - 1, start: now, end: end, demand: planDemand[index])
+    }
+
+    /// The minutes to the next referral to `demand`'s list, drawn from its stream; nil when nobody is referred.
+    mutating func nextReferralGap(_ demand: Int) -> Double? {
+        let perWeek = configuration.demand[demand].referralsPerWeek
+        guard perWeek > 0 else { return nil }
+        return -(7 * 1440 / perWeek) * log(referralStreams[demand].nextUniform())
+    }
+
+    /// Counts a new referral to `demand`'s list and returns its patient's id (the same in every scenario for the
+    /// same list and count).
+    mutating func newReferral(_ demand: Int) -> PatientID {
+        referralCounts[demand] += 1
+        return PatientID((UInt64(demand + 1) << 40 | referralCounts[demand]) &* 0x9E37_79B9_7F4A_7C15 ^ 0x454C_4543_5449_5645)
+    }
+
+    /// Ends the session running in `room`, if any, and frees its team: returns it with the room's last case end.
+    mutating func closeSession(in room: Int) -> (session: Session, lastCaseEnd: Double)? {
+        guard let session = rooms[room].session else { return nil }
+        rooms[room].session = nil
+        running -= 1
+        return (session, rooms[room].lastCaseEnd)
+    }
 }
 
 /// Operating theatres: elective lists booked from the waiting lists at each session's start (by the expected
@@ -88,52 +158,18 @@ struct TheatreState {
 /// due), each case started only if it fits and a bed is booked or due for after it — else cancelled on the day and
 /// returned to the top of the list — and emergency operations in rooms open round the clock.
 extension HospitalEngine {
-    /// Sets up the rooms and the empty waiting lists.
-    static func makeTheatres(_ configuration: TheatreConfiguration, streams: RandomStreams) -> TheatreState {
-        let family = streams.family("referrals")
-        return TheatreState(rooms: [TheatreState.Room](repeating: TheatreState.Room(), count: configuration.rooms),
-                            planDemand: configuration.sessions.map { plan in
-                                configuration.demand.firstIndex { $0.specialty == plan.specialty } ?? -1
-                            },
-                            lists: [TheatreState.WaitingList](repeating: TheatreState.WaitingList(), count: configuration.demand.count),
-                            referralStreams: configuration.demand.indices.map { family.stream(UInt64($0)) },
-                            referralCounts: [UInt64](repeating: 0, count: configuration.demand.count))
-    }
-
     /// Schedules the sessions of the weekly plan through day `day` of the run (a day ahead, so nothing of the
-    /// plan is unrolled beyond it), in time then room order.
+    /// plan is unrolled beyond it).
     mutating func scheduleSessions(throughDay day: Int, in simulation: inout Simulation<Self>) {
-        guard let configuration = configuration.theatres, theatres != nil else { return }
-        while theatres!.sessionDaysScheduled <= day {
-            let local = firstLocalDay + Double(theatres!.sessionDaysScheduled)
-            let weekday = Weekday(daysSinceEpoch: local)
-            var starts: [(minute: Double, room: Int, plan: Int)] = []
-            for (index, plan) in configuration.sessions.enumerated() where plan.weekday == weekday {
-                let window = configuration.window(plan.period)
-                let start = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: local * 1440 + Double(window.start.minuteOfDay)))
-                if start >= 0 && start < endMinute { starts.append((start, plan.room, index)) }
-            }
-            for start in starts.sorted(by: { ($0.minute, $0.room) < ($1.minute, $1.room) }) {
-                simulation.schedule(.sessionStart(Int32(start.plan)), at: start.minute)
-            }
-            theatres!.sessionDaysScheduled += 1
-        }
-    }
-
-    /// The session of weekly plan line `index` that starts now.
-    func session(ofPlan index: Int) -> TheatreState.Session {
-        let plan = configuration.theatres!.sessions[index]
-        let window = configuration.theatres!.window(plan.period)
-        let day = (clock.localMinutesSinceEpoch(atMinute: now) / 1440).rounded(.down)
-        var end = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: day * 1440 + Double(window.end.minuteOfDay)))
-        if end <= now { end += 1440 }  // a session running past midnight
-        return TheatreState.Session(room: plan.room - 1, start: now, end: end, demand: theatres!.planDemand[index])
+        guard let starts = theatres?.sessionStarts(throughDay: day, firstLocalDay: firstLocalDay, clock: clock, end: endMinute)
+        else { return }
+        for start in starts { simulation.schedule(.sessionStart(Int32(start.plan)), at: start.minute) }
     }
 
     /// The initial waiting lists (referred over the past, at the referral rate) and the first referrals and
     /// sessions.
     mutating func startTheatres(in simulation: inout Simulation<Self>) {
-        guard let plan = configuration.theatres, theatres != nil else { return }
+        guard let plan = theatres?.configuration else { return }
         for (demand, need) in plan.demand.enumerated() {
             let weeks = need.referralsPerWeek > 0 ? Double(need.initialWaitingList) / need.referralsPerWeek : 0
             for k in 0..<need.initialWaitingList {
@@ -146,9 +182,7 @@ extension HospitalEngine {
     }
 
     mutating func scheduleNextReferral(_ demand: Int, in simulation: inout Simulation<Self>) {
-        guard let plan = configuration.theatres, plan.demand[demand].referralsPerWeek > 0 else { return }
-        let meanGap = 7 * 1440 / plan.demand[demand].referralsPerWeek
-        let gap = -meanGap * log(theatres!.referralStreams[demand].nextUniform())
+        guard let gap = theatres?.nextReferralGap(demand) else { return }
         if now + gap < endMinute { simulation.schedule(.referral(Int32(demand)), at: now + gap) }
     }
 
@@ -159,10 +193,7 @@ extension HospitalEngine {
 
     /// A new patient on a specialty's waiting list, its attributes drawn from the population for its pathway.
     mutating func refer(_ demand: Int, at minute: Double) {
-        let need = configuration.theatres!.demand[demand]
-        theatres!.referralCounts[demand] += 1
-        let count = theatres!.referralCounts[demand]
-        let id = PatientID((UInt64(demand + 1) << 40 | count) &* 0x9E37_79B9_7F4A_7C15 ^ 0x454C_4543_5449_5645)
+        guard let need = theatres?.configuration.demand[demand], let id = theatres?.newReferral(demand) else { return }
         var stream = patientFamily.stream(id.value)
         var attributes = generator.attributes(on: need.pathway, using: &stream)
         attributes.specialty = need.specialty
@@ -171,7 +202,7 @@ extension HospitalEngine {
         patients[Int(p)].electiveDemand = Int32(demand)
         patients[Int(p)].referralMinute = minute
         patients[Int(p)].plannedBed = postOperativeBed(for: twin)
-        theatres!.lists[demand].append(p)
+        theatres?.lists[demand].append(p)
     }
 
     /// The minutes a planner books for a patient's operation: the twin model's expected duration for it.
@@ -185,15 +216,14 @@ extension HospitalEngine {
     /// cases' expected minutes and the turnarounds between them, and, at a bed meeting, only with patients whose
     /// bed after the operation is free or due; without a theatre team the session is cancelled.
     mutating func sessionStart(_ index: Int, in simulation: inout Simulation<Self>) {
-        guard let plan = configuration.theatres else { return }
-        let session = session(ofPlan: index)
+        guard let plan = theatres?.configuration, let session = theatres?.session(ofPlan: index, at: now, clock: clock)
+        else { return }
         let counted = measuring(now)
         if counted { measures.theatres.sessionsPlanned += 1 }
         var list: [Int32] = []
-        if session.demand >= 0 {
+        if session.demand >= 0, let waiting = theatres?.lists[session.demand] {
             var booked = 0.0
             let length = session.end - session.start
-            let waiting = theatres!.lists[session.demand]
             var taken: [Int] = []
             var passedOver = false
             var noBed: Set<CareState> = []  // needs found without a bed: the list shares one specialty
@@ -216,26 +246,26 @@ extension HospitalEngine {
                 list.append(p)
                 booked += minutes
             }
-            theatres!.lists[session.demand].remove(at: taken)
+            theatres?.lists[session.demand].remove(at: taken)
             if counted && passedOver { measures.theatres.listsShortOfBeds += 1 }
         }
-        if theatreTeamsRostered && theatreTeamsPresent - theatres!.running < 1 {
+        if theatreTeamsRostered && theatreTeamsPresent - (theatres?.running ?? 0) < 1 {
             if counted { measures.cancel(list.count, for: \.noTheatreTeam, month: months.index(of: now)) }
             returnToList(list, in: &simulation)
             return
         }
-        theatres!.running += 1
+        theatres?.running += 1
         if counted {
             measures.theatres.sessionsHeld += 1
             measures.theatres.sessionMinutes += session.end - session.start
             measures.months[months.index(of: now)].sessionMinutes += session.end - session.start
         }
         let room = session.room
-        if theatres!.rooms[room].session != nil { closeSession(room) }  // a list that overran into this one ends now
-        theatres!.rooms[room].session = session
-        theatres!.rooms[room].list = list
-        theatres!.rooms[room].lastCaseEnd = session.start
-        if theatres!.rooms[room].patient < 0 && !theatres!.rooms[room].turningAround {
+        if theatres?.rooms[room].session != nil { closeSession(room) }  // a list that overran into this one ends now
+        theatres?.rooms[room].session = session
+        theatres?.rooms[room].list = list
+        theatres?.rooms[room].lastCaseEnd = session.start
+        if theatres?.rooms[room].patient ?? 0 < 0 && theatres?.rooms[room].turningAround == false {
             startNextCase(room, in: &simulation)
         }
     }
@@ -246,11 +276,14 @@ extension HospitalEngine {
         for p in list {
             releaseReservation(p, in: &simulation)
             let demand = Int(patients[Int(p)].electiveDemand)
-            theatres!.lists[demand].putBack([p])
+            theatres?.lists[demand].putBack([p])
         }
-        for demand in theatres!.lists.indices {
-            theatres!.lists[demand].returned.sort { patients[Int($0)].referralMinute < patients[Int($1)].referralMinute }
+        guard var lists = theatres?.lists else { return }
+        theatres?.lists = []  // sorted out of place, so the lists stay uniquely referenced
+        for demand in lists.indices {
+            lists[demand].returned.sort { patients[Int($0)].referralMinute < patients[Int($1)].referralMinute }
         }
+        theatres?.lists = lists
     }
 
     /// The bed meeting's hold on a bed for `p` after its operation in `state`: a free bed of its units is booked
@@ -269,14 +302,15 @@ extension HospitalEngine {
     /// Starts the next case on the room's list that fits and has a bed booked for afterwards; cancels those that
     /// do not; closes the session when the list is done.
     mutating func startNextCase(_ room: Int, in simulation: inout Simulation<Self>) {
-        guard let plan = configuration.theatres, let session = theatres!.rooms[room].session else { return }
+        guard let plan = theatres?.configuration, let session = theatres?.rooms[room].session else { return }
         let counted = measuring(now)
-        while !theatres!.rooms[room].list.isEmpty {
-            let p = theatres!.rooms[room].list.removeFirst()
+        while let p = theatres?.rooms[room].list.first {
+            theatres?.rooms[room].list.removeFirst()
             if now + bookedMinutes(p) > session.end + plan.allowedOverrunMinutes {
-                if counted { measures.cancel(1 + theatres!.rooms[room].list.count, for: \.listOverran, month: months.index(of: now)) }
-                returnToList([p] + theatres!.rooms[room].list, in: &simulation)
-                theatres!.rooms[room].list = []
+                let rest = theatres?.rooms[room].list ?? []
+                if counted { measures.cancel(1 + rest.count, for: \.listOverran, month: months.index(of: now)) }
+                theatres?.rooms[room].list = []
+                returnToList([p] + rest, in: &simulation)
                 break
             }
             // Admitted on the day: the twin's spell starts now, in theatre.
@@ -304,9 +338,9 @@ extension HospitalEngine {
             patients[Int(p)].place = .theatre(Int32(room))
             patients[Int(p)].room = Int32(room)
             drawStay(p, at: now)
-            let minutes = patients[Int(p)].stay!.durationMinutes
-            theatres!.rooms[room].patient = p
-            theatres!.rooms[room].caseStart = now
+            let minutes = patients[Int(p)].stay?.durationMinutes ?? 0  // drawn just now
+            theatres?.rooms[room].patient = p
+            theatres?.rooms[room].caseStart = now
             simulation.schedule(.caseEnds(Int32(room)), after: minutes)
             if counted {
                 measures.recordElectiveOperation(of: twin.attributes,
@@ -368,14 +402,15 @@ extension HospitalEngine {
     /// A case ends: its minutes are counted, and the patient goes to recovery (or straight to critical care) —
     /// or waits in the room for a bay or a bed, keeping the room.
     mutating func caseEnds(_ room: Int, in simulation: inout Simulation<Self>) {
-        let p = theatres!.rooms[room].patient
-        guard p >= 0, let stay = patients[Int(p)].stay else { return }
-        recordOperatingMinutes(from: theatres!.rooms[room].caseStart, to: now, session: theatres!.rooms[room].session)
-        theatres!.rooms[room].lastCaseEnd = now
+        guard let p = theatres?.rooms[room].patient, p >= 0, let stay = patients[Int(p)].stay,
+              let start = theatres?.rooms[room].caseStart
+        else { return }
+        recordOperatingMinutes(from: start, to: now, session: theatres?.rooms[room].session)
+        theatres?.rooms[room].lastCaseEnd = now
         requestMove(p, to: stay.next, priority: WaitPriority.postOperative, in: &simulation)
     }
 
-    mutating func recordOperatingMinutes(from start: Double, to end: Double, session: TheatreState.Session?) {
+    mutating func recordOperatingMinutes(from start: Double, to end: Double, session: TheatreSuite.Session?) {
         guard measuring(now) else { return }
         measures.theatres.operatingMinutes += end - max(start, warmUpMinutes)
         measures.months[months.index(of: end)].operatingMinutes += end - max(start, warmUpMinutes)
@@ -386,28 +421,25 @@ extension HospitalEngine {
 
     /// The patient has left the room: it is turned around for the next case.
     mutating func theatreRoomVacated(_ room: Int, in simulation: inout Simulation<Self>) {
-        theatres!.rooms[room].patient = -1
-        theatres!.rooms[room].turningAround = true
-        simulation.schedule(.roomReady(Int32(room)), after: configuration.theatres?.turnaroundMinutes ?? 0)
+        guard let turnaround = theatres?.configuration.turnaroundMinutes else { return }
+        theatres?.rooms[room].patient = -1
+        theatres?.rooms[room].turningAround = true
+        simulation.schedule(.roomReady(Int32(room)), after: turnaround)
     }
 
     mutating func roomReady(_ room: Int, in simulation: inout Simulation<Self>) {
-        theatres!.rooms[room].turningAround = false
+        theatres?.rooms[room].turningAround = false
         startNextCase(room, in: &simulation)
     }
 
     /// The session is over: its overrun is measured and its team freed.
     mutating func closeSession(_ room: Int) {
-        guard let session = theatres!.rooms[room].session else { return }
-        if measuring(session.start) {
-            let overrun = theatres!.rooms[room].lastCaseEnd - session.end
-            if overrun > 0 {
-                measures.theatres.overruns += 1
-                measures.theatres.overrunMinutes += overrun
-            }
+        guard let (session, lastCaseEnd) = theatres?.closeSession(in: room), measuring(session.start) else { return }
+        let overrun = lastCaseEnd - session.end
+        if overrun > 0 {
+            measures.theatres.overruns += 1
+            measures.theatres.overrunMinutes += overrun
         }
-        theatres!.rooms[room].session = nil
-        theatres!.running -= 1
     }
 
     // MARK: Emergency theatre and recovery
@@ -423,7 +455,7 @@ extension HospitalEngine {
         patients[Int(p)].twin.step(to: .theatre, at: epoch(now))
         drawStay(p, at: now)
         patients[Int(p)].assessmentStart = now  // the operation's start, for its minutes
-        simulation.schedule(.emergencyCaseEnds(p), after: patients[Int(p)].stay!.durationMinutes)
+        simulation.schedule(.emergencyCaseEnds(p), after: patients[Int(p)].stay?.durationMinutes ?? 0)  // drawn just now
     }
 
     mutating func emergencyCaseEnds(_ p: Int32, in simulation: inout Simulation<Self>) {
@@ -434,7 +466,7 @@ extension HospitalEngine {
     }
 
     var hasFreeRecoveryBay: Bool {
-        guard let bays = configuration.theatres?.recoveryBays else { return true }
+        guard let bays = theatres?.configuration.recoveryBays else { return true }
         return recoveryInUse < bays
     }
 

@@ -175,7 +175,8 @@ struct HospitalEngine: SimulationModel {
     /// Staff present now by place and group (ED doctors are the clinician resource; theatre teams limit sessions).
     var theatreTeamsPresent = 0
     var theatreTeamsRostered = false
-    var theatres: TheatreState?
+    /// The elective theatre suite, when the scenario has theatres.
+    var theatres: TheatreSuite?
     var recoveryInUse = 0
     var recoveryWaiting: [Int32] = []
 
