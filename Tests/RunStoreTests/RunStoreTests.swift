@@ -20,6 +20,14 @@ enum DemoRun {
     }()
     static var canonical: String { String(decoding: scenario.canonicalJSON, as: UTF8.self) }
     static let costs = RunCosts(pricing: result.replications, with: scenario.costs)
+
+    /// The demo run stored whole, with its costs, in `store`: its scenario's row and the run's id.
+    static func stored(in store: RunStore) throws -> (scenario: StoredScenario, run: Int64) {
+        let scenario = try store.storeScenario(name: DemoRun.scenario.name, canonicalJSON: canonical, sourcePath: nil)
+        let id = try store.beginRun(scenario: scenario, seed: result.seed, replications: 2, horizonDays: 40, warmUpDays: 10)
+        try store.complete(run: id, result: result, costs: costs)
+        return (scenario, id)
+    }
 }
 
 @Suite("migrations", .enabled(if: TestDatabase.runs("migrations")))
@@ -117,10 +125,7 @@ struct RunStoreTests {
     @Test("a run's cost lines and cost model read back exactly; every replication's amounts in one row per line")
     func costLines() throws {
         let store = try TestDatabase.store()
-        let scenario = try store.storeScenario(name: DemoRun.scenario.name, canonicalJSON: DemoRun.canonical, sourcePath: nil)
-        let id = try store.beginRun(scenario: scenario, seed: DemoRun.result.seed, replications: 2, horizonDays: 40,
-                                    warmUpDays: 10)
-        try store.complete(run: id, result: DemoRun.result, costs: DemoRun.costs)
+        let (scenario, id) = try DemoRun.stored(in: store)
         #expect(try store.costs(of: id) == DemoRun.costs)
         let rows = try store.connection.query("""
             SELECT count(*), sum(mean) FILTER (WHERE kind = 'cost') FROM hospital_twin.cost_lines WHERE run_id = \(id)
@@ -137,10 +142,7 @@ struct RunStoreTests {
     @Test("a stored value that cannot be read is an error naming its column, never a silent 0 or default")
     func unreadableColumns() throws {
         let store = try TestDatabase.store()
-        let scenario = try store.storeScenario(name: DemoRun.scenario.name, canonicalJSON: DemoRun.canonical, sourcePath: nil)
-        let id = try store.beginRun(scenario: scenario, seed: DemoRun.result.seed, replications: 2, horizonDays: 40,
-                                    warmUpDays: 10)
-        try store.complete(run: id, result: DemoRun.result, costs: DemoRun.costs)
+        let id = try DemoRun.stored(in: store).run
         try store.connection.execute("""
             UPDATE hospital_twin.cost_lines SET amounts = '{1}' WHERE run_id = \(id) AND position = 0
             """)
@@ -171,10 +173,7 @@ struct RunStoreTests {
     @Test("an exported archive imports as the same run: the same scenario row, the same result")
     func archives() throws {
         let store = try TestDatabase.store()
-        let scenario = try store.storeScenario(name: DemoRun.scenario.name, canonicalJSON: DemoRun.canonical, sourcePath: nil)
-        let id = try store.beginRun(scenario: scenario, seed: DemoRun.result.seed, replications: 2, horizonDays: 40,
-                                    warmUpDays: 10)
-        try store.complete(run: id, result: DemoRun.result, costs: DemoRun.costs)
+        let (scenario, id) = try DemoRun.stored(in: store)
         let data = try store.archive(of: id).encoded()
         let archive = try RunArchive.decode(data, file: "run.json")
         let imported = try store.importArchive(archive, from: "run.json")

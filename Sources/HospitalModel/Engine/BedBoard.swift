@@ -5,7 +5,7 @@ import Simulation
 /// The bed board: every inpatient unit's beds and nurses now, the patients waiting for a bed, the candidate units
 /// of each kind of patient, and each unit's occupancy monitor. It answers where a patient fits (`hasRoom`,
 /// `nextWaiting`, `staffedBeds`) and keeps a unit's escalation beds opening and closing; moving patients is the
-/// engine's (`HospitalEngine+Beds`). Docs/HOSPITAL-MODEL.md, "Beds, nurses and moves between units".
+/// engine's (`HospitalEngine+Beds`). Docs/HOSPITAL-MODEL.md, "Beds".
 struct BedBoard {
     /// By unit index.
     var units: [UnitState]

@@ -6,7 +6,7 @@ import Simulation
 /// the rooms, the session plan unrolled over the run, and the elective waiting lists, with what it can answer from
 /// them alone (which sessions start when, a session's times, referral times, closing a session). Booking a list,
 /// starting a case and finding its bed involve patients and beds: the engine's (`HospitalEngine+Theatres`).
-/// Docs/HOSPITAL-MODEL.md, "Operating theatres and elective lists".
+/// Docs/HOSPITAL-MODEL.md, "Theatres".
 struct TheatreSuite {
     /// The scenario's theatres.
     let configuration: TheatreConfiguration
