@@ -174,9 +174,12 @@ extension HospitalEngine {
             if let first = choices.home.first ?? choices.outlying.first { demand[first] += 1 }
         }
         if pendingCensusBoarders > 0 {
-            for patient in patients where patient.fromCensus && patient.place == .emergencyDepartment && patient.decisionAt.isNaN {
-                guard let next = patient.stay?.next else { continue }
-                let choices = beds.candidateCache(for: next, of: patient.twin)
+            for index in patients.indices
+                where patients[index].fromCensus && patients[index].place == .emergencyDepartment
+                && patients[index].decisionAt.isNaN
+            {
+                guard let next = patients[index].stay?.next else { continue }
+                let choices = beds.candidateCache(for: next, of: patients[index].twin)
                 if let first = choices.home.first ?? choices.outlying.first { demand[first] += 1 }
             }
         }

@@ -138,7 +138,8 @@ struct HospitalEngine: SimulationModel {
     // State.
     /// The current simulation minute (set at every event, for the helpers that do not take the simulation).
     var now = 0.0
-    var patients: [Patient] = []
+    /// Every patient record, by slot (`PatientPool`).
+    let patients = PatientPool()
     var freePatients: [Int32] = []
     /// The inpatient units' beds, nurses, waiting patients and monitors.
     var beds: BedBoard
