@@ -72,7 +72,7 @@ public enum ComparisonReports {
                       "replications_to_detect"])
         for comparison in report.comparisons {
             for m in comparison.metrics {
-                writer.write([comparison.baseline, comparison.alternative, m.key, m.label, m.unit, m.direction.rawValue,
+                writer.write([comparison.baseline, comparison.alternative, m.key.rawValue, m.label, m.unit, m.direction.rawValue,
                               String(report.replications), text(m.baseline), text(m.baselineHalfWidth), text(m.alternative),
                               text(m.alternativeHalfWidth), text(m.difference), text(m.difference - m.differenceHalfWidth),
                               text(m.difference + m.differenceHalfWidth), m.verdict.rawValue, text(m.detectableDifference),

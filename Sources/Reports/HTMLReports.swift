@@ -145,7 +145,7 @@ public enum HTMLReports {
             let plot = intervalPlot(
                 id: "comparison-\(index)",
                 rows: headline.map { m in
-                    (prefix + m.key, m.label, relative(m.difference, m), relative(m.difference - m.differenceHalfWidth, m),
+                    (prefix + m.key.rawValue, m.label, relative(m.difference, m), relative(m.difference - m.differenceHalfWidth, m),
                      relative(m.difference + m.differenceHalfWidth, m), colour(m))
                 },
                 axisLabel: "difference, % of the baseline (95% CI)")
@@ -153,7 +153,7 @@ public enum HTMLReports {
                 let row = ComparisonReports.row(m, replications: report.replications)
                 let cssClass: String? = m.verdict == .better ? "better" : m.verdict == .worse ? "worse" : nil
                 return [.text(row[0]), .text(row[1]), .number(row[2]), .number(row[3]), .number(row[4]),
-                        .number(relative(m.difference, m).formatted(significantDigits: 3), key: prefix + m.key,
+                        .number(relative(m.difference, m).formatted(significantDigits: 3), key: prefix + m.key.rawValue,
                                 value: relative(m.difference, m)),
                         .text(row[5]).with(cssClass), .number(row[6])]
             }

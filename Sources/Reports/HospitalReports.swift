@@ -22,7 +22,7 @@ public enum HospitalReports {
         out.append("Scenario \(result.scenario): \(n) replication\(n == 1 ? "" : "s") of \(result.horizonDays) days "
             + "(first \(result.warmUpDays) as warm-up), seed \(result.seed); means" + (n > 1 ? " ± 95% CI" : ""))
         let byKey = Dictionary(result.summary.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        func section(_ title: String, _ keys: [String]) {
+        func section(_ title: String, _ keys: [MetricKey]) {
             let rows = keys.compactMap { byKey[$0] }
             guard !rows.isEmpty else { return }
             out.append("")
@@ -82,7 +82,7 @@ public enum HospitalReports {
         writer.write(["scenario", "metric", "label", "unit", "better", "replications", "mean", "sd", "ci95_low", "ci95_high"])
         for s in result.summary {
             func text(_ value: Double) -> String { String(format: "%.6g", value) }
-            writer.write([result.scenario, s.key, s.label, s.unit, s.direction.rawValue, String(s.replications),
+            writer.write([result.scenario, s.key.rawValue, s.label, s.unit, s.direction.rawValue, String(s.replications),
                           text(s.mean), text(s.standardDeviation), text(s.mean - s.halfWidth), text(s.mean + s.halfWidth)])
         }
         writer.flush()

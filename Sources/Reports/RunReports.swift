@@ -8,14 +8,17 @@ public enum RunReports {
     /// figures of completed runs.
     public static func table(_ runs: [RunRecord]) -> String {
         guard !runs.isEmpty else { return "no runs stored" }
-        var rows = [["run", "scenario", "status", "seed", "replications", "days (warm-up)", "started (UTC)", "took",
-                     "by", "G&A occupancy %", "ED 4-hour %", "cancelled %"]]
+        var rows = [["run", "scenario", "status", "seed", "replications", "days (warm-up)", "started (UTC)", "took", "by"]
+            + MetricKey.listing.map(\.heading)]
         for run in runs {
             rows.append([
                 String(run.id), "\(run.scenario) v\(run.scenarioVersion)", run.status.rawValue, String(run.seed),
                 String(run.replications), "\(run.horizonDays) (\(run.warmUpDays))", timestamp(run.startedAt),
                 run.finishedAt.map { duration($0.timeIntervalSince(run.startedAt)) } ?? "–", run.runBy,
-            ] + RunStore.headlineKeys.map { key in run.headline[key].map { $0.formatted(significantDigits: 3) } ?? "–" })
+            ] + MetricKey.listing.map { column -> String in
+                guard let value = run.headline[column.key.rawValue] else { return "–" }
+                return value.formatted(significantDigits: 3)
+            })
         }
         return TextTable.render(rows)
     }

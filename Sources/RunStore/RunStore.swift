@@ -66,9 +66,8 @@ public final class RunStore {
     /// Runs this store began and has not finished: their locks are held by this connection.
     private var held: Set<Int64> = []
 
-    /// The metrics `RunRecord.headline` carries.
-    public static let headlineKeys = ["hospital.general_and_acute_occupancy_percent", "ed.within_four_hours_percent",
-                                      "theatres.cancellation_percent"]
+    /// The metrics `RunRecord.headline` carries (`MetricKey.listing`).
+    public static var headlineKeys: [MetricKey] { MetricKey.listing.map(\.key) }
 
     /// Opens the store on `connection`, bringing its schema up to date first (`RunStoreSchema`).
     public init(connection: DatabaseConnection) throws {
@@ -178,7 +177,7 @@ public final class RunStore {
                 let encoder = HospitalExperimentResult.jsonEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 let kpis = result.replications[index]
-                let metrics = Dictionary(kpis.metrics.filter(\.value.isFinite).map { ($0.key, $0.value) }) { first, _ in first }
+                let metrics = Dictionary(kpis.metrics.filter(\.value.isFinite).map { ($0.key.rawValue, $0.value) }) { first, _ in first }
                 return (String(decoding: try encoder.encode(kpis), as: UTF8.self),
                         String(decoding: try encoder.encode(metrics), as: UTF8.self))
             }
@@ -197,7 +196,7 @@ public final class RunStore {
                             columns: ["run_id", "key", "label", "unit", "direction", "replications", "mean",
                                       "standard_deviation", "half_width"],
                             rows: result.summary.filter { $0.mean.isFinite }.map { summary in
-                                [run, summary.key, summary.label, summary.unit, summary.direction.rawValue,
+                                [run, summary.key.rawValue, summary.label, summary.unit, summary.direction.rawValue,
                                  String(summary.replications), summary.mean.sqlText,
                                  (summary.standardDeviation.isFinite ? summary.standardDeviation : 0).sqlText,
                                  (summary.halfWidth.isFinite ? summary.halfWidth : 0).sqlText]

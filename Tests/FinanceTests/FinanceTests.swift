@@ -177,7 +177,7 @@ struct ComparisonTests {
     }
 
     func metric(_ key: String, _ direction: MetricDirection, _ value: Double) -> Metric {
-        Metric(key: key, label: key, unit: "count", direction: direction, value: value)
+        Metric(key: MetricKey(key), label: key, unit: "count", direction: direction, value: value)
     }
 
     @Test("verdicts follow the direction of better, and only when the interval excludes 0")
@@ -193,7 +193,7 @@ struct ComparisonTests {
                         metric("same", .neutral, x)])
         }
         let comparison = ScenarioComparison(baseline: "a", alternative: "b", baselineRuns: base, alternativeRuns: alt)
-        let verdicts: [String: ComparisonVerdict] = Dictionary(uniqueKeysWithValues: comparison.metrics.map { ($0.key, $0.verdict) })
+        let verdicts: [MetricKey: ComparisonVerdict] = Dictionary(uniqueKeysWithValues: comparison.metrics.map { ($0.key, $0.verdict) })
         #expect(verdicts == ["waits": .better, "share": .worse, "volume": .changed, "noise": .noDetectableDifference,
                              "same": .identical])
         let waits = try #require(comparison.metrics.first { $0.key == "waits" })

@@ -17,7 +17,7 @@ public enum ComparisonVerdict: String, Sendable, Hashable, Codable {
 /// One measure of a paired comparison: both scenarios' means, the paired difference (alternative − baseline) with
 /// its 95% interval, the verdict, and the replications that would detect a difference of the size asked for.
 public struct MetricComparison: Sendable, Hashable, Codable {
-    public var key: String
+    public var key: MetricKey
     public var label: String
     public var unit: String
     public var direction: MetricDirection
@@ -112,13 +112,6 @@ public struct ComparisonReport: Sendable, Hashable, Codable {
         self.comparisons = comparisons
     }
 
-    /// The measures an operations manager reads first, in this order (those present).
-    public static let headlineKeys = [
-        "ed.within_four_hours_percent", "ed.admitted_within_four_hours_percent", "ed.boarding_hours",
-        "ed.mean_time_to_bed_minutes", "ed.twelve_hour_trolley_waits", "hospital.general_and_acute_occupancy_percent",
-        "safe_staffing.hours_below_total", "staff.bank_hours_total", "staff.agency_hours_total",
-        "theatres.elective_cases", "theatres.cancellations", "theatres.waiting_list_at_end",
-        "patients.delayed_discharges", "patients.readmission_percent",
-        "costs.agency_staff", "costs.total_costs", "costs.net",
-    ]
+    /// The measures an operations manager reads first (`MetricKey.headline`).
+    public static var headlineKeys: [MetricKey] { MetricKey.headline }
 }

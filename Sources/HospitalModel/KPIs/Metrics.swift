@@ -11,10 +11,53 @@ public enum MetricDirection: String, Sendable, Hashable, Codable {
     case neutral
 }
 
+/// A metric's stable key: "ed.within_four_hours_percent", "units.Ward 7.occupancy_percent", "costs.net". Encoded
+/// as its text. The keys the reports single out are named here once (`headline`, `listing`).
+public struct MetricKey: RawRepresentable, Sendable, Hashable, Comparable, Codable, ExpressibleByStringInterpolation,
+    CustomStringConvertible
+{
+    public let rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+    public init(stringInterpolation: DefaultStringInterpolation) { rawValue = String(stringInterpolation: stringInterpolation) }
+    public init(_ text: String) { rawValue = text }
+
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public var description: String { rawValue }
+
+    public static func < (a: MetricKey, b: MetricKey) -> Bool { a.rawValue < b.rawValue }
+
+    /// Whether the key is in a section ("ed.", "units.", "costs.").
+    public func hasPrefix(_ section: String) -> Bool { rawValue.hasPrefix(section) }
+
+    /// The measures an operations manager reads first, in this order (those present): the comparison's headline.
+    public static let headline: [MetricKey] = [
+        "ed.within_four_hours_percent", "ed.admitted_within_four_hours_percent", "ed.boarding_hours",
+        "ed.mean_time_to_bed_minutes", "ed.twelve_hour_trolley_waits", "hospital.general_and_acute_occupancy_percent",
+        "safe_staffing.hours_below_total", "staff.bank_hours_total", "staff.agency_hours_total",
+        "theatres.elective_cases", "theatres.cancellations", "theatres.waiting_list_at_end",
+        "patients.delayed_discharges", "patients.readmission_percent",
+        "costs.agency_staff", "costs.total_costs", "costs.net",
+    ]
+
+    /// The few figures a list of stored runs shows beside each run, with their column headings.
+    public static let listing: [(key: MetricKey, heading: String)] = [
+        ("hospital.general_and_acute_occupancy_percent", "G&A occupancy %"), ("ed.within_four_hours_percent", "ED 4-hour %"),
+        ("theatres.cancellation_percent", "cancelled %"),
+    ]
+}
+
 /// One named figure of one replication: what summaries, comparisons and exports are made of.
 public struct Metric: Sendable, Hashable, Codable {
-    /// A stable key: "ed.within_four_hours_percent", "units.Ward 7.occupancy_percent".
-    public let key: String
+    /// A stable key.
+    public let key: MetricKey
     /// What it is, for a reader.
     public let label: String
     /// Its unit: "%", "minutes", "hours", "days", "patients", "count".
@@ -24,7 +67,7 @@ public struct Metric: Sendable, Hashable, Codable {
     /// The value.
     public let value: Double
 
-    public init(key: String, label: String, unit: String, direction: MetricDirection, value: Double) {
+    public init(key: MetricKey, label: String, unit: String, direction: MetricDirection, value: Double) {
         self.key = key
         self.label = label
         self.unit = unit
@@ -36,7 +79,7 @@ public struct Metric: Sendable, Hashable, Codable {
 /// A metric over replications: the mean with its 95% Student-t interval.
 public struct MetricSummary: Sendable, Hashable, Codable {
     /// The key.
-    public let key: String
+    public let key: MetricKey
     /// The label.
     public let label: String
     /// The unit.
@@ -58,7 +101,7 @@ extension HospitalKPIs {
     /// hours, safe staffing and equity groups. Daily series (midnight census, flows) stay in the KPIs.
     public var metrics: [Metric] {
         var list: [Metric] = []
-        func add(_ key: String, _ label: String, _ unit: String, _ direction: MetricDirection, _ value: Double) {
+        func add(_ key: MetricKey, _ label: String, _ unit: String, _ direction: MetricDirection, _ value: Double) {
             list.append(Metric(key: key, label: label, unit: unit, direction: direction, value: value))
         }
         add("hospital.general_and_acute_occupancy_percent", "General and acute bed occupancy", "%", .neutral,
@@ -185,12 +228,12 @@ extension HospitalKPIs {
 public struct MetricColumns: Sendable {
     /// One metric of each key, in the order first seen over the replications.
     public let order: [Metric]
-    private let byKey: [[String: Double]]
+    private let byKey: [[MetricKey: Double]]
 
     public init(_ runs: [[Metric]]) {
         byKey = runs.map { Dictionary($0.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }) }
         var order: [Metric] = []
-        var seen = Set<String>()
+        var seen = Set<MetricKey>()
         for run in runs {
             for metric in run where seen.insert(metric.key).inserted { order.append(metric) }
         }
@@ -198,7 +241,7 @@ public struct MetricColumns: Sendable {
     }
 
     /// The key's value in each replication, in replication order (0 where it is missing).
-    public func values(_ key: String) -> [Double] { byKey.map { $0[key] ?? 0 } }
+    public func values(_ key: MetricKey) -> [Double] { byKey.map { $0[key] ?? 0 } }
 }
 
 /// Summaries of metrics over replications, in the order of the first replication's metrics (`MetricColumns`).
