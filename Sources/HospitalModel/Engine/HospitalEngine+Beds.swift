@@ -16,6 +16,31 @@ enum WaitPriority {
 /// a bed is free there — open (escalation beds included), clean, and staffed — and waits where it is until then
 /// (boarding in ED, blocked in ICU, in recovery…). A ward patient whose home wards are full may outlie.
 extension HospitalEngine {
+    /// What the bed board knows of a patient: the bed it waits for, the level of care it is counted at, a bed held
+    /// for it.
+    struct BedRequest {
+        /// The state the patient waits to move to (nil when not waiting).
+        var target: CareState?
+        /// The level of care counted on its unit now.
+        var level = LevelOfCare.level0
+        /// Whether it is in a bed of a unit that is not its specialty's.
+        var isOutlier = false
+        /// True once the patient has deteriorated in its current stay.
+        var deteriorated = false
+        /// A bed booked for after an operation (unit index), or -1.
+        var reservedUnit: Int32 = -1
+        /// A ward (unit index) whose due discharge this post-operative patient counts on, or -1 (see `claimBed`).
+        var claimedUnit: Int32 = -1
+    }
+
+    /// A patient's planned discharge.
+    struct DischargePlan {
+        /// When it was ready to leave (simulation minutes); NaN before.
+        var readyAt = Double.nan
+        /// When the planned discharge will happen (simulation minutes); .infinity when none is planned.
+        var at = Double.infinity
+    }
+
     // MARK: Asking for a bed
 
     /// Asks for a move of `p` to `state`. Returns true when the patient moved (or, for a theatre, was granted or
@@ -24,23 +49,21 @@ extension HospitalEngine {
     mutating func requestMove(_ p: Int32, to state: CareState, priority: Int, in simulation: inout Simulation<Self>) -> Bool {
         switch state {
         case .theatre:
-            patients[Int(p)].target = .theatre
-            patients[Int(p)].waitingSince = simulation.now
-            patients[Int(p)].emergencyTheatre = simulation.request(emergencyRooms, tag: .emergencyTheatre(p))
+            patients[Int(p)].bed.target = .theatre
+            patients[Int(p)].surgery.emergencyRequest = simulation.request(emergencyRooms, tag: .emergencyTheatre(p))
             return true
         case .recovery:
             if hasFreeRecoveryBay {
                 enterRecovery(p, in: &simulation)
                 return true
             }
-            patients[Int(p)].target = .recovery
-            patients[Int(p)].waitingSince = simulation.now
+            patients[Int(p)].bed.target = .recovery
             recoveryWaiting.append(p)
             return false
         case .ed, .dischargedHome, .dischargedCareHome, .died:
             preconditionFailure("a move to \(state.rawValue) is not a bed request")
         case .assessmentUnit, .ward, .strokeUnit, .icu, .hdu:
-            let reserved = patients[Int(p)].reservedUnit
+            let reserved = patients[Int(p)].bed.reservedUnit
             if reserved >= 0, beds.units[Int(reserved)].kind.careState == state
                 || (state == .strokeUnit && beds.units[Int(reserved)].kind == .ward)
             {
@@ -52,9 +75,7 @@ extension HospitalEngine {
                 admit(p, to: unit, as: state, usingReservation: false, outlier: outlier, in: &simulation)
                 return true
             }
-            patients[Int(p)].target = state
-            patients[Int(p)].waitingSince = simulation.now
-            patients[Int(p)].waitPriority = priority
+            patients[Int(p)].bed.target = state
             beds.waiting.append(WaitingPatient(patient: p, state: state, priority: priority, since: simulation.now,
                                           candidates: candidateKey(p, state),
                                           level: arrivalLevel(p, in: state)))
@@ -65,15 +86,15 @@ extension HospitalEngine {
     /// Gives back a bed booked for the patient after its operation, or its claim on a due discharge (it is going
     /// where its bed is found now, or leaving).
     mutating func releaseReservation(_ p: Int32, in simulation: inout Simulation<Self>) {
-        let claimed = patients[Int(p)].claimedUnit
+        let claimed = patients[Int(p)].bed.claimedUnit
         if claimed >= 0 {
-            patients[Int(p)].claimedUnit = -1
+            patients[Int(p)].bed.claimedUnit = -1
             beds.units[Int(claimed)].claims -= 1
             if let position = beds.claimants.firstIndex(of: p) { beds.claimants.remove(at: position) }
         }
-        let unit = patients[Int(p)].reservedUnit
+        let unit = patients[Int(p)].bed.reservedUnit
         guard unit >= 0 else { return }
-        patients[Int(p)].reservedUnit = -1
+        patients[Int(p)].bed.reservedUnit = -1
         beds.units[Int(unit)].occupied -= 1
         unitChanged(Int(unit), in: &simulation)
     }
@@ -81,7 +102,7 @@ extension HospitalEngine {
     /// Takes a patient off the waiting list.
     mutating func cancelWait(_ p: Int32) {
         if let position = beds.waiting.firstIndex(where: { $0.patient == p }) { beds.waiting.remove(at: position) }
-        patients[Int(p)].target = nil
+        patients[Int(p)].bed.target = nil
     }
 
     /// A unit with a bed for `p` in `state` now: a home unit first, else — when outlying is allowed — another.
@@ -116,15 +137,15 @@ extension HospitalEngine {
                         in simulation: inout Simulation<Self>)
     {
         let now = simulation.now
-        if patients[Int(p)].target != nil { cancelWait(p) }
+        if patients[Int(p)].bed.target != nil { cancelWait(p) }
         if case .unit(let current) = patients[Int(p)].place, Int(current) == unit {
             // The same bed, a new state (an assessment stay on a ward that stands in for the assessment unit).
-            beds.units[unit].byLevel[patients[Int(p)].level] -= 1
+            beds.units[unit].byLevel[patients[Int(p)].bed.level] -= 1
         } else {
             leavePlace(p, admitted: true, in: &simulation)
             if !usingReservation { beds.units[unit].occupied += 1 }
         }
-        patients[Int(p)].reservedUnit = -1
+        patients[Int(p)].bed.reservedUnit = -1
         var arrivalNEWS2: Int?
         if state == .ward, let poisson = wardArrivalNEWS2 { arrivalNEWS2 = wardArrivalNEWS2(p, poisson) }
         patients[Int(p)].twin.step(to: state, at: epoch(now))
@@ -134,10 +155,10 @@ extension HospitalEngine {
             }
         }
         let level = patients[Int(p)].twin.levelOfCare
-        patients[Int(p)].level = level
+        patients[Int(p)].bed.level = level
         patients[Int(p)].place = .unit(Int32(unit))
-        patients[Int(p)].isOutlier = outlier
-        patients[Int(p)].deteriorated = false
+        patients[Int(p)].bed.isOutlier = outlier
+        patients[Int(p)].bed.deteriorated = false
         beds.units[unit].byLevel[level] += 1
         if measuring(now) {
             beds.units[unit].admissions += 1
@@ -182,12 +203,12 @@ extension HospitalEngine {
         guard let stay = patients[Int(p)].stay else { return }
         let now = simulation.now
         var end = max(now, clock.minute(atEpochMinute: stay.endMinute))
-        if patients[Int(p)].isOutlier { end = now + (end - now) * configuration.outlying.stayMultiplier }
+        if patients[Int(p)].bed.isOutlier { end = now + (end - now) * configuration.outlying.stayMultiplier }
         patients[Int(p)].token &+= 1
         let token = patients[Int(p)].token
         simulation.schedule(.stayEnds(p, token: token), at: end)
         let rate = configuration.deterioration.ratePerDay
-        guard rate > 0, !patients[Int(p)].deteriorated, case .unit(let unit) = patients[Int(p)].place,
+        guard rate > 0, !patients[Int(p)].bed.deteriorated, case .unit(let unit) = patients[Int(p)].place,
               !beds.units[Int(unit)].kind.isCriticalCare
         else { return }
         let key = streamKey(p)
@@ -214,8 +235,8 @@ extension HospitalEngine {
             patients[Int(p)].place = .none
             theatreRoomVacated(Int(room), in: &simulation)
         case .emergencyTheatre:
-            if let room = patients[Int(p)].emergencyTheatre { simulation.release(room) }
-            patients[Int(p)].emergencyTheatre = nil
+            if let room = patients[Int(p)].surgery.emergencyRequest { simulation.release(room) }
+            patients[Int(p)].surgery.emergencyRequest = nil
         }
         patients[Int(p)].place = .none
     }
@@ -224,7 +245,7 @@ extension HospitalEngine {
     mutating func vacate(_ p: Int32, unit: Int, in simulation: inout Simulation<Self>) {
         let now = simulation.now
         beds.units[unit].occupied -= 1
-        beds.units[unit].byLevel[patients[Int(p)].level] -= 1
+        beds.units[unit].byLevel[patients[Int(p)].bed.level] -= 1
         if let stayEnd = patients[Int(p)].stay?.endMinute, measuring(now) {
             let clinicalEnd = max(clock.minute(atEpochMinute: stayEnd), warmUpMinutes)
             beds.units[unit].waitingBedMinutes += max(0, now - clinicalEnd)
@@ -242,7 +263,7 @@ extension HospitalEngine {
     /// The position in the bed board's claimants of the first patient counting on a discharge due on `unit`.
     @inline(__always)
     func firstClaimant(on unit: Int) -> Int? {
-        for (position, p) in beds.claimants.enumerated() where patients[Int(p)].claimedUnit == unit { return position }
+        for (position, p) in beds.claimants.enumerated() where patients[Int(p)].bed.claimedUnit == unit { return position }
         return nil
     }
 
@@ -258,10 +279,10 @@ extension HospitalEngine {
             guard beds.hasRoom(level, in: unit) else { break }
             let p = beds.claimants.remove(at: position)  // = claimant
             beds.openEscalationIfNeeded(unit, now: now)
-            patients[Int(p)].claimedUnit = -1
+            patients[Int(p)].bed.claimedUnit = -1
             beds.units[unit].claims -= 1
             beds.units[unit].occupied += 1
-            patients[Int(p)].reservedUnit = Int32(unit)
+            patients[Int(p)].bed.reservedUnit = Int32(unit)
             beds.updateMonitor(unit, at: now)
         }
         while let next = beds.nextWaiting(for: unit) {
@@ -313,9 +334,9 @@ extension HospitalEngine {
             ready += placement.sample(using: &stream) * 1440
         }
         let leave = dischargeMinute(readyAt: ready, using: &stream)
-        patients[Int(p)].readyToLeaveAt = now
-        patients[Int(p)].dischargeAt = leave
-        patients[Int(p)].target = destination
+        patients[Int(p)].discharge.readyAt = now
+        patients[Int(p)].discharge.at = leave
+        patients[Int(p)].bed.target = destination
         simulation.schedule(.discharge(p, token: patients[Int(p)].token), at: leave)
     }
 
@@ -360,10 +381,10 @@ extension HospitalEngine {
     /// The discharge happens: the bed is freed, the twin leaves, and its readmission is drawn.
     mutating func discharge(_ p: Int32, in simulation: inout Simulation<Self>) {
         let now = simulation.now
-        guard let destination = patients[Int(p)].target else { return }
-        let ready = patients[Int(p)].readyToLeaveAt
-        patients[Int(p)].target = nil
-        patients[Int(p)].dischargeAt = .infinity
+        guard let destination = patients[Int(p)].bed.target else { return }
+        let ready = patients[Int(p)].discharge.readyAt
+        patients[Int(p)].bed.target = nil
+        patients[Int(p)].discharge.at = .infinity
         if measuring(now) {
             if now - ready >= 1440 { measures.patients.delayedDischarges += 1 }
             measures.minutesAwaitingDischarge += now - max(ready, warmUpMinutes)
@@ -424,17 +445,17 @@ extension HospitalEngine {
             preconditionFailure("a twin in a bed takes an observation: \(error)")
         }
         if measuring(now) { measures.deteriorations += 1 }
-        patients[Int(p)].deteriorated = true  // one deterioration a stay: its draws are keyed by the stay
-        let oldLevel = patients[Int(p)].level
+        patients[Int(p)].bed.deteriorated = true  // one deterioration a stay: its draws are keyed by the stay
+        let oldLevel = patients[Int(p)].bed.level
         let newLevel = patients[Int(p)].twin.levelOfCare
         beds.units[Int(unit)].byLevel[oldLevel] -= 1
         beds.units[Int(unit)].byLevel[newLevel] += 1
-        patients[Int(p)].level = newLevel
+        patients[Int(p)].bed.level = newLevel
         drawStay(p, at: now)
         if let stay = patients[Int(p)].stay, news2 >= policy.escalationNEWS2, stay.next == .icu || stay.next == .hdu {
             let end = min(clock.minute(atEpochMinute: stay.endMinute), now + policy.responseMinutes)
             patients[Int(p)].stay = stay.ending(at: epoch(end))
-            patients[Int(p)].isOutlier = false  // an escalation is not slowed by outlying
+            patients[Int(p)].bed.isOutlier = false  // an escalation is not slowed by outlying
         }
         scheduleStayEnd(p, in: &simulation)
         updateSafety(Int(unit))

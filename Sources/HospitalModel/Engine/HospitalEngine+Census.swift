@@ -45,12 +45,12 @@ extension HospitalEngine {
             let p = newPatient(inpatient.twin)
             flows.arrived += 1
             inHospital += 1
-            patients[Int(p)].counted = measuring(simulation.now)
+            patients[Int(p)].ed.counted = measuring(simulation.now)
             switch inpatient.location {
             case .unit(let unit):
                 beds.units[unit].occupied += 1
                 let level = inpatient.twin.levelOfCare
-                patients[Int(p)].level = level
+                patients[Int(p)].bed.level = level
                 patients[Int(p)].place = .unit(Int32(unit))
                 beds.units[unit].byLevel[level] += 1
                 drawStay(p, at: simulation.now)
@@ -62,14 +62,14 @@ extension HospitalEngine {
                 // Admitted and assessed already: it takes a cubicle (ahead of new arrivals), finishes what is left of
                 // its ED stay, then asks for the bed its twin draws, boarding until one is free.
                 patients[Int(p)].place = .emergencyDepartment
-                patients[Int(p)].edArrival = clock.minute(atEpochMinute: inpatient.twin.spellStart)
-                patients[Int(p)].admitted = true
-                patients[Int(p)].fromCensus = true
-                patients[Int(p)].triage = .immediate
+                patients[Int(p)].ed.arrival = clock.minute(atEpochMinute: inpatient.twin.spellStart)
+                patients[Int(p)].ed.admitted = true
+                patients[Int(p)].ed.fromCensus = true
+                patients[Int(p)].ed.triage = .immediate
                 patientsInED += 1
                 pendingCensusBoarders += 1
                 drawStay(p, at: simulation.now)
-                patients[Int(p)].cubicle = simulation.request(cubicles, priority: 0, tag: .cubicle(p))
+                patients[Int(p)].ed.cubicle = simulation.request(cubicles, priority: 0, tag: .cubicle(p))
             }
         }
     }

@@ -7,6 +7,29 @@ import Simulation
 /// the cubicle (boarding). A department at capacity diverts arrivals; a full boarding area transfers admitted
 /// patients out.
 extension HospitalEngine {
+    /// What the emergency department knows of a patient's visit.
+    struct EDVisit {
+        /// When it arrived (simulation minutes).
+        var arrival = 0.0
+        /// When a clinician began its assessment; NaN before.
+        var assessmentStart = Double.nan
+        /// When it was ready to leave ED for a bed (the decision to admit acted on); NaN before.
+        var decisionAt = Double.nan
+        /// Whether triage admits it.
+        var admitted = false
+        /// Whether it waits in ED for a bed now (counted among the boarders).
+        var boarding = false
+        var triage = TriageCategory.standard
+        /// Its cubicle request, while it waits for or holds one.
+        var cubicle: RequestID?
+        /// Its clinician request, while it waits for or is with one.
+        var clinician: RequestID?
+        /// Whether it arrived in the measured window.
+        var counted = false
+        /// In ED at a census start: assessed, admitted, waiting to finish its ED stay.
+        var fromCensus = false
+    }
+
     /// A new attendance: a twin drawn from the population, its triage and whether it will be admitted decided from
     /// its own stream (the same patient, triage and decision in every scenario), then its arrival.
     mutating func edArrival(in simulation: inout Simulation<Self>) {
@@ -60,27 +83,27 @@ extension HospitalEngine {
         if counted { measures.months[months.index(of: now)].edAttendances += 1 }
         let p = newPatient(twin)
         patients[Int(p)].place = .emergencyDepartment
-        patients[Int(p)].edArrival = now
-        patients[Int(p)].triage = triage
-        patients[Int(p)].admitted = admitted
-        patients[Int(p)].counted = counted
+        patients[Int(p)].ed.arrival = now
+        patients[Int(p)].ed.triage = triage
+        patients[Int(p)].ed.admitted = admitted
+        patients[Int(p)].ed.counted = counted
         patientsInED += 1
         inHospital += 1
         if admitted { drawStay(p, at: now) }
-        patients[Int(p)].cubicle = simulation.request(cubicles, priority: triage.rawValue, tag: .cubicle(p))
+        patients[Int(p)].ed.cubicle = simulation.request(cubicles, priority: triage.rawValue, tag: .cubicle(p))
     }
 
     mutating func cubicleGranted(_ p: Int32, in simulation: inout Simulation<Self>) {
-        if patients[Int(p)].fromCensus, let stayEnd = patients[Int(p)].stay?.endMinute {
+        if patients[Int(p)].ed.fromCensus, let stayEnd = patients[Int(p)].stay?.endMinute {
             simulation.schedule(.edClinicalDone(p), at: max(simulation.now, clock.minute(atEpochMinute: stayEnd)))
             return
         }
-        patients[Int(p)].clinician = simulation.request(clinicians, priority: patients[Int(p)].triage.rawValue,
+        patients[Int(p)].ed.clinician = simulation.request(clinicians, priority: patients[Int(p)].ed.triage.rawValue,
                                                         tag: .clinician(p))
     }
 
     mutating func clinicianGranted(_ p: Int32, in simulation: inout Simulation<Self>) {
-        patients[Int(p)].assessmentStart = simulation.now
+        patients[Int(p)].ed.assessmentStart = simulation.now
         var stream = patientFamily.stream(patients[Int(p)].twin.id.value, UInt64(patients[Int(p)].twin.spell), 1)
         let minutes = configuration.emergencyDepartment.assessmentMinutes.sample(using: &stream)
         simulation.schedule(.assessmentDone(p), after: minutes)
@@ -89,14 +112,14 @@ extension HospitalEngine {
     /// The assessment ends: the clinician is free; a patient going home leaves when its ED time is up, an admitted
     /// one is ready for a bed when the twin's ED stay says so.
     mutating func assessmentDone(_ p: Int32, in simulation: inout Simulation<Self>) {
-        if let clinician = patients[Int(p)].clinician { simulation.release(clinician) }
-        patients[Int(p)].clinician = nil
+        if let clinician = patients[Int(p)].ed.clinician { simulation.release(clinician) }
+        patients[Int(p)].ed.clinician = nil
         var end: Double
-        if patients[Int(p)].admitted, let stayEnd = patients[Int(p)].stay?.endMinute {
+        if patients[Int(p)].ed.admitted, let stayEnd = patients[Int(p)].stay?.endMinute {
             end = clock.minute(atEpochMinute: stayEnd)
         } else {
             var stream = patientFamily.stream(patients[Int(p)].twin.id.value, UInt64(patients[Int(p)].twin.spell), 2)
-            end = patients[Int(p)].edArrival + configuration.emergencyDepartment.dischargedStayMinutes.sample(using: &stream)
+            end = patients[Int(p)].ed.arrival + configuration.emergencyDepartment.dischargedStayMinutes.sample(using: &stream)
         }
         simulation.schedule(.edClinicalDone(p), at: max(simulation.now, end))
     }
@@ -104,13 +127,13 @@ extension HospitalEngine {
     /// The patient is ready to leave ED: home, or — admitted — to the unit its twin drew, when a bed is free.
     mutating func edClinicalDone(_ p: Int32, in simulation: inout Simulation<Self>) {
         let now = simulation.now
-        guard patients[Int(p)].admitted, let stay = patients[Int(p)].stay else {
+        guard patients[Int(p)].ed.admitted, let stay = patients[Int(p)].stay else {
             leaveEmergencyDepartment(p, admitted: false, now: now, in: &simulation)
             end(p, as: .dischargedHome, in: &simulation)
             return
         }
-        patients[Int(p)].decisionAt = now
-        if patients[Int(p)].fromCensus { pendingCensusBoarders -= 1 }
+        patients[Int(p)].ed.decisionAt = now
+        if patients[Int(p)].ed.fromCensus { pendingCensusBoarders -= 1 }
         if stay.next.isDischarge {
             leaveEmergencyDepartment(p, admitted: false, now: now, in: &simulation)
             end(p, as: stay.next, in: &simulation)
@@ -127,35 +150,35 @@ extension HospitalEngine {
                 return
             }
             boarders += 1
-            patients[Int(p)].boarding = true
+            patients[Int(p)].ed.boarding = true
         }
     }
 
     /// The patient leaves ED (for a bed, home, or another hospital): its cubicle is free, and its time in the
     /// department is measured.
     mutating func leaveEmergencyDepartment(_ p: Int32, admitted: Bool, now: Double, in simulation: inout Simulation<Self>) {
-        if let cubicle = patients[Int(p)].cubicle { simulation.release(cubicle) }
-        patients[Int(p)].cubicle = nil
+        if let cubicle = patients[Int(p)].ed.cubicle { simulation.release(cubicle) }
+        patients[Int(p)].ed.cubicle = nil
         patientsInED -= 1
-        if patients[Int(p)].boarding {
+        if patients[Int(p)].ed.boarding {
             boarders -= 1
-            patients[Int(p)].boarding = false
+            patients[Int(p)].ed.boarding = false
         }
-        guard patients[Int(p)].counted || measuring(now) else { return }
-        let arrival = patients[Int(p)].edArrival
+        guard patients[Int(p)].ed.counted || measuring(now) else { return }
+        let arrival = patients[Int(p)].ed.arrival
         let minutes = now - arrival
         measures.ed.departures += 1
         measures.ed.minutesInDepartment += minutes
         let target = configuration.emergencyDepartment.targetMinutes
         if minutes <= target { measures.ed.withinTarget += 1 }
         if minutes > 12 * 60 { measures.ed.twelveHourStays += 1 }
-        let assessed = patients[Int(p)].assessmentStart
+        let assessed = patients[Int(p)].ed.assessmentStart
         if !assessed.isNaN { measures.ed.minutesToAssessment.record(assessed - arrival) }
         var timeToBed: Double?
         if admitted {
             measures.ed.admissions += 1
             if minutes <= target { measures.ed.admittedWithinTarget += 1 }
-            let wait = now - patients[Int(p)].decisionAt
+            let wait = now - patients[Int(p)].ed.decisionAt
             if wait > 12 * 60 { measures.ed.twelveHourTrolleyWaits += 1 }
             measures.ed.timeToBed.record(wait)
             measures.ed.boardingMinutes += wait

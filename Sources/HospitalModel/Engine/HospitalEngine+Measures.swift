@@ -175,8 +175,8 @@ extension HospitalEngine {
         }
         if pendingCensusBoarders > 0 {
             for index in patients.indices
-                where patients[index].fromCensus && patients[index].place == .emergencyDepartment
-                && patients[index].decisionAt.isNaN
+                where patients[index].ed.fromCensus && patients[index].place == .emergencyDepartment
+                && patients[index].ed.decisionAt.isNaN
             {
                 guard let next = patients[index].stay?.next else { continue }
                 let choices = beds.candidateCache(for: next, of: patients[index].twin)

@@ -153,6 +153,24 @@ struct TheatreSuite {
     }
 }
 
+extension HospitalEngine {
+    /// What the theatres know of a patient: its place on an elective list, the bed it will need, its emergency
+    /// operation.
+    struct SurgeryCase {
+        /// Its elective demand (an index into the theatres' lists), or -1 (not an elective patient).
+        var demand: Int32 = -1
+        /// When it was referred to the list (simulation minutes).
+        var referralMinute = 0.0
+        /// The bed it is expected to need after its operation, read at referral from its own draws (nil: a day
+        /// case).
+        var plannedBed: CareState?
+        /// Its request for an emergency theatre, while it waits for or holds one.
+        var emergencyRequest: RequestID?
+        /// When its emergency operation started (simulation minutes), for its operating minutes.
+        var operationStart = Double.nan
+    }
+}
+
 /// Operating theatres: elective lists booked from the waiting lists at each session's start (by the expected
 /// procedure time the twin model gives each patient, and at a bed meeting only with patients whose bed is free or
 /// due), each case started only if it fits and a bed is booked or due for after it — else cancelled on the day and
@@ -199,9 +217,9 @@ extension HospitalEngine {
         attributes.specialty = need.specialty
         let twin = PatientTwin(id: id, attributes: attributes, pathway: need.pathway, admittedAt: epoch(minute))
         let p = newPatient(twin)
-        patients[Int(p)].electiveDemand = Int32(demand)
-        patients[Int(p)].referralMinute = minute
-        patients[Int(p)].plannedBed = postOperativeBed(for: twin)
+        patients[Int(p)].surgery.demand = Int32(demand)
+        patients[Int(p)].surgery.referralMinute = minute
+        patients[Int(p)].surgery.plannedBed = postOperativeBed(for: twin)
         theatres?.lists[demand].append(p)
     }
 
@@ -230,7 +248,7 @@ extension HospitalEngine {
             for position in waiting.positions {
                 let p = waiting.patient(at: position)
                 guard p >= 0 else { continue }
-                let need = plan.bedMeeting ? patients[Int(p)].plannedBed : nil
+                let need = plan.bedMeeting ? patients[Int(p)].surgery.plannedBed : nil
                 if let need, noBed.contains(need) {
                     passedOver = true
                     continue
@@ -275,13 +293,13 @@ extension HospitalEngine {
     mutating func returnToList(_ list: [Int32], in simulation: inout Simulation<Self>) {
         for p in list {
             releaseReservation(p, in: &simulation)
-            let demand = Int(patients[Int(p)].electiveDemand)
+            let demand = Int(patients[Int(p)].surgery.demand)
             theatres?.lists[demand].putBack([p])
         }
         guard var lists = theatres?.lists else { return }
         theatres?.lists = []  // sorted out of place, so the lists stay uniquely referenced
         for demand in lists.indices {
-            lists[demand].returned.sort { patients[Int($0)].referralMinute < patients[Int($1)].referralMinute }
+            lists[demand].returned.sort { patients[Int($0)].surgery.referralMinute < patients[Int($1)].surgery.referralMinute }
         }
         theatres?.lists = lists
     }
@@ -292,7 +310,7 @@ extension HospitalEngine {
     mutating func holdBed(for p: Int32, state: CareState, dueBefore minute: Double) -> Bool {
         if let (unit, _) = findBed(for: p, state: state, allowOutlying: state == .ward) {
             beds.units[unit].occupied += 1
-            patients[Int(p)].reservedUnit = Int32(unit)
+            patients[Int(p)].bed.reservedUnit = Int32(unit)
             beds.updateMonitor(unit, at: now)
             return true
         }
@@ -318,11 +336,11 @@ extension HospitalEngine {
             let twin = PatientTwin(id: waiting.id, attributes: waiting.attributes, pathway: waiting.pathway,
                                    admittedAt: epoch(now))
             patients[Int(p)].twin = twin
-            let held = patients[Int(p)].reservedUnit >= 0 || patients[Int(p)].claimedUnit >= 0
+            let held = patients[Int(p)].bed.reservedUnit >= 0 || patients[Int(p)].bed.claimedUnit >= 0
             if !held, let need = postOperativeBed(for: twin) {
                 if let (unit, _) = findBed(for: p, state: need, allowOutlying: need == .ward) {
                     beds.units[unit].occupied += 1
-                    patients[Int(p)].reservedUnit = Int32(unit)
+                    patients[Int(p)].bed.reservedUnit = Int32(unit)
                     beds.updateMonitor(unit, at: now)
                         } else if need != .ward || !claimBed(for: p, before: now + bookedMinutes(p) + expectedRecoveryMinutes(p)) {
                     if counted {
@@ -336,7 +354,6 @@ extension HospitalEngine {
             flows.arrived += 1
             inHospital += 1
             patients[Int(p)].place = .theatre(Int32(room))
-            patients[Int(p)].room = Int32(room)
             drawStay(p, at: now)
             let minutes = patients[Int(p)].stay?.durationMinutes ?? 0  // drawn just now
             theatres?.rooms[room].patient = p
@@ -344,7 +361,7 @@ extension HospitalEngine {
             simulation.schedule(.caseEnds(Int32(room)), after: minutes)
             if counted {
                 measures.recordElectiveOperation(of: twin.attributes,
-                                                 waitDays: (now - patients[Int(p)].referralMinute) / 1440,
+                                                 waitDays: (now - patients[Int(p)].surgery.referralMinute) / 1440,
                                                  month: months.index(of: now))
             }
             return
@@ -363,7 +380,7 @@ extension HospitalEngine {
         countDischargesDue(before: minute)
         guard let unit = wards.first(where: { beds.dischargesDue[$0] > beds.units[$0].claims }) else { return false }
         beds.units[unit].claims += 1
-        patients[Int(p)].claimedUnit = Int32(unit)
+        patients[Int(p)].bed.claimedUnit = Int32(unit)
         beds.claimants.append(p)
         return true
     }
@@ -372,7 +389,7 @@ extension HospitalEngine {
     mutating func countDischargesDue(before minute: Double) {
         for index in beds.dischargesDue.indices { beds.dischargesDue[index] = 0 }
         // By index: `for patient in patients` would copy every record it reads.
-        for index in patients.indices where patients[index].dischargeAt <= minute {
+        for index in patients.indices where patients[index].discharge.at <= minute {
             if case .unit(let unit) = patients[index].place { beds.dischargesDue[Int(unit)] += 1 }
         }
     }
@@ -446,22 +463,22 @@ extension HospitalEngine {
 
     /// An emergency theatre is free for the patient: it leaves its bed (or ED) and is operated on.
     mutating func emergencyTheatreGranted(_ p: Int32, in simulation: inout Simulation<Self>) {
-        let request = patients[Int(p)].emergencyTheatre
-        patients[Int(p)].emergencyTheatre = nil
-        patients[Int(p)].target = nil
+        let request = patients[Int(p)].surgery.emergencyRequest
+        patients[Int(p)].surgery.emergencyRequest = nil
+        patients[Int(p)].bed.target = nil
         leavePlace(p, admitted: true, in: &simulation)
-        patients[Int(p)].emergencyTheatre = request
+        patients[Int(p)].surgery.emergencyRequest = request
         patients[Int(p)].place = .emergencyTheatre
         patients[Int(p)].twin.step(to: .theatre, at: epoch(now))
         drawStay(p, at: now)
-        patients[Int(p)].assessmentStart = now  // the operation's start, for its minutes
+        patients[Int(p)].surgery.operationStart = now
         simulation.schedule(.emergencyCaseEnds(p), after: patients[Int(p)].stay?.durationMinutes ?? 0)  // drawn just now
     }
 
     mutating func emergencyCaseEnds(_ p: Int32, in simulation: inout Simulation<Self>) {
         guard let stay = patients[Int(p)].stay else { return }
         if measuring(now) { measures.theatres.emergencyCases += 1 }
-        recordOperatingMinutes(from: patients[Int(p)].assessmentStart, to: now, session: nil)
+        recordOperatingMinutes(from: patients[Int(p)].surgery.operationStart, to: now, session: nil)
         requestMove(p, to: stay.next, priority: WaitPriority.postOperative, in: &simulation)
     }
 
@@ -472,7 +489,7 @@ extension HospitalEngine {
 
     /// The patient moves into a recovery bay, leaving its theatre.
     mutating func enterRecovery(_ p: Int32, in simulation: inout Simulation<Self>) {
-        patients[Int(p)].target = nil
+        patients[Int(p)].bed.target = nil
         leavePlace(p, admitted: true, in: &simulation)
         recoveryInUse += 1
         patients[Int(p)].place = .recovery

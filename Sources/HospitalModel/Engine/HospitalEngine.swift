@@ -54,52 +54,20 @@ struct HospitalEngine: SimulationModel {
     /// A patient in the model: the twin, and what the hospital knows of where it is and what it waits for.
     struct Patient {
         var twin: PatientTwin
+        /// The stay drawn for where the patient is now.
         var stay: StayDraw?
         /// Bumped whenever the scheduled end of the stay moves and when the slot takes a new patient, so a stale
         /// event (a stay end, a deterioration, a discharge) is recognised.
         var token: UInt32 = 0
-        var stayEnd: EventHandle?
         var place: Place = .none
-        /// The state the patient waits to move to (nil when not waiting).
-        var target: CareState?
-        /// When the current wait began (simulation minutes).
-        var waitingSince = 0.0
-        /// Priority among waiting patients (lower first).
-        var waitPriority = 9
-        /// The level of care counted on its unit now.
-        var level = LevelOfCare.level0
-        var isOutlier = false
-        /// True once the patient has deteriorated in its current stay.
-        var deteriorated = false
-        /// A bed booked for after an operation (unit index), or -1.
-        var reservedUnit: Int32 = -1
-        // Emergency department.
-        var edArrival = 0.0
-        var assessmentStart = Double.nan
-        var decisionAt = Double.nan
-        var admitted = false
-        var boarding = false
-        var triage = TriageCategory.standard
-        var cubicle: RequestID?
-        var clinician: RequestID?
-        var emergencyTheatre: RequestID?
-        var counted = false  // arrived in the measurement window
-        var fromCensus = false  // in ED at a census start: assessed, admitted, waiting to finish its ED stay
-        // Electives.
-        var electiveDemand: Int32 = -1
-        var referralMinute = 0.0
-        var room: Int32 = -1
-        /// A ward (unit index) whose due discharge this post-operative patient counts on, or -1 (see `claimBed`).
-        var claimedUnit: Int32 = -1
-        /// The bed the patient is expected to need after its operation, read at referral from its own draws (nil:
-        /// a day case).
-        var plannedBed: CareState?
-        // Discharge.
-        var readyToLeaveAt = Double.nan
-        /// When a planned discharge will happen (simulation minutes); .infinity when none is planned.
-        var dischargeAt = Double.infinity
-        var lace = 0
-        var readmissionDue = false
+        /// Its bed: what it waits for, its level of care (`HospitalEngine+Beds`).
+        var bed = BedRequest()
+        /// Its visit to the emergency department (`HospitalEngine+EmergencyDepartment`).
+        var ed = EDVisit()
+        /// Its operation, elective or emergency (`HospitalEngine+Theatres`).
+        var surgery = SurgeryCase()
+        /// Its planned discharge (`HospitalEngine+Beds`, "Discharge").
+        var discharge = DischargePlan()
 
         init(twin: PatientTwin) { self.twin = twin }
     }
