@@ -77,7 +77,7 @@ public enum HospitalSimulation {
         engine.applyStaffingChanges(in: &simulation)
         engine.startTheatres(in: &simulation)
         if let census { engine.admitCensus(census, in: &simulation) }
-        let first = engine.arrivalProcess.nextArrival(after: 0, using: &engine.arrivalStream)
+        let first = engine.department.nextArrival(after: 0)
         if first < engine.endMinute { simulation.schedule(.edArrival, at: first) }
         simulation.scheduleRecurring(.midnight, at: LocalTimeOfDay(hour: 0)!)
         simulation.run(&engine, until: engine.endMinute, warmUpMinutes: engine.warmUpMinutes)

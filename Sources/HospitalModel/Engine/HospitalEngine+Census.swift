@@ -66,10 +66,10 @@ extension HospitalEngine {
                 patients[Int(p)].ed.admitted = true
                 patients[Int(p)].ed.fromCensus = true
                 patients[Int(p)].ed.triage = .immediate
-                patientsInED += 1
-                pendingCensusBoarders += 1
+                department.patientsInED += 1
+                department.pendingCensusBoarders += 1
                 drawStay(p, at: simulation.now)
-                patients[Int(p)].ed.cubicle = simulation.request(cubicles, priority: 0, tag: .cubicle(p))
+                patients[Int(p)].ed.cubicle = simulation.request(department.cubicles, priority: 0, tag: .cubicle(p))
             }
         }
     }

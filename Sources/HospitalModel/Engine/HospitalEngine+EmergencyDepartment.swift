@@ -2,6 +2,66 @@ import Foundation
 import PatientTwin
 import Simulation
 
+/// The emergency department's own state and draws: the arrival process and its stream, the triage and pathway
+/// shares, its kernel resources, and the patients in it now. Docs/HOSPITAL-MODEL.md, "Emergency department".
+struct EmergencyDepartment {
+    /// Arrivals by local hour of the week (thinning).
+    let arrivalProcess: NonHomogeneousPoissonProcess
+    var arrivalStream: RandomStream
+    /// Triage categories' shares, in `TriageCategory.allCases` order.
+    let triageShares: Categorical
+    /// Each category's admission probability, in `TriageCategory.allCases` order (0 for a category not listed).
+    let admissionProbabilities: [Double]
+    /// The pathways of admitted patients with a share, and their shares.
+    let admittedPathways: [Pathway]
+    let admittedPathwayShares: Categorical
+    /// The emergency pathways' shares among patients going home, in `Pathway.emergencyPathways` order.
+    let attendancePathwayShares: Categorical
+    let cubicles: ResourceID
+    let clinicians: ResourceID
+    /// Attendances so far (each one's patient id derives from it).
+    var arrivals: UInt64 = 0
+    var patientsInED = 0
+    /// Admitted patients waiting in ED for a bed.
+    var boarders = 0
+    /// Census patients in ED, admitted, who have not yet asked for their bed (they finish their ED stay first):
+    /// demand for the bed their twin drew all the same.
+    var pendingCensusBoarders = 0
+    /// ED doctors on shift (the clinician resource's capacity when the roster has ED doctors).
+    var doctorsPresent = 0
+
+    init(configuration: HospitalConfiguration, clock: SimulationClock, streams: RandomStreams, cubicles: ResourceID,
+         clinicians: ResourceID) throws
+    {
+        let ed = configuration.emergencyDepartment
+        arrivalProcess = NonHomogeneousPoissonProcess(profile: ed.attendances, clock: clock)
+        arrivalStream = streams.stream(for: "ed-arrivals")
+        triageShares = try Categorical(weights: TriageCategory.allCases.map { category in
+            ed.triage.first { $0.category == category }?.share ?? 0
+        })
+        admissionProbabilities = TriageCategory.allCases.map { category in
+            ed.triage.first { $0.category == category }?.admissionProbability ?? 0
+        }
+        admittedPathways = Pathway.allCases.filter { (ed.admittedPathways[$0] ?? 0) > 0 }
+        admittedPathwayShares = try Categorical(weights: admittedPathways.map { ed.admittedPathways[$0] ?? 0 })
+        attendancePathwayShares = try Categorical(weights: Pathway.emergencyPathways.map {
+            configuration.population.pathwayShares[$0] ?? 0
+        })
+        self.cubicles = cubicles
+        self.clinicians = clinicians
+    }
+
+    /// The next attendance after `minute`, drawn from the arrival stream.
+    mutating func nextArrival(after minute: Double) -> Double {
+        arrivalProcess.nextArrival(after: minute, using: &arrivalStream)
+    }
+
+    /// The admission probability of a triage category.
+    func admissionProbability(_ triage: TriageCategory) -> Double {
+        admissionProbabilities[TriageCategory.allCases.firstIndex(of: triage) ?? 0]
+    }
+}
+
 /// The emergency department: arrivals by hour of the week, triage, a cubicle, a clinician's assessment, then
 /// discharge from ED or — for an admitted patient, once the twin's ED stay says it is ready — a bed, waited for in
 /// the cubicle (boarding). A department at capacity diverts arrivals; a full boarding area transfers admitted
@@ -33,25 +93,20 @@ extension HospitalEngine {
     /// A new attendance: a twin drawn from the population, its triage and whether it will be admitted decided from
     /// its own stream (the same patient, triage and decision in every scenario), then its arrival.
     mutating func edArrival(in simulation: inout Simulation<Self>) {
-        let next = arrivalProcess.nextArrival(after: simulation.now, using: &arrivalStream)
+        let next = department.nextArrival(after: simulation.now)
         if next < endMinute { simulation.schedule(.edArrival, at: next) }
-        arrivals += 1
-        let id = PatientID(arrivals &* 0x9E37_79B9_7F4A_7C15 ^ 0x4544_4152_5249_5645)
+        department.arrivals += 1
+        let id = PatientID(department.arrivals &* 0x9E37_79B9_7F4A_7C15 ^ 0x4544_4152_5249_5645)
         var stream = patientFamily.stream(id.value)
-        let triage = TriageCategory(rawValue: triageShares.sample(using: &stream) + 1) ?? .standard
-        let admit = stream.nextUniform() < admissionProbability(triage)
-        let pathway = admit ? admittedPathways[admittedPathwayShares.sample(using: &stream)]
-            : Pathway.emergencyPathways[attendancePathwayShares.sample(using: &stream)]
+        let triage = TriageCategory(rawValue: department.triageShares.sample(using: &stream) + 1) ?? .standard
+        let admit = stream.nextUniform() < department.admissionProbability(triage)
+        let pathway = admit ? department.admittedPathways[department.admittedPathwayShares.sample(using: &stream)]
+            : Pathway.emergencyPathways[department.attendancePathwayShares.sample(using: &stream)]
         let attributes = generator.attributes(on: pathway, using: &stream)
         let news2 = generator.admissionNEWS2(on: pathway, using: &stream)
         var twin = PatientTwin(id: id, attributes: attributes, pathway: pathway, admittedAt: epoch(simulation.now))
         record(news2: news2, on: &twin)
         arriveAtED(twin, triage: triage, admitted: admit, in: &simulation)
-    }
-
-    /// The admission probability of a triage category.
-    func admissionProbability(_ triage: TriageCategory) -> Double {
-        configuration.emergencyDepartment.triage.first { $0.category == triage }?.admissionProbability ?? 0
     }
 
     /// Records a NEWS2 the twin starts its spell with.
@@ -75,7 +130,7 @@ extension HospitalEngine {
                 measures.months[months.index(of: now)].readmissions += 1
             }
         }
-        if let capacity = configuration.emergencyDepartment.capacity, patientsInED >= capacity {
+        if let capacity = configuration.emergencyDepartment.capacity, department.patientsInED >= capacity {
             flows.diverted += 1
             if counted { measures.ed.diversions += 1 }
             return
@@ -87,10 +142,10 @@ extension HospitalEngine {
         patients[Int(p)].ed.triage = triage
         patients[Int(p)].ed.admitted = admitted
         patients[Int(p)].ed.counted = counted
-        patientsInED += 1
+        department.patientsInED += 1
         inHospital += 1
         if admitted { drawStay(p, at: now) }
-        patients[Int(p)].ed.cubicle = simulation.request(cubicles, priority: triage.rawValue, tag: .cubicle(p))
+        patients[Int(p)].ed.cubicle = simulation.request(department.cubicles, priority: triage.rawValue, tag: .cubicle(p))
     }
 
     mutating func cubicleGranted(_ p: Int32, in simulation: inout Simulation<Self>) {
@@ -98,7 +153,7 @@ extension HospitalEngine {
             simulation.schedule(.edClinicalDone(p), at: max(simulation.now, clock.minute(atEpochMinute: stayEnd)))
             return
         }
-        patients[Int(p)].ed.clinician = simulation.request(clinicians, priority: patients[Int(p)].ed.triage.rawValue,
+        patients[Int(p)].ed.clinician = simulation.request(department.clinicians, priority: patients[Int(p)].ed.triage.rawValue,
                                                         tag: .clinician(p))
     }
 
@@ -133,14 +188,14 @@ extension HospitalEngine {
             return
         }
         patients[Int(p)].ed.decisionAt = now
-        if patients[Int(p)].ed.fromCensus { pendingCensusBoarders -= 1 }
+        if patients[Int(p)].ed.fromCensus { department.pendingCensusBoarders -= 1 }
         if stay.next.isDischarge {
             leaveEmergencyDepartment(p, admitted: false, now: now, in: &simulation)
             end(p, as: stay.next, in: &simulation)
             return
         }
         if !requestMove(p, to: stay.next, priority: WaitPriority.emergencyDepartment, in: &simulation) {
-            if let limit = configuration.emergencyDepartment.boardingLimit, boarders >= limit {
+            if let limit = configuration.emergencyDepartment.boardingLimit, department.boarders >= limit {
                 cancelWait(p)
                 leaveEmergencyDepartment(p, admitted: false, now: now, in: &simulation)
                 flows.transferredOut += 1
@@ -149,7 +204,7 @@ extension HospitalEngine {
                 release(p)
                 return
             }
-            boarders += 1
+            department.boarders += 1
             patients[Int(p)].ed.boarding = true
         }
     }
@@ -159,9 +214,9 @@ extension HospitalEngine {
     mutating func leaveEmergencyDepartment(_ p: Int32, admitted: Bool, now: Double, in simulation: inout Simulation<Self>) {
         if let cubicle = patients[Int(p)].ed.cubicle { simulation.release(cubicle) }
         patients[Int(p)].ed.cubicle = nil
-        patientsInED -= 1
+        department.patientsInED -= 1
         if patients[Int(p)].ed.boarding {
-            boarders -= 1
+            department.boarders -= 1
             patients[Int(p)].ed.boarding = false
         }
         guard patients[Int(p)].ed.counted || measuring(now) else { return }
@@ -196,7 +251,7 @@ extension HospitalEngine {
         }
         release(p)
         var stream = patientFamily.stream(twin.id.value, UInt64(twin.spell), 3)
-        let triage = TriageCategory(rawValue: triageShares.sample(using: &stream) + 1) ?? .standard
+        let triage = TriageCategory(rawValue: department.triageShares.sample(using: &stream) + 1) ?? .standard
         record(news2: generator.admissionNEWS2(on: twin.pathway, using: &stream), on: &twin)
         arriveAtED(twin, triage: triage, admitted: true, in: &simulation)
     }

@@ -173,7 +173,7 @@ extension HospitalEngine {
             let choices = beds.candidateTable[patient.candidates]
             if let first = choices.home.first ?? choices.outlying.first { demand[first] += 1 }
         }
-        if pendingCensusBoarders > 0 {
+        if department.pendingCensusBoarders > 0 {
             for index in patients.indices
                 where patients[index].ed.fromCensus && patients[index].place == .emergencyDepartment
                 && patients[index].ed.decisionAt.isNaN

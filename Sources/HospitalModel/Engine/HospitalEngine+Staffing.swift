@@ -51,8 +51,8 @@ extension HospitalEngine {
             case (.theatres, .theatreTeam):
                 theatreTeamsPresent += change.delta
             case (.emergencyDepartment, .doctor):
-                edDoctorsPresent += change.delta
-                simulation.setCapacity(clinicians, to: max(0, edDoctorsPresent))
+                department.doctorsPresent += change.delta
+                simulation.setCapacity(department.clinicians, to: max(0, department.doctorsPresent))
             default:
                 break  // HCAs, and staff counted for hours only: no effect on flow
             }

@@ -91,16 +91,8 @@ struct HospitalEngine: SimulationModel {
     let wardArrivalNEWS2: Poisson?
     /// Discharge windows as openings in the local week, in time order.
     let dischargeOpenings: [(open: Double, close: Double, share: Double)]
-    let arrivalProcess: NonHomogeneousPoissonProcess
-    var arrivalStream: RandomStream
-    let triageShares: Categorical
-    let admittedPathways: [Pathway]
-    let admittedPathwayShares: Categorical
-    let attendancePathwayShares: Categorical
 
     // Kernel resources.
-    let cubicles: ResourceID
-    let clinicians: ResourceID
     let emergencyRooms: ResourceID
 
     // State.
@@ -109,6 +101,8 @@ struct HospitalEngine: SimulationModel {
     /// Every patient record, by slot (`PatientPool`).
     let patients = PatientPool()
     var freePatients: [Int32] = []
+    /// The emergency department: arrivals, triage, cubicles, clinicians, boarders.
+    var department: EmergencyDepartment
     /// The inpatient units' beds, nurses, waiting patients and monitors.
     var beds: BedBoard
     /// Each unit's midnight census, by unit index.
@@ -117,14 +111,8 @@ struct HospitalEngine: SimulationModel {
     /// choice it is (the demand for its beds), and its staffed beds then.
     var demandCensus: [[Int]]
     var staffedCensus: [[Double]]
-    var patientsInED = 0
-    var boarders = 0
-    /// Census patients in ED, admitted, who have not yet asked for their bed (they finish their ED stay first): demand
-    /// for the bed their twin drew all the same.
-    var pendingCensusBoarders = 0
     /// Patients in hospital now (ED, units, theatres, recovery): the conservation count.
     var inHospital = 0
-    var arrivals: UInt64 = 0
     var staffing: StaffingPlan
     /// Staffing changes planned and not yet due, in time order (at most a couple of days' worth).
     var pendingStaffChanges: [StaffingPlan.Change] = []
@@ -132,8 +120,6 @@ struct HospitalEngine: SimulationModel {
     var staffDaysPlanned = -1
     /// The token of the staffing-change event scheduled last; an event with another is stale.
     var staffingToken: UInt32 = 0
-    /// ED doctors on shift (the clinician resource's capacity when the roster has ED doctors).
-    var edDoctorsPresent = 0
     /// Staff hours in the window by "group|shift|kind of day", counted as days are planned.
     var staffHours: StaffHoursTable
     /// Staff hours in the window by month, roster line and pay period: five figures a cell (rostered, absent,
@@ -158,7 +144,9 @@ struct HospitalEngine: SimulationModel {
          clock: SimulationClock, streams: RandomStreams, staffing: StaffingPlan, resources: (ResourceID, ResourceID, ResourceID),
          horizonDays: Int, warmUpDays: Int, audit: Bool) throws
     {
-        (cubicles, clinicians, emergencyRooms) = resources
+        emergencyRooms = resources.2
+        department = try EmergencyDepartment(configuration: configuration, clock: clock, streams: streams,
+                                             cubicles: resources.0, clinicians: resources.1)
         self.configuration = configuration
         self.predictor = predictor
         self.generator = generator
@@ -178,16 +166,6 @@ struct HospitalEngine: SimulationModel {
         deteriorationFamily = streams.family("deterioration")
         wardArrivalNEWS2 = try configuration.deterioration.wardArrivalNEWS2Mean.map { try Poisson(mean: $0) }
         dischargeOpenings = Self.weeklyOpenings(configuration.discharge.windows)
-        arrivalProcess = NonHomogeneousPoissonProcess(profile: configuration.emergencyDepartment.attendances, clock: clock)
-        arrivalStream = streams.stream(for: "ed-arrivals")
-        let ed = configuration.emergencyDepartment
-        triageShares = try Categorical(weights: TriageCategory.allCases.map { category in
-            ed.triage.first { $0.category == category }?.share ?? 0
-        })
-        admittedPathways = Pathway.allCases.filter { (ed.admittedPathways[$0] ?? 0) > 0 }
-        admittedPathwayShares = try Categorical(weights: admittedPathways.map { ed.admittedPathways[$0]! })
-        let emergency = Pathway.allCases.filter(\.isEmergency)
-        attendancePathwayShares = try Categorical(weights: emergency.map { configuration.population.pathwayShares[$0] ?? 0 })
         beds = BedBoard(configuration: configuration)
         census = configuration.units.map { _ in [] }
         demandCensus = census
