@@ -85,7 +85,7 @@ public enum HospitalSimulation {
         var kpis = engine.finish()
         kpis.censusPatients = census?.inpatients.count
         return HospitalRunResult(kpis: kpis, events: simulation.eventCount + simulation.noticeCount,
-                                 audit: audit ? engine.auditRecord : nil)
+                                 audit: audit ? engine.recorder.audit : nil)
     }
 }
 

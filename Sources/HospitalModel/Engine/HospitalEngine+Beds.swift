@@ -386,8 +386,8 @@ extension HospitalEngine {
         patients[Int(p)].bed.target = nil
         patients[Int(p)].discharge.at = .infinity
         if measuring(now) {
-            if now - ready >= 1440 { measures.patients.delayedDischarges += 1 }
-            measures.minutesAwaitingDischarge += now - max(ready, warmUpMinutes)
+            if now - ready >= 1440 { recorder.measures.patients.delayedDischarges += 1 }
+            recorder.measures.minutesAwaitingDischarge += now - max(ready, warmUpMinutes)
         }
         leavePlace(p, admitted: false, in: &simulation)
         end(p, as: destination, in: &simulation)
@@ -401,17 +401,17 @@ extension HospitalEngine {
         releaseReservation(p, in: &simulation)
         patients[Int(p)].twin.step(to: destination, at: epoch(now))
         inHospital -= 1
-        if destination == .died { flows.died += 1 } else { flows.discharged += 1 }
+        if destination == .died { recorder.flows.died += 1 } else { recorder.flows.discharged += 1 }
         let twin = patients[Int(p)].twin
         guard inpatient else {
             release(p)
             return
         }
         if measuring(now) {
-            measures.recordSpell(twin: twin, minutes: now - clock.minute(atEpochMinute: twin.spellStart), month: months.index(of: now))
+            recorder.measures.recordSpell(twin: twin, minutes: now - clock.minute(atEpochMinute: twin.spellStart), month: months.index(of: now))
         }
         guard destination != .died else {
-            if measuring(now) { measures.patients.deaths += 1 }
+            if measuring(now) { recorder.measures.patients.deaths += 1 }
             release(p)
             return
         }
@@ -419,7 +419,7 @@ extension HospitalEngine {
         if measuring(now) {
             let lace = LACEScore(attributes: twin.attributes, admittedAt: twin.spellStart, dischargedAt: twin.stateSince,
                                  timeZone: configuration.timeZone)
-            measures.recordDischarge(of: twin.attributes, lace: lace.total, followed: now + 30 * 1440 <= endMinute,
+            recorder.measures.recordDischarge(of: twin.attributes, lace: lace.total, followed: now + 30 * 1440 <= endMinute,
                                      readmitted: readmission.delayMinutes != nil)
         }
         guard let delay = readmission.delayMinutes, now + delay < endMinute else {
@@ -444,7 +444,7 @@ extension HospitalEngine {
         do { try patients[Int(p)].twin.apply(Observation(minute: epoch(now), .news2(news2))) } catch {
             preconditionFailure("a twin in a bed takes an observation: \(error)")
         }
-        if measuring(now) { measures.deteriorations += 1 }
+        if measuring(now) { recorder.measures.deteriorations += 1 }
         patients[Int(p)].bed.deteriorated = true  // one deterioration a stay: its draws are keyed by the stay
         let oldLevel = patients[Int(p)].bed.level
         let newLevel = patients[Int(p)].twin.levelOfCare

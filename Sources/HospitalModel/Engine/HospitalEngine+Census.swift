@@ -43,7 +43,7 @@ extension HospitalEngine {
     mutating func admitCensus(_ census: HospitalCensus, in simulation: inout Simulation<Self>) {
         for inpatient in census.inpatients {
             let p = newPatient(inpatient.twin)
-            flows.arrived += 1
+            recorder.flows.arrived += 1
             inHospital += 1
             patients[Int(p)].ed.counted = measuring(simulation.now)
             switch inpatient.location {

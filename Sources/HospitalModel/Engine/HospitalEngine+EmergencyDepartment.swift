@@ -121,21 +121,21 @@ extension HospitalEngine {
                              in simulation: inout Simulation<Self>)
     {
         let now = simulation.now
-        flows.arrived += 1
+        recorder.flows.arrived += 1
         let counted = measuring(now)
         if counted {
-            measures.ed.attendances += 1
+            recorder.measures.ed.attendances += 1
             if twin.spell > 0 {
-                measures.ed.readmissionArrivals += 1
-                measures.months[months.index(of: now)].readmissions += 1
+                recorder.measures.ed.readmissionArrivals += 1
+                recorder.measures.months[months.index(of: now)].readmissions += 1
             }
         }
         if let capacity = configuration.emergencyDepartment.capacity, department.patientsInED >= capacity {
-            flows.diverted += 1
-            if counted { measures.ed.diversions += 1 }
+            recorder.flows.diverted += 1
+            if counted { recorder.measures.ed.diversions += 1 }
             return
         }
-        if counted { measures.months[months.index(of: now)].edAttendances += 1 }
+        if counted { recorder.measures.months[months.index(of: now)].edAttendances += 1 }
         let p = newPatient(twin)
         patients[Int(p)].place = .emergencyDepartment
         patients[Int(p)].ed.arrival = now
@@ -198,8 +198,8 @@ extension HospitalEngine {
             if let limit = configuration.emergencyDepartment.boardingLimit, department.boarders >= limit {
                 cancelWait(p)
                 leaveEmergencyDepartment(p, admitted: false, now: now, in: &simulation)
-                flows.transferredOut += 1
-                if measuring(now) { measures.ed.transfersOut += 1 }
+                recorder.flows.transferredOut += 1
+                if measuring(now) { recorder.measures.ed.transfersOut += 1 }
                 inHospital -= 1
                 release(p)
                 return
@@ -222,24 +222,24 @@ extension HospitalEngine {
         guard patients[Int(p)].ed.counted || measuring(now) else { return }
         let arrival = patients[Int(p)].ed.arrival
         let minutes = now - arrival
-        measures.ed.departures += 1
-        measures.ed.minutesInDepartment += minutes
+        recorder.measures.ed.departures += 1
+        recorder.measures.ed.minutesInDepartment += minutes
         let target = configuration.emergencyDepartment.targetMinutes
-        if minutes <= target { measures.ed.withinTarget += 1 }
-        if minutes > 12 * 60 { measures.ed.twelveHourStays += 1 }
+        if minutes <= target { recorder.measures.ed.withinTarget += 1 }
+        if minutes > 12 * 60 { recorder.measures.ed.twelveHourStays += 1 }
         let assessed = patients[Int(p)].ed.assessmentStart
-        if !assessed.isNaN { measures.ed.minutesToAssessment.record(assessed - arrival) }
+        if !assessed.isNaN { recorder.measures.ed.minutesToAssessment.record(assessed - arrival) }
         var timeToBed: Double?
         if admitted {
-            measures.ed.admissions += 1
-            if minutes <= target { measures.ed.admittedWithinTarget += 1 }
+            recorder.measures.ed.admissions += 1
+            if minutes <= target { recorder.measures.ed.admittedWithinTarget += 1 }
             let wait = now - patients[Int(p)].ed.decisionAt
-            if wait > 12 * 60 { measures.ed.twelveHourTrolleyWaits += 1 }
-            measures.ed.timeToBed.record(wait)
-            measures.ed.boardingMinutes += wait
+            if wait > 12 * 60 { recorder.measures.ed.twelveHourTrolleyWaits += 1 }
+            recorder.measures.ed.timeToBed.record(wait)
+            recorder.measures.ed.boardingMinutes += wait
             timeToBed = wait
         }
-        measures.recordDeparture(of: patients[Int(p)].twin.attributes, minutesInDepartment: minutes,
+        recorder.measures.recordDeparture(of: patients[Int(p)].twin.attributes, minutesInDepartment: minutes,
                                  withinTarget: minutes <= target, timeToBed: timeToBed)
     }
 

@@ -137,6 +137,36 @@ struct Measures {
     }
 }
 
+/// What one replication records as it runs: the measures of the window, the audit of the engine's invariants, the
+/// day's flows, each measured midnight's census, demand and staffed beds by unit, and the staff hours (by group,
+/// shift and kind of day; by month, roster line and pay period). Docs/HOSPITAL-MODEL.md, "KPIs".
+struct Recorder {
+    var measures = Measures()
+    var audit = HospitalAudit()
+    var flows = DailyFlow()
+    /// Each unit's midnight census, by unit index.
+    var census: [[Int]]
+    /// By unit, at each measured local midnight: the patients in its beds plus those waiting for a bed whose first
+    /// choice it is (the demand for its beds), and its staffed beds then.
+    var demandCensus: [[Int]]
+    var staffedCensus: [[Double]]
+    /// Staff hours in the window by group, shift and kind of day, counted as days are planned.
+    var staffHours: StaffHoursTable
+    /// Staff hours in the window by month, roster line and pay period: five figures a cell (rostered, absent,
+    /// bank, agency, worked), counted as days are planned.
+    var staffMonthCells: [Double]
+
+    init(configuration: HospitalConfiguration, months: RunMonths) {
+        census = configuration.units.map { _ in [] }
+        demandCensus = census
+        staffedCensus = configuration.units.map { _ in [] }
+        staffHours = StaffHoursTable(configuration.staffing)
+        staffMonthCells = [Double](repeating: 0, count: months.names.count * configuration.staffing.roster.count
+            * PayPeriod.allCases.count * 5)
+        audit.admissionsByHour = configuration.units.map { _ in [Int](repeating: 0, count: 24) }
+    }
+}
+
 extension HospitalEngine {
     /// Starts the measurement window: every count and time-average begins again now.
     mutating func resetMeasures(at minute: Double) {
@@ -149,7 +179,7 @@ extension HospitalEngine {
             beds.units[unit].waitingBedMinutes = 0
             beds.units[unit].escalationMinutes = 0
             if beds.units[unit].escalationOpen { beds.units[unit].escalationOpenedAt = minute }
-            census[unit] = []
+            recorder.census[unit] = []
         }
         var fresh = Measures()
         fresh.months = months.names.map { name in
@@ -159,7 +189,7 @@ extension HospitalEngine {
         }
         fresh.shiftMinutes = beds.units.map { _ in [Double](repeating: 0, count: shiftCount) }
         fresh.belowSafeMinutes = fresh.shiftMinutes
-        measures = fresh
+        recorder.measures = fresh
     }
 
     /// Local midnight: each unit's census, and the day's conservation counts.
@@ -167,7 +197,7 @@ extension HospitalEngine {
         if audit { auditInvariants() }
         guard measuring(now) else { return }
         // The window's days are those starting at its midnights before the end; the end's midnight closes it.
-        if now < endMinute - 1e-6 { measures.months[months.index(of: now)].days += 1 }
+        if now < endMinute - 1e-6 { recorder.measures.months[months.index(of: now)].days += 1 }
         var demand = beds.units.map(\.occupied)
         for patient in beds.waiting {
             let choices = beds.candidateTable[patient.candidates]
@@ -184,39 +214,39 @@ extension HospitalEngine {
             }
         }
         for unit in beds.units.indices {
-            census[unit].append(beds.units[unit].occupied)
-            demandCensus[unit].append(demand[unit])
-            staffedCensus[unit].append(beds.staffedBeds(unit))
+            recorder.census[unit].append(beds.units[unit].occupied)
+            recorder.demandCensus[unit].append(demand[unit])
+            recorder.staffedCensus[unit].append(beds.staffedBeds(unit))
         }
-        var flow = flows
+        var flow = recorder.flows
         flow.date = clock.localDateTime(atMinute: now).dateDescription
         flow.inHospital = inHospital
-        measures.flows.append(flow)
+        recorder.measures.flows.append(flow)
     }
 
     /// Checks what must always hold and counts what does not (`HospitalAudit`).
     mutating func auditInvariants() {
-        auditRecord.midnights += 1
+        recorder.audit.midnights += 1
         let placed = patients.indices.filter { index in
             patients[index].place != .none && !freePatients.contains(Int32(index))
         }.count
-        if placed != inHospital { auditRecord.placementMismatches += 1 }
-        if flows.arrived != flows.discharged + flows.died + inHospital + flows.diverted + flows.transferredOut {
-            auditRecord.conservationFailures += 1
+        if placed != inHospital { recorder.audit.placementMismatches += 1 }
+        if recorder.flows.arrived != recorder.flows.discharged + recorder.flows.died + inHospital + recorder.flows.diverted + recorder.flows.transferredOut {
+            recorder.audit.conservationFailures += 1
         }
-        for unit in beds.units where unit.busy > unit.openBeds || unit.occupied < 0 { auditRecord.occupancyBeyondOpenBeds += 1 }
+        for unit in beds.units where unit.busy > unit.openBeds || unit.occupied < 0 { recorder.audit.occupancyBeyondOpenBeds += 1 }
     }
 
     /// Records an admission into `unit` for the audit: within its open beds, and within its staffed beds unless
     /// it fills a bed booked ahead.
     mutating func auditAdmission(to unit: Int, reserved: Bool) {
-        auditRecord.admissions += 1
-        if beds.units[unit].busy > beds.units[unit].openBeds { auditRecord.occupancyBeyondOpenBeds += 1 }
+        recorder.audit.admissions += 1
+        if beds.units[unit].busy > beds.units[unit].openBeds { recorder.audit.occupancyBeyondOpenBeds += 1 }
         if !reserved && beds.units[unit].nurses.isFinite && beds.requiredNurses(unit) > beds.units[unit].nurses + 1e-9 {
-            auditRecord.admissionsBeyondStaffedBeds += 1
+            recorder.audit.admissionsBeyondStaffedBeds += 1
         }
         let hour = clock.localDateTime(atMinute: now).hour
-        auditRecord.admissionsByHour[unit][hour] += 1
+        recorder.audit.admissionsByHour[unit][hour] += 1
     }
 
     /// The measures of the window, closed at the end of the run.
@@ -251,17 +281,17 @@ extension HospitalEngine {
             k.bedDays = monitor.occupiedIntegral / 1440
             k.waitingBedDays = state.waitingBedMinutes / 1440
             k.escalationHours = state.escalationMinutes / 60
-            k.midnightCensus = census[unit]
-            k.midnightDemand = demandCensus[unit]
-            k.midnightStaffedBeds = staffedCensus[unit]
+            k.midnightCensus = recorder.census[unit]
+            k.midnightDemand = recorder.demandCensus[unit]
+            k.midnightStaffedBeds = recorder.staffedCensus[unit]
             kpis.units.append(k)
-            for (shift, pattern) in configuration.staffing.shifts.enumerated() where measures.shiftMinutes[unit][shift] > 0 {
+            for (shift, pattern) in configuration.staffing.shifts.enumerated() where recorder.measures.shiftMinutes[unit][shift] > 0 {
                 kpis.safeStaffing.append(SafeStaffingKPIs(unit: beds.configurations[unit].name, shift: pattern.name,
-                                                          hoursBelowSafeRatio: measures.belowSafeMinutes[unit][shift] / 60,
-                                                          shiftHours: measures.shiftMinutes[unit][shift] / 60))
+                                                          hoursBelowSafeRatio: recorder.measures.belowSafeMinutes[unit][shift] / 60,
+                                                          shiftHours: recorder.measures.shiftMinutes[unit][shift] / 60))
             }
         }
-        let ed = measures.ed
+        let ed = recorder.measures.ed
         var e = EmergencyDepartmentKPIs()
         e.attendances = ed.attendances
         e.readmissionArrivals = ed.readmissionArrivals
@@ -284,7 +314,7 @@ extension HospitalEngine {
         e.meanMinutesToAssessment = ed.minutesToAssessment.mean
         kpis.emergencyDepartment = e
 
-        let t = measures.theatres
+        let t = recorder.measures.theatres
         var th = TheatreKPIs()
         th.sessionsPlanned = t.sessionsPlanned
         th.sessionsHeld = t.sessionsHeld
@@ -303,23 +333,23 @@ extension HospitalEngine {
         kpis.theatres = th
 
         kpis.staff = staffHoursKPIs()
-        kpis.months = measures.months.filter { $0.days > 0 }
+        kpis.months = recorder.measures.months.filter { $0.days > 0 }
         kpis.staffMonths = StaffMonthTable(staffMonthKPIs())
 
-        var patientsKPIs = measures.patients
+        var patientsKPIs = recorder.measures.patients
         patientsKPIs.spells = Pathway.allCases.enumerated().compactMap { index, pathway in
-            guard measures.spellCounts[index] > 0 else { return nil }
-            return PathwayStayKPIs(pathway: pathway, spells: measures.spellCounts[index],
-                                   meanLengthOfStayDays: measures.spellMinutes[index] / Double(measures.spellCounts[index]) / 1440,
-                                   bedDays: measures.spellMinutes[index] / 1440)
+            guard recorder.measures.spellCounts[index] > 0 else { return nil }
+            return PathwayStayKPIs(pathway: pathway, spells: recorder.measures.spellCounts[index],
+                                   meanLengthOfStayDays: recorder.measures.spellMinutes[index] / Double(recorder.measures.spellCounts[index]) / 1440,
+                                   bedDays: recorder.measures.spellMinutes[index] / 1440)
         }
-        patientsKPIs.bedDaysAwaitingDischarge = measures.minutesAwaitingDischarge / 1440
+        patientsKPIs.bedDaysAwaitingDischarge = recorder.measures.minutesAwaitingDischarge / 1440
         patientsKPIs.readmissionPercent = patientsKPIs.followedDischarges > 0
             ? 100 * Double(patientsKPIs.readmissions30Days) / Double(patientsKPIs.followedDischarges) : 0
         patientsKPIs.readmissionsByLaceBand = ["low (0-4)", "moderate (5-9)", "high (10+)"].enumerated().map { band, name in
-            GroupRate(group: name, count: measures.laceFollowed[band], events: measures.laceReadmitted[band],
-                      percent: measures.laceFollowed[band] > 0
-                          ? 100 * Double(measures.laceReadmitted[band]) / Double(measures.laceFollowed[band]) : 0)
+            GroupRate(group: name, count: recorder.measures.laceFollowed[band], events: recorder.measures.laceReadmitted[band],
+                      percent: recorder.measures.laceFollowed[band] > 0
+                          ? 100 * Double(recorder.measures.laceReadmitted[band]) / Double(recorder.measures.laceFollowed[band]) : 0)
         }
         kpis.patients = patientsKPIs
 
@@ -333,15 +363,15 @@ extension HospitalEngine {
                         readmission: GroupRate(group: name, count: g.followed, events: g.readmitted,
                                                percent: g.followed > 0 ? 100 * Double(g.readmitted) / Double(g.followed) : 0))
         }
-        kpis.equity.byDeprivationQuintile = measures.deprivation.enumerated().map { group("quintile \($0 + 1)", $1) }
-        kpis.equity.byAgeBand = measures.ageBands.enumerated().map { group(Measures.ageBandNames[$0], $1) }
-        kpis.flows = DailyFlowTable(measures.flows)
+        kpis.equity.byDeprivationQuintile = recorder.measures.deprivation.enumerated().map { group("quintile \($0 + 1)", $1) }
+        kpis.equity.byAgeBand = recorder.measures.ageBands.enumerated().map { group(Measures.ageBandNames[$0], $1) }
+        kpis.flows = DailyFlowTable(recorder.measures.flows)
         return kpis
     }
 
     /// Hours rostered, absent, bank, agency and worked, by group, shift and kind of day, for the shifts' parts in
     /// the window (counted as each day is planned: `countStaffHours`).
     func staffHoursKPIs() -> [StaffHoursKPIs] {
-        staffHours.reported
+        recorder.staffHours.reported
     }
 }

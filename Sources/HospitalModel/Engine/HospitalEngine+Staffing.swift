@@ -5,40 +5,62 @@ import Simulation
 /// arriving and leaving change a unit's staffed beds, theatre teams change how many sessions can run, ED doctors
 /// set the clinician resource's capacity — and the time each unit spends with fewer nurses than its patients
 /// need.
+/// The rosters at work in one replication: the worked roster (`StaffingPlan`, planned a day ahead), the staffing
+/// changes not yet due, and the theatre teams on shift. Nurses on shift are the bed board's (a unit's staffed
+/// beds); ED doctors the department's (its clinicians). Docs/HOSPITAL-MODEL.md, "Staff".
+struct Rosters {
+    var plan: StaffingPlan
+    /// Staffing changes planned and not yet due, in time order (at most a couple of days' worth).
+    var pendingChanges: [StaffingPlan.Change] = []
+    /// The next day of the run whose shifts are still to be planned (-1: the day before the start).
+    var daysPlanned = -1
+    /// The token of the staffing-change event scheduled last; an event with another is stale.
+    var token: UInt32 = 0
+    /// Theatre teams on shift (one is needed for each session that runs).
+    var theatreTeamsPresent = 0
+    /// Whether the roster has theatre teams at all (without, sessions are not limited by them).
+    let theatreTeamsRostered: Bool
+
+    init(plan: StaffingPlan, configuration: StaffingConfiguration) {
+        self.plan = plan
+        theatreTeamsRostered = configuration.roster.contains { $0.place == .theatres && $0.group == .theatreTeam }
+    }
+}
+
 extension HospitalEngine {
     /// Plans the worked roster through day `day` of the run (shifts starting that day and before): each new
     /// shift's hours are counted (their part inside the measured window) and its start and end join the pending
     /// staffing changes; the next change is scheduled.
     mutating func planStaffing(throughDay day: Int, in simulation: inout Simulation<Self>) {
-        guard staffDaysPlanned <= day else { return }
-        while staffDaysPlanned <= day {
-            for shift in staffing.shifts(onDay: staffDaysPlanned) where shift.endMinute > 0 && shift.startMinute < endMinute {
+        guard rosters.daysPlanned <= day else { return }
+        while rosters.daysPlanned <= day {
+            for shift in rosters.plan.shifts(onDay: rosters.daysPlanned) where shift.endMinute > 0 && shift.startMinute < endMinute {
                 countStaffHours(shift)
                 let line = configuration.staffing.roster[shift.line]
-                pendingStaffChanges.append(StaffingPlan.Change(minute: shift.startMinute, place: line.place, group: line.group,
+                rosters.pendingChanges.append(StaffingPlan.Change(minute: shift.startMinute, place: line.place, group: line.group,
                                                                delta: shift.worked, shiftIndex: line.shift))
-                pendingStaffChanges.append(StaffingPlan.Change(minute: shift.endMinute, place: line.place, group: line.group,
+                rosters.pendingChanges.append(StaffingPlan.Change(minute: shift.endMinute, place: line.place, group: line.group,
                                                                delta: -shift.worked, shiftIndex: -1))
             }
-            staffDaysPlanned += 1
+            rosters.daysPlanned += 1
         }
-        pendingStaffChanges.sort(by: StaffingPlan.Change.precedes)
+        rosters.pendingChanges.sort(by: StaffingPlan.Change.precedes)
         scheduleNextStaffingChange(in: &simulation)
     }
 
     /// Schedules the first pending staffing change (a new token makes any earlier-scheduled one stale).
     mutating func scheduleNextStaffingChange(in simulation: inout Simulation<Self>) {
-        guard let first = pendingStaffChanges.first, first.minute < endMinute else { return }
-        staffingToken &+= 1
-        simulation.schedule(.staffingChange(token: staffingToken), at: max(now, first.minute))
+        guard let first = rosters.pendingChanges.first, first.minute < endMinute else { return }
+        rosters.token &+= 1
+        simulation.schedule(.staffingChange(token: rosters.token), at: max(now, first.minute))
     }
 
     /// Applies every staffing change due now, then schedules the next.
     mutating func applyStaffingChanges(in simulation: inout Simulation<Self>) {
         var touched: [Int] = []
         var due = 0
-        while due < pendingStaffChanges.count && pendingStaffChanges[due].minute <= now {
-            let change = pendingStaffChanges[due]
+        while due < rosters.pendingChanges.count && rosters.pendingChanges[due].minute <= now {
+            let change = rosters.pendingChanges[due]
             due += 1
             switch (change.place, change.group) {
             case (.unit(let unit), .registeredNurse):
@@ -49,7 +71,7 @@ extension HospitalEngine {
                 beds.units[unit].nurses += Double(change.delta)
                 if change.shiftIndex >= 0 { beds.units[unit].shiftIndex = change.shiftIndex }
             case (.theatres, .theatreTeam):
-                theatreTeamsPresent += change.delta
+                rosters.theatreTeamsPresent += change.delta
             case (.emergencyDepartment, .doctor):
                 department.doctorsPresent += change.delta
                 simulation.setCapacity(department.clinicians, to: max(0, department.doctorsPresent))
@@ -57,7 +79,7 @@ extension HospitalEngine {
                 break  // HCAs, and staff counted for hours only: no effect on flow
             }
         }
-        pendingStaffChanges.removeFirst(due)
+        rosters.pendingChanges.removeFirst(due)
         for unit in touched {
             let shift = beds.units[unit].shiftIndex
             beds.units[unit].level0Ratio = configuration.staffing.ratios.patientsPerNurse(
@@ -72,24 +94,24 @@ extension HospitalEngine {
         let overlap = min(shift.endMinute, endMinute) - max(shift.startMinute, warmUpMinutes)
         guard overlap > 0 else { return }
         let hours = overlap / 60
-        let row = staffHours.row(line: shift.line, weekend: shift.weekend)
-        staffHours.touched[row] = true
-        staffHours.rows[row].rosteredHours += Double(shift.rostered) * hours
-        staffHours.rows[row].absentHours += Double(shift.absent) * hours
-        staffHours.rows[row].bankHours += Double(shift.bank) * hours
-        staffHours.rows[row].agencyHours += Double(shift.agency) * hours
-        staffHours.rows[row].workedHours += Double(shift.worked) * hours
+        let row = recorder.staffHours.row(line: shift.line, weekend: shift.weekend)
+        recorder.staffHours.touched[row] = true
+        recorder.staffHours.rows[row].rosteredHours += Double(shift.rostered) * hours
+        recorder.staffHours.rows[row].absentHours += Double(shift.absent) * hours
+        recorder.staffHours.rows[row].bankHours += Double(shift.bank) * hours
+        recorder.staffHours.rows[row].agencyHours += Double(shift.agency) * hours
+        recorder.staffHours.rows[row].workedHours += Double(shift.worked) * hours
         for piece in PayPeriod.split(from: max(shift.startMinute, warmUpMinutes), to: min(shift.endMinute, endMinute), clock: clock,
                                      publicHolidays: configuration.publicHolidays)
         {
             let cell = ((months.index(of: piece.start) * configuration.staffing.roster.count + shift.line) * PayPeriod.allCases.count
                 + piece.period.ordinal) * 5
             let hours = piece.minutes / 60
-            staffMonthCells[cell] += Double(shift.rostered) * hours
-            staffMonthCells[cell + 1] += Double(shift.absent) * hours
-            staffMonthCells[cell + 2] += Double(shift.bank) * hours
-            staffMonthCells[cell + 3] += Double(shift.agency) * hours
-            staffMonthCells[cell + 4] += Double(shift.worked) * hours
+            recorder.staffMonthCells[cell] += Double(shift.rostered) * hours
+            recorder.staffMonthCells[cell + 1] += Double(shift.absent) * hours
+            recorder.staffMonthCells[cell + 2] += Double(shift.bank) * hours
+            recorder.staffMonthCells[cell + 3] += Double(shift.agency) * hours
+            recorder.staffMonthCells[cell + 4] += Double(shift.worked) * hours
         }
     }
 
@@ -107,14 +129,14 @@ extension HospitalEngine {
                 }
                 for period in PayPeriod.allCases {
                     let cell = ((month * roster.count + index) * PayPeriod.allCases.count + period.ordinal) * 5
-                    guard staffMonthCells[cell] > 0 || staffMonthCells[cell + 4] > 0 else { continue }
+                    guard recorder.staffMonthCells[cell] > 0 || recorder.staffMonthCells[cell + 4] > 0 else { continue }
                     let key = "\(name)|\(place.name)|\(line.group.rawValue)|\(period.rawValue)"
                     var row = rows[key] ?? StaffMonthKPIs(month: name, place: place, group: line.group, period: period)
-                    row.rosteredHours += staffMonthCells[cell]
-                    row.absentHours += staffMonthCells[cell + 1]
-                    row.bankHours += staffMonthCells[cell + 2]
-                    row.agencyHours += staffMonthCells[cell + 3]
-                    row.workedHours += staffMonthCells[cell + 4]
+                    row.rosteredHours += recorder.staffMonthCells[cell]
+                    row.absentHours += recorder.staffMonthCells[cell + 1]
+                    row.bankHours += recorder.staffMonthCells[cell + 2]
+                    row.agencyHours += recorder.staffMonthCells[cell + 3]
+                    row.workedHours += recorder.staffMonthCells[cell + 4]
                     rows[key] = row
                 }
             }
@@ -129,8 +151,8 @@ extension HospitalEngine {
         let shift = beds.units[unit].shiftIndex
         let from = max(beds.units[unit].safetySince, warmUpMinutes)
         if now > from && shift >= 0 {
-            measures.shiftMinutes[unit][shift] += now - from
-            if beds.units[unit].belowSafeRatio { measures.belowSafeMinutes[unit][shift] += now - from }
+            recorder.measures.shiftMinutes[unit][shift] += now - from
+            if beds.units[unit].belowSafeRatio { recorder.measures.belowSafeMinutes[unit][shift] += now - from }
         }
         beds.units[unit].safetySince = now
         beds.units[unit].belowSafeRatio = beds.requiredNurses(unit) > beds.units[unit].nurses + 1e-9

@@ -237,7 +237,7 @@ extension HospitalEngine {
         guard let plan = theatres?.configuration, let session = theatres?.session(ofPlan: index, at: now, clock: clock)
         else { return }
         let counted = measuring(now)
-        if counted { measures.theatres.sessionsPlanned += 1 }
+        if counted { recorder.measures.theatres.sessionsPlanned += 1 }
         var list: [Int32] = []
         if session.demand >= 0, let waiting = theatres?.lists[session.demand] {
             var booked = 0.0
@@ -265,18 +265,18 @@ extension HospitalEngine {
                 booked += minutes
             }
             theatres?.lists[session.demand].remove(at: taken)
-            if counted && passedOver { measures.theatres.listsShortOfBeds += 1 }
+            if counted && passedOver { recorder.measures.theatres.listsShortOfBeds += 1 }
         }
-        if theatreTeamsRostered && theatreTeamsPresent - (theatres?.running ?? 0) < 1 {
-            if counted { measures.cancel(list.count, for: \.noTheatreTeam, month: months.index(of: now)) }
+        if rosters.theatreTeamsRostered && rosters.theatreTeamsPresent - (theatres?.running ?? 0) < 1 {
+            if counted { recorder.measures.cancel(list.count, for: \.noTheatreTeam, month: months.index(of: now)) }
             returnToList(list, in: &simulation)
             return
         }
         theatres?.running += 1
         if counted {
-            measures.theatres.sessionsHeld += 1
-            measures.theatres.sessionMinutes += session.end - session.start
-            measures.months[months.index(of: now)].sessionMinutes += session.end - session.start
+            recorder.measures.theatres.sessionsHeld += 1
+            recorder.measures.theatres.sessionMinutes += session.end - session.start
+            recorder.measures.months[months.index(of: now)].sessionMinutes += session.end - session.start
         }
         let room = session.room
         if theatres?.rooms[room].session != nil { closeSession(room) }  // a list that overran into this one ends now
@@ -326,7 +326,7 @@ extension HospitalEngine {
             theatres?.rooms[room].list.removeFirst()
             if now + bookedMinutes(p) > session.end + plan.allowedOverrunMinutes {
                 let rest = theatres?.rooms[room].list ?? []
-                if counted { measures.cancel(1 + rest.count, for: \.listOverran, month: months.index(of: now)) }
+                if counted { recorder.measures.cancel(1 + rest.count, for: \.listOverran, month: months.index(of: now)) }
                 theatres?.rooms[room].list = []
                 returnToList([p] + rest, in: &simulation)
                 break
@@ -344,14 +344,14 @@ extension HospitalEngine {
                     beds.updateMonitor(unit, at: now)
                         } else if need != .ward || !claimBed(for: p, before: now + bookedMinutes(p) + expectedRecoveryMinutes(p)) {
                     if counted {
-                        measures.cancel(1, for: need == .icu || need == .hdu ? \.noCriticalCareBed : \.noWardBed,
+                        recorder.measures.cancel(1, for: need == .icu || need == .hdu ? \.noCriticalCareBed : \.noWardBed,
                                         month: months.index(of: now))
                     }
                     returnToList([p], in: &simulation)
                     continue
                 }
             }
-            flows.arrived += 1
+            recorder.flows.arrived += 1
             inHospital += 1
             patients[Int(p)].place = .theatre(Int32(room))
             drawStay(p, at: now)
@@ -360,7 +360,7 @@ extension HospitalEngine {
             theatres?.rooms[room].caseStart = now
             simulation.schedule(.caseEnds(Int32(room)), after: minutes)
             if counted {
-                measures.recordElectiveOperation(of: twin.attributes,
+                recorder.measures.recordElectiveOperation(of: twin.attributes,
                                                  waitDays: (now - patients[Int(p)].surgery.referralMinute) / 1440,
                                                  month: months.index(of: now))
             }
@@ -429,11 +429,11 @@ extension HospitalEngine {
 
     mutating func recordOperatingMinutes(from start: Double, to end: Double, session: TheatreSuite.Session?) {
         guard measuring(now) else { return }
-        measures.theatres.operatingMinutes += end - max(start, warmUpMinutes)
-        measures.months[months.index(of: end)].operatingMinutes += end - max(start, warmUpMinutes)
+        recorder.measures.theatres.operatingMinutes += end - max(start, warmUpMinutes)
+        recorder.measures.months[months.index(of: end)].operatingMinutes += end - max(start, warmUpMinutes)
         guard let window = session else { return }
         let inside = min(end, window.end) - max(start, window.start, warmUpMinutes)
-        if inside > 0 { measures.theatres.operatingMinutesInSessions += inside }
+        if inside > 0 { recorder.measures.theatres.operatingMinutesInSessions += inside }
     }
 
     /// The patient has left the room: it is turned around for the next case.
@@ -454,8 +454,8 @@ extension HospitalEngine {
         guard let (session, lastCaseEnd) = theatres?.closeSession(in: room), measuring(session.start) else { return }
         let overrun = lastCaseEnd - session.end
         if overrun > 0 {
-            measures.theatres.overruns += 1
-            measures.theatres.overrunMinutes += overrun
+            recorder.measures.theatres.overruns += 1
+            recorder.measures.theatres.overrunMinutes += overrun
         }
     }
 
@@ -477,7 +477,7 @@ extension HospitalEngine {
 
     mutating func emergencyCaseEnds(_ p: Int32, in simulation: inout Simulation<Self>) {
         guard let stay = patients[Int(p)].stay else { return }
-        if measuring(now) { measures.theatres.emergencyCases += 1 }
+        if measuring(now) { recorder.measures.theatres.emergencyCases += 1 }
         recordOperatingMinutes(from: patients[Int(p)].surgery.operationStart, to: now, session: nil)
         requestMove(p, to: stay.next, priority: WaitPriority.postOperative, in: &simulation)
     }

@@ -6,9 +6,13 @@ import Simulation
 /// next and for how long, and the hospital — cubicles, clinicians, beds, nurses, theatres — saying when it can.
 /// One value per replication; `HospitalSimulation.run` makes and runs it.
 ///
-/// Concerns live in extensions, one file each: the emergency department (`HospitalEngine+EmergencyDepartment`),
-/// beds and moves between units (`+Beds`), theatres and electives (`+Theatres`), staff on shift (`+Staffing`)
-/// and the measures (`+Measures`).
+/// The engine dispatches events, owns the patient pool and coordinates the parts, each a value with its own state
+/// and methods: the emergency department (`EmergencyDepartment`), the bed board (`BedBoard`), the theatre suite
+/// (`TheatreSuite`, present only with theatres), the rosters (`Rosters`) and the recorder of measures
+/// (`Recorder`); a patient's record keeps each part's fields in that part's type (`BedRequest`, `EDVisit`,
+/// `SurgeryCase`, `DischargePlan`). What crosses parts — a patient moving from ED to a bed, a case needing a bed
+/// after theatre — is the engine's, in one extension per concern: `+EmergencyDepartment`, `+Beds`, `+Theatres`,
+/// `+Staffing`, `+Measures`, `+Census` (Docs/HOSPITAL-MODEL.md names each section's files).
 struct HospitalEngine: SimulationModel {
     enum Event {
         case edArrival
@@ -105,40 +109,19 @@ struct HospitalEngine: SimulationModel {
     var department: EmergencyDepartment
     /// The inpatient units' beds, nurses, waiting patients and monitors.
     var beds: BedBoard
-    /// Each unit's midnight census, by unit index.
-    var census: [[Int]]
-    /// By unit, at each measured local midnight: the patients in its beds plus those waiting for a bed whose first
-    /// choice it is (the demand for its beds), and its staffed beds then.
-    var demandCensus: [[Int]]
-    var staffedCensus: [[Double]]
     /// Patients in hospital now (ED, units, theatres, recovery): the conservation count.
     var inHospital = 0
-    var staffing: StaffingPlan
-    /// Staffing changes planned and not yet due, in time order (at most a couple of days' worth).
-    var pendingStaffChanges: [StaffingPlan.Change] = []
-    /// The next day of the run whose shifts are still to be planned (-1: the day before the start).
-    var staffDaysPlanned = -1
-    /// The token of the staffing-change event scheduled last; an event with another is stale.
-    var staffingToken: UInt32 = 0
-    /// Staff hours in the window by "group|shift|kind of day", counted as days are planned.
-    var staffHours: StaffHoursTable
-    /// Staff hours in the window by month, roster line and pay period: five figures a cell (rostered, absent,
-    /// bank, agency, worked), counted as days are planned.
-    var staffMonthCells: [Double] = []
     /// The local calendar months of the run.
     let months: RunMonths
-    /// Staff present now by place and group (ED doctors are the clinician resource; theatre teams limit sessions).
-    var theatreTeamsPresent = 0
-    var theatreTeamsRostered = false
     /// The elective theatre suite, when the scenario has theatres.
     var theatres: TheatreSuite?
     var recoveryInUse = 0
     var recoveryWaiting: [Int32] = []
 
-    // Measures.
-    var measures = Measures()
-    var auditRecord = HospitalAudit()
-    var flows = DailyFlow()
+    /// The rosters at work: the worked roster and the staffing changes not yet due.
+    var rosters: Rosters
+    /// What the run measures: the measures, the audit, the day's flows, each midnight's census, staff hours.
+    var recorder: Recorder
 
     init(configuration: HospitalConfiguration, predictor: TrajectoryPredictor, generator: EpisodeGenerator,
          clock: SimulationClock, streams: RandomStreams, staffing: StaffingPlan, resources: (ResourceID, ResourceID, ResourceID),
@@ -158,8 +141,6 @@ struct HospitalEngine: SimulationModel {
         warmUpMinutes = clock.minute(atLocalMinutesSinceEpoch: (firstLocalDay + Double(warmUpDays)) * 1440)
         endMinute = clock.minute(atLocalMinutesSinceEpoch: (firstLocalDay + Double(horizonDays)) * 1440)
         months = RunMonths(clock: clock, through: endMinute)
-        staffMonthCells = [Double](repeating: 0, count: months.names.count * configuration.staffing.roster.count
-            * PayPeriod.allCases.count * 5)
         self.audit = audit
         twinStreams = TwinStreams(streams)
         patientFamily = streams.family("patient")
@@ -167,13 +148,8 @@ struct HospitalEngine: SimulationModel {
         wardArrivalNEWS2 = try configuration.deterioration.wardArrivalNEWS2Mean.map { try Poisson(mean: $0) }
         dischargeOpenings = Self.weeklyOpenings(configuration.discharge.windows)
         beds = BedBoard(configuration: configuration)
-        census = configuration.units.map { _ in [] }
-        demandCensus = census
-        staffedCensus = configuration.units.map { _ in [] }
-        self.staffing = staffing
-        staffHours = StaffHoursTable(configuration.staffing)
-        theatreTeamsRostered = configuration.staffing.roster.contains { $0.place == .theatres && $0.group == .theatreTeam }
-        auditRecord.admissionsByHour = configuration.units.map { _ in [Int](repeating: 0, count: 24) }
+        rosters = Rosters(plan: staffing, configuration: configuration.staffing)
+        recorder = Recorder(configuration: configuration, months: months)
     }
 
     // MARK: Patients
@@ -231,7 +207,7 @@ struct HospitalEngine: SimulationModel {
             beds.units[Int(u)].cleaning -= 1
             unitChanged(Int(u), in: &simulation)
         case .staffingChange(let token):
-            guard token == staffingToken else { return }
+            guard token == rosters.token else { return }
             applyStaffingChanges(in: &simulation)
         case .deteriorate(let p, let token):
             guard patients[Int(p)].token == token else { return }
