@@ -32,7 +32,7 @@ public struct PreparedHospital: Sendable {
             throw HospitalModelError(problems: [String(describing: error)])
         }
         let problems = configuration.problems
-        guard problems.isEmpty else { throw HospitalModelError(problems: problems) }
+        guard problems.isEmpty else { throw HospitalModelError(problems: problems.map(\.description)) }
     }
 
     /// The mapping of simulation minutes to the hospital's local time.

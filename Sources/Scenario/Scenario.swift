@@ -54,11 +54,20 @@ public struct Scenario: Sendable {
         var builder = ScenarioBuilder(document: document, path: path)
         let built = builder.build()
         problems += builder.problems
-        guard problems.isEmpty, let (configuration, run, costs) = built else { throw ScenarioError(problems: problems.sorted()) }
-        let modelProblems = configuration.problems
-        guard modelProblems.isEmpty else {
-            throw ScenarioError(problems: modelProblems.map { ScenarioProblem(location: document.location, path: "", message: $0) })
+        // The model's own meaning checks, stated once in HospitalConfiguration.problems, reported at the line and
+        // column of the setting's path, together with everything the builder found.
+        // A setting the builder already found at fault (or one inside it) is not reported again in other words.
+        if let (configuration, _, _) = built {
+            let found = problems.map(\.path)
+            problems += configuration.problems.filter { problem in
+                !found.contains { $0 == problem.path || $0.hasPrefix(problem.path + ".") || $0.hasPrefix(problem.path + "[")
+                    || problem.path.hasPrefix($0 + ".") || problem.path.hasPrefix($0 + "[") }
+            }.map { problem in
+                ScenarioProblem(location: document.node(atPath: problem.path).location, path: problem.path,
+                                message: problem.message)
+            }
         }
+        guard problems.isEmpty, let (configuration, run, costs) = built else { throw ScenarioError(problems: problems.sorted()) }
         return Scenario(path: path, document: document, configuration: configuration, run: run, costs: costs)
     }
 
@@ -218,7 +227,6 @@ struct ScenarioBuilder {
         let theatres = buildTheatres()
         let staffing = buildStaffing(units: units)
         let costs = buildCosts()
-        guard problems.isEmpty else { return nil }
         var configuration = HospitalConfiguration(
             name: name, timeZone: zone, start: start, twinModel: twinModel, emergencyDepartment: ed, units: units,
             outlying: outlying, discharge: discharge, deterioration: deterioration, theatres: theatres, staffing: staffing)
@@ -318,9 +326,6 @@ struct ScenarioBuilder {
             }
             seen[item.category] = true
         }
-        if !triage.contains(where: { $0.share > 0 }) {
-            fail(node?["triage"], "emergency_department.triage", "needs a category with a share > 0")
-        }
         var pathways: [Pathway: Double] = [:]
         if case .mapping(let pairs, _)? = node?["admitted_pathways"] {
             for pair in pairs {
@@ -329,14 +334,8 @@ struct ScenarioBuilder {
                 }
             }
         }
-        if !pathways.values.contains(where: { $0 > 0 }) {
-            fail(node?["admitted_pathways"], "emergency_department.admitted_pathways", "needs a pathway with a share > 0")
-        }
         let cubicles = intValue(node, "cubicles", type)
         let capacity = int(node, "capacity", type)
-        if let capacity, capacity < cubicles {
-            fail(node?["capacity"], "emergency_department.capacity", "must be at least the cubicles (\(cubicles)), found \(capacity)")
-        }
         guard let assessment = distribution(node, "assessment_minutes", type),
               let discharged = distribution(node, "discharged_stay_minutes", type)
         else { return nil }
@@ -379,10 +378,6 @@ struct ScenarioBuilder {
                                            escalation: escalation,
                                            turnaroundMinutes: distribution(item, "turnaround_minutes", type),
                                            electiveOnly: boolValue(item, "elective_only", type)))
-        }
-        for kind in [UnitKind.ward, .icu] where !units.contains(where: { $0.kind == kind }) {
-            fail(document["units"], "units", "needs at least one unit of type \(kind.rawValue): the twin model sends "
-                + "patients to \(kind.careState.rawValue)")
         }
         return units
     }

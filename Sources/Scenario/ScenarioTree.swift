@@ -86,6 +86,29 @@ public indirect enum ScenarioNode: Sendable, Hashable {
         self = .mapping(pairs, location)
     }
 
+    /// The node at `path` ("units[3].escalation.beds": keys joined by ".", list positions in brackets), or the
+    /// deepest node on the way that exists (so a problem with a setting left to its default is reported where its
+    /// section is, or at the top of the document).
+    public func node(atPath path: String) -> ScenarioNode {
+        var node = self
+        for part in path.split(separator: ".") {
+            var key = Substring(part)
+            var positions: [Int] = []
+            while key.hasSuffix("]"), let open = key.lastIndex(of: "[") {
+                guard let position = Int(key[key.index(after: open)..<key.index(before: key.endIndex)]) else { break }
+                positions.insert(position, at: 0)
+                key = key[..<open]
+            }
+            guard let next = node[String(key)] else { return node }
+            node = next
+            for position in positions {
+                guard let items = node.items, items.indices.contains(position) else { return node }
+                node = items[position]
+            }
+        }
+        return node
+    }
+
     /// The scalar's text.
     public var text: String? {
         if case .scalar(let text, _, _) = self { return text }

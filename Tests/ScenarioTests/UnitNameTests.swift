@@ -126,3 +126,35 @@ struct SchemaDefaultTests {
         #expect(scenario.configuration.staffing.ratios.level2 == 2 && scenario.configuration.staffing.ratios.level3 == 1)
     }
 }
+
+@Suite("the model's meaning checks, stated once, reported where they are written")
+struct LocatedMeaningTests {
+    @Test("a capacity below the cubicles, shares all zero, no ICU: each at its key's line, with every other problem")
+    func located() throws {
+        let files = try ScenarioFiles()
+        let text = minimal
+            .replacingOccurrences(of: "  cubicles: 10", with: "  cubicles: 10\n  capacity: 4")
+            .replacingOccurrences(of: "admitted_pathways: {emergency_medical: 1}", with: "admitted_pathways: {emergency_medical: 0}")
+            .replacingOccurrences(of: "  - {name: ICU, type: icu, beds: 4}", with: "  - {name: HDU, type: hdu, beds: 4}")
+            .replacingOccurrences(of: "{unit: Ward A, group: registered_nurse, shift: night, headcount: 2}",
+                                  with: "{unit: Ward Q, group: registered_nurse, shift: night, headcount: 2}")
+        let found = problems(try files.write("meaning.yaml", text), in: files)
+        #expect(found.contains("meaning.yaml:5:13: emergency_department.capacity: must be at least the cubicles (10), found 4"),
+                "\(found)")
+        #expect(found.contains { $0.hasPrefix("meaning.yaml:11:22: emergency_department.admitted_pathways: needs a pathway") },
+                "\(found)")
+        #expect(found.contains { $0.hasPrefix("meaning.yaml:13:3: units: needs at least one unit of type icu") }, "\(found)")
+        #expect(found.contains { $0.contains("staff.rosters[1].unit: no unit named 'Ward Q'") }, "all at once: \(found)")
+        #expect(found.count == 4, "\(found)")
+    }
+
+    @Test("a path finds its node, or the deepest node on its way")
+    func paths() throws {
+        let files = try ScenarioFiles()
+        let scenario = try Scenario.load(path: try files.write("ok.yaml", minimal))
+        let document = scenario.document
+        #expect(document.node(atPath: "units[1].beds").location.line == 13)
+        #expect(document.node(atPath: "units[7].beds").location.line == document["units"]?.location.line)
+        #expect(document.node(atPath: "nothing.here").location == document.location)
+    }
+}

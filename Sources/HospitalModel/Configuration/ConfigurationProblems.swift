@@ -2,18 +2,32 @@ import Foundation
 import PatientTwin
 import Simulation
 
+/// A configuration the model cannot run soundly: the setting at fault, by its path in the scenario format
+/// ("units[3].beds"), and what is wrong. The scenario reader locates the path in its file.
+public struct ConfigurationProblem: Sendable, Hashable, CustomStringConvertible {
+    /// The setting's path: keys joined by ".", list positions in brackets.
+    public let path: String
+    /// What is wrong and what was expected.
+    public let message: String
+
+    /// "units[3].beds: must be >= 0, found -2".
+    public var description: String { "\(path): \(message)" }
+}
+
 extension HospitalConfiguration {
     /// Every problem that keeps the model from running this configuration soundly, each with the path of the
-    /// setting at fault ("units[3].beds: must be >= 0, found -2"). The scenario reader checks the same rules with
-    /// file, line and column; this is the model's own guard, so no configuration built in code can trap later.
-    public var problems: [String] {
-        var problems: [String] = []
-        func check(_ ok: Bool, _ path: String, _ message: String) { if !ok { problems.append("\(path): \(message)") } }
+    /// setting at fault. The one place these meaning checks live: the scenario reader reports them at the file, line
+    /// and column of the path; a configuration built in code meets the same guard, so none can trap later.
+    public var problems: [ConfigurationProblem] {
+        var problems: [ConfigurationProblem] = []
+        func check(_ ok: Bool, _ path: String, _ message: String) {
+            if !ok { problems.append(ConfigurationProblem(path: path, message: message)) }
+        }
         let ed = emergencyDepartment
         check(ed.cubicles >= 1, "emergency_department.cubicles", "must be >= 1, found \(ed.cubicles)")
         if let capacity = ed.capacity {
             check(capacity >= ed.cubicles, "emergency_department.capacity",
-                  "must be >= the cubicles (\(ed.cubicles)), found \(capacity)")
+                  "must be at least the cubicles (\(ed.cubicles)), found \(capacity)")
         }
         if let limit = ed.boardingLimit { check(limit >= 0, "emergency_department.boarding_limit", "must be >= 0, found \(limit)") }
         check(ed.triage.contains { $0.share > 0 }, "emergency_department.triage", "needs a category with a share > 0")
@@ -43,7 +57,7 @@ extension HospitalConfiguration {
             }
         }
         for state in [CareState.ward, .icu] where !units.contains(where: { $0.kind.careState == state }) {
-            problems.append("units: needs at least one unit of type \(state == .ward ? "ward" : "icu") (twins go there)")
+            check(false, "units", "needs at least one unit of type \(state == .ward ? "ward" : "icu") (twins go there)")
         }
         check(outlying.stayMultiplier >= 1, "outlying.stay_multiplier", "must be >= 1, found \(outlying.stayMultiplier)")
         for (index, window) in discharge.windows.enumerated() {
