@@ -34,10 +34,12 @@ let package = Package(
         .target(name: "Scenario", dependencies: ["HospitalModel", "PatientTwin", "Simulation", "Finance", "CSVFiles",
                                                  .product(name: "Yams", package: "Yams")]),
         // hospital-twin's records in PostgreSQL: scenarios, runs, KPIs, twin models; the schema's migrations.
-        .target(name: "RunStore", dependencies: ["Store", "HospitalModel", "Simulation", "Finance"]),
+        // What a stored run is, as values: its record and status, a stored scenario (no database code).
+        .target(name: "RunRecords"),
+        .target(name: "RunStore", dependencies: ["RunRecords", "Store", "HospitalModel", "Simulation", "Finance"]),
         // Rendering of what the libraries return: text tables, Markdown, CSV; the reports grow here.
         .target(name: "Reports", dependencies: ["Simulation", "ReferenceModels", "PatientTwin", "CSVFiles", "HospitalModel",
-                                                "RunStore", "Finance"]),
+                                                "RunRecords", "Finance"]),
         // The workflows every front end calls: plan, simulate, price, store (or keep in a file), compare, forecast,
         // reports of stored runs; values out, a progress callback and cancellation in.
         .target(name: "Workflows", dependencies: ["HospitalModel", "Scenario", "Finance", "RunStore", "CSVFiles", "Simulation"]),

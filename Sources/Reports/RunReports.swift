@@ -1,6 +1,6 @@
 import Foundation
 import HospitalModel
-import RunStore
+import RunRecords
 
 /// Renders stored runs: the list, one run's record, and their JSON.
 public enum RunReports {

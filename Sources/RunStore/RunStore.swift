@@ -1,3 +1,4 @@
+@_exported import RunRecords
 import Finance
 import Foundation
 import HospitalModel
@@ -6,51 +7,6 @@ import Store
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// A scenario as stored: one row per distinct content, numbered by version within its name.
-public struct StoredScenario: Sendable, Hashable, Codable {
-    public let id: Int64
-    public let name: String
-    /// 1 for the first content stored under the name, then 2, 3…
-    public let version: Int
-    /// SHA-256 of the canonical JSON, hex.
-    public let contentHash: String
-    /// False when the same content was already stored (the existing row is returned).
-    public let isNew: Bool
-}
-
-/// Where a run is.
-public enum RunStatus: String, Sendable, Hashable, Codable, CaseIterable {
-    /// Simulating, or storing its results; its process holds the run's lock.
-    case running
-    /// Its results are stored, whole.
-    case completed
-    /// It will never have results: the process ended first, or storing failed.
-    case failed
-}
-
-/// A run as listed: what ran, how, when, by whom, and its headline figures.
-public struct RunRecord: Sendable, Hashable, Codable {
-    public let id: Int64
-    public let scenario: String
-    public let scenarioVersion: Int
-    public let scenarioHash: String
-    public let seed: UInt64
-    public let replications: Int
-    public let horizonDays: Int
-    public let warmUpDays: Int
-    public let engineVersion: String
-    public let kpiSchemaVersion: Int
-    public let status: RunStatus
-    public let failure: String?
-    public let startedAt: Date
-    public let finishedAt: Date?
-    public let runBy: String
-    public let host: String
-    public let importedFrom: String?
-    /// Means of a few metrics of a completed run, by key (`RunStore.headlineKeys`).
-    public let headline: [String: Double]
-}
 
 /// hospital-twin's records in PostgreSQL: scenarios (content-addressed, versioned by name), runs, their KPIs per
 /// replication and summarised, the daily census per unit across replications, and fitted twin models. Every write
