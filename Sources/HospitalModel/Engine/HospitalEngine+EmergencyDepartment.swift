@@ -117,7 +117,7 @@ extension HospitalEngine {
     }
 
     /// A patient arrives at ED: diverted if the department is full, else into the queue for a cubicle.
-    mutating func arriveAtED(_ twin: PatientTwin, triage: TriageCategory, admitted: Bool,
+    mutating func arriveAtED(_ twin: consuming PatientTwin, triage: TriageCategory, admitted: Bool,
                              in simulation: inout Simulation<Self>)
     {
         let now = simulation.now
@@ -136,7 +136,7 @@ extension HospitalEngine {
             return
         }
         if counted { recorder.measures.months[months.index(of: now)].edAttendances += 1 }
-        let p = newPatient(twin)
+        let p = newPatient(twin)  // taken: the record holds the twin from here
         patients[Int(p)].place = .emergencyDepartment
         patients[Int(p)].ed.arrival = now
         patients[Int(p)].ed.triage = triage

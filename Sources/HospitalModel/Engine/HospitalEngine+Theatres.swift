@@ -216,10 +216,11 @@ extension HospitalEngine {
         var attributes = generator.attributes(on: need.pathway, using: &stream)
         attributes.specialty = need.specialty
         let twin = PatientTwin(id: id, attributes: attributes, pathway: need.pathway, admittedAt: epoch(minute))
+        let plannedBed = postOperativeBed(for: twin)
         let p = newPatient(twin)
         patients[Int(p)].surgery.demand = Int32(demand)
         patients[Int(p)].surgery.referralMinute = minute
-        patients[Int(p)].surgery.plannedBed = postOperativeBed(for: twin)
+        patients[Int(p)].surgery.plannedBed = plannedBed
         theatres?.lists[demand].append(p)
     }
 

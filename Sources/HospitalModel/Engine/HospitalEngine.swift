@@ -73,7 +73,7 @@ struct HospitalEngine: SimulationModel {
         /// Its planned discharge (`HospitalEngine+Beds`, "Discharge").
         var discharge = DischargePlan()
 
-        init(twin: PatientTwin) { self.twin = twin }
+        init(twin: consuming PatientTwin) { self.twin = twin }
     }
 
     // Configuration.
@@ -154,7 +154,8 @@ struct HospitalEngine: SimulationModel {
 
     // MARK: Patients
 
-    mutating func newPatient(_ twin: PatientTwin) -> Int32 {
+    /// A slot for a new patient record holding `twin` (taken, not copied): a freed slot if any, else a new one.
+    mutating func newPatient(_ twin: consuming PatientTwin) -> Int32 {
         if let index = freePatients.popLast() {
             // The token carries on from the slot's last patient, so none of its pending events matches the new one.
             let token = patients[Int(index)].token &+ 1
