@@ -53,7 +53,10 @@ public final class CSVReader {
     private var finished = false
 
     /// Opens `path` and reads its header. Throws when the file cannot be read or has no header.
-    public convenience init(path: String) throws(CSVError) {
+    public convenience init(path: String, limit: InputLimit = .records) throws(CSVError) {
+        do { try InputFile.check(path, limit) } catch {
+            throw CSVError(file: path, line: 0, message: error.message)
+        }
         guard let file = fopen(path, "rb") else {
             throw CSVError(file: path, line: 0, message: "cannot open: \(String(cString: strerror(errno)))")
         }

@@ -27,8 +27,8 @@ public final class CSVRecordReader {
 
     /// Opens `path` and checks that every column in `required` is present (ignoring case); throws with every
     /// missing column named at once.
-    public convenience init(path: String, required: [String] = []) throws(CSVError) {
-        try self.init(reader: try CSVReader(path: path), required: required)
+    public convenience init(path: String, required: [String] = [], limit: InputLimit = .records) throws(CSVError) {
+        try self.init(reader: try CSVReader(path: path, limit: limit), required: required)
     }
 
     /// Reads CSV text held in memory, named `name` in messages.

@@ -31,7 +31,17 @@ public final class CSVWriter {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// A cell a spreadsheet would run as a formula — text beginning with `=`, `+`, `-`, `@`, a tab or a carriage
+    /// return, such as a unit named `=HYPERLINK(…)` — with a `'` before it, as OWASP recommends for CSV injection;
+    /// a number (a negative one included) stays as it is.
+    public static func neutralised(_ field: String) -> String {
+        guard let first = field.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), Double(field) == nil
+        else { return field }
+        return "'" + field
+    }
+
     private func append(_ field: String) {
+        let field = Self.neutralised(field)
         let needsQuotes = field.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
             || field.first == " " || field.last == " "
         guard needsQuotes else {
@@ -49,6 +59,7 @@ public final class CSVWriter {
     /// The record as one CSV line, without the line break.
     public static func line(_ fields: [String]) -> String {
         fields.map { field in
+            let field = neutralised(field)
             let needsQuotes = field.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
                 || field.first == " " || field.last == " "
             return needsQuotes ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field

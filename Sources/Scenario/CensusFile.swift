@@ -38,7 +38,7 @@ public enum CensusFile {
         -> LoadedCensus
     {
         let reader: CSVRecordReader
-        do { reader = try CSVRecordReader(path: path, required: requiredColumns) } catch {
+        do { reader = try CSVRecordReader(path: path, required: requiredColumns, limit: .census) } catch {
             throw CensusFileError(problems: [error.description])
         }
         let zone = configuration.timeZone

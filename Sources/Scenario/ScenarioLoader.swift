@@ -1,3 +1,4 @@
+import CSVFiles
 import Foundation
 import Yams
 
@@ -41,10 +42,9 @@ public enum ScenarioLoader {
 
     /// Reads one file as a located tree.
     public static func parse(path: String) throws(ScenarioError) -> ScenarioNode {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw ScenarioError(problems: [ScenarioProblem(location: nil, path: "", message:
-                "\(path): " + (exists ? "cannot be read (permissions?)" : "no such file"))])
+        let data: Data
+        do { data = try InputFile.read(path, .scenario) } catch {
+            throw ScenarioError(problems: [ScenarioProblem(location: nil, path: "", message: error.description)])
         }
         return try parse(data: data, file: path)
     }

@@ -183,8 +183,30 @@ public indirect enum ScenarioNode: Sendable, Hashable {
 }
 
 extension ScenarioNode {
-    /// Converts a Yams node (with its marks) into a located tree; aliases are resolved by Yams.
+    /// The most nodes a file may hold once its aliases are expanded: far above any real scenario (the general
+    /// hospital has about 2,000), far below what "billion laughs" aliases (each level several aliases of the one
+    /// before) reach. Docs/SCENARIOS.md states it.
+    public static let nodeLimit = 100_000
+
+    /// Converts a Yams node (with its marks) into a located tree; aliases are resolved by Yams. Stops with a problem
+    /// once `nodeLimit` nodes have been made.
     init(_ node: Node, file: String, problems: inout [ScenarioProblem]) {
+        var budget = Self.nodeLimit
+        self.init(node, file: file, problems: &problems, budget: &budget)
+    }
+
+    private init(_ node: Node, file: String, problems: inout [ScenarioProblem], budget: inout Int) {
+        budget -= 1
+        if budget == -1 {
+            problems.append(ScenarioProblem(location: SourceLocation(file: file, line: node.mark?.line ?? 1,
+                                                                      column: node.mark?.column ?? 1), path: "",
+                message: "more than \(Self.nodeLimit) YAML nodes once its aliases are expanded (a scenario has a few "
+                    + "thousand): aliases that repeat aliases multiply; nothing was built"))
+        }
+        if budget < 0 {
+            self = .scalar("", SourceLocation(file: file, line: 1, column: 1), quoted: false)
+            return
+        }
         func location(_ mark: Mark?) -> SourceLocation {
             SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
         }
@@ -192,7 +214,8 @@ extension ScenarioNode {
         case .scalar(let scalar):
             self = .scalar(scalar.string, location(scalar.mark), quoted: scalar.style == .singleQuoted || scalar.style == .doubleQuoted)
         case .sequence(let sequence):
-            self = .sequence(sequence.map { ScenarioNode($0, file: file, problems: &problems) }, location(sequence.mark))
+            self = .sequence(sequence.map { ScenarioNode($0, file: file, problems: &problems, budget: &budget) },
+                             location(sequence.mark))
         case .mapping(let mapping):
             var pairs: [(key: String, keyLocation: SourceLocation, value: ScenarioNode)] = []
             var seen: [String: SourceLocation] = [:]
@@ -210,7 +233,8 @@ extension ScenarioNode {
                     continue
                 }
                 seen[name] = at
-                pairs.append((name, at, ScenarioNode(value, file: file, problems: &problems)))
+                pairs.append((name, at, ScenarioNode(value, file: file, problems: &problems, budget: &budget)))
+                if budget < 0 { break }
             }
             self = .mapping(pairs, location(mapping.mark))
         case .alias(let alias):

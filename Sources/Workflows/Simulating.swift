@@ -49,6 +49,7 @@ public enum Simulate {
     /// recorded run is marked failed), `.resultsLost` when neither the database nor a file could keep them.
     public static func run(_ prepared: PreparedScenario, threads: Int, census: HospitalCensus? = nil,
                            store: RunStore? = nil, archiveDirectory: String = ".",
+                           keepOnStandardOutput: ((Data) -> String?)? = nil,
                            observer: WorkflowObserver = .silent) throws(WorkflowError) -> SimulatedScenario
     {
         let scenario = prepared.scenario, plan = prepared.plan
@@ -98,7 +99,8 @@ public enum Simulate {
                            warmUpDays: plan.warmUpDays, engineVersion: HospitalSimulation.engineVersion,
                            startedAt: started, finishedAt: finished, runBy: RunStore.currentUser, host: RunStore.currentHost),
                 result: result, costs: costs)
-            let path = try ArchiveFallback.keep(archive, in: archiveDirectory)
+            let path = try ArchiveFallback.keep(archive, in: ArchiveFallback.folders(preferred: archiveDirectory),
+                                                lastResort: keepOnStandardOutput)
             observer.notice(.resultsKept(path: path))
             markFailed(runID, reason: "its results could not be written: \(error)", in: store, observer: observer)
             return SimulatedScenario(scenario: scenario, plan: plan, result: result, costs: costs, runID: nil, keptIn: path)
@@ -107,13 +109,14 @@ public enum Simulate {
 
     /// Simulates paired scenarios one after another (each on every thread), storing each when `store` is given.
     public static func paired(_ prepared: [PreparedScenario], threads: Int, store: RunStore? = nil,
-                              archiveDirectory: String = ".", observer: WorkflowObserver = .silent)
+                              archiveDirectory: String = ".", keepOnStandardOutput: ((Data) -> String?)? = nil,
+                              observer: WorkflowObserver = .silent)
         throws(WorkflowError) -> [SimulatedScenario]
     {
         var runs: [SimulatedScenario] = []
         for scenario in prepared {
             runs.append(try run(scenario, threads: threads, store: store, archiveDirectory: archiveDirectory,
-                                observer: observer))
+                                keepOnStandardOutput: keepOnStandardOutput, observer: observer))
         }
         return runs
     }
@@ -130,22 +133,63 @@ func storing<T>(_ body: () throws -> T) throws(WorkflowError) -> T {
 }
 
 /// Where a run's results go when the database went away after simulating: an archive file `runs import` reads.
+/// Its name has the scenario, the time to the second and a unique part, and it is created exclusively, so two runs
+/// never overwrite each other's; it is written whole (a temporary file linked into place) or not at all.
 public enum ArchiveFallback {
-    /// Writes `archive` whole to `hospital-twin-run-SCENARIO-TIME.json` in `directory`; returns its path.
-    /// Throws `.resultsLost` when it cannot be written.
-    public static func keep(_ archive: RunArchive, in directory: String) throws(WorkflowError) -> String {
+    /// The folders tried, in order: `preferred` (the working directory for the command line), then the user's data
+    /// directory (`$XDG_DATA_HOME/hospital-twin`, else `~/.local/share/hospital-twin`, made if absent).
+    public static func folders(preferred: String) -> [String] {
+        let environment = ProcessInfo.processInfo.environment
+        let data = environment["XDG_DATA_HOME"].map { $0 + "/hospital-twin" }
+            ?? environment["HOME"].map { $0 + "/.local/share/hospital-twin" }
+        return [preferred] + (data.map { [$0] } ?? [])
+    }
+
+    /// Writes `archive` to the first folder of `folders` that takes it and returns the file's path; when none does,
+    /// hands the archive's bytes to `lastResort` (the command line prints them on standard output) and returns what
+    /// it says. Throws `.resultsLost` when nothing kept them, with why each place failed.
+    public static func keep(_ archive: RunArchive, in folders: [String],
+                            lastResort: ((Data) -> String?)? = nil) throws(WorkflowError) -> String
+    {
+        let data: Data
+        do { data = try archive.encoded() } catch {
+            throw WorkflowError(.resultsLost, "the results could not be encoded to be kept: \(error)")
+        }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withYear, .withMonth, .withDay, .withTime]
         let stamp = formatter.string(from: archive.run.finishedAt)
-        let name = "hospital-twin-run-\(archive.scenario.name)-\(stamp).json"
-        let path = directory == "." ? name : URL(fileURLWithPath: directory).appendingPathComponent(name).path
-        do {
-            let file = try AtomicFile(path: path)
-            file.handle.write(try archive.encoded())
-            try file.commit()
-        } catch {
-            throw WorkflowError(.resultsLost, "and the results could not be kept in \(path) either: \(error.localizedDescription)")
+        let safeName = String(archive.scenario.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }.prefix(60))
+        var failures: [String] = []
+        for folder in folders {
+            if folder != "." {
+                do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                    failures.append("\(folder): cannot be made (\(error.localizedDescription))")
+                    continue
+                }
+            }
+            let unique = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+            let name = "hospital-twin-run-\(safeName)-\(stamp)-\(getpid())-\(unique).json"
+            let path = folder == "." ? name : URL(fileURLWithPath: folder).appendingPathComponent(name).path
+            switch writeExclusively(data, to: path) {
+            case nil: return path
+            case let reason?: failures.append("\(path): \(reason)")
+            }
         }
-        return path
+        if let lastResort, let place = lastResort(data) { return place }
+        throw WorkflowError(.resultsLost, ["the results could not be kept anywhere:"] + failures)
+    }
+
+    /// Writes `data` to a temporary file beside `path`, then links it to `path`, which fails rather than replace a
+    /// file already there. Nil when written, else why not.
+    static func writeExclusively(_ data: Data, to path: String) -> String? {
+        let temporary = path + ".partial"
+        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
+            return "cannot be written (\(String(cString: strerror(errno))))"
+        }
+        defer { unlink(temporary) }
+        guard link(temporary, path) == 0 else {
+            return errno == EEXIST ? "already exists" : "cannot be written (\(String(cString: strerror(errno))))"
+        }
+        return nil
     }
 }

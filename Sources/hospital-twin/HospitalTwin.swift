@@ -110,6 +110,7 @@ struct Validate: ParsableCommand {
     }
 }
 
+/// A message on standard error, its control characters made visible (a name in it cannot rewrite the terminal).
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("hospital-twin: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("hospital-twin: \(TerminalText.safe(message))\n".utf8))
 }

@@ -30,12 +30,14 @@ struct Costs: ParsableCommand {
 
     func run() throws {
         let files = (baseline.map { [$0] } ?? []) + [file]
+        try report.checkDestinations(inputs: files)
         let prepared = try CommandWorkflow.perform { observer in
             try Inputs.pairedScenarios(files, overrides: simulation.overrides, observer: observer)
         }
         let runStore = try database.openStore(if: store)
         let runs = try CommandWorkflow.perform { observer in
-            try Simulate.paired(prepared, threads: simulation.threads, store: runStore, observer: observer)
+            try Simulate.paired(prepared, threads: simulation.threads, store: runStore,
+                         keepOnStandardOutput: report.archiveOnStandardOutput, observer: observer)
         }
         try report.write(.costs(Answers.costs(runs[runs.count - 1], baseline: baseline == nil ? nil : runs[0])))
         if runs.contains(where: \.storeFailed) { throw ExitCode(1) }
@@ -76,12 +78,14 @@ struct Compare: ParsableCommand {
     }
 
     func run() throws {
+        try report.checkDestinations(inputs: files)
         let prepared = try CommandWorkflow.perform { observer in
             try Inputs.pairedScenarios(files, overrides: simulation.overrides, observer: observer)
         }
         let runStore = try database.openStore(if: store)
         let runs = try CommandWorkflow.perform { observer in
-            try Simulate.paired(prepared, threads: simulation.threads, store: runStore, observer: observer)
+            try Simulate.paired(prepared, threads: simulation.threads, store: runStore,
+                         keepOnStandardOutput: report.archiveOnStandardOutput, observer: observer)
         }
         try report.write(.comparison(Answers.comparison(runs, detect: detect), all: all))
         if runs.contains(where: \.storeFailed) { throw ExitCode(1) }
@@ -136,6 +140,7 @@ struct Forecast: ParsableCommand {
     }
 
     func run() throws {
+        try report.checkDestinations(inputs: [file] + (census.map { [$0] } ?? []))
         let request = ForecastRequest(days: days, censusPath: census, from: from.flatMap(ForecastStart.date),
                                       warmUpDays: warmup, replications: replication.replications ?? 200,
                                       seed: replication.seed)
@@ -145,7 +150,7 @@ struct Forecast: ParsableCommand {
         let runStore = try database.openStore(if: store)
         let simulated = try CommandWorkflow.perform { observer in
             try Simulate.run(forecast.prepared, threads: replication.threads, census: forecast.census, store: runStore,
-                             observer: observer)
+                             keepOnStandardOutput: report.archiveOnStandardOutput, observer: observer)
         }
         try report.write(.forecast(Answers.forecast(simulated)))
         if simulated.storeFailed { throw ExitCode(1) }
@@ -182,6 +187,7 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
+        try report.checkDestinations(inputs: [])
         let store = try database.openStore()
         let answer = try CommandWorkflow.perform { _ in
             try StoredAnswers.answer(kind, run: runID.value, baseline: baseline?.value, detect: detect, in: store)

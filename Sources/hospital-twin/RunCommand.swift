@@ -26,6 +26,7 @@ struct Run: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
+        try report.checkDestinations(inputs: [file])
         let prepared = try CommandWorkflow.perform { _ in
             let scenario = try Inputs.scenario(file)
             return try PreparedScenario(scenario, file: file, plan: try simulation.overrides.plan(for: scenario))
@@ -33,7 +34,8 @@ struct Run: ParsableCommand {
         // The database is reached before anything is simulated.
         let runStore = try database.openStore(if: store)
         let simulated = try CommandWorkflow.perform { observer in
-            try Simulate.run(prepared, threads: simulation.threads, store: runStore, observer: observer)
+            try Simulate.run(prepared, threads: simulation.threads, store: runStore,
+                         keepOnStandardOutput: report.archiveOnStandardOutput, observer: observer)
         }
         try report.write(.run(simulated.result))
         if simulated.storeFailed { throw ExitCode(1) }

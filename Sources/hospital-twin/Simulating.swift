@@ -15,9 +15,19 @@ struct ReplicationOptions: ParsableArguments {
     @Option(help: "Worker threads (default: every core). Results do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    /// The most replications a command runs (a forecast's bands need a few hundred; a comparison's intervals
+    /// rarely more than a hundred).
+    static let replicationLimit = 100_000
+    /// The most worker threads.
+    static let threadLimit = 1_024
+
     func validate() throws {
-        if let replications, replications < 1 { throw ValidationError("--replications must be >= 1, found \(replications)") }
-        guard threads >= 1 else { throw ValidationError("--threads must be >= 1, found \(threads)") }
+        if let replications, !(1...Self.replicationLimit).contains(replications) {
+            throw ValidationError("--replications must be from 1 to \(Self.replicationLimit), found \(replications)")
+        }
+        guard (1...Self.threadLimit).contains(threads) else {
+            throw ValidationError("--threads must be from 1 to \(Self.threadLimit), found \(threads)")
+        }
     }
 }
 
@@ -32,8 +42,13 @@ struct SimulationOptions: ParsableArguments {
     @Option(help: "Days before measuring (default: the scenario's run.warmup_days).")
     var warmup: Int?
 
+    /// The longest horizon, days: a century.
+    static let horizonLimit = 36_500
+
     func validate() throws {
-        if let horizon, horizon < 1 { throw ValidationError("--horizon must be >= 1 day, found \(horizon)") }
+        if let horizon, !(1...Self.horizonLimit).contains(horizon) {
+            throw ValidationError("--horizon must be from 1 to \(Self.horizonLimit) days, found \(horizon)")
+        }
         if let warmup, warmup < 0 { throw ValidationError("--warmup must be >= 0 days, found \(warmup)") }
     }
 
@@ -60,6 +75,40 @@ struct ReportOptions: ParsableArguments {
 
     @Option(help: "Also write a self-contained HTML report (charts and tables, printable) to this file.")
     var html: String?
+
+    /// Checks, before any work, that the report's files can be written and overwrite nothing the command reads:
+    /// `-o` and `--html` name different files, neither names one of `inputs`, and each one's directory exists and
+    /// takes a new file. Prints what is wrong and exits 2.
+    func checkDestinations(inputs: [String]) throws {
+        let outputs = [("-o", output), ("--html", html)].compactMap { option, path in path.map { (option, $0) } }
+        func same(_ a: String, _ b: String) -> Bool { FileIdentity(a) == FileIdentity(b) }
+        var problems: [String] = []
+        if outputs.count == 2, same(outputs[0].1, outputs[1].1) {
+            problems.append("-o and --html name the same file (\(outputs[0].1)): give each its own")
+        }
+        for (option, path) in outputs {
+            if let input = inputs.first(where: { same($0, path) }) {
+                problems.append("\(option) \(path) is \(input), an input of this command: writing the report there would destroy it")
+                continue
+            }
+            if let problem = FileIdentity.cannotWrite(path) { problems.append("\(option) \(path): \(problem)") }
+        }
+        guard problems.isEmpty else {
+            for problem in problems { printError(problem) }
+            printError("nothing was simulated")
+            throw ExitCode(2)
+        }
+    }
+
+    /// When the report goes to a file, standard output is free to carry a run's archive as the last place to keep
+    /// its results (after the working directory and the user's data directory).
+    var archiveOnStandardOutput: ((Data) -> String?)? {
+        guard output != nil else { return nil }
+        return { data in
+            FileHandle.standardOutput.write(data + Data("\n".utf8))
+            return "standard output (save it to a file)"
+        }
+    }
 
     /// Writes `document` in the format chosen, to standard output or `-o`, and its HTML page to `--html` when asked
     /// for; each file whole or not at all.
@@ -174,5 +223,34 @@ final class ProgressDisplay: @unchecked Sendable {
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
         shown = false
         scenario = nil
+    }
+}
+
+/// A file as the system knows it: its device and inode when it exists (so two paths through links or `..` are one
+/// file), else its absolute path without `.` and `..`.
+struct FileIdentity: Equatable {
+    let key: String
+
+    init(_ path: String) {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            key = "\(info.st_dev):\(info.st_ino)"
+        } else {
+            key = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        }
+    }
+
+    /// Why a new file cannot be written at `path` (its directory missing or not writable, or the path a directory),
+    /// or nil when it can.
+    static func cannotWrite(_ path: String) -> String? {
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR { return "is a directory; give a file name" }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return "the folder \(directory) does not exist; create it or write elsewhere"
+        }
+        guard access(directory, W_OK) == 0 else { return "the folder \(directory) cannot be written to; write elsewhere" }
+        return nil
     }
 }

@@ -167,8 +167,8 @@ struct Runs: ParsableCommand {
 
         func run() throws {
             let data: Data
-            do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
-                printError("\(file): cannot read: \(error.localizedDescription)")
+            do { data = try InputFile.read(file, .runArchive) } catch {
+                printError(error.description)
                 throw ExitCode(2)
             }
             let archive: RunArchive

@@ -126,3 +126,17 @@ struct TypedRecordTests {
         #expect(CSVTypedRecord.parseBoolean(text) == value)
     }
 }
+
+@Suite("CSV cells a spreadsheet would run")
+struct CSVInjectionTests {
+    @Test("text starting =, +, -, @, tab or CR is neutralised with a quote mark; numbers, negative ones too, stay numbers",
+          arguments: [
+              ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"), ("+1+2", "'+1+2"), ("-A1", "'-A1"),
+              ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\r=1", "'\r=1"),
+              ("-3.5", "-3.5"), ("+12", "+12"), ("-0", "-0"), ("1e-3", "1e-3"), ("Ward 7", "Ward 7"),
+          ])
+    func neutralised(cell: String, written: String) {
+        #expect(CSVWriter.neutralised(cell) == written)
+        #expect(CSVWriter.line([cell]).contains(written.replacingOccurrences(of: "\"", with: "\"\"")))
+    }
+}

@@ -37,3 +37,15 @@ struct RenderingTests {
         #expect(table.hasPrefix("batch\tmean\tmoving average (w=5)"))
     }
 }
+
+@Suite("terminal output")
+struct TerminalTextTests {
+    @Test("control characters in a name are shown, never sent raw: ESC, BEL, CR, DEL, C1")
+    func controls() {
+        let hostile = "Ward\u{1B}[2J\u{07}\r\u{7F}\u{9B}7"
+        let table = TextTable.render([["unit"], [hostile]])
+        #expect(!table.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || (0x7F...0x9F).contains($0.value) })
+        #expect(table.contains("Ward\\u{1B}[2J\\u{7}\\u{D}\\u{7F}\\u{9B}7"), "\(table)")
+        #expect(TerminalText.safe("plain name, 12%") == "plain name, 12%")
+    }
+}

@@ -298,3 +298,57 @@ struct StoringWorkflowTests {
         #expect(record.status == .failed, "\(record)")
     }
 }
+
+@Suite("keeping results when the database is gone")
+struct ArchiveFallbackTests {
+    static func archive() throws -> RunArchive {
+        let run = try Simulate.run(try PreparedScenario(Demo.scenario, file: Demo.file,
+                                                        plan: RunSettings(horizonDays: 20, warmUpDays: 5, replications: 1, seed: 2)),
+                                   threads: 1)
+        return RunArchive(scenario: .init(name: "demo", sourcePath: nil, canonicalDocument: "{}"),
+                          run: .init(seed: 2, replications: 1, horizonDays: 20, warmUpDays: 5, engineVersion: "test",
+                                     startedAt: Date(timeIntervalSince1970: 1_800_000_000),
+                                     finishedAt: Date(timeIntervalSince1970: 1_800_000_000), runBy: "test", host: "test"),
+                          result: run.result, costs: run.costs)
+    }
+
+    static func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fallback-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test("two runs finished in the same second keep two archives, neither overwriting the other")
+    func sameSecond() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let archive = try Self.archive()
+        let first = try ArchiveFallback.keep(archive, in: [folder.path])
+        let second = try ArchiveFallback.keep(archive, in: [folder.path])
+        #expect(first != second)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+            == [URL(fileURLWithPath: first).lastPathComponent, URL(fileURLWithPath: second).lastPathComponent].sorted())
+        for path in [first, second] {
+            #expect(try RunArchive.decode(Data(contentsOf: URL(fileURLWithPath: path)), file: path) == archive)
+        }
+    }
+
+    @Test("a folder that cannot take the file falls back to the next; with none, to the last resort; else an error")
+    func fallsBack() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let blocked = folder.appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: blocked)
+        let impossible = blocked.appendingPathComponent("sub").path  // a folder inside a file cannot be made
+        let archive = try Self.archive()
+        let kept = try ArchiveFallback.keep(archive, in: [impossible, folder.path])
+        #expect(kept.hasPrefix(folder.path))
+        let printed = try ArchiveFallback.keep(archive, in: [impossible], lastResort: { data in
+            data.isEmpty ? nil : "standard output"
+        })
+        #expect(printed == "standard output")
+        let error = #expect(throws: WorkflowError.self) { try ArchiveFallback.keep(archive, in: [impossible]) }
+        #expect(error?.kind == .resultsLost && error?.messages.contains { $0.hasPrefix(impossible) } == true,
+                "\(String(describing: error))")
+    }
+}

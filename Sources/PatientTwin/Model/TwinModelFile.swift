@@ -1,3 +1,4 @@
+import CSVFiles
 import Foundation
 
 /// A model file that cannot be used: which file, where in it, and what is wrong — every problem found.
@@ -51,8 +52,9 @@ public enum TwinModelFile {
 
     /// Reads a model file and checks it; throws with every problem found.
     public static func read(path: String) throws(TwinModelFileError) -> TwinModel {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TwinModelFileError(file: path, problems: ["cannot read the file"])
+        let data: Data
+        do { data = try InputFile.read(path, .twinModel) } catch {
+            throw TwinModelFileError(file: path, problems: [error.message])
         }
         return try decode(data, file: path)
     }

@@ -1,0 +1,83 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every file a user gives is checked before it is read: it must exist, be a regular file (not a directory, a FIFO,
+/// a socket or a device such as /dev/zero, which would never end) and be no larger than its kind's limit, so that no
+/// file can make a command read without end or fill the memory. The limits are far above any real file and stated
+/// with each kind (`InputLimit`).
+public enum InputFile {
+    /// Checks `path` against `limit`; throws a one-sentence error naming the file and the limit.
+    public static func check(_ path: String, _ limit: InputLimit) throws(InputFileError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw InputFileError(path: path, message: errno == ENOENT ? "no such file"
+                : "cannot read it: \(String(cString: strerror(errno)))")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            let kind = (info.st_mode & S_IFMT) == S_IFDIR ? "a directory" : "not a regular file (a pipe, socket or device)"
+            throw InputFileError(path: path, message: "is \(kind); give \(limit.what)")
+        }
+        guard Int(info.st_size) <= limit.bytes else {
+            throw InputFileError(path: path, message: "is \(Self.size(Int(info.st_size))), more than the "
+                + "\(Self.size(limit.bytes)) \(limit.what) may be (\(limit.typical)); nothing was read")
+        }
+    }
+
+    /// The whole of `path`, after `check`.
+    public static func read(_ path: String, _ limit: InputLimit) throws(InputFileError) -> Data {
+        try check(path, limit)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputFileError(path: path, message: "cannot read it (permissions?)")
+        }
+        // A file that grew between the check and the read is held to the same limit.
+        guard data.count <= limit.bytes else {
+            throw InputFileError(path: path, message: "grew past the \(Self.size(limit.bytes)) \(limit.what) may be")
+        }
+        return data
+    }
+
+    /// "4 MiB", "512 kB", "120 bytes".
+    static func size(_ bytes: Int) -> String {
+        if bytes >= 1 << 20 { return String(format: "%.1f MiB", Double(bytes) / Double(1 << 20)).replacingOccurrences(of: ".0 ", with: " ") }
+        if bytes >= 1 << 10 { return "\(bytes >> 10) kB" }
+        return "\(bytes) bytes"
+    }
+}
+
+/// How large a kind of input file may be.
+public struct InputLimit: Sendable, Hashable {
+    /// The largest size accepted, bytes.
+    public let bytes: Int
+    /// What the file is, as in "a scenario file".
+    public let what: String
+    /// What a real one is like, for the message.
+    public let typical: String
+
+    public init(bytes: Int, what: String, typical: String) {
+        self.bytes = bytes
+        self.what = what
+        self.typical = typical
+    }
+
+    /// Scenario files: 4 MiB (the reference scenarios are under 40 kB).
+    public static let scenario = InputLimit(bytes: 4 << 20, what: "a scenario file", typical: "the reference scenarios are under 40 kB")
+    /// Twin model files: 16 MiB (the built-in model is about 60 kB).
+    public static let twinModel = InputLimit(bytes: 16 << 20, what: "a twin model file", typical: "the built-in model is about 60 kB")
+    /// Census files: 64 MiB (a hospital's census of 2,000 inpatients is about 300 kB).
+    public static let census = InputLimit(bytes: 64 << 20, what: "a census file",
+                                          typical: "a census of 2,000 inpatients is about 300 kB")
+    /// Run archives: 1 GiB (a year of 100 replications of the general hospital is about 20 MB).
+    public static let runArchive = InputLimit(bytes: 1 << 30, what: "a run archive",
+                                              typical: "100 replications of a year of the general hospital are about 20 MB")
+    /// Record files (episodes, observations, scores, Synthea tables): 4 GiB, read as a stream.
+    public static let records = InputLimit(bytes: 4 << 30, what: "a record file", typical: "read as a stream, row by row")
+}
+
+/// A file that cannot be read as given: one sentence naming it.
+public struct InputFileError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let path: String
+    public let message: String
+    public var description: String { "\(path): \(message)" }
+}

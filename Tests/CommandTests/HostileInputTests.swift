@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Inputs tried as a careless user or a hostile file would: nothing the user has is overwritten, no file makes the
+/// tool read without end, and every refusal says which file or option and why, before any work.
+@Suite("hostile inputs on the command line")
+struct HostileInputTests {
+    static let demo = CLI.repository("scenarios/demo.yaml")
+    var plain: [String: String] { CLI.environment([:]) }
+
+    @Test("-o naming the scenario, or the census, is refused before any work and the input is left as it was")
+    func outputOverInput() throws {
+        let directory = try CLI.temporaryDirectory()
+        let scenario = directory.appendingPathComponent("mine.yaml")
+        try FileManager.default.copyItem(atPath: Self.demo, toPath: scenario.path)
+        let before = try Data(contentsOf: scenario)
+        for arguments in [["run", scenario.path, "-o", scenario.path], ["run", scenario.path, "-o", "./mine.yaml"],
+                          ["compare", scenario.path, scenario.path, "--html", scenario.path]] {
+            let result = try CLI.run(arguments, environment: plain, directory: directory)
+            #expect(result.status == 2 && result.stderr.contains("an input of this command"), "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("nothing was simulated"))
+            #expect(try Data(contentsOf: scenario) == before, "the scenario is untouched")
+        }
+    }
+
+    @Test("-o and --html naming one file, or a folder that does not exist, are refused before simulating")
+    func unwritableOutputs() throws {
+        let directory = try CLI.temporaryDirectory()
+        let same = try CLI.run(["run", Self.demo, "-o", "r.html", "--html", "./r.html"], environment: plain, directory: directory)
+        #expect(same.status == 2 && same.stderr.contains("-o and --html name the same file"), "\(same.stderr)")
+        let missing = try CLI.run(["run", Self.demo, "-o", "no/such/folder/r.csv"], environment: plain, directory: directory)
+        #expect(missing.status == 2 && missing.stderr.contains("does not exist; create it or write elsewhere"), "\(missing.stderr)")
+        #expect(!missing.stderr.contains("NSCocoaErrorDomain"))
+    }
+
+    @Test("options beyond their bounds are refused with the bound", arguments: [
+        (["--replications", "1000000"], "--replications must be from 1 to 100000"),
+        (["--horizon", "100000"], "--horizon must be from 1 to 36500 days"),
+        (["--threads", "100000"], "--threads must be from 1 to 1024"),
+    ])
+    func bounds(options: [String], message: String) throws {
+        let result = try CLI.run(["run", Self.demo] + options, environment: plain, directory: try CLI.temporaryDirectory())
+        #expect(result.status != 0 && result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test("a FIFO, /dev/zero, a folder or an oversized file given as a scenario is refused at once, not read")
+    func notRegularFiles() throws {
+        let directory = try CLI.temporaryDirectory()
+        let fifo = directory.appendingPathComponent("pipe.yaml").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let big = directory.appendingPathComponent("big.yaml")
+        try Data(repeating: UInt8(ascii: "#"), count: 5 << 20).write(to: big)
+        let result = try CLI.run(["validate", fifo, "/dev/zero", directory.path, big.path], environment: plain, directory: directory)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("pipe.yaml: is not a regular file"), "\(result.stderr)")
+        #expect(result.stderr.contains("/dev/zero: is not a regular file"), "\(result.stderr)")
+        #expect(result.stderr.contains("is a directory"), "\(result.stderr)")
+        #expect(result.stderr.contains("big.yaml: is 5 MiB, more than the 4 MiB a scenario file may be"), "\(result.stderr)")
+    }
+
+    @Test("aliases that repeat aliases ('billion laughs', 10^10 nodes expanded) are refused at the node limit")
+    func aliasBomb() throws {
+        let directory = try CLI.temporaryDirectory()
+        var lines = ["name: bomb", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+        for level in 1..<10 {
+            lines.append("a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]")
+        }
+        lines.append("units: *a9")
+        let file = directory.appendingPathComponent("bomb.yaml")
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["validate", file.path], environment: plain, directory: directory)
+        #expect(result.status == 1 && result.stderr.contains("more than 100000 YAML nodes once its aliases are expanded"),
+                "\(result.stderr)")
+    }
+}
