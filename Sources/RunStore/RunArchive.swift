@@ -117,7 +117,56 @@ public struct RunArchive: Sendable, Hashable, Codable {
             throw RunStoreError("\(file): says \(archive.run.replications) replications but holds "
                 + "\(archive.result.replications.count)")
         }
+        try verify(archive, file: file)
         return archive
+    }
+
+    /// Checks an archive against itself, so that what is stored is what was simulated: its summary is the one its
+    /// replications give (an edited KPI value makes them disagree), its run's days and times make sense, its cost
+    /// lines are one set per replication, alike in every replication, and its scenario document is a scenario's.
+    static func verify(_ archive: RunArchive, file: String) throws(RunStoreError) {
+        func refuse(_ message: String) -> RunStoreError { RunStoreError("\(file): \(message); nothing was stored") }
+        let run = archive.run, result = archive.result
+        guard run.horizonDays >= 1, run.warmUpDays >= 0, run.warmUpDays < run.horizonDays,
+              result.horizonDays == run.horizonDays, result.warmUpDays == run.warmUpDays, result.seed == run.seed
+        else {
+            throw refuse("its run (\(run.horizonDays) days, warm-up \(run.warmUpDays), seed \(run.seed)) and its result "
+                + "(\(result.horizonDays) days, warm-up \(result.warmUpDays), seed \(result.seed)) do not agree or make no sense")
+        }
+        guard run.finishedAt >= run.startedAt else {
+            throw refuse("it finished (\(run.finishedAt)) before it started (\(run.startedAt))")
+        }
+        let recomputed = HospitalExperimentResult(scenario: result.scenario, seed: result.seed, horizonDays: result.horizonDays,
+                                                  warmUpDays: result.warmUpDays, replications: result.replications)
+        // Compared as the documented JSON, where NaN reads "nan" on both sides.
+        let encoder = HospitalExperimentResult.jsonEncoder()
+        guard let given = try? encoder.encode(result.summary), let expected = try? encoder.encode(recomputed.summary),
+              given == expected
+        else {
+            let differing = zip(result.summary, recomputed.summary).first { !($0.mean == $1.mean || ($0.mean.isNaN && $1.mean.isNaN))
+                || $0.key != $1.key }
+            throw refuse("its summary is not the one its replications give"
+                + (differing.map { " (\($0.0.key): \($0.0.mean) stated, \($0.1.mean) from the replications)" } ?? "")
+                + ": the archive was edited or damaged")
+        }
+        if let costs = archive.costs {
+            let lines = costs.replications.map(\.count)
+            guard costs.replications.count == run.replications, Set(lines).count <= 1,
+                  zip(costs.replications.dropFirst(), costs.replications).allSatisfy({ a, b in
+                      zip(a, b).allSatisfy { $0.centre == $1.centre && $0.category == $1.category && $0.month == $1.month }
+                  })
+            else {
+                throw refuse("its cost lines are \(costs.replications.count) sets for \(run.replications) replications, "
+                    + "or differ between replications")
+            }
+        }
+        guard let document = try? JSONSerialization.jsonObject(with: Data(archive.scenario.canonicalDocument.utf8)) as? [String: Any],
+              document["name"] as? String == archive.scenario.name, document["emergency_department"] is [String: Any],
+              document["units"] is [Any]
+        else {
+            throw refuse("its scenario document is not a scenario named '\(archive.scenario.name)' (a mapping with its name, "
+                + "emergency_department and units)")
+        }
     }
 
     /// A decoding error as a reader can act on it: the key path and what was wrong.

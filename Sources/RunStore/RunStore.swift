@@ -231,6 +231,18 @@ public final class RunStore {
             let scenario = try insertScenario(name: archive.scenario.name, canonicalJSON: archive.scenario.canonicalDocument,
                                               sourcePath: archive.scenario.sourcePath)
             let run = archive.run
+            // The same run again (imported before, or exported from here): the same scenario content, seed, days,
+            // replications, times to the microsecond, user and host.
+            if let existing = try connection.query("""
+                SELECT id FROM hospital_twin.runs
+                WHERE scenario_id = \(scenario.id) AND seed = \(run.seed) AND replications = \(run.replications)
+                  AND horizon_days = \(run.horizonDays) AND warm_up_days = \(run.warmUpDays)
+                  AND started_at = \(run.startedAt) AND finished_at = \(run.finishedAt) AND run_by = \(run.runBy)
+                  AND host = \(run.host) AND status = 'completed'
+                LIMIT 1
+                """).typedRows.first {
+                throw RunStoreError("\(file): this run is already stored, as run \(try existing.int64("id")); nothing was stored")
+            }
             let row = try connection.query("""
                 INSERT INTO hospital_twin.runs (scenario_id, seed, replications, horizon_days, warm_up_days, engine_version,
                     kpi_schema_version, status, started_at, finished_at, run_by, host, imported_from)

@@ -176,12 +176,45 @@ struct RunStoreTests {
         let (scenario, id) = try DemoRun.stored(in: store)
         let data = try store.archive(of: id).encoded()
         let archive = try RunArchive.decode(data, file: "run.json")
+        // The same run is recognised while it is stored; once it is gone, its archive brings it back.
+        let again = #expect(throws: RunStoreError.self) { try store.importArchive(archive, from: "run.json") }
+        #expect(again?.message == "run.json: this run is already stored, as run \(id); nothing was stored")
+        try store.connection.execute("DELETE FROM hospital_twin.runs WHERE id = \(id)")
         let imported = try store.importArchive(archive, from: "run.json")
+        let twice = #expect(throws: RunStoreError.self) { try store.importArchive(archive, from: "copy.json") }
+        #expect(twice?.message.contains("already stored, as run \(imported.id)") == true)
         #expect(imported.id != id && imported.status == .completed && imported.importedFrom == "run.json")
         #expect(imported.scenarioHash == scenario.contentHash && imported.scenarioVersion == scenario.version)
         #expect(try store.result(of: imported.id) == DemoRun.result)
         #expect(try store.costs(of: imported.id) == DemoRun.costs, "the cost lines and the cost model travel with the archive")
-        #expect(abs(imported.startedAt.timeIntervalSince(try store.record(id).startedAt)) < 0.001)
+        #expect(abs(imported.startedAt.timeIntervalSince(archive.run.startedAt)) < 0.001)
+    }
+
+    @Test("a tampered archive is refused: an edited KPI, time running backwards, cost lines that do not pair, a document that is not a scenario")
+    func tamperedArchives() throws {
+        let original = RunArchive(
+            scenario: .init(name: "demo", sourcePath: nil, canonicalDocument: DemoRun.canonical),
+            run: .init(seed: 9, replications: 2, horizonDays: 40, warmUpDays: 10, engineVersion: "x",
+                       startedAt: Date(timeIntervalSince1970: 1_800_000_000), finishedAt: Date(timeIntervalSince1970: 1_800_000_060),
+                       runBy: "me", host: "here"),
+            result: DemoRun.result, costs: DemoRun.costs)
+        #expect(try RunArchive.decode(try original.encoded(), file: "ok.json") == original)
+        func refused(_ change: (inout RunArchive) -> Void) throws -> String {
+            var archive = original
+            change(&archive)
+            do { _ = try RunArchive.decode(try archive.encoded(), file: "bad.json") } catch { return "\(error)" }
+            return "accepted"
+        }
+        let edited = try refused { $0.result.replications[0].emergencyDepartment.attendances += 1 }
+        #expect(edited.contains("its summary is not the one its replications give"), "\(edited)")
+        let backwards = try refused { $0.run.finishedAt = $0.run.startedAt.addingTimeInterval(-60) }
+        #expect(backwards.contains("finished") && backwards.contains("before it started"), "\(backwards)")
+        let costs = try refused { $0.costs?.replications.removeLast() }
+        #expect(costs.contains("its cost lines are 1 sets for 2 replications"), "\(costs)")
+        let document = try refused { $0.scenario.canonicalDocument = "[1, 2, 3]" }
+        #expect(document.contains("its scenario document is not a scenario named 'demo'"), "\(document)")
+        let days = try refused { $0.run.warmUpDays = 50 }
+        #expect(days.contains("do not agree or make no sense"), "\(days)")
     }
 
     @Test("an archive that is not one, or of a newer format, is refused with what is wrong")

@@ -305,7 +305,8 @@ struct ArchiveFallbackTests {
         let run = try Simulate.run(try PreparedScenario(Demo.scenario, file: Demo.file,
                                                         plan: RunSettings(horizonDays: 20, warmUpDays: 5, replications: 1, seed: 2)),
                                    threads: 1)
-        return RunArchive(scenario: .init(name: "demo", sourcePath: nil, canonicalDocument: "{}"),
+        return RunArchive(scenario: .init(name: "demo", sourcePath: nil,
+                                          canonicalDocument: String(decoding: Demo.scenario.canonicalJSON, as: UTF8.self)),
                           run: .init(seed: 2, replications: 1, horizonDays: 20, warmUpDays: 5, engineVersion: "test",
                                      startedAt: Date(timeIntervalSince1970: 1_800_000_000),
                                      finishedAt: Date(timeIntervalSince1970: 1_800_000_000), runBy: "test", host: "test"),
