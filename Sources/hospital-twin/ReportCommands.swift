@@ -4,6 +4,21 @@ import Reports
 import Scenario
 import Workflows
 
+/// Runs scenarios paired on common random numbers for a command: its destinations already checked, every file read
+/// (every problem printed), the database reached before simulating when storing, each scenario simulated and stored.
+func simulatePaired(_ files: [String], simulation: SimulationOptions, store: Bool, database: DatabaseOptions,
+                    report: ReportOptions) throws -> [SimulatedScenario]
+{
+    let prepared = try CommandWorkflow.perform { observer in
+        try Inputs.pairedScenarios(files, overrides: simulation.overrides, observer: observer)
+    }
+    let runStore = try database.openStore(if: store)
+    return try CommandWorkflow.perform { observer in
+        try Simulate.paired(prepared, threads: simulation.threads, store: runStore,
+                            keepOnStandardOutput: report.archiveOnStandardOutput, observer: observer)
+    }
+}
+
 struct Costs: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The cost report: staff, agency, bed-days, theatres, fixed costs, income and penalties by cost centre and month.",
@@ -31,14 +46,7 @@ struct Costs: ParsableCommand {
     func run() throws {
         let files = (baseline.map { [$0] } ?? []) + [file]
         try report.checkDestinations(inputs: files)
-        let prepared = try CommandWorkflow.perform { observer in
-            try Inputs.pairedScenarios(files, overrides: simulation.overrides, observer: observer)
-        }
-        let runStore = try database.openStore(if: store)
-        let runs = try CommandWorkflow.perform { observer in
-            try Simulate.paired(prepared, threads: simulation.threads, store: runStore,
-                         keepOnStandardOutput: report.archiveOnStandardOutput, observer: observer)
-        }
+        let runs = try simulatePaired(files, simulation: simulation, store: store, database: database, report: report)
         try report.write(.costs(Answers.costs(runs[runs.count - 1], baseline: baseline == nil ? nil : runs[0])))
         if runs.contains(where: \.storeFailed) { throw ExitCode(1) }
     }
@@ -79,14 +87,7 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         try report.checkDestinations(inputs: files)
-        let prepared = try CommandWorkflow.perform { observer in
-            try Inputs.pairedScenarios(files, overrides: simulation.overrides, observer: observer)
-        }
-        let runStore = try database.openStore(if: store)
-        let runs = try CommandWorkflow.perform { observer in
-            try Simulate.paired(prepared, threads: simulation.threads, store: runStore,
-                         keepOnStandardOutput: report.archiveOnStandardOutput, observer: observer)
-        }
+        let runs = try simulatePaired(files, simulation: simulation, store: store, database: database, report: report)
         try report.write(.comparison(Answers.comparison(runs, detect: detect), all: all))
         if runs.contains(where: \.storeFailed) { throw ExitCode(1) }
     }
