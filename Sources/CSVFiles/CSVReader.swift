@@ -97,6 +97,16 @@ public final class CSVReader {
         finished = true
     }
 
+    /// A field's bytes as text; a byte sequence that is not UTF-8 (a file saved as Latin-1 or Windows-1252, whose
+    /// names would otherwise be mangled silently) is an error at its line and column.
+    func text(_ bytes: [UInt8], line: Int, column: Int) throws(CSVError) -> String {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw CSVError(file: name, line: line, message: "column \(column): not UTF-8 text (a file saved as Latin-1 or "
+                + "Windows-1252?); save it as UTF-8")
+        }
+        return text
+    }
+
     /// The next record, or nil at the end of the file. Blank lines are skipped.
     public func next() throws(CSVError) -> CSVRecord? {
         while !finished {
@@ -111,7 +121,7 @@ public final class CSVReader {
                     finished = true
                     if quoted { throw CSVError(file: name, line: start, message: "unterminated quoted field") }
                     if sawAnything {
-                        fields.append(String(decoding: field, as: UTF8.self))
+                        fields.append(try text(field, line: start, column: fields.count + 1))
                         return CSVRecord(fields: fields, line: start)
                     }
                     return nil
@@ -134,7 +144,7 @@ public final class CSVReader {
                 }
                 switch byte {
                 case UInt8(ascii: ","):
-                    fields.append(String(decoding: field, as: UTF8.self))
+                    fields.append(try text(field, line: start, column: fields.count + 1))
                     field.removeAll(keepingCapacity: true)
                     afterQuote = false
                 case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
@@ -145,7 +155,7 @@ public final class CSVReader {
                         start = line
                         continue  // a blank line
                     }
-                    fields.append(String(decoding: field, as: UTF8.self))
+                    fields.append(try text(field, line: start, column: fields.count + 1))
                     return CSVRecord(fields: fields, line: start)
                 case UInt8(ascii: "\""):
                     if field.isEmpty && !afterQuote {

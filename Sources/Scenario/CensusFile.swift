@@ -32,6 +32,10 @@ public enum CensusFile {
     public static let columns = ["patient_id", "unit", "admitted_at", "unit_since", "pathway"] + PatientAttributes.columns
         + ["news2", "news2_at"]
 
+    /// The most patients a census may hold: far above any hospital (the largest English trusts have about 3,000
+    /// beds), so that a runaway file is refused rather than read into memory.
+    public static let rowLimit = 100_000
+
     /// Reads `path` for `configuration`, as of `minute` (epoch minutes) when given: nothing may happen after it.
     /// Throws every problem at once.
     public static func read(path: String, for configuration: HospitalConfiguration, asOf minute: Double?) throws(CensusFileError)
@@ -50,7 +54,14 @@ public enum CensusFile {
         func time(_ record: inout CSVTypedRecord, _ column: String) -> Double? {
             record.value(column, expected: RecordTime.expected) { RecordTime.epochMinute(parsing: $0, naiveIn: zone) }
         }
+        var rows = 0
         while var record = reader.next() {
+            rows += 1
+            if rows > Self.rowLimit {
+                problems.append("\(path): more than \(Self.rowLimit) patients (a hospital's census has a few thousand); "
+                    + "the rest was not read")
+                break
+            }
             guard record.isWellFormed else {
                 problems += record.problems
                 continue

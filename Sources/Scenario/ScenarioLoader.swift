@@ -36,6 +36,11 @@ public enum ScenarioLoader {
             throw ScenarioError(problems: [ScenarioProblem(location: base.location, path: "extends", message:
                 "no scenario at '\(relative)' (looked for \(basePath))")])
         }
+        // Only a scenario file is read as a base, so that `extends:` cannot be pointed at any file on the machine.
+        guard ["yaml", "yml"].contains(URL(fileURLWithPath: basePath).pathExtension.lowercased()) else {
+            throw ScenarioError(problems: [ScenarioProblem(location: base.location, path: "extends", message:
+                "'\(relative)' is not a scenario file: a scenario extends another scenario, a .yaml or .yml file")])
+        }
         let parent = try load(path: basePath, chain: &chain)
         return merge(own, onto: parent, schema: ScenarioSchema.document, path: "")
     }

@@ -140,3 +140,21 @@ struct CSVInjectionTests {
         #expect(CSVWriter.line([cell]).contains(written.replacingOccurrences(of: "\"", with: "\"\"")))
     }
 }
+
+@Suite("text that is not UTF-8")
+struct CSVEncodingTests {
+    @Test("a Latin-1 file is refused at its line and column, never read as mangled names")
+    func latin1() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("latin1-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var bytes = Array("unit,name\nA,ok\nB,Ren".utf8)
+        bytes.append(0xE9)  // é in Latin-1
+        bytes += Array("e\n".utf8)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let reader = try CSVReader(path: path)
+        #expect(try reader.next()?.fields == ["A", "ok"])
+        let error = #expect(throws: CSVError.self) { try reader.next() }
+        #expect(error?.description == "\(path):3: column 2: not UTF-8 text (a file saved as Latin-1 or Windows-1252?); save it as UTF-8",
+                "\(String(describing: error))")
+    }
+}

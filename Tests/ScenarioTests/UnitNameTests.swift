@@ -158,3 +158,33 @@ struct LocatedMeaningTests {
         #expect(document.node(atPath: "nothing.here").location == document.location)
     }
 }
+
+@Suite("what a scenario may extend, and how large a census may be")
+struct ExtendsAndCensusBoundsTests {
+    @Test("extends: naming a file that is not a scenario is refused without reading it")
+    func extendsOnlyScenarios() throws {
+        let files = try ScenarioFiles()
+        let secret = try files.write("secret.txt", "root:x:0:0:the first line of a file that is not a scenario\n")
+        let found = problems(try files.write("variant.yaml", "extends: \(secret)\nname: v\n"), in: files)
+        #expect(found.count == 1 && found[0].contains("extends: 'secret.txt' is not a scenario file"), "\(found)")
+        #expect(!found.joined().contains("root:x"), "the file's content is never echoed")
+    }
+
+    @Test("a census of more than 100,000 patients is refused, not read into memory")
+    func censusRows() throws {
+        let scenario = try Scenario.load(path: Repository.path("scenarios/general-hospital.yaml"))
+        let sample = try String(contentsOfFile: Repository.path("scenarios/general-hospital-census.csv"), encoding: .utf8)
+            .split(separator: "\n")
+        let row = sample[1].split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false)[1]
+        var text = String(sample[0]) + "\n"
+        text.reserveCapacity(120 * (CensusFile.rowLimit + 2))
+        for index in 0...CensusFile.rowLimit { text += "X\(index),\(row)\n" }
+        let files = try ScenarioFiles()
+        let path = try files.write("huge.csv", text)
+        let error = #expect(throws: CensusFileError.self) {
+            try CensusFile.read(path: path, for: scenario.configuration, asOf: nil)
+        }
+        #expect(error?.problems.contains { $0.contains("more than 100000 patients") } == true,
+                "\(error?.problems.prefix(3) ?? [])")
+    }
+}
