@@ -159,8 +159,15 @@ public enum ScenarioLoader {
         case (.sequence(let own, let location), .sequence(let inherited, _)):
             guard case .list(let element, let identity?, _) = schema else { return variant }
             var items = inherited
+            var seen: Set<String> = []
             for item in own {
                 let key = SchemaType.identityKey(of: item, keys: identity)
+                // An item the variant lists twice (names compared as the base compares them) is not folded into one:
+                // both stay, and the check of the merged document reports the second where it is written.
+                if let key, !seen.insert(key).inserted {
+                    items.append(item)
+                    continue
+                }
                 if let key, let index = items.firstIndex(where: { SchemaType.identityKey(of: $0, keys: identity) == key }) {
                     items[index] = merge(item, onto: items[index], schema: element, path: path)
                 } else {

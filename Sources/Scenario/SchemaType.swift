@@ -47,7 +47,7 @@ public indirect enum SchemaType: Sendable {
             if key == "days", case .success(let days) = ScenarioValues.weekdays(value) {
                 return days.map(\.rawValue).sorted().map(String.init).joined(separator: ",")
             }
-            return value.text?.lowercased() ?? ""
+            return value.text.map(UnitNames.comparable) ?? ""  // names compared by one rule everywhere
         }.joined(separator: "|")
     }
 

@@ -188,3 +188,25 @@ struct ExtendsAndCensusBoundsTests {
                 "\(error?.problems.prefix(3) ?? [])")
     }
 }
+
+@Suite("a variant's changes compare names as the base does")
+struct VariantNameTests {
+    @Test("a variant naming one unit twice, by case or spacing, is refused at the second; one naming it once changes it")
+    func variantDuplicates() throws {
+        let files = try ScenarioFiles()
+        let base = try files.write("base.yaml", minimal)
+        let twice = try files.write("twice.yaml", """
+            extends: base.yaml
+            units:
+              - {name: Ward A, beds: 25}
+              - {name: ward  a, type: ward, beds: 30}
+            """)
+        let found = problems(twice, in: files)
+        #expect(found.count == 1 && found[0].hasPrefix("twice.yaml:4:") && found[0].contains("is already the name of units[0]"),
+                "\(found)")
+        let once = try files.write("once.yaml", "extends: base.yaml\nunits:\n  - {name: WARD_A, beds: 25}\n")
+        let scenario = try Scenario.load(path: once)
+        #expect(scenario.configuration.units.map(\.beds) == [25, 4], "merged onto the base's Ward A: \(scenario.configuration.units.map(\.name))")
+        _ = base
+    }
+}
