@@ -85,9 +85,12 @@ public final class AtomicFile {
         let directory = url.deletingLastPathComponent().path
         temporaryPath = directory + "/." + url.lastPathComponent + ".partial-\(getpid())"
         guard FileManager.default.createFile(atPath: temporaryPath, contents: nil) else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+            throw OutputFileError(path: path, reason: String(cString: strerror(errno)))
         }
-        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporaryPath))
+        do { handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporaryPath)) } catch {
+            unlink(temporaryPath)
+            throw OutputFileError(path: path, reason: String(cString: strerror(errno)))
+        }
     }
 
     deinit {
@@ -107,9 +110,21 @@ public final class AtomicFile {
         guard rename(temporaryPath, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path,
-                                                          NSLocalizedDescriptionKey: "cannot write \(path): \(reason)"])
+            throw OutputFileError(path: path, reason: reason)
         }
         committed = true
     }
+}
+
+/// A file that could not be written: one sentence naming it, why, and what to do.
+public struct OutputFileError: Error, Sendable, Hashable, CustomStringConvertible, LocalizedError {
+    public let path: String
+    /// The system's reason ("No such file or directory", "Permission denied").
+    public let reason: String
+
+    public var description: String {
+        "cannot write \(path): \(reason.lowercased()); check that its folder exists and can be written, or write elsewhere"
+    }
+
+    public var errorDescription: String? { description }
 }

@@ -66,8 +66,16 @@ struct Compare: ParsableCommand {
     @Argument(help: "The baseline scenario, then one or more alternatives.")
     var files: [String]
 
-    @Option(help: "The difference, as a share of the baseline, that 'replications to detect' is for.")
+    @Option(help: "The difference, as a share of the baseline from above 0 to 1 (0.05 is 5%), that 'replications to detect' is for.")
     var detect: Double = 0.05
+
+    /// `--detect` is a share of the baseline, above 0 and at most 1 (100%): 5 would be 500%, a typo for 0.05.
+    static func checkDetect(_ detect: Double) throws {
+        guard detect > 0 && detect <= 1 else {
+            throw ValidationError("--detect is a share of the baseline from above 0 to 1 (0.05 is 5%), found \(detect)"
+                + (detect > 1 && detect <= 100 ? "; for \(detect)% give \(detect / 100)" : ""))
+        }
+    }
 
     @Flag(help: "List every measure in the terminal report (CSV and JSON always hold every measure).")
     var all = false
@@ -82,7 +90,7 @@ struct Compare: ParsableCommand {
 
     func validate() throws {
         guard files.count >= 2 else { throw ValidationError("give a baseline scenario and at least one alternative") }
-        guard detect > 0 && detect < 10 else { throw ValidationError("--detect must be a share above 0 (0.05 is 5%), found \(detect)") }
+        try Self.checkDetect(detect)
     }
 
     func run() throws {
@@ -177,7 +185,7 @@ struct Report: ParsableCommand {
     @Option(help: "Another stored run to compare against (run or costs).")
     var baseline: RunID?
 
-    @Option(help: "With --baseline: the difference, as a share of the baseline, that 'replications to detect' is for.")
+    @Option(help: "With --baseline: the difference, as a share of the baseline from above 0 to 1 (0.05 is 5%), that 'replications to detect' is for.")
     var detect: Double = 0.05
 
     @OptionGroup var report: ReportOptions
@@ -185,6 +193,7 @@ struct Report: ParsableCommand {
 
     func validate() throws {
         if baseline != nil && kind == .forecast { throw ValidationError("--baseline compares runs or costs, not forecasts") }
+        try Compare.checkDetect(detect)
     }
 
     func run() throws {

@@ -38,7 +38,7 @@ struct Score: ParsableCommand {
     func run() throws {
         let atomic: AtomicFile?
         do { atomic = try output.map { try AtomicFile(path: $0) } } catch {
-            printError("cannot write \(output!): \(error.localizedDescription)")
+            printError(error.localizedDescription)
             throw ExitCode(2)
         }
         let writer = CSVWriter(handle: atomic?.handle ?? FileHandle.standardOutput)

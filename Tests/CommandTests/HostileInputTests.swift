@@ -73,4 +73,22 @@ struct HostileInputTests {
         #expect(result.status == 1 && result.stderr.contains("more than 100000 YAML nodes once its aliases are expanded"),
                 "\(result.stderr)")
     }
+
+    @Test("--detect is a share: 5 (500%) is refused with what was probably meant")
+    func detectShare() throws {
+        let result = try CLI.run(["compare", Self.demo, Self.demo, "--detect", "5"], environment: plain,
+                                 directory: try CLI.temporaryDirectory())
+        #expect(result.status != 0 && result.stderr.contains("--detect is a share of the baseline from above 0 to 1")
+            && result.stderr.contains("give 0.05"), "\(result.stderr)")
+    }
+
+    @Test("a file that cannot be written is one sentence naming it, never a Foundation error dump")
+    func unwritable() throws {
+        let directory = try CLI.temporaryDirectory()
+        let result = try CLI.run(["twins", "export-model", "-o", "no/such/folder/m.json"], environment: plain,
+                                 directory: directory)
+        #expect(result.status != 0 && result.stderr.contains("cannot write no/such/folder/m.json: no such file or directory"),
+                "\(result.stderr)")
+        #expect(!result.stderr.contains("NSCocoaErrorDomain") && !result.stderr.contains("UserInfo"), "\(result.stderr)")
+    }
 }

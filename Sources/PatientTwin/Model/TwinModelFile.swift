@@ -42,12 +42,9 @@ public enum TwinModelFile {
 
     /// Writes the model to `path`, completely or not at all.
     public static func write(_ model: TwinModel, to path: String) throws {
-        let temporary = path + ".partial-\(getpid())"
-        try (try encode(model)).write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-        }
+        let file = try AtomicFile(path: path)
+        file.handle.write(try encode(model))
+        try file.commit()
     }
 
     /// Reads a model file and checks it; throws with every problem found.
