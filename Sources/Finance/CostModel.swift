@@ -33,6 +33,23 @@ public struct StaffRate: Sendable, Hashable, Codable {
 /// what each spell earns and what is withheld. Every amount is in `currency` units; `CostLedger` applies it to a
 /// replication's KPIs. `reference` holds the figures for an English acute trust in 2025/26 (Docs/COSTS.md gives
 /// the source or reasoning of each).
+/// ISO 4217: the active currency codes (the list of 2025, national and regional currencies; funds, metals and test
+/// codes left out), for checking a cost model's currency.
+public enum CurrencyCodes {
+    /// Every active code.
+    public static let active: Set<String> = Set([
+        "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV",
+        "BRL BSD BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE",
+        "CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD",
+        "HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD",
+        "KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV",
+        "MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB",
+        "RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT",
+        "TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF",
+        "XCD XCG XDR XOF XPF YER ZAR ZMW ZWG ZWL",
+    ].flatMap { $0.split(separator: " ").map(String.init) })
+}
+
 public struct CostModel: Sendable, Hashable, Codable {
     /// ISO 4217 code of the amounts ("GBP").
     public var currency: String

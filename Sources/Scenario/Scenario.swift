@@ -239,11 +239,16 @@ struct ScenarioBuilder {
     }
 
     /// The cost model: the reference figures, overridden by what the file names.
-    func buildCosts() -> CostModel {
+    mutating func buildCosts() -> CostModel {
         var model = CostModel.reference
         let type = ScenarioSchema.costs
         guard let node = document["costs"] else { return model }
         model.currency = text(node, "currency", type) ?? model.currency
+        if !CurrencyCodes.active.contains(model.currency) {
+            let hint = CurrencyCodes.active.contains(model.currency.uppercased()) ? "; did you mean '\(model.currency.uppercased())'?" : ""
+            fail(node["currency"], "costs.currency", "must be an ISO 4217 currency code such as GBP, EUR or USD, found "
+                + "'\(model.currency)'\(hint)")
+        }
         if case .mapping(let pairs, _)? = node["staff"] {
             for pair in pairs {
                 guard let group = StaffGroup(rawValue: pair.key), let hourly = number(pair.value, "hourly", ScenarioSchema.staffRate)

@@ -210,3 +210,21 @@ struct VariantNameTests {
         _ = base
     }
 }
+
+@Suite("a cost model's currency")
+struct CurrencyTests {
+    @Test("an ISO 4217 code is taken; anything else is refused at the key, with the upper-case code suggested",
+          arguments: [("EUR", nil), ("usd", "did you mean 'USD'?"), ("GPB", "found 'GPB'"), ("£", "found '£'")] as [(String, String?)])
+    func currency(code: String, message: String?) throws {
+        let files = try ScenarioFiles()
+        let path = try files.write("money.yaml", minimal + "\ncosts:\n  currency: \"\(code)\"\n")
+        let found = problems(path, in: files)
+        if let message {
+            #expect(found.count == 1 && found[0].contains("costs.currency: must be an ISO 4217 currency code")
+                && found[0].contains(message), "\(found)")
+        } else {
+            #expect(found.isEmpty, "\(found)")
+            #expect(try Scenario.load(path: path).costs.currency == code)
+        }
+    }
+}
