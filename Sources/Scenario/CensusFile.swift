@@ -51,8 +51,15 @@ public enum CensusFile {
         var inpatients: [HospitalCensus.Inpatient] = []
         var seen: [String: Int] = [:]
         var latest = -Double.infinity
+        // A census is the hospital now, as it was, or as a simulation of the scenario had it: a time before 1970, or
+        // more than five years after both today and the scenario's start (a census dated 0000 or 2099), is a mistake,
+        // never a forecast's start.
+        let scenarioStart = ForecastStart.epochMinute(of: configuration.start, in: zone)
+        let plausible = 0.0...(max(Date().timeIntervalSince1970 / 60, scenarioStart) + 5 * 366 * 1440)
         func time(_ record: inout CSVTypedRecord, _ column: String) -> Double? {
-            record.value(column, expected: RecordTime.expected) { RecordTime.epochMinute(parsing: $0, naiveIn: zone) }
+            record.value(column, expected: RecordTime.expected + ", from 1970 to five years after today or the scenario's start") {
+                RecordTime.epochMinute(parsing: $0, naiveIn: zone).flatMap { plausible.contains($0) ? $0 : nil }
+            }
         }
         var rows = 0
         while var record = reader.next() {

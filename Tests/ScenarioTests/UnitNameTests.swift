@@ -228,3 +228,19 @@ struct CurrencyTests {
         }
     }
 }
+
+@Suite("census times a census cannot have")
+struct CensusPlausibilityTests {
+    @Test("a census dated 2099 or 0000 is refused at its line and column", arguments: ["2099-11-25T15:36", "0000-01-01T00:00"])
+    func implausible(time: String) throws {
+        let scenario = try Scenario.load(path: Repository.path("scenarios/general-hospital.yaml"))
+        let lines = try String(contentsOfFile: Repository.path("scenarios/general-hospital-census.csv"), encoding: .utf8)
+            .split(separator: "\n")
+        let files = try ScenarioFiles()
+        let path = try files.write("census.csv", [String(lines[0]), lines[2].replacingOccurrences(of: "2026-11-25T15:36", with: time)]
+            .joined(separator: "\n") + "\n")
+        let error = #expect(throws: CensusFileError.self) { try CensusFile.read(path: path, for: scenario.configuration, asOf: nil) }
+        #expect(error?.problems.first?.contains("census.csv:2: column 'admitted_at'") == true
+            && error?.problems.first?.contains("from 1970 to five years after today") == true, "\(error?.problems ?? [])")
+    }
+}
