@@ -123,6 +123,7 @@ public struct EmbeddedCluster: Sendable {
                 return .alreadyRunning
             }
             try prepareSocketDirectory()
+            try secureConfiguration()
             let options = "-c listen_addresses='' -k '\(socketDirectory)' -c unix_socket_permissions=0700"
             let result = try run(binaries + "/pg_ctl", ["-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "-o", options,
                                                       "start"])
@@ -155,10 +156,54 @@ public struct EmbeddedCluster: Sendable {
         try Self.makeDirectory((directory as NSString).deletingLastPathComponent, mode: 0o755)
         try Self.makeDirectory(directory, mode: 0o700)
         try handToServer(directory)
-        let result = try run(binaries + "/initdb", ["-D", dataDirectory, "-U", Self.userName, "--auth=trust", "-E", "UTF8",
-                                                    "--locale=C"])
+        let result = try run(binaries + "/initdb", ["-D", dataDirectory, "-U", Self.userName, "--auth-local=trust",
+                                                    "--auth-host=reject", "-E", "UTF8", "--locale=C"])
         guard result.status == 0 else {
             throw ClusterError("initdb failed for the embedded cluster in \(directory):\n\(result.output)")
+        }
+    }
+
+    /// The marker of the settings hospital-twin keeps at the end of the cluster's postgresql.conf.
+    static let configurationMarker = "# hospital-twin: private by construction (rewritten at every start)"
+
+    /// Writes the cluster's configuration so that it is private however it is started (`pg_ctl start` by hand
+    /// included): pg_hba.conf takes connections through the local socket only (no host line, so no TCP client can
+    /// authenticate, trusted or not), and postgresql.conf listens on no TCP address and keeps its socket in the
+    /// cluster's own private directory. Rewritten in place at every start (so a cluster made by an older version is
+    /// brought to it), keeping the files' owner, the server's user.
+    func secureConfiguration() throws(ClusterError) {
+        let hba = (dataDirectory as NSString).appendingPathComponent("pg_hba.conf")
+        let conf = (dataDirectory as NSString).appendingPathComponent("postgresql.conf")
+        try Self.rewrite(hba, with: """
+            # hospital-twin's embedded cluster: connections through its private Unix socket only, never TCP.
+            # TYPE  DATABASE  USER  METHOD
+            local   all       all   trust
+
+            """)
+        let current: String
+        do { current = try String(contentsOfFile: conf, encoding: .utf8) } catch {
+            throw ClusterError("cannot read \(conf): \(error.localizedDescription)")
+        }
+        let kept = current.components(separatedBy: Self.configurationMarker)[0]
+        try Self.rewrite(conf, with: kept + Self.configurationMarker + "\n" + """
+            listen_addresses = ''
+            unix_socket_directories = '\(socketDirectory.replacingOccurrences(of: "'", with: "''"))'
+            unix_socket_permissions = 0700
+
+            """)
+    }
+
+    /// Replaces a file's content in place (truncating it), so that its owner and mode stay the server's.
+    static func rewrite(_ path: String, with text: String) throws(ClusterError) {
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw ClusterError("cannot write \(path) (the embedded cluster's configuration)")
+        }
+        defer { try? handle.close() }
+        do {
+            try handle.truncate(atOffset: 0)
+            try handle.write(contentsOf: Data(text.utf8))
+        } catch {
+            throw ClusterError("cannot write \(path) (the embedded cluster's configuration): \(error.localizedDescription)")
         }
     }
 

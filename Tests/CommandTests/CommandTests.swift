@@ -264,6 +264,13 @@ struct EmbeddedClusterTests {
         #expect(stored.status == 0, "\(stored.stderr)")
         #expect(stored.stderr.contains("created the embedded PostgreSQL cluster in"), "\(stored.stderr)")
         #expect(stored.stderr.contains("database: the embedded cluster in"))
+        // Private by construction: however it is started, the configuration has no TCP listener and no host line.
+        let created = try #require(stored.stderr.split(separator: "\n").first { $0.contains("created the embedded PostgreSQL cluster in ") })
+        let clusterDirectory = String(created.split(separator: " in ", maxSplits: 1)[1].split(separator: " (")[0])
+        let hba = try String(contentsOfFile: clusterDirectory + "/data/pg_hba.conf", encoding: .utf8)
+        #expect(!hba.split(separator: "\n").contains { $0.hasPrefix("host") }, "\(hba)")
+        let conf = try String(contentsOfFile: clusterDirectory + "/data/postgresql.conf", encoding: .utf8)
+        #expect(conf.contains("listen_addresses = ''") && conf.contains("unix_socket_permissions = 0700"), "\(conf.suffix(300))")
         let id = try #require(CLI.number(after: "stored run ", in: stored.stderr))
         let stop = try CLI.run(["db", "stop"], environment: environment, directory: directory)
         #expect(stop.stdout.contains("stopped the embedded cluster"), "\(stop)")
