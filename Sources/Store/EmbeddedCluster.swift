@@ -24,6 +24,9 @@ public struct EmbeddedCluster: Sendable {
     /// The database and role the cluster serves.
     public static let databaseName = "hospital_twin"
     public static let userName = "hospital_twin"
+    /// The role the application connects as: it owns the database and the `hospital_twin` schema, and has no
+    /// superuser, role-making or database-making rights. The bootstrap superuser (`userName`) only sets it up.
+    public static let applicationRole = "hospital_twin_app"
 
     /// The cluster for `environment` (HOSPITAL_TWIN_HOME) and the working directory.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -59,8 +62,10 @@ public struct EmbeddedCluster: Sendable {
     /// The server's log.
     public var logFile: String { (directory as NSString).appendingPathComponent("server.log") }
     /// The libpq connection string of its database.
+    /// How the application connects: as `applicationRole`, which owns the database and its schema but is no
+    /// superuser.
     public var connectionString: String {
-        "host=\(socketDirectory) dbname=\(Self.databaseName) user=\(Self.userName)"
+        "host=\(socketDirectory) dbname=\(Self.databaseName) user=\(Self.applicationRole)"
     }
     /// The location commands report.
     public var location: DatabaseLocation { DatabaseLocation(connectionString: connectionString, source: .embedded(directory)) }
@@ -213,12 +218,38 @@ public struct EmbeddedCluster: Sendable {
     }
 
     func createDatabase() throws(ClusterError) {
+        let role = Self.applicationRole
         do {
             let admin = try DatabaseConnection(url: "host=\(socketDirectory) dbname=postgres user=\(Self.userName)")
+            try admin.execute("""
+                DO $$ BEGIN
+                  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(raw: role)') THEN
+                    CREATE ROLE \(raw: role) LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
+                  END IF;
+                EXCEPTION WHEN duplicate_object THEN NULL;  -- made by a concurrent command
+                END $$
+                """)
             let exists = try admin.query("SELECT 1 FROM pg_database WHERE datname = \(Self.databaseName)").rows
-            if exists.isEmpty { try admin.execute("CREATE DATABASE \(raw: Self.databaseName)") }
-        } catch where error.sqlState == "42P04" {
-            return  // created by a concurrent command between the check and the statement
+            if exists.isEmpty {
+                do { try admin.execute("CREATE DATABASE \(raw: Self.databaseName) OWNER \(raw: role)") } catch where error.sqlState == "42P04" {
+                    // created by a concurrent command between the check and the statement
+                }
+            }
+            try admin.execute("ALTER DATABASE \(raw: Self.databaseName) OWNER TO \(raw: role)")
+            // A cluster made by an older version: its schema and tables were the superuser's; they become the role's.
+            let database = try DatabaseConnection(url: "host=\(socketDirectory) dbname=\(Self.databaseName) user=\(Self.userName)")
+            try database.execute("""
+                DO $$ DECLARE t record; BEGIN
+                  IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'hospital_twin') THEN
+                    ALTER SCHEMA hospital_twin OWNER TO \(raw: role);
+                    FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                             WHERE n.nspname = 'hospital_twin' AND c.relkind IN ('r', 'p', 'v', 'm')
+                             AND pg_get_userbyid(c.relowner) <> '\(raw: role)' LOOP
+                      EXECUTE format('ALTER TABLE hospital_twin.%I OWNER TO \(raw: role)', t.relname);
+                    END LOOP;
+                  END IF;
+                END $$
+                """)
         } catch {
             throw ClusterError("the embedded cluster in \(directory) started, but its database could not be made: \(error)")
         }

@@ -208,9 +208,13 @@ struct Database: ParsableCommand {
             let location = try database.location()
             do {
                 let db = try DatabaseConnection(url: location.connectionString)
-                let version = try db.query("SELECT current_setting('server_version'), current_database()").rows[0]
+                let row = try db.query("""
+                    SELECT current_setting('server_version') AS version, current_database() AS database,
+                           current_user AS role, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser
+                    """).single("the server's settings")
                 let schema = try db.schemaVersion(RunStoreSchema.name)
-                print("connected: PostgreSQL \(version[0] ?? "?"), database \(version[1] ?? "?"), "
+                print("connected: PostgreSQL \(try row.text("version")), database \(try row.text("database")) as role "
+                    + "\(try row.text("role"))\(try row.bool("superuser") ? " (a superuser)" : " (not a superuser)"), "
                     + "\(RunStoreSchema.name) schema version \(schema) of \(RunStoreSchema.migrations.count) — \(location)")
             } catch {
                 printError("cannot use the database \(location): \(error)")

@@ -281,6 +281,7 @@ struct EmbeddedClusterTests {
         #expect(listed.stdout.contains("\"id\" : \(id)") && listed.stdout.contains("\"status\" : \"completed\""), "\(listed.stdout)")
         let check = try CLI.run(["db", "check"], environment: environment, directory: directory)
         #expect(check.stdout.contains("hospital_twin schema version \(RunStoreSchema.migrations.count)"), "\(check)")
+        #expect(check.stdout.contains("as role hospital_twin_app (not a superuser)"), "the application is no superuser: \(check)")
     }
 }
 
