@@ -50,10 +50,15 @@ public struct Scenario: Sendable {
         let document = try ScenarioLoader.load(path: path)
         var problems: [ScenarioProblem] = []
         ScenarioValidator.validate(document, as: ScenarioSchema.document, path: "", problems: &problems)
-        guard problems.isEmpty else { throw ScenarioError(problems: problems.sorted()) }
-        var builder = ScenarioBuilder(document: document, path: path)
+        // The builder runs even when the schema found problems, so that a file's cross-references and meaning are
+        // checked in the same pass and every problem is reported at once; a value the schema refused reads as a
+        // placeholder there, and the configuration built from it is never used.
+        var builder = ScenarioBuilder(document: document, path: path, tolerant: !problems.isEmpty)
         let built = builder.build()
-        problems += builder.problems
+        let schemaPaths = problems.map(\.path)
+        problems += builder.problems.filter { problem in
+            !schemaPaths.contains { $0 == problem.path || problem.path.hasPrefix($0 + ".") || problem.path.hasPrefix($0 + "[") }
+        }
         // The model's own meaning checks, stated once in HospitalConfiguration.problems, reported at the line and
         // column of the setting's path, together with everything the builder found.
         // A setting the builder already found at fault (or one inside it) is not reported again in other words.
@@ -67,7 +72,9 @@ public struct Scenario: Sendable {
                                 message: problem.message)
             }
         }
-        guard problems.isEmpty, let (configuration, run, costs) = built else { throw ScenarioError(problems: problems.sorted()) }
+        guard problems.isEmpty, let (configuration, run, costs) = built else {
+            throw ScenarioError(problems: Array(problems.sorted().prefix(ScenarioError.problemLimit)))
+        }
         return Scenario(path: path, document: document, configuration: configuration, run: run, costs: costs)
     }
 
@@ -99,11 +106,14 @@ public struct Scenario: Sendable {
 struct ScenarioBuilder {
     let document: ScenarioNode
     let path: String
+    /// True when the schema already found problems: a value it refused reads as a placeholder instead of trapping.
+    let tolerant: Bool
     var problems: [ScenarioProblem] = []
 
-    init(document: ScenarioNode, path: String) {
+    init(document: ScenarioNode, path: String, tolerant: Bool = false) {
         self.document = document
         self.path = path
+        self.tolerant = tolerant
     }
 
     mutating func fail(_ node: ScenarioNode?, _ path: String, _ message: String) {
@@ -135,8 +145,9 @@ struct ScenarioBuilder {
     /// The value of `key`, given or the schema's default: for keys that are required (present once the document
     /// is valid) or have a default in the schema, the one place defaults live. A key with neither is a programmer
     /// error in the schema, caught by any test that builds a scenario without it.
-    func present<T>(_ value: T?, _ key: String, _ type: SchemaType) -> T {
+    func present<T: BuilderPlaceholder>(_ value: T?, _ key: String, _ type: SchemaType) -> T {
         guard let value else {
+            if tolerant { return T.placeholder }
             preconditionFailure("the scenario schema must require '\(key)' or give it a default (\(type))")
         }
         return value
@@ -547,3 +558,15 @@ struct ScenarioBuilder {
                                      agencyFill: numberValue(node, "agency_fill", type), ratios: ratios)
     }
 }
+
+/// A value the builder reads in place of one the schema refused, so that it can go on checking the rest of the
+/// file; a configuration built with one is never used.
+protocol BuilderPlaceholder {
+    static var placeholder: Self { get }
+}
+
+extension Int: BuilderPlaceholder { static var placeholder: Int { 0 } }
+extension Double: BuilderPlaceholder { static var placeholder: Double { 0 } }
+extension String: BuilderPlaceholder { static var placeholder: String { "" } }
+extension Bool: BuilderPlaceholder { static var placeholder: Bool { false } }
+extension LocalTimeOfDay: BuilderPlaceholder { static var placeholder: LocalTimeOfDay { LocalTimeOfDay(hour: 0)! } }

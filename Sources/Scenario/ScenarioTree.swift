@@ -48,6 +48,10 @@ public struct ScenarioError: Error, Sendable, Hashable, CustomStringConvertible 
     /// The problems.
     public let problems: [ScenarioProblem]
 
+    /// The most problems reported for one file (the first, by place in the file): enough to fix a file in one pass,
+    /// few enough that a file of garbage does not flood the terminal.
+    public static let problemLimit = 200
+
     /// One problem per line.
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 }

@@ -76,7 +76,7 @@ struct Validate: ParsableCommand {
                 let c = scenario.configuration
                 let beds = c.units.reduce(0) { $0 + $1.beds }
                 let theatres = c.theatres.map { "\($0.rooms) elective and \($0.emergencyRooms) emergency theatres" } ?? "no theatres"
-                print("\(file): ok — \(scenario.name): \(c.units.count) units, \(beds) beds, ED \(c.emergencyDepartment.cubicles) "
+                printOut("\(file): ok — \(scenario.name): \(c.units.count) units, \(beds) beds, ED \(c.emergencyDepartment.cubicles) "
                     + "cubicles, \(theatres), \(c.staffing.roster.count) roster lines")
             } catch {
                 failed += 1
@@ -91,23 +91,29 @@ struct Validate: ParsableCommand {
                                          threads: threads, level: level)
         let start = ContinuousClock.now
         let checks = try KernelValidation.run(plan)
-        print("Kernel validation: \(replications) replications per model, \(customers) customers each, "
+        printOut("Kernel validation: \(replications) replications per model, \(customers) customers each, "
             + "master seed \(seed), \(threads) thread(s)")
-        print(KernelValidationReport.table(checks, level: level))
+        printOut(KernelValidationReport.table(checks, level: level))
         if warmUpReport {
             let analysis = try KernelValidation.warmUpAnalysis(plan)
-            print("\nWarm-up check, M/M/10 at rho 0.95 started empty: mean wait (min) per batch of 500 customers, "
+            printOut("\nWarm-up check, M/M/10 at rho 0.95 started empty: mean wait (min) per batch of 500 customers, "
                 + "averaged over \(replications) replications")
-            print(KernelValidationReport.warmUpTable(analysis, periodLabel: "batch",
+            printOut(KernelValidationReport.warmUpTable(analysis, periodLabel: "batch",
                                                      every: max(1, analysis.movingAverages.count / 20)))
-            print("MSER-5 suggests a warm-up of \(analysis.suggestedWarmUpPeriods) batches "
+            printOut("MSER-5 suggests a warm-up of \(analysis.suggestedWarmUpPeriods) batches "
                 + "(\(analysis.suggestedWarmUpPeriods * 500) customers).")
         }
         let failed = checks.filter { !$0.agrees }.count
         let seconds = Double((ContinuousClock.now - start).components.seconds)
-        print("\n\(checks.count - failed) of \(checks.count) checks agree with theory (\(Int(seconds)) s).")
+        printOut("\n\(checks.count - failed) of \(checks.count) checks agree with theory (\(Int(seconds)) s).")
         if failed > 0 { throw ExitCode(1) }
     }
+}
+
+/// Text on standard output, its control characters made visible (a name in a table or a message cannot rewrite the
+/// terminal); JSON and CSV go through their own writers.
+func printOut(_ text: String, terminator: String = "\n") {
+    Swift.print(TerminalText.safe(text), terminator: terminator)
 }
 
 /// A message on standard error, its control characters made visible (a name in it cannot rewrite the terminal).

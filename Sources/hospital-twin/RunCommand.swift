@@ -60,7 +60,7 @@ struct ScenarioCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print every scenario key with its type, unit and default (Markdown).")
 
         func run() throws {
-            print(ScenarioSchema.markdownReference(), terminator: "")
+            printOut(ScenarioSchema.markdownReference(), terminator: "")
         }
     }
 }

@@ -116,7 +116,7 @@ struct ReportOptions: ParsableArguments {
         let file = try output.map { try AtomicFile(path: $0) }
         let handle = file?.handle ?? FileHandle.standardOutput
         switch format {
-        case .table: handle.write(Data((document.table() + "\n").utf8))
+        case .table: handle.write(Data((TerminalText.safe(document.table()) + "\n").utf8))
         case .json: handle.write(try document.json() + Data("\n".utf8))
         case .csv: document.csv(CSVWriter(handle: handle))
         }

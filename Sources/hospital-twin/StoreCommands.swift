@@ -92,7 +92,7 @@ struct Runs: ParsableCommand {
             let store = try database.openStore()
             let runs = try storeCall { try store.runs(scenario: scenario) }
             switch format {
-            case .table: print(RunReports.table(runs))
+            case .table: printOut(RunReports.table(runs))
             case .json: FileHandle.standardOutput.write(try RunReports.json(runs) + Data("\n".utf8))
             }
         }
@@ -115,7 +115,7 @@ struct Runs: ParsableCommand {
             switch format {
             case .table:
                 let result = record.status == .completed ? try storeCall { try store.result(of: id.value) } : nil
-                print(RunReports.show(record, result: result))
+                printOut(RunReports.show(record, result: result))
             case .json:
                 FileHandle.standardOutput.write(try RunReports.json([record]) + Data("\n".utf8))
             }
@@ -178,7 +178,7 @@ struct Runs: ParsableCommand {
             }
             let store = try database.openStore()
             let record = try storeCall { try store.importArchive(archive, from: file) }
-            print("stored run \(record.id): \(record.scenario) v\(record.scenarioVersion), \(record.replications) "
+            printOut("stored run \(record.id): \(record.scenario) v\(record.scenarioVersion), \(record.replications) "
                 + "replications, seed \(record.seed)")
         }
     }
@@ -213,7 +213,7 @@ struct Database: ParsableCommand {
                            current_user AS role, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser
                     """).single("the server's settings")
                 let schema = try db.schemaVersion(RunStoreSchema.name)
-                print("connected: PostgreSQL \(try row.text("version")), database \(try row.text("database")) as role "
+                printOut("connected: PostgreSQL \(try row.text("version")), database \(try row.text("database")) as role "
                     + "\(try row.text("role"))\(try row.bool("superuser") ? " (a superuser)" : " (not a superuser)"), "
                     + "\(RunStoreSchema.name) schema version \(schema) of \(RunStoreSchema.migrations.count) — \(location)")
             } catch {
@@ -237,14 +237,14 @@ struct Database: ParsableCommand {
             }
             if let configured = DatabaseLocation.configured(option: database.databaseURL,
                                                             environment: ProcessInfo.processInfo.environment) {
-                print("commands use \(configured)")
+                printOut("commands use \(configured)")
             } else {
-                print("commands use the embedded cluster (no database is configured)")
+                printOut("commands use the embedded cluster (no database is configured)")
             }
             do {
-                print("embedded cluster in \(cluster.directory): \(try cluster.status())")
+                printOut("embedded cluster in \(cluster.directory): \(try cluster.status())")
             } catch {
-                print("embedded cluster in \(cluster.directory): \(error)")
+                printOut("embedded cluster in \(cluster.directory): \(error)")
             }
         }
     }
@@ -257,12 +257,12 @@ struct Database: ParsableCommand {
             do {
                 let cluster = try EmbeddedCluster()
                 switch try cluster.start() {
-                case .created: print("created and started the embedded cluster in \(cluster.directory)"
+                case .created: printOut("created and started the embedded cluster in \(cluster.directory)"
                     + (cluster.relocation.map { " (\($0))" } ?? ""))
-                case .started: print("started the embedded cluster in \(cluster.directory)")
-                case .alreadyRunning: print("the embedded cluster in \(cluster.directory) is already running")
+                case .started: printOut("started the embedded cluster in \(cluster.directory)")
+                case .alreadyRunning: printOut("the embedded cluster in \(cluster.directory) is already running")
                 }
-                print("connection: \(cluster.connectionString)")
+                printOut("connection: \(cluster.connectionString)")
             } catch {
                 printError(error.description)
                 throw ExitCode(2)
@@ -276,7 +276,7 @@ struct Database: ParsableCommand {
         func run() throws {
             do {
                 let cluster = try EmbeddedCluster()
-                print(try cluster.stop() ? "stopped the embedded cluster in \(cluster.directory)"
+                printOut(try cluster.stop() ? "stopped the embedded cluster in \(cluster.directory)"
                     : "the embedded cluster in \(cluster.directory) was not running")
             } catch {
                 printError(error.description)
@@ -296,7 +296,7 @@ struct Database: ParsableCommand {
             do {
                 let db = try DatabaseConnection(url: location.connectionString)
                 let applied = try db.migrate(schema: RunStoreSchema.name, RunStoreSchema.migrations)
-                print("\(RunStoreSchema.name) schema at version \(try db.schemaVersion(RunStoreSchema.name))"
+                printOut("\(RunStoreSchema.name) schema at version \(try db.schemaVersion(RunStoreSchema.name))"
                     + (applied.isEmpty ? " (nothing to apply)" : " (applied \(applied.map(String.init).joined(separator: ", ")))")
                     + " — \(location)")
             } catch {

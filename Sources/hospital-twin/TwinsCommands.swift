@@ -75,7 +75,7 @@ extension Twins {
                                           days: days, followUpDays: followUp, seed: seed)
             try EpisodeFile.write(rows, to: output)
             let spells = Set(rows.map(\.spellID)).count
-            print("wrote \(output): \(rows.count) stays in \(spells) spells of \(patients) patients")
+            printOut("wrote \(output): \(rows.count) stays in \(spells) spells of \(patients) patients")
         }
     }
 
@@ -146,14 +146,14 @@ extension Twins {
             let markdown = AtomicFileText(path: report)
             try markdown.write(FitReportFormatter.markdown(result.report))
             let fitted = result.report.states.filter { $0.chosen != nil }.count
-            print("fitted \(spells.count) spells of \(result.report.patients) patients in "
+            printOut("fitted \(spells.count) spells of \(result.report.patients) patients in "
                 + "\(Int((ContinuousClock.now - started).components.seconds)) s: sojourns for \(fitted) of "
                 + "\(result.report.states.count) pathway states, readmission on \(result.report.readmissionDischarges) discharges")
             if let hl = result.report.hosmerLemeshow {
-                print("readmission calibration: Hosmer-Lemeshow chi2 = \(hl.statistic.formatted(significantDigits: 3)), "
+                printOut("readmission calibration: Hosmer-Lemeshow chi2 = \(hl.statistic.formatted(significantDigits: 3)), "
                     + "p = \(hl.pValue.formatted(significantDigits: 2))")
             }
-            print("wrote \(output) and \(report)")
+            printOut("wrote \(output) and \(report)")
             guard store || database.databaseURL != nil else { return }
             let runStore = try database.openStore()
             let stored = try storeCall {
@@ -162,7 +162,7 @@ extension Twins {
                                             source: URL(fileURLWithPath: episodes).standardizedFileURL.path,
                                             spells: spells.count)
             }
-            print(stored.isNew ? "stored twin model \(stored.id)" : "this model is already stored, as twin model \(stored.id)")
+            printOut(stored.isNew ? "stored twin model \(stored.id)" : "this model is already stored, as twin model \(stored.id)")
         }
     }
 
@@ -189,7 +189,7 @@ extension Twins {
             try EpisodeFile.write(imported.episodes, to: output)
             try ObservationFile.write(imported.observations, to: observations)
             imported.warnings.forEach(printError)
-            print("wrote \(output): \(imported.episodes.count) stays in \(imported.spells) spells of "
+            printOut("wrote \(output): \(imported.episodes.count) stays in \(imported.spells) spells of "
                 + "\(imported.patients) patients; \(observations): \(imported.observations.count) observations")
             if !imported.warnings.isEmpty { throw ExitCode(1) }
         }
@@ -367,7 +367,7 @@ extension Twins {
 
         func run() throws {
             try TwinModelFile.write(.builtIn, to: output)
-            print("wrote \(output)")
+            printOut("wrote \(output)")
         }
     }
 }

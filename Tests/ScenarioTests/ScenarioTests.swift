@@ -164,7 +164,9 @@ struct ScenarioFileTests {
         #expect(found.contains("bad.yaml:13:38: units[0].beds: must be a whole number >= 0, found -2"), "\(found)")
         #expect(found.contains { $0.hasPrefix("bad.yaml:14:23: units[1].type: must be one of assessment_unit, ward, "
             + "stroke_unit, icu, hdu, found 'itu'; did you mean 'icu'?") }, "\(found)")
-        #expect(found.count == 3, "schema problems stop the build; the roster is checked once they are fixed: \(found)")
+        // The cross-references are checked in the same pass as the schema: every problem at once.
+        #expect(found.contains { $0.hasPrefix("bad.yaml:21:14: staff.rosters[1].unit: no unit named 'Ward B'") }, "\(found)")
+        #expect(found.count == 4, "\(found)")
         // With the schema satisfied, the cross-references are checked.
         let crossText = minimal.replacingOccurrences(
             of: "{unit: Ward A, group: registered_nurse, shift: night, headcount: 2}",

@@ -244,3 +244,33 @@ struct CensusPlausibilityTests {
             && error?.problems.first?.contains("from 1970 to five years after today") == true, "\(error?.problems ?? [])")
     }
 }
+
+@Suite("every problem of a file at once")
+struct AllAtOnceTests {
+    @Test("a schema error does not hide a capacity below the cubicles, a roster naming no unit or a bad currency")
+    func allStages() throws {
+        let files = try ScenarioFiles()
+        let text = minimal
+            .replacingOccurrences(of: "  cubicles: 10", with: "  cubicles: 10\n  capacity: 4")
+            .replacingOccurrences(of: "{name: ICU, type: icu, beds: 4}", with: "{name: ICU, type: icu, beds: -4}")
+            .replacingOccurrences(of: "{unit: Ward A, group: registered_nurse, shift: night, headcount: 2}",
+                                  with: "{unit: Ward Z, group: registered_nurse, shift: night, headcount: 2}")
+            + "\ncosts:\n  currency: gbp\n"
+        let found = problems(try files.write("multi.yaml", text), in: files)
+        for expected in ["emergency_department.capacity: must be at least the cubicles", "units[1].beds: must be a whole number",
+                         "staff.rosters[1].unit: no unit named 'Ward Z'", "costs.currency: must be an ISO 4217"] {
+            #expect(found.contains { $0.contains(expected) }, "\(expected): \(found)")
+        }
+        #expect(found.count == 4, "\(found)")
+    }
+
+    @Test("a file of many mistakes reports at most the limit, the first by place")
+    func capped() throws {
+        let files = try ScenarioFiles()
+        let units = (0..<300).map { "  - {name: Ward \($0), type: ward, beds: -1}" }.joined(separator: "\n")
+        let text = minimal.replacingOccurrences(of: "  - {name: Ward A, type: ward, beds: 20}", with: units + "\n  - {name: Ward A, type: ward, beds: 20}")
+        let found = problems(try files.write("many.yaml", text), in: files)
+        #expect(found.count == ScenarioError.problemLimit, "\(found.count)")
+        #expect(found.first?.contains("units[0].beds") == true, "\(found.first ?? "")")
+    }
+}
