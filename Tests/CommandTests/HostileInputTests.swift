@@ -91,4 +91,17 @@ struct HostileInputTests {
                 "\(result.stderr)")
         #expect(!result.stderr.contains("NSCocoaErrorDomain") && !result.stderr.contains("UserInfo"), "\(result.stderr)")
     }
+
+    @Test("run writes its HTML report, as the README says; a name with control characters reaches the terminal escaped")
+    func runHTML() throws {
+        let directory = try CLI.temporaryDirectory()
+        let variant = directory.appendingPathComponent("esc.yaml")
+        try "extends: \(Self.demo)\nname: \"demo\\e[2J\"\n".write(to: variant, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["run", variant.path, "--replications", "1", "--horizon", "20", "--warmup", "2",
+                                  "--html", "run.html"], environment: plain, directory: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let page = try String(contentsOf: directory.appendingPathComponent("run.html"), encoding: .utf8)
+        #expect(page.hasPrefix("<!DOCTYPE html>") && page.contains("Scenario run"))
+        #expect(!result.stdout.unicodeScalars.contains("\u{1B}") && result.stdout.contains("demo\\u{1B}[2J"), "\(result.stdout.prefix(200))")
+    }
 }
