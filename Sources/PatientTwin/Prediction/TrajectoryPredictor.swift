@@ -137,9 +137,13 @@ public struct TrajectoryPredictor: Sendable {
     @usableFromInline let stateCount = CareState.units.count
     @usableFromInline let baselines: [BaselineDistribution]
     @usableFromInline let timeEffects: [CovariateEffects]
-    @usableFromInline let destinations: [[CareState]]
-    @usableFromInline let intercepts: [[Double]]
-    @usableFromInline let effects: [[CovariateEffects]]
+    /// Each (pathway, state)'s destinations, intercepts and covariate effects, one after another in flat arrays
+    /// (read by one index a draw, with no inner array to retain): those of index i are at
+    /// `destinationStart[i]..<destinationStart[i + 1]`.
+    @usableFromInline let destinationStart: [Int]
+    @usableFromInline let destinations: [CareState]
+    @usableFromInline let intercepts: [Double]
+    @usableFromInline let effects: [CovariateEffects]
 
     /// Compiles `model` for a hospital in `timeZone`; throws when the model has problems.
     public init(model: TwinModel, timeZone: TimeZone = RecordTime.utc) throws(PredictionError) {
@@ -149,9 +153,10 @@ public struct TrajectoryPredictor: Sendable {
         self.timeZone = timeZone
         var baselines: [BaselineDistribution] = []
         var timeEffects: [CovariateEffects] = []
-        var destinations: [[CareState]] = []
-        var intercepts: [[Double]] = []
-        var effects: [[CovariateEffects]] = []
+        var destinationStart: [Int] = [0]
+        var destinations: [CareState] = []
+        var intercepts: [Double] = []
+        var effects: [CovariateEffects] = []
         for pathway in Pathway.allCases {
             guard let pathwayModel = model.model(of: pathway) else { continue }
             for unit in CareState.units {
@@ -160,13 +165,15 @@ public struct TrajectoryPredictor: Sendable {
                     throw PredictionError(problem: "\(pathway.rawValue).\(unit.rawValue): \(error)")
                 }
                 timeEffects.append(state.sojourn.timeEffects)
-                destinations.append(state.transitions.states)
-                intercepts.append(state.transitions.destinations.map(\.intercept))
-                effects.append(state.transitions.destinations.map(\.effects))
+                destinations += state.transitions.states
+                intercepts += state.transitions.destinations.map(\.intercept)
+                effects += state.transitions.destinations.map(\.effects)
+                destinationStart.append(destinations.count)
             }
         }
         self.baselines = baselines
         self.timeEffects = timeEffects
+        self.destinationStart = destinationStart
         self.destinations = destinations
         self.intercepts = intercepts
         self.effects = effects
@@ -197,16 +204,14 @@ public struct TrajectoryPredictor: Sendable {
                            using stream: inout RandomStream) -> CareState
     {
         let i = index(pathway, state)
-        let options = destinations[i]
-        let alpha = intercepts[i]
-        let beta = effects[i]
+        let start = destinationStart[i]
         var weights = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
         var total = 0.0
-        let count = min(options.count, 11)
+        let count = min(destinationStart[i + 1] - start, 11)
         withUnsafeMutableBytes(of: &weights) { raw in
             let w = raw.bindMemory(to: Double.self)
             for j in 0..<count {
-                w[j] = exp(min(alpha[j] + beta[j].dot(x), 700))
+                w[j] = exp(min(intercepts[start + j] + effects[start + j].dot(x), 700))
                 total += w[j]
             }
         }
@@ -215,9 +220,9 @@ public struct TrajectoryPredictor: Sendable {
             let w = raw.bindMemory(to: Double.self)
             for j in 0..<count {
                 target -= w[j]
-                if target <= 0 { return options[j] }
+                if target <= 0 { return destinations[start + j] }
             }
-            return options[count - 1]
+            return destinations[start + count - 1]
         }
     }
 
