@@ -89,6 +89,31 @@ public struct Scenario: Sendable {
         return Scenario(path: path, document: document, configuration: configuration, run: run, costs: costs)
     }
 
+    /// A path a scenario file names (a base, a twin model), relative to the file that names it unless absolute.
+    static func resolve(_ name: String, besides file: String) -> String {
+        name.hasPrefix("/") ? name : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(name).path
+    }
+
+    /// Every file the scenario was read from: its own, the scenarios it extends, and its twin model file. A command
+    /// must not write its output over any of them.
+    public var sourceFiles: [String] {
+        var files: [String] = []
+        func walk(_ node: ScenarioNode) {
+            let file = node.location.file
+            if !file.hasPrefix("<"), !files.contains(file) { files.append(file) }
+            switch node {
+            case .mapping(let pairs, _): pairs.forEach { walk($0.value) }
+            case .sequence(let items, _): items.forEach(walk)
+            case .scalar: break
+            }
+        }
+        walk(document)
+        if let model = document["twin_model"], let name = model.text, name != "built-in" {
+            files.append(Self.resolve(name, besides: model.location.file))
+        }
+        return files
+    }
+
     /// The merged document as canonical JSON (sorted keys, no whitespace): what identifies a scenario's content,
     /// whatever its file's layout, comments or order of keys.
     public var canonicalJSON: Data {
@@ -298,9 +323,7 @@ struct ScenarioBuilder {
         let node = value(document, "twin_model", ScenarioSchema.document)
         let name = textValue(document, "twin_model", ScenarioSchema.document)
         if name == "built-in" { return .builtIn }
-        let file = node?.location.file ?? path
-        let resolved = name.hasPrefix("/") ? name
-            : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(name).path
+        let resolved = Scenario.resolve(name, besides: node?.location.file ?? path)
         do { return try TwinModelFile.read(path: resolved) } catch {
             fail(node, "twin_model", "cannot use \(name): " + error.problems.prefix(3).joined(separator: "; "))
             return nil

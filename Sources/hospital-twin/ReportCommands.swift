@@ -12,6 +12,8 @@ func simulatePaired(_ files: [String], simulation: SimulationOptions, store: Boo
     let prepared = try CommandWorkflow.perform { observer in
         try Inputs.pairedScenarios(files, overrides: simulation.overrides, observer: observer)
     }
+    // Before simulating: no report may be written over a scenario, a base it extends or its twin model.
+    try report.checkDestinations(inputs: files + prepared.flatMap(\.scenario.sourceFiles))
     let runStore = try database.openStore(if: store)
     return try CommandWorkflow.perform { observer in
         try Simulate.paired(prepared, threads: simulation.threads, store: runStore,
@@ -45,7 +47,6 @@ struct Costs: ParsableCommand {
 
     func run() throws {
         let files = (baseline.map { [$0] } ?? []) + [file]
-        try report.checkDestinations(inputs: files)
         let runs = try simulatePaired(files, simulation: simulation, store: store, database: database, report: report)
         try report.write(.costs(Answers.costs(runs[runs.count - 1], baseline: baseline == nil ? nil : runs[0])))
         if runs.contains(where: \.storeFailed) { throw ExitCode(1) }
@@ -94,7 +95,6 @@ struct Compare: ParsableCommand {
     }
 
     func run() throws {
-        try report.checkDestinations(inputs: files)
         let runs = try simulatePaired(files, simulation: simulation, store: store, database: database, report: report)
         try report.write(.comparison(Answers.comparison(runs, detect: detect), all: all))
         if runs.contains(where: \.storeFailed) { throw ExitCode(1) }
@@ -149,13 +149,13 @@ struct Forecast: ParsableCommand {
     }
 
     func run() throws {
-        try report.checkDestinations(inputs: [file] + (census.map { [$0] } ?? []))
         let request = ForecastRequest(days: days, censusPath: census, from: from.flatMap(ForecastStart.date),
                                       warmUpDays: warmup, replications: replication.replications ?? 200,
                                       seed: replication.seed)
         let forecast = try CommandWorkflow.perform { observer in
             try ForecastPlanning.prepare(try Inputs.scenario(file), file: file, request: request, observer: observer)
         }
+        try report.checkDestinations(inputs: [file] + (census.map { [$0] } ?? []) + forecast.prepared.scenario.sourceFiles)
         let runStore = try database.openStore(if: store)
         let simulated = try CommandWorkflow.perform { observer in
             try Simulate.run(forecast.prepared, threads: replication.threads, census: forecast.census, store: runStore,

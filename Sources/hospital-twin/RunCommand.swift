@@ -26,11 +26,11 @@ struct Run: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        try report.checkDestinations(inputs: [file])
         let prepared = try CommandWorkflow.perform { _ in
             let scenario = try Inputs.scenario(file)
             return try PreparedScenario(scenario, file: file, plan: try simulation.overrides.plan(for: scenario))
         }
+        try report.checkDestinations(inputs: [file] + prepared.scenario.sourceFiles)
         // The database is reached before anything is simulated.
         let runStore = try database.openStore(if: store)
         let simulated = try CommandWorkflow.perform { observer in

@@ -104,4 +104,17 @@ struct HostileInputTests {
         #expect(page.hasPrefix("<!DOCTYPE html>") && page.contains("Scenario run"))
         #expect(!result.stdout.unicodeScalars.contains("\u{1B}") && result.stdout.contains("demo\\u{1B}[2J"), "\(result.stdout.prefix(200))")
     }
+
+    @Test("-o naming the base a variant extends is refused too, and the base is left as it was")
+    func outputOverBase() throws {
+        let directory = try CLI.temporaryDirectory()
+        let base = directory.appendingPathComponent("base.yaml")
+        try FileManager.default.copyItem(atPath: Self.demo, toPath: base.path)
+        try "extends: base.yaml\nname: variant\n".write(to: directory.appendingPathComponent("variant.yaml"), atomically: true,
+                                                        encoding: .utf8)
+        let before = try Data(contentsOf: base)
+        let result = try CLI.run(["run", "variant.yaml", "-o", "base.yaml"], environment: plain, directory: directory)
+        #expect(result.status == 2 && result.stderr.contains("an input of this command"), "\(result.stderr)")
+        #expect(try Data(contentsOf: base) == before)
+    }
 }
