@@ -58,7 +58,7 @@ struct EmergencyDepartment {
 
     /// The admission probability of a triage category.
     func admissionProbability(_ triage: TriageCategory) -> Double {
-        admissionProbabilities[TriageCategory.allCases.firstIndex(of: triage) ?? 0]
+        admissionProbabilities[triage.rawValue - 1]  // categories are 1–5, in `allCases` order
     }
 }
 
