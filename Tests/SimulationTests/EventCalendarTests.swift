@@ -73,6 +73,49 @@ struct EventCalendarTests {
         }
     }
 
+    @Test("simultaneous events keep first-in first-out order, and handles stay valid, across the ranks' renumbering")
+    func keepsOrderAcrossRenumbering() {
+        // The heap key gives the scheduling order 24 bits (CalendarCore.Node); after 2^24 schedules the live
+        // events are renumbered. Events scheduled at one far time before and after that must still leave by
+        // priority, then in the order they were scheduled, and their handles must still cancel them.
+        var calendar = EventCalendar<Int>()
+        let far = 1e12
+        var expected: [(priority: Int, order: Int, id: Int)] = []
+        var handles: [Int: EventHandle] = [:]
+        var order = 0
+        func scheduleFar(_ id: Int) {
+            let priority = id % 3 - 1
+            handles[id] = calendar.schedule(id, at: far, priority: priority)
+            expected.append((priority, order, id))
+            order += 1
+        }
+        for id in 0..<300 { scheduleFar(id) }
+        let churn = (1 << 24) + 1_000
+        var now = 0.0
+        for step in 0..<churn {
+            calendar.schedule(-1, at: now + Double(step % 7))
+            if step % 2 == 1 {
+                now = calendar.removeNext()!.time
+                _ = calendar.removeNext()
+            }
+        }
+        while let next = calendar.removeNext(notAfter: far - 1) { #expect(next.payload == -1) }
+        for id in stride(from: 0, to: 300, by: 7) {
+            let cancelled = calendar.cancel(handles[id]!)
+            #expect(cancelled)
+            expected.removeAll { $0.id == id }
+        }
+        for id in 300..<600 { scheduleFar(id) }
+        expected.sort { ($0.priority, $0.order) < ($1.priority, $1.order) }
+        var drained: [Int] = []
+        while let next = calendar.removeNext() {
+            #expect(next.time == far)
+            drained.append(next.payload)
+        }
+        #expect(drained == expected.map(\.id))
+        #expect(!calendar.isPending(handles[1]!))
+    }
+
     @Test("a copy is independent (copy-on-write), and payloads holding references survive growth and copies")
     func copyOnWrite() {
         var original = EventCalendar<String>()

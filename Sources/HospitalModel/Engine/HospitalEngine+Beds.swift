@@ -402,25 +402,26 @@ extension HospitalEngine {
         patients[Int(p)].twin.step(to: destination, at: epoch(now))
         inHospital -= 1
         if destination == .died { recorder.flows.died += 1 } else { recorder.flows.discharged += 1 }
-        let twin = patients[Int(p)].twin
         guard inpatient else {
             release(p)
             return
         }
+        // The twin is read in place (`patients[Int(p)].twin`), not copied out: a copy retains its history.
         if measuring(now) {
-            recorder.measures.recordSpell(twin: twin, minutes: now - clock.minute(atEpochMinute: twin.spellStart), month: months.index(of: now))
+            let spellStart = clock.minute(atEpochMinute: patients[Int(p)].twin.spellStart)
+            recorder.measures.recordSpell(pathway: patients[Int(p)].twin.pathway, minutes: now - spellStart,
+                                          month: months.index(of: now))
         }
         guard destination != .died else {
             if measuring(now) { recorder.measures.patients.deaths += 1 }
             release(p)
             return
         }
-        let readmission = predictor.drawReadmission(for: twin, streams: twinStreams)
-        if measuring(now) {
-            let lace = LACEScore(attributes: twin.attributes, admittedAt: twin.spellStart, dischargedAt: twin.stateSince,
-                                 timeZone: configuration.timeZone)
-            recorder.measures.recordDischarge(of: twin.attributes, lace: lace.total, followed: now + 30 * 1440 <= endMinute,
-                                     readmitted: readmission.delayMinutes != nil)
+        let readmission = predictor.drawReadmission(for: patients[Int(p)].twin, streams: twinStreams)
+        if measuring(now), let lace = readmission.lace {
+            recorder.measures.recordDischarge(of: patients[Int(p)].twin.attributes, lace: lace.total,
+                                              followed: now + 30 * 1440 <= endMinute,
+                                              readmitted: readmission.delayMinutes != nil)
         }
         guard let delay = readmission.delayMinutes, now + delay < endMinute else {
             release(p)

@@ -99,8 +99,8 @@ struct Measures {
         }
     }
 
-    mutating func recordSpell(twin: PatientTwin, minutes: Double, month: Int) {
-        let index = twin.pathway.ordinal
+    mutating func recordSpell(pathway: Pathway, minutes: Double, month: Int) {
+        let index = pathway.ordinal
         spellCounts[index] += 1
         spellMinutes[index] += minutes
         months[month].spells[index].count += 1

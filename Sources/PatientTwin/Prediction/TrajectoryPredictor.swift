@@ -110,6 +110,8 @@ public struct ReadmissionDraw: Sendable, Hashable {
     public let probability: Double
     /// Minutes from the discharge to the readmission, if one was drawn (at most 30 days).
     public let delayMinutes: Double?
+    /// The spell's LACE score the probability was read from; nil for a twin not discharged alive.
+    public let lace: LACEScore?
 }
 
 /// Why a prediction cannot be made.
@@ -268,16 +270,18 @@ public struct TrajectoryPredictor: Sendable {
     /// twin's (patient, spell) stream, and the delay from another. A twin that died is never readmitted.
     public func drawReadmission(for twin: PatientTwin, streams: TwinStreams) -> ReadmissionDraw {
         guard twin.state == .dischargedHome || twin.state == .dischargedCareHome else {
-            return ReadmissionDraw(probability: 0, delayMinutes: nil)
+            return ReadmissionDraw(probability: 0, delayMinutes: nil, lace: nil)
         }
         let lace = LACEScore(attributes: twin.attributes, admittedAt: twin.spellStart, dischargedAt: twin.stateSince,
                              timeZone: timeZone)
         let probability = model.readmission.probability(lace)
         var decision = streams.readmission.stream(twin.id.value, UInt64(twin.spell))
-        guard decision.nextUniform() < probability else { return ReadmissionDraw(probability: probability, delayMinutes: nil) }
+        guard decision.nextUniform() < probability else {
+            return ReadmissionDraw(probability: probability, delayMinutes: nil, lace: lace)
+        }
         var delay = streams.readmissionDelay.stream(twin.id.value, UInt64(twin.spell))
         return ReadmissionDraw(probability: probability,
-                               delayMinutes: model.readmission.sampleDelayDays(using: &delay) * 1440)
+                               delayMinutes: model.readmission.sampleDelayDays(using: &delay) * 1440, lace: lace)
     }
 
     /// Predicts the rest of `twin`'s spell from `minute` (not before it entered its current state), following it

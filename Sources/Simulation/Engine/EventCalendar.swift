@@ -18,9 +18,9 @@ public struct EventHandle: Hashable, Sendable {
 /// The future event list: events ordered by (time, priority, insertion sequence), so that simultaneous events
 /// leave in a defined, reproducible order — by priority (lower first), then first scheduled, first out.
 ///
-/// A 4-ary min-heap of keys, each (time, priority, sequence) packed into one 128-bit integer so that comparing
+/// A 4-ary min-heap of keys, each (time, priority, rank, slot) packed into one 128-bit integer so that comparing
 /// two events is one branch-free integer comparison. Payloads live in a slot pool beside the heap, so sifting
-/// moves 32-byte keys only, and cancelling frees a slot in O(1) while its key is dropped when it reaches the top
+/// moves 16-byte keys only (four children to a cache line), and cancelling frees a slot in O(1) while its key is dropped when it reaches the top
 /// (lazy deletion). When dropped keys outnumber live ones the heap is rebuilt, so memory stays proportional to the
 /// live events. Storage is reused: in steady state no event allocates.
 ///
@@ -63,6 +63,7 @@ public struct EventCalendar<Payload> {
     @inlinable @discardableResult
     public mutating func schedule(_ payload: Payload, at time: Double, priority: Int = 0) -> EventHandle {
         precondition(!time.isNaN, "event time is NaN")
+        // The priority's 16 bits are a field of the heap key (`CalendarCore.Node`).
         precondition(priority >= -32768 && priority <= 32767, "event priority must fit in 16 bits")
         makeUnique()
         return storage.core.pointee.schedule(payload, at: time, priority: priority)
@@ -147,28 +148,45 @@ final class CalendarStorage<Payload> {
 }
 
 /// The calendar's state: the heap of keys and the slot pool, reached through unchecked pointers.
+///
+/// A heap node is one 128-bit key and nothing else, 16 bytes, so a node's four children fill exactly one 64-byte
+/// cache line (the heap starts three nodes before a line boundary, so that children 4i+1…4i+4 share a line).
+/// The key is, from the top: the time's IEEE 754 bits made order-preserving (64 bits), the priority offset to
+/// unsigned (16), a rank that orders events scheduled at the same time and priority first-in first-out (24), and
+/// the payload's slot (24). Ranks are handed out in scheduling order; when they run out (every 2^24 schedules) the
+/// live events are renumbered 0, 1, … in their order, which keeps every comparison the same. A node is live while
+/// its slot's rank is its own: cancelling a slot marks it, and its node is dropped when it reaches the top.
 @usableFromInline
 struct CalendarCore<Payload> {
-    /// A heap key: (time, priority, sequence) in one 128-bit unsigned integer whose order is the events' order.
-    /// The high 64 bits are the time's IEEE 754 bits made order-preserving (sign bit flipped for non-negative
-    /// times, all bits flipped for negative ones); the low 64 bits are the priority (offset to unsigned) in 16
-    /// bits and the sequence in 48.
     @usableFromInline
     struct Node {
         @usableFromInline var key: UInt128
-        @usableFromInline var slot: UInt32
 
         @inlinable @inline(__always)
-        init(time: Double, order: UInt64, slot: UInt32) {
-            key = (UInt128(Node.sortableBits(time)) << 64) | UInt128(order)
-            self.slot = slot
+        init(key: UInt128) { self.key = key }
+
+        @inlinable @inline(__always)
+        init(time: Double, priority: Int, rank: UInt32, slot: Int) {
+            let low = (UInt64(UInt16(bitPattern: Int16(truncatingIfNeeded: priority)) ^ 0x8000) << 48)
+                | (UInt64(rank) << 24) | UInt64(slot)
+            key = (UInt128(Node.sortableBits(time)) << 64) | UInt128(low)
         }
 
         @inlinable @inline(__always)
         var time: Double { Node.time(fromSortableBits: UInt64(truncatingIfNeeded: key >> 64)) }
 
         @inlinable @inline(__always)
-        var sequence: UInt64 { UInt64(truncatingIfNeeded: key) & sequenceMask }
+        var slot: Int { Int(UInt64(truncatingIfNeeded: key) & CalendarCore.fieldMask) }
+
+        @inlinable @inline(__always)
+        var rank: UInt32 { UInt32(truncatingIfNeeded: (UInt64(truncatingIfNeeded: key) >> 24) & CalendarCore.fieldMask) }
+
+        /// The same node with another rank.
+        @inlinable @inline(__always)
+        func ranked(_ rank: UInt32) -> Node {
+            let cleared = key & ~(UInt128(CalendarCore.fieldMask) << 24)
+            return Node(key: cleared | (UInt128(rank) << 24))
+        }
 
         @inlinable @inline(__always)
         static func sortableBits(_ time: Double) -> UInt64 {
@@ -183,30 +201,52 @@ struct CalendarCore<Payload> {
         }
     }
 
-    @usableFromInline static var sequenceMask: UInt64 { (1 << 48) - 1 }
+    /// The rank and slot fields' mask: 24 bits each.
+    @usableFromInline static var fieldMask: UInt64 { (1 << 24) - 1 }
+    /// At most this many events pending at once (8,388,608): half the ranks, so that renumbering (which needs one
+    /// rank per live event) leaves at least as many schedules again before the next.
+    @usableFromInline static var maximumPending: Int { 1 << 23 }
+    /// The rank of a free slot: outside the 24-bit field, so no node matches it.
+    @usableFromInline static var freeRank: UInt32 { .max }
     /// Marks a free slot's sequence; the low bits hold the next free slot + 1 (0: none).
     @usableFromInline static var freeBit: UInt64 { 1 << 63 }
+    /// Nodes before the first, so that each node's children share a cache line.
+    @usableFromInline static var heapPadding: Int { 3 }
 
+    /// The heap's memory (64-byte aligned); `heap` is `heapPadding` nodes into it.
+    @usableFromInline var heapMemory: UnsafeMutableRawPointer
     @usableFromInline var heap: UnsafeMutablePointer<Node>
     @usableFromInline var heapCount = 0
     @usableFromInline var heapCapacity: Int
-    /// Per slot, the sequence of its live event, or `freeBit | next free + 1`.
+    /// Per slot, the sequence of its live event (what handles carry), or `freeBit | next free + 1`.
     @usableFromInline var sequences: UnsafeMutablePointer<UInt64>
+    /// Per slot, the rank in its live event's node, or `freeRank`.
+    @usableFromInline var ranks: UnsafeMutablePointer<UInt32>
     /// Per slot, the payload: initialised exactly while the slot is live.
     @usableFromInline var payloads: UnsafeMutablePointer<Payload>
     @usableFromInline var slotCount = 0
     @usableFromInline var slotCapacity: Int
     @usableFromInline var freeListHead: UInt64 = 0
     @usableFromInline var nextSequence: UInt64 = 0
+    @usableFromInline var nextRank: UInt32 = 0
     @usableFromInline var liveCount = 0
 
     @usableFromInline
     init(capacity: Int) {
         heapCapacity = capacity
         slotCapacity = capacity
-        heap = .allocate(capacity: capacity)
+        (heapMemory, heap) = Self.allocateHeap(capacity: capacity)
         sequences = .allocate(capacity: capacity)
+        ranks = .allocate(capacity: capacity)
         payloads = .allocate(capacity: capacity)
+    }
+
+    @usableFromInline
+    static func allocateHeap(capacity: Int) -> (UnsafeMutableRawPointer, UnsafeMutablePointer<Node>) {
+        let stride = MemoryLayout<Node>.stride
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: (capacity + heapPadding) * stride, alignment: 64)
+        let nodes = memory.bindMemory(to: Node.self, capacity: capacity + heapPadding)
+        return (memory, nodes + heapPadding)
     }
 
     /// Frees the buffers (the owner's deinit).
@@ -215,8 +255,9 @@ struct CalendarCore<Payload> {
         for slot in 0..<slotCount where sequences[slot] & Self.freeBit == 0 {
             (payloads + slot).deinitialize(count: 1)
         }
-        heap.deallocate()
+        heapMemory.deallocate()
         sequences.deallocate()
+        ranks.deallocate()
         payloads.deallocate()
     }
 
@@ -226,6 +267,7 @@ struct CalendarCore<Payload> {
         var other = CalendarCore(capacity: max(heapCapacity, slotCapacity))
         other.heap.initialize(from: heap, count: heapCount)
         other.sequences.initialize(from: sequences, count: slotCount)
+        other.ranks.initialize(from: ranks, count: slotCount)
         for slot in 0..<slotCount where sequences[slot] & Self.freeBit == 0 {
             (other.payloads + slot).initialize(to: payloads[slot])
         }
@@ -233,6 +275,7 @@ struct CalendarCore<Payload> {
         other.slotCount = slotCount
         other.freeListHead = freeListHead
         other.nextSequence = nextSequence
+        other.nextRank = nextRank
         other.liveCount = liveCount
         return other
     }
@@ -240,21 +283,25 @@ struct CalendarCore<Payload> {
     @inlinable
     mutating func schedule(_ payload: Payload, at time: Double, priority: Int) -> EventHandle {
         let sequence = nextSequence
-        precondition(sequence < Self.sequenceMask, "more than 2^48 events scheduled in one calendar")
         nextSequence &+= 1
+        if nextRank > UInt32(Self.fieldMask) { renumber() }
+        let rank = nextRank
+        nextRank &+= 1
         let slot: Int
         if freeListHead != 0 {
             slot = Int(freeListHead - 1)
             freeListHead = sequences[slot] & ~Self.freeBit
         } else {
+            precondition(slotCount < Self.maximumPending,
+                         "more than \(Self.maximumPending) events pending at once in one calendar")
             if slotCount == slotCapacity { growSlots() }
             slot = slotCount
             slotCount += 1
         }
         sequences[slot] = sequence
+        ranks[slot] = rank
         (payloads + slot).initialize(to: payload)
-        let order = (UInt64(UInt16(bitPattern: Int16(truncatingIfNeeded: priority)) ^ 0x8000) << 48) | sequence
-        siftUp(Node(time: time, order: order, slot: UInt32(truncatingIfNeeded: slot)))
+        siftUp(Node(time: time, priority: priority, rank: rank, slot: slot))
         liveCount += 1
         return EventHandle(slot: UInt32(truncatingIfNeeded: slot), sequence: sequence)
     }
@@ -269,16 +316,20 @@ struct CalendarCore<Payload> {
     @inlinable @inline(__always)
     mutating func free(slot: Int) {
         sequences[slot] = Self.freeBit | freeListHead
+        ranks[slot] = Self.freeRank
         freeListHead = UInt64(slot) + 1
         liveCount -= 1
     }
+
+    @inlinable @inline(__always)
+    func isLive(_ node: Node) -> Bool { ranks[node.slot] == node.rank }
 
     @inlinable
     mutating func removeNext(notAfter limit: Double) -> (time: Double, payload: Payload)? {
         while heapCount > 0 {
             let root = heap[0]
-            let slot = Int(root.slot)
-            if sequences[slot] != root.sequence {
+            let slot = root.slot
+            if ranks[slot] != root.rank {
                 removeRoot()  // cancelled
                 continue
             }
@@ -296,7 +347,7 @@ struct CalendarCore<Payload> {
     mutating func nextTime() -> Double? {
         while heapCount > 0 {
             let root = heap[0]
-            if sequences[Int(root.slot)] == root.sequence { return root.time }
+            if isLive(root) { return root.time }
             removeRoot()
         }
         return nil
@@ -348,9 +399,10 @@ struct CalendarCore<Payload> {
     @usableFromInline
     mutating func growHeap() {
         let capacity = heapCapacity * 2
-        let grown = UnsafeMutablePointer<Node>.allocate(capacity: capacity)
+        let (memory, grown) = Self.allocateHeap(capacity: capacity)
         grown.moveInitialize(from: heap, count: heapCount)
-        heap.deallocate()
+        heapMemory.deallocate()
+        heapMemory = memory
         heap = grown
         heapCapacity = capacity
     }
@@ -362,6 +414,10 @@ struct CalendarCore<Payload> {
         grownSequences.moveInitialize(from: sequences, count: slotCount)
         sequences.deallocate()
         sequences = grownSequences
+        let grownRanks = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
+        grownRanks.moveInitialize(from: ranks, count: slotCount)
+        ranks.deallocate()
+        ranks = grownRanks
         // Payloads are initialised only in live slots, so they move one by one.
         let grownPayloads = UnsafeMutablePointer<Payload>.allocate(capacity: capacity)
         for slot in 0..<slotCount where sequences[slot] & Self.freeBit == 0 {
@@ -372,11 +428,29 @@ struct CalendarCore<Payload> {
         slotCapacity = capacity
     }
 
+    /// Gives the live events ranks 0, 1, … in their order (time, priority, rank), when the 24-bit ranks are spent.
+    /// A sorted array is a heap, so the heap is the sorted live nodes afterwards. O(n log n), once every 2^24 - n
+    /// schedules at least (n ≤ 2^23 live events).
+    @usableFromInline
+    mutating func renumber() {
+        var live: [Node] = []
+        live.reserveCapacity(liveCount)
+        for index in 0..<heapCount where isLive(heap[index]) { live.append(heap[index]) }
+        live.sort { $0.key < $1.key }
+        for (rank, node) in live.enumerated() {
+            let renumbered = node.ranked(UInt32(rank))
+            heap[rank] = renumbered
+            ranks[node.slot] = UInt32(rank)
+        }
+        heapCount = live.count
+        nextRank = UInt32(live.count)
+    }
+
     /// Drops cancelled keys and rebuilds the heap bottom-up in O(n).
     @usableFromInline
     mutating func compact() {
         var kept = 0
-        for index in 0..<heapCount where sequences[Int(heap[index].slot)] == heap[index].sequence {
+        for index in 0..<heapCount where isLive(heap[index]) {
             heap[kept] = heap[index]
             kept += 1
         }

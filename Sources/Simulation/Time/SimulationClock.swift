@@ -110,7 +110,7 @@ public struct SimulationClock: Sendable, Hashable {
     public func hourOfWeek(atMinute minute: Double) -> Int {
         let local = localMinutesSinceEpoch(atMinute: minute)
         let day = (local / 1440).rounded(.down)
-        let weekdayIndex = Int((day + 3).truncatingRemainder(dividingBy: 7) + 7) % 7  // 1970-01-01 was a Thursday
+        let weekdayIndex = Weekday(daysSinceEpoch: day).rawValue - 1
         let hour = Int(((local - day * 1440) / 60).rounded(.down))
         return weekdayIndex * 24 + min(hour, 23)
     }
@@ -180,11 +180,12 @@ public enum ClockError: Error, Sendable, Hashable, CustomStringConvertible {
 public enum Weekday: Int, Sendable, Hashable, Codable, CaseIterable, Comparable {
     case monday = 1, tuesday, wednesday, thursday, friday, saturday, sunday
 
-    /// The weekday of a day counted from 1970-01-01 (a Thursday).
-    @inlinable
+    /// The weekday of day `day` counted from 1970-01-01 (a Thursday), negative before 1970; a fraction of a day
+    /// is in the day it falls in (rounded down).
+    @inlinable @inline(__always)
     public init(daysSinceEpoch day: Double) {
-        let index = Int((day + 3).truncatingRemainder(dividingBy: 7) + 7) % 7
-        self = Weekday(rawValue: index + 1)!
+        let index = ((Int(day.rounded(.down)) + 3) % 7 + 7) % 7
+        self = Weekday(rawValue: index + 1).unsafelyUnwrapped
     }
 
     /// Orders values.
