@@ -45,6 +45,33 @@ struct TwinTests {
         #expect(back.latestNEWS2 == nil && back.history.count == twin.history.count + 1)
     }
 
+    @Test("a twin that keeps no history changes state exactly as one that does, and predicts the same")
+    func historyIsOptional() throws {
+        let id = PatientID(pseudonymising: "MRN-0043")
+        var kept = PatientTwin(id: id, attributes: .sample(), pathway: .emergencyMedical, admittedAt: Self.start)
+        var bare = PatientTwin(id: id, attributes: .sample(), pathway: .emergencyMedical, admittedAt: Self.start,
+                               keepsHistory: false)
+        let observations = [Observation(minute: Self.start + 30, .vitals(Self.sickVitals)),
+                            Observation(minute: Self.start + 200, .transfer(to: .assessmentUnit)),
+                            Observation(minute: Self.start + 300, .news2(4)),
+                            Observation(minute: Self.start + 900, .transfer(to: .ward)),
+                            Observation(minute: Self.start + 5000, .transfer(to: .dischargedHome))]
+        for observation in observations {
+            try kept.apply(observation)
+            try bare.apply(observation)
+        }
+        #expect(kept.history.count == observations.count + 1 && bare.history.isEmpty)
+        #expect(kept.keepsHistory && !bare.keepsHistory)
+        #expect(bare.state == kept.state && bare.stateSince == kept.stateSince && bare.spellStart == kept.spellStart)
+        #expect(bare.latestNEWS2 == kept.latestNEWS2 && bare.levelOfCare == kept.levelOfCare)
+        #expect(bare.spell == kept.spell && bare.step == kept.step && bare.revision == kept.revision)
+        let streams = TwinStreams(RandomStreams(masterSeed: 5))
+        #expect(Self.predictor.drawReadmission(for: bare, streams: streams)
+            == Self.predictor.drawReadmission(for: kept, streams: streams))
+        let readmitted = try bare.readmitted(atMinute: Self.start + 9000)
+        #expect(readmitted.history.isEmpty && readmitted.spell == 1 && !readmitted.keepsHistory)
+    }
+
     @Test("pseudonymous ids are stable, distinct and never the source identifier")
     func pseudonymousIDs() {
         let a = PatientID(pseudonymising: "3edac2e3-d223-6fae-d515-daf96ef6bc76")

@@ -39,6 +39,19 @@ struct ClockTests {
         #expect(clock.hourOfWeek(atMinute: 7 * 1440) == 0)
     }
 
+    @Test("the weekday of a day since 1970 (a Thursday), before 1970 and within a day")
+    func weekdaysOfDays() throws {
+        #expect(Weekday(daysSinceEpoch: 0) == .thursday)
+        #expect(Weekday(daysSinceEpoch: -1) == .wednesday)
+        #expect(Weekday(daysSinceEpoch: -3) == .monday)
+        #expect(Weekday(daysSinceEpoch: -0.5) == .wednesday)  // in the day before 1970-01-01
+        #expect(Weekday(daysSinceEpoch: 6.99) == .wednesday)
+        let clock = try SimulationClock(start: "2026-12-03T00:00", timeZone: "UTC")
+        let day = clock.localMinutesSinceEpoch(atMinute: 0) / 1440
+        #expect(Weekday(daysSinceEpoch: day) == .thursday)
+        #expect(Weekday(daysSinceEpoch: day - 7 * 10_000 + 4) == .monday)
+    }
+
     @Test("local dates agree with Foundation's calendar over a century of days")
     func civilDatesAgreeWithFoundation() throws {
         let clock = try SimulationClock(start: "1990-01-01T00:00", timeZone: "Europe/Berlin")

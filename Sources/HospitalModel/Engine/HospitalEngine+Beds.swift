@@ -406,7 +406,6 @@ extension HospitalEngine {
             release(p)
             return
         }
-        // The twin is read in place (`patients[Int(p)].twin`), not copied out: a copy retains its history.
         if measuring(now) {
             let spellStart = clock.minute(atEpochMinute: patients[Int(p)].twin.spellStart)
             recorder.measures.recordSpell(pathway: patients[Int(p)].twin.pathway, minutes: now - spellStart,

@@ -104,7 +104,8 @@ extension HospitalEngine {
             : Pathway.emergencyPathways[department.attendancePathwayShares.sample(using: &stream)]
         let attributes = generator.attributes(on: pathway, using: &stream)
         let news2 = generator.admissionNEWS2(on: pathway, using: &stream)
-        var twin = PatientTwin(id: id, attributes: attributes, pathway: pathway, admittedAt: epoch(simulation.now))
+        var twin = PatientTwin(id: id, attributes: attributes, pathway: pathway, admittedAt: epoch(simulation.now),
+                               keepsHistory: false)
         record(news2: news2, on: &twin)
         arriveAtED(twin, triage: triage, admitted: admit, in: &simulation)
     }

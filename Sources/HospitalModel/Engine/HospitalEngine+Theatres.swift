@@ -215,7 +215,8 @@ extension HospitalEngine {
         var stream = patientFamily.stream(id.value)
         var attributes = generator.attributes(on: need.pathway, using: &stream)
         attributes.specialty = need.specialty
-        let twin = PatientTwin(id: id, attributes: attributes, pathway: need.pathway, admittedAt: epoch(minute))
+        let twin = PatientTwin(id: id, attributes: attributes, pathway: need.pathway, admittedAt: epoch(minute),
+                               keepsHistory: false)
         let plannedBed = postOperativeBed(for: twin)
         let p = newPatient(twin)
         patients[Int(p)].surgery.demand = Int32(demand)
@@ -333,9 +334,8 @@ extension HospitalEngine {
                 break
             }
             // Admitted on the day: the twin's spell starts now, in theatre.
-            let waiting = patients[Int(p)].twin
-            let twin = PatientTwin(id: waiting.id, attributes: waiting.attributes, pathway: waiting.pathway,
-                                   admittedAt: epoch(now))
+            let twin = PatientTwin(id: patients[Int(p)].twin.id, attributes: patients[Int(p)].twin.attributes,
+                                   pathway: patients[Int(p)].twin.pathway, admittedAt: epoch(now), keepsHistory: false)
             patients[Int(p)].twin = twin
             let held = patients[Int(p)].bed.reservedUnit >= 0 || patients[Int(p)].bed.claimedUnit >= 0
             if !held, let need = postOperativeBed(for: twin) {

@@ -172,8 +172,8 @@ struct HospitalEngine: SimulationModel {
         freePatients.append(index)
     }
 
-    /// What keys a patient's own random streams now: its twin's id, spell and step (read field by field, as copying
-    /// the twin would retain its history).
+    /// What keys a patient's own random streams now: its twin's id, spell and step (read field by field: a copy
+    /// of the twin would retain its history, when it keeps one).
     @inline(__always)
     func streamKey(_ p: Int32) -> (id: UInt64, spell: UInt64, step: UInt64) {
         (patients[Int(p)].twin.id.value, UInt64(patients[Int(p)].twin.spell), UInt64(patients[Int(p)].twin.step))

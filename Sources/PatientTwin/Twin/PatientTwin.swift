@@ -161,8 +161,11 @@ public struct PatientTwin: Sendable, Hashable, Codable {
     public private(set) var spellStart: Double
     /// The aggregate NEWS2 of the latest vital signs in this spell, if any.
     public private(set) var latestNEWS2: Int?
-    /// Everything observed, in time order.
+    /// Everything observed, in time order — when `keepsHistory`; else only what the twin was made with.
     public private(set) var history: [Observation]
+    /// Whether applied observations are kept in `history`. The hospital model's twins do not keep them: nothing
+    /// in a run reads them, and a history is an allocation per patient and a reference counted at every copy.
+    public let keepsHistory: Bool
     /// Which spell of this twin the current one is: 0 for the first the twin was made with, one more at each
     /// readmission. With `step`, it keys the twin's random draws (`TwinStreams`).
     public private(set) var spell: Int
@@ -173,8 +176,9 @@ public struct PatientTwin: Sendable, Hashable, Codable {
 
     /// A twin admitted at `admittedAt` (minutes since 1970 UTC) to its pathway's first unit, or to `state`.
     /// `spell` counts the spells before this one (for a patient whose earlier spells are in `history`).
+    /// With `keepsHistory` false the admission and later observations are applied but not kept.
     public init(id: PatientID, attributes: PatientAttributes, pathway: Pathway, admittedAt: Double,
-                state: CareState? = nil, spell: Int = 0, history: [Observation] = [])
+                state: CareState? = nil, spell: Int = 0, history: [Observation] = [], keepsHistory: Bool = true)
     {
         self.id = id
         self.attributes = attributes
@@ -184,8 +188,13 @@ public struct PatientTwin: Sendable, Hashable, Codable {
         spellStart = admittedAt
         self.spell = spell
         step = 0
-        // Room for a typical spell's observations (admission, moves, readings) up front: a twin's history otherwise
-        // reallocates as it grows, which the hospital model does for every patient.
+        self.keepsHistory = keepsHistory
+        guard keepsHistory else {
+            self.history = history
+            return
+        }
+        // Room for a typical spell's observations (admission, moves, readings) up front: a history otherwise
+        // reallocates as it grows.
         var history = history
         history.reserveCapacity(history.count + 8)
         history.append(Observation(minute: admittedAt, .admission(pathway)))
@@ -253,7 +262,7 @@ public struct PatientTwin: Sendable, Hashable, Codable {
             spell += 1
             step = 0
         }
-        history.append(observation)
+        if keepsHistory { history.append(observation) }
         revision &+= 1
     }
 
