@@ -1,6 +1,7 @@
 import CSVFiles
 import Foundation
 import HospitalModel
+import RunRecords
 
 /// Renders `hospital-twin compare`: per alternative, the headline measures and every other detectable difference
 /// with baseline, alternative, the paired difference and its interval, the verdict and the replications needed.
@@ -83,6 +84,6 @@ public enum ComparisonReports {
     }
 
     public static func json(_ report: ComparisonReport) throws -> Data {
-        try HospitalExperimentResult.jsonEncoder().encode(report)
+        try ResultJSON.encoder().encode(report)
     }
 }

@@ -2,6 +2,7 @@ import CSVFiles
 import Finance
 import Foundation
 import HospitalModel
+import RunRecords
 
 /// Renders the cost report: a terminal summary (totals, categories, cost centres, months), CSV with every row of
 /// every level (for a spreadsheet's pivot table), and the documented JSON.
@@ -144,6 +145,6 @@ public enum CostReports {
 
     /// The report as JSON (snake_case keys, sorted).
     public static func json(_ report: CostReport) throws -> Data {
-        try HospitalExperimentResult.jsonEncoder().encode(report)
+        try ResultJSON.encoder().encode(report)
     }
 }

@@ -1,6 +1,7 @@
 import CSVFiles
 import Foundation
 import HospitalModel
+import RunRecords
 
 /// Renders the bed-demand forecast: the groups day by day and a line per unit in the terminal, every day of
 /// every unit in CSV, fan charts with their tables in HTML.
@@ -64,7 +65,7 @@ public enum ForecastReports {
     }
 
     public static func json(_ f: BedForecast) throws -> Data {
-        try HospitalExperimentResult.jsonEncoder().encode(f)
+        try ResultJSON.encoder().encode(f)
     }
 }
 

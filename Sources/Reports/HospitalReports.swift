@@ -1,6 +1,7 @@
 import CSVFiles
 import Foundation
 import HospitalModel
+import RunRecords
 
 /// Renders a scenario run: the terminal table, CSV (one row per metric) and JSON (the documented
 /// `HospitalExperimentResult`).
@@ -90,6 +91,6 @@ public enum HospitalReports {
 
     /// The result as JSON: sorted keys and a fixed number format, so the same run prints the same bytes.
     public static func json(_ result: HospitalExperimentResult) throws -> Data {
-        try HospitalExperimentResult.jsonEncoder().encode(result)
+        try ResultJSON.encoder().encode(result)
     }
 }

@@ -40,7 +40,7 @@ public enum RunReports {
 
     /// Runs as JSON (times in ISO 8601, keys sorted, snake_case).
     public static func json(_ runs: [RunRecord]) throws -> Data {
-        let encoder = HospitalExperimentResult.jsonEncoder()
+        let encoder = ResultJSON.encoder()
         encoder.dateEncodingStrategy = .iso8601
         return try encoder.encode(runs)
     }

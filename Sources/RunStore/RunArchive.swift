@@ -1,6 +1,7 @@
 import Finance
 import Foundation
 import HospitalModel
+import RunRecords
 
 /// A run as a file: the scenario it ran (its canonical document), how it ran, and its result. What
 /// `runs export --format json` writes, what `runs import` reads, and what `run --store` leaves behind when the
@@ -71,7 +72,7 @@ public struct RunArchive: Sendable, Hashable, Codable {
 
     /// The archive as JSON (the KPIs' documented form; times in ISO 8601 with milliseconds).
     public func encoded() throws -> Data {
-        let encoder = HospitalExperimentResult.jsonEncoder()
+        let encoder = ResultJSON.encoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
             try container.encode(Self.timestamp.string(from: date))
@@ -88,7 +89,7 @@ public struct RunArchive: Sendable, Hashable, Codable {
 
     /// Reads an archive, checking it is one this program can read.
     public static func decode(_ data: Data, file: String) throws(RunStoreError) -> RunArchive {
-        let decoder = HospitalExperimentResult.jsonDecoder()
+        let decoder = ResultJSON.decoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
@@ -139,7 +140,7 @@ public struct RunArchive: Sendable, Hashable, Codable {
         let recomputed = HospitalExperimentResult(scenario: result.scenario, seed: result.seed, horizonDays: result.horizonDays,
                                                   warmUpDays: result.warmUpDays, replications: result.replications)
         // Compared as the documented JSON, where NaN reads "nan" on both sides.
-        let encoder = HospitalExperimentResult.jsonEncoder()
+        let encoder = ResultJSON.encoder()
         guard let given = try? encoder.encode(result.summary), let expected = try? encoder.encode(recomputed.summary),
               given == expected
         else {

@@ -1,11 +1,12 @@
 @_exported import RunRecords
+#if canImport(Glibc)
 import Finance
 import Foundation
+import Glibc
 import HospitalModel
+import RunRecords
 import Simulation
 import Store
-#if canImport(Glibc)
-import Glibc
 #endif
 
 /// hospital-twin's records in PostgreSQL: scenarios (content-addressed, versioned by name), runs, their KPIs per
@@ -130,7 +131,7 @@ public final class RunStore {
         let run = String(id)
         let encoded = Parallel.map(count: result.replications.count) { index -> Result<(kpis: String, metrics: String), Error> in
             Result {
-                let encoder = HospitalExperimentResult.jsonEncoder()
+                let encoder = ResultJSON.encoder()
                 encoder.outputFormatting = [.sortedKeys]
                 let kpis = result.replications[index]
                 let metrics = Dictionary(kpis.metrics.filter(\.value.isFinite).map { ($0.key.rawValue, $0.value) }) { first, _ in first }
@@ -328,7 +329,7 @@ public final class RunStore {
             throw RunStoreError("run \(id) was stored with KPI schema version \(record.kpiSchemaVersion) (by \(record.engineVersion)); "
                 + "this program reads version \(HospitalKPIs.currentSchemaVersion): run its scenario again to report on it")
         }
-        let decoder = HospitalExperimentResult.jsonDecoder()
+        let decoder = ResultJSON.decoder()
         let rows = try connection.query("""
             SELECT replication, kpis::text AS kpis FROM hospital_twin.replication_kpis WHERE run_id = \(id) ORDER BY replication
             """).typedRows

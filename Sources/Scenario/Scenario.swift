@@ -147,9 +147,18 @@ struct ScenarioBuilder {
 
     // MARK: Reading values
 
+    /// The node of `key` in `node` (an object of type `type`) as the file gives it, or nil. The builder reads
+    /// keys only through this and `value`, which refuse a key the schema does not define for `type`: the schema is
+    /// the one statement of the format's vocabulary, and a builder reading a key it lacks fails every test that
+    /// builds a scenario.
+    func given(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> ScenarioNode? {
+        precondition(type.field(key) != nil, "the scenario schema defines no key '\(key)' here (\(type.summary))")
+        return node?[key]
+    }
+
     /// The node of `key` in `node` (an object of type `type`), or the schema's default for it, parsed.
     func value(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> ScenarioNode? {
-        if let given = node?[key] { return given }
+        if let given = given(node, key, type) { return given }
         guard let text = type.field(key)?.defaultValue else { return nil }
         return Self.defaultNode(text, key: key)
     }
@@ -250,7 +259,7 @@ struct ScenarioBuilder {
                               replications: intValue(runNode, "replications", runType),
                               seed: UInt64(intValue(runNode, "seed", runType)))
         if run.warmUpDays >= run.horizonDays {
-            fail(runNode?["warmup_days"], "run.warmup_days", "must be less than horizon_days (\(run.horizonDays))")
+            fail(given(runNode, "warmup_days", runType), "run.warmup_days", "must be less than horizon_days (\(run.horizonDays))")
         }
         let units = buildUnits()
         guard let ed = buildEmergencyDepartment() else { return nil }
@@ -278,14 +287,14 @@ struct ScenarioBuilder {
     mutating func buildCosts() -> CostModel {
         var model = CostModel.reference
         let type = ScenarioSchema.costs
-        guard let node = document["costs"] else { return model }
+        guard let node = given(document, "costs", ScenarioSchema.document) else { return model }
         model.currency = text(node, "currency", type) ?? model.currency
         if !CurrencyCodes.active.contains(model.currency) {
             let hint = CurrencyCodes.active.contains(model.currency.uppercased()) ? "; did you mean '\(model.currency.uppercased())'?" : ""
-            fail(node["currency"], "costs.currency", "must be an ISO 4217 currency code such as GBP, EUR or USD, found "
+            fail(given(node, "currency", type), "costs.currency", "must be an ISO 4217 currency code such as GBP, EUR or USD, found "
                 + "'\(model.currency)'\(hint)")
         }
-        if case .mapping(let pairs, _)? = node["staff"] {
+        if case .mapping(let pairs, _)? = given(node, "staff", type) {
             for pair in pairs {
                 guard let group = StaffGroup(rawValue: pair.key), let hourly = number(pair.value, "hourly", ScenarioSchema.staffRate)
                 else { continue }
@@ -296,14 +305,14 @@ struct ScenarioBuilder {
         }
         model.bankPremium = number(node, "bank_premium", type) ?? model.bankPremium
         model.agencyPremium = number(node, "agency_premium", type) ?? model.agencyPremium
-        overlay(&model.bedDay, node["bed_day"])
+        overlay(&model.bedDay, given(node, "bed_day", type))
         model.theatreMinute = number(node, "theatre_minute", type) ?? model.theatreMinute
-        overlay(&model.bedMonth, node["bed_month"])
+        overlay(&model.bedMonth, given(node, "bed_month", type))
         model.overheadMonth = number(node, "overhead_month", type) ?? model.overheadMonth
-        if let income = node["income"] {
+        if let income = given(node, "income", type) {
             let incomeType = ScenarioSchema.income
-            overlay(&model.spellIncome, income["spells"])
-            overlay(&model.criticalCareBedDayIncome, income["critical_care_bed_day"])
+            overlay(&model.spellIncome, given(income, "spells", incomeType))
+            overlay(&model.criticalCareBedDayIncome, given(income, "critical_care_bed_day", incomeType))
             model.edAttendanceIncome = number(income, "ed_attendance", incomeType) ?? model.edAttendanceIncome
             model.cancelledOperationIncome = number(income, "cancelled_operation", incomeType) ?? model.cancelledOperationIncome
             model.readmissionPenalty = number(income, "readmission_penalty", incomeType) ?? model.readmissionPenalty
@@ -332,7 +341,7 @@ struct ScenarioBuilder {
 
     mutating func buildEmergencyDepartment() -> EmergencyDepartmentConfiguration? {
         let type = ScenarioSchema.emergencyDepartment
-        let node = document["emergency_department"]
+        let node = given(document, "emergency_department", ScenarioSchema.document)
         let perDay = numberValue(node, "attendances_per_day", type)
         let hourly = numbers(node, "hourly_profile", type)
         let weekly = numbers(node, "weekday_profile", type)
@@ -350,7 +359,7 @@ struct ScenarioBuilder {
             fail(node, "emergency_department", error.description)
             return nil
         }
-        let triage = (node?["triage"]?.items ?? []).compactMap { item -> TriageClass? in
+        let triage = (given(node, "triage", type)?.items ?? []).compactMap { item -> TriageClass? in
             guard let category = int(item, "category", ScenarioSchema.triageClass).flatMap(TriageCategory.init),
                   let share = number(item, "share", ScenarioSchema.triageClass),
                   let admit = number(item, "admit", ScenarioSchema.triageClass)
@@ -360,13 +369,13 @@ struct ScenarioBuilder {
         var seen: [TriageCategory: Bool] = [:]
         for (index, item) in triage.enumerated() {
             if seen[item.category] != nil {
-                fail(node?["triage"]?.items?[index], "emergency_department.triage[\(index)].category",
+                fail(given(node, "triage", type)?.items?[index], "emergency_department.triage[\(index)].category",
                      "category \(item.category.rawValue) appears twice")
             }
             seen[item.category] = true
         }
         var pathways: [Pathway: Double] = [:]
-        if case .mapping(let pairs, _)? = node?["admitted_pathways"] {
+        if case .mapping(let pairs, _)? = given(node, "admitted_pathways", type) {
             for pair in pairs {
                 if let pathway = Pathway(rawValue: pair.key), let share = pair.value.text.flatMap(ScenarioValues.number) {
                     pathways[pathway] = share
@@ -389,25 +398,25 @@ struct ScenarioBuilder {
         let type = ScenarioSchema.unit
         var units: [UnitConfiguration] = []
         var names: [String: Int] = [:]
-        for (index, item) in (document["units"]?.items ?? []).enumerated() {
+        for (index, item) in (given(document, "units", ScenarioSchema.document)?.items ?? []).enumerated() {
             let name = textValue(item, "name", type)
             if let problem = UnitNames.problem(with: name) {
-                fail(item["name"], "units[\(index)].name", problem)
+                fail(given(item, "name", type), "units[\(index)].name", problem)
             } else if let first = names[UnitNames.comparable(name)] {
-                fail(item["name"], "units[\(index)].name",
+                fail(given(item, "name", type), "units[\(index)].name",
                      "'\(name)' is already the name of units[\(first)] (names are compared ignoring case, spaces, '_' and '-'); "
                      + "names must be unique")
             }
             names[UnitNames.comparable(name)] = index
             let kind = UnitKind(rawValue: textValue(item, "type", type)) ?? .ward
-            let specialties = Set((item["specialties"]?.items ?? []).compactMap { $0.text.flatMap(Specialty.init) })
+            let specialties = Set((given(item, "specialties", type)?.items ?? []).compactMap { $0.text.flatMap(Specialty.init) })
             var escalation: EscalationRule?
-            if let node = item["escalation"] {
+            if let node = given(item, "escalation", type) {
                 let rule = ScenarioSchema.escalation
                 let openAt = numberValue(node, "open_at", rule)
                 let closeBelow = numberValue(node, "close_below", rule)
                 if closeBelow > openAt {
-                    fail(node["close_below"] ?? node, "units[\(index)].escalation.close_below",
+                    fail(given(node, "close_below", rule) ?? node, "units[\(index)].escalation.close_below",
                          "must not exceed open_at (\(ScenarioValues.plain(openAt))), found \(ScenarioValues.plain(closeBelow))")
                 }
                 escalation = EscalationRule(beds: intValue(node, "beds", rule), openAtOccupancy: openAt,
@@ -451,7 +460,7 @@ struct ScenarioBuilder {
     }
 
     mutating func buildTheatres() -> TheatreConfiguration? {
-        guard let node = document["theatres"] else { return nil }
+        guard let node = given(document, "theatres", ScenarioSchema.document) else { return nil }
         let type = ScenarioSchema.theatres
         let rooms = intValue(node, "rooms", type)
         func window(_ key: String) -> (start: LocalTimeOfDay, end: LocalTimeOfDay) {
@@ -479,10 +488,10 @@ struct ScenarioBuilder {
                   let specialty = text(item, "specialty", schema).flatMap(Specialty.init)
             else { continue }
             if room > rooms {
-                fail(item["room"], "theatres.sessions[\(index)].room", "must be a room from 1 to \(rooms), found \(room)")
+                fail(given(item, "room", schema), "theatres.sessions[\(index)].room", "must be a room from 1 to \(rooms), found \(room)")
             }
             if !demand.contains(where: { $0.specialty == specialty }) {
-                fail(item["specialty"], "theatres.sessions[\(index)].specialty",
+                fail(given(item, "specialty", schema), "theatres.sessions[\(index)].specialty",
                      "\(specialty.rawValue) has no elective_demand entry to fill its lists")
             }
             for day in days.sorted() { sessions.append(TheatreSession(room: room, weekday: day, period: period, specialty: specialty)) }
@@ -491,7 +500,7 @@ struct ScenarioBuilder {
         for (index, session) in sessions.enumerated() {
             let key = "\(session.room)|\(session.weekday.rawValue)|\(session.period.rawValue)"
             if booked[key] != nil {
-                fail(node["sessions"], "theatres.sessions", "room \(session.room) has two \(session.period.rawValue) "
+                fail(given(node, "sessions", type), "theatres.sessions", "room \(session.room) has two \(session.period.rawValue) "
                     + "sessions on \(session.weekday)")
             }
             booked[key] = index
@@ -513,7 +522,7 @@ struct ScenarioBuilder {
             guard let name = text(item, "name", schema), let from = time(item, "from", schema), let to = time(item, "to", schema)
             else { continue }
             if shifts.contains(where: { $0.name == name }) {
-                fail(item["name"], "staff.shifts[\(index)].name", "'\(name)' is already a shift's name")
+                fail(given(item, "name", schema), "staff.shifts[\(index)].name", "'\(name)' is already a shift's name")
             }
             shifts.append(ShiftPattern(name: name, start: from, end: to))
         }
@@ -530,13 +539,13 @@ struct ScenarioBuilder {
             case nil:
                 let hint = Suggestion.nearest(to: unitName, in: units.map(\.name) + ["emergency_department", "theatres"])
                     .map { "; did you mean '\($0)'?" } ?? ""
-                fail(item["unit"], "\(path).unit", "no unit named '\(unitName)'\(hint)")
+                fail(given(item, "unit", schema), "\(path).unit", "no unit named '\(unitName)'\(hint)")
                 continue
             }
             let shiftName = textValue(item, "shift", schema)
             guard let shift = shifts.firstIndex(where: { $0.name == shiftName }) else {
                 let hint = Suggestion.nearest(to: shiftName, in: shifts.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
-                fail(item["shift"], "\(path).shift", "no shift named '\(shiftName)' in staff.shifts\(hint)")
+                fail(given(item, "shift", schema), "\(path).shift", "no shift named '\(shiftName)' in staff.shifts\(hint)")
                 continue
             }
             guard let group = text(item, "group", schema).flatMap(StaffGroup.init) else { continue }
@@ -544,7 +553,7 @@ struct ScenarioBuilder {
             case (.theatres, .registeredNurse), (.theatres, .healthcareAssistant), (.theatres, .doctor):
                 break  // theatre staff other than teams are counted for hours only
             case (.unit, .theatreTeam), (.emergencyDepartment, .theatreTeam):
-                fail(item["group"], "\(path).group", "theatre teams work in theatres, not in \(unitName)")
+                fail(given(item, "group", schema), "\(path).group", "theatre teams work in theatres, not in \(unitName)")
             default:
                 break
             }

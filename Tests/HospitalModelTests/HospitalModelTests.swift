@@ -239,6 +239,35 @@ struct MonthTests {
         #expect(holiday.map(\.minutes) == [30, 240, 360, 840])
     }
 
+    @Test("the columnar tables read back equal to themselves, in one order, and refuse columns of the wrong length")
+    func columnarTables() throws {
+        let hospital = try PreparedHospital(try Fixtures.smallHospital(), horizonDays: 70)
+        let kpis = try HospitalSimulation.run(hospital, horizonDays: 70, warmUpDays: 10, streams: RandomStreams(masterSeed: 8)).kpis
+        let staff = try JSONDecoder().decode(StaffMonthTable.self, from: JSONEncoder().encode(kpis.staffMonths))
+        let flows = try JSONDecoder().decode(DailyFlowTable.self, from: JSONEncoder().encode(kpis.flows))
+        #expect(staff == kpis.staffMonths && Array(staff) == Array(kpis.staffMonths) && !staff.isEmpty)
+        #expect(flows == kpis.flows && Array(flows) == Array(kpis.flows) && flows.count == 61)
+        // The same rows in another order, with an empty one, make the same table.
+        var empty = StaffMonthKPIs(month: "2026-02", place: staff[0].place, group: staff[0].group, period: staff[0].period)
+        empty.workedHours = 0
+        #expect(StaffMonthTable(Array(staff).reversed() + [empty]) == staff)
+        // A column one value short is refused, naming what is wrong.
+        var object = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(kpis.flows)) as? [String: Any])
+        object["died"] = Array(((object["died"] as? [Int]) ?? []).dropLast())
+        let short = try JSONSerialization.data(withJSONObject: object)
+        #expect {
+            _ = try JSONDecoder().decode(DailyFlowTable.self, from: short)
+        } throws: { "\($0)".contains("expected 61 values of died") }
+        var table = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(kpis.staffMonths)) as? [String: Any])
+        var lines = try #require(table["lines"] as? [[String: Any]])
+        lines[0]["agencyHours"] = [1.0]
+        table["lines"] = lines
+        let ragged = try JSONSerialization.data(withJSONObject: table)
+        #expect {
+            _ = try JSONDecoder().decode(StaffMonthTable.self, from: ragged)
+        } throws: { "\($0)".contains("months of each figure") }
+    }
+
     @Test("the months add up to the window: operations, cancellations, spells, sessions, readmissions, staff hours, bed-days")
     func monthsAddUp() throws {
         let hospital = try PreparedHospital(try Fixtures.smallHospital(), horizonDays: 100)

@@ -513,47 +513,39 @@ extension HospitalKPIs {
     }
 }
 
-/// Staff hours by month, place, group and pay period: a collection of `StaffMonthKPIs` rows, stored by columns —
-/// one entry per place, group and pay period with an array of hours per month — because a year of a large
-/// hospital has thousands of rows and each replication's KPIs are written to the store and to archives.
-public struct StaffMonthTable: Sendable, Hashable, RandomAccessCollection, ExpressibleByArrayLiteral {
-    /// The rows, in month, place, group and pay-period order (names alphabetically, periods as `PayPeriod`
-    /// lists them): one order, whatever order they were given in, so that a table reads back equal to itself.
-    public private(set) var rows: [StaffMonthKPIs]
+/// Staff hours by month, place, group and pay period, as a table by columns: one line per place, group and pay
+/// period with its hours in each month — a year of a large hospital has thousands of rows, and this is a third of
+/// their size, in memory and as JSON. Read as a collection of `StaffMonthKPIs` rows: month by month, lines in
+/// place, group and pay-period order (names alphabetically, periods as `PayPeriod` lists them), cells with no
+/// hours left out; one order whatever order the rows were given in, so a table reads back equal to itself.
+public struct StaffMonthTable: Sendable, Hashable, RandomAccessCollection, ExpressibleByArrayLiteral, Codable {
+    /// One place, group and pay period: its hours in each month of the table's `months` (0 where it had none).
+    public struct Line: Sendable, Hashable, Codable {
+        public let place: StaffPlaceName
+        public let group: StaffGroup
+        public let period: PayPeriod
+        public fileprivate(set) var rosteredHours: [Double]
+        public fileprivate(set) var absentHours: [Double]
+        public fileprivate(set) var bankHours: [Double]
+        public fileprivate(set) var agencyHours: [Double]
+        public fileprivate(set) var workedHours: [Double]
 
-    public init(_ rows: [StaffMonthKPIs]) { self.rows = rows.sorted(by: Self.precedes) }
-    public init(arrayLiteral rows: StaffMonthKPIs...) { self.init(rows) }
+        var figures: [[Double]] { [rosteredHours, absentHours, bankHours, agencyHours, workedHours] }
 
-    static func precedes(_ a: StaffMonthKPIs, _ b: StaffMonthKPIs) -> Bool {
-        (a.month, a.place.name, a.group.rawValue, a.period.ordinal) < (b.month, b.place.name, b.group.rawValue, b.period.ordinal)
+        func hasHours(inMonth m: Int) -> Bool { figures.contains { $0[m] != 0 } }
     }
 
-    public var startIndex: Int { rows.startIndex }
-    public var endIndex: Int { rows.endIndex }
-    public subscript(position: Int) -> StaffMonthKPIs { rows[position] }
-}
+    /// The months, "YYYY-MM", in order.
+    public private(set) var months: [String]
+    /// The lines, in place, group and pay-period order; each has one figure per month.
+    public private(set) var lines: [Line]
+    /// The (month, line) of each row: the cells with any hours, month by month (derived, not stored).
+    private var cells: [(month: Int32, line: Int32)]
 
-extension StaffMonthTable: Codable {
-    /// One place, group and pay period: its hours in each month of `months` (0 where it had none).
-    struct Line: Codable {
-        var place: StaffPlaceName
-        var group: StaffGroup
-        var period: PayPeriod
-        var rosteredHours: [Double]
-        var absentHours: [Double]
-        var bankHours: [Double]
-        var agencyHours: [Double]
-        var workedHours: [Double]
-    }
+    enum CodingKeys: String, CodingKey { case months, lines }
 
-    struct Columns: Codable {
-        var months: [String]
-        var lines: [Line]
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var months: [String] = []
-        for row in rows where !months.contains(row.month) { months.append(row.month) }
+    public init(_ rows: [StaffMonthKPIs]) {
+        months = Array(Set(rows.map(\.month))).sorted()
         let monthIndex = Dictionary(uniqueKeysWithValues: months.enumerated().map { ($1, $0) })
         var lines: [Line] = []
         var lineIndex: [String: Int] = [:]
@@ -574,75 +566,103 @@ extension StaffMonthTable: Codable {
             lines[index].workedHours[m] += row.workedHours
         }
         lines.sort { ($0.place.name, $0.group.rawValue, $0.period.ordinal) < ($1.place.name, $1.group.rawValue, $1.period.ordinal) }
-        try Columns(months: months, lines: lines).encode(to: encoder)
+        self.lines = lines
+        cells = Self.cells(months: months, lines: lines)
     }
 
+    public init(arrayLiteral rows: StaffMonthKPIs...) { self.init(rows) }
+
     public init(from decoder: Decoder) throws {
-        let columns = try Columns(from: decoder)
-        var rows: [StaffMonthKPIs] = []
-        for (m, month) in columns.months.enumerated() {
-            for line in columns.lines {
-                let arrays = [line.rosteredHours, line.absentHours, line.bankHours, line.agencyHours, line.workedHours]
-                guard arrays.allSatisfy({ $0.count == columns.months.count }) else {
-                    throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                            debugDescription: "staff hours of \(line.place.name), \(line.group.rawValue), \(line.period.rawValue): "
-                                                                + "expected \(columns.months.count) months of each figure"))
-                }
-                guard arrays.contains(where: { $0[m] != 0 }) else { continue }
-                var row = StaffMonthKPIs(month: month, place: line.place, group: line.group, period: line.period)
-                row.rosteredHours = line.rosteredHours[m]
-                row.absentHours = line.absentHours[m]
-                row.bankHours = line.bankHours[m]
-                row.agencyHours = line.agencyHours[m]
-                row.workedHours = line.workedHours[m]
-                rows.append(row)
-            }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let months = try container.decode([String].self, forKey: .months)
+        let lines = try container.decode([Line].self, forKey: .lines)
+        for line in lines where !line.figures.allSatisfy({ $0.count == months.count }) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .lines, in: container,
+                debugDescription: "staff hours of \(line.place.name), \(line.group.rawValue), \(line.period.rawValue): "
+                    + "expected \(months.count) months of each figure")
         }
-        self.rows = rows.sorted(by: Self.precedes)
+        (self.months, self.lines) = (months, lines)
+        cells = Self.cells(months: months, lines: lines)
+    }
+
+    static func cells(months: [String], lines: [Line]) -> [(month: Int32, line: Int32)] {
+        var cells: [(month: Int32, line: Int32)] = []
+        for m in months.indices {
+            for (l, line) in lines.enumerated() where line.hasHours(inMonth: m) { cells.append((Int32(m), Int32(l))) }
+        }
+        return cells
+    }
+
+    public static func == (a: StaffMonthTable, b: StaffMonthTable) -> Bool { a.months == b.months && a.lines == b.lines }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(months)
+        hasher.combine(lines)
+    }
+
+    public var startIndex: Int { cells.startIndex }
+    public var endIndex: Int { cells.endIndex }
+
+    public subscript(position: Int) -> StaffMonthKPIs {
+        let (m, l) = (Int(cells[position].month), Int(cells[position].line))
+        let line = lines[l]
+        var row = StaffMonthKPIs(month: months[m], place: line.place, group: line.group, period: line.period)
+        row.rosteredHours = line.rosteredHours[m]
+        row.absentHours = line.absentHours[m]
+        row.bankHours = line.bankHours[m]
+        row.agencyHours = line.agencyHours[m]
+        row.workedHours = line.workedHours[m]
+        return row
     }
 }
 
-/// The daily flows of a run: a collection of `DailyFlow`, stored by columns (a date list and one list per count),
-/// a third of the size of one object per day.
+/// The daily flows of a run, as a table by columns (a date list and one list per count): a third of the size of
+/// one object per day. Read as a collection of `DailyFlow`, one a day in order.
 public struct DailyFlowTable: Sendable, Hashable, RandomAccessCollection, ExpressibleByArrayLiteral, Codable {
-    /// The days, in order.
-    public private(set) var days: [DailyFlow]
+    /// The dates, "YYYY-MM-DD"; every other column has one value per date.
+    public private(set) var dates: [String] = []
+    public private(set) var arrived: [Int] = []
+    public private(set) var discharged: [Int] = []
+    public private(set) var died: [Int] = []
+    public private(set) var inHospital: [Int] = []
+    public private(set) var diverted: [Int] = []
+    public private(set) var transferredOut: [Int] = []
 
-    public init(_ days: [DailyFlow]) { self.days = days }
-    public init(arrayLiteral days: DailyFlow...) { self.days = days }
-
-    public var startIndex: Int { days.startIndex }
-    public var endIndex: Int { days.endIndex }
-    public subscript(position: Int) -> DailyFlow { days[position] }
-
-    struct Columns: Codable {
-        var dates: [String]
-        var arrived: [Int]
-        var discharged: [Int]
-        var died: [Int]
-        var inHospital: [Int]
-        var diverted: [Int]
-        var transferredOut: [Int]
+    public init(_ days: [DailyFlow]) {
+        dates = days.map(\.date)
+        arrived = days.map(\.arrived)
+        discharged = days.map(\.discharged)
+        died = days.map(\.died)
+        inHospital = days.map(\.inHospital)
+        diverted = days.map(\.diverted)
+        transferredOut = days.map(\.transferredOut)
     }
 
-    public func encode(to encoder: Encoder) throws {
-        try Columns(dates: days.map(\.date), arrived: days.map(\.arrived), discharged: days.map(\.discharged),
-                    died: days.map(\.died), inHospital: days.map(\.inHospital), diverted: days.map(\.diverted),
-                    transferredOut: days.map(\.transferredOut)).encode(to: encoder)
-    }
+    public init(arrayLiteral days: DailyFlow...) { self.init(days) }
+
+    enum CodingKeys: String, CodingKey { case dates, arrived, discharged, died, inHospital, diverted, transferredOut }
 
     public init(from decoder: Decoder) throws {
-        let c = try Columns(from: decoder)
-        let n = c.dates.count
-        guard [c.arrived, c.discharged, c.died, c.inHospital, c.diverted, c.transferredOut].allSatisfy({ $0.count == n }) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "flows: expected \(n) values of each count, one per date"))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dates = try c.decode([String].self, forKey: .dates)
+        for (key, column) in [(CodingKeys.arrived, \DailyFlowTable.arrived), (.discharged, \.discharged), (.died, \.died),
+                              (.inHospital, \.inHospital), (.diverted, \.diverted), (.transferredOut, \.transferredOut)] {
+            self[keyPath: column] = try c.decode([Int].self, forKey: key)
+            guard self[keyPath: column].count == dates.count else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription:
+                    "flows: expected \(dates.count) values of \(key.stringValue), one per date, found \(self[keyPath: column].count)")
+            }
         }
-        days = (0..<n).map { i in
-            var flow = DailyFlow()
-            (flow.date, flow.arrived, flow.discharged, flow.died) = (c.dates[i], c.arrived[i], c.discharged[i], c.died[i])
-            (flow.inHospital, flow.diverted, flow.transferredOut) = (c.inHospital[i], c.diverted[i], c.transferredOut[i])
-            return flow
-        }
+    }
+
+    public var startIndex: Int { dates.startIndex }
+    public var endIndex: Int { dates.endIndex }
+
+    public subscript(position: Int) -> DailyFlow {
+        var flow = DailyFlow()
+        (flow.date, flow.arrived, flow.discharged, flow.died) = (dates[position], arrived[position], discharged[position], died[position])
+        (flow.inHospital, flow.diverted, flow.transferredOut) = (inHospital[position], diverted[position], transferredOut[position])
+        return flow
     }
 }

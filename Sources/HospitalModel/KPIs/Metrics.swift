@@ -287,26 +287,6 @@ public struct HospitalExperimentResult: Sendable, Hashable, Codable {
         self.replications = replications
         summary = MetricSummaries.summarise(replications)
     }
-
-    /// The encoder of the documented JSON form (snake_case keys, sorted, a fixed number format; NaN and
-    /// infinities as strings), so the same result always prints the same bytes.
-    public static func jsonEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                      nan: "nan")
-        return encoder
-    }
-
-    /// The decoder of that form.
-    public static func jsonDecoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                        nan: "nan")
-        return decoder
-    }
 }
 
 /// Runs many replications of a scenario on all cores, deterministically.
