@@ -29,6 +29,15 @@ public enum ComparisonReports {
                 verdict(m.verdict), needed]
     }
 
+    /// What the list of other differences is: discoveries at the false discovery rate, over how many measures.
+    static func otherHeading(_ comparison: ScenarioComparison, shown: Int) -> String {
+        let discoveries = comparison.otherDiscoveries.count
+        return "Other detectable differences, largest relative to the baseline first: the false discovery rate held at "
+            + "\(Int((ScenarioComparison.falseDiscoveryRate * 100).rounded()))% over the \(comparison.otherMeasures.count) "
+            + "measures outside the headline (Benjamini–Hochberg)"
+            + (discoveries > shown ? " (\(shown) of \(discoveries); the CSV holds every measure)" : "")
+    }
+
     /// The terminal report: headline measures, then the other measures whose difference is detectable (the
     /// `otherLimit` largest relative to the baseline, or all of them with `all`).
     public static func table(_ report: ComparisonReport, all: Bool = false, otherLimit: Int = 25) -> String {
@@ -47,17 +56,11 @@ public enum ComparisonReports {
             out.append("\(comparison.alternative) against \(comparison.baseline)")
             let headline = ComparisonReport.headlineKeys.compactMap { byKey[$0] }
             out.append(TextTable.render([header] + headline.map { row($0, replications: n) }))
-            let headlineSet = Set(ComparisonReport.headlineKeys)
-            var others = comparison.metrics.filter { !headlineSet.contains($0.key) }
-            if !all {
-                others = others.filter { [.better, .worse, .changed].contains($0.verdict) }
-                    .sorted { abs($0.difference) / max(abs($0.baseline), 1e-9) > abs($1.difference) / max(abs($1.baseline), 1e-9) }
-            }
+            let others = all ? comparison.otherMeasures : comparison.otherDiscoveries
             let shown = all ? others : Array(others.prefix(otherLimit))
             if !shown.isEmpty {
                 out.append("")
-                out.append(all ? "Every other measure" : "Other detectable differences, largest relative to the baseline first"
-                    + (others.count > shown.count ? " (\(shown.count) of \(others.count); --all lists every measure)" : ""))
+                out.append(all ? "Every other measure" : otherHeading(comparison, shown: shown.count))
                 out.append(TextTable.render([header] + shown.map { row($0, replications: n) }))
             }
         }
@@ -70,14 +73,14 @@ public enum ComparisonReports {
         writer.write(["baseline", "alternative", "metric", "label", "unit", "better", "replications", "baseline_mean",
                       "baseline_ci95_half_width", "alternative_mean", "alternative_ci95_half_width", "difference",
                       "difference_ci95_low", "difference_ci95_high", "verdict", "detectable_difference",
-                      "replications_to_detect"])
+                      "replications_to_detect", "p_value", "q_value_bh"])
         for comparison in report.comparisons {
             for m in comparison.metrics {
                 writer.write([comparison.baseline, comparison.alternative, m.key.rawValue, m.label, m.unit, m.direction.rawValue,
                               String(report.replications), text(m.baseline), text(m.baselineHalfWidth), text(m.alternative),
                               text(m.alternativeHalfWidth), text(m.difference), text(m.difference - m.differenceHalfWidth),
                               text(m.difference + m.differenceHalfWidth), m.verdict.rawValue, text(m.detectableDifference),
-                              m.replicationsToDetect.map(String.init) ?? ""])
+                              m.replicationsToDetect.map(String.init) ?? "", text(m.pValue), m.qValue.map(text) ?? ""])
             }
         }
         writer.flush()

@@ -161,12 +161,9 @@ public enum HTMLReports {
                            "difference, % of baseline", "verdict", "replications to detect"]
             var section = "<section><h2>\(HTML.escape(comparison.alternative)) against \(HTML.escape(comparison.baseline))</h2>"
                 + plot + HTML.table(headers, rows)
-            let headlineSet = Set(ComparisonReport.headlineKeys)
-            let others = comparison.metrics.filter { !headlineSet.contains($0.key) && [.better, .worse, .changed].contains($0.verdict) }
-                .sorted { abs($0.difference) / max(abs($0.baseline), 1e-9) > abs($1.difference) / max(abs($1.baseline), 1e-9) }
+            let others = comparison.otherDiscoveries
             if !others.isEmpty {
-                section += "<h3>Other detectable differences (\(min(others.count, 40)) of \(others.count), largest relative "
-                    + "to the baseline first; the CSV holds every measure)</h3>"
+                section += "<h3>" + HTML.escape(ComparisonReports.otherHeading(comparison, shown: min(others.count, 40))) + "</h3>"
                 section += HTML.table(["measure", "unit", comparison.baseline, comparison.alternative, "difference ± 95% CI",
                                        "verdict", "replications to detect"],
                                       others.prefix(40).map { m in

@@ -26,6 +26,45 @@ struct OutputAnalysisTests {
         #expect(comparison.baseline.confidenceInterval().halfWidth > 5)
     }
 
+    @Test("Benjamini–Hochberg on the 15 p-values of Benjamini and Hochberg (1995, §4.1): four discoveries at 5%")
+    func benjaminiHochberg() {
+        let p = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459, 0.3240, 0.4262, 0.5719,
+                 0.6528, 0.7590, 1.000]
+        // R: p.adjust(p, method = "BH"), as given there to 7 significant digits.
+        let expected = [0.0015, 0.0030, 0.0095, 0.035625, 0.0603, 0.06385714, 0.06385714, 0.0645, 0.0765, 0.4860,
+                        0.5811818, 0.714875, 0.7532308, 0.8132143, 1.0]
+        let q = OutputAnalysis.benjaminiHochberg(p)
+        for (ours, theirs) in zip(q, expected) { #expect(abs(ours - theirs) < 5e-8, "\(ours) vs \(theirs)") }
+        #expect(q.filter { $0 <= 0.05 }.count == 4)
+        // The order given is kept: the same values shuffled give the same q for each.
+        let shuffled = [14, 3, 0, 9, 7, 1, 12, 5, 2, 11, 6, 10, 4, 13, 8]
+        #expect(OutputAnalysis.benjaminiHochberg(shuffled.map { p[$0] }) == shuffled.map { q[$0] })
+        #expect(OutputAnalysis.benjaminiHochberg([]).isEmpty)
+    }
+
+    @Test("the paired t-test's p-value is below 0.05 exactly when the 95% interval excludes 0")
+    func pairedPValue() {
+        var stream = RandomStream(seed: 9)
+        for trial in 0..<200 {
+            let n = 2 + trial % 20
+            let baseline = (0..<n).map { _ in 50 + 10 * stream.nextUniform() }
+            let shift = Double(trial % 7) * 0.4
+            let alternative = baseline.map { $0 + shift + 3 * (stream.nextUniform() - 0.5) }
+            let comparison = PairedComparison(baseline: baseline, alternative: alternative)
+            let excludes = !comparison.confidenceInterval().contains(0)
+            #expect((comparison.pValue < 0.05) == excludes, "n \(n), p \(comparison.pValue)")
+        }
+        // t = 2.262157 with 9 degrees of freedom is the two-sided 5% point.
+        let d = (0..<10).map { Double($0) }
+        let centre = d.reduce(0, +) / 10
+        let summary = ReplicationSummary(d)
+        let shifted = d.map { $0 - centre + 2.2621572 * summary.standardError }
+        let atPoint = PairedComparison(baseline: [Double](repeating: 0, count: 10), alternative: shifted)
+        #expect(abs(atPoint.pValue - 0.05) < 1e-6)
+        #expect(PairedComparison(baseline: [1, 2], alternative: [1, 2]).pValue == 1)
+        #expect(PairedComparison(baseline: [1, 2], alternative: [2, 3]).pValue == 0)
+    }
+
     @Test("replications needed for a target half-width (Law, §9.4.1)")
     func replicationsNeeded() {
         // Pilot: s = 3.0277 with 10 values; for half-width 1 at 95%, n with t(n-1) × 3.0277 / √n ≤ 1.

@@ -38,6 +38,12 @@ public struct MetricComparison: Sendable, Hashable, Codable {
     /// Paired replications that detect a true difference of `detectableDifference` with 80% power at 95%; nil
     /// when the baseline's mean is 0 or more than 100,000 would be needed.
     public var replicationsToDetect: Int?
+    /// The paired t-test's two-sided p-value that the difference is 0 (below 0.05 exactly when the interval
+    /// excludes 0).
+    public var pValue: Double
+    /// For a measure outside the headline: its Benjamini–Hochberg adjusted p-value among all of them
+    /// (`ScenarioComparison.otherDiscoveries`); nil for a headline measure, which is declared and judged alone.
+    public var qValue: Double?
 }
 
 /// Scenarios compared on common random numbers: replication k of every scenario has the same arrivals and the
@@ -51,6 +57,24 @@ public struct ScenarioComparison: Sendable, Hashable, Codable {
     /// The relative difference the replications-to-detect column is for (0.05: 5% of the baseline).
     public var detectShare: Double
     public var metrics: [MetricComparison]
+
+    /// The false discovery rate at which the measures outside the headline are read: hundreds of them, each at 95%,
+    /// would otherwise list some differences that are chance.
+    public static let falseDiscoveryRate = 0.05
+
+    /// The measures outside the headline (`MetricKey.headline`), every one of them tested.
+    public var otherMeasures: [MetricComparison] {
+        let headline = Set(MetricKey.headline)
+        return metrics.filter { !headline.contains($0.key) }
+    }
+
+    /// The measures outside the headline whose difference is a discovery with the false discovery rate held at
+    /// `falseDiscoveryRate` (Benjamini–Hochberg over `otherMeasures`), largest relative to the baseline first.
+    public var otherDiscoveries: [MetricComparison] {
+        otherMeasures.filter { m in
+            [.better, .worse, .changed].contains(m.verdict) && (m.qValue ?? 1) <= Self.falseDiscoveryRate
+        }.sorted { abs($0.difference) / max(abs($0.baseline), 1e-9) > abs($1.difference) / max(abs($1.baseline), 1e-9) }
+    }
 
     /// Compares `alternative` with `baseline`, replication by replication (same count, same order). A metric in
     /// one replication but not another counts as 0 there.
@@ -89,7 +113,13 @@ public struct ScenarioComparison: Sendable, Hashable, Codable {
                                     alternative: paired.alternative.mean, alternativeHalfWidth: paired.alternative.reportedHalfWidth(),
                                     difference: d.mean, differenceHalfWidth: differenceHalf,
                                     differenceStandardDeviation: d.standardDeviation, verdict: verdict,
-                                    detectableDifference: target, replicationsToDetect: needed)
+                                    detectableDifference: target, replicationsToDetect: needed,
+                                    pValue: paired.pValue, qValue: nil)
+        }
+        let headline = Set(MetricKey.headline)
+        let others = metrics.indices.filter { !headline.contains(metrics[$0].key) }
+        for (index, q) in zip(others, OutputAnalysis.benjaminiHochberg(others.map { metrics[$0].pValue })) {
+            metrics[index].qValue = q
         }
     }
 }

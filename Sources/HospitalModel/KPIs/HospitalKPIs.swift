@@ -261,6 +261,18 @@ public struct PatientKPIs: Sendable, Hashable, Codable {
     public var readmissionPercent = 0.0
     /// The same by LACE band at discharge: low (0–4), moderate (5–9), high (10+).
     public var readmissionsByLaceBand: [GroupRate] = []
+
+    /// In-hospital deaths per 1,000 inpatient spells ended in the window (crude mortality, a rate that does not
+    /// move with throughput as the count does); 0 when no spell ended.
+    public var deathsPerThousandSpells: Double {
+        let ended = spells.reduce(0) { $0 + $1.spells }
+        return ended > 0 ? 1000 * Double(deaths) / Double(ended) : 0
+    }
+
+    /// Delayed discharges per 100 inpatients discharged alive in the window; 0 when none was discharged.
+    public var delayedDischargesPerHundred: Double {
+        dischargesAlive > 0 ? 100 * Double(delayedDischarges) / Double(dischargesAlive) : 0
+    }
 }
 
 /// Spells and length of stay of one pathway.

@@ -42,8 +42,8 @@ public struct MetricKey: RawRepresentable, Sendable, Hashable, Comparable, Codab
         "ed.within_four_hours_percent", "ed.admitted_within_four_hours_percent", "ed.boarding_hours",
         "ed.mean_time_to_bed_minutes", "ed.twelve_hour_trolley_waits", "hospital.general_and_acute_occupancy_percent",
         "safe_staffing.hours_below_total", "staff.bank_hours_total", "staff.agency_hours_total",
-        "theatres.elective_cases", "theatres.cancellations", "theatres.waiting_list_at_end",
-        "patients.delayed_discharges", "patients.readmission_percent",
+        "theatres.elective_cases", "theatres.cancellation_percent", "theatres.waiting_list_at_end",
+        "patients.deaths_per_1000_spells", "patients.delayed_discharges_per_100_discharges", "patients.readmission_percent",
         "costs.agency_staff", "costs.total_costs", "costs.net",
     ]
 
@@ -115,7 +115,10 @@ extension HospitalKPIs {
             ed.admittedWithinFourHoursPercent)
         add("ed.non_admitted_within_four_hours_percent", "ED: not admitted, left within 4 hours", "%", .higherIsBetter,
             ed.nonAdmittedWithinFourHoursPercent)
-        add("ed.four_hour_breaches", "ED: 4-hour breaches", "patients", .lowerIsBetter, Double(ed.fourHourBreaches))
+        // Counts that follow throughput are volumes (neutral); their rates carry the verdicts: the 4-hour
+        // percentage for breaches, cancellations per 100 operations, deaths per 1,000 spells, delayed discharges per
+        // 100 discharges. Fewer patients seen is not better care.
+        add("ed.four_hour_breaches", "ED: 4-hour breaches", "patients", .neutral, Double(ed.fourHourBreaches))
         add("ed.twelve_hour_stays", "ED: stays over 12 hours", "patients", .lowerIsBetter, Double(ed.twelveHourStays))
         add("ed.twelve_hour_trolley_waits", "ED: over 12 hours from decision to admit", "patients", .lowerIsBetter,
             Double(ed.twelveHourTrolleyWaits))
@@ -134,17 +137,17 @@ extension HospitalKPIs {
         add("theatres.sessions_held", "Theatres: sessions held", "sessions", .higherIsBetter, Double(t.sessionsHeld))
         add("theatres.elective_cases", "Theatres: elective operations", "patients", .higherIsBetter, Double(t.electiveCases))
         add("theatres.emergency_cases", "Theatres: emergency operations", "patients", .neutral, Double(t.emergencyCases))
-        add("theatres.cancellations", "Theatres: on-the-day cancellations", "patients", .lowerIsBetter,
+        add("theatres.cancellations", "Theatres: on-the-day cancellations", "patients", .neutral,
             Double(t.cancellations.total))
         add("theatres.cancellation_percent", "Theatres: cancellations per 100 operations", "%", .lowerIsBetter,
             t.cancellationPercent)
-        add("theatres.cancellations.no_ward_bed", "Cancelled: no ward bed", "patients", .lowerIsBetter,
+        add("theatres.cancellations.no_ward_bed", "Cancelled: no ward bed", "patients", .neutral,
             Double(t.cancellations.noWardBed))
-        add("theatres.cancellations.no_critical_care_bed", "Cancelled: no critical-care bed", "patients", .lowerIsBetter,
+        add("theatres.cancellations.no_critical_care_bed", "Cancelled: no critical-care bed", "patients", .neutral,
             Double(t.cancellations.noCriticalCareBed))
-        add("theatres.cancellations.no_theatre_team", "Cancelled: no theatre team", "patients", .lowerIsBetter,
+        add("theatres.cancellations.no_theatre_team", "Cancelled: no theatre team", "patients", .neutral,
             Double(t.cancellations.noTheatreTeam))
-        add("theatres.cancellations.list_overran", "Cancelled: list overran", "patients", .lowerIsBetter,
+        add("theatres.cancellations.list_overran", "Cancelled: list overran", "patients", .neutral,
             Double(t.cancellations.listOverran))
         add("theatres.lists_short_of_beds", "Theatres: lists booked short of beds", "sessions", .lowerIsBetter,
             Double(t.listsShortOfBeds))
@@ -156,9 +159,13 @@ extension HospitalKPIs {
         add("theatres.mean_wait_days", "Elective: mean wait to operation", "days", .lowerIsBetter, t.meanWaitDays)
         let p = patients
         add("patients.discharges_alive", "Inpatients discharged alive", "patients", .neutral, Double(p.dischargesAlive))
-        add("patients.deaths", "In-hospital deaths", "patients", .lowerIsBetter, Double(p.deaths))
-        add("patients.delayed_discharges", "Delayed discharges (ready a day or more)", "patients", .lowerIsBetter,
+        add("patients.deaths", "In-hospital deaths", "patients", .neutral, Double(p.deaths))
+        add("patients.deaths_per_1000_spells", "In-hospital deaths per 1,000 inpatient spells ended", "per 1,000",
+            .lowerIsBetter, p.deathsPerThousandSpells)
+        add("patients.delayed_discharges", "Delayed discharges (ready a day or more)", "patients", .neutral,
             Double(p.delayedDischarges))
+        add("patients.delayed_discharges_per_100_discharges", "Delayed discharges per 100 discharged alive", "%",
+            .lowerIsBetter, p.delayedDischargesPerHundred)
         add("patients.bed_days_awaiting_discharge", "Bed-days after ready to leave", "days", .lowerIsBetter,
             p.bedDaysAwaitingDischarge)
         add("patients.readmission_percent", "30-day emergency readmissions", "%", .lowerIsBetter, p.readmissionPercent)

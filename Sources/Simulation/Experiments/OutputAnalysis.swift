@@ -96,6 +96,17 @@ public struct PairedComparison: Sendable, Hashable, Codable {
     public func confidenceInterval(level: Double = 0.95) -> ConfidenceInterval {
         difference.confidenceInterval(level: level)
     }
+
+    /// The two-sided p-value of the paired t-test that the mean difference is 0: 2·P(T > |mean|/(s/√n)) with
+    /// n − 1 degrees of freedom, so it is below 1 − level exactly when `confidenceInterval(level:)` excludes 0.
+    /// 1 when every difference is 0; 0 when they are all one non-zero value; 1 with a single replication.
+    public var pValue: Double {
+        let d = difference
+        guard d.count > 1 else { return 1 }
+        guard d.standardDeviation > 0 else { return d.mean == 0 ? 1 : 0 }
+        let t = abs(d.mean) / d.standardError
+        return min(1, 2 * (1 - SpecialFunctions.studentTCDF(t, degreesOfFreedom: Double(d.count - 1))))
+    }
 }
 
 /// Output analysis for replicated simulation experiments, after Law, "Simulation Modeling and Analysis", 5th ed.
@@ -223,4 +234,23 @@ public struct WarmUpAnalysis: Sendable, Hashable, Codable {
 extension Double {
     @usableFromInline
     func squared() -> Double { self * self }
+}
+
+extension OutputAnalysis {
+    /// Benjamini–Hochberg adjusted p-values ("q-values"), in the order given: q(i) = min over j ≥ rank(i) of
+    /// p(j)·m/j, capped at 1 (Benjamini and Hochberg, JRSS B 57(1), 1995; R's `p.adjust(method = "BH")`).
+    /// Declaring every measure with q ≤ α a discovery keeps the expected share of false discoveries among them at
+    /// most α when the tests are independent or positively dependent.
+    public static func benjaminiHochberg(_ pValues: [Double]) -> [Double] {
+        let m = pValues.count
+        let order = pValues.indices.sorted { pValues[$0] < pValues[$1] || (pValues[$0] == pValues[$1] && $0 < $1) }
+        var adjusted = [Double](repeating: 1, count: m)
+        var running = 1.0
+        for rank in stride(from: m, through: 1, by: -1) {
+            let index = order[rank - 1]
+            running = min(running, pValues[index] * Double(m) / Double(rank))
+            adjusted[index] = min(1, running)
+        }
+        return adjusted
+    }
 }
