@@ -201,6 +201,57 @@ struct DeterminismTests {
     }
 }
 
+@Suite("the hospital model: configuration checks")
+struct ConfigurationCheckTests {
+    @Test("a hospital without critical care is refused only when its twin model sends patients there")
+    func criticalCareOnlyWhenReached() throws {
+        var configuration = try Fixtures.smallHospital()
+        // Critical care gone, with its rosters; the other units' roster lines follow their new positions.
+        let critical = Set(configuration.units.indices.filter { configuration.units[$0].kind.isCriticalCare })
+        #expect(!critical.isEmpty)
+        let kept = configuration.units.indices.filter { !critical.contains($0) }
+        let position = Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1, $0) })
+        configuration.staffing.roster = configuration.staffing.roster.compactMap { line in
+            guard case .unit(let unit) = line.place else { return line }
+            guard let moved = position[unit] else { return nil }
+            var line = line
+            line.place = .unit(moved)
+            return line
+        }
+        configuration.units = kept.map { configuration.units[$0] }
+        let refused = configuration.problems.map(\.description)
+        #expect(refused.contains { $0.hasPrefix("units: needs at least one unit of type icu") }, "\(refused)")
+        // The same hospital with a model whose pathways never move a patient to ICU or HDU (the model file still
+        // describes a stay in every unit, as its format requires).
+        var model = TwinModel.builtIn
+        for p in model.pathways.indices {
+            for s in model.pathways[p].states.indices {
+                var kept = model.pathways[p].states[s].transitions.destinations
+                kept.removeAll { $0.state == .icu || $0.state == .hdu }
+                #expect(!kept.isEmpty)
+                // The first kept is the new reference: utilities shifted by its own, so the rest keep their odds.
+                let reference = kept[0]
+                for d in kept.indices {
+                    kept[d].intercept -= reference.intercept
+                    kept[d].effects.age10 -= reference.effects.age10
+                    kept[d].effects.charlson -= reference.effects.charlson
+                    kept[d].effects.frailty -= reference.effects.frailty
+                    kept[d].effects.news2 -= reference.effects.news2
+                }
+                model.pathways[p].states[s].transitions.destinations = kept
+            }
+        }
+        #expect(!model.reachableStates.contains(.icu) && TwinModel.builtIn.reachableStates.contains(.icu))
+        configuration.twinModel = model
+        let accepted = configuration.problems.map(\.description)
+        #expect(!accepted.contains { $0.contains("unit of type icu") }, "\(accepted)")
+        // And it runs: nobody is sent to a unit it does not have.
+        let run = try HospitalSimulation.run(try PreparedHospital(configuration, horizonDays: 40), horizonDays: 40,
+                                             warmUpDays: 10, streams: RandomStreams(masterSeed: 3))
+        #expect(run.kpis.emergencyDepartment.admissions > 0 && run.kpis.units.allSatisfy { $0.kind != .icu })
+    }
+}
+
 @Suite("the hospital model: months and pay periods")
 struct MonthTests {
     static let clock = try! SimulationClock(start: "2026-01-05T00:00", timeZone: "Europe/London")

@@ -56,8 +56,10 @@ extension HospitalConfiguration {
                       "close_below must not exceed open_at")
             }
         }
-        for state in [CareState.ward, .icu] where !units.contains(where: { $0.kind.careState == state }) {
-            check(false, "units", "needs at least one unit of type \(state == .ward ? "ward" : "icu") (twins go there)")
+        let reached = twinModel.reachableStates
+        for state in [CareState.ward, .icu] where reached.contains(state) && !units.contains(where: { $0.kind.careState == state }) {
+            check(false, "units", "needs at least one unit of type \(state == .ward ? "ward" : "icu") (the twin model sends "
+                + "patients there)")
         }
         check(outlying.stayMultiplier >= 1, "outlying.stay_multiplier", "must be >= 1, found \(outlying.stayMultiplier)")
         for (index, window) in discharge.windows.enumerated() {

@@ -441,6 +441,16 @@ public struct TwinModel: Sendable, Hashable {
     /// The model of `pathway`.
     public func model(of pathway: Pathway) -> PathwayModel? { pathways.first { $0.pathway == pathway } }
 
+    /// Every state a twin of this model can be in: each modelled pathway's first unit and every destination of
+    /// every state (a destination listed has a probability above 0 for every patient, as the logit gives).
+    public var reachableStates: Set<CareState> {
+        var states = Set(pathways.map(\.pathway.firstUnit))
+        for pathway in pathways {
+            for state in pathway.states { states.formUnion(state.transitions.states) }
+        }
+        return states
+    }
+
     /// Every problem that keeps the model from being used, each with its path in the model file
     /// ("pathways.emergency_medical.ward.sojourn.sigma: must be > 0 and finite, found -1.0"). Empty when sound.
     public var problems: [String] {
