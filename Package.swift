@@ -53,7 +53,7 @@ let package = Package(
             name: "hospital-twin-bench",
             dependencies: [
                 "Simulation", "ReferenceModels", "PatientTwin", "HospitalModel", "Scenario", "Store", "RunStore", "Finance",
-                .product(name: "HeapModule", package: "swift-collections"),
+                "Workflows", .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Helpers the test targets share (tolerances from intervals, fixtures); no product ships it.

@@ -49,9 +49,11 @@ public enum HospitalSimulation {
     /// Runs one replication of `horizonDays` days, measuring after `warmUpDays`, drawing from `streams`. With
     /// `audit`, the engine checks its invariants (conservation, beds within open beds) at every midnight and
     /// stops on a violation — for tests.
-    /// With a `census`, its inpatients are in their beds at the start (a forecast from today's hospital).
+    /// With a `census`, its inpatients are in their beds at the start (a forecast from today's hospital). With
+    /// `censusAt` (a simulation minute within the run), the run also takes its own census then (`takenCensus`).
     public static func run(_ hospital: PreparedHospital, horizonDays: Int, warmUpDays: Int, streams: RandomStreams,
-                           census: HospitalCensus? = nil, audit: Bool = false) throws -> HospitalRunResult
+                           census: HospitalCensus? = nil, censusAt: Double? = nil, audit: Bool = false) throws
+        -> HospitalRunResult
     {
         let configuration = hospital.configuration
         var simulation = Simulation<HospitalEngine>(clock: hospital.clock)
@@ -77,6 +79,10 @@ public enum HospitalSimulation {
         engine.applyStaffingChanges(in: &simulation)
         engine.startTheatres(in: &simulation)
         if let census { engine.admitCensus(census, in: &simulation) }
+        if let censusAt, censusAt >= 0, censusAt <= engine.endMinute {
+            engine.censusTaker = CensusTaker(minute: censusAt)
+            simulation.schedule(.takeCensus, at: censusAt, priority: Self.censusPriority)
+        }
         let first = engine.department.nextArrival(after: 0)
         if first < engine.endMinute { simulation.schedule(.edArrival, at: first) }
         simulation.scheduleRecurring(.midnight, at: LocalTimeOfDay(hour: 0)!)
@@ -85,8 +91,11 @@ public enum HospitalSimulation {
         var kpis = engine.finish()
         kpis.censusPatients = census?.inpatients.count
         return HospitalRunResult(kpis: kpis, events: simulation.eventCount + simulation.noticeCount,
-                                 audit: audit ? engine.recorder.audit : nil)
+                                 audit: audit ? engine.recorder.audit : nil, takenCensus: engine.censusTaker?.taken)
     }
+
+    /// The census is taken after everything else due at its time (the midnight's measures among them).
+    static let censusPriority = 1000
 }
 
 /// One replication's KPIs and how much work it was.
@@ -97,6 +106,8 @@ public struct HospitalRunResult: Sendable {
     public let events: Int
     /// What the engine checked of itself, when run with `audit`.
     public let audit: HospitalAudit?
+    /// The census the run took, when asked for one.
+    public let takenCensus: TakenCensus?
 }
 
 /// The engine's checks of its own invariants over a whole run (warm-up included), for tests: each count of

@@ -20,17 +20,19 @@ public struct LoadedCensus: Sendable {
 }
 
 /// The census format: one row per patient in hospital now (Docs/REPORTS.md, "The census file"). Columns: `patient_id`
-/// (pseudonymous), `unit` (a unit of the scenario, by name, or `emergency_department` for an admitted patient
-/// waiting there for a bed), `admitted_at` (the spell's start: for ED, the arrival), `unit_since`
+/// (pseudonymous), `unit` (a unit of the scenario, by name, `emergency_department` for an admitted patient
+/// waiting there for a bed, or `discharged` for a patient discharged alive in the last 30 days, whose return the
+/// forecast draws), `admitted_at` (the spell's start: for ED, the arrival), `unit_since`
 /// (when the patient came to this unit; empty: admitted_at), `pathway`, the patient attributes every record format
-/// shares (`PatientAttributes.columns`), and the latest observation `news2` (0–20, empty: none) with `news2_at`
-/// (empty: unit_since). Times are ISO 8601; without an offset they are the hospital's local time.
+/// shares (`PatientAttributes.columns`), the latest observation `news2` (0–20, empty: none) with `news2_at`
+/// (empty: unit_since), and `discharged_at` (a discharged patient's discharge; empty for the others). Times are ISO
+/// 8601; without an offset they are the hospital's local time.
 public enum CensusFile {
     /// The columns a census must have.
     public static let requiredColumns = ["patient_id", "unit", "admitted_at", "pathway"] + PatientAttributes.requiredColumns
     /// Every column it may have, in the order the sample writes them.
     public static let columns = ["patient_id", "unit", "admitted_at", "unit_since", "pathway"] + PatientAttributes.columns
-        + ["news2", "news2_at"]
+        + ["news2", "news2_at", "discharged_at"]
 
     /// The most patients a census may hold: far above any hospital (the largest English trusts have about 3,000
     /// beds), so that a runaway file is refused rather than read into memory.
@@ -49,6 +51,7 @@ public enum CensusFile {
         let pathways = Dictionary(uniqueKeysWithValues: Pathway.allCases.map { ($0.rawValue, $0) })
         var problems: [String] = []
         var inpatients: [HospitalCensus.Inpatient] = []
+        var discharges: [PatientTwin] = []
         var seen: [String: Int] = [:]
         var latest = -Double.infinity
         // A census is the hospital now, as it was, or as a simulation of the scenario had it: a time before 1970, or
@@ -77,13 +80,24 @@ public enum CensusFile {
             let unitName = record.text("unit")
             let place = NamedPlace(unitName, units: configuration.units)
             let inED = place == .emergencyDepartment
+            let discharged = place == .discharged
             var unit: Int?
             if case .unit(let index) = place { unit = index }
-            if unit == nil && !inED {
+            if unit == nil && !inED && !discharged {
                 record.fail("unit", expected: "a unit of \(configuration.name) ("
-                    + configuration.units.map(\.name).joined(separator: ", ") + ") or emergency_department")
+                    + configuration.units.map(\.name).joined(separator: ", ") + "), emergency_department or discharged")
             }
             let admitted = time(&record, "admitted_at")
+            var dischargedAt: Double?
+            if discharged {
+                if record.isEmpty("discharged_at") {
+                    record.fail("discharged_at", expected: "the discharge time of a patient whose unit is 'discharged'")
+                } else {
+                    dischargedAt = time(&record, "discharged_at")
+                }
+            } else if !record.isEmpty("discharged_at") {
+                record.fail("discharged_at", expected: "nothing for a patient in hospital (only unit 'discharged' has one)")
+            }
             let since = record.isEmpty("unit_since") ? admitted : time(&record, "unit_since")
             let pathway = record.value("pathway", expected: "one of " + Pathway.allCases.map(\.rawValue).joined(separator: ", ")) {
                 pathways[$0]
@@ -101,7 +115,11 @@ public enum CensusFile {
             if let since, let news2At, news2 != nil, news2At < since {
                 record.fail("news2_at", expected: "a time not before unit_since (the observation of this stay)")
             }
-            for (column, value) in [("admitted_at", admitted), ("unit_since", since), ("news2_at", news2 == nil ? nil : news2At)] {
+            if let admitted, let dischargedAt, dischargedAt < admitted {
+                record.fail("discharged_at", expected: "a time not before admitted_at")
+            }
+            for (column, value) in [("admitted_at", admitted), ("unit_since", since), ("news2_at", news2 == nil ? nil : news2At),
+                                    ("discharged_at", dischargedAt)] {
                 guard let value else { continue }
                 latest = max(latest, value)
                 if let minute, value > minute {
@@ -111,8 +129,22 @@ public enum CensusFile {
             if inED, let pathway, !pathway.isEmergency {
                 record.fail("pathway", expected: "an emergency pathway for a patient in the emergency department")
             }
-            guard record.problems.isEmpty, let id, unit != nil || inED, let admitted, let since, let pathway, let attributes else {
+            guard record.problems.isEmpty, let id, unit != nil || inED || discharged, let admitted, let since, let pathway,
+                  let attributes
+            else {
                 problems += record.problems
+                continue
+            }
+            if let dischargedAt {
+                // Its spell as it ended: admitted to the pathway's first unit, discharged alive (home or to a care home
+                // alike: the readmission model reads the spell's LACE, not where the patient went).
+                var twin = PatientTwin(id: PatientID(pseudonymising: id), attributes: attributes, pathway: pathway,
+                                       admittedAt: admitted, keepsHistory: false)
+                do { try twin.apply(Observation(minute: max(dischargedAt, admitted), .transfer(to: .dischargedHome))) } catch {
+                    problems.append("\(path):\(record.line): \(error.description)")
+                    continue
+                }
+                discharges.append(twin)
                 continue
             }
             let state = unit.map { configuration.units[$0].kind.careState } ?? .ed
@@ -141,7 +173,34 @@ public enum CensusFile {
             let beds = unit.beds + (unit.escalation?.beds ?? 0)
             return counts[index] > beds ? "\(unit.name): \(counts[index]) patients in \(beds) beds" : nil
         }
-        return LoadedCensus(census: HospitalCensus(inpatients: inpatients), latestMinute: latest, overfullUnits: overfull)
+        return LoadedCensus(census: HospitalCensus(inpatients: inpatients, recentDischarges: discharges), latestMinute: latest,
+                            overfullUnits: overfull)
+    }
+
+    /// Writes a census a run took (`HospitalSimulation.run(censusAt:)`) in this format: its inpatients (a unit's by
+    /// the unit's name, boarders as `emergency_department`), then its recent discharges (`discharged`). Times in UTC.
+    public static func write(_ census: TakenCensus, for configuration: HospitalConfiguration, to writer: CSVWriter) {
+        writer.write(columns)
+        for inpatient in census.inpatients {
+            let twin = inpatient.twin
+            let unit: String
+            let since: String
+            switch inpatient.location {
+            case .unit(let index):
+                unit = configuration.units[index].name
+                since = RecordTime.format(twin.stateSince)
+            case .emergencyDepartment:
+                unit = "emergency_department"
+                since = ""
+            }
+            writer.write([twin.id.description, unit, RecordTime.format(twin.spellStart), since, twin.pathway.rawValue]
+                + twin.attributes.fields + [twin.latestNEWS2.map(String.init) ?? "", "", ""])
+        }
+        for twin in census.recentDischarges {
+            writer.write([twin.id.description, "discharged", RecordTime.format(twin.spellStart), "", twin.pathway.rawValue]
+                + twin.attributes.fields + ["", "", RecordTime.format(twin.stateSince)])
+        }
+        writer.flush()
     }
 }
 

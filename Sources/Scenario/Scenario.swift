@@ -536,7 +536,7 @@ struct ScenarioBuilder {
             case .emergencyDepartment: place = .emergencyDepartment
             case .theatres: place = .theatres
             case .unit(let unit): place = .unit(unit)
-            case nil:
+            case .discharged, nil:
                 let hint = Suggestion.nearest(to: unitName, in: units.map(\.name) + ["emergency_department", "theatres"])
                     .map { "; did you mean '\($0)'?" } ?? ""
                 fail(given(item, "unit", schema), "\(path).unit", "no unit named '\(unitName)'\(hint)")

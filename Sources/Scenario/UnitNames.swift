@@ -17,6 +17,7 @@ public enum UnitNames {
         comparable("emergency_department"): "the emergency department in rosters and census files, and its cost centre",
         comparable("ed"): "the emergency department in rosters and census files",
         comparable("theatres"): "the theatres in rosters, and their cost centre",
+        comparable("discharged"): "the recent discharges in census files",
         comparable(CostCentre.hospitalName): "the hospital's cost centre",
     ]
 
@@ -43,10 +44,13 @@ public enum UnitNames {
     }
 }
 
-/// A place a roster line or a census row names: the emergency department, the theatres, or a unit.
+/// A place a roster line or a census row names: the emergency department, the theatres, a unit, or (in a census)
+/// a recent discharge.
 public enum NamedPlace: Sendable, Hashable {
     case emergencyDepartment
     case theatres
+    /// Out of hospital after a recent discharge (census files only).
+    case discharged
     /// A unit, by its index in the configuration's units.
     case unit(Int)
 
@@ -55,6 +59,7 @@ public enum NamedPlace: Sendable, Hashable {
         switch UnitNames.comparable(name) {
         case UnitNames.comparable("emergency_department"), "ed": self = .emergencyDepartment
         case "theatres": self = .theatres
+        case "discharged": self = .discharged
         case let key:
             guard let index = units.firstIndex(where: { UnitNames.comparable($0.name) == key }) else { return nil }
             self = .unit(index)

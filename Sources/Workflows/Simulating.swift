@@ -4,6 +4,7 @@ import Foundation
 import HospitalModel
 import RunStore
 import Scenario
+import Simulation
 
 /// A scenario simulated, priced, and stored when a store was given.
 public struct SimulatedScenario: Sendable {
@@ -191,5 +192,44 @@ public enum ArchiveFallback {
             return errno == EEXIST ? "already exists" : "cannot be written (\(String(cString: strerror(errno))))"
         }
         return nil
+    }
+}
+
+extension Simulate {
+    /// The census of the scenario's simulated hospital at `local` (its time zone's wall clock): replication 0 of the
+    /// plan's seed, run until then (the plan's horizon at least), its census taken — every patient in a bed or
+    /// boarding in the ED, and those discharged alive in the 30 days before — in the form a census file holds
+    /// (`CensusFile.write`). The same scenario, seed and time give the same census. Throws an input error when the
+    /// time is not inside the run.
+    public static func census(_ prepared: PreparedScenario, at local: LocalDateTime) throws(WorkflowError) -> TakenCensus {
+        try censusAndRun(prepared, at: local).census
+    }
+
+    /// The census of `census(_:at:)` and the whole run it was taken in (whose days after it are what a forecast
+    /// from the census should foresee).
+    public static func censusAndRun(_ prepared: PreparedScenario, at local: LocalDateTime) throws(WorkflowError)
+        -> (census: TakenCensus, kpis: HospitalKPIs)
+    {
+        let clock = prepared.hospital.simulationClock
+        let minute = clock.minute(atLocal: local)
+        let plan = prepared.plan
+        let end = clock.minute(atLocalMinutesSinceEpoch: clock.localDateTime(atMinute: 0).localMinutesSinceEpoch
+            + Double(plan.horizonDays) * 1440)
+        guard minute > 0, minute <= end else {
+            throw WorkflowError(.input, "--census-at \(local): must be after the scenario's start "
+                + "(\(clock.localDateTime(atMinute: 0))) and within its \(plan.horizonDays) days "
+                + "(until \(clock.localDateTime(atMinute: end))); --horizon makes the run longer")
+        }
+        let result: HospitalRunResult
+        do {
+            result = try HospitalSimulation.run(prepared.hospital, horizonDays: plan.horizonDays, warmUpDays: plan.warmUpDays,
+                                                streams: RandomStreams(masterSeed: plan.seed).replication(0), censusAt: minute)
+        } catch {
+            throw WorkflowError(.input, "\(prepared.file): \(error)")
+        }
+        guard let census = result.takenCensus else {
+            preconditionFailure("a run asked for a census within it takes one")
+        }
+        return (census, result.kpis)
     }
 }

@@ -9,6 +9,7 @@ import RunStore
 import Scenario
 import Simulation
 import Store
+import Workflows
 
 /// The benchmark executable: the three models of the shared benchmark suite, with the same flags and the same
 /// one-line JSON as the peer engines' scripts, so that ours and theirs run side by side; and the calendar
@@ -19,7 +20,7 @@ struct Bench: ParsableCommand {
         commandName: "hospital-twin-bench",
         abstract: "Benchmarks of the hospital-twin simulation kernel.",
         subcommands: [ModelBenchmark.self, CalendarBenchmark.self, TwinBenchmark.self, HospitalBenchmark.self,
-                      StoreBenchmark.self],
+                      StoreBenchmark.self, ForecastCheckBenchmark.self],
         defaultSubcommand: ModelBenchmark.self)
 }
 
@@ -451,5 +452,54 @@ struct StoreBenchmark: ParsableCommand {
             + "\"pricing_s\": \(String(format: "%.3f", pricing)), "
             + "\"rows\": \(rows), \"rows_per_s\": \(String(format: "%.0f", Double(rows) / storing)), "
             + "\"kpi_json_bytes\": \(bytes), \"store_over_simulate\": \(String(format: "%.4f", storing / simulate))}")
+    }
+}
+
+/// The forecast's self-consistency on a scenario: censuses of simulated hospitals, forecasts from them, and how
+/// often each forecast's bands held what that hospital then did (Docs/REPORTS.md, "Is the forecast right?").
+struct ForecastCheckBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forecast-check",
+        abstract: "Coverage of the bed forecast's P10–P90 and P5–P95 bands against simulated hospitals' own futures.")
+
+    @Option(help: "The scenario file.")
+    var scenario = "scenarios/general-hospital.yaml"
+    @Option(help: "The census time, local (YYYY-MM-DDTHH:MM).")
+    var at = "2026-06-01T00:00"
+    @Option(help: "Simulated hospitals (truths).")
+    var truths = 40
+    @Option(help: "Replications of each forecast.")
+    var replications = 100
+    @Option(help: "Days forecast.")
+    var days = 14
+    @Option(help: "The first truth's seed.")
+    var seed: UInt64 = 1
+    @Option(help: "Threads.")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    func run() throws {
+        guard let local = LocalDateTime(parsing: at) else { throw ValidationError("--at: expected YYYY-MM-DDTHH:MM") }
+        let scenario = try Inputs.scenario(self.scenario)
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("forecast-check-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { _ = try? FileManager.default.removeItem(atPath: work) }
+        let started = Date()
+        let coverage = try ForecastCoverage.check(scenario, file: self.scenario, at: local, truths: truths,
+                                                  replications: replications, days: days, seed: seed, threads: threads,
+                                                  workDirectory: work)
+        let n = Double(coverage.truths)
+        print("forecast-check \(self.scenario) at \(at): \(coverage.truths) truths, \(coverage.replications) replications "
+            + "each, \(coverage.days) days; census \(String(format: "%.0f", coverage.meanCensusPatients)) patients and "
+            + "\(String(format: "%.0f", coverage.meanRecentDischarges)) recent discharges on average; "
+            + "\(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        print("share of truths inside the band, by horizon day (P10–P90 | P5–P95)")
+        print("series".padding(toLength: 34, withPad: " ", startingAt: 0)
+            + (1...coverage.days).map { String(format: "%9d", $0) }.joined())
+        for series in coverage.series {
+            print(String(series.name.prefix(33)).padding(toLength: 34, withPad: " ", startingAt: 0)
+                + zip(series.within80, series.within90).map {
+                    String(format: "  %3.0f|%3.0f", 100 * Double($0) / n, 100 * Double($1) / n)
+                }.joined())
+        }
     }
 }

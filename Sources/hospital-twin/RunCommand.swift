@@ -3,6 +3,7 @@ import CSVFiles
 import Foundation
 import Reports
 import Scenario
+import Simulation
 import Workflows
 
 struct Run: ParsableCommand {
@@ -25,12 +26,41 @@ struct Run: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
+    @Option(help: ArgumentHelp("Write the census of the simulated hospital at this local time instead of a report: "
+        + "every patient in a bed or boarding in the ED, and the recent discharges, as a census file for `forecast "
+        + "--census` (replication 0 of the seed).", valueName: "YYYY-MM-DDTHH:MM"))
+    var censusAt: String?
+
+    func validate() throws {
+        guard let censusAt else { return }
+        guard LocalDateTime(parsing: censusAt) != nil else {
+            throw ValidationError("--census-at: expected a local date-time YYYY-MM-DDTHH:MM, e.g. 2026-03-02T00:00, "
+                + "found '\(TerminalText.safe(censusAt))'")
+        }
+        if report.format != .table || report.html != nil || store {
+            throw ValidationError("--census-at writes a census file (CSV, to -o or standard output): "
+                + "--format, --html and --store do not apply")
+        }
+    }
+
     func run() throws {
         let prepared = try CommandWorkflow.perform { _ in
             let scenario = try Inputs.scenario(file)
             return try PreparedScenario(scenario, file: file, plan: try simulation.overrides.plan(for: scenario))
         }
         try report.checkDestinations(inputs: [file] + prepared.scenario.sourceFiles)
+        if let censusAt, let local = LocalDateTime(parsing: censusAt) {
+            let census = try CommandWorkflow.perform { _ in try Simulate.census(prepared, at: local) }
+            let output = try report.output.map { try AtomicFile(path: $0) }
+            CensusFile.write(census, for: prepared.scenario.configuration,
+                             to: CSVWriter(handle: output?.handle ?? FileHandle.standardOutput))
+            try output?.commit()
+            printError("census at \(local): \(census.inpatients.count) patients in beds or boarding, "
+                + "\(census.recentDischarges.count) discharged in the 30 days before"
+                + (census.leftOut > 0 ? ", \(census.leftOut) in ED before a decision or in theatre, not in the census" : "")
+                + (report.output.map { "; wrote \($0)" } ?? ""))
+            return
+        }
         // The database is reached before anything is simulated.
         let runStore = try database.openStore(if: store)
         let simulated = try CommandWorkflow.perform { observer in

@@ -416,6 +416,7 @@ extension HospitalEngine {
             release(p)
             return
         }
+        censusTaker?.noteDischarge(patients[Int(p)].twin, at: now)
         let readmission = predictor.drawReadmission(for: patients[Int(p)].twin, streams: twinStreams)
         if measuring(now), let lace = readmission.lace {
             recorder.measures.recordDischarge(of: patients[Int(p)].twin.attributes, lace: lace.total,

@@ -31,8 +31,15 @@ public struct HospitalCensus: Sendable {
 
     /// In the file's order.
     public let inpatients: [Inpatient]
+    /// Patients discharged alive before the census (in the 30 days a readmission is followed for), each a twin in
+    /// its discharge state since its discharge: the forecast draws which of them come back, and when, given that
+    /// they have not come back yet — the returns a census of inpatients cannot carry.
+    public let recentDischarges: [PatientTwin]
 
-    public init(inpatients: [Inpatient]) { self.inpatients = inpatients }
+    public init(inpatients: [Inpatient], recentDischarges: [PatientTwin] = []) {
+        self.inpatients = inpatients
+        self.recentDischarges = recentDischarges
+    }
 }
 
 extension HospitalEngine {
@@ -72,5 +79,73 @@ extension HospitalEngine {
                 patients[Int(p)].ed.cubicle = simulation.request(department.cubicles, priority: 0, tag: .cubicle(p))
             }
         }
+        for twin in census.recentDischarges {
+            let discharged = clock.minute(atEpochMinute: twin.stateSince)
+            let draw = predictor.drawReadmission(for: twin, streams: twinStreams,
+                                                 notReturnedAfterMinutes: simulation.now - discharged)
+            guard let delay = draw.delayMinutes, discharged + delay < endMinute else { continue }
+            let p = newPatient(twin)  // out of hospital, waiting with its twin, as after a discharge in the run
+            simulation.schedule(.readmission(p), at: max(simulation.now, discharged + delay))
+        }
+    }
+}
+
+/// A simulated hospital's census at one time (`HospitalSimulation.run(censusAt:)`): what a census file holds, as the
+/// run had it — a forecast from it can be held against the run's own continuation.
+public struct TakenCensus: Sendable {
+    /// When, in epoch minutes.
+    public let epochMinute: Double
+    /// Patients in units' beds (each with the unit's index) and admitted patients boarding in the ED.
+    public let inpatients: [HospitalCensus.Inpatient]
+    /// Patients discharged alive in the 30 days before, not in hospital now: the latest spell of each.
+    public let recentDischarges: [PatientTwin]
+    /// Patients in hospital the census format cannot hold: in ED before a decision to admit, in theatre or recovery.
+    public let leftOut: Int
+}
+
+/// Takes a census during a run: keeps the twins discharged alive in the 30 days before its time, then, at that
+/// time, who is where.
+struct CensusTaker {
+    /// When, in simulation minutes.
+    let minute: Double
+    var discharges: [PatientTwin] = []
+    var taken: TakenCensus?
+
+    /// Notes a discharge alive at `now`, when it falls within 30 days of the census.
+    mutating func noteDischarge(_ twin: PatientTwin, at now: Double) {
+        if now >= minute - 30 * 1440 && now <= minute { discharges.append(twin) }
+    }
+}
+
+extension HospitalEngine {
+    /// The census now: every patient in a bed or boarding, and the recent discharges of patients not in hospital.
+    mutating func takeCensus(in simulation: inout Simulation<Self>) {
+        guard let taker = censusTaker else { return }
+        var inpatients: [HospitalCensus.Inpatient] = []
+        var inside: Set<PatientID> = []
+        var leftOut = 0
+        for index in patients.indices {
+            let patient = patients[index]
+            switch patient.place {
+            case .none:
+                continue
+            case .unit(let unit):
+                inpatients.append(HospitalCensus.Inpatient(twin: patient.twin, unit: Int(unit)))
+            case .emergencyDepartment where patient.ed.admitted && !patient.ed.decisionAt.isNaN:
+                inpatients.append(HospitalCensus.Inpatient(twin: patient.twin, location: .emergencyDepartment))
+            case .emergencyDepartment, .theatre, .emergencyTheatre, .recovery:
+                leftOut += 1
+            }
+            inside.insert(patient.twin.id)
+        }
+        var latest: [PatientID: PatientTwin] = [:]
+        for twin in taker.discharges where !inside.contains(twin.id) {
+            if let known = latest[twin.id], known.spell >= twin.spell { continue }
+            latest[twin.id] = twin
+        }
+        let discharges = taker.discharges.filter { latest[$0.id]?.spell == $0.spell }
+        let taken = TakenCensus(epochMinute: epoch(simulation.now), inpatients: inpatients, recentDischarges: discharges,
+                                leftOut: leftOut)
+        censusTaker?.taken = taken
     }
 }

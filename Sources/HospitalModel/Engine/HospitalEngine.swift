@@ -30,6 +30,7 @@ struct HospitalEngine: SimulationModel {
         case roomReady(Int32)
         case caseEnds(Int32)
         case emergencyCaseEnds(Int32)
+        case takeCensus
     }
 
     /// What a kernel resource request is for.
@@ -122,6 +123,8 @@ struct HospitalEngine: SimulationModel {
     var rosters: Rosters
     /// What the run measures: the measures, the audit, the day's flows, each midnight's census, staff hours.
     var recorder: Recorder
+    /// The census to take at one time, when the run is asked for one (`HospitalSimulation.run(censusAt:)`).
+    var censusTaker: CensusTaker?
 
     init(configuration: HospitalConfiguration, predictor: TrajectoryPredictor, generator: EpisodeGenerator,
          clock: SimulationClock, streams: RandomStreams, staffing: StaffingPlan, resources: (ResourceID, ResourceID, ResourceID),
@@ -230,6 +233,8 @@ struct HospitalEngine: SimulationModel {
             caseEnds(Int(room), in: &simulation)
         case .emergencyCaseEnds(let p):
             emergencyCaseEnds(p, in: &simulation)
+        case .takeCensus:
+            takeCensus(in: &simulation)
         }
     }
 

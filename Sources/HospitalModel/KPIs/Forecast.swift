@@ -43,6 +43,7 @@ public struct BedForecast: Sendable, Hashable, Codable {
         public var date: String
         /// Demand over replications: mean and type-7 percentiles, patients.
         public var mean: Double
+        public var p5: Double
         public var p10: Double
         public var p50: Double
         public var p90: Double
@@ -106,6 +107,7 @@ public struct BedForecast: Sendable, Hashable, Codable {
                 demand.sort()
                 let exceed = ProportionEstimate(successes: exceeded, trials: replications.count)
                 return Day(date: dates[day], mean: demand.reduce(0, +) / Double(demand.count),
+                           p5: SampleQuantile.type7(demand, probability: 0.05),
                            p10: SampleQuantile.type7(demand, probability: 0.10),
                            p50: SampleQuantile.type7(demand, probability: 0.50),
                            p90: SampleQuantile.type7(demand, probability: 0.90),

@@ -410,9 +410,22 @@ public struct ReadmissionModel: Sendable, Hashable {
 
     /// Days to readmission, drawn from the Weibull truncated to (0, 30] by inversion.
     public func sampleDelayDays(using stream: inout RandomStream) -> Double {
-        let upper = -expm1(-pow(30 / delayScaleDays, delayShape))  // F(30)
-        let u = stream.nextUniform() * upper
-        return min(30, delayScaleDays * pow(-log1p(-u), 1 / delayShape))
+        sampleDelayDays(after: 0, using: &stream)
+    }
+
+    /// The Weibull's F(days) before truncation.
+    func weibullCDF(_ days: Double) -> Double { -expm1(-pow(max(0, days) / delayScaleDays, delayShape)) }
+
+    /// P(delay ≤ days) for a readmission within 30 days (the truncated Weibull): 0 at 0, 1 from 30.
+    public func delayCDF(days: Double) -> Double { min(1, weibullCDF(min(days, 30)) / weibullCDF(30)) }
+
+    /// Days to readmission given none by `elapsed` days (0 ≤ elapsed < 30): the truncated Weibull on (elapsed, 30]
+    /// by inversion; with `elapsed` 0 the same number as `sampleDelayDays(using:)` from the same stream.
+    public func sampleDelayDays(after elapsed: Double, using stream: inout RandomStream) -> Double {
+        let lower = elapsed > 0 ? weibullCDF(elapsed) : 0
+        let upper = weibullCDF(30)
+        let u = lower + stream.nextUniform() * (upper - lower)
+        return min(30, max(elapsed, delayScaleDays * pow(-log1p(-u), 1 / delayShape)))
     }
 }
 

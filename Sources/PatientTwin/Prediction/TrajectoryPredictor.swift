@@ -269,19 +269,34 @@ public struct TrajectoryPredictor: Sendable {
     /// (calendar days in the hospital's time zone), the readmission model's probability, one uniform from the
     /// twin's (patient, spell) stream, and the delay from another. A twin that died is never readmitted.
     public func drawReadmission(for twin: PatientTwin, streams: TwinStreams) -> ReadmissionDraw {
+        drawReadmission(for: twin, streams: streams, notReturnedAfterMinutes: 0)
+    }
+
+    /// The same for a twin discharged `elapsed` minutes ago (0 ≤ elapsed) that has not come back since: with
+    /// p the probability of a readmission within 30 days and G the delay's distribution, it comes back with
+    /// probability p(1 − G(s)) / (1 − p·G(s)) for s = elapsed days, after a delay drawn from G beyond s; never once
+    /// 30 days have passed. `delayMinutes` counts from the discharge. With `elapsed` 0, `drawReadmission(for:streams:)`.
+    public func drawReadmission(for twin: PatientTwin, streams: TwinStreams, notReturnedAfterMinutes elapsed: Double)
+        -> ReadmissionDraw
+    {
         guard twin.state == .dischargedHome || twin.state == .dischargedCareHome else {
             return ReadmissionDraw(probability: 0, delayMinutes: nil, lace: nil)
         }
         let lace = LACEScore(attributes: twin.attributes, admittedAt: twin.spellStart, dischargedAt: twin.stateSince,
                              timeZone: timeZone)
-        let probability = model.readmission.probability(lace)
+        let readmission = model.readmission
+        let probability = readmission.probability(lace)
+        let elapsedDays = max(0, elapsed) / 1440
+        guard elapsedDays < 30 else { return ReadmissionDraw(probability: probability, delayMinutes: nil, lace: lace) }
+        let returned = elapsedDays > 0 ? readmission.delayCDF(days: elapsedDays) : 0
+        let stillToCome = elapsedDays > 0 ? probability * (1 - returned) / (1 - probability * returned) : probability
         var decision = streams.readmission.stream(twin.id.value, UInt64(twin.spell))
-        guard decision.nextUniform() < probability else {
+        guard decision.nextUniform() < stillToCome else {
             return ReadmissionDraw(probability: probability, delayMinutes: nil, lace: lace)
         }
         var delay = streams.readmissionDelay.stream(twin.id.value, UInt64(twin.spell))
         return ReadmissionDraw(probability: probability,
-                               delayMinutes: model.readmission.sampleDelayDays(using: &delay) * 1440, lace: lace)
+                               delayMinutes: readmission.sampleDelayDays(after: elapsedDays, using: &delay) * 1440, lace: lace)
     }
 
     /// Predicts the rest of `twin`'s spell from `minute` (not before it entered its current state), following it

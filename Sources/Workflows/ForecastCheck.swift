@@ -1,0 +1,95 @@
+import CSVFiles
+import Foundation
+import HospitalModel
+import Scenario
+import Simulation
+
+/// How often a forecast from a simulated hospital's census contains what that hospital then did: the forecast's
+/// self-consistency. Each "truth" is one run of the scenario (its own seed); its census at a time is written to a
+/// census file and read back, as a user's would be; a forecast of `replications` runs from that file (another
+/// seed) gives bands for each of the next `days` midnights; the truth's own demand on those midnights is inside
+/// the P10–P90 band or not, inside P5–P95 or not. A forecast that holds everything still to come contains it about
+/// 80% and 90% of the time.
+public struct ForecastCoverage: Sendable {
+    /// One series (a group of units, or a unit) over the truths: at each horizon day 1…days, how many truths fell
+    /// inside each band.
+    public struct Series: Sendable {
+        public let name: String
+        /// Truths inside P10–P90, by horizon day (index 0: day 1).
+        public var within80: [Int]
+        /// Truths inside P5–P95, by horizon day.
+        public var within90: [Int]
+    }
+
+    /// Truths (runs held against their forecasts).
+    public let truths: Int
+    /// Replications of each forecast.
+    public let replications: Int
+    /// Horizon days.
+    public let days: Int
+    /// The groups first, then each unit (`BedForecast`'s order).
+    public let series: [Series]
+    /// Mean census patients, and recent discharges, per truth (what the forecasts started from).
+    public let meanCensusPatients: Double
+    public let meanRecentDischarges: Double
+
+    /// Checks `scenario` with censuses at `local`: truth k is seed `seed + k` (replication 0), its forecast seed
+    /// `seed + 10_000 + k`. `workDirectory` holds the census files meanwhile.
+    public static func check(_ scenario: Scenario, file: String, at local: LocalDateTime, truths: Int, replications: Int,
+                             days: Int, seed: UInt64, threads: Int, workDirectory: String) throws(WorkflowError)
+        -> ForecastCoverage
+    {
+        precondition(truths >= 1 && replications >= 2 && days >= 1, "a check needs truths, replications and days")
+        var series: [Series] = []
+        var censusPatients = 0, discharges = 0
+        for k in 0..<truths {
+            let plan = RunSettings(horizonDays: scenario.run.horizonDays, warmUpDays: scenario.run.warmUpDays,
+                                   replications: 1, seed: seed + UInt64(k))
+            let prepared = try PreparedScenario(scenario, file: file, plan: plan)
+            let (census, truth) = try Simulate.censusAndRun(prepared, at: local)
+            censusPatients += census.inpatients.count
+            discharges += census.recentDischarges.count
+            let path = (workDirectory as NSString).appendingPathComponent("census-\(k).csv")
+            do {
+                let output = try AtomicFile(path: path)
+                CensusFile.write(census, for: scenario.configuration, to: CSVWriter(handle: output.handle))
+                try output.commit()
+            } catch {
+                throw WorkflowError(.input, "\(path): \(error)")
+            }
+            let request = ForecastRequest(days: days, censusPath: path, replications: replications,
+                                          seed: seed + 10_000 + UInt64(k))
+            let forecastPlan = try ForecastPlanning.prepare(scenario, file: file, request: request)
+            let run = try Simulate.run(forecastPlan.prepared, threads: threads, census: forecastPlan.census)
+            let forecast = Answers.forecast(run)
+            if series.isEmpty {
+                series = forecast.series.map {
+                    Series(name: $0.name, within80: [Int](repeating: 0, count: days), within90: [Int](repeating: 0, count: days))
+                }
+            }
+            let dates = truth.flows.map(\.date)
+            for (index, band) in forecast.series.enumerated() {
+                let units = Self.units(of: band, in: truth)
+                for day in 1...days where day < band.days.count {
+                    guard let at = dates.firstIndex(of: band.days[day].date) else { continue }
+                    let actual = Double(units.reduce(0) { $0 + truth.units[$1].midnightDemand[at] })
+                    let forecastDay = band.days[day]
+                    if actual >= forecastDay.p10 && actual <= forecastDay.p90 { series[index].within80[day - 1] += 1 }
+                    if actual >= forecastDay.p5 && actual <= forecastDay.p95 { series[index].within90[day - 1] += 1 }
+                }
+            }
+        }
+        return ForecastCoverage(truths: truths, replications: replications, days: days, series: series,
+                                meanCensusPatients: Double(censusPatients) / Double(truths),
+                                meanRecentDischarges: Double(discharges) / Double(truths))
+    }
+
+    /// The units a forecast series sums, in a run's KPIs.
+    static func units(of series: BedForecast.Series, in kpis: HospitalKPIs) -> [Int] {
+        switch series.name {
+        case BedForecast.generalAndAcute: kpis.units.indices.filter { !kpis.units[$0].kind.isCriticalCare }
+        case BedForecast.criticalCare: kpis.units.indices.filter { kpis.units[$0].kind.isCriticalCare }
+        default: kpis.units.indices.filter { kpis.units[$0].name == series.name }
+        }
+    }
+}
