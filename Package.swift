@@ -65,7 +65,7 @@ let package = Package(
         // embedded cluster.
         .testTarget(name: "CommandTests", dependencies: ["RunStore", "Store", "TestSupport"]),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Scenario", "HospitalModel", "RunStore", "Store",
-                                                      "Finance", "Reports", "TestSupport"]),
+                                                      "Finance", "Reports", "TestSupport", "CSVFiles"]),
         .testTarget(name: "CSVFilesTests", dependencies: ["CSVFiles"]),
         .testTarget(name: "PatientTwinTests", dependencies: ["PatientTwin", "Simulation", "CSVFiles", "TestSupport", "Reports"]),
         .testTarget(name: "HospitalModelTests", dependencies: ["HospitalModel", "PatientTwin", "Simulation", "TestSupport"]),

@@ -25,14 +25,21 @@ public struct LoadedCensus: Sendable {
 /// forecast draws), `admitted_at` (the spell's start: for ED, the arrival), `unit_since`
 /// (when the patient came to this unit; empty: admitted_at), `pathway`, the patient attributes every record format
 /// shares (`PatientAttributes.columns`), the latest observation `news2` (0–20, empty: none) with `news2_at`
-/// (empty: unit_since), and `discharged_at` (a discharged patient's discharge; empty for the others). Times are ISO
-/// 8601; without an offset they are the hospital's local time.
+/// (empty: unit_since), `ready_at` and `ready_for` (a patient in a unit's bed who is ready to leave it: since when,
+/// and for where — `home` or `care_home` when clinically ready for discharge, as the NHS's "no criteria to reside"
+/// count; a unit's care state such as `ward` or `icu` when waiting to move; empty: not ready), and `discharged_at`
+/// (a discharged patient's discharge; empty for the others). Times are ISO 8601; without an offset they are the
+/// hospital's local time.
 public enum CensusFile {
     /// The columns a census must have.
     public static let requiredColumns = ["patient_id", "unit", "admitted_at", "pathway"] + PatientAttributes.requiredColumns
     /// Every column it may have, in the order the sample writes them.
     public static let columns = ["patient_id", "unit", "admitted_at", "unit_since", "pathway"] + PatientAttributes.columns
-        + ["news2", "news2_at", "discharged_at"]
+        + ["news2", "news2_at", "ready_at", "ready_for", "discharged_at"]
+
+    /// Where a patient ready to leave a unit may be ready to go.
+    static let readyDestinations: [CareState] = [.dischargedHome, .dischargedCareHome, .assessmentUnit, .ward, .strokeUnit,
+                                                 .hdu, .icu]
 
     /// The most patients a census may hold: far above any hospital (the largest English trusts have about 3,000
     /// beds), so that a runaway file is refused rather than read into memory.
@@ -105,6 +112,18 @@ public enum CensusFile {
             let attributes = PatientAttributes.read(&record)
             let news2 = record.optionalInteger("news2", in: 0...20)
             let news2At = record.isEmpty("news2_at") ? since : time(&record, "news2_at")
+            var readyAt: Double?, readyFor: CareState?
+            if !record.isEmpty("ready_at") || !record.isEmpty("ready_for") {
+                if unit == nil {
+                    record.fail("ready_at", expected: "nothing for a patient not in a unit's bed")
+                } else {
+                    readyAt = time(&record, "ready_at")
+                    readyFor = record.value("ready_for", expected: "one of "
+                        + Self.readyDestinations.map(\.rawValue).joined(separator: ", ")) { text in
+                        Self.readyDestinations.first { $0.rawValue == text }
+                    }
+                }
+            }
             if let id {
                 if let line = seen[id] { record.fail("patient_id", expected: "each patient once (also on line \(line))") }
                 seen[id] = record.line
@@ -115,11 +134,14 @@ public enum CensusFile {
             if let since, let news2At, news2 != nil, news2At < since {
                 record.fail("news2_at", expected: "a time not before unit_since (the observation of this stay)")
             }
+            if let since, let readyAt, readyAt < since {
+                record.fail("ready_at", expected: "a time not before unit_since (ready to leave this unit)")
+            }
             if let admitted, let dischargedAt, dischargedAt < admitted {
                 record.fail("discharged_at", expected: "a time not before admitted_at")
             }
             for (column, value) in [("admitted_at", admitted), ("unit_since", since), ("news2_at", news2 == nil ? nil : news2At),
-                                    ("discharged_at", dischargedAt)] {
+                                    ("ready_at", readyAt), ("discharged_at", dischargedAt)] {
                 guard let value else { continue }
                 latest = max(latest, value)
                 if let minute, value > minute {
@@ -161,7 +183,8 @@ public enum CensusFile {
                 problems.append("\(path):\(record.line): \(error.description)")
                 continue
             }
-            inpatients.append(HospitalCensus.Inpatient(twin: twin, location: unit.map { .unit($0) } ?? .emergencyDepartment))
+            inpatients.append(HospitalCensus.Inpatient(twin: twin, location: unit.map { .unit($0) } ?? .emergencyDepartment,
+                                                       readyAt: readyAt, readyFor: readyFor))
         }
         if problems.isEmpty && inpatients.isEmpty { problems.append("\(path): no patients: a census lists the patients in hospital") }
         guard problems.isEmpty else { throw CensusFileError(problems: problems) }
@@ -194,11 +217,12 @@ public enum CensusFile {
                 since = ""
             }
             writer.write([twin.id.description, unit, RecordTime.format(twin.spellStart), since, twin.pathway.rawValue]
-                + twin.attributes.fields + [twin.latestNEWS2.map(String.init) ?? "", "", ""])
+                + twin.attributes.fields + [twin.latestNEWS2.map(String.init) ?? "", "",
+                                            inpatient.readyAt.map(RecordTime.format) ?? "", inpatient.readyFor?.rawValue ?? "", ""])
         }
         for twin in census.recentDischarges {
             writer.write([twin.id.description, "discharged", RecordTime.format(twin.spellStart), "", twin.pathway.rawValue]
-                + twin.attributes.fields + ["", "", RecordTime.format(twin.stateSince)])
+                + twin.attributes.fields + ["", "", "", "", RecordTime.format(twin.stateSince)])
         }
         writer.flush()
     }

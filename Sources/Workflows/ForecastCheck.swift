@@ -19,6 +19,8 @@ public struct ForecastCoverage: Sendable {
         public var within80: [Int]
         /// Truths inside P5–P95, by horizon day.
         public var within90: [Int]
+        /// The truths' mean of actual demand − the forecast's mean demand, by horizon day: the forecast's bias.
+        public var meanError: [Double]
     }
 
     /// Truths (runs held against their forecasts).
@@ -64,7 +66,8 @@ public struct ForecastCoverage: Sendable {
             let forecast = Answers.forecast(run)
             if series.isEmpty {
                 series = forecast.series.map {
-                    Series(name: $0.name, within80: [Int](repeating: 0, count: days), within90: [Int](repeating: 0, count: days))
+                    Series(name: $0.name, within80: [Int](repeating: 0, count: days), within90: [Int](repeating: 0, count: days),
+                           meanError: [Double](repeating: 0, count: days))
                 }
             }
             let dates = truth.flows.map(\.date)
@@ -76,6 +79,7 @@ public struct ForecastCoverage: Sendable {
                     let forecastDay = band.days[day]
                     if actual >= forecastDay.p10 && actual <= forecastDay.p90 { series[index].within80[day - 1] += 1 }
                     if actual >= forecastDay.p5 && actual <= forecastDay.p95 { series[index].within90[day - 1] += 1 }
+                    series[index].meanError[day - 1] += (actual - forecastDay.mean) / Double(truths)
                 }
             }
         }

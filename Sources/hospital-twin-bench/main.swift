@@ -501,5 +501,11 @@ struct ForecastCheckBenchmark: ParsableCommand {
                     String(format: "  %3.0f|%3.0f", 100 * Double($0) / n, 100 * Double($1) / n)
                 }.joined())
         }
+        print("")
+        print("mean of actual − forecast mean, patients, by horizon day")
+        for series in coverage.series.prefix(2) {
+            print(String(series.name.prefix(33)).padding(toLength: 34, withPad: " ", startingAt: 0)
+                + series.meanError.map { String(format: "%9.1f", $0) }.joined())
+        }
     }
 }

@@ -371,3 +371,42 @@ struct CohortSimulationTests {
         #expect(census[200].total > 300)
     }
 }
+
+@Suite("readmission of a twin discharged a while ago")
+struct ConditionalReadmissionTests {
+    @Test("a twin not back after s days returns with probability p(1 − G(s)) / (1 − p·G(s)), after s")
+    func conditionalDraw() throws {
+        let predictor = try TrajectoryPredictor(model: .builtIn)
+        let start = 29_000_000.0
+        var twin = PatientTwin(id: PatientID(pseudonymising: "R-1"), attributes: .sample(charlson: 6, frailty: 7),
+                               pathway: .emergencyMedical, admittedAt: start)
+        try twin.apply(Observation(minute: start + 9 * 1440, .transfer(to: .dischargedHome)))
+        let readmission = TwinModel.builtIn.readmission
+        let elapsedDays = 6.0
+        let n = 20_000
+        var returned = 0
+        for k in 0..<n {
+            var copy = PatientTwin(id: PatientID(UInt64(k)), attributes: twin.attributes, pathway: twin.pathway, admittedAt: start)
+            try copy.apply(Observation(minute: start + 9 * 1440, .transfer(to: .dischargedHome)))
+            let draw = predictor.drawReadmission(for: copy, streams: TwinStreams(RandomStreams(masterSeed: 17)),
+                                                 notReturnedAfterMinutes: elapsedDays * 1440)
+            if let delay = draw.delayMinutes {
+                returned += 1
+                #expect(delay >= elapsedDays * 1440 && delay <= 30 * 1440)
+            }
+        }
+        let p = predictor.drawReadmission(for: twin, streams: TwinStreams(RandomStreams(masterSeed: 1))).probability
+        let g = readmission.delayCDF(days: elapsedDays)
+        let expected = p * (1 - g) / (1 - p * g)
+        #expect(Tolerance.binomialAgrees(observed: returned, trials: n, probability: expected),
+                "\(returned) of \(n), expected \(expected * Double(n))")
+        // And it can fail: the unconditional probability is far outside at this n.
+        #expect(!Tolerance.binomialAgrees(observed: returned, trials: n, probability: p))
+        // At 0 days it is the unconditional draw, and after 30 days nobody returns.
+        let fresh = predictor.drawReadmission(for: twin, streams: TwinStreams(RandomStreams(masterSeed: 2)))
+        #expect(predictor.drawReadmission(for: twin, streams: TwinStreams(RandomStreams(masterSeed: 2)),
+                                          notReturnedAfterMinutes: 0) == fresh)
+        #expect(predictor.drawReadmission(for: twin, streams: TwinStreams(RandomStreams(masterSeed: 2)),
+                                          notReturnedAfterMinutes: 30 * 1440).delayMinutes == nil)
+    }
+}

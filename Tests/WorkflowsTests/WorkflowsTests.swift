@@ -1,3 +1,4 @@
+import CSVFiles
 import Finance
 import Foundation
 import HospitalModel
@@ -351,5 +352,74 @@ struct ArchiveFallbackTests {
         let error = #expect(throws: WorkflowError.self) { try ArchiveFallback.keep(archive, in: [impossible]) }
         #expect(error?.kind == .resultsLost && error?.messages.contains { $0.hasPrefix(impossible) } == true,
                 "\(String(describing: error))")
+    }
+}
+
+@Suite("the census of a simulated hospital")
+struct TakenCensusTests {
+    static let general = Repository.path("scenarios/general-hospital.yaml")
+
+    static func write(_ census: TakenCensus, _ scenario: Scenario) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("census-\(UUID().uuidString).csv").path
+        let file = try AtomicFile(path: path)
+        CensusFile.write(census, for: scenario.configuration, to: CSVWriter(handle: file.handle))
+        try file.commit()
+        return path
+    }
+
+    @Test("written and read back: the same patients where they were, ready or not, and the recent discharges")
+    func roundTrip() throws {
+        let scenario = try Inputs.scenario(Self.general)
+        let prepared = try PreparedScenario(scenario, file: Self.general,
+                                            plan: RunSettings(horizonDays: 120, warmUpDays: 0, replications: 1, seed: 3))
+        let at = LocalDateTime(year: 2026, month: 4, day: 1)
+        let taken = try Simulate.census(prepared, at: at)
+        #expect(taken.inpatients.count > 300 && taken.recentDischarges.count > 1_000)
+        #expect(taken.inpatients.contains { $0.readyFor == .dischargedHome || $0.readyFor == .dischargedCareHome })
+        #expect(try Simulate.census(prepared, at: at).inpatients.map(\.twin.id) == taken.inpatients.map(\.twin.id))
+        let path = try Self.write(taken, scenario)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let read = try CensusFile.read(path: path, for: scenario.configuration, asOf: nil)
+        #expect(read.census.inpatients.count == taken.inpatients.count)
+        #expect(read.census.recentDischarges.count == taken.recentDischarges.count)
+        for (ours, back) in zip(taken.inpatients, read.census.inpatients) {
+            #expect(back.location == ours.location && back.readyFor == ours.readyFor)
+            #expect(back.twin.attributes == ours.twin.attributes && back.twin.pathway == ours.twin.pathway)
+            if let a = ours.readyAt, let b = back.readyAt { #expect(abs(a - b) <= 1.0 / 60) }  // to the second
+        }
+        // Every recent discharge within 30 days of the census, discharged alive, and none of them in hospital.
+        let censusMinute = taken.epochMinute
+        let inside = Set(taken.inpatients.map(\.twin.id))
+        for twin in read.census.recentDischarges {
+            #expect(twin.state == .dischargedHome && twin.stateSince <= censusMinute + 1.0 / 60)
+            #expect(twin.stateSince >= censusMinute - 30 * 1440 - 1)
+        }
+        #expect(taken.recentDischarges.allSatisfy { !inside.contains($0.id) })
+        // The forecast starts at the census's midnight, and its day 0 holds the census's patients in beds.
+        let forecast = try ForecastPlanning.prepare(scenario, file: Self.general,
+                                                    request: ForecastRequest(days: 3, censusPath: path, replications: 2))
+        #expect(forecast.start == at)
+    }
+
+    @Test("recent discharges bring their returns into the forecast: more ED arrivals in the first weeks than without them")
+    func recentDischargesReturn() throws {
+        let scenario = try Inputs.scenario(Self.general)
+        let prepared = try PreparedScenario(scenario, file: Self.general,
+                                            plan: RunSettings(horizonDays: 120, warmUpDays: 0, replications: 1, seed: 4))
+        let taken = try Simulate.census(prepared, at: LocalDateTime(year: 2026, month: 4, day: 1))
+        let with = try Self.write(taken, scenario)
+        let without = try Self.write(TakenCensus(epochMinute: taken.epochMinute, inpatients: taken.inpatients,
+                                                 recentDischarges: [], leftOut: taken.leftOut), scenario)
+        defer { for path in [with, without] { try? FileManager.default.removeItem(atPath: path) } }
+        func readmissions(_ path: String) throws -> [Double] {
+            let plan = try ForecastPlanning.prepare(scenario, file: Self.general,
+                                                    request: ForecastRequest(days: 21, censusPath: path, replications: 8, seed: 9))
+            let run = try Simulate.run(plan.prepared, threads: 2, census: plan.census)
+            return run.result.replications.map { Double($0.emergencyDepartment.readmissionArrivals) }
+        }
+        let returns = try readmissions(with), none = try readmissions(without)
+        // Paired on the same seeds: every replication sees the returns of the 1,000+ recent discharges on top.
+        let paired = PairedComparison(baseline: none, alternative: returns)
+        #expect(paired.confidenceInterval(level: 0.999).lower > 0, "\(returns) vs \(none)")
     }
 }

@@ -17,10 +17,17 @@ public struct HospitalCensus: Sendable {
     public struct Inpatient: Sendable {
         public let twin: PatientTwin
         public let location: Location
+        /// When a patient in a unit's bed became ready to leave it (epoch minutes): clinically ready for discharge
+        /// (NHS sitreps' "no criteria to reside") or to move to another unit, and still here; nil when not ready.
+        public let readyAt: Double?
+        /// Where such a patient is ready to go: home, a care home, or a unit's care state.
+        public let readyFor: CareState?
 
-        public init(twin: PatientTwin, location: Location) {
+        public init(twin: PatientTwin, location: Location, readyAt: Double? = nil, readyFor: CareState? = nil) {
             self.twin = twin
             self.location = location
+            self.readyAt = readyFor == nil ? nil : readyAt
+            self.readyFor = readyAt == nil ? nil : readyFor
         }
 
         /// A patient in a unit's bed.
@@ -61,6 +68,13 @@ extension HospitalEngine {
                 patients[Int(p)].place = .unit(Int32(unit))
                 beds.units[unit].byLevel[level] += 1
                 drawStay(p, at: simulation.now)
+                if let readyAt = inpatient.readyAt, let next = inpatient.readyFor, next != inpatient.twin.state,
+                   let stay = patients[Int(p)].stay
+                {
+                    // Ready to go already: its stay has ended, and it leaves (or asks for the next unit) from now. A
+                    // move to a unit of its own kind is no change of state for the twin, and is not modelled.
+                    patients[Int(p)].stay = stay.ended(at: min(readyAt, epoch(simulation.now)), next: next)
+                }
                 scheduleStayEnd(p, in: &simulation)
                 beds.openEscalationIfNeeded(unit, now: now)
                 beds.updateMonitor(unit, at: now)
@@ -101,6 +115,13 @@ public struct TakenCensus: Sendable {
     public let recentDischarges: [PatientTwin]
     /// Patients in hospital the census format cannot hold: in ED before a decision to admit, in theatre or recovery.
     public let leftOut: Int
+
+    public init(epochMinute: Double, inpatients: [HospitalCensus.Inpatient], recentDischarges: [PatientTwin], leftOut: Int) {
+        self.epochMinute = epochMinute
+        self.inpatients = inpatients
+        self.recentDischarges = recentDischarges
+        self.leftOut = leftOut
+    }
 }
 
 /// Takes a census during a run: keeps the twins discharged alive in the 30 days before its time, then, at that
@@ -124,13 +145,25 @@ extension HospitalEngine {
         var inpatients: [HospitalCensus.Inpatient] = []
         var inside: Set<PatientID> = []
         var leftOut = 0
+        var waitingFor: [Int32: CareState] = [:]
+        for waiting in beds.waiting { waitingFor[waiting.patient] = waiting.state }
         for index in patients.indices {
             let patient = patients[index]
             switch patient.place {
             case .none:
                 continue
             case .unit(let unit):
-                inpatients.append(HospitalCensus.Inpatient(twin: patient.twin, unit: Int(unit)))
+                // Ready to leave (a discharge planned) or waiting to move on to another unit, still in the bed.
+                var readyAt: Double?, readyFor: CareState?
+                if !patient.discharge.readyAt.isNaN {
+                    readyAt = epoch(patient.discharge.readyAt)
+                    readyFor = patient.bed.target
+                } else if let next = waitingFor[Int32(index)], let stay = patient.stay {
+                    readyAt = min(stay.endMinute, epoch(simulation.now))
+                    readyFor = next
+                }
+                inpatients.append(HospitalCensus.Inpatient(twin: patient.twin, location: .unit(Int(unit)), readyAt: readyAt,
+                                                           readyFor: readyFor))
             case .emergencyDepartment where patient.ed.admitted && !patient.ed.decisionAt.isNaN:
                 inpatients.append(HospitalCensus.Inpatient(twin: patient.twin, location: .emergencyDepartment))
             case .emergencyDepartment, .theatre, .emergencyTheatre, .recovery:
@@ -144,8 +177,8 @@ extension HospitalEngine {
             latest[twin.id] = twin
         }
         let discharges = taker.discharges.filter { latest[$0.id]?.spell == $0.spell }
-        let taken = TakenCensus(epochMinute: epoch(simulation.now), inpatients: inpatients, recentDischarges: discharges,
-                                leftOut: leftOut)
+        let taken = TakenCensus(epochMinute: epoch(simulation.now), inpatients: inpatients,
+                                recentDischarges: discharges, leftOut: leftOut)
         censusTaker?.taken = taken
     }
 }

@@ -61,6 +61,13 @@ public struct StayDraw: Sendable, Hashable, Codable {
                  durationMinutes: max(0, minute - startMinute), next: next, levelOfCare: levelOfCare)
     }
 
+    /// The same stay, known to have ended at `minute` with the patient to go to `next`: what a census says of a
+    /// patient ready to leave, or waiting to move on, who is still in the bed.
+    public func ended(at minute: Double, next: CareState) -> StayDraw {
+        StayDraw(spell: spell, step: step, state: state, startMinute: startMinute,
+                 durationMinutes: max(0, minute - startMinute), next: next, levelOfCare: levelOfCare)
+    }
+
     /// The same stay at a new level of care (a NEWS2 observation during it).
     public func at(levelOfCare level: LevelOfCare) -> StayDraw {
         StayDraw(spell: spell, step: step, state: state, startMinute: startMinute, durationMinutes: durationMinutes,
