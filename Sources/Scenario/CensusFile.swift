@@ -29,13 +29,14 @@ public struct LoadedCensus: Sendable {
 /// and for where — `home` or `care_home` when clinically ready for discharge, as the NHS's "no criteria to reside"
 /// count; a unit's care state such as `ward` or `icu` when waiting to move; empty: not ready), and `discharged_at`
 /// (a discharged patient's discharge; empty for the others). Times are ISO 8601; without an offset they are the
-/// hospital's local time.
+/// hospital's local time. `undecided_triage` (1–5) marks a patient in the ED before a decision to admit (the forecast
+/// draws whether it is admitted); an ED row without it is an admitted patient waiting for a bed.
 public enum CensusFile {
     /// The columns a census must have.
     public static let requiredColumns = ["patient_id", "unit", "admitted_at", "pathway"] + PatientAttributes.requiredColumns
     /// Every column it may have, in the order the sample writes them.
     public static let columns = ["patient_id", "unit", "admitted_at", "unit_since", "pathway"] + PatientAttributes.columns
-        + ["news2", "news2_at", "ready_at", "ready_for", "discharged_at"]
+        + ["news2", "news2_at", "ready_at", "ready_for", "undecided_triage", "discharged_at"]
 
     /// Where a patient ready to leave a unit may be ready to go.
     static let readyDestinations: [CareState] = [.dischargedHome, .dischargedCareHome, .assessmentUnit, .ward, .strokeUnit,
@@ -112,6 +113,14 @@ public enum CensusFile {
             let attributes = PatientAttributes.read(&record)
             let news2 = record.optionalInteger("news2", in: 0...20)
             let news2At = record.isEmpty("news2_at") ? since : time(&record, "news2_at")
+            var undecided: TriageCategory?
+            if !record.isEmpty("undecided_triage") {
+                if inED {
+                    undecided = record.integer("undecided_triage", in: 1...5).flatMap(TriageCategory.init(rawValue:))
+                } else {
+                    record.fail("undecided_triage", expected: "nothing for a patient not in the emergency department")
+                }
+            }
             var readyAt: Double?, readyFor: CareState?
             if !record.isEmpty("ready_at") || !record.isEmpty("ready_for") {
                 if unit == nil {
@@ -184,7 +193,7 @@ public enum CensusFile {
                 continue
             }
             inpatients.append(HospitalCensus.Inpatient(twin: twin, location: unit.map { .unit($0) } ?? .emergencyDepartment,
-                                                       readyAt: readyAt, readyFor: readyFor))
+                                                       readyAt: readyAt, readyFor: readyFor, undecidedTriage: undecided))
         }
         if problems.isEmpty && inpatients.isEmpty { problems.append("\(path): no patients: a census lists the patients in hospital") }
         guard problems.isEmpty else { throw CensusFileError(problems: problems) }
@@ -218,11 +227,12 @@ public enum CensusFile {
             }
             writer.write([twin.id.description, unit, RecordTime.format(twin.spellStart), since, twin.pathway.rawValue]
                 + twin.attributes.fields + [twin.latestNEWS2.map(String.init) ?? "", "",
-                                            inpatient.readyAt.map(RecordTime.format) ?? "", inpatient.readyFor?.rawValue ?? "", ""])
+                                            inpatient.readyAt.map(RecordTime.format) ?? "", inpatient.readyFor?.rawValue ?? "",
+                                            inpatient.undecidedTriage.map { String($0.rawValue) } ?? "", ""])
         }
         for twin in census.recentDischarges {
             writer.write([twin.id.description, "discharged", RecordTime.format(twin.spellStart), "", twin.pathway.rawValue]
-                + twin.attributes.fields + ["", "", "", "", RecordTime.format(twin.stateSince)])
+                + twin.attributes.fields + ["", "", "", "", "", RecordTime.format(twin.stateSince)])
         }
         writer.flush()
     }

@@ -44,9 +44,16 @@ public struct ForecastCoverage: Sendable {
         precondition(truths >= 1 && replications >= 2 && days >= 1, "a check needs truths, replications and days")
         var series: [Series] = []
         var censusPatients = 0, discharges = 0
+        // The truth measures every day (no warm-up: it changes what is measured, not what happens), through the
+        // census's day and the days forecast after it.
+        let censusDay = Int(((local.localMinutesSinceEpoch - scenario.configuration.start.localMinutesSinceEpoch) / 1440)
+            .rounded(.up))
+        guard censusDay >= 1, censusDay + days + 1 <= scenario.run.horizonDays else {
+            throw WorkflowError(.input, "\(file): a census at \(local) and \(days) days after it must lie within the scenario's "
+                + "\(scenario.run.horizonDays) days from \(scenario.configuration.start)")
+        }
         for k in 0..<truths {
-            let plan = RunSettings(horizonDays: scenario.run.horizonDays, warmUpDays: scenario.run.warmUpDays,
-                                   replications: 1, seed: seed + UInt64(k))
+            let plan = RunSettings(horizonDays: censusDay + days + 1, warmUpDays: 0, replications: 1, seed: seed + UInt64(k))
             let prepared = try PreparedScenario(scenario, file: file, plan: plan)
             let (census, truth) = try Simulate.censusAndRun(prepared, at: local)
             censusPatients += census.inpatients.count
@@ -73,8 +80,10 @@ public struct ForecastCoverage: Sendable {
             let dates = truth.flows.map(\.date)
             for (index, band) in forecast.series.enumerated() {
                 let units = Self.units(of: band, in: truth)
-                for day in 1...days where day < band.days.count {
-                    guard let at = dates.firstIndex(of: band.days[day].date) else { continue }
+                for day in 1...days {
+                    guard day < band.days.count, let at = dates.firstIndex(of: band.days[day].date) else {
+                        preconditionFailure("the truth runs through every day forecast")
+                    }
                     let actual = Double(units.reduce(0) { $0 + truth.units[$1].midnightDemand[at] })
                     let forecastDay = band.days[day]
                     if actual >= forecastDay.p10 && actual <= forecastDay.p90 { series[index].within80[day - 1] += 1 }

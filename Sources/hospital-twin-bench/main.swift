@@ -503,7 +503,7 @@ struct ForecastCheckBenchmark: ParsableCommand {
         }
         print("")
         print("mean of actual − forecast mean, patients, by horizon day")
-        for series in coverage.series.prefix(2) {
+        for series in coverage.series {
             print(String(series.name.prefix(33)).padding(toLength: 34, withPad: " ", startingAt: 0)
                 + series.meanError.map { String(format: "%9.1f", $0) }.joined())
         }

@@ -27,7 +27,7 @@ struct Run: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     @Option(help: ArgumentHelp("Write the census of the simulated hospital at this local time instead of a report: "
-        + "every patient in a bed or boarding in the ED, and the recent discharges, as a census file for `forecast "
+        + "every patient in a bed or in the ED, and the recent discharges, as a census file for `forecast "
         + "--census` (replication 0 of the seed).", valueName: "YYYY-MM-DDTHH:MM"))
     var censusAt: String?
 
@@ -55,9 +55,9 @@ struct Run: ParsableCommand {
             CensusFile.write(census, for: prepared.scenario.configuration,
                              to: CSVWriter(handle: output?.handle ?? FileHandle.standardOutput))
             try output?.commit()
-            printError("census at \(local): \(census.inpatients.count) patients in beds or boarding, "
+            printError("census at \(local): \(census.inpatients.count) patients in beds or in the ED, "
                 + "\(census.recentDischarges.count) discharged in the 30 days before"
-                + (census.leftOut > 0 ? ", \(census.leftOut) in ED before a decision or in theatre, not in the census" : "")
+                + (census.leftOut > 0 ? ", \(census.leftOut) in theatre or recovery, not in the census" : "")
                 + (report.output.map { "; wrote \($0)" } ?? ""))
             return
         }

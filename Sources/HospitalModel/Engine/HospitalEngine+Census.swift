@@ -22,12 +22,19 @@ public struct HospitalCensus: Sendable {
         public let readyAt: Double?
         /// Where such a patient is ready to go: home, a care home, or a unit's care state.
         public let readyFor: CareState?
+        /// For a patient in the ED before a decision to admit: its triage category (the forecast draws whether it
+        /// is admitted, with the scenario's admission probability for the category). nil for an admitted patient
+        /// waiting for a bed.
+        public let undecidedTriage: TriageCategory?
 
-        public init(twin: PatientTwin, location: Location, readyAt: Double? = nil, readyFor: CareState? = nil) {
+        public init(twin: PatientTwin, location: Location, readyAt: Double? = nil, readyFor: CareState? = nil,
+                    undecidedTriage: TriageCategory? = nil)
+        {
             self.twin = twin
             self.location = location
             self.readyAt = readyFor == nil ? nil : readyAt
             self.readyFor = readyAt == nil ? nil : readyFor
+            self.undecidedTriage = location == .emergencyDepartment ? undecidedTriage : nil
         }
 
         /// A patient in a unit's bed.
@@ -56,6 +63,12 @@ extension HospitalEngine {
     /// so the same census patient does the same in every scenario.
     mutating func admitCensus(_ census: HospitalCensus, in simulation: inout Simulation<Self>) {
         for inpatient in census.inpatients {
+            if let triage = inpatient.undecidedTriage {
+                // Not yet decided: admitted with its category's probability, from its own stream; one who will go
+                // home from the ED makes no demand for a bed and is left out.
+                var stream = patientFamily.stream(inpatient.twin.id.value, UInt64(inpatient.twin.spell), 5)
+                guard stream.nextUniform() < department.admissionProbability(triage) else { continue }
+            }
             let p = newPatient(inpatient.twin)
             recorder.flows.arrived += 1
             inHospital += 1
@@ -67,6 +80,10 @@ extension HospitalEngine {
                 patients[Int(p)].bed.level = level
                 patients[Int(p)].place = .unit(Int32(unit))
                 beds.units[unit].byLevel[level] += 1
+                // A patient on a unit that is not one of its own kind's home units is an outlier, as the run would
+                // have placed it: its stay is stretched as any outlier's.
+                let choices = beds.candidateCache(for: inpatient.twin.state, of: inpatient.twin)
+                patients[Int(p)].bed.isOutlier = !choices.home.contains(unit) && choices.outlying.contains(unit)
                 drawStay(p, at: simulation.now)
                 if let readyAt = inpatient.readyAt, let next = inpatient.readyFor, next != inpatient.twin.state,
                    let stay = patients[Int(p)].stay
@@ -113,7 +130,7 @@ public struct TakenCensus: Sendable {
     public let inpatients: [HospitalCensus.Inpatient]
     /// Patients discharged alive in the 30 days before, not in hospital now: the latest spell of each.
     public let recentDischarges: [PatientTwin]
-    /// Patients in hospital the census format cannot hold: in ED before a decision to admit, in theatre or recovery.
+    /// Patients in hospital the census format cannot hold: in theatre or recovery.
     public let leftOut: Int
 
     public init(epochMinute: Double, inpatients: [HospitalCensus.Inpatient], recentDischarges: [PatientTwin], leftOut: Int) {
@@ -166,7 +183,10 @@ extension HospitalEngine {
                                                            readyFor: readyFor))
             case .emergencyDepartment where patient.ed.admitted && !patient.ed.decisionAt.isNaN:
                 inpatients.append(HospitalCensus.Inpatient(twin: patient.twin, location: .emergencyDepartment))
-            case .emergencyDepartment, .theatre, .emergencyTheatre, .recovery:
+            case .emergencyDepartment:
+                inpatients.append(HospitalCensus.Inpatient(twin: patient.twin, location: .emergencyDepartment,
+                                                           undecidedTriage: patient.ed.triage))
+            case .theatre, .emergencyTheatre, .recovery:
                 leftOut += 1
             }
             inside.insert(patient.twin.id)
