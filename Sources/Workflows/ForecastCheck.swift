@@ -84,7 +84,10 @@ public struct ForecastCoverage: Sendable {
                     guard day < band.days.count, let at = dates.firstIndex(of: band.days[day].date) else {
                         preconditionFailure("the truth runs through every day forecast")
                     }
-                    let actual = Double(units.reduce(0) { $0 + truth.units[$1].midnightDemand[at] })
+                    let group = band.name == BedForecast.generalAndAcute || band.name == BedForecast.criticalCare
+                    let actual = Double(units.reduce(0) {
+                        $0 + truth.units[$1].midnightDemand[at] - (group ? truth.units[$1].midnightDemandInGroup[at] : 0)
+                    })
                     let forecastDay = band.days[day]
                     if actual >= forecastDay.p10 && actual <= forecastDay.p90 { series[index].within80[day - 1] += 1 }
                     if actual >= forecastDay.p5 && actual <= forecastDay.p95 { series[index].within90[day - 1] += 1 }

@@ -252,6 +252,38 @@ struct ConfigurationCheckTests {
     }
 }
 
+@Suite("the hospital model: demand at midnight")
+struct MidnightDemandTests {
+    @Test("a group's demand counts a patient waiting in one of its beds for another of its units once")
+    func groupDemandCountsOnce() throws {
+        var configuration = try Fixtures.smallHospital()
+        for index in configuration.units.indices where configuration.units[index].kind == .ward {
+            configuration.units[index].beds = max(1, configuration.units[index].beds * 3 / 4)  // busy: patients wait
+        }
+        let kpis = try HospitalSimulation.run(try PreparedHospital(configuration, horizonDays: 120), horizonDays: 120,
+                                              warmUpDays: 20, streams: RandomStreams(masterSeed: 12)).kpis
+        let general = kpis.units.indices.filter { !kpis.units[$0].kind.isCriticalCare }
+        var exercised = 0
+        for day in kpis.flows.indices {
+            let occupied = general.reduce(0) { $0 + kpis.units[$1].midnightCensus[day] }
+            let counted = general.reduce(0) { $0 + kpis.units[$1].midnightDemand[day] }
+            let inGroup = general.reduce(0) { $0 + kpis.units[$1].midnightDemandInGroup[day] }
+            // Distinct patients: those in the group's beds, and those waiting for it from elsewhere.
+            #expect(counted - inGroup >= occupied && counted - inGroup <= kpis.flows[day].inHospital, "day \(day)")
+            exercised += inGroup
+        }
+        #expect(exercised > 0, "some midnight has a patient waiting in a general bed for another general unit")
+        let forecast = BedForecast(scenario: "small", seed: 12, replications: [kpis, kpis])
+        let group = try #require(forecast.series.first { $0.name == BedForecast.generalAndAcute })
+        for (day, band) in group.days.enumerated() {
+            let distinct = general.reduce(0) {
+                $0 + kpis.units[$1].midnightDemand[day] - kpis.units[$1].midnightDemandInGroup[day]
+            }
+            #expect(band.mean == Double(distinct))
+        }
+    }
+}
+
 @Suite("the hospital model: months and pay periods")
 struct MonthTests {
     static let clock = try! SimulationClock(start: "2026-01-05T00:00", timeZone: "Europe/London")

@@ -149,6 +149,10 @@ struct Recorder {
     /// By unit, at each measured local midnight: the patients in its beds plus those waiting for a bed whose first
     /// choice it is (the demand for its beds), and its staffed beds then.
     var demandCensus: [[Int]]
+    /// Of that demand, the waiting patients already in a bed of a unit in the same group (general and acute, or
+    /// critical care): counted once in their own unit and once in the unit they wait for, so a group's demand
+    /// subtracts them.
+    var demandInGroup: [[Int]]
     var staffedCensus: [[Double]]
     /// Staff hours in the window by group, shift and kind of day, counted as days are planned.
     var staffHours: StaffHoursTable
@@ -159,6 +163,7 @@ struct Recorder {
     init(configuration: HospitalConfiguration, months: RunMonths) {
         census = configuration.units.map { _ in [] }
         demandCensus = census
+        demandInGroup = census
         staffedCensus = configuration.units.map { _ in [] }
         staffHours = StaffHoursTable(configuration.staffing)
         staffMonthCells = [Double](repeating: 0, count: months.names.count * configuration.staffing.roster.count
@@ -199,9 +204,16 @@ extension HospitalEngine {
         // The window's days are those starting at its midnights before the end; the end's midnight closes it.
         if now < endMinute - 1e-6 { recorder.measures.months[months.index(of: now)].days += 1 }
         var demand = beds.units.map(\.occupied)
+        var inGroup = [Int](repeating: 0, count: beds.units.count)
         for patient in beds.waiting {
             let choices = beds.candidateTable[patient.candidates]
-            if let first = choices.home.first ?? choices.outlying.first { demand[first] += 1 }
+            guard let first = choices.home.first ?? choices.outlying.first else { continue }
+            demand[first] += 1
+            if case .unit(let current) = patients[Int(patient.patient)].place,
+               beds.units[Int(current)].kind.isCriticalCare == beds.units[first].kind.isCriticalCare
+            {
+                inGroup[first] += 1
+            }
         }
         if department.pendingCensusBoarders > 0 {
             for index in patients.indices
@@ -216,6 +228,7 @@ extension HospitalEngine {
         for unit in beds.units.indices {
             recorder.census[unit].append(beds.units[unit].occupied)
             recorder.demandCensus[unit].append(demand[unit])
+            recorder.demandInGroup[unit].append(inGroup[unit])
             recorder.staffedCensus[unit].append(beds.staffedBeds(unit))
         }
         var flow = recorder.flows
@@ -283,6 +296,7 @@ extension HospitalEngine {
             k.escalationHours = state.escalationMinutes / 60
             k.midnightCensus = recorder.census[unit]
             k.midnightDemand = recorder.demandCensus[unit]
+            k.midnightDemandInGroup = recorder.demandInGroup[unit]
             k.midnightStaffedBeds = recorder.staffedCensus[unit]
             kpis.units.append(k)
             for (shift, pattern) in configuration.staffing.shifts.enumerated() where recorder.measures.shiftMinutes[unit][shift] > 0 {

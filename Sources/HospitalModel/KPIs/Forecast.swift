@@ -90,7 +90,8 @@ public struct BedForecast: Sendable, Hashable, Codable {
         censusPatients = replications[0].censusPatients ?? 0
         let first = replications[0]
         let dates = first.flows.map(\.date)
-        func summarise(name: String, kind: SeriesKind, beds: Int, units: [Int]) -> Series {
+        /// A group's demand counts a patient waiting for one of its units while in a bed of another once.
+        func summarise(name: String, kind: SeriesKind, beds: Int, units: [Int], group: Bool = false) -> Series {
             let days = dates.indices.map { day -> Day in
                 var demand: [Double] = [], staffed: [Double] = []
                 var exceeded = 0
@@ -98,6 +99,7 @@ public struct BedForecast: Sendable, Hashable, Codable {
                     var d = 0.0, s = 0.0
                     for unit in units where day < run.units[unit].midnightDemand.count {
                         d += Double(run.units[unit].midnightDemand[day])
+                        if group { d -= Double(run.units[unit].midnightDemandInGroup[day]) }
                         s += run.units[unit].midnightStaffedBeds[day]
                     }
                     demand.append(d)
@@ -122,11 +124,11 @@ public struct BedForecast: Sendable, Hashable, Codable {
         var all: [Series] = []
         if !general.isEmpty {
             all.append(summarise(name: Self.generalAndAcute, kind: .group, beds: general.reduce(0) { $0 + first.units[$1].beds },
-                              units: general))
+                              units: general, group: true))
         }
         if !critical.isEmpty {
             all.append(summarise(name: Self.criticalCare, kind: .group, beds: critical.reduce(0) { $0 + first.units[$1].beds },
-                              units: critical))
+                              units: critical, group: true))
         }
         for unit in first.units.indices {
             all.append(summarise(name: first.units[unit].name, kind: .unit(first.units[unit].kind), beds: first.units[unit].beds,

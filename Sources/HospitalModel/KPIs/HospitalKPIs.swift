@@ -8,7 +8,7 @@ import Simulation
 /// Docs/HOSPITAL-MODEL.md lists every field with its definition.
 public struct HospitalKPIs: Sendable, Hashable, Codable {
     /// The version of this layout.
-    public static let currentSchemaVersion = 2
+    public static let currentSchemaVersion = 3
 
     /// The layout's version (`currentSchemaVersion` when made).
     public var schemaVersion = HospitalKPIs.currentSchemaVersion
@@ -104,6 +104,9 @@ public struct UnitKPIs: Sendable, Hashable, Codable {
     /// Demand for the unit's beds at each local midnight: its patients plus those waiting for a bed (in ED, in
     /// another unit, in recovery) whose first choice it is.
     public var midnightDemand: [Int] = []
+    /// Of each midnight's demand, the waiting patients already in a bed of another unit in the same group (general
+    /// and acute, or critical care): a group's demand counts them once (`BedForecast`).
+    public var midnightDemandInGroup: [Int] = []
     /// Staffed beds at each local midnight: open beds the nurses on the night shift can look after at the unit's
     /// usual ratio.
     public var midnightStaffedBeds: [Double] = []
