@@ -233,3 +233,28 @@ extension Simulate {
         return (census, result.kpis)
     }
 }
+
+extension Simulate {
+    /// The warm-up report of `prepared`: its replications run over its horizon with nothing discarded, and each daily
+    /// series checked for its initial transient and for drift (`HospitalWarmUpReport`).
+    public static func warmUpReport(_ prepared: PreparedScenario, threads: Int, observer: WorkflowObserver = .silent)
+        throws(WorkflowError) -> HospitalWarmUpReport
+    {
+        let plan = prepared.plan, name = prepared.scenario.name
+        guard plan.horizonDays >= 20 else {
+            throw WorkflowError(.input, "--warmup-report needs a horizon of 20 days or more, found \(plan.horizonDays)")
+        }
+        let result: HospitalExperimentResult
+        do {
+            result = try HospitalExperiment.run(
+                prepared.hospital, replications: plan.replications, seed: plan.seed, horizonDays: plan.horizonDays,
+                warmUpDays: 0, threads: threads, progress: { observer.progress($0, plan.replications, name) },
+                isCancelled: observer.isCancelled)
+        } catch {
+            throw error is HospitalExperimentCancelled ? WorkflowError(.cancelled, "\(name): cancelled")
+                : WorkflowError(.input, "\(prepared.file): \(error)")
+        }
+        return HospitalWarmUpReport(scenario: name, seed: plan.seed, horizonDays: plan.horizonDays,
+                                    scenarioWarmUpDays: prepared.scenario.run.warmUpDays, runs: result.replications)
+    }
+}

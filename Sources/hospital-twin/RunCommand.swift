@@ -2,6 +2,7 @@ import ArgumentParser
 import CSVFiles
 import Foundation
 import Reports
+import RunRecords
 import Scenario
 import Simulation
 import Workflows
@@ -31,7 +32,16 @@ struct Run: ParsableCommand {
         + "--census` (replication 0 of the seed).", valueName: "YYYY-MM-DDTHH:MM"))
     var censusAt: String?
 
+    @Flag(help: ArgumentHelp("Instead of the KPIs, check the warm-up: the replications run from empty with nothing "
+        + "discarded; for the daily demand and census, Welch's moving average, the MSER-5 warm-up and whether the "
+        + "second half still drifts."))
+    var warmupReport = false
+
     func validate() throws {
+        if warmupReport && (censusAt != nil || store || report.html != nil || report.format == .csv) {
+            throw ValidationError("--warmup-report prints a report (table, or --format json): --census-at, --store, "
+                + "--html and --format csv do not apply")
+        }
         guard let censusAt else { return }
         guard LocalDateTime(parsing: censusAt) != nil else {
             throw ValidationError("--census-at: expected a local date-time YYYY-MM-DDTHH:MM, e.g. 2026-03-02T00:00, "
@@ -49,6 +59,20 @@ struct Run: ParsableCommand {
             return try PreparedScenario(scenario, file: file, plan: try simulation.overrides.plan(for: scenario))
         }
         try report.checkDestinations(inputs: [file] + prepared.scenario.sourceFiles)
+        if warmupReport {
+            let analysis = try CommandWorkflow.perform { observer in
+                try Simulate.warmUpReport(prepared, threads: simulation.threads, observer: observer)
+            }
+            let output = try report.output.map { try AtomicFile(path: $0) }
+            let handle = output?.handle ?? FileHandle.standardOutput
+            if report.format == .json {
+                handle.write(try ResultJSON.encoder().encode(analysis) + Data("\n".utf8))
+            } else {
+                handle.write(Data((TerminalText.safe(WarmUpReports.table(analysis)) + "\n").utf8))
+            }
+            try output?.commit()
+            return
+        }
         if let censusAt, let local = LocalDateTime(parsing: censusAt) {
             let census = try CommandWorkflow.perform { _ in try Simulate.census(prepared, at: local) }
             let output = try report.output.map { try AtomicFile(path: $0) }

@@ -376,3 +376,41 @@ struct MonthTests {
         }
     }
 }
+
+@Suite("the hospital model: the warm-up report")
+struct WarmUpReportTests {
+    static func kpis(level: Double, slopePerDay: Double, days: Int, seed: UInt64) -> HospitalKPIs {
+        var stream = RandomStream(seed: seed)
+        var unit = UnitKPIs()
+        unit.kind = .ward
+        unit.midnightDemand = (0..<days).map { day in
+            // A transient over the first 60 days, then the level with a trend and noise.
+            let rise = min(1, Double(day) / 60)
+            return Int((rise * level + slopePerDay * Double(day) + 6 * (stream.nextUniform() - 0.5)).rounded())
+        }
+        unit.midnightDemandInGroup = [Int](repeating: 0, count: days)
+        var kpis = HospitalKPIs()
+        kpis.units = [unit]
+        kpis.flows = DailyFlowTable((0..<days).map { day in
+            var flow = DailyFlow()
+            flow.inHospital = unit.midnightDemand[day]
+            return flow
+        })
+        return kpis
+    }
+
+    @Test("the transient is found and discarded; a material drift is warned of, a steady level is not")
+    func transientAndDrift() {
+        let steady = HospitalWarmUpReport(scenario: "steady", seed: 1, horizonDays: 400, scenarioWarmUpDays: 10,
+                                          runs: (0..<8).map { Self.kpis(level: 200, slopePerDay: 0, days: 400, seed: $0) })
+        let general = steady.series[0]
+        #expect(steady.series.count == 2, "no critical-care units: no such series")
+        #expect(general.analysis.suggestedWarmUpPeriods >= 30 && general.analysis.suggestedWarmUpPeriods <= 120,
+                "\(general.analysis.suggestedWarmUpPeriods)")
+        #expect(!general.driftsMaterially && steady.suggestedWarmUpDays > 10)
+        // 0.05 a day on 200 is 9% a year: material.
+        let drifting = HospitalWarmUpReport(scenario: "drifting", seed: 1, horizonDays: 400, scenarioWarmUpDays: 10,
+                                            runs: (0..<8).map { Self.kpis(level: 200, slopePerDay: 0.05, days: 400, seed: 50 + $0) })
+        #expect(drifting.series[0].driftsMaterially && drifting.series[0].yearlyDrift > 0.05)
+    }
+}

@@ -129,3 +129,19 @@ struct OutputAnalysisTests {
         #expect(abs(large.value(atPercentile: 95)! - exact) <= 0.002 * exact)
     }
 }
+
+@Suite("trends across replications")
+struct TrendCheckTests {
+    @Test("a known slope is recovered within its interval; flat noise is not called a drift, a slow rise is")
+    func slopes() {
+        var stream = RandomStream(seed: 23)
+        func series(slope: Double, noise: Double) -> [[Double]] {
+            (0..<10).map { _ in (0..<400).map { day in 100 + slope * Double(day) + noise * (stream.nextUniform() - 0.5) } }
+        }
+        let rising = TrendCheck(series: series(slope: 0.05, noise: 20), fromPeriod: 200)
+        #expect(rising.isDrifting && abs(rising.slope - 0.05) <= rising.halfWidth, "\(rising)")
+        let flat = TrendCheck(series: series(slope: 0, noise: 20), fromPeriod: 200)
+        #expect(!flat.isDrifting, "\(flat)")
+        #expect(flat.fromPeriod == 200 && flat.halfWidth > 0)
+    }
+}

@@ -2,6 +2,7 @@ import CSVFiles
 import Finance
 import Foundation
 import HospitalModel
+import Reports
 import RunStore
 import Scenario
 import Simulation
@@ -458,5 +459,30 @@ struct ForecastSelfConsistencyTests {
             }
         }
         #expect(Double(agreeing) >= 0.9 * Double(cells), "\(agreeing) of \(cells) unit checks agree")
+    }
+}
+
+@Suite("the warm-up report")
+struct WarmUpWorkflowTests {
+    @Test("the demo hospital from empty: its transient found, the report rendered with its verdicts")
+    func demo() throws {
+        let file = Repository.path("scenarios/demo.yaml")
+        let scenario = try Inputs.scenario(file)
+        let prepared = try PreparedScenario(scenario, file: file,
+                                            plan: RunSettings(horizonDays: 180, warmUpDays: 70, replications: 4, seed: 2))
+        let report = try Simulate.warmUpReport(prepared, threads: 2)
+        #expect(report.series.map(\.name) == ["General and acute demand at midnight", "Critical-care demand at midnight",
+                                              "Patients in hospital at midnight"])
+        for series in report.series {
+            #expect(series.analysis.periodMeans.count == 181, "every midnight from the start to the end")
+            #expect(series.analysis.periodMeans[0] < series.level, "\(series.name) starts empty")
+            #expect(series.analysis.suggestedWarmUpPeriods <= 90)
+        }
+        let text = WarmUpReports.table(report)
+        #expect(text.contains("The scenario's warm-up is 70 days; the largest MSER-5 point is \(report.suggestedWarmUpDays) days"))
+        #expect(text.contains("Welch's moving average"))
+        let short = try PreparedScenario(scenario, file: file,
+                                         plan: RunSettings(horizonDays: 10, warmUpDays: 2, replications: 2, seed: 2))
+        #expect(throws: WorkflowError.self) { try Simulate.warmUpReport(short, threads: 1) }
     }
 }

@@ -254,3 +254,42 @@ extension OutputAnalysis {
         return adjusted
     }
 }
+
+/// Whether a replicated per-period output is still drifting: the least-squares slope of each replication's series
+/// over its last `share` of periods, and the 95% Student-t interval of the mean slope across replications. A run
+/// whose measured window is in steady state has a slope interval containing 0; an output that grows without bound
+/// (a queue fed faster than it is served) has one that excludes it.
+public struct TrendCheck: Sendable, Hashable, Codable {
+    /// Mean slope, output units per period.
+    public let slope: Double
+    /// Half-width of its 95% interval (infinite with one replication).
+    public let halfWidth: Double
+    /// The first period of the stretch fitted.
+    public let fromPeriod: Int
+
+    /// Fits the periods from `fromPeriod` to the end of each replication (every one at least 3 periods there).
+    public init(series: [[Double]], fromPeriod: Int) {
+        precondition(!series.isEmpty, "at least one replication")
+        let slopes = series.map { run -> Double in
+            let values = Array(run[min(fromPeriod, run.count)...])
+            precondition(values.count >= 3, "at least 3 periods to fit a trend")
+            let n = Double(values.count)
+            let meanX = (n - 1) / 2
+            let meanY = values.reduce(0, +) / n
+            var sxy = 0.0, sxx = 0.0
+            for (index, value) in values.enumerated() {
+                let dx = Double(index) - meanX
+                sxy += dx * (value - meanY)
+                sxx += dx * dx
+            }
+            return sxy / sxx
+        }
+        let summary = ReplicationSummary(slopes)
+        slope = summary.mean
+        halfWidth = summary.confidenceInterval().halfWidth
+        self.fromPeriod = fromPeriod
+    }
+
+    /// True when the interval excludes 0: the output is still rising or falling.
+    public var isDrifting: Bool { abs(slope) > halfWidth }
+}
