@@ -28,8 +28,8 @@ public enum ForecastReports {
         for series in f.series where series.kind == .group {
             out.append("")
             out.append("\(series.name): \(series.beds) beds")
-            out.append(TextTable.render([["date", "P10", "P50", "P90", "P95", "mean", "staffed beds", "P(exceed)"]]
-                + series.days.map { [$0.date, n($0.p10), n($0.p50), n($0.p90), n($0.p95), n($0.mean), n($0.staffedBeds),
+            out.append(TextTable.render([["date", "P10", "P50", "P90", "P95", "mean", "staffed beds P10–P90", "P(exceed)"]]
+                + series.days.map { [$0.date, n($0.p10), n($0.p50), n($0.p90), n($0.p95), n($0.mean), staffedRange($0),
                                      percent($0.exceedProbability)] }))
         }
         out.append("")
@@ -49,15 +49,23 @@ public enum ForecastReports {
         return out.joined(separator: "\n")
     }
 
+    /// Staffed beds as the replications had them, P10–P90 ("34–38"; one number when they agree): demand is compared
+    /// with each replication's own, escalation beds included, so a mean beside a demand percentile would mislead.
+    static func staffedRange(_ day: BedForecast.Day) -> String {
+        let low = n(day.staffedBedsP10), high = n(day.staffedBedsP90)
+        return low == high ? low : "\(low)–\(high)"
+    }
+
     /// One row per unit (and group) per day.
     public static func writeCSV(_ f: BedForecast, to writer: CSVWriter) {
         func text(_ value: Double) -> String { String(format: "%.6g", value) }
-        writer.write(["scenario", "unit", "kind", "beds", "date", "mean", "p10", "p50", "p90", "p95", "staffed_beds",
-                      "exceed_probability", "exceed_ci95_low", "exceed_ci95_high", "replications"])
+        writer.write(["scenario", "unit", "kind", "beds", "date", "mean", "p5", "p10", "p50", "p90", "p95", "staffed_beds",
+                      "staffed_beds_p10", "staffed_beds_p90", "exceed_probability", "exceed_ci95_low", "exceed_ci95_high", "replications"])
         for series in f.series {
             for day in series.days {
-                writer.write([f.scenario, series.name, series.kind.name, String(series.beds), day.date, text(day.mean), text(day.p10),
-                              text(day.p50), text(day.p90), text(day.p95), text(day.staffedBeds), text(day.exceedProbability),
+                writer.write([f.scenario, series.name, series.kind.name, String(series.beds), day.date, text(day.mean), text(day.p5),
+                              text(day.p10), text(day.p50), text(day.p90), text(day.p95), text(day.staffedBeds),
+                              text(day.staffedBedsP10), text(day.staffedBedsP90), text(day.exceedProbability),
                               text(day.exceedLower), text(day.exceedUpper), String(f.replications)])
             }
         }
@@ -117,12 +125,12 @@ extension HTMLReports {
                 [.text(day.date), .number(ForecastReports.n(day.p10)),
                  .number(ForecastReports.n(day.p50), key: series.name + "|" + day.date, value: day.p50),
                  .number(ForecastReports.n(day.p90)), .number(ForecastReports.n(day.p95)),
-                 .number(ForecastReports.n(day.staffedBeds)),
+                 .number(ForecastReports.staffedRange(day)),
                  .number("\(ForecastReports.percent(day.exceedProbability)) (\(ForecastReports.percent(day.exceedLower))–"
                      + "\(ForecastReports.percent(day.exceedUpper)))")]
             }
             return "<section><h2>\(HTML.escape(series.name)) (\(series.beds) beds)</h2>" + fanChart(id: "forecast-\(index)", series: series)
-                + HTML.table(["date", "P10", "median", "P90", "P95", "staffed beds", "P(demand > staffed beds), 95% CI"], rows)
+                + HTML.table(["date", "P10", "median", "P90", "P95", "staffed beds P10–P90", "P(demand > staffed beds), 95% CI"], rows)
                 + "</section>"
         }
         return HTML.page(title: "Bed demand forecast: \(f.scenario)",

@@ -377,6 +377,25 @@ struct MonthTests {
     }
 }
 
+@Suite("the hospital model: the forecast's staffed beds")
+struct ForecastStaffedBedsTests {
+    @Test("staffed beds are given as the replications had them: P10 ≤ mean ≤ P90, varying between replications")
+    func staffedAsSeen() throws {
+        let hospital = try PreparedHospital(try Fixtures.smallHospital(), horizonDays: 30)
+        let runs = try (0..<6).map { seed in
+            try HospitalSimulation.run(hospital, horizonDays: 30, warmUpDays: 0, streams: RandomStreams(masterSeed: UInt64(seed))).kpis
+        }
+        let forecast = BedForecast(scenario: "small", seed: 0, replications: runs)
+        for series in forecast.series {
+            for day in series.days {
+                #expect(day.staffedBedsP10 <= day.staffedBeds + 1e-9 && day.staffedBeds <= day.staffedBedsP90 + 1e-9)
+            }
+        }
+        #expect(forecast.series.contains { $0.days.contains { $0.staffedBedsP10 < $0.staffedBedsP90 } },
+                "staffed beds vary between replications somewhere (absence, escalation)")
+    }
+}
+
 @Suite("the hospital model: the warm-up report")
 struct WarmUpReportTests {
     static func kpis(level: Double, slopePerDay: Double, days: Int, seed: UInt64) -> HospitalKPIs {

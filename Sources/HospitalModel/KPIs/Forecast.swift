@@ -50,6 +50,10 @@ public struct BedForecast: Sendable, Hashable, Codable {
         public var p95: Double
         /// Staffed beds at midnight, mean over replications.
         public var staffedBeds: Double
+        /// Their P10 and P90 over replications: staffed beds as each replication had them, escalation beds opened
+        /// where its demand rose — what `exceedProbability` compares demand with, replication by replication.
+        public var staffedBedsP10: Double
+        public var staffedBedsP90: Double
         /// Share of replications in which demand exceeded the staffed beds, with its 95% Wilson interval, 0–1.
         public var exceedProbability: Double
         public var exceedLower: Double
@@ -107,6 +111,7 @@ public struct BedForecast: Sendable, Hashable, Codable {
                     if d > s { exceeded += 1 }
                 }
                 demand.sort()
+                let staffedSorted = staffed.sorted()
                 let exceed = ProportionEstimate(successes: exceeded, trials: replications.count)
                 return Day(date: dates[day], mean: demand.reduce(0, +) / Double(demand.count),
                            p5: SampleQuantile.type7(demand, probability: 0.05),
@@ -115,6 +120,8 @@ public struct BedForecast: Sendable, Hashable, Codable {
                            p90: SampleQuantile.type7(demand, probability: 0.90),
                            p95: SampleQuantile.type7(demand, probability: 0.95),
                            staffedBeds: staffed.reduce(0, +) / Double(staffed.count),
+                           staffedBedsP10: SampleQuantile.type7(staffedSorted, probability: 0.10),
+                           staffedBedsP90: SampleQuantile.type7(staffedSorted, probability: 0.90),
                            exceedProbability: exceed.proportion, exceedLower: exceed.lower, exceedUpper: exceed.upper)
             }
             return Series(name: name, kind: kind, beds: beds, days: days)
