@@ -42,7 +42,8 @@ let package = Package(
                                                 "RunRecords", "Finance"]),
         // The workflows every front end calls: plan, simulate, price, store (or keep in a file), compare, forecast,
         // reports of stored runs; values out, a progress callback and cancellation in.
-        .target(name: "Workflows", dependencies: ["HospitalModel", "Scenario", "Finance", "RunStore", "CSVFiles", "Simulation"]),
+        .target(name: "Workflows", dependencies: ["HospitalModel", "PatientTwin", "Scenario", "Finance", "RunStore", "CSVFiles",
+                                                  "Simulation"]),
         .executableTarget(
             name: "hospital-twin",
             dependencies: [

@@ -1,6 +1,7 @@
 import Finance
 import Foundation
 import HospitalModel
+import PatientTwin
 import RunStore
 import Scenario
 import Simulation
@@ -81,6 +82,7 @@ public enum ForecastPlanning {
     {
         let zone = scenario.configuration.timeZone
         var loaded: LoadedCensus?
+        var returning: [PatientTwin]?
         let warmUpStart: LocalDateTime
         let warmUpDays: Int
         if let path = request.censusPath {
@@ -96,6 +98,12 @@ public enum ForecastPlanning {
             warmUpDays = 0
             for unit in census.overfullUnits { observer.notice(.overfullAtCensus(file: path, unit: unit)) }
             loaded = census
+            if census.census.recentDischarges.isEmpty {
+                let history = try simulatedHistory(scenario, file: file, before: warmUpStart,
+                                                   seed: request.seed ?? scenario.run.seed)
+                observer.notice(.returnsFromScenario(file: path, discharges: history.recentDischarges.count))
+                returning = history.recentDischarges
+            }
         } else {
             warmUpDays = request.warmUpDays ?? scenario.run.warmUpDays
             warmUpStart = request.from.map {
@@ -108,8 +116,26 @@ public enum ForecastPlanning {
             + Double(warmUpDays) * 1440)
         let plan = RunSettings(horizonDays: warmUpDays + request.days, warmUpDays: warmUpDays,
                                replications: request.replications, seed: request.seed ?? scenario.run.seed)
-        return PreparedForecast(prepared: try PreparedScenario(moved, file: file, plan: plan), census: loaded?.census,
+        let census = loaded.map { loaded in
+            returning.map { HospitalCensus(inpatients: loaded.census.inpatients, recentDischarges: $0) } ?? loaded.census
+        }
+        return PreparedForecast(prepared: try PreparedScenario(moved, file: file, plan: plan), census: census,
                                 start: start)
+    }
+}
+
+extension ForecastPlanning {
+    /// The scenario's own census at `start`, whose recent discharges (the patients it discharged alive in the 30
+    /// days before) are its steady inflow of returns, for a census that lists none. Replication 0 of `seed`, run from
+    /// the scenario's warm-up plus 30 days before `start`.
+    static func simulatedHistory(_ scenario: Scenario, file: String, before start: LocalDateTime, seed: UInt64)
+        throws(WorkflowError) -> TakenCensus
+    {
+        let lead = scenario.run.warmUpDays + 30
+        let moved = scenario.starting(at: LocalDateTime(localMinutesSinceEpoch: start.localMinutesSinceEpoch
+            - Double(lead) * 1440))
+        let plan = RunSettings(horizonDays: lead + 1, warmUpDays: 0, replications: 1, seed: seed)
+        return try Simulate.census(try PreparedScenario(moved, file: file, plan: plan), at: start)
     }
 }
 

@@ -50,6 +50,8 @@ public enum WorkflowNotice: Sendable, Hashable, CustomStringConvertible {
     case runsAsFirst(file: String, firstFile: String, plan: String)
     /// A census unit holds more patients than its beds at the start.
     case overfullAtCensus(file: String, unit: String)
+    /// The census lists no recent discharges: their returns come from the scenario's own simulated last 30 days.
+    case returnsFromScenario(file: String, discharges: Int)
 
     public var description: String {
         switch self {
@@ -63,6 +65,10 @@ public enum WorkflowNotice: Sendable, Hashable, CustomStringConvertible {
         case .runsAsFirst(let file, let firstFile, let plan):
             "\(file): runs as \(firstFile) does (\(plan)) so that the replications pair up"
         case .overfullAtCensus(let file, let unit): "\(file): \(unit) at the census (the unit starts over its beds)"
+        case .returnsFromScenario(let file, let discharges):
+            "\(file) lists no recent discharges: the readmissions still to come are drawn from the scenario's own "
+                + "simulation instead (\(discharges) patients it discharged alive in the 30 days before the start, after "
+                + "its warm-up); list the hospital's discharges of the last 30 days as 'discharged' rows to use its own"
         }
     }
 }

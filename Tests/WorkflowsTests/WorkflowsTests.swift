@@ -166,6 +166,10 @@ struct ForecastPlanningTests {
         #expect(forecast.prepared.plan == RunSettings(horizonDays: 7, warmUpDays: 0, replications: 2, seed: scenario.run.seed))
         let rows = try String(contentsOfFile: Self.census, encoding: .utf8).split(separator: "\n").count - 1
         #expect(forecast.census?.inpatients.count == rows)
+        // The sample lists no recent discharges: their returns come from the scenario's own simulated month, said so.
+        let returning = forecast.census?.recentDischarges.count ?? 0
+        #expect(returning > 1_000, "a month of a 470-bed hospital's discharges")
+        #expect(recorder.seenNotices.contains(.returnsFromScenario(file: Self.census, discharges: returning)))
     }
 
     @Test("without a census: the warm-up ends at --from, else after the scenario's start")
@@ -409,16 +413,17 @@ struct TakenCensusTests {
                                             plan: RunSettings(horizonDays: 120, warmUpDays: 0, replications: 1, seed: 4))
         let taken = try Simulate.census(prepared, at: LocalDateTime(year: 2026, month: 4, day: 1))
         let with = try Self.write(taken, scenario)
-        let without = try Self.write(TakenCensus(epochMinute: taken.epochMinute, inpatients: taken.inpatients,
-                                                 recentDischarges: [], leftOut: taken.leftOut), scenario)
-        defer { for path in [with, without] { try? FileManager.default.removeItem(atPath: path) } }
-        func readmissions(_ path: String) throws -> [Double] {
-            let plan = try ForecastPlanning.prepare(scenario, file: Self.general,
-                                                    request: ForecastRequest(days: 21, censusPath: path, replications: 8, seed: 9))
-            let run = try Simulate.run(plan.prepared, threads: 2, census: plan.census)
+        defer { try? FileManager.default.removeItem(atPath: with) }
+        let plan = try ForecastPlanning.prepare(scenario, file: Self.general,
+                                                request: ForecastRequest(days: 21, censusPath: with, replications: 8, seed: 9))
+        let census = try #require(plan.census)
+        #expect(census.recentDischarges.count == taken.recentDischarges.count, "the census's own discharges, none simulated")
+        func readmissions(_ census: HospitalCensus) throws -> [Double] {
+            let run = try Simulate.run(plan.prepared, threads: 2, census: census)
             return run.result.replications.map { Double($0.emergencyDepartment.readmissionArrivals) }
         }
-        let returns = try readmissions(with), none = try readmissions(without)
+        let returns = try readmissions(census)
+        let none = try readmissions(HospitalCensus(inpatients: census.inpatients))
         // Paired on the same seeds: every replication sees the returns of the 1,000+ recent discharges on top.
         let paired = PairedComparison(baseline: none, alternative: returns)
         #expect(paired.confidenceInterval(level: 0.999).lower > 0, "\(returns) vs \(none)")
