@@ -192,7 +192,10 @@ struct DeterminismTests {
         let variant = try PreparedHospital(more, horizonDays: 90)
         let base = try HospitalSimulation.run(Self.hospital, horizonDays: 90, warmUpDays: 10, streams: RandomStreams(masterSeed: 4))
         let changed = try HospitalSimulation.run(variant, horizonDays: 90, warmUpDays: 10, streams: RandomStreams(masterSeed: 4))
-        func firstAttendances(_ k: HospitalKPIs) -> Int { k.emergencyDepartment.attendances - k.emergencyDepartment.readmissionArrivals }
+        // Arrivals (taken in or diverted, for diversions follow the beds) that are not readmissions.
+        func firstAttendances(_ k: HospitalKPIs) -> Int {
+            k.emergencyDepartment.attendances + k.emergencyDepartment.diversions - k.emergencyDepartment.readmissionArrivals
+        }
         #expect(firstAttendances(base.kpis) == firstAttendances(changed.kpis))
         #expect(base.kpis.safeStaffing.map(\.hoursBelowSafeRatio).reduce(0, +)
             > changed.kpis.safeStaffing.map(\.hoursBelowSafeRatio).reduce(0, +))
@@ -374,6 +377,22 @@ struct MonthTests {
             let months = kpis.bedDaysByUnitMonth.filter { $0.unit == unit.name }
             #expect(months.reduce(0) { $0 + $1.bedDays } == Double(unit.midnightCensus.dropLast().reduce(0, +)), "\(unit.name)")
         }
+    }
+}
+
+@Suite("the hospital model: ED attendances")
+struct AttendanceTests {
+    @Test("a patient diverted on arrival is not an attendance: the window's and the months' counts agree, diversions apart")
+    func divertedAttendElsewhere() throws {
+        var configuration = try Fixtures.smallHospital()
+        configuration.emergencyDepartment.capacity = configuration.emergencyDepartment.cubicles  // full soon: diverts
+        let kpis = try HospitalSimulation.run(try PreparedHospital(configuration, horizonDays: 60), horizonDays: 60,
+                                              warmUpDays: 5, streams: RandomStreams(masterSeed: 21)).kpis
+        let ed = kpis.emergencyDepartment
+        #expect(ed.diversions > 0)
+        #expect(kpis.months.reduce(0) { $0 + $1.edAttendances } == ed.attendances)
+        // Everyone taken in leaves or is still there at the end: departures never exceed attendances.
+        #expect(ed.departures <= ed.attendances + (kpis.censusPatients ?? 0))
     }
 }
 

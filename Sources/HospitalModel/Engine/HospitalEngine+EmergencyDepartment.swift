@@ -125,7 +125,6 @@ extension HospitalEngine {
         recorder.flows.arrived += 1
         let counted = measuring(now)
         if counted {
-            recorder.measures.ed.attendances += 1
             if twin.spell > 0 {
                 recorder.measures.ed.readmissionArrivals += 1
                 recorder.measures.months[months.index(of: now)].readmissions += 1
@@ -136,7 +135,12 @@ extension HospitalEngine {
             if counted { recorder.measures.ed.diversions += 1 }
             return
         }
-        if counted { recorder.measures.months[months.index(of: now)].edAttendances += 1 }
+        // An attendance is a patient the department takes in: one diverted on arrival attends elsewhere. The same
+        // count by month and over the window, and the 4-hour standard's denominator (departures) follows from it.
+        if counted {
+            recorder.measures.ed.attendances += 1
+            recorder.measures.months[months.index(of: now)].edAttendances += 1
+        }
         let p = newPatient(twin)  // taken: the record holds the twin from here
         patients[Int(p)].place = .emergencyDepartment
         patients[Int(p)].ed.arrival = now

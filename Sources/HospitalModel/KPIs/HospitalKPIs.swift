@@ -116,9 +116,10 @@ public struct UnitKPIs: Sendable, Hashable, Codable {
 
 /// The emergency department's measures.
 public struct EmergencyDepartmentKPIs: Sendable, Hashable, Codable {
-    /// Attendances in the window (arrivals, including those diverted and readmissions).
+    /// Attendances in the window: arrivals the department took in (readmissions among them; not those diverted,
+    /// who attend elsewhere).
     public var attendances = 0
-    /// Of which readmissions: patients coming back within 30 days of a discharge.
+    /// Readmissions arriving in the window, taken in or diverted: patients coming back within 30 days of a discharge.
     public var readmissionArrivals = 0
     /// Diverted on arrival because the department was full.
     public var diversions = 0
