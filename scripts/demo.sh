@@ -4,7 +4,8 @@
 #   - operations: the general hospital against two more night nurses and a Saturday theatre list, a measured year
 #     each on common random numbers, compared measure by measure (paired differences, 95% CIs, verdicts);
 #   - finance: the night-nurse variant's cost report against the baseline, rendered again from the stored runs;
-#   - planning: 14 days of bed demand per unit from the sample census of today's inpatients;
+#   - planning: 14 days of bed demand per unit from the sample census of today's inpatients, then from the census
+#     of a simulated hospital (run --census-at), and whether the measured year is past the warm-up (--warmup-report);
 # writes the three HTML reports, lists the stored runs, and says where the reports are. Then, shorter, the kernel
 # against queueing theory and the patient-twin workflow. The database is the one configured
 # (HOSPITAL_TWIN_DATABASE_URL, DATABASE_URL, PG* variables), else the embedded cluster in ./.hospital-twin, which
@@ -45,11 +46,20 @@ echo "== planning: bed demand for the next 14 days from today's census (scenario
     --html "$out/forecast.html" 2> "$logs/forecast.log"
 grep -E "stored run|census" "$logs/forecast.log" || true
 echo
+echo "== planning: is the forecast right? The census of a simulated hospital on 1 June 2026 (patients in beds, ready"
+echo "   to leave or not, in the ED, and the discharges of the 30 days before), and 14 days forecast from it"
+"$bin" run scenarios/general-hospital.yaml --census-at 2026-06-01T00:00 -o "$out/simulated-census.csv"
+"$bin" forecast scenarios/general-hospital.yaml --census "$out/simulated-census.csv" --days 14 \
+    --html "$out/forecast-simulated-census.html" 2> "$logs/forecast-simulated.log" | sed -n 4,8p
+echo
+echo "== steady state: does the measured year start after the warm-up's transient? (4 years from empty)"
+"$bin" run scenarios/general-hospital.yaml --warmup-report --replications 6 --horizon 1460 2>/dev/null | sed -n 3,9p
+echo
 echo "== the stored runs"
 "$bin" runs list
 echo
 echo "== reports"
-for file in comparison.html costs.html costs.csv forecast.html; do echo "  $(cd "$out" && pwd)/$file"; done
+for file in comparison.html costs.html costs.csv forecast.html simulated-census.csv forecast-simulated-census.html; do echo "  $(cd "$out" && pwd)/$file"; done
 echo
 echo "== simulation kernel against queueing theory"
 "$bin" validate --kernel --replications 10
