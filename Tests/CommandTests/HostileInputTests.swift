@@ -34,6 +34,28 @@ struct HostileInputTests {
         #expect(!missing.stderr.contains("NSCocoaErrorDomain"))
     }
 
+    @Test("--census-at and --warmup-report: a malformed or out-of-run time, an output over the scenario, and options that do not apply are refused before any work")
+    func censusAndWarmUpOptions() throws {
+        let directory = try CLI.temporaryDirectory()
+        let scenario = directory.appendingPathComponent("mine.yaml")
+        try FileManager.default.copyItem(atPath: Self.demo, toPath: scenario.path)
+        let before = try Data(contentsOf: scenario)
+        let malformed = try CLI.run(["run", scenario.path, "--census-at", "2026-02-30T25:00"], environment: plain, directory: directory)
+        #expect(malformed.status != 0 && malformed.stderr.contains("--census-at: expected a local date-time"), "\(malformed.stderr)")
+        let outside = try CLI.run(["run", scenario.path, "--census-at", "2031-01-01T00:00"], environment: plain, directory: directory)
+        #expect(outside.status == 2 && outside.stderr.contains("must be after the scenario's start"), "\(outside.stderr)")
+        let over = try CLI.run(["run", scenario.path, "--census-at", "2026-03-02T00:00", "-o", "./mine.yaml"], environment: plain,
+                               directory: directory)
+        #expect(over.status == 2 && over.stderr.contains("an input of this command"), "\(over.stderr)")
+        #expect(try Data(contentsOf: scenario) == before, "the scenario is untouched")
+        for arguments in [["--warmup-report", "--format", "csv"], ["--warmup-report", "--census-at", "2026-03-02T00:00"],
+                          ["--census-at", "2026-03-02T00:00", "--html", "x.html"]] {
+            let refused = try CLI.run(["run", scenario.path] + arguments, environment: plain, directory: directory)
+            #expect(refused.status != 0 && refused.stderr.contains("do not apply"), "\(arguments): \(refused.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("x.html").path))
+    }
+
     @Test("options beyond their bounds are refused with the bound", arguments: [
         (["--replications", "1000000"], "--replications must be from 1 to 100000"),
         (["--horizon", "100000"], "--horizon must be from 1 to 36500 days"),

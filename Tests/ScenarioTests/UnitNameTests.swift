@@ -19,6 +19,7 @@ struct UnitNameTests {
         ("Emergency Department", "the emergency department"), ("emergency-department", "the emergency department"),
         ("ED", "the emergency department"), ("Hospital", "the hospital's cost centre"),
         ("Ｈｏｓｐｉｔａｌ", "the hospital's cost centre"), ("Spells: stroke", "spell-income"), ("SPELLS:elective", "spell-income"),
+        ("Discharged", "the recent discharges in census files"), ("DISCHARGED", "the recent discharges in census files"),
     ])
     func reserved(name: String, meaning: String) throws {
         let files = try ScenarioFiles()

@@ -434,8 +434,7 @@ struct TakenCensusTests {
 struct ForecastSelfConsistencyTests {
     @Test("from a census of the demo hospital, 30 hospitals' next 7 midnights fall in P10–P90 about 80% and P5–P95 about 90% of the time")
     func coverage() throws {
-        let file = Repository.path("scenarios/demo.yaml")
-        let scenario = try Inputs.scenario(file)
+        let file = Demo.file, scenario = Demo.scenario
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("forecast-check-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
@@ -471,8 +470,7 @@ struct ForecastSelfConsistencyTests {
 struct WarmUpWorkflowTests {
     @Test("the demo hospital from empty: its transient found, the report rendered with its verdicts")
     func demo() throws {
-        let file = Repository.path("scenarios/demo.yaml")
-        let scenario = try Inputs.scenario(file)
+        let file = Demo.file, scenario = Demo.scenario
         let prepared = try PreparedScenario(scenario, file: file,
                                             plan: RunSettings(horizonDays: 180, warmUpDays: 70, replications: 4, seed: 2))
         let report = try Simulate.warmUpReport(prepared, threads: 2)
