@@ -45,23 +45,21 @@ public struct Scenario: Sendable {
     /// The scenario's name.
     public var name: String { configuration.name }
 
-    /// Reads, merges, validates and builds the scenario at `path`; throws every problem found, located.
+    /// Reads, merges, checks and builds the scenario at `path`; throws every problem found, located.
     public static func load(path: String) throws(ScenarioError) -> Scenario {
-        let document = try ScenarioLoader.load(path: path)
-        var problems: [ScenarioProblem] = []
-        ScenarioValidator.validate(document, as: ScenarioSchema.document, path: "", problems: &problems)
-        // The builder runs even when the schema found problems, so that a file's cross-references and meaning are
-        // checked in the same pass and every problem is reported at once; a value the schema refused reads as a
-        // placeholder there, and the configuration built from it is never used.
-        var builder = ScenarioBuilder(document: document, path: path, tolerant: !problems.isEmpty)
+        try build(document: try ScenarioLoader.load(path: path), path: path)
+    }
+
+    /// Checks and builds a merged document (from `ScenarioLoader`) read from `path`; throws every problem found,
+    /// located. Twin model files are read relative to the file each key was written in.
+    public static func build(document: ScenarioNode, path: String) throws(ScenarioError) -> Scenario {
+        // One pass: the builder reads the document through the decoder, which checks each value against the schema
+        // where it is read; the model's own meaning checks (HospitalConfiguration.problems, stated once) then run
+        // on what was built, reported at the line and column of the setting's path. A setting already found at
+        // fault (or one inside it, or around it) is not reported again in other words.
+        var builder = ScenarioBuilder(document: document, path: path)
         let built = builder.build()
-        let schemaPaths = problems.map(\.path)
-        problems += builder.problems.filter { problem in
-            !schemaPaths.contains { $0 == problem.path || problem.path.hasPrefix($0 + ".") || problem.path.hasPrefix($0 + "[") }
-        }
-        // The model's own meaning checks, stated once in HospitalConfiguration.problems, reported at the line and
-        // column of the setting's path, together with everything the builder found.
-        // A setting the builder already found at fault (or one inside it) is not reported again in other words.
+        var problems = builder.decoder.finish()
         if let (configuration, _, _) = built {
             let found = problems.map(\.path)
             problems += configuration.problems.filter { problem in
@@ -125,213 +123,124 @@ public struct Scenario: Sendable {
     }
 }
 
-/// Builds a `HospitalConfiguration` from a valid document, reading absent keys from the schema's defaults, and
-/// checks what the schema cannot: names that must refer to something (a roster's unit and shift, a session's
-/// room), and the twin-model file.
+/// Builds a `HospitalConfiguration` from the document in one pass through `ScenarioDecoder`, and checks what the
+/// schema cannot: names that must refer to something (a roster's unit and shift, a session's room), and the
+/// twin-model file. Every value of an item is read before any is used, so that each wrong value is reported.
 struct ScenarioBuilder {
     let document: ScenarioNode
     let path: String
-    /// True when the schema already found problems: a value it refused reads as a placeholder instead of trapping.
-    let tolerant: Bool
-    var problems: [ScenarioProblem] = []
+    var decoder = ScenarioDecoder()
 
-    init(document: ScenarioNode, path: String, tolerant: Bool = false) {
+    init(document: ScenarioNode, path: String) {
         self.document = document
         self.path = path
-        self.tolerant = tolerant
     }
+
+    typealias Mapping = ScenarioDecoder.Mapping
 
     mutating func fail(_ node: ScenarioNode?, _ path: String, _ message: String) {
-        problems.append(ScenarioProblem(location: node?.location ?? document.location, path: path, message: message))
-    }
-
-    // MARK: Reading values
-
-    /// The node of `key` in `node` (an object of type `type`) as the file gives it, or nil. The builder reads
-    /// keys only through this and `value`, which refuse a key the schema does not define for `type`: the schema is
-    /// the one statement of the format's vocabulary, and a builder reading a key it lacks fails every test that
-    /// builds a scenario.
-    func given(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> ScenarioNode? {
-        precondition(type.field(key) != nil, "the scenario schema defines no key '\(key)' here (\(type.summary))")
-        return node?[key]
-    }
-
-    /// The node of `key` in `node` (an object of type `type`), or the schema's default for it, parsed.
-    func value(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> ScenarioNode? {
-        if let given = given(node, key, type) { return given }
-        guard let text = type.field(key)?.defaultValue else { return nil }
-        return Self.defaultNode(text, key: key)
-    }
-
-    static func defaultNode(_ text: String, key: String) -> ScenarioNode? {
-        let file = "<default of \(key)>"
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                return .scalar(text, SourceLocation(file: file, line: 1, column: 1), quoted: false)
-            }
-            var ignored: [ScenarioProblem] = []
-            return ScenarioNode(node, file: file, problems: &ignored)
-        } catch {
-            preconditionFailure("the schema's default of \(key) is YAML: \(error)")
-        }
-    }
-
-    /// The value of `key`, given or the schema's default: for keys that are required (present once the document
-    /// is valid) or have a default in the schema, the one place defaults live. A key with neither is a programmer
-    /// error in the schema, caught by any test that builds a scenario without it.
-    func present<T: BuilderPlaceholder>(_ value: T?, _ key: String, _ type: SchemaType) -> T {
-        guard let value else {
-            if tolerant { return T.placeholder }
-            preconditionFailure("the scenario schema must require '\(key)' or give it a default (\(type))")
-        }
-        return value
-    }
-
-    func intValue(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> Int { present(int(node, key, type), key, type) }
-
-    func numberValue(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> Double {
-        present(number(node, key, type), key, type)
-    }
-
-    func textValue(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> String { present(text(node, key, type), key, type) }
-
-    func boolValue(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> Bool { present(bool(node, key, type), key, type) }
-
-    func timeValue(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> LocalTimeOfDay {
-        present(time(node, key, type), key, type)
-    }
-
-    func int(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> Int? {
-        value(node, key, type)?.text.flatMap(ScenarioValues.integer)
-    }
-
-    func number(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> Double? {
-        value(node, key, type)?.text.flatMap(ScenarioValues.number)
-    }
-
-    func text(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> String? {
-        value(node, key, type)?.text
-    }
-
-    func bool(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> Bool? {
-        value(node, key, type)?.text.flatMap(ScenarioValues.boolean)
-    }
-
-    func time(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> LocalTimeOfDay? {
-        value(node, key, type)?.text.flatMap(LocalTimeParse.time).flatMap { LocalTimeOfDay(hour: $0.hour, minute: $0.minute) }
-    }
-
-    func days(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> Set<Weekday>? {
-        guard let value = value(node, key, type), case .success(let days) = ScenarioValues.weekdays(value) else { return nil }
-        return days
-    }
-
-    func distribution(_ node: ScenarioNode?, _ key: String, _ type: SchemaType, scale: Double = 1) -> DurationDistribution? {
-        guard let value = value(node, key, type), case .success(let d) = ScenarioValues.distribution(value, scale: scale) else {
-            return nil
-        }
-        return d
-    }
-
-    func numbers(_ node: ScenarioNode?, _ key: String, _ type: SchemaType) -> [Double] {
-        (value(node, key, type)?.items ?? []).compactMap { $0.text.flatMap(ScenarioValues.number) }
+        decoder.fail(node?.location ?? document.location, path, message)
     }
 
     // MARK: Building
 
     mutating func build() -> (HospitalConfiguration, RunSettings, CostModel)? {
-        let schema = ScenarioSchema.document
-        let name = textValue(document, "name", schema)
-        let zoneName = textValue(document, "time_zone", schema)
-        guard let zone = TimeZone(identifier: zoneName) else {
-            fail(value(document, "time_zone", schema), "time_zone",
-                 "unknown time zone '\(zoneName)': expected an IANA name such as Europe/London")
-            return nil
+        guard let root = decoder.open(document, as: ScenarioSchema.document) else { return nil }
+        let name = decoder.textValue(root, "name")
+        _ = decoder.text(root, "description")
+        _ = decoder.text(root, "extends")  // followed by the loader, which refuses a base it cannot read
+        let zoneName = decoder.text(root, "time_zone")
+        let zone = zoneName.flatMap(TimeZone.init(identifier:))
+        if let zoneName, zone == nil {
+            fail(root.given("time_zone"), "time_zone", "unknown time zone '\(zoneName)': expected an IANA name such as Europe/London")
         }
-        let startText = textValue(document, "start", schema)
-        let date = LocalTimeParse.date(startText)!
-        let start = LocalDateTime(year: date.year, month: date.month, day: date.day)
-        guard let twinModel = loadTwinModel() else { return nil }
-        let runNode = value(document, "run", schema)
-        let runType = schema.field("run")!.type
-        let run = RunSettings(horizonDays: intValue(runNode, "horizon_days", runType),
-                              warmUpDays: intValue(runNode, "warmup_days", runType),
-                              replications: intValue(runNode, "replications", runType),
-                              seed: UInt64(intValue(runNode, "seed", runType)))
-        if run.warmUpDays >= run.horizonDays {
-            fail(given(runNode, "warmup_days", runType), "run.warmup_days", "must be less than horizon_days (\(run.horizonDays))")
+        let start = decoder.date(decoder.value(root, "start"))
+        let holidays = decoder.items(root, "public_holidays").compactMap { decoder.date($0) }
+        let twinModel = loadTwinModel(root)
+        let runNode = decoder.objectOrDefaults(root, "run")
+        let horizon = decoder.int(runNode, "horizon_days"), warmUp = decoder.int(runNode, "warmup_days")
+        if let horizon, let warmUp, warmUp >= horizon {
+            fail(runNode.given("warmup_days"), "run.warmup_days", "must be less than horizon_days (\(horizon))")
         }
-        let units = buildUnits()
-        guard let ed = buildEmergencyDepartment() else { return nil }
-        let outlyingNode = value(document, "outlying", schema)
-        let outlyingType = schema.field("outlying")!.type
-        let outlying = OutlyingPolicy(allowed: boolValue(outlyingNode, "allowed", outlyingType),
-                                      stayMultiplier: numberValue(outlyingNode, "stay_multiplier", outlyingType))
-        let discharge = buildDischarge()
-        let deterioration = buildDeterioration()
-        let theatres = buildTheatres()
-        let staffing = buildStaffing(units: units)
-        let costs = buildCosts()
+        let run = RunSettings(horizonDays: decoder.present(horizon, runNode, "horizon_days"),
+                              warmUpDays: decoder.present(warmUp, runNode, "warmup_days"),
+                              replications: decoder.intValue(runNode, "replications"),
+                              seed: UInt64(decoder.intValue(runNode, "seed")))
+        let ed = buildEmergencyDepartment(root)
+        let units = buildUnits(root)
+        let outlyingNode = decoder.objectOrDefaults(root, "outlying")
+        let outlying = OutlyingPolicy(allowed: decoder.boolValue(outlyingNode, "allowed"),
+                                      stayMultiplier: decoder.numberValue(outlyingNode, "stay_multiplier"))
+        let discharge = buildDischarge(root)
+        let deterioration = buildDeterioration(root)
+        let theatres = buildTheatres(root)
+        let staffing = buildStaffing(root, units: units)
+        let costs = buildCosts(root)
+        guard let zone, let start, let twinModel, let ed else { return nil }
         var configuration = HospitalConfiguration(
             name: name, timeZone: zone, start: start, twinModel: twinModel, emergencyDepartment: ed, units: units,
             outlying: outlying, discharge: discharge, deterioration: deterioration, theatres: theatres, staffing: staffing)
-        configuration.publicHolidays = Set((value(document, "public_holidays", schema)?.items ?? []).compactMap { item in
-            item.text.flatMap(LocalTimeParse.date).map {
-                Int(LocalDateTime(year: $0.year, month: $0.month, day: $0.day).localMinutesSinceEpoch / 1440)
-            }
-        })
+        configuration.publicHolidays = Set(holidays.map { Int($0.localMinutesSinceEpoch / 1440) })
         return (configuration, run, costs)
     }
 
     /// The cost model: the reference figures, overridden by what the file names.
-    mutating func buildCosts() -> CostModel {
+    mutating func buildCosts(_ root: Mapping) -> CostModel {
         var model = CostModel.reference
-        let type = ScenarioSchema.costs
-        guard let node = given(document, "costs", ScenarioSchema.document) else { return model }
-        model.currency = text(node, "currency", type) ?? model.currency
-        if !CurrencyCodes.active.contains(model.currency) {
-            let hint = CurrencyCodes.active.contains(model.currency.uppercased()) ? "; did you mean '\(model.currency.uppercased())'?" : ""
-            fail(given(node, "currency", type), "costs.currency", "must be an ISO 4217 currency code such as GBP, EUR or USD, found "
-                + "'\(model.currency)'\(hint)")
-        }
-        if case .mapping(let pairs, _)? = given(node, "staff", type) {
-            for pair in pairs {
-                guard let group = StaffGroup(rawValue: pair.key), let hourly = number(pair.value, "hourly", ScenarioSchema.staffRate)
-                else { continue }
-                model.staff[group] = StaffRate(hourly: hourly,
-                                               unsocialEnhancement: numberValue(pair.value, "unsocial", ScenarioSchema.staffRate),
-                                               sundayEnhancement: numberValue(pair.value, "sunday", ScenarioSchema.staffRate))
+        guard root.given("costs") != nil, let node = decoder.object(root, "costs") else { return model }
+        if let currency = decoder.text(node, "currency") {
+            model.currency = currency
+            if !CurrencyCodes.active.contains(currency) {
+                let hint = CurrencyCodes.active.contains(currency.uppercased()) ? "; did you mean '\(currency.uppercased())'?" : ""
+                fail(node.given("currency"), "costs.currency", "must be an ISO 4217 currency code such as GBP, EUR or USD, found "
+                    + "'\(currency)'\(hint)")
             }
         }
-        model.bankPremium = number(node, "bank_premium", type) ?? model.bankPremium
-        model.agencyPremium = number(node, "agency_premium", type) ?? model.agencyPremium
-        overlay(&model.bedDay, given(node, "bed_day", type))
-        model.theatreMinute = number(node, "theatre_minute", type) ?? model.theatreMinute
-        overlay(&model.bedMonth, given(node, "bed_month", type))
-        model.overheadMonth = number(node, "overhead_month", type) ?? model.overheadMonth
-        if let income = given(node, "income", type) {
-            let incomeType = ScenarioSchema.income
-            overlay(&model.spellIncome, given(income, "spells", incomeType))
-            overlay(&model.criticalCareBedDayIncome, given(income, "critical_care_bed_day", incomeType))
-            model.edAttendanceIncome = number(income, "ed_attendance", incomeType) ?? model.edAttendanceIncome
-            model.cancelledOperationIncome = number(income, "cancelled_operation", incomeType) ?? model.cancelledOperationIncome
-            model.readmissionPenalty = number(income, "readmission_penalty", incomeType) ?? model.readmissionPenalty
+        if node.given("staff") != nil {
+            for entry in decoder.entries(node, "staff") {
+                guard let rate = decoder.open(entry.value) else { continue }
+                let hourly = decoder.number(rate, "hourly")
+                let unsocial = decoder.numberValue(rate, "unsocial"), sunday = decoder.numberValue(rate, "sunday")
+                guard let group = StaffGroup(rawValue: entry.key), let hourly else { continue }
+                model.staff[group] = StaffRate(hourly: hourly, unsocialEnhancement: unsocial, sundayEnhancement: sunday)
+            }
+        }
+        if node.given("bank_premium") != nil { model.bankPremium = decoder.number(node, "bank_premium") ?? model.bankPremium }
+        if node.given("agency_premium") != nil { model.agencyPremium = decoder.number(node, "agency_premium") ?? model.agencyPremium }
+        overlay(&model.bedDay, node, "bed_day")
+        if node.given("theatre_minute") != nil { model.theatreMinute = decoder.number(node, "theatre_minute") ?? model.theatreMinute }
+        overlay(&model.bedMonth, node, "bed_month")
+        if node.given("overhead_month") != nil { model.overheadMonth = decoder.number(node, "overhead_month") ?? model.overheadMonth }
+        if node.given("income") != nil, let income = decoder.object(node, "income") {
+            overlay(&model.spellIncome, income, "spells")
+            overlay(&model.criticalCareBedDayIncome, income, "critical_care_bed_day")
+            if income.given("ed_attendance") != nil {
+                model.edAttendanceIncome = decoder.number(income, "ed_attendance") ?? model.edAttendanceIncome
+            }
+            if income.given("cancelled_operation") != nil {
+                model.cancelledOperationIncome = decoder.number(income, "cancelled_operation") ?? model.cancelledOperationIncome
+            }
+            if income.given("readmission_penalty") != nil {
+                model.readmissionPenalty = decoder.number(income, "readmission_penalty") ?? model.readmissionPenalty
+            }
         }
         return model
     }
 
-    /// Sets the amounts a mapping names (keys already checked against the vocabulary by the validator).
-    func overlay<Key: RawRepresentable & Hashable>(_ amounts: inout [Key: Double], _ node: ScenarioNode?) where Key.RawValue == String {
-        guard case .mapping(let pairs, _)? = node else { return }
-        for pair in pairs {
-            if let key = Key(rawValue: pair.key), let value = pair.value.text.flatMap(ScenarioValues.number) { amounts[key] = value }
+    /// Sets the amounts the file's mapping under `key` names; the rest keep the reference's.
+    mutating func overlay<Key: RawRepresentable & Hashable>(_ amounts: inout [Key: Double], _ node: Mapping, _ key: String)
+        where Key.RawValue == String
+    {
+        guard node.given(key) != nil else { return }
+        for entry in decoder.entries(node, key) {
+            if let amount = decoder.number(entry.value), let key = Key(rawValue: entry.key) { amounts[key] = amount }
         }
     }
 
-    mutating func loadTwinModel() -> TwinModel? {
-        let node = value(document, "twin_model", ScenarioSchema.document)
-        let name = textValue(document, "twin_model", ScenarioSchema.document)
+    mutating func loadTwinModel(_ root: Mapping) -> TwinModel? {
+        guard let name = decoder.text(root, "twin_model") else { return nil }
         if name == "built-in" { return .builtIn }
+        let node = root.given("twin_model")
         let resolved = Scenario.resolve(name, besides: node?.location.file ?? path)
         do { return try TwinModelFile.read(path: resolved) } catch {
             fail(node, "twin_model", "cannot use \(name): " + error.problems.prefix(3).joined(separator: "; "))
@@ -339,16 +248,42 @@ struct ScenarioBuilder {
         }
     }
 
-    mutating func buildEmergencyDepartment() -> EmergencyDepartmentConfiguration? {
-        let type = ScenarioSchema.emergencyDepartment
-        let node = given(document, "emergency_department", ScenarioSchema.document)
-        let perDay = numberValue(node, "attendances_per_day", type)
-        let hourly = numbers(node, "hourly_profile", type)
-        let weekly = numbers(node, "weekday_profile", type)
+    mutating func buildEmergencyDepartment(_ root: Mapping) -> EmergencyDepartmentConfiguration? {
+        guard let node = decoder.object(root, "emergency_department") else { return nil }
+        let perDay = decoder.number(node, "attendances_per_day")
+        let hourly = decoder.numbers(node, "hourly_profile")
+        let weekly = decoder.numbers(node, "weekday_profile")
+        if let hourly, hourly.reduce(0, +) <= 0 {
+            fail(node.given("hourly_profile"), "emergency_department.hourly_profile", "needs an hour with a rate > 0")
+        }
+        if let weekly, weekly.reduce(0, +) <= 0 {
+            fail(node.given("weekday_profile"), "emergency_department.weekday_profile", "needs a day with a rate > 0")
+        }
+        var triage: [TriageClass] = []
+        var seen: Set<TriageCategory> = []
+        for item in decoder.items(node, "triage") {
+            guard let fields = decoder.open(item) else { continue }
+            let category = decoder.int(fields, "category").flatMap(TriageCategory.init)
+            let share = decoder.number(fields, "share"), admit = decoder.number(fields, "admit")
+            guard let category, let share, let admit else { continue }
+            if !seen.insert(category).inserted {
+                fail(fields.given("category"), item.path + ".category", "category \(category.rawValue) appears twice")
+            }
+            triage.append(TriageClass(category: category, share: share, admissionProbability: admit))
+        }
+        var pathways: [Pathway: Double] = [:]
+        for entry in decoder.entries(node, "admitted_pathways") {
+            if let share = decoder.number(entry.value), let pathway = Pathway(rawValue: entry.key) { pathways[pathway] = share }
+        }
+        let cubicles = decoder.intValue(node, "cubicles")
+        let capacity = decoder.int(node, "capacity")
+        let boardingLimit = decoder.int(node, "boarding_limit")
+        let target = decoder.numberValue(node, "target_minutes")
+        let assessment = decoder.distribution(node, "assessment_minutes")
+        let discharged = decoder.distribution(node, "discharged_stay_minutes")
+        guard let perDay, let hourly, let weekly, let assessment, let discharged else { return nil }
         let hourTotal = hourly.reduce(0, +), weekTotal = weekly.reduce(0, +)
-        if hourTotal <= 0 { fail(value(node, "hourly_profile", type), "emergency_department.hourly_profile", "needs an hour with a rate > 0") }
-        if weekTotal <= 0 { fail(value(node, "weekday_profile", type), "emergency_department.weekday_profile", "needs a day with a rate > 0") }
-        guard hourTotal > 0, weekTotal > 0, hourly.count == 24, weekly.count == 7 else { return nil }
+        guard hourTotal > 0, weekTotal > 0 else { return nil }
         // Rate in hour h of day d: perDay × (weekday share × 7) × (hour share).
         var rates: [Double] = []
         for day in 0..<7 {
@@ -356,181 +291,150 @@ struct ScenarioBuilder {
         }
         let profile: HourOfWeekProfile
         do { profile = try HourOfWeekProfile(ratesPerHour: rates) } catch {
-            fail(node, "emergency_department", error.description)
+            fail(root.given("emergency_department"), "emergency_department", error.description)
             return nil
         }
-        let triage = (given(node, "triage", type)?.items ?? []).compactMap { item -> TriageClass? in
-            guard let category = int(item, "category", ScenarioSchema.triageClass).flatMap(TriageCategory.init),
-                  let share = number(item, "share", ScenarioSchema.triageClass),
-                  let admit = number(item, "admit", ScenarioSchema.triageClass)
-            else { return nil }
-            return TriageClass(category: category, share: share, admissionProbability: admit)
-        }
-        var seen: [TriageCategory: Bool] = [:]
-        for (index, item) in triage.enumerated() {
-            if seen[item.category] != nil {
-                fail(given(node, "triage", type)?.items?[index], "emergency_department.triage[\(index)].category",
-                     "category \(item.category.rawValue) appears twice")
-            }
-            seen[item.category] = true
-        }
-        var pathways: [Pathway: Double] = [:]
-        if case .mapping(let pairs, _)? = given(node, "admitted_pathways", type) {
-            for pair in pairs {
-                if let pathway = Pathway(rawValue: pair.key), let share = pair.value.text.flatMap(ScenarioValues.number) {
-                    pathways[pathway] = share
-                }
-            }
-        }
-        let cubicles = intValue(node, "cubicles", type)
-        let capacity = int(node, "capacity", type)
-        guard let assessment = distribution(node, "assessment_minutes", type),
-              let discharged = distribution(node, "discharged_stay_minutes", type)
-        else { return nil }
         return EmergencyDepartmentConfiguration(
-            attendances: profile, cubicles: cubicles, capacity: capacity,
-            boardingLimit: int(node, "boarding_limit", type), triage: triage, assessmentMinutes: assessment,
-            dischargedStayMinutes: discharged, admittedPathways: pathways,
-            targetMinutes: numberValue(node, "target_minutes", type))
+            attendances: profile, cubicles: cubicles, capacity: capacity, boardingLimit: boardingLimit, triage: triage,
+            assessmentMinutes: assessment, dischargedStayMinutes: discharged, admittedPathways: pathways,
+            targetMinutes: target)
     }
 
-    mutating func buildUnits() -> [UnitConfiguration] {
-        let type = ScenarioSchema.unit
+    mutating func buildUnits(_ root: Mapping) -> [UnitConfiguration] {
         var units: [UnitConfiguration] = []
         var names: [String: Int] = [:]
-        for (index, item) in (given(document, "units", ScenarioSchema.document)?.items ?? []).enumerated() {
-            let name = textValue(item, "name", type)
-            if let problem = UnitNames.problem(with: name) {
-                fail(given(item, "name", type), "units[\(index)].name", problem)
-            } else if let first = names[UnitNames.comparable(name)] {
-                fail(given(item, "name", type), "units[\(index)].name",
-                     "'\(name)' is already the name of units[\(first)] (names are compared ignoring case, spaces, '_' and '-'); "
-                     + "names must be unique")
+        for (index, item) in decoder.items(root, "units").enumerated() {
+            guard let fields = decoder.open(item) else { continue }
+            let name = decoder.text(fields, "name")
+            if let name {
+                if let problem = UnitNames.problem(with: name) {
+                    fail(fields.given("name"), "\(item.path).name", problem)
+                } else if let first = names[UnitNames.comparable(name)] {
+                    fail(fields.given("name"), "\(item.path).name",
+                         "'\(name)' is already the name of units[\(first)] (names are compared ignoring case, spaces, '_' and '-'); "
+                         + "names must be unique")
+                }
+                names[UnitNames.comparable(name)] = index
             }
-            names[UnitNames.comparable(name)] = index
-            let kind = UnitKind(rawValue: textValue(item, "type", type)) ?? .ward
-            let specialties = Set((given(item, "specialties", type)?.items ?? []).compactMap { $0.text.flatMap(Specialty.init) })
+            let kind = decoder.choice(fields, "type", as: UnitKind.self)
+            let specialties = decoder.items(fields, "specialties").compactMap { decoder.choice($0, as: Specialty.self) }
             var escalation: EscalationRule?
-            if let node = given(item, "escalation", type) {
-                let rule = ScenarioSchema.escalation
-                let openAt = numberValue(node, "open_at", rule)
-                let closeBelow = numberValue(node, "close_below", rule)
+            if let rule = decoder.object(fields, "escalation") {
+                let beds = decoder.intValue(rule, "beds")
+                let openAt = decoder.numberValue(rule, "open_at")
+                let closeBelow = decoder.numberValue(rule, "close_below")
                 if closeBelow > openAt {
-                    fail(given(node, "close_below", rule) ?? node, "units[\(index)].escalation.close_below",
+                    fail(rule.given("close_below") ?? rule.node, "\(item.path).escalation.close_below",
                          "must not exceed open_at (\(ScenarioValues.plain(openAt))), found \(ScenarioValues.plain(closeBelow))")
                 }
-                escalation = EscalationRule(beds: intValue(node, "beds", rule), openAtOccupancy: openAt,
-                                            closeBelowOccupancy: closeBelow)
+                escalation = EscalationRule(beds: beds, openAtOccupancy: openAt, closeBelowOccupancy: closeBelow)
             }
-            units.append(UnitConfiguration(name: name, kind: kind, specialties: specialties, beds: intValue(item, "beds", type),
-                                           escalation: escalation,
-                                           turnaroundMinutes: distribution(item, "turnaround_minutes", type),
-                                           electiveOnly: boolValue(item, "elective_only", type)))
+            let beds = decoder.intValue(fields, "beds")
+            let turnaround = decoder.distribution(fields, "turnaround_minutes")
+            let electiveOnly = decoder.boolValue(fields, "elective_only")
+            units.append(UnitConfiguration(name: decoder.present(name, fields, "name"), kind: decoder.present(kind, fields, "type"),
+                                           specialties: Set(specialties),
+                                           beds: beds, escalation: escalation, turnaroundMinutes: turnaround,
+                                           electiveOnly: electiveOnly))
         }
         return units
     }
 
-    mutating func buildDischarge() -> DischargePolicy {
-        let type = ScenarioSchema.document.field("discharge")!.type
-        let node = value(document, "discharge", ScenarioSchema.document)
-        let windows = (value(node, "windows", type)?.items ?? []).compactMap { item -> DischargeWindow? in
-            let window = ScenarioSchema.window
-            guard let days = days(item, "days", window), let from = time(item, "from", window),
-                  let to = time(item, "to", window)
-            else { return nil }
-            return DischargeWindow(weekdays: days, from: from, to: to, share: numberValue(item, "share", window))
+    mutating func buildDischarge(_ root: Mapping) -> DischargePolicy {
+        let node = decoder.objectOrDefaults(root, "discharge")
+        let windows = decoder.items(node, "windows").compactMap { item -> DischargeWindow? in
+            guard let fields = decoder.open(item) else { return nil }
+            let days = decoder.days(fields, "days"), from = decoder.time(fields, "from"), to = decoder.time(fields, "to")
+            let share = decoder.numberValue(fields, "share")
+            guard let days, let from, let to else { return nil }
+            return DischargeWindow(weekdays: days, from: from, to: to, share: share)
         }
-        return DischargePolicy(windows: windows, careHomePlacementDays: distribution(node, "care_home_placement_days", type))
+        return DischargePolicy(windows: windows, careHomePlacementDays: decoder.distribution(node, "care_home_placement_days"))
     }
 
-    mutating func buildDeterioration() -> DeteriorationPolicy {
-        let type = ScenarioSchema.document.field("deterioration")!.type
-        let node = value(document, "deterioration", ScenarioSchema.document)
-        let range = numbers(node, "news2", type).map { Int($0) }
-        precondition(range.count == 2, "deterioration.news2 is a list of two, given or by the schema's default")
-        var low = range[0], high = range[1]
+    mutating func buildDeterioration(_ root: Mapping) -> DeteriorationPolicy {
+        let node = decoder.objectOrDefaults(root, "deterioration")
+        let range = decoder.numbers(node, "news2").map { $0.map { Int($0) } }
+        var low = range?.first ?? 0, high = range?.last ?? 0
         if low > high {
-            fail(node?["news2"], "deterioration.news2", "the lowest must not exceed the highest, found [\(low), \(high)]")
+            fail(node.given("news2"), "deterioration.news2", "the lowest must not exceed the highest, found [\(low), \(high)]")
             (low, high) = (high, low)
         }
-        return DeteriorationPolicy(ratePerDay: numberValue(node, "per_day", type), news2Range: low...high,
-                                   escalationNEWS2: intValue(node, "escalation_news2", type),
-                                   responseMinutes: numberValue(node, "response_minutes", type),
-                                   wardArrivalNEWS2Mean: number(node, "ward_arrival_news2_mean", type))
+        return DeteriorationPolicy(ratePerDay: decoder.numberValue(node, "per_day"), news2Range: low...high,
+                                   escalationNEWS2: decoder.intValue(node, "escalation_news2"),
+                                   responseMinutes: decoder.numberValue(node, "response_minutes"),
+                                   wardArrivalNEWS2Mean: decoder.number(node, "ward_arrival_news2_mean"))
     }
 
-    mutating func buildTheatres() -> TheatreConfiguration? {
-        guard let node = given(document, "theatres", ScenarioSchema.document) else { return nil }
-        let type = ScenarioSchema.theatres
-        let rooms = intValue(node, "rooms", type)
+    mutating func buildTheatres(_ root: Mapping) -> TheatreConfiguration? {
+        guard let node = decoder.object(root, "theatres") else { return nil }
+        let rooms = decoder.intValue(node, "rooms")
         func window(_ key: String) -> (start: LocalTimeOfDay, end: LocalTimeOfDay) {
-            let period = value(node, key, type)
-            let start = timeValue(period, "from", ScenarioSchema.period)
-            let end = timeValue(period, "to", ScenarioSchema.period)
-            if end <= start { fail(period, "theatres.\(key)", "must end after it starts, found \(start) to \(end)") }
-            return (start, end)
+            let period = decoder.objectOrDefaults(node, key)
+            let start = decoder.time(period, "from"), end = decoder.time(period, "to")
+            if let start, let end, end <= start {
+                fail(period.node, "theatres.\(key)", "must end after it starts, found \(start) to \(end)")
+            }
+            return (decoder.present(start, period, "from"), decoder.present(end, period, "to"))
         }
         let morning = window("morning"), afternoon = window("afternoon")
-        let demand = (value(node, "elective_demand", type)?.items ?? []).enumerated().compactMap { index, item -> ElectiveDemand? in
-            let schema = ScenarioSchema.demand
-            guard let specialty = text(item, "specialty", schema).flatMap(Specialty.init),
-                  let pathway = text(item, "pathway", schema).flatMap(Pathway.init)
-            else { return nil }
-            return ElectiveDemand(specialty: specialty, pathway: pathway,
-                                  referralsPerWeek: numberValue(item, "referrals_per_week", schema),
-                                  initialWaitingList: intValue(item, "waiting_list", schema))
+        let demand = decoder.items(node, "elective_demand").compactMap { item -> ElectiveDemand? in
+            guard let fields = decoder.open(item) else { return nil }
+            let specialty = decoder.choice(fields, "specialty", as: Specialty.self)
+            let pathway = decoder.choice(fields, "pathway", as: Pathway.self)
+            let referrals = decoder.numberValue(fields, "referrals_per_week")
+            let waiting = decoder.intValue(fields, "waiting_list")
+            guard let specialty, let pathway else { return nil }
+            return ElectiveDemand(specialty: specialty, pathway: pathway, referralsPerWeek: referrals, initialWaitingList: waiting)
         }
         var sessions: [TheatreSession] = []
-        for (index, item) in (value(node, "sessions", type)?.items ?? []).enumerated() {
-            let schema = ScenarioSchema.session
-            guard let room = int(item, "room", schema), let days = days(item, "days", schema),
-                  let period = text(item, "period", schema).flatMap(SessionPeriod.init),
-                  let specialty = text(item, "specialty", schema).flatMap(Specialty.init)
-            else { continue }
+        for item in decoder.items(node, "sessions") {
+            guard let fields = decoder.open(item) else { continue }
+            let room = decoder.int(fields, "room"), days = decoder.days(fields, "days")
+            let period = decoder.choice(fields, "period", as: SessionPeriod.self)
+            let specialty = decoder.choice(fields, "specialty", as: Specialty.self)
+            guard let room, let days, let period, let specialty else { continue }
             if room > rooms {
-                fail(given(item, "room", schema), "theatres.sessions[\(index)].room", "must be a room from 1 to \(rooms), found \(room)")
+                fail(fields.given("room"), "\(item.path).room", "must be a room from 1 to \(rooms), found \(room)")
             }
             if !demand.contains(where: { $0.specialty == specialty }) {
-                fail(given(item, "specialty", schema), "theatres.sessions[\(index)].specialty",
+                fail(fields.given("specialty"), "\(item.path).specialty",
                      "\(specialty.rawValue) has no elective_demand entry to fill its lists")
             }
             for day in days.sorted() { sessions.append(TheatreSession(room: room, weekday: day, period: period, specialty: specialty)) }
         }
-        var booked: [String: Int] = [:]
-        for (index, session) in sessions.enumerated() {
-            let key = "\(session.room)|\(session.weekday.rawValue)|\(session.period.rawValue)"
-            if booked[key] != nil {
-                fail(given(node, "sessions", type), "theatres.sessions", "room \(session.room) has two \(session.period.rawValue) "
-                    + "sessions on \(session.weekday)")
-            }
-            booked[key] = index
+        var booked: Set<String> = []
+        for session in sessions where !booked.insert("\(session.room)|\(session.weekday.rawValue)|\(session.period.rawValue)").inserted {
+            fail(node.given("sessions"), "theatres.sessions", "room \(session.room) has two \(session.period.rawValue) "
+                + "sessions on \(session.weekday)")
         }
         return TheatreConfiguration(
-            rooms: rooms, emergencyRooms: intValue(node, "emergency_rooms", type), morning: morning, afternoon: afternoon,
-            sessions: sessions, turnaroundMinutes: numberValue(node, "turnaround_minutes", type),
-            allowedOverrunMinutes: numberValue(node, "allowed_overrun_minutes", type),
-            recoveryBays: int(node, "recovery_bays", type), bedMeeting: boolValue(node, "bed_meeting", type),
+            rooms: rooms, emergencyRooms: decoder.intValue(node, "emergency_rooms"), morning: morning, afternoon: afternoon,
+            sessions: sessions, turnaroundMinutes: decoder.numberValue(node, "turnaround_minutes"),
+            allowedOverrunMinutes: decoder.numberValue(node, "allowed_overrun_minutes"),
+            recoveryBays: decoder.int(node, "recovery_bays"), bedMeeting: decoder.boolValue(node, "bed_meeting"),
             demand: demand)
     }
 
-    mutating func buildStaffing(units: [UnitConfiguration]) -> StaffingConfiguration {
-        let type = ScenarioSchema.staff
-        let node = value(document, "staff", ScenarioSchema.document)
+    mutating func buildStaffing(_ root: Mapping, units: [UnitConfiguration]) -> StaffingConfiguration {
+        let node = decoder.objectOrDefaults(root, "staff")
         var shifts: [ShiftPattern] = []
-        for (index, item) in (value(node, "shifts", type)?.items ?? []).enumerated() {
-            let schema = ScenarioSchema.shift
-            guard let name = text(item, "name", schema), let from = time(item, "from", schema), let to = time(item, "to", schema)
-            else { continue }
+        for item in decoder.items(node, "shifts") {
+            guard let fields = decoder.open(item) else { continue }
+            let name = decoder.text(fields, "name"), from = decoder.time(fields, "from"), to = decoder.time(fields, "to")
+            guard let name, let from, let to else { continue }
             if shifts.contains(where: { $0.name == name }) {
-                fail(given(item, "name", schema), "staff.shifts[\(index)].name", "'\(name)' is already a shift's name")
+                fail(fields.given("name"), "\(item.path).name", "'\(name)' is already a shift's name")
             }
             shifts.append(ShiftPattern(name: name, start: from, end: to))
         }
         var roster: [RosterLine] = []
-        for (index, item) in (value(node, "rosters", type)?.items ?? []).enumerated() {
-            let schema = ScenarioSchema.roster
-            let path = "staff.rosters[\(index)]"
-            let unitName = textValue(item, "unit", schema)
+        for item in decoder.items(node, "rosters") {
+            guard let fields = decoder.open(item) else { continue }
+            let unitName = decoder.text(fields, "unit"), shiftName = decoder.text(fields, "shift")
+            let group = decoder.choice(fields, "group", as: StaffGroup.self)
+            let days = decoder.days(fields, "days"), headcount = decoder.int(fields, "headcount")
+            guard let unitName, let shiftName else { continue }
             let place: StaffPlace
             switch NamedPlace(unitName, units: units) {
             case .emergencyDepartment: place = .emergencyDepartment
@@ -539,55 +443,44 @@ struct ScenarioBuilder {
             case .discharged, nil:
                 let hint = Suggestion.nearest(to: unitName, in: units.map(\.name) + ["emergency_department", "theatres"])
                     .map { "; did you mean '\($0)'?" } ?? ""
-                fail(given(item, "unit", schema), "\(path).unit", "no unit named '\(unitName)'\(hint)")
+                fail(fields.given("unit"), "\(item.path).unit", "no unit named '\(unitName)'\(hint)")
                 continue
             }
-            let shiftName = textValue(item, "shift", schema)
             guard let shift = shifts.firstIndex(where: { $0.name == shiftName }) else {
                 let hint = Suggestion.nearest(to: shiftName, in: shifts.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
-                fail(given(item, "shift", schema), "\(path).shift", "no shift named '\(shiftName)' in staff.shifts\(hint)")
+                fail(fields.given("shift"), "\(item.path).shift", "no shift named '\(shiftName)' in staff.shifts\(hint)")
                 continue
             }
-            guard let group = text(item, "group", schema).flatMap(StaffGroup.init) else { continue }
+            guard let group, let days, let headcount else { continue }
             switch (place, group) {
-            case (.theatres, .registeredNurse), (.theatres, .healthcareAssistant), (.theatres, .doctor):
-                break  // theatre staff other than teams are counted for hours only
             case (.unit, .theatreTeam), (.emergencyDepartment, .theatreTeam):
-                fail(given(item, "group", schema), "\(path).group", "theatre teams work in theatres, not in \(unitName)")
+                fail(fields.given("group"), "\(item.path).group", "theatre teams work in theatres, not in \(unitName)")
             default:
-                break
+                break  // theatre staff other than teams are counted for hours only
             }
-            roster.append(RosterLine(place: place, group: group, shift: shift,
-                                     weekdays: days(item, "days", schema) ?? Set(Weekday.allCases),
-                                     headcount: intValue(item, "headcount", schema)))
+            roster.append(RosterLine(place: place, group: group, shift: shift, weekdays: days, headcount: headcount))
         }
         var absence: [StaffGroup: Double] = [:]
-        if case .mapping(let pairs, _)? = value(node, "absence", type) {
-            for pair in pairs {
-                if let group = StaffGroup(rawValue: pair.key), let rate = pair.value.text.flatMap(ScenarioValues.number) {
-                    absence[group] = rate
-                }
-            }
+        for entry in decoder.entries(node, "absence") {
+            if let rate = decoder.number(entry.value), let group = StaffGroup(rawValue: entry.key) { absence[group] = rate }
         }
-        let ratiosNode = value(node, "ratios", type)
-        let ratiosType = ScenarioSchema.ratios
+        let ratiosNode = decoder.objectOrDefaults(node, "ratios")
         var ward: [String: Double] = [:]
-        if case .mapping(let pairs, _)? = value(ratiosNode, "ward", ratiosType) {
-            for pair in pairs {
-                guard shifts.contains(where: { $0.name == pair.key }) else {
-                    fail(pair.value, "staff.ratios.ward.\(pair.key)", "no shift named '\(pair.key)' in staff.shifts")
-                    continue
-                }
-                ward[pair.key] = pair.value.text.flatMap(ScenarioValues.number)
+        for entry in decoder.entries(ratiosNode, "ward") {
+            let ratio = decoder.number(entry.value)
+            guard shifts.contains(where: { $0.name == entry.key }) else {
+                fail(entry.value.node, entry.value.path, "no shift named '\(entry.key)' in staff.shifts")
+                continue
             }
+            ward[entry.key] = ratio
         }
-        let ratios = NurseRatios(level0: ward, defaultLevel0: numberValue(ratiosNode, "ward_default", ratiosType),
-                                 level1: numberValue(ratiosNode, "level_1", ratiosType),
-                                 level2: numberValue(ratiosNode, "level_2", ratiosType),
-                                 level3: numberValue(ratiosNode, "level_3", ratiosType))
+        let ratios = NurseRatios(level0: ward, defaultLevel0: decoder.numberValue(ratiosNode, "ward_default"),
+                                 level1: decoder.numberValue(ratiosNode, "level_1"),
+                                 level2: decoder.numberValue(ratiosNode, "level_2"),
+                                 level3: decoder.numberValue(ratiosNode, "level_3"))
         return StaffingConfiguration(shifts: shifts, roster: roster, absence: absence,
-                                     bankFill: numberValue(node, "bank_fill", type),
-                                     agencyFill: numberValue(node, "agency_fill", type), ratios: ratios)
+                                     bankFill: decoder.numberValue(node, "bank_fill"),
+                                     agencyFill: decoder.numberValue(node, "agency_fill"), ratios: ratios)
     }
 }
 
@@ -601,4 +494,5 @@ extension Int: BuilderPlaceholder { static var placeholder: Int { 0 } }
 extension Double: BuilderPlaceholder { static var placeholder: Double { 0 } }
 extension String: BuilderPlaceholder { static var placeholder: String { "" } }
 extension Bool: BuilderPlaceholder { static var placeholder: Bool { false } }
+extension UnitKind: BuilderPlaceholder { static var placeholder: UnitKind { .ward } }
 extension LocalTimeOfDay: BuilderPlaceholder { static var placeholder: LocalTimeOfDay { LocalTimeOfDay(hour: 0)! } }

@@ -118,7 +118,7 @@ extension ScenarioSchema {
         let header = """
             # Scenario reference
 
-            Every key of a scenario file, generated from the schema the validator uses (`hospital-twin scenario \
+            Every key of a scenario file, generated from the schema the decoder reads files by (`hospital-twin scenario \
             reference` prints it; `hospital-twin scenario schema` prints the same as JSON Schema). Times of day are \
             local to `time_zone`; durations are distributions: a number (always that), or a mapping such as \
             `{distribution: lognormal, mean: 35, sd: 20}` — lognormal (median and sigma, mean and sd, or mu and \

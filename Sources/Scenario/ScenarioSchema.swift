@@ -3,7 +3,7 @@ import HospitalModel
 import PatientTwin
 
 /// Every key a scenario file may hold: its type, unit, default and meaning. The one statement of the format —
-/// the validator checks files against it, `hospital-twin scenario schema` publishes it as JSON Schema for
+/// the decoder reads and checks files by it, `hospital-twin scenario schema` publishes it as JSON Schema for
 /// editors, and Docs/SCENARIO-REFERENCE.md is generated from it.
 public enum ScenarioSchema {
     static let specialties = Specialty.allCases.map(\.rawValue)

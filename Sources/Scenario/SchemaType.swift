@@ -3,7 +3,7 @@ import HospitalModel
 import PatientTwin
 import Simulation
 
-/// The type of a value in a scenario file: what the validator checks, the JSON Schema publishes and the reference
+/// The type of a value in a scenario file: what the decoder checks, the JSON Schema publishes and the reference
 /// documentation tabulates. Stated once, in `ScenarioSchema`.
 public indirect enum SchemaType: Sendable {
     /// A whole number within the bounds.
@@ -111,8 +111,8 @@ public struct SchemaField: Sendable {
     }
 }
 
-/// Reading typed values out of scenario nodes: one parser per kind of value, shared by the validator (which
-/// reports a failure where it is) and the builder (which only runs on a valid document).
+/// Reading typed values out of scenario nodes: one parser per kind of value, used by the decoder (which reports
+/// a failure where it is) and by the loader's merging (days as an identity).
 public enum ScenarioValues {
     /// The weekday words: mon…sun and monday…sunday, any case.
     static let dayNames: [String: Weekday] = [

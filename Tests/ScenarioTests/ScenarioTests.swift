@@ -277,6 +277,56 @@ struct ScenarioFileTests {
         #expect(problems(child, in: files) == ["broken.yaml:12:38: units[0].beds: must be a whole number >= 0, found 'many'"])
     }
 
+    /// Every node of a document with its path, as the decoder names paths ("units[3].escalation.beds").
+    static func paths(_ node: ScenarioNode, _ path: String = "") -> [(String, ScenarioNode)] {
+        switch node {
+        case .scalar: return [(path, node)]
+        case .sequence(let items, _):
+            return [(path, node)] + items.enumerated().flatMap { paths($1, "\(path)[\($0)]") }
+        case .mapping(let pairs, _):
+            return (path.isEmpty ? [] : [(path, node)]) + pairs.flatMap { paths($0.value, path.isEmpty ? $0.key : path + "." + $0.key) }
+        }
+    }
+
+    /// `node` with the node at `path` replaced by `replacement`.
+    static func replacing(_ path: String, in node: ScenarioNode, with replacement: ScenarioNode, at here: String = "") -> ScenarioNode {
+        if here == path { return replacement }
+        switch node {
+        case .scalar: return node
+        case .sequence(let items, let location):
+            return .sequence(items.enumerated().map { replacing(path, in: $1, with: replacement, at: "\(here)[\($0)]") }, location)
+        case .mapping(let pairs, let location):
+            return .mapping(pairs.map { pair in
+                (pair.key, pair.keyLocation,
+                 replacing(path, in: pair.value, with: replacement, at: here.isEmpty ? pair.key : here + "." + pair.key))
+            }, location)
+        }
+    }
+
+    @Test("every value of a scenario, replaced by one of the wrong kind, is reported where it is: one pass reads it all",
+          arguments: ["demo.yaml", "general-hospital.yaml"])
+    func everyValueIsChecked(file: String) throws {
+        let demo = Repository.path("scenarios/" + file)
+        let document = try ScenarioLoader.load(path: demo)
+        _ = try Scenario.build(document: document, path: demo)
+        let all = Self.paths(document)
+        #expect(all.count > 150)
+        for (path, node) in all {
+            // A list of a list is no scalar's value; a word is no list's, mapping's or distribution's.
+            let wrong: ScenarioNode = node.text != nil
+                ? .sequence([.sequence([], node.location)], node.location)
+                : .scalar("seven", node.location, quoted: false)
+            let mutated = Self.replacing(path, in: document, with: wrong)
+            do {
+                _ = try Scenario.build(document: mutated, path: demo)
+                Issue.record("\(path): a wrong value was accepted")
+            } catch {
+                #expect(error.problems.contains { $0.location == node.location },
+                        "\(path): no problem at \(node.location): \(error.problems.map(\.description))")
+            }
+        }
+    }
+
     @Test("every default in the schema is a valid value of its own key")
     func schemaDefaults() throws {
         func check(_ type: SchemaType, _ path: String) {
