@@ -8,6 +8,7 @@ import RunRecords
 public enum HospitalReports {
     /// "mean ± half-width" with sensible digits.
     static func estimate(_ summary: MetricSummary) -> String {
+        guard summary.replications > 0 else { return "none" }
         let digits = summary.unit == "%" ? 3 : 4
         let mean = summary.mean.formatted(significantDigits: digits)
         guard summary.replications > 1 else { return mean }
@@ -82,7 +83,8 @@ public enum HospitalReports {
     public static func writeCSV(_ result: HospitalExperimentResult, to writer: CSVWriter) {
         writer.write(["scenario", "metric", "label", "unit", "better", "replications", "mean", "sd", "ci95_low", "ci95_high"])
         for s in result.summary {
-            func text(_ value: Double) -> String { String(format: "%.6g", value) }
+            // A metric defined in no replication (a rate of a group with no patients) has no value: empty cells.
+            func text(_ value: Double) -> String { s.replications > 0 ? String(format: "%.6g", value) : "" }
             writer.write([result.scenario, s.key.rawValue, s.label, s.unit, s.direction.rawValue, String(s.replications),
                           text(s.mean), text(s.standardDeviation), text(s.mean - s.halfWidth), text(s.mean + s.halfWidth)])
         }

@@ -396,6 +396,32 @@ struct AttendanceTests {
     }
 }
 
+@Suite("the hospital model: the 4-hour standard's departures")
+struct FourHourDepartureTests {
+    @Test("a patient transferred out is in the 4-hour standard but not a non-admitted departure")
+    func transfersAreNotNonAdmitted() throws {
+        var configuration = try Fixtures.smallHospital()
+        // No bed ever free and no boarding: every admitted patient is transferred out at the decision to admit.
+        for index in configuration.units.indices {
+            configuration.units[index].beds = 0
+            configuration.units[index].escalation = nil
+        }
+        configuration.emergencyDepartment.boardingLimit = 0
+        // Every patient who goes home stays 5 hours: all of them breach.
+        configuration.emergencyDepartment.dischargedStayMinutes = try .fixedValue(300)
+        let kpis = try HospitalSimulation.run(try PreparedHospital(configuration, horizonDays: 40), horizonDays: 40,
+                                              warmUpDays: 0, streams: RandomStreams(masterSeed: 5)).kpis
+        let ed = kpis.emergencyDepartment
+        // Only patients who go to theatre first (emergency surgery needs no bed to start) are admitted.
+        #expect(ed.transfersOut > 50 && ed.admissions * 10 < ed.transfersOut, "\(ed.admissions) admitted, \(ed.transfersOut) transferred")
+        // The transferred leave at the decision, mostly within 4 hours; the 4-hour standard counts them.
+        #expect(ed.withinFourHoursPercent > 5)
+        // Those who went home all breached; only patients the twin sent home from ED after a decision to admit
+        // (no bed needed after all) can be within 4 hours, and they are few.
+        #expect(ed.nonAdmittedWithinFourHoursPercent < 1, "\(ed.nonAdmittedWithinFourHoursPercent)")
+    }
+}
+
 @Suite("the hospital model: the forecast's staffed beds")
 struct ForecastStaffedBedsTests {
     @Test("staffed beds are given as the replications had them: P10 ≤ mean ≤ P90, varying between replications")

@@ -98,6 +98,26 @@ struct UserReportTests {
         }
     }
 
+    @Test("an equity group with no patients reads 'none', not 0%, and has no value in the CSV or a comparison")
+    func emptyEquityGroup() throws {
+        let run = try Self.demoRun(named: "demo")
+        // The built-in twins are adults: the 0-17 band never attends.
+        #expect(run.result.replications.allSatisfy { $0.equity.byAgeBand[0].departures == 0 })
+        let children = try #require(run.result.summary.first { $0.key.rawValue == "equity.0-17.within_four_hours_percent" })
+        #expect(children.replications == 0)
+        let adults = try #require(run.result.summary.first { $0.key.rawValue == "equity.18-64.within_four_hours_percent" })
+        #expect(adults.replications == 2 && adults.mean > 0)
+        let page = HTMLReports.run(run.result)
+        #expect(page.contains("<td>0-17: ED within 4 hours</td><td class=\"n\">none</td>"), "the row reads none")
+        let rows = try csv { HospitalReports.writeCSV(run.result, to: $0) }
+        let row = try #require(rows.first { $0[1] == "equity.0-17.within_four_hours_percent" })
+        #expect(row[5] == "0" && row[6...].allSatisfy(\.isEmpty), "\(row)")
+        let comparison = ScenarioComparison(baseline: "a", alternative: "b", baselineRuns: run.result.replications.map(\.metrics),
+                                            alternativeRuns: run.result.replications.map(\.metrics))
+        #expect(!comparison.metrics.contains { $0.key.rawValue == "equity.0-17.within_four_hours_percent" })
+        #expect(comparison.metrics.contains { $0.key.rawValue == "equity.18-64.within_four_hours_percent" })
+    }
+
     @Test("the cost page with a baseline: self-contained, every centre in its table")
     func html() {
         let page = HTMLReports.costs(costReport(baseline: true))

@@ -224,7 +224,7 @@ extension HospitalEngine {
         case .none:
             break
         case .emergencyDepartment:
-            leaveEmergencyDepartment(p, admitted: admitted, now: now, in: &simulation)
+            leaveEmergencyDepartment(p, as: admitted ? .admitted : .notAdmitted, now: now, in: &simulation)
         case .unit(let unit):
             vacate(p, unit: Int(unit), in: &simulation)
         case .recovery:

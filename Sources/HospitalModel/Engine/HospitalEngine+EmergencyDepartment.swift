@@ -188,21 +188,21 @@ extension HospitalEngine {
     mutating func edClinicalDone(_ p: Int32, in simulation: inout Simulation<Self>) {
         let now = simulation.now
         guard patients[Int(p)].ed.admitted, let stay = patients[Int(p)].stay else {
-            leaveEmergencyDepartment(p, admitted: false, now: now, in: &simulation)
+            leaveEmergencyDepartment(p, as: .notAdmitted, now: now, in: &simulation)
             end(p, as: .dischargedHome, in: &simulation)
             return
         }
         patients[Int(p)].ed.decisionAt = now
         if patients[Int(p)].ed.fromCensus { department.pendingCensusBoarders -= 1 }
         if stay.next.isDischarge {
-            leaveEmergencyDepartment(p, admitted: false, now: now, in: &simulation)
+            leaveEmergencyDepartment(p, as: .notAdmitted, now: now, in: &simulation)
             end(p, as: stay.next, in: &simulation)
             return
         }
         if !requestMove(p, to: stay.next, priority: WaitPriority.emergencyDepartment, in: &simulation) {
             if let limit = configuration.emergencyDepartment.boardingLimit, department.boarders >= limit {
                 cancelWait(p)
-                leaveEmergencyDepartment(p, admitted: false, now: now, in: &simulation)
+                leaveEmergencyDepartment(p, as: .transferredOut, now: now, in: &simulation)
                 recorder.flows.transferredOut += 1
                 if measuring(now) { recorder.measures.ed.transfersOut += 1 }
                 inHospital -= 1
@@ -215,8 +215,11 @@ extension HospitalEngine {
     }
 
     /// The patient leaves ED (for a bed, home, or another hospital): its cubicle is free, and its time in the
-    /// department is measured.
-    mutating func leaveEmergencyDepartment(_ p: Int32, admitted: Bool, now: Double, in simulation: inout Simulation<Self>) {
+    /// department is measured. A patient transferred out counts in the 4-hour standard but neither as admitted nor
+    /// as a non-admitted departure.
+    mutating func leaveEmergencyDepartment(_ p: Int32, as departure: EmergencyDepartureKind, now: Double,
+                                           in simulation: inout Simulation<Self>)
+    {
         if let cubicle = patients[Int(p)].ed.cubicle { simulation.release(cubicle) }
         patients[Int(p)].ed.cubicle = nil
         department.patientsInED -= 1
@@ -235,7 +238,11 @@ extension HospitalEngine {
         let assessed = patients[Int(p)].ed.assessmentStart
         if !assessed.isNaN { recorder.measures.ed.minutesToAssessment.record(assessed - arrival) }
         var timeToBed: Double?
-        if admitted {
+        if departure == .transferredOut {
+            recorder.measures.ed.transferredDepartures += 1
+            if minutes <= target { recorder.measures.ed.transferredWithinTarget += 1 }
+        }
+        if departure == .admitted {
             recorder.measures.ed.admissions += 1
             if minutes <= target { recorder.measures.ed.admittedWithinTarget += 1 }
             let wait = now - patients[Int(p)].ed.decisionAt
@@ -260,6 +267,16 @@ extension HospitalEngine {
         record(news2: generator.admissionNEWS2(on: twin.pathway, using: &stream), on: &twin)
         arriveAtED(twin, triage: triage, admitted: true, in: &simulation)
     }
+}
+
+/// How a patient leaves the emergency department, as the 4-hour standard splits departures.
+enum EmergencyDepartureKind {
+    /// Home, or dead in the department, or admitted and then not needing a bed after all.
+    case notAdmitted
+    /// To a bed in this hospital.
+    case admitted
+    /// Admitted, but sent to another hospital because the boarding limit was reached.
+    case transferredOut
 }
 
 extension Pathway {

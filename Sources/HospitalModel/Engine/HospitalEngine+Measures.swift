@@ -13,6 +13,10 @@ struct Measures {
         var admissions = 0
         var withinTarget = 0
         var admittedWithinTarget = 0
+        /// Departures of patients transferred out, and those within the target: in the 4-hour standard, but
+        /// neither admitted nor non-admitted.
+        var transferredDepartures = 0
+        var transferredWithinTarget = 0
         var twelveHourStays = 0
         var twelveHourTrolleyWaits = 0
         var minutesInDepartment = 0.0
@@ -316,9 +320,9 @@ extension HospitalEngine {
         e.withinFourHoursPercent = ed.departures > 0 ? 100 * Double(ed.withinTarget) / Double(ed.departures) : 0
         e.fourHourBreaches = ed.departures - ed.withinTarget
         e.admittedWithinFourHoursPercent = ed.admissions > 0 ? 100 * Double(ed.admittedWithinTarget) / Double(ed.admissions) : 0
-        let notAdmitted = ed.departures - ed.admissions
+        let notAdmitted = ed.departures - ed.admissions - ed.transferredDepartures
         e.nonAdmittedWithinFourHoursPercent = notAdmitted > 0
-            ? 100 * Double(ed.withinTarget - ed.admittedWithinTarget) / Double(notAdmitted) : 0
+            ? 100 * Double(ed.withinTarget - ed.admittedWithinTarget - ed.transferredWithinTarget) / Double(notAdmitted) : 0
         e.twelveHourTrolleyWaits = ed.twelveHourTrolleyWaits
         e.twelveHourStays = ed.twelveHourStays
         e.meanMinutesInDepartment = ed.departures > 0 ? ed.minutesInDepartment / Double(ed.departures) : 0
@@ -369,11 +373,11 @@ extension HospitalEngine {
 
         func group(_ name: String, _ g: Measures.Group) -> EquityGroup {
             EquityGroup(group: name, departures: g.departures,
-                        meanMinutesInDepartment: g.departures > 0 ? g.minutesInDepartment / Double(g.departures) : 0,
-                        withinFourHoursPercent: g.departures > 0 ? 100 * Double(g.withinTarget) / Double(g.departures) : 0,
-                        meanTimeToBedMinutes: g.admissions > 0 ? g.timeToBedMinutes / Double(g.admissions) : 0,
+                        meanMinutesInDepartment: g.departures > 0 ? g.minutesInDepartment / Double(g.departures) : nil,
+                        withinFourHoursPercent: g.departures > 0 ? 100 * Double(g.withinTarget) / Double(g.departures) : nil,
+                        meanTimeToBedMinutes: g.admissions > 0 ? g.timeToBedMinutes / Double(g.admissions) : nil,
                         electiveOperations: g.electiveOperations,
-                        meanElectiveWaitDays: g.electiveOperations > 0 ? g.electiveWaitDays / Double(g.electiveOperations) : 0,
+                        meanElectiveWaitDays: g.electiveOperations > 0 ? g.electiveWaitDays / Double(g.electiveOperations) : nil,
                         readmission: GroupRate(group: name, count: g.followed, events: g.readmitted,
                                                percent: g.followed > 0 ? 100 * Double(g.readmitted) / Double(g.followed) : 0))
         }

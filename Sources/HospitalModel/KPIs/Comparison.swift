@@ -77,7 +77,8 @@ public struct ScenarioComparison: Sendable, Hashable, Codable {
     }
 
     /// Compares `alternative` with `baseline`, replication by replication (same count, same order). A metric in
-    /// one replication but not another counts as 0 there.
+    /// one replication but not another counts as 0 there; a rate undefined (NaN) in either of a pair leaves the pair
+    /// out, and a rate with no pair left is not compared.
     public init(baseline: String, alternative: String, baselineRuns: [[Metric]], alternativeRuns: [[Metric]],
                 detectShare: Double = 0.05)
     {
@@ -87,8 +88,10 @@ public struct ScenarioComparison: Sendable, Hashable, Codable {
         replications = baselineRuns.count
         self.detectShare = detectShare
         let base = MetricColumns(baselineRuns), alt = MetricColumns(alternativeRuns)
-        metrics = MetricColumns(baselineRuns + alternativeRuns).order.map { metric in
-            let b = base.values(metric.key), a = alt.values(metric.key)
+        metrics = MetricColumns(baselineRuns + alternativeRuns).order.compactMap { metric in
+            let pairs = zip(base.values(metric.key), alt.values(metric.key)).filter { !$0.0.isNaN && !$0.1.isNaN }
+            guard !pairs.isEmpty else { return nil }
+            let b = pairs.map(\.0), a = pairs.map(\.1)
             let paired = PairedComparison(baseline: b, alternative: a)
             let d = paired.difference
             let differenceHalf = d.reportedHalfWidth()

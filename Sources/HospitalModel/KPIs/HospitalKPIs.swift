@@ -317,17 +317,17 @@ public struct EquityGroup: Sendable, Hashable, Codable {
     public var group = ""
     /// ED departures.
     public var departures = 0
-    /// Mean minutes in ED.
-    public var meanMinutesInDepartment = 0.0
-    /// Departures within 4 hours, %.
-    public var withinFourHoursPercent = 0.0
-    /// Mean minutes from decision to admit to a bed, admitted patients.
-    public var meanTimeToBedMinutes = 0.0
+    /// Mean minutes in ED; nil when the group had no departures (none, not 0).
+    public var meanMinutesInDepartment: Double?
+    /// Departures within 4 hours, %; nil when the group had no departures.
+    public var withinFourHoursPercent: Double?
+    /// Mean minutes from decision to admit to a bed, admitted patients; nil when none of the group was admitted.
+    public var meanTimeToBedMinutes: Double?
     /// Elective operations.
     public var electiveOperations = 0
-    /// Mean days waited for them.
-    public var meanElectiveWaitDays = 0.0
-    /// Followed discharges and 30-day readmissions.
+    /// Mean days waited for them; nil when the group had none.
+    public var meanElectiveWaitDays: Double?
+    /// Followed discharges and 30-day readmissions (its percent is 0 when none was followed: see `count`).
     public var readmission = GroupRate()
 }
 

@@ -86,7 +86,8 @@ public struct MetricSummary: Sendable, Hashable, Codable {
     public let unit: String
     /// Which way is better.
     public let direction: MetricDirection
-    /// Replications.
+    /// Replications in which the metric is defined (0: in none, as a rate of a group with no patients; the
+    /// mean is then not a value and reports read "none").
     public let replications: Int
     /// Mean over replications.
     public let mean: Double
@@ -216,14 +217,15 @@ extension HospitalKPIs {
         }
         for group in equity.byDeprivationQuintile + equity.byAgeBand {
             let prefix = "equity.\(group.group.replacingOccurrences(of: " ", with: "_"))"
+            // A group with no patients in a rate's denominator has no rate: NaN, summarised as "none".
             add("\(prefix).within_four_hours_percent", "\(group.group): ED within 4 hours", "%", .higherIsBetter,
-                group.withinFourHoursPercent)
+                group.withinFourHoursPercent ?? .nan)
             add("\(prefix).mean_time_to_bed_minutes", "\(group.group): mean time to bed", "minutes", .lowerIsBetter,
-                group.meanTimeToBedMinutes)
+                group.meanTimeToBedMinutes ?? .nan)
             add("\(prefix).mean_elective_wait_days", "\(group.group): mean elective wait", "days", .lowerIsBetter,
-                group.meanElectiveWaitDays)
+                group.meanElectiveWaitDays ?? .nan)
             add("\(prefix).readmission_percent", "\(group.group): 30-day readmissions", "%", .lowerIsBetter,
-                group.readmission.percent)
+                group.readmission.count > 0 ? group.readmission.percent : .nan)
         }
         return list
     }
@@ -247,7 +249,8 @@ public struct MetricColumns: Sendable {
         self.order = order
     }
 
-    /// The key's value in each replication, in replication order (0 where it is missing).
+    /// The key's value in each replication, in replication order (0 where it is missing; NaN where the metric is a
+    /// rate with nothing in its denominator in that replication).
     public func values(_ key: MetricKey) -> [Double] { byKey.map { $0[key] ?? 0 } }
 }
 
@@ -257,7 +260,12 @@ public enum MetricSummaries {
     public static func summarise(_ runs: [HospitalKPIs]) -> [MetricSummary] {
         let columns = MetricColumns(runs.map(\.metrics))
         return columns.order.map { metric in
-            let values = columns.values(metric.key)
+            // Only the replications where the metric is defined; none: a summary of 0 replications, read "none".
+            let values = columns.values(metric.key).filter { !$0.isNaN }
+            guard !values.isEmpty else {
+                return MetricSummary(key: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction,
+                                     replications: 0, mean: 0, standardDeviation: 0, halfWidth: 0)
+            }
             let summary = ReplicationSummary(values)
             let halfWidth = summary.reportedHalfWidth()
             return MetricSummary(key: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction,
