@@ -408,12 +408,15 @@ struct ScenarioBuilder {
             fail(node.given("sessions"), "theatres.sessions", "room \(session.room) has two \(session.period.rawValue) "
                 + "sessions on \(session.weekday)")
         }
-        return TheatreConfiguration(
+        let onHolidays = decoder.boolValue(node, "public_holiday_sessions")
+        var configuration = TheatreConfiguration(
             rooms: rooms, emergencyRooms: decoder.intValue(node, "emergency_rooms"), morning: morning, afternoon: afternoon,
             sessions: sessions, turnaroundMinutes: decoder.numberValue(node, "turnaround_minutes"),
             allowedOverrunMinutes: decoder.numberValue(node, "allowed_overrun_minutes"),
             recoveryBays: decoder.int(node, "recovery_bays"), bedMeeting: decoder.boolValue(node, "bed_meeting"),
             demand: demand)
+        configuration.sessionsOnPublicHolidays = onHolidays
+        return configuration
     }
 
     mutating func buildStaffing(_ root: Mapping, units: [UnitConfiguration]) -> StaffingConfiguration {

@@ -121,6 +121,8 @@ public enum ScenarioSchema {
                     + "is free or due by the session's end; the rest are deferred, not cancelled on the day"),
         SchemaField("sessions", .list(session, identity: ["room", "days", "period"]), default: "[]",
                     "the weekly session plan"),
+        SchemaField("public_holiday_sessions", .boolean, default: "false",
+                    "run the elective sessions on the scenario's public_holidays too (English hospitals mostly do not)"),
         SchemaField("elective_demand", .list(demand, identity: ["specialty"]), default: "[]",
                     "elective referrals and waiting lists by specialty"),
     ])

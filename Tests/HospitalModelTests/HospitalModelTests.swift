@@ -422,6 +422,33 @@ struct FourHourDepartureTests {
     }
 }
 
+@Suite("the hospital model: public holidays")
+struct PublicHolidayTests {
+    static func sessions(holidays: [LocalDateTime], onHolidays: Bool) throws -> TheatreKPIs {
+        var configuration = try Fixtures.smallHospital()
+        configuration.publicHolidays = Set(holidays.map { Int($0.localMinutesSinceEpoch / 1440) })
+        configuration.theatres?.sessionsOnPublicHolidays = onHolidays
+        return try HospitalSimulation.run(try PreparedHospital(configuration, horizonDays: 28), horizonDays: 28,
+                                          warmUpDays: 0, streams: RandomStreams(masterSeed: 8)).kpis.theatres
+    }
+
+    @Test("no elective session on a public holiday unless the scenario runs them; a holiday on a Sunday changes nothing")
+    func noListsOnHolidays() throws {
+        let start = try Fixtures.smallHospital().start
+        func day(_ offset: Int) -> LocalDateTime {
+            LocalDateTime(localMinutesSinceEpoch: start.localMinutesSinceEpoch + Double(offset) * 1440)
+        }
+        let none = try Self.sessions(holidays: [], onHolidays: false)
+        let weekday = (0..<7).first { Weekday(daysSinceEpoch: (start.localMinutesSinceEpoch / 1440).rounded(.down) + Double($0)) == .wednesday }!
+        let sunday = (0..<7).first { Weekday(daysSinceEpoch: (start.localMinutesSinceEpoch / 1440).rounded(.down) + Double($0)) == .sunday }!
+        // The fixture runs four sessions every weekday: two Wednesdays off are eight sessions fewer.
+        let off = try Self.sessions(holidays: [day(weekday + 7), day(weekday + 14), day(sunday + 7)], onHolidays: false)
+        #expect(none.sessionsPlanned - off.sessionsPlanned == 8, "\(none.sessionsPlanned) vs \(off.sessionsPlanned)")
+        let run = try Self.sessions(holidays: [day(weekday + 7), day(weekday + 14)], onHolidays: true)
+        #expect(run.sessionsPlanned == none.sessionsPlanned)
+    }
+}
+
 @Suite("the hospital model: the forecast's staffed beds")
 struct ForecastStaffedBedsTests {
     @Test("staffed beds are given as the replications had them: P10 ≤ mean ≤ P90, varying between replications")

@@ -373,6 +373,9 @@ public struct TheatreConfiguration: Sendable {
     public var bedMeeting: Bool
     /// Elective demand by specialty.
     public var demand: [ElectiveDemand]
+    /// True: elective sessions run on the hospital's public holidays as on any other day; false (the default,
+    /// as English hospitals work): no elective session on a public holiday.
+    public var sessionsOnPublicHolidays = false
 
     /// Theatres.
     public init(rooms: Int, emergencyRooms: Int, morning: (start: LocalTimeOfDay, end: LocalTimeOfDay),

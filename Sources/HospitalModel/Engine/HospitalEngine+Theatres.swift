@@ -100,13 +100,18 @@ struct TheatreSuite {
     }
 
     /// The sessions of the weekly plan on the run's days not yet unrolled, through day `day` (day 0 starts at
-    /// local day `firstLocalDay`): their start minutes and plan lines, in time then room order, each before `end`.
-    mutating func sessionStarts(throughDay day: Int, firstLocalDay: Double, clock: SimulationClock, end: Double)
-        -> [(minute: Double, plan: Int)]
+    /// local day `firstLocalDay`): their start minutes and plan lines, in time then room order, each before `end`;
+    /// none on a public holiday (local days since 1970-01-01) unless the configuration runs them.
+    mutating func sessionStarts(throughDay day: Int, firstLocalDay: Double, clock: SimulationClock, end: Double,
+                                publicHolidays: Set<Int>) -> [(minute: Double, plan: Int)]
     {
         var due: [(minute: Double, plan: Int)] = []
         while sessionDaysScheduled <= day {
             let local = firstLocalDay + Double(sessionDaysScheduled)
+            if !configuration.sessionsOnPublicHolidays && publicHolidays.contains(Int(local)) {
+                sessionDaysScheduled += 1
+                continue
+            }
             let weekday = Weekday(daysSinceEpoch: local)
             var starts: [(minute: Double, room: Int, plan: Int)] = []
             for (index, plan) in configuration.sessions.enumerated() where plan.weekday == weekday {
@@ -179,7 +184,8 @@ extension HospitalEngine {
     /// Schedules the sessions of the weekly plan through day `day` of the run (a day ahead, so nothing of the
     /// plan is unrolled beyond it).
     mutating func scheduleSessions(throughDay day: Int, in simulation: inout Simulation<Self>) {
-        guard let starts = theatres?.sessionStarts(throughDay: day, firstLocalDay: firstLocalDay, clock: clock, end: endMinute)
+        guard let starts = theatres?.sessionStarts(throughDay: day, firstLocalDay: firstLocalDay, clock: clock, end: endMinute,
+                                                             publicHolidays: configuration.publicHolidays)
         else { return }
         for start in starts { simulation.schedule(.sessionStart(Int32(start.plan)), at: start.minute) }
     }
