@@ -1,6 +1,7 @@
 import CSVFiles
 import Foundation
 import HospitalModel
+import PatientTwin
 import RunRecords
 
 /// Renders a scenario run: the terminal table, CSV (one row per metric) and JSON (the documented
@@ -34,7 +35,23 @@ public enum HospitalReports {
         section("Hospital", result.summary.map(\.key).filter { $0.hasPrefix("hospital.") })
         section("Emergency department", result.summary.map(\.key).filter { $0.hasPrefix("ed.") })
         section("Theatres", result.summary.map(\.key).filter { $0.hasPrefix("theatres.") })
-        section("Patients", result.summary.map(\.key).filter { $0.hasPrefix("patients.") })
+        let stayPrefixes = ["patients.spells.", "patients.los_days.", "patients.los_median_days.", "patients.los_p90_days.",
+                            "patients.los_0_1_day_percent."]
+        section("Patients", result.summary.map(\.key).filter { key in
+            key.hasPrefix("patients.") && !stayPrefixes.contains { key.hasPrefix($0) }
+        })
+        let pathways = Pathway.allCases.map(\.rawValue).filter { byKey["patients.spells.\($0)"] != nil }
+        if !pathways.isEmpty {
+            out.append("")
+            out.append("Lengths of stay by pathway (means over replications; 0-1 days: spells ending by the next midnight)")
+            var rows = [["pathway", "spells", "mean days", "median", "P90", "0-1 days %"]]
+            for pathway in pathways {
+                rows.append([pathway.replacingOccurrences(of: "_", with: " ")] + stayPrefixes.map { prefix in
+                    byKey[MetricKey(rawValue: prefix + pathway)].map { $0.replications > 0 ? $0.mean.formatted(significantDigits: 3) : "none" } ?? "–"
+                })
+            }
+            out.append(TextTable.render(rows))
+        }
         if let first = result.replications.first, !first.units.isEmpty {
             out.append("")
             out.append("Units (means over replications)")

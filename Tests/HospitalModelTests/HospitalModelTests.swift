@@ -449,6 +449,43 @@ struct PublicHolidayTests {
     }
 }
 
+@Suite("the hospital model: lengths of stay and stranded patients")
+struct LengthOfStayTests {
+    @Test("from an empty start nobody is stranded for 7 midnights, nor super-stranded for 21; then some are")
+    func strandedFromEmpty() throws {
+        let kpis = try HospitalSimulation.run(try PreparedHospital(try Fixtures.smallHospital(), horizonDays: 60), horizonDays: 60,
+                                              warmUpDays: 0, streams: RandomStreams(masterSeed: 4)).kpis
+        let stranded = try #require(kpis.flows.stranded), superStranded = try #require(kpis.flows.superStranded)
+        #expect(stranded.count == kpis.flows.count)
+        // Midnight k (k = 0 is the run's first) follows k + 1 days: a spell begun on day 0 is 7 days old at midnight 6.
+        #expect(stranded.prefix(6).allSatisfy { $0 == 0 } && stranded[6...].contains { $0 > 0 }, "\(stranded.prefix(10))")
+        #expect(superStranded.prefix(20).allSatisfy { $0 == 0 } && superStranded[20...].contains { $0 > 0 })
+        #expect(zip(stranded, superStranded).allSatisfy { $0 >= $1 })
+        #expect(zip(stranded, kpis.flows.inHospital).allSatisfy { $0 <= $1 })
+        let mean = Double(stranded.reduce(0, +)) / Double(stranded.count)
+        #expect(abs((kpis.patients.meanStrandedAtMidnight ?? -1) - mean) < 1e-9)
+        for stay in kpis.patients.spells {
+            let median = try #require(stay.medianLengthOfStayDays), p90 = try #require(stay.p90LengthOfStayDays)
+            let short = try #require(stay.zeroOrOneDayPercent)
+            #expect(median <= p90 && median > 0 && (0...100).contains(short), "\(stay.pathway)")
+            // Half the stays are at most the median: if it is under a day, at least half end within one midnight.
+            if median < 1 { #expect(short >= 50, "\(stay.pathway)") }
+            if median > 2 { #expect(short <= 50, "\(stay.pathway)") }
+        }
+    }
+
+    @Test("a run stored before stays and stranded patients were measured still reads, with them as unknown")
+    func olderRunsDecode() throws {
+        let json = #"{"dates": ["2026-01-05"], "arrived": [3], "discharged": [1], "died": [0], "inHospital": [2], "diverted": [0], "transferredOut": [0]}"#
+        let table = try JSONDecoder().decode(DailyFlowTable.self, from: Data(json.utf8))
+        #expect(table.stranded == nil && table[0].stranded == nil && table[0].inHospital == 2)
+        let stay = try JSONDecoder().decode(PathwayStayKPIs.self, from: Data(#"{"pathway": "stroke", "spells": 2, "meanLengthOfStayDays": 3, "bedDays": 6}"#.utf8))
+        #expect(stay.medianLengthOfStayDays == nil && stay.spells == 2)
+        let bad = #"{"dates": ["2026-01-05"], "arrived": [3], "discharged": [1], "died": [0], "inHospital": [2], "diverted": [0], "transferredOut": [0], "stranded": [1, 2]}"#
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(DailyFlowTable.self, from: Data(bad.utf8)) }
+    }
+}
+
 @Suite("the hospital model: the forecast's staffed beds")
 struct ForecastStaffedBedsTests {
     @Test("staffed beds are given as the replications had them: P10 ≤ mean ≤ P90, varying between replications")

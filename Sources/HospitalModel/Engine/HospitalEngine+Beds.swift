@@ -408,7 +408,9 @@ extension HospitalEngine {
         }
         if measuring(now) {
             let spellStart = clock.minute(atEpochMinute: patients[Int(p)].twin.spellStart)
-            recorder.measures.recordSpell(pathway: patients[Int(p)].twin.pathway, minutes: now - spellStart,
+            let midnights = Int((clock.localMinutesSinceEpoch(atMinute: now) / 1440).rounded(.down)
+                - (clock.localMinutesSinceEpoch(atMinute: spellStart) / 1440).rounded(.down))
+            recorder.measures.recordSpell(pathway: patients[Int(p)].twin.pathway, minutes: now - spellStart, midnights: midnights,
                                           month: months.index(of: now))
         }
         guard destination != .died else {

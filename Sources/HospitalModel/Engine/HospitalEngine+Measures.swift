@@ -60,6 +60,12 @@ struct Measures {
     var patients = PatientKPIs()
     var spellMinutes = [Double](repeating: 0, count: Pathway.allCases.count)
     var spellCounts = [Int](repeating: 0, count: Pathway.allCases.count)
+    /// Lengths of stay by pathway, days; and the spells among them that ended within one local midnight.
+    var spellDays = [WaitRecorder](repeating: WaitRecorder(), count: Pathway.allCases.count)
+    var spellsWithinOneMidnight = [Int](repeating: 0, count: Pathway.allCases.count)
+    /// Stranded and super-stranded inpatients summed over the measured midnights.
+    var strandedSum = 0
+    var superStrandedSum = 0
     var laceFollowed = [0, 0, 0]
     var laceReadmitted = [0, 0, 0]
     var deteriorations = 0
@@ -103,10 +109,13 @@ struct Measures {
         }
     }
 
-    mutating func recordSpell(pathway: Pathway, minutes: Double, month: Int) {
+    /// A spell ended after `minutes`, crossing `midnights` local midnights.
+    mutating func recordSpell(pathway: Pathway, minutes: Double, midnights: Int, month: Int) {
         let index = pathway.ordinal
         spellCounts[index] += 1
         spellMinutes[index] += minutes
+        spellDays[index].record(minutes / 1440)
+        if midnights <= 1 { spellsWithinOneMidnight[index] += 1 }
         months[month].spells[index].count += 1
     }
 
@@ -238,6 +247,21 @@ extension HospitalEngine {
         var flow = recorder.flows
         flow.date = clock.localDateTime(atMinute: now).dateDescription
         flow.inHospital = inHospital
+        // Stranded and super-stranded: inpatients (not in ED) whose spell began 7 and 21 days or more ago.
+        let today = epoch(now)
+        var stranded = 0, superStranded = 0
+        for index in patients.indices {
+            switch patients[index].place {  // a released slot's place is .none
+            case .none, .emergencyDepartment: continue
+            default: break
+            }
+            let days = (today - patients[index].twin.spellStart) / 1440
+            if days >= 7 { stranded += 1 }
+            if days >= 21 { superStranded += 1 }
+        }
+        (flow.stranded, flow.superStranded) = (stranded, superStranded)
+        recorder.measures.strandedSum += stranded
+        recorder.measures.superStrandedSum += superStranded
         recorder.measures.flows.append(flow)
     }
 
@@ -357,11 +381,18 @@ extension HospitalEngine {
         var patientsKPIs = recorder.measures.patients
         patientsKPIs.spells = Pathway.allCases.enumerated().compactMap { index, pathway in
             guard recorder.measures.spellCounts[index] > 0 else { return nil }
-            return PathwayStayKPIs(pathway: pathway, spells: recorder.measures.spellCounts[index],
-                                   meanLengthOfStayDays: recorder.measures.spellMinutes[index] / Double(recorder.measures.spellCounts[index]) / 1440,
-                                   bedDays: recorder.measures.spellMinutes[index] / 1440)
+            let spells = recorder.measures.spellCounts[index]
+            return PathwayStayKPIs(pathway: pathway, spells: spells,
+                                   meanLengthOfStayDays: recorder.measures.spellMinutes[index] / Double(spells) / 1440,
+                                   bedDays: recorder.measures.spellMinutes[index] / 1440,
+                                   medianLengthOfStayDays: recorder.measures.spellDays[index].percentile(0.5),
+                                   p90LengthOfStayDays: recorder.measures.spellDays[index].percentile(0.9),
+                                   zeroOrOneDayPercent: 100 * Double(recorder.measures.spellsWithinOneMidnight[index]) / Double(spells))
         }
         patientsKPIs.bedDaysAwaitingDischarge = recorder.measures.minutesAwaitingDischarge / 1440
+        let midnights = recorder.measures.flows.count
+        patientsKPIs.meanStrandedAtMidnight = midnights > 0 ? Double(recorder.measures.strandedSum) / Double(midnights) : nil
+        patientsKPIs.meanSuperStrandedAtMidnight = midnights > 0 ? Double(recorder.measures.superStrandedSum) / Double(midnights) : nil
         patientsKPIs.readmissionPercent = patientsKPIs.followedDischarges > 0
             ? 100 * Double(patientsKPIs.readmissions30Days) / Double(patientsKPIs.followedDischarges) : 0
         patientsKPIs.readmissionsByLaceBand = ["low (0-4)", "moderate (5-9)", "high (10+)"].enumerated().map { band, name in

@@ -257,6 +257,11 @@ public struct PatientKPIs: Sendable, Hashable, Codable {
     /// Bed-days all discharged patients spent in bed after their clinical stay ended (every wait for a discharge
     /// window or a placement, of delayed discharges and the rest), in the window.
     public var bedDaysAwaitingDischarge = 0.0
+    /// Inpatients (in a bed, theatre or recovery, not ED) whose spell began 7 or more days before, at the mean
+    /// measured midnight: NHS England's "stranded" patients; and 21 or more days: "super-stranded". Nil in runs
+    /// made before they were measured; each midnight's counts are in `flows`.
+    public var meanStrandedAtMidnight: Double?
+    public var meanSuperStrandedAtMidnight: Double?
     /// Discharges alive with 30 days of follow-up inside the run.
     public var followedDischarges = 0
     /// Of which readmitted as emergencies within 30 days.
@@ -289,6 +294,12 @@ public struct PathwayStayKPIs: Sendable, Hashable, Codable {
     public var meanLengthOfStayDays = 0.0
     /// Bed-days of those spells.
     public var bedDays = 0.0
+    /// Median and 90th percentile length of stay, days (nil in runs made before they were measured).
+    public var medianLengthOfStayDays: Double?
+    public var p90LengthOfStayDays: Double?
+    /// Spells that ended on the day they began or the next (0 or 1 local midnights), % — how Hospital Episode
+    /// Statistics count "0–1 day" stays (nil in runs made before it was measured).
+    public var zeroOrOneDayPercent: Double?
 }
 
 /// A count and a rate in a group of patients.
@@ -348,6 +359,10 @@ public struct DailyFlow: Sendable, Hashable, Codable {
     public var diverted = 0
     /// Transferred to another hospital from ED.
     public var transferredOut = 0
+    /// Inpatients at midnight whose spell began 7 or more days before (stranded), and 21 or more
+    /// (super-stranded); nil in runs made before they were counted.
+    public var stranded: Int?
+    public var superStranded: Int?
 
     public init() {}
 }
@@ -644,6 +659,9 @@ public struct DailyFlowTable: Sendable, Hashable, RandomAccessCollection, Expres
     public private(set) var inHospital: [Int] = []
     public private(set) var diverted: [Int] = []
     public private(set) var transferredOut: [Int] = []
+    /// Nil in runs made before they were counted.
+    public private(set) var stranded: [Int]?
+    public private(set) var superStranded: [Int]?
 
     public init(_ days: [DailyFlow]) {
         dates = days.map(\.date)
@@ -653,11 +671,17 @@ public struct DailyFlowTable: Sendable, Hashable, RandomAccessCollection, Expres
         inHospital = days.map(\.inHospital)
         diverted = days.map(\.diverted)
         transferredOut = days.map(\.transferredOut)
+        if days.allSatisfy({ $0.stranded != nil && $0.superStranded != nil }) {
+            stranded = days.map { $0.stranded ?? 0 }
+            superStranded = days.map { $0.superStranded ?? 0 }
+        }
     }
 
     public init(arrayLiteral days: DailyFlow...) { self.init(days) }
 
-    enum CodingKeys: String, CodingKey { case dates, arrived, discharged, died, inHospital, diverted, transferredOut }
+    enum CodingKeys: String, CodingKey {
+        case dates, arrived, discharged, died, inHospital, diverted, transferredOut, stranded, superStranded
+    }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -670,6 +694,13 @@ public struct DailyFlowTable: Sendable, Hashable, RandomAccessCollection, Expres
                     "flows: expected \(dates.count) values of \(key.stringValue), one per date, found \(self[keyPath: column].count)")
             }
         }
+        for (key, column) in [(CodingKeys.stranded, \DailyFlowTable.stranded), (.superStranded, \.superStranded)] {
+            self[keyPath: column] = try c.decodeIfPresent([Int].self, forKey: key)
+            if let values = self[keyPath: column], values.count != dates.count {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription:
+                    "flows: expected \(dates.count) values of \(key.stringValue), one per date, found \(values.count)")
+            }
+        }
     }
 
     public var startIndex: Int { dates.startIndex }
@@ -679,6 +710,7 @@ public struct DailyFlowTable: Sendable, Hashable, RandomAccessCollection, Expres
         var flow = DailyFlow()
         (flow.date, flow.arrived, flow.discharged, flow.died) = (dates[position], arrived[position], discharged[position], died[position])
         (flow.inHospital, flow.diverted, flow.transferredOut) = (inHospital[position], diverted[position], transferredOut[position])
+        (flow.stranded, flow.superStranded) = (stranded?[position], superStranded?[position])
         return flow
     }
 }

@@ -174,11 +174,20 @@ extension HospitalKPIs {
             add("patients.readmission_percent.lace_\(band.group.split(separator: " ")[0])",
                 "30-day readmissions, LACE \(band.group)", "%", .lowerIsBetter, band.percent)
         }
+        add("patients.stranded_at_midnight", "Stranded inpatients (in 7+ days) at midnight, mean", "patients", .lowerIsBetter,
+            p.meanStrandedAtMidnight ?? .nan)
+        add("patients.super_stranded_at_midnight", "Super-stranded inpatients (in 21+ days) at midnight, mean", "patients",
+            .lowerIsBetter, p.meanSuperStrandedAtMidnight ?? .nan)
         for spell in p.spells {
-            add("patients.los_days.\(spell.pathway.rawValue)", "Mean length of stay, \(spell.pathway.rawValue.replacingOccurrences(of: "_", with: " "))",
-                "days", .lowerIsBetter, spell.meanLengthOfStayDays)
-            add("patients.spells.\(spell.pathway.rawValue)", "Spells, \(spell.pathway.rawValue.replacingOccurrences(of: "_", with: " "))",
-                "patients", .neutral, Double(spell.spells))
+            let pathway = spell.pathway.rawValue, name = spell.pathway.rawValue.replacingOccurrences(of: "_", with: " ")
+            add("patients.los_days.\(pathway)", "Mean length of stay, \(name)", "days", .lowerIsBetter, spell.meanLengthOfStayDays)
+            add("patients.spells.\(pathway)", "Spells, \(name)", "patients", .neutral, Double(spell.spells))
+            add("patients.los_median_days.\(pathway)", "Median length of stay, \(name)", "days", .lowerIsBetter,
+                spell.medianLengthOfStayDays ?? .nan)
+            add("patients.los_p90_days.\(pathway)", "90th percentile length of stay, \(name)", "days", .lowerIsBetter,
+                spell.p90LengthOfStayDays ?? .nan)
+            add("patients.los_0_1_day_percent.\(pathway)", "Stays of 0-1 days (midnights), \(name)", "%", .neutral,
+                spell.zeroOrOneDayPercent ?? .nan)
         }
         for unit in units {
             let prefix = "units.\(unit.name)"
