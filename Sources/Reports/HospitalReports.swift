@@ -70,11 +70,11 @@ public enum HospitalReports {
         if let first = result.replications.first, !first.staff.isEmpty {
             out.append("")
             out.append("Staff hours (means over replications)")
-            var rows = [["group", "shift", "days", "worked", "bank", "agency"]]
+            var rows = [["group", "shift", "days", "worked", "bank", "agency", "vacant"]]
             for row in first.staff {
                 let prefix = "staff.\(row.group.rawValue).\(row.shift).\(row.dayKind)"
                 rows.append([row.group.rawValue.replacingOccurrences(of: "_", with: " "), row.shift, row.dayKind] +
-                    ["worked_hours", "bank_hours", "agency_hours"].map { column in
+                    ["worked_hours", "bank_hours", "agency_hours", "vacant_hours"].map { column in
                         byKey["\(prefix).\(column)"].map { $0.mean.formatted(significantDigits: 4) } ?? "–"
                     })
             }

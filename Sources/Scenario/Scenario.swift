@@ -481,9 +481,17 @@ struct ScenarioBuilder {
                                  level1: decoder.numberValue(ratiosNode, "level_1"),
                                  level2: decoder.numberValue(ratiosNode, "level_2"),
                                  level3: decoder.numberValue(ratiosNode, "level_3"))
-        return StaffingConfiguration(shifts: shifts, roster: roster, absence: absence,
-                                     bankFill: decoder.numberValue(node, "bank_fill"),
-                                     agencyFill: decoder.numberValue(node, "agency_fill"), ratios: ratios)
+        var vacancy: [StaffGroup: Double] = [:]
+        for entry in decoder.entries(node, "vacancy") {
+            if let rate = decoder.number(entry.value), let group = StaffGroup(rawValue: entry.key) { vacancy[group] = rate }
+        }
+        var staffing = StaffingConfiguration(shifts: shifts, roster: roster, absence: absence,
+                                             bankFill: decoder.numberValue(node, "bank_fill"),
+                                             agencyFill: decoder.numberValue(node, "agency_fill"), ratios: ratios)
+        staffing.vacancy = vacancy
+        staffing.vacancyBankFill = decoder.numberValue(node, "vacancy_bank_fill")
+        staffing.vacancyAgencyFill = decoder.numberValue(node, "vacancy_agency_fill")
+        return staffing
     }
 }
 

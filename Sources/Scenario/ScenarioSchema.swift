@@ -161,6 +161,11 @@ public enum ScenarioSchema {
                     "chance that a rostered member of a group is absent from a shift, unplanned"),
         SchemaField("bank_fill", share, default: "0", "share of absence gaps filled by bank staff"),
         SchemaField("agency_fill", share, default: "0", "share of the gaps left after bank filled by agency staff"),
+        SchemaField("vacancy", .map(keys: groups, value: share), default: "{}",
+                    "share of a group's rostered posts with no substantive holder (NHS registered-nurse vacancy rates are "
+                    + "8-10%): unpaid, their shifts are gaps known ahead"),
+        SchemaField("vacancy_bank_fill", share, default: "0", "share of vacancy gaps filled by bank staff"),
+        SchemaField("vacancy_agency_fill", share, default: "0", "share of the vacancy gaps left after bank filled by agency staff"),
         SchemaField("ratios", ratios, default: "{}", "patients per registered nurse by level of care"),
     ])
 

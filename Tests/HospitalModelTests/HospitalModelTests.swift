@@ -486,6 +486,44 @@ struct LengthOfStayTests {
     }
 }
 
+@Suite("the hospital model: vacancies")
+struct VacancyTests {
+    static func staff(vacancy: Double, bankFill: Double) throws -> [StaffHoursKPIs] {
+        var configuration = try Fixtures.smallHospital()
+        configuration.staffing.absence = [:]
+        configuration.staffing.vacancy = [.registeredNurse: vacancy]
+        configuration.staffing.vacancyBankFill = bankFill
+        configuration.staffing.vacancyAgencyFill = 0
+        return try HospitalSimulation.run(try PreparedHospital(configuration, horizonDays: 60), horizonDays: 60,
+                                          warmUpDays: 0, streams: RandomStreams(masterSeed: 12)).kpis.staff
+    }
+
+    @Test("a tenth of nurses' posts vacant: a tenth of their hours within the binomial interval, unpaid, and gaps unless filled")
+    func vacantPosts() throws {
+        let none = try Self.staff(vacancy: 0, bankFill: 0)
+        let gaps = try Self.staff(vacancy: 0.1, bankFill: 0)
+        let filled = try Self.staff(vacancy: 0.1, bankFill: 1)
+        func nurses(_ rows: [StaffHoursKPIs], _ value: (StaffHoursKPIs) -> Double) -> Double {
+            rows.filter { $0.group == .registeredNurse }.reduce(0) { $0 + value($1) }
+        }
+        let established = nurses(none, \.rosteredHours)
+        #expect(nurses(none, { $0.vacantHours ?? -1 }) == 0)
+        #expect(abs(nurses(gaps, \.rosteredHours) + nurses(gaps, { $0.vacantHours ?? 0 }) - established) < 1e-6)
+        // Each post-shift is vacant with probability 0.1; the fixture's shifts are all 12.5 hours long.
+        let trials = established / 12.5
+        let share = nurses(gaps, { $0.vacantHours ?? 0 }) / established
+        let tolerance = 4 * (0.1 * 0.9 / trials).squareRoot()
+        #expect(abs(share - 0.1) < tolerance, "\(share) over \(trials) post-shifts, ±\(tolerance)")
+        // Unfilled, the vacant hours are not worked; filled by bank, every one is worked by bank staff.
+        #expect(abs(nurses(gaps, \.workedHours) - (established - nurses(gaps, { $0.vacantHours ?? 0 }))) < 1e-6)
+        #expect(nurses(gaps, \.bankHours) == 0)
+        #expect(abs(nurses(filled, \.workedHours) - established) < 1e-6)
+        #expect(abs(nurses(filled, \.bankHours) - nurses(filled, { $0.vacantHours ?? 0 })) < 1e-6)
+        // Other groups keep their posts.
+        #expect(gaps.filter { $0.group != .registeredNurse }.allSatisfy { $0.vacantHours == 0 })
+    }
+}
+
 @Suite("the hospital model: the forecast's staffed beds")
 struct ForecastStaffedBedsTests {
     @Test("staffed beds are given as the replications had them: P10 ≤ mean ≤ P90, varying between replications")

@@ -102,8 +102,13 @@ extension HospitalConfiguration {
         for (group, rate) in staff.absence {
             check((0...1).contains(rate), "staff.absence.\(group.rawValue)", "must be between 0 and 1")
         }
-        check((0...1).contains(staff.bankFill), "staff.cover.bank_fill", "must be between 0 and 1")
-        check((0...1).contains(staff.agencyFill), "staff.cover.agency_fill", "must be between 0 and 1")
+        check((0...1).contains(staff.bankFill), "staff.bank_fill", "must be between 0 and 1")
+        check((0...1).contains(staff.agencyFill), "staff.agency_fill", "must be between 0 and 1")
+        for (group, rate) in staff.vacancy {
+            check((0...1).contains(rate), "staff.vacancy.\(group.rawValue)", "must be between 0 and 1")
+        }
+        check((0...1).contains(staff.vacancyBankFill), "staff.vacancy_bank_fill", "must be between 0 and 1")
+        check((0...1).contains(staff.vacancyAgencyFill), "staff.vacancy_agency_fill", "must be between 0 and 1")
         let ratios = [staff.ratios.defaultLevel0, staff.ratios.level1, staff.ratios.level2, staff.ratios.level3]
             + Array(staff.ratios.level0.values)
         check(ratios.allSatisfy { $0 > 0 && $0.isFinite }, "staff.ratios", "every ratio must be > 0")

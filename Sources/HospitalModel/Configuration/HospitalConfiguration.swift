@@ -517,6 +517,12 @@ public struct StaffingConfiguration: Sendable {
     public var bankFill: Double
     /// Share of the gaps left after bank that agency staff fill (0–1).
     public var agencyFill: Double
+    /// Share of each group's rostered posts with no substantive holder (0–1): a vacant post is unpaid, and its
+    /// shifts are gaps known ahead, filled by bank and agency at their own rates.
+    public var vacancy: [StaffGroup: Double] = [:]
+    /// Share of vacancy gaps filled by bank staff, and of those left that agency staff fill (0–1).
+    public var vacancyBankFill: Double = 0
+    public var vacancyAgencyFill: Double = 0
     /// Nurse ratios.
     public var ratios: NurseRatios
 

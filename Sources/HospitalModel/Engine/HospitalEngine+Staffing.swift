@@ -97,6 +97,7 @@ extension HospitalEngine {
         let row = recorder.staffHours.row(line: shift.line, weekend: shift.weekend)
         recorder.staffHours.touched[row] = true
         recorder.staffHours.rows[row].rosteredHours += Double(shift.rostered) * hours
+        recorder.staffHours.rows[row].vacantHours? += Double(shift.vacant) * hours
         recorder.staffHours.rows[row].absentHours += Double(shift.absent) * hours
         recorder.staffHours.rows[row].bankHours += Double(shift.bank) * hours
         recorder.staffHours.rows[row].agencyHours += Double(shift.agency) * hours
@@ -177,7 +178,7 @@ struct StaffHoursTable {
         for line in staffing.roster {
             for kind in ["weekday", "weekend"] {
                 rowsByKey[key(line, kind)] = StaffHoursKPIs(group: line.group, shift: staffing.shifts[line.shift].name,
-                                                            dayKind: kind)
+                                                            dayKind: kind, vacantHours: 0)
             }
         }
         let keys = rowsByKey.keys.sorted()

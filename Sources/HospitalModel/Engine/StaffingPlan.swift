@@ -7,12 +7,14 @@ import Simulation
 /// the same absences everywhere else — common random numbers for staffing too — and a day's shifts are the same
 /// whenever they are asked for, so the engine asks a day ahead and keeps nothing of the days gone.
 struct StaffingPlan {
-    /// One worked shift.
+    /// One worked shift: of the line's headcount, `vacant` posts have no holder; the `rostered` holders less the
+    /// `absent` work, with `bank` and `agency` staff covering vacancies and absences.
     struct Shift {
         let line: Int
         let startMinute: Double
         let endMinute: Double
         let rostered: Int
+        let vacant: Int
         let absent: Int
         let bank: Int
         let agency: Int
@@ -64,12 +66,19 @@ struct StaffingPlan {
             let pattern = configuration.shifts[line.shift]
             let absence = configuration.absence[line.group] ?? 0
             let start = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: day * 1440 + Double(pattern.start.minuteOfDay)))
+            // Vacancies from a stream of their own, so that a scenario changing them draws the same absences
+            // for the posts it keeps filled (no vacancy rate: no draw, and every number as before).
+            var vacancies = family.stream(identities[index], UInt64(bitPattern: Int64(offset)), 1)
+            let vacant = Self.binomial(line.headcount, configuration.vacancy[line.group] ?? 0, &vacancies)
+            let vacancyBank = Self.binomial(vacant, configuration.vacancyBankFill, &vacancies)
+            let vacancyAgency = Self.binomial(vacant - vacancyBank, configuration.vacancyAgencyFill, &vacancies)
             var stream = family.stream(identities[index], UInt64(bitPattern: Int64(offset)))
-            let absent = Self.binomial(line.headcount, absence, &stream)
+            let absent = Self.binomial(line.headcount - vacant, absence, &stream)
             let bank = Self.binomial(absent, configuration.bankFill, &stream)
             let agency = Self.binomial(absent - bank, configuration.agencyFill, &stream)
-            shifts.append(Shift(line: index, startMinute: start, endMinute: start + pattern.minutes, rostered: line.headcount,
-                                absent: absent, bank: bank, agency: agency,
+            shifts.append(Shift(line: index, startMinute: start, endMinute: start + pattern.minutes,
+                                rostered: line.headcount - vacant, vacant: vacant, absent: absent,
+                                bank: bank + vacancyBank, agency: agency + vacancyAgency,
                                 weekend: weekday == .saturday || weekday == .sunday))
         }
         return shifts

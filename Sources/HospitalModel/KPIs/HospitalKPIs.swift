@@ -218,13 +218,15 @@ public struct StaffHoursKPIs: Sendable, Hashable, Codable {
     public var shift = ""
     /// "weekday" or "weekend".
     public var dayKind = ""
-    /// Hours rostered.
+    /// Hours rostered to substantive staff (the roster's posts less the vacant ones).
     public var rosteredHours = 0.0
+    /// Hours of the roster's posts with no substantive holder (nil in runs made before vacancies were modelled).
+    public var vacantHours: Double?
     /// Hours lost to unplanned absence.
     public var absentHours = 0.0
-    /// Hours worked by bank staff covering absence.
+    /// Hours worked by bank staff covering vacancies and absence.
     public var bankHours = 0.0
-    /// Hours worked by agency staff covering absence.
+    /// Hours worked by agency staff covering vacancies and absence.
     public var agencyHours = 0.0
     /// Hours worked in all (rostered less absent, plus bank and agency).
     public var workedHours = 0.0

@@ -215,9 +215,12 @@ extension HospitalKPIs {
             add("\(prefix).worked_hours", "Hours worked: \(label)", "hours", .neutral, row.workedHours)
             add("\(prefix).bank_hours", "Bank hours: \(label)", "hours", .lowerIsBetter, row.bankHours)
             add("\(prefix).agency_hours", "Agency hours: \(label)", "hours", .lowerIsBetter, row.agencyHours)
+            add("\(prefix).vacant_hours", "Vacant hours: \(label)", "hours", .lowerIsBetter, row.vacantHours ?? .nan)
         }
         add("staff.bank_hours_total", "Bank hours, every group", "hours", .lowerIsBetter, staff.reduce(0) { $0 + $1.bankHours })
         add("staff.agency_hours_total", "Agency hours, every group", "hours", .lowerIsBetter, staff.reduce(0) { $0 + $1.agencyHours })
+        add("staff.vacant_hours_total", "Hours of vacant posts, every group", "hours", .lowerIsBetter,
+            staff.contains { $0.vacantHours == nil } ? .nan : staff.reduce(0) { $0 + ($1.vacantHours ?? 0) })
         add("safe_staffing.hours_below_total", "Unit-hours below the safe nurse ratio, every unit", "hours", .lowerIsBetter,
             safeStaffing.reduce(0) { $0 + $1.hoursBelowSafeRatio })
         for row in safeStaffing {
