@@ -409,6 +409,7 @@ struct ScenarioBuilder {
                 + "sessions on \(session.weekday)")
         }
         let onHolidays = decoder.boolValue(node, "public_holiday_sessions")
+        let releaseHeldBeds = decoder.number(node, "release_held_beds_after_minutes")
         var configuration = TheatreConfiguration(
             rooms: rooms, emergencyRooms: decoder.intValue(node, "emergency_rooms"), morning: morning, afternoon: afternoon,
             sessions: sessions, turnaroundMinutes: decoder.numberValue(node, "turnaround_minutes"),
@@ -416,6 +417,7 @@ struct ScenarioBuilder {
             recoveryBays: decoder.int(node, "recovery_bays"), bedMeeting: decoder.boolValue(node, "bed_meeting"),
             demand: demand)
         configuration.sessionsOnPublicHolidays = onHolidays
+        configuration.releaseHeldBedsAfterMinutes = releaseHeldBeds
         return configuration
     }
 

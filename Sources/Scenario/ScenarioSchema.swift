@@ -121,6 +121,10 @@ public enum ScenarioSchema {
                     + "is free or due by the session's end; the rest are deferred, not cancelled on the day"),
         SchemaField("sessions", .list(session, identity: ["room", "days", "period"]), default: "[]",
                     "the weekly session plan"),
+        SchemaField("release_held_beds_after_minutes", positive, unit: "minutes",
+                    "an admitted patient who has waited this long in ED for a bed takes a bed the bed meeting held for an "
+                    + "elective patient not yet in theatre (the latest case on today's lists), whose operation is cancelled "
+                    + "on the day for want of a bed; checked hourly while it waits (absent: held beds are never given up)"),
         SchemaField("public_holiday_sessions", .boolean, default: "false",
                     "run the elective sessions on the scenario's public_holidays too (English hospitals mostly do not)"),
         SchemaField("elective_demand", .list(demand, identity: ["specialty"]), default: "[]",

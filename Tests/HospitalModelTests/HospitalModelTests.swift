@@ -486,6 +486,29 @@ struct LengthOfStayTests {
     }
 }
 
+@Suite("the hospital model: held beds given up under pressure")
+struct HeldBedTests {
+    static func theatres(releaseAfter minutes: Double?) throws -> TheatreKPIs {
+        var configuration = try Fixtures.smallHospital()
+        configuration.theatres?.releaseHeldBedsAfterMinutes = minutes
+        // A busier ED than the fixture's, so that admitted patients wait for beds while lists run.
+        configuration.emergencyDepartment.attendances = try HourOfWeekProfile(
+            ratesPerHour: configuration.emergencyDepartment.attendances.ratesPerHour.map { $0 * 1.3 })
+        return try HospitalSimulation.run(try PreparedHospital(configuration, horizonDays: 90), horizonDays: 90,
+                                          warmUpDays: 20, streams: RandomStreams(masterSeed: 6)).kpis.theatres
+    }
+
+    @Test("with the bed meeting no operation is cancelled for want of a bed, unless long ED waits take held beds")
+    func cancelledForEmergencies() throws {
+        let kept = try Self.theatres(releaseAfter: nil)
+        let released = try Self.theatres(releaseAfter: 240)
+        #expect(kept.cancellations.noWardBed == 0 && kept.cancellations.noCriticalCareBed == 0)
+        #expect(released.cancellations.noWardBed > 0, "\(released.cancellations)")
+        // Every elective patient taken off a list goes back to it: the cases done fall by no more than those cancelled.
+        #expect(released.electiveCases >= kept.electiveCases - released.cancellations.total)
+    }
+}
+
 @Suite("the hospital model: vacancies")
 struct VacancyTests {
     static func staff(vacancy: Double, bankFill: Double) throws -> [StaffHoursKPIs] {

@@ -376,6 +376,10 @@ public struct TheatreConfiguration: Sendable {
     /// True: elective sessions run on the hospital's public holidays as on any other day; false (the default,
     /// as English hospitals work): no elective session on a public holiday.
     public var sessionsOnPublicHolidays = false
+    /// Minutes an admitted patient may wait in ED for a bed before a bed the bed meeting held for an elective
+    /// patient not yet in theatre is given up for it, that operation cancelled on the day for want of a bed (what
+    /// English hospitals do under full-capacity pressure); nil: held beds are never given up.
+    public var releaseHeldBedsAfterMinutes: Double?
 
     /// Theatres.
     public init(rooms: Int, emergencyRooms: Int, morning: (start: LocalTimeOfDay, end: LocalTimeOfDay),

@@ -211,6 +211,9 @@ extension HospitalEngine {
             }
             department.boarders += 1
             patients[Int(p)].ed.boarding = true
+            if let minutes = configuration.theatres?.releaseHeldBedsAfterMinutes {
+                simulation.schedule(.longBoarding(p, token: patients[Int(p)].token), after: minutes)
+            }
         }
     }
 

@@ -312,6 +312,36 @@ extension HospitalEngine {
         theatres?.lists = lists
     }
 
+    /// An admitted patient has waited in ED past `releaseHeldBedsAfterMinutes`: the latest case still on today's
+    /// lists whose bed is held (a free bed booked, or a discharge due claimed) on one of the patient's units is
+    /// cancelled on the day for want of a bed, and the bed is given back to the bed board (which offers it to the
+    /// waiting patients by priority).
+    mutating func takeHeldBed(for p: Int32, in simulation: inout Simulation<Self>) {
+        guard let next = patients[Int(p)].stay?.next, let rooms = theatres?.rooms else { return }
+        let key = candidateKey(p, next)
+        let units = beds.candidateTable[key].home + (configuration.outlying.allowed ? beds.candidateTable[key].outlying : [])
+        var latest: (room: Int, position: Int, unit: Int, start: Double)?
+        for (room, state) in rooms.enumerated() {
+            guard let session = state.session else { continue }
+            for (position, elective) in state.list.enumerated() {
+                let bed = patients[Int(elective)].bed
+                let unit = Int(bed.reservedUnit >= 0 ? bed.reservedUnit : bed.claimedUnit)
+                // Later in a list is later in the day; the list of a session that started later runs later.
+                if unit >= 0, units.contains(unit), latest.map({ ($0.start, $0.position) < (session.start, position) }) ?? true {
+                    latest = (room, position, unit, session.start)
+                }
+            }
+        }
+        guard let latest else { return }
+        let elective = rooms[latest.room].list[latest.position]
+        theatres?.rooms[latest.room].list.remove(at: latest.position)
+        if measuring(now) {
+            recorder.measures.cancel(1, for: beds.units[latest.unit].kind.isCriticalCare ? \.noCriticalCareBed : \.noWardBed,
+                                     month: months.index(of: now))
+        }
+        returnToList([elective], in: &simulation)
+    }
+
     /// The bed meeting's hold on a bed for `p` after its operation in `state`: a free bed of its units is booked
     /// for it now and kept empty until it comes; with none free, a ward patient claims a discharge due before
     /// `minute` (`claimBed`). False when there is neither.

@@ -31,6 +31,9 @@ struct HospitalEngine: SimulationModel {
         case caseEnds(Int32)
         case emergencyCaseEnds(Int32)
         case takeCensus
+        /// An admitted patient has waited in ED for a bed as long as the theatres' rule allows (checked again
+        /// hourly while it waits).
+        case longBoarding(Int32, token: UInt32)
     }
 
     /// What a kernel resource request is for.
@@ -235,6 +238,10 @@ struct HospitalEngine: SimulationModel {
             emergencyCaseEnds(p, in: &simulation)
         case .takeCensus:
             takeCensus(in: &simulation)
+        case .longBoarding(let p, let token):
+            guard patients[Int(p)].token == token, patients[Int(p)].ed.boarding else { return }
+            takeHeldBed(for: p, in: &simulation)
+            simulation.schedule(.longBoarding(p, token: token), after: 60)
         }
     }
 
