@@ -462,6 +462,10 @@ struct LengthOfStayTests {
         #expect(superStranded.prefix(20).allSatisfy { $0 == 0 } && superStranded[20...].contains { $0 > 0 })
         #expect(zip(stranded, superStranded).allSatisfy { $0 >= $1 })
         #expect(zip(stranded, kpis.flows.inHospital).allSatisfy { $0 <= $1 })
+        // A day's discharges from beds: between two midnights; over the window, every inpatient discharged alive.
+        let discharges = try #require(kpis.flows.inpatientDischarges)
+        #expect(zip(discharges, discharges.dropFirst()).allSatisfy { $0 <= $1 })
+        #expect(discharges.last! - discharges.first! == kpis.patients.dischargesAlive)
         let mean = Double(stranded.reduce(0, +)) / Double(stranded.count)
         #expect(abs((kpis.patients.meanStrandedAtMidnight ?? -1) - mean) < 1e-9)
         for stay in kpis.patients.spells {
@@ -472,6 +476,27 @@ struct LengthOfStayTests {
             if median < 1 { #expect(short >= 50, "\(stay.pathway)") }
             if median > 2 { #expect(short <= 50, "\(stay.pathway)") }
         }
+    }
+
+    @Test("with discharge windows on weekdays only, nobody leaves a bed alive on a Saturday or Sunday")
+    func dischargesByWeekday() throws {
+        var configuration = try Fixtures.smallHospital()
+        configuration.discharge.windows = [DischargeWindow(weekdays: [.monday, .tuesday, .wednesday, .thursday, .friday],
+                                                           from: LocalTimeOfDay(hour: 9)!, to: LocalTimeOfDay(hour: 17)!, share: 1)]
+        let kpis = try HospitalSimulation.run(try PreparedHospital(configuration, horizonDays: 50), horizonDays: 50,
+                                              warmUpDays: 10, streams: RandomStreams(masterSeed: 9)).kpis
+        let byDay = Dictionary(uniqueKeysWithValues: kpis.inpatientDischargesByWeekday.map { ($0.weekday, $0.mean) })
+        #expect(byDay.count == 7)
+        #expect(byDay["saturday"] == 0 && byDay["sunday"] == 0, "\(byDay)")
+        #expect(["monday", "tuesday", "wednesday", "thursday", "friday"].allSatisfy { (byDay[$0] ?? 0) > 0 })
+        // The means, weighted by how many of each weekday were measured, are the window's discharges, exactly.
+        let names = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+        var weighted = 0.0
+        for date in kpis.flows.dates.dropLast() {
+            let day = try #require(LocalDateTime(parsing: date)).localMinutesSinceEpoch / 1440
+            weighted += byDay[names[Weekday(daysSinceEpoch: day).rawValue - 1]] ?? .nan
+        }
+        #expect(abs(weighted - Double(kpis.patients.dischargesAlive)) < 1e-6, "\(weighted) vs \(kpis.patients.dischargesAlive)")
     }
 
     @Test("a run stored before stays and stranded patients were measured still reads, with them as unknown")

@@ -406,6 +406,7 @@ extension HospitalEngine {
             release(p)
             return
         }
+        if destination != .died { recorder.flows.inpatientDischarges? += 1 }
         if measuring(now) {
             let spellStart = clock.minute(atEpochMinute: patients[Int(p)].twin.spellStart)
             let midnights = Int((clock.localMinutesSinceEpoch(atMinute: now) / 1440).rounded(.down)

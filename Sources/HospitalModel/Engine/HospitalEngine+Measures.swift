@@ -156,7 +156,12 @@ struct Measures {
 struct Recorder {
     var measures = Measures()
     var audit = HospitalAudit()
-    var flows = DailyFlow()
+    /// The counts since the start of the run (inpatient discharges counted from zero, so every midnight has them).
+    var flows: DailyFlow = {
+        var flows = DailyFlow()
+        flows.inpatientDischarges = 0
+        return flows
+    }()
     /// Each unit's midnight census, by unit index.
     var census: [[Int]]
     /// By unit, at each measured local midnight: the patients in its beds plus those waiting for a bed whose first

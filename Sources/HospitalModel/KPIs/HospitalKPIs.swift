@@ -365,6 +365,9 @@ public struct DailyFlow: Sendable, Hashable, Codable {
     /// (super-stranded); nil in runs made before they were counted.
     public var stranded: Int?
     public var superStranded: Int?
+    /// Of `discharged`, inpatient spells ended alive since the start of the run (a day's discharges from beds are
+    /// the difference between two midnights); nil in runs made before they were counted.
+    public var inpatientDischarges: Int?
 
     public init() {}
 }
@@ -664,6 +667,7 @@ public struct DailyFlowTable: Sendable, Hashable, RandomAccessCollection, Expres
     /// Nil in runs made before they were counted.
     public private(set) var stranded: [Int]?
     public private(set) var superStranded: [Int]?
+    public private(set) var inpatientDischarges: [Int]?
 
     public init(_ days: [DailyFlow]) {
         dates = days.map(\.date)
@@ -677,12 +681,13 @@ public struct DailyFlowTable: Sendable, Hashable, RandomAccessCollection, Expres
             stranded = days.map { $0.stranded ?? 0 }
             superStranded = days.map { $0.superStranded ?? 0 }
         }
+        if days.allSatisfy({ $0.inpatientDischarges != nil }) { inpatientDischarges = days.map { $0.inpatientDischarges ?? 0 } }
     }
 
     public init(arrayLiteral days: DailyFlow...) { self.init(days) }
 
     enum CodingKeys: String, CodingKey {
-        case dates, arrived, discharged, died, inHospital, diverted, transferredOut, stranded, superStranded
+        case dates, arrived, discharged, died, inHospital, diverted, transferredOut, stranded, superStranded, inpatientDischarges
     }
 
     public init(from decoder: Decoder) throws {
@@ -696,7 +701,8 @@ public struct DailyFlowTable: Sendable, Hashable, RandomAccessCollection, Expres
                     "flows: expected \(dates.count) values of \(key.stringValue), one per date, found \(self[keyPath: column].count)")
             }
         }
-        for (key, column) in [(CodingKeys.stranded, \DailyFlowTable.stranded), (.superStranded, \.superStranded)] {
+        for (key, column) in [(CodingKeys.stranded, \DailyFlowTable.stranded), (.superStranded, \.superStranded),
+                              (.inpatientDischarges, \.inpatientDischarges)] {
             self[keyPath: column] = try c.decodeIfPresent([Int].self, forKey: key)
             if let values = self[keyPath: column], values.count != dates.count {
                 throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription:
@@ -713,6 +719,7 @@ public struct DailyFlowTable: Sendable, Hashable, RandomAccessCollection, Expres
         (flow.date, flow.arrived, flow.discharged, flow.died) = (dates[position], arrived[position], discharged[position], died[position])
         (flow.inHospital, flow.diverted, flow.transferredOut) = (inHospital[position], diverted[position], transferredOut[position])
         (flow.stranded, flow.superStranded) = (stranded?[position], superStranded?[position])
+        flow.inpatientDischarges = inpatientDischarges?[position]
         return flow
     }
 }

@@ -174,6 +174,10 @@ extension HospitalKPIs {
             add("patients.readmission_percent.lace_\(band.group.split(separator: " ")[0])",
                 "30-day readmissions, LACE \(band.group)", "%", .lowerIsBetter, band.percent)
         }
+        for (weekday, mean) in inpatientDischargesByWeekday {
+            add("patients.discharges_on.\(weekday)", "Inpatient discharges on a \(weekday.capitalized), mean", "patients",
+                .neutral, mean)
+        }
         add("patients.stranded_at_midnight", "Stranded inpatients (in 7+ days) at midnight, mean", "patients", .lowerIsBetter,
             p.meanStrandedAtMidnight ?? .nan)
         add("patients.super_stranded_at_midnight", "Super-stranded inpatients (in 21+ days) at midnight, mean", "patients",
@@ -240,6 +244,23 @@ extension HospitalKPIs {
                 group.readmission.count > 0 ? group.readmission.percent : .nan)
         }
         return list
+    }
+}
+
+extension HospitalKPIs {
+    /// Mean inpatient discharges alive on each day of the week (local days between measured midnights), Monday
+    /// first; empty for runs made before they were counted.
+    public var inpatientDischargesByWeekday: [(weekday: String, mean: Double)] {
+        guard let counts = flows.inpatientDischarges, counts.count > 1 else { return [] }
+        var sums = [Double](repeating: 0, count: 7), days = [Double](repeating: 0, count: 7)
+        for index in 1..<counts.count {
+            guard let date = LocalDateTime(parsing: flows.dates[index - 1]) else { continue }
+            let weekday = Weekday(daysSinceEpoch: date.localMinutesSinceEpoch / 1440).rawValue - 1
+            sums[weekday] += Double(counts[index] - counts[index - 1])
+            days[weekday] += 1
+        }
+        let names = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+        return (0..<7).filter { days[$0] > 0 }.map { (names[$0], sums[$0] / days[$0]) }
     }
 }
 
