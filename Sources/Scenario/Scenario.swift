@@ -281,6 +281,16 @@ struct ScenarioBuilder {
         let target = decoder.numberValue(node, "target_minutes")
         let assessment = decoder.distribution(node, "assessment_minutes")
         let discharged = decoder.distribution(node, "discharged_stay_minutes")
+        var sameDayCare: SameDayEmergencyCare?
+        if let sdec = decoder.object(node, "same_day_emergency_care") {
+            let places = decoder.intValue(sdec, "places"), share = decoder.numberValue(sdec, "share")
+            let opens = decoder.timeValue(sdec, "opens"), closes = decoder.timeValue(sdec, "closes")
+            let triage = decoder.items(sdec, "triage").compactMap { decoder.int($0).flatMap(TriageCategory.init) }
+            if let stay = decoder.distribution(sdec, "stay_minutes") {
+                sameDayCare = SameDayEmergencyCare(places: places, opens: opens, closes: closes, triage: Set(triage),
+                                                   share: share, stayMinutes: stay)
+            }
+        }
         guard let perDay, let hourly, let weekly, let assessment, let discharged else { return nil }
         let hourTotal = hourly.reduce(0, +), weekTotal = weekly.reduce(0, +)
         guard hourTotal > 0, weekTotal > 0 else { return nil }
@@ -294,10 +304,12 @@ struct ScenarioBuilder {
             fail(root.given("emergency_department"), "emergency_department", error.description)
             return nil
         }
-        return EmergencyDepartmentConfiguration(
+        var configuration = EmergencyDepartmentConfiguration(
             attendances: profile, cubicles: cubicles, capacity: capacity, boardingLimit: boardingLimit, triage: triage,
             assessmentMinutes: assessment, dischargedStayMinutes: discharged, admittedPathways: pathways,
             targetMinutes: target)
+        configuration.sameDayEmergencyCare = sameDayCare
+        return configuration
     }
 
     mutating func buildUnits(_ root: Mapping) -> [UnitConfiguration] {

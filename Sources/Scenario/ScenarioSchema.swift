@@ -30,6 +30,18 @@ public enum ScenarioSchema {
         SchemaField("admit", share, required: true, "probability that a patient of this category is admitted"),
     ])
 
+    static let sameDayEmergencyCare = SchemaType.object([
+        SchemaField("places", .integer(min: 1, max: nil), required: true, unit: "places", "chairs and trolleys: patients at once"),
+        SchemaField("opens", .timeOfDay, default: "\"08:00\"", "patients are streamed there from (local time)"),
+        SchemaField("closes", .timeOfDay, default: "\"20:00\"", "until (local time; those there at closing finish)"),
+        SchemaField("triage", .list(.integer(min: 1, max: 5), identity: nil), default: "[2, 3]",
+                    "the triage categories it takes"),
+        SchemaField("share", share, required: true,
+                    "probability that a patient of those categories whom ED would send home is streamed to SDEC, when "
+                    + "it is open with a place free"),
+        SchemaField("stay_minutes", .distribution, required: true, unit: "minutes", "time in SDEC before going home"),
+    ])
+
     static let emergencyDepartment = SchemaType.object([
         SchemaField("attendances_per_day", positive, required: true, unit: "per day",
                     "mean attendances a day over the week (a non-homogeneous Poisson process shaped by the profiles)"),
@@ -53,6 +65,9 @@ public enum ScenarioSchema {
                     "triage categories: share of attendances and admission probability"),
         SchemaField("admitted_pathways", .map(keys: emergencyPathways, value: nonNegative), required: true,
                     "shares of the admitted patients by emergency pathway (normalised)"),
+        SchemaField("same_day_emergency_care", sameDayEmergencyCare,
+                    "same-day emergency care (SDEC): patients ED would send home, streamed there and home the same day; "
+                    + "England counts them as zero-day emergency admissions (absent: none)"),
     ])
 
     static let escalation = SchemaType.object([

@@ -511,6 +511,42 @@ struct LengthOfStayTests {
     }
 }
 
+@Suite("the hospital model: same-day emergency care")
+struct SameDayCareTests {
+    static func run(_ sdec: SameDayEmergencyCare?, days: Int = 40) throws -> HospitalKPIs {
+        var configuration = try Fixtures.smallHospital()
+        configuration.emergencyDepartment.sameDayEmergencyCare = sdec
+        return try HospitalSimulation.run(try PreparedHospital(configuration, horizonDays: days), horizonDays: days,
+                                          warmUpDays: 0, streams: RandomStreams(masterSeed: 14)).kpis
+    }
+
+    @Test("one place, 10-hour stays, open 08:00-20:00: one or two patients a day, never more; none without SDEC")
+    func onePlace() throws {
+        let sdec = SameDayEmergencyCare(places: 1, opens: LocalTimeOfDay(hour: 8)!, closes: LocalTimeOfDay(hour: 20)!,
+                                        triage: Set(TriageCategory.allCases), share: 1, stayMinutes: try .fixedValue(600))
+        let kpis = try Self.run(sdec)
+        let count = try #require(kpis.emergencyDepartment.sameDayEmergencyCare)
+        // Open 12 hours with one place and 10-hour stays: a patient taken at 08:00 leaves at 18:00, when a second
+        // may come; a third would need the place before 20:00 again. And the busy ED sends someone home each morning.
+        #expect(count >= 40 && count <= 80, "\(count) in 40 days")
+        #expect(try Self.run(nil).emergencyDepartment.sameDayEmergencyCare == nil)
+    }
+
+    @Test("streaming patients ED would send home: the same patients attend, and the admitted share rises by exactly those streamed")
+    func admissions() throws {
+        let sdec = SameDayEmergencyCare(places: 30, opens: LocalTimeOfDay(hour: 0)!, closes: LocalTimeOfDay(hour: 23, minute: 59)!,
+                                        triage: [.veryUrgent, .urgent], share: 0.5, stayMinutes: try .fixedValue(240))
+        let with = try Self.run(sdec), without = try Self.run(nil)
+        let streamed = try #require(with.emergencyDepartment.sameDayEmergencyCare)
+        #expect(streamed > 0)
+        // Common random numbers: the same patients arrive with the same triage and the same decision to admit.
+        #expect(with.emergencyDepartment.attendances == without.emergencyDepartment.attendances)
+        let metrics = Dictionary(with.metrics.map { ($0.key.rawValue, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let bedShare = try #require(metrics["ed.admitted_percent"]), withSDEC = try #require(metrics["ed.admitted_including_sdec_percent"])
+        #expect(abs(withSDEC - bedShare - 100 * Double(streamed) / Double(with.emergencyDepartment.attendances)) < 1e-9)
+    }
+}
+
 @Suite("the hospital model: held beds given up under pressure")
 struct HeldBedTests {
     static func theatres(releaseAfter minutes: Double?) throws -> TheatreKPIs {

@@ -160,7 +160,7 @@ struct ScenarioFileTests {
         let found = problems(path, in: files)
         #expect(found.contains("bad.yaml:5:3: emergency_department.bedz: unknown key (known here: attendances_per_day, "
             + "hourly_profile, weekday_profile, cubicles, capacity, boarding_limit, target_minutes, assessment_minutes, "
-            + "discharged_stay_minutes, triage, admitted_pathways)"), "\(found)")
+            + "discharged_stay_minutes, triage, admitted_pathways, same_day_emergency_care)"), "\(found)")
         #expect(found.contains("bad.yaml:13:38: units[0].beds: must be a whole number >= 0, found -2"), "\(found)")
         #expect(found.contains { $0.hasPrefix("bad.yaml:14:23: units[1].type: must be one of assessment_unit, ward, "
             + "stroke_unit, icu, hdu, found 'itu'; did you mean 'icu'?") }, "\(found)")

@@ -39,6 +39,13 @@ extension HospitalConfiguration {
         }
         check(Set(ed.triage.map(\.category)).count == ed.triage.count, "emergency_department.triage",
               "a category appears twice")
+        if let sdec = ed.sameDayEmergencyCare {
+            let path = "emergency_department.same_day_emergency_care"
+            check(sdec.places >= 1, path + ".places", "must be >= 1, found \(sdec.places)")
+            check((0...1).contains(sdec.share), path + ".share", "must be between 0 and 1, found \(sdec.share)")
+            check(sdec.opens < sdec.closes, path + ".closes", "must be after opens (\(sdec.opens)), found \(sdec.closes)")
+            check(!sdec.triage.isEmpty, path + ".triage", "needs at least one triage category")
+        }
         check(ed.admittedPathways.values.contains { $0 > 0 }, "emergency_department.admitted_pathways",
               "needs a pathway with a share > 0")
         for (pathway, share) in ed.admittedPathways {

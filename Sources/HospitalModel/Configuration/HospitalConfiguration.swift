@@ -115,6 +115,8 @@ public struct EmergencyDepartmentConfiguration: Sendable {
     public var admittedPathways: [Pathway: Double]
     /// The minutes after arrival by which a patient should have left ED: 240, the NHS four-hour standard.
     public var targetMinutes: Double
+    /// Same-day emergency care beside the department, if the hospital has it.
+    public var sameDayEmergencyCare: SameDayEmergencyCare?
 
     /// An emergency department.
     public init(attendances: HourOfWeekProfile, cubicles: Int, capacity: Int? = nil, boardingLimit: Int? = nil,
@@ -138,6 +140,35 @@ public struct EmergencyDepartmentConfiguration: Sendable {
     /// The share of attendances that triage admits, 0–1: Σ share × admission probability over the classes
     /// (before any diversion when the department is full).
     public var admittedShare: Double { triage.reduce(0) { $0 + $1.share * $1.admissionProbability } }
+}
+
+/// Same-day emergency care (SDEC): patients the department would send home after assessment, of the triage
+/// categories it takes, are streamed there when it is open and has a place, and go home the same day. England
+/// counts them as emergency admissions with a length of stay of zero days; they leave ED at once.
+public struct SameDayEmergencyCare: Sendable {
+    /// Chairs and trolleys: patients at once.
+    public var places: Int
+    /// Local opening hours: patients are streamed from `opens` until `closes` (those there at closing finish).
+    public var opens: LocalTimeOfDay
+    public var closes: LocalTimeOfDay
+    /// The triage categories it takes.
+    public var triage: Set<TriageCategory>
+    /// The probability that such a patient, when SDEC is open with a place free, is streamed there (0–1).
+    public var share: Double
+    /// Time in SDEC, minutes.
+    public var stayMinutes: DurationDistribution
+
+    /// Same-day emergency care.
+    public init(places: Int, opens: LocalTimeOfDay, closes: LocalTimeOfDay, triage: Set<TriageCategory>, share: Double,
+                stayMinutes: DurationDistribution)
+    {
+        self.places = places
+        self.opens = opens
+        self.closes = closes
+        self.triage = triage
+        self.share = share
+        self.stayMinutes = stayMinutes
+    }
 }
 
 /// The kind of an inpatient unit: which patient-twin states it takes.

@@ -237,6 +237,8 @@ extension HospitalEngine {
         case .emergencyTheatre:
             if let room = patients[Int(p)].surgery.emergencyRequest { simulation.release(room) }
             patients[Int(p)].surgery.emergencyRequest = nil
+        case .sameDayEmergencyCare:
+            preconditionFailure("a patient in same-day emergency care goes home from it, never to another place")
         }
         patients[Int(p)].place = .none
     }

@@ -167,8 +167,8 @@ extension HospitalEngine {
         for index in patients.indices {
             let patient = patients[index]
             switch patient.place {
-            case .none:
-                continue
+            case .none, .sameDayEmergencyCare:
+                continue  // SDEC patients go home today
             case .unit(let unit):
                 // Ready to leave (a discharge planned) or waiting to move on to another unit, still in the bed.
                 var readyAt: Double?, readyFor: CareState?

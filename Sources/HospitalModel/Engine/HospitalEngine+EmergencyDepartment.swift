@@ -24,6 +24,8 @@ struct EmergencyDepartment {
     var patientsInED = 0
     /// Admitted patients waiting in ED for a bed.
     var boarders = 0
+    /// Patients in same-day emergency care.
+    var sameDayCareInUse = 0
     /// Census patients in ED, admitted, who have not yet asked for their bed (they finish their ED stay first):
     /// demand for the bed their twin drew all the same.
     var pendingCensusBoarders = 0
@@ -178,10 +180,31 @@ extension HospitalEngine {
         if patients[Int(p)].ed.admitted, let stayEnd = patients[Int(p)].stay?.endMinute {
             end = clock.minute(atEpochMinute: stayEnd)
         } else {
+            if streamToSameDayCare(p, in: &simulation) { return }
             var stream = patientFamily.stream(patients[Int(p)].twin.id.value, UInt64(patients[Int(p)].twin.spell), 2)
             end = patients[Int(p)].ed.arrival + configuration.emergencyDepartment.dischargedStayMinutes.sample(using: &stream)
         }
         simulation.schedule(.edClinicalDone(p), at: max(simulation.now, end))
+    }
+
+    /// A patient ED would send home, streamed to same-day emergency care when its triage category is one SDEC
+    /// takes, its own draw says so, SDEC is open and a place is free: it leaves ED now and goes home when its SDEC
+    /// time is over. The draw comes from the patient's own stream (key 6), made whether or not SDEC has room, so
+    /// the same patients are candidates in every scenario. False: it stays in ED.
+    mutating func streamToSameDayCare(_ p: Int32, in simulation: inout Simulation<Self>) -> Bool {
+        guard let sdec = configuration.emergencyDepartment.sameDayEmergencyCare,
+              sdec.triage.contains(patients[Int(p)].ed.triage) else { return false }
+        var stream = patientFamily.stream(patients[Int(p)].twin.id.value, UInt64(patients[Int(p)].twin.spell), 6)
+        let chosen = stream.nextUniform() < sdec.share
+        let minutes = sdec.stayMinutes.sample(using: &stream)
+        let minuteOfDay = Int(clock.localMinutesSinceEpoch(atMinute: simulation.now).truncatingRemainder(dividingBy: 1440))
+        guard chosen, department.sameDayCareInUse < sdec.places,
+              minuteOfDay >= sdec.opens.minuteOfDay, minuteOfDay < sdec.closes.minuteOfDay else { return false }
+        department.sameDayCareInUse += 1
+        leaveEmergencyDepartment(p, as: .sameDayEmergencyCare, now: simulation.now, in: &simulation)
+        patients[Int(p)].place = .sameDayEmergencyCare
+        simulation.schedule(.sameDayCareDone(p), after: minutes)
+        return true
     }
 
     /// The patient is ready to leave ED: home, or — admitted — to the unit its twin drew, when a bed is free.
@@ -241,10 +264,11 @@ extension HospitalEngine {
         let assessed = patients[Int(p)].ed.assessmentStart
         if !assessed.isNaN { recorder.measures.ed.minutesToAssessment.record(assessed - arrival) }
         var timeToBed: Double?
-        if departure == .transferredOut {
-            recorder.measures.ed.transferredDepartures += 1
-            if minutes <= target { recorder.measures.ed.transferredWithinTarget += 1 }
+        if departure == .transferredOut || departure == .sameDayEmergencyCare {
+            recorder.measures.ed.departuresElsewhere += 1
+            if minutes <= target { recorder.measures.ed.elsewhereWithinTarget += 1 }
         }
+        if departure == .sameDayEmergencyCare { recorder.measures.ed.sameDayEmergencyCare += 1 }
         if departure == .admitted {
             recorder.measures.ed.admissions += 1
             if minutes <= target { recorder.measures.ed.admittedWithinTarget += 1 }
@@ -280,6 +304,8 @@ enum EmergencyDepartureKind {
     case admitted
     /// Admitted, but sent to another hospital because the boarding limit was reached.
     case transferredOut
+    /// Streamed to same-day emergency care (an emergency admission of zero days, in England's counting).
+    case sameDayEmergencyCare
 }
 
 extension Pathway {

@@ -13,10 +13,12 @@ struct Measures {
         var admissions = 0
         var withinTarget = 0
         var admittedWithinTarget = 0
-        /// Departures of patients transferred out, and those within the target: in the 4-hour standard, but
-        /// neither admitted nor non-admitted.
-        var transferredDepartures = 0
-        var transferredWithinTarget = 0
+        /// Departures of patients transferred out or streamed to same-day emergency care, and those within the
+        /// target: in the 4-hour standard, but neither admitted to a bed nor non-admitted.
+        var departuresElsewhere = 0
+        var elsewhereWithinTarget = 0
+        /// Patients streamed to same-day emergency care.
+        var sameDayEmergencyCare = 0
         var twelveHourStays = 0
         var twelveHourTrolleyWaits = 0
         var minutesInDepartment = 0.0
@@ -257,7 +259,7 @@ extension HospitalEngine {
         var stranded = 0, superStranded = 0
         for index in patients.indices {
             switch patients[index].place {  // a released slot's place is .none
-            case .none, .emergencyDepartment: continue
+            case .none, .emergencyDepartment, .sameDayEmergencyCare: continue
             default: break
             }
             let days = (today - patients[index].twin.spellStart) / 1440
@@ -349,9 +351,10 @@ extension HospitalEngine {
         e.withinFourHoursPercent = ed.departures > 0 ? 100 * Double(ed.withinTarget) / Double(ed.departures) : 0
         e.fourHourBreaches = ed.departures - ed.withinTarget
         e.admittedWithinFourHoursPercent = ed.admissions > 0 ? 100 * Double(ed.admittedWithinTarget) / Double(ed.admissions) : 0
-        let notAdmitted = ed.departures - ed.admissions - ed.transferredDepartures
+        let notAdmitted = ed.departures - ed.admissions - ed.departuresElsewhere
         e.nonAdmittedWithinFourHoursPercent = notAdmitted > 0
-            ? 100 * Double(ed.withinTarget - ed.admittedWithinTarget - ed.transferredWithinTarget) / Double(notAdmitted) : 0
+            ? 100 * Double(ed.withinTarget - ed.admittedWithinTarget - ed.elsewhereWithinTarget) / Double(notAdmitted) : 0
+        e.sameDayEmergencyCare = configuration.emergencyDepartment.sameDayEmergencyCare == nil ? nil : ed.sameDayEmergencyCare
         e.twelveHourTrolleyWaits = ed.twelveHourTrolleyWaits
         e.twelveHourStays = ed.twelveHourStays
         e.meanMinutesInDepartment = ed.departures > 0 ? ed.minutesInDepartment / Double(ed.departures) : 0

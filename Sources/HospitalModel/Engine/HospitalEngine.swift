@@ -34,6 +34,8 @@ struct HospitalEngine: SimulationModel {
         /// An admitted patient has waited in ED for a bed as long as the theatres' rule allows (checked again
         /// hourly while it waits).
         case longBoarding(Int32, token: UInt32)
+        /// A patient's time in same-day emergency care is over.
+        case sameDayCareDone(Int32)
     }
 
     /// What a kernel resource request is for.
@@ -57,6 +59,8 @@ struct HospitalEngine: SimulationModel {
         case emergencyTheatre
         /// In a recovery bay.
         case recovery
+        /// In same-day emergency care, going home today.
+        case sameDayEmergencyCare
     }
 
     /// A patient in the model: the twin, and what the hospital knows of where it is and what it waits for.
@@ -242,6 +246,9 @@ struct HospitalEngine: SimulationModel {
             guard patients[Int(p)].token == token, patients[Int(p)].ed.boarding else { return }
             takeHeldBed(for: p, in: &simulation)
             simulation.schedule(.longBoarding(p, token: token), after: 60)
+        case .sameDayCareDone(let p):
+            department.sameDayCareInUse -= 1
+            end(p, as: .dischargedHome, in: &simulation)
         }
     }
 

@@ -125,6 +125,10 @@ public struct EmergencyDepartmentKPIs: Sendable, Hashable, Codable {
     public var diversions = 0
     /// Admitted patients transferred to another hospital because the boarding limit was reached.
     public var transfersOut = 0
+    /// Patients streamed to same-day emergency care in the window (nil when the hospital has none): emergency
+    /// admissions of zero days in England's counting, departures of ED in the 4-hour standard but neither
+    /// admitted to a bed nor non-admitted.
+    public var sameDayEmergencyCare: Int?
     /// Patients who left ED in the window.
     public var departures = 0
     /// Of which admitted (moved to a bed).

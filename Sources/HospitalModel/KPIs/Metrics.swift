@@ -131,6 +131,13 @@ extension HospitalKPIs {
         add("ed.mean_minutes_to_assessment", "ED: mean time to clinician assessment", "minutes", .lowerIsBetter,
             ed.meanMinutesToAssessment)
         add("ed.admissions", "ED: admitted to a bed", "patients", .neutral, Double(ed.admissions))
+        if let sdec = ed.sameDayEmergencyCare {
+            add("ed.same_day_emergency_care", "ED: streamed to same-day emergency care", "patients", .neutral, Double(sdec))
+            add("ed.admitted_including_sdec_percent", "ED: admitted, to a bed or same-day emergency care, % of attendances", "%",
+                .neutral, ed.attendances > 0 ? 100 * Double(ed.admissions + sdec) / Double(ed.attendances) : .nan)
+        }
+        add("ed.admitted_percent", "ED: admitted to a bed, % of attendances", "%", .neutral,
+            ed.attendances > 0 ? 100 * Double(ed.admissions) / Double(ed.attendances) : .nan)
         add("ed.diversions", "ED: diverted on arrival", "patients", .lowerIsBetter, Double(ed.diversions))
         add("ed.transfers_out", "ED: admitted patients transferred out", "patients", .lowerIsBetter, Double(ed.transfersOut))
         let t = theatres
@@ -177,6 +184,14 @@ extension HospitalKPIs {
         for (weekday, mean) in inpatientDischargesByWeekday {
             add("patients.discharges_on.\(weekday)", "Inpatient discharges on a \(weekday.capitalized), mean", "patients",
                 .neutral, mean)
+        }
+        let emergencyStays = p.spells.filter { $0.pathway.isEmergency }
+        if emergencyStays.allSatisfy({ $0.zeroOrOneDayPercent != nil }) {
+            let sdec = Double(emergencyDepartment.sameDayEmergencyCare ?? 0)
+            let short = emergencyStays.reduce(sdec) { $0 + ($1.zeroOrOneDayPercent ?? 0) / 100 * Double($1.spells) }
+            let all = emergencyStays.reduce(sdec) { $0 + Double($1.spells) }
+            add("patients.emergency_0_1_day_percent", "Emergency stays of 0-1 days (same-day emergency care as 0 days)", "%",
+                .neutral, all > 0 ? 100 * short / all : .nan)
         }
         add("patients.stranded_at_midnight", "Stranded inpatients (in 7+ days) at midnight, mean", "patients", .lowerIsBetter,
             p.meanStrandedAtMidnight ?? .nan)
