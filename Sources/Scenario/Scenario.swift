@@ -171,6 +171,12 @@ struct ScenarioBuilder {
         let outlyingNode = decoder.objectOrDefaults(root, "outlying")
         let outlying = OutlyingPolicy(allowed: decoder.boolValue(outlyingNode, "allowed"),
                                       stayMultiplier: decoder.numberValue(outlyingNode, "stay_multiplier"))
+        var fullCapacity: FullCapacityProtocol?
+        if let fcp = decoder.object(root, "full_capacity_protocol") {
+            fullCapacity = FullCapacityProtocol(declareAtBoarders: decoder.intValue(fcp, "declare_at_boarders"),
+                                                standDownAtBoarders: decoder.intValue(fcp, "stand_down_at_boarders"),
+                                                extraPatientsPerWard: decoder.intValue(fcp, "extra_patients_per_ward"))
+        }
         let discharge = buildDischarge(root)
         let deterioration = buildDeterioration(root)
         let theatres = buildTheatres(root)
@@ -181,6 +187,7 @@ struct ScenarioBuilder {
             name: name, timeZone: zone, start: start, twinModel: twinModel, emergencyDepartment: ed, units: units,
             outlying: outlying, discharge: discharge, deterioration: deterioration, theatres: theatres, staffing: staffing)
         configuration.publicHolidays = Set(holidays.map { Int($0.localMinutesSinceEpoch / 1440) })
+        configuration.fullCapacityProtocol = fullCapacity
         return (configuration, run, costs)
     }
 

@@ -281,6 +281,15 @@ public enum ScenarioSchema {
             SchemaField("stay_multiplier", .number(min: 1, max: nil, exclusiveMinimum: false), default: "1.1",
                         "an outlier's remaining stay is multiplied by this"),
         ]), default: "{}", "outlying when home wards are full"),
+        SchemaField("full_capacity_protocol", .object([
+            SchemaField("declare_at_boarders", .integer(min: 1, max: nil), required: true, unit: "patients",
+                        "declared when this many admitted patients wait in ED for a bed"),
+            SchemaField("stand_down_at_boarders", count, required: true, unit: "patients",
+                        "stood down when they fall to this many"),
+            SchemaField("extra_patients_per_ward", .integer(min: 1, max: nil), default: "1", unit: "patients",
+                        "patients each general ward (type ward, not elective-only) takes above its beds, in corridors and "
+                        + "bays, while it is in force; wards then fill without waiting for nurses to match their ratio"),
+        ]), "the full-capacity protocol English hospitals declare when ED is full of patients waiting for beds (absent: none)"),
         SchemaField("discharge", .object([
             SchemaField("windows", .list(window, identity: nil), default: "[]",
                         "when patients may leave (absent or empty: at any hour)"),

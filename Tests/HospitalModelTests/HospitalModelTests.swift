@@ -511,6 +511,41 @@ struct LengthOfStayTests {
     }
 }
 
+@Suite("the hospital model: the full-capacity protocol")
+struct FullCapacityTests {
+    static func run(_ fcp: FullCapacityProtocol?) throws -> HospitalRunResult {
+        var configuration = try Fixtures.smallHospital()
+        configuration.fullCapacityProtocol = fcp
+        configuration.emergencyDepartment.attendances = try HourOfWeekProfile(
+            ratesPerHour: configuration.emergencyDepartment.attendances.ratesPerHour.map { $0 * 1.3 })
+        return try HospitalSimulation.run(try PreparedHospital(configuration, horizonDays: 90), horizonDays: 90, warmUpDays: 20,
+                                          streams: RandomStreams(masterSeed: 17), audit: true)
+    }
+
+    @Test("declared, wards take one patient above their beds: ED waits shorten, no ward exceeds its beds plus its extra place")
+    func extraPlaces() throws {
+        let without = try Self.run(nil)
+        let with = try Self.run(FullCapacityProtocol(declareAtBoarders: 4, standDownAtBoarders: 1, extraPatientsPerWard: 1))
+        #expect(without.kpis.fullCapacityProtocolHours == nil)
+        let hours = try #require(with.kpis.fullCapacityProtocolHours)
+        #expect(hours > 0 && hours <= 70 * 24, "\(hours)")
+        #expect(with.kpis.emergencyDepartment.boardingHours < without.kpis.emergencyDepartment.boardingHours,
+                "\(with.kpis.emergencyDepartment.boardingHours) vs \(without.kpis.emergencyDepartment.boardingHours)")
+        // Open beds include the extra places while they are open; the audit counts any patient beyond them.
+        let audit = try #require(with.audit)
+        #expect(audit.occupancyBeyondOpenBeds == 0 && audit.conservationFailures == 0)
+        #expect(audit.admissionsBeyondStaffedBeds == 0, "wards fill beyond their nurses only under the protocol")
+        let configuration = try Fixtures.smallHospital()
+        for unit in with.kpis.units {
+            let base = configuration.units.first { $0.name == unit.name }!
+            let most = Double(base.beds + (base.escalation?.beds ?? 0) + (unit.kind == .ward ? 1 : 0))
+            #expect(unit.meanOpenBeds <= most + 1e-9, "\(unit.name)")
+            if unit.kind == .ward { #expect(unit.meanOpenBeds > Double(base.beds), "\(unit.name): its extra place was open at times") }
+            else if base.escalation == nil { #expect(abs(unit.meanOpenBeds - Double(base.beds)) < 1e-9, "\(unit.name)") }
+        }
+    }
+}
+
 @Suite("the hospital model: same-day emergency care")
 struct SameDayCareTests {
     static func run(_ sdec: SameDayEmergencyCare?, days: Int = 40) throws -> HospitalKPIs {

@@ -39,6 +39,14 @@ extension HospitalConfiguration {
         }
         check(Set(ed.triage.map(\.category)).count == ed.triage.count, "emergency_department.triage",
               "a category appears twice")
+        if let fcp = fullCapacityProtocol {
+            check(fcp.declareAtBoarders >= 1, "full_capacity_protocol.declare_at_boarders", "must be >= 1, found \(fcp.declareAtBoarders)")
+            check(fcp.standDownAtBoarders >= 0 && fcp.standDownAtBoarders < fcp.declareAtBoarders,
+                  "full_capacity_protocol.stand_down_at_boarders",
+                  "must be from 0 to below declare_at_boarders (\(fcp.declareAtBoarders)), found \(fcp.standDownAtBoarders)")
+            check(fcp.extraPatientsPerWard >= 1, "full_capacity_protocol.extra_patients_per_ward",
+                  "must be >= 1, found \(fcp.extraPatientsPerWard)")
+        }
         if let sdec = ed.sameDayEmergencyCare {
             let path = "emergency_department.same_day_emergency_care"
             check(sdec.places >= 1, path + ".places", "must be >= 1, found \(sdec.places)")

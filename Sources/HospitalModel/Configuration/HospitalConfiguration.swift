@@ -17,6 +17,8 @@ public struct HospitalConfiguration: Sendable {
     /// Public holidays, as local days since 1970-01-01 (`LocalDateTime.localMinutesSinceEpoch / 1440`): their hours
     /// are paid as Sunday's (`PayPeriod`).
     public var publicHolidays: Set<Int> = []
+    /// The full-capacity protocol, if the hospital declares one.
+    public var fullCapacityProtocol: FullCapacityProtocol?
     /// The patients' trajectory model.
     public var twinModel: TwinModel
     /// Who the patients are: the synthetic population new patients' attributes are drawn from.
@@ -140,6 +142,23 @@ public struct EmergencyDepartmentConfiguration: Sendable {
     /// The share of attendances that triage admits, 0–1: Σ share × admission probability over the classes
     /// (before any diversion when the department is full).
     public var admittedShare: Double { triage.reduce(0) { $0 + $1.share * $1.admissionProbability } }
+}
+
+/// A full-capacity protocol, as English hospitals declare one: when `declareAtBoarders` admitted patients wait in
+/// ED for a bed, every general ward (type ward, not elective-only) takes `extraPatientsPerWard` patients above its
+/// beds — in corridors and bays — and fills its beds without waiting for nurses to match its ratio; when the
+/// boarders fall to `standDownAtBoarders` it is stood down, each ward's extra places closing as they empty.
+public struct FullCapacityProtocol: Sendable {
+    public var declareAtBoarders: Int
+    public var standDownAtBoarders: Int
+    public var extraPatientsPerWard: Int
+
+    /// A protocol.
+    public init(declareAtBoarders: Int, standDownAtBoarders: Int, extraPatientsPerWard: Int) {
+        self.declareAtBoarders = declareAtBoarders
+        self.standDownAtBoarders = standDownAtBoarders
+        self.extraPatientsPerWard = extraPatientsPerWard
+    }
 }
 
 /// Same-day emergency care (SDEC): patients the department would send home after assessment, of the triage

@@ -28,6 +28,10 @@ struct BedBoard {
     /// By unit, then candidate key: whether the unit is a home of such patients, may host them as outliers (when
     /// outlying is allowed), or neither — `candidateTable` read once at the start instead of at every scan.
     var unitEligibility: [[Eligibility]] = []
+    /// When the full-capacity protocol was declared, while it is in force.
+    var fullCapacitySince: Double?
+    /// Minutes it was in force in the measured window, as far as stood down.
+    var fullCapacityMinutes = 0.0
 
     /// What a unit is to a kind of patient.
     enum Eligibility: UInt8 {
@@ -119,6 +123,8 @@ struct BedBoard {
     /// being cleaned — counting the escalation beds its rule would open now — and nurses enough for its patients
     /// and this one at their levels' ratios.
     func hasRoom(_ level: LevelOfCare, in unit: Int) -> Bool {
+        // Under the full-capacity protocol a ward fills its places without waiting for nurses.
+        if units[unit].extraPlacesOpen { return units[unit].openBeds - units[unit].busy > 0 }
         var open = units[unit].openBeds
         if !units[unit].escalationOpen, units[unit].escalationBeds > 0, open > 0,
            Double(units[unit].busy) >= units[unit].openAt * Double(open)
@@ -169,11 +175,36 @@ struct BedBoard {
     /// measured window (from `warmUpMinutes`).
     mutating func closeEscalationIfPossible(_ unit: Int, now: Double, warmUpMinutes: Double) {
         guard units[unit].escalationOpen else { return }
-        let base = units[unit].baseBeds
-        guard units[unit].busy <= base, Double(units[unit].busy) < units[unit].closeBelow * Double(base) else { return }
+        // The beds open without the escalation beds: the base beds, plus any extra places of the full-capacity protocol.
+        let open = units[unit].openBeds - units[unit].escalationBeds
+        guard units[unit].busy <= open, Double(units[unit].busy) < units[unit].closeBelow * Double(units[unit].baseBeds) else { return }
         units[unit].escalationOpen = false
-        units[unit].openBeds = base
+        units[unit].openBeds = open
         units[unit].escalationMinutes += now - max(units[unit].escalationOpenedAt, warmUpMinutes)
+    }
+
+    /// Declares the full-capacity protocol at `now`: each general ward opens `extra` places.
+    mutating func declareFullCapacity(extra: Int, now: Double) {
+        fullCapacitySince = now
+        for unit in units.indices where units[unit].kind == .ward && !units[unit].electiveOnly && !units[unit].extraPlacesOpen {
+            units[unit].extraPlacesOpen = true
+            units[unit].openBeds += extra
+        }
+    }
+
+    /// Stands the protocol down at `now` (its minutes in the measured window counted from `warmUpMinutes`); each
+    /// ward's extra places close once it has that many empty (`closeExtraPlacesIfPossible`).
+    mutating func standDownFullCapacity(now: Double, warmUpMinutes: Double) {
+        guard let since = fullCapacitySince else { return }
+        fullCapacityMinutes += max(0, now - max(since, warmUpMinutes))
+        fullCapacitySince = nil
+    }
+
+    /// Closes a ward's extra places when the protocol is stood down and they are empty.
+    mutating func closeExtraPlacesIfPossible(_ unit: Int, extra: Int) {
+        guard fullCapacitySince == nil, units[unit].extraPlacesOpen, units[unit].busy <= units[unit].openBeds - extra else { return }
+        units[unit].extraPlacesOpen = false
+        units[unit].openBeds -= extra
     }
 
     /// The waiting patient `unit` should take now, if any: the highest priority, then the longest waiting (the
@@ -252,6 +283,8 @@ struct UnitState {
     let electiveOnly: Bool
     var openBeds: Int
     var escalationOpen = false
+    /// Under the full-capacity protocol: the ward's extra places are among its open beds.
+    var extraPlacesOpen = false
     var occupied = 0
     var cleaning = 0
     var byLevel = LevelCounts()

@@ -292,7 +292,24 @@ extension HospitalEngine {
             admit(next.patient, to: unit, as: next.state, usingReservation: false, outlier: next.outlier, in: &simulation)
         }
         beds.closeEscalationIfPossible(unit, now: now, warmUpMinutes: warmUpMinutes)
+        if let fcp = configuration.fullCapacityProtocol { beds.closeExtraPlacesIfPossible(unit, extra: fcp.extraPatientsPerWard) }
         beds.updateMonitor(unit, at: now)
+    }
+
+    /// The ED's boarders changed: the full-capacity protocol is declared when they reach its trigger (every
+    /// general ward then takes waiting patients into its extra places) and stood down when they fall to its level.
+    mutating func boardersChanged(in simulation: inout Simulation<Self>) {
+        guard let fcp = configuration.fullCapacityProtocol else { return }
+        if beds.fullCapacitySince == nil, department.boarders >= fcp.declareAtBoarders {
+            beds.declareFullCapacity(extra: fcp.extraPatientsPerWard, now: now)
+            for unit in beds.units.indices where beds.units[unit].extraPlacesOpen { unitChanged(unit, in: &simulation) }
+        } else if beds.fullCapacitySince != nil, department.boarders <= fcp.standDownAtBoarders {
+            beds.standDownFullCapacity(now: now, warmUpMinutes: warmUpMinutes)
+            for unit in beds.units.indices where beds.units[unit].extraPlacesOpen {
+                beds.closeExtraPlacesIfPossible(unit, extra: fcp.extraPatientsPerWard)
+                beds.updateMonitor(unit, at: now)
+            }
+        }
     }
 
     // MARK: Stays ending

@@ -234,6 +234,7 @@ extension HospitalEngine {
             }
             department.boarders += 1
             patients[Int(p)].ed.boarding = true
+            boardersChanged(in: &simulation)
             if let minutes = configuration.theatres?.releaseHeldBedsAfterMinutes {
                 simulation.schedule(.longBoarding(p, token: patients[Int(p)].token), after: minutes)
             }
@@ -252,6 +253,7 @@ extension HospitalEngine {
         if patients[Int(p)].ed.boarding {
             department.boarders -= 1
             patients[Int(p)].ed.boarding = false
+            boardersChanged(in: &simulation)
         }
         guard patients[Int(p)].ed.counted || measuring(now) else { return }
         let arrival = patients[Int(p)].ed.arrival

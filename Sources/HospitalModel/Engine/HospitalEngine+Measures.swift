@@ -290,7 +290,10 @@ extension HospitalEngine {
     mutating func auditAdmission(to unit: Int, reserved: Bool) {
         recorder.audit.admissions += 1
         if beds.units[unit].busy > beds.units[unit].openBeds { recorder.audit.occupancyBeyondOpenBeds += 1 }
-        if !reserved && beds.units[unit].nurses.isFinite && beds.requiredNurses(unit) > beds.units[unit].nurses + 1e-9 {
+        // Under the full-capacity protocol a ward takes patients beyond its nurses by design.
+        if !reserved && !beds.units[unit].extraPlacesOpen && beds.units[unit].nurses.isFinite
+            && beds.requiredNurses(unit) > beds.units[unit].nurses + 1e-9
+        {
             recorder.audit.admissionsBeyondStaffedBeds += 1
         }
         let hour = clock.localDateTime(atMinute: now).hour
@@ -363,6 +366,10 @@ extension HospitalEngine {
         e.boardingHours = ed.boardingMinutes / 60
         e.meanMinutesToAssessment = ed.minutesToAssessment.mean
         kpis.emergencyDepartment = e
+        if configuration.fullCapacityProtocol != nil {
+            let open = beds.fullCapacitySince.map { max(0, endMinute - max($0, warmUpMinutes)) } ?? 0
+            kpis.fullCapacityProtocolHours = (beds.fullCapacityMinutes + open) / 60
+        }
 
         let t = recorder.measures.theatres
         var th = TheatreKPIs()

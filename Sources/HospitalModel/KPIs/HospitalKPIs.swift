@@ -22,6 +22,8 @@ public struct HospitalKPIs: Sendable, Hashable, Codable {
     public var emergencyDepartment = EmergencyDepartmentKPIs()
     /// The theatres.
     public var theatres = TheatreKPIs()
+    /// Hours the full-capacity protocol was in force in the window (nil when the hospital has none).
+    public var fullCapacityProtocolHours: Double?
     /// Staff hours by group, shift and kind of day.
     public var staff: [StaffHoursKPIs] = []
     /// Hours below the safe nurse ratio, by unit and shift.

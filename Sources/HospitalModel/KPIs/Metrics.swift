@@ -109,6 +109,9 @@ extension HospitalKPIs {
             generalAndAcuteOccupancyPercent)
         add("hospital.critical_care_occupancy_percent", "Critical-care bed occupancy", "%", .neutral,
             criticalCareOccupancyPercent)
+        if let hours = fullCapacityProtocolHours {
+            add("hospital.full_capacity_protocol_hours", "Hours under the full-capacity protocol", "hours", .lowerIsBetter, hours)
+        }
         let ed = emergencyDepartment
         add("ed.attendances", "ED attendances", "patients", .neutral, Double(ed.attendances))
         add("ed.within_four_hours_percent", "ED: left within 4 hours", "%", .higherIsBetter, ed.withinFourHoursPercent)
