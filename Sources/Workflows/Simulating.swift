@@ -83,6 +83,11 @@ public enum Simulate {
             throw cancelled ? WorkflowError(.cancelled, "\(scenario.name): cancelled; nothing was stored")
                 : WorkflowError(.input, "\(prepared.file): \(error)")
         }
+        if census == nil {
+            for series in HospitalWarmUpReport.drifting(result.replications) {
+                observer.notice(.drifts(file: prepared.file, series: series.name, percentPerYear: 100 * series.yearlyDrift))
+            }
+        }
         let costs = RunCosts(pricing: result.replications, with: scenario.costs)
         guard let store, let runID else {
             return SimulatedScenario(scenario: scenario, plan: plan, result: result, costs: costs, runID: nil, keptIn: nil)

@@ -52,6 +52,8 @@ public enum WorkflowNotice: Sendable, Hashable, CustomStringConvertible {
     case overfullAtCensus(file: String, unit: String)
     /// The census lists no recent discharges: their returns come from the scenario's own simulated last 30 days.
     case returnsFromScenario(file: String, discharges: Int)
+    /// A daily series drifts materially over the measured window: the run did not measure a steady state.
+    case drifts(file: String, series: String, percentPerYear: Double)
 
     public var description: String {
         switch self {
@@ -69,6 +71,10 @@ public enum WorkflowNotice: Sendable, Hashable, CustomStringConvertible {
             "\(file) lists no recent discharges: the readmissions still to come are drawn from the scenario's own "
                 + "simulation instead (\(discharges) patients it discharged alive in the 30 days before the start, after "
                 + "its warm-up); list the hospital's discharges of the last 30 days as 'discharged' rows to use its own"
+        case .drifts(let file, let series, let percent):
+            "\(file): '\(series)' drifts by \(String(format: "%+.1f", percent))% a year over the measured window, so "
+                + "the window is not in steady state: the warm-up is too short, or a queue is fed faster than it is "
+                + "served (hospital-twin run --warmup-report tells which)"
         }
     }
 }

@@ -479,17 +479,48 @@ struct WarmUpWorkflowTests {
                                             plan: RunSettings(horizonDays: 180, warmUpDays: 70, replications: 4, seed: 2))
         let report = try Simulate.warmUpReport(prepared, threads: 2)
         #expect(report.series.map(\.name) == ["General and acute demand at midnight", "Critical-care demand at midnight",
-                                              "Patients in hospital at midnight"])
-        for series in report.series {
+                                              "Patients in hospital at midnight",
+                                              "ED: mean hours in the department of the day's departures",
+                                              "Elective waiting list at midnight"])
+        for series in report.series.prefix(3) {
             #expect(series.analysis.periodMeans.count == 181, "every midnight from the start to the end")
             #expect(series.analysis.periodMeans[0] < series.level, "\(series.name) starts empty")
             #expect(series.analysis.suggestedWarmUpPeriods <= 90)
         }
+        // The ED's days lie between midnights; the elective lists start full, at the scenario's waiting lists.
+        #expect(report.series[3].analysis.periodMeans.count == 180)
+        #expect(report.series[4].analysis.periodMeans[0]
+            == Double(Demo.scenario.configuration.theatres!.demand.reduce(0) { $0 + $1.initialWaitingList }))
         let text = WarmUpReports.table(report)
-        #expect(text.contains("The scenario's warm-up is 70 days; the largest MSER-5 point is \(report.suggestedWarmUpDays) days"))
+        #expect(text.contains("The scenario's warm-up is \(scenario.run.warmUpDays) days; the largest MSER-5 point is \(report.suggestedWarmUpDays) days"), "\(text)")
         #expect(text.contains("Welch's moving average"))
         let short = try PreparedScenario(scenario, file: file,
                                          plan: RunSettings(horizonDays: 10, warmUpDays: 2, replications: 2, seed: 2))
         #expect(throws: WorkflowError.self) { try Simulate.warmUpReport(short, threads: 1) }
+    }
+
+    @Test("a run whose elective list is fed twice as fast as theatres clear it warns that it drifts; the demo does not")
+    func driftWarned() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("drift-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let variant = directory.appendingPathComponent("busy.yaml").path
+        try Data("""
+            extends: \(Demo.file)
+            name: demo, twice the referrals
+            theatres:
+              elective_demand:
+                - {specialty: general_surgery, pathway: elective_surgical, referrals_per_week: 36, waiting_list: 150}
+            """.utf8).write(to: URL(fileURLWithPath: variant))
+        let plan = RunSettings(horizonDays: 240, warmUpDays: 120, replications: 3, seed: 4)
+        let busy = Recorder(), steady = Recorder()
+        _ = try Simulate.run(try PreparedScenario(try Inputs.scenario(variant), file: variant, plan: plan), threads: 2,
+                             observer: busy.observer)
+        _ = try Simulate.run(try PreparedScenario(Demo.scenario, file: Demo.file, plan: plan), threads: 2, observer: steady.observer)
+        #expect(busy.seenNotices.contains { notice in
+            if case .drifts(_, let series, let percent) = notice { return series == "Elective waiting list at midnight" && percent > 10 }
+            return false
+        }, "\(busy.seenNotices)")
+        #expect(!steady.seenNotices.contains { if case .drifts = $0 { return true } else { return false } }, "\(steady.seenNotices)")
     }
 }

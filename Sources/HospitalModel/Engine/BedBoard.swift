@@ -32,6 +32,8 @@ struct BedBoard {
     var fullCapacitySince: Double?
     /// Minutes it was in force in the measured window, as far as stood down.
     var fullCapacityMinutes = 0.0
+    /// The places each general ward opens under it.
+    var extraPlaces = 0
 
     /// What a unit is to a kind of patient.
     enum Eligibility: UInt8 {
@@ -123,9 +125,13 @@ struct BedBoard {
     /// being cleaned — counting the escalation beds its rule would open now — and nurses enough for its patients
     /// and this one at their levels' ratios.
     func hasRoom(_ level: LevelOfCare, in unit: Int) -> Bool {
-        // Under the full-capacity protocol a ward fills its places without waiting for nurses.
-        if units[unit].extraPlacesOpen { return units[unit].openBeds - units[unit].busy > 0 }
         var open = units[unit].openBeds
+        if units[unit].extraPlacesOpen {
+            // Under the full-capacity protocol a ward fills its places without waiting for nurses; stood down, its
+            // extra places take nobody until they close.
+            if fullCapacitySince != nil { return open - units[unit].busy > 0 }
+            open -= extraPlaces
+        }
         if !units[unit].escalationOpen, units[unit].escalationBeds > 0, open > 0,
            Double(units[unit].busy) >= units[unit].openAt * Double(open)
         {
@@ -186,6 +192,7 @@ struct BedBoard {
     /// Declares the full-capacity protocol at `now`: each general ward opens `extra` places.
     mutating func declareFullCapacity(extra: Int, now: Double) {
         fullCapacitySince = now
+        extraPlaces = extra
         for unit in units.indices where units[unit].kind == .ward && !units[unit].electiveOnly && !units[unit].extraPlacesOpen {
             units[unit].extraPlacesOpen = true
             units[unit].openBeds += extra

@@ -304,11 +304,9 @@ extension HospitalEngine {
             beds.declareFullCapacity(extra: fcp.extraPatientsPerWard, now: now)
             for unit in beds.units.indices where beds.units[unit].extraPlacesOpen { unitChanged(unit, in: &simulation) }
         } else if beds.fullCapacitySince != nil, department.boarders <= fcp.standDownAtBoarders {
+            // The wards' extra places close as each ward next changes (`unitChanged`), not here: a boarder leaving
+            // ED is on its way into a bed that may be one of them.
             beds.standDownFullCapacity(now: now, warmUpMinutes: warmUpMinutes)
-            for unit in beds.units.indices where beds.units[unit].extraPlacesOpen {
-                beds.closeExtraPlacesIfPossible(unit, extra: fcp.extraPatientsPerWard)
-                beds.updateMonitor(unit, at: now)
-            }
         }
     }
 

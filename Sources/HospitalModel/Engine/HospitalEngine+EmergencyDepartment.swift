@@ -250,6 +250,8 @@ extension HospitalEngine {
         if let cubicle = patients[Int(p)].ed.cubicle { simulation.release(cubicle) }
         patients[Int(p)].ed.cubicle = nil
         department.patientsInED -= 1
+        recorder.flows.edDepartures? += 1
+        recorder.flows.edMinutesInDepartment? += now - patients[Int(p)].ed.arrival
         if patients[Int(p)].ed.boarding {
             department.boarders -= 1
             patients[Int(p)].ed.boarding = false

@@ -161,7 +161,7 @@ struct Recorder {
     /// The counts since the start of the run (inpatient discharges counted from zero, so every midnight has them).
     var flows: DailyFlow = {
         var flows = DailyFlow()
-        flows.inpatientDischarges = 0
+        (flows.inpatientDischarges, flows.edDepartures, flows.edMinutesInDepartment) = (0, 0, 0)
         return flows
     }()
     /// Each unit's midnight census, by unit index.
@@ -267,6 +267,7 @@ extension HospitalEngine {
             if days >= 21 { superStranded += 1 }
         }
         (flow.stranded, flow.superStranded) = (stranded, superStranded)
+        flow.electiveWaitingList = theatres?.waitingListCount
         recorder.measures.strandedSum += stranded
         recorder.measures.superStrandedSum += superStranded
         recorder.measures.flows.append(flow)

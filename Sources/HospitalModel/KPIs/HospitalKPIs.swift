@@ -374,6 +374,12 @@ public struct DailyFlow: Sendable, Hashable, Codable {
     /// Of `discharged`, inpatient spells ended alive since the start of the run (a day's discharges from beds are
     /// the difference between two midnights); nil in runs made before they were counted.
     public var inpatientDischarges: Int?
+    /// ED departures since the start of the run, and their minutes in the department summed (a day's mean time in
+    /// ED is the difference of the minutes over the difference of the departures); nil in runs made before.
+    public var edDepartures: Int?
+    public var edMinutesInDepartment: Double?
+    /// Patients on the elective waiting lists at midnight (nil without theatres, or in runs made before).
+    public var electiveWaitingList: Int?
 
     public init() {}
 }
@@ -674,6 +680,9 @@ public struct DailyFlowTable: Sendable, Hashable, RandomAccessCollection, Expres
     public private(set) var stranded: [Int]?
     public private(set) var superStranded: [Int]?
     public private(set) var inpatientDischarges: [Int]?
+    public private(set) var edDepartures: [Int]?
+    public private(set) var edMinutesInDepartment: [Double]?
+    public private(set) var electiveWaitingList: [Int]?
 
     public init(_ days: [DailyFlow]) {
         dates = days.map(\.date)
@@ -688,12 +697,18 @@ public struct DailyFlowTable: Sendable, Hashable, RandomAccessCollection, Expres
             superStranded = days.map { $0.superStranded ?? 0 }
         }
         if days.allSatisfy({ $0.inpatientDischarges != nil }) { inpatientDischarges = days.map { $0.inpatientDischarges ?? 0 } }
+        if days.allSatisfy({ $0.edDepartures != nil && $0.edMinutesInDepartment != nil }) {
+            edDepartures = days.map { $0.edDepartures ?? 0 }
+            edMinutesInDepartment = days.map { $0.edMinutesInDepartment ?? 0 }
+        }
+        if !days.isEmpty, days.allSatisfy({ $0.electiveWaitingList != nil }) { electiveWaitingList = days.map { $0.electiveWaitingList ?? 0 } }
     }
 
     public init(arrayLiteral days: DailyFlow...) { self.init(days) }
 
     enum CodingKeys: String, CodingKey {
         case dates, arrived, discharged, died, inHospital, diverted, transferredOut, stranded, superStranded, inpatientDischarges
+        case edDepartures, edMinutesInDepartment, electiveWaitingList
     }
 
     public init(from decoder: Decoder) throws {
@@ -707,8 +722,14 @@ public struct DailyFlowTable: Sendable, Hashable, RandomAccessCollection, Expres
                     "flows: expected \(dates.count) values of \(key.stringValue), one per date, found \(self[keyPath: column].count)")
             }
         }
+        edMinutesInDepartment = try c.decodeIfPresent([Double].self, forKey: .edMinutesInDepartment)
+        if let values = edMinutesInDepartment, values.count != dates.count {
+            throw DecodingError.dataCorruptedError(forKey: .edMinutesInDepartment, in: c, debugDescription:
+                "flows: expected \(dates.count) values of edMinutesInDepartment, one per date, found \(values.count)")
+        }
         for (key, column) in [(CodingKeys.stranded, \DailyFlowTable.stranded), (.superStranded, \.superStranded),
-                              (.inpatientDischarges, \.inpatientDischarges)] {
+                              (.inpatientDischarges, \.inpatientDischarges), (.edDepartures, \.edDepartures),
+                              (.electiveWaitingList, \.electiveWaitingList)] {
             self[keyPath: column] = try c.decodeIfPresent([Int].self, forKey: key)
             if let values = self[keyPath: column], values.count != dates.count {
                 throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription:
@@ -726,6 +747,8 @@ public struct DailyFlowTable: Sendable, Hashable, RandomAccessCollection, Expres
         (flow.inHospital, flow.diverted, flow.transferredOut) = (inHospital[position], diverted[position], transferredOut[position])
         (flow.stranded, flow.superStranded) = (stranded?[position], superStranded?[position])
         flow.inpatientDischarges = inpatientDischarges?[position]
+        (flow.edDepartures, flow.edMinutesInDepartment) = (edDepartures?[position], edMinutesInDepartment?[position])
+        flow.electiveWaitingList = electiveWaitingList?[position]
         return flow
     }
 }

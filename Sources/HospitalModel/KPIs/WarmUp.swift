@@ -11,12 +11,12 @@ public struct HospitalWarmUpReport: Sendable, Hashable, Codable {
         public var name: String
         /// Welch's analysis and the MSER-5 suggestion, in days.
         public var analysis: WarmUpAnalysis
-        /// The least-squares trend over the second half of the run, per day.
+        /// The least-squares trend over the second half of the run (over all of it in `drifting`), per day.
         public var trend: TrendCheck
-        /// The series' mean over the second half of the run.
+        /// The series' mean over the same days.
         public var level: Double
 
-        /// The second half's trend over a year, as a share of its level (0.01: 1% a year).
+        /// The trend over a year, as a share of its level (0.01: 1% a year).
         public var yearlyDrift: Double { level > 0 ? trend.slope * 365 / level : 0 }
 
         /// Drifting enough to matter: the trend's interval excludes 0 and it moves the level by more than
@@ -46,6 +46,19 @@ public struct HospitalWarmUpReport: Sendable, Hashable, Codable {
         replications = runs.count
         self.horizonDays = horizonDays
         self.scenarioWarmUpDays = scenarioWarmUpDays
+        series = Self.series(of: runs, trendFromHalf: true)
+    }
+
+    /// The series of `runs` that drift materially over their whole measured window: what a run warns of (an
+    /// elective list fed faster than theatres clear it, long stays accumulating, a transient not yet over). Empty
+    /// for windows under 60 days, too short to tell a trend from the weekly rhythm.
+    public static func drifting(_ runs: [HospitalKPIs]) -> [Series] {
+        guard let days = runs.map(\.flows.count).min(), days >= 60 else { return [] }
+        return series(of: runs, trendFromHalf: false).filter(\.driftsMaterially)
+    }
+
+    /// Each daily series with its analysis; the trend over the second half of the run, or over all of it.
+    static func series(of runs: [HospitalKPIs], trendFromHalf: Bool) -> [Series] {
         func group(_ critical: Bool) -> [[Double]] {
             runs.map { kpis in
                 let units = kpis.units.filter { $0.kind.isCriticalCare == critical }
@@ -58,14 +71,29 @@ public struct HospitalWarmUpReport: Sendable, Hashable, Codable {
             ("General and acute demand at midnight", group(false)),
             ("Critical-care demand at midnight", group(true)),
             ("Patients in hospital at midnight", runs.map { $0.flows.map { Double($0.inHospital) } }),
+            ("ED: mean hours in the department of the day's departures", runs.map(Self.dailyHoursInDepartment)),
+            ("Elective waiting list at midnight", runs.map { kpis -> [Double] in kpis.flows.electiveWaitingList?.map(Double.init) ?? [] }),
         ]
-        series = named.compactMap { name, values in
-            guard values.contains(where: { $0.contains { $0 > 0 } }) else { return nil }  // no such units
+        return named.compactMap { name, values in
+            guard values.allSatisfy({ !$0.isEmpty }), values.contains(where: { $0.contains { $0 > 0 } }) else { return nil }
             let days = values.map(\.count).min() ?? 0
-            let secondHalf = values.flatMap { $0[(days / 2)..<days] }
+            let from = trendFromHalf ? days / 2 : 0
+            let measured = values.flatMap { $0[from..<days] }
             return Series(name: name, analysis: WarmUpAnalysis(series: values),
-                          trend: TrendCheck(series: values, fromPeriod: days / 2),
-                          level: secondHalf.reduce(0, +) / Double(max(1, secondHalf.count)))
+                          trend: TrendCheck(series: values, fromPeriod: from),
+                          level: measured.reduce(0, +) / Double(max(1, measured.count)))
         }
+    }
+
+    /// Each day's mean hours in ED of the departures between two midnights (0 on a day without one); empty for
+    /// runs made before departures were counted by day.
+    static func dailyHoursInDepartment(_ kpis: HospitalKPIs) -> [Double] {
+        guard let departures = kpis.flows.edDepartures, let minutes = kpis.flows.edMinutesInDepartment else { return [] }
+        var hours: [Double] = []
+        for day in departures.indices.dropFirst() {
+            let count = departures[day] - departures[day - 1]
+            hours.append(count > 0 ? (minutes[day] - minutes[day - 1]) / Double(count) / 60 : 0)
+        }
+        return hours
     }
 }
