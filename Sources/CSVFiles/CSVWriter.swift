@@ -69,45 +69,74 @@ public final class CSVWriter {
 
 /// A file written completely or not at all: content goes to a temporary file beside the target, which replaces
 /// the target only when `commit()` is called. If the program fails first, the target is untouched and the
-/// temporary file is removed.
+/// temporary file is removed. A symbolic link is followed (the file it names is replaced, the link kept). A target
+/// that exists and is not a regular file — `/dev/null`, `/dev/stdout`, a named pipe — is written in place: renaming
+/// a file over it would replace the device or pipe itself (and did: `-o /dev/null` as root once left a regular file
+/// where the null device was).
 public final class AtomicFile {
     /// Where the file will end up.
     public let path: String
-    private let temporaryPath: String
+    /// The temporary file, or nil when writing in place to a device or pipe.
+    private let temporaryPath: String?
     /// The handle to write to.
     public let handle: FileHandle
     private var committed = false
 
-    /// Opens a temporary file beside `path`. Throws when the directory is not writable.
+    /// Opens a temporary file beside `path` (or `path` itself when it is a device or pipe). Throws when the
+    /// directory is not writable, or `path` is a folder.
     public init(path: String) throws {
         self.path = path
-        let url = URL(fileURLWithPath: path)
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        var status = stat()
+        if stat(target, &status) == 0 {
+            let kind = status.st_mode & S_IFMT
+            if kind == S_IFDIR { throw OutputFileError(path: path, reason: "Is a directory") }
+            if kind != S_IFREG {
+                guard let handle = FileHandle(forWritingAtPath: target) else {
+                    throw OutputFileError(path: path, reason: String(cString: strerror(errno)))
+                }
+                self.handle = handle
+                temporaryPath = nil
+                return
+            }
+        }
+        let url = URL(fileURLWithPath: target)
         let directory = url.deletingLastPathComponent().path
-        temporaryPath = directory + "/." + url.lastPathComponent + ".partial-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporaryPath, contents: nil) else {
+        let temporary = directory + "/." + url.lastPathComponent + ".partial-\(getpid())"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
             throw OutputFileError(path: path, reason: String(cString: strerror(errno)))
         }
-        do { handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporaryPath)) } catch {
-            unlink(temporaryPath)
+        do { handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary)) } catch {
+            unlink(temporary)
             throw OutputFileError(path: path, reason: String(cString: strerror(errno)))
         }
+        temporaryPath = temporary
+        self.target = target
     }
+
+    /// The file the temporary one replaces (the link's target for a symbolic link).
+    private var target: String = ""
 
     deinit {
         if !committed {
             try? handle.close()
-            unlink(temporaryPath)
+            if let temporaryPath { unlink(temporaryPath) }
         }
     }
 
     /// Writes `text`.
     public func write(_ text: String) { handle.write(Data(text.utf8)) }
 
-    /// Moves the finished file into place (an atomic rename on the same file system).
+    /// Moves the finished file into place (an atomic rename on the same file system); for a device or pipe, closes it.
     public func commit() throws {
+        guard let temporaryPath else {
+            try handle.close()
+            committed = true
+            return
+        }
         try handle.synchronize()
         try handle.close()
-        guard rename(temporaryPath, path) == 0 else {
+        guard rename(temporaryPath, target) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
             throw OutputFileError(path: path, reason: reason)

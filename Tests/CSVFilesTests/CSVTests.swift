@@ -82,6 +82,40 @@ struct CSVTests {
         try file.commit()
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "whole")
     }
+
+    @Test("a named pipe is written in place, never replaced by a file; a symbolic link keeps pointing at its file")
+    func devicesAndLinks() throws {
+        let directory = NSTemporaryDirectory() + "atomic-special-\(getpid())-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A pipe stands for /dev/null and /dev/stdout: renaming a file over it would destroy it (as root, the device).
+        let pipe = directory + "/pipe"
+        #expect(mkfifo(pipe, 0o600) == 0)
+        let received = directory + "/received"
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/bin/sh")
+        reader.arguments = ["-c", "cat \"$0\" > \"$1\"", pipe, received]
+        try reader.run()
+        let file = try AtomicFile(path: pipe)
+        file.write("through the pipe")
+        try file.commit()
+        reader.waitUntilExit()
+        var status = stat()
+        #expect(stat(pipe, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO, "still a pipe")
+        #expect(try String(contentsOfFile: received, encoding: .utf8) == "through the pipe")
+        #expect(!(try FileManager.default.contentsOfDirectory(atPath: directory)).contains { $0.contains("partial") })
+        // A link: the file it names is replaced whole, the link stays a link.
+        let real = directory + "/real.csv", link = directory + "/link.csv"
+        try "old".write(toFile: real, atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
+        let linked = try AtomicFile(path: link)
+        linked.write("new")
+        try linked.commit()
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == real)
+        #expect(try String(contentsOfFile: real, encoding: .utf8) == "new")
+        // A folder is refused, with its name.
+        #expect(throws: OutputFileError.self) { _ = try AtomicFile(path: directory) }
+    }
 }
 
 @Suite("typed records")
