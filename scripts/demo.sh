@@ -31,7 +31,7 @@ echo "== the reference scenarios, checked before anything runs"
 "$bin" validate scenarios/*.yaml
 echo
 echo "== operations: two more night nurses on Wards 7 and 8, and a Saturday orthopaedic list, against the general"
-echo "   hospital: 10 replications of a measured year each (84 days of warm-up), common random numbers, stored"
+echo "   hospital: 10 replications of a measured year each (365 days of warm-up), common random numbers, stored"
 "$bin" compare scenarios/general-hospital.yaml scenarios/general-hospital-night-nurses.yaml \
     scenarios/general-hospital-saturday-list.yaml --store --html "$out/comparison.html" 2> "$logs/compare.log"
 grep -E "stored run|database" "$logs/compare.log"
