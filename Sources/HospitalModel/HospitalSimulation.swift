@@ -125,6 +125,9 @@ public struct HospitalAudit: Sendable, Hashable {
     public var midnights = 0
     /// Times the count of patients in hospital disagreed with the patients placed.
     public var placementMismatches = 0
+    /// Unit-midnights at which a unit's occupied beds were not its patients plus the beds booked on it for patients
+    /// after their operations, each booking's patient in theatre, in recovery or on a running list.
+    public var bedBookingMismatches = 0
     /// Admissions into each unit by local hour of the day (unit index, then hour 0–23).
     public var admissionsByHour: [[Int]] = []
 }

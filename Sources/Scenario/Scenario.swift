@@ -429,6 +429,7 @@ struct ScenarioBuilder {
         }
         let onHolidays = decoder.boolValue(node, "public_holiday_sessions")
         let releaseHeldBeds = decoder.number(node, "release_held_beds_after_minutes")
+        let removals = decoder.numberValue(node, "list_removals_per_year")
         var configuration = TheatreConfiguration(
             rooms: rooms, emergencyRooms: decoder.intValue(node, "emergency_rooms"), morning: morning, afternoon: afternoon,
             sessions: sessions, turnaroundMinutes: decoder.numberValue(node, "turnaround_minutes"),
@@ -437,6 +438,7 @@ struct ScenarioBuilder {
             demand: demand)
         configuration.sessionsOnPublicHolidays = onHolidays
         configuration.releaseHeldBedsAfterMinutes = releaseHeldBeds
+        configuration.listRemovalsPerYear = removals
         return configuration
     }
 

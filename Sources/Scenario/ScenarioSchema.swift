@@ -140,6 +140,9 @@ public enum ScenarioSchema {
                     "an admitted patient who has waited this long in ED for a bed takes a bed the bed meeting held for an "
                     + "elective patient not yet in theatre (the latest case on today's lists), whose operation is cancelled "
                     + "on the day for want of a bed; checked hourly while it waits (absent: held beds are never given up)"),
+        SchemaField("list_removals_per_year", nonNegative, default: "0", unit: "per patient-year",
+                    "rate at which a patient on a waiting list leaves it without an operation (validated off, treated "
+                    + "elsewhere, no longer wanting it): 0.15 removes about 14% of those listed over a year"),
         SchemaField("public_holiday_sessions", .boolean, default: "false",
                     "run the elective sessions on the scenario's public_holidays too (English hospitals mostly do not)"),
         SchemaField("elective_demand", .list(demand, identity: ["specialty"]), default: "[]",

@@ -21,6 +21,9 @@ public struct ForecastCoverage: Sendable {
         public var within90: [Int]
         /// The truths' mean of actual demand − the forecast's mean demand, by horizon day: the forecast's bias.
         public var meanError: [Double]
+        /// The same at the census's own midnight (day 0): what the census lost of the hospital's demand, 0 when it
+        /// carries every patient who counts.
+        public var startError = 0.0
     }
 
     /// Truths (runs held against their forecasts).
@@ -80,7 +83,7 @@ public struct ForecastCoverage: Sendable {
             let dates = truth.flows.map(\.date)
             for (index, band) in forecast.series.enumerated() {
                 let units = Self.units(of: band, in: truth)
-                for day in 1...days {
+                for day in 0...days {
                     guard day < band.days.count, let at = dates.firstIndex(of: band.days[day].date) else {
                         preconditionFailure("the truth runs through every day forecast")
                     }
@@ -89,6 +92,10 @@ public struct ForecastCoverage: Sendable {
                         $0 + truth.units[$1].midnightDemand[at] - (group ? truth.units[$1].midnightDemandInGroup[at] : 0)
                     })
                     let forecastDay = band.days[day]
+                    guard day > 0 else {
+                        series[index].startError += (actual - forecastDay.mean) / Double(truths)
+                        continue
+                    }
                     if actual >= forecastDay.p10 && actual <= forecastDay.p90 { series[index].within80[day - 1] += 1 }
                     if actual >= forecastDay.p5 && actual <= forecastDay.p95 { series[index].within90[day - 1] += 1 }
                     series[index].meanError[day - 1] += (actual - forecastDay.mean) / Double(truths)

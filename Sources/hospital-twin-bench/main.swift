@@ -502,10 +502,10 @@ struct ForecastCheckBenchmark: ParsableCommand {
                 }.joined())
         }
         print("")
-        print("mean of actual − forecast mean, patients, by horizon day")
+        print("mean of actual − forecast mean, patients, by horizon day (day 0: the census's own midnight)")
         for series in coverage.series {
             print(String(series.name.prefix(33)).padding(toLength: 34, withPad: " ", startingAt: 0)
-                + series.meanError.map { String(format: "%9.1f", $0) }.joined())
+                + ([series.startError] + series.meanError).map { String(format: "%9.1f", $0) }.joined())
         }
     }
 }

@@ -605,6 +605,27 @@ struct HeldBedTests {
     }
 }
 
+@Suite("the hospital model: removals from the waiting lists")
+struct ListRemovalTests {
+    @Test("patients leave the lists at the rate given, within the Poisson interval; none without a rate")
+    func removals() throws {
+        func run(_ rate: Double) throws -> HospitalKPIs {
+            var configuration = try Fixtures.smallHospital()
+            configuration.theatres?.listRemovalsPerYear = rate
+            return try HospitalSimulation.run(try PreparedHospital(configuration, horizonDays: 60), horizonDays: 60,
+                                              warmUpDays: 0, streams: RandomStreams(masterSeed: 31)).kpis
+        }
+        #expect(try run(0).theatres.removedFromLists == nil)
+        let kpis = try run(2)
+        let removed = try #require(kpis.theatres.removedFromLists)
+        // Each day removes Poisson(list × 2 / 365); the list at each midnight is after that day's removals, so
+        // add them back on average: expected ≈ Σ list × r / 365 × (1 + r / 365).
+        let lists = try #require(kpis.flows.electiveWaitingList)
+        let expected = lists.dropLast().reduce(0.0) { $0 + Double($1) * 2 / 365 } * (1 + 2.0 / 365)
+        #expect(abs(Double(removed) - expected) < 4 * expected.squareRoot(), "\(removed) removed, \(expected) expected")
+    }
+}
+
 @Suite("the hospital model: vacancies")
 struct VacancyTests {
     static func staff(vacancy: Double, bankFill: Double) throws -> [StaffHoursKPIs] {

@@ -47,6 +47,10 @@ extension HospitalConfiguration {
             check(fcp.extraPatientsPerWard >= 1, "full_capacity_protocol.extra_patients_per_ward",
                   "must be >= 1, found \(fcp.extraPatientsPerWard)")
         }
+        if let theatres {
+            check(theatres.listRemovalsPerYear >= 0 && theatres.listRemovalsPerYear.isFinite, "theatres.list_removals_per_year",
+                  "must be >= 0, found \(theatres.listRemovalsPerYear)")
+        }
         if let sdec = ed.sameDayEmergencyCare {
             let path = "emergency_department.same_day_emergency_care"
             check(sdec.places >= 1, path + ".places", "must be >= 1, found \(sdec.places)")

@@ -430,6 +430,9 @@ public struct TheatreConfiguration: Sendable {
     /// patient not yet in theatre is given up for it, that operation cancelled on the day for want of a bed (what
     /// English hospitals do under full-capacity pressure); nil: held beds are never given up.
     public var releaseHeldBedsAfterMinutes: Double?
+    /// The rate at which each patient on a waiting list leaves it without an operation, per year (validated off,
+    /// treated elsewhere, no longer wanting it); 0: nobody leaves a list but by operation.
+    public var listRemovalsPerYear = 0.0
 
     /// Theatres.
     public init(rooms: Int, emergencyRooms: Int, morning: (start: LocalTimeOfDay, end: LocalTimeOfDay),

@@ -142,8 +142,10 @@ extension HospitalEngine {
             // The same bed, a new state (an assessment stay on a ward that stands in for the assessment unit).
             beds.units[unit].byLevel[patients[Int(p)].bed.level] -= 1
         } else {
-            leavePlace(p, admitted: true, in: &simulation)
+            // The bed is taken before the old place is left: leaving sets off moves (a bed freed, a waiting patient
+            // admitted, a chain of them) that could otherwise fill the bed this patient was given.
             if !usingReservation { beds.units[unit].occupied += 1 }
+            leavePlace(p, admitted: true, in: &simulation)
         }
         patients[Int(p)].bed.reservedUnit = -1
         var arrivalNEWS2: Int?

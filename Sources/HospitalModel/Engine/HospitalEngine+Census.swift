@@ -186,8 +186,21 @@ extension HospitalEngine {
             case .emergencyDepartment:
                 inpatients.append(HospitalCensus.Inpatient(twin: patient.twin, location: .emergencyDepartment,
                                                            undecidedTriage: patient.ed.triage))
-            case .theatre, .emergencyTheatre, .recovery:
-                leftOut += 1
+            case .recovery, .theatre, .emergencyTheatre:
+                // After its operation a patient goes to a bed (or home): one waiting in recovery, or in theatre
+                // with a unit next, counts as that unit's demand, so the census holds it on the unit it will go to
+                // — its booked or claimed bed, else its first choice — its twin moved on into that unit's state.
+                guard let stay = patient.stay, !stay.next.isDischarge, stay.next != .recovery, stay.next != .theatre,
+                      let unit = patient.bed.reservedUnit >= 0 ? Int(patient.bed.reservedUnit)
+                      : patient.bed.claimedUnit >= 0 ? Int(patient.bed.claimedUnit)
+                      : beds.candidateCache(for: stay.next, of: patient.twin).home.first
+                else {
+                    leftOut += 1
+                    continue
+                }
+                var twin = patient.twin
+                twin.step(to: stay.next, at: epoch(simulation.now))
+                inpatients.append(HospitalCensus.Inpatient(twin: twin, location: .unit(unit)))
             }
             inside.insert(patient.twin.id)
         }

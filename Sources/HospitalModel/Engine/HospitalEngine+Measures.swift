@@ -284,6 +284,24 @@ extension HospitalEngine {
             recorder.audit.conservationFailures += 1
         }
         for unit in beds.units where unit.busy > unit.openBeds || unit.occupied < 0 { recorder.audit.occupancyBeyondOpenBeds += 1 }
+        // Every occupied bed is a patient in it or a booking for a patient whose operation is under way or listed.
+        var onLists = Set<Int32>()
+        for room in theatres?.rooms ?? [] { onLists.formUnion(room.list) }
+        var held = [Int](repeating: 0, count: beds.units.count)
+        for index in patients.indices {
+            switch patients[index].place {
+            case .unit(let unit): held[Int(unit)] += 1
+            default: break
+            }
+            let booked = Int(patients[index].bed.reservedUnit)
+            guard booked >= 0 else { continue }
+            switch patients[index].place {
+            case .theatre, .recovery, .emergencyTheatre: held[booked] += 1
+            case .none where onLists.contains(Int32(index)): held[booked] += 1
+            default: held[booked] += 1_000_000  // a booking nobody will use
+            }
+        }
+        for unit in beds.units.indices where held[unit] != beds.units[unit].occupied { recorder.audit.bedBookingMismatches += 1 }
     }
 
     /// Records an admission into `unit` for the audit: within its open beds, and within its staffed beds unless
@@ -387,6 +405,7 @@ extension HospitalEngine {
         th.cancellations = t.cancellations
         th.listsShortOfBeds = t.listsShortOfBeds
         th.waitingListAtEnd = theatres?.waitingListCount ?? 0
+        if let suite = theatres, suite.configuration.listRemovalsPerYear > 0 { th.removedFromLists = suite.removed }
         th.meanWaitDays = t.electiveCases > 0 ? t.waitDays / Double(t.electiveCases) : 0
         kpis.theatres = th
 

@@ -84,6 +84,10 @@ struct TheatreSuite {
     var lists: [WaitingList]
     var referralStreams: [RandomStream]
     var referralCounts: [UInt64]
+    /// Where removals from the lists draw: one stream per (list, day), so they change nothing else.
+    let removalFamily: StreamFamily
+    /// Patients removed from the lists without an operation, in the measured window.
+    var removed = 0
     var running = 0
 
     var waitingListCount: Int { lists.reduce(0) { $0 + $1.count } }
@@ -91,6 +95,7 @@ struct TheatreSuite {
     /// The rooms and empty waiting lists of `configuration`; referrals draw from `streams`' "referrals" family.
     init(_ configuration: TheatreConfiguration, streams: RandomStreams) {
         let family = streams.family("referrals")
+        removalFamily = streams.family("list-removals")
         self.configuration = configuration
         rooms = [Room](repeating: Room(), count: configuration.rooms)
         planDemand = configuration.sessions.map { plan in configuration.demand.firstIndex { $0.specialty == plan.specialty } ?? -1 }
@@ -133,6 +138,33 @@ struct TheatreSuite {
         var end = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: day * 1440 + Double(window.end.minuteOfDay)))
         if end <= now { end += 1440 }  // a session running past midnight
         return Session(room: plan.room - 1, start: now, end: end, demand: planDemand[index])
+    }
+
+    /// The patients to remove today from `demand`'s list without an operation (validated off, treated elsewhere,
+    /// no longer wanting it): each of the list's patients leaves with rate `listRemovalsPerYear`, so today's count
+    /// is Poisson with mean count × rate / 365, and who leaves is drawn uniformly from those listed. Positions in
+    /// ascending order; empty without a removal rate (nothing is then drawn).
+    func removals(from demand: Int, onDay day: Int) -> [Int] {
+        let rate = configuration.listRemovalsPerYear
+        guard rate > 0, lists[demand].count > 0 else { return [] }
+        var stream = removalFamily.stream(UInt64(demand), UInt64(bitPattern: Int64(day)))
+        let mean = Double(lists[demand].count) * rate / 365
+        // Poisson by inversion: a handful a day at most.
+        var count = 0, term = exp(-mean), sum = term
+        let u = stream.nextUniform()
+        while u > sum && count < lists[demand].count {
+            count += 1
+            term *= mean / Double(count)
+            sum += term
+        }
+        guard count > 0 else { return [] }
+        var listed = lists[demand].positions.filter { lists[demand].patient(at: $0) >= 0 }
+        var chosen: [Int] = []
+        for _ in 0..<min(count, listed.count) {
+            let pick = min(Int(stream.nextUniform() * Double(listed.count)), listed.count - 1)
+            chosen.append(listed.remove(at: pick))
+        }
+        return chosen.sorted()
     }
 
     /// The minutes to the next referral to `demand`'s list, drawn from its stream; nil when nobody is referred.
@@ -181,6 +213,19 @@ extension HospitalEngine {
 /// due), each case started only if it fits and a bed is booked or due for after it — else cancelled on the day and
 /// returned to the top of the list — and emergency operations in rooms open round the clock.
 extension HospitalEngine {
+    /// Today's removals from the waiting lists without an operation (`TheatreSuite.removals`).
+    mutating func removeFromLists(onDay day: Int) {
+        guard let suite = theatres, suite.configuration.listRemovalsPerYear > 0 else { return }
+        for demand in suite.lists.indices {
+            let positions = suite.removals(from: demand, onDay: day)
+            guard !positions.isEmpty else { continue }
+            let leaving = positions.map { theatres!.lists[demand].patient(at: $0) }
+            theatres?.lists[demand].remove(at: positions)
+            if measuring(now) { theatres?.removed += leaving.count }
+            for p in leaving { release(p) }
+        }
+    }
+
     /// Schedules the sessions of the weekly plan through day `day` of the run (a day ahead, so nothing of the
     /// plan is unrolled beyond it).
     mutating func scheduleSessions(throughDay day: Int, in simulation: inout Simulation<Self>) {
@@ -287,7 +332,18 @@ extension HospitalEngine {
             recorder.measures.months[months.index(of: now)].sessionMinutes += session.end - session.start
         }
         let room = session.room
-        if theatres?.rooms[room].session != nil { closeSession(room) }  // a list that overran into this one ends now
+        if theatres?.rooms[room].session != nil {
+            // The list before this one overran into it (its case still running): it ends now, and the patients it
+            // had not reached are cancelled on the day and go back to the top of their lists, their held beds given
+            // back. (They were once dropped here, holding their beds for ever.)
+            let rest = theatres?.rooms[room].list ?? []
+            if !rest.isEmpty {
+                if counted { recorder.measures.cancel(rest.count, for: \.listOverran, month: months.index(of: now)) }
+                theatres?.rooms[room].list = []
+                returnToList(rest, in: &simulation)
+            }
+            closeSession(room)
+        }
         theatres?.rooms[room].session = session
         theatres?.rooms[room].list = list
         theatres?.rooms[room].lastCaseEnd = session.start

@@ -229,6 +229,7 @@ struct HospitalEngine: SimulationModel {
             let today = Int((clock.localMinutesSinceEpoch(atMinute: now) / 1440).rounded(.down) - firstLocalDay)
             planStaffing(throughDay: today + 1, in: &simulation)
             scheduleSessions(throughDay: today + 1, in: &simulation)
+            removeFromLists(onDay: today)
             midnight(in: &simulation)
         case .referral(let demand):
             referral(Int(demand), in: &simulation)

@@ -164,6 +164,9 @@ public struct EmergencyDepartmentKPIs: Sendable, Hashable, Codable {
 public struct TheatreKPIs: Sendable, Hashable, Codable {
     /// Elective sessions in the plan in the window.
     public var sessionsPlanned = 0
+    /// Patients removed from the waiting lists without an operation in the window (nil when the scenario removes
+    /// nobody, or in runs made before).
+    public var removedFromLists: Int?
     /// Sessions that ran (a team was there).
     public var sessionsHeld = 0
     /// Minutes of the sessions that ran.

@@ -168,6 +168,10 @@ extension HospitalKPIs {
         add("theatres.waiting_list_at_end", "Elective waiting list at the end", "patients", .lowerIsBetter,
             Double(t.waitingListAtEnd))
         add("theatres.mean_wait_days", "Elective: mean wait to operation", "days", .lowerIsBetter, t.meanWaitDays)
+        if let removed = t.removedFromLists {
+            add("theatres.removed_from_lists", "Elective: removed from the lists without an operation", "patients", .neutral,
+                Double(removed))
+        }
         let p = patients
         add("patients.discharges_alive", "Inpatients discharged alive", "patients", .neutral, Double(p.dischargesAlive))
         add("patients.deaths", "In-hospital deaths", "patients", .neutral, Double(p.deaths))
