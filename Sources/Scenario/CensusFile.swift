@@ -226,7 +226,10 @@ public enum CensusFile {
                 since = ""
             }
             writer.write([twin.id.description, unit, RecordTime.format(twin.spellStart), since, twin.pathway.rawValue]
-                + twin.attributes.fields + [twin.latestNEWS2.map(String.init) ?? "", "",
+                // The twin keeps its latest NEWS2, not when it was taken: it holds at the census, so that is its time
+                // (written without one, it was once read back as no score at all, shortening the stays it lengthens).
+                + twin.attributes.fields + [twin.latestNEWS2.map(String.init) ?? "",
+                                            twin.latestNEWS2 == nil ? "" : RecordTime.format(census.epochMinute),
                                             inpatient.readyAt.map(RecordTime.format) ?? "", inpatient.readyFor?.rawValue ?? "",
                                             inpatient.undecidedTriage.map { String($0.rawValue) } ?? "", ""])
         }

@@ -37,6 +37,10 @@ public struct ForecastCoverage: Sendable {
     /// Mean census patients, and recent discharges, per truth (what the forecasts started from).
     public let meanCensusPatients: Double
     public let meanRecentDischarges: Double
+    /// Over the days forecast, per truth: the hospital's arrivals (ED attendances and elective admissions,
+    /// readmissions among them) and inpatient discharges, truth against the forecast's mean — where a bias starts.
+    public let arrivals: (truth: Double, forecast: Double)
+    public let inpatientDischarges: (truth: Double, forecast: Double)
 
     /// Checks `scenario` with censuses at `local`: truth k is seed `seed + k` (replication 0), its forecast seed
     /// `seed + 10_000 + k`. `workDirectory` holds the census files meanwhile.
@@ -47,6 +51,7 @@ public struct ForecastCoverage: Sendable {
         precondition(truths >= 1 && replications >= 2 && days >= 1, "a check needs truths, replications and days")
         var series: [Series] = []
         var censusPatients = 0, discharges = 0
+        var arrivals = (truth: 0.0, forecast: 0.0), leaving = (truth: 0.0, forecast: 0.0)
         // The truth measures every day (no warm-up: it changes what is measured, not what happens), through the
         // census's day and the days forecast after it.
         let censusDay = Int(((local.localMinutesSinceEpoch - scenario.configuration.start.localMinutesSinceEpoch) / 1440)
@@ -81,6 +86,18 @@ public struct ForecastCoverage: Sendable {
                 }
             }
             let dates = truth.flows.map(\.date)
+            // Flows counted from the census's midnight to the last day forecast, in the truth and in each forecast.
+            func change(_ kpis: HospitalKPIs, from first: Int, _ column: (DailyFlow) -> Int?) -> Double {
+                let last = min(first + days, kpis.flows.count - 1)
+                return Double((column(kpis.flows[last]) ?? 0) - (column(kpis.flows[first]) ?? 0))
+            }
+            if let start = dates.firstIndex(of: forecast.series[0].days[0].date) {
+                arrivals.truth += change(truth, from: start) { $0.arrived } / Double(truths)
+                leaving.truth += change(truth, from: start) { $0.inpatientDischarges } / Double(truths)
+            }
+            let runs = run.result.replications
+            arrivals.forecast += runs.reduce(0) { $0 + change($1, from: 0) { $0.arrived } } / Double(runs.count * truths)
+            leaving.forecast += runs.reduce(0) { $0 + change($1, from: 0) { $0.inpatientDischarges } } / Double(runs.count * truths)
             for (index, band) in forecast.series.enumerated() {
                 let units = Self.units(of: band, in: truth)
                 for day in 0...days {
@@ -104,7 +121,8 @@ public struct ForecastCoverage: Sendable {
         }
         return ForecastCoverage(truths: truths, replications: replications, days: days, series: series,
                                 meanCensusPatients: Double(censusPatients) / Double(truths),
-                                meanRecentDischarges: Double(discharges) / Double(truths))
+                                meanRecentDischarges: Double(discharges) / Double(truths), arrivals: arrivals,
+                                inpatientDischarges: leaving)
     }
 
     /// The units a forecast series sums, in a run's KPIs.

@@ -502,6 +502,9 @@ struct ForecastCheckBenchmark: ParsableCommand {
                 }.joined())
         }
         print("")
+        print(String(format: "over the %d days, per truth: arrivals %.1f actual, %.1f forecast; inpatient discharges %.1f actual, %.1f forecast",
+                     coverage.days, coverage.arrivals.truth, coverage.arrivals.forecast, coverage.inpatientDischarges.truth,
+                     coverage.inpatientDischarges.forecast))
         print("mean of actual − forecast mean, patients, by horizon day (day 0: the census's own midnight)")
         for series in coverage.series {
             print(String(series.name.prefix(33)).padding(toLength: 34, withPad: " ", startingAt: 0)

@@ -394,6 +394,7 @@ struct TakenCensusTests {
         for (ours, back) in zip(taken.inpatients, read.census.inpatients) {
             #expect(back.location == ours.location && back.readyFor == ours.readyFor)
             #expect(back.twin.attributes == ours.twin.attributes && back.twin.pathway == ours.twin.pathway)
+            #expect(back.twin.latestNEWS2 == ours.twin.latestNEWS2, "its latest NEWS2 survives the file")
             if let a = ours.readyAt, let b = back.readyAt { #expect(abs(a - b) <= 1.0 / 60) }  // to the second
         }
         // Every recent discharge within 30 days of the census, discharged alive, and none of them in hospital.
