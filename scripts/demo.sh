@@ -46,9 +46,9 @@ echo "== planning: bed demand for the next 14 days from today's census (scenario
     --html "$out/forecast.html" 2> "$logs/forecast.log"
 grep -E "stored run|census" "$logs/forecast.log" || true
 echo
-echo "== planning: is the forecast right? The census of a simulated hospital on 1 June 2026 (patients in beds, ready"
+echo "== planning: is the forecast right? The census of a simulated hospital on 1 June 2027 (patients in beds, ready"
 echo "   to leave or not, in the ED, and the discharges of the 30 days before), and 14 days forecast from it"
-"$bin" run scenarios/general-hospital.yaml --census-at 2026-06-01T00:00 -o "$out/simulated-census.csv"
+"$bin" run scenarios/general-hospital.yaml --census-at 2027-06-01T00:00 -o "$out/simulated-census.csv"
 "$bin" forecast scenarios/general-hospital.yaml --census "$out/simulated-census.csv" --days 14 \
     --html "$out/forecast-simulated-census.html" 2> "$logs/forecast-simulated.log" | sed -n 4,8p
 echo
