@@ -36,7 +36,7 @@ public enum CensusFile {
     public static let requiredColumns = ["patient_id", "unit", "admitted_at", "pathway"] + PatientAttributes.requiredColumns
     /// Every column it may have, in the order the sample writes them.
     public static let columns = ["patient_id", "unit", "admitted_at", "unit_since", "pathway"] + PatientAttributes.columns
-        + ["news2", "news2_at", "ready_at", "ready_for", "undecided_triage", "discharged_at"]
+        + ["news2", "news2_at", "ready_at", "ready_for", "undecided_triage", "discharged_at", "deteriorated"]
 
     /// Where a patient ready to leave a unit may be ready to go.
     static let readyDestinations: [CareState] = [.dischargedHome, .dischargedCareHome, .assessmentUnit, .ward, .strokeUnit,
@@ -121,6 +121,14 @@ public enum CensusFile {
                     record.fail("undecided_triage", expected: "nothing for a patient not in the emergency department")
                 }
             }
+            var deteriorated = false
+            if !record.isEmpty("deteriorated") {
+                if unit == nil {
+                    record.fail("deteriorated", expected: "nothing for a patient not in a unit's bed")
+                } else {
+                    deteriorated = record.boolean("deteriorated") ?? false
+                }
+            }
             var readyAt: Double?, readyFor: CareState?
             if !record.isEmpty("ready_at") || !record.isEmpty("ready_for") {
                 if unit == nil {
@@ -193,7 +201,8 @@ public enum CensusFile {
                 continue
             }
             inpatients.append(HospitalCensus.Inpatient(twin: twin, location: unit.map { .unit($0) } ?? .emergencyDepartment,
-                                                       readyAt: readyAt, readyFor: readyFor, undecidedTriage: undecided))
+                                                       readyAt: readyAt, readyFor: readyFor, undecidedTriage: undecided,
+                                                       deteriorated: deteriorated))
         }
         if problems.isEmpty && inpatients.isEmpty { problems.append("\(path): no patients: a census lists the patients in hospital") }
         guard problems.isEmpty else { throw CensusFileError(problems: problems) }
@@ -231,11 +240,12 @@ public enum CensusFile {
                 + twin.attributes.fields + [twin.latestNEWS2.map(String.init) ?? "",
                                             twin.latestNEWS2 == nil ? "" : RecordTime.format(census.epochMinute),
                                             inpatient.readyAt.map(RecordTime.format) ?? "", inpatient.readyFor?.rawValue ?? "",
-                                            inpatient.undecidedTriage.map { String($0.rawValue) } ?? "", ""])
+                                            inpatient.undecidedTriage.map { String($0.rawValue) } ?? "", "",
+                                            inpatient.deteriorated ? "yes" : ""])
         }
         for twin in census.recentDischarges {
             writer.write([twin.id.description, "discharged", RecordTime.format(twin.spellStart), "", twin.pathway.rawValue]
-                + twin.attributes.fields + ["", "", "", "", "", RecordTime.format(twin.stateSince)])
+                + twin.attributes.fields + ["", "", "", "", "", RecordTime.format(twin.stateSince), ""])
         }
         writer.flush()
     }

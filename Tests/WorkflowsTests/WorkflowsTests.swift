@@ -385,6 +385,7 @@ struct TakenCensusTests {
         let taken = try Simulate.census(prepared, at: at)
         #expect(taken.inpatients.count > 300 && taken.recentDischarges.count > 1_000)
         #expect(taken.inpatients.contains { $0.readyFor == .dischargedHome || $0.readyFor == .dischargedCareHome })
+        #expect(taken.inpatients.contains(where: \.deteriorated) && !taken.inpatients.allSatisfy(\.deteriorated))
         #expect(try Simulate.census(prepared, at: at).inpatients.map(\.twin.id) == taken.inpatients.map(\.twin.id))
         let path = try Self.write(taken, scenario)
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -395,6 +396,7 @@ struct TakenCensusTests {
             #expect(back.location == ours.location && back.readyFor == ours.readyFor)
             #expect(back.twin.attributes == ours.twin.attributes && back.twin.pathway == ours.twin.pathway)
             #expect(back.twin.latestNEWS2 == ours.twin.latestNEWS2, "its latest NEWS2 survives the file")
+            #expect(back.deteriorated == ours.deteriorated, "so does whether it has deteriorated in this stay")
             if let a = ours.readyAt, let b = back.readyAt { #expect(abs(a - b) <= 1.0 / 60) }  // to the second
         }
         // Every recent discharge within 30 days of the census, discharged alive, and none of them in hospital.

@@ -26,10 +26,14 @@ public struct HospitalCensus: Sendable {
         /// is admitted, with the scenario's admission probability for the category). nil for an admitted patient
         /// waiting for a bed.
         public let undecidedTriage: TriageCategory?
+        /// For a patient in a unit's bed: whether it has already deteriorated in this stay (its NEWS2 raised and
+        /// its stay redrawn); the model gives each stay one chance, so such a patient does not deteriorate again.
+        public var deteriorated = false
 
         public init(twin: PatientTwin, location: Location, readyAt: Double? = nil, readyFor: CareState? = nil,
-                    undecidedTriage: TriageCategory? = nil)
+                    undecidedTriage: TriageCategory? = nil, deteriorated: Bool = false)
         {
+            self.deteriorated = deteriorated
             self.twin = twin
             self.location = location
             self.readyAt = readyFor == nil ? nil : readyAt
@@ -84,6 +88,7 @@ extension HospitalEngine {
                 // have placed it: its stay is stretched as any outlier's.
                 let choices = beds.candidateCache(for: inpatient.twin.state, of: inpatient.twin)
                 patients[Int(p)].bed.isOutlier = !choices.home.contains(unit) && choices.outlying.contains(unit)
+                patients[Int(p)].bed.deteriorated = inpatient.deteriorated  // before its stay schedules a deterioration
                 drawStay(p, at: simulation.now)
                 if let readyAt = inpatient.readyAt, let next = inpatient.readyFor, next != inpatient.twin.state,
                    let stay = patients[Int(p)].stay
@@ -180,7 +185,7 @@ extension HospitalEngine {
                     readyFor = next
                 }
                 inpatients.append(HospitalCensus.Inpatient(twin: patient.twin, location: .unit(Int(unit)), readyAt: readyAt,
-                                                           readyFor: readyFor))
+                                                           readyFor: readyFor, deteriorated: patient.bed.deteriorated))
             case .emergencyDepartment where patient.ed.admitted && !patient.ed.decisionAt.isNaN:
                 inpatients.append(HospitalCensus.Inpatient(twin: patient.twin, location: .emergencyDepartment))
             case .emergencyDepartment:
