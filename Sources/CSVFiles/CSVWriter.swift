@@ -76,6 +76,8 @@ public final class CSVWriter {
 public final class AtomicFile {
     /// Where the file will end up.
     public let path: String
+    /// The file the temporary one replaces (the link's target for a symbolic link).
+    private let target: String
     /// The temporary file, or nil when writing in place to a device or pipe.
     private let temporaryPath: String?
     /// The handle to write to.
@@ -86,7 +88,7 @@ public final class AtomicFile {
     /// directory is not writable, or `path` is a folder.
     public init(path: String) throws {
         self.path = path
-        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         var status = stat()
         if stat(target, &status) == 0 {
             let kind = status.st_mode & S_IFMT
@@ -111,11 +113,7 @@ public final class AtomicFile {
             throw OutputFileError(path: path, reason: String(cString: strerror(errno)))
         }
         temporaryPath = temporary
-        self.target = target
     }
-
-    /// The file the temporary one replaces (the link's target for a symbolic link).
-    private var target: String = ""
 
     deinit {
         if !committed {

@@ -428,8 +428,7 @@ extension HospitalEngine {
         if destination != .died { recorder.flows.inpatientDischarges? += 1 }
         if measuring(now) {
             let spellStart = clock.minute(atEpochMinute: patients[Int(p)].twin.spellStart)
-            let midnights = Int((clock.localMinutesSinceEpoch(atMinute: now) / 1440).rounded(.down)
-                - (clock.localMinutesSinceEpoch(atMinute: spellStart) / 1440).rounded(.down))
+            let midnights = Int(clock.localDay(atMinute: now) - clock.localDay(atMinute: spellStart))
             recorder.measures.recordSpell(pathway: patients[Int(p)].twin.pathway, minutes: now - spellStart, midnights: midnights,
                                           month: months.index(of: now))
         }

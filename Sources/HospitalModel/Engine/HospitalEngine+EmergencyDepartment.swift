@@ -197,7 +197,7 @@ extension HospitalEngine {
         var stream = patientFamily.stream(patients[Int(p)].twin.id.value, UInt64(patients[Int(p)].twin.spell), 6)
         let chosen = stream.nextUniform() < sdec.share
         let minutes = sdec.stayMinutes.sample(using: &stream)
-        let minuteOfDay = Int(clock.localMinutesSinceEpoch(atMinute: simulation.now).truncatingRemainder(dividingBy: 1440))
+        let minuteOfDay = clock.localMinuteOfDay(atMinute: simulation.now)
         guard chosen, department.sameDayCareInUse < sdec.places,
               minuteOfDay >= sdec.opens.minuteOfDay, minuteOfDay < sdec.closes.minuteOfDay else { return false }
         department.sameDayCareInUse += 1

@@ -134,7 +134,7 @@ struct TheatreSuite {
     func session(ofPlan index: Int, at now: Double, clock: SimulationClock) -> Session {
         let plan = configuration.sessions[index]
         let window = configuration.window(plan.period)
-        let day = (clock.localMinutesSinceEpoch(atMinute: now) / 1440).rounded(.down)
+        let day = clock.localDay(atMinute: now)
         var end = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: day * 1440 + Double(window.end.minuteOfDay)))
         if end <= now { end += 1440 }  // a session running past midnight
         return Session(room: plan.room - 1, start: now, end: end, demand: planDemand[index])

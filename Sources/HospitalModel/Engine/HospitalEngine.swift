@@ -226,7 +226,7 @@ struct HospitalEngine: SimulationModel {
         case .readmission(let p):
             readmit(p, in: &simulation)
         case .midnight:
-            let today = Int((clock.localMinutesSinceEpoch(atMinute: now) / 1440).rounded(.down) - firstLocalDay)
+            let today = Int(clock.localDay(atMinute: now) - firstLocalDay)
             planStaffing(throughDay: today + 1, in: &simulation)
             scheduleSessions(throughDay: today + 1, in: &simulation)
             removeFromLists(onDay: today)

@@ -105,6 +105,20 @@ public struct SimulationClock: Sendable, Hashable {
         startUnixMinutes + minute + utcOffsetMinutes(atMinute: minute)
     }
 
+    /// The local day at `minute`: whole days since 1970-01-01 local, the day's own midnight rounded down to (a
+    /// negative number before 1970). Two minutes on the same local date give the same day.
+    @inlinable
+    public func localDay(atMinute minute: Double) -> Double {
+        (localMinutesSinceEpoch(atMinute: minute) / 1440).rounded(.down)
+    }
+
+    /// The local minute of the day at `minute`: 0 at local midnight up to 1,439 at 23:59.
+    @inlinable
+    public func localMinuteOfDay(atMinute minute: Double) -> Int {
+        let local = localMinutesSinceEpoch(atMinute: minute)
+        return Int((local - (local / 1440).rounded(.down) * 1440).rounded(.down))
+    }
+
     /// The local hour of the week at `minute`: 0 for Monday 00:00–00:59 up to 167 for Sunday 23:00–23:59.
     @inlinable
     public func hourOfWeek(atMinute minute: Double) -> Int {
@@ -147,7 +161,7 @@ public struct SimulationClock: Sendable, Hashable {
     public func nextMinute(after minute: Double, at timeOfDay: LocalTimeOfDay, on weekdays: Set<Weekday>? = nil)
         -> Double
     {
-        let today = (localMinutesSinceEpoch(atMinute: minute) / 1440).rounded(.down)
+        let today = localDay(atMinute: minute)
         for dayOffset in -1...15 {
             let day = today + Double(dayOffset)
             if let weekdays, !weekdays.contains(Weekday(daysSinceEpoch: day)) { continue }
