@@ -88,7 +88,7 @@ public final class AtomicFile {
     /// directory is not writable, or `path` is a folder.
     public init(path: String) throws {
         self.path = path
-        target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        target = Self.followingLinks(path)
         var status = stat()
         if stat(target, &status) == 0 {
             let kind = status.st_mode & S_IFMT
@@ -113,6 +113,25 @@ public final class AtomicFile {
             throw OutputFileError(path: path, reason: String(cString: strerror(errno)))
         }
         temporaryPath = temporary
+    }
+
+    /// The file `path` names once symbolic links are followed (up to 32, relative ones against their own folder),
+    /// whether or not that file exists yet; `path` itself when it is not a link. Foundation's own resolution gives
+    /// up on a link to a file not yet made, and a rename would then replace the link.
+    public static func followingLinks(_ path: String) -> String {
+        var current = URL(fileURLWithPath: path).standardizedFileURL.path
+        for _ in 0..<32 {
+            var info = stat()
+            guard lstat(current, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { return current }
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let count = readlink(current, &buffer, buffer.count - 1)
+            guard count > 0 else { return current }
+            let destination = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let next = destination.hasPrefix("/") ? destination
+                : URL(fileURLWithPath: current).deletingLastPathComponent().appendingPathComponent(destination).path
+            current = URL(fileURLWithPath: next).standardizedFileURL.path
+        }
+        return current
     }
 
     deinit {

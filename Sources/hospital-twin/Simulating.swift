@@ -236,16 +236,25 @@ struct FileIdentity: Equatable {
         if stat(path, &info) == 0 {
             key = "\(info.st_dev):\(info.st_ino)"
         } else {
-            key = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+            key = AtomicFile.followingLinks(path)  // a link to a file not yet made is that file
         }
     }
 
     /// Why a new file cannot be written at `path` (its directory missing or not writable, or the path a directory),
     /// or nil when it can.
+    /// The file written is the one `AtomicFile` writes: a symbolic link's target (its folder is where the new file is
+    /// made), or a device or pipe in place (it must itself be writable).
     static func cannotWrite(_ path: String) -> String? {
+        let target = AtomicFile.followingLinks(path)
         var info = stat()
-        if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR { return "is a directory; give a file name" }
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if stat(target, &info) == 0 {
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: return "is a directory; give a file name"
+            case S_IFREG: break
+            default: return access(target, W_OK) == 0 ? nil : "cannot be written to; write elsewhere"
+            }
+        }
+        let directory = URL(fileURLWithPath: target).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             return "the folder \(directory) does not exist; create it or write elsewhere"

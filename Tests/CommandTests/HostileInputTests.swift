@@ -34,6 +34,31 @@ struct HostileInputTests {
         #expect(!missing.stderr.contains("NSCocoaErrorDomain"))
     }
 
+    @Test("-o /dev/null writes into the device and leaves it one; -o through a link writes the file it names, or is refused when that is the scenario")
+    func devicesAndLinks() throws {
+        let directory = try CLI.temporaryDirectory()
+        let scenario = directory.appendingPathComponent("mine.yaml")
+        try FileManager.default.copyItem(atPath: Self.demo, toPath: scenario.path)
+        let before = try Data(contentsOf: scenario)
+        let short = ["--replications", "1", "--horizon", "30", "--warmup", "5"]
+        let null = try CLI.run(["run", scenario.path, "-o", "/dev/null"] + short, environment: plain, directory: directory)
+        #expect(null.status == 0, "\(null.stderr)")
+        var info = stat()
+        #expect(stat("/dev/null", &info) == 0 && info.st_mode & S_IFMT == S_IFCHR, "still the null device")
+        let link = directory.appendingPathComponent("link.csv").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: scenario.path)
+        let over = try CLI.run(["run", scenario.path, "-o", link] + short, environment: plain, directory: directory)
+        #expect(over.status == 2 && over.stderr.contains("an input of this command"), "\(over.stderr)")
+        #expect(try Data(contentsOf: scenario) == before, "the scenario is untouched")
+        let real = directory.appendingPathComponent("real.csv").path, toReal = directory.appendingPathComponent("to-real.csv").path
+        try FileManager.default.createSymbolicLink(atPath: toReal, withDestinationPath: real)
+        let through = try CLI.run(["run", scenario.path, "-o", toReal, "--format", "csv"] + short, environment: plain,
+                                  directory: directory)
+        #expect(through.status == 0, "\(through.stderr)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: toReal) == real)
+        #expect(try String(contentsOfFile: real, encoding: .utf8).hasPrefix("scenario,metric"))
+    }
+
     @Test("--census-at and --warmup-report: a malformed or out-of-run time, an output over the scenario, and options that do not apply are refused before any work")
     func censusAndWarmUpOptions() throws {
         let directory = try CLI.temporaryDirectory()
