@@ -215,14 +215,14 @@ extension HospitalEngine {
 extension HospitalEngine {
     /// Today's removals from the waiting lists without an operation (`TheatreSuite.removals`).
     mutating func removeFromLists(onDay day: Int) {
-        guard let suite = theatres, suite.configuration.listRemovalsPerYear > 0 else { return }
-        for demand in suite.lists.indices {
-            let positions = suite.removals(from: demand, onDay: day)
-            guard !positions.isEmpty else { continue }
-            let leaving = positions.map { theatres!.lists[demand].patient(at: $0) }
-            theatres?.lists[demand].remove(at: positions)
+        guard let rate = theatres?.configuration.listRemovalsPerYear, rate > 0, let lists = theatres?.lists.count else { return }
+        for demand in 0..<lists {
+            guard let leaving = theatres.map({ suite in
+                suite.removals(from: demand, onDay: day).map { (position: $0, patient: suite.lists[demand].patient(at: $0)) }
+            }), !leaving.isEmpty else { continue }
+            theatres?.lists[demand].remove(at: leaving.map(\.position))
             if measuring(now) { theatres?.removed += leaving.count }
-            for p in leaving { release(p) }
+            for entry in leaving { release(entry.patient) }
         }
     }
 
