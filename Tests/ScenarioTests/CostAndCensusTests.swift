@@ -106,6 +106,31 @@ struct CensusFileTests {
     static let demo = try! Scenario.load(path: Repository.path("scenarios/demo.yaml"))
     static let header = CensusFile.columns.joined(separator: ",")
 
+    @Test("the deteriorated column: yes on a patient in a bed reads back; a word that is no answer, or yes in the ED, is located")
+    func deterioratedColumn() throws {
+        let files = try ScenarioFiles()
+        let bad = try files.write("deteriorated.csv", """
+            \(Self.header)
+            D1,AMU,2026-03-03T10:00,,emergency_medical,emergency,,,70,male,1,,,0,0,,,,,,,maybe
+            D2,emergency_department,2026-03-03T10:00,,emergency_medical,emergency,,,70,male,1,,,0,0,,,,,,,yes
+            """)
+        do {
+            _ = try CensusFile.read(path: bad, for: Self.demo.configuration, asOf: nil)
+            Issue.record("a bad census was read")
+        } catch {
+            let found = error.problems.map { $0.replacingOccurrences(of: files.directory + "/", with: "") }
+            #expect(found.contains { $0.hasPrefix("deteriorated.csv:2: column 'deteriorated'") }, "\(found)")
+            #expect(found.contains { $0.hasPrefix("deteriorated.csv:3: column 'deteriorated': expected nothing for a patient not in a unit's bed") }, "\(found)")
+        }
+        let good = try files.write("good.csv", """
+            \(Self.header)
+            D3,AMU,2026-03-03T10:00,,emergency_medical,emergency,,,70,male,1,,,0,0,,,,,,,yes
+            D4,AMU,2026-03-03T10:00,,emergency_medical,emergency,,,70,male,1,,,0,0,,,,,,,
+            """)
+        let read = try CensusFile.read(path: good, for: Self.demo.configuration, asOf: nil)
+        #expect(read.census.inpatients.map(\.deteriorated) == [true, false])
+    }
+
     @Test("every mistake in a census is reported at once, located, with what was expected")
     func mistakes() throws {
         let files = try ScenarioFiles()

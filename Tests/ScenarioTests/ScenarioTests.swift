@@ -264,6 +264,25 @@ struct ScenarioFileTests {
         #expect(scenario.document["units"]?.items?[0]["type"]?.location.file.hasSuffix("base.yaml") == true)
     }
 
+    @Test("the new hospital options refuse what cannot run, each at its key: a protocol stood down above its trigger, SDEC closing before it opens, a triage category that does not exist")
+    func optionMeanings() throws {
+        let files = try ScenarioFiles()
+        try files.write("base.yaml", minimal)
+        let path = try files.write("options.yaml", """
+            extends: base.yaml
+            name: options
+            full_capacity_protocol: {declare_at_boarders: 4, stand_down_at_boarders: 6}
+            emergency_department:
+              same_day_emergency_care: {places: 3, opens: "20:00", closes: "08:00", share: 0.5, stay_minutes: 240, triage: [2, 9]}
+            """)
+        let found = problems(path, in: files)
+        #expect(found == [
+            "options.yaml:3:74: full_capacity_protocol.stand_down_at_boarders: must be from 0 to below declare_at_boarders (4), found 6",
+            "options.yaml:5:64: emergency_department.same_day_emergency_care.closes: must be after opens (20:00), found 08:00",
+            "options.yaml:5:116: emergency_department.same_day_emergency_care.triage[1]: must be a whole number <= 5, found 9",
+        ], "\(found)")
+    }
+
     @Test("extends: a missing base, a cycle and an error in the base are located")
     func extendsProblems() throws {
         let files = try ScenarioFiles()
