@@ -21,6 +21,9 @@ public struct ForecastCoverage: Sendable {
         public var within90: [Int]
         /// The truths' mean of actual demand − the forecast's mean demand, by horizon day: the forecast's bias.
         public var meanError: [Double]
+        /// The standard error of `meanError` over the truths, by horizon day: a bias of zero lies within
+        /// ±z·standardError when the forecast holds everything still to come.
+        public var standardError: [Double]
         /// The same at the census's own midnight (day 0): what the census lost of the hospital's demand, 0 when it
         /// carries every patient who counts.
         public var startError = 0.0
@@ -37,10 +40,20 @@ public struct ForecastCoverage: Sendable {
     /// Mean census patients, and recent discharges, per truth (what the forecasts started from).
     public let meanCensusPatients: Double
     public let meanRecentDischarges: Double
-    /// Over the days forecast, per truth: the hospital's arrivals (ED attendances and elective admissions,
-    /// readmissions among them) and inpatient discharges, truth against the forecast's mean — where a bias starts.
-    public let arrivals: (truth: Double, forecast: Double)
-    public let inpatientDischarges: (truth: Double, forecast: Double)
+    /// One of the hospital's flows over the days forecast, per truth: the truth's count against the forecast's mean
+    /// — where a bias starts.
+    public struct Flow: Sendable {
+        public let name: String
+        public var truth = 0.0
+        public var forecast = 0.0
+    }
+
+    /// Arrivals (ED attendances and elective admissions, readmissions among them), inpatient discharges, deaths,
+    /// diversions and transfers out, in that order.
+    public let flows: [Flow]
+    /// Per truth: patients in the ED not yet decided at the census, how many of them the forecast expects to
+    /// admit (Σ of `PreparedHospital.admissionProbability(ofUndecided:)`), and how many the truth was going to.
+    public let undecided: (patients: Double, expected: Double, admitted: Double)
 
     /// Checks `scenario` with censuses at `local`: truth k is seed `seed + k` (replication 0), its forecast seed
     /// `seed + 10_000 + k`. `workDirectory` holds the census files meanwhile.
@@ -51,7 +64,12 @@ public struct ForecastCoverage: Sendable {
         precondition(truths >= 1 && replications >= 2 && days >= 1, "a check needs truths, replications and days")
         var series: [Series] = []
         var censusPatients = 0, discharges = 0
-        var arrivals = (truth: 0.0, forecast: 0.0), leaving = (truth: 0.0, forecast: 0.0)
+        var undecided = (patients: 0.0, expected: 0.0, admitted: 0.0)
+        let counted: [(name: String, column: (DailyFlow) -> Int?)] = [
+            ("arrivals", { $0.arrived }), ("inpatient discharges", { $0.inpatientDischarges }), ("deaths", { $0.died }),
+            ("diverted", { $0.diverted }), ("transferred out of ED", { $0.transferredOut }),
+        ]
+        var flows = counted.map { Flow(name: $0.name) }
         // The truth measures every day (no warm-up: it changes what is measured, not what happens), through the
         // census's day and the days forecast after it.
         let censusDay = Int(((local.localMinutesSinceEpoch - scenario.configuration.start.localMinutesSinceEpoch) / 1440)
@@ -65,6 +83,13 @@ public struct ForecastCoverage: Sendable {
             let prepared = try PreparedScenario(scenario, file: file, plan: plan)
             let (census, truth) = try Simulate.censusAndRun(prepared, at: local)
             censusPatients += census.inpatients.count
+            for inpatient in census.inpatients {
+                guard let category = inpatient.undecidedTriage else { continue }
+                undecided.patients += 1 / Double(truths)
+                undecided.expected += prepared.hospital.admissionProbability(ofUndecided: inpatient.twin, triage: category,
+                                                                             atEpochMinute: census.epochMinute) / Double(truths)
+            }
+            undecided.admitted += Double(census.undecidedToBeAdmitted) / Double(truths)
             discharges += census.recentDischarges.count
             let path = (workDirectory as NSString).appendingPathComponent("census-\(k).csv")
             do {
@@ -82,7 +107,7 @@ public struct ForecastCoverage: Sendable {
             if series.isEmpty {
                 series = forecast.series.map {
                     Series(name: $0.name, within80: [Int](repeating: 0, count: days), within90: [Int](repeating: 0, count: days),
-                           meanError: [Double](repeating: 0, count: days))
+                           meanError: [Double](repeating: 0, count: days), standardError: [Double](repeating: 0, count: days))
                 }
             }
             let dates = truth.flows.map(\.date)
@@ -91,13 +116,13 @@ public struct ForecastCoverage: Sendable {
                 let last = min(first + days, kpis.flows.count - 1)
                 return Double((column(kpis.flows[last]) ?? 0) - (column(kpis.flows[first]) ?? 0))
             }
-            if let start = dates.firstIndex(of: forecast.series[0].days[0].date) {
-                arrivals.truth += change(truth, from: start) { $0.arrived } / Double(truths)
-                leaving.truth += change(truth, from: start) { $0.inpatientDischarges } / Double(truths)
-            }
             let runs = run.result.replications
-            arrivals.forecast += runs.reduce(0) { $0 + change($1, from: 0) { $0.arrived } } / Double(runs.count * truths)
-            leaving.forecast += runs.reduce(0) { $0 + change($1, from: 0) { $0.inpatientDischarges } } / Double(runs.count * truths)
+            for (index, flow) in counted.enumerated() {
+                if let start = dates.firstIndex(of: forecast.series[0].days[0].date) {
+                    flows[index].truth += change(truth, from: start, flow.column) / Double(truths)
+                }
+                flows[index].forecast += runs.reduce(0) { $0 + change($1, from: 0, flow.column) } / Double(runs.count * truths)
+            }
             for (index, band) in forecast.series.enumerated() {
                 let units = Self.units(of: band, in: truth)
                 for day in 0...days {
@@ -116,13 +141,22 @@ public struct ForecastCoverage: Sendable {
                     if actual >= forecastDay.p10 && actual <= forecastDay.p90 { series[index].within80[day - 1] += 1 }
                     if actual >= forecastDay.p5 && actual <= forecastDay.p95 { series[index].within90[day - 1] += 1 }
                     series[index].meanError[day - 1] += (actual - forecastDay.mean) / Double(truths)
+                    series[index].standardError[day - 1] += (actual - forecastDay.mean) * (actual - forecastDay.mean)
                 }
+            }
+        }
+        // The sums of squared errors become the standard errors of their means.
+        for index in series.indices {
+            for day in 0..<days {
+                let mean = series[index].meanError[day], n = Double(truths)
+                let variance = truths > 1 ? max(0, series[index].standardError[day] / n - mean * mean) * n / (n - 1) : 0
+                series[index].standardError[day] = (variance / n).squareRoot()
             }
         }
         return ForecastCoverage(truths: truths, replications: replications, days: days, series: series,
                                 meanCensusPatients: Double(censusPatients) / Double(truths),
-                                meanRecentDischarges: Double(discharges) / Double(truths), arrivals: arrivals,
-                                inpatientDischarges: leaving)
+                                meanRecentDischarges: Double(discharges) / Double(truths), flows: flows,
+                                undecided: undecided)
     }
 
     /// The units a forecast series sums, in a run's KPIs.

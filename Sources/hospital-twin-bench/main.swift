@@ -502,13 +502,34 @@ struct ForecastCheckBenchmark: ParsableCommand {
                 }.joined())
         }
         print("")
-        print(String(format: "over the %d days, per truth: arrivals %.1f actual, %.1f forecast; inpatient discharges %.1f actual, %.1f forecast",
-                     coverage.days, coverage.arrivals.truth, coverage.arrivals.forecast, coverage.inpatientDischarges.truth,
-                     coverage.inpatientDischarges.forecast))
+        print("over the \(coverage.days) days, per truth, actual and forecast: " + coverage.flows.map {
+            String(format: "%@ %.1f, %.1f", $0.name, $0.truth, $0.forecast)
+        }.joined(separator: "; "))
+        print(String(format: "in the ED undecided at the census, per truth: %.1f patients; the forecast admits %.1f of them, the truth %.1f",
+                     coverage.undecided.patients, coverage.undecided.expected, coverage.undecided.admitted))
         print("mean of actual − forecast mean, patients, by horizon day (day 0: the census's own midnight)")
         for series in coverage.series {
             print(String(series.name.prefix(33)).padding(toLength: 34, withPad: " ", startingAt: 0)
                 + ([series.startError] + series.meanError).map { String(format: "%9.1f", $0) }.joined())
+        }
+        print("its standard error over the truths, by horizon day 1…\(coverage.days), for the groups")
+        for series in coverage.series.prefix(2) {
+            print(String(series.name.prefix(33)).padding(toLength: 43, withPad: " ", startingAt: 0)
+                + series.standardError.map { String(format: "%9.1f", $0) }.joined())
+        }
+        // Each count is binomial(truths, 0.8) or (truths, 0.9) if the bands are right; the binomial's two-sided 95%
+        // acceptance region, by the normal approximation, says which counts are consistent with that.
+        for (label, p, counts) in [("P10–P90", 0.8, \ForecastCoverage.Series.within80), ("P5–P95", 0.9, \.within90)] {
+            let sd = (n * p * (1 - p)).squareRoot()
+            let low = n * p - 1.96 * sd, high = n * p + 1.96 * sd
+            var outside: [String] = []
+            for series in coverage.series.prefix(2) {
+                for (day, count) in series[keyPath: counts].enumerated() where Double(count) < low || Double(count) > high {
+                    outside.append("\(series.name) day \(day + 1) (\(count))")
+                }
+            }
+            print(String(format: "%@: counts %.1f–%.1f of %d are consistent with %.0f%% (95%%); groups outside: ", label, low, high,
+                         coverage.truths, 100 * p) + (outside.isEmpty ? "none" : outside.joined(separator: ", ")))
         }
     }
 }

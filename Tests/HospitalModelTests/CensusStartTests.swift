@@ -58,4 +58,90 @@ struct CensusStartTests {
         }
         #expect(counts[0].allSatisfy { $0 == 200 })
     }
+
+    /// The same for patients clinically ready for a care home since e days before the census, waiting for a
+    /// placement of Weibull(2, 5 days) with no discharge windows: still in hospital t days later with probability
+    /// S(e + t) / S(e). Drawing each wait afresh from the census would keep about three times as many on day 5.
+    @Test("patients waiting for a care home leave as their placement wait conditioned on the wait so far says")
+    func careHomeWaitsUnderWay() throws {
+        let shape = 2.0, scaleDays = 5.0
+        let ed = try Fixtures.admittingEverybody(perDay: 1e-9, boardingLimit: nil)
+        let configuration = HospitalConfiguration(
+            name: "census", timeZone: Fixtures.london, start: Fixtures.monday,
+            twinModel: Fixtures.exponentialWardModel(wardMeanDays: 1), emergencyDepartment: ed,
+            units: [UnitConfiguration(name: "Ward", kind: .ward, beds: 400), UnitConfiguration(name: "ICU", kind: .icu, beds: 2)],
+            discharge: DischargePolicy(careHomePlacementDays: .weibull(try Weibull(shape: shape, scale: scaleDays))))
+        let hospital = try PreparedHospital(configuration, horizonDays: 10)
+        let startEpoch = hospital.simulationClock.epochMinute(atMinute: 0)
+        let waitedDays = (0..<200).map { Double($0) * 0.05 }
+        let attributes = PatientAttributes(ageYears: 84, sex: .female, admissionMethod: .emergency, specialty: .geriatrics,
+                                           diagnosisGroup: .other, charlsonIndex: 3, clinicalFrailtyScale: 6,
+                                           deprivationDecile: 5, edVisitsLast6Months: 0, admissionsLast12Months: 1)
+        let census = HospitalCensus(inpatients: waitedDays.enumerated().map { index, waited in
+            HospitalCensus.Inpatient(twin: PatientTwin(id: PatientID(UInt64(index + 1)), attributes: attributes,
+                                                       pathway: .emergencyMedical, admittedAt: startEpoch - (waited + 3) * 1440,
+                                                       state: .ward),
+                                     location: .unit(0), readyAt: startEpoch - waited * 1440, readyFor: .dischargedCareHome)
+        })
+        let replications = 60
+        var counts = [[Double]](repeating: [], count: 11)
+        for replication in 0..<replications {
+            let run = try HospitalSimulation.run(hospital, horizonDays: 10, warmUpDays: 0,
+                                                 streams: RandomStreams(masterSeed: 12).replication(replication), census: census)
+            for (day, flow) in run.kpis.flows.enumerated() where day <= 10 { counts[day].append(Double(flow.inHospital)) }
+        }
+        for day in 1...10 {
+            let t = Double(day)
+            let p = waitedDays.map { e in exp(-pow((e + t) / scaleDays, shape) + pow(e / scaleDays, shape)) }
+            let expected = p.reduce(0, +)
+            let variance = p.reduce(0) { $0 + $1 * (1 - $1) }
+            let mean = counts[day].reduce(0, +) / Double(counts[day].count)
+            let tolerance = Tolerance.halfWidth(variance: variance, count: replications)
+            #expect(abs(mean - expected) <= tolerance, "day \(day): \(mean) in hospital, expected \(expected) ± \(tolerance)")
+        }
+    }
+
+    /// A patient in the ED undecided is admitted with the share, among the patients of its kind still there after
+    /// as long, of those who will be: sampled here directly — admitted with the category's probability, then staying
+    /// its twin's ED stay if admitted, the discharged stay if not — and held against the engine's probability within
+    /// the binomial interval.
+    @Test("a census patient undecided in the ED is admitted with the probability its time there implies")
+    func undecidedAdmission() throws {
+        var ed = try Fixtures.admittingEverybody(perDay: 1e-9, boardingLimit: nil)
+        ed.triage = [TriageClass(category: .urgent, share: 1, admissionProbability: 0.25)]
+        ed.dischargedStayMinutes = .lognormal(try LogNormal(mean: 215, standardDeviation: 120))
+        let configuration = HospitalConfiguration(
+            name: "ed", timeZone: Fixtures.london, start: Fixtures.monday, twinModel: .builtIn, emergencyDepartment: ed,
+            units: [UnitConfiguration(name: "Ward", kind: .ward, beds: 40), UnitConfiguration(name: "ICU", kind: .icu, beds: 2)])
+        let hospital = try PreparedHospital(configuration, horizonDays: 2)
+        let now = hospital.simulationClock.epochMinute(atMinute: 0)
+        let attributes = PatientAttributes(ageYears: 70, sex: .male, admissionMethod: .emergency, specialty: .generalMedicine,
+                                           diagnosisGroup: .other, charlsonIndex: 1, clinicalFrailtyScale: 3,
+                                           deprivationDecile: 5, edVisitsLast6Months: 0, admissionsLast12Months: 0)
+        let predictor = try TrajectoryPredictor(model: .builtIn)
+        let arriving = PatientTwin(id: PatientID(1), attributes: attributes, pathway: .emergencyMedical, admittedAt: now)
+        var stream = RandomStream(seed: 31)
+        let runs = RandomStreams(masterSeed: 32)
+        var stays: [(admitted: Bool, minutes: Double)] = []
+        for k in 0..<60_000 {
+            let admitted = stream.nextUniform() < 0.25
+            let minutes = admitted
+                ? try predictor.drawStay(for: arriving, at: now, streams: TwinStreams(runs.replication(k))).durationMinutes
+                : ed.dischargedStayMinutes.sample(using: &stream)
+            stays.append((admitted, minutes))
+        }
+        #expect(hospital.admissionProbability(ofUndecided: arriving, triage: .urgent, atEpochMinute: now) == 0.25)
+        var moved = 0.0
+        for waited in [60.0, 180, 300, 480] {
+            let still = stays.filter { $0.minutes > waited }
+            let share = Double(still.filter(\.admitted).count) / Double(still.count)
+            let twin = PatientTwin(id: PatientID(2), attributes: attributes, pathway: .emergencyMedical, admittedAt: now - waited)
+            let probability = hospital.admissionProbability(ofUndecided: twin, triage: .urgent, atEpochMinute: now)
+            let tolerance = Tolerance.halfWidth(variance: probability * (1 - probability), count: still.count)
+            #expect(still.count > 500 && abs(share - probability) <= tolerance,
+                    "after \(waited) minutes: \(share) of \(still.count) still there admitted, engine \(probability)")
+            moved = max(moved, abs(probability - 0.25))
+        }
+        #expect(moved > 0.05, "the time in the ED changes the probability")
+    }
 }

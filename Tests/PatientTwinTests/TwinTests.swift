@@ -120,6 +120,60 @@ struct TwinTests {
         #expect(totals.allSatisfy { $0 > 6 * 1440 })
     }
 
+    @Test("each baseline's survival function and its inverse agree, far into the tail")
+    func survivalInverse() throws {
+        let baselines: [BaselineDistribution] = [.lognormal(try LogNormal(mu: 8, sigma: 0.9)),
+                                                 .gamma(try Gamma(shape: 1.6, scale: 2500)),
+                                                 .weibull(try Weibull(shape: 1.3, scale: 4000))]
+        for baseline in baselines {
+            for x in [30.0, 1440, 4000, 20_000, 60_000] {
+                let q = baseline.survival(x)
+                #expect(abs(q - (1 - baseline.cdf(x))) < 1e-9, "\(baseline) S(\(x))")
+                #expect(abs(baseline.value(atSurvival: q) / x - 1) < 1e-6, "\(baseline) S⁻¹(S(\(x)))")
+            }
+            #expect(baseline.survival(0) == 1)
+        }
+    }
+
+    @Test("a stay drawn again part-way keeps its rank: the same covariates give the same stay, a NEWS2 rise the model's law given the time elapsed (KS)")
+    func redrawKeepsRank() throws {
+        var twin = PatientTwin(id: PatientID(9), attributes: .sample(), pathway: .emergencyMedical, admittedAt: Self.start)
+        try twin.apply(Observation(minute: Self.start + 240, .transfer(to: .ward)))
+        try twin.apply(Observation(minute: Self.start + 240, .news2(1)))
+        let entered = Self.start + 240
+        let now = entered + 3 * 1440
+        var sick = twin
+        try sick.apply(Observation(minute: now, .news2(7)))
+        let runs = RandomStreams(masterSeed: 4)
+        var ranked: [Double] = [], reused: [Double] = []
+        for k in 0..<20_000 {
+            let streams = TwinStreams(runs.replication(k))
+            let stay = try Self.predictor.drawStay(for: twin, at: entered, streams: streams)
+            guard stay.endMinute > now else {
+                #expect(Self.predictor.survivalRank(of: stay, for: twin, at: now) == nil, "an ended stay has no rank")
+                continue
+            }
+            let rank = try #require(Self.predictor.survivalRank(of: stay, for: twin, at: now))
+            let same = try Self.predictor.drawStay(for: twin, at: now, streams: streams, rank: rank)
+            #expect(abs(same.durationMinutes / stay.durationMinutes - 1) < 1e-9, "unchanged covariates, unchanged stay")
+            ranked.append(try Self.predictor.drawStay(for: sick, at: now, streams: streams, rank: rank).durationMinutes)
+            reused.append(try Self.predictor.drawStay(for: sick, at: now, streams: streams).durationMinutes)
+        }
+        #expect(ranked.count > 2000 && ranked.allSatisfy { $0 > now - entered })
+        // Given the stay has lasted 3 days, under the new covariates: (F(t/s) − F(3d/s)) / (1 − F(3d/s)).
+        let ward = TwinModel.builtIn.model(of: .emergencyMedical)!.model(of: .ward)!.sojourn
+        let factor = exp(ward.timeEffects.dot(sick.covariates))
+        let baseline = try ward.baseline()
+        let floor = baseline.cdf((now - entered) / factor)
+        let conditional = { (t: Double) in (baseline.cdf(t / factor) - floor) / (1 - floor) }
+        let ks = GoodnessOfFit.kolmogorovSmirnov(ranked, cdf: conditional)
+        #expect(ks.pValue > Tolerance.alpha, "KS D = \(ks.statistic), p = \(ks.pValue)")
+        // The check has power: the draw that reuses the stay's uniform as if fresh ignores that the stay had
+        // already outlasted 3 days under the old covariates, and is longer than the law.
+        let biased = GoodnessOfFit.kolmogorovSmirnov(reused, cdf: conditional)
+        #expect(biased.pValue < Tolerance.alpha, "KS D = \(biased.statistic), p = \(biased.pValue)")
+    }
+
     @Test("moves follow the multinomial logit: sampled frequencies match its probabilities (chi-square)")
     func transitionFrequencies() throws {
         let x = Covariates(attributes: .sample(), news2: 4)

@@ -439,22 +439,22 @@ struct TakenCensusTests {
 
 @Suite("the forecast against simulated hospitals' own futures")
 struct ForecastSelfConsistencyTests {
-    @Test("from a census of the demo hospital, 30 hospitals' next 7 midnights fall in P10–P90 about 80% and P5–P95 about 90% of the time")
+    @Test("from a census of the demo hospital, 30 hospitals' next 14 midnights fall in P10–P90 about 80% and P5–P95 about 90% of the time")
     func coverage() throws {
         let file = Demo.file, scenario = Demo.scenario
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("forecast-check-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let truths = 30
+        let truths = 30, days = 14
         let coverage = try ForecastCoverage.check(scenario, file: file, at: LocalDateTime(year: 2026, month: 3, day: 2),
-                                                  truths: truths, replications: 40, days: 7, seed: 1, threads: 2,
+                                                  truths: truths, replications: 40, days: days, seed: 1, threads: 2,
                                                   workDirectory: work)
         #expect(coverage.series.count == 2 + scenario.configuration.units.count)
         // Each count is binomial(30, 0.8) or (30, 0.9) when the forecast holds everything still to come; checked at
         // the suite's α for both groups at every horizon, and for most units (a few cells may fall out by chance:
-        // 6 units × 7 days × 2 bands are 84 checks).
+        // 6 units × 14 days × 2 bands are 168 checks).
         for group in coverage.series.prefix(2) {
-            for day in 0..<7 {
+            for day in 0..<days {
                 #expect(Tolerance.binomialAgrees(observed: group.within80[day], trials: truths, probability: 0.8),
                         "\(group.name) day \(day + 1): \(group.within80[day]) of \(truths) in P10–P90")
                 #expect(Tolerance.binomialAgrees(observed: group.within90[day], trials: truths, probability: 0.9),
@@ -463,7 +463,7 @@ struct ForecastSelfConsistencyTests {
         }
         var cells = 0, agreeing = 0
         for unit in coverage.series.dropFirst(2) {
-            for day in 0..<7 {
+            for day in 0..<days {
                 cells += 2
                 if Tolerance.binomialAgrees(observed: unit.within80[day], trials: truths, probability: 0.8) { agreeing += 1 }
                 if Tolerance.binomialAgrees(observed: unit.within90[day], trials: truths, probability: 0.9) { agreeing += 1 }

@@ -43,6 +43,34 @@ public enum DurationDistribution: Sendable, Hashable {
         }
     }
 
+    /// A draw given the duration exceeds `threshold` (≥ 0): what is left of a wait already `threshold` long is
+    /// the draw minus it. A fixed duration already over gives `threshold` itself (nothing left).
+    public func sample(exceeding threshold: Double, using stream: inout RandomStream) -> Double {
+        guard threshold > 0 else { return sample(using: &stream) }
+        switch self {
+        case .fixed(let value): return max(value, threshold)
+        case .exponential(let d): return d.sample(exceeding: threshold, using: &stream)
+        case .lognormal(let d): return d.sample(exceeding: threshold, using: &stream)
+        case .gamma(let d): return d.sample(exceeding: threshold, using: &stream)
+        case .weibull(let d): return d.sample(exceeding: threshold, using: &stream)
+        case .triangular(let d): return d.sample(exceeding: threshold, using: &stream)
+        case .uniform(let d): return d.sample(exceeding: threshold, using: &stream)
+        }
+    }
+
+    /// P(duration > x).
+    public func survival(_ x: Double) -> Double {
+        switch self {
+        case .fixed(let value): x < value ? 1 : 0
+        case .exponential(let d): d.survival(x)
+        case .lognormal(let d): d.survival(x)
+        case .gamma(let d): d.survival(x)
+        case .weibull(let d): d.survival(x)
+        case .triangular(let d): d.survival(x)
+        case .uniform(let d): d.survival(x)
+        }
+    }
+
     /// The mean.
     public var mean: Double {
         switch self {

@@ -193,8 +193,11 @@ extension HospitalEngine {
     }
 
     /// Draws the twin's current stay from its own streams (`TrajectoryPredictor.drawStay`).
-    mutating func drawStay(_ p: Int32, at now: Double) {
-        do { patients[Int(p)].stay = try predictor.drawStay(for: patients[Int(p)].twin, at: epoch(now), streams: twinStreams) } catch {
+    mutating func drawStay(_ p: Int32, at now: Double, rank: Double? = nil) {
+        do {
+            patients[Int(p)].stay = try predictor.drawStay(for: patients[Int(p)].twin, at: epoch(now), streams: twinStreams,
+                                                           rank: rank)
+        } catch {
             preconditionFailure("a patient in hospital has a stay to draw: \(error)")
         }
     }
@@ -343,17 +346,20 @@ extension HospitalEngine {
     }
 
     /// A patient ready to go home or to a care home leaves at the first discharge window after its placement is
-    /// ready; meanwhile it keeps its bed (a delayed discharge).
+    /// ready; meanwhile it keeps its bed (a delayed discharge). A census patient ready since before the run
+    /// (`discharge.readyAt` set) has waited already: its placement is drawn given the wait so far, and only the
+    /// windows from now on are tried (those before declined it).
     mutating func planDischarge(_ p: Int32, to destination: CareState, in simulation: inout Simulation<Self>) {
         let now = simulation.now
         let key = streamKey(p)
+        let since = patients[Int(p)].discharge.readyAt.isNaN ? now : min(now, patients[Int(p)].discharge.readyAt)
         var ready = now
         var stream = patientFamily.stream(key.id, key.spell, 4)
         if destination == .dischargedCareHome, let placement = configuration.discharge.careHomePlacementDays {
-            ready += placement.sample(using: &stream) * 1440
+            ready = max(now, since + placement.sample(exceeding: (now - since) / 1440, using: &stream) * 1440)
         }
         let leave = dischargeMinute(readyAt: ready, using: &stream)
-        patients[Int(p)].discharge.readyAt = now
+        patients[Int(p)].discharge.readyAt = since
         patients[Int(p)].discharge.at = leave
         patients[Int(p)].bed.target = destination
         simulation.schedule(.discharge(p, token: patients[Int(p)].token), at: leave)
@@ -463,6 +469,9 @@ extension HospitalEngine {
         var stream = deteriorationFamily.stream(key.id, key.spell, key.step | 1 << 32)
         let span = policy.news2Range.upperBound - policy.news2Range.lowerBound + 1
         let news2 = policy.news2Range.lowerBound + stream.nextInt(below: span)
+        // The stay keeps its rank among the stays that have lasted as long: drawn again from it, its length has
+        // the model's law given the time elapsed and the new NEWS2 — what a forecast from a census draws.
+        let rank = patients[Int(p)].stay.flatMap { predictor.survivalRank(of: $0, for: patients[Int(p)].twin, at: epoch(now)) }
         do { try patients[Int(p)].twin.apply(Observation(minute: epoch(now), .news2(news2))) } catch {
             preconditionFailure("a twin in a bed takes an observation: \(error)")
         }
@@ -473,7 +482,7 @@ extension HospitalEngine {
         beds.units[Int(unit)].byLevel[oldLevel] -= 1
         beds.units[Int(unit)].byLevel[newLevel] += 1
         patients[Int(p)].bed.level = newLevel
-        drawStay(p, at: now)
+        drawStay(p, at: now, rank: rank)
         if let stay = patients[Int(p)].stay, news2 >= policy.escalationNEWS2, stay.next == .icu || stay.next == .hdu {
             let end = min(clock.minute(atEpochMinute: stay.endMinute), now + policy.responseMinutes)
             patients[Int(p)].stay = stay.ending(at: epoch(end))

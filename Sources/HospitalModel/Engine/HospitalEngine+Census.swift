@@ -68,10 +68,15 @@ extension HospitalEngine {
     mutating func admitCensus(_ census: HospitalCensus, in simulation: inout Simulation<Self>) {
         for inpatient in census.inpatients {
             if let triage = inpatient.undecidedTriage {
-                // Not yet decided: admitted with its category's probability, from its own stream; one who will go
-                // home from the ED makes no demand for a bed and is left out.
+                // Not yet decided: admitted with its probability given its category and its time in the ED so far,
+                // from its own stream; one who will go home from the ED makes no demand for a bed and is left out.
                 var stream = patientFamily.stream(inpatient.twin.id.value, UInt64(inpatient.twin.spell), 5)
-                guard stream.nextUniform() < department.admissionProbability(triage) else { continue }
+                let probability = PreparedHospital.admissionProbability(
+                    ofUndecided: inpatient.twin, triage: triage, atEpochMinute: epoch(simulation.now),
+                    configuration: configuration, predictor: predictor)
+                guard stream.nextUniform() < probability else {
+                    continue
+                }
             }
             let p = newPatient(inpatient.twin)
             recorder.flows.arrived += 1
@@ -96,6 +101,8 @@ extension HospitalEngine {
                     // Ready to go already: its stay has ended, and it leaves (or asks for the next unit) from now. A
                     // move to a unit of its own kind is no change of state for the twin, and is not modelled.
                     patients[Int(p)].stay = stay.ended(at: min(readyAt, epoch(simulation.now)), next: next)
+                    // Ready to go home or to a care home: the wait for its placement has run since then.
+                    if next.isDischarge { patients[Int(p)].discharge.readyAt = clock.minute(atEpochMinute: readyAt) }
                 }
                 scheduleStayEnd(p, in: &simulation)
                 beds.openEscalationIfNeeded(unit, now: now)
@@ -126,6 +133,33 @@ extension HospitalEngine {
     }
 }
 
+extension PreparedHospital {
+    /// The probability that a census patient still in the ED undecided at `epochMinute`, in triage category
+    /// `triage`, is admitted: Bayes on the category's admission probability p and how long it has been there, w.
+    /// An admitted patient is decided when its twin's ED stay ends, one going home leaves when its discharged stay
+    /// ends; so p·Sₐ(w) / (p·Sₐ(w) + (1 − p)·S_d(w)), with Sₐ the twin's ED stay's survival and S_d the discharged
+    /// stay's. Queueing for a cubicle and a clinician delays both alike and is left out.
+    public func admissionProbability(ofUndecided twin: PatientTwin, triage: TriageCategory, atEpochMinute minute: Double)
+        -> Double
+    {
+        Self.admissionProbability(ofUndecided: twin, triage: triage, atEpochMinute: minute, configuration: configuration,
+                                  predictor: predictor)
+    }
+
+    static func admissionProbability(ofUndecided twin: PatientTwin, triage: TriageCategory, atEpochMinute minute: Double,
+                                     configuration: HospitalConfiguration, predictor: TrajectoryPredictor) -> Double
+    {
+        let ed = configuration.emergencyDepartment
+        let p = ed.triage.first { $0.category == triage }?.admissionProbability ?? 0
+        guard p > 0, p < 1, twin.state == .ed else { return p }
+        let waited = max(0, minute - twin.spellStart)
+        let admitted = p * predictor.sojournSurvival(pathway: twin.pathway, state: .ed, covariates: twin.covariates,
+                                                     minutes: waited)
+        let home = (1 - p) * ed.dischargedStayMinutes.survival(waited)
+        return admitted + home > 0 ? admitted / (admitted + home) : p
+    }
+}
+
 /// A simulated hospital's census at one time (`HospitalSimulation.run(censusAt:)`): what a census file holds, as the
 /// run had it — a forecast from it can be held against the run's own continuation.
 public struct TakenCensus: Sendable {
@@ -137,12 +171,18 @@ public struct TakenCensus: Sendable {
     public let recentDischarges: [PatientTwin]
     /// Patients in hospital the census format cannot hold: in theatre or recovery.
     public let leftOut: Int
+    /// Of the patients in the ED not yet decided, how many the run was going to admit: what the hospital knew and
+    /// its census does not, for checking the forecast's draw of who is admitted.
+    public let undecidedToBeAdmitted: Int
 
-    public init(epochMinute: Double, inpatients: [HospitalCensus.Inpatient], recentDischarges: [PatientTwin], leftOut: Int) {
+    public init(epochMinute: Double, inpatients: [HospitalCensus.Inpatient], recentDischarges: [PatientTwin], leftOut: Int,
+                undecidedToBeAdmitted: Int = 0)
+    {
         self.epochMinute = epochMinute
         self.inpatients = inpatients
         self.recentDischarges = recentDischarges
         self.leftOut = leftOut
+        self.undecidedToBeAdmitted = undecidedToBeAdmitted
     }
 }
 
@@ -166,7 +206,7 @@ extension HospitalEngine {
         guard let taker = censusTaker else { return }
         var inpatients: [HospitalCensus.Inpatient] = []
         var inside: Set<PatientID> = []
-        var leftOut = 0
+        var leftOut = 0, toBeAdmitted = 0
         var waitingFor: [Int32: CareState] = [:]
         for waiting in beds.waiting { waitingFor[waiting.patient] = waiting.state }
         for index in patients.indices {
@@ -191,6 +231,7 @@ extension HospitalEngine {
             case .emergencyDepartment:
                 inpatients.append(HospitalCensus.Inpatient(twin: patient.twin, location: .emergencyDepartment,
                                                            undecidedTriage: patient.ed.triage))
+                if patient.ed.admitted { toBeAdmitted += 1 }
             case .recovery, .theatre, .emergencyTheatre:
                 // After its operation a patient goes to a bed (or home): one waiting in recovery, or in theatre
                 // with a unit next, counts as that unit's demand, so the census holds it on the unit it will go to
@@ -216,7 +257,7 @@ extension HospitalEngine {
         }
         let discharges = taker.discharges.filter { latest[$0.id]?.spell == $0.spell }
         let taken = TakenCensus(epochMinute: epoch(simulation.now), inpatients: inpatients,
-                                recentDischarges: discharges, leftOut: leftOut)
+                                recentDischarges: discharges, leftOut: leftOut, undecidedToBeAdmitted: toBeAdmitted)
         censusTaker?.taken = taken
     }
 }

@@ -248,6 +248,26 @@ public enum BaselineDistribution: Sendable, Hashable {
         }
     }
 
+    /// P(X > x), in 0...1; computed on the tail itself for the lognormal and Weibull, so that it stays accurate
+    /// far beyond the median.
+    public func survival(_ x: Double) -> Double {
+        guard x > 0 else { return 1 }
+        switch self {
+        case .lognormal(let d): return SpecialFunctions.normalCDF(-(Foundation.log(x) - d.mu) / d.sigma)
+        case .gamma(let d): return 1 - d.cdf(x)
+        case .weibull(let d): return Foundation.exp(-Foundation.pow(x / d.scale, d.shape))
+        }
+    }
+
+    /// The x with P(X > x) = `q`, for q in (0, 1]: the survival function's inverse.
+    public func value(atSurvival q: Double) -> Double {
+        switch self {
+        case .lognormal(let d): Foundation.exp(d.mu - d.sigma * SpecialFunctions.normalQuantile(q))
+        case .gamma(let d): d.quantile(1 - q)
+        case .weibull(let d): d.scale * Foundation.pow(-Foundation.log(q), 1 / d.shape)
+        }
+    }
+
     /// P(X ≤ x).
     public func cdf(_ x: Double) -> Double { distribution.cdf(x) }
 

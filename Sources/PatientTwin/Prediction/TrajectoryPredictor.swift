@@ -235,6 +235,12 @@ public struct TrajectoryPredictor: Sendable {
         }
     }
 
+    /// P(a stay in `state` for covariates `x` lasts longer than `minutes`).
+    public func sojournSurvival(pathway: Pathway, state: CareState, covariates x: Covariates, minutes: Double) -> Double {
+        let i = index(pathway, state)
+        return baselines[i].survival(minutes / exp(timeEffects[i].dot(x)))
+    }
+
     /// The expected length of a stay in `state` for covariates `x`, in minutes: what a planner books a theatre
     /// list by (exp(γ·x) times the baseline's mean; the covariates scale time, so they scale the mean alike).
     public func meanSojourn(pathway: Pathway, state: CareState, covariates x: Covariates) -> Double {
@@ -252,10 +258,13 @@ public struct TrajectoryPredictor: Sendable {
 
     /// Draws the twin's current stay from its own streams: its length given what has elapsed by `minute` (epoch
     /// minutes; a twin entering its state now has elapsed nothing) and where it goes next, from the twin's
-    /// covariates now. Drawn again later — after a new observation, say — it uses the same random numbers, so
-    /// it changes only as far as the model says the covariates matter.
-    public func drawStay(for twin: PatientTwin, at minute: Double, streams: TwinStreams) throws(PredictionError)
-        -> StayDraw
+    /// covariates now. Drawn again later from the start of the stay, it uses the same random numbers. A stay
+    /// drawn again part-way, after an observation changed the covariates, passes `rank` (`survivalRank`): the
+    /// stay keeps its place among the stays that have lasted as long, so it changes only as far as the model says
+    /// the covariates matter, and its length has the model's law given what has elapsed — as a forecast from a
+    /// census, which sees only the covariates now, draws it.
+    public func drawStay(for twin: PatientTwin, at minute: Double, streams: TwinStreams, rank: Double? = nil)
+        throws(PredictionError) -> StayDraw
     {
         guard !twin.isDischarged else {
             throw PredictionError(problem: "\(twin.id) has been discharged (\(twin.state.rawValue)): nothing to draw")
@@ -264,12 +273,35 @@ public struct TrajectoryPredictor: Sendable {
         let elapsed = max(0, minute - twin.stateSince)
         var sojourn = streams.sojournStream(twin)
         var move = streams.moveStream(twin)
-        let length = sampleSojourn(pathway: twin.pathway, state: twin.state, covariates: x, elapsed: elapsed,
+        let length: Double
+        if let rank, rank > 0, rank <= 1 {
+            let i = index(twin.pathway, twin.state)
+            let factor = exp(timeEffects[i].dot(x))
+            let draw = baselines[i].value(atSurvival: baselines[i].survival(elapsed / factor) * rank) * factor
+            length = draw > elapsed ? draw : elapsed.nextUp
+        } else {
+            length = sampleSojourn(pathway: twin.pathway, state: twin.state, covariates: x, elapsed: elapsed,
                                    using: &sojourn)
+        }
         let next = sampleNext(pathway: twin.pathway, state: twin.state, covariates: x, using: &move)
         return StayDraw(spell: twin.spell, step: twin.step, state: twin.state, startMinute: twin.stateSince,
                         durationMinutes: max(length, elapsed),
                         next: next, levelOfCare: twin.levelOfCare)
+    }
+
+    /// Where `stay` (drawn for `twin` as it is now, in its current state) lies among the stays that have lasted to
+    /// `minute`: S(length) / S(elapsed) under the covariates it was drawn with, in (0, 1] — uniform over such
+    /// stays, whatever the covariates. nil when the stay is not the twin's current one, has ended by `minute`, or
+    /// lies beyond the tail double precision can represent.
+    public func survivalRank(of stay: StayDraw, for twin: PatientTwin, at minute: Double) -> Double? {
+        guard stay.state == twin.state, stay.step == twin.step, stay.spell == twin.spell, stay.endMinute > minute
+        else { return nil }
+        let i = index(twin.pathway, twin.state)
+        let factor = exp(timeEffects[i].dot(twin.covariates))
+        let reached = baselines[i].survival(max(0, minute - stay.startMinute) / factor)
+        guard reached > 0 else { return nil }
+        let rank = baselines[i].survival(stay.durationMinutes / factor) / reached
+        return rank > 0 ? min(1, rank) : nil
     }
 
     /// Draws whether a twin just discharged alive is readmitted within 30 days, and when: LACE from its spell
