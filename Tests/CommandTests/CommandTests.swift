@@ -360,7 +360,7 @@ struct ReportCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         let rows = result.stdout.split(separator: "\n")
         #expect(rows.count == 1 + 20 * 8, "a header, then 8 midnights of 2 groups and 18 units")
-        #expect(rows[1].hasPrefix("general-hospital,General and acute (all units),group,470,2026-11-26,"), "\(rows[1])")
+        #expect(rows[1].hasPrefix("general-hospital,General and acute (all units),group,445,2026-11-26,"), "\(rows[1])")
         let id = try #require(CLI.number(after: "stored run ", in: result.stderr))
         let again = try CLI.run(["report", String(id), "--as", "forecast", "--format", "csv"], environment: database,
                                 directory: directory)

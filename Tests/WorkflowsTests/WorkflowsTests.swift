@@ -172,7 +172,7 @@ struct ForecastPlanningTests {
         #expect(forecast.census?.inpatients.count == rows)
         // The sample lists no recent discharges: their returns come from the scenario's own simulated month, said so.
         let returning = forecast.census?.recentDischarges.count ?? 0
-        #expect(returning > 1_000, "a month of a 470-bed hospital's discharges")
+        #expect(returning > 1_000, "a month of a 445-bed hospital's discharges")
         #expect(recorder.seenNotices.contains(.returnsFromScenario(file: Self.census, discharges: returning)))
     }
 
