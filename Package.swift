@@ -25,6 +25,9 @@ let package = Package(
         .target(name: "ReferenceModels", dependencies: ["Simulation"]),
         .target(name: "Store", dependencies: ["CLibPQ"]),
         .target(name: "CSVFiles"),
+        // HL7 version 2 messages: the parser (delimiters per message, escapes, character sets), bounded; values
+        // such as NHS numbers and HL7 date-times. No dependency: the feed builds on it.
+        .target(name: "HL7"),
         .target(name: "PatientTwin", dependencies: ["Simulation", "CSVFiles"]),
         // The hospital: ED, units, theatres and staff on the kernel, every patient a twin.
         .target(name: "HospitalModel", dependencies: ["Simulation", "PatientTwin"]),
@@ -68,6 +71,7 @@ let package = Package(
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Scenario", "HospitalModel", "RunStore", "Store",
                                                       "Finance", "Reports", "TestSupport", "CSVFiles"]),
         .testTarget(name: "CSVFilesTests", dependencies: ["CSVFiles"]),
+        .testTarget(name: "HL7Tests", dependencies: ["HL7"]),
         .testTarget(name: "PatientTwinTests", dependencies: ["PatientTwin", "Simulation", "CSVFiles", "TestSupport", "Reports"]),
         .testTarget(name: "HospitalModelTests", dependencies: ["HospitalModel", "PatientTwin", "Simulation", "TestSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "HospitalModel", "Reports", "Simulation", "TestSupport", "Finance",
