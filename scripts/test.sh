@@ -6,5 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Release mode: the suite is mostly simulation (statistical validation over millions of events), which runs about
 # 40 times faster optimised; tests use only public APIs, so no -enable-testing is needed.
+# The python `hl7` package is the HL7 v2 parser's test-time oracle (Tests/HL7Tests), never a dependency.
+if ! python3 -c "import hl7" >/dev/null 2>&1; then
+    echo "test: installing the python hl7 package (the HL7 parser's oracle)" >&2
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "hl7==0.4.5" >&2 \
+        || python3 -m pip install --quiet --user "hl7==0.4.5" >&2
+fi
 scripts/with-postgres.sh swift test -c release "$@"
 if [ $# -eq 0 ]; then scripts/check-reports.sh; fi
