@@ -28,6 +28,8 @@ let package = Package(
         // HL7 version 2 messages: the parser (delimiters per message, escapes, character sets), bounded; values
         // such as NHS numbers and HL7 date-times. No dependency: the feed builds on it.
         .target(name: "HL7"),
+        // The hospital's feed: what each HL7 v2 message says happened (ADT events, observations as vital signs).
+        .target(name: "Feed", dependencies: ["HL7", "PatientTwin"]),
         .target(name: "PatientTwin", dependencies: ["Simulation", "CSVFiles"]),
         // The hospital: ED, units, theatres and staff on the kernel, every patient a twin.
         .target(name: "HospitalModel", dependencies: ["Simulation", "PatientTwin"]),
@@ -72,6 +74,7 @@ let package = Package(
                                                       "Finance", "Reports", "TestSupport", "CSVFiles"]),
         .testTarget(name: "CSVFilesTests", dependencies: ["CSVFiles"]),
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"]),
+        .testTarget(name: "FeedTests", dependencies: ["Feed", "HL7", "PatientTwin"]),
         .testTarget(name: "PatientTwinTests", dependencies: ["PatientTwin", "Simulation", "CSVFiles", "TestSupport", "Reports"]),
         .testTarget(name: "HospitalModelTests", dependencies: ["HospitalModel", "PatientTwin", "Simulation", "TestSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "HospitalModel", "Reports", "Simulation", "TestSupport", "Finance",
