@@ -1,0 +1,226 @@
+import Foundation
+import HL7
+import PatientTwin
+
+/// One event as the feed received it: its place in arrival order (ties in event time keep it) and the event.
+public struct ReceivedEvent: Sendable, Hashable {
+    /// Arrival order, 0, 1, 2, … (the event log's sequence).
+    public let sequence: Int
+    public let event: FeedEvent
+
+    public init(sequence: Int, event: FeedEvent) {
+        self.sequence = sequence
+        self.event = event
+    }
+}
+
+/// A patient in hospital (or recently discharged) as the event log has it at a time.
+public struct LivePatient: Sendable, Hashable {
+    /// The patient's key: the local identifier (after merges), else the NHS number.
+    public let key: String
+    public let nhsNumber: NHSNumber?
+    /// When the spell began (an ED registration or an admission), epoch minutes.
+    public let spellStart: Double
+    /// Where the patient is (the last location of the spell), and since when.
+    public let location: FeedEvent.Location?
+    public let locationSince: Double
+    /// True once the spell has an admission (A01/A06) or a transfer; false for a patient only registered in ED.
+    public let admitted: Bool
+    /// On leave of absence (A21 without its A22): the bed is held, so the patient still counts.
+    public let onLeave: Bool
+    /// When the spell ended (discharges only).
+    public let dischargedAt: Double?
+    public let birthDate: DateComponents?
+    public let sex: Sex
+    public let patientClass: String
+    public let admissionType: String
+    public let hospitalService: String
+    /// The latest reading of each vital sign in this spell, and when the latest was taken.
+    public let vitals: VitalSigns?
+    public let vitalsAt: Double?
+    /// Spells this patient began in the log before this one: ED registrations in the 6 months and admissions in
+    /// the 12 months before its start (LACE and the twins' history).
+    public let edVisitsLast6Months: Int
+    public let admissionsLast12Months: Int
+}
+
+/// The census the event log gives at a time: every patient in hospital, the patients discharged in the 30 days
+/// before, and what in the log could not be placed.
+public struct LedgerCensus: Sendable {
+    public let at: Double
+    public let inHospital: [LivePatient]
+    public let recentDischarges: [LivePatient]
+    /// Events that made no sense where they fell (a discharge of a patient not in hospital, a cancel with nothing
+    /// to cancel): applied as far as they could be, and listed, never dropped in silence.
+    public let anomalies: [String]
+}
+
+/// Replays the event log up to a time: events in event time (arrival order among equal times), cancels undoing
+/// the event they cancel, merges re-keying every event of the merged record. The same log gives the same census
+/// whatever order its messages arrived in.
+public enum PatientLedger {
+    /// The census at `minute` (epoch minutes): only events at or before it count.
+    public static func census(of log: [ReceivedEvent], at minute: Double) -> LedgerCensus {
+        var anomalies: [String] = []
+        let aliases = mergeAliases(log.filter { $0.event.minute <= minute })
+        func key(_ event: FeedEvent) -> String? {
+            guard let raw = event.localID ?? event.nhsNumber.map({ "NHS:" + $0.digits }) else { return nil }
+            var key = raw
+            var seen: Set<String> = [key]
+            while let next = aliases[key], seen.insert(next).inserted { key = next }
+            return key
+        }
+        let events = log.filter { $0.event.minute <= minute && $0.event.kind != .merge }
+            .sorted { ($0.event.minute, $0.sequence) < ($1.event.minute, $1.sequence) }
+        // Cancels take out the event they undo: the patient's latest event of the cancelled kind at or before the
+        // cancel's time (arrival order among equal times), itself not yet cancelled.
+        var cancelled: Set<Int> = []
+        for (index, received) in events.enumerated() {
+            let targets: Set<FeedEvent.Kind>
+            switch received.event.kind {
+            case .cancelAdmit: targets = [.admit, .register, .outpatientToInpatient]
+            case .cancelTransfer: targets = [.transfer]
+            case .cancelDischarge: targets = [.discharge, .inpatientToOutpatient]
+            default: continue
+            }
+            cancelled.insert(index)
+            let patient = key(received.event)
+            let target = events[..<index].indices.last {
+                !cancelled.contains($0) && targets.contains(events[$0].event.kind) && key(events[$0].event) == patient
+            }
+            if let target { cancelled.insert(target) } else {
+                anomalies.append("\(received.event.kind.rawValue) for \(patient ?? "?") at minute \(Int(received.event.minute)): "
+                    + "nothing to cancel")
+            }
+        }
+        var open: [String: Spell] = [:]
+        var history: [String: [(start: Double, admitted: Bool)]] = [:]
+        var discharged: [LivePatient] = []
+        var demographics: [String: (birth: DateComponents?, sex: Sex, nhs: NHSNumber?)] = [:]
+        for (index, received) in events.enumerated() where !cancelled.contains(index) {
+            let event = received.event
+            guard let patient = key(event) else { continue }
+            var known = demographics[patient] ?? (nil, .unknown, nil)
+            if let birth = event.birthDate { known.birth = birth }
+            if event.sex != .unknown { known.sex = event.sex }
+            if let nhs = event.nhsNumber { known.nhs = nhs }
+            demographics[patient] = known
+            switch event.kind {
+            case .register, .admit, .outpatientToInpatient, .transfer, .returnFromLeave:
+                if var spell = open[patient] {
+                    if let location = event.location, location != spell.location {
+                        spell.location = location
+                        spell.since = event.minute
+                    }
+                    if event.kind != .register { spell.admitted = true }
+                    if event.kind == .returnFromLeave { spell.onLeave = false }
+                    spell.update(from: event)
+                    open[patient] = spell
+                } else {
+                    if event.kind == .transfer || event.kind == .returnFromLeave {
+                        anomalies.append("\(event.kind.rawValue) for \(patient) at minute \(Int(event.minute)): not in "
+                            + "hospital; taken as arriving then")
+                    }
+                    var spell = Spell(start: event.minute, location: event.location, since: event.minute,
+                                      admitted: event.kind != .register)
+                    spell.update(from: event)
+                    open[patient] = spell
+                }
+            case .discharge, .inpatientToOutpatient:
+                guard let spell = open.removeValue(forKey: patient) else {
+                    anomalies.append("\(event.kind.rawValue) for \(patient) at minute \(Int(event.minute)): not in hospital")
+                    continue
+                }
+                history[patient, default: []].append((spell.start, spell.admitted))
+                if minute - event.minute <= 30 * 1440 {
+                    discharged.append(spell.patient(patient, known, dischargedAt: event.minute,
+                                                    history: history[patient, default: []].dropLast()))
+                }
+            case .leaveOfAbsence:
+                open[patient]?.onLeave = true
+            case .update, .preadmit:
+                if var spell = open[patient] {
+                    spell.update(from: event)
+                    open[patient] = spell
+                }
+            case .observation:
+                guard var spell = open[patient], let reading = event.vitals else { continue }
+                spell.observe(reading, at: event.minute)
+                open[patient] = spell
+            case .cancelAdmit, .cancelTransfer, .cancelDischarge, .merge:
+                continue
+            }
+        }
+        let inHospital = open.map { patient, spell in
+            spell.patient(patient, demographics[patient] ?? (nil, .unknown, nil), dischargedAt: nil,
+                          history: history[patient, default: []][...])
+        }.sorted { ($0.spellStart, $0.key) < ($1.spellStart, $1.key) }
+        // A patient back in hospital is not also a recent discharge: its latest spell is the one that counts.
+        let recent = discharged.filter { open[$0.key] == nil }
+        var latest: [String: LivePatient] = [:]
+        for patient in recent where (latest[patient.key]?.dischargedAt ?? -.infinity) < (patient.dischargedAt ?? 0) {
+            latest[patient.key] = patient
+        }
+        return LedgerCensus(at: minute, inHospital: inHospital,
+                            recentDischarges: latest.values.sorted { ($0.dischargedAt ?? 0, $0.key) < ($1.dischargedAt ?? 0, $1.key) },
+                            anomalies: anomalies)
+    }
+
+    /// Merged-away identifier → the identifier it was merged into.
+    static func mergeAliases(_ log: [ReceivedEvent]) -> [String: String] {
+        var aliases: [String: String] = [:]
+        for received in log where received.event.kind == .merge {
+            guard let from = received.event.mergedLocalID, let into = received.event.localID, from != into else { continue }
+            aliases[from] = into
+        }
+        return aliases
+    }
+
+    struct Spell {
+        var start: Double
+        var location: FeedEvent.Location?
+        var since: Double
+        var admitted: Bool
+        var onLeave = false
+        var patientClass = ""
+        var admissionType = ""
+        var hospitalService = ""
+        var vitals: VitalSigns?
+        var vitalsAt: Double?
+
+        mutating func update(from event: FeedEvent) {
+            if !event.patientClass.isEmpty { patientClass = event.patientClass }
+            if !event.admissionType.isEmpty { admissionType = event.admissionType }
+            if !event.hospitalService.isEmpty { hospitalService = event.hospitalService }
+        }
+
+        /// Each reading replaces that vital sign's last; the others carry forward within the spell.
+        mutating func observe(_ reading: VitalSigns, at minute: Double) {
+            var merged = vitals ?? VitalSigns()
+            if let value = reading.respirationRate { merged.respirationRate = value }
+            if let value = reading.spo2 {
+                merged.spo2 = value
+                merged.spo2Scale = reading.spo2Scale
+            }
+            if let value = reading.onOxygen { merged.onOxygen = value }
+            if let value = reading.systolicBP { merged.systolicBP = value }
+            if let value = reading.pulse { merged.pulse = value }
+            if let value = reading.consciousness { merged.consciousness = value }
+            if let value = reading.temperature { merged.temperature = value }
+            vitals = merged
+            vitalsAt = max(vitalsAt ?? minute, minute)
+        }
+
+        func patient(_ key: String, _ known: (birth: DateComponents?, sex: Sex, nhs: NHSNumber?), dischargedAt: Double?,
+                     history: ArraySlice<(start: Double, admitted: Bool)>) -> LivePatient
+        {
+            let edVisits = history.filter { start - $0.start <= 182.5 * 1440 }.count
+            let admissions = history.filter { $0.admitted && start - $0.start <= 365 * 1440 }.count
+            return LivePatient(key: key, nhsNumber: known.nhs, spellStart: start, location: location, locationSince: since,
+                               admitted: admitted, onLeave: onLeave, dischargedAt: dischargedAt, birthDate: known.birth,
+                               sex: known.sex, patientClass: patientClass, admissionType: admissionType,
+                               hospitalService: hospitalService, vitals: vitals, vitalsAt: vitalsAt,
+                               edVisitsLast6Months: edVisits, admissionsLast12Months: admissions)
+        }
+    }
+}
