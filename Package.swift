@@ -47,7 +47,7 @@ let package = Package(
                                                 "RunRecords", "Finance"]),
         // The workflows every front end calls: plan, simulate, price, store (or keep in a file), compare, forecast,
         // reports of stored runs; values out, a progress callback and cancellation in.
-        .target(name: "Workflows", dependencies: ["HospitalModel", "PatientTwin", "Scenario", "Finance", "RunStore", "CSVFiles",
+        .target(name: "Workflows", dependencies: ["HospitalModel", "PatientTwin", "Scenario", "Finance", "RunStore", "CSVFiles", "Feed",
                                                   "Simulation"]),
         .executableTarget(
             name: "hospital-twin",
@@ -70,8 +70,8 @@ let package = Package(
         // The command-line tool as a user runs it: killed mid-write, the database lost, concurrent runs, the
         // embedded cluster.
         .testTarget(name: "CommandTests", dependencies: ["RunStore", "Store", "TestSupport"]),
-        .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Scenario", "HospitalModel", "RunStore", "Store",
-                                                      "Finance", "Reports", "TestSupport", "CSVFiles"]),
+        .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Scenario", "HospitalModel", "RunStore", "Store", "Feed", "HL7",
+                                                      "Finance", "Reports", "TestSupport", "CSVFiles", "PatientTwin", "Simulation"]),
         .testTarget(name: "CSVFilesTests", dependencies: ["CSVFiles"]),
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"]),
         .testTarget(name: "FeedTests", dependencies: ["Feed", "HL7", "PatientTwin"]),

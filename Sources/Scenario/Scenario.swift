@@ -41,6 +41,8 @@ public struct Scenario: Sendable {
     public let run: RunSettings
     /// The prices of the cost report (`CostModel.reference` where the file names none).
     public let costs: CostModel
+    /// The feed's point-of-care codes and the place each means (`locations:`): a unit or the emergency department.
+    public let locations: [String: NamedPlace]
 
     /// The scenario's name.
     public var name: String { configuration.name }
@@ -60,7 +62,7 @@ public struct Scenario: Sendable {
         var builder = ScenarioBuilder(document: document, path: path)
         let built = builder.build()
         var problems = builder.decoder.finish()
-        if let (configuration, _, _) = built {
+        if let (configuration, _, _, _) = built {
             let found = problems.map(\.path)
             problems += configuration.problems.filter { problem in
                 !found.contains { $0 == problem.path || $0.hasPrefix(problem.path + ".") || $0.hasPrefix(problem.path + "[")
@@ -70,10 +72,11 @@ public struct Scenario: Sendable {
                                 message: problem.message)
             }
         }
-        guard problems.isEmpty, let (configuration, run, costs) = built else {
+        guard problems.isEmpty, let (configuration, run, costs, locations) = built else {
             throw ScenarioError(problems: Array(problems.sorted().prefix(ScenarioError.problemLimit)))
         }
-        return Scenario(path: path, document: document, configuration: configuration, run: run, costs: costs)
+        return Scenario(path: path, document: document, configuration: configuration, run: run, costs: costs,
+                        locations: locations)
     }
 
     /// The same scenario with its first day moved to `start` (a forecast from a census starts on the census's
@@ -84,7 +87,8 @@ public struct Scenario: Sendable {
         let location = document.location
         var document = document
         document.set("start", to: .scalar(start.dateDescription, location, quoted: false))
-        return Scenario(path: path, document: document, configuration: configuration, run: run, costs: costs)
+        return Scenario(path: path, document: document, configuration: configuration, run: run, costs: costs,
+                        locations: locations)
     }
 
     /// A path a scenario file names (a base, a twin model), relative to the file that names it unless absolute.
@@ -144,7 +148,7 @@ struct ScenarioBuilder {
 
     // MARK: Building
 
-    mutating func build() -> (HospitalConfiguration, RunSettings, CostModel)? {
+    mutating func build() -> (HospitalConfiguration, RunSettings, CostModel, [String: NamedPlace])? {
         guard let root = decoder.open(document, as: ScenarioSchema.document) else { return nil }
         let name = decoder.textValue(root, "name")
         _ = decoder.text(root, "description")
@@ -182,13 +186,32 @@ struct ScenarioBuilder {
         let theatres = buildTheatres(root)
         let staffing = buildStaffing(root, units: units)
         let costs = buildCosts(root)
+        let locations = buildLocations(root, units: units)
         guard let zone, let start, let twinModel, let ed else { return nil }
         var configuration = HospitalConfiguration(
             name: name, timeZone: zone, start: start, twinModel: twinModel, emergencyDepartment: ed, units: units,
             outlying: outlying, discharge: discharge, deterioration: deterioration, theatres: theatres, staffing: staffing)
         configuration.publicHolidays = Set(holidays.map { Int($0.localMinutesSinceEpoch / 1440) })
         configuration.fullCapacityProtocol = fullCapacity
-        return (configuration, run, costs)
+        return (configuration, run, costs, locations)
+    }
+
+    /// `locations:`: each code to a unit of this scenario or the emergency department.
+    mutating func buildLocations(_ root: Mapping, units: [UnitConfiguration]) -> [String: NamedPlace] {
+        var places: [String: NamedPlace] = [:]
+        for entry in decoder.entries(root, "locations") {
+            guard let name = decoder.text(entry.value) else { continue }
+            switch NamedPlace(name, units: units) {
+            case .unit(let unit): places[entry.key] = .unit(unit)
+            case .emergencyDepartment: places[entry.key] = .emergencyDepartment
+            case .theatres, .discharged, nil:
+                let hint = Suggestion.nearest(to: name, in: units.map(\.name) + ["emergency_department"])
+                    .map { "; did you mean '\($0)'?" } ?? ""
+                fail(entry.value.node, entry.value.path,
+                     "no unit named '\(name)'\(hint) (a location maps to a unit of this scenario or emergency_department)")
+            }
+        }
+        return places
     }
 
     /// The cost model: the reference figures, overridden by what the file names.

@@ -313,6 +313,10 @@ public enum ScenarioSchema {
         ]), default: "{}", "acute deterioration"),
         SchemaField("theatres", theatres, "operating theatres and elective demand (absent: none; emergency surgery is then not constrained)"),
         SchemaField("staff", staff, default: "{}", "staff groups, shifts, rosters, absence, cover and nurse ratios"),
+        SchemaField("locations", .map(keys: nil, value: .string(nonEmpty: true)), default: "{}",
+                    "the hospital feed's point-of-care codes (HL7 PV1-3.1, FHIR Location ids), each mapped to the unit it "
+                    + "means (by name) or emergency_department; a code the feed uses that is not here is reported with the "
+                    + "messages that used it (Docs/FEED.md)"),
         SchemaField("costs", costs, default: "{}",
                     "prices for the cost report: staff hours, bed-days, theatre minutes, fixed costs, income (Docs/COSTS.md)"),
     ])

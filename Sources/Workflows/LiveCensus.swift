@@ -1,0 +1,111 @@
+import CSVFiles
+import Feed
+import Foundation
+import HospitalModel
+import PatientTwin
+import Scenario
+
+/// The event log's census at a time written in the census format (`forecast --census` reads it): each patient
+/// placed by the scenario's `locations:`, its attributes from the feed where the feed has them and stated defaults
+/// where it has not (Docs/FEED.md, "The live census").
+public struct LiveCensus: Sendable {
+    /// The census file's rows (`CensusFile.columns`), patients in hospital first, then recent discharges.
+    public let rows: [[String]]
+    /// Patients in hospital placed on a unit or in the ED, and recent discharges written.
+    public let inHospital: Int
+    public let recentDischarges: Int
+    /// Point-of-care codes the scenario does not map, with how many patients in hospital were there: they are not
+    /// in the rows, and the command says so.
+    public let unmapped: [(code: String, patients: Int)]
+    /// What the log could not place, and what was assumed for a patient (no birth date, say).
+    public let notes: [String]
+
+    /// The triage category written for a patient in the ED before a decision: ADT carries none, so the modal one.
+    public static let assumedTriage = TriageCategory.urgent
+
+    /// The census of `ledger` for `scenario`.
+    public static func build(_ ledger: LedgerCensus, scenario: Scenario) -> LiveCensus {
+        let units = scenario.configuration.units
+        let zone = scenario.configuration.timeZone
+        var rows: [[String]] = []
+        var unmapped: [String: Int] = [:]
+        var notes = ledger.anomalies
+        var placed = 0
+        for patient in ledger.inHospital {
+            let code = patient.location?.pointOfCare ?? ""
+            guard let place = scenario.locations[code] else {
+                unmapped[code.isEmpty ? "(no location)" : code, default: 0] += 1
+                continue
+            }
+            let unit: UnitConfiguration?
+            switch place {
+            case .unit(let index): unit = units[index]
+            default: unit = nil
+            }
+            let attributes = attributes(of: patient, on: unit, at: ledger.at, zone: zone, notes: &notes)
+            let pathway = pathway(of: attributes, on: unit)
+            let vitalsComplete = patient.vitals.map { $0.missingParameters.isEmpty } ?? false
+            let news2 = vitalsComplete ? patient.vitals.map { String(NEWS2Score($0).total) } ?? "" : ""
+            let undecided = unit == nil && !patient.admitted ? String(assumedTriage.rawValue) : ""
+            rows.append([pseudonym(patient.key), unit?.name ?? "emergency_department", RecordTime.format(patient.spellStart),
+                         unit == nil ? "" : RecordTime.format(patient.locationSince), pathway.rawValue]
+                + attributes.fields
+                + [news2, news2.isEmpty ? "" : RecordTime.format(patient.vitalsAt ?? patient.locationSince), "", "",
+                   undecided, "", ""])
+            placed += 1
+        }
+        for patient in ledger.recentDischarges {
+            let attributes = attributes(of: patient, on: nil, at: patient.dischargedAt ?? ledger.at, zone: zone, notes: &notes)
+            rows.append([pseudonym(patient.key), "discharged", RecordTime.format(patient.spellStart), "",
+                         pathway(of: attributes, on: nil).rawValue] + attributes.fields
+                + ["", "", "", "", "", RecordTime.format(patient.dischargedAt ?? ledger.at), ""])
+        }
+        return LiveCensus(rows: rows, inHospital: placed, recentDischarges: ledger.recentDischarges.count,
+                          unmapped: unmapped.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, notes: notes)
+    }
+
+    /// Writes the census file.
+    public func write(to writer: CSVWriter) {
+        writer.write(CensusFile.columns)
+        for row in rows { writer.write(row) }
+        writer.flush()
+    }
+
+    /// A patient's census id: a pseudonym of its feed key, never the identifier itself.
+    static func pseudonym(_ key: String) -> String { PatientID(pseudonymising: "feed:" + key).description }
+
+    /// The twin's attributes: age at the census from PID-7 (65, the twins' reference age, when the feed gave no
+    /// birth date — noted), sex from PID-8, emergency or elective from PV1-4 (or PV1-2 E), the unit's first
+    /// specialty, the ED visits and admissions the log holds; a patient of 75 or more under geriatrics is taken as
+    /// frail (Clinical Frailty Scale 6), the others as 3 — ADT carries no frailty, comorbidity or deprivation.
+    static func attributes(of patient: LivePatient, on unit: UnitConfiguration?, at minute: Double, zone: TimeZone,
+                           notes: inout [String]) -> PatientAttributes
+    {
+        var age = 65
+        if let birth = patient.birthDate, let year = birth.year, let month = birth.month, let day = birth.day {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = zone
+            let now = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: minute * 60))
+            age = (now.year ?? year) - year - ((now.month ?? 1, now.day ?? 1) < (month, day) ? 1 : 0)
+            age = min(120, max(0, age))
+        } else {
+            notes.append("\(pseudonym(patient.key)): no birth date in the feed; aged 65 assumed")
+        }
+        let elective = ["L", "R", "C", "ELECTIVE"].contains(patient.admissionType.uppercased())
+        let specialty: Specialty = unit?.kind == .strokeUnit ? .strokeMedicine
+            : unit.flatMap { $0.specialties.sorted { $0.rawValue < $1.rawValue }.first } ?? .generalMedicine
+        let frail = age >= 75 && specialty == .geriatrics
+        return PatientAttributes(ageYears: age, sex: patient.sex, admissionMethod: elective ? .elective : .emergency,
+                                 specialty: specialty, diagnosisGroup: unit?.kind == .strokeUnit ? .stroke : .other,
+                                 charlsonIndex: 0, clinicalFrailtyScale: frail ? 6 : 3, deprivationDecile: 5,
+                                 edVisitsLast6Months: patient.edVisitsLast6Months,
+                                 admissionsLast12Months: patient.admissionsLast12Months)
+    }
+
+    /// The pathway by the product's one rule (`Pathway.derived`).
+    static func pathway(of attributes: PatientAttributes, on unit: UnitConfiguration?) -> Pathway {
+        Pathway.derived(admission: attributes.admissionMethod, specialty: attributes.specialty,
+                        diagnosis: attributes.diagnosisGroup, ageYears: attributes.ageYears,
+                        frailtyScale: attributes.clinicalFrailtyScale)
+    }
+}

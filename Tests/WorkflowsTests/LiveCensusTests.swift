@@ -1,0 +1,75 @@
+import CSVFiles
+import Feed
+import Foundation
+import HL7
+import HospitalModel
+import PatientTwin
+import Scenario
+import Simulation
+import Testing
+import TestSupport
+import Workflows
+
+@Suite("the live census from the feed")
+struct LiveCensusTests {
+    static let scenario = try! Scenario.load(path: Repository.path("scenarios/general-hospital.yaml"))
+
+    /// The log of a small morning: messages as the PAS sends them, times local (June: London is UTC+1).
+    static func log() throws -> [ReceivedEvent] {
+        var log: [ReceivedEvent] = []
+        func send(_ event: String, _ mrn: String, _ time: String, _ location: String, birth: String = "19400101",
+                  type: String = "E", extra: String = "") throws
+        {
+            let kind = event == "R01" ? "ORU^R01" : "ADT^" + event
+            let text = "MSH|^~\\&|PAS|RXX|TWIN|RXX|2026" + time + "||" + kind + "|M\(log.count)|P|2.5\r"
+                + "EVN|\(event)|||||2026\(time)\rPID|1||\(mrn)^^^RXX^MR||Doe^Jo||\(birth)|F\r"
+                + "PV1|1|I|\(location)|\(type)\r" + extra
+            log.append(ReceivedEvent(sequence: log.count, event: try FeedMessageReader.event(
+                from: HL7Parser.parse(Array(text.utf8)), timeZone: scenario.configuration.timeZone)))
+        }
+        try send("A04", "M1", "06010800", "ED")                       // in ED, undecided
+        try send("A04", "M2", "06010700", "ED")
+        try send("A01", "M2", "06010930", "ED")                       // admitted, waiting for a bed
+        try send("A01", "M3", "05300900", "AMU", birth: "19450615")   // May 30th (the log reaches back)
+        try send("A02", "M3", "05311000", "WD07", birth: "19450615")
+        let obx = { (code: String, value: String, unit: String) in "OBX|1|NM|\(code)^^LN||\(value)|\(unit)|||||F\r" }
+        try send("R01", "M3", "06010600", "", birth: "19450615", extra: obx("9279-1", "18", "/min") + obx("59408-5", "97", "%")
+            + obx("3150-0", "21", "%") + obx("8480-6", "125", "mm[Hg]") + obx("8867-4", "80", "/min")
+            + "OBX|1|ST|67775-7^^LN||A||||||F\r" + obx("8310-5", "36.8", "Cel"))
+        try send("A01", "M4", "06010800", "WD12", birth: "19600101", type: "L")
+        try send("A01", "M5", "06010830", "WD99")                     // a code the scenario does not map
+        try send("A01", "M6", "05200800", "WD05", birth: "")          // no birth date
+        try send("A03", "M7", "05150900", "AMU")                      // discharge with no admission in the log
+        try send("A01", "M8", "05200800", "AMU")
+        try send("A03", "M8", "05250800", "AMU")                      // a recent discharge
+        return log.map { $0.event.minute.isFinite ? $0 : $0 }
+    }
+
+    @Test("placed by the scenario's locations, written in the census format, read back as a forecast's census")
+    func roundTrip() throws {
+        let at = ForecastStart.epochMinute(of: LocalDateTime(year: 2026, month: 6, day: 1, hour: 12), in: Self.scenario.configuration.timeZone)
+        let ledger = PatientLedger.census(of: try Self.log(), at: at)
+        let live = LiveCensus.build(ledger, scenario: Self.scenario)
+        #expect(live.inHospital == 5 && live.recentDischarges == 1)
+        #expect(live.unmapped.count == 1 && live.unmapped[0].code == "WD99" && live.unmapped[0].patients == 1)
+        #expect(live.notes.contains { $0.contains("aged 65 assumed") } && live.notes.contains { $0.contains("M7") })
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("live-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let output = try AtomicFile(path: path)
+        live.write(to: CSVWriter(handle: output.handle))
+        try output.commit()
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(!text.contains("M3,") && !text.contains(",M3"), "identifiers are pseudonymised")
+        let loaded = try CensusFile.read(path: path, for: Self.scenario.configuration, asOf: at)
+        let census = loaded.census
+        #expect(census.inpatients.count == 5 && census.recentDischarges.count == 1)
+        let units = Self.scenario.configuration.units
+        let ward7 = try #require(census.inpatients.first { if case .unit(let u) = $0.location { units[u].name.hasPrefix("Ward 7") } else { false } })
+        #expect(ward7.twin.attributes.ageYears == 80 && ward7.twin.pathway == .frailElderly, "80 under geriatrics: frail")
+        #expect(ward7.twin.latestNEWS2 == 0, "all seven vital signs read: NEWS2 0")
+        let elective = try #require(census.inpatients.first { if case .unit(let u) = $0.location { units[u].name.hasPrefix("Ward 12") } else { false } })
+        #expect(elective.twin.pathway == .electiveOrthopaedic && elective.twin.attributes.admissionMethod == .elective)
+        let ed = census.inpatients.filter { $0.location == .emergencyDepartment }
+        #expect(ed.count == 2 && ed.filter { $0.undecidedTriage == LiveCensus.assumedTriage }.count == 1, "one undecided, one boarding")
+    }
+}
