@@ -28,8 +28,9 @@ public struct FeedEvent: Sendable, Hashable {
     public let minute: Double
     /// The patient's local identifier (PID-3 of type MR, else the first that is not the NHS number).
     public let localID: String?
-    /// PID-3 of type or authority NH/NHS, its check digit checked.
-    public let nhsNumber: NHSNumber?
+    /// PID-3 of type or authority NH/NHS: the NHS number's ten digits, its check digit checked — or, in a message
+    /// stored pseudonymised (identifier type `NHP`, `FeedPrivacy`), its pseudonym.
+    public let nhsID: String?
     /// PID-7, local calendar date (year, month, day), when given.
     public let birthDate: DateComponents?
     /// PID-8.
@@ -81,8 +82,8 @@ public enum FeedMessageReader {
         guard let pid = message.segment("PID") else {
             throw FeedMessageError(code: .requiredFieldMissing, problem: "the message has no PID segment")
         }
-        let (localID, nhsNumber) = try identifiers(pid.field(3), field: "PID-3")
-        guard localID != nil || nhsNumber != nil else {
+        let (localID, nhsID) = try identifiers(pid.field(3), field: "PID-3")
+        guard localID != nil || nhsID != nil else {
             throw FeedMessageError(code: .requiredFieldMissing, problem: "PID-3: no patient identifier")
         }
         let pv1 = message.segment("PV1")
@@ -118,7 +119,7 @@ public enum FeedMessageReader {
         case "M": .male
         default: .unknown
         }
-        return FeedEvent(kind: kind, minute: minute, localID: localID, nhsNumber: nhsNumber, birthDate: birthDate, sex: sex,
+        return FeedEvent(kind: kind, minute: minute, localID: localID, nhsID: nhsID, birthDate: birthDate, sex: sex,
                          patientClass: pv1?[2] ?? "", location: pv1.flatMap { location($0, 3) },
                          admissionType: pv1?[4] ?? "", priorLocation: pv1.flatMap { location($0, 6) },
                          hospitalService: pv1?[10] ?? "", visitNumber: pv1?[19] ?? "",
@@ -128,21 +129,23 @@ public enum FeedMessageReader {
     /// The local identifier and NHS number in a CX list: the NHS number by its identifier type (CX.5) NH or its
     /// assigning authority (CX.4) NHS or NH, never by position; the local id of type MR, else the first other one.
     static func identifiers(_ field: HL7Field?, field name: String) throws(FeedMessageError)
-        -> (local: String?, nhs: NHSNumber?)
+        -> (local: String?, nhs: String?)
     {
         guard let field else { return (nil, nil) }
-        var local: String?, firstOther: String?, nhs: NHSNumber?
+        var local: String?, firstOther: String?, nhs: String?
         for repetition in 1...max(1, field.repetitions.count) {
             let id = field.value(repetition: repetition, component: 1)
             guard !id.isEmpty else { continue }
             let authority = field.value(repetition: repetition, component: 4).uppercased()
             let type = field.value(repetition: repetition, component: 5).uppercased()
-            if type == "NH" || authority == "NHS" || authority == "NH" {
+            if type == FeedPrivacy.pseudonymisedNHSType {
+                nhs = id
+            } else if type == "NH" || authority == "NHS" || authority == "NH" {
                 guard let number = NHSNumber(id) else {
                     throw FeedMessageError(code: .dataTypeError,
                                            problem: "\(name): '\(id)' is marked an NHS number but fails its check digit")
                 }
-                nhs = number
+                nhs = number.digits
             } else if type == "MR" {
                 local = local ?? id
             } else {

@@ -18,7 +18,8 @@ public struct ReceivedEvent: Sendable, Hashable {
 public struct LivePatient: Sendable, Hashable {
     /// The patient's key: the local identifier (after merges), else the NHS number.
     public let key: String
-    public let nhsNumber: NHSNumber?
+    /// The NHS number (or its pseudonym), when the feed gave one.
+    public let nhsID: String?
     /// When the spell began (an ED registration or an admission), epoch minutes.
     public let spellStart: Double
     /// Where the patient is (the last location of the spell), and since when.
@@ -64,7 +65,7 @@ public enum PatientLedger {
         var anomalies: [String] = []
         let aliases = mergeAliases(log.filter { $0.event.minute <= minute })
         func key(_ event: FeedEvent) -> String? {
-            guard let raw = event.localID ?? event.nhsNumber.map({ "NHS:" + $0.digits }) else { return nil }
+            guard let raw = event.localID ?? event.nhsID.map({ "NHS:" + $0 }) else { return nil }
             var key = raw
             var seen: Set<String> = [key]
             while let next = aliases[key], seen.insert(next).inserted { key = next }
@@ -96,14 +97,14 @@ public enum PatientLedger {
         var open: [String: Spell] = [:]
         var history: [String: [(start: Double, admitted: Bool)]] = [:]
         var discharged: [LivePatient] = []
-        var demographics: [String: (birth: DateComponents?, sex: Sex, nhs: NHSNumber?)] = [:]
+        var demographics: [String: (birth: DateComponents?, sex: Sex, nhs: String?)] = [:]
         for (index, received) in events.enumerated() where !cancelled.contains(index) {
             let event = received.event
             guard let patient = key(event) else { continue }
             var known = demographics[patient] ?? (nil, .unknown, nil)
             if let birth = event.birthDate { known.birth = birth }
             if event.sex != .unknown { known.sex = event.sex }
-            if let nhs = event.nhsNumber { known.nhs = nhs }
+            if let nhs = event.nhsID { known.nhs = nhs }
             demographics[patient] = known
             switch event.kind {
             case .register, .admit, .outpatientToInpatient, .transfer, .returnFromLeave:
@@ -211,12 +212,12 @@ public enum PatientLedger {
             vitalsAt = max(vitalsAt ?? minute, minute)
         }
 
-        func patient(_ key: String, _ known: (birth: DateComponents?, sex: Sex, nhs: NHSNumber?), dischargedAt: Double?,
+        func patient(_ key: String, _ known: (birth: DateComponents?, sex: Sex, nhs: String?), dischargedAt: Double?,
                      history: ArraySlice<(start: Double, admitted: Bool)>) -> LivePatient
         {
             let edVisits = history.filter { start - $0.start <= 182.5 * 1440 }.count
             let admissions = history.filter { $0.admitted && start - $0.start <= 365 * 1440 }.count
-            return LivePatient(key: key, nhsNumber: known.nhs, spellStart: start, location: location, locationSince: since,
+            return LivePatient(key: key, nhsID: known.nhs, spellStart: start, location: location, locationSince: since,
                                admitted: admitted, onLeave: onLeave, dischargedAt: dischargedAt, birthDate: known.birth,
                                sex: known.sex, patientClass: patientClass, admissionType: admissionType,
                                hospitalService: hospitalService, vitals: vitals, vitalsAt: vitalsAt,

@@ -13,6 +13,14 @@ public struct HL7Message: Sendable, Hashable {
     /// The character set its text was decoded from (MSH-18; UTF-8 when absent).
     public let characterSet: HL7CharacterSet
 
+    /// A message of these segments (the first must be MSH, with MSH-1 and MSH-2 the encoding's delimiters).
+    public init(segments: [HL7Segment], encoding: HL7Encoding, characterSet: HL7CharacterSet) {
+        precondition(segments.first?.name == "MSH", "a message starts with MSH")
+        self.segments = segments
+        self.encoding = encoding
+        self.characterSet = characterSet
+    }
+
     /// The segments named `name` ("PID"), in order.
     public func segments(named name: String) -> [HL7Segment] { segments.filter { $0.name == name } }
 
@@ -36,6 +44,11 @@ public struct HL7Segment: Sendable, Hashable {
     /// Field n at index n − 1 (for MSH, index 0 is MSH-1, the field separator).
     public let fields: [HL7Field]
 
+    public init(name: String, fields: [HL7Field]) {
+        self.name = name
+        self.fields = fields
+    }
+
     /// Field `number` (1-based, as the standard numbers it), nil when the segment is shorter.
     public func field(_ number: Int) -> HL7Field? {
         number >= 1 && number <= fields.count ? fields[number - 1] : nil
@@ -54,6 +67,11 @@ public struct HL7Segment: Sendable, Hashable {
 public struct HL7Field: Sendable, Hashable {
     /// At least one repetition; an empty field is one repetition of one empty component.
     public let repetitions: [[[String]]]
+
+    /// A field of these repetitions (none: one empty repetition).
+    public init(repetitions: [[[String]]]) {
+        self.repetitions = repetitions.isEmpty ? [[[""]]] : repetitions
+    }
 
     /// The text at a repetition, component and subcomponent (1-based); "" when absent.
     public func value(repetition: Int = 1, component: Int = 1, subcomponent: Int = 1) -> String {
@@ -134,5 +152,45 @@ public struct HL7ParseError: Error, Sendable, Hashable, CustomStringConvertible 
         guard segment > 0 else { return problem }
         let name = segmentName.isEmpty ? "segment \(segment)" : "\(segmentName) (segment \(segment))"
         return field > 0 ? "\(name), field \(field): \(problem)" : "\(name): \(problem)"
+    }
+}
+
+extension HL7Message {
+    /// The message written back in its own delimiters, every leaf escaped (`HL7Escaping`), segments ended by CR:
+    /// parsing the bytes gives this message again.
+    public var bytes: [UInt8] {
+        let e = encoding
+        let field = String(UnicodeScalar(e.field)), component = String(UnicodeScalar(e.component))
+        let repetition = String(UnicodeScalar(e.repetition)), subcomponent = e.subcomponent.map { String(UnicodeScalar($0)) }
+        var text = ""
+        for (index, segment) in segments.enumerated() {
+            var parts = [segment.name]
+            for (f, value) in segment.fields.enumerated() {
+                if index == 0 && f < 2 {
+                    if f == 1 { parts.append(value.value()) }  // MSH-2 as it is; MSH-1 is the separator itself
+                    continue
+                }
+                parts.append(value.repetitions.map { components in
+                    components.map { subcomponents in
+                        subcomponents.map { HL7Escaping.escape($0, e) }.joined(separator: subcomponent ?? "")
+                    }.joined(separator: component)
+                }.joined(separator: repetition))
+            }
+            text += parts.joined(separator: field) + "\r"
+        }
+        switch characterSet {
+        case .utf8: return Array(text.utf8)
+        case .latin1, .ascii:
+            // Text came from bytes of this set, so each scalar fits; one that does not (set by a caller) becomes "?".
+            let limit: UInt32 = characterSet == .latin1 ? 0xFF : 0x7F
+            return text.unicodeScalars.map { $0.value <= limit ? UInt8($0.value) : UInt8(ascii: "?") }
+        }
+    }
+
+    /// The same message with segment `index` replaced.
+    public func replacing(segment index: Int, with segment: HL7Segment) -> HL7Message {
+        var segments = segments
+        segments[index] = segment
+        return HL7Message(segments: segments, encoding: encoding, characterSet: characterSet)
     }
 }

@@ -23,7 +23,7 @@ struct FeedMessageTests {
         let admit = try event(Self.msh + "ADT^A01^ADT_A01|M1|P|2.5.1\rEVN|A01|202606011430|||U1|202606011415\r"
             + "PID|1||9434765919^^^NHS^NH~D123456^^^RXX01^MR||O'Brien^Mary||19440312|F\r"
             + "PV1|1|I|AMU^^^RXX01|E||ED^Bay 2||||MED|||||||||V0001\r")
-        #expect(admit.kind == .admit && admit.localID == "D123456" && admit.nhsNumber?.digits == "9434765919")
+        #expect(admit.kind == .admit && admit.localID == "D123456" && admit.nhsID == "9434765919")
         #expect(admit.sex == .female && admit.birthDate == DateComponents(year: 1944, month: 3, day: 12))
         #expect(admit.location?.pointOfCare == "AMU" && admit.location?.bed == "" && admit.priorLocation?.pointOfCare == "ED")
         #expect(admit.patientClass == "I" && admit.admissionType == "E" && admit.hospitalService == "MED")
