@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "HL7"),
         // The hospital's feed: what each HL7 v2 message says happened (ADT events, observations as vital signs).
         .target(name: "Feed", dependencies: ["HL7", "PatientTwin"]),
+        // The feed's event log in PostgreSQL: messages applied once, pseudonymised, or quarantined with why.
+        .target(name: "FeedStore", dependencies: ["Feed", "HL7", "Store", "RunStore"]),
         .target(name: "PatientTwin", dependencies: ["Simulation", "CSVFiles"]),
         // The hospital: ED, units, theatres and staff on the kernel, every patient a twin.
         .target(name: "HospitalModel", dependencies: ["Simulation", "PatientTwin"]),
@@ -53,7 +55,8 @@ let package = Package(
             name: "hospital-twin",
             dependencies: [
                 "Simulation", "ReferenceModels", "Store", "RunStore", "PatientTwin", "CSVFiles", "Reports", "HospitalModel",
-                "Scenario", "Finance", "Workflows", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Scenario", "Finance", "Workflows", "Feed", "FeedStore", "HL7",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "hospital-twin-bench",
@@ -75,6 +78,7 @@ let package = Package(
         .testTarget(name: "CSVFilesTests", dependencies: ["CSVFiles"]),
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"]),
         .testTarget(name: "FeedTests", dependencies: ["Feed", "HL7", "PatientTwin"]),
+        .testTarget(name: "FeedStoreTests", dependencies: ["FeedStore", "Feed", "HL7", "Store", "TestSupport"]),
         .testTarget(name: "PatientTwinTests", dependencies: ["PatientTwin", "Simulation", "CSVFiles", "TestSupport", "Reports"]),
         .testTarget(name: "HospitalModelTests", dependencies: ["HospitalModel", "PatientTwin", "Simulation", "TestSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "HospitalModel", "Reports", "Simulation", "TestSupport", "Finance",

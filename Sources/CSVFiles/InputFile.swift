@@ -72,6 +72,8 @@ public struct InputLimit: Sendable, Hashable {
     public static let runArchive = InputLimit(bytes: 1 << 30, what: "a run archive",
                                               typical: "100 replications of a year of the general hospital are about 20 MB")
     /// Record files (episodes, observations, scores, Synthea tables): 4 GiB, read as a stream.
+    public static let messages = InputLimit(bytes: 256 << 20, what: "a file of HL7 messages",
+                                            typical: "a day of a trust's ADT feed is a few megabytes")
     public static let records = InputLimit(bytes: 4 << 30, what: "a record file", typical: "read as a stream, row by row")
 }
 

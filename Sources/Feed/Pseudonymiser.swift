@@ -39,6 +39,12 @@ public struct Pseudonymiser: Sendable {
             + "to a file holding one; identifiers from the feed are stored only as keyed pseudonyms")
     }
 
+    /// HMAC-SHA-256 of a whole message's bytes under the key, hex: tells a retransmission (the same bytes) from a
+    /// different message, without storing anything from which the message could be recomputed.
+    public func contentMAC(_ bytes: [UInt8]) -> String {
+        HMACSHA256.authenticationCode(for: Array("content:".utf8) + bytes, key: key).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// The pseudonym of `identifier` in `namespace` ("MR", "NHS"): "PSN-" and the first 20 hex digits (80 bits)
     /// of HMAC-SHA-256(key, namespace ":" identifier).
     public func pseudonym(_ identifier: String, namespace: String) -> String {

@@ -109,5 +109,40 @@ public enum RunStoreSchema {
                 half_width double precision NOT NULL,
                 PRIMARY KEY (run_id, cost_centre, category, month));
             """),
+        Migration(version: 3, name: "the hospital feed: messages applied (pseudonymised) with their event, and the quarantine",
+                  sql: """
+            -- One row per message applied, keyed as HL7 keys it (sender application, facility, MSH-10): a
+            -- retransmission finds its row and is not applied again. The message is stored with its identifiers
+            -- replaced by keyed pseudonyms (Docs/FEED.md); content_mac (HMAC of the bytes as received) tells a
+            -- retransmission from a different message reusing a key.
+            CREATE TABLE hospital_twin.feed_messages (
+                id bigserial PRIMARY KEY,
+                received_at timestamptz NOT NULL DEFAULT now(),
+                source text NOT NULL,
+                sending_application text NOT NULL,
+                sending_facility text NOT NULL,
+                control_id text NOT NULL CHECK (control_id <> ''),
+                content_mac text NOT NULL,
+                message bytea NOT NULL,
+                kind text NOT NULL,
+                event_minute double precision NOT NULL,
+                patient_key text NOT NULL,
+                UNIQUE (sending_application, sending_facility, control_id));
+            CREATE INDEX feed_messages_event_minute ON hospital_twin.feed_messages (event_minute);
+
+            -- Messages that could not be applied, with why; kept so that none is lost. pseudonymised is false only
+            -- for a message that could not be parsed (its identifiers could not be found to replace).
+            CREATE TABLE hospital_twin.feed_quarantine (
+                id bigserial PRIMARY KEY,
+                received_at timestamptz NOT NULL DEFAULT now(),
+                source text NOT NULL,
+                sending_application text,
+                sending_facility text,
+                control_id text,
+                message bytea NOT NULL,
+                pseudonymised boolean NOT NULL,
+                condition text NOT NULL,
+                reason text NOT NULL);
+            """),
     ]
 }

@@ -1,0 +1,97 @@
+import Feed
+import FeedStore
+import Foundation
+import HL7
+import Store
+import Testing
+import TestSupport
+
+/// The feed's log against the throwaway PostgreSQL scripts/test.sh starts (CI always runs these).
+@Suite("the feed's event log in PostgreSQL", .enabled(if: TestDatabase.runs("FeedStoreTests")))
+struct FeedStoreTests {
+    static let key = Array("a test key of at least thirty-two bytes, never a trust's".utf8)
+
+    static func store() throws -> FeedStore {
+        try FeedStore(connection: TestDatabase.connect(), pseudonymiser: Pseudonymiser(key: key),
+                      timeZone: TimeZone(identifier: "Europe/London")!)
+    }
+
+    /// A message from a sender unique to the test, so tests sharing the database never meet.
+    static func message(_ sender: String, _ control: String, _ event: String, _ mrn: String, at time: String,
+                        location: String, nhs: String = "9434765919") -> [UInt8]
+    {
+        Array(("MSH|^~\\&|PAS|\(sender)|TWIN|RXX|2026" + time + "||ADT^\(event)|\(control)|P|2.5\r"
+            + "EVN|\(event)|||||2026\(time)\rPID|1||\(mrn)^^^RXX^MR~\(nhs)^^^NHS^NH||Secret^Name||19400101|F\r"
+            + "PV1|1|I|\(location)\r").utf8)
+    }
+
+    @Test("applied once; a retransmission acknowledged and not applied again; a reused key with new content quarantined")
+    func idempotent() throws {
+        let store = try Self.store()
+        let sender = "T\(UUID().uuidString.prefix(8))"
+        let admit = Self.message(sender, "C1", "A01", "M1", at: "06010900", location: "AMU")
+        let first = try store.receive(admit, source: "file:test")
+        guard case .applied(let id) = first.receipt else { Issue.record("\(first.receipt)"); return }
+        let again = try store.receive(admit, source: "file:test")
+        #expect(again.receipt == .duplicate(id) && again.receipt.outcome == .accepted)
+        let reused = try store.receive(Self.message(sender, "C1", "A01", "M2", at: "06010900", location: "AMU"), source: "file:test")
+        guard case .quarantined(_, .error(.duplicateKeyIdentifier, let reason)) = reused.receipt else {
+            Issue.record("\(reused.receipt)")
+            return
+        }
+        #expect(reason.contains("different content"))
+        // The same control id from another facility is another message.
+        #expect({ if case .applied = try! store.receive(Self.message(sender + "B", "C1", "A01", "M3", at: "06010900",
+                                                                     location: "AMU"), source: "file:test").receipt { true } else { false } }())
+    }
+
+    @Test("what cannot be applied is quarantined with the condition and reason its acknowledgement carries")
+    func quarantine() throws {
+        let store = try Self.store()
+        let sender = "Q\(UUID().uuidString.prefix(8))"
+        let before = try store.counts()
+        let cases: [([UInt8], (HL7Outcome) -> Bool)] = [
+            (Array("PID|1||X\r".utf8), { if case .rejected(.segmentSequenceError, _) = $0 { true } else { false } }),
+            (Self.message(sender, "", "A01", "M1", at: "06010900", location: "AMU"),
+             { if case .rejected(.requiredFieldMissing, let why) = $0 { why.contains("MSH-10") } else { false } }),
+            (Self.message(sender, "Q2", "A99", "M1", at: "06010900", location: "AMU"),
+             { if case .rejected(.unsupportedEventCode, _) = $0 { true } else { false } }),
+            (Self.message(sender, "Q3", "A01", "M1", at: "06010900", location: "AMU", nhs: "9434765918"),
+             { if case .error(.dataTypeError, let why) = $0 { why.contains("check digit") } else { false } }),
+            (Self.message(sender, "Q4", "A01", "M1", at: "06319900", location: "AMU"),
+             { if case .error(.dataTypeError, _) = $0 { true } else { false } }),
+        ]
+        for (bytes, expected) in cases {
+            let receipt = try store.receive(bytes, source: "file:hostile").receipt
+            #expect(expected(receipt.outcome), "\(receipt)")
+        }
+        let after = try store.counts()
+        #expect(after.quarantined - before.quarantined == cases.count && after.applied == before.applied)
+        let listed = try store.quarantined().suffix(cases.count)
+        #expect(listed.map(\.condition) == ["100", "101", "201", "102", "102"] && listed.allSatisfy { !$0.reason.isEmpty })
+    }
+
+    @Test("stored messages hold pseudonyms, never the NHS number, local id or name, and replay to the same census")
+    func pseudonymisedAndReplayed() throws {
+        let store = try Self.store()
+        let sender = "P\(UUID().uuidString.prefix(8))"
+        let mrn = "MRN\(UUID().uuidString.prefix(6))"
+        for (control, event, time, location) in [("P1", "A04", "06010800", "ED"), ("P2", "A01", "06011000", "AMU"),
+                                                 ("P3", "A02", "06021000", "WD07")] {
+            _ = try store.receive(Self.message(sender, control, event, mrn, at: time, location: location), source: "file:p")
+        }
+        let raw = try store.connection.query("""
+            SELECT convert_from(message, 'UTF8') FROM hospital_twin.feed_messages WHERE sending_facility = \(sender)
+            """)
+        #expect(raw.rows.count == 3)
+        for row in raw.rows {
+            let text = row[0] ?? ""
+            #expect(!text.contains(mrn) && !text.contains("9434765919") && !text.contains("Secret") && text.contains("PSN-"))
+        }
+        let pseudonym = try Pseudonymiser(key: Self.key).pseudonym(mrn, namespace: "MR:RXX")
+        let noon = HL7DateTime("202606021100")!.localMinutesSinceEpoch  // 12:00 BST
+        let census = PatientLedger.census(of: try store.events(through: noon), at: noon)
+        let patient = try #require(census.inHospital.first { $0.key == pseudonym })
+        #expect(patient.location?.pointOfCare == "WD07" && patient.spellStart == HL7DateTime("202606010700")!.localMinutesSinceEpoch)
+    }
+}
