@@ -9,6 +9,17 @@ public enum HL7Outcome: Sendable, Hashable {
     case rejected(HL7ErrorCode, String)
 }
 
+extension HL7Outcome: CustomStringConvertible {
+    /// "accepted", or the condition and reason: "error 204 (Unknown key identifier): …".
+    public var description: String {
+        switch self {
+        case .accepted: "accepted"
+        case .error(let code, let why): "error \(code.rawValue) (\(code.text)): \(why)"
+        case .rejected(let code, let why): "rejected \(code.rawValue) (\(code.text)): \(why)"
+        }
+    }
+}
+
 /// HL7 table 0357, the message error conditions an acknowledgement names in ERR-3.
 public enum HL7ErrorCode: String, Sendable, Hashable, CaseIterable {
     case segmentSequenceError = "100"

@@ -178,3 +178,82 @@ struct CensusCommand: ParsableCommand {
         }
     }
 }
+
+struct Listen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Receive the hospital's HL7 v2 messages over MLLP and acknowledge each once it is stored.",
+        discussion: """
+            Each connection is served on its own thread with its own database connection; each message is stored \
+            as ingest stores it (each once, pseudonymised, or quarantined with why) and only then acknowledged — \
+            AA, AE or AR in original mode, or the commit acknowledgement MSH-15 asks for. If the database fails, no \
+            acknowledgement is sent and the connection is closed, so the sender resends. SIGTERM or SIGINT stops \
+            it. Docs/FEED.md.
+            """)
+
+    @Option(help: "HOST:PORT to listen on (IPv4; PORT alone listens on 127.0.0.1; 2575 is MLLP's usual port; 0 lets the system choose, and the port is printed).")
+    var mllp = "127.0.0.1:2575"
+
+    @Option(help: "The hospital's time zone, for message times without an offset (IANA name).")
+    var timeZone = "Europe/London"
+
+    @Option(help: "Close a connection silent for this many seconds.")
+    var idleSeconds = 300
+
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        guard address != nil else { throw ValidationError("--mllp must be HOST:PORT or PORT (0-65535; 0: the system chooses), found '\(mllp)'") }
+        guard (1...86_400).contains(idleSeconds) else {
+            throw ValidationError("--idle-seconds must be from 1 to 86,400, found \(idleSeconds)")
+        }
+    }
+
+    var address: (host: String, port: UInt16)? {
+        let parts = mllp.split(separator: ":", omittingEmptySubsequences: false)
+        let host = parts.count == 2 ? String(parts[0]) : "127.0.0.1"
+        guard parts.count <= 2, let port = UInt16(parts.last ?? ""), !host.isEmpty else { return nil }
+        return (host, port)
+    }
+
+    func run() throws {
+        let zone = try zone(named: timeZone)
+        guard let address else { throw ExitCode(2) }
+        let pseudonymiser: Pseudonymiser
+        do { pseudonymiser = try Pseudonymiser.fromEnvironment() } catch {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+        let location = try database.location()
+        let url = location.connectionString
+        // The database must be usable before the port opens: a sender connecting gets acknowledgements, not silence.
+        do { _ = try FeedStore(connection: DatabaseConnection(url: url), pseudonymiser: pseudonymiser, timeZone: zone) } catch {
+            printError("cannot use the database \(location): \(error)")
+            throw ExitCode(2)
+        }
+        printError("database: \(location)")
+        var settings = MLLPListener.Settings(host: address.host, port: address.port)
+        settings.idleSeconds = idleSeconds
+        let listener = MLLPListener(settings: settings, openStore: {
+            try FeedStore(connection: DatabaseConnection(url: url), pseudonymiser: pseudonymiser, timeZone: zone)
+        }, log: { printError($0) })
+        let port: UInt16
+        do { port = try listener.bind() } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+        printError("listening for MLLP on \(address.host):\(port)")
+        var sources: [DispatchSourceSignal] = []
+        for signalNumber in [SIGTERM, SIGINT] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                printError("stopping: no new connections")
+                listener.stop()
+            }
+            source.resume()
+            sources.append(source)
+        }
+        listener.serve()
+        _ = sources
+    }
+}

@@ -64,3 +64,86 @@ struct FeedCommandTests {
         #expect(short.status == 2 && short.stderr.contains("at least 32"))
     }
 }
+
+/// A TCP client for the listener test.
+private final class Client {
+    let fd: Int32
+
+    init(port: UInt16) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    func send(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) } }
+
+    /// Reads until `frames` end blocks have arrived (or the timeout).
+    func receive(frames: Int) -> [String] {
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while buffer.filter({ $0 == 0x1C }).count < frames {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            buffer += chunk[0..<n]
+        }
+        return buffer.split(separator: 0x1C).map { String(decoding: $0.filter { $0 != 0x0B }, as: UTF8.self) }
+            .filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+    }
+}
+
+@Suite("the MLLP listener", .enabled(if: TestDatabase.runs("the MLLP listener")), .serialized)
+struct ListenCommandTests {
+    @Test("frames split anywhere are stored, then acknowledged: AA, AR with ERR, none when MSH-15 says ER; SIGTERM stops it")
+    func listen() throws {
+        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("listen-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let environment = CLI.environment(["HOSPITAL_TWIN_DATABASE_URL": TestDatabase.url ?? "",
+                                           "HOSPITAL_TWIN_PSEUDONYM_KEY": FeedCommandTests.key])
+        let listener = try CLI.Running(["listen", "--mllp", "127.0.0.1:0"], environment: environment, directory: directory)
+        defer { if listener.isRunning { kill(listener.pid, SIGKILL); _ = listener.wait() } }
+        #expect(listener.waitForError(containing: "listening for MLLP on", seconds: 30), "\(listener.stderr)")
+        let line = listener.stderr.components(separatedBy: "\n").first { $0.contains("listening for MLLP on") } ?? ""
+        let port = try #require(UInt16(line.components(separatedBy: ":").last ?? ""))
+        let sender = "L\(UUID().uuidString.prefix(8))"
+        func message(_ control: String, _ event: String, _ location: String, ack: String = "") -> [UInt8] {
+            Array(("MSH|^~\\&|PAS|\(sender)|TWIN|RXX|202606011000||ADT^\(event)|\(control)|P|2.5|||\(ack)\r"
+                + "EVN|\(event)|||||202606011000\rPID|1||\(sender)-1^^^RXX^MR||Doe^Jo||19400101|F\rPV1|1|I|\(location)\r").utf8)
+        }
+        let client = try Client(port: port)
+        let stream = Array("noise".utf8) + MLLPFrames.frame(message("C1", "A01", "AMU"))
+            + MLLPFrames.frame(message("C2", "A99", "AMU")) + MLLPFrames.frame(message("C3", "A02", "WD07", ack: "ER"))
+            + MLLPFrames.frame(message("C1", "A01", "AMU"))
+        for start in stride(from: 0, to: stream.count, by: 5) { client.send(Array(stream[start..<min(start + 5, stream.count)])) }
+        let acks = client.receive(frames: 3)
+        #expect(acks.count == 3, "\(acks)")
+        #expect(acks.first?.contains("MSA|AA|C1") == true && acks.first?.contains("MSH|^~\\&|TWIN|RXX|PAS|\(sender)|") == true)
+        #expect(acks.dropFirst().first?.contains("MSA|AR|C2") == true && acks.dropFirst().first?.contains("ERR|||201^") == true)
+        #expect(acks.last?.contains("MSA|AA|C1") == true, "the retransmission is acknowledged; C3 (ER, applied) is not")
+        kill(listener.pid, SIGTERM)
+        #expect(listener.wait() == 0 && listener.stderr.contains("stopping"))
+        #expect(listener.stderr.contains("dropped 5 bytes outside any MLLP frame"))
+        // Everything acknowledged is stored: the census sees the transfer to Ward 7.
+        let census = try CLI.run(["census", CLI.repository("scenarios/general-hospital.yaml"), "--at", "2026-06-01T12:00",
+                                  "-o", directory.appendingPathComponent("census.csv").path],
+                                 environment: environment, directory: directory)
+        #expect(census.status == 0)
+        let text = try String(contentsOf: directory.appendingPathComponent("census.csv"), encoding: .utf8)
+        #expect(text.contains("Ward 7 (care of the elderly)"))
+    }
+}
+
+/// MLLP framing for the test's client (the product's is in HL7, which this target does not link).
+enum MLLPFrames {
+    static func frame(_ message: [UInt8]) -> [UInt8] { [0x0B] + message + [0x1C, 0x0D] }
+}
