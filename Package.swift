@@ -62,7 +62,7 @@ let package = Package(
             name: "hospital-twin-bench",
             dependencies: [
                 "Simulation", "ReferenceModels", "PatientTwin", "HospitalModel", "Scenario", "Store", "RunStore", "Finance",
-                "Workflows", .product(name: "HeapModule", package: "swift-collections"),
+                "Workflows", "Feed", "FeedStore", "HL7", .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Helpers the test targets share (tolerances from intervals, fixtures); no product ships it.

@@ -1,6 +1,9 @@
 import ArgumentParser
+import Feed
+import FeedStore
 import Finance
 import Foundation
+import HL7
 import HeapModule
 import HospitalModel
 import PatientTwin
@@ -20,7 +23,7 @@ struct Bench: ParsableCommand {
         commandName: "hospital-twin-bench",
         abstract: "Benchmarks of the hospital-twin simulation kernel.",
         subcommands: [ModelBenchmark.self, CalendarBenchmark.self, TwinBenchmark.self, HospitalBenchmark.self,
-                      StoreBenchmark.self, ForecastCheckBenchmark.self],
+                      StoreBenchmark.self, ForecastCheckBenchmark.self, FeedBenchmark.self],
         defaultSubcommand: ModelBenchmark.self)
 }
 
@@ -532,4 +535,93 @@ struct ForecastCheckBenchmark: ParsableCommand {
                          coverage.truths, 100 * p) + (outside.isEmpty ? "none" : outside.joined(separator: ", ")))
         }
     }
+}
+
+/// The feed through its listener: `clients` senders on loopback, each sending its share of `messages` ADT messages
+/// one at a time and waiting for each acknowledgement (as an integration engine does), into a listener in this
+/// process storing to the database (embedded by default: fsync on). Messages per second over the whole run, and
+/// the send-to-ACK latency's median and 99th percentile.
+struct FeedBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "feed",
+        abstract: "Messages per second through hospital-twin listen's path, and the latency from send to ACK.",
+        discussion: "The database: --database-url, else HOSPITAL_TWIN_DATABASE_URL, DATABASE_URL, libpq's PG* variables, else the embedded cluster.")
+
+    @Option(help: "Messages in all.")
+    var messages: Int = 5_000
+
+    @Option(help: "Concurrent senders (connections).")
+    var clients: Int = 4
+
+    @Option(name: .customLong("database-url"), help: "A libpq connection string.")
+    var databaseURL: String?
+
+    func run() throws {
+        let location = try DatabaseLocation.configured(option: databaseURL, environment: ProcessInfo.processInfo.environment)
+            ?? { () throws -> DatabaseLocation in
+                let cluster = try EmbeddedCluster()
+                try cluster.start()
+                return cluster.location
+            }()
+        let url = location.connectionString
+        let pseudonymiser = try Pseudonymiser(key: Array("hospital-twin-bench feed: a key for the benchmark".utf8))
+        let zone = TimeZone(identifier: "Europe/London")!
+        _ = try FeedStore(connection: DatabaseConnection(url: url), pseudonymiser: pseudonymiser, timeZone: zone)
+        let listener = MLLPListener(settings: MLLPListener.Settings(host: "127.0.0.1", port: 0), openStore: {
+            try FeedStore(connection: DatabaseConnection(url: url), pseudonymiser: pseudonymiser, timeZone: zone)
+        }, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        let port = try listener.bind()
+        Thread { listener.serve() }.start()
+        let run = UUID().uuidString.prefix(8)
+        let latencies = LatencyLog()
+        let started = ContinuousClock.now
+        let group = DispatchGroup()
+        for client in 0..<clients {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                defer { close(fd) }
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = port.bigEndian
+                inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+                _ = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                for n in stride(from: client, to: messages, by: clients) {
+                    let text = "MSH|^~\\&|PAS|B\(run)|TWIN|RXX|202606011000||ADT^A01|M\(n)|P|2.5\r"
+                        + "EVN|A01|||||202606011000\rPID|1||D\(n)^^^RXX^MR~9434765919^^^NHS^NH||Doe^Jo||19400101|F\r"
+                        + "PV1|1|I|AMU^^^RXX|E\r"
+                    let frame = MLLPDecoder.frame(Array(text.utf8))
+                    let sent = ContinuousClock.now
+                    _ = frame.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+                    var received: [UInt8] = []
+                    while !received.contains(MLLPDecoder.endBlock) {
+                        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                        if count <= 0 { return }
+                        received += buffer[0..<count]
+                    }
+                    latencies.add(seconds(ContinuousClock.now - sent) * 1000)
+                }
+            }.start()
+        }
+        group.wait()
+        let elapsed = seconds(ContinuousClock.now - started)
+        listener.stop()
+        let sorted = latencies.values.sorted()
+        func percentile(_ p: Double) -> Double { sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))] }
+        print("{\"engine\": \"hospital-twin\", \"model\": \"feed\", \"messages\": \(sorted.count), \"clients\": \(clients), "
+            + "\"seconds\": \(String(format: "%.3f", elapsed)), \"messages_per_s\": \(String(format: "%.0f", Double(sorted.count) / elapsed)), "
+            + "\"ack_ms_median\": \(String(format: "%.2f", percentile(0.5))), \"ack_ms_p99\": \(String(format: "%.2f", percentile(0.99)))}")
+    }
+}
+
+/// Latencies from several threads.
+final class LatencyLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var samples: [Double] = []
+    func add(_ value: Double) { lock.withLock { samples.append(value) } }
+    var values: [Double] { lock.withLock { samples } }
 }
