@@ -53,6 +53,8 @@ public struct FeedEvent: Sendable, Hashable {
     public let mergedLocalID: String?
     /// For observations: the vital signs the message carries (only those it gives), and when they were taken.
     public let vitals: VitalSigns?
+    /// MSH-10 of the message it came from: what a report names when it points at a message.
+    public let controlID: String
 }
 
 /// Why a message cannot become an event: the table-0357 condition and a reason naming the field.
@@ -123,7 +125,8 @@ public enum FeedMessageReader {
                          patientClass: pv1?[2] ?? "", location: pv1.flatMap { location($0, 3) },
                          admissionType: pv1?[4] ?? "", priorLocation: pv1.flatMap { location($0, 6) },
                          hospitalService: pv1?[10] ?? "", visitNumber: pv1?[19] ?? "",
-                         dischargeDisposition: pv1?[36] ?? "", mergedLocalID: merged, vitals: vitals)
+                         dischargeDisposition: pv1?[36] ?? "", mergedLocalID: merged, vitals: vitals,
+                         controlID: message.controlID)
     }
 
     /// The local identifier and NHS number in a CX list: the NHS number by its identifier type (CX.5) NH or its

@@ -25,6 +25,8 @@ public struct LivePatient: Sendable, Hashable {
     /// Where the patient is (the last location of the spell), and since when.
     public let location: FeedEvent.Location?
     public let locationSince: Double
+    /// MSH-10 of the message that put the patient where it is.
+    public let locationMessage: String
     /// True once the spell has an admission (A01/A06) or a transfer; false for a patient only registered in ED.
     public let admitted: Bool
     /// On leave of absence (A21 without its A22): the bed is held, so the patient still counts.
@@ -112,6 +114,7 @@ public enum PatientLedger {
                     if let location = event.location, location != spell.location {
                         spell.location = location
                         spell.since = event.minute
+                        spell.locationMessage = event.controlID
                     }
                     if event.kind != .register { spell.admitted = true }
                     if event.kind == .returnFromLeave { spell.onLeave = false }
@@ -123,6 +126,7 @@ public enum PatientLedger {
                             + "hospital; taken as arriving then")
                     }
                     var spell = Spell(start: event.minute, location: event.location, since: event.minute,
+                                      locationMessage: event.controlID,
                                       admitted: event.kind != .register)
                     spell.update(from: event)
                     open[patient] = spell
@@ -181,6 +185,7 @@ public enum PatientLedger {
         var start: Double
         var location: FeedEvent.Location?
         var since: Double
+        var locationMessage: String
         var admitted: Bool
         var onLeave = false
         var patientClass = ""
@@ -218,6 +223,7 @@ public enum PatientLedger {
             let edVisits = history.filter { start - $0.start <= 182.5 * 1440 }.count
             let admissions = history.filter { $0.admitted && start - $0.start <= 365 * 1440 }.count
             return LivePatient(key: key, nhsID: known.nhs, spellStart: start, location: location, locationSince: since,
+                               locationMessage: locationMessage,
                                admitted: admitted, onLeave: onLeave, dischargedAt: dischargedAt, birthDate: known.birth,
                                sex: known.sex, patientClass: patientClass, admissionType: admissionType,
                                hospitalService: hospitalService, vitals: vitals, vitalsAt: vitalsAt,

@@ -14,9 +14,9 @@ public struct LiveCensus: Sendable {
     /// Patients in hospital placed on a unit or in the ED, and recent discharges written.
     public let inHospital: Int
     public let recentDischarges: Int
-    /// Point-of-care codes the scenario does not map, with how many patients in hospital were there: they are not
-    /// in the rows, and the command says so.
-    public let unmapped: [(code: String, patients: Int)]
+    /// Point-of-care codes the scenario does not map, with how many patients in hospital were there and the
+    /// messages (MSH-10) that put them there: they are not in the rows, and the command says so.
+    public let unmapped: [(code: String, patients: Int, messages: [String])]
     /// What the log could not place, and what was assumed for a patient (no birth date, say).
     public let notes: [String]
 
@@ -28,13 +28,13 @@ public struct LiveCensus: Sendable {
         let units = scenario.configuration.units
         let zone = scenario.configuration.timeZone
         var rows: [[String]] = []
-        var unmapped: [String: Int] = [:]
+        var unmapped: [String: [String]] = [:]
         var notes = ledger.anomalies
         var placed = 0
         for patient in ledger.inHospital {
             let code = patient.location?.pointOfCare ?? ""
             guard let place = scenario.locations[code] else {
-                unmapped[code.isEmpty ? "(no location)" : code, default: 0] += 1
+                unmapped[code.isEmpty ? "(no location)" : code, default: []].append(patient.locationMessage)
                 continue
             }
             let unit: UnitConfiguration?
@@ -61,7 +61,8 @@ public struct LiveCensus: Sendable {
                 + ["", "", "", "", "", RecordTime.format(patient.dischargedAt ?? ledger.at), ""])
         }
         return LiveCensus(rows: rows, inHospital: placed, recentDischarges: ledger.recentDischarges.count,
-                          unmapped: unmapped.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, notes: notes)
+                          unmapped: unmapped.sorted { $0.key < $1.key }.map { ($0.key, $0.value.count, $0.value.sorted()) },
+                          notes: notes)
     }
 
     /// Writes the census file.

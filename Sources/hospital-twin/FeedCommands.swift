@@ -166,9 +166,10 @@ struct CensusCommand: ParsableCommand {
         printOut("census at \(RecordTime.format(minute)) from \(events.count) events: \(live.inHospital) in hospital, "
             + "\(live.recentDischarges) discharged in the 30 days before")
         printOut(TextTable.render(table))
-        for (code, patients) in live.unmapped {
+        for (code, patients, messages) in live.unmapped {
             printError("location '\(code)' is not in \(file)'s locations: \(patients) patient\(patients == 1 ? "" : "s") "
-                + "there \(patients == 1 ? "is" : "are") not in the census")
+                + "there \(patients == 1 ? "is" : "are") not in the census (placed by message\(messages.count == 1 ? "" : "s") "
+                + messages.prefix(10).joined(separator: ", ") + (messages.count > 10 ? ", …" : "") + ")")
         }
         for note in live.notes.prefix(20) { printError(note) }
         if live.notes.count > 20 { printError("… and \(live.notes.count - 20) more notes") }

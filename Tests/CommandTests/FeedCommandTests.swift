@@ -38,7 +38,8 @@ struct FeedCommandTests {
         let result = try CLI.run(["census", CLI.repository("scenarios/general-hospital.yaml"), "--at", "2026-06-02T12:00",
                                   "-o", census.path], environment: environment, directory: directory)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("location 'WD99' is not in") && result.stderr.contains("1 patient there is not"))
+        #expect(result.stderr.contains("location 'WD99' is not in") && result.stderr.contains("1 patient there is not")
+            && result.stderr.contains("(placed by message C4)"), "\(result.stderr)")
         let text = try String(contentsOf: census, encoding: .utf8)
         #expect(text.contains("Ward 7 (care of the elderly)") && text.contains("Ward 5 (general medicine)"))
         #expect(!text.contains(sender), "identifiers never reach the census")

@@ -52,6 +52,7 @@ struct LiveCensusTests {
         let live = LiveCensus.build(ledger, scenario: Self.scenario)
         #expect(live.inHospital == 5 && live.recentDischarges == 1)
         #expect(live.unmapped.count == 1 && live.unmapped[0].code == "WD99" && live.unmapped[0].patients == 1)
+        #expect(live.unmapped[0].messages == ["M7"], "the message that placed the patient there is named")
         #expect(live.notes.contains { $0.contains("aged 65 assumed") } && live.notes.contains { $0.contains("M7") })
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("live-\(UUID().uuidString).csv").path
         defer { try? FileManager.default.removeItem(atPath: path) }
