@@ -17,11 +17,15 @@ public struct FeedEvent: Sendable, Hashable {
     public struct Location: Sendable, Hashable {
         /// PL.1, the point of care ("AMU", "WD07"): what the scenario's `locations:` maps to a unit.
         public let pointOfCare: String
+        /// PL.2, the room or bay ("" when absent).
         public let room: String
+        /// PL.3, the bed ("" for a ward with no bed).
         public let bed: String
+        /// PL.4, the facility ("" when absent).
         public let facility: String
     }
 
+    /// The trigger event (or an observation).
     public let kind: Kind
     /// When it happened, epoch minutes (UTC): EVN-6, else EVN-2, else MSH-7 (for observations: OBX-14, else
     /// OBR-7, else MSH-7). A time without an offset is the hospital's local time.
@@ -59,7 +63,9 @@ public struct FeedEvent: Sendable, Hashable {
 
 /// Why a message cannot become an event: the table-0357 condition and a reason naming the field.
 public struct FeedMessageError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The HL7 table-0357 condition its acknowledgement carries.
     public let code: HL7ErrorCode
+    /// What was wrong, naming the field.
     public let problem: String
     public var description: String { problem }
 }

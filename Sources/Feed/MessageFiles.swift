@@ -6,6 +6,7 @@ import HL7
 public enum MessageFiles {
     /// What a file holds: its messages (each with CR segment ends) and what was not a message.
     public struct Contents: Sendable {
+        /// Each message's bytes, segments ended by CR, in file order.
         public var messages: [[UInt8]] = []
         /// Lines before the first MSH, frames cut off, and the like, each with why.
         public var skipped: [String] = []

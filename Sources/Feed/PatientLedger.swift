@@ -6,8 +6,10 @@ import PatientTwin
 public struct ReceivedEvent: Sendable, Hashable {
     /// Arrival order, 0, 1, 2, … (the event log's sequence).
     public let sequence: Int
+    /// What the message said happened.
     public let event: FeedEvent
 
+    /// An event received `sequence`-th.
     public init(sequence: Int, event: FeedEvent) {
         self.sequence = sequence
         self.event = event
@@ -24,6 +26,7 @@ public struct LivePatient: Sendable, Hashable {
     public let spellStart: Double
     /// Where the patient is (the last location of the spell), and since when.
     public let location: FeedEvent.Location?
+    /// When the patient came there, epoch minutes.
     public let locationSince: Double
     /// MSH-10 of the message that put the patient where it is.
     public let locationMessage: String
@@ -33,25 +36,35 @@ public struct LivePatient: Sendable, Hashable {
     public let onLeave: Bool
     /// When the spell ended (discharges only).
     public let dischargedAt: Double?
+    /// PID-7 (year, month, day), when the feed gave one.
     public let birthDate: DateComponents?
+    /// PID-8.
     public let sex: Sex
+    /// PV1-2 as last given in the spell.
     public let patientClass: String
+    /// PV1-4 as last given in the spell (L, R, C: elective).
     public let admissionType: String
+    /// PV1-10 as last given in the spell.
     public let hospitalService: String
     /// The latest reading of each vital sign in this spell, and when the latest was taken.
     public let vitals: VitalSigns?
+    /// When the latest vital sign was taken, epoch minutes.
     public let vitalsAt: Double?
     /// Spells this patient began in the log before this one: ED registrations in the 6 months and admissions in
     /// the 12 months before its start (LACE and the twins' history).
     public let edVisitsLast6Months: Int
+    /// Admissions the log holds in the 12 months before this spell.
     public let admissionsLast12Months: Int
 }
 
 /// The census the event log gives at a time: every patient in hospital, the patients discharged in the 30 days
 /// before, and what in the log could not be placed.
 public struct LedgerCensus: Sendable {
+    /// The census's time, epoch minutes.
     public let at: Double
+    /// Patients in hospital then, by spell start.
     public let inHospital: [LivePatient]
+    /// Patients discharged in the 30 days before and not back, by discharge.
     public let recentDischarges: [LivePatient]
     /// Events that made no sense where they fell (a discharge of a patient not in hospital, a cancel with nothing
     /// to cancel): applied as far as they could be, and listed, never dropped in silence.

@@ -7,6 +7,7 @@ public struct Pseudonymiser: Sendable {
     /// The environment variable holding the key (at least 32 characters), or naming a file that holds it with
     /// `HOSPITAL_TWIN_PSEUDONYM_KEY_FILE`.
     public static let keyVariable = "HOSPITAL_TWIN_PSEUDONYM_KEY"
+    /// The environment variable naming a file that holds the key.
     public static let keyFileVariable = "HOSPITAL_TWIN_PSEUDONYM_KEY_FILE"
     /// The shortest key accepted, in bytes: 32 (the hash's own length, RFC 2104's recommendation).
     public static let minimumKeyBytes = 32
@@ -55,6 +56,7 @@ public struct Pseudonymiser: Sendable {
 
 /// The pseudonym key is missing or too short.
 public struct PseudonymKeyError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong with the key, and how to give one.
     public let problem: String
     public var description: String { problem }
 }

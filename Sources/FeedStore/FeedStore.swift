@@ -8,6 +8,7 @@ import Store
 /// the same transaction that records it, or kept in quarantine with why. What a message's acknowledgement says
 /// follows from what this returns.
 public final class FeedStore {
+    /// The log's database connection (one thread's: libpq connections are not shared).
     public let connection: DatabaseConnection
     let pseudonymiser: Pseudonymiser
     let timeZone: TimeZone
@@ -131,11 +132,17 @@ public final class FeedStore {
 
     /// One quarantined message.
     public struct Quarantined: Sendable, Hashable {
+        /// The quarantine row.
         public let id: Int64
+        /// When it arrived, ISO 8601 UTC.
         public let receivedAt: String
+        /// Where it came from: `file:NAME` or `mllp`.
         public let source: String
+        /// MSH-10, when it could be read ("" otherwise).
         public let controlID: String
+        /// The HL7 table-0357 code.
         public let condition: String
+        /// Why it could not be applied.
         public let reason: String
     }
 
@@ -199,6 +206,7 @@ public final class FeedStore {
 
 /// The event log is not as it should be.
 public struct FeedStoreError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong with the log.
     public let problem: String
     public var description: String { problem }
 }

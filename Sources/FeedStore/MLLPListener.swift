@@ -15,7 +15,9 @@ import Store
 public final class MLLPListener: @unchecked Sendable {
     /// What the listener needs for each connection.
     public struct Settings: Sendable {
+        /// The IPv4 address to listen on (0.0.0.0: every interface).
         public var host: String
+        /// The TCP port (0: the system chooses; `bind()` returns it).
         public var port: UInt16
         /// Open connections at most; more wait in the kernel's backlog.
         public var maximumConnections = 64
@@ -24,6 +26,7 @@ public final class MLLPListener: @unchecked Sendable {
         /// The largest message, in bytes.
         public var maximumMessageBytes = 1 << 20
 
+        /// Settings for `host`:`port` with the defaults above.
         public init(host: String, port: UInt16) {
             self.host = host
             self.port = port
@@ -164,11 +167,7 @@ public final class MLLPListener: @unchecked Sendable {
         case .quarantined(let id, let outcome): log("message quarantined (\(id)): \(outcome)")
         }
         let now = Date()
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMddHHmmss"
-        let timestamp = formatter.string(from: now) + "+0000"
+        let timestamp = Self.hl7Time(now)
         guard let message else {
             // Not readable as HL7: an AR in the standard delimiters, with no control id to echo.
             let reason = HL7Escaping.escape("\(receipt.outcome)", .standard)
@@ -178,6 +177,15 @@ public final class MLLPListener: @unchecked Sendable {
         else { return nil }
         return HL7Acknowledgement.make(for: message, code: code, outcome: receipt.outcome,
                                        controlID: String(("A" + message.controlID).prefix(20)), timestamp: timestamp)
+    }
+
+    /// `date` as an HL7 time in UTC, YYYYMMDDHHMMSS+0000 (from the C library: no formatter made per message).
+    static func hl7Time(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d%02d%02d%02d%02d%02d+0000", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec)
     }
 
     func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
@@ -193,6 +201,7 @@ public final class MLLPListener: @unchecked Sendable {
 
 /// The listener cannot start.
 public struct ListenerError: Error, Sendable, CustomStringConvertible {
+    /// Why it cannot listen.
     public let problem: String
     public var description: String { problem }
 }

@@ -121,6 +121,7 @@ public enum HL7Acknowledgement {
 /// Text written into an HL7 field: each delimiter (and the escape character) replaced by its escape sequence, and
 /// CR and LF (which would end a segment) by \X0D\ and \X0A\.
 public enum HL7Escaping {
+    /// `text` as it must be written in a field of a message in `encoding`.
     public static func escape(_ text: String, _ encoding: HL7Encoding) -> String {
         guard let escape = encoding.escape else {
             // No escape character declared: delimiters cannot be written as text, so they become spaces.

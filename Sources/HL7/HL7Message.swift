@@ -44,6 +44,7 @@ public struct HL7Segment: Sendable, Hashable {
     /// Field n at index n − 1 (for MSH, index 0 is MSH-1, the field separator).
     public let fields: [HL7Field]
 
+    /// A segment named `name` (three capitals or digits) with `fields` (field n at index n − 1).
     public init(name: String, fields: [HL7Field]) {
         self.name = name
         self.fields = fields
@@ -89,8 +90,11 @@ public struct HL7Field: Sendable, Hashable {
 
 /// The delimiters a message declares in MSH-1 and MSH-2 (each one ASCII byte).
 public struct HL7Encoding: Sendable, Hashable {
+    /// MSH-1, the field separator (usually `|`).
     public let field: UInt8
+    /// The component separator (usually `^`).
     public let component: UInt8
+    /// The repetition separator (usually `~`).
     public let repetition: UInt8
     /// nil when MSH-2 declares none (escape sequences are then plain text).
     public let escape: UInt8?
@@ -99,6 +103,7 @@ public struct HL7Encoding: Sendable, Hashable {
     /// HL7 2.7's truncation character, when declared; kept as text.
     public let truncation: UInt8?
 
+    /// Delimiters as MSH-1 and MSH-2 declare them.
     public init(field: UInt8, component: UInt8, repetition: UInt8, escape: UInt8?, subcomponent: UInt8?, truncation: UInt8?) {
         self.field = field
         self.component = component
@@ -134,6 +139,7 @@ public struct HL7Limits: Sendable, Hashable {
     /// Repetitions of one field.
     public var repetitions = 1_000
 
+    /// The defaults above.
     public init() {}
 }
 
@@ -148,6 +154,7 @@ public struct HL7ParseError: Error, Sendable, Hashable, CustomStringConvertible 
     /// What was wrong and what was expected.
     public let problem: String
 
+    /// "PID (segment 2), field 5: …".
     public var description: String {
         guard segment > 0 else { return problem }
         let name = segmentName.isEmpty ? "segment \(segment)" : "\(segmentName) (segment \(segment))"

@@ -16,18 +16,22 @@ public struct NHSNumber: Sendable, Hashable, CustomStringConvertible {
         self.digits = digits
     }
 
+    /// The ten digits.
     public var description: String { digits }
 }
 
 /// An HL7 date and time (DTM, and TS's first component): YYYY[MM[DD[HH[MM[SS[.S…]]]]]][+/-ZZZZ], to the precision
 /// given. Without an offset it is the sender's local time, which the receiver's time zone reads.
 public struct HL7DateTime: Sendable, Hashable {
+    /// The year, four digits.
     public let year: Int
     /// 1–12 (1 when not given).
     public let month: Int
     /// 1–31 (1 when not given).
     public let day: Int
+    /// 0–23 (0 when not given).
     public let hour: Int
+    /// 0–59 (0 when not given).
     public let minute: Int
     /// Seconds with any fraction, 0 ≤ second < 60.
     public let second: Double

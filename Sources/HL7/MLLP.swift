@@ -3,8 +3,11 @@
 /// back whole frames: a frame split over reads, several frames in one read, bytes before a start block, a frame
 /// whose end block never came and a frame beyond the size limit are each handled and reported, never guessed at.
 public struct MLLPDecoder: Sendable {
+    /// The byte that starts a frame (VT).
     public static let startBlock: UInt8 = 0x0B
+    /// The byte that ends a frame's message (FS).
     public static let endBlock: UInt8 = 0x1C
+    /// The CR that follows the end block.
     public static let carriageReturn: UInt8 = 0x0D
 
     /// What the decoder found in the bytes given to it.
@@ -30,6 +33,7 @@ public struct MLLPDecoder: Sendable {
     /// True after an end block, so that the CR that follows it is part of the frame's end, not stray data.
     private var afterEndBlock = false
 
+    /// A decoder refusing frames over `maximumFrameBytes` (1 MiB by default).
     public init(maximumFrameBytes: Int = 1 << 20) {
         precondition(maximumFrameBytes > 0, "a frame holds at least one byte")
         self.maximumFrameBytes = maximumFrameBytes

@@ -14,6 +14,7 @@ public struct ForecastCoverage: Sendable {
     /// One series (a group of units, or a unit) over the truths: at each horizon day 1…days, how many truths fell
     /// inside each band.
     public struct Series: Sendable {
+        /// The group's or unit's name, as the forecast names it.
         public let name: String
         /// Truths inside P10–P90, by horizon day (index 0: day 1).
         public var within80: [Int]
@@ -39,12 +40,16 @@ public struct ForecastCoverage: Sendable {
     public let series: [Series]
     /// Mean census patients, and recent discharges, per truth (what the forecasts started from).
     public let meanCensusPatients: Double
+    /// Mean recent discharges per truth's census.
     public let meanRecentDischarges: Double
     /// One of the hospital's flows over the days forecast, per truth: the truth's count against the forecast's mean
     /// — where a bias starts.
     public struct Flow: Sendable {
+        /// "arrivals", "inpatient discharges", ….
         public let name: String
+        /// The truths' mean count.
         public var truth = 0.0
+        /// The forecasts' mean count.
         public var forecast = 0.0
     }
 

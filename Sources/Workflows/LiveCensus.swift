@@ -13,6 +13,7 @@ public struct LiveCensus: Sendable {
     public let rows: [[String]]
     /// Patients in hospital placed on a unit or in the ED, and recent discharges written.
     public let inHospital: Int
+    /// Recent discharges written.
     public let recentDischarges: Int
     /// Point-of-care codes the scenario does not map, with how many patients in hospital were there and the
     /// messages (MSH-10) that put them there: they are not in the rows, and the command says so.

@@ -149,6 +149,18 @@ struct CensusCommand: ParsableCommand {
 
     func run() throws {
         let scenario = try Inputs.scenario(file)
+        if let output {
+            // The census file must not replace an input (the scenario or a file it extends), and must be writable,
+            // before the log is read.
+            if let input = ([file] + scenario.sourceFiles).first(where: { FileIdentity($0) == FileIdentity(output) }) {
+                printError("-o \(output) is \(input), an input of this command: writing the census there would destroy it")
+                throw ExitCode(2)
+            }
+            if let problem = FileIdentity.cannotWrite(output) {
+                printError("-o \(output): \(problem)")
+                throw ExitCode(2)
+            }
+        }
         let zone = scenario.configuration.timeZone
         let minute = at.flatMap(LocalDateTime.init(parsing:)).map { ForecastStart.epochMinute(of: $0, in: zone) }
             ?? (Date().timeIntervalSince1970 / 60).rounded(.down)

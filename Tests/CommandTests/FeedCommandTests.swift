@@ -49,6 +49,23 @@ struct FeedCommandTests {
         #expect(forecast.status == 0, "\(forecast.stderr)")
     }
 
+    @Test("census -o refuses to write over its scenario, and checks the destination before reading the log")
+    func censusOutputChecked() throws {
+        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("feed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let scenario = directory.appendingPathComponent("hospital.yaml")
+        try FileManager.default.copyItem(atPath: CLI.repository("scenarios/general-hospital.yaml"), toPath: scenario.path)
+        let before = try Data(contentsOf: scenario)
+        let environment = CLI.environment(["HOSPITAL_TWIN_DATABASE_URL": TestDatabase.url ?? "",
+                                           "HOSPITAL_TWIN_PSEUDONYM_KEY": Self.key])
+        let over = try CLI.run(["census", scenario.path, "-o", scenario.path], environment: environment, directory: directory)
+        #expect(over.status == 2 && over.stderr.contains("an input of this command"), "\(over.stderr)")
+        #expect(try Data(contentsOf: scenario) == before, "the scenario is untouched")
+        let folder = try CLI.run(["census", scenario.path, "-o", directory.path], environment: environment, directory: directory)
+        #expect(folder.status == 2 && !folder.stderr.contains("database:"), "refused before the database is used: \(folder.stderr)")
+    }
+
     @Test("without a pseudonym key nothing is stored, and the message says how to give one")
     func needsKey() throws {
         let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("feed-\(UUID().uuidString)")
