@@ -23,6 +23,14 @@ public struct FeedEvent: Sendable, Hashable {
         public let bed: String
         /// PL.4, the facility ("" when absent).
         public let facility: String
+
+        /// A point of care; with no room, bed or facility, a ward.
+        public init(pointOfCare: String, room: String = "", bed: String = "", facility: String = "") {
+            self.pointOfCare = pointOfCare
+            self.room = room
+            self.bed = bed
+            self.facility = facility
+        }
     }
 
     /// The trigger event (or an observation).
@@ -59,6 +67,74 @@ public struct FeedEvent: Sendable, Hashable {
     public let vitals: VitalSigns?
     /// MSH-10 of the message it came from: what a report names when it points at a message.
     public let controlID: String
+
+    /// An event as a message would carry it (`FeedMessageWriter` writes it; the reader gives it back).
+    public init(kind: Kind, minute: Double, localID: String?, nhsID: String?, birthDate: DateComponents?, sex: Sex,
+                patientClass: String, location: Location?, admissionType: String, priorLocation: Location?,
+                hospitalService: String, visitNumber: String, dischargeDisposition: String, mergedLocalID: String?,
+                vitals: VitalSigns?, controlID: String)
+    {
+        self.kind = kind
+        self.minute = minute
+        self.localID = localID
+        self.nhsID = nhsID
+        self.birthDate = birthDate
+        self.sex = sex
+        self.patientClass = patientClass
+        self.location = location
+        self.admissionType = admissionType
+        self.priorLocation = priorLocation
+        self.hospitalService = hospitalService
+        self.visitNumber = visitNumber
+        self.dischargeDisposition = dischargeDisposition
+        self.mergedLocalID = mergedLocalID
+        self.vitals = vitals
+        self.controlID = controlID
+    }
+
+    /// Where a discharge (A03) sends the patient, from PV1-36.
+    public var dischargeDestination: DischargeDestination { DischargeDestination(code: dischargeDisposition) }
+}
+
+/// Where a patient goes at discharge, as PV1-36 codes it with the NHS Data Dictionary's discharge destination
+/// codes (Hospital Provider Spell): the one vocabulary the feed reads and the shadow hospital writes.
+public enum DischargeDestination: String, Sendable, Hashable, CaseIterable {
+    /// 19 usual place of residence, 29 temporary place of residence.
+    case home
+    /// 54 NHS care home, 65 local authority residential accommodation, 85 non-NHS care home, 88 non-NHS hospice.
+    case careHome
+    /// 79: the patient died.
+    case died
+    /// 49–53 another NHS hospital provider, 84 and 87 a non-NHS hospital.
+    case otherHospital
+    /// Any other code, or none.
+    case other
+
+    /// The destination `code` (PV1-36) names.
+    public init(code: String) {
+        switch code.trimmingCharacters(in: .whitespaces) {
+        case "19", "29": self = .home
+        case "54", "65", "85", "88": self = .careHome
+        case "79": self = .died
+        case "49", "50", "51", "52", "53", "84", "87": self = .otherHospital
+        default: self = .other
+        }
+    }
+
+    /// The code written for it: 19, 54, 79, 51, or 98 (not applicable).
+    public var code: String {
+        switch self {
+        case .home: "19"
+        case .careHome: "54"
+        case .died: "79"
+        case .otherHospital: "51"
+        case .other: "98"
+        }
+    }
+
+    /// True when the patient left alive to where the hospital may see it again through its own ED: home or a care
+    /// home (a patient who died, or went to another hospital, is not followed for readmission).
+    public var isFollowedForReadmission: Bool { self == .home || self == .careHome }
 }
 
 /// Why a message cannot become an event: the table-0357 condition and a reason naming the field.

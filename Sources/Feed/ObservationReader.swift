@@ -27,6 +27,9 @@ public enum VitalSignCode: String, Sendable, Hashable, CaseIterable {
     case onOxygen = "371825009"
     /// SNOMED CT 722742002, "breathing room air".
     case roomAir = "722742002"
+
+    /// The coding system (HL7 table 0396) OBX-3.3 names for it: LN for LOINC, SCT for SNOMED CT.
+    public var codingSystem: String { self == .onOxygen || self == .roomAir ? "SCT" : "LN" }
 }
 
 enum ObservationReader {

@@ -50,6 +50,8 @@ public struct LivePatient: Sendable, Hashable {
     public let vitals: VitalSigns?
     /// When the latest vital sign was taken, epoch minutes.
     public let vitalsAt: Double?
+    /// For a discharged patient, where its discharge (PV1-36) sent it.
+    public var dischargeDestination: DischargeDestination = .other
     /// Spells this patient began in the log before this one: ED registrations in the 6 months and admissions in
     /// the 12 months before its start (LACE and the twins' history).
     public let edVisitsLast6Months: Int
@@ -151,8 +153,10 @@ public enum PatientLedger {
                 }
                 history[patient, default: []].append((spell.start, spell.admitted))
                 if minute - event.minute <= 30 * 1440 {
-                    discharged.append(spell.patient(patient, known, dischargedAt: event.minute,
-                                                    history: history[patient, default: []].dropLast()))
+                    var left = spell.patient(patient, known, dischargedAt: event.minute,
+                                             history: history[patient, default: []].dropLast())
+                    left.dischargeDestination = event.dischargeDestination
+                    discharged.append(left)
                 }
             case .leaveOfAbsence:
                 open[patient]?.onLeave = true

@@ -105,3 +105,37 @@ public struct HL7DateTime: Sendable, Hashable {
         utcOffsetMinutes.map { localMinutesSinceEpoch - Double($0) }
     }
 }
+
+extension HL7DateTime {
+    /// `epochMinute` (UTC) written as a DTM in the local time `utcOffsetMinutes` from UTC, to the nearest
+    /// ten-thousandth of a second, with its offset: `YYYYMMDDHHMMSS.SSSS+ZZZZ`. Reading it back gives the minute
+    /// within half of 1/600,000 of a minute; a minute that is a whole number of ten-thousandths comes back as it was.
+    public static func text(epochMinute: Double, utcOffsetMinutes: Int) -> String {
+        let ticks = Int64((epochMinute * 600_000).rounded()) + Int64(utcOffsetMinutes) * 600_000
+        let perDay: Int64 = 1440 * 600_000
+        let days = ticks >= 0 ? ticks / perDay : (ticks - perDay + 1) / perDay
+        var rest = ticks - days * perDay
+        // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let hour = rest / (60 * 600_000)
+        rest -= hour * 60 * 600_000
+        let minute = rest / 600_000
+        rest -= minute * 600_000
+        let second = rest / 10_000, fraction = rest % 10_000
+        let offset = abs(utcOffsetMinutes)
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return pad(year, 4) + pad(month, 2) + pad(day, 2) + pad(hour, 2) + pad(minute, 2) + pad(second, 2) + "."
+            + pad(fraction, 4) + (utcOffsetMinutes < 0 ? "-" : "+") + pad(Int64(offset / 60), 2) + pad(Int64(offset % 60), 2)
+    }
+}

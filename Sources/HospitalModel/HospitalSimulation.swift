@@ -51,9 +51,12 @@ public enum HospitalSimulation {
     /// stops on a violation — for tests.
     /// With a `census`, its inpatients are in their beds at the start (a forecast from today's hospital). With
     /// `censusAt` (a simulation minute within the run), the run also takes its own census then (`takenCensus`).
+    /// With `recordMovements`, it records every patient's movements and, at each local midnight, where each patient
+    /// is (`movements`, `midnightPlaces`): a shadow hospital's feed, and the census the feed must give back. The
+    /// recording changes no draw: the run's results are the same with it or without.
     public static func run(_ hospital: PreparedHospital, horizonDays: Int, warmUpDays: Int, streams: RandomStreams,
-                           census: HospitalCensus? = nil, censusAt: Double? = nil, audit: Bool = false) throws
-        -> HospitalRunResult
+                           census: HospitalCensus? = nil, censusAt: Double? = nil, audit: Bool = false,
+                           recordMovements: Bool = false) throws -> HospitalRunResult
     {
         let configuration = hospital.configuration
         var simulation = Simulation<HospitalEngine>(clock: hospital.clock)
@@ -78,6 +81,10 @@ public enum HospitalSimulation {
         engine.planStaffing(throughDay: 1, in: &simulation)
         engine.applyStaffingChanges(in: &simulation)
         engine.startTheatres(in: &simulation)
+        if recordMovements {
+            engine.movements = []
+            engine.midnightPlaces = []
+        }
         if let census { engine.admitCensus(census, in: &simulation) }
         if let censusAt, censusAt >= 0, censusAt <= engine.endMinute {
             engine.censusTaker = CensusTaker(minute: censusAt)
@@ -91,7 +98,8 @@ public enum HospitalSimulation {
         var kpis = engine.finish()
         kpis.censusPatients = census?.inpatients.count
         return HospitalRunResult(kpis: kpis, events: simulation.eventCount + simulation.noticeCount,
-                                 audit: audit ? engine.recorder.audit : nil, takenCensus: engine.censusTaker?.taken)
+                                 audit: audit ? engine.recorder.audit : nil, takenCensus: engine.censusTaker?.taken,
+                                 movements: engine.movements, midnightPlaces: engine.midnightPlaces)
     }
 
     /// The census is taken after everything else due at its time (the midnight's measures among them).
@@ -108,6 +116,10 @@ public struct HospitalRunResult: Sendable {
     public let audit: HospitalAudit?
     /// The census the run took, when asked for one.
     public let takenCensus: TakenCensus?
+    /// Every patient's movements in the order they happened, when the run recorded them.
+    public var movements: [HospitalMovement]? = nil
+    /// Where each patient was at each local midnight, when the run recorded movements.
+    public var midnightPlaces: [MidnightPlaces]? = nil
 }
 
 /// The engine's checks of its own invariants over a whole run (warm-up included), for tests: each count of

@@ -55,6 +55,24 @@ public enum CensusFile {
         do { reader = try CSVRecordReader(path: path, required: requiredColumns, limit: .census) } catch {
             throw CensusFileError(problems: [error.description])
         }
+        return try read(reader, for: configuration, asOf: minute)
+    }
+
+    /// Reads a census held as CSV text (the live census from the feed), named `name` in its problems; as
+    /// `read(path:for:asOf:)`.
+    public static func read(text: String, name: String, for configuration: HospitalConfiguration, asOf minute: Double?)
+        throws(CensusFileError) -> LoadedCensus
+    {
+        let reader: CSVRecordReader
+        do { reader = try CSVRecordReader(text: text, name: name, required: requiredColumns) } catch {
+            throw CensusFileError(problems: [error.description])
+        }
+        return try read(reader, for: configuration, asOf: minute)
+    }
+
+    static func read(_ reader: CSVRecordReader, for configuration: HospitalConfiguration, asOf minute: Double?)
+        throws(CensusFileError) -> LoadedCensus
+    {
         let zone = configuration.timeZone
         let pathways = Dictionary(uniqueKeysWithValues: Pathway.allCases.map { ($0.rawValue, $0) })
         var problems: [String] = []
@@ -76,7 +94,7 @@ public enum CensusFile {
         while var record = reader.next() {
             rows += 1
             if rows > Self.rowLimit {
-                problems.append("\(path): more than \(Self.rowLimit) patients (a hospital's census has a few thousand); "
+                problems.append("\(reader.file): more than \(Self.rowLimit) patients (a hospital's census has a few thousand); "
                     + "the rest was not read")
                 break
             }
@@ -180,7 +198,7 @@ public enum CensusFile {
                 var twin = PatientTwin(id: PatientID(pseudonymising: id), attributes: attributes, pathway: pathway,
                                        admittedAt: admitted, keepsHistory: false)
                 do { try twin.apply(Observation(minute: max(dischargedAt, admitted), .transfer(to: .dischargedHome))) } catch {
-                    problems.append("\(path):\(record.line): \(error.description)")
+                    problems.append("\(reader.file):\(record.line): \(error.description)")
                     continue
                 }
                 discharges.append(twin)
@@ -197,14 +215,14 @@ public enum CensusFile {
                 if moved { try twin.apply(Observation(minute: since, .transfer(to: state))) }
                 if let news2, let news2At { try twin.apply(Observation(minute: news2At, .news2(news2))) }
             } catch {
-                problems.append("\(path):\(record.line): \(error.description)")
+                problems.append("\(reader.file):\(record.line): \(error.description)")
                 continue
             }
             inpatients.append(HospitalCensus.Inpatient(twin: twin, location: unit.map { .unit($0) } ?? .emergencyDepartment,
                                                        readyAt: readyAt, readyFor: readyFor, undecidedTriage: undecided,
                                                        deteriorated: deteriorated))
         }
-        if problems.isEmpty && inpatients.isEmpty { problems.append("\(path): no patients: a census lists the patients in hospital") }
+        if problems.isEmpty && inpatients.isEmpty { problems.append("\(reader.file): no patients: a census lists the patients in hospital") }
         guard problems.isEmpty else { throw CensusFileError(problems: problems) }
         var counts = [Int](repeating: 0, count: configuration.units.count)
         for inpatient in inpatients {

@@ -41,7 +41,8 @@ public struct Scenario: Sendable {
     public let run: RunSettings
     /// The prices of the cost report (`CostModel.reference` where the file names none).
     public let costs: CostModel
-    /// The feed's point-of-care codes and the place each means (`locations:`): a unit or the emergency department.
+    /// The feed's point-of-care codes and the place each means (`locations:`): a unit, the emergency department, or
+    /// the theatres (with recovery).
     public let locations: [String: NamedPlace]
 
     /// The scenario's name.
@@ -204,11 +205,12 @@ struct ScenarioBuilder {
             switch NamedPlace(name, units: units) {
             case .unit(let unit): places[entry.key] = .unit(unit)
             case .emergencyDepartment: places[entry.key] = .emergencyDepartment
-            case .theatres, .discharged, nil:
-                let hint = Suggestion.nearest(to: name, in: units.map(\.name) + ["emergency_department"])
+            case .theatres: places[entry.key] = .theatres
+            case .discharged, nil:
+                let hint = Suggestion.nearest(to: name, in: units.map(\.name) + ["emergency_department", "theatres"])
                     .map { "; did you mean '\($0)'?" } ?? ""
                 fail(entry.value.node, entry.value.path,
-                     "no unit named '\(name)'\(hint) (a location maps to a unit of this scenario or emergency_department)")
+                     "no unit named '\(name)'\(hint) (a location maps to a unit of this scenario, emergency_department or theatres)")
             }
         }
         return places

@@ -315,7 +315,7 @@ public enum ScenarioSchema {
         SchemaField("staff", staff, default: "{}", "staff groups, shifts, rosters, absence, cover and nurse ratios"),
         SchemaField("locations", .map(keys: nil, value: .string(nonEmpty: true)), default: "{}",
                     "the hospital feed's point-of-care codes (HL7 PV1-3.1, FHIR Location ids), each mapped to the unit it "
-                    + "means (by name) or emergency_department; a code the feed uses that is not here is reported with the "
+                    + "means (by name), emergency_department, or theatres (theatre and recovery); a code the feed uses that is not here is reported with the "
                     + "messages that used it (Docs/FEED.md)"),
         SchemaField("costs", costs, default: "{}",
                     "prices for the cost report: staff hours, bed-days, theatre minutes, fixed costs, income (Docs/COSTS.md)"),

@@ -13,7 +13,7 @@ public struct LiveCensus: Sendable {
     public let rows: [[String]]
     /// Patients in hospital placed on a unit or in the ED, and recent discharges written.
     public let inHospital: Int
-    /// Recent discharges written.
+    /// Recent discharges written: inpatient spells that ended alive, home or to a care home, in the 30 days before.
     public let recentDischarges: Int
     /// Point-of-care codes the scenario does not map, with how many patients in hospital were there and the
     /// messages (MSH-10) that put them there: they are not in the rows, and the command says so.
@@ -31,7 +31,7 @@ public struct LiveCensus: Sendable {
         var rows: [[String]] = []
         var unmapped: [String: [String]] = [:]
         var notes = ledger.anomalies
-        var placed = 0
+        var placed = 0, inTheatres = 0
         for patient in ledger.inHospital {
             let code = patient.location?.pointOfCare ?? ""
             guard let place = scenario.locations[code] else {
@@ -41,29 +41,50 @@ public struct LiveCensus: Sendable {
             let unit: UnitConfiguration?
             switch place {
             case .unit(let index): unit = units[index]
+            case .theatres:
+                inTheatres += 1
+                continue
             default: unit = nil
             }
             let attributes = attributes(of: patient, on: unit, at: ledger.at, zone: zone, notes: &notes)
             let pathway = pathway(of: attributes, on: unit)
             let vitalsComplete = patient.vitals.map { $0.missingParameters.isEmpty } ?? false
             let news2 = vitalsComplete ? patient.vitals.map { String(NEWS2Score($0).total) } ?? "" : ""
+            // A reading from before the patient came to its unit carries forward into this stay (as a twin keeps
+            // its latest NEWS2), dated when it came: a census's NEWS2 is of the stay it is in.
+            let news2At = unit == nil ? patient.vitalsAt ?? patient.locationSince
+                : max(patient.vitalsAt ?? patient.locationSince, patient.locationSince)
             let undecided = unit == nil && !patient.admitted ? String(assumedTriage.rawValue) : ""
             rows.append([pseudonym(patient.key), unit?.name ?? "emergency_department", RecordTime.format(patient.spellStart),
                          unit == nil ? "" : RecordTime.format(patient.locationSince), pathway.rawValue]
                 + attributes.fields
-                + [news2, news2.isEmpty ? "" : RecordTime.format(patient.vitalsAt ?? patient.locationSince), "", "",
+                + [news2, news2.isEmpty ? "" : RecordTime.format(news2At), "", "",
                    undecided, "", ""])
             placed += 1
         }
-        for patient in ledger.recentDischarges {
+        if inTheatres > 0 {
+            notes.append("\(inTheatres) patient\(inTheatres == 1 ? "" : "s") in theatre or recovery: not in the census file, "
+                + "which holds the ED and the units' beds (the feed does not say which unit they go to next)")
+        }
+        // Readmissions are drawn for inpatients who left alive for home or a care home (or to a destination the
+        // feed does not code): not for ED attendances, deaths, or transfers to another hospital.
+        let followed = ledger.recentDischarges.filter {
+            $0.admitted && ($0.dischargeDestination.isFollowedForReadmission || $0.dischargeDestination == .other)
+        }
+        for patient in followed {
             let attributes = attributes(of: patient, on: nil, at: patient.dischargedAt ?? ledger.at, zone: zone, notes: &notes)
             rows.append([pseudonym(patient.key), "discharged", RecordTime.format(patient.spellStart), "",
                          pathway(of: attributes, on: nil).rawValue] + attributes.fields
                 + ["", "", "", "", "", RecordTime.format(patient.dischargedAt ?? ledger.at), ""])
         }
-        return LiveCensus(rows: rows, inHospital: placed, recentDischarges: ledger.recentDischarges.count,
+        return LiveCensus(rows: rows, inHospital: placed, recentDischarges: followed.count,
                           unmapped: unmapped.sorted { $0.key < $1.key }.map { ($0.key, $0.value.count, $0.value.sorted()) },
                           notes: notes)
+    }
+
+    /// The census file's text.
+    public var csv: String {
+        ([CensusFile.columns] + rows).map { CSVWriter.line($0) + "\n" }.joined()
     }
 
     /// Writes the census file.

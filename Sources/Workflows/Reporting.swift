@@ -33,12 +33,28 @@ public enum Answers {
     }
 }
 
+/// A census held as CSV text rather than in a file.
+public struct CensusText: Sendable, Hashable {
+    /// What problems name it by ("the live census at 2026-06-01T00:00").
+    public let name: String
+    /// The census file's content (`CensusFile.columns`).
+    public let csv: String
+
+    public init(name: String, csv: String) {
+        self.name = name
+        self.csv = csv
+    }
+}
+
 /// A forecast's request: how many days from when, from which census.
 public struct ForecastRequest: Sendable, Hashable {
     /// Days forecast after the start, 1–366.
     public var days: Int
     /// The census file, when the forecast starts from today's inpatients.
     public var censusPath: String?
+    /// Or the census as CSV text (the live census from the feed's event log, `LiveCensus.csv`), with the name its
+    /// problems are given under.
+    public var censusText: CensusText?
     /// The first day (its local midnight); nil: after the census's latest time, or after the scenario's start and
     /// warm-up without a census.
     public var from: LocalDateTime?
@@ -85,10 +101,16 @@ public enum ForecastPlanning {
         var returning: [PatientTwin]?
         let warmUpStart: LocalDateTime
         let warmUpDays: Int
-        if let path = request.censusPath {
+        if let path = request.censusPath ?? request.censusText?.name {
             let asOf = request.from.map { ForecastStart.epochMinute(of: $0, in: zone) }
             let census: LoadedCensus
-            do { census = try CensusFile.read(path: path, for: scenario.configuration, asOf: asOf) } catch {
+            do {
+                if let text = request.censusText, request.censusPath == nil {
+                    census = try CensusFile.read(text: text.csv, name: text.name, for: scenario.configuration, asOf: asOf)
+                } else {
+                    census = try CensusFile.read(path: path, for: scenario.configuration, asOf: asOf)
+                }
+            } catch {
                 let count = error.problems.count
                 throw WorkflowError(.input, error.problems + [
                     "\(path): \(count) problem\(count == 1 ? "" : "s"); nothing was simulated",

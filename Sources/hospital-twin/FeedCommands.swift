@@ -97,8 +97,129 @@ struct Ingest: ParsableCommand {
 
 struct FeedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "feed", abstract: "The hospital feed's event log: what is stored, and the quarantine.",
-        subcommands: [Quarantine.self])
+        commandName: "feed", abstract: "The hospital feed's event log: what is stored, the quarantine, and a shadow hospital's feed.",
+        subcommands: [Quarantine.self, Emit.self])
+
+    struct Emit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write or send the HL7 v2 messages a simulated hospital's PAS and observation charts would send.",
+            discussion: """
+                One replication of the scenario from an empty hospital at its start, for --days: an A04 at each ED \
+                arrival, A01 at the decision to admit (or an elective admission), A02 at every move between units \
+                and into theatre, A03 at discharge or death (PV1-36 the NHS discharge destination), ORU^R01 with the \
+                vital signs of each NEWS2 the model reads. Point-of-care codes from the scenario's locations: (every \
+                unit, the ED and the theatres need one). The fault options add a real feed's faults; none changes the \
+                census a receiver gets. To a file (-o, one message per line, segments ended by CR), over MLLP to a \
+                listener (--mllp, each acknowledgement awaited, resent after a failed connection), else to standard \
+                output. Docs/FEED.md, "The shadow hospital".
+                """)
+
+        @Argument(help: "The scenario (its units, locations and time zone).")
+        var file: String
+
+        @Option(help: "Days to simulate from the scenario's start (1-3650).")
+        var days: Int
+
+        @Option(help: "The seed (default: the scenario's).")
+        var seed: UInt64?
+
+        @Option(name: .shortAndLong, help: "Write the messages to this file.")
+        var output: String?
+
+        @Option(help: "Send the messages over MLLP to HOST:PORT, awaiting each acknowledgement.")
+        var mllp: String?
+
+        @Option(help: "With --mllp: send in simulated time sped up this many times (3600: an hour a second; default: as fast as acknowledged).")
+        var speed: Double?
+
+        @Option(help: "Share (0-1) of messages sent twice.")
+        var duplicates = 0.0
+        @Option(help: "Share (0-1) of messages delivered after up to five later ones.")
+        var outOfOrder = 0.0
+        @Option(help: "Share (0-1) of admissions, transfers and discharges sent wrong, cancelled (A11/A12/A13) and sent again.")
+        var cancelAndResend = 0.0
+        @Option(help: "Share (0-1) of ED arrivals registered under a temporary number, merged (A40) at their next event.")
+        var merges = 0.0
+        @Option(help: "Share (0-1) of messages preceded by a corrupted copy a receiver must refuse.")
+        var malformed = 0.0
+
+        func validate() throws {
+            guard (1...3650).contains(days) else { throw ValidationError("--days must be from 1 to 3,650, found \(days)") }
+            guard output == nil || mllp == nil else { throw ValidationError("-o and --mllp: choose one destination") }
+            if let speed, !(speed > 0 && speed.isFinite) { throw ValidationError("--speed must be above 0, found \(speed)") }
+            if speed != nil, mllp == nil { throw ValidationError("--speed paces sending over MLLP; it needs --mllp") }
+            if let mllp, Listen.address(of: mllp) == nil || Listen.address(of: mllp)?.port == 0 {
+                throw ValidationError("--mllp must be HOST:PORT (PORT 1-65535), found '\(mllp)'")
+            }
+        }
+
+        func run() throws {
+            let faults = FeedFaults(duplicates: duplicates, outOfOrder: outOfOrder, cancelAndResend: cancelAndResend,
+                                    merges: merges, malformed: malformed)
+            let scenario = try CommandWorkflow.perform { _ in try Inputs.scenario(file) }
+            if let output {
+                if let input = ([file] + scenario.sourceFiles).first(where: { FileIdentity($0) == FileIdentity(output) }) {
+                    printError("-o \(output) is \(input), an input of this command: writing the feed there would destroy it")
+                    throw ExitCode(2)
+                }
+                if let problem = FileIdentity.cannotWrite(output) {
+                    printError("-o \(output): \(problem)")
+                    throw ExitCode(2)
+                }
+            }
+            let feed = try CommandWorkflow.perform { _ in
+                let plan = RunSettings(horizonDays: days, warmUpDays: 0, replications: 1, seed: seed ?? scenario.run.seed)
+                return try ShadowHospital.emit(try PreparedScenario(scenario, file: file, plan: plan), days: days,
+                                               seed: plan.seed, faults: faults)
+            }
+            let kinds = feed.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            printError("\(feed.messages.count) messages over \(days) days (\(kinds); \(feed.messages.filter(\.malformed).count) corrupted copies)")
+            if let mllp, let address = Listen.address(of: mllp) {
+                try send(feed, to: address)
+                return
+            }
+            let destination = try output.map { try AtomicFile(path: $0) }
+            let handle = destination?.handle ?? FileHandle.standardOutput
+            var chunk: [UInt8] = []
+            for message in feed.messages {
+                chunk += message.bytes
+                chunk.append(0x0A)
+                if chunk.count > 1 << 20 {
+                    handle.write(Data(chunk))
+                    chunk.removeAll(keepingCapacity: true)
+                }
+            }
+            handle.write(Data(chunk))
+            try destination?.commit()
+        }
+
+        /// Sends each message and awaits its acknowledgement, paced by --speed; counts what was accepted.
+        func send(_ feed: ShadowFeed, to address: (host: String, port: UInt16)) throws {
+            let sender = MLLPSender(host: address.host, port: address.port)
+            let started = ContinuousClock.now
+            let first = feed.messages.first?.minute ?? 0
+            var codes: [String: Int] = [:]
+            for message in feed.messages {
+                if let speed {
+                    let due = Duration.seconds((message.minute - first) * 60 / speed)
+                    let now = ContinuousClock.now - started
+                    if due > now { Thread.sleep(forTimeInterval: Double((due - now).components.seconds) + Double((due - now).components.attoseconds) * 1e-18) }
+                }
+                let ack: [UInt8]
+                do { ack = try sender.deliver(message.bytes) } catch {
+                    printError("\(error)")
+                    throw ExitCode(1)
+                }
+                let code = (try? HL7Parser.parse(ack)).flatMap { $0.segment("MSA")?[1] } ?? "unreadable"
+                codes[code, default: 0] += 1
+            }
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            printError("sent \(feed.messages.count) messages to \(address.host):\(address.port) in "
+                + String(format: "%.1f s", seconds) + ": acknowledged " + codes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                + (sender.resent > 0 ? "; \(sender.resent) resent after a failed connection" : ""))
+        }
+    }
 
     struct Quarantine: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -161,13 +282,8 @@ struct CensusCommand: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        let zone = scenario.configuration.timeZone
-        let minute = at.flatMap(LocalDateTime.init(parsing:)).map { ForecastStart.epochMinute(of: $0, in: zone) }
-            ?? (Date().timeIntervalSince1970 / 60).rounded(.down)
         let destination = try output.map { try AtomicFile(path: $0) }
-        let store = try openFeedStore(database, timeZone: zone)
-        let events = try storeCall { try store.events(through: minute) }
-        let live = LiveCensus.build(PatientLedger.census(of: events, at: minute), scenario: scenario)
+        let (live, minute, events) = try readLiveCensus(scenario, file: file, at: at, database: database)
         var perUnit: [String: Int] = [:]
         for row in live.rows where row[1] != "discharged" { perUnit[row[1], default: 0] += 1 }
         var table = [["unit", "patients", "beds"]]
@@ -175,21 +291,35 @@ struct CensusCommand: ParsableCommand {
             table.append([unit.name, "\(perUnit[unit.name] ?? 0)", "\(unit.beds)"])
         }
         table.append(["emergency_department", "\(perUnit["emergency_department"] ?? 0)", ""])
-        printOut("census at \(RecordTime.format(minute)) from \(events.count) events: \(live.inHospital) in hospital, "
+        printOut("census at \(RecordTime.format(minute)) from \(events) events: \(live.inHospital) in hospital, "
             + "\(live.recentDischarges) discharged in the 30 days before")
         printOut(TextTable.render(table))
-        for (code, patients, messages) in live.unmapped {
-            printError("location '\(code)' is not in \(file)'s locations: \(patients) patient\(patients == 1 ? "" : "s") "
-                + "there \(patients == 1 ? "is" : "are") not in the census (placed by message\(messages.count == 1 ? "" : "s") "
-                + messages.prefix(10).joined(separator: ", ") + (messages.count > 10 ? ", …" : "") + ")")
-        }
-        for note in live.notes.prefix(20) { printError(note) }
-        if live.notes.count > 20 { printError("… and \(live.notes.count - 20) more notes") }
         if let destination {
             live.write(to: CSVWriter(handle: destination.handle))
             try destination.commit()
         }
     }
+}
+
+/// The census at `at` (local; default now) from the event log alone, for `scenario`; what it could not place, and
+/// its notes, on standard error. Returns the census, its epoch minute and the events replayed.
+func readLiveCensus(_ scenario: Scenario, file: String, at: String?, database: DatabaseOptions) throws
+    -> (census: LiveCensus, minute: Double, events: Int)
+{
+    let zone = scenario.configuration.timeZone
+    let minute = at.flatMap(LocalDateTime.init(parsing:)).map { ForecastStart.epochMinute(of: $0, in: zone) }
+        ?? (Date().timeIntervalSince1970 / 60).rounded(.down)
+    let store = try openFeedStore(database, timeZone: zone)
+    let events = try storeCall { try store.events(through: minute) }
+    let live = LiveCensus.build(PatientLedger.census(of: events, at: minute), scenario: scenario)
+    for (code, patients, messages) in live.unmapped {
+        printError("location '\(code)' is not in \(file)'s locations: \(patients) patient\(patients == 1 ? "" : "s") "
+            + "there \(patients == 1 ? "is" : "are") not in the census (placed by message\(messages.count == 1 ? "" : "s") "
+            + messages.prefix(10).joined(separator: ", ") + (messages.count > 10 ? ", …" : "") + ")")
+    }
+    for note in live.notes.prefix(20) { printError(note) }
+    if live.notes.count > 20 { printError("… and \(live.notes.count - 20) more notes") }
+    return (live, minute, events.count)
 }
 
 struct Listen: ParsableCommand {
@@ -221,8 +351,11 @@ struct Listen: ParsableCommand {
         }
     }
 
-    var address: (host: String, port: UInt16)? {
-        let parts = mllp.split(separator: ":", omittingEmptySubsequences: false)
+    var address: (host: String, port: UInt16)? { Self.address(of: mllp) }
+
+    /// HOST:PORT, or PORT alone on 127.0.0.1.
+    static func address(of text: String) -> (host: String, port: UInt16)? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         let host = parts.count == 2 ? String(parts[0]) : "127.0.0.1"
         guard parts.count <= 2, let port = UInt16(parts.last ?? ""), !host.isEmpty else { return nil }
         return (host, port)

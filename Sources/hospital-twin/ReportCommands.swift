@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import PatientTwin
+import Simulation
 import Reports
 import Scenario
 import Workflows
@@ -121,6 +123,12 @@ struct Forecast: ParsableCommand {
     @Option(help: "The census: the patients in hospital now, one row each (CSV).")
     var census: String?
 
+    @Flag(help: "Start from the live census: the feed's event log replayed to --at (hospital-twin census).")
+    var live = false
+
+    @Option(help: "With --live: the census's time, local (YYYY-MM-DDTHH:MM; default: now). The forecast starts at the local midnight at or after it.")
+    var at: String?
+
     @Option(help: "The first day (YYYY-MM-DD; the forecast starts at its local midnight).")
     var from: String?
 
@@ -146,12 +154,28 @@ struct Forecast: ParsableCommand {
             throw ValidationError("--warmup is for a forecast without a census: a census is the hospital's state already")
         }
         if let from, ForecastStart.date(from) == nil { throw ValidationError("--from must be a date YYYY-MM-DD, found '\(from)'") }
+        if live, census != nil { throw ValidationError("--live and --census: choose one census") }
+        if live, let warmup, warmup > 0 {
+            throw ValidationError("--warmup is for a forecast without a census: a census is the hospital's state already")
+        }
+        if at != nil, !live { throw ValidationError("--at is the live census's time; it needs --live") }
+        if let at, LocalDateTime(parsing: at) == nil { throw ValidationError("--at must be a local time YYYY-MM-DDTHH:MM, found '\(at)'") }
     }
 
     func run() throws {
-        let request = ForecastRequest(days: days, censusPath: census, from: from.flatMap(ForecastStart.date),
+        var request = ForecastRequest(days: days, censusPath: census, from: from.flatMap(ForecastStart.date),
                                       warmUpDays: warmup, replications: replication.replications ?? 200,
                                       seed: replication.seed)
+        if live {
+            let scenario = try CommandWorkflow.perform { _ in try Inputs.scenario(file) }
+            let (census, minute, events) = try readLiveCensus(scenario, file: file, at: at, database: database)
+            let name = "the live census at \(RecordTime.format(minute))"
+            printError("\(name) from \(events) events: \(census.inHospital) in hospital, \(census.recentDischarges) recent discharges")
+            request.censusText = CensusText(name: name, csv: census.csv)
+            if request.from == nil {
+                request.from = ForecastStart.midnight(atOrAfter: minute, in: scenario.configuration.timeZone)
+            }
+        }
         let forecast = try CommandWorkflow.perform { observer in
             try ForecastPlanning.prepare(try Inputs.scenario(file), file: file, request: request, observer: observer)
         }

@@ -208,3 +208,19 @@ struct CharlsonTests {
         #expect(CharlsonIndex.score([]) == 0)
     }
 }
+
+@Suite("vital signs that score a given NEWS2")
+struct VitalSignsForScoreTests {
+    @Test("every aggregate 0–20 is scored exactly, by a complete set on scale 1")
+    func everyAggregate() {
+        for aggregate in 0...20 {
+            let vitals = VitalSigns.scoring(aggregate)
+            let score = NEWS2Score(vitals)
+            #expect(score.total == aggregate && score.isComplete, "\(aggregate): \(score.total)")
+            #expect(vitals.spo2Scale == .scale1)
+        }
+        #expect(NEWS2Score(VitalSigns.scoring(-3)).total == 0)
+        #expect(NEWS2Score(VitalSigns.scoring(25)).total == 20)
+        #expect(VitalSigns.scoring(4).onOxygen == false && VitalSigns.scoring(4).consciousness == .alert)
+    }
+}

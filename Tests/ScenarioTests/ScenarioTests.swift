@@ -452,18 +452,18 @@ struct ScenarioRunTests {
 
 @Suite("the feed's locations")
 struct LocationMapTests {
-    @Test("codes map to units by name (any case) or the ED; a place that is not a unit is refused where it is written")
+    @Test("codes map to units by name (any case), the ED or the theatres; a place that is not one is refused where it is written")
     func locations() throws {
         let files = try ScenarioFiles()
-        let good = try files.write("good.yaml", minimal + "\nlocations: {WA: ward a, ED1: emergency_department, ITU: ICU}\n")
+        let good = try files.write("good.yaml", minimal + "\nlocations: {WA: ward a, ED1: emergency_department, ITU: ICU, TH: Theatres}\n")
         let scenario = try Scenario.load(path: good)
-        #expect(scenario.locations == ["WA": .unit(0), "ED1": .emergencyDepartment, "ITU": .unit(1)])
+        #expect(scenario.locations == ["WA": .unit(0), "ED1": .emergencyDepartment, "ITU": .unit(1), "TH": .theatres])
         #expect(try Scenario.load(path: files.write("none.yaml", minimal)).locations.isEmpty)
-        let bad = try files.write("bad.yaml", minimal + "\nlocations:\n  WA: Ward B\n  TH: theatres\n  GONE: discharged\n  N: 7\n")
+        let bad = try files.write("bad.yaml", minimal + "\nlocations:\n  WA: Ward B\n  TH: theatre\n  GONE: discharged\n  N: 7\n")
         let found = problems(bad, in: files)
         #expect(found.count == 4, "\(found)")
         #expect(found.contains { $0.hasPrefix("bad.yaml:") && $0.contains("locations.WA: no unit named 'Ward B'; did you mean 'Ward A'?") })
-        #expect(found.contains { $0.contains("locations.TH: no unit named 'theatres'") })
+        #expect(found.contains { $0.contains("locations.TH: no unit named 'theatre'; did you mean 'theatres'?") })
         #expect(found.contains { $0.contains("locations.GONE") } && found.contains { $0.contains("locations.N") })
         let list = try files.write("list.yaml", minimal + "\nlocations: [WA]\n")
         #expect(problems(list, in: files).contains { $0.contains("locations") && $0.contains("must be a mapping") })

@@ -18,12 +18,13 @@ struct LiveCensusTests {
     static func log() throws -> [ReceivedEvent] {
         var log: [ReceivedEvent] = []
         func send(_ event: String, _ mrn: String, _ time: String, _ location: String, birth: String = "19400101",
-                  type: String = "E", extra: String = "") throws
+                  type: String = "E", disposition: String = "", extra: String = "") throws
         {
             let kind = event == "R01" ? "ORU^R01" : "ADT^" + event
             let text = "MSH|^~\\&|PAS|RXX|TWIN|RXX|2026" + time + "||" + kind + "|M\(log.count)|P|2.5\r"
                 + "EVN|\(event)|||||2026\(time)\rPID|1||\(mrn)^^^RXX^MR||Doe^Jo||\(birth)|F\r"
-                + "PV1|1|I|\(location)|\(type)\r" + extra
+                + "PV1|1|I|\(location)|\(type)" + (disposition.isEmpty ? "" : String(repeating: "|", count: 32) + disposition)
+                + "\r" + extra
             log.append(ReceivedEvent(sequence: log.count, event: try FeedMessageReader.event(
                 from: HL7Parser.parse(Array(text.utf8)), timeZone: scenario.configuration.timeZone)))
         }
@@ -41,7 +42,14 @@ struct LiveCensusTests {
         try send("A01", "M6", "05200800", "WD05", birth: "")          // no birth date
         try send("A03", "M7", "05150900", "AMU")                      // discharge with no admission in the log
         try send("A01", "M8", "05200800", "AMU")
-        try send("A03", "M8", "05250800", "AMU")                      // a recent discharge
+        try send("A03", "M8", "05250800", "AMU", disposition: "19")   // a recent discharge, home
+        try send("A04", "M9", "05250800", "ED")                       // an ED attendance, home: not followed
+        try send("A03", "M9", "05251100", "ED", disposition: "19")
+        try send("A01", "M10", "05200800", "WD05")                    // died: not followed
+        try send("A03", "M10", "05250800", "WD05", disposition: "79")
+        try send("A01", "M11", "05200800", "WD09")                    // to another hospital: not followed
+        try send("A03", "M11", "05250800", "WD09", disposition: "51")
+        try send("A01", "M12", "06010700", "THTR", type: "L")         // in theatre: not in the file, noted
         return log.map { $0.event.minute.isFinite ? $0 : $0 }
     }
 
@@ -54,6 +62,8 @@ struct LiveCensusTests {
         #expect(live.unmapped.count == 1 && live.unmapped[0].code == "WD99" && live.unmapped[0].patients == 1)
         #expect(live.unmapped[0].messages == ["M7"], "the message that placed the patient there is named")
         #expect(live.notes.contains { $0.contains("aged 65 assumed") } && live.notes.contains { $0.contains("M7") })
+        #expect(live.notes.contains { $0.hasPrefix("1 patient in theatre or recovery") })
+        #expect(ledger.recentDischarges.count == 4, "the ledger keeps every discharge; the census file only inpatients home or to a care home")
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("live-\(UUID().uuidString).csv").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let output = try AtomicFile(path: path)

@@ -159,6 +159,8 @@ extension HospitalEngine {
         let level = patients[Int(p)].twin.levelOfCare
         patients[Int(p)].bed.level = level
         patients[Int(p)].place = .unit(Int32(unit))
+        note(p, .enteredUnit(unit))
+        if let arrivalNEWS2 { note(p, .observed(news2: arrivalNEWS2)) }
         patients[Int(p)].bed.isOutlier = outlier
         patients[Int(p)].bed.deteriorated = false
         beds.units[unit].byLevel[level] += 1
@@ -424,6 +426,7 @@ extension HospitalEngine {
         let now = simulation.now
         let inpatient = patients[Int(p)].twin.step > 0 || patients[Int(p)].twin.state != .ed
         releaseReservation(p, in: &simulation)
+        note(p, .left(HospitalMovement.Departure(destination)))
         patients[Int(p)].twin.step(to: destination, at: epoch(now))
         inHospital -= 1
         if destination == .died { recorder.flows.died += 1 } else { recorder.flows.discharged += 1 }
@@ -475,6 +478,7 @@ extension HospitalEngine {
         do { try patients[Int(p)].twin.apply(Observation(minute: epoch(now), .news2(news2))) } catch {
             preconditionFailure("a twin in a bed takes an observation: \(error)")
         }
+        note(p, .observed(news2: news2))
         if measuring(now) { recorder.measures.deteriorations += 1 }
         patients[Int(p)].bed.deteriorated = true  // one deterioration a stay: its draws are keyed by the stay
         let oldLevel = patients[Int(p)].bed.level

@@ -145,6 +145,8 @@ extension HospitalEngine {
         }
         let p = newPatient(twin)  // taken: the record holds the twin from here
         patients[Int(p)].place = .emergencyDepartment
+        note(p, .arrivedAtED)
+        if let news2 = patients[Int(p)].twin.latestNEWS2 { note(p, .observed(news2: news2)) }
         patients[Int(p)].ed.arrival = now
         patients[Int(p)].ed.triage = triage
         patients[Int(p)].ed.admitted = admitted
@@ -203,6 +205,7 @@ extension HospitalEngine {
         department.sameDayCareInUse += 1
         leaveEmergencyDepartment(p, as: .sameDayEmergencyCare, now: simulation.now, in: &simulation)
         patients[Int(p)].place = .sameDayEmergencyCare
+        note(p, .enteredSameDayEmergencyCare)
         simulation.schedule(.sameDayCareDone(p), after: minutes)
         return true
     }
@@ -222,10 +225,12 @@ extension HospitalEngine {
             end(p, as: stay.next, in: &simulation)
             return
         }
+        note(p, .admittedInED)
         if !requestMove(p, to: stay.next, priority: WaitPriority.emergencyDepartment, in: &simulation) {
             if let limit = configuration.emergencyDepartment.boardingLimit, department.boarders >= limit {
                 cancelWait(p)
                 leaveEmergencyDepartment(p, as: .transferredOut, now: now, in: &simulation)
+                note(p, .left(.otherHospital))
                 recorder.flows.transferredOut += 1
                 if measuring(now) { recorder.measures.ed.transfersOut += 1 }
                 inHospital -= 1

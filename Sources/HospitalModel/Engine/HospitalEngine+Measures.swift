@@ -220,6 +220,7 @@ extension HospitalEngine {
     /// Local midnight: each unit's census, and the day's conservation counts.
     mutating func midnight(in simulation: inout Simulation<Self>) {
         if audit { auditInvariants() }
+        notePlaces()
         guard measuring(now) else { return }
         // The window's days are those starting at its midnights before the end; the end's midnight closes it.
         if now < endMinute - 1e-6 { recorder.measures.months[months.index(of: now)].days += 1 }

@@ -447,6 +447,7 @@ extension HospitalEngine {
             recorder.flows.arrived += 1
             inHospital += 1
             patients[Int(p)].place = .theatre(Int32(room))
+            note(p, .enteredTheatres)
             drawStay(p, at: now)
             let minutes = patients[Int(p)].stay?.durationMinutes ?? 0  // drawn just now
             theatres?.rooms[room].patient = p
@@ -562,6 +563,7 @@ extension HospitalEngine {
         leavePlace(p, admitted: true, in: &simulation)
         patients[Int(p)].surgery.emergencyRequest = request
         patients[Int(p)].place = .emergencyTheatre
+        note(p, .enteredTheatres)
         patients[Int(p)].twin.step(to: .theatre, at: epoch(now))
         drawStay(p, at: now)
         patients[Int(p)].surgery.operationStart = now

@@ -132,6 +132,10 @@ struct HospitalEngine: SimulationModel {
     var recorder: Recorder
     /// The census to take at one time, when the run is asked for one (`HospitalSimulation.run(censusAt:)`).
     var censusTaker: CensusTaker?
+    /// The patients' movements, when the run records them (`HospitalSimulation.run(recordMovements:)`), else nil.
+    var movements: [HospitalMovement]?
+    /// Where each patient was at each local midnight, when the run records movements, else nil.
+    var midnightPlaces: [MidnightPlaces]?
 
     init(configuration: HospitalConfiguration, predictor: TrajectoryPredictor, generator: EpisodeGenerator,
          clock: SimulationClock, streams: RandomStreams, staffing: StaffingPlan, resources: (ResourceID, ResourceID, ResourceID),

@@ -237,3 +237,28 @@ public struct NEWS2Score: Sendable, Hashable, Codable {
         return 2
     }
 }
+
+extension VitalSigns {
+    /// A complete, plausible set of readings (scale 1) whose NEWS2 is `aggregate` (clamped to 0–20): air or oxygen
+    /// and alert or confused only where the aggregate needs them, the rest spread over respiration rate, pulse,
+    /// SpO2, temperature and blood pressure, each at a reading in the middle of its Chart 1 band. For a simulated
+    /// hospital's observation messages, which carry a twin's NEWS2 as readings; `NEWS2Score` of the set gives
+    /// `aggregate` back (tested for 0–20).
+    public static func scoring(_ aggregate: Int) -> VitalSigns {
+        let target = min(20, max(0, aggregate))
+        // Oxygen scores 0 or 2 and consciousness 0 or 3; the five others 0–3 each (at most 15).
+        let (oxygen, confused) = [(0, 0), (2, 0), (0, 3), (2, 3)].first { target - $0.0 - $0.1 <= 15 } ?? (2, 3)
+        var rest = target - oxygen - confused
+        func take() -> Int {
+            let points = min(3, rest)
+            rest -= points
+            return points
+        }
+        let respiration: [Double] = [16, 10, 22, 26], pulse: [Double] = [72, 95, 118, 135]
+        let spo2: [Double] = [97, 95, 93, 90], temperature: [Double] = [37.0, 38.5, 39.5, 34.8]
+        let systolic: [Double] = [125, 105, 95, 85]
+        return VitalSigns(respirationRate: respiration[take()], spo2: spo2[take()], spo2Scale: .scale1, onOxygen: oxygen > 0,
+                          systolicBP: systolic[take()], pulse: pulse[take()],
+                          consciousness: confused > 0 ? .confusion : .alert, temperature: temperature[take()])
+    }
+}

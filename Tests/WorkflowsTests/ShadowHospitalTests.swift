@@ -1,0 +1,141 @@
+import Feed
+import Foundation
+import HL7
+import HospitalModel
+import PatientTwin
+import Scenario
+import Testing
+import TestSupport
+import Workflows
+
+/// The shadow hospital's feed read back by the feed's own reader and ledger must give the simulated census at every
+/// midnight: every patient in the same place, admitted or not, with the same NEWS2 — a test of both sides.
+@Suite("the shadow hospital's feed gives back the simulated census")
+struct ShadowHospitalTests {
+    static let scenario = try! Scenario.load(path: Repository.path("scenarios/general-hospital.yaml"))
+
+    static func prepared(days: Int) throws -> PreparedScenario {
+        try PreparedScenario(scenario, file: "general-hospital.yaml",
+                             plan: RunSettings(horizonDays: days, warmUpDays: 0, replications: 1, seed: 1))
+    }
+
+    /// The log a receiver keeps: each message read in delivery order, a retransmission (same MSH-10, same bytes)
+    /// kept once, a message that cannot be read refused.
+    static func receive(_ feed: ShadowFeed, zone: TimeZone) throws -> (log: [ReceivedEvent], refused: Int, refusedCopies: Int) {
+        var log: [ReceivedEvent] = []
+        var seen: [String: [UInt8]] = [:]
+        var refused = 0, refusedCopies = 0
+        for message in feed.messages {
+            let event: FeedEvent
+            do {
+                event = try FeedMessageReader.event(from: try HL7Parser.parse(message.bytes), timeZone: zone)
+            } catch {
+                refused += 1
+                if message.malformed { refusedCopies += 1 }
+                continue
+            }
+            if let earlier = seen[event.controlID] {
+                #expect(earlier == message.bytes, "the same control id with other content: \(event.controlID)")
+                continue
+            }
+            seen[event.controlID] = message.bytes
+            log.append(ReceivedEvent(sequence: log.count, event: event))
+        }
+        return (log, refused, refusedCopies)
+    }
+
+    /// Each midnight's simulated places against the ledger's census then; returns the patients compared.
+    static func compare(_ feed: ShadowFeed, _ log: [ReceivedEvent]) -> Int {
+        var compared = 0
+        for midnight in feed.midnights {
+            let census = PatientLedger.census(of: log, at: midnight.epochMinute)
+            var fed: [PatientID: LivePatient] = [:]
+            for patient in census.inHospital {
+                guard let id = ShadowFeed.patient(ofLocalID: patient.key) else {
+                    Issue.record("a census key the shadow feed did not write: \(patient.key)")
+                    continue
+                }
+                #expect(fed[id] == nil, "patient \(id) twice in the census")
+                fed[id] = patient
+            }
+            #expect(fed.count == midnight.patients.count,
+                    "midnight \(Int(midnight.epochMinute)): \(fed.count) in the feed's census, \(midnight.patients.count) simulated")
+            for simulated in midnight.patients {
+                guard let patient = fed[simulated.patient] else {
+                    Issue.record("midnight \(Int(midnight.epochMinute)): \(simulated.patient) at \(simulated.place) is not in the feed's census")
+                    continue
+                }
+                let code: String, admitted: Bool
+                switch simulated.place {
+                case .emergencyDepartment(let decided): (code, admitted) = (feed.codes.emergencyDepartment, decided)
+                case .unit(let unit): (code, admitted) = (feed.codes.units[unit], true)
+                case .theatres: (code, admitted) = (feed.codes.theatres ?? "", true)
+                }
+                #expect(patient.location?.pointOfCare == code && patient.admitted == admitted,
+                        "\(simulated.patient) at midnight \(Int(midnight.epochMinute)): simulated \(code) admitted \(admitted), fed \(patient.location?.pointOfCare ?? "-") admitted \(patient.admitted)")
+                let news2 = patient.vitals.flatMap { $0.missingParameters.isEmpty ? NEWS2Score($0).total : nil }
+                #expect(news2 == simulated.news2, "\(simulated.patient): NEWS2 simulated \(simulated.news2.map(String.init) ?? "none"), fed \(news2.map(String.init) ?? "none")")
+                compared += 1
+            }
+        }
+        return compared
+    }
+
+    @Test("a clean feed: every midnight of two weeks, patient by patient")
+    func clean() throws {
+        let feed = try ShadowHospital.emit(try Self.prepared(days: 14), days: 14, seed: 5)
+        let zone = Self.scenario.configuration.timeZone
+        let received = try Self.receive(feed, zone: zone)
+        #expect(received.refused == 0)
+        #expect(feed.midnights.count >= 14)
+        for kind in ["A04", "A01", "A02", "A03", "R01"] { #expect(feed.counts[kind, default: 0] > 100, "\(kind): \(feed.counts[kind, default: 0])") }
+        let compared = Self.compare(feed, received.log)
+        #expect(compared > 14 * 300, "patient-midnights compared: \(compared)")
+    }
+
+    @Test("with every fault a real feed has: duplicates, late messages, cancel-and-resend, merges, corrupted copies")
+    func faulty() throws {
+        let faults = FeedFaults(duplicates: 0.05, outOfOrder: 0.1, cancelAndResend: 0.05, merges: 0.1, malformed: 0.02)
+        let feed = try ShadowHospital.emit(try Self.prepared(days: 10), days: 10, seed: 9, faults: faults)
+        let zone = Self.scenario.configuration.timeZone
+        let received = try Self.receive(feed, zone: zone)
+        for kind in ["A11", "A12", "A13", "A40"] { #expect(feed.counts[kind, default: 0] > 5, "\(kind): \(feed.counts[kind, default: 0])") }
+        let corrupted = feed.messages.filter(\.malformed).count
+        #expect(corrupted > 10)
+        #expect(received.refused == corrupted && received.refusedCopies == corrupted,
+                "only the \(corrupted) corrupted copies are refused: \(received.refused) refused, \(received.refusedCopies) of them copies")
+        // Some messages really arrive after a later event of the same patient.
+        var late = 0, last: [String: Double] = [:]
+        for event in received.log.map(\.event) {
+            let key = event.localID ?? ""
+            if let previous = last[key], event.minute < previous { late += 1 }
+            last[key] = max(last[key] ?? -.infinity, event.minute)
+        }
+        #expect(late > 20, "messages behind a later one of their patient: \(late)")
+        #expect(Self.compare(feed, received.log) > 10 * 200)
+    }
+
+    @Test("the same scenario and seed give the same feed, byte for byte; another seed another")
+    func deterministic() throws {
+        let faults = FeedFaults(duplicates: 0.1, outOfOrder: 0.1, cancelAndResend: 0.1, merges: 0.1, malformed: 0.1)
+        let prepared = try Self.prepared(days: 3)
+        let first = try ShadowHospital.emit(prepared, days: 3, seed: 21, faults: faults)
+        let second = try ShadowHospital.emit(prepared, days: 3, seed: 21, faults: faults)
+        let other = try ShadowHospital.emit(prepared, days: 3, seed: 22, faults: faults)
+        #expect(first.messages.map(\.bytes) == second.messages.map(\.bytes))
+        #expect(first.messages.map(\.bytes) != other.messages.map(\.bytes))
+    }
+
+    @Test("a scenario whose locations leave a place without a code is refused, naming the places")
+    func missingCodes() throws {
+        let demo = try Scenario.load(path: Repository.path("scenarios/demo.yaml"))
+        let prepared = try PreparedScenario(demo, file: "demo.yaml", plan: RunSettings(horizonDays: 2, warmUpDays: 0, replications: 1, seed: 1))
+        #expect { try ShadowHospital.emit(prepared, days: 2, seed: 1) } throws: { error in
+            let text = String(describing: error)
+            return text.contains("demo.yaml: locations: no code for emergency_department") && text.contains("every unit")
+        }
+        #expect(throws: WorkflowError.self) {
+            try ShadowHospital.emit(try Self.prepared(days: 2), days: 2, seed: 1, faults: FeedFaults(duplicates: 1.5))
+        }
+    }
+}
