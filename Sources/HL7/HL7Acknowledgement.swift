@@ -124,8 +124,9 @@ public enum HL7Escaping {
     /// `text` as it must be written in a field of a message in `encoding`.
     public static func escape(_ text: String, _ encoding: HL7Encoding) -> String {
         guard let escape = encoding.escape else {
-            // No escape character declared: delimiters cannot be written as text, so they become spaces.
-            let delimiters: Set<UInt8> = [encoding.field, encoding.component, encoding.repetition, 0x0D, 0x0A]
+            // No escape character declared: delimiters (and CR, which ends a segment) cannot be written as text, so
+            // they become spaces. A LF stays: written segments end in CR, so a LF is text (found by fuzzing).
+            let delimiters: Set<UInt8> = [encoding.field, encoding.component, encoding.repetition, 0x0D]
             return String(decoding: text.utf8.map { delimiters.contains($0) ? 0x20 : $0 }, as: UTF8.self)
         }
         var out: [UInt8] = []

@@ -26,11 +26,18 @@ public enum HL7Parser {
         }
         let encoding = try readEncoding(header)
         let rawHeader = try split(header, segment: 1, name: "MSH", encoding: encoding, limits: limits)
-        let characterSet = try readCharacterSet(rawHeader)
+        let characterSet = try readCharacterSet(rawHeader, encoding: encoding)
         var segments: [HL7Segment] = []
         segments.reserveCapacity(lines.count)
         for (index, line) in lines.enumerated() {
             let name = try segmentName(line, index: index + 1, encoding: encoding)
+            if index > 0 && name == "MSH" {
+                // Found by fuzzing: a later MSH cannot be read as a segment of this message (its MSH-1 and MSH-2 are
+                // delimiters, not fields); it is the start of another message.
+                throw HL7ParseError(segment: index + 1, segmentName: "MSH", field: 0,
+                                    problem: "a second MSH segment: a message has one; send each message in its own frame "
+                                        + "(in a file, start each on a new line)")
+            }
             let raw = index == 0 ? rawHeader : try split(line, segment: index + 1, name: name, encoding: encoding, limits: limits)
             var fields: [HL7Field] = []
             fields.reserveCapacity(raw.count)
@@ -157,11 +164,15 @@ public enum HL7Parser {
     }
 
     /// MSH-18, the character set: empty, "UNICODE UTF-8" or "UTF-8" (UTF-8), "ASCII", or "8859/1".
-    static func readCharacterSet(_ header: [ArraySlice<UInt8>]) throws(HL7ParseError) -> HL7CharacterSet {
+    /// The name is read as any field is (in the message's own delimiters, escape sequences undone), so a message
+    /// whose escape character appears in the name ("UTF-8" under escape character "-") reads the same once written
+    /// back (found by fuzzing).
+    static func readCharacterSet(_ header: [ArraySlice<UInt8>], encoding: HL7Encoding) throws(HL7ParseError) -> HL7CharacterSet {
         guard header.count >= 18 else { return .utf8 }
         let raw = header[17]
         // The first repetition's first component names the set; the others name alternates for escape sequences.
-        let name = String(decoding: raw.prefix { $0 != 0x7E && $0 != 0x5E }, as: UTF8.self)
+        let first = raw.prefix { $0 != encoding.repetition && $0 != encoding.component && $0 != encoding.subcomponent }
+        let name = String(decoding: unescape(first, encoding), as: UTF8.self)
             .trimmingCharacters(in: " ").uppercased()
         switch name {
         case "", "UNICODE UTF-8", "UTF-8", "UTF8": return .utf8
