@@ -45,45 +45,92 @@ public final class FeedStore {
     /// stores it in one transaction, or quarantines it. A database failure throws (no acknowledgement is then
     /// sent, so the sender retries).
     public func receive(_ bytes: [UInt8], source: String) throws -> (receipt: Receipt, message: HL7Message?) {
+        switch read(bytes, pseudonymised: false) {
+        case .refused(let refusal):
+            let id = try quarantine(refusal.bytes, pseudonymised: refusal.pseudonymised, source: source, key: refusal.key,
+                                    condition: refusal.condition, reason: refusal.reason)
+            return (.quarantined(id, refusal.outcome), refusal.message)
+        case .ready(let ready):
+            return (try store(ready, source: source, replacingQuarantined: nil), ready.received)
+        }
+    }
+
+    /// A message read and checked: ready to store, or refused with why.
+    enum Reading {
+        case ready(Ready)
+        case refused(Refusal)
+    }
+
+    struct Ready {
+        /// As received (nil when it was read from the quarantine, already pseudonymised).
+        let received: HL7Message?
+        let stored: HL7Message
+        let event: FeedEvent
+        let key: (application: String, facility: String, control: String)
+        /// Keyed MAC of the stored (pseudonymised) bytes: a retransmission has the same.
+        let mac: String
+    }
+
+    struct Refusal {
+        let bytes: [UInt8]
+        let pseudonymised: Bool
+        let key: (application: String, facility: String, control: String)?
+        let condition: HL7ErrorCode
+        let reason: String
+        let outcome: HL7Outcome
+        let message: HL7Message?
+    }
+
+    /// Parses and reads `bytes` (`pseudonymised`: bytes as the log stores them, identifiers already keyed).
+    func read(_ bytes: [UInt8], pseudonymised: Bool) -> Reading {
         let message: HL7Message
         do { message = try HL7Parser.parse(bytes) } catch {
-            let id = try quarantine(bytes, pseudonymised: false, source: source, key: nil,
-                                    condition: .segmentSequenceError, reason: error.description)
-            return (.quarantined(id, .rejected(.segmentSequenceError, error.description)), nil)
+            return .refused(Refusal(bytes: bytes, pseudonymised: pseudonymised, key: nil, condition: .segmentSequenceError,
+                                    reason: error.description, outcome: .rejected(.segmentSequenceError, error.description),
+                                    message: nil))
         }
         let msh = message.segments[0]
         let key = (application: msh[3], facility: msh[4], control: message.controlID)
-        let stored = FeedPrivacy.pseudonymised(message, with: pseudonymiser)
+        let stored = pseudonymised ? message : FeedPrivacy.pseudonymised(message, with: pseudonymiser)
         guard !key.control.isEmpty else {
             let reason = "MSH-10: no message control id, so a retransmission could not be told from a new message"
-            let id = try quarantine(stored.bytes, pseudonymised: true, source: source, key: key,
-                                    condition: .requiredFieldMissing, reason: reason)
-            return (.quarantined(id, .rejected(.requiredFieldMissing, reason)), message)
+            return .refused(Refusal(bytes: stored.bytes, pseudonymised: true, key: key, condition: .requiredFieldMissing,
+                                    reason: reason, outcome: .rejected(.requiredFieldMissing, reason), message: message))
         }
         // Read as received first (an NHS number's check digit is checked there), then as stored (its keys).
         let event: FeedEvent
         do {
-            _ = try FeedMessageReader.event(from: message, timeZone: timeZone)
+            if !pseudonymised { _ = try FeedMessageReader.event(from: message, timeZone: timeZone) }
             event = try FeedMessageReader.event(from: stored, timeZone: timeZone)
         } catch {
-            let id = try quarantine(stored.bytes, pseudonymised: true, source: source, key: key, condition: error.code,
-                                    reason: error.problem)
             let outcome: HL7Outcome = [.unsupportedMessageType, .unsupportedEventCode].contains(error.code)
                 ? .rejected(error.code, error.problem) : .error(error.code, error.problem)
-            return (.quarantined(id, outcome), message)
+            return .refused(Refusal(bytes: stored.bytes, pseudonymised: true, key: key, condition: error.code,
+                                    reason: error.problem, outcome: outcome, message: message))
         }
-        let mac = pseudonymiser.contentMAC(bytes)
+        let storedBytes = stored.bytes
+        return .ready(Ready(received: pseudonymised ? nil : message, stored: stored, event: event, key: key,
+                            mac: pseudonymiser.contentMAC(storedBytes)))
+    }
+
+    /// Stores a read message in one transaction — and, when it comes from the quarantine, takes it out of the
+    /// quarantine in the same transaction, so it is in exactly one of the two.
+    func store(_ ready: Ready, source: String, replacingQuarantined quarantined: Int64?) throws -> Receipt {
+        let (event, key, mac) = (ready.event, ready.key, ready.mac)
         let patient = event.localID ?? event.nhsID.map { "NHS:" + $0 } ?? ""
         return try connection.transaction {
+            if let quarantined {
+                _ = try connection.query("DELETE FROM hospital_twin.feed_quarantine WHERE id = \(quarantined)")
+            }
             let inserted = try connection.query("""
                 INSERT INTO hospital_twin.feed_messages (source, sending_application, sending_facility, control_id,
                     content_mac, message, kind, event_minute, patient_key)
-                VALUES (\(source), \(key.application), \(key.facility), \(key.control), \(mac), \(Self.hex(stored.bytes)),
+                VALUES (\(source), \(key.application), \(key.facility), \(key.control), \(mac), \(Self.hex(ready.stored.bytes)),
                     \(event.kind.rawValue), \(event.minute), \(patient))
                 ON CONFLICT (sending_application, sending_facility, control_id) DO NOTHING
                 RETURNING id
                 """)
-            if let id = inserted.rows.first?.first.flatMap({ $0 }).flatMap(Int64.init) { return (.applied(id), message) }
+            if let id = inserted.rows.first?.first.flatMap({ $0 }).flatMap(Int64.init) { return .applied(id) }
             let existing = try connection.query("""
                 SELECT id, content_mac FROM hospital_twin.feed_messages
                 WHERE sending_application = \(key.application) AND sending_facility = \(key.facility)
@@ -92,13 +139,57 @@ public final class FeedStore {
             guard let row = existing.rows.first, let id = row[0].flatMap(Int64.init) else {
                 throw FeedStoreError(problem: "a message key conflicted but no row holds it")
             }
-            if row[1] == mac { return (.duplicate(id), message) }
+            if row[1] == mac { return .duplicate(id) }
             let reason = "MSH-10 '\(key.control)' from \(key.application)/\(key.facility) was already applied (message "
                 + "\(id)) with different content"
-            let quarantined = try quarantine(stored.bytes, pseudonymised: true, source: source, key: key,
-                                             condition: .duplicateKeyIdentifier, reason: reason)
-            return (.quarantined(quarantined, .error(.duplicateKeyIdentifier, reason)), message)
+            if let quarantined {
+                // Still in conflict: it stays where it was (the delete above is rolled back).
+                throw ReplayConflict(quarantined: quarantined, reason: reason)
+            }
+            let kept = try quarantine(ready.stored.bytes, pseudonymised: true, source: source, key: key,
+                                      condition: .duplicateKeyIdentifier, reason: reason)
+            return .quarantined(kept, .error(.duplicateKeyIdentifier, reason))
         }
+    }
+
+    /// What replaying a quarantined message did.
+    public enum Replay: Sendable, Hashable {
+        /// It now reads: applied with this row id, and out of the quarantine.
+        case applied(Int64)
+        /// The same message had been applied since (a retransmission): out of the quarantine, not applied twice.
+        case alreadyApplied(Int64)
+        /// It still cannot be applied, for this reason; it stays in the quarantine.
+        case stillRefused(String)
+    }
+
+    /// Applies quarantined message `id` again — after the reason it was kept is fixed (a newer hospital-twin that
+    /// reads it, the right --time-zone) — moving it from the quarantine to the log in one transaction; or says why
+    /// it still cannot be. Throws when there is no such quarantined message.
+    public func replay(_ id: Int64) throws -> Replay {
+        let result = try connection.query("""
+            SELECT encode(message, 'hex'), pseudonymised, source FROM hospital_twin.feed_quarantine WHERE id = \(id)
+            """)
+        guard let row = result.rows.first, let hex = row[0] ?? nil else {
+            throw FeedStoreError(problem: "no message \(id) in the quarantine (hospital-twin feed quarantine lists them)")
+        }
+        switch read(Self.bytes(hex: hex), pseudonymised: row[1] == "t") {
+        case .refused(let refusal): return .stillRefused(refusal.reason)
+        case .ready(let ready):
+            do {
+                switch try store(ready, source: row[2] ?? "replay", replacingQuarantined: id) {
+                case .applied(let applied): return .applied(applied)
+                case .duplicate(let existing): return .alreadyApplied(existing)
+                case .quarantined(_, let outcome): return .stillRefused("\(outcome)")
+                }
+            } catch let conflict as ReplayConflict {
+                return .stillRefused(conflict.reason)
+            }
+        }
+    }
+
+    /// The ids of every quarantined message, oldest first.
+    public func quarantinedIDs() throws -> [Int64] {
+        try connection.query("SELECT id FROM hospital_twin.feed_quarantine ORDER BY id").rows.compactMap { $0[0].flatMap(Int64.init) }
     }
 
     /// Every applied event with an event time at or before `minute`, in arrival order (the ledger orders them).
@@ -202,6 +293,12 @@ public final class FeedStore {
         }
         return bytes
     }
+}
+
+/// A replayed message whose key was applied since with other content (it stays in the quarantine).
+struct ReplayConflict: Error {
+    let quarantined: Int64
+    let reason: String
 }
 
 /// The event log is not as it should be.

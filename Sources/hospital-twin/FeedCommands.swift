@@ -98,7 +98,62 @@ struct Ingest: ParsableCommand {
 struct FeedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "feed", abstract: "The hospital feed's event log: what is stored, the quarantine, and a shadow hospital's feed.",
-        subcommands: [Quarantine.self, Emit.self])
+        subcommands: [Quarantine.self, Replay.self, Emit.self])
+
+    struct Replay: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply quarantined messages again, once what kept them out is fixed.",
+            discussion: """
+                Each message that now reads is moved from the quarantine into the event log in one transaction (a \
+                message applied since, a retransmission, just leaves the quarantine); one that still cannot be \
+                applied stays, with why. Exit status 1 when any stays. Docs/FEED.md.
+                """)
+
+        @Argument(help: "Quarantine ids (hospital-twin feed quarantine lists them).")
+        var ids: [Int64] = []
+
+        @Flag(help: "Replay every quarantined message.")
+        var all = false
+
+        @Option(help: "The hospital's time zone, for message times without an offset (IANA name).")
+        var timeZone = "Europe/London"
+
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            guard all != !ids.isEmpty else { throw ValidationError("name quarantine ids, or --all") }
+        }
+
+        func run() throws {
+            let store = try openFeedStore(database, timeZone: try zone(named: timeZone))
+            let chosen = all ? try storeCall { try store.quarantinedIDs() } : ids
+            var applied = 0, already = 0, stayed = 0
+            for id in chosen {
+                let outcome: FeedStore.Replay
+                do { outcome = try store.replay(id) } catch let error as FeedStoreError {
+                    printError(error.problem)
+                    stayed += 1
+                    continue
+                } catch {
+                    printError("the database failed replaying \(id): \(error)")
+                    throw ExitCode(1)
+                }
+                switch outcome {
+                case .applied(let row):
+                    applied += 1
+                    printOut("\(id): applied (message \(row))")
+                case .alreadyApplied(let row):
+                    already += 1
+                    printOut("\(id): already applied as message \(row); out of the quarantine")
+                case .stillRefused(let reason):
+                    stayed += 1
+                    printOut("\(id): still refused: \(reason)")
+                }
+            }
+            printError("\(applied) applied, \(already) already applied, \(stayed) still in the quarantine")
+            if stayed > 0 { throw ExitCode(1) }
+        }
+    }
 
     struct Emit: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -79,6 +79,47 @@ struct FeedStoreTests {
         #expect(mine.rows.map { $0[0] ?? "" } == ["100", "101", "201", "102", "102"] && mine.rows.allSatisfy { !($0[1] ?? "").isEmpty })
     }
 
+    @Test("replay moves a quarantined message that now reads into the log in one step; one that does not stays")
+    func replay() throws {
+        let store = try Self.store()
+        let sender = "R\(UUID().uuidString.prefix(8))"
+        // As an older version that could not read them would have kept them: raw, not pseudonymised.
+        func keep(_ bytes: [UInt8]) throws -> Int64 {
+            let hex = "\\x" + bytes.map { String(format: "%02x", $0) }.joined()
+            let row = try store.connection.query("""
+                INSERT INTO hospital_twin.feed_quarantine (source, sending_facility, control_id, message, pseudonymised,
+                    condition, reason)
+                VALUES ('file:old', \(sender), 'x', \(hex), false, '200', 'an older version did not read it') RETURNING id
+                """)
+            return try #require(row.rows.first?.first.flatMap { $0 }.flatMap(Int64.init))
+        }
+        let readable = try keep(Self.message(sender, "P1", "A01", "M1", at: "06010900", location: "AMU"))
+        guard case .applied(let row) = try store.replay(readable) else { Issue.record("not applied"); return }
+        #expect(try store.quarantinedIDs().contains(readable) == false, "out of the quarantine")
+        let stored = try store.connection.query("SELECT encode(message, 'escape') FROM hospital_twin.feed_messages WHERE id = \(row)")
+        #expect(!(stored.rows.first?.first??.contains("9434765919") ?? true), "pseudonymised as it is applied")
+        // Applied since (a retransmission got through): leaves the quarantine, not applied twice.
+        let retransmitted = try keep(Self.message(sender, "P1", "A01", "M1", at: "06010900", location: "AMU"))
+        #expect(try store.replay(retransmitted) == .alreadyApplied(row))
+        #expect(try store.quarantinedIDs().contains(retransmitted) == false)
+        // The same key with other content, and a message that still does not read: both stay, with why.
+        let conflicting = try keep(Self.message(sender, "P1", "A01", "M2", at: "06010900", location: "AMU"))
+        let unreadable = try keep(Self.message(sender, "P2", "A99", "M1", at: "06010900", location: "AMU"))
+        guard case .stillRefused(let why) = try store.replay(conflicting), why.contains("different content") else {
+            Issue.record("a conflicting replay was not refused")
+            return
+        }
+        guard case .stillRefused(let reason) = try store.replay(unreadable), reason.contains("A99") else {
+            Issue.record("an unreadable replay was not refused")
+            return
+        }
+        #expect(try store.quarantinedIDs().contains(conflicting) && store.quarantinedIDs().contains(unreadable))
+        #expect(throws: FeedStoreError.self) { try store.replay(-1) }
+        let count = try store.connection.query(
+            "SELECT count(*) FROM hospital_twin.feed_messages WHERE control_id = 'P1' AND sending_facility = \(sender)")
+        #expect(count.rows[0][0] == "1")
+    }
+
     @Test("stored messages hold pseudonyms, never the NHS number, local id or name, and replay to the same census")
     func pseudonymisedAndReplayed() throws {
         let store = try Self.store()
