@@ -72,7 +72,8 @@ let package = Package(
         .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "Store", "HospitalModel", "Scenario", "TestSupport", "Finance"]),
         // The command-line tool as a user runs it: killed mid-write, the database lost, concurrent runs, the
         // embedded cluster.
-        .testTarget(name: "CommandTests", dependencies: ["RunStore", "Store", "TestSupport"]),
+        .testTarget(name: "CommandTests", dependencies: ["RunStore", "Store", "TestSupport", "Workflows", "Feed", "FeedStore", "HL7",
+                                                     "Scenario", "HospitalModel", "PatientTwin"]),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Scenario", "HospitalModel", "RunStore", "Store", "Feed", "HL7",
                                                       "Finance", "Reports", "TestSupport", "CSVFiles", "PatientTwin", "Simulation"]),
         .testTarget(name: "CSVFilesTests", dependencies: ["CSVFiles"]),

@@ -110,12 +110,12 @@ public enum ShadowHospital {
         }
     }
 
-    /// The sending system written in MSH-3 and MSH-4.
+    /// The sending system written in MSH-3 and MSH-4 by default.
     public static let sender = FeedSender(application: "SHADOW-PAS", facility: "SHADOW")
 
-    /// The feed of `prepared` run for `days` days from its start with `seed`, with `faults`.
-    public static func emit(_ prepared: PreparedScenario, days: Int, seed: UInt64, faults: FeedFaults = FeedFaults())
-        throws(WorkflowError) -> ShadowFeed
+    /// The feed of `prepared` run for `days` days from its start with `seed`, with `faults`, sent as `sender`.
+    public static func emit(_ prepared: PreparedScenario, days: Int, seed: UInt64, faults: FeedFaults = FeedFaults(),
+                            sender: FeedSender = ShadowHospital.sender) throws(WorkflowError) -> ShadowFeed
     {
         for (name, share) in faults.named where !(0...1).contains(share) {
             throw WorkflowError(.input, "--\(name) must be a share from 0 to 1, found \(share)")
@@ -128,7 +128,7 @@ public enum ShadowHospital {
         } catch {
             throw WorkflowError(.input, "\(prepared.file): \(error)")
         }
-        var writer = Writer(codes: codes, zone: prepared.scenario.configuration.timeZone, faults: faults,
+        var writer = Writer(codes: codes, zone: prepared.scenario.configuration.timeZone, faults: faults, sender: sender,
                             stream: RandomStreams(masterSeed: seed).stream(for: "shadow feed faults"))
         for movement in result.movements ?? [] { writer.write(movement) }
         return ShadowFeed(messages: writer.delivered(), midnights: result.midnightPlaces ?? [], counts: writer.counts,
@@ -140,6 +140,7 @@ public enum ShadowHospital {
         let codes: Codes
         let zone: TimeZone
         let faults: FeedFaults
+        let sender: FeedSender
         var stream: RandomStream
         var outbox: [(message: ShadowFeed.Message, delay: Int)] = []
         var counts: [String: Int] = [:]
@@ -248,7 +249,7 @@ public enum ShadowHospital {
             send(.merge, for: movement, &state, at: tick - 4, patientClass: state.admitted ? "I" : "E", merged: temporary)
         }
 
-        func place(_ code: String) -> FeedEvent.Location { FeedEvent.Location(pointOfCare: code, facility: ShadowHospital.sender.facility) }
+        func place(_ code: String) -> FeedEvent.Location { FeedEvent.Location(pointOfCare: code, facility: sender.facility) }
 
         /// A patient's birth date, the same in each of its spells: its age at this movement, its birthday on a
         /// day of the year drawn from its id.
@@ -306,7 +307,7 @@ public enum ShadowHospital {
                 priorLocation: prior, hospitalService: "", visitNumber: state.visit,
                 dischargeDisposition: disposition?.code ?? "", mergedLocalID: merged, vitals: vitals,
                 controlID: "SH\(sequence)")
-            let message = FeedMessageWriter.message(for: event, from: ShadowHospital.sender, timeZone: zone)
+            let message = FeedMessageWriter.message(for: event, from: sender, timeZone: zone)
             if faults.malformed > 0, stream.nextUniform() < faults.malformed {
                 outbox.append((ShadowFeed.Message(bytes: corrupted(message), minute: minute, malformed: true), 0))
             }

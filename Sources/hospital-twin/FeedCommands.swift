@@ -187,6 +187,9 @@ struct FeedCommand: ParsableCommand {
         @Option(help: "With --mllp: send in simulated time sped up this many times (3600: an hour a second; default: as fast as acknowledged).")
         var speed: Double?
 
+        @Option(help: "The sending facility written in MSH-4 (MSH-3 is SHADOW-PAS).")
+        var facility = "SHADOW"
+
         @Option(help: "Share (0-1) of messages sent twice.")
         var duplicates = 0.0
         @Option(help: "Share (0-1) of messages delivered after up to five later ones.")
@@ -201,6 +204,9 @@ struct FeedCommand: ParsableCommand {
         func validate() throws {
             guard (1...3650).contains(days) else { throw ValidationError("--days must be from 1 to 3,650, found \(days)") }
             guard output == nil || mllp == nil else { throw ValidationError("-o and --mllp: choose one destination") }
+            guard (1...20).contains(facility.count), facility.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+                throw ValidationError("--facility must be 1-20 letters, digits or '-', found '\(facility)'")
+            }
             if let speed, !(speed > 0 && speed.isFinite) { throw ValidationError("--speed must be above 0, found \(speed)") }
             if speed != nil, mllp == nil { throw ValidationError("--speed paces sending over MLLP; it needs --mllp") }
             if let mllp, Listen.address(of: mllp) == nil || Listen.address(of: mllp)?.port == 0 {
@@ -225,7 +231,8 @@ struct FeedCommand: ParsableCommand {
             let feed = try CommandWorkflow.perform { _ in
                 let plan = RunSettings(horizonDays: days, warmUpDays: 0, replications: 1, seed: seed ?? scenario.run.seed)
                 return try ShadowHospital.emit(try PreparedScenario(scenario, file: file, plan: plan), days: days,
-                                               seed: plan.seed, faults: faults)
+                                               seed: plan.seed, faults: faults,
+                                               sender: FeedSender(application: ShadowHospital.sender.application, facility: facility))
             }
             let kinds = feed.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             printError("\(feed.messages.count) messages over \(days) days (\(kinds); \(feed.messages.filter(\.malformed).count) corrupted copies)")
