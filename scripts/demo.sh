@@ -5,8 +5,8 @@
 #     each on common random numbers, compared measure by measure (paired differences, 95% CIs, verdicts);
 #   - finance: the night-nurse variant's cost report against the baseline, rendered again from the stored runs;
 #   - planning: 14 days of bed demand per unit from the sample census of today's inpatients, then from the census
-#     of a simulated hospital (run --census-at), then from the census of a synthetic HL7 feed stored in the event
-#     log (ingest, census), and whether the measured year is past the warm-up (--warmup-report);
+#     of a simulated hospital (run --census-at), then from the live census of the hospital's HL7 feed (feed emit,
+#     ingest, census, forecast --live), and whether the measured year is past the warm-up (--warmup-report);
 # writes the three HTML reports, lists the stored runs, and says where the reports are. Then, shorter, the kernel
 # against queueing theory and the patient-twin workflow. The database is the one configured
 # (HOSPITAL_TWIN_DATABASE_URL, DATABASE_URL, PG* variables), else the embedded cluster in ./.hospital-twin, which
@@ -53,15 +53,17 @@ echo "   to leave or not, in the ED, and the discharges of the 30 days before), 
 "$bin" forecast scenarios/general-hospital.yaml --census "$out/simulated-census.csv" --days 14 \
     --html "$out/forecast-simulated-census.html" 2> "$logs/forecast-simulated.log" | sed -n 4,8p
 echo
-echo "== live: the hospital's own feed. Two weeks of a synthetic general hospital's ADT and observation messages"
-echo "   (scripts/make-sample-feed.py) stored in the event log, each once, identifiers pseudonymised; the census at"
-echo "   1 June 2026 from the log alone; 14 days forecast from it"
-python3 scripts/make-sample-feed.py "$logs/feed.hl7"
+echo "== live: the hospital's own feed. Three weeks of the general hospital's HL7 ADT and observation messages, as its"
+echo "   PAS would send them (feed emit: a shadow hospital, with a real feed's duplicates, late messages, cancels and"
+echo "   merges), stored in the event log, each once, identifiers pseudonymised; the census on 26 January 2026 from"
+echo "   the log alone; 14 days forecast from it (forecast --live)"
+"$bin" feed emit scenarios/general-hospital.yaml --days 21 -o "$logs/feed.hl7" --duplicates 0.02 --out-of-order 0.05 \
+    --cancel-and-resend 0.02 --merges 0.02 2> "$logs/emit.log"
 # A trust sets its own key (32 characters or more, kept outside the repository); the demo's is for the demo.
 export HOSPITAL_TWIN_PSEUDONYM_KEY="${HOSPITAL_TWIN_PSEUDONYM_KEY:-hospital-twin demo key: a trust sets its own}"
 "$bin" ingest "$logs/feed.hl7" 2> "$logs/ingest.log"
-"$bin" census scenarios/general-hospital.yaml --at 2026-06-01T00:00 -o "$out/live-census.csv" 2> "$logs/census.log" | sed -n 1p
-"$bin" forecast scenarios/general-hospital.yaml --census "$out/live-census.csv" --days 14 \
+"$bin" census scenarios/general-hospital.yaml --at 2026-01-26T00:00 -o "$out/live-census.csv" 2> "$logs/census.log" | sed -n 1p
+"$bin" forecast scenarios/general-hospital.yaml --live --at 2026-01-26T00:00 --days 14 \
     --html "$out/forecast-live.html" 2> "$logs/forecast-live.log" | sed -n 4,8p
 echo
 echo "== steady state: does the measured year start after the warm-up's transient? (4 years from empty)"

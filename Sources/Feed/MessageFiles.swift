@@ -10,6 +10,11 @@ public enum MessageFiles {
         public var messages: [[UInt8]] = []
         /// Lines before the first MSH, frames cut off, and the like, each with why.
         public var skipped: [String] = []
+
+        public init(messages: [[UInt8]] = [], skipped: [String] = []) {
+            self.messages = messages
+            self.skipped = skipped
+        }
     }
 
     /// Splits `bytes` into messages.

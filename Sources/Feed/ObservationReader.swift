@@ -47,58 +47,67 @@ enum ObservationReader {
             guard let code = VitalSignCode(rawValue: obx[3, component: 1]) else { continue }
             let name = "OBX \(index + 1) (\(code.rawValue))"
             if let taken = try FeedMessageReader.time(obx[14], "\(name) OBX-14", timeZone) { latest = max(latest ?? taken, taken) }
-            let text = obx[5, component: 1].trimmingCharacters(in: .whitespaces)
-            let unit = obx[6, component: 1].trimmingCharacters(in: .whitespaces)
-            func number() throws(FeedMessageError) -> Double {
-                guard let value = Double(text), value.isFinite else {
-                    throw FeedMessageError(code: .dataTypeError, problem: "\(name) OBX-5: '\(text)' is not a number")
-                }
-                return value
-            }
-            func refuse(_ expected: String) -> FeedMessageError {
-                FeedMessageError(code: .dataTypeError,
-                                 problem: "\(name) OBX-6: unit '\(unit)' is not read; expected \(expected)")
-            }
             any = true
-            switch code {
-            case .respiratoryRate:
-                guard ["/min", "{breaths}/min", "{Breaths}/min", "breaths/min"].contains(unit) else { throw refuse("/min") }
-                vitals.respirationRate = try number()
-            case .oxygenSaturation, .oxygenSaturationArterial:
-                guard unit == "%" else { throw refuse("%") }
-                vitals.spo2 = try number()
-            case .systolicPressure:
-                switch unit {
-                case "mm[Hg]", "mmHg": vitals.systolicBP = try number()
-                case "kPa": vitals.systolicBP = try number() * 7.500_62
-                default: throw refuse("mm[Hg] or kPa")
-                }
-            case .heartRate:
-                guard ["/min", "{beats}/min", "{Beats}/min", "beats/min", "bpm"].contains(unit) else { throw refuse("/min") }
-                vitals.pulse = try number()
-            case .temperature:
-                switch unit {
-                case "Cel", "degC", "°C": vitals.temperature = try number()
-                case "[degF]", "degF", "°F": vitals.temperature = (try number() - 32) * 5 / 9
-                default: throw refuse("Cel or [degF]")
-                }
-            case .responsiveness:
-                guard let level = Consciousness(rawValue: text.uppercased()) else {
-                    throw FeedMessageError(code: .dataTypeError, problem: "\(name) OBX-5: '\(text)' is not A, C, V, P or U")
-                }
-                vitals.consciousness = level
-            case .oxygenFlow:
-                guard unit == "L/min" else { throw refuse("L/min") }
-                vitals.onOxygen = try number() > 0
-            case .oxygenConcentration:
-                guard unit == "%" else { throw refuse("%") }
-                vitals.onOxygen = try number() > 21
-            case .onOxygen:
-                vitals.onOxygen = true
-            case .roomAir:
-                vitals.onOxygen = false
-            }
+            try read(code, value: obx[5, component: 1], unit: obx[6, component: 1], into: &vitals, name: name, field: "OBX")
         }
         return (any ? vitals : nil, latest)
+    }
+
+    /// Reads one vital sign, `text` in `unit` (UCUM), into `vitals`: the one rule for codes and units, whatever the
+    /// message (an HL7 OBX, a FHIR Observation). `name` and `field` name where it came from in a refusal
+    /// ("OBX 3 (8480-6)" and "OBX" give "OBX-5", "OBX-6").
+    static func read(_ code: VitalSignCode, value text: String, unit: String, into vitals: inout VitalSigns, name: String,
+                     field: String) throws(FeedMessageError)
+    {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        let unit = unit.trimmingCharacters(in: .whitespaces)
+        let valueField = field == "OBX" ? "OBX-5" : "\(field).value", unitField = field == "OBX" ? "OBX-6" : "\(field).unit"
+        func number() throws(FeedMessageError) -> Double {
+            guard let value = Double(text), value.isFinite else {
+                throw FeedMessageError(code: .dataTypeError, problem: "\(name) \(valueField): '\(text)' is not a number")
+            }
+            return value
+        }
+        func refuse(_ expected: String) -> FeedMessageError {
+            FeedMessageError(code: .dataTypeError, problem: "\(name) \(unitField): unit '\(unit)' is not read; expected \(expected)")
+        }
+        switch code {
+        case .respiratoryRate:
+            guard ["/min", "{breaths}/min", "{Breaths}/min", "breaths/min"].contains(unit) else { throw refuse("/min") }
+            vitals.respirationRate = try number()
+        case .oxygenSaturation, .oxygenSaturationArterial:
+            guard unit == "%" else { throw refuse("%") }
+            vitals.spo2 = try number()
+        case .systolicPressure:
+            switch unit {
+            case "mm[Hg]", "mmHg": vitals.systolicBP = try number()
+            case "kPa": vitals.systolicBP = try number() * 7.500_62
+            default: throw refuse("mm[Hg] or kPa")
+            }
+        case .heartRate:
+            guard ["/min", "{beats}/min", "{Beats}/min", "beats/min", "bpm"].contains(unit) else { throw refuse("/min") }
+            vitals.pulse = try number()
+        case .temperature:
+            switch unit {
+            case "Cel", "degC", "°C": vitals.temperature = try number()
+            case "[degF]", "degF", "°F": vitals.temperature = (try number() - 32) * 5 / 9
+            default: throw refuse("Cel or [degF]")
+            }
+        case .responsiveness:
+            guard let level = Consciousness(rawValue: text.uppercased()) else {
+                throw FeedMessageError(code: .dataTypeError, problem: "\(name) \(valueField): '\(text)' is not A, C, V, P or U")
+            }
+            vitals.consciousness = level
+        case .oxygenFlow:
+            guard unit == "L/min" else { throw refuse("L/min") }
+            vitals.onOxygen = try number() > 0
+        case .oxygenConcentration:
+            guard unit == "%" else { throw refuse("%") }
+            vitals.onOxygen = try number() > 21
+        case .onOxygen:
+            vitals.onOxygen = true
+        case .roomAir:
+            vitals.onOxygen = false
+        }
     }
 }

@@ -40,17 +40,18 @@ func zone(named name: String) throws -> TimeZone {
 
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Store HL7 v2 messages from files in the feed's event log (pseudonymised; each message once).",
+        abstract: "Store HL7 v2 messages and FHIR R4 resources from files in the feed's event log (pseudonymised; each once).",
         discussion: """
             Each file holds MLLP frames, or messages one after another (each MSH line starts one; CR, LF or CRLF \
-            segment ends). Every message is parsed, checked and stored with its identifiers replaced by keyed \
+            segment ends), or FHIR R4 JSON: a Bulk Data export (NDJSON), a Bundle, or one resource (Patient, \
+            Encounter, Location, Observation), each event stored as the HL7 v2 message it means. Every message is parsed, checked and stored with its identifiers replaced by keyed \
             pseudonyms (HOSPITAL_TWIN_PSEUDONYM_KEY or HOSPITAL_TWIN_PSEUDONYM_KEY_FILE), in its own transaction; a \
             retransmission (the same sender, facility and MSH-10, the same content) is recognised and not applied \
             again; a message that cannot be applied is kept in the quarantine with why (hospital-twin feed \
             quarantine). Docs/FEED.md.
             """)
 
-    @Argument(help: "Files of HL7 v2 messages.")
+    @Argument(help: "Files of HL7 v2 messages or FHIR R4 resources.")
     var files: [String]
 
     @Option(help: "The hospital's time zone, for message times without an offset (IANA name).")
@@ -62,9 +63,17 @@ struct Ingest: ParsableCommand {
         let zone = try zone(named: timeZone)
         var contents: [(String, MessageFiles.Contents)] = []
         for file in files {
-            do { contents.append((file, MessageFiles.messages(in: [UInt8](try InputFile.read(file, .messages))))) } catch {
+            let bytes: [UInt8]
+            do { bytes = [UInt8](try InputFile.read(file, .messages)) } catch {
                 printError(error.description)
                 throw ExitCode(1)
+            }
+            if FHIRResources.looksLikeFHIR(bytes) {
+                let resources = FHIRResources.events(in: bytes, file: file, timeZone: zone)
+                for note in resources.skipped { printError("skipped \(note)") }  // each names its file and line
+                contents.append((file, MessageFiles.Contents(messages: FHIRResources.messages(resources, timeZone: zone))))
+            } else {
+                contents.append((file, MessageFiles.messages(in: bytes)))
             }
         }
         let store = try openFeedStore(database, timeZone: zone)

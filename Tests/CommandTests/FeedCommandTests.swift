@@ -49,6 +49,27 @@ struct FeedCommandTests {
         #expect(forecast.status == 0, "\(forecast.stderr)")
     }
 
+    @Test("ingest reads FHIR R4 NDJSON: each encounter's events stored once, what it cannot read reported")
+    func ingestFHIR() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let id = "f\(UUID().uuidString.prefix(8))"
+        let lines = [
+            #"{"resourceType":"Patient","id":"\#(id)","gender":"male","birthDate":"1950-03-04"}"#,
+            #"{"resourceType":"Encounter","id":"\#(id)","status":"finished","class":{"code":"EMER"},"subject":{"reference":"Patient/\#(id)"},"period":{"start":"2026-06-01T08:00:00+01:00","end":"2026-06-01T11:00:00+01:00"},"location":[{"location":{"reference":"Location/ED"}}]}"#,
+            #"{"resourceType":"Procedure","id":"x"}"#,
+        ]
+        let file = directory.appendingPathComponent("export.ndjson")
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        let environment = CLI.environment(["HOSPITAL_TWIN_DATABASE_URL": TestDatabase.url ?? "",
+                                           "HOSPITAL_TWIN_PSEUDONYM_KEY": Self.key])
+        let first = try CLI.run(["ingest", file.path], environment: environment, directory: directory)
+        #expect(first.status == 0 && first.stdout.contains("2 messages: 2 applied"), "\(first.stdout)\(first.stderr)")
+        #expect(first.stderr.contains("export.ndjson:3: resourceType 'Procedure' is not read"), "\(first.stderr)")
+        let again = try CLI.run(["ingest", file.path], environment: environment, directory: directory)
+        #expect(again.stdout.contains("0 applied, 2 already applied"), "\(again.stdout)")
+    }
+
     @Test("census -o refuses to write over its scenario, and checks the destination before reading the log")
     func censusOutputChecked() throws {
         let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("feed-\(UUID().uuidString)")
