@@ -12,10 +12,15 @@ public enum TwinReports {
 
     /// Writes one row per forecast (the patient as the episode file names it), four significant digits.
     public static func writeForecasts(_ forecasts: [TwinForecast], census: TwinCensus, to writer: CSVWriter) {
+        writeForecasts(forecasts, patientIDs: census.patients.map(\.spell.patientID), to: writer)
+    }
+
+    /// Writes forecasts, each with its patient's id.
+    public static func writeForecasts(_ forecasts: [TwinForecast], patientIDs: [String], to writer: CSVWriter) {
         writer.write(forecastColumns)
-        for (forecast, patient) in zip(forecasts, census.patients) {
+        for (forecast, patientID) in zip(forecasts, patientIDs) {
             func text(_ value: Double) -> String { String(format: "%.4g", value) }
-            writer.write([patient.spell.patientID, forecast.spellID, forecast.pathway.rawValue, forecast.state.rawValue,
+            writer.write([patientID, forecast.spellID, forecast.pathway.rawValue, forecast.state.rawValue,
                           forecast.news2.map { String($0) } ?? "", text(forecast.meanRemainingDays),
                           text(forecast.remainingDaysP10), text(forecast.remainingDaysP50),
                           text(forecast.remainingDaysP90), text(forecast.criticalCareProbability),

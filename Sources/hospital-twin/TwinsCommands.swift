@@ -3,7 +3,9 @@ import CSVFiles
 import Foundation
 import PatientTwin
 import Reports
+import Scenario
 import Simulation
+import Workflows
 
 struct Twins: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -203,11 +205,18 @@ extension Twins {
                 then and not yet discharged. That time is --at, or by default the latest time anywhere in the files \
                 (a stay's start or end, an observation): when the export was taken. Everything after it is unseen, \
                 so a backtest with --at sees only what was known then. Observations (vital signs, complete or \
-                partial, or a news2 column) update the twins first, so a new observation changes the prediction.
+                partial, or a news2 column) update the twins first, so a new observation changes the prediction. \
+                With --live the patients are those of the feed's event log at --at (default now), placed by the \
+                scenario's locations: and forecast with its twin model (hospital-twin census shows the same census).
                 """)
 
-        @Argument(help: "Episode CSV file.")
+        @Argument(help: "Episode CSV file; with --live, the scenario.")
         var episodes: String
+
+        @Flag(help: "Forecast the patients in hospital by the feed's event log (the argument is then the scenario).")
+        var live = false
+
+        @OptionGroup var database: DatabaseOptions
 
         @Option(help: "Observation CSV file to apply first.")
         var observations: String?
@@ -241,6 +250,7 @@ extension Twins {
         }
 
         func run() throws {
+            if live { return try runLive() }
             let predictor = try TrajectoryPredictor(model: try loadModel(model), timeZone: try parseTimeZone(timeZone))
             var problems = 0
             let census: TwinCensus
@@ -266,6 +276,43 @@ extension Twins {
                 + (at == nil ? " (the latest time in the files)" : "") + ": \(forecasts.count) patients in hospital"
                 + (output.map { "; wrote \($0)" } ?? ""))
             if problems > 0 { throw ExitCode(1) }
+        }
+
+        /// The feed's live census, each patient's twin forecast.
+        func runLive() throws {
+            if observations != nil { throw ValidationError("--observations is for episode files; --live reads the feed's observations") }
+            let scenario = try CommandWorkflow.perform { _ in try Inputs.scenario(episodes) }
+            let zone = scenario.configuration.timeZone
+            let localAt = try at.map { text -> String in
+                guard LocalDateTime(parsing: text) != nil else {
+                    throw ValidationError("--at with --live is a local time YYYY-MM-DDTHH:MM, found '\(text)'")
+                }
+                return text
+            }
+            let destination = try output.map { try AtomicFile(path: $0) }
+            let (live, minute, events) = try readLiveCensus(scenario, file: episodes, at: localAt, database: database)
+            let name = "the live census at \(RecordTime.format(minute))"
+            let loaded: LoadedCensus
+            do { loaded = try CensusFile.read(text: live.csv, name: name, for: scenario.configuration, asOf: minute) } catch {
+                error.problems.forEach(printError)
+                throw ExitCode(1)
+            }
+            let twinModel = try model.map { try loadModel($0) } ?? scenario.configuration.twinModel
+            let predictor = try TrajectoryPredictor(model: twinModel, timeZone: zone)
+            let twins = loaded.census.inpatients.map(\.twin)
+            let forecasts: [TwinForecast]
+            do {
+                forecasts = try TwinForecasts.forecast(twins.map { ($0, "live") }, at: minute, predictor: predictor,
+                                                       samples: samples, seed: seed, threads: threads)
+            } catch {
+                printError(String(describing: error))
+                throw ExitCode(1)
+            }
+            TwinReports.writeForecasts(forecasts, patientIDs: twins.map(\.id.description),
+                                       to: CSVWriter(handle: destination?.handle ?? FileHandle.standardOutput))
+            try destination?.commit()
+            printError("forecast as of \(RecordTime.format(minute)) from \(events) events: \(forecasts.count) patients in hospital"
+                + (output.map { "; wrote \($0)" } ?? ""))
         }
     }
 }

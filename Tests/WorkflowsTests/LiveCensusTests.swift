@@ -84,3 +84,39 @@ struct LiveCensusTests {
         #expect(ed.count == 2 && ed.filter { $0.undecidedTriage == LiveCensus.assumedTriage }.count == 1, "one undecided, one boarding")
     }
 }
+
+@Suite("live twins update as observations arrive")
+struct LiveTwinTests {
+    @Test("a high NEWS2 read from the feed raises the twin's chance of critical care and death")
+    func observationChangesForecast() throws {
+        let scenario = LiveCensusTests.scenario
+        let zone = scenario.configuration.timeZone
+        func event(_ kind: FeedEvent.Kind, _ minute: Double, vitals: VitalSigns? = nil, id: String) -> ReceivedEvent {
+            ReceivedEvent(sequence: Int(minute), event: FeedEvent(
+                kind: kind, minute: minute, localID: "L1", nhsID: nil, birthDate: DateComponents(year: 1944, month: 5, day: 1),
+                sex: .male, patientClass: "I", location: FeedEvent.Location(pointOfCare: "WD05"), admissionType: "E",
+                priorLocation: nil, hospitalService: "", visitNumber: "V1", dischargeDisposition: "", mergedLocalID: nil,
+                vitals: vitals, controlID: id))
+        }
+        let admitted = ForecastStart.epochMinute(of: LocalDateTime(year: 2026, month: 6, day: 1, hour: 9), in: zone)
+        let calm = [event(.admit, admitted, id: "1"), event(.observation, admitted + 60, vitals: VitalSigns.scoring(1), id: "2")]
+        let worse = calm + [event(.observation, admitted + 600, vitals: VitalSigns.scoring(9), id: "3")]
+        let at = admitted + 720
+        func forecast(_ log: [ReceivedEvent]) throws -> TwinForecast {
+            let live = LiveCensus.build(PatientLedger.census(of: log, at: at), scenario: scenario)
+            let loaded = try CensusFile.read(text: live.csv, name: "live", for: scenario.configuration, asOf: at)
+            let predictor = try TrajectoryPredictor(model: scenario.configuration.twinModel, timeZone: zone)
+            let twins = loaded.census.inpatients.map { ($0.twin, "live") }
+            #expect(twins.count == 1)
+            return try #require(try TwinForecasts.forecast(twins, at: at, predictor: predictor, samples: 2_000, seed: 3).first)
+        }
+        let before = try forecast(calm), after = try forecast(worse)
+        #expect(before.news2 == 1 && after.news2 == 9)
+        // Binomial proportions of 2,000 samples each: the rise must exceed four standard errors of the difference
+        // (a one-sided 99.997% test), not a margin chosen to pass.
+        let (p0, p1) = (before.criticalCareProbability, after.criticalCareProbability)
+        let standardError = (p0 * (1 - p0) / 2_000 + p1 * (1 - p1) / 2_000).squareRoot()
+        #expect(p1 - p0 > 4 * standardError, "\(p0) → \(p1), standard error \(standardError)")
+        #expect(after.deathProbability > before.deathProbability)
+    }
+}

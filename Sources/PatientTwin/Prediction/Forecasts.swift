@@ -150,12 +150,22 @@ public enum TwinForecasts {
                                 threads: Int = ProcessInfo.processInfo.activeProcessorCount)
         throws(PredictionError) -> [TwinForecast]
     {
+        try forecast(census.patients.map { ($0.twin, $0.spell.id) }, at: census.minute, predictor: predictor,
+                     samples: samples, seed: seed, threads: threads)
+    }
+
+    /// Forecasts each twin (with the id of its spell) as of `minute`, as `forecast(_:predictor:samples:seed:threads:)`
+    /// does a census's: for twins from elsewhere (the feed's live census).
+    public static func forecast(_ twins: [(twin: PatientTwin, spellID: String)], at minute: Double,
+                                predictor: TrajectoryPredictor, samples: Int, seed: UInt64,
+                                threads: Int = ProcessInfo.processInfo.activeProcessorCount)
+        throws(PredictionError) -> [TwinForecast]
+    {
         let streams = RandomStreams(masterSeed: seed)
-        let patients = census.patients
-        let results = Parallel.map(count: patients.count, threads: threads) { index in
+        let results = Parallel.map(count: twins.count, threads: threads) { index in
             Result { () throws(PredictionError) -> TwinForecast in
-                try TwinForecast(twin: patients[index].twin, spellID: patients[index].spell.id, predictor: predictor,
-                                 at: census.minute, samples: samples, streams: streams)
+                try TwinForecast(twin: twins[index].twin, spellID: twins[index].spellID, predictor: predictor,
+                                 at: minute, samples: samples, streams: streams)
             }
         }
         return try results.map { result throws(PredictionError) in try result.get() }
