@@ -43,14 +43,14 @@ public struct Pseudonymiser: Sendable {
     /// HMAC-SHA-256 of a whole message's bytes under the key, hex: tells a retransmission (the same bytes) from a
     /// different message, without storing anything from which the message could be recomputed.
     public func contentMAC(_ bytes: [UInt8]) -> String {
-        HMACSHA256.authenticationCode(for: Array("content:".utf8) + bytes, key: key).map { String(format: "%02x", $0) }.joined()
+        Self.hex(HMACSHA256.authenticationCode(for: Array("content:".utf8) + bytes, key: key)[...])
     }
 
     /// The pseudonym of `identifier` in `namespace` ("MR", "NHS"): "PSN-" and the first 20 hex digits (80 bits)
     /// of HMAC-SHA-256(key, namespace ":" identifier).
     public func pseudonym(_ identifier: String, namespace: String) -> String {
         let mac = HMACSHA256.authenticationCode(for: Array((namespace + ":" + identifier).utf8), key: key)
-        return "PSN-" + mac.prefix(10).map { String(format: "%02x", $0) }.joined()
+        return "PSN-" + Self.hex(mac.prefix(10))
     }
 }
 
@@ -117,5 +117,19 @@ public enum HMACSHA256 {
         block += [UInt8](repeating: 0, count: 64 - block.count)
         let inner = sha256(block.map { $0 ^ 0x36 } + message)
         return sha256(block.map { $0 ^ 0x5c } + inner)
+    }
+}
+
+extension Pseudonymiser {
+    /// Lower-case hexadecimal, two digits a byte (a table, not a formatter per byte: it runs for every message).
+    static func hex(_ bytes: ArraySlice<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -65,6 +65,8 @@ public final class FeedStore {
         /// As received (nil when it was read from the quarantine, already pseudonymised).
         let received: HL7Message?
         let stored: HL7Message
+        /// `stored` written out (once: it is both stored and MAC'd).
+        let storedBytes: [UInt8]
         let event: FeedEvent
         let key: (application: String, facility: String, control: String)
         /// Keyed MAC of the stored (pseudonymised) bytes: a retransmission has the same.
@@ -109,8 +111,8 @@ public final class FeedStore {
                                     reason: error.problem, outcome: outcome, message: message))
         }
         let storedBytes = stored.bytes
-        return .ready(Ready(received: pseudonymised ? nil : message, stored: stored, event: event, key: key,
-                            mac: pseudonymiser.contentMAC(storedBytes)))
+        return .ready(Ready(received: pseudonymised ? nil : message, stored: stored, storedBytes: storedBytes, event: event,
+                            key: key, mac: pseudonymiser.contentMAC(storedBytes)))
     }
 
     /// Stores a read message in one transaction — and, when it comes from the quarantine, takes it out of the
@@ -118,14 +120,16 @@ public final class FeedStore {
     func store(_ ready: Ready, source: String, replacingQuarantined quarantined: Int64?) throws -> Receipt {
         let (event, key, mac) = (ready.event, ready.key, ready.mac)
         let patient = event.localID ?? event.nhsID.map { "NHS:" + $0 } ?? ""
-        return try connection.transaction {
+        // A new message is one statement, its own transaction (one round trip and one commit: the listener's
+        // acknowledgement waits on it); a replay also takes the message out of the quarantine, so it is a transaction.
+        func body() throws -> Receipt {
             if let quarantined {
                 _ = try connection.query("DELETE FROM hospital_twin.feed_quarantine WHERE id = \(quarantined)")
             }
             let inserted = try connection.query("""
                 INSERT INTO hospital_twin.feed_messages (source, sending_application, sending_facility, control_id,
                     content_mac, message, kind, event_minute, patient_key)
-                VALUES (\(source), \(key.application), \(key.facility), \(key.control), \(mac), \(Self.hex(ready.stored.bytes)),
+                VALUES (\(source), \(key.application), \(key.facility), \(key.control), \(mac), \(Self.hex(ready.storedBytes)),
                     \(event.kind.rawValue), \(event.minute), \(patient))
                 ON CONFLICT (sending_application, sending_facility, control_id) DO NOTHING
                 RETURNING id
@@ -146,10 +150,11 @@ public final class FeedStore {
                 // Still in conflict: it stays where it was (the delete above is rolled back).
                 throw ReplayConflict(quarantined: quarantined, reason: reason)
             }
-            let kept = try quarantine(ready.stored.bytes, pseudonymised: true, source: source, key: key,
+            let kept = try quarantine(ready.storedBytes, pseudonymised: true, source: source, key: key,
                                       condition: .duplicateKeyIdentifier, reason: reason)
             return .quarantined(kept, .error(.duplicateKeyIdentifier, reason))
         }
+        return quarantined == nil ? try body() : try connection.transaction(body)
     }
 
     /// What replaying a quarantined message did.
@@ -268,14 +273,14 @@ public final class FeedStore {
 
     /// bytea in PostgreSQL's hex text form.
     static func hex(_ bytes: [UInt8]) -> String {
-        var text = "\\x"
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = [UInt8(ascii: "\\"), UInt8(ascii: "x")]
         text.reserveCapacity(2 + bytes.count * 2)
-        let digits = Array("0123456789abcdef")
         for byte in bytes {
             text.append(digits[Int(byte >> 4)])
             text.append(digits[Int(byte & 0x0F)])
         }
-        return text
+        return String(decoding: text, as: UTF8.self)
     }
 
     static func bytes(hex: String) -> [UInt8] {
