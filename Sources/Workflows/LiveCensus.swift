@@ -132,3 +132,53 @@ public struct LiveCensus: Sendable {
                         frailtyScale: attributes.clinicalFrailtyScale)
     }
 }
+
+/// The live census as the `census` command reports it (`--format table` or `json`): the patients per unit against its
+/// beds, the ED, what could not be placed, and each patient's census row (pseudonymous).
+public struct LiveCensusSummary: Sendable, Codable {
+    /// One unit's patients against its beds.
+    public struct Unit: Sendable, Codable {
+        public let unit: String
+        public let patients: Int
+        public let beds: Int
+    }
+
+    /// A point-of-care code the scenario does not map.
+    public struct Unmapped: Sendable, Codable {
+        public let code: String
+        public let patients: Int
+        /// The messages (MSH-10) that put the patients there.
+        public let messages: [String]
+    }
+
+    /// The census's time, ISO 8601 UTC.
+    public let at: String
+    /// Events replayed.
+    public let events: Int
+    /// Patients placed on a unit or in the ED.
+    public let inHospital: Int
+    /// Recent discharges written.
+    public let recentDischarges: Int
+    public let units: [Unit]
+    /// Patients in the ED (undecided and admitted).
+    public let emergencyDepartment: Int
+    public let unmapped: [Unmapped]
+    public let notes: [String]
+    /// Each row of the census file, keyed by its column (`CensusFile.columns`).
+    public let patients: [[String: String]]
+
+    /// The summary of `census` taken at `minute` from `events` events, for `scenario`.
+    public init(_ census: LiveCensus, at minute: Double, events: Int, scenario: Scenario) {
+        var perUnit: [String: Int] = [:]
+        for row in census.rows where row[1] != "discharged" { perUnit[row[1], default: 0] += 1 }
+        at = RecordTime.format(minute)
+        self.events = events
+        inHospital = census.inHospital
+        recentDischarges = census.recentDischarges
+        units = scenario.configuration.units.map { Unit(unit: $0.name, patients: perUnit[$0.name] ?? 0, beds: $0.beds) }
+        emergencyDepartment = perUnit["emergency_department"] ?? 0
+        unmapped = census.unmapped.map { Unmapped(code: $0.code, patients: $0.patients, messages: $0.messages) }
+        notes = census.notes
+        patients = census.rows.map { Dictionary(uniqueKeysWithValues: zip(CensusFile.columns, $0)) }
+    }
+}

@@ -6,6 +6,7 @@ import Foundation
 import HL7
 import PatientTwin
 import Reports
+import RunRecords
 import Scenario
 import Simulation
 import Store
@@ -328,10 +329,17 @@ struct CensusCommand: ParsableCommand {
     @Option(help: "The time, local (YYYY-MM-DDTHH:MM; default: now).")
     var at: String?
 
-    @Option(name: .shortAndLong, help: "Write the census file here.")
+    @Option(name: .shortAndLong, help: "Write the census file here (with --format table, the table still prints).")
     var output: String?
 
+    @Option(help: "table (per unit, against beds), csv (the census file forecast --census reads) or json.")
+    var format: CensusFormat = .table
+
     @OptionGroup var database: DatabaseOptions
+
+    enum CensusFormat: String, ExpressibleByArgument, CaseIterable {
+        case table, csv, json
+    }
 
     func validate() throws {
         if let at, LocalDateTime(parsing: at) == nil {
@@ -355,19 +363,26 @@ struct CensusCommand: ParsableCommand {
         }
         let destination = try output.map { try AtomicFile(path: $0) }
         let (live, minute, events) = try readLiveCensus(scenario, file: file, at: at, database: database)
-        var perUnit: [String: Int] = [:]
-        for row in live.rows where row[1] != "discharged" { perUnit[row[1], default: 0] += 1 }
-        var table = [["unit", "patients", "beds"]]
-        for unit in scenario.configuration.units {
-            table.append([unit.name, "\(perUnit[unit.name] ?? 0)", "\(unit.beds)"])
-        }
-        table.append(["emergency_department", "\(perUnit["emergency_department"] ?? 0)", ""])
-        printOut("census at \(RecordTime.format(minute)) from \(events) events: \(live.inHospital) in hospital, "
-            + "\(live.recentDischarges) discharged in the 30 days before")
-        printOut(TextTable.render(table))
-        if let destination {
-            live.write(to: CSVWriter(handle: destination.handle))
-            try destination.commit()
+        let summary = LiveCensusSummary(live, at: minute, events: events, scenario: scenario)
+        switch format {
+        case .table:
+            var table = [["unit", "patients", "beds"]]
+            for unit in summary.units { table.append([unit.unit, "\(unit.patients)", "\(unit.beds)"]) }
+            table.append(["emergency_department", "\(summary.emergencyDepartment)", ""])
+            printOut("census at \(summary.at) from \(events) events: \(live.inHospital) in hospital, "
+                + "\(live.recentDischarges) discharged in the 30 days before")
+            printOut(TextTable.render(table))
+            if let destination {
+                live.write(to: CSVWriter(handle: destination.handle))
+                try destination.commit()
+            }
+        case .csv:
+            live.write(to: CSVWriter(handle: destination?.handle ?? FileHandle.standardOutput))
+            try destination?.commit()
+        case .json:
+            let data = try ResultJSON.encoder().encode(summary) + Data("\n".utf8)
+            (destination?.handle ?? FileHandle.standardOutput).write(data)
+            try destination?.commit()
         }
     }
 }

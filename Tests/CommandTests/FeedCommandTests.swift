@@ -43,6 +43,16 @@ struct FeedCommandTests {
         let text = try String(contentsOf: census, encoding: .utf8)
         #expect(text.contains("Ward 7 (care of the elderly)") && text.contains("Ward 5 (general medicine)"))
         #expect(!text.contains(sender), "identifiers never reach the census")
+        // The same census as JSON (aggregate per unit, the rows keyed by column) and as CSV on standard output.
+        let json = try CLI.run(["census", CLI.repository("scenarios/general-hospital.yaml"), "--at", "2026-06-02T12:00",
+                                "--format", "json"], environment: environment, directory: directory)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let units = try #require(object["units"] as? [[String: Any]])
+        #expect(units.contains { $0["unit"] as? String == "Ward 7 (care of the elderly)" && ($0["patients"] as? Int ?? 0) >= 1 })
+        #expect((object["unmapped"] as? [[String: Any]])?.contains { $0["code"] as? String == "WD99" } == true)
+        let csv = try CLI.run(["census", CLI.repository("scenarios/general-hospital.yaml"), "--at", "2026-06-02T12:00",
+                               "--format", "csv"], environment: environment, directory: directory)
+        #expect(csv.stdout.hasPrefix("patient_id,unit,admitted_at"))
         // The census file is one a forecast reads.
         let forecast = try CLI.run(["forecast", CLI.repository("scenarios/general-hospital.yaml"), "--census", census.path,
                                     "--days", "2", "--replications", "2"], environment: environment, directory: directory)
