@@ -119,6 +119,9 @@ public final class MLLPListener: @unchecked Sendable {
         defer { close(fd) }
         var timeout = timeval(tv_sec: settings.idleSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        // Each acknowledgement is one small write the sender waits for: send it now, not when Nagle's rule allows.
+        var noDelay: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
         let store: FeedStore
         do { store = try openStore() } catch {
             log("connection closed: the database cannot be used: \(error)")
