@@ -211,6 +211,13 @@ public enum FeedMessageReader {
                          controlID: message.controlID)
     }
 
+    /// Checks what pseudonymising a message hides from a later reading: each NHS number in PID-3 and MRG-1 must pass
+    /// its check digit. The rest of a message reads the same before and after (`FeedPrivacy`).
+    public static func checkIdentifiers(in message: HL7Message) throws(FeedMessageError) {
+        if let pid = message.segment("PID") { _ = try identifiers(pid.field(3), field: "PID-3") }
+        if let mrg = message.segment("MRG") { _ = try identifiers(mrg.field(1), field: "MRG-1") }
+    }
+
     /// The local identifier and NHS number in a CX list: the NHS number by its identifier type (CX.5) NH or its
     /// assigning authority (CX.4) NHS or NH, never by position; the local id of type MR, else the first other one.
     static func identifiers(_ field: HL7Field?, field name: String) throws(FeedMessageError)

@@ -99,10 +99,10 @@ public final class FeedStore {
             return .refused(Refusal(bytes: stored.bytes, pseudonymised: true, key: key, condition: .requiredFieldMissing,
                                     reason: reason, outcome: .rejected(.requiredFieldMissing, reason), message: message))
         }
-        // Read as received first (an NHS number's check digit is checked there), then as stored (its keys).
+        // The NHS numbers checked as received (their check digits are gone once pseudonymised), then read as stored.
         let event: FeedEvent
         do {
-            if !pseudonymised { _ = try FeedMessageReader.event(from: message, timeZone: timeZone) }
+            if !pseudonymised { try FeedMessageReader.checkIdentifiers(in: message) }
             event = try FeedMessageReader.event(from: stored, timeZone: timeZone)
         } catch {
             let outcome: HL7Outcome = [.unsupportedMessageType, .unsupportedEventCode].contains(error.code)
@@ -126,7 +126,7 @@ public final class FeedStore {
             if let quarantined {
                 _ = try connection.query("DELETE FROM hospital_twin.feed_quarantine WHERE id = \(quarantined)")
             }
-            let inserted = try connection.query("""
+            let inserted = try connection.queryPrepared("""
                 INSERT INTO hospital_twin.feed_messages (source, sending_application, sending_facility, control_id,
                     content_mac, message, kind, event_minute, patient_key)
                 VALUES (\(source), \(key.application), \(key.facility), \(key.control), \(mac), \(Self.hex(ready.storedBytes)),

@@ -129,6 +129,12 @@ public enum HL7Escaping {
             let delimiters: Set<UInt8> = [encoding.field, encoding.component, encoding.repetition, 0x0D]
             return String(decoding: text.utf8.map { delimiters.contains($0) ? 0x20 : $0 }, as: UTF8.self)
         }
+        let special: (UInt8) -> Bool = {
+            $0 == encoding.field || $0 == encoding.component || $0 == encoding.repetition || $0 == escape
+                || $0 == encoding.subcomponent || $0 == encoding.truncation || $0 == 0x0D || $0 == 0x0A
+        }
+        // Most leaves need nothing: returned as they are, without building them again (it runs for every leaf).
+        guard text.utf8.contains(where: special) else { return text }
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {

@@ -167,31 +167,42 @@ extension HL7Message {
     /// parsing the bytes gives this message again.
     public var bytes: [UInt8] {
         let e = encoding
-        let field = String(UnicodeScalar(e.field)), component = String(UnicodeScalar(e.component))
-        let repetition = String(UnicodeScalar(e.repetition)), subcomponent = e.subcomponent.map { String(UnicodeScalar($0)) }
-        var text = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(segments.count * 80)
+        func append(_ text: String) {
+            switch characterSet {
+            case .utf8: out += text.utf8
+            case .latin1, .ascii:
+                // Text came from bytes of this set, so each scalar fits; one that does not (set by a caller) becomes "?".
+                let limit: UInt32 = characterSet == .latin1 ? 0xFF : 0x7F
+                for scalar in text.unicodeScalars { out.append(scalar.value <= limit ? UInt8(scalar.value) : UInt8(ascii: "?")) }
+            }
+        }
         for (index, segment) in segments.enumerated() {
-            var parts = [segment.name]
+            append(segment.name)
             for (f, value) in segment.fields.enumerated() {
                 if index == 0 && f < 2 {
-                    if f == 1 { parts.append(value.value()) }  // MSH-2 as it is; MSH-1 is the separator itself
+                    if f == 1 {  // MSH-2 as it is; MSH-1 is the separator itself
+                        out.append(e.field)
+                        append(value.value())
+                    }
                     continue
                 }
-                parts.append(value.repetitions.map { components in
-                    components.map { subcomponents in
-                        subcomponents.map { HL7Escaping.escape($0, e) }.joined(separator: subcomponent ?? "")
-                    }.joined(separator: component)
-                }.joined(separator: repetition))
+                out.append(e.field)
+                for (r, components) in value.repetitions.enumerated() {
+                    if r > 0 { out.append(e.repetition) }
+                    for (c, subcomponents) in components.enumerated() {
+                        if c > 0 { out.append(e.component) }
+                        for (s, leaf) in subcomponents.enumerated() {
+                            if s > 0, let subcomponent = e.subcomponent { out.append(subcomponent) }
+                            append(HL7Escaping.escape(leaf, e))
+                        }
+                    }
+                }
             }
-            text += parts.joined(separator: field) + "\r"
+            out.append(0x0D)
         }
-        switch characterSet {
-        case .utf8: return Array(text.utf8)
-        case .latin1, .ascii:
-            // Text came from bytes of this set, so each scalar fits; one that does not (set by a caller) becomes "?".
-            let limit: UInt32 = characterSet == .latin1 ? 0xFF : 0x7F
-            return text.unicodeScalars.map { $0.value <= limit ? UInt8($0.value) : UInt8(ascii: "?") }
-        }
+        return out
     }
 
     /// The same message with segment `index` replaced.

@@ -10,6 +10,8 @@ public final class DatabaseConnection {
     let connection: OpaquePointer
     /// The connection string with any password masked, for messages.
     public let redactedURL: String
+    /// Statements prepared on this connection, by their text (`queryPrepared`).
+    var statements: [String: String] = [:]
 
     /// The environment variable the command-line tool and the tests read the connection string from.
     public static let environmentVariable = "HOSPITAL_TWIN_DATABASE_URL"
@@ -55,7 +57,17 @@ public final class DatabaseConnection {
     /// Runs a statement that returns rows. Interpolated values travel as parameters, never as SQL text.
     @discardableResult
     public func query(_ query: SQLQuery) throws(DatabaseError) -> QueryResult {
-        let result = try run(query)
+        try rows(of: try run(query))
+    }
+
+    /// As `query`, the statement prepared on this connection the first time its text is seen and executed by name
+    /// after that, so the server parses and plans it once: for a statement run for every message of a feed.
+    @discardableResult
+    public func queryPrepared(_ query: SQLQuery) throws(DatabaseError) -> QueryResult {
+        try rows(of: try run(query, prepared: true))
+    }
+
+    func rows(of result: OpaquePointer) -> QueryResult {
         defer { PQclear(result) }
         let rowCount = Int(PQntuples(result))
         let columnCount = Int(PQnfields(result))
@@ -107,12 +119,30 @@ public final class DatabaseConnection {
         }
     }
 
-    func run(_ query: SQLQuery) throws(DatabaseError) -> OpaquePointer {
+    func run(_ query: SQLQuery, prepared: Bool = false) throws(DatabaseError) -> OpaquePointer {
+        var name: String?
+        if prepared {
+            if let known = statements[query.text] {
+                name = known
+            } else {
+                let fresh = "hospital_twin_\(statements.count)"
+                guard let made = PQprepare(connection, fresh, query.text, Int32(query.binds.count), nil) else {
+                    throw DatabaseError(kind: .query, message: String(cString: PQerrorMessage(connection)), url: redactedURL)
+                }
+                defer { PQclear(made) }
+                guard PQresultStatus(made) == PGRES_COMMAND_OK else { throw DatabaseError(result: made, sql: query.text) }
+                statements[query.text] = fresh
+                name = fresh
+            }
+        }
         let values: [UnsafeMutablePointer<CChar>?] = query.binds.map { bind in bind.flatMap { strdup($0) } }
         defer { values.forEach { free($0) } }
         let pointers: [UnsafePointer<CChar>?] = values.map { $0.map { UnsafePointer($0) } }
         let result = pointers.withUnsafeBufferPointer { buffer in
-            PQexecParams(connection, query.text, Int32(buffer.count), nil, buffer.baseAddress, nil, nil, 0)
+            if let name {
+                return PQexecPrepared(connection, name, Int32(buffer.count), buffer.baseAddress, nil, nil, 0)
+            }
+            return PQexecParams(connection, query.text, Int32(buffer.count), nil, buffer.baseAddress, nil, nil, 0)
         }
         guard let result else {
             throw DatabaseError(kind: .query, message: String(cString: PQerrorMessage(connection)), url: redactedURL)
