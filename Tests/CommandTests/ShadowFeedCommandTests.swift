@@ -101,4 +101,40 @@ struct ShadowFeedCommandTests {
             #expect(fed == simulated, "midnight \(Int(midnight.epochMinute)): \(fed.count) places fed, \(simulated.count) simulated")
         }
     }
+
+    @Test("the database stopped under a running listener: no acknowledgement, no crash; started again, nothing lost")
+    func databaseDown() throws {
+        let directory = try CLI.temporaryDirectory()
+        let environment = CLI.environment(["HOSPITAL_TWIN_HOME": directory.appendingPathComponent("home").path,
+                                           "HOSPITAL_TWIN_PSEUDONYM_KEY": FeedCommandTests.key])
+        defer {
+            _ = try? CLI.run(["db", "stop"], environment: environment, directory: directory)
+            try? FileManager.default.removeItem(at: directory)
+        }
+        let listener = try CLI.Running(["listen", "--mllp", "127.0.0.1:0"], environment: environment, directory: directory)
+        defer { if listener.isRunning { kill(listener.pid, SIGKILL); _ = listener.wait() } }
+        #expect(listener.waitForError(containing: "listening for MLLP on", seconds: 60), "\(listener.stderr)")
+        let line = listener.stderr.components(separatedBy: "\n").first { $0.contains("listening for MLLP on") } ?? ""
+        let port = try #require(UInt16(line.components(separatedBy: ":").last ?? ""))
+        let emit = try CLI.Running(["feed", "emit", CLI.repository("scenarios/general-hospital.yaml"), "--days", "2",
+                                    "--mllp", "127.0.0.1:\(port)", "--speed", "20000"], environment: environment, directory: directory)
+        defer { if emit.isRunning { kill(emit.pid, SIGKILL); _ = emit.wait() } }
+        Thread.sleep(forTimeInterval: 4)
+        let stop = try CLI.run(["db", "stop"], environment: environment, directory: directory)
+        #expect(stop.stdout.contains("stopped the embedded cluster"), "\(stop)")
+        Thread.sleep(forTimeInterval: 3)
+        let start = try CLI.run(["db", "start"], environment: environment, directory: directory)
+        #expect(start.status == 0, "\(start)")
+        #expect(emit.wait() == 0, "\(emit.stderr)")
+        let sent = try #require(CLI.number(after: "sent ", in: emit.stderr))
+        #expect(emit.stderr.contains("acknowledged AA \(sent)") && emit.stderr.contains("resent after a failed connection"),
+                "\(emit.stderr)")
+        #expect(listener.isRunning, "the listener did not stop")
+        #expect(listener.stderr.contains("no acknowledgement (the sender will resend)")
+            || listener.stderr.contains("the database cannot be used"), "\(listener.stderr)")
+        let quarantine = try CLI.run(["feed", "quarantine"], environment: environment, directory: directory)
+        #expect(quarantine.stdout.contains("\(sent) messages applied; 0 in quarantine"), "\(quarantine.stdout)")
+        kill(listener.pid, SIGTERM)
+        #expect(listener.wait() == 0)
+    }
 }
