@@ -198,24 +198,29 @@ public final class FeedStore {
     }
 
     /// Every applied event with an event time at or before `minute`, in arrival order (the ledger orders them).
-    public func events(through minute: Double) throws -> [ReceivedEvent] {
-        let result = try connection.query("""
-            SELECT id, encode(message, 'hex') AS message FROM hospital_twin.feed_messages
-            WHERE event_minute <= \(minute) ORDER BY id
-            """)
+    /// Read in pages of `pageSize` rows by id, each page's messages turned into events before the next is fetched,
+    /// so memory holds the events, never the whole log's bytes at once.
+    public func events(through minute: Double, pageSize: Int = 10_000) throws -> [ReceivedEvent] {
         var events: [ReceivedEvent] = []
-        events.reserveCapacity(result.rows.count)
-        for row in result.rows {
-            guard let id = row[0].flatMap(Int.init), let hex = row[1] ?? nil else { continue }
-            let bytes = Self.bytes(hex: hex)
-            do {
-                let event = try FeedMessageReader.event(from: HL7Parser.parse(bytes), timeZone: timeZone)
-                events.append(ReceivedEvent(sequence: id, event: event))
-            } catch {
-                throw FeedStoreError(problem: "stored message \(id) no longer reads: \(error)")
+        var last: Int64 = 0
+        while true {
+            let result = try connection.queryPrepared("""
+                SELECT id, encode(message, 'hex') AS message FROM hospital_twin.feed_messages
+                WHERE id > \(last) AND event_minute <= \(minute) ORDER BY id LIMIT \(pageSize)
+                """)
+            for row in result.rows {
+                guard let id = row[0].flatMap(Int64.init), let hex = row[1] ?? nil else { continue }
+                last = id
+                let bytes = Self.bytes(hex: hex)
+                do {
+                    let event = try FeedMessageReader.event(from: HL7Parser.parse(bytes), timeZone: timeZone)
+                    events.append(ReceivedEvent(sequence: Int(id), event: event))
+                } catch {
+                    throw FeedStoreError(problem: "stored message \(id) no longer reads: \(error)")
+                }
             }
+            if result.rows.count < pageSize { return events }
         }
-        return events
     }
 
     /// Counts of the log: messages applied, and messages in quarantine.
