@@ -4,9 +4,13 @@ import PatientTwin
 
 /// Who sends a feed's messages and to whom (MSH-3 to MSH-6).
 public struct FeedSender: Sendable, Hashable {
+    /// MSH-3, the sending application: with MSH-4 and MSH-10, a message's key in the event log.
     public var application: String
+    /// MSH-4, the sending facility.
     public var facility: String
+    /// MSH-5, the receiving application.
     public var receivingApplication: String
+    /// MSH-6, the receiving facility (the sending facility when not given).
     public var receivingFacility: String
 
     public init(application: String, facility: String, receivingApplication: String = "HOSPITAL-TWIN",

@@ -4,7 +4,9 @@ import HL7
 
 /// Why messages could not be delivered over MLLP.
 public struct MLLPSendError: Error, Sendable, CustomStringConvertible {
+    /// What failed, with the host and port.
     public let problem: String
+    /// The problem.
     public var description: String { problem }
 }
 

@@ -57,14 +57,14 @@ public final class DatabaseConnection {
     /// Runs a statement that returns rows. Interpolated values travel as parameters, never as SQL text.
     @discardableResult
     public func query(_ query: SQLQuery) throws(DatabaseError) -> QueryResult {
-        try rows(of: try run(query))
+        rows(of: try run(query))
     }
 
     /// As `query`, the statement prepared on this connection the first time its text is seen and executed by name
     /// after that, so the server parses and plans it once: for a statement run for every message of a feed.
     @discardableResult
     public func queryPrepared(_ query: SQLQuery) throws(DatabaseError) -> QueryResult {
-        try rows(of: try run(query, prepared: true))
+        rows(of: try run(query, prepared: true))
     }
 
     func rows(of result: OpaquePointer) -> QueryResult {

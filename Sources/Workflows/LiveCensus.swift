@@ -138,14 +138,19 @@ public struct LiveCensus: Sendable {
 public struct LiveCensusSummary: Sendable, Codable {
     /// One unit's patients against its beds.
     public struct Unit: Sendable, Codable {
+        /// The unit's name.
         public let unit: String
+        /// Patients in its beds at the census.
         public let patients: Int
+        /// Its beds (the scenario's).
         public let beds: Int
     }
 
     /// A point-of-care code the scenario does not map.
     public struct Unmapped: Sendable, Codable {
+        /// The point-of-care code as the feed sent it.
         public let code: String
+        /// Patients in hospital there, left out of the census.
         public let patients: Int
         /// The messages (MSH-10) that put the patients there.
         public let messages: [String]
@@ -159,10 +164,13 @@ public struct LiveCensusSummary: Sendable, Codable {
     public let inHospital: Int
     /// Recent discharges written.
     public let recentDischarges: Int
+    /// Each unit of the scenario, in its order.
     public let units: [Unit]
     /// Patients in the ED (undecided and admitted).
     public let emergencyDepartment: Int
+    /// Codes the scenario's `locations:` does not map.
     public let unmapped: [Unmapped]
+    /// What the log could not place, and what was assumed (`LiveCensus.notes`).
     public let notes: [String]
     /// Each row of the census file, keyed by its column (`CensusFile.columns`).
     public let patients: [[String: String]]

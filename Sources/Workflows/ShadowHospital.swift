@@ -46,6 +46,7 @@ public struct ShadowFeed: Sendable {
     /// One message's bytes (HL7 v2.5.1, segments ended by CR), when it is due (its event's epoch minute), in delivery
     /// order.
     public struct Message: Sendable {
+        /// The message: HL7 v2.5.1, segments ended by CR, no MLLP framing.
         public let bytes: [UInt8]
         /// When the hospital sends it, epoch minutes: its event's time (a late message keeps its own).
         public let minute: Double
@@ -53,6 +54,7 @@ public struct ShadowFeed: Sendable {
         public let malformed: Bool
     }
 
+    /// Every message, faults included, in the order a receiver gets them.
     public let messages: [Message]
     /// Where every patient was at each local midnight of the simulated run: the census the feed must give back.
     public let midnights: [MidnightPlaces]
@@ -79,8 +81,11 @@ public enum ShadowHospital {
     /// The point-of-care codes the feed writes, from the scenario's `locations:` (the first code, in sorted order,
     /// of each place).
     public struct Codes: Sendable, Hashable {
+        /// The ED's code.
         public let emergencyDepartment: String
+        /// Each unit's code, by the unit's index in the configuration.
         public let units: [String]
+        /// The theatres' code; nil for a scenario without theatres.
         public let theatres: String?
 
         /// The codes of `scenario`; throws an input error naming every place `locations:` gives no code.

@@ -41,6 +41,7 @@ public struct HospitalMovement: Sendable, Hashable {
     public let spell: Int
     /// Its attributes in this spell (age in whole years at admission, sex, admission method, specialty, …).
     public let attributes: PatientAttributes
+    /// What happened.
     public let kind: Kind
 }
 
@@ -59,8 +60,11 @@ public struct MidnightPlaces: Sendable {
 
     /// One patient in hospital at the midnight.
     public struct Patient: Sendable, Hashable {
+        /// The patient: the same id in every spell.
         public let patient: PatientID
+        /// Its spell (0 for the first).
         public let spell: Int
+        /// Where it is.
         public let place: Place
         /// Its latest NEWS2 (0–20), nil when it has none.
         public let news2: Int?
