@@ -228,16 +228,7 @@ struct FeedCommand: ParsableCommand {
             let faults = FeedFaults(duplicates: duplicates, outOfOrder: outOfOrder, cancelAndResend: cancelAndResend,
                                     merges: merges, malformed: malformed)
             let scenario = try CommandWorkflow.perform { _ in try Inputs.scenario(file) }
-            if let output {
-                if let input = ([file] + scenario.sourceFiles).first(where: { FileIdentity($0) == FileIdentity(output) }) {
-                    printError("-o \(output) is \(input), an input of this command: writing the feed there would destroy it")
-                    throw ExitCode(2)
-                }
-                if let problem = FileIdentity.cannotWrite(output) {
-                    printError("-o \(output): \(problem)")
-                    throw ExitCode(2)
-                }
-            }
+            try checkOutput(output, inputs: [file] + scenario.sourceFiles, writing: "the feed")
             let feed = try CommandWorkflow.perform { _ in
                 let plan = RunSettings(horizonDays: days, warmUpDays: 0, replications: 1, seed: seed ?? scenario.run.seed)
                 return try ShadowHospital.emit(try PreparedScenario(scenario, file: file, plan: plan), days: days,
@@ -349,18 +340,8 @@ struct CensusCommand: ParsableCommand {
 
     func run() throws {
         let scenario = try Inputs.scenario(file)
-        if let output {
-            // The census file must not replace an input (the scenario or a file it extends), and must be writable,
-            // before the log is read.
-            if let input = ([file] + scenario.sourceFiles).first(where: { FileIdentity($0) == FileIdentity(output) }) {
-                printError("-o \(output) is \(input), an input of this command: writing the census there would destroy it")
-                throw ExitCode(2)
-            }
-            if let problem = FileIdentity.cannotWrite(output) {
-                printError("-o \(output): \(problem)")
-                throw ExitCode(2)
-            }
-        }
+        // The census file must not replace an input, and must be writable, before the log is read.
+        try checkOutput(output, inputs: [file] + scenario.sourceFiles, writing: "the census")
         let destination = try output.map { try AtomicFile(path: $0) }
         let (live, minute, events) = try readLiveCensus(scenario, file: file, at: at, database: database)
         let summary = LiveCensusSummary(live, at: minute, events: events, scenario: scenario)
@@ -384,6 +365,20 @@ struct CensusCommand: ParsableCommand {
             (destination?.handle ?? FileHandle.standardOutput).write(data)
             try destination?.commit()
         }
+    }
+}
+
+/// Refuses (exit 2, saying why) an `-o` that names one of `inputs` (the scenario, a file it extends) or cannot take a
+/// new file — before any work is done.
+func checkOutput(_ output: String?, inputs: [String], writing what: String) throws {
+    guard let output else { return }
+    if let input = inputs.first(where: { FileIdentity($0) == FileIdentity(output) }) {
+        printError("-o \(output) is \(input), an input of this command: writing \(what) there would destroy it")
+        throw ExitCode(2)
+    }
+    if let problem = FileIdentity.cannotWrite(output) {
+        printError("-o \(output): \(problem)")
+        throw ExitCode(2)
     }
 }
 

@@ -289,6 +289,7 @@ extension Twins {
                 }
                 return text
             }
+            try checkOutput(output, inputs: [episodes] + scenario.sourceFiles, writing: "the forecasts")
             let destination = try output.map { try AtomicFile(path: $0) }
             let (live, minute, events) = try readLiveCensus(scenario, file: episodes, at: localAt, database: database)
             let name = "the live census at \(RecordTime.format(minute))"
