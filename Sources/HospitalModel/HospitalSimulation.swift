@@ -23,9 +23,10 @@ public struct PreparedHospital: Sendable {
     public init(_ configuration: HospitalConfiguration, horizonDays: Int) throws(HospitalModelError) {
         self.configuration = configuration
         do {
-            predictor = try TrajectoryPredictor(model: configuration.twinModel, timeZone: configuration.timeZone)
+            predictor = try TrajectoryPredictor(model: configuration.twinModel, timeZone: configuration.timeZone,
+                                                stayScale: configuration.stayScale)
             generator = try EpisodeGenerator(model: configuration.twinModel, population: configuration.population,
-                                             timeZone: configuration.timeZone)
+                                             timeZone: configuration.timeZone, stayScale: configuration.stayScale)
             clock = try SimulationClock(start: configuration.start.description, timeZone: configuration.timeZone.identifier,
                                         horizonYears: horizonDays / 365 + 2)
         } catch {

@@ -188,12 +188,17 @@ struct ScenarioBuilder {
         let staffing = buildStaffing(root, units: units)
         let costs = buildCosts(root)
         let locations = buildLocations(root, units: units)
+        var stayScale: [Pathway: Double] = [:]
+        for entry in decoder.entries(root, "stay_scale") {
+            if let factor = decoder.number(entry.value), let pathway = Pathway(rawValue: entry.key) { stayScale[pathway] = factor }
+        }
         guard let zone, let start, let twinModel, let ed else { return nil }
         var configuration = HospitalConfiguration(
             name: name, timeZone: zone, start: start, twinModel: twinModel, emergencyDepartment: ed, units: units,
             outlying: outlying, discharge: discharge, deterioration: deterioration, theatres: theatres, staffing: staffing)
         configuration.publicHolidays = Set(holidays.map { Int($0.localMinutesSinceEpoch / 1440) })
         configuration.fullCapacityProtocol = fullCapacity
+        configuration.stayScale = stayScale
         return (configuration, run, costs, locations)
     }
 
@@ -285,6 +290,10 @@ struct ScenarioBuilder {
         let perDay = decoder.number(node, "attendances_per_day")
         let hourly = decoder.numbers(node, "hourly_profile")
         let weekly = decoder.numbers(node, "weekday_profile")
+        let monthly = decoder.numbers(node, "monthly_profile")
+        if let monthly, monthly.reduce(0, +) <= 0 {
+            fail(node.given("monthly_profile"), "emergency_department.monthly_profile", "needs a month with a rate > 0")
+        }
         if let hourly, hourly.reduce(0, +) <= 0 {
             fail(node.given("hourly_profile"), "emergency_department.hourly_profile", "needs an hour with a rate > 0")
         }
@@ -341,6 +350,11 @@ struct ScenarioBuilder {
             assessmentMinutes: assessment, dischargedStayMinutes: discharged, admittedPathways: pathways,
             targetMinutes: target)
         configuration.sameDayEmergencyCare = sameDayCare
+        if let monthly, monthly.reduce(0, +) > 0 {
+            do { configuration.monthlyProfile = try MonthOfYearProfile(relativeRates: monthly) } catch {
+                fail(node.given("monthly_profile"), "emergency_department.monthly_profile", error.description)
+            }
+        }
         return configuration
     }
 

@@ -49,6 +49,10 @@ public enum ScenarioSchema {
                     "relative attendance rate for each local hour 00–23"),
         SchemaField("weekday_profile", .list(nonNegative, identity: nil, count: 7), default: defaultWeekdayProfile,
                     "relative attendance rate Monday to Sunday"),
+        SchemaField("monthly_profile", .list(nonNegative, identity: nil, count: 12),
+                    default: "[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]",
+                    "relative attendance rate for each local month, January first (normalised to mean 1, so "
+                    + "attendances_per_day stays the mean of the twelve months)"),
         SchemaField("cubicles", .integer(min: 1, max: nil), required: true, unit: "cubicles",
                     "cubicles and trolleys where patients are treated and admitted patients wait for a bed"),
         SchemaField("capacity", .integer(min: 1, max: nil), unit: "patients",
@@ -276,6 +280,9 @@ public enum ScenarioSchema {
                     "public holidays (local dates): hours worked on them are paid as Sunday's (Agenda for Change)"),
         SchemaField("twin_model", .string(nonEmpty: true), default: "built-in",
                     "the patient-twin model: built-in, or a model file (relative to this file) written by twins fit"),
+        SchemaField("stay_scale", .map(keys: Pathway.allCases.map(\.rawValue), value: positive), default: "{}",
+                    "per pathway, a multiplier of every stay the twins draw on it (so also of a census patient's "
+                    + "remaining stay); a pathway absent is 1"),
         SchemaField("run", run, default: "{}", "defaults for hospital-twin run (its options override them)"),
         SchemaField("emergency_department", emergencyDepartment, required: true, "the emergency department"),
         SchemaField("units", .list(unit, identity: ["name"]), required: true, "inpatient units"),

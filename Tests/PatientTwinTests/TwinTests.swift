@@ -216,6 +216,32 @@ struct TwinTests {
         #expect(abs(ratio - exp(8 * 0.04)) <= Tolerance.z * ratio * relativeVariance.squareRoot(), "ratio \(ratio)")
     }
 
+    @Test("a pathway's stay scale multiplies its stays (same stream, twice the length) and its survival, and leaves other pathways alone")
+    func stayScaleMultipliesStays() throws {
+        let scaled = try TrajectoryPredictor(model: .builtIn, stayScale: [.emergencyMedical: 2])
+        let x = Covariates(attributes: .sample(), news2: 3)
+        var plain = RandomStream(seed: 8), doubled = RandomStream(seed: 8)
+        for _ in 0..<1000 {
+            let a = Self.predictor.sampleSojourn(pathway: .emergencyMedical, state: .ward, covariates: x, using: &plain)
+            let b = scaled.sampleSojourn(pathway: .emergencyMedical, state: .ward, covariates: x, using: &doubled)
+            #expect(abs(b - 2 * a) <= 1e-9 * b)
+            // conditioned on a stay that has lasted: the remaining stay of the scaled model is the scaled remainder
+            let c = Self.predictor.sampleSojourn(pathway: .emergencyMedical, state: .ward, covariates: x, elapsed: 1440,
+                                                 using: &plain)
+            let d = scaled.sampleSojourn(pathway: .emergencyMedical, state: .ward, covariates: x, elapsed: 2880,
+                                         using: &doubled)
+            #expect(abs(d - 2 * c) <= 1e-9 * d)
+        }
+        #expect(abs(scaled.meanSojourn(pathway: .emergencyMedical, state: .ward, covariates: x)
+            - 2 * Self.predictor.meanSojourn(pathway: .emergencyMedical, state: .ward, covariates: x)) < 1e-6)
+        #expect(abs(scaled.sojournSurvival(pathway: .emergencyMedical, state: .ward, covariates: x, minutes: 6000)
+            - Self.predictor.sojournSurvival(pathway: .emergencyMedical, state: .ward, covariates: x, minutes: 3000)) < 1e-12)
+        #expect(scaled.meanSojourn(pathway: .stroke, state: .ward, covariates: x)
+            == Self.predictor.meanSojourn(pathway: .stroke, state: .ward, covariates: x))
+        #expect(throws: PredictionError.self) { try TrajectoryPredictor(model: .builtIn, stayScale: [.stroke: 0]) }
+        #expect(throws: PredictionError.self) { try TrajectoryPredictor(model: .builtIn, stayScale: [.stroke: .infinity]) }
+    }
+
     @Test("readmission alone, derived from the LACE calibration: 77% of its 2.0% at 0 points and of its 43.7% at 19")
     func readmissionCalibration() {
         let model = TwinModel.builtIn.readmission

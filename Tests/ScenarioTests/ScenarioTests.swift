@@ -147,6 +147,47 @@ struct ScenarioFileTests {
         #expect(abs(c.emergencyDepartment.attendances.meanRatePerHour * 24 - 40) < 1e-9)
     }
 
+    @Test("monthly_profile and stay_scale: read into the configuration, and located problems for a wrong count, zeros, a look-alike pathway, a zero scale")
+    func monthlyProfileAndStayScale() throws {
+        let files = try ScenarioFiles()
+        let good = try files.write("good.yaml", minimal.replacingOccurrences(
+            of: "  cubicles: 10", with: "  cubicles: 10\n  monthly_profile: [2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]")
+            + "\nstay_scale: {emergency_medical: 1.5, stroke: 0.8}\n")
+        let scenario = try Scenario.load(path: good)
+        #expect(scenario.configuration.emergencyDepartment.monthlyProfile.factors.first == 2 / (15.0 / 12))
+        #expect(scenario.configuration.stayScale == [.emergencyMedical: 1.5, .stroke: 0.8])
+        #expect(try Scenario.load(path: files.write("plain.yaml", minimal)).configuration.emergencyDepartment.monthlyProfile.isFlat)
+        let bad = try files.write("bad.yaml", minimal.replacingOccurrences(
+            of: "  cubicles: 10", with: "  cubicles: 10\n  monthly_profile: [1, 1, 1]")
+            + "\nstay_scale: {emergency_medicine: 1.5, stroke: 0}\n")
+        let found = problems(bad, in: files)
+        #expect(found.contains { $0.hasPrefix("bad.yaml:5:20: emergency_department.monthly_profile:") && $0.contains("12") },
+                "\(found)")
+        #expect(found.contains { $0.contains("stay_scale.emergency_medicine") && $0.contains("emergency_medical") }, "\(found)")
+        #expect(found.contains { $0.contains("stay_scale.stroke") && $0.contains("> 0") }, "\(found)")
+        let zeros = try files.write("zeros.yaml", minimal.replacingOccurrences(
+            of: "  cubicles: 10", with: "  cubicles: 10\n  monthly_profile: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]"))
+        #expect(problems(zeros, in: files).contains { $0.contains("monthly_profile") && $0.contains("needs a month") })
+    }
+
+    @Test("the hospital honours monthly_profile: a year's ED attendances in January and July against their Poisson means")
+    func hospitalFollowsMonthlyProfile() throws {
+        let files = try ScenarioFiles()
+        let path = try files.write("seasonal.yaml", minimal.replacingOccurrences(
+            of: "  cubicles: 10", with: "  cubicles: 10\n  monthly_profile: [3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n  hourly_profile: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n  weekday_profile: [1, 1, 1, 1, 1, 1, 1]")
+            + "\nstart: 2026-01-01\ntime_zone: UTC\n")
+        let scenario = try Scenario.load(path: path)
+        let run = try HospitalSimulation.run(try PreparedHospital(scenario.configuration, horizonDays: 365), horizonDays: 365,
+                                             warmUpDays: 0, streams: RandomStreams(masterSeed: 4))
+        let months = Dictionary(uniqueKeysWithValues: run.kpis.months.map { ($0.month, $0.edAttendances) })
+        let mean = 14.0 / 12
+        for (month, factor) in [("2026-01", 3.0), ("2026-07", 1.0)] {
+            let expected = 40 * factor / mean * 31
+            let seen = Double(try #require(months[month]))
+            #expect(abs(seen - expected) <= Tolerance.z * expected.squareRoot(), "\(month): \(seen) against \(expected)")
+        }
+    }
+
     @Test("every problem in a file is reported at once, with file, line, column, key, what is wrong and what was expected")
     func locatedProblems() throws {
         let files = try ScenarioFiles()
@@ -159,7 +200,7 @@ struct ScenarioFileTests {
         let path = try files.write("bad.yaml", text)
         let found = problems(path, in: files)
         #expect(found.contains("bad.yaml:5:3: emergency_department.bedz: unknown key (known here: attendances_per_day, "
-            + "hourly_profile, weekday_profile, cubicles, capacity, boarding_limit, target_minutes, assessment_minutes, "
+            + "hourly_profile, weekday_profile, monthly_profile, cubicles, capacity, boarding_limit, target_minutes, assessment_minutes, "
             + "discharged_stay_minutes, triage, admitted_pathways, same_day_emergency_care)"), "\(found)")
         #expect(found.contains("bad.yaml:13:38: units[0].beds: must be a whole number >= 0, found -2"), "\(found)")
         #expect(found.contains { $0.hasPrefix("bad.yaml:14:23: units[1].type: must be one of assessment_unit, ward, "

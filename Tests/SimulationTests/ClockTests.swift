@@ -138,6 +138,55 @@ struct ArrivalProcessTests {
         #expect(GoodnessOfFit.chiSquarePValue(observed: counts, expected: peaked.map { $0 * 100 }) < Tolerance.alpha)
     }
 
+    @Test("a monthly profile scales each local month's arrivals: counts per month against the integrated rate, chi-square at α")
+    func monthlyProfileShapesArrivals() throws {
+        let profile = try HourOfWeekProfile(constantRatePerHour: 3)
+        let relative = [1.3, 1.2, 1.1, 1.0, 0.9, 0.8, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3]
+        let monthly = try MonthOfYearProfile(relativeRates: relative.map { $0 * 7 })   // scaled: normalised anyway
+        let clock = try SimulationClock(start: "2026-01-01T00:00", timeZone: "Europe/London")
+        let process = NonHomogeneousPoissonProcess(profile: profile, monthly: monthly, clock: clock)
+        var stream = RandomStream(seed: 23)
+        let years = 20
+        var counts = [Int](repeating: 0, count: 12)
+        var hoursInMonth = [Double](repeating: 0, count: 12)
+        let end = clock.minute(atLocal: LocalDateTime(year: 2026 + years, month: 1, day: 1))
+        var hour = 0.0
+        while hour * 60 < end {   // each local month's real hours (clock changes included), one UTC hour at a time
+            hoursInMonth[clock.monthOfYear(atMinute: hour * 60 + 30)] += 1
+            hour += 1
+        }
+        var time = 0.0
+        while true {
+            time = process.nextArrival(after: time, using: &stream)
+            if time >= end { break }
+            counts[clock.monthOfYear(atMinute: time)] += 1
+        }
+        let mean = relative.reduce(0, +) / 12
+        let expected = (0..<12).map { 3 * relative[$0] / mean * hoursInMonth[$0] }
+        #expect(GoodnessOfFit.chiSquarePValue(observed: counts, expected: expected) > Tolerance.alpha)
+        // and it has power: the same counts are rejected against a flat year
+        #expect(GoodnessOfFit.chiSquarePValue(observed: counts, expected: hoursInMonth.map { 3 * $0 }) < Tolerance.alpha)
+    }
+
+    @Test("a monthly profile needs 12 rates >= 0, one above 0; it is normalised to mean 1")
+    func validatesMonthlyProfile() throws {
+        #expect(throws: DistributionParameterError.self) { try MonthOfYearProfile(relativeRates: [1, 2, 3]) }
+        #expect(throws: DistributionParameterError.self) {
+            try MonthOfYearProfile(relativeRates: [Double](repeating: 0, count: 12))
+        }
+        #expect(throws: DistributionParameterError.self) {
+            try MonthOfYearProfile(relativeRates: [1, 1, 1, 1, 1, -1, 1, 1, 1, 1, 1, 1])
+        }
+        #expect(throws: DistributionParameterError.self) {
+            try MonthOfYearProfile(relativeRates: [1, 1, 1, 1, 1, .nan, 1, 1, 1, 1, 1, 1])
+        }
+        let doubled = try MonthOfYearProfile(relativeRates: [Double](repeating: 2, count: 12))
+        #expect(doubled.isFlat)
+        let clock = try SimulationClock(start: "2026-12-31T23:00", timeZone: "Europe/London")
+        #expect(clock.monthOfYear(atMinute: 0) == 11)
+        #expect(clock.monthOfYear(atMinute: 60) == 0)
+    }
+
     @Test("a profile needs 168 non-negative rates")
     func validatesProfile() {
         #expect(throws: DistributionParameterError.self) { try HourOfWeekProfile(ratesPerHour: [1, 2, 3]) }

@@ -21,6 +21,9 @@ public struct HospitalConfiguration: Sendable {
     public var fullCapacityProtocol: FullCapacityProtocol?
     /// The patients' trajectory model.
     public var twinModel: TwinModel
+    /// Per pathway, a multiplier (> 0) of every stay the twins draw on it (an accelerated-failure-time scale on the
+    /// model's stays, so also of a census patient's remaining stay); a pathway absent is 1.
+    public var stayScale: [Pathway: Double] = [:]
     /// Who the patients are: the synthetic population new patients' attributes are drawn from.
     public var population: SyntheticPopulation
     /// The emergency department.
@@ -96,8 +99,10 @@ public struct TriageClass: Sendable, Hashable {
 
 /// The emergency department: attendances, cubicles, clinicians, triage, and what happens when it is full.
 public struct EmergencyDepartmentConfiguration: Sendable {
-    /// Attendances by local hour of the week (arrivals per hour, Monday 00:00 first).
+    /// Attendances by local hour of the week (arrivals per hour, Monday 00:00 first), in an average month.
     public var attendances: HourOfWeekProfile
+    /// The yearly swing: each local month's factor on `attendances` (mean 1; flat by default).
+    public var monthlyProfile: MonthOfYearProfile = .flat
     /// Cubicles and trolleys in which patients are assessed and treated, and in which admitted patients wait for
     /// a bed (boarding).
     public var cubicles: Int

@@ -36,7 +36,7 @@ struct EmergencyDepartment {
          clinicians: ResourceID) throws
     {
         let ed = configuration.emergencyDepartment
-        arrivalProcess = NonHomogeneousPoissonProcess(profile: ed.attendances, clock: clock)
+        arrivalProcess = NonHomogeneousPoissonProcess(profile: ed.attendances, monthly: ed.monthlyProfile, clock: clock)
         arrivalStream = streams.stream(for: "ed-arrivals")
         triageShares = try Categorical(weights: TriageCategory.allCases.map { category in
             ed.triage.first { $0.category == category }?.share ?? 0

@@ -58,13 +58,14 @@ public struct EpisodeGenerator: Sendable {
     let admissions: Poisson
     let extraFrailty: Poisson
 
-    /// A generator for `model` and `population`, LACE counted in `timeZone`; throws when either is unusable.
+    /// A generator for `model` and `population`, LACE counted in `timeZone`, stays scaled per pathway by
+    /// `stayScale` (as `TrajectoryPredictor`); throws when either is unusable.
     public init(model: TwinModel = .builtIn, population: SyntheticPopulation = .standard,
-                timeZone: TimeZone = RecordTime.utc) throws(PredictionError)
+                timeZone: TimeZone = RecordTime.utc, stayScale: [Pathway: Double] = [:]) throws(PredictionError)
     {
         self.model = model
         self.population = population
-        predictor = try TrajectoryPredictor(model: model, timeZone: timeZone)
+        predictor = try TrajectoryPredictor(model: model, timeZone: timeZone, stayScale: stayScale)
         do {
             shares = try Categorical(weights: Pathway.allCases.map { population.pathwayShares[$0] ?? 0 })
             news2 = try Pathway.allCases.map { try Poisson(mean: population.news2Mean[$0] ?? 1) }

@@ -153,13 +153,24 @@ public struct TrajectoryPredictor: Sendable {
     @usableFromInline let destinations: [CareState]
     @usableFromInline let intercepts: [Double]
     @usableFromInline let effects: [CovariateEffects]
+    /// Each pathway's stay multiplier, by `Pathway.ordinal` (1 where none is given).
+    @usableFromInline let stayScales: [Double]
 
-    /// Compiles `model` for a hospital in `timeZone`; throws when the model has problems.
-    public init(model: TwinModel, timeZone: TimeZone = RecordTime.utc) throws(PredictionError) {
-        let problems = model.problems
+    /// Compiles `model` for a hospital in `timeZone`, every stay on a pathway in `stayScale` multiplied by its
+    /// factor (> 0; absent: 1); throws when the model or a factor has problems.
+    public init(model: TwinModel, timeZone: TimeZone = RecordTime.utc, stayScale: [Pathway: Double] = [:])
+        throws(PredictionError)
+    {
+        var problems = model.problems
+        for (pathway, factor) in stayScale.sorted(by: { $0.key.ordinal < $1.key.ordinal })
+            where !(factor > 0 && factor.isFinite)
+        {
+            problems.append("stay scale of \(pathway.rawValue): expected a number > 0, found \(factor)")
+        }
         guard problems.isEmpty else { throw PredictionError(problem: problems.joined(separator: "\n")) }
         self.model = model
         self.timeZone = timeZone
+        stayScales = Pathway.allCases.sorted { $0.ordinal < $1.ordinal }.map { stayScale[$0] ?? 1 }
         var baselines: [BaselineDistribution] = []
         var timeEffects: [CovariateEffects] = []
         var destinationStart: [Int] = [0]
@@ -193,6 +204,13 @@ public struct TrajectoryPredictor: Sendable {
         pathway.ordinal * stateCount + state.unitOrdinal
     }
 
+    /// The factor stays at index `i` of `pathway` are scaled by for covariates `x`: exp(γ·x) times the pathway's
+    /// stay scale.
+    @inlinable
+    func timeFactor(_ i: Int, _ pathway: Pathway, _ x: Covariates) -> Double {
+        exp(timeEffects[i].dot(x)) * stayScales[pathway.ordinal]
+    }
+
     /// Draws a whole stay's length in `state` (minutes): the time-scale factor exp(γ·x) times a baseline draw,
     /// conditioned on the stay having lasted `elapsed` minutes already (the draw then exceeds `elapsed`).
     @inlinable
@@ -200,7 +218,7 @@ public struct TrajectoryPredictor: Sendable {
                               using stream: inout RandomStream) -> Double
     {
         let i = index(pathway, state)
-        let factor = exp(timeEffects[i].dot(x))
+        let factor = timeFactor(i, pathway, x)
         let baseline = baselines[i]
         if elapsed > 0 { return baseline.sample(exceeding: elapsed / factor, using: &stream) * factor }
         return baseline.sample(using: &stream) * factor
@@ -238,14 +256,14 @@ public struct TrajectoryPredictor: Sendable {
     /// P(a stay in `state` for covariates `x` lasts longer than `minutes`).
     public func sojournSurvival(pathway: Pathway, state: CareState, covariates x: Covariates, minutes: Double) -> Double {
         let i = index(pathway, state)
-        return baselines[i].survival(minutes / exp(timeEffects[i].dot(x)))
+        return baselines[i].survival(minutes / timeFactor(i, pathway, x))
     }
 
     /// The expected length of a stay in `state` for covariates `x`, in minutes: what a planner books a theatre
     /// list by (exp(γ·x) times the baseline's mean; the covariates scale time, so they scale the mean alike).
     public func meanSojourn(pathway: Pathway, state: CareState, covariates x: Covariates) -> Double {
         let i = index(pathway, state)
-        return baselines[i].distribution.mean * exp(timeEffects[i].dot(x))
+        return baselines[i].distribution.mean * timeFactor(i, pathway, x)
     }
 
     /// The probability of each destination from `state` for covariates `x`.
@@ -276,7 +294,7 @@ public struct TrajectoryPredictor: Sendable {
         let length: Double
         if let rank, rank > 0, rank <= 1 {
             let i = index(twin.pathway, twin.state)
-            let factor = exp(timeEffects[i].dot(x))
+            let factor = timeFactor(i, twin.pathway, x)
             let draw = baselines[i].value(atSurvival: baselines[i].survival(elapsed / factor) * rank) * factor
             length = draw > elapsed ? draw : elapsed.nextUp
         } else {
@@ -297,7 +315,7 @@ public struct TrajectoryPredictor: Sendable {
         guard stay.state == twin.state, stay.step == twin.step, stay.spell == twin.spell, stay.endMinute > minute
         else { return nil }
         let i = index(twin.pathway, twin.state)
-        let factor = exp(timeEffects[i].dot(twin.covariates))
+        let factor = timeFactor(i, twin.pathway, twin.covariates)
         let reached = baselines[i].survival(max(0, minute - stay.startMinute) / factor)
         guard reached > 0 else { return nil }
         let rank = baselines[i].survival(stay.durationMinutes / factor) / reached

@@ -129,6 +129,12 @@ public struct SimulationClock: Sendable, Hashable {
         return weekdayIndex * 24 + min(hour, 23)
     }
 
+    /// The local month at `minute`: 0 for January up to 11 for December.
+    @inlinable
+    public func monthOfYear(atMinute minute: Double) -> Int {
+        LocalDateTime.civilDate(daysSinceEpoch: Int(localDay(atMinute: minute))).month - 1
+    }
+
     /// The local date and time at `minute`.
     public func localDateTime(atMinute minute: Double) -> LocalDateTime {
         LocalDateTime(localMinutesSinceEpoch: localMinutesSinceEpoch(atMinute: minute))
@@ -374,6 +380,7 @@ public struct LocalDateTime: Sendable, Hashable, Codable, CustomStringConvertibl
         return era * 146_097 + dayOfEra - 719_468
     }
 
+    @inlinable
     static func civilDate(daysSinceEpoch days: Int) -> (year: Int, month: Int, day: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
