@@ -115,6 +115,25 @@ struct ShadowHospitalTests {
         #expect(Self.compare(feed, received.log) > 10 * 200)
     }
 
+    @Test("one timeline read every 3 hours of a faulty feed gives each time's census as a fresh replay does, and again when read backwards")
+    func timelineIsIncremental() throws {
+        let faults = FeedFaults(duplicates: 0.05, outOfOrder: 0.1, cancelAndResend: 0.05, merges: 0.1, malformed: 0.02)
+        let feed = try ShadowHospital.emit(try Self.prepared(days: 10), days: 10, seed: 11, faults: faults)
+        let log = try Self.receive(feed, zone: Self.scenario.configuration.timeZone).log
+        let first = try #require(feed.midnights.first).epochMinute
+        let times = (0..<80).map { first + Double($0) * 180 }
+        var timeline = LedgerTimeline(log)
+        func agree(_ minute: Double) {
+            let read = timeline.census(at: minute), fresh = PatientLedger.census(of: log, at: minute)
+            #expect(read.inHospital == fresh.inHospital && read.recentDischarges == fresh.recentDischarges
+                    && read.anomalies == fresh.anomalies, "minute \(Int(minute))")
+        }
+        for minute in times { agree(minute) }
+        for minute in times.reversed().prefix(5) { agree(minute) }
+        let merges = log.filter { $0.event.kind == .merge }.count
+        #expect(merges > 5 && timeline.count == log.count)
+    }
+
     @Test("the same scenario and seed give the same feed, byte for byte; another seed another")
     func deterministic() throws {
         let faults = FeedFaults(duplicates: 0.1, outOfOrder: 0.1, cancelAndResend: 0.1, merges: 0.1, malformed: 0.1)

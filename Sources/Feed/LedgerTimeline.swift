@@ -1,0 +1,208 @@
+import Foundation
+import PatientTwin
+
+/// The event log replayed once, in event time, and read as a census at any time: the census at a time holds the
+/// events at or before it (arrival order among equal times), each cancel undoing the patient's latest earlier event
+/// it cancels, each merge moving the merged record's events to the record it was merged into. The rule is the
+/// ledger's (`PatientLedger.census` is a timeline read once); a timeline read at times that only grow does each
+/// event's work once, so a year of daily censuses costs about one replay (a backtest's origins, a calibration's
+/// midnights). Reading at an earlier time than the last replays from the start.
+///
+/// Each patient's state is replayed from its own events alone, when one arrives (a cancel or a merge can change
+/// what came before, so the patient is replayed whole, never patched).
+public struct LedgerTimeline: Sendable {
+    /// Events in event time, arrival order among equal times; merges included.
+    let events: [ReceivedEvent]
+    /// `events[..<applied]` are filed under their patients.
+    var applied = 0
+    /// The time of the last census read (−∞ before the first).
+    var at = -Double.infinity
+    /// A merged-away local identifier → the identifier its events went to; never a cycle (a merge of two records
+    /// already one is a no-op).
+    var mergedInto: [String: String] = [:]
+    /// Each patient's events (indices into `events`, ascending) and what they replay to.
+    var patients: [String: PatientEvents] = [:]
+    /// Patients with events filed since their last replay.
+    var stale: Set<String> = []
+    /// Patients who may be in a census now: in hospital, or discharged within the 30 days before the last time read.
+    var active: Set<String> = []
+    /// Patients whose replay found events that made no sense.
+    var troubled: Set<String> = []
+    /// Events with no patient identifier, in event order.
+    var unkeyed: [(order: Int, text: String)] = []
+
+    struct PatientEvents: Sendable {
+        var indices: [Int] = []
+        var replay = Replay()
+    }
+
+    /// What one patient's events say at the last time read.
+    struct Replay: Sendable {
+        /// The open spell, as a census patient.
+        var inHospital: LivePatient?
+        /// The latest spell that ended.
+        var lastDischarge: LivePatient?
+        /// What made no sense, with the event's place in `events`.
+        var anomalies: [(order: Int, text: String)] = []
+    }
+
+    /// A timeline of `log`, sorted once.
+    public init(_ log: [ReceivedEvent]) {
+        events = log.sorted { ($0.event.minute, $0.sequence) < ($1.event.minute, $1.sequence) }
+    }
+
+    /// Events in the log.
+    public var count: Int { events.count }
+
+    /// The census at `minute` (epoch minutes).
+    public mutating func census(at minute: Double) -> LedgerCensus {
+        if minute < at { self = LedgerTimeline(sorted: events) }
+        while applied < events.count, events[applied].event.minute <= minute {
+            file(applied)
+            applied += 1
+        }
+        at = minute
+        for key in stale {
+            patients[key]!.replay = Self.replay(key, patients[key]!.indices, events)
+            if patients[key]!.replay.anomalies.isEmpty { troubled.remove(key) } else { troubled.insert(key) }
+        }
+        stale.removeAll(keepingCapacity: true)
+        var inHospital: [LivePatient] = [], recent: [LivePatient] = [], gone: [String] = []
+        for key in active {
+            let replay = patients[key]!.replay
+            if let patient = replay.inHospital {
+                inHospital.append(patient)
+            } else if let left = replay.lastDischarge, let when = left.dischargedAt, minute - when <= 30 * 1440 {
+                recent.append(left)
+            } else {
+                gone.append(key)
+            }
+        }
+        for key in gone { active.remove(key) }
+        let anomalies = (troubled.flatMap { patients[$0]!.replay.anomalies } + unkeyed.filter { events[$0.order].event.minute <= minute })
+            .sorted { ($0.order, $0.text) < ($1.order, $1.text) }.map(\.text)
+        return LedgerCensus(at: minute,
+                            inHospital: inHospital.sorted { ($0.spellStart, $0.key) < ($1.spellStart, $1.key) },
+                            recentDischarges: recent.sorted { ($0.dischargedAt ?? 0, $0.key) < ($1.dischargedAt ?? 0, $1.key) },
+                            anomalies: anomalies)
+    }
+
+    private init(sorted: [ReceivedEvent]) { events = sorted }
+
+    /// The identifier `raw` stands for now, after the merges applied so far.
+    func resolve(_ raw: String) -> String {
+        var key = raw
+        while let next = mergedInto[key] { key = next }
+        return key
+    }
+
+    /// Files `events[index]` under its patient, or applies it as a merge.
+    mutating func file(_ index: Int) {
+        let event = events[index].event
+        if event.kind == .merge {
+            guard let from = event.mergedLocalID, let into = event.localID, from != into else { return }
+            let merged = resolve(from), survivor = resolve(into)
+            guard merged != survivor else { return }
+            mergedInto[merged] = survivor
+            if let moved = patients.removeValue(forKey: merged) {
+                var target = patients[survivor] ?? PatientEvents()
+                target.indices = (target.indices + moved.indices).sorted()
+                patients[survivor] = target
+                stale.insert(survivor)
+                active.insert(survivor)
+            }
+            stale.remove(merged)
+            active.remove(merged)
+            troubled.remove(merged)
+            return
+        }
+        guard let raw = event.localID ?? event.nhsID.map({ "NHS:" + $0 }) else {
+            unkeyed.append((index, "\(event.kind.rawValue) at minute \(Int(event.minute)) (\(event.controlID)): "
+                + "no patient identifier; not applied"))
+            return
+        }
+        let key = resolve(raw)
+        patients[key, default: PatientEvents()].indices.append(index)
+        stale.insert(key)
+        active.insert(key)
+    }
+
+    /// One patient's events (indices into `events`, ascending) replayed: cancels first take out what they cancel,
+    /// then the rest is applied in order.
+    static func replay(_ patient: String, _ indices: [Int], _ events: [ReceivedEvent]) -> Replay {
+        var replay = Replay()
+        var cancelled: Set<Int> = []
+        for (position, index) in indices.enumerated() {
+            let event = events[index].event
+            let targets: Set<FeedEvent.Kind>
+            switch event.kind {
+            case .cancelAdmit: targets = [.admit, .register, .outpatientToInpatient]
+            case .cancelTransfer: targets = [.transfer]
+            case .cancelDischarge: targets = [.discharge, .inpatientToOutpatient]
+            default: continue
+            }
+            cancelled.insert(position)
+            let target = indices[..<position].indices.last {
+                !cancelled.contains($0) && targets.contains(events[indices[$0]].event.kind)
+            }
+            if let target { cancelled.insert(target) } else {
+                replay.anomalies.append((index, "\(event.kind.rawValue) for \(patient) at minute \(Int(event.minute)): "
+                    + "nothing to cancel"))
+            }
+        }
+        var open: PatientLedger.Spell?
+        var history: [(start: Double, admitted: Bool)] = []
+        var known: (birth: DateComponents?, sex: Sex, nhs: String?) = (nil, .unknown, nil)
+        for (position, index) in indices.enumerated() where !cancelled.contains(position) {
+            let event = events[index].event
+            if let birth = event.birthDate { known.birth = birth }
+            if event.sex != .unknown { known.sex = event.sex }
+            if let nhs = event.nhsID { known.nhs = nhs }
+            switch event.kind {
+            case .register, .admit, .outpatientToInpatient, .transfer, .returnFromLeave:
+                if var spell = open {
+                    if let location = event.location, location != spell.location {
+                        spell.location = location
+                        spell.since = event.minute
+                        spell.locationMessage = event.controlID
+                    }
+                    if event.kind != .register { spell.admitted = true }
+                    if event.kind == .returnFromLeave { spell.onLeave = false }
+                    spell.update(from: event)
+                    open = spell
+                } else {
+                    if event.kind == .transfer || event.kind == .returnFromLeave {
+                        replay.anomalies.append((index, "\(event.kind.rawValue) for \(patient) at minute \(Int(event.minute)): "
+                            + "not in hospital; taken as arriving then"))
+                    }
+                    var spell = PatientLedger.Spell(start: event.minute, location: event.location, since: event.minute,
+                                                    locationMessage: event.controlID, admitted: event.kind != .register)
+                    spell.update(from: event)
+                    open = spell
+                }
+            case .discharge, .inpatientToOutpatient:
+                guard let spell = open else {
+                    replay.anomalies.append((index, "\(event.kind.rawValue) for \(patient) at minute \(Int(event.minute)): "
+                        + "not in hospital"))
+                    continue
+                }
+                open = nil
+                var left = spell.patient(patient, known, dischargedAt: event.minute, history: history[...])
+                left.dischargeDestination = event.dischargeDestination
+                replay.lastDischarge = left
+                history.append((spell.start, spell.admitted))
+            case .leaveOfAbsence:
+                open?.onLeave = true
+            case .update, .preadmit:
+                open?.update(from: event)
+            case .observation:
+                guard let reading = event.vitals else { continue }
+                open?.observe(reading, at: event.minute)
+            case .cancelAdmit, .cancelTransfer, .cancelDischarge, .merge:
+                continue
+            }
+        }
+        replay.inHospital = open.map { $0.patient(patient, known, dischargedAt: nil, history: history[...]) }
+        return replay
+    }
+}
