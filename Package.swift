@@ -47,10 +47,13 @@ let package = Package(
         // Rendering of what the libraries return: text tables, Markdown, CSV; the reports grow here.
         .target(name: "Reports", dependencies: ["Simulation", "ReferenceModels", "PatientTwin", "CSVFiles", "HospitalModel",
                                                 "RunRecords", "Finance"]),
+        // Scoring forecasts against what happened (coverage, pinball, CRPS, PIT, Brier) and the statistical
+        // benchmarks a bed forecast is held against; nothing of hospitals.
+        .target(name: "Forecasting", dependencies: ["Simulation"]),
         // The workflows every front end calls: plan, simulate, price, store (or keep in a file), compare, forecast,
         // reports of stored runs; values out, a progress callback and cancellation in.
         .target(name: "Workflows", dependencies: ["HospitalModel", "PatientTwin", "Scenario", "Finance", "RunStore", "CSVFiles", "Feed",
-                                                  "Simulation"]),
+                                                  "Simulation", "Forecasting"]),
         .executableTarget(
             name: "hospital-twin",
             dependencies: [
@@ -77,6 +80,7 @@ let package = Package(
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Scenario", "HospitalModel", "RunStore", "Store", "Feed", "HL7",
                                                       "Finance", "Reports", "TestSupport", "CSVFiles", "PatientTwin", "Simulation"]),
         .testTarget(name: "CSVFilesTests", dependencies: ["CSVFiles"]),
+        .testTarget(name: "ForecastingTests", dependencies: ["Forecasting", "Simulation", "TestSupport"]),
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"]),
         .testTarget(name: "FeedTests", dependencies: ["Feed", "HL7", "PatientTwin"]),
         .testTarget(name: "FeedStoreTests", dependencies: ["FeedStore", "Feed", "HL7", "Store", "TestSupport"]),
