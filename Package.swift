@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "RunRecords"),
         .target(name: "RunStore", dependencies: ["RunRecords", "Store", "HospitalModel", "Simulation", "Finance"]),
         // Rendering of what the libraries return: text tables, Markdown, CSV; the reports grow here.
-        .target(name: "Reports", dependencies: ["Simulation", "ReferenceModels", "PatientTwin", "CSVFiles", "HospitalModel",
+        .target(name: "Reports", dependencies: ["Simulation", "ReferenceModels", "PatientTwin", "CSVFiles", "HospitalModel", "Forecasting",
                                                 "RunRecords", "Finance"]),
         // Scoring forecasts against what happened (coverage, pinball, CRPS, PIT, Brier) and the statistical
         // benchmarks a bed forecast is held against; nothing of hospitals.
@@ -58,7 +58,7 @@ let package = Package(
             name: "hospital-twin",
             dependencies: [
                 "Simulation", "ReferenceModels", "Store", "RunStore", "PatientTwin", "CSVFiles", "Reports", "HospitalModel",
-                "Scenario", "Finance", "Workflows", "Feed", "FeedStore", "HL7",
+                "Scenario", "Finance", "Workflows", "Feed", "FeedStore", "HL7", "Forecasting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

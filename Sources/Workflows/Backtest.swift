@@ -1,0 +1,260 @@
+import Feed
+import Forecasting
+import Foundation
+import HospitalModel
+import PatientTwin
+import Scenario
+import Simulation
+
+/// What a backtest runs: the origins (a date range, a step and a time of day), the horizon, and each twin
+/// forecast's replications.
+public struct BacktestRequest: Sendable, Hashable {
+    /// The first and last origins' local dates (midnights; the time of day is `at`).
+    public var from: LocalDateTime, to: LocalDateTime
+    /// Days forecast from each origin, 1–60.
+    public var horizonDays = 14
+    /// Days between origins, ≥ 1.
+    public var everyDays = 1
+    /// The origins' local time of day: the census is the log's as of then.
+    public var at = LocalTimeOfDay(hour: 23, minute: 59)!
+    /// Replications of each twin forecast, ≥ 2.
+    public var replications = 200
+    /// The twin forecasts' master seed (nil: the scenario's).
+    public var seed: UInt64?
+    /// Threads each forecast runs on.
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
+    /// Origins drawn as fans in the report, evenly spread.
+    public var fans = 4
+
+    /// A request for origins on the dates `from`…`to`.
+    public init(from: LocalDateTime, to: LocalDateTime) {
+        self.from = from
+        self.to = to
+    }
+}
+
+/// Rolling-origin backtests of the bed forecast on the feed's event log (Docs/BACKTEST.md).
+public enum Backtest {
+    /// Days at the start of the log left out of the observed series: a log begins with the patients admitted
+    /// before it missing, and its census is short until they would have left.
+    public static let logRampUpDays = 14
+
+    /// Backtests `scenario` (read from `file`) on `events`: at each origin the census is the log's as of then
+    /// (`LedgerTimeline`: nothing later is read), the twin forecast runs from it as `forecast --live` does, the
+    /// baselines forecast from the observed midnight series up to the origin, and every horizon day is held against
+    /// the log's census at that midnight. Throws an input error when the log does not reach the last origin's
+    /// horizon or an origin's census cannot be read.
+    public static func run(_ scenario: Scenario, file: String, events: [ReceivedEvent], request: BacktestRequest,
+                           observer: WorkflowObserver = .silent) throws(WorkflowError) -> BacktestReport
+    {
+        let zone = scenario.configuration.timeZone
+        let units = scenario.configuration.units
+        let horizon = request.horizonDays
+        guard let first = events.map(\.event.minute).min(), let last = events.map(\.event.minute).max() else {
+            throw WorkflowError(.input, "the feed's event log is empty: nothing to backtest on (hospital-twin ingest or listen fill it)")
+        }
+        let day = 1440.0
+        func localDay(_ epochMinute: Double) -> Int { RecordTime.localDay(ofEpochMinute: epochMinute, in: zone) }
+        func midnightMinute(_ localDay: Int) -> Double {
+            ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: Double(localDay) * day), in: zone)
+        }
+        func dateText(_ localDay: Int) -> String { LocalDateTime(localMinutesSinceEpoch: Double(localDay) * day).dateDescription }
+        let firstOriginDay = Int(request.from.localMinutesSinceEpoch / day)
+        let lastOriginDay = Int(request.to.localMinutesSinceEpoch / day)
+        let originDays = Array(stride(from: firstOriginDay, through: lastOriginDay, by: max(1, request.everyDays)))
+        guard !originDays.isEmpty else { throw WorkflowError(.input, "--from \(request.from.dateDescription) is after --to \(request.to.dateDescription): no origin") }
+        // The series: each local midnight from after the log's ramp-up to the last origin's horizon.
+        let seriesStart = localDay(first) + 1 + logRampUpDays
+        let seriesEnd = lastOriginDay + 1 + horizon
+        guard midnightMinute(seriesEnd) <= last else {
+            let reach = localDay(last) - 1 - horizon
+            throw WorkflowError(.input, "the event log ends at \(RecordTime.format(last)): the last origin's \(horizon)-day horizon "
+                + "needs events to \(dateText(seriesEnd)); choose --to \(dateText(reach)) or earlier")
+        }
+        guard firstOriginDay + 1 > seriesStart else {
+            throw WorkflowError(.input, "the event log begins at \(RecordTime.format(first)): an origin needs the log's first "
+                + "\(logRampUpDays) days behind it and a midnight of history; choose --from \(dateText(seriesStart)) or later")
+        }
+        let groups = groupOf(units)
+        // Pass 1: the observed census at every midnight of the series.
+        var timeline = LedgerTimeline(events)
+        var observed = [[Double]](repeating: [], count: units.count)
+        for index in seriesStart...seriesEnd {
+            let counts = occupancy(timeline.census(at: midnightMinute(index)), scenario: scenario)
+            for unit in units.indices { observed[unit].append(Double(counts[unit])) }
+        }
+        let series = seriesList(units: units, groups: groups, observed: observed)
+        // Pass 2: the origins, in time order.
+        timeline = LedgerTimeline(events)
+        let seed = request.seed ?? scenario.run.seed
+        var scores: [SeriesKey: [ForecastScore]] = [:]
+        var skipped: [String: Int] = [:]
+        var fans: [BacktestReport.Fan] = []
+        let fanOrigins = Set(fanIndices(count: originDays.count, fans: request.fans).map { originDays[$0] })
+        for (done, originDay) in originDays.enumerated() {
+            if observer.isCancelled() { throw WorkflowError(.cancelled, "the backtest was cancelled after \(done) origins") }
+            let local = LocalDateTime(localMinutesSinceEpoch: Double(originDay) * day + Double(request.at.minuteOfDay))
+            let originMinute = ForecastStart.epochMinute(of: local, in: zone)
+            let ledger = timeline.census(at: originMinute)
+            let live = LiveCensus.build(ledger, scenario: scenario)
+            let atOrigin = occupancy(ledger, scenario: scenario)
+            let start = ForecastStart.midnight(atOrAfter: originMinute, in: zone)
+            var forecastRequest = ForecastRequest(days: horizon, from: start, replications: request.replications, seed: seed)
+            let name = "the live census at \(local)"
+            forecastRequest.censusText = CensusText(name: name, csv: live.csv)
+            let prepared = try ForecastPlanning.prepare(scenario, file: file, request: forecastRequest)
+            let kpis: [HospitalKPIs]
+            do {
+                kpis = try HospitalExperiment.run(prepared.prepared.hospital, replications: request.replications, seed: seed,
+                                                  horizonDays: horizon, warmUpDays: 0, threads: request.threads,
+                                                  census: prepared.census, isCancelled: observer.isCancelled).replications
+            } catch is HospitalExperimentCancelled {
+                throw WorkflowError(.cancelled, "the backtest was cancelled after \(done) origins")
+            } catch {
+                throw WorkflowError(.input, "\(file): the forecast from \(name) failed: \(error)")
+            }
+            let dayZero = Int(start.localMinutesSinceEpoch / day) - seriesStart   // index of the first forecast midnight
+            for item in series {
+                let origin = Double(item.units.reduce(0) { $0 + atOrigin[$1] })
+                let history = Array(item.values[max(0, dayZero - 365)..<dayZero]) + [origin]
+                var methods: [[PredictiveDistribution]?] = [twinForecast(kpis, units: item.units, horizon: horizon)]
+                for method in BaselineMethod.allCases {
+                    let forecast = method.forecast(history, horizons: horizon)
+                    if forecast == nil { skipped[method.rawValue, default: 0] += 1 }
+                    methods.append(forecast)
+                }
+                let thresholds = (1...horizon).map { staffedBeds(kpis, units: item.units, day: $0) }
+                for (m, forecasts) in methods.enumerated() {
+                    guard let forecasts else { continue }
+                    let key = SeriesKey(method: m, series: item.index)
+                    var list = scores[key] ?? [ForecastScore](repeating: ForecastScore(), count: horizon)
+                    for h in 1...horizon {
+                        list[h - 1].add(forecasts[h - 1], actual: item.values[dayZero + h], threshold: thresholds[h - 1])
+                    }
+                    scores[key] = list
+                }
+                if fanOrigins.contains(originDay), item.unit.isEmpty, let twin = methods[0] {
+                    let census = PredictiveDistribution.normal(mean: origin, sd: 0)
+                    fans.append(BacktestReport.Fan(origin: local.description, group: item.group, days: ([census] + twin).enumerated().map { h, d in
+                        BacktestReport.FanDay(date: dateText(seriesStart + dayZero + h), p5: d.quantile(0.05), p25: d.quantile(0.25),
+                                              p50: d.median, p75: d.quantile(0.75), p95: d.quantile(0.95),
+                                              actual: item.values[dayZero + h])
+                    }))
+                }
+            }
+            observer.progress(done + 1, originDays.count, scenario.name)
+        }
+        var rows: [BacktestReport.Row] = []
+        for item in series {
+            let scale = seasonalNaiveScale(Array(item.values[..<(firstOriginDay + 1 - seriesStart)]))
+            for (m, method) in BacktestReport.methods.enumerated() {
+                guard let list = scores[SeriesKey(method: m, series: item.index)] else { continue }
+                for (h, score) in list.enumerated() {
+                    rows.append(BacktestReport.Row(method: method, group: item.group, unit: item.unit, horizonDays: h + 1,
+                                                   score: score, maseScale: scale))
+                }
+            }
+        }
+        var notes: [String] = []
+        for (method, count) in skipped.sorted(by: { $0.key < $1.key }) {
+            notes.append("\(method): \(count / max(1, series.count)) of \(originDays.count) origins had too little history "
+                + "(\(BaselineMethod(rawValue: method)?.minimumHistory ?? 0) days needed) and are left out of its scores")
+        }
+        notes.append("an origin's census stands for its forecast's first midnight (day 0); the observed series starts \(logRampUpDays) days after the log's first event")
+        let settings = BacktestReport.Settings(
+            scenario: scenario.name, from: request.from.dateDescription, to: request.to.dateDescription,
+            horizonDays: horizon, everyDays: request.everyDays, at: request.at.description,
+            replications: request.replications, seed: seed, origins: originDays.count,
+            seriesStart: dateText(seriesStart), events: events.count)
+        return BacktestReport(settings: settings, rows: rows, fans: fans, notes: notes)
+    }
+
+    struct SeriesKey: Hashable {
+        let method: Int
+        let series: Int
+    }
+
+    /// One observed series: a group (units summed) or a unit.
+    struct Series {
+        let index: Int
+        let group: String
+        let unit: String
+        let units: [Int]
+        let values: [Double]
+    }
+
+    static func groupOf(_ units: [UnitConfiguration]) -> [String] {
+        units.map { $0.kind.isCriticalCare ? BacktestReport.criticalCare : BacktestReport.generalAndAcute }
+    }
+
+    static func seriesList(units: [UnitConfiguration], groups: [String], observed: [[Double]]) -> [Series] {
+        var list: [Series] = []
+        for group in [BacktestReport.generalAndAcute, BacktestReport.criticalCare] {
+            let members = units.indices.filter { groups[$0] == group }
+            guard !members.isEmpty else { continue }
+            let values = observed[0].indices.map { day in members.reduce(0) { $0 + observed[$1][day] } }
+            list.append(Series(index: list.count, group: group, unit: "", units: members, values: values))
+        }
+        for unit in units.indices {
+            list.append(Series(index: list.count, group: groups[unit], unit: units[unit].name, units: [unit],
+                               values: observed[unit]))
+        }
+        return list
+    }
+
+    /// Patients in each unit's beds in `census`: those whose location the scenario maps to the unit.
+    static func occupancy(_ census: LedgerCensus, scenario: Scenario) -> [Int] {
+        var counts = [Int](repeating: 0, count: scenario.configuration.units.count)
+        for patient in census.inHospital {
+            if case .unit(let unit)? = scenario.locations[patient.location?.pointOfCare ?? ""] { counts[unit] += 1 }
+        }
+        return counts
+    }
+
+    /// The replications' patients in `units`' beds at each midnight 1…`horizon`.
+    static func twinForecast(_ kpis: [HospitalKPIs], units: [Int], horizon: Int) -> [PredictiveDistribution]? {
+        var days: [PredictiveDistribution] = []
+        for h in 1...horizon {
+            var values: [Double] = []
+            for run in kpis {
+                var total = 0
+                for unit in units {
+                    guard h < run.units[unit].midnightCensus.count else { return nil }
+                    total += run.units[unit].midnightCensus[h]
+                }
+                values.append(Double(total))
+            }
+            days.append(.ensemble(values))
+        }
+        return days
+    }
+
+    /// The median over replications of `units`' staffed beds at midnight `day`: the threshold whose exceedance the
+    /// Brier score scores.
+    static func staffedBeds(_ kpis: [HospitalKPIs], units: [Int], day: Int) -> Double? {
+        let values = kpis.compactMap { run -> Double? in
+            var total = 0.0
+            for unit in units {
+                guard day < run.units[unit].midnightStaffedBeds.count else { return nil }
+                total += run.units[unit].midnightStaffedBeds[day]
+            }
+            return total
+        }.sorted()
+        return values.isEmpty ? nil : SampleQuantile.type7(values, probability: 0.5)
+    }
+
+    /// The in-sample mean absolute seven-day change: the MASE's scale (Hyndman and Koehler 2006, seasonal form).
+    static func seasonalNaiveScale(_ values: [Double]) -> Double? {
+        guard values.count >= 14 else { return nil }
+        let changes = (7..<values.count).map { abs(values[$0] - values[$0 - 7]) }
+        let scale = changes.reduce(0, +) / Double(changes.count)
+        return scale > 0 ? scale : nil
+    }
+
+    /// `fans` indices spread evenly over `count` origins (first and last included).
+    static func fanIndices(count: Int, fans: Int) -> [Int] {
+        guard count > 0, fans > 0 else { return [] }
+        if fans == 1 || count == 1 { return [count - 1] }
+        return Array(Set((0..<min(fans, count)).map { Int((Double($0) * Double(count - 1) / Double(min(fans, count) - 1)).rounded()) })).sorted()
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Feed
+import Foundation
+import Reports
+import Scenario
+import Simulation
+import Workflows
+
+struct BacktestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backtest",
+        abstract: "Hold the bed forecast against what happened: rolling origins over the feed's event log.",
+        discussion: """
+            At each origin (every --every days from --from to --to, at --at local time) the census is the event log's \
+            as of then, nothing later read; the twin forecast runs from it as forecast --live does, and the benchmarks \
+            (last value, the six-week same-weekday mean, seasonal naive, Holt-Winters) forecast from the observed \
+            midnight series before it. Every horizon day is held against the patients in the units' beds that \
+            midnight: MAE, bias, MASE, coverage of the 50/80/90/95% intervals, pinball loss, CRPS and the Brier score \
+            of P(patients > staffed beds), per method, group, unit and horizon (Docs/BACKTEST.md).
+            """)
+
+    @Argument(help: "The scenario whose units, locations and model forecast (a calibrated one, from hospital-twin calibrate).")
+    var file: String
+
+    @Option(help: "The first origin's date (YYYY-MM-DD).")
+    var from: String
+
+    @Option(help: "The last origin's date (YYYY-MM-DD).")
+    var to: String
+
+    @Option(help: "Days forecast from each origin, 1-60.")
+    var horizon: Int = 14
+
+    @Option(help: "Days between origins, e.g. 1d or 7 (default 1d).")
+    var every: String = "1d"
+
+    @Option(help: "The origins' local time of day, HH:MM.")
+    var at: String = "23:59"
+
+    @Option(help: "Origins drawn as forecast fans in the HTML report.")
+    var fans: Int = 4
+
+    @OptionGroup var replication: ReplicationOptions
+    @OptionGroup var report: ReportOptions
+    @OptionGroup var database: DatabaseOptions
+
+    /// The most origins one backtest runs: ten years of daily origins.
+    static let originLimit = 3_660
+
+    var everyDays: Int? {
+        let text = every.hasSuffix("d") ? String(every.dropLast()) : every
+        return Int(text).flatMap { $0 >= 1 && $0 <= 366 ? $0 : nil }
+    }
+
+    func validate() throws {
+        guard let first = ForecastStart.date(from) else { throw ValidationError("--from must be a date YYYY-MM-DD, found '\(from)'") }
+        guard let last = ForecastStart.date(to) else { throw ValidationError("--to must be a date YYYY-MM-DD, found '\(to)'") }
+        guard first.localMinutesSinceEpoch <= last.localMinutesSinceEpoch else {
+            throw ValidationError("--from \(from) is after --to \(to)")
+        }
+        guard (1...60).contains(horizon) else { throw ValidationError("--horizon must be from 1 to 60 days, found \(horizon)") }
+        guard let step = everyDays else { throw ValidationError("--every must be whole days from 1 to 366 (7 or 7d), found '\(every)'") }
+        guard LocalTimeOfDay(parsing: at) != nil else { throw ValidationError("--at must be a local time HH:MM, found '\(at)'") }
+        guard (0...20).contains(fans) else { throw ValidationError("--fans must be from 0 to 20, found \(fans)") }
+        if let replications = replication.replications, replications < 2 {
+            throw ValidationError("--replications must be >= 2 for percentile bands, found \(replications)")
+        }
+        let days = Int((last.localMinutesSinceEpoch - first.localMinutesSinceEpoch) / 1440)
+        guard days / step + 1 <= Self.originLimit else {
+            throw ValidationError("--from to --to every \(step) days is \(days / step + 1) origins; at most \(Self.originLimit)")
+        }
+    }
+
+    func run() throws {
+        let scenario = try CommandWorkflow.perform { _ in try Inputs.scenario(file) }
+        try report.checkDestinations(inputs: [file] + scenario.sourceFiles)
+        var request = BacktestRequest(from: ForecastStart.date(from)!, to: ForecastStart.date(to)!)
+        request.horizonDays = horizon
+        request.everyDays = everyDays!
+        request.at = LocalTimeOfDay(parsing: at)!
+        request.replications = replication.replications ?? 200
+        request.seed = replication.seed
+        request.threads = replication.threads
+        request.fans = fans
+        let zone = scenario.configuration.timeZone
+        let through = ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: request.to.localMinutesSinceEpoch
+            + Double(horizon + 2) * 1440), in: zone)
+        let store = try openFeedStore(database, timeZone: zone)
+        let started = Date()
+        let events = try storeCall { try store.events(through: through) }
+        printError("read \(events.count) events of the feed's log in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        let result = try CommandWorkflow.perform { observer in
+            try Backtest.run(scenario, file: file, events: events, request: request, observer: observer)
+        }
+        printError("backtested \(result.settings.origins) origins in \(String(format: "%.0f", Date().timeIntervalSince(started))) s")
+        try report.write(.backtest(result))
+    }
+}
