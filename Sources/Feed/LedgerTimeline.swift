@@ -84,7 +84,7 @@ public struct LedgerTimeline: Sendable {
         return LedgerCensus(at: minute,
                             inHospital: inHospital.sorted { ($0.spellStart, $0.key) < ($1.spellStart, $1.key) },
                             recentDischarges: recent.sorted { ($0.dischargedAt ?? 0, $0.key) < ($1.dischargedAt ?? 0, $1.key) },
-                            anomalies: anomalies)
+                            anomalies: anomalies, firstEventMinute: events.first?.event.minute)
     }
 
     private init(sorted: [ReceivedEvent]) { events = sorted }

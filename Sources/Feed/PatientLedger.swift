@@ -71,12 +71,20 @@ public struct LedgerCensus: Sendable {
     /// Events that made no sense where they fell (a discharge of a patient not in hospital, a cancel with nothing
     /// to cancel): applied as far as they could be, and listed, never dropped in silence.
     public let anomalies: [String]
+    /// The log's first event time, epoch minutes (nil for an empty log): what the log can know of a patient's
+    /// earlier visits starts there.
+    public var firstEventMinute: Double?
 }
 
 /// Replays the event log up to a time: events in event time (arrival order among equal times), cancels undoing
 /// the event they cancel, merges re-keying every event of the merged record. The same log gives the same census
 /// whatever order its messages arrived in.
 public enum PatientLedger {
+    /// The window before a spell in which earlier ED visits count (LACE's E): 6 months, in minutes.
+    public static let edVisitWindow = 182.5 * 1440
+    /// The window before a spell in which earlier admissions count: 12 months, in minutes.
+    public static let admissionWindow = 365.0 * 1440
+
     /// The census at `minute` (epoch minutes): only events at or before it count. For the censuses at many times
     /// of one log, `LedgerTimeline` replays it once.
     public static func census(of log: [ReceivedEvent], at minute: Double) -> LedgerCensus {
@@ -123,8 +131,8 @@ public enum PatientLedger {
         func patient(_ key: String, _ known: (birth: DateComponents?, sex: Sex, nhs: String?), dischargedAt: Double?,
                      history: ArraySlice<(start: Double, admitted: Bool)>) -> LivePatient
         {
-            let edVisits = history.filter { start - $0.start <= 182.5 * 1440 }.count
-            let admissions = history.filter { $0.admitted && start - $0.start <= 365 * 1440 }.count
+            let edVisits = history.filter { start - $0.start <= PatientLedger.edVisitWindow }.count
+            let admissions = history.filter { $0.admitted && start - $0.start <= PatientLedger.admissionWindow }.count
             return LivePatient(key: key, nhsID: known.nhs, spellStart: start, location: location, locationSince: since,
                                locationMessage: locationMessage,
                                admitted: admitted, onLeave: onLeave, dischargedAt: dischargedAt, birthDate: known.birth,

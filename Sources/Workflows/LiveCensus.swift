@@ -28,10 +28,11 @@ public struct LiveCensus: Sendable {
     public static func build(_ ledger: LedgerCensus, scenario: Scenario) -> LiveCensus {
         let units = scenario.configuration.units
         let zone = scenario.configuration.timeZone
+        let imputer = AttributeImputer(scenario.configuration, logStart: ledger.firstEventMinute)
         var rows: [[String]] = []
         var unmapped: [String: [String]] = [:]
         var notes = ledger.anomalies
-        var placed = 0, inTheatres = 0
+        var placed = 0, inTheatres = 0, noBirthDate = 0
         for patient in ledger.inHospital {
             let code = patient.location?.pointOfCare ?? ""
             guard let place = scenario.locations[code] else {
@@ -46,10 +47,11 @@ public struct LiveCensus: Sendable {
                 continue
             default: unit = nil
             }
-            let attributes = attributes(of: patient, on: unit, at: ledger.at, zone: zone, notes: &notes)
-            let pathway = pathway(of: attributes, on: unit)
             let vitalsComplete = patient.vitals.map { $0.missingParameters.isEmpty } ?? false
-            let news2 = vitalsComplete ? patient.vitals.map { String(NEWS2Score($0).total) } ?? "" : ""
+            let score = vitalsComplete ? patient.vitals.map { NEWS2Score($0).total } : nil
+            let news2 = score.map(String.init) ?? ""
+            let (pathway, attributes) = imputer.attributes(of: patient, on: unit, at: ledger.at, news2: score, zone: zone,
+                                                           missingBirthDates: &noBirthDate)
             // A reading from before the patient came to its unit carries forward into this stay (as a twin keeps
             // its latest NEWS2), dated when it came: a census's NEWS2 is of the stay it is in.
             let news2At = unit == nil ? patient.vitalsAt ?? patient.locationSince
@@ -72,10 +74,15 @@ public struct LiveCensus: Sendable {
             $0.admitted && ($0.dischargeDestination.isFollowedForReadmission || $0.dischargeDestination == .other)
         }
         for patient in followed {
-            let attributes = attributes(of: patient, on: nil, at: patient.dischargedAt ?? ledger.at, zone: zone, notes: &notes)
+            let (pathway, attributes) = imputer.attributes(of: patient, on: nil, at: patient.dischargedAt ?? ledger.at, news2: nil,
+                                                           zone: zone, missingBirthDates: &noBirthDate)
             rows.append([pseudonym(patient.key), "discharged", RecordTime.format(patient.spellStart), "",
-                         pathway(of: attributes, on: nil).rawValue] + attributes.fields
+                         pathway.rawValue] + attributes.fields
                 + ["", "", "", "", "", RecordTime.format(patient.dischargedAt ?? ledger.at), ""])
+        }
+        if noBirthDate > 0 {
+            notes.append("\(noBirthDate) patient\(noBirthDate == 1 ? "" : "s") without a birth date in the feed: age drawn "
+                + "from the scenario's population for the pathway")
         }
         return LiveCensus(rows: rows, inHospital: placed, recentDischarges: followed.count,
                           unmapped: unmapped.sorted { $0.key < $1.key }.map { ($0.key, $0.value.count, $0.value.sorted()) },
@@ -96,41 +103,6 @@ public struct LiveCensus: Sendable {
 
     /// A patient's census id: a pseudonym of its feed key, never the identifier itself.
     static func pseudonym(_ key: String) -> String { PatientID(pseudonymising: "feed:" + key).description }
-
-    /// The twin's attributes: age at the census from PID-7 (65, the twins' reference age, when the feed gave no
-    /// birth date — noted), sex from PID-8, emergency or elective from PV1-4 (or PV1-2 E), the unit's first
-    /// specialty, the ED visits and admissions the log holds; a patient of 75 or more under geriatrics is taken as
-    /// frail (Clinical Frailty Scale 6), the others as 3 — ADT carries no frailty, comorbidity or deprivation.
-    static func attributes(of patient: LivePatient, on unit: UnitConfiguration?, at minute: Double, zone: TimeZone,
-                           notes: inout [String]) -> PatientAttributes
-    {
-        var age = 65
-        if let birth = patient.birthDate, let year = birth.year, let month = birth.month, let day = birth.day {
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = zone
-            let now = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: minute * 60))
-            age = (now.year ?? year) - year - ((now.month ?? 1, now.day ?? 1) < (month, day) ? 1 : 0)
-            age = min(120, max(0, age))
-        } else {
-            notes.append("\(pseudonym(patient.key)): no birth date in the feed; aged 65 assumed")
-        }
-        let elective = ["L", "R", "C", "ELECTIVE"].contains(patient.admissionType.uppercased())
-        let specialty: Specialty = unit?.kind == .strokeUnit ? .strokeMedicine
-            : unit.flatMap { $0.specialties.sorted { $0.rawValue < $1.rawValue }.first } ?? .generalMedicine
-        let frail = age >= 75 && specialty == .geriatrics
-        return PatientAttributes(ageYears: age, sex: patient.sex, admissionMethod: elective ? .elective : .emergency,
-                                 specialty: specialty, diagnosisGroup: unit?.kind == .strokeUnit ? .stroke : .other,
-                                 charlsonIndex: 0, clinicalFrailtyScale: frail ? 6 : 3, deprivationDecile: 5,
-                                 edVisitsLast6Months: patient.edVisitsLast6Months,
-                                 admissionsLast12Months: patient.admissionsLast12Months)
-    }
-
-    /// The pathway by the product's one rule (`Pathway.derived`).
-    static func pathway(of attributes: PatientAttributes, on unit: UnitConfiguration?) -> Pathway {
-        Pathway.derived(admission: attributes.admissionMethod, specialty: attributes.specialty,
-                        diagnosis: attributes.diagnosisGroup, ageYears: attributes.ageYears,
-                        frailtyScale: attributes.clinicalFrailtyScale)
-    }
 }
 
 /// The live census as the `census` command reports it (`--format table` or `json`): the patients per unit against its

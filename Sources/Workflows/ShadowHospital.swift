@@ -309,7 +309,7 @@ public enum ShadowHospital {
                 kind: kind, minute: minute, localID: state.localID, nhsID: nhs, birthDate: state.birth,
                 sex: movement.attributes.sex, patientClass: patientClass, location: location,
                 admissionType: admissionType ?? (movement.attributes.admissionMethod == .elective ? "L" : "E"),
-                priorLocation: prior, hospitalService: "", visitNumber: state.visit,
+                priorLocation: prior, hospitalService: movement.attributes.specialty.treatmentFunctionCode ?? "", visitNumber: state.visit,
                 dischargeDisposition: disposition?.code ?? "", mergedLocalID: merged, vitals: vitals,
                 controlID: "SH\(sequence)")
             let message = FeedMessageWriter.message(for: event, from: sender, timeZone: zone)

@@ -61,7 +61,7 @@ struct LiveCensusTests {
         #expect(live.inHospital == 5 && live.recentDischarges == 1)
         #expect(live.unmapped.count == 1 && live.unmapped[0].code == "WD99" && live.unmapped[0].patients == 1)
         #expect(live.unmapped[0].messages == ["M7"], "the message that placed the patient there is named")
-        #expect(live.notes.contains { $0.contains("aged 65 assumed") } && live.notes.contains { $0.contains("M7") })
+        #expect(live.notes.contains { $0.contains("without a birth date") } && live.notes.contains { $0.contains("M7") })
         #expect(live.notes.contains { $0.hasPrefix("1 patient in theatre or recovery") })
         #expect(ledger.recentDischarges.count == 4, "the ledger keeps every discharge; the census file only inpatients home or to a care home")
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("live-\(UUID().uuidString).csv").path
@@ -82,6 +82,49 @@ struct LiveCensusTests {
         #expect(elective.twin.pathway == .electiveOrthopaedic && elective.twin.attributes.admissionMethod == .elective)
         let ed = census.inpatients.filter { $0.location == .emergencyDepartment }
         #expect(ed.count == 2 && ed.filter { $0.undecidedTriage == LiveCensus.assumedTriage }.count == 1, "one undecided, one boarding")
+    }
+}
+
+extension LiveCensusTests {
+    /// `count` patients admitted `daysAgo` days before `at` to WD05 with PV1-10 `service`, and discharged home
+    /// `dischargedDaysAgo` days before when given.
+    static func cohort(_ count: Int, at: Double, daysAgo: Double, service: String, dischargedDaysAgo: Double? = nil) -> [ReceivedEvent] {
+        var log: [ReceivedEvent] = []
+        for i in 0..<count {
+            func event(_ kind: FeedEvent.Kind, _ minute: Double) -> ReceivedEvent {
+                ReceivedEvent(sequence: log.count, event: FeedEvent(
+                    kind: kind, minute: minute, localID: "C\(i)", nhsID: nil, birthDate: DateComponents(year: 1950, month: 3, day: 1),
+                    sex: .female, patientClass: "I", location: FeedEvent.Location(pointOfCare: "WD05"), admissionType: "E",
+                    priorLocation: nil, hospitalService: service, visitNumber: "V\(i)", dischargeDisposition: kind == .discharge ? "19" : "",
+                    mergedLocalID: nil, vitals: nil, controlID: "C\(i)-\(kind.rawValue)"))
+            }
+            let admitted = at - daysAgo * 1440 - Double(i)
+            log.append(event(.admit, admitted))
+            if let dischargedDaysAgo { log.append(event(.discharge, at - dischargedDaysAgo * 1440 - Double(i))) }
+        }
+        return log
+    }
+
+    @Test("what ADT does not carry is drawn from the population for the pathway PV1-10 gives: Charlson's mean within its interval, the same draw for the same log")
+    func imputation() throws {
+        let scenario = Self.scenario
+        let at = ForecastStart.epochMinute(of: LocalDateTime(year: 2026, month: 6, day: 1, hour: 12), in: scenario.configuration.timeZone)
+        let n = 600
+        let log = Self.cohort(n, at: at, daysAgo: 0.01, service: "300")
+        let live = LiveCensus.build(PatientLedger.census(of: log, at: at), scenario: scenario)
+        let loaded = try CensusFile.read(text: live.csv, name: "live", for: scenario.configuration, asOf: at)
+        #expect(loaded.census.inpatients.count == n)
+        #expect(loaded.census.inpatients.allSatisfy { $0.twin.pathway == .emergencyMedical && $0.twin.attributes.specialty == .generalMedicine })
+        let charlson = loaded.census.inpatients.map { Double($0.twin.attributes.charlsonIndex) }
+        let mean = try #require(scenario.configuration.population.charlsonMean[.emergencyMedical])
+        let seen = charlson.reduce(0, +) / Double(n)
+        #expect(abs(seen - mean) <= Tolerance.halfWidth(variance: mean, count: n), "mean Charlson \(seen), population \(mean)")
+        #expect(Set(charlson).count > 3, "drawn, not one value for all")
+        #expect(LiveCensus.build(PatientLedger.census(of: log, at: at), scenario: scenario).csv == live.csv)
+        // PV1-10 430 (geriatric medicine) as an emergency: the frail-elderly pathway, frailty 6 or more.
+        let frail = LiveCensus.build(PatientLedger.census(of: Self.cohort(20, at: at, daysAgo: 2, service: "430"), at: at), scenario: scenario)
+        let frailLoaded = try CensusFile.read(text: frail.csv, name: "live", for: scenario.configuration, asOf: at)
+        #expect(frailLoaded.census.inpatients.allSatisfy { $0.twin.pathway == .frailElderly && $0.twin.attributes.clinicalFrailtyScale >= 6 })
     }
 }
 

@@ -80,6 +80,34 @@ public enum Specialty: String, Sendable, Hashable, Codable, CaseIterable {
         default: false
         }
     }
+
+    /// The NHS Data Model and Dictionary's treatment function code (main specialty) a PAS sends in PV1-10: 300
+    /// general internal medicine, 430 geriatric medicine, 320 cardiology, 340 respiratory medicine, 328 stroke
+    /// medicine, 100 general surgery, 110 trauma and orthopaedics, 101 urology, 502 gynaecology; nil for `other`.
+    public var treatmentFunctionCode: String? {
+        switch self {
+        case .generalMedicine: "300"
+        case .geriatrics: "430"
+        case .cardiology: "320"
+        case .respiratory: "340"
+        case .strokeMedicine: "328"
+        case .generalSurgery: "100"
+        case .traumaOrthopaedics: "110"
+        case .urology: "101"
+        case .gynaecology: "502"
+        case .other: nil
+        }
+    }
+
+    /// The specialty a PV1-10 names: a treatment function code of `treatmentFunctionCode` or the specialty's own
+    /// name (its first component, either case); nil for anything else.
+    public init?(hospitalService text: String) {
+        let code = text.split(separator: "^", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let trimmed = code.trimmingCharacters(in: .whitespaces)
+        guard let found = Specialty.allCases.first(where: { $0.treatmentFunctionCode == trimmed || $0.rawValue == trimmed.lowercased() })
+        else { return nil }
+        self = found
+    }
 }
 
 /// A broad diagnosis group.

@@ -1,0 +1,130 @@
+import Feed
+import Foundation
+import HospitalModel
+import PatientTwin
+import Scenario
+import Simulation
+
+/// A live-census patient's twin attributes: what the feed says (age from PID-7, sex from PID-8, emergency or elective
+/// from PV1-4, the treating specialty from PV1-10, earlier visits from the log) and, for what ADT does not carry
+/// (Charlson index, frailty, deprivation, diagnosis group), a draw from the scenario's synthetic population for the
+/// patient's pathway. A patient still in a bed is a length-biased sample of those admitted (the long stays are the
+/// ones still there), so its draw is one of `candidates` population draws chosen with weight S(time on its unit |
+/// the draw's covariates): the attributes of the patients who would still be there now. Draws come from a stream
+/// keyed by the patient's pseudonym: the same log gives the same census. Docs/FEED.md, "The live census".
+struct AttributeImputer {
+    /// Population draws weighed for each patient in a bed.
+    static let candidates = 16
+
+    let predictor: TrajectoryPredictor?
+    let generator: EpisodeGenerator?
+    let population: SyntheticPopulation
+    let logStart: Double?
+
+    init(_ configuration: HospitalConfiguration, logStart: Double?) {
+        // A scenario's model and population are checked when it is read and again when its run is prepared, which
+        // reports a problem; a census built before that takes fixed attributes rather than fail twice.
+        predictor = try? TrajectoryPredictor(model: configuration.twinModel, timeZone: configuration.timeZone,
+                                             stayScale: configuration.stayScale)
+        generator = try? EpisodeGenerator(model: configuration.twinModel, population: configuration.population,
+                                          timeZone: configuration.timeZone, stayScale: configuration.stayScale)
+        population = configuration.population
+        self.logStart = logStart
+    }
+
+    /// The pathway of a patient whose PV1-10 names its treating specialty: stroke medicine (or a stroke unit) the
+    /// stroke pathway, geriatric medicine as an emergency the frail-elderly pathway (the population's patients
+    /// under geriatrics are its frail elderly, whatever their age), otherwise surgical or medical, emergency or
+    /// elective (trauma and orthopaedics electively: the elective orthopaedic pathway).
+    static func pathway(emergency: Bool, specialty: Specialty, stroke: Bool) -> Pathway {
+        if stroke || specialty == .strokeMedicine { return .stroke }
+        guard emergency else { return specialty == .traumaOrthopaedics ? .electiveOrthopaedic : .electiveSurgical }
+        if specialty == .geriatrics { return .frailElderly }
+        return specialty.isSurgical ? .emergencySurgical : .emergencyMedical
+    }
+
+    func attributes(of patient: LivePatient, on unit: UnitConfiguration?, at minute: Double, news2: Int?, zone: TimeZone,
+                    missingBirthDates: inout Int) -> (Pathway, PatientAttributes)
+    {
+        var age: Int?
+        if let birth = patient.birthDate, let year = birth.year, let month = birth.month, let day = birth.day {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = zone
+            let now = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: minute * 60))
+            age = min(120, max(0, (now.year ?? year) - year - ((now.month ?? 1, now.day ?? 1) < (month, day) ? 1 : 0)))
+        } else {
+            missingBirthDates += 1
+        }
+        let elective = ["L", "R", "C", "ELECTIVE"].contains(patient.admissionType.uppercased())
+        let stated = Specialty(hospitalService: patient.hospitalService)
+        let specialty: Specialty = stated ?? (unit?.kind == .strokeUnit ? .strokeMedicine
+            : unit.flatMap { $0.specialties.sorted { $0.rawValue < $1.rawValue }.first } ?? .generalMedicine)
+        let stroke = unit?.kind == .strokeUnit || specialty == .strokeMedicine
+        let pathway: Pathway
+        if stated != nil {
+            pathway = Self.pathway(emergency: !elective, specialty: specialty, stroke: stroke)
+        } else {
+            pathway = Pathway.derived(admission: elective ? .elective : .emergency, specialty: specialty,
+                                      diagnosis: stroke ? .stroke : .other, ageYears: age ?? 65,
+                                      frailtyScale: specialty == .geriatrics && (age ?? 0) >= 75 ? 6 : 3)
+        }
+        var stream = RandomStream(seed: Self.seed(patient.key))
+        var drawn: [PatientAttributes] = []
+        for _ in 0..<(generator == nil ? 0 : Self.candidates) {
+            guard let generator else { break }
+            var candidate = generator.attributes(on: pathway, using: &stream)
+            candidate.ageYears = age ?? candidate.ageYears
+            if patient.sex != .unknown { candidate.sex = patient.sex }
+            candidate.admissionMethod = elective ? .elective : .emergency
+            candidate.specialty = specialty
+            if stroke { candidate.diagnosisGroup = .stroke }
+            // Keep the pathway the facts gave: a non-frail emergency patient of 75 or more has a frailty below 6.
+            if pathway != .frailElderly, candidate.ageYears >= 75, candidate.admissionMethod == .emergency {
+                candidate.clinicalFrailtyScale = min(candidate.clinicalFrailtyScale, 5)
+            }
+            if pathway == .frailElderly { candidate.clinicalFrailtyScale = max(candidate.clinicalFrailtyScale, 6) }
+            drawn.append(candidate)
+        }
+        var chosen = drawn.first ?? PatientAttributes(
+            ageYears: age ?? 65, sex: patient.sex, admissionMethod: elective ? .elective : .emergency, specialty: specialty,
+            diagnosisGroup: stroke ? .stroke : .other, charlsonIndex: 0, clinicalFrailtyScale: 3, deprivationDecile: 5,
+            edVisitsLast6Months: 0, admissionsLast12Months: 0)
+        if let unit, let predictor, patient.dischargedAt == nil, drawn.count > 1 {
+            let elapsed = max(0, minute - patient.locationSince)
+            let weights = drawn.map {
+                predictor.sojournSurvival(pathway: pathway, state: unit.kind.careState,
+                                          covariates: Covariates(attributes: $0, news2: news2), minutes: elapsed)
+            }
+            let total = weights.reduce(0, +)
+            if total > 0 {
+                var target = stream.nextUniform() * total
+                for (candidate, weight) in zip(drawn, weights) {
+                    target -= weight
+                    chosen = candidate
+                    if target <= 0 { break }
+                }
+            }
+        }
+        chosen.edVisitsLast6Months = patient.edVisitsLast6Months
+            + unseen(PatientLedger.edVisitWindow, before: patient.spellStart, mean: population.edVisitsMean, &stream)
+        chosen.admissionsLast12Months = patient.admissionsLast12Months
+            + unseen(PatientLedger.admissionWindow, before: patient.spellStart, mean: population.admissionsMean, &stream)
+        return (pathway, chosen)
+    }
+
+    /// Earlier visits in the part of a `window` before `start` that the log does not reach: a Poisson draw with the
+    /// population's mean for the window, scaled to that part (none once the log covers the window).
+    func unseen(_ window: Double, before start: Double, mean: Double, _ stream: inout RandomStream) -> Int {
+        let covered = logStart.map { max(0, start - $0) } ?? 0
+        let part = max(0, min(1, (window - covered) / window))
+        guard part > 0, mean > 0, let poisson = try? Poisson(mean: mean * part) else { return 0 }
+        return poisson.sample(using: &stream)
+    }
+
+    /// FNV-1a of the key: the patient's own stream.
+    static func seed(_ key: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in ("live-census:" + key).utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
+    }
+}
