@@ -380,6 +380,27 @@ public final class RunStore {
         }
     }
 
+    // MARK: Backtests
+
+    /// Stores a backtest's document (its JSON, from the caller's encoder) for `scenario`, in one statement; returns
+    /// its id.
+    public func storeBacktest(scenario: StoredScenario, origins: Int, document: Data) throws -> Int64 {
+        let json = String(decoding: document, as: UTF8.self)
+        return try connection.query("""
+            INSERT INTO hospital_twin.backtests (scenario_id, engine_version, origins, document, run_by, host)
+            VALUES (\(scenario.id), \(HospitalSimulation.engineVersion), \(origins), \(json)::jsonb, \(Self.currentUser),
+                    \(Self.currentHost))
+            RETURNING id
+            """).single("a stored backtest").int64("id")
+    }
+
+    /// A stored backtest's document (JSON), or nil when no backtest has `id`.
+    public func backtestDocument(_ id: Int64) throws -> Data? {
+        guard let row = try connection.query("SELECT document::text AS document FROM hospital_twin.backtests WHERE id = \(id)")
+            .typedRows.first else { return nil }
+        return Data(try row.text("document").utf8)
+    }
+
     // MARK: Twin models
 
     /// Stores a fitted twin model (its JSON) and its fit report; the same model again returns the existing row.

@@ -144,5 +144,19 @@ public enum RunStoreSchema {
                 condition text NOT NULL,
                 reason text NOT NULL);
             """),
+        Migration(version: 4, name: "backtests: a rolling-origin backtest's scores, stored whole with its scenario", sql: """
+            -- One row per backtest (hospital-twin backtest --store), written in one statement: its document is the
+            -- report as the command rendered it (every method's score sums per series and horizon, the fans), so
+            -- hospital-twin report ID --as backtest renders it again without simulating.
+            CREATE TABLE hospital_twin.backtests (
+                id bigserial PRIMARY KEY,
+                scenario_id bigint NOT NULL REFERENCES hospital_twin.scenarios (id),
+                engine_version text NOT NULL,
+                origins integer NOT NULL CHECK (origins >= 1),
+                document jsonb NOT NULL,
+                stored_at timestamptz NOT NULL DEFAULT now(),
+                run_by text NOT NULL,
+                host text NOT NULL);
+            """),
     ]
 }

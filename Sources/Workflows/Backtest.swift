@@ -3,6 +3,7 @@ import Forecasting
 import Foundation
 import HospitalModel
 import PatientTwin
+import RunStore
 import Scenario
 import Simulation
 
@@ -95,33 +96,14 @@ public enum Backtest {
             if observer.isCancelled() { throw WorkflowError(.cancelled, "the backtest was cancelled after \(done) origins") }
             let local = LocalDateTime(localMinutesSinceEpoch: Double(originDay) * day + Double(request.at.minuteOfDay))
             let originMinute = ForecastStart.epochMinute(of: local, in: zone)
-            let ledger = timeline.census(at: originMinute)
-            let live = LiveCensus.build(ledger, scenario: scenario)
-            let atOrigin = occupancy(ledger, scenario: scenario)
-            let start = ForecastStart.midnight(atOrAfter: originMinute, in: zone)
-            var forecastRequest = ForecastRequest(days: horizon, from: start, replications: request.replications, seed: seed)
-            let name = "the live census at \(local)"
-            forecastRequest.censusText = CensusText(name: name, csv: live.csv)
-            let prepared = try ForecastPlanning.prepare(scenario, file: file, request: forecastRequest)
-            let kpis: [HospitalKPIs]
-            do {
-                kpis = try HospitalExperiment.run(prepared.prepared.hospital, replications: request.replications, seed: seed,
-                                                  horizonDays: horizon, warmUpDays: 0, threads: request.threads,
-                                                  census: prepared.census, isCancelled: observer.isCancelled).replications
-            } catch is HospitalExperimentCancelled {
-                throw WorkflowError(.cancelled, "the backtest was cancelled after \(done) origins")
-            } catch {
-                throw WorkflowError(.input, "\(file): the forecast from \(name) failed: \(error)")
-            }
-            let dayZero = Int(start.localMinutesSinceEpoch / day) - seriesStart   // index of the first forecast midnight
+            let made = try forecasts(at: originMinute, scenario: scenario, file: file, timeline: &timeline, series: series,
+                                     seriesStart: seriesStart, request: request, seed: seed, observer: observer, done: done)
+            let kpis = made.kpis, dayZero = made.dayZero
             for item in series {
-                let origin = Double(item.units.reduce(0) { $0 + atOrigin[$1] })
-                let history = Array(item.values[max(0, dayZero - 365)..<dayZero]) + [origin]
-                var methods: [[PredictiveDistribution]?] = [twinForecast(kpis, units: item.units, horizon: horizon)]
-                for method in BaselineMethod.allCases {
-                    let forecast = method.forecast(history, horizons: horizon)
-                    if forecast == nil { skipped[method.rawValue, default: 0] += 1 }
-                    methods.append(forecast)
+                let origin = made.origin[item.index]
+                let methods = made.methods[item.index]
+                for (m, forecast) in methods.enumerated() where m > 0 && forecast == nil {
+                    skipped[BacktestReport.methods[m], default: 0] += 1
                 }
                 let thresholds = (1...horizon).map { staffedBeds(kpis, units: item.units, day: $0) }
                 for (m, forecasts) in methods.enumerated() {
@@ -167,6 +149,101 @@ public enum Backtest {
             replications: request.replications, seed: seed, origins: originDays.count,
             seriesStart: dateText(seriesStart), events: events.count)
         return BacktestReport(settings: settings, rows: rows, fans: fans, notes: notes)
+    }
+
+    /// Stores `report` with its scenario (read from `file`) in one statement; returns the backtest's id.
+    public static func store(_ report: BacktestReport, scenario: Scenario, file: String, in store: RunStore) throws(WorkflowError) -> Int64 {
+        let canonical = String(decoding: scenario.canonicalJSON, as: UTF8.self)
+        let source = URL(fileURLWithPath: file).standardizedFileURL.path
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let document: Data
+        do { document = try encoder.encode(report) } catch {
+            throw WorkflowError(.input, "the backtest could not be written as JSON: \(error)")
+        }
+        let stored = try storing { try store.storeScenario(name: scenario.name, canonicalJSON: canonical, sourcePath: source) }
+        return try storing { try store.storeBacktest(scenario: stored, origins: report.settings.origins, document: document) }
+    }
+
+    /// What one origin forecasts: per series (in `seriesList` order) the census value at the origin and each
+    /// method's distributions for horizons 1…H (`BacktestReport.methods` order; nil where a baseline lacks history),
+    /// the twin's replications, and the series index of the forecast's first midnight.
+    struct OriginForecasts {
+        let origin: [Double]
+        let methods: [[[PredictiveDistribution]?]]
+        let kpis: [HospitalKPIs]
+        let dayZero: Int
+    }
+
+    /// The forecasts made at `originMinute`: the census from `timeline` as of then, the twin forecast from it, the
+    /// baselines from each series' values at the midnights before it. Reads nothing after `originMinute`: the
+    /// timeline's census holds only events up to it, and the series' values used are at midnights before it.
+    static func forecasts(at originMinute: Double, scenario: Scenario, file: String, timeline: inout LedgerTimeline,
+                          series: [Series], seriesStart: Int, request: BacktestRequest, seed: UInt64,
+                          observer: WorkflowObserver, done: Int) throws(WorkflowError) -> OriginForecasts
+    {
+        let zone = scenario.configuration.timeZone
+        let horizon = request.horizonDays
+        let ledger = timeline.census(at: originMinute)
+        let live = LiveCensus.build(ledger, scenario: scenario)
+        let atOrigin = occupancy(ledger, scenario: scenario)
+        let start = ForecastStart.midnight(atOrAfter: originMinute, in: zone)
+        var forecastRequest = ForecastRequest(days: horizon, from: start, replications: request.replications, seed: seed)
+        let name = "the live census at \(RecordTime.format(originMinute))"
+        forecastRequest.censusText = CensusText(name: name, csv: live.csv)
+        let prepared = try ForecastPlanning.prepare(scenario, file: file, request: forecastRequest)
+        let kpis: [HospitalKPIs]
+        do {
+            kpis = try HospitalExperiment.run(prepared.prepared.hospital, replications: request.replications, seed: seed,
+                                              horizonDays: horizon, warmUpDays: 0, threads: request.threads,
+                                              census: prepared.census, isCancelled: observer.isCancelled).replications
+        } catch is HospitalExperimentCancelled {
+            throw WorkflowError(.cancelled, "the backtest was cancelled after \(done) origins")
+        } catch {
+            throw WorkflowError(.input, "\(file): the forecast from \(name) failed: \(error)")
+        }
+        let dayZero = Int(start.localMinutesSinceEpoch / 1440) - seriesStart   // the series index of the first forecast midnight
+        var origins: [Double] = [], methods: [[[PredictiveDistribution]?]] = []
+        for item in series {
+            let origin = Double(item.units.reduce(0) { $0 + atOrigin[$1] })
+            let history = Array(item.values[max(0, dayZero - 365)..<max(0, dayZero)]) + [origin]
+            methods.append([twinForecast(kpis, units: item.units, horizon: horizon)]
+                + BaselineMethod.allCases.map { $0.forecast(history, horizons: horizon) })
+            origins.append(origin)
+        }
+        return OriginForecasts(origin: origins, methods: methods, kpis: kpis, dayZero: dayZero)
+    }
+
+    /// Every method's forecasts at one origin, keyed "method|group|unit", made from `events` as `run` makes them:
+    /// for checking that an origin reads nothing after its time (the same forecasts from logs that differ only
+    /// after it).
+    public static func forecasts(_ scenario: Scenario, file: String, events: [ReceivedEvent], origin: LocalDateTime,
+                                 request: BacktestRequest) throws(WorkflowError) -> [String: [PredictiveDistribution]]
+    {
+        let zone = scenario.configuration.timeZone
+        let originMinute = ForecastStart.epochMinute(of: origin, in: zone)
+        guard let first = events.map(\.event.minute).min() else { throw WorkflowError(.input, "the feed's event log is empty") }
+        let seriesStart = RecordTime.localDay(ofEpochMinute: first, in: zone) + 1 + logRampUpDays
+        let lastMidnight = Int(origin.localMinutesSinceEpoch / 1440)
+        var timeline = LedgerTimeline(events)
+        var observed = [[Double]](repeating: [], count: scenario.configuration.units.count)
+        for index in seriesStart...max(seriesStart, lastMidnight) {
+            let minute = ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: Double(index) * 1440), in: zone)
+            let counts = occupancy(timeline.census(at: min(minute, originMinute)), scenario: scenario)
+            for unit in counts.indices { observed[unit].append(Double(counts[unit])) }
+        }
+        let series = seriesList(units: scenario.configuration.units, groups: groupOf(scenario.configuration.units), observed: observed)
+        timeline = LedgerTimeline(events)
+        let made = try forecasts(at: originMinute, scenario: scenario, file: file, timeline: &timeline, series: series,
+                                 seriesStart: seriesStart, request: request, seed: request.seed ?? scenario.run.seed,
+                                 observer: .silent, done: 0)
+        var result: [String: [PredictiveDistribution]] = [:]
+        for item in series {
+            for (m, forecast) in made.methods[item.index].enumerated() {
+                if let forecast { result["\(BacktestReport.methods[m])|\(item.group)|\(item.unit)"] = forecast }
+            }
+        }
+        return result
     }
 
     struct SeriesKey: Hashable {

@@ -1,4 +1,5 @@
 import Finance
+import Forecasting
 import Foundation
 import HospitalModel
 import PatientTwin
@@ -171,11 +172,13 @@ public enum StoredAnswer: Sendable {
     case costs(CostReport)
     /// A forecast run's bands.
     case forecast(BedForecast)
+    /// A stored backtest.
+    case backtest(BacktestReport)
 }
 
 /// Which report of a stored run.
 public enum StoredReportKind: String, Sendable, Hashable, CaseIterable {
-    case run, costs, forecast
+    case run, costs, forecast, backtest
 }
 
 /// Reports rendered again from stored runs, without simulating.
@@ -186,8 +189,16 @@ public enum StoredAnswers {
     public static func answer(_ kind: StoredReportKind, run id: Int64, baseline: Int64?, detect: Double,
                               in store: RunStore) throws(WorkflowError) -> StoredAnswer
     {
-        if baseline != nil, kind == .forecast {
-            throw WorkflowError(.input, "--baseline compares runs or costs, not forecasts")
+        if baseline != nil, kind == .forecast || kind == .backtest {
+            throw WorkflowError(.input, "--baseline compares runs or costs, not forecasts or backtests")
+        }
+        if kind == .backtest {
+            guard let document = try storing({ try store.backtestDocument(id) }) else {
+                throw WorkflowError(.input, "no stored backtest has id \(id) (a backtest is stored by hospital-twin backtest --store)")
+            }
+            do { return .backtest(try JSONDecoder().decode(BacktestReport.self, from: document)) } catch {
+                throw WorkflowError(.input, "backtest \(id) was stored in a form this version cannot read: \(error)")
+            }
         }
         let record = try storing { try store.record(id) }
         let result = try storing { try store.result(of: id) }
@@ -230,6 +241,8 @@ public enum StoredAnswers {
                                        coverage: MonthCoverage.of(result.replications[0])))
         case .forecast:
             return .forecast(BedForecast(scenario: record.scenario, seed: record.seed, replications: result.replications))
+        case .backtest:
+            preconditionFailure("a backtest is answered above, from its own table")
         }
     }
 }

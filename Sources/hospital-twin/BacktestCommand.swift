@@ -40,6 +40,9 @@ struct BacktestCommand: ParsableCommand {
     @Option(help: "Origins drawn as forecast fans in the HTML report.")
     var fans: Int = 4
 
+    @Flag(help: "Store the scenario and the backtest in the database (hospital-twin report ID --as backtest shows it again).")
+    var store = false
+
     @OptionGroup var replication: ReplicationOptions
     @OptionGroup var report: ReportOptions
     @OptionGroup var database: DatabaseOptions
@@ -85,14 +88,19 @@ struct BacktestCommand: ParsableCommand {
         let zone = scenario.configuration.timeZone
         let through = ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: request.to.localMinutesSinceEpoch
             + Double(horizon + 2) * 1440), in: zone)
-        let store = try openFeedStore(database, timeZone: zone)
+        let feed = try openFeedStore(database, timeZone: zone)
         let started = Date()
-        let events = try storeCall { try store.events(through: through) }
+        let events = try storeCall { try feed.events(through: through) }
         printError("read \(events.count) events of the feed's log in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         let result = try CommandWorkflow.perform { observer in
             try Backtest.run(scenario, file: file, events: events, request: request, observer: observer)
         }
         printError("backtested \(result.settings.origins) origins in \(String(format: "%.0f", Date().timeIntervalSince(started))) s")
+        if store {
+            let runStore = try database.openStore()
+            let id = try CommandWorkflow.perform { _ in try Backtest.store(result, scenario: scenario, file: file, in: runStore) }
+            printError("stored backtest \(id) (hospital-twin report \(id) --as backtest)")
+        }
         try report.write(.backtest(result))
     }
 }

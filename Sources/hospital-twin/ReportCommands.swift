@@ -203,7 +203,7 @@ struct Report: ParsableCommand {
     @Argument(help: "The stored run's id (hospital-twin runs list).")
     var runID: RunID
 
-    @Option(name: .customLong("as"), help: "run, costs or forecast.")
+    @Option(name: .customLong("as"), help: "run, costs, forecast, or backtest (the id is then a stored backtest's).")
     var kind: StoredReportKind = .run
 
     @Option(help: "Another stored run to compare against (run or costs).")
@@ -216,7 +216,9 @@ struct Report: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
-        if baseline != nil && kind == .forecast { throw ValidationError("--baseline compares runs or costs, not forecasts") }
+        if baseline != nil && (kind == .forecast || kind == .backtest) {
+            throw ValidationError("--baseline compares runs or costs, not forecasts or backtests")
+        }
         try Compare.checkDetect(detect)
     }
 
@@ -231,6 +233,7 @@ struct Report: ParsableCommand {
         case .comparison(let comparison): try report.write(.comparison(comparison))
         case .costs(let costs): try report.write(.costs(costs))
         case .forecast(let forecast): try report.write(.forecast(forecast))
+        case .backtest(let backtest): try report.write(.backtest(backtest))
         }
     }
 }
