@@ -65,6 +65,8 @@ public struct ForecastRequest: Sendable, Hashable {
     public var replications: Int
     /// The master seed (nil: the scenario's).
     public var seed: UInt64?
+    /// The time a census's age is measured at (nil: now).
+    public var now: Date?
 
     /// A request.
     public init(days: Int, censusPath: String? = nil, from: LocalDateTime? = nil, warmUpDays: Int? = nil,
@@ -119,6 +121,10 @@ public enum ForecastPlanning {
             }
             warmUpStart = request.from ?? ForecastStart.midnight(atOrAfter: census.latestMinute, in: zone)
             warmUpDays = 0
+            let ageHours = max(0, ((request.now ?? Date()).timeIntervalSince1970 / 60 - census.latestMinute) / 60)
+            let latest = RecordTime.format(census.latestMinute)
+            observer.notice(.censusStart(file: path, latest: latest, ageHours: ageHours))
+            if ageHours > 24 { observer.notice(.staleCensus(file: path, latest: latest, ageHours: ageHours)) }
             for unit in census.overfullUnits { observer.notice(.overfullAtCensus(file: path, unit: unit)) }
             loaded = census
             if census.census.recentDischarges.isEmpty {

@@ -54,6 +54,10 @@ public enum WorkflowNotice: Sendable, Hashable, CustomStringConvertible {
     case returnsFromScenario(file: String, discharges: Int)
     /// A daily series drifts materially over the measured window: the run did not measure a steady state.
     case drifts(file: String, series: String, percentPerYear: Double)
+    /// The census a forecast starts from: its latest recorded time (ISO 8601 UTC) and its age then, hours.
+    case censusStart(file: String, latest: String, ageHours: Double)
+    /// The census is more than a day old: the hospital has moved on since.
+    case staleCensus(file: String, latest: String, ageHours: Double)
 
     public var description: String {
         switch self {
@@ -71,11 +75,25 @@ public enum WorkflowNotice: Sendable, Hashable, CustomStringConvertible {
             "\(file) lists no recent discharges: the readmissions still to come are drawn from the scenario's own "
                 + "simulation instead (\(discharges) patients it discharged alive in the 30 days before the start, after "
                 + "its warm-up); list the hospital's discharges of the last 30 days as 'discharged' rows to use its own"
+        case .censusStart(let file, let latest, let age):
+            "starting from \(file): its latest record is \(latest), \(Self.age(age)) old"
+        case .staleCensus(let file, let latest, let age):
+            "warning: \(file) is \(Self.age(age)) old (its latest record is \(latest)): the forecast starts from the hospital "
+                + "as it was then, not as it is now; take a fresh census (hospital-twin census, or forecast --live)"
         case .drifts(let file, let series, let percent):
             "\(file): '\(series)' drifts by \(String(format: "%+.1f", percent))% a year over the measured window, so "
                 + "the window is not in steady state: the warm-up is too short, or a queue is fed faster than it is "
                 + "served (hospital-twin run --warmup-report tells which)"
         }
+    }
+}
+
+extension WorkflowNotice {
+    /// "40 minutes", "5.2 hours", "3.1 days".
+    static func age(_ hours: Double) -> String {
+        if hours < 1 { return "\(Int((hours * 60).rounded())) minutes" }
+        if hours < 48 { return String(format: "%.1f hours", hours) }
+        return String(format: "%.1f days", hours / 24)
     }
 }
 

@@ -176,6 +176,25 @@ struct ForecastPlanningTests {
         #expect(recorder.seenNotices.contains(.returnsFromScenario(file: Self.census, discharges: returning)))
     }
 
+    @Test("a forecast says which census it starts from and how old it is; older than a day is a warning")
+    func censusAge() throws {
+        let scenario = try Inputs.scenario(Self.general)
+        let latest = try #require(ISO8601DateFormatter().date(from: "2026-11-25T22:59:00Z"))   // the sample's latest record
+        func notices(hoursLater: Double) throws -> [WorkflowNotice] {
+            let recorder = Recorder()
+            var request = ForecastRequest(days: 2, censusPath: Self.census, replications: 2)
+            request.now = latest.addingTimeInterval(hoursLater * 3600)
+            _ = try ForecastPlanning.prepare(scenario, file: Self.general, request: request, observer: recorder.observer)
+            return recorder.seenNotices
+        }
+        let fresh = try notices(hoursLater: 2)
+        #expect(fresh.contains(.censusStart(file: Self.census, latest: "2026-11-25T22:59:00Z", ageHours: 2)))
+        #expect(!fresh.contains { if case .staleCensus = $0 { true } else { false } })
+        let old = try notices(hoursLater: 30)
+        #expect(old.contains(.staleCensus(file: Self.census, latest: "2026-11-25T22:59:00Z", ageHours: 30)))
+        #expect(old.first { if case .staleCensus = $0 { true } else { false } }?.description.contains("30.0 hours old") == true)
+    }
+
     @Test("without a census: the warm-up ends at --from, else after the scenario's start")
     func withoutCensus() throws {
         let scenario = try Inputs.scenario(Self.general)
