@@ -6,7 +6,7 @@
 #   - finance: the night-nurse variant's cost report against the baseline, rendered again from the stored runs;
 #   - planning: 14 days of bed demand per unit from the sample census of today's inpatients, then from the census
 #     of a simulated hospital (run --census-at), then from the live census of the hospital's HL7 feed (feed emit,
-#     ingest, census, forecast --live), and whether the measured year is past the warm-up (--warmup-report);
+#     ingest, census, forecast --live) and that forecast backtested on the log (backtest), and whether the measured year is past the warm-up (--warmup-report);
 # writes the three HTML reports, lists the stored runs, and says where the reports are. Then, shorter, the kernel
 # against queueing theory and the patient-twin workflow. The database is the one configured
 # (HOSPITAL_TWIN_DATABASE_URL, DATABASE_URL, PG* variables), else the embedded cluster in ./.hospital-twin, which
@@ -53,11 +53,11 @@ echo "   to leave or not, in the ED, and the discharges of the 30 days before), 
 "$bin" forecast scenarios/general-hospital.yaml --census "$out/simulated-census.csv" --days 14 \
     --html "$out/forecast-simulated-census.html" 2> "$logs/forecast-simulated.log" | sed -n 4,8p
 echo
-echo "== live: the hospital's own feed. Three weeks of the general hospital's HL7 ADT and observation messages, as its"
+echo "== live: the hospital's own feed. A hundred days of the general hospital's HL7 ADT and observation messages, as its"
 echo "   PAS would send them (feed emit: a shadow hospital, with a real feed's duplicates, late messages, cancels and"
 echo "   merges), stored in the event log, each once, identifiers pseudonymised; the census on 26 January 2026 from"
 echo "   the log alone; 14 days forecast from it (forecast --live)"
-"$bin" feed emit scenarios/general-hospital.yaml --days 21 -o "$logs/feed.hl7" --duplicates 0.02 --out-of-order 0.05 \
+"$bin" feed emit scenarios/general-hospital.yaml --days 100 -o "$logs/feed.hl7" --duplicates 0.02 --out-of-order 0.05 \
     --cancel-and-resend 0.02 --merges 0.02 2> "$logs/emit.log"
 # A trust sets its own key (32 characters or more, kept outside the repository); the demo's is for the demo.
 export HOSPITAL_TWIN_PSEUDONYM_KEY="${HOSPITAL_TWIN_PSEUDONYM_KEY:-hospital-twin demo key: a trust sets its own}"
@@ -65,6 +65,13 @@ export HOSPITAL_TWIN_PSEUDONYM_KEY="${HOSPITAL_TWIN_PSEUDONYM_KEY:-hospital-twin
 "$bin" census scenarios/general-hospital.yaml --at 2026-01-26T00:00 -o "$out/live-census.csv" 2> "$logs/census.log" | sed -n 1p
 "$bin" forecast scenarios/general-hospital.yaml --live --at 2026-01-26T00:00 --days 14 \
     --html "$out/forecast-live.html" 2> "$logs/forecast-live.log" | sed -n 4,8p
+echo
+echo "== planning: has the live forecast been right? A backtest on the feed's log: each day from 17 to 31 March 2026 at"
+echo "   23:59, the census as the log had it then, 14 days forecast from it, held against the log's midnights, beside"
+echo "   last value, the six-week same-weekday mean, seasonal naive and Holt-Winters (Docs/BACKTEST.md)"
+"$bin" backtest scenarios/general-hospital.yaml --from 2026-03-17 --to 2026-03-31 --replications 100 --store \
+    --html "$out/backtest.html" 2> "$logs/backtest.log" | sed -n 4,10p
+grep -E "stored backtest" "$logs/backtest.log" || true
 echo
 echo "== steady state: does the measured year start after the warm-up's transient? (4 years from empty)"
 "$bin" run scenarios/general-hospital.yaml --warmup-report --replications 6 --horizon 1460 2>/dev/null | sed -n 3,9p
@@ -74,7 +81,7 @@ echo "== the stored runs"
 echo
 echo "== reports"
 for file in comparison.html costs.html costs.csv forecast.html simulated-census.csv forecast-simulated-census.html \
-    live-census.csv forecast-live.html; do echo "  $(cd "$out" && pwd)/$file"; done
+    live-census.csv forecast-live.html backtest.html; do echo "  $(cd "$out" && pwd)/$file"; done
 echo
 echo "== simulation kernel against queueing theory"
 "$bin" validate --kernel --replications 10
