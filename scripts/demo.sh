@@ -66,10 +66,10 @@ export HOSPITAL_TWIN_PSEUDONYM_KEY="${HOSPITAL_TWIN_PSEUDONYM_KEY:-hospital-twin
 "$bin" forecast scenarios/general-hospital.yaml --live --at 2026-01-26T00:00 --days 14 \
     --html "$out/forecast-live.html" 2> "$logs/forecast-live.log" | sed -n 4,8p
 echo
-echo "== planning: has the live forecast been right? A backtest on the feed's log: each day from 17 to 31 March 2026 at"
+echo "== planning: has the live forecast been right? A backtest on the feed's log: each day from 17 to 30 March 2026 at"
 echo "   23:59, the census as the log had it then, 14 days forecast from it, held against the log's midnights, beside"
 echo "   last value, the six-week same-weekday mean, seasonal naive and Holt-Winters (Docs/BACKTEST.md)"
-"$bin" backtest scenarios/general-hospital.yaml --from 2026-03-17 --to 2026-03-31 --replications 100 --store \
+"$bin" backtest scenarios/general-hospital.yaml --from 2026-03-17 --to 2026-03-30 --replications 100 --store \
     --html "$out/backtest.html" 2> "$logs/backtest.log" | sed -n 4,10p
 grep -E "stored backtest" "$logs/backtest.log" || true
 echo
