@@ -53,6 +53,9 @@ public struct LedgerTimeline: Sendable {
 
     /// Events in the log.
     public var count: Int { events.count }
+    /// The earliest and latest event times, epoch minutes (nil for an empty log).
+    public var firstMinute: Double? { events.first?.event.minute }
+    public var lastMinute: Double? { events.last?.event.minute }
 
     /// The census at `minute` (epoch minutes).
     public mutating func census(at minute: Double) -> LedgerCensus {
@@ -79,7 +82,7 @@ public struct LedgerTimeline: Sendable {
             }
         }
         for key in gone { active.remove(key) }
-        let anomalies = (troubled.flatMap { patients[$0]!.replay.anomalies } + unkeyed.filter { events[$0.order].event.minute <= minute })
+        let anomalies = (troubled.flatMap { patients[$0]!.replay.anomalies } + unkeyed)
             .sorted { ($0.order, $0.text) < ($1.order, $1.text) }.map(\.text)
         return LedgerCensus(at: minute,
                             inHospital: inHospital.sorted { ($0.spellStart, $0.key) < ($1.spellStart, $1.key) },

@@ -159,12 +159,8 @@ extension HTMLReports {
         let y = HTML.Scale(domain: (low, high), range: (height - bottom, top))
         let x = HTML.Scale(domain: (1, Double(max(horizons, 2))), range: (left, width - right))
         let factor = -(height - bottom - top) / (high - low)
-        var svg = "<svg id=\"\(id)\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" data-chart=\"fan\" "
-            + "data-origin=\"\(HTML.attribute(y(0)))\" data-factor=\"\(HTML.attribute(factor))\" aria-label=\"\(HTML.escape(label))\">"
-        for tick in y.ticks() {
-            svg += "<line x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(HTML.f(y(tick)))\" y2=\"\(HTML.f(y(tick)))\" stroke=\"#e3e8ed\"/>"
-            svg += "<text x=\"\(left - 6)\" y=\"\(HTML.f(y(tick) + 4))\" text-anchor=\"end\">\(HTML.format(tick))</text>"
-        }
+        var svg = HTML.chartOpen(id: id, width: width, height: height, kind: "fan", origin: y(0), factor: factor, label: label)
+        svg += HTML.horizontalGrid(y, left: left, right: width - right)
         for reference in references {
             svg += "<line x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(HTML.f(y(reference)))\" y2=\"\(HTML.f(y(reference)))\" "
                 + "stroke=\"#6b7785\" stroke-dasharray=\"5 4\"/>"
@@ -195,8 +191,7 @@ extension HTMLReports {
         let high = max(values.max() ?? 1, 1e-9) * 1.1
         let factor = (height - bottom - top) / high
         let barWidth = (width - left - right) / Double(max(values.count, 1))
-        var svg = "<svg id=\"\(id)\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" data-chart=\"bars\" "
-            + "data-factor=\"\(HTML.attribute(factor))\" aria-label=\"\(HTML.escape(label))\">"
+        var svg = HTML.chartOpen(id: id, width: width, height: height, kind: "bars", origin: nil, factor: factor, label: label)
         let uniform = values.reduce(0, +) / Double(max(values.count, 1))
         for (index, value) in values.enumerated() {
             let h = value * factor
@@ -226,12 +221,8 @@ extension HTMLReports {
         let factor = -(height - bottom - top) / (high - low)
         func points(_ values: [Double]) -> [String] { values.enumerated().map { "\(HTML.f(x(Double($0)))),\(HTML.f(y($1)))" } }
         func band(_ a: [Double], _ b: [Double]) -> String { (points(b) + points(a).reversed()).joined(separator: " ") }
-        var svg = "<svg id=\"\(id)\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" data-chart=\"fan\" "
-            + "data-origin=\"\(HTML.attribute(y(0)))\" data-factor=\"\(HTML.attribute(factor))\" aria-label=\"\(HTML.escape(fan.origin))\">"
-        for tick in y.ticks() {
-            svg += "<line x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(HTML.f(y(tick)))\" y2=\"\(HTML.f(y(tick)))\" stroke=\"#e3e8ed\"/>"
-            svg += "<text x=\"\(left - 6)\" y=\"\(HTML.f(y(tick) + 4))\" text-anchor=\"end\">\(HTML.format(tick))</text>"
-        }
+        var svg = HTML.chartOpen(id: id, width: width, height: height, kind: "fan", origin: y(0), factor: factor, label: fan.origin)
+        svg += HTML.horizontalGrid(y, left: left, right: width - right)
         svg += "<polygon points=\"\(band(days.map(\.p5), days.map(\.p95)))\" fill=\"#c9dbf0\"/>"
         svg += "<polygon points=\"\(band(days.map(\.p25), days.map(\.p75)))\" fill=\"#8fb4e0\"/>"
         svg += "<polyline points=\"\(points(days.map(\.p50)).joined(separator: " "))\" fill=\"none\" stroke=\"#1d3f73\" stroke-width=\"2\"/>"

@@ -92,12 +92,8 @@ extension HTMLReports {
         func band(_ low: [Double], _ high: [Double]) -> String {
             (points(high) + points(low).reversed()).joined(separator: " ")
         }
-        var svg = "<svg id=\"\(id)\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" data-chart=\"fan\" "
-            + "data-origin=\"\(HTML.attribute(y(0)))\" data-factor=\"\(HTML.attribute(factor))\" aria-label=\"\(HTML.escape(series.name))\">"
-        for tick in y.ticks() {
-            svg += "<line x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(HTML.f(y(tick)))\" y2=\"\(HTML.f(y(tick)))\" stroke=\"#e3e8ed\"/>"
-            svg += "<text x=\"\(left - 6)\" y=\"\(HTML.f(y(tick) + 4))\" text-anchor=\"end\">\(HTML.format(tick))</text>"
-        }
+        var svg = HTML.chartOpen(id: id, width: width, height: height, kind: "fan", origin: y(0), factor: factor, label: series.name)
+        svg += HTML.horizontalGrid(y, left: left, right: width - right)
         svg += "<polygon points=\"\(band(days.map(\.p90), days.map(\.p95)))\" fill=\"#c9dbf0\"/>"
         svg += "<polygon points=\"\(band(days.map(\.p10), days.map(\.p90)))\" fill=\"#8fb4e0\"/>"
         svg += "<polyline points=\"\(points(days.map(\.staffedBeds)).joined(separator: " "))\" fill=\"none\" stroke=\"#b42318\" "

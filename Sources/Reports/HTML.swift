@@ -125,6 +125,24 @@ enum HTML {
         }
     }
 
+    /// A chart's opening tag. `kind` says how scripts/check-html.sh measures its marks (`fan`: a dot's centre is
+    /// `origin` + `factor` × its value; `bars`: a bar's height is `factor` × its value); `origin` nil for bars.
+    static func chartOpen(id: String, width: Double, height: Double, kind: String, origin: Double?, factor: Double,
+                          label: String) -> String
+    {
+        "<svg id=\"\(id)\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" data-chart=\"\(kind)\" "
+            + (origin.map { "data-origin=\"\(attribute($0))\" " } ?? "")
+            + "data-factor=\"\(attribute(factor))\" aria-label=\"\(escape(label))\">"
+    }
+
+    /// Horizontal grid lines at `y`'s ticks from `left` to `right`, each labelled at the left.
+    static func horizontalGrid(_ y: Scale, left: Double, right: Double) -> String {
+        y.ticks().map { tick in
+            "<line x1=\"\(left)\" x2=\"\(right)\" y1=\"\(f(y(tick)))\" y2=\"\(f(y(tick)))\" stroke=\"#e3e8ed\"/>"
+                + "<text x=\"\(left - 6)\" y=\"\(f(y(tick) + 4))\" text-anchor=\"end\">\(format(tick))</text>"
+        }.joined()
+    }
+
     static func format(_ value: Double) -> String {
         let magnitude = abs(value)
         if magnitude >= 1e6 { return (value / 1e6).formatted(significantDigits: 3) + "M" }

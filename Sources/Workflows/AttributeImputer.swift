@@ -16,18 +16,17 @@ struct AttributeImputer {
     /// Population draws weighed for each patient in a bed.
     static let candidates = 16
 
-    let predictor: TrajectoryPredictor?
-    let generator: EpisodeGenerator?
+    let predictor: TrajectoryPredictor
+    let generator: EpisodeGenerator
     let population: SyntheticPopulation
     let logStart: Double?
 
-    init(_ configuration: HospitalConfiguration, logStart: Double?) {
-        // A scenario's model and population are checked when it is read and again when its run is prepared, which
-        // reports a problem; a census built before that takes fixed attributes rather than fail twice.
-        predictor = try? TrajectoryPredictor(model: configuration.twinModel, timeZone: configuration.timeZone,
-                                             stayScale: configuration.stayScale)
-        generator = try? EpisodeGenerator(model: configuration.twinModel, population: configuration.population,
-                                          timeZone: configuration.timeZone, stayScale: configuration.stayScale)
+    /// Throws when the scenario's twin model or population cannot be used (as preparing its run would).
+    init(_ configuration: HospitalConfiguration, logStart: Double?) throws(PredictionError) {
+        predictor = try TrajectoryPredictor(model: configuration.twinModel, timeZone: configuration.timeZone,
+                                            stayScale: configuration.stayScale)
+        generator = try EpisodeGenerator(model: configuration.twinModel, population: configuration.population,
+                                         timeZone: configuration.timeZone, stayScale: configuration.stayScale)
         population = configuration.population
         self.logStart = logStart
     }
@@ -70,8 +69,7 @@ struct AttributeImputer {
         }
         var stream = RandomStream(seed: Self.seed(patient.key))
         var drawn: [PatientAttributes] = []
-        for _ in 0..<(generator == nil ? 0 : Self.candidates) {
-            guard let generator else { break }
+        for _ in 0..<Self.candidates {
             var candidate = generator.attributes(on: pathway, using: &stream)
             candidate.ageYears = age ?? candidate.ageYears
             if patient.sex != .unknown { candidate.sex = patient.sex }
@@ -85,11 +83,8 @@ struct AttributeImputer {
             if pathway == .frailElderly { candidate.clinicalFrailtyScale = max(candidate.clinicalFrailtyScale, 6) }
             drawn.append(candidate)
         }
-        var chosen = drawn.first ?? PatientAttributes(
-            ageYears: age ?? 65, sex: patient.sex, admissionMethod: elective ? .elective : .emergency, specialty: specialty,
-            diagnosisGroup: stroke ? .stroke : .other, charlsonIndex: 0, clinicalFrailtyScale: 3, deprivationDecile: 5,
-            edVisitsLast6Months: 0, admissionsLast12Months: 0)
-        if let unit, let predictor, patient.dischargedAt == nil, drawn.count > 1 {
+        var chosen = drawn[0]
+        if let unit, patient.dischargedAt == nil {
             let elapsed = max(0, minute - patient.locationSince)
             let weights = drawn.map {
                 predictor.sojournSurvival(pathway: pathway, state: unit.kind.careState,

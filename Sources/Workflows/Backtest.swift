@@ -49,9 +49,9 @@ public enum Backtest {
                            observer: WorkflowObserver = .silent) throws(WorkflowError) -> BacktestReport
     {
         let zone = scenario.configuration.timeZone
-        let units = scenario.configuration.units
         let horizon = request.horizonDays
-        guard let first = events.map(\.event.minute).min(), let last = events.map(\.event.minute).max() else {
+        let timeline = LedgerTimeline(events)
+        guard let first = timeline.firstMinute, let last = timeline.lastMinute else {
             throw WorkflowError(.input, "the feed's event log is empty: nothing to backtest on (hospital-twin ingest or listen fill it)")
         }
         let day = 1440.0
@@ -76,17 +76,9 @@ public enum Backtest {
             throw WorkflowError(.input, "the event log begins at \(RecordTime.format(first)): an origin needs the log's first "
                 + "\(logRampUpDays) days behind it and a midnight of history; choose --from \(dateText(seriesStart)) or later")
         }
-        let groups = groupOf(units)
-        // Pass 1: the observed census at every midnight of the series.
-        var timeline = LedgerTimeline(events)
-        var observed = [[Double]](repeating: [], count: units.count)
-        for index in seriesStart...seriesEnd {
-            let counts = occupancy(timeline.census(at: midnightMinute(index)), scenario: scenario)
-            for unit in units.indices { observed[unit].append(Double(counts[unit])) }
-        }
-        let series = seriesList(units: units, groups: groups, observed: observed)
-        // Pass 2: the origins, in time order.
-        timeline = LedgerTimeline(events)
+        // Pass 1: the observed census at every midnight of the series; pass 2: the origins, in time order.
+        let series = observedSeries(timeline, scenario: scenario, from: seriesStart, through: seriesEnd)
+        var origins = timeline
         let seed = request.seed ?? scenario.run.seed
         var scores: [SeriesKey: [ForecastScore]] = [:]
         var skipped: [String: Int] = [:]
@@ -96,14 +88,14 @@ public enum Backtest {
             if observer.isCancelled() { throw WorkflowError(.cancelled, "the backtest was cancelled after \(done) origins") }
             let local = LocalDateTime(localMinutesSinceEpoch: Double(originDay) * day + Double(request.at.minuteOfDay))
             let originMinute = ForecastStart.epochMinute(of: local, in: zone)
-            let made = try forecasts(at: originMinute, scenario: scenario, file: file, timeline: &timeline, series: series,
+            let made = try forecasts(at: originMinute, scenario: scenario, file: file, timeline: &origins, series: series,
                                      seriesStart: seriesStart, request: request, seed: seed, observer: observer, done: done)
             let kpis = made.kpis, dayZero = made.dayZero
             for item in series {
                 let origin = made.origin[item.index]
                 let methods = made.methods[item.index]
-                for (m, forecast) in methods.enumerated() where m > 0 && forecast == nil {
-                    skipped[BacktestReport.methods[m], default: 0] += 1
+                for (m, forecast) in methods.enumerated() where item.index == 0 && forecast == nil {
+                    skipped[BacktestReport.methods[m], default: 0] += 1   // counted once an origin, on the first series
                 }
                 let thresholds = (1...horizon).map { staffedBeds(kpis, units: item.units, day: $0) }
                 for (m, forecasts) in methods.enumerated() {
@@ -139,7 +131,7 @@ public enum Backtest {
         }
         var notes: [String] = []
         for (method, count) in skipped.sorted(by: { $0.key < $1.key }) {
-            notes.append("\(method): \(count / max(1, series.count)) of \(originDays.count) origins had too little history "
+            notes.append("\(method): \(count) of \(originDays.count) origins had too little history "
                 + "(\(BaselineMethod(rawValue: method)?.minimumHistory ?? 0) days needed) and are left out of its scores")
         }
         notes.append("an origin's census stands for its forecast's first midnight (day 0); the observed series starts \(logRampUpDays) days after the log's first event")
@@ -185,7 +177,7 @@ public enum Backtest {
         let zone = scenario.configuration.timeZone
         let horizon = request.horizonDays
         let ledger = timeline.census(at: originMinute)
-        let live = LiveCensus.build(ledger, scenario: scenario)
+        let live = try LiveCensus.build(ledger, scenario: scenario)
         let atOrigin = occupancy(ledger, scenario: scenario)
         let start = ForecastStart.midnight(atOrAfter: originMinute, in: zone)
         var forecastRequest = ForecastRequest(days: horizon, from: start, replications: request.replications, seed: seed)
@@ -222,18 +214,12 @@ public enum Backtest {
     {
         let zone = scenario.configuration.timeZone
         let originMinute = ForecastStart.epochMinute(of: origin, in: zone)
-        guard let first = events.map(\.event.minute).min() else { throw WorkflowError(.input, "the feed's event log is empty") }
-        let seriesStart = RecordTime.localDay(ofEpochMinute: first, in: zone) + 1 + logRampUpDays
-        let lastMidnight = Int(origin.localMinutesSinceEpoch / 1440)
+        // Every event, later ones too, as `run` has them: what keeps the future out is the forecast's own reading.
         var timeline = LedgerTimeline(events)
-        var observed = [[Double]](repeating: [], count: scenario.configuration.units.count)
-        for index in seriesStart...max(seriesStart, lastMidnight) {
-            let minute = ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: Double(index) * 1440), in: zone)
-            let counts = occupancy(timeline.census(at: min(minute, originMinute)), scenario: scenario)
-            for unit in counts.indices { observed[unit].append(Double(counts[unit])) }
-        }
-        let series = seriesList(units: scenario.configuration.units, groups: groupOf(scenario.configuration.units), observed: observed)
-        timeline = LedgerTimeline(events)
+        guard let first = timeline.firstMinute else { throw WorkflowError(.input, "the feed's event log is empty") }
+        let seriesStart = RecordTime.localDay(ofEpochMinute: first, in: zone) + 1 + logRampUpDays
+        let series = observedSeries(timeline, scenario: scenario, from: seriesStart,
+                                    through: max(seriesStart, Int(origin.localMinutesSinceEpoch / 1440)))
         let made = try forecasts(at: originMinute, scenario: scenario, file: file, timeline: &timeline, series: series,
                                  seriesStart: seriesStart, request: request, seed: request.seed ?? scenario.run.seed,
                                  observer: .silent, done: 0)
@@ -258,6 +244,21 @@ public enum Backtest {
         let unit: String
         let units: [Int]
         let values: [Double]
+    }
+
+    /// The observed series (groups, then units) at the local midnights `from`…`through` (local days), read from a
+    /// copy of `timeline` in time order.
+    static func observedSeries(_ timeline: LedgerTimeline, scenario: Scenario, from start: Int, through end: Int) -> [Series] {
+        let zone = scenario.configuration.timeZone
+        let units = scenario.configuration.units
+        var timeline = timeline
+        var observed = [[Double]](repeating: [], count: units.count)
+        for index in start...end {
+            let midnight = ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: Double(index) * 1440), in: zone)
+            let counts = occupancy(timeline.census(at: midnight), scenario: scenario)
+            for unit in units.indices { observed[unit].append(Double(counts[unit])) }
+        }
+        return seriesList(units: units, groups: groupOf(units), observed: observed)
     }
 
     static func groupOf(_ units: [UnitConfiguration]) -> [String] {

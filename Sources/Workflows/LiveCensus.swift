@@ -24,11 +24,15 @@ public struct LiveCensus: Sendable {
     /// The triage category written for a patient in the ED before a decision: ADT carries none, so the modal one.
     public static let assumedTriage = TriageCategory.urgent
 
-    /// The census of `ledger` for `scenario`.
-    public static func build(_ ledger: LedgerCensus, scenario: Scenario) -> LiveCensus {
+    /// The census of `ledger` for `scenario`; throws an input error when the scenario's twin model or population,
+    /// from which what ADT does not carry is drawn, cannot be used.
+    public static func build(_ ledger: LedgerCensus, scenario: Scenario) throws(WorkflowError) -> LiveCensus {
         let units = scenario.configuration.units
         let zone = scenario.configuration.timeZone
-        let imputer = AttributeImputer(scenario.configuration, logStart: ledger.firstEventMinute)
+        let imputer: AttributeImputer
+        do { imputer = try AttributeImputer(scenario.configuration, logStart: ledger.firstEventMinute) } catch {
+            throw WorkflowError(.input, "\(scenario.name): the twin model cannot draw what the feed does not carry: \(error)")
+        }
         var rows: [[String]] = []
         var unmapped: [String: [String]] = [:]
         var notes = ledger.anomalies

@@ -392,7 +392,7 @@ func readLiveCensus(_ scenario: Scenario, file: String, at: String?, database: D
         ?? (Date().timeIntervalSince1970 / 60).rounded(.down)
     let store = try openFeedStore(database, timeZone: zone)
     let events = try storeCall { try store.events(through: minute) }
-    let live = LiveCensus.build(PatientLedger.census(of: events, at: minute), scenario: scenario)
+    let live = try CommandWorkflow.perform { _ in try LiveCensus.build(PatientLedger.census(of: events, at: minute), scenario: scenario) }
     for (code, patients, messages) in live.unmapped {
         printError("location '\(code)' is not in \(file)'s locations: \(patients) patient\(patients == 1 ? "" : "s") "
             + "there \(patients == 1 ? "is" : "are") not in the census (placed by message\(messages.count == 1 ? "" : "s") "

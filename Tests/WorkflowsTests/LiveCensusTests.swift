@@ -57,7 +57,7 @@ struct LiveCensusTests {
     func roundTrip() throws {
         let at = ForecastStart.epochMinute(of: LocalDateTime(year: 2026, month: 6, day: 1, hour: 12), in: Self.scenario.configuration.timeZone)
         let ledger = PatientLedger.census(of: try Self.log(), at: at)
-        let live = LiveCensus.build(ledger, scenario: Self.scenario)
+        let live = try LiveCensus.build(ledger, scenario: Self.scenario)
         #expect(live.inHospital == 5 && live.recentDischarges == 1)
         #expect(live.unmapped.count == 1 && live.unmapped[0].code == "WD99" && live.unmapped[0].patients == 1)
         #expect(live.unmapped[0].messages == ["M7"], "the message that placed the patient there is named")
@@ -111,7 +111,7 @@ extension LiveCensusTests {
         let at = ForecastStart.epochMinute(of: LocalDateTime(year: 2026, month: 6, day: 1, hour: 12), in: scenario.configuration.timeZone)
         let n = 600
         let log = Self.cohort(n, at: at, daysAgo: 0.01, service: "300")
-        let live = LiveCensus.build(PatientLedger.census(of: log, at: at), scenario: scenario)
+        let live = try LiveCensus.build(PatientLedger.census(of: log, at: at), scenario: scenario)
         let loaded = try CensusFile.read(text: live.csv, name: "live", for: scenario.configuration, asOf: at)
         #expect(loaded.census.inpatients.count == n)
         #expect(loaded.census.inpatients.allSatisfy { $0.twin.pathway == .emergencyMedical && $0.twin.attributes.specialty == .generalMedicine })
@@ -120,9 +120,9 @@ extension LiveCensusTests {
         let seen = charlson.reduce(0, +) / Double(n)
         #expect(abs(seen - mean) <= Tolerance.halfWidth(variance: mean, count: n), "mean Charlson \(seen), population \(mean)")
         #expect(Set(charlson).count > 3, "drawn, not one value for all")
-        #expect(LiveCensus.build(PatientLedger.census(of: log, at: at), scenario: scenario).csv == live.csv)
+        #expect(try LiveCensus.build(PatientLedger.census(of: log, at: at), scenario: scenario).csv == live.csv)
         // PV1-10 430 (geriatric medicine) as an emergency: the frail-elderly pathway, frailty 6 or more.
-        let frail = LiveCensus.build(PatientLedger.census(of: Self.cohort(20, at: at, daysAgo: 2, service: "430"), at: at), scenario: scenario)
+        let frail = try LiveCensus.build(PatientLedger.census(of: Self.cohort(20, at: at, daysAgo: 2, service: "430"), at: at), scenario: scenario)
         let frailLoaded = try CensusFile.read(text: frail.csv, name: "live", for: scenario.configuration, asOf: at)
         #expect(frailLoaded.census.inpatients.allSatisfy { $0.twin.pathway == .frailElderly && $0.twin.attributes.clinicalFrailtyScale >= 6 })
     }
@@ -146,7 +146,7 @@ struct LiveTwinTests {
         let worse = calm + [event(.observation, admitted + 600, vitals: VitalSigns.scoring(9), id: "3")]
         let at = admitted + 720
         func forecast(_ log: [ReceivedEvent]) throws -> TwinForecast {
-            let live = LiveCensus.build(PatientLedger.census(of: log, at: at), scenario: scenario)
+            let live = try LiveCensus.build(PatientLedger.census(of: log, at: at), scenario: scenario)
             let loaded = try CensusFile.read(text: live.csv, name: "live", for: scenario.configuration, asOf: at)
             let predictor = try TrajectoryPredictor(model: scenario.configuration.twinModel, timeZone: zone)
             let twins = loaded.census.inpatients.map { ($0.twin, "live") }
