@@ -46,9 +46,17 @@ struct BacktestCommandTests {
         let missing = try tool(["report", "999999", "--as", "backtest"])
         #expect(missing.status == 2 && missing.stderr.contains("no stored backtest has id 999999"), "\(missing.stderr)")
         for (options, says) in [(["--every", "0d"], "--every"), (["--at", "25:00"], "--at"), (["--horizon", "61"], "--horizon"),
-                                (["--replications", "1"], "--replications")] {
+                                (["--replications", "1"], "--replications"), (["--every", "99999999999999999999d"], "--every"),
+                                (["--fans", "21"], "--fans"), (["--from", "2026-02-30"], "--from must be a date"),
+                                (["--to", "2026-02-01"], "is after --to")] {
             let bad = try tool(backtest + options)
             #expect(bad.status == 64 && bad.stderr.contains(says), "\(options): \(bad.stderr)")
+        }
+        // Outputs are checked before any work: not an input, not each other, in a folder that exists.
+        for (options, says) in [(["-o", scenario], "an input of this command"), (["-o", "same.csv", "--html", "same.csv"], "the same file"),
+                                (["-o", "missing/out.csv"], "does not exist")] {
+            let refused = try tool(backtest + options)
+            #expect(refused.status == 2 && refused.stderr.contains(says) && !refused.stderr.contains("read "), "\(options): \(refused.stderr)")
         }
         let late = try tool(["backtest", scenario, "--from", "2026-02-16", "--to", "2026-02-26", "--replications", "2"])
         #expect(late.status == 2 && late.stderr.contains("choose --to"), "\(late.stderr)")

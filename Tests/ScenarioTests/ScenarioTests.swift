@@ -168,6 +168,14 @@ struct ScenarioFileTests {
         let zeros = try files.write("zeros.yaml", minimal.replacingOccurrences(
             of: "  cubicles: 10", with: "  cubicles: 10\n  monthly_profile: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]"))
         #expect(problems(zeros, in: files).contains { $0.contains("monthly_profile") && $0.contains("needs a month") })
+        let odd = try files.write("odd.yaml", minimal.replacingOccurrences(
+            of: "  cubicles: 10", with: "  cubicles: 10\n  monthly_profile: [.nan, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, .inf]")
+            + "\nstay_scale: {stroke: .inf, Stroke: 2}\n")
+        let found2 = problems(odd, in: files)
+        #expect(found2.contains { $0.contains("monthly_profile[0]") && $0.contains(".nan") }, "\(found2)")
+        #expect(found2.contains { $0.contains("monthly_profile[11]") && $0.contains(".inf") }, "\(found2)")
+        #expect(found2.contains { $0.contains("stay_scale.stroke") && $0.contains(".inf") }, "\(found2)")
+        #expect(found2.contains { $0.contains("stay_scale.Stroke") && $0.contains("did you mean 'stroke'") }, "\(found2)")
     }
 
     @Test("the hospital honours monthly_profile: a year's ED attendances in January and July against their Poisson means")
