@@ -7,7 +7,7 @@
 #   - planning: 14 days of bed demand per unit from the sample census of today's inpatients, then from the census
 #     of a simulated hospital (run --census-at), then from the live census of the hospital's HL7 feed (feed emit,
 #     ingest, census, forecast --live) and that forecast backtested on the log (backtest), and whether the measured year is past the warm-up (--warmup-report);
-# writes the three HTML reports, lists the stored runs, and says where the reports are. Then, shorter, the kernel
+# writes the HTML reports (the three users' and the backtest's), lists the stored runs, and says where the reports are. Then, shorter, the kernel
 # against queueing theory and the patient-twin workflow. The database is the one configured
 # (HOSPITAL_TWIN_DATABASE_URL, DATABASE_URL, PG* variables), else the embedded cluster in ./.hospital-twin, which
 # keeps the runs for later commands (hospital-twin runs list). Reports go to $DEMO_OUT or ./hospital-twin-reports.
