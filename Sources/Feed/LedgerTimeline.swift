@@ -44,6 +44,8 @@ public struct LedgerTimeline: Sendable {
         var lastDischarge: LivePatient?
         /// What made no sense, with the event's place in `events`.
         var anomalies: [(order: Int, text: String)] = []
+        /// Every spell, ended or open, when the replay keeps history.
+        var spells: [LedgerSpell] = []
     }
 
     /// A timeline of `log`, sorted once.
@@ -92,6 +94,25 @@ public struct LedgerTimeline: Sendable {
 
     private init(sorted: [ReceivedEvent]) { events = sorted }
 
+    /// Every spell of the events at or before `minute`, each patient replayed once with its places kept.
+    func history(through minute: Double) -> LedgerHistory {
+        var timeline = LedgerTimeline(sorted: events)
+        while timeline.applied < events.count, events[timeline.applied].event.minute <= minute {
+            timeline.file(timeline.applied)
+            timeline.applied += 1
+        }
+        var spells: [LedgerSpell] = []
+        var anomalies = timeline.unkeyed
+        for key in timeline.patients.keys.sorted() {
+            let replay = Self.replay(key, timeline.patients[key]!.indices, events, keepingHistory: true)
+            spells += replay.spells
+            anomalies += replay.anomalies
+        }
+        return LedgerHistory(spells: spells,
+                             anomalies: anomalies.sorted { ($0.order, $0.text) < ($1.order, $1.text) }.map(\.text),
+                             firstEventMinute: events.first?.event.minute)
+    }
+
     /// The identifier `raw` stands for now, after the merges applied so far.
     func resolve(_ raw: String) -> String {
         var key = raw
@@ -132,7 +153,9 @@ public struct LedgerTimeline: Sendable {
 
     /// One patient's events (indices into `events`, ascending) replayed: cancels first take out what they cancel,
     /// then the rest is applied in order.
-    static func replay(_ patient: String, _ indices: [Int], _ events: [ReceivedEvent]) -> Replay {
+    static func replay(_ patient: String, _ indices: [Int], _ events: [ReceivedEvent], keepingHistory: Bool = false)
+        -> Replay
+    {
         var replay = Replay()
         var cancelled: Set<Int> = []
         for (position, index) in indices.enumerated() {
@@ -168,6 +191,7 @@ public struct LedgerTimeline: Sendable {
                         spell.location = location
                         spell.since = event.minute
                         spell.locationMessage = event.controlID
+                        spell.places?.append(LedgerSpell.Place(location: location, since: event.minute))
                     }
                     if event.kind != .register { spell.admitted = true }
                     if event.kind == .returnFromLeave { spell.onLeave = false }
@@ -180,6 +204,7 @@ public struct LedgerTimeline: Sendable {
                     }
                     var spell = PatientLedger.Spell(start: event.minute, location: event.location, since: event.minute,
                                                     locationMessage: event.controlID, admitted: event.kind != .register)
+                    if keepingHistory { spell.places = [LedgerSpell.Place(location: event.location, since: event.minute)] }
                     spell.update(from: event)
                     open = spell
                 }
@@ -193,6 +218,7 @@ public struct LedgerTimeline: Sendable {
                 var left = spell.patient(patient, known, dischargedAt: event.minute, history: history[...])
                 left.dischargeDestination = event.dischargeDestination
                 replay.lastDischarge = left
+                if let places = spell.places { replay.spells.append(LedgerSpell(patient: left, places: places)) }
                 history.append((spell.start, spell.admitted))
             case .leaveOfAbsence:
                 open?.onLeave = true
@@ -206,6 +232,9 @@ public struct LedgerTimeline: Sendable {
             }
         }
         replay.inHospital = open.map { $0.patient(patient, known, dischargedAt: nil, history: history[...]) }
+        if let spell = open, let places = spell.places, let patient = replay.inHospital {
+            replay.spells.append(LedgerSpell(patient: patient, places: places))
+        }
         return replay
     }
 }

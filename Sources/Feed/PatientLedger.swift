@@ -59,6 +59,33 @@ public struct LivePatient: Sendable, Hashable {
     public let admissionsLast12Months: Int
 }
 
+/// One spell as the event log has it, from its start to its discharge or to the time the log was read: the patient as
+/// at the spell's end (its discharge time, destination, admission type, specialty) and every place it was, in order.
+public struct LedgerSpell: Sendable, Hashable {
+    /// A place in the spell: where the patient was (nil when the event named none), from when (epoch minutes).
+    public struct Place: Sendable, Hashable {
+        /// PV1-3 of the event that put the patient there.
+        public let location: FeedEvent.Location?
+        /// When the patient came there, epoch minutes.
+        public let since: Double
+    }
+
+    /// The patient at the spell's end (`dischargedAt` nil for a spell still open).
+    public let patient: LivePatient
+    /// Every place of the spell in time order, the first at the spell's start; never empty.
+    public let places: [Place]
+}
+
+/// Every spell the event log holds up to a time, and what in it could not be placed.
+public struct LedgerHistory: Sendable {
+    /// Spells by patient key, then start.
+    public let spells: [LedgerSpell]
+    /// As `LedgerCensus.anomalies`: events applied as far as they could be, listed.
+    public let anomalies: [String]
+    /// The log's first event time, epoch minutes (nil for an empty log).
+    public let firstEventMinute: Double?
+}
+
 /// The census the event log gives at a time: every patient in hospital, the patients discharged in the 30 days
 /// before, and what in the log could not be placed.
 public struct LedgerCensus: Sendable {
@@ -92,6 +119,12 @@ public enum PatientLedger {
         return timeline.census(at: minute)
     }
 
+    /// Every spell of the events at or before `minute`, by the census's rules: what a census at any time before
+    /// `minute` shows of a spell is its place at that time.
+    public static func history(of log: [ReceivedEvent], through minute: Double) -> LedgerHistory {
+        LedgerTimeline(log).history(through: minute)
+    }
+
     struct Spell {
         var start: Double
         var location: FeedEvent.Location?
@@ -104,6 +137,8 @@ public enum PatientLedger {
         var hospitalService = ""
         var vitals: VitalSigns?
         var vitalsAt: Double?
+        /// Every place of the spell, when its history is kept (`LedgerTimeline.history`); nil for a census.
+        var places: [LedgerSpell.Place]?
 
         mutating func update(from event: FeedEvent) {
             if !event.patientClass.isEmpty { patientClass = event.patientClass }

@@ -148,10 +148,10 @@ public enum BacktestReports {
 }
 
 extension HTMLReports {
-    /// Lines with a dot per horizon, one per series; dashed reference values. A dot's `cy` is `data-origin` +
-    /// `data-factor` × its value.
+    /// Lines with a dot per horizon (or per point labelled by `labels`), one per series; dashed reference values. A
+    /// dot's `cy` is `data-origin` + `data-factor` × its value.
     static func horizonChart(id: String, label: String, horizons: Int, series: [(name: String, values: [Double?], key: (Int) -> String)],
-                             references: [Double], range: (Double, Double)? = nil) -> String
+                             references: [Double], range: (Double, Double)? = nil, labels: [String]? = nil) -> String
     {
         let width = 1000.0, height = 280.0, left = 60.0, right = 20.0, top = 12.0, bottom = 40.0
         let all = series.flatMap { $0.values.compactMap { $0 } } + references
@@ -165,8 +165,10 @@ extension HTMLReports {
             svg += "<line x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(HTML.f(y(reference)))\" y2=\"\(HTML.f(y(reference)))\" "
                 + "stroke=\"#6b7785\" stroke-dasharray=\"5 4\"/>"
         }
-        for h in 1...max(horizons, 1) {
-            svg += "<text x=\"\(HTML.f(x(Double(h))))\" y=\"\(HTML.f(height - bottom + 16))\" text-anchor=\"middle\">\(h)</text>"
+        let every = max(1, horizons / 14)
+        for h in stride(from: 1, through: max(horizons, 1), by: every) {
+            svg += "<text x=\"\(HTML.f(x(Double(h))))\" y=\"\(HTML.f(height - bottom + 16))\" text-anchor=\"middle\">"
+                + "\(HTML.escape(labels.map { h - 1 < $0.count ? $0[h - 1] : "" } ?? String(h)))</text>"
         }
         for (index, item) in series.enumerated() {
             let colour = HTML.palette[index % HTML.palette.count]
@@ -174,9 +176,10 @@ extension HTMLReports {
             svg += "<polyline points=\"\(points.joined(separator: " "))\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"/>"
             for (h, value) in item.values.enumerated() {
                 guard let value else { continue }
-                svg += "<circle cx=\"\(HTML.f(x(Double(h + 1))))\" cy=\"\(HTML.f(y(value)))\" r=\"3\" fill=\"\(colour)\" "
+                let at = labels.map { h < $0.count ? $0[h] : "" } ?? "horizon \(h + 1)"
+                svg += "<circle cx=\"\(HTML.f(x(Double(h + 1))))\" cy=\"\(HTML.f(y(value)))\" r=\"\(horizons > 60 ? 1.5 : 3)\" fill=\"\(colour)\" "
                     + "data-key=\"\(HTML.escape(item.key(h + 1)))\" data-value=\"\(HTML.attribute(value))\"><title>"
-                    + "\(HTML.escape("\(item.name), horizon \(h + 1): \(HTML.format(value))"))</title></circle>"
+                    + "\(HTML.escape("\(item.name), \(at): \(HTML.format(value))"))</title></circle>"
             }
         }
         svg += "</svg>"

@@ -291,6 +291,11 @@ struct ScenarioBuilder {
         let hourly = decoder.numbers(node, "hourly_profile")
         let weekly = decoder.numbers(node, "weekday_profile")
         let monthly = decoder.numbers(node, "monthly_profile")
+        let hourOfWeek = decoder.numbers(node, "hour_of_week_profile")
+        if let hourOfWeek, hourOfWeek.reduce(0, +) <= 0 {
+            fail(node.given("hour_of_week_profile"), "emergency_department.hour_of_week_profile",
+                 "needs an hour with a rate > 0")
+        }
         if let monthly, monthly.reduce(0, +) <= 0 {
             fail(node.given("monthly_profile"), "emergency_department.monthly_profile", "needs a month with a rate > 0")
         }
@@ -335,10 +340,16 @@ struct ScenarioBuilder {
         guard let perDay, let hourly, let weekly, let assessment, let discharged else { return nil }
         let hourTotal = hourly.reduce(0, +), weekTotal = weekly.reduce(0, +)
         guard hourTotal > 0, weekTotal > 0 else { return nil }
-        // Rate in hour h of day d: perDay × (weekday share × 7) × (hour share).
+        // Rate in hour h of day d: perDay × (weekday share × 7) × (hour share); or perDay × 7 × (hour-of-week share).
         var rates: [Double] = []
-        for day in 0..<7 {
-            for hour in 0..<24 { rates.append(perDay * weekly[day] / weekTotal * 7 * hourly[hour] / hourTotal) }
+        if let hourOfWeek {
+            let total = hourOfWeek.reduce(0, +)
+            guard total > 0 else { return nil }
+            rates = hourOfWeek.map { perDay * 7 * $0 / total }
+        } else {
+            for day in 0..<7 {
+                for hour in 0..<24 { rates.append(perDay * weekly[day] / weekTotal * 7 * hourly[hour] / hourTotal) }
+            }
         }
         let profile: HourOfWeekProfile
         do { profile = try HourOfWeekProfile(ratesPerHour: rates) } catch {

@@ -49,6 +49,9 @@ public enum ScenarioSchema {
                     "relative attendance rate for each local hour 00–23"),
         SchemaField("weekday_profile", .list(nonNegative, identity: nil, count: 7), default: defaultWeekdayProfile,
                     "relative attendance rate Monday to Sunday"),
+        SchemaField("hour_of_week_profile", .list(nonNegative, identity: nil, count: 168),
+                    "relative attendance rate for each local hour of the week, Monday 00:00–00:59 first (168 values); "
+                    + "when given it replaces hourly_profile and weekday_profile (hospital-twin calibrate writes it)"),
         SchemaField("monthly_profile", .list(nonNegative, identity: nil, count: 12),
                     default: "[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]",
                     "relative attendance rate for each local month, January first (normalised to mean 1, so "

@@ -31,6 +31,11 @@ struct AttributeImputer {
         self.logStart = logStart
     }
 
+    /// True when PV1-4 says the admission was planned: L elective, R routine, C, or the word.
+    static func isElective(_ admissionType: String) -> Bool {
+        ["L", "R", "C", "ELECTIVE"].contains(admissionType.uppercased())
+    }
+
     /// The pathway of a patient whose PV1-10 names its treating specialty: stroke medicine (or a stroke unit) the
     /// stroke pathway, geriatric medicine as an emergency the frail-elderly pathway (the population's patients
     /// under geriatrics are its frail elderly, whatever their age), otherwise surgical or medical, emergency or
@@ -54,7 +59,7 @@ struct AttributeImputer {
         } else {
             missingBirthDates += 1
         }
-        let elective = ["L", "R", "C", "ELECTIVE"].contains(patient.admissionType.uppercased())
+        let elective = Self.isElective(patient.admissionType)
         let stated = Specialty(hospitalService: patient.hospitalService)
         let specialty: Specialty = stated ?? (unit?.kind == .strokeUnit ? .strokeMedicine
             : unit.flatMap { $0.specialties.sorted { $0.rawValue < $1.rawValue }.first } ?? .generalMedicine)

@@ -193,6 +193,37 @@ struct FittingTests {
         #expect(report.readmissions == 1)
     }
 
+    @Test("the model's rules hold for any data: a move back to the ED is not learnt, theatre straight home goes through recovery; a file breaking them is refused")
+    func modelRules() throws {
+        var rows: [EpisodeRow] = []
+        for i in 0..<60 {
+            var attributes = PatientAttributes.sample(admission: .elective)
+            attributes.ageYears = 40 + i % 30
+            let start = Double(i) * 1440
+            let units: [CareState] = i % 2 == 0 ? [.theatre] : [.theatre, .ward, .ed]
+            for (k, unit) in units.enumerated() {
+                rows.append(EpisodeRow(spellID: "s\(i)", patientID: "p\(i)", pathway: .electiveSurgical, attributes: attributes,
+                                       admissionNEWS2: nil, unit: unit, startMinute: start + Double(k) * 300,
+                                       endMinute: start + Double(k + 1) * 300,
+                                       dischargeDestination: k == units.count - 1 ? .dischargedHome : nil))
+            }
+        }
+        let fit = ModelFitter.fit(try EpisodeFile.spells(from: rows), source: "hand-made", options: FitOptions())
+        let theatre = try #require(fit.model.model(of: .electiveSurgical)?.model(of: .theatre))
+        let leaves = theatre.transitions.states
+        #expect(leaves.allSatisfy { !$0.isDischarge })
+        #expect(fit.model.pathways.allSatisfy { $0.states.allSatisfy { !$0.transitions.states.contains(.ed) } })
+        #expect(fit.model.problems.isEmpty)
+        var broken = TwinModel.builtIn
+        let p = broken.pathways.firstIndex { $0.pathway == .electiveSurgical }!
+        let t = broken.pathways[p].states.firstIndex { $0.state == .theatre }!
+        broken.pathways[p].states[t].transitions.destinations.append(.init(.dischargedHome, intercept: -1))
+        let w = broken.pathways[p].states.firstIndex { $0.state == .ward }!
+        broken.pathways[p].states[w].transitions.destinations.append(.init(.ed, intercept: -3))
+        #expect(broken.problems.contains { $0.hasPrefix("pathways.elective_surgical.theatre.transitions:") && $0.contains("never straight home") })
+        #expect(broken.problems.contains { $0.hasPrefix("pathways.elective_surgical.ward.transitions:") && $0.contains("no move goes to ed") })
+    }
+
     @Test("Kaplan–Meier distance equals the KS statistic without censoring")
     func kaplanMeier() throws {
         let d = try Exponential(mean: 2)

@@ -178,6 +178,28 @@ struct ScenarioFileTests {
         #expect(found2.contains { $0.contains("stay_scale.Stroke") && $0.contains("did you mean 'stroke'") }, "\(found2)")
     }
 
+    @Test("hour_of_week_profile: 168 relative rates replace hourly × weekday (rate = attendances_per_day × 7 × share); a wrong count, zeros, .nan located")
+    func hourOfWeekProfile() throws {
+        let files = try ScenarioFiles()
+        var rates = [Double](repeating: 1, count: 168)
+        rates[0] = 3     // Monday 00:00 three times as busy as any other hour
+        let good = try files.write("week.yaml", minimal.replacingOccurrences(
+            of: "  cubicles: 10", with: "  cubicles: 10\n  hour_of_week_profile: [" + rates.map { String($0) }.joined(separator: ", ") + "]"))
+        let profile = try Scenario.load(path: good).configuration.emergencyDepartment.attendances
+        // 40 a day × 7 days over a total of 170: Monday 00:00 gets 3/170 of 280 an hour, every other hour 1/170 of it.
+        #expect(abs(profile.ratesPerHour[0] - 280 * 3 / 170) < 1e-9 && abs(profile.ratesPerHour[1] - 280.0 / 170) < 1e-9)
+        #expect(abs(profile.meanRatePerHour * 24 - 40) < 1e-9)
+        let short = try files.write("short.yaml", minimal.replacingOccurrences(
+            of: "  cubicles: 10", with: "  cubicles: 10\n  hour_of_week_profile: [1, 2, 3]"))
+        #expect(problems(short, in: files).contains { $0.contains("hour_of_week_profile") && $0.contains("168") })
+        let zeros = try files.write("zero.yaml", minimal.replacingOccurrences(
+            of: "  cubicles: 10", with: "  cubicles: 10\n  hour_of_week_profile: [" + [String](repeating: "0", count: 168).joined(separator: ", ") + "]"))
+        #expect(problems(zeros, in: files).contains { $0.contains("hour_of_week_profile") && $0.contains("needs an hour") })
+        let odd = try files.write("nan.yaml", minimal.replacingOccurrences(
+            of: "  cubicles: 10", with: "  cubicles: 10\n  hour_of_week_profile: [.nan" + String(repeating: ", 1", count: 167) + "]"))
+        #expect(problems(odd, in: files).contains { $0.contains("hour_of_week_profile[0]") && $0.contains(".nan") })
+    }
+
     @Test("the hospital honours monthly_profile: a year's ED attendances in January and July against their Poisson means")
     func hospitalFollowsMonthlyProfile() throws {
         let files = try ScenarioFiles()
@@ -208,7 +230,7 @@ struct ScenarioFileTests {
         let path = try files.write("bad.yaml", text)
         let found = problems(path, in: files)
         #expect(found.contains("bad.yaml:5:3: emergency_department.bedz: unknown key (known here: attendances_per_day, "
-            + "hourly_profile, weekday_profile, monthly_profile, cubicles, capacity, boarding_limit, target_minutes, assessment_minutes, "
+            + "hourly_profile, weekday_profile, hour_of_week_profile, monthly_profile, cubicles, capacity, boarding_limit, target_minutes, assessment_minutes, "
             + "discharged_stay_minutes, triage, admitted_pathways, same_day_emergency_care)"), "\(found)")
         #expect(found.contains("bad.yaml:13:38: units[0].beds: must be a whole number >= 0, found -2"), "\(found)")
         #expect(found.contains { $0.hasPrefix("bad.yaml:14:23: units[1].type: must be one of assessment_unit, ward, "

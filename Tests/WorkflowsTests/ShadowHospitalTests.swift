@@ -134,6 +134,28 @@ struct ShadowHospitalTests {
         #expect(merges > 5 && timeline.count == log.count)
     }
 
+    @Test("the log's history agrees with its censuses: at every 3 hours of a faulty feed the patients in hospital are the spells under way, each at the place its history has then (a record merged later is under its temporary number then)")
+    func historyAgreesWithCensus() throws {
+        let faults = FeedFaults(duplicates: 0.05, outOfOrder: 0.1, cancelAndResend: 0.05, merges: 0.1, malformed: 0.02)
+        let feed = try ShadowHospital.emit(try Self.prepared(days: 10), days: 10, seed: 12, faults: faults)
+        let log = try Self.receive(feed, zone: Self.scenario.configuration.timeZone).log
+        let first = try #require(feed.midnights.first).epochMinute
+        let end = first + 9 * 1440
+        let history = PatientLedger.history(of: log, through: end)
+        #expect(history.spells.allSatisfy { !$0.places.isEmpty && $0.places.first?.since == $0.patient.spellStart })
+        #expect(history.spells.allSatisfy { zip($0.places, $0.places.dropFirst()).allSatisfy { $0.since <= $1.since } })
+        var timeline = LedgerTimeline(log)
+        for minute in stride(from: first, through: end, by: 180) {
+            let census = timeline.census(at: minute)
+            let underWay = history.spells.filter { $0.patient.spellStart <= minute && ($0.patient.dischargedAt.map { $0 > minute } ?? true) }
+            let expected = underWay.map { spell in spell.places.last { $0.since <= minute }?.location?.pointOfCare ?? "" }
+            #expect(expected.sorted() == census.inHospital.map { $0.location?.pointOfCare ?? "" }.sorted(), "minute \(Int(minute))")
+            let keys = Set(underWay.map(\.patient.key))
+            #expect(census.inHospital.allSatisfy { keys.contains($0.key) || $0.key.hasPrefix("TMP") }, "minute \(Int(minute))")
+        }
+        #expect(history.anomalies == PatientLedger.census(of: log, at: end).anomalies)
+    }
+
     @Test("the same scenario and seed give the same feed, byte for byte; another seed another")
     func deterministic() throws {
         let faults = FeedFaults(duplicates: 0.1, outOfOrder: 0.1, cancelAndResend: 0.1, merges: 0.1, malformed: 0.1)

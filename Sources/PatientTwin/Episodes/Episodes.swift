@@ -50,6 +50,13 @@ public struct Spell: Sendable, Hashable {
         public let startMinute: Double
         /// End; nil when open at the export.
         public let endMinute: Double?
+
+        /// A stay in `unit` from `startMinute` to `endMinute` (nil: open at the export).
+        public init(unit: CareState, startMinute: Double, endMinute: Double?) {
+            self.unit = unit
+            self.startMinute = startMinute
+            self.endMinute = endMinute
+        }
     }
 
     /// The spell id.
@@ -68,6 +75,21 @@ public struct Spell: Sendable, Hashable {
     public let stays: [Stay]
     /// Where the spell ended, if it has.
     public let discharge: CareState?
+
+    /// A spell from its parts: `stays` in time order (not empty), `discharge` nil while it is open.
+    public init(id: String, patientID: String, pathway: Pathway, attributes: PatientAttributes, admissionNEWS2: Int,
+                hasNEWS2: Bool, stays: [Stay], discharge: CareState?)
+    {
+        precondition(!stays.isEmpty, "a spell has a stay")
+        self.id = id
+        self.patientID = patientID
+        self.pathway = pathway
+        self.attributes = attributes
+        self.admissionNEWS2 = admissionNEWS2
+        self.hasNEWS2 = hasNEWS2
+        self.stays = stays
+        self.discharge = discharge
+    }
 
     /// When the spell began.
     public var startMinute: Double { stays[0].startMinute }

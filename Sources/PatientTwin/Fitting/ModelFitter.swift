@@ -17,6 +17,10 @@ public struct FitOptions: Sendable {
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     /// The hospital's time zone: LACE counts calendar days of stay in it.
     public var timeZone = RecordTime.utc
+    /// A spell's covariates for the sojourn and transition fits: by default its patient's (`Spell.covariates`). Data
+    /// that lack a covariate (an ADT feed carries no Charlson index) give it a value that does not vary within a
+    /// pathway, so its effects stay the base model's.
+    public var covariates: @Sendable (Spell) -> Covariates = { $0.covariates }
 
     /// Default options.
     public init() {}
@@ -98,6 +102,12 @@ public struct FitResult: Sendable {
     public let model: TwinModel
     /// The report.
     public let report: FitReport
+
+    /// A result from its parts (a caller that adjusts the fitted model keeps the report of the fit).
+    public init(model: TwinModel, report: FitReport) {
+        self.model = model
+        self.report = report
+    }
 }
 
 /// Fits a twin model to spells: per pathway and state a sojourn distribution (lognormal, gamma and Weibull by
@@ -111,14 +121,18 @@ public enum ModelFitter {
         var moves: [String: [TransitionObservation]] = [:]
         @Sendable func key(_ pathway: Pathway, _ state: CareState) -> String { "\(pathway.rawValue)/\(state.rawValue)" }
         for spell in spells {
-            let x = spell.covariates
+            let x = options.covariates(spell)
             for (index, stay) in spell.stays.enumerated() {
                 let end = stay.endMinute ?? export
                 guard end > stay.startMinute || stay.endMinute != nil else { continue }  // opened at the export
                 sojourns[key(spell.pathway, stay.unit), default: []].append(
                     SojournObservation(minutes: max(0.5, end - stay.startMinute), censored: stay.endMinute == nil, covariates: x))
-                let next: CareState? = index + 1 < spell.stays.count ? spell.stays[index + 1].unit
+                var next: CareState? = index + 1 < spell.stays.count ? spell.stays[index + 1].unit
                     : (stay.endMinute != nil ? spell.discharge : nil)
+                // The model's rules (`TwinModel.problems`): no move back to the ED; theatre's way out is recovery, so
+                // a record that skips it (a day case's recovery not recorded) moves through recovery.
+                if next == .ed { next = nil }
+                if stay.unit == .theatre, next?.isDischarge == true { next = .recovery }
                 if let next {
                     moves[key(spell.pathway, stay.unit), default: []].append(TransitionObservation(covariates: x, destination: next))
                 }

@@ -512,6 +512,13 @@ public struct TwinModel: Sendable, Hashable {
                 if t.states.contains(state.state) {
                     problems.append("\(path).transitions: a state cannot move to itself")
                 }
+                if t.states.contains(.ed) {
+                    problems.append("\(path).transitions: no move goes to ed (a spell begins there)")
+                }
+                if state.state == .theatre, t.states.contains(where: \.isDischarge) {
+                    problems.append("\(path).transitions: a patient leaves theatre for recovery, critical care or a ward, "
+                        + "never straight home (a day case goes home from recovery)")
+                }
                 if t.destinations.contains(where: { !$0.intercept.isFinite || !$0.effects.isFinite }) {
                     problems.append("\(path).transitions: expected a finite intercept and finite effects per destination")
                 }

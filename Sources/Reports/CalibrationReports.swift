@@ -1,0 +1,287 @@
+import CSVFiles
+import Foundation
+import PatientTwin
+import RunRecords
+import Workflows
+
+/// Renders a calibration: what was fitted and the evidence (the tests of each arrival term, observed against fitted
+/// by hour of the week, Kaplan–Meier against each fitted stay, the discharge windows), and the census check of the
+/// scenario written; a terminal table, JSON and an HTML page.
+public enum CalibrationReports {
+    static let weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+    static func n(_ value: Double?, _ digits: Int = 1) -> String {
+        guard let value, value.isFinite else { return "–" }
+        return String(format: "%.\(digits)f", value)
+    }
+
+    static func p(_ value: Double) -> String { value < 1e-4 ? "< 0.0001" : String(format: "%.4f", value) }
+
+    static func heading(_ o: CalibrationOutcome) -> String {
+        let c = o.calibration
+        return "Calibration of \(o.baseName) on the event log, \(c.from) to \(c.to) (\(c.days) days): \(c.events) events, "
+            + "\(c.spells) spells began in the window. Wrote \(o.scenarioFile) (extends \(o.baseFile)) and \(o.modelFile)."
+    }
+
+    static func testLine(_ name: String, _ test: Calibration.Test?, written: String, notWritten: String) -> [String] {
+        guard let test else { return [name, "–", "–", "–", notWritten] }
+        return [name, n(test.statistic), String(test.degreesOfFreedom), p(test.pValue), test.chosen ? written : notWritten]
+    }
+
+    /// The terminal report.
+    public static func table(_ o: CalibrationOutcome) -> String {
+        let c = o.calibration, a = c.arrivals, m = c.admissions, d = c.discharges
+        var out = [heading(o), ""]
+        out.append("Arrivals: \(a.total) attendances; \(n(a.perDay)) a day written (the fitted level at the window's end, an average month); "
+            + "dispersion of daily counts \(n(a.dispersion, 2)) (tests divide by it).")
+        var tests = [["term", "statistic", "df", "p", "written"]]
+        tests.append(testLine("168 hours of the week over 24 hours × 7 days", a.hourOfWeekTest,
+                              written: "168-hour profile", notWritten: "hour × weekday"))
+        tests.append(testLine("yearly term (12 months)", a.monthlyTest, written: "monthly_profile",
+                              notWritten: a.monthlyTest == nil ? "not fitted (under a year)" : "flat"))
+        tests.append(testLine("trend", a.trendTest, written: "level at the window's end",
+                              notWritten: a.trendTest == nil ? "not fitted (a year or two: not separable from the season)" : "none"))
+        out.append(TextTable.render(tests))
+        if let trend = a.trendPerYear {
+            out.append("Trend: ×\(n(trend.ratio, 3)) a year (95% interval \(n(trend.low, 3))–\(n(trend.high, 3))).")
+        }
+        if let months = a.fittedMonthly {
+            out.append("Fitted month factors (Jan–Dec): " + months.map { n($0, 3) }.joined(separator: " ")
+                + (a.monthlyTest?.chosen == true ? "" : " — not significant at p < \(Calibrating.significance), not written"))
+        }
+        out.append("")
+        out.append("Admissions: \(m.attendances) attendances, \(m.admittedFromED) admitted (\(n(100 * m.observedAdmittedShare))%; the base gives "
+            + "\(n(100 * m.baseAdmittedShare))%): every triage category's admission probability × \(n(m.triageScale, 3)); "
+            + "\(m.direct) direct emergency admissions.")
+        var mix = [["pathway", "admissions", "per week", "base referrals / week"]]
+        let weeks = Double(c.days) / 7
+        for pathway in Pathway.allCases {
+            let count = pathway.isEmergency ? Double(m.emergencyPathways[pathway] ?? 0) : (m.electivePerWeek[pathway] ?? 0) * weeks
+            guard count > 0 || m.baseReferralsPerWeek[pathway] != nil else { continue }
+            mix.append([pathway.rawValue, String(Int(count.rounded())), n(count / weeks),
+                        m.baseReferralsPerWeek[pathway].map { n($0) } ?? ""])
+        }
+        out.append(TextTable.render(mix))
+        out.append("Elective lists stay the base's: compare its referrals with the elective admissions above.")
+        out.append("")
+        out.append("Stays (Kaplan–Meier against the fitted model's survival; stays open at the window's end censored):")
+        var stays = [["pathway", "unit type", "stays", "censored", "family", "median days", "largest |KM − fit|"]]
+        for curve in c.stays {
+            let gap = curve.points.map { abs($0.observed - $0.fitted) }.max() ?? 0
+            stays.append([curve.pathway.rawValue, curve.state.rawValue, String(curve.stays), String(curve.censored), curve.family,
+                          n(curve.medianDays, 2), n(gap, 3)])
+        }
+        out.append(TextTable.render(stays))
+        let r = c.fit.report
+        out.append("Readmissions: \(r.readmissions) of \(r.readmissionDischarges) discharges with 30 days' follow-up "
+            + "(\(r.readmissionDischarges > 0 ? n(100 * Double(r.readmissions) / Double(r.readmissionDischarges)) : "–")%)"
+            + (r.hosmerLemeshow.map { ", Hosmer–Lemeshow p = \(p($0.pValue))" } ?? "") + ".")
+        out.append("")
+        out.append("Discharges alive: \(n(d.weekdayPerDay)) a weekday, \(n(d.weekendPerDay)) a weekend day; \(d.deaths) deaths, "
+            + "\(d.otherHospital) to another hospital (discharges in the twin model). Windows written: "
+            + d.windows.map { "\($0.days) \(String(format: "%02d:00", $0.from))–\($0.to >= 24 ? "23:59" : String(format: "%02d:00", $0.to))"
+                + ($0.share < 1 ? " share \(n($0.share, 2))" : "") }.joined(separator: "; ") + ".")
+        out.append("")
+        out.append("Census check: the written scenario over the window (\(o.check.replications) replications after "
+            + "\(o.check.warmUpDays) days of warm-up, seed \(o.check.seed)); stay scale \(n(o.stayScale, 3)) "
+            + "(observed over simulated mean: " + o.ratios.map { n($0, 3) }.joined(separator: " then ") + ").")
+        var check = [["group", "observed mean", "simulated mean", "days in the 90% band"]]
+        for group in o.check.groups {
+            let means = group.means
+            check.append([group.group, n(means.observed), n(means.simulated), n(100 * group.inBand, 0) + "%"])
+        }
+        out.append(TextTable.render(check))
+        if !c.notes.isEmpty {
+            out.append("")
+            out.append("Not learnt, or not written:")
+            out += c.notes.map { "  - " + $0 }
+        }
+        return out.joined(separator: "\n")
+    }
+
+    /// Every observed-against-fitted pair, one per row: `section, series, point, x, observed, fitted` — arrivals per
+    /// hour of the week, each stay's Kaplan–Meier against the fit (x in days), each group's census (fitted = the
+    /// simulated mean).
+    public static func writeCSV(_ o: CalibrationOutcome, to writer: CSVWriter) {
+        let c = o.calibration
+        writer.write(["section", "series", "point", "x", "observed", "fitted"])
+        func number(_ x: Double?) -> String { x.map { $0.isFinite ? String($0) : "" } ?? "" }
+        for h in 0..<168 {
+            writer.write(["arrivals", "per_hour", String(h + 1), "\(weekdays[h / 24]) \(String(format: "%02d:00", h % 24))",
+                          number(c.arrivals.observedHourOfWeek[h]), number(c.arrivals.fittedHourOfWeek[h])])
+        }
+        for curve in c.stays {
+            for (i, point) in curve.points.enumerated() {
+                writer.write(["stay", "\(curve.pathway.rawValue)/\(curve.state.rawValue)", String(i + 1), number(point.days),
+                              number(point.observed), number(point.fitted)])
+            }
+        }
+        for group in o.check.groups {
+            for (i, day) in group.days.enumerated() {
+                writer.write(["census", group.group, String(i + 1), day.date, number(day.observed), number(day.mean)])
+            }
+        }
+        writer.flush()
+    }
+
+    struct Document: Encodable {
+        struct Test: Encodable { let statistic: Double, degreesOfFreedom: Int, pValue: Double, chosen: Bool }
+        struct Arrivals: Encodable {
+            let total: Int, perDay: Double, dispersion: Double
+            let observedHourOfWeek: [Double], fittedHourOfWeek: [Double], hourOfWeekChosen: Bool, hourOfWeekTest: Test
+            let monthly: [Double], fittedMonthly: [Double]?, monthlyTest: Test?
+            let trendPerYear: [Double]?, trendTest: Test?
+        }
+        struct Admissions: Encodable {
+            let attendances: Int, admittedFromED: Int, direct: Int, triageScale: Double
+            let baseAdmittedShare: Double, observedAdmittedShare: Double
+            let emergencyPathways: [String: Int], electivePerWeek: [String: Double], baseReferralsPerWeek: [String: Double]
+        }
+        struct Stay: Encodable {
+            let pathway: String, state: String, stays: Int, censored: Int, family: String, medianDays: Double
+            let days: [Double], kaplanMeier: [Double], fitted: [Double]
+        }
+        struct Window: Encodable { let days: String, from: Int, to: Int, share: Double }
+        struct Group: Encodable { let group: String, observedMean: Double?, simulatedMean: Double, inBand: Double? }
+        let schemaVersion = 1
+        let base: String, baseFile: String, scenarioFile: String, modelFile: String
+        let from: String, to: String, days: Int, events: Int, spells: Int
+        let arrivals: Arrivals, admissions: Admissions, stays: [Stay]
+        let dischargesByHourOfWeek: [Int], windows: [Window]
+        let readmissionDischarges: Int, readmissions: Int
+        let stayScale: Double, censusRatios: [Double], census: [Group], notes: [String]
+    }
+
+    /// The documented JSON (Docs/CALIBRATION.md).
+    public static func json(_ o: CalibrationOutcome) throws -> Data {
+        let c = o.calibration, a = c.arrivals, m = c.admissions
+        func test(_ t: Calibration.Test?) -> Document.Test? {
+            t.map { Document.Test(statistic: $0.statistic, degreesOfFreedom: $0.degreesOfFreedom, pValue: $0.pValue, chosen: $0.chosen) }
+        }
+        func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
+        let document = Document(
+            base: o.baseName, baseFile: o.baseFile, scenarioFile: o.scenarioFile, modelFile: o.modelFile, from: c.from, to: c.to,
+            days: c.days, events: c.events, spells: c.spells,
+            arrivals: .init(total: a.total, perDay: a.perDay, dispersion: a.dispersion, observedHourOfWeek: a.observedHourOfWeek,
+                            fittedHourOfWeek: a.fittedHourOfWeek, hourOfWeekChosen: a.hourOfWeekChosen,
+                            hourOfWeekTest: test(a.hourOfWeekTest)!, monthly: a.monthly, fittedMonthly: a.fittedMonthly,
+                            monthlyTest: test(a.monthlyTest), trendPerYear: a.trendPerYear.map { [$0.ratio, $0.low, $0.high] },
+                            trendTest: test(a.trendTest)),
+            admissions: .init(attendances: m.attendances, admittedFromED: m.admittedFromED, direct: m.direct, triageScale: m.triageScale,
+                              baseAdmittedShare: m.baseAdmittedShare, observedAdmittedShare: m.observedAdmittedShare,
+                              emergencyPathways: Dictionary(uniqueKeysWithValues: m.emergencyPathways.map { ($0.key.rawValue, $0.value) }),
+                              electivePerWeek: Dictionary(uniqueKeysWithValues: m.electivePerWeek.map { ($0.key.rawValue, $0.value) }),
+                              baseReferralsPerWeek: Dictionary(uniqueKeysWithValues: m.baseReferralsPerWeek.map { ($0.key.rawValue, $0.value) })),
+            stays: c.stays.map { .init(pathway: $0.pathway.rawValue, state: $0.state.rawValue, stays: $0.stays, censored: $0.censored,
+                                       family: $0.family, medianDays: $0.medianDays, days: $0.points.map(\.days),
+                                       kaplanMeier: $0.points.map(\.observed), fitted: $0.points.map(\.fitted)) },
+            dischargesByHourOfWeek: c.discharges.hourOfWeek,
+            windows: c.discharges.windows.map { .init(days: $0.days, from: $0.from, to: $0.to, share: $0.share) },
+            readmissionDischarges: c.fit.report.readmissionDischarges, readmissions: c.fit.report.readmissions,
+            stayScale: o.stayScale, censusRatios: o.ratios,
+            census: o.check.groups.map { .init(group: $0.group, observedMean: finite($0.means.observed), simulatedMean: $0.means.simulated,
+                                               inBand: finite($0.inBand)) },
+            notes: c.notes)
+        return try ResultJSON.encoder().encode(document)
+    }
+}
+
+extension HTMLReports {
+    /// The calibration page: observed against fitted arrivals by hour of the week, the month factors, Kaplan–Meier
+    /// against each fitted stay, discharges by hour, and the census check; every chart with its table.
+    public static func calibration(_ o: CalibrationOutcome) -> String {
+        let c = o.calibration, a = c.arrivals
+        var sections: [String] = []
+        let hourLabels = (0..<168).map { "\(CalibrationReports.weekdays[$0 / 24]) \(String(format: "%02d", $0 % 24))" }
+        let arrivalSeries: [(name: String, values: [Double?], key: (Int) -> String)] = [
+            ("observed per hour", a.observedHourOfWeek.map { $0 }, { "arrivals|observed|\($0)" }),
+            ("fitted per hour (" + (a.hourOfWeekChosen ? "168 hours" : "hour × weekday") + ")", a.fittedHourOfWeek.map { $0 }, { "arrivals|fitted|\($0)" }),
+        ]
+        var arrivalRows: [[HTML.Cell]] = []
+        for h in 0..<168 {
+            arrivalRows.append([.text(hourLabels[h]),
+                                .number(HTML.format(a.observedHourOfWeek[h]), key: "arrivals|observed|\(h + 1)", value: a.observedHourOfWeek[h]),
+                                .number(HTML.format(a.fittedHourOfWeek[h]), key: "arrivals|fitted|\(h + 1)", value: a.fittedHourOfWeek[h])])
+        }
+        var tests: [[HTML.Cell]] = []
+        for (name, test) in [("168 hours over hour × weekday", a.hourOfWeekTest as Calibration.Test?), ("yearly term", a.monthlyTest),
+                             ("trend", a.trendTest)] {
+            tests.append([.text(name), .number(test.map { CalibrationReports.n($0.statistic) } ?? "–"),
+                          .number(test.map { String($0.degreesOfFreedom) } ?? "–"), .number(test.map { CalibrationReports.p($0.pValue) } ?? "–"),
+                          .text(test.map { $0.chosen ? "written" : "not written" } ?? "not fitted")])
+        }
+        sections.append("<section><h2>Arrivals by hour of the week</h2><p>\(a.total) attendances; \(HTML.escape(CalibrationReports.n(a.perDay))) "
+            + "a day written. Mean arrivals per hour in each hour of the week, observed and fitted (an average month at the window's end).</p>"
+            + horizonChart(id: "arrivals", label: "arrivals by hour of the week", horizons: 168, series: arrivalSeries, references: [],
+                           labels: hourLabels)
+            + HTML.table(["term", "statistic", "df", "p", ""], tests, caption: "Quasi-Poisson tests (dispersion \(CalibrationReports.n(a.dispersion, 2)))")
+            + (a.fittedMonthly.map { months in
+                HTML.table(["month"] + ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+                           [[.text("fitted factor")] + months.map { .number(CalibrationReports.n($0, 3)) },
+                            [.text("written")] + a.monthly.map { .number(CalibrationReports.n($0, 3)) }])
+            } ?? "")
+            + HTML.table(["hour", "observed", "fitted"], arrivalRows, caption: "Arrivals per hour") + "</section>")
+
+        var stayParts = "<section><h2>Stays: Kaplan–Meier against the fit</h2><p>Survival (share still in the unit) against days, "
+            + "observed with stays open at the window's end censored, and the fitted model's survival averaged over the same patients.</p>"
+        for (index, curve) in c.stays.enumerated() {
+            let id = "\(curve.pathway.rawValue)|\(curve.state.rawValue)"
+            let labels = curve.points.map { CalibrationReports.n($0.days, 2) }
+            stayParts += "<h3>\(HTML.escape("\(curve.pathway.rawValue), \(curve.state.rawValue): \(curve.stays) stays, \(curve.censored) censored, \(curve.family), median \(CalibrationReports.n(curve.medianDays, 2)) days"))</h3>"
+            stayParts += horizonChart(id: "stay-\(index)", label: id, horizons: curve.points.count,
+                                      series: [("Kaplan–Meier", curve.points.map { $0.observed }, { "stay|\(id)|km|\($0)" }),
+                                               ("fitted", curve.points.map { $0.fitted }, { "stay|\(id)|fit|\($0)" })],
+                                      references: [], range: (0, 1), labels: labels)
+            stayParts += HTML.table(["days", "Kaplan–Meier", "fitted"], curve.points.enumerated().map { i, point in
+                [.text(labels[i]), .number(CalibrationReports.n(point.observed, 3), key: "stay|\(id)|km|\(i + 1)", value: point.observed),
+                 .number(CalibrationReports.n(point.fitted, 3), key: "stay|\(id)|fit|\(i + 1)", value: point.fitted)]
+            })
+        }
+        sections.append(stayParts + "</section>")
+
+        let d = c.discharges
+        let byHour = (0..<24).map { h in Double((0..<7).reduce(0) { $0 + d.hourOfWeek[$1 * 24 + h] }) }
+        sections.append("<section><h2>Discharges by hour</h2><p>Discharges alive by local hour; windows written: "
+            + HTML.escape(d.windows.map { "\($0.days) \($0.from):00–\($0.to >= 24 ? "23:59" : "\($0.to):00")" + ($0.share < 1 ? ", share \(CalibrationReports.n($0.share, 2))" : "") }
+                .joined(separator: "; ")) + ".</p>"
+            + histogram(id: "discharges", label: "discharges by hour", values: byHour, key: { "discharges|\($0)" })
+            + HTML.table(["hour", "discharges"], byHour.enumerated().map { h, v in
+                [.text(String(format: "%02d:00", h)), .number(String(Int(v)), key: "discharges|\(h)", value: v)]
+            }) + "</section>")
+
+        var census = "<section><h2>Census check</h2><p>The written scenario over the window (\(o.check.replications) replications "
+            + "after \(o.check.warmUpDays) days of warm-up): simulated mean and 90% band against the observed midnight census. "
+            + "Stay scale \(CalibrationReports.n(o.stayScale, 3)).</p>"
+        for (g, group) in o.check.groups.enumerated() {
+            let labels = group.days.map { String($0.date.dropFirst(5)) }
+            census += "<h3>\(HTML.escape(group.group))</h3>"
+            census += horizonChart(id: "census-\(g)", label: group.group, horizons: group.days.count,
+                                   series: [("simulated mean", group.days.map { $0.mean }, { "census|\(group.group)|mean|\($0)" }),
+                                            ("observed", group.days.map { $0.observed }, { "census|\(group.group)|observed|\($0)" }),
+                                            ("simulated P5", group.days.map { $0.p05 }, { "census|\(group.group)|p05|\($0)" }),
+                                            ("simulated P95", group.days.map { $0.p95 }, { "census|\(group.group)|p95|\($0)" })],
+                                   references: [], labels: labels)
+            census += HTML.table(["date", "observed", "simulated mean", "P5", "P95"], group.days.enumerated().map { i, day in
+                [.text(day.date),
+                 day.observed.map { .number(CalibrationReports.n($0, 0), key: "census|\(group.group)|observed|\(i + 1)", value: $0) } ?? .number("–"),
+                 .number(CalibrationReports.n(day.mean), key: "census|\(group.group)|mean|\(i + 1)", value: day.mean),
+                 .number(CalibrationReports.n(day.p05), key: "census|\(group.group)|p05|\(i + 1)", value: day.p05),
+                 .number(CalibrationReports.n(day.p95), key: "census|\(group.group)|p95|\(i + 1)", value: day.p95)]
+            })
+        }
+        sections.append(census + "</section>")
+        if !c.notes.isEmpty {
+            sections.append("<section><h2>Not learnt, or not written</h2><ul>" + c.notes.map { "<li>\(HTML.escape($0))</li>" }.joined()
+                + "</ul></section>")
+        }
+        return HTML.page(title: "Calibration of \(o.baseName)", subtitle: [CalibrationReports.heading(o)], sections: sections)
+    }
+}
+
+extension ReportDocument {
+    /// A calibration; its CSV is every observed-against-fitted pair, long.
+    public static func calibration(_ outcome: CalibrationOutcome) -> ReportDocument {
+        ReportDocument(table: { CalibrationReports.table(outcome) }, json: { try CalibrationReports.json(outcome) },
+                       csv: { CalibrationReports.writeCSV(outcome, to: $0) }, html: { HTMLReports.calibration(outcome) })
+    }
+}

@@ -1,0 +1,252 @@
+import Feed
+import Forecasting
+import Foundation
+import HospitalModel
+import PatientTwin
+import Scenario
+import Simulation
+
+/// The calibrated scenario's midnight census, simulated over the calibration window, against the log's.
+public struct CensusCheck: Sendable {
+    /// One group's midnights: observed (nil before the log's ramp-up) against the replications' mean and 90% band.
+    public struct Group: Sendable {
+        public let group: String
+        public let days: [(date: String, observed: Double?, mean: Double, p05: Double, p95: Double)]
+
+        /// Mean observed and mean simulated over the days with an observation.
+        public var means: (observed: Double, simulated: Double) {
+            let seen = days.filter { $0.observed != nil }
+            guard !seen.isEmpty else { return (.nan, .nan) }
+            return (seen.reduce(0) { $0 + $1.observed! } / Double(seen.count), seen.reduce(0) { $0 + $1.mean } / Double(seen.count))
+        }
+
+        /// Share of the days with an observation whose observed census lay inside the simulated 90% band.
+        public var inBand: Double {
+            let seen = days.filter { $0.observed != nil }
+            guard !seen.isEmpty else { return .nan }
+            return Double(seen.filter { $0.observed! >= $0.p05 && $0.observed! <= $0.p95 }.count) / Double(seen.count)
+        }
+    }
+
+    /// General and acute, then critical care.
+    public let groups: [Group]
+    /// Replications, warm-up days before the window, and the seed.
+    public let replications: Int, warmUpDays: Int, seed: UInt64
+}
+
+extension Calibrating {
+    /// Runs `calibrated` (read from `file`) over the calibration window, after its own warm-up, and holds each
+    /// midnight's census per group against the log's (from the log's ramp-up on): how well the fitted hospital
+    /// reproduces the one it was fitted to.
+    public static func censusCheck(_ calibrated: Scenario, file: String, events: [ReceivedEvent], request: CalibrationRequest,
+                                   replications: Int, seed: UInt64?, observer: WorkflowObserver = .silent) throws(WorkflowError) -> CensusCheck
+    {
+        let zone = calibrated.configuration.timeZone
+        let firstDay = Int(request.from.localMinutesSinceEpoch / 1440), lastDay = Int(request.to.localMinutesSinceEpoch / 1440)
+        let days = lastDay - firstDay + 1
+        let warmUp = calibrated.run.warmUpDays
+        let scenario = calibrated.starting(at: LocalDateTime(localMinutesSinceEpoch: Double(firstDay - warmUp) * 1440))
+        let seed = seed ?? scenario.run.seed
+        let plan = RunSettings(horizonDays: warmUp + days, warmUpDays: warmUp, replications: replications, seed: seed)
+        let prepared = try PreparedScenario(scenario, file: file, plan: plan)
+        let result: HospitalExperimentResult
+        do {
+            result = try HospitalExperiment.run(prepared.hospital, replications: replications, seed: seed, horizonDays: plan.horizonDays,
+                                                warmUpDays: warmUp, progress: { observer.progress($0, replications, "census check") },
+                                                isCancelled: observer.isCancelled)
+        } catch is HospitalExperimentCancelled {
+            throw WorkflowError(.cancelled, "the calibration's census check was cancelled")
+        } catch {
+            throw WorkflowError(.input, "\(file): the census check failed: \(error)")
+        }
+        let timeline = LedgerTimeline(events)
+        let rampUp = (timeline.firstMinute.map { RecordTime.localDay(ofEpochMinute: $0, in: zone) } ?? firstDay) + 1 + Backtest.logRampUpDays
+        let series = Backtest.observedSeries(timeline, scenario: scenario, from: firstDay, through: lastDay)
+        var groups: [CensusCheck.Group] = []
+        for item in series where item.unit.isEmpty {
+            var rows: [(date: String, observed: Double?, mean: Double, p05: Double, p95: Double)] = []
+            for d in 0..<days {
+                var values: [Double] = []
+                for run in result.replications {
+                    var total = 0
+                    for unit in item.units where d < run.units[unit].midnightCensus.count { total += run.units[unit].midnightCensus[d] }
+                    values.append(Double(total))
+                }
+                values.sort()
+                rows.append((LocalDateTime(localMinutesSinceEpoch: Double(firstDay + d) * 1440).dateDescription,
+                             firstDay + d >= rampUp ? item.values[d] : nil, values.reduce(0, +) / Double(values.count),
+                             SampleQuantile.type7(values, probability: 0.05), SampleQuantile.type7(values, probability: 0.95)))
+            }
+            groups.append(CensusCheck.Group(group: item.group, days: rows))
+        }
+        return CensusCheck(groups: groups, replications: replications, warmUpDays: warmUp, seed: seed)
+    }
+}
+
+extension Calibration {
+    /// The calibrated scenario's text: it `extends` the base (at `base`, relative to the written file) and sets what
+    /// calibration fitted — the arrival level and profile by hour of the week, the yearly term when chosen, the
+    /// triage categories' admission probabilities, the emergency pathways' shares, the discharge windows — and
+    /// `twin_model` (the model file, relative to the written file). Everything else stays the base's.
+    /// `stayScale` multiplies every pathway's stays (written for all six, so that none of the base's stays: the fitted
+    /// model is of this hospital's stays already).
+    public func scenarioText(name: String, base: String, twinModel: String, stayScale: Double = 1) -> String {
+        func number(_ x: Double) -> String {
+            let text = String(format: "%.4g", x)
+            return text.contains("e") ? String(format: "%.6f", x) : text
+        }
+        func list(_ values: [Double], perLine: Int, indent: String) -> String {
+            stride(from: 0, to: values.count, by: perLine).map { start in
+                values[start..<min(values.count, start + perLine)].map(number).joined(separator: ", ")
+            }.joined(separator: ",\n" + indent)
+        }
+        func quoted(_ text: String) -> String {
+            var out = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                default:
+                    if scalar.value < 0x20 || scalar.value == 0x7F { out += String(format: "\\x%02X", scalar.value) } else { out.unicodeScalars.append(scalar) }
+                }
+            }
+            return out + "\""
+        }
+        func time(_ hour: Int) -> String { hour >= 24 ? "\"23:59\"" : String(format: "\"%02d:00\"", hour) }
+        var lines: [String] = []
+        lines.append("# Calibrated by hospital-twin calibrate from the feed's event log, \(from) to \(to) (\(days) days, "
+            + "\(arrivals.total) attendances, \(fit.report.spells) admitted spells).")
+        lines.append("# Every value below was fitted; everything else is the base's. The calibration report gives the evidence.")
+        lines.append("name: \(quoted(name))")
+        lines.append("description: \(quoted("calibrated from the event log, \(from) to \(to)"))")
+        lines.append("extends: \(quoted(base))")
+        lines.append("twin_model: \(quoted(twinModel))")
+        lines.append("# The fitted stays are of time in a bed; the model adds discharge windows, placements and waits for a bed on")
+        lines.append("# top, so one scale brings the simulated general and acute census to the observed mean (the report says how).")
+        lines.append("stay_scale: {" + Pathway.allCases.map { "\($0.rawValue): \(number(stayScale))" }.joined(separator: ", ") + "}")
+        lines.append("emergency_department:")
+        lines.append("  attendances_per_day: \(number(arrivals.perDay))")
+        lines.append("  # Mean arrivals per hour, Monday 00:00 first (relative: the level is attendances_per_day).")
+        lines.append("  hour_of_week_profile: [" + list(arrivals.fittedHourOfWeek, perLine: 12, indent: "    ") + "]")
+        if arrivals.monthlyTest?.chosen == true {
+            lines.append("  monthly_profile: [" + list(arrivals.monthly, perLine: 12, indent: "    ") + "]")
+        }
+        if admissions.attendances >= Calibrating.minimumAttendances {
+            lines.append("  triage:")
+            for item in admissions.triageAdmit { lines.append("    - {category: \(item.category), admit: \(number(item.written))}") }
+        }
+        let emergency = admissions.emergencyPathways.values.reduce(0, +)
+        if emergency >= Calibrating.minimumAdmissions {
+            let shares = [Pathway.emergencyMedical, .emergencySurgical, .stroke, .frailElderly].map {
+                "\($0.rawValue): \(number(Double(admissions.emergencyPathways[$0] ?? 0) / Double(emergency)))"
+            }
+            lines.append("  admitted_pathways: {" + shares.joined(separator: ", ") + "}")
+        }
+        if discharges.hourOfWeek.reduce(0, +) >= Calibrating.minimumAdmissions {
+            lines.append("discharge:")
+            lines.append("  windows:")
+            for window in discharges.windows {
+                lines.append("    - {days: \(window.days), from: \(time(window.from)), to: \(time(window.to))"
+                    + (window.share < 1 ? ", share: \(number(window.share))" : "") + "}")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension Calibrating {
+    /// Fewer attendances than this and the triage admission probabilities stay the base's.
+    public static let minimumAttendances = 100
+    /// Fewer emergency admissions (or discharges) than this and the pathway shares (or windows) stay the base's.
+    public static let minimumAdmissions = 50
+}
+
+/// A calibration as its report shows it: what was fitted, the files written, the stay scale that brought the
+/// simulated census to the observed one, and the check of the scenario written.
+public struct CalibrationOutcome: Sendable {
+    /// What was fitted.
+    public let calibration: Calibration
+    /// The base scenario's name and file, the scenario and model files written.
+    public let baseName: String, baseFile: String, scenarioFile: String, modelFile: String
+    /// The stay scale written for every pathway (1: none), and the general and acute census ratio each check found
+    /// (observed over simulated mean), in order.
+    public let stayScale: Double
+    public let ratios: [Double]
+    /// The written scenario's census check.
+    public let check: CensusCheck
+
+    /// An outcome from its parts.
+    public init(calibration: Calibration, baseName: String, baseFile: String, scenarioFile: String, modelFile: String,
+                stayScale: Double, ratios: [Double], check: CensusCheck)
+    {
+        self.calibration = calibration
+        self.baseName = baseName
+        self.baseFile = baseFile
+        self.scenarioFile = scenarioFile
+        self.modelFile = modelFile
+        self.stayScale = stayScale
+        self.ratios = ratios
+        self.check = check
+    }
+}
+
+extension Calibrating {
+    /// Census checks at most.
+    public static let scaleRounds = 6
+    /// A general and acute mean within this fraction of the observed is left as it is.
+    public static let scaleTolerance = 0.01
+
+    /// The one stay scale (every pathway) at which the calibrated scenario's simulated general and acute midnight
+    /// census over the window has the log's mean: the observed stays include waits the model adds itself (for a
+    /// discharge window, a care-home place, a bed in the next unit), so the fitted stays are a little long. A full
+    /// hospital answers a shorter stay with less than proportionally fewer patients in beds, and an emptier one
+    /// with about proportionally fewer, so the root is found on log scale by the Illinois variant of regula falsi
+    /// once bracketed, and before that by secant steps (the first proportional) of at most ×0.67–1.5, the scale
+    /// kept within 0.5–2; at most `scaleRounds` checks. `scenario(scale)` gives the calibrated scenario with that
+    /// scale and its file.
+    public static func fitStayScale(events: [ReceivedEvent], request: CalibrationRequest, replications: Int, seed: UInt64?,
+                                    observer: WorkflowObserver = .silent,
+                                    scenario: (Double) throws(WorkflowError) -> (Scenario, String))
+        throws(WorkflowError) -> (scale: Double, ratios: [Double], check: CensusCheck)
+    {
+        var scale = 1.0
+        var tried: [(x: Double, f: Double)] = []          // log scale, log(simulated / observed)
+        var low: (x: Double, f: Double)?, high: (x: Double, f: Double)?
+        var lastSide = 0
+        var ratios: [Double] = []
+        var best: (error: Double, scale: Double, check: CensusCheck)?
+        for round in 0..<scaleRounds {
+            let (written, file) = try scenario(scale)
+            let check = try censusCheck(written, file: file, events: events, request: request, replications: replications,
+                                        seed: seed, observer: observer)
+            guard let group = check.groups.first, group.means.simulated > 0, group.means.observed > 0 else {
+                return (scale, ratios, check)
+            }
+            let ratio = group.means.observed / group.means.simulated
+            ratios.append(ratio)
+            let point = (x: log(scale), f: -log(ratio))
+            if best == nil || abs(point.f) < best!.error { best = (abs(point.f), scale, check) }
+            guard abs(ratio - 1) > scaleTolerance, round + 1 < scaleRounds else { break }
+            tried.append(point)
+            let side = point.f > 0 ? 1 : -1
+            if side > 0 { high = point } else { low = point }
+            var next: Double
+            if var l = low, var h = high {
+                // Illinois: when the same end moves twice running, halve the other end's value.
+                if side == lastSide { if side > 0 { l.f /= 2; low = l } else { h.f /= 2; high = h } }
+                next = (l.x * h.f - h.x * l.f) / (h.f - l.f)
+            } else {
+                var step = -point.f
+                if tried.count >= 2 {
+                    let a = tried[tried.count - 2], b = tried[tried.count - 1]
+                    let slope = (b.f - a.f) / (b.x - a.x)
+                    if slope.isFinite, slope > 0.05 { step = -b.f / slope }
+                }
+                next = point.x + max(log(2.0 / 3), min(log(1.5), step))
+            }
+            lastSide = side
+            scale = max(0.5, min(2, exp(next)))
+        }
+        return (best!.scale, ratios, best!.check)
+    }
+}

@@ -1,0 +1,683 @@
+import Feed
+import Forecasting
+import Foundation
+import HospitalModel
+import PatientTwin
+import Scenario
+import Simulation
+
+/// What a calibration reads: the window of the event log (local dates, both whole days) and the base scenario's
+/// checks.
+public struct CalibrationRequest: Sendable, Hashable {
+    /// The first and last local dates of the window.
+    public var from: LocalDateTime, to: LocalDateTime
+    /// Threads the twin fit and the census check run on.
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    /// A request for the window `from`…`to`.
+    public init(from: LocalDateTime, to: LocalDateTime) {
+        self.from = from
+        self.to = to
+    }
+}
+
+/// What calibration found in the event log, with the evidence for each choice, and the values it writes
+/// (Docs/CALIBRATION.md).
+public struct Calibration: Sendable {
+    /// The window: first and last local dates and whole days.
+    public let from: String, to: String, days: Int
+    /// Events in the log and spells that began in the window.
+    public let events: Int, spells: Int
+    /// ED arrivals.
+    public let arrivals: Arrivals
+    /// Admissions by route and pathway.
+    public let admissions: Admissions
+    /// Discharges by hour and weekday, and the windows fitted to them.
+    public let discharges: Discharges
+    /// The twin model fitted to the stays and moves, with its report.
+    public let fit: FitResult
+    /// Kaplan–Meier against the fitted stay distribution, per pathway and unit type fitted.
+    public let stays: [StayCurve]
+    /// What calibration could not learn or chose not to write, and why.
+    public let notes: [String]
+
+    /// ED arrivals: the fitted rate by hour of the week, the yearly term and the trend, with the tests that chose them.
+    public struct Arrivals: Sendable {
+        /// Attendances in the window.
+        public let total: Int
+        /// The fitted mean attendances a day at the end of the window (the level written).
+        public let perDay: Double
+        /// Mean arrivals per hour in each hour of the week, Monday 00:00 first: observed, and fitted (an average
+        /// month, at the level written).
+        public let observedHourOfWeek: [Double], fittedHourOfWeek: [Double]
+        /// True when the full 168-hour profile was chosen over hour of day × weekday.
+        public let hourOfWeekChosen: Bool
+        /// The test of 168 hours against 24 × 7 (statistic, degrees of freedom, p).
+        public let hourOfWeekTest: Test
+        /// The 12 month factors written (mean 1), flat when not fitted or not chosen.
+        public let monthly: [Double]
+        /// Fitted month factors (nil when the window is shorter than a year) and their test.
+        public let fittedMonthly: [Double]?
+        public let monthlyTest: Test?
+        /// The trend as a ratio per year and its 95% interval, its test; nil when not fitted.
+        public let trendPerYear: (ratio: Double, low: Double, high: Double)?
+        public let trendTest: Test?
+        /// Pearson dispersion of daily counts around the chosen model (≥ 1 used in the tests).
+        public let dispersion: Double
+        /// Observed against fitted attendances by local date: (date, observed, fitted).
+        public let daily: [(date: String, observed: Int, fitted: Double)]
+    }
+
+    /// A quasi-likelihood test: statistic, degrees of freedom, p-value, and whether the term was written.
+    public struct Test: Sendable {
+        public let statistic: Double
+        public let degreesOfFreedom: Int
+        public let pValue: Double
+        public let chosen: Bool
+    }
+
+    /// Admissions by route, the admitted share of attendances, the pathways of emergency admissions.
+    public struct Admissions: Sendable {
+        /// ED attendances and of them admitted.
+        public let attendances: Int, admittedFromED: Int
+        /// Elective admissions by pathway (elective surgical, elective orthopaedic), per week.
+        public let electivePerWeek: [Pathway: Double]
+        /// The base's elective referrals per week by pathway (what the scenario keeps).
+        public let baseReferralsPerWeek: [Pathway: Double]
+        /// Emergency admissions that did not come through the ED (direct admissions).
+        public let direct: Int
+        /// Emergency admissions from ED by pathway.
+        public let emergencyPathways: [Pathway: Int]
+        /// The factor every triage category's admission probability was multiplied by, and the admitted share the
+        /// base gives and the log shows.
+        public let triageScale: Double, baseAdmittedShare: Double, observedAdmittedShare: Double
+        /// The triage categories' admission probabilities written.
+        public let triageAdmit: [(category: Int, base: Double, written: Double)]
+    }
+
+    /// Discharges alive from inpatient spells, by local hour and weekday, and the windows that fit them.
+    public struct Discharges: Sendable {
+        /// Discharges in each hour of the week, Monday 00:00 first.
+        public let hourOfWeek: [Int]
+        /// Windows written: (weekdays or weekends, from hour, to hour, share).
+        public let windows: [(days: String, from: Int, to: Int, share: Double)]
+        /// Mean discharges a day on weekdays and at weekends.
+        public let weekdayPerDay: Double, weekendPerDay: Double
+        /// Inpatient spells that ended in death, and that went to another hospital (taken as discharges home in
+        /// the twin model).
+        public let deaths: Int, otherHospital: Int
+    }
+
+    /// One fitted stay: Kaplan–Meier of the observed stays (censored at the window's end) against the fitted
+    /// model's marginal survival over the same patients.
+    public struct StayCurve: Sendable {
+        public let pathway: Pathway
+        public let state: CareState
+        public let stays: Int, censored: Int
+        /// (days, Kaplan–Meier survival, fitted survival).
+        public let points: [(days: Double, observed: Double, fitted: Double)]
+        /// The fitted family and median days.
+        public let family: String, medianDays: Double
+    }
+}
+
+/// The calibration workflow (Docs/CALIBRATION.md): the base scenario's hospital, learnt from the feed's event log.
+public enum Calibrating {
+    /// Calibrates `base` (read from `file`) on `events` over `request`'s window: arrivals, admissions, stays and
+    /// moves, discharges, readmissions. Throws an input error when the window is outside the log, too short, or the
+    /// base's twin model cannot draw what the feed does not carry.
+    public static func run(_ base: Scenario, file: String, events: [ReceivedEvent], request: CalibrationRequest,
+                           observer: WorkflowObserver = .silent) throws(WorkflowError) -> Calibration
+    {
+        let zone = base.configuration.timeZone
+        let day = 1440.0
+        let firstDay = Int(request.from.localMinutesSinceEpoch / day), lastDay = Int(request.to.localMinutesSinceEpoch / day)
+        let days = lastDay - firstDay + 1
+        guard days >= minimumDays else {
+            throw WorkflowError(.input, "--from \(request.from.dateDescription) to --to \(request.to.dateDescription) is \(days) "
+                + "day\(days == 1 ? "" : "s"): calibration needs at least \(minimumDays) (eight weeks, so that every hour of the week is seen eight times)")
+        }
+        guard let first = events.map(\.event.minute).min(), let last = events.map(\.event.minute).max() else {
+            throw WorkflowError(.input, "the feed's event log is empty: nothing to calibrate on (hospital-twin ingest or listen fill it)")
+        }
+        let start = ForecastStart.epochMinute(of: request.from, in: zone)
+        let end = ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: Double(lastDay + 1) * day), in: zone)
+        guard start >= first - day else {
+            throw WorkflowError(.input, "the event log begins at \(RecordTime.format(first)): --from \(request.from.dateDescription) "
+                + "is before it; choose --from \(LocalDateTime(localMinutesSinceEpoch: Double(RecordTime.localDay(ofEpochMinute: first, in: zone) + 1) * day).dateDescription) or later")
+        }
+        guard end <= last + day else {
+            throw WorkflowError(.input, "the event log ends at \(RecordTime.format(last)): --to \(request.to.dateDescription) "
+                + "is after it; choose --to \(LocalDateTime(localMinutesSinceEpoch: Double(RecordTime.localDay(ofEpochMinute: last, in: zone) - 1) * day).dateDescription) or earlier")
+        }
+        let imputer: AttributeImputer
+        do { imputer = try AttributeImputer(base.configuration, logStart: first) } catch {
+            throw WorkflowError(.input, "\(file): the twin model cannot draw what the feed does not carry: \(error)")
+        }
+        observer.progress(0, 4, "reading the event log")
+        let history = PatientLedger.history(of: events, through: end)
+        let inWindow = history.spells.filter { $0.patient.spellStart >= start && $0.patient.spellStart < end }
+        var notes: [String] = []
+        if !history.anomalies.isEmpty {
+            notes.append("\(history.anomalies.count) event\(history.anomalies.count == 1 ? "" : "s") in the log made no sense "
+                + "where they fell and were applied as far as they could be (hospital-twin census lists them)")
+        }
+
+        observer.progress(1, 4, "fitting arrivals")
+        // Readmissions arrive in the model from the twins' readmission draws, on top of the ED's arrival process: the
+        // attendances and the admitted share are fitted without them.
+        let readmissions = readmissionSpells(history.spells)
+        let edSpells = inWindow.filter {
+            place(of: $0.places[0].location, base) == .emergencyDepartment && !readmissions.contains(spellKey($0))
+        }
+        let readmitted = inWindow.filter { readmissions.contains(spellKey($0)) }.count
+        if readmitted > 0 {
+            notes.append("\(readmitted) emergency readmission\(readmitted == 1 ? "" : "s") within 30 days of a discharge are left "
+                + "out of the attendances and the admitted share: the twins' readmission model makes them")
+        }
+        let arrivals = fitArrivals(edSpells.map(\.patient.spellStart), start: start, firstDay: firstDay, days: days,
+                                   zone: zone, holidays: base.configuration.publicHolidays, notes: &notes)
+
+        observer.progress(2, 4, "fitting stays and moves")
+        let typical = typicalCovariates(imputer)
+        let shares = imputer.population.pathwayShares
+        let charlson = Int((Pathway.allCases.reduce(0.0) { $0 + (shares[$1] ?? 0) * (typical[$1]?.charlson ?? 0) }
+            / max(1e-12, shares.values.reduce(0, +))).rounded())
+        let admitted = classify(inWindow, base: base, imputer: imputer, zone: zone, charlson: charlson, notes: &notes)
+        let admissions = admissionMix(edSpells: edSpells, admitted: admitted, base: base, days: days, notes: &notes)
+        var options = FitOptions()
+        options.exportMinute = end
+        options.base = base.configuration.twinModel
+        options.threads = request.threads
+        options.timeZone = zone
+        options.covariates = { spell in
+            var x = typical[spell.pathway] ?? .reference
+            x.age10 = Double(spell.attributes.ageYears - 65) / 10
+            return x
+        }
+        let fitted = ModelFitter.fit(admitted.map(\.spell), source: "the event log, \(request.from.dateDescription) to \(request.to.dateDescription)",
+                                     options: options)
+        let fit = FitResult(model: keepingTheatres(fitted.model, from: base.configuration.twinModel), report: fitted.report)
+        notes.append("theatre and recovery share the feed's theatres code, so their times and moves are the base model's; "
+            + "the moves into theatre are fitted")
+        let curves = stayCurves(admitted.map(\.spell), fit: fit, options: options)
+
+        observer.progress(3, 4, "fitting discharges")
+        let discharges = dischargeWindows(admitted, zone: zone)
+        if arrivals.fittedMonthly == nil {
+            notes.append("the window is \(days) days: a yearly term needs a year of history, so monthly_profile is the base's")
+        }
+        observer.progress(4, 4, "done")
+        return Calibration(from: request.from.dateDescription, to: request.to.dateDescription, days: days,
+                           events: events.count, spells: inWindow.count, arrivals: arrivals, admissions: admissions,
+                           discharges: discharges, fit: fit, stays: curves, notes: notes)
+    }
+
+    /// Fewest days in a window: eight weeks.
+    public static let minimumDays = 56
+
+    // MARK: Arrivals
+
+    /// The local minute (minutes since 1970 on the wall clock) of an epoch minute in `zone`.
+    static func localMinute(_ epochMinute: Double, _ zone: TimeZone) -> Double {
+        epochMinute + Double(zone.secondsFromGMT(for: Date(timeIntervalSince1970: epochMinute * 60))) / 60
+    }
+
+    /// Hour of the week, Monday 00:00 first, of a local minute.
+    static func hourOfWeek(_ local: Double) -> Int {
+        let day = Int((local / 1440).rounded(.down))
+        let weekday = ((day + 3) % 7 + 7) % 7   // 1970-01-01 was a Thursday (3, Monday 0)
+        return weekday * 24 + Int((local - Double(day) * 1440) / 60)
+    }
+
+    static func fitArrivals(_ times: [Double], start: Double, firstDay: Int, days: Int, zone: TimeZone,
+                            holidays: Set<Int>, notes: inout [String]) -> Calibration.Arrivals
+    {
+        // Cells: each wall-clock hour of the window (a repeated hour when clocks go back is one cell of two hours'
+        // exposure; the skipped hour in spring has none).
+        let hours = days * 24
+        var counts = [Double](repeating: 0, count: hours), exposure = [Double](repeating: 0, count: hours)
+        let firstLocal = Double(firstDay) * 1440
+        var minute = start
+        let end = ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: Double(firstDay + days) * 1440), in: zone)
+        while minute < end {
+            let cell = Int(((localMinute(minute, zone) - firstLocal) / 60).rounded(.down))
+            if cell >= 0 && cell < hours { exposure[cell] += 1 }
+            minute += 60
+        }
+        for time in times {
+            let cell = Int(((localMinute(time, zone) - firstLocal) / 60).rounded(.down))
+            if cell >= 0 && cell < hours { counts[cell] += 1 }
+        }
+        let kept = (0..<hours).filter { exposure[$0] > 0 }
+        let y = kept.map { counts[$0] }, e = kept.map { exposure[$0] }
+        let hourOfWeekIndex = kept.map { hourOfWeek(firstLocal + Double($0) * 60) }
+        let hourIndex = hourOfWeekIndex.map { $0 % 24 }, weekdayIndex = hourOfWeekIndex.map { $0 / 24 }
+        let dayIndex = kept.map { $0 / 24 }
+        let monthIndex = kept.map { LocalDateTime(localMinutesSinceEpoch: firstLocal + Double($0) * 60).month - 1 }
+        let years = Double(days) / 365.25
+        let centre = Double(hours) / 2
+        let t = kept.map { (Double($0) - centre) / (365.25 * 24) }   // years from the window's middle
+        let fitMonths = days >= 365
+        let fitTrend = days >= 730 || !fitMonths
+        let weekHours = (levels: 168, index: hourOfWeekIndex)
+        let separable = [(levels: 24, index: hourIndex), (levels: 7, index: weekdayIndex)]
+        let month = (levels: 12, index: monthIndex)
+
+        // The largest model, then each term tested against it without that term.
+        let full = PoissonRegression(counts: y, factors: [weekHours] + (fitMonths ? [month] : []),
+                                     trend: fitTrend ? t : nil, exposure: e)
+        let dispersion = max(1, dailyDispersion(y, full.fitted, dayIndex, days: days, parameters: full.parameters - 167 + 6))
+        let noWeekInteraction = PoissonRegression(counts: y, factors: separable + (fitMonths ? [month] : []),
+                                                  trend: fitTrend ? t : nil, exposure: e)
+        let weekTest = full.test(against: noWeekInteraction, dispersion: dispersion)
+        let chooseFull = weekTest.pValue < significance
+        var monthTest: Calibration.Test?, fittedMonths: [Double]?
+        var chosenMonths = false
+        if fitMonths {
+            let without = PoissonRegression(counts: y, factors: [weekHours], trend: fitTrend ? t : nil, exposure: e)
+            let test = full.test(against: without, dispersion: dispersion)
+            chosenMonths = test.pValue < significance
+            monthTest = Calibration.Test(statistic: test.statistic, degreesOfFreedom: test.degreesOfFreedom,
+                                         pValue: test.pValue, chosen: chosenMonths)
+            let effects = full.effects[1].map { $0.isFinite ? exp($0) : 0 }
+            let mean = effects.reduce(0, +) / 12
+            fittedMonths = effects.map { $0 / mean }
+        }
+        var trendTest: Calibration.Test?, trend: (ratio: Double, low: Double, high: Double)?
+        var chosenTrend = false
+        if fitTrend {
+            let without = PoissonRegression(counts: y, factors: [weekHours] + (fitMonths ? [month] : []), exposure: e)
+            let test = full.test(against: without, dispersion: dispersion)
+            chosenTrend = test.pValue < significance
+            trendTest = Calibration.Test(statistic: test.statistic, degreesOfFreedom: test.degreesOfFreedom,
+                                         pValue: test.pValue, chosen: chosenTrend)
+            let se = full.slopeStandardError * dispersion.squareRoot()
+            trend = (exp(full.slope), exp(full.slope - 1.96 * se), exp(full.slope + 1.96 * se))
+        }
+        // The chosen model, refitted with only the chosen terms.
+        let chosen = PoissonRegression(counts: y, factors: (chooseFull ? [weekHours] : separable) + (chosenMonths ? [month] : []),
+                                       trend: chosenTrend ? t : nil, exposure: e)
+        // Its rate per hour of the week in an average month at the window's end (t = years/2): from the fitted
+        // means with the month and trend divided out.
+        var rateSum = [Double](repeating: 0, count: 168), rateExposure = [Double](repeating: 0, count: 168)
+        let monthEffects = chosenMonths ? chosen.effects[chooseFull ? 1 : 2] : nil
+        let monthMean = monthEffects.map { m in m.map { $0.isFinite ? exp($0) : 0 }.reduce(0, +) / 12 } ?? 1
+        var observedSum = [Double](repeating: 0, count: 168)
+        for i in y.indices {
+            var mu = chosen.fitted[i] / e[i]
+            if let monthEffects { mu /= (monthEffects[monthIndex[i]].isFinite ? exp(monthEffects[monthIndex[i]]) : 1) / monthMean }
+            if chosenTrend { mu *= exp(chosen.slope * (years / 2 - t[i])) }
+            rateSum[hourOfWeekIndex[i]] += mu * e[i]
+            rateExposure[hourOfWeekIndex[i]] += e[i]
+            observedSum[hourOfWeekIndex[i]] += y[i]
+        }
+        let fittedHourOfWeek = (0..<168).map { rateExposure[$0] > 0 ? rateSum[$0] / rateExposure[$0] : 0 }
+        let observedHourOfWeek = (0..<168).map { rateExposure[$0] > 0 ? observedSum[$0] / rateExposure[$0] : 0 }
+        let perDay = fittedHourOfWeek.reduce(0, +) / 7
+        var monthly = [Double](repeating: 1, count: 12)
+        if chosenMonths, let monthEffects {
+            monthly = monthEffects.map { ($0.isFinite ? exp($0) : 0) / monthMean }
+        }
+        // Observed against fitted by date; public holidays said, not fitted.
+        var dailyObserved = [Int](repeating: 0, count: days), dailyFitted = [Double](repeating: 0, count: days)
+        for i in y.indices {
+            dailyObserved[dayIndex[i]] += Int(y[i])
+            dailyFitted[dayIndex[i]] += chosen.fitted[i]
+        }
+        let daily = (0..<days).map { d -> (date: String, observed: Int, fitted: Double) in
+            let date = LocalDateTime(localMinutesSinceEpoch: Double(firstDay + d) * 1440).dateDescription
+            return (date, dailyObserved[d], dailyFitted[d])
+        }
+        let holidayDays = (0..<days).filter { holidays.contains(firstDay + $0) }
+        if !holidayDays.isEmpty {
+            let observed = holidayDays.reduce(0) { $0 + dailyObserved[$1] }
+            let fitted = holidayDays.reduce(0.0) { $0 + dailyFitted[$1] }
+            notes.append("\(holidayDays.count) public holiday\(holidayDays.count == 1 ? "" : "s") in the window had "
+                + "\(observed) attendances against \(Int(fitted.rounded())) fitted (\(percent(Double(observed) / max(fitted, 1) - 1))): "
+                + "the scenario has no holiday term for arrivals, so this is said, not written")
+        } else {
+            notes.append("no public holiday of the scenario falls in the window: holiday effects on arrivals are not known")
+        }
+        return Calibration.Arrivals(
+            total: Int(y.reduce(0, +)), perDay: perDay, observedHourOfWeek: observedHourOfWeek,
+            fittedHourOfWeek: fittedHourOfWeek, hourOfWeekChosen: chooseFull,
+            hourOfWeekTest: Calibration.Test(statistic: weekTest.statistic, degreesOfFreedom: weekTest.degreesOfFreedom,
+                                             pValue: weekTest.pValue, chosen: chooseFull),
+            monthly: monthly, fittedMonthly: fittedMonths, monthlyTest: monthTest, trendPerYear: trend, trendTest: trendTest,
+            dispersion: dispersion, daily: daily)
+    }
+
+    /// A term is written when its test's p-value is below this.
+    public static let significance = 0.01
+
+    /// Pearson χ² of daily totals around the fitted daily means over the residual degrees of freedom: counts of
+    /// the same day share the day's pressures, so the day is the level at which they are taken as independent.
+    static func dailyDispersion(_ y: [Double], _ mu: [Double], _ dayIndex: [Int], days: Int, parameters: Int) -> Double {
+        var observed = [Double](repeating: 0, count: days), expected = observed
+        for i in y.indices {
+            observed[dayIndex[i]] += y[i]
+            expected[dayIndex[i]] += mu[i]
+        }
+        var chi2 = 0.0
+        for d in 0..<days where expected[d] > 0 { chi2 += (observed[d] - expected[d]) * (observed[d] - expected[d]) / expected[d] }
+        return chi2 / Double(max(1, days - parameters))
+    }
+
+    static func percent(_ x: Double) -> String { String(format: "%+.0f%%", x * 100) }
+
+    // MARK: Spells
+
+    static func spellKey(_ spell: LedgerSpell) -> String { "\(spell.patient.key)@\(spell.patient.spellStart)" }
+
+    /// The spells that are emergency readmissions as the twins' fitter counts them: an admitted emergency spell of a
+    /// patient starting within 30 days after the end of its previous admitted spell, left alive.
+    static func readmissionSpells(_ spells: [LedgerSpell]) -> Set<String> {
+        var byPatient: [String: [LedgerSpell]] = [:]
+        for spell in spells where spell.patient.admitted { byPatient[spell.patient.key, default: []].append(spell) }
+        var result: Set<String> = []
+        for (_, list) in byPatient where list.count > 1 {
+            let sorted = list.sorted { $0.patient.spellStart < $1.patient.spellStart }
+            for (previous, spell) in zip(sorted, sorted.dropFirst()) {
+                guard let end = previous.patient.dischargedAt, previous.patient.dischargeDestination != .died,
+                      !AttributeImputer.isElective(spell.patient.admissionType),
+                      spell.patient.spellStart > end, spell.patient.spellStart - end <= 30 * 1440 else { continue }
+                result.insert(spellKey(spell))
+            }
+        }
+        return result
+    }
+
+    /// An admitted spell as the twins' fitter reads it (the Charlson index ADT does not carry is the population's
+    /// mean, the same for all, so that no effect is learnt from a draw), with where it ended in the feed's words.
+    struct AdmittedSpell {
+        let spell: Spell
+        let ledger: LedgerSpell
+        let viaED: Bool
+    }
+
+    static func place(of location: FeedEvent.Location?, _ scenario: Scenario) -> NamedPlace? {
+        location.flatMap { scenario.locations[$0.pointOfCare] }
+    }
+
+    /// The window's admitted spells as twin spells: each place mapped by the scenario's `locations:` to a care
+    /// state, consecutive places of one state joined; ED-only attendances and spells through an unmapped code left
+    /// out (counted in the notes).
+    static func classify(_ spells: [LedgerSpell], base: Scenario, imputer: AttributeImputer, zone: TimeZone, charlson: Int,
+                         notes: inout [String]) -> [AdmittedSpell]
+    {
+        let units = base.configuration.units
+        var result: [AdmittedSpell] = []
+        var unmapped: [String: Int] = [:]
+        var missing = 0
+        for ledger in spells where ledger.patient.admitted {
+            var stays: [(state: CareState, start: Double)] = []
+            var firstUnit: UnitConfiguration?
+            var skip = false
+            for place in ledger.places {
+                let code = place.location?.pointOfCare ?? ""
+                guard let named = base.locations[code] else {
+                    unmapped[code.isEmpty ? "(no location)" : code, default: 0] += 1
+                    skip = true
+                    break
+                }
+                let state: CareState
+                switch named {
+                case .emergencyDepartment: state = .ed
+                case .theatres: state = .theatre
+                case .unit(let index):
+                    state = units[index].kind.careState
+                    firstUnit = firstUnit ?? units[index]
+                case .discharged: continue
+                }
+                if stays.last?.state != state { stays.append((state, place.since)) }
+            }
+            guard !skip, stays.contains(where: { $0.state != .ed }) else { continue }
+            let drawn = imputer.attributes(of: ledger.patient, on: firstUnit, at: ledger.patient.spellStart, news2: nil,
+                                           zone: zone, missingBirthDates: &missing)
+            let pathway = drawn.0
+            var attributes = drawn.1
+            // One Charlson index for every spell: LACE's C does not vary, so the readmission fit holds its effect at
+            // the base model's rather than learning it from draws.
+            attributes.charlsonIndex = charlson
+            let end = ledger.patient.dischargedAt
+            let twinStays = stays.indices.map { i in
+                Spell.Stay(unit: stays[i].state, startMinute: stays[i].start,
+                           endMinute: i + 1 < stays.count ? stays[i + 1].start : end)
+            }
+            var destination: CareState?
+            if end != nil {
+                switch ledger.patient.dischargeDestination {
+                case .careHome: destination = .dischargedCareHome
+                case .died: destination = .died
+                case .home, .otherHospital, .other: destination = .dischargedHome
+                }
+            }
+            let spell = Spell(id: "\(ledger.patient.key)@\(Int(ledger.patient.spellStart))", patientID: ledger.patient.key,
+                              pathway: pathway, attributes: attributes, admissionNEWS2: 0, hasNEWS2: false,
+                              stays: twinStays, discharge: destination)
+            result.append(AdmittedSpell(spell: spell, ledger: ledger, viaED: stays[0].state == .ed))
+        }
+        if !unmapped.isEmpty {
+            notes.append("spells through point-of-care codes the scenario's locations: does not map were left out of the fit: "
+                + unmapped.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", "))
+        }
+        if missing > 0 {
+            notes.append("\(missing) admitted spell\(missing == 1 ? "" : "s") without a birth date: age drawn from the base's population")
+        }
+        return result
+    }
+
+    /// The covariates ADT does not carry (Charlson, frailty, NEWS2) at their mean in the base's population for each
+    /// pathway, from 4,000 draws of a fixed stream: within a pathway they do not vary, so the fit holds their
+    /// effects at the base model's and fits the stays of the pathway's typical patient.
+    static func typicalCovariates(_ imputer: AttributeImputer) -> [Pathway: Covariates] {
+        var result: [Pathway: Covariates] = [:]
+        for pathway in Pathway.allCases {
+            var stream = RandomStream(seed: 0xCA11_B8A7E ^ UInt64(pathway.ordinal))
+            var sum = [Double](repeating: 0, count: Covariate.allCases.count)
+            let draws = 4000
+            for _ in 0..<draws {
+                let attributes = imputer.generator.attributes(on: pathway, using: &stream)
+                let x = Covariates(attributes: attributes, news2: nil).values
+                for k in sum.indices { sum[k] += x[k] }
+            }
+            var mean = Covariates(values: sum.map { $0 / Double(draws) })
+            mean.news2 = imputer.population.news2Mean[pathway] ?? 0
+            result[pathway] = mean
+        }
+        return result
+    }
+
+    /// `model` with the theatre and recovery states of `base`: the feed's one code for both cannot tell them apart.
+    static func keepingTheatres(_ model: TwinModel, from base: TwinModel) -> TwinModel {
+        let pathways = model.pathways.map { pathway -> PathwayModel in
+            let states = pathway.states.map { state -> StateModel in
+                guard state.state == .theatre || state.state == .recovery,
+                      let kept = base.model(of: pathway.pathway)?.model(of: state.state) else { return state }
+                return kept
+            }
+            return PathwayModel(pathway: pathway.pathway, states: states)
+        }
+        return TwinModel(description: model.description, pathways: pathways, readmission: model.readmission)
+    }
+
+    // MARK: Admissions
+
+    static func admissionMix(edSpells: [LedgerSpell], admitted: [AdmittedSpell], base: Scenario, days: Int,
+                             notes: inout [String]) -> Calibration.Admissions
+    {
+        let ed = base.configuration.emergencyDepartment
+        let attendances = edSpells.count
+        let admittedFromED = edSpells.filter(\.patient.admitted).count
+        var emergency: [Pathway: Int] = [:], elective: [Pathway: Int] = [:]
+        var direct = 0
+        for item in admitted {
+            if !item.spell.pathway.isEmergency {
+                elective[item.spell.pathway, default: 0] += 1
+            } else if item.viaED {
+                emergency[item.spell.pathway, default: 0] += 1
+            } else {
+                direct += 1
+            }
+        }
+        if direct > 0 {
+            notes.append("\(direct) emergency admission\(direct == 1 ? "" : "s") did not come through the ED (direct admissions): "
+                + "the scenario has no direct-admission route, so they are in the stay fits but not in the arrivals")
+        }
+        let weeks = Double(days) / 7
+        var baseReferrals: [Pathway: Double] = [:]
+        for demand in base.configuration.theatres?.demand ?? [] {
+            baseReferrals[demand.pathway, default: 0] += demand.referralsPerWeek
+        }
+        // One factor k on every category's admission probability: Σ share·min(1, k·admit) = the observed share.
+        let shares = ed.triage.map(\.share), total = max(shares.reduce(0, +), 1e-12)
+        let baseShare = zip(ed.triage, shares).reduce(0.0) { $0 + $1.1 / total * $1.0.admissionProbability }
+        let observedShare = attendances > 0 ? Double(admittedFromED) / Double(attendances) : baseShare
+        func share(_ k: Double) -> Double {
+            zip(ed.triage, shares).reduce(0.0) { $0 + $1.1 / total * min(1, k * $1.0.admissionProbability) }
+        }
+        var low = 0.0, high = 1.0
+        while share(high) < observedShare && high < 1e6 { high *= 2 }
+        for _ in 0..<100 {
+            let middle = (low + high) / 2
+            if share(middle) < observedShare { low = middle } else { high = middle }
+        }
+        let k = baseShare > 0 ? (low + high) / 2 : 1
+        return Calibration.Admissions(
+            attendances: attendances, admittedFromED: admittedFromED,
+            electivePerWeek: elective.mapValues { Double($0) / weeks }, baseReferralsPerWeek: baseReferrals,
+            direct: direct, emergencyPathways: emergency, triageScale: k, baseAdmittedShare: baseShare,
+            observedAdmittedShare: observedShare,
+            triageAdmit: ed.triage.map { ($0.category.rawValue, $0.admissionProbability, min(1, k * $0.admissionProbability)) })
+    }
+
+    // MARK: Stays
+
+    /// Kaplan–Meier of each fitted (pathway, state)'s stays against the fitted AFT model's survival averaged over
+    /// the same patients' covariates, at 24 points from the 2nd to the 98th percentile of the stays.
+    static func stayCurves(_ spells: [Spell], fit: FitResult, options: FitOptions) -> [Calibration.StayCurve] {
+        var data: [String: [(minutes: Double, censored: Bool, x: Covariates)]] = [:]
+        for spell in spells {
+            let x = options.covariates(spell)
+            for stay in spell.stays {
+                let end = stay.endMinute ?? options.exportMinute ?? stay.startMinute
+                guard end > stay.startMinute else { continue }
+                data["\(spell.pathway.rawValue)/\(stay.unit.rawValue)", default: []]
+                    .append((end - stay.startMinute, stay.endMinute == nil, x))
+            }
+        }
+        var curves: [Calibration.StayCurve] = []
+        for report in fit.report.states {
+            guard let family = report.chosen, let observations = data["\(report.pathway.rawValue)/\(report.state.rawValue)"],
+                  let sojourn = fit.model.model(of: report.pathway)?.model(of: report.state)?.sojourn,
+                  let baseline = try? sojourn.distribution.baseline()
+            else { continue }
+            let sorted = observations.sorted { $0.minutes < $1.minutes }
+            let grid = (0..<24).map { i -> Double in
+                let q = 0.02 + 0.96 * Double(i) / 23
+                return sorted[min(sorted.count - 1, Int(q * Double(sorted.count - 1)))].minutes
+            }
+            let km = kaplanMeier(sorted.map { ($0.minutes, $0.censored) })
+            let points = grid.map { t -> (days: Double, observed: Double, fitted: Double) in
+                let observed = km.last { $0.time <= t }?.survival ?? 1
+                let fitted = observations.reduce(0.0) { sum, o in
+                    sum + (1 - baseline.cdf(t * exp(-sojourn.timeEffects.dot(o.x))))
+                } / Double(observations.count)
+                return (t / 1440, observed, fitted)
+            }
+            // The marginal median: the time where the averaged fitted survival crosses one half, by bisection.
+            var low = 0.0, high = sorted.last!.minutes * 4 + 1
+            for _ in 0..<60 {
+                let middle = (low + high) / 2
+                let s = observations.reduce(0.0) { $0 + 1 - baseline.cdf(middle * exp(-sojourn.timeEffects.dot($1.x))) }
+                    / Double(observations.count)
+                if s > 0.5 { low = middle } else { high = middle }
+            }
+            curves.append(Calibration.StayCurve(pathway: report.pathway, state: report.state, stays: report.stays,
+                                                censored: report.censored, points: points, family: family.rawValue,
+                                                medianDays: (low + high) / 2 / 1440))
+        }
+        return curves
+    }
+
+    /// The Kaplan–Meier estimate: (time, survival just after it) at each time with an ended stay.
+    static func kaplanMeier(_ observations: [(Double, Bool)]) -> [(time: Double, survival: Double)] {
+        let sorted = observations.sorted { $0.0 < $1.0 || ($0.0 == $1.0 && !$0.1 && $1.1) }
+        var atRisk = Double(sorted.count), survival = 1.0
+        var result: [(time: Double, survival: Double)] = []
+        var index = 0
+        while index < sorted.count {
+            let value = sorted[index].0
+            var events = 0.0, removed = 0.0
+            while index < sorted.count && sorted[index].0 == value {
+                if !sorted[index].1 { events += 1 }
+                removed += 1
+                index += 1
+            }
+            if events > 0 {
+                survival *= 1 - events / atRisk
+                result.append((value, survival))
+            }
+            atRisk -= removed
+        }
+        return result
+    }
+
+    // MARK: Discharges
+
+    /// Discharges alive by hour of the week; a window per weekdays and weekends from the hour of the 2.5th to the
+    /// end of the hour of the 97.5th percentile; the weekend share that makes a weekend day's discharges the
+    /// observed fraction of a weekday's when every day has the same patients ready (Docs/CALIBRATION.md).
+    static func dischargeWindows(_ spells: [AdmittedSpell], zone: TimeZone) -> Calibration.Discharges {
+        var byHour = [Int](repeating: 0, count: 168)
+        var deaths = 0, otherHospital = 0
+        var dates: Set<Int> = []
+        for item in spells {
+            guard let end = item.ledger.patient.dischargedAt else { continue }
+            switch item.ledger.patient.dischargeDestination {
+            case .died:
+                deaths += 1
+                continue
+            case .otherHospital: otherHospital += 1
+            default: break
+            }
+            let local = localMinute(end, zone)
+            byHour[hourOfWeek(local)] += 1
+            dates.insert(Int((local / 1440).rounded(.down)))
+        }
+        func window(_ days: ClosedRange<Int>) -> (from: Int, to: Int, total: Int) {
+            var hours = [Int](repeating: 0, count: 24)
+            for d in days { for h in 0..<24 { hours[h] += byHour[d * 24 + h] } }
+            let total = hours.reduce(0, +)
+            guard total > 0 else { return (0, 24, 0) }
+            var cumulative = 0, from = 0, to = 23
+            var fromSet = false
+            for h in 0..<24 {
+                cumulative += hours[h]
+                if !fromSet && Double(cumulative) > 0.025 * Double(total) { from = h; fromSet = true }
+                if Double(cumulative) >= 0.975 * Double(total) { to = h; break }
+            }
+            return (from, to + 1, total)
+        }
+        let weekdays = window(0...4), weekends = window(5...6)
+        let weekdayDays = dates.filter { ((($0 + 3) % 7) + 7) % 7 < 5 }.count
+        let weekendDays = dates.count - weekdayDays
+        let weekdayPerDay = weekdayDays > 0 ? Double(weekdays.total) / Double(weekdayDays) : 0
+        let weekendPerDay = weekendDays > 0 ? Double(weekends.total) / Double(weekendDays) : 0
+        let ratio = weekdayPerDay > 0 ? min(1, weekendPerDay / weekdayPerDay) : 1
+        // With R patients ready each day and share s leaving on a weekend day: Saturday sR, Sunday sR(2 − s), Monday
+        // R(1 + (1 − s)²), Tuesday to Friday R; so weekend over weekday = [s(3 − s)/2] / [(5 + (1 − s)²)/5].
+        func weekendRatio(_ s: Double) -> Double { (s * (3 - s) / 2) / ((5 + (1 - s) * (1 - s)) / 5) }
+        var low = 0.0, high = 1.0
+        for _ in 0..<60 {
+            let middle = (low + high) / 2
+            if weekendRatio(middle) < ratio { low = middle } else { high = middle }
+        }
+        let share = max(0.05, min(1, (low + high) / 2))
+        return Calibration.Discharges(
+            hourOfWeek: byHour,
+            windows: [("weekdays", weekdays.from, weekdays.to, 1), ("weekends", weekends.from, weekends.to, share)],
+            weekdayPerDay: weekdayPerDay, weekendPerDay: weekendPerDay, deaths: deaths, otherHospital: otherHospital)
+    }
+}

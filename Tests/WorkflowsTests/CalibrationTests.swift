@@ -1,0 +1,154 @@
+import Feed
+import Foundation
+import HospitalModel
+import PatientTwin
+import Scenario
+import Simulation
+import Testing
+import TestSupport
+import Workflows
+
+/// A shadow hospital unlike the base (8% fewer attendances, every stay 15% longer), its feed received, and the base
+/// calibrated on it.
+@Suite("calibration on a shadow hospital's feed", .serialized)
+struct CalibrationTests {
+    static let base = ShadowHospitalTests.scenario
+    static let attendances = 245.0
+    static let stayScale = 1.15
+
+    /// A folder of this process's own for the files the tests write.
+    static let folder: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hospital-twin-calibration-\(getpid())")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    static let shadow: Scenario = {
+        let path = folder.appendingPathComponent("shadow.yaml").path
+        let scale = Pathway.allCases.map { "\($0.rawValue): \(stayScale)" }.joined(separator: ", ")
+        try! Data("""
+            name: shadow
+            extends: \(Repository.path("scenarios/general-hospital.yaml"))
+            stay_scale: {\(scale)}
+            emergency_department: {attendances_per_day: \(attendances)}
+
+            """.utf8).write(to: URL(fileURLWithPath: path))
+        return try! Scenario.load(path: path)
+    }()
+
+    /// 72 days of the shadow hospital's feed from 5 January 2026, as a receiver logs it.
+    static let log: [ReceivedEvent] = {
+        let prepared = try! PreparedScenario(shadow, file: "shadow.yaml",
+                                             plan: RunSettings(horizonDays: 72, warmUpDays: 0, replications: 1, seed: 11))
+        let feed = try! ShadowHospital.emit(prepared, days: 72, seed: 11)
+        return try! ShadowHospitalTests.receive(feed, zone: shadow.configuration.timeZone).log
+    }()
+
+    static func request(_ from: String, _ to: String) -> CalibrationRequest {
+        var request = CalibrationRequest(from: ForecastStart.date(from)!, to: ForecastStart.date(to)!)
+        request.threads = 2
+        return request
+    }
+
+    static let calibration = try! Calibrating.run(base, file: "general-hospital.yaml", events: log,
+                                                  request: request("2026-01-20", "2026-03-16"))
+
+    @Test("the arrival level is the shadow's within its Poisson interval; the admitted share the base's within its binomial interval")
+    func arrivalsAndAdmissions() {
+        let c = Self.calibration
+        #expect(c.days == 56)
+        // 99.9% interval of a Poisson mean from 56 days: ± 3.29 √(λ/56).
+        let half = 3.29 * (Self.attendances / 56).squareRoot()
+        #expect(abs(c.arrivals.perDay - Self.attendances) <= half, "\(c.arrivals.perDay)")
+        // The fit keeps the total: Σ fitted per hour of the week × hours of each = the attendances.
+        #expect(c.arrivals.total == c.admissions.attendances)
+        #expect(c.arrivals.fittedHourOfWeek.count == 168 && c.arrivals.monthly == [Double](repeating: 1, count: 12))
+        #expect(c.arrivals.fittedMonthly == nil && c.arrivals.monthlyTest == nil && c.arrivals.trendTest != nil)
+        let m = c.admissions
+        let p = m.baseAdmittedShare, se = (p * (1 - p) / Double(m.attendances)).squareRoot()
+        #expect(abs(m.observedAdmittedShare - p) <= 3.29 * se, "\(m.observedAdmittedShare) against \(p)")
+        #expect(m.direct == 0 && m.emergencyPathways.values.reduce(0, +) > 1000)
+        #expect(c.notes.contains { $0.contains("readmission") })
+    }
+
+    @Test("stays are fitted longer than the base's by at least the shadow's scale (less its sampling error); theatre and recovery stay the base's; the windows are the base's")
+    func staysAndDischarges() throws {
+        let c = Self.calibration
+        let fitted = try #require(c.fit.model.model(of: .emergencyMedical)?.model(of: .ward)?.sojourn)
+        let baseline = try #require(Self.base.configuration.twinModel.model(of: .emergencyMedical)?.model(of: .ward)?.sojourn)
+        let state = try #require(c.fit.report.states.first { $0.pathway == .emergencyMedical && $0.state == .ward })
+        guard case .lognormal(let mu, let sigma) = fitted.distribution, case .lognormal(let baseMu, _) = baseline.distribution else {
+            Issue.record("the ward stays are lognormal in the base and in the fit: \(fitted.distribution)")
+            return
+        }
+        // Observed stays are the twins' plus waits (never less), so the fitted log-median exceeds the base's by at least
+        // log 1.15, less 3.29 standard errors σ/√n of a log-mean.
+        #expect(mu - baseMu >= Foundation.log(Self.stayScale) - 3.29 * sigma / Double(state.stays - state.censored).squareRoot(),
+                "\(exp(mu - baseMu))")
+        for pathway in Pathway.allCases {
+            for unit in [CareState.theatre, .recovery] {
+                #expect(c.fit.model.model(of: pathway)?.model(of: unit) == Self.base.configuration.twinModel.model(of: pathway)?.model(of: unit))
+            }
+        }
+        #expect(c.fit.model.problems.isEmpty)
+        for curve in c.stays {
+            #expect(curve.points.allSatisfy { (0...1).contains($0.observed) && (0...1).contains($0.fitted) })
+            #expect(zip(curve.points, curve.points.dropFirst()).allSatisfy { $0.observed >= $1.observed && $0.days <= $1.days })
+        }
+        let windows = c.discharges.windows
+        #expect(windows.count == 2)
+        #expect(windows[0].days == "weekdays" && windows[0].from == 9 && windows[0].to == 20 && windows[0].share == 1)
+        #expect(windows[1].days == "weekends" && windows[1].from == 9 && windows[1].to == 18 && windows[1].share < 1)
+    }
+
+    @Test("nothing after --to is read: a log with other events after the window gives the same calibration")
+    func noFuture() throws {
+        let zone = Self.base.configuration.timeZone
+        let end = ForecastStart.epochMinute(of: ForecastStart.date("2026-03-17")!, in: zone)
+        let past = Self.log.filter { $0.event.minute < end }
+        let other = try Calibrating.run(Self.base, file: "general-hospital.yaml", events: past + Self.log.filter { $0.event.minute >= end + 1440 },
+                                        request: Self.request("2026-01-20", "2026-03-16"))
+        let c = Self.calibration
+        #expect(other.arrivals.perDay == c.arrivals.perDay && other.fit.model == c.fit.model)
+        #expect(other.admissions.triageScale == c.admissions.triageScale && other.discharges.hourOfWeek == c.discharges.hourOfWeek)
+    }
+
+    @Test("the scenario written extends the base, loads, and carries what was fitted; its census check runs over the window")
+    func writtenScenario() throws {
+        let c = Self.calibration
+        let model = Self.folder.appendingPathComponent("calibrated.twin-model.json").path
+        try TwinModelFile.write(c.fit.model, to: model)
+        let path = Self.folder.appendingPathComponent("calibrated.yaml").path
+        try Data(c.scenarioText(name: "calibrated \"test\"", base: Repository.path("scenarios/general-hospital.yaml"),
+                                twinModel: "calibrated.twin-model.json", stayScale: 0.9).utf8).write(to: URL(fileURLWithPath: path))
+        let written = try Scenario.load(path: path)
+        let configuration = written.configuration
+        #expect(configuration.name == "calibrated \"test\"")
+        #expect(configuration.units.map(\.name) == Self.base.configuration.units.map(\.name))
+        #expect(Pathway.allCases.allSatisfy { configuration.stayScale[$0] == 0.9 })
+        let perHour = configuration.emergencyDepartment.attendances.meanRatePerHour
+        #expect(abs(perHour * 24 - c.arrivals.perDay) < 1e-3 * c.arrivals.perDay)
+        #expect(configuration.twinModel.pathways.count == Pathway.allCases.count)
+        #expect(configuration.discharge.windows.count == 2)
+        var request = Self.request("2026-02-10", "2026-03-16")
+        request.threads = 2
+        let check = try Calibrating.censusCheck(written, file: path, events: Self.log, request: request, replications: 2, seed: 3)
+        #expect(check.groups.map(\.group) == ["general_and_acute", "critical_care"])
+        #expect(check.groups.allSatisfy { $0.days.count == 35 && $0.days.allSatisfy { $0.p05 <= $0.mean && $0.mean <= $0.p95 } })
+        #expect(check.groups[0].days.allSatisfy { $0.observed != nil })
+    }
+
+    @Test("a window too short, before the log or after it, or an empty log is refused, saying what would do")
+    func refusals() {
+        func message(_ events: [ReceivedEvent], _ from: String, _ to: String) -> String {
+            do {
+                _ = try Calibrating.run(Self.base, file: "general-hospital.yaml", events: events, request: Self.request(from, to))
+                return ""
+            } catch { return error.description }
+        }
+        #expect(message(Self.log, "2026-01-20", "2026-02-20").contains("at least 56"))
+        #expect(message(Self.log, "2025-12-01", "2026-02-20").contains("choose --from 2026-01-06 or later"))
+        #expect(message(Self.log, "2026-01-20", "2026-04-20").contains("or earlier"))
+        #expect(message([], "2026-01-20", "2026-03-16").contains("empty"))
+    }
+}
