@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "RunStore", dependencies: ["RunRecords", "Store", "HospitalModel", "Simulation", "Finance"]),
         // Rendering of what the libraries return: text tables, Markdown, CSV; the reports grow here.
         .target(name: "Reports", dependencies: ["Simulation", "ReferenceModels", "PatientTwin", "CSVFiles", "HospitalModel", "Forecasting",
-                                                "RunRecords", "Finance", "Workflows"]),
+                                                "RunRecords", "Finance"]),
         // Scoring forecasts against what happened (coverage, pinball, CRPS, PIT, Brier) and the statistical
         // benchmarks a bed forecast is held against; nothing of hospitals.
         .target(name: "Forecasting", dependencies: ["Simulation"]),

@@ -2,7 +2,7 @@ import CSVFiles
 import Foundation
 import PatientTwin
 import RunRecords
-import Workflows
+import HospitalModel
 
 /// Renders a calibration: what was fitted and the evidence (the tests of each arrival term, observed against fitted
 /// by hour of the week, Kaplan–Meier against each fitted stay, the discharge windows), and the census check of the
@@ -47,7 +47,7 @@ public enum CalibrationReports {
         }
         if let months = a.fittedMonthly {
             out.append("Fitted month factors (Jan–Dec): " + months.map { n($0, 3) }.joined(separator: " ")
-                + (a.monthlyTest?.chosen == true ? "" : " — not significant at p < \(Calibrating.significance), not written"))
+                + (a.monthlyTest?.chosen == true ? "" : " — not significant at p < \(Calibration.significance), not written"))
         }
         out.append("")
         out.append("Admissions: \(m.attendances) attendances, \(m.admittedFromED) admitted (\(n(100 * m.observedAdmittedShare))%; the base gives "

@@ -6,34 +6,6 @@ import PatientTwin
 import Scenario
 import Simulation
 
-/// The calibrated scenario's midnight census, simulated over the calibration window, against the log's.
-public struct CensusCheck: Sendable {
-    /// One group's midnights: observed (nil before the log's ramp-up) against the replications' mean and 90% band.
-    public struct Group: Sendable {
-        public let group: String
-        public let days: [(date: String, observed: Double?, mean: Double, p05: Double, p95: Double)]
-
-        /// Mean observed and mean simulated over the days with an observation.
-        public var means: (observed: Double, simulated: Double) {
-            let seen = days.filter { $0.observed != nil }
-            guard !seen.isEmpty else { return (.nan, .nan) }
-            return (seen.reduce(0) { $0 + $1.observed! } / Double(seen.count), seen.reduce(0) { $0 + $1.mean } / Double(seen.count))
-        }
-
-        /// Share of the days with an observation whose observed census lay inside the simulated 90% band.
-        public var inBand: Double {
-            let seen = days.filter { $0.observed != nil }
-            guard !seen.isEmpty else { return .nan }
-            return Double(seen.filter { $0.observed! >= $0.p05 && $0.observed! <= $0.p95 }.count) / Double(seen.count)
-        }
-    }
-
-    /// General and acute, then critical care.
-    public let groups: [Group]
-    /// Replications, warm-up days before the window, and the seed.
-    public let replications: Int, warmUpDays: Int, seed: UInt64
-}
-
 extension Calibrating {
     /// Runs `calibrated` (read from `file`) over the calibration window, after its own warm-up, and holds each
     /// midnight's census per group against the log's (from the log's ramp-up on): how well the fitted hospital
@@ -131,18 +103,18 @@ extension Calibration {
         if arrivals.monthlyTest?.chosen == true {
             lines.append("  monthly_profile: [" + list(arrivals.monthly, perLine: 12, indent: "    ") + "]")
         }
-        if admissions.attendances >= Calibrating.minimumAttendances {
+        if admissions.attendances >= Calibration.minimumAttendances {
             lines.append("  triage:")
             for item in admissions.triageAdmit { lines.append("    - {category: \(item.category), admit: \(number(item.written))}") }
         }
         let emergency = admissions.emergencyPathways.values.reduce(0, +)
-        if emergency >= Calibrating.minimumAdmissions {
+        if emergency >= Calibration.minimumAdmissions {
             let shares = [Pathway.emergencyMedical, .emergencySurgical, .stroke, .frailElderly].map {
                 "\($0.rawValue): \(number(Double(admissions.emergencyPathways[$0] ?? 0) / Double(emergency)))"
             }
             lines.append("  admitted_pathways: {" + shares.joined(separator: ", ") + "}")
         }
-        if discharges.hourOfWeek.reduce(0, +) >= Calibrating.minimumAdmissions {
+        if discharges.hourOfWeek.reduce(0, +) >= Calibration.minimumAdmissions {
             lines.append("discharge:")
             lines.append("  windows:")
             for window in discharges.windows {
@@ -151,42 +123,6 @@ extension Calibration {
             }
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-}
-
-extension Calibrating {
-    /// Fewer attendances than this and the triage admission probabilities stay the base's.
-    public static let minimumAttendances = 100
-    /// Fewer emergency admissions (or discharges) than this and the pathway shares (or windows) stay the base's.
-    public static let minimumAdmissions = 50
-}
-
-/// A calibration as its report shows it: what was fitted, the files written, the stay scale that brought the
-/// simulated census to the observed one, and the check of the scenario written.
-public struct CalibrationOutcome: Sendable {
-    /// What was fitted.
-    public let calibration: Calibration
-    /// The base scenario's name and file, the scenario and model files written.
-    public let baseName: String, baseFile: String, scenarioFile: String, modelFile: String
-    /// The stay scale written for every pathway (1: none), and the general and acute census ratio each check found
-    /// (observed over simulated mean), in order.
-    public let stayScale: Double
-    public let ratios: [Double]
-    /// The written scenario's census check.
-    public let check: CensusCheck
-
-    /// An outcome from its parts.
-    public init(calibration: Calibration, baseName: String, baseFile: String, scenarioFile: String, modelFile: String,
-                stayScale: Double, ratios: [Double], check: CensusCheck)
-    {
-        self.calibration = calibration
-        self.baseName = baseName
-        self.baseFile = baseFile
-        self.scenarioFile = scenarioFile
-        self.modelFile = modelFile
-        self.stayScale = stayScale
-        self.ratios = ratios
-        self.check = check
     }
 }
 

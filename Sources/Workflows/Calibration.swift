@@ -21,106 +21,6 @@ public struct CalibrationRequest: Sendable, Hashable {
     }
 }
 
-/// What calibration found in the event log, with the evidence for each choice, and the values it writes
-/// (Docs/CALIBRATION.md).
-public struct Calibration: Sendable {
-    /// The window: first and last local dates and whole days.
-    public let from: String, to: String, days: Int
-    /// Events in the log and spells that began in the window.
-    public let events: Int, spells: Int
-    /// ED arrivals.
-    public let arrivals: Arrivals
-    /// Admissions by route and pathway.
-    public let admissions: Admissions
-    /// Discharges by hour and weekday, and the windows fitted to them.
-    public let discharges: Discharges
-    /// The twin model fitted to the stays and moves, with its report.
-    public let fit: FitResult
-    /// Kaplan–Meier against the fitted stay distribution, per pathway and unit type fitted.
-    public let stays: [StayCurve]
-    /// What calibration could not learn or chose not to write, and why.
-    public let notes: [String]
-
-    /// ED arrivals: the fitted rate by hour of the week, the yearly term and the trend, with the tests that chose them.
-    public struct Arrivals: Sendable {
-        /// Attendances in the window.
-        public let total: Int
-        /// The fitted mean attendances a day at the end of the window (the level written).
-        public let perDay: Double
-        /// Mean arrivals per hour in each hour of the week, Monday 00:00 first: observed, and fitted (an average
-        /// month, at the level written).
-        public let observedHourOfWeek: [Double], fittedHourOfWeek: [Double]
-        /// True when the full 168-hour profile was chosen over hour of day × weekday.
-        public let hourOfWeekChosen: Bool
-        /// The test of 168 hours against 24 × 7 (statistic, degrees of freedom, p).
-        public let hourOfWeekTest: Test
-        /// The 12 month factors written (mean 1), flat when not fitted or not chosen.
-        public let monthly: [Double]
-        /// Fitted month factors (nil when the window is shorter than a year) and their test.
-        public let fittedMonthly: [Double]?
-        public let monthlyTest: Test?
-        /// The trend as a ratio per year and its 95% interval, its test; nil when not fitted.
-        public let trendPerYear: (ratio: Double, low: Double, high: Double)?
-        public let trendTest: Test?
-        /// Pearson dispersion of daily counts around the chosen model (≥ 1 used in the tests).
-        public let dispersion: Double
-        /// Observed against fitted attendances by local date: (date, observed, fitted).
-        public let daily: [(date: String, observed: Int, fitted: Double)]
-    }
-
-    /// A quasi-likelihood test: statistic, degrees of freedom, p-value, and whether the term was written.
-    public struct Test: Sendable {
-        public let statistic: Double
-        public let degreesOfFreedom: Int
-        public let pValue: Double
-        public let chosen: Bool
-    }
-
-    /// Admissions by route, the admitted share of attendances, the pathways of emergency admissions.
-    public struct Admissions: Sendable {
-        /// ED attendances and of them admitted.
-        public let attendances: Int, admittedFromED: Int
-        /// Elective admissions by pathway (elective surgical, elective orthopaedic), per week.
-        public let electivePerWeek: [Pathway: Double]
-        /// The base's elective referrals per week by pathway (what the scenario keeps).
-        public let baseReferralsPerWeek: [Pathway: Double]
-        /// Emergency admissions that did not come through the ED (direct admissions).
-        public let direct: Int
-        /// Emergency admissions from ED by pathway.
-        public let emergencyPathways: [Pathway: Int]
-        /// The factor every triage category's admission probability was multiplied by, and the admitted share the
-        /// base gives and the log shows.
-        public let triageScale: Double, baseAdmittedShare: Double, observedAdmittedShare: Double
-        /// The triage categories' admission probabilities written.
-        public let triageAdmit: [(category: Int, base: Double, written: Double)]
-    }
-
-    /// Discharges alive from inpatient spells, by local hour and weekday, and the windows that fit them.
-    public struct Discharges: Sendable {
-        /// Discharges in each hour of the week, Monday 00:00 first.
-        public let hourOfWeek: [Int]
-        /// Windows written: (weekdays or weekends, from hour, to hour, share).
-        public let windows: [(days: String, from: Int, to: Int, share: Double)]
-        /// Mean discharges a day on weekdays and at weekends.
-        public let weekdayPerDay: Double, weekendPerDay: Double
-        /// Inpatient spells that ended in death, and that went to another hospital (taken as discharges home in
-        /// the twin model).
-        public let deaths: Int, otherHospital: Int
-    }
-
-    /// One fitted stay: Kaplan–Meier of the observed stays (censored at the window's end) against the fitted
-    /// model's marginal survival over the same patients.
-    public struct StayCurve: Sendable {
-        public let pathway: Pathway
-        public let state: CareState
-        public let stays: Int, censored: Int
-        /// (days, Kaplan–Meier survival, fitted survival).
-        public let points: [(days: Double, observed: Double, fitted: Double)]
-        /// The fitted family and median days.
-        public let family: String, medianDays: Double
-    }
-}
-
 /// The calibration workflow (Docs/CALIBRATION.md): the base scenario's hospital, learnt from the feed's event log.
 public enum Calibrating {
     /// Calibrates `base` (read from `file`) on `events` over `request`'s window: arrivals, admissions, stays and
@@ -349,7 +249,7 @@ public enum Calibrating {
     }
 
     /// A term is written when its test's p-value is below this.
-    public static let significance = 0.01
+    static var significance: Double { Calibration.significance }
 
     /// Pearson χ² of daily totals around the fitted daily means over the residual degrees of freedom: counts of
     /// the same day share the day's pressures, so the day is the level at which they are taken as independent.

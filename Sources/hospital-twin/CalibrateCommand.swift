@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSVFiles
 import Feed
+import HospitalModel
 import Foundation
 import PatientTwin
 import Reports

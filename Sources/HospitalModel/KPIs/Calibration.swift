@@ -1,0 +1,257 @@
+import Foundation
+import PatientTwin
+
+/// What calibration found in the event log, with the evidence for each choice, and the values it writes
+/// (Docs/CALIBRATION.md).
+public struct Calibration: Sendable {
+    /// The window: first and last local dates and whole days.
+    public let from: String, to: String, days: Int
+    /// Events in the log and spells that began in the window.
+    public let events: Int, spells: Int
+    /// ED arrivals.
+    public let arrivals: Arrivals
+    /// Admissions by route and pathway.
+    public let admissions: Admissions
+    /// Discharges by hour and weekday, and the windows fitted to them.
+    public let discharges: Discharges
+    /// The twin model fitted to the stays and moves, with its report.
+    public let fit: FitResult
+    /// Kaplan–Meier against the fitted stay distribution, per pathway and unit type fitted.
+    public let stays: [StayCurve]
+    /// What calibration could not learn or chose not to write, and why.
+    public let notes: [String]
+
+    /// A term of the arrival model is written when its test's p-value is below this.
+    public static let significance = 0.01
+    /// Fewer attendances than this and the triage admission probabilities stay the base's.
+    public static let minimumAttendances = 100
+    /// Fewer emergency admissions (or discharges) than this and the pathway shares (or windows) stay the base's.
+    public static let minimumAdmissions = 50
+
+    /// ED arrivals: the fitted rate by hour of the week, the yearly term and the trend, with the tests that chose them.
+    public struct Arrivals: Sendable {
+        /// Attendances in the window.
+        public let total: Int
+        /// The fitted mean attendances a day at the end of the window (the level written).
+        public let perDay: Double
+        /// Mean arrivals per hour in each hour of the week, Monday 00:00 first: observed, and fitted (an average
+        /// month, at the level written).
+        public let observedHourOfWeek: [Double], fittedHourOfWeek: [Double]
+        /// True when the full 168-hour profile was chosen over hour of day × weekday.
+        public let hourOfWeekChosen: Bool
+        /// The test of 168 hours against 24 × 7 (statistic, degrees of freedom, p).
+        public let hourOfWeekTest: Test
+        /// The 12 month factors written (mean 1), flat when not fitted or not chosen.
+        public let monthly: [Double]
+        /// Fitted month factors (nil when the window is shorter than a year) and their test.
+        public let fittedMonthly: [Double]?
+        public let monthlyTest: Test?
+        /// The trend as a ratio per year and its 95% interval, its test; nil when not fitted.
+        public let trendPerYear: (ratio: Double, low: Double, high: Double)?
+        public let trendTest: Test?
+        /// Pearson dispersion of daily counts around the chosen model (≥ 1 used in the tests).
+        public let dispersion: Double
+        /// Observed against fitted attendances by local date: (date, observed, fitted).
+        public let daily: [(date: String, observed: Int, fitted: Double)]
+
+        /// A value from its parts.
+        public init(total: Int, perDay: Double, observedHourOfWeek: [Double], fittedHourOfWeek: [Double], hourOfWeekChosen: Bool, hourOfWeekTest: Test, monthly: [Double], fittedMonthly: [Double]?, monthlyTest: Test?, trendPerYear: (ratio: Double, low: Double, high: Double)?, trendTest: Test?, dispersion: Double, daily: [(date: String, observed: Int, fitted: Double)]) {
+            self.total = total
+            self.perDay = perDay
+            self.observedHourOfWeek = observedHourOfWeek
+            self.fittedHourOfWeek = fittedHourOfWeek
+            self.hourOfWeekChosen = hourOfWeekChosen
+            self.hourOfWeekTest = hourOfWeekTest
+            self.monthly = monthly
+            self.fittedMonthly = fittedMonthly
+            self.monthlyTest = monthlyTest
+            self.trendPerYear = trendPerYear
+            self.trendTest = trendTest
+            self.dispersion = dispersion
+            self.daily = daily
+        }
+    }
+
+    /// A quasi-likelihood test: statistic, degrees of freedom, p-value, and whether the term was written.
+    public struct Test: Sendable {
+        public let statistic: Double
+        public let degreesOfFreedom: Int
+        public let pValue: Double
+        public let chosen: Bool
+
+        /// A value from its parts.
+        public init(statistic: Double, degreesOfFreedom: Int, pValue: Double, chosen: Bool) {
+            self.statistic = statistic
+            self.degreesOfFreedom = degreesOfFreedom
+            self.pValue = pValue
+            self.chosen = chosen
+        }
+    }
+
+    /// Admissions by route, the admitted share of attendances, the pathways of emergency admissions.
+    public struct Admissions: Sendable {
+        /// ED attendances and of them admitted.
+        public let attendances: Int, admittedFromED: Int
+        /// Elective admissions by pathway (elective surgical, elective orthopaedic), per week.
+        public let electivePerWeek: [Pathway: Double]
+        /// The base's elective referrals per week by pathway (what the scenario keeps).
+        public let baseReferralsPerWeek: [Pathway: Double]
+        /// Emergency admissions that did not come through the ED (direct admissions).
+        public let direct: Int
+        /// Emergency admissions from ED by pathway.
+        public let emergencyPathways: [Pathway: Int]
+        /// The factor every triage category's admission probability was multiplied by, and the admitted share the
+        /// base gives and the log shows.
+        public let triageScale: Double, baseAdmittedShare: Double, observedAdmittedShare: Double
+        /// The triage categories' admission probabilities written.
+        public let triageAdmit: [(category: Int, base: Double, written: Double)]
+
+        /// A value from its parts.
+        public init(attendances: Int, admittedFromED: Int, electivePerWeek: [Pathway: Double], baseReferralsPerWeek: [Pathway: Double], direct: Int, emergencyPathways: [Pathway: Int], triageScale: Double, baseAdmittedShare: Double, observedAdmittedShare: Double, triageAdmit: [(category: Int, base: Double, written: Double)]) {
+            self.attendances = attendances
+            self.admittedFromED = admittedFromED
+            self.electivePerWeek = electivePerWeek
+            self.baseReferralsPerWeek = baseReferralsPerWeek
+            self.direct = direct
+            self.emergencyPathways = emergencyPathways
+            self.triageScale = triageScale
+            self.baseAdmittedShare = baseAdmittedShare
+            self.observedAdmittedShare = observedAdmittedShare
+            self.triageAdmit = triageAdmit
+        }
+    }
+
+    /// Discharges alive from inpatient spells, by local hour and weekday, and the windows that fit them.
+    public struct Discharges: Sendable {
+        /// Discharges in each hour of the week, Monday 00:00 first.
+        public let hourOfWeek: [Int]
+        /// Windows written: (weekdays or weekends, from hour, to hour, share).
+        public let windows: [(days: String, from: Int, to: Int, share: Double)]
+        /// Mean discharges a day on weekdays and at weekends.
+        public let weekdayPerDay: Double, weekendPerDay: Double
+        /// Inpatient spells that ended in death, and that went to another hospital (taken as discharges home in
+        /// the twin model).
+        public let deaths: Int, otherHospital: Int
+
+        /// A value from its parts.
+        public init(hourOfWeek: [Int], windows: [(days: String, from: Int, to: Int, share: Double)], weekdayPerDay: Double, weekendPerDay: Double, deaths: Int, otherHospital: Int) {
+            self.hourOfWeek = hourOfWeek
+            self.windows = windows
+            self.weekdayPerDay = weekdayPerDay
+            self.weekendPerDay = weekendPerDay
+            self.deaths = deaths
+            self.otherHospital = otherHospital
+        }
+    }
+
+    /// One fitted stay: Kaplan–Meier of the observed stays (censored at the window's end) against the fitted
+    /// model's marginal survival over the same patients.
+    public struct StayCurve: Sendable {
+        public let pathway: Pathway
+        public let state: CareState
+        public let stays: Int, censored: Int
+        /// (days, Kaplan–Meier survival, fitted survival).
+        public let points: [(days: Double, observed: Double, fitted: Double)]
+        /// The fitted family and median days.
+        public let family: String, medianDays: Double
+
+        /// A value from its parts.
+        public init(pathway: Pathway, state: CareState, stays: Int, censored: Int, points: [(days: Double, observed: Double, fitted: Double)], family: String, medianDays: Double) {
+            self.pathway = pathway
+            self.state = state
+            self.stays = stays
+            self.censored = censored
+            self.points = points
+            self.family = family
+            self.medianDays = medianDays
+        }
+    }
+
+    /// A value from its parts.
+    public init(from: String, to: String, days: Int, events: Int, spells: Int, arrivals: Arrivals, admissions: Admissions, discharges: Discharges, fit: FitResult, stays: [StayCurve], notes: [String]) {
+        self.from = from
+        self.to = to
+        self.days = days
+        self.events = events
+        self.spells = spells
+        self.arrivals = arrivals
+        self.admissions = admissions
+        self.discharges = discharges
+        self.fit = fit
+        self.stays = stays
+        self.notes = notes
+    }
+}
+
+
+/// The calibrated scenario's midnight census, simulated over the calibration window, against the log's.
+public struct CensusCheck: Sendable {
+    /// One group's midnights: observed (nil before the log's ramp-up) against the replications' mean and 90% band.
+    public struct Group: Sendable {
+        public let group: String
+        public let days: [(date: String, observed: Double?, mean: Double, p05: Double, p95: Double)]
+
+        /// Mean observed and mean simulated over the days with an observation.
+        public var means: (observed: Double, simulated: Double) {
+            let seen = days.filter { $0.observed != nil }
+            guard !seen.isEmpty else { return (.nan, .nan) }
+            return (seen.reduce(0) { $0 + $1.observed! } / Double(seen.count), seen.reduce(0) { $0 + $1.mean } / Double(seen.count))
+        }
+
+        /// Share of the days with an observation whose observed census lay inside the simulated 90% band.
+        public var inBand: Double {
+            let seen = days.filter { $0.observed != nil }
+            guard !seen.isEmpty else { return .nan }
+            return Double(seen.filter { $0.observed! >= $0.p05 && $0.observed! <= $0.p95 }.count) / Double(seen.count)
+        }
+
+        /// A value from its parts.
+        public init(group: String, days: [(date: String, observed: Double?, mean: Double, p05: Double, p95: Double)]) {
+            self.group = group
+            self.days = days
+        }
+    }
+
+    /// General and acute, then critical care.
+    public let groups: [Group]
+    /// Replications, warm-up days before the window, and the seed.
+    public let replications: Int, warmUpDays: Int, seed: UInt64
+
+    /// A value from its parts.
+    public init(groups: [Group], replications: Int, warmUpDays: Int, seed: UInt64) {
+        self.groups = groups
+        self.replications = replications
+        self.warmUpDays = warmUpDays
+        self.seed = seed
+    }
+}
+
+
+/// A calibration as its report shows it: what was fitted, the files written, the stay scale that brought the
+/// simulated census to the observed one, and the check of the scenario written.
+public struct CalibrationOutcome: Sendable {
+    /// What was fitted.
+    public let calibration: Calibration
+    /// The base scenario's name and file, the scenario and model files written.
+    public let baseName: String, baseFile: String, scenarioFile: String, modelFile: String
+    /// The stay scale written for every pathway (1: none), and the general and acute census ratio each check found
+    /// (observed over simulated mean), in order.
+    public let stayScale: Double
+    public let ratios: [Double]
+    /// The written scenario's census check.
+    public let check: CensusCheck
+
+    /// An outcome from its parts.
+    public init(calibration: Calibration, baseName: String, baseFile: String, scenarioFile: String, modelFile: String,
+                stayScale: Double, ratios: [Double], check: CensusCheck)
+    {
+        self.calibration = calibration
+        self.baseName = baseName
+        self.baseFile = baseFile
+        self.scenarioFile = scenarioFile
+        self.modelFile = modelFile
+        self.stayScale = stayScale
+        self.ratios = ratios
+        self.check = check
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Store
+import Testing
+import TestSupport
+
+/// `hospital-twin calibrate` as a user runs it, on a database of its own (calibration reads the whole event log).
+@Suite("calibrate from the command line", .enabled(if: TestDatabase.runs("calibrate from the command line")), .serialized)
+struct CalibrateCommandTests {
+    @Test("feed emit, ingest, calibrate: a scenario extending the base and a twin model beside it, which validate and forecast live; an existing file is never overwritten without --replace; bad options exit 64, bad outputs and a short window 2")
+    func calibrateWritesAScenario() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let name = "calibrate_\(UUID().uuidString.prefix(8).lowercased())"
+        let admin = try TestDatabase.connect()
+        try admin.execute("CREATE DATABASE \(raw: name)")
+        defer { _ = try? admin.execute("DROP DATABASE IF EXISTS \(raw: name) WITH (FORCE)") }
+        let url = (TestDatabase.url ?? "").replacingOccurrences(of: "dbname=hospital_twin", with: "dbname=\(name)")
+        #expect(url.contains(name), "the test database's URL names its database: \(TestDatabase.url ?? "")")
+        let environment = CLI.environment(["HOSPITAL_TWIN_DATABASE_URL": url, "HOSPITAL_TWIN_PSEUDONYM_KEY": FeedCommandTests.key])
+        let scenario = CLI.repository("scenarios/general-hospital.yaml")
+        func tool(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+            try CLI.run(arguments, environment: environment, directory: directory)
+        }
+        let emitted = try tool(["feed", "emit", scenario, "--days", "68", "--seed", "43", "-o", "feed.hl7", "--duplicates", "0.02",
+                                "--out-of-order", "0.05", "--merges", "0.02"])
+        #expect(emitted.status == 0, "\(emitted.stderr)")
+        let ingested = try tool(["ingest", "feed.hl7"])
+        #expect(ingested.status == 0, "\(ingested.stderr)")
+        let calibrate = ["calibrate", "--base", scenario, "--from", "2026-01-12", "--to", "2026-03-10", "--replications", "2",
+                         "--threads", "2"]
+        let first = try tool(calibrate + ["-o", "my-hospital.yaml", "--format", "json", "--report", "calibration.json",
+                                          "--html", "calibration.html"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let written = directory.appendingPathComponent("my-hospital.yaml")
+        let text = try String(contentsOf: written, encoding: .utf8)
+        #expect(text.contains("extends: \"") && text.contains("twin_model: \"my-hospital.twin-model.json\"")
+                && text.contains("hour_of_week_profile: [") && text.contains("stay_scale: {"), "\(text)")
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("my-hospital.twin-model.json").path))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains("draft") || $0.contains("partial") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("calibration.json"))) as? [String: Any]
+        let arrivals = report?["arrivals"] as? [String: Any]
+        let perDay = try #require(arrivals?["per_day"] as? Double)
+        // The base's 265 a day, within 3.29 Poisson standard errors of a 58-day mean.
+        #expect(abs(perDay - 265) <= 3.29 * (265.0 / 58).squareRoot(), "\(perDay)")
+        #expect((report?["census"] as? [[String: Any]])?.count == 2)
+        let html = try String(contentsOf: directory.appendingPathComponent("calibration.html"), encoding: .utf8)
+        #expect(html.contains("Census check") && html.contains("Kaplan–Meier"))
+        let valid = try tool(["validate", "my-hospital.yaml"])
+        #expect(valid.status == 0, "\(valid.stdout)\(valid.stderr)")
+        let live = try tool(["forecast", "my-hospital.yaml", "--live", "--at", "2026-03-10T23:59", "--days", "3", "--replications", "4"])
+        #expect(live.status == 0 && live.stdout.contains("General and acute"), "\(live.stderr)")
+
+        // Again without --replace: refused before any work, the file untouched.
+        let before = try Data(contentsOf: written)
+        let again = try tool(calibrate + ["-o", "my-hospital.yaml"])
+        #expect(again.status == 2 && again.stderr.contains("exists") && again.stderr.contains("--replace") && !again.stderr.contains("read "),
+                "\(again.stderr)")
+        #expect(try Data(contentsOf: written) == before)
+        for (options, says) in [(["--from", "2026-02-30", "-o", "x.yaml"], "--from must be a date"),
+                                (["--to", "2026-01-01", "-o", "x.yaml"], "is after --to"),
+                                (["-o", "x.txt"], "-o must name a scenario file"),
+                                (["--replications", "1", "-o", "x.yaml"], "--replications")] {
+            let bad = try tool(calibrate + options)
+            #expect(bad.status == 64 && bad.stderr.contains(says), "\(options): \(bad.stderr)")
+        }
+        for (options, says) in [(["-o", scenario, "--replace"], "an input of this command"),
+                                (["-o", "missing/x.yaml"], "does not exist"),
+                                (["-o", "y.yaml", "--model", "y.yaml"], "the same file")] {
+            let refused = try tool(calibrate + options)
+            #expect(refused.status == 2 && refused.stderr.contains(says) && !refused.stderr.contains("read "), "\(options): \(refused.stderr)")
+        }
+        let short = try tool(["calibrate", "--base", scenario, "--from", "2026-01-12", "--to", "2026-02-12", "-o", "short.yaml"])
+        #expect(short.status == 2 && short.stderr.contains("at least 56"), "\(short.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("short.yaml").path))
+    }
+}
