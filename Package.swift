@@ -31,7 +31,7 @@ let package = Package(
         // The hospital's feed: what each HL7 v2 message says happened (ADT events, observations as vital signs).
         .target(name: "Feed", dependencies: ["HL7", "PatientTwin"]),
         // The feed's event log in PostgreSQL: messages applied once, pseudonymised, or quarantined with why.
-        .target(name: "FeedStore", dependencies: ["Feed", "HL7", "Store", "RunStore"]),
+        .target(name: "FeedStore", dependencies: ["Feed", "HL7", "Store", "RunStore", "Simulation"]),
         .target(name: "PatientTwin", dependencies: ["Simulation", "CSVFiles"]),
         // The hospital: ED, units, theatres and staff on the kernel, every patient a twin.
         .target(name: "HospitalModel", dependencies: ["Simulation", "PatientTwin"]),

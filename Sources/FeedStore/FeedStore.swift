@@ -1,5 +1,6 @@
 import Feed
 import Foundation
+import Simulation
 import HL7
 import RunStore
 import Store
@@ -200,25 +201,40 @@ public final class FeedStore {
     /// Every applied event with an event time at or before `minute`, in arrival order (the ledger orders them).
     /// Read in pages of `pageSize` rows by id, each page's messages turned into events before the next is fetched,
     /// so memory holds the events, never the whole log's bytes at once.
-    public func events(through minute: Double, pageSize: Int = 10_000) throws -> [ReceivedEvent] {
+    public func events(through minute: Double, pageSize: Int = 10_000,
+                       threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [ReceivedEvent] {
         var events: [ReceivedEvent] = []
         var last: Int64 = 0
+        let zone = timeZone
         while true {
             let result = try connection.queryPrepared("""
                 SELECT id, encode(message, 'hex') AS message FROM hospital_twin.feed_messages
                 WHERE id > \(last) AND event_minute <= \(minute) ORDER BY id LIMIT \(pageSize)
                 """)
+            var page: [(id: Int64, hex: String)] = []
+            page.reserveCapacity(result.rows.count)
             for row in result.rows {
                 guard let id = row[0].flatMap(Int64.init), let hex = row[1] ?? nil else { continue }
                 last = id
-                let bytes = Self.bytes(hex: hex)
-                do {
-                    let event = try FeedMessageReader.event(from: HL7Parser.parse(bytes), timeZone: timeZone)
-                    events.append(ReceivedEvent(sequence: Int(id), event: event))
-                } catch {
-                    throw FeedStoreError(problem: "stored message \(id) no longer reads: \(error)")
-                }
+                page.append((id, hex))
             }
+            // Each message is read again on its own, so a page's messages are read in parallel, in chunks, and kept
+            // in the log's order.
+            let rows = page
+            let chunk = 256
+            let read = Parallel.map(count: (rows.count + chunk - 1) / chunk, threads: threads) { c -> Result<[ReceivedEvent], FeedStoreError> in
+                var out: [ReceivedEvent] = []
+                for (id, hex) in rows[(c * chunk)..<min(rows.count, (c + 1) * chunk)] {
+                    do {
+                        let event = try FeedMessageReader.event(from: HL7Parser.parse(Self.bytes(hex: hex)), timeZone: zone)
+                        out.append(ReceivedEvent(sequence: Int(id), event: event))
+                    } catch {
+                        return .failure(FeedStoreError(problem: "stored message \(id) no longer reads: \(error)"))
+                    }
+                }
+                return .success(out)
+            }
+            for part in read { events += try part.get() }
             if result.rows.count < pageSize { return events }
         }
     }

@@ -26,6 +26,21 @@ public struct BacktestRequest: Sendable, Hashable {
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     /// Origins drawn as fans in the report, evenly spread.
     public var fans = 4
+    /// Calibrate the scenario again before origins (`backtest --recalibrate`), only on history before them; nil:
+    /// the scenario forecasts as given.
+    public var recalibration: Recalibration?
+
+    /// How a backtest recalibrates: on the `windowDays` days before an origin (fewer where the log is shorter, at least
+    /// `Calibrating.minimumDays`), at the first origin and then every `everyDays` days, each census check of
+    /// `replications` replications (the stay scale search starting from the last one found).
+    public struct Recalibration: Sendable, Hashable {
+        public var everyDays = 28
+        public var windowDays = 365
+        public var replications = 4
+
+        /// The defaults: every 28 days, on the year before, census checks of 4 replications.
+        public init() {}
+    }
 
     /// A request for origins on the dates `from`…`to`.
     public init(from: LocalDateTime, to: LocalDateTime) {
@@ -84,11 +99,18 @@ public enum Backtest {
         var skipped: [String: Int] = [:]
         var fans: [BacktestReport.Fan] = []
         let fanOrigins = Set(fanIndices(count: originDays.count, fans: request.fans).map { originDays[$0] })
+        var recalibrated = Recalibrated(base: scenario, file: file)
+        defer { recalibrated.removeFiles() }
         for (done, originDay) in originDays.enumerated() {
             if observer.isCancelled() { throw WorkflowError(.cancelled, "the backtest was cancelled after \(done) origins") }
             let local = LocalDateTime(localMinutesSinceEpoch: Double(originDay) * day + Double(request.at.minuteOfDay))
             let originMinute = ForecastStart.epochMinute(of: local, in: zone)
-            let made = try forecasts(at: originMinute, scenario: scenario, file: file, timeline: &origins, series: series,
+            var forecasting = scenario
+            if let recalibration = request.recalibration {
+                forecasting = try recalibrated.scenario(before: originDay, rule: recalibration, logFirstDay: localDay(first),
+                                                        events: events, threads: request.threads, observer: observer)
+            }
+            let made = try forecasts(at: originMinute, scenario: forecasting, file: file, timeline: &origins, series: series,
                                      seriesStart: seriesStart, request: request, seed: seed, observer: observer, done: done)
             let kpis = made.kpis, dayZero = made.dayZero
             for item in series {
@@ -135,6 +157,7 @@ public enum Backtest {
                 + "(\(BaselineMethod(rawValue: method)?.minimumHistory ?? 0) days needed) and are left out of its scores")
         }
         notes.append("an origin's census stands for its forecast's first midnight (day 0); the observed series starts \(logRampUpDays) days after the log's first event")
+        notes += recalibrated.notes
         let settings = BacktestReport.Settings(
             scenario: scenario.name, from: request.from.dateDescription, to: request.to.dateDescription,
             horizonDays: horizon, everyDays: request.everyDays, at: request.at.description,
@@ -334,5 +357,83 @@ public enum Backtest {
         guard count > 0, fans > 0 else { return [] }
         if fans == 1 || count == 1 { return [count - 1] }
         return Array(Set((0..<min(fans, count)).map { Int((Double($0) * Double(count - 1) / Double(min(fans, count) - 1)).rounded()) })).sorted()
+    }
+}
+
+/// The scenario a recalibrating backtest forecasts with: the base calibrated on the history before an origin, kept
+/// until the next recalibration; its files (the scenario, which extends the base, and the twin model) in a folder of
+/// this process's own, removed at the end.
+struct Recalibrated {
+    let base: Scenario
+    let file: String
+    var current: Scenario?
+    var lastDay: Int?
+    var scale = 1.0
+    var folder: URL?
+    var notes: [String] = []
+
+    init(base: Scenario, file: String) {
+        self.base = base
+        self.file = file
+    }
+
+    mutating func scenario(before originDay: Int, rule: BacktestRequest.Recalibration, logFirstDay: Int, events: [ReceivedEvent],
+                           threads: Int, observer: WorkflowObserver) throws(WorkflowError) -> Scenario
+    {
+        if let current, let lastDay, originDay < lastDay + max(1, rule.everyDays) { return current }
+        // The window ends the day before the origin's, so that nothing of the origin's day, even before its time, is read.
+        let last = originDay - 1
+        let first = max(logFirstDay + 1 + Backtest.logRampUpDays, last - rule.windowDays + 1)
+        func date(_ day: Int) -> LocalDateTime { LocalDateTime(localMinutesSinceEpoch: Double(day) * 1440) }
+        guard last - first + 1 >= Calibrating.minimumDays else {
+            throw WorkflowError(.input, "--recalibrate: the origin \(date(originDay).dateDescription) has \(max(0, last - first + 1)) days "
+                + "of history after the log's first \(Backtest.logRampUpDays); calibration needs \(Calibrating.minimumDays): choose --from "
+                + "\(date(logFirstDay + 1 + Backtest.logRampUpDays + Calibrating.minimumDays).dateDescription) or later")
+        }
+        var request = CalibrationRequest(from: date(first), to: date(last))
+        request.threads = threads
+        let calibration = try Calibrating.run(base, file: file, events: events, request: request)
+        let folder: URL
+        if let existing = self.folder { folder = existing } else {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("hospital-twin-recalibration-\(getpid())-\(UUID().uuidString)")
+            do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+                throw WorkflowError(.input, "--recalibrate: cannot make a folder for the recalibrated scenarios: \(error)")
+            }
+            self.folder = folder
+        }
+        let name = "recalibrated-\(date(originDay).dateDescription)"
+        let model = folder.appendingPathComponent(name + ".twin-model.json").path
+        let path = folder.appendingPathComponent(name + ".yaml").path
+        do { try TwinModelFile.write(calibration.fit.model, to: model) } catch {
+            throw WorkflowError(.input, "--recalibrate: cannot write the twin model: \(error)")
+        }
+        let basePath = URL(fileURLWithPath: file).standardizedFileURL.path
+        let found = try Calibrating.fitStayScale(events: events, request: request, replications: rule.replications, seed: nil,
+                                                 observer: .silent, start: scale) { (scale: Double) throws(WorkflowError) -> (Scenario, String) in
+            let text = calibration.scenarioText(name: name, base: basePath, twinModel: name + ".twin-model.json", stayScale: scale)
+            do { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) } catch {
+                throw WorkflowError(.input, "--recalibrate: cannot write the recalibrated scenario: \(error)")
+            }
+            return (try Inputs.scenario(path), path)
+        }
+        scale = found.scale
+        let text = calibration.scenarioText(name: name, base: basePath, twinModel: name + ".twin-model.json", stayScale: scale)
+        do { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) } catch {
+            throw WorkflowError(.input, "--recalibrate: cannot write the recalibrated scenario: \(error)")
+        }
+        let scenario = try Inputs.scenario(path)
+        notes.append("recalibrated before \(date(originDay).dateDescription) on \(request.from.dateDescription) to \(request.to.dateDescription): "
+            + String(format: "%.1f attendances a day, stay scale %.3f", calibration.arrivals.perDay, scale))
+        current = scenario
+        lastDay = originDay
+        return scenario
+    }
+
+    /// Removes the folder of recalibrated scenarios (this process's own files only).
+    func removeFiles() {
+        guard let folder else { return }
+        do { try FileManager.default.removeItem(at: folder) } catch {
+            // A temporary folder left behind loses nothing of the user's; nothing else to do about it.
+        }
     }
 }

@@ -138,14 +138,14 @@ extension Calibrating {
     /// hospital answers a shorter stay with less than proportionally fewer patients in beds, and an emptier one
     /// with about proportionally fewer, so the root is found on log scale by the Illinois variant of regula falsi
     /// once bracketed, and before that by secant steps (the first proportional) of at most ×0.67–1.5, the scale
-    /// kept within 0.5–2; at most `scaleRounds` checks. `scenario(scale)` gives the calibrated scenario with that
-    /// scale and its file.
+    /// kept within 0.5–2; at most `scaleRounds` checks, the first at `start`. `scenario(scale)` gives the calibrated
+    /// scenario with that scale and its file.
     public static func fitStayScale(events: [ReceivedEvent], request: CalibrationRequest, replications: Int, seed: UInt64?,
-                                    observer: WorkflowObserver = .silent,
+                                    observer: WorkflowObserver = .silent, start: Double = 1,
                                     scenario: (Double) throws(WorkflowError) -> (Scenario, String))
         throws(WorkflowError) -> (scale: Double, ratios: [Double], check: CensusCheck)
     {
-        var scale = 1.0
+        var scale = start
         var tried: [(x: Double, f: Double)] = []          // log scale, log(simulated / observed)
         var low: (x: Double, f: Double)?, high: (x: Double, f: Double)?
         var lastSide = 0

@@ -43,6 +43,15 @@ struct BacktestCommand: ParsableCommand {
     @Flag(help: "Store the scenario and the backtest in the database (hospital-twin report ID --as backtest shows it again).")
     var store = false
 
+    @Flag(help: "Calibrate the scenario again before origins, on history before them only (it is then the base, as calibrate's --base).")
+    var recalibrate = false
+
+    @Option(help: "With --recalibrate: days between recalibrations, e.g. 28d or 1 (each origin).")
+    var recalibrateEvery: String = "28d"
+
+    @Option(help: "With --recalibrate: days of history each calibration reads, 56-3653 (fewer where the log is shorter).")
+    var calibrationDays: Int = 365
+
     @OptionGroup var replication: ReplicationOptions
     @OptionGroup var report: ReportOptions
     @OptionGroup var database: DatabaseOptions
@@ -50,9 +59,13 @@ struct BacktestCommand: ParsableCommand {
     /// The most origins one backtest runs: ten years of daily origins.
     static let originLimit = 3_660
 
-    var everyDays: Int? {
-        let text = every.hasSuffix("d") ? String(every.dropLast()) : every
-        return Int(text).flatMap { $0 >= 1 && $0 <= 366 ? $0 : nil }
+    var everyDays: Int? { Self.days(every) }
+    var recalibrationDays: Int? { Self.days(recalibrateEvery) }
+
+    /// Whole days from 1 to 366, written 7 or 7d.
+    static func days(_ text: String) -> Int? {
+        let number = text.hasSuffix("d") ? String(text.dropLast()) : text
+        return Int(number).flatMap { $0 >= 1 && $0 <= 366 ? $0 : nil }
     }
 
     func validate() throws {
@@ -65,6 +78,12 @@ struct BacktestCommand: ParsableCommand {
         guard let step = everyDays else { throw ValidationError("--every must be whole days from 1 to 366 (7 or 7d), found '\(every)'") }
         guard LocalTimeOfDay(parsing: at) != nil else { throw ValidationError("--at must be a local time HH:MM, found '\(at)'") }
         guard (0...20).contains(fans) else { throw ValidationError("--fans must be from 0 to 20, found \(fans)") }
+        guard recalibrationDays != nil else {
+            throw ValidationError("--recalibrate-every must be whole days from 1 to 366 (28 or 28d), found '\(recalibrateEvery)'")
+        }
+        guard (Calibrating.minimumDays...CalibrateCommand.dayLimit).contains(calibrationDays) else {
+            throw ValidationError("--calibration-days must be from \(Calibrating.minimumDays) to \(CalibrateCommand.dayLimit), found \(calibrationDays)")
+        }
         if let replications = replication.replications, replications < 2 {
             throw ValidationError("--replications must be >= 2 for percentile bands, found \(replications)")
         }
@@ -85,6 +104,12 @@ struct BacktestCommand: ParsableCommand {
         request.seed = replication.seed
         request.threads = replication.threads
         request.fans = fans
+        if recalibrate {
+            var rule = BacktestRequest.Recalibration()
+            rule.everyDays = recalibrationDays!
+            rule.windowDays = calibrationDays
+            request.recalibration = rule
+        }
         let zone = scenario.configuration.timeZone
         let through = ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: request.to.localMinutesSinceEpoch
             + Double(horizon + 2) * 1440), in: zone)

@@ -48,7 +48,9 @@ struct BacktestCommandTests {
         for (options, says) in [(["--every", "0d"], "--every"), (["--at", "25:00"], "--at"), (["--horizon", "61"], "--horizon"),
                                 (["--replications", "1"], "--replications"), (["--every", "99999999999999999999d"], "--every"),
                                 (["--fans", "21"], "--fans"), (["--from", "2026-02-30"], "--from must be a date"),
-                                (["--to", "2026-02-01"], "is after --to")] {
+                                (["--to", "2026-02-01"], "is after --to"),
+                                (["--recalibrate", "--recalibrate-every", "0d"], "--recalibrate-every"),
+                                (["--recalibrate", "--calibration-days", "30"], "--calibration-days")] {
             let bad = try tool(backtest + options)
             #expect(bad.status == 64 && bad.stderr.contains(says), "\(options): \(bad.stderr)")
         }

@@ -36,11 +36,11 @@ struct CalibrationTests {
         return try! Scenario.load(path: path)
     }()
 
-    /// 72 days of the shadow hospital's feed from 5 January 2026, as a receiver logs it.
+    /// 80 days of the shadow hospital's feed from 5 January 2026, as a receiver logs it.
     static let log: [ReceivedEvent] = {
         let prepared = try! PreparedScenario(shadow, file: "shadow.yaml",
-                                             plan: RunSettings(horizonDays: 72, warmUpDays: 0, replications: 1, seed: 11))
-        let feed = try! ShadowHospital.emit(prepared, days: 72, seed: 11)
+                                             plan: RunSettings(horizonDays: 80, warmUpDays: 0, replications: 1, seed: 11))
+        let feed = try! ShadowHospital.emit(prepared, days: 80, seed: 11)
         return try! ShadowHospitalTests.receive(feed, zone: shadow.configuration.timeZone).log
     }()
 
@@ -148,7 +148,33 @@ struct CalibrationTests {
         }
         #expect(message(Self.log, "2026-01-20", "2026-02-20").contains("at least 56"))
         #expect(message(Self.log, "2025-12-01", "2026-02-20").contains("choose --from 2026-01-06 or later"))
-        #expect(message(Self.log, "2026-01-20", "2026-04-20").contains("or earlier"))
+        #expect(message(Self.log, "2026-01-20", "2026-04-30").contains("or earlier"))
         #expect(message([], "2026-01-20", "2026-03-16").contains("empty"))
+    }
+
+    @Test("backtest --recalibrate calibrates the base on the history before the origin only (the day before it back to the log's ramp-up), removes its files, and refuses an origin with too little history, saying which would do")
+    func recalibratingBacktest() throws {
+        var request = BacktestRequest(from: ForecastStart.date("2026-03-17")!, to: ForecastStart.date("2026-03-18")!)
+        request.horizonDays = 3
+        request.replications = 4
+        request.threads = 2
+        request.fans = 0
+        var rule = BacktestRequest.Recalibration()
+        rule.replications = 2
+        request.recalibration = rule
+        let report = try Backtest.run(Self.base, file: Repository.path("scenarios/general-hospital.yaml"), events: Self.log, request: request)
+        let notes = report.notes.filter { $0.hasPrefix("recalibrated") }
+        #expect(notes.count == 1 && notes[0].hasPrefix("recalibrated before 2026-03-17 on 2026-01-20 to 2026-03-16:"), "\(report.notes)")
+        #expect(report.rows.contains { $0.method == "twin" && $0.group == "general_and_acute" && $0.score.origins == 2 })
+        let left = try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path)
+            .filter { $0.hasPrefix("hospital-twin-recalibration-\(getpid())-") }
+        #expect(left.isEmpty, "\(left)")
+        request.from = ForecastStart.date("2026-03-01")!
+        do {
+            _ = try Backtest.run(Self.base, file: Repository.path("scenarios/general-hospital.yaml"), events: Self.log, request: request)
+            Issue.record("an origin with 40 days of history was recalibrated")
+        } catch {
+            #expect(error.description.contains("choose --from 2026-03-17 or later"), "\(error.description)")
+        }
     }
 }
