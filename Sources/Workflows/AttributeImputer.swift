@@ -98,7 +98,7 @@ struct AttributeImputer {
             let total = weights.reduce(0, +)
             if total > 0 {
                 var target = stream.nextUniform() * total
-                for (candidate, weight) in zip(drawn, weights) {
+                for (candidate, weight) in zip(drawn, weights) where weight > 0 {
                     target -= weight
                     chosen = candidate
                     if target <= 0 { break }

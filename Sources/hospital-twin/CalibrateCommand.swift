@@ -173,7 +173,7 @@ struct CalibrateCommand: ParsableCommand {
         printError("wrote \(output) and \(modelPath)")
         let outcome = CalibrationOutcome(calibration: calibration, baseName: scenario.name, baseFile: base, scenarioFile: output,
                                          modelFile: modelPath, stayScale: scale, ratios: ratios, check: check)
-        try writeReport(.calibration(outcome))
+        try ReportOptions.write(.calibration(outcome), format: format, to: report, html: html)
     }
 
     func writeWhole(_ text: String, to path: String) throws {
@@ -184,24 +184,6 @@ struct CalibrateCommand: ParsableCommand {
         } catch {
             printError("\(path): cannot write: \(error)")
             throw ExitCode(2)
-        }
-    }
-
-    func writeReport(_ document: ReportDocument) throws {
-        let file = try report.map { try AtomicFile(path: $0) }
-        let handle = file?.handle ?? FileHandle.standardOutput
-        switch format {
-        case .table: handle.write(Data((TerminalText.safe(document.table()) + "\n").utf8))
-        case .json: handle.write(try document.json() + Data("\n".utf8))
-        case .csv: document.csv(CSVWriter(handle: handle))
-        }
-        try file?.commit()
-        if let report { printError("wrote \(report)") }
-        if let html {
-            let page = try AtomicFile(path: html)
-            page.write(document.html())
-            try page.commit()
-            printError("wrote \(html)")
         }
     }
 

@@ -113,6 +113,13 @@ struct ReportOptions: ParsableArguments {
     /// Writes `document` in the format chosen, to standard output or `-o`, and its HTML page to `--html` when asked
     /// for; each file whole or not at all.
     func write(_ document: ReportDocument) throws {
+        try Self.write(document, format: format, to: output, html: html)
+    }
+
+    /// Writes `document` in `format` to standard output or `output`, and its HTML page to `html` when given; each file
+    /// whole or not at all. The one way a report reaches its destinations (a command whose `-o` names something else
+    /// passes its own option).
+    static func write(_ document: ReportDocument, format: OutputFormat, to output: String?, html: String?) throws {
         let file = try output.map { try AtomicFile(path: $0) }
         let handle = file?.handle ?? FileHandle.standardOutput
         switch format {

@@ -11,13 +11,9 @@ struct BacktestCommandTests {
     func storedAndShownAgain() throws {
         let directory = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let name = "backtest_\(UUID().uuidString.prefix(8).lowercased())"
-        let admin = try TestDatabase.connect()
-        try admin.execute("CREATE DATABASE \(raw: name)")
-        defer { _ = try? admin.execute("DROP DATABASE IF EXISTS \(raw: name) WITH (FORCE)") }
-        let url = (TestDatabase.url ?? "").replacingOccurrences(of: "dbname=hospital_twin", with: "dbname=\(name)")
-        #expect(url.contains(name), "the test database's URL names its database: \(TestDatabase.url ?? "")")
-        let environment = CLI.environment(["HOSPITAL_TWIN_DATABASE_URL": url, "HOSPITAL_TWIN_PSEUDONYM_KEY": FeedCommandTests.key])
+        let database = try CLI.ownDatabase("backtest")
+        defer { database.drop() }
+        let environment = database.environment
         let scenario = CLI.repository("scenarios/general-hospital.yaml")
         func tool(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
             try CLI.run(arguments, environment: environment, directory: directory)

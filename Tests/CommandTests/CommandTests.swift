@@ -108,6 +108,18 @@ enum CLI {
     }
 
     /// A fresh working directory.
+    /// A database of the test's own in the test cluster (a command that reads the whole event log must not see other
+    /// suites' feeds), and the environment that points the tool at it with the feed's test key; `drop()` removes it.
+    static func ownDatabase(_ prefix: String) throws -> (environment: [String: String], drop: () -> Void) {
+        let name = "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
+        let admin = try TestDatabase.connect()
+        try admin.execute("CREATE DATABASE \(raw: name)")
+        let url = (TestDatabase.url ?? "").replacingOccurrences(of: "dbname=hospital_twin", with: "dbname=\(name)")
+        #expect(url.contains(name), "the test database's URL names its database: \(TestDatabase.url ?? "")")
+        let environment = environment(["HOSPITAL_TWIN_DATABASE_URL": url, "HOSPITAL_TWIN_PSEUDONYM_KEY": FeedCommandTests.key])
+        return (environment, { _ = try? admin.execute("DROP DATABASE IF EXISTS \(raw: name) WITH (FORCE)") })
+    }
+
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("hospital-twin-cli-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

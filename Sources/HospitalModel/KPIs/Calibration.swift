@@ -55,7 +55,11 @@ public struct Calibration: Sendable {
         public let daily: [(date: String, observed: Int, fitted: Double)]
 
         /// A value from its parts.
-        public init(total: Int, perDay: Double, observedHourOfWeek: [Double], fittedHourOfWeek: [Double], hourOfWeekChosen: Bool, hourOfWeekTest: Test, monthly: [Double], fittedMonthly: [Double]?, monthlyTest: Test?, trendPerYear: (ratio: Double, low: Double, high: Double)?, trendTest: Test?, dispersion: Double, daily: [(date: String, observed: Int, fitted: Double)]) {
+        public init(total: Int, perDay: Double, observedHourOfWeek: [Double], fittedHourOfWeek: [Double],
+                    hourOfWeekChosen: Bool, hourOfWeekTest: Test, monthly: [Double], fittedMonthly: [Double]?,
+                    monthlyTest: Test?, trendPerYear: (ratio: Double, low: Double, high: Double)?, trendTest: Test?,
+                    dispersion: Double, daily: [(date: String, observed: Int, fitted: Double)])
+        {
             self.total = total
             self.perDay = perDay
             self.observedHourOfWeek = observedHourOfWeek
@@ -107,7 +111,11 @@ public struct Calibration: Sendable {
         public let triageAdmit: [(category: Int, base: Double, written: Double)]
 
         /// A value from its parts.
-        public init(attendances: Int, admittedFromED: Int, electivePerWeek: [Pathway: Double], baseReferralsPerWeek: [Pathway: Double], direct: Int, emergencyPathways: [Pathway: Int], triageScale: Double, baseAdmittedShare: Double, observedAdmittedShare: Double, triageAdmit: [(category: Int, base: Double, written: Double)]) {
+        public init(attendances: Int, admittedFromED: Int, electivePerWeek: [Pathway: Double],
+                    baseReferralsPerWeek: [Pathway: Double], direct: Int, emergencyPathways: [Pathway: Int],
+                    triageScale: Double, baseAdmittedShare: Double, observedAdmittedShare: Double,
+                    triageAdmit: [(category: Int, base: Double, written: Double)])
+        {
             self.attendances = attendances
             self.admittedFromED = admittedFromED
             self.electivePerWeek = electivePerWeek
@@ -134,7 +142,9 @@ public struct Calibration: Sendable {
         public let deaths: Int, otherHospital: Int
 
         /// A value from its parts.
-        public init(hourOfWeek: [Int], windows: [(days: String, from: Int, to: Int, share: Double)], weekdayPerDay: Double, weekendPerDay: Double, deaths: Int, otherHospital: Int) {
+        public init(hourOfWeek: [Int], windows: [(days: String, from: Int, to: Int, share: Double)],
+                    weekdayPerDay: Double, weekendPerDay: Double, deaths: Int, otherHospital: Int)
+        {
             self.hourOfWeek = hourOfWeek
             self.windows = windows
             self.weekdayPerDay = weekdayPerDay
@@ -156,7 +166,9 @@ public struct Calibration: Sendable {
         public let family: String, medianDays: Double
 
         /// A value from its parts.
-        public init(pathway: Pathway, state: CareState, stays: Int, censored: Int, points: [(days: Double, observed: Double, fitted: Double)], family: String, medianDays: Double) {
+        public init(pathway: Pathway, state: CareState, stays: Int, censored: Int,
+                    points: [(days: Double, observed: Double, fitted: Double)], family: String, medianDays: Double)
+        {
             self.pathway = pathway
             self.state = state
             self.stays = stays
@@ -168,7 +180,9 @@ public struct Calibration: Sendable {
     }
 
     /// A value from its parts.
-    public init(from: String, to: String, days: Int, events: Int, spells: Int, arrivals: Arrivals, admissions: Admissions, discharges: Discharges, fit: FitResult, stays: [StayCurve], notes: [String]) {
+    public init(from: String, to: String, days: Int, events: Int, spells: Int, arrivals: Arrivals,
+                admissions: Admissions, discharges: Discharges, fit: FitResult, stays: [StayCurve], notes: [String])
+    {
         self.from = from
         self.to = to
         self.days = days
@@ -206,7 +220,8 @@ public struct CensusCheck: Sendable {
         }
 
         /// A value from its parts.
-        public init(group: String, days: [(date: String, observed: Double?, mean: Double, p05: Double, p95: Double)]) {
+        public init(group: String, days: [(date: String, observed: Double?, mean: Double, p05: Double, p95: Double)])
+        {
             self.group = group
             self.days = days
         }
