@@ -75,7 +75,7 @@ echo "   model beside it, and checks the written scenario's midnight census agai
     --replace --html "$out/calibration.html" > "$logs/calibration.txt" 2> "$logs/calibrate.log"
 sed -n 3p "$logs/calibration.txt"
 grep -E "census check|wrote .*calibrated" "$logs/calibrate.log" | sed 's/^hospital-twin: //'
-grep -A3 "^group " "$logs/calibration.txt"
+grep -A2 "^group " "$logs/calibration.txt"
 echo
 echo "== planning: has the live forecast been right? The calibrated scenario backtested on the log, after its window:"
 echo "   each day from 17 to 30 March 2026 at 23:59, the census as the log had it then, 14 days forecast from it, held"
