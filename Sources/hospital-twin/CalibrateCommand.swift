@@ -122,10 +122,8 @@ struct CalibrateCommand: ParsableCommand {
         let zone = scenario.configuration.timeZone
         let through = ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: request.to.localMinutesSinceEpoch + 2 * 1440),
                                                 in: zone)
-        let feed = try openFeedStore(database, timeZone: zone)
         let started = Date()
-        let events = try storeCall { try feed.events(through: through) }
-        printError("read \(events.count) events of the feed's log in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        let events = try readFeedLog(database, timeZone: zone, through: through)
         let calibration = try CommandWorkflow.perform { observer in
             try Calibrating.run(scenario, file: base, events: events, request: request, observer: observer)
         }

@@ -31,6 +31,16 @@ func openFeedStore(_ database: DatabaseOptions, timeZone: TimeZone) throws -> Fe
     }
 }
 
+/// The feed's event log up to `through` (epoch minutes), read from `database` with the hospital's `timeZone`; says
+/// on standard error how many events and how long it took.
+func readFeedLog(_ database: DatabaseOptions, timeZone: TimeZone, through: Double) throws -> [ReceivedEvent] {
+    let feed = try openFeedStore(database, timeZone: timeZone)
+    let started = Date()
+    let events = try storeCall { try feed.events(through: through) }
+    printError("read \(events.count) events of the feed's log in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+    return events
+}
+
 /// A time zone option, checked.
 func zone(named name: String) throws -> TimeZone {
     guard let zone = TimeZone(identifier: name) else {
