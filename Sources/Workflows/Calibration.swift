@@ -118,16 +118,10 @@ public enum Calibrating {
 
     // MARK: Arrivals
 
-    /// The local minute (minutes since 1970 on the wall clock) of an epoch minute in `zone`.
-    static func localMinute(_ epochMinute: Double, _ zone: TimeZone) -> Double {
-        epochMinute + Double(zone.secondsFromGMT(for: Date(timeIntervalSince1970: epochMinute * 60))) / 60
-    }
-
     /// Hour of the week, Monday 00:00 first, of a local minute.
     static func hourOfWeek(_ local: Double) -> Int {
-        let day = Int((local / 1440).rounded(.down))
-        let weekday = ((day + 3) % 7 + 7) % 7   // 1970-01-01 was a Thursday (3, Monday 0)
-        return weekday * 24 + Int((local - Double(day) * 1440) / 60)
+        let day = (local / 1440).rounded(.down)
+        return (Weekday(daysSinceEpoch: day).rawValue - 1) * 24 + Int((local - day * 1440) / 60)
     }
 
     static func fitArrivals(_ times: [Double], start: Double, firstDay: Int, days: Int, zone: TimeZone,
@@ -141,12 +135,12 @@ public enum Calibrating {
         var minute = start
         let end = ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: Double(firstDay + days) * 1440), in: zone)
         while minute < end {
-            let cell = Int(((localMinute(minute, zone) - firstLocal) / 60).rounded(.down))
+            let cell = Int(((RecordTime.localMinute(ofEpochMinute: minute, in: zone) - firstLocal) / 60).rounded(.down))
             if cell >= 0 && cell < hours { exposure[cell] += 1 }
             minute += 60
         }
         for time in times {
-            let cell = Int(((localMinute(time, zone) - firstLocal) / 60).rounded(.down))
+            let cell = Int(((RecordTime.localMinute(ofEpochMinute: time, in: zone) - firstLocal) / 60).rounded(.down))
             if cell >= 0 && cell < hours { counts[cell] += 1 }
         }
         let kept = (0..<hours).filter { exposure[$0] > 0 }
@@ -478,7 +472,7 @@ public enum Calibrating {
                 let q = 0.02 + 0.96 * Double(i) / 23
                 return sorted[min(sorted.count - 1, Int(q * Double(sorted.count - 1)))].minutes
             }
-            let km = kaplanMeier(sorted.map { ($0.minutes, $0.censored) })
+            let km = SojournFitter.kaplanMeier(sorted.map { ($0.minutes, $0.censored) })
             let points = grid.map { t -> (days: Double, observed: Double, fitted: Double) in
                 let observed = km.last { $0.time <= t }?.survival ?? 1
                 let fitted = observations.reduce(0.0) { sum, o in
@@ -501,29 +495,6 @@ public enum Calibrating {
         return curves
     }
 
-    /// The Kaplan–Meier estimate: (time, survival just after it) at each time with an ended stay.
-    static func kaplanMeier(_ observations: [(Double, Bool)]) -> [(time: Double, survival: Double)] {
-        let sorted = observations.sorted { $0.0 < $1.0 || ($0.0 == $1.0 && !$0.1 && $1.1) }
-        var atRisk = Double(sorted.count), survival = 1.0
-        var result: [(time: Double, survival: Double)] = []
-        var index = 0
-        while index < sorted.count {
-            let value = sorted[index].0
-            var events = 0.0, removed = 0.0
-            while index < sorted.count && sorted[index].0 == value {
-                if !sorted[index].1 { events += 1 }
-                removed += 1
-                index += 1
-            }
-            if events > 0 {
-                survival *= 1 - events / atRisk
-                result.append((value, survival))
-            }
-            atRisk -= removed
-        }
-        return result
-    }
-
     // MARK: Discharges
 
     /// Discharges alive by hour of the week; a window per weekdays and weekends from the hour of the 2.5th to the
@@ -542,7 +513,7 @@ public enum Calibrating {
             case .otherHospital: otherHospital += 1
             default: break
             }
-            let local = localMinute(end, zone)
+            let local = RecordTime.localMinute(ofEpochMinute: end, in: zone)
             byHour[hourOfWeek(local)] += 1
             dates.insert(Int((local / 1440).rounded(.down)))
         }
@@ -561,7 +532,7 @@ public enum Calibrating {
             return (from, to + 1, total)
         }
         let weekdays = window(0...4), weekends = window(5...6)
-        let weekdayDays = dates.filter { ((($0 + 3) % 7) + 7) % 7 < 5 }.count
+        let weekdayDays = dates.filter { Weekday(daysSinceEpoch: Double($0)) < .saturday }.count
         let weekendDays = dates.count - weekdayDays
         let weekdayPerDay = weekdayDays > 0 ? Double(weekdays.total) / Double(weekdayDays) : 0
         let weekendPerDay = weekendDays > 0 ? Double(weekends.total) / Double(weekendDays) : 0

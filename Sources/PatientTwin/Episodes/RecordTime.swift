@@ -60,10 +60,14 @@ public enum RecordTime {
                       secondOfDay / 60 % 60, secondOfDay % 60)
     }
 
+    /// The wall-clock time of an instant in `zone`: minutes since 1970-01-01 00:00 local.
+    public static func localMinute(ofEpochMinute epochMinute: Double, in zone: TimeZone) -> Double {
+        epochMinute + Double(zone.secondsFromGMT(for: Date(timeIntervalSince1970: epochMinute * 60))) / 60
+    }
+
     /// The local calendar day of an instant in `zone`, counted from 1970-01-01.
     public static func localDay(ofEpochMinute epochMinute: Double, in zone: TimeZone) -> Int {
-        let offset = Double(zone.secondsFromGMT(for: Date(timeIntervalSince1970: epochMinute * 60))) / 60
-        return Int(((epochMinute + offset) / 1440).rounded(.down))
+        Int((localMinute(ofEpochMinute: epochMinute, in: zone) / 1440).rounded(.down))
     }
 
     /// Calendar days from the date of `start` to the date of `end` in `zone`, as administrative data count a

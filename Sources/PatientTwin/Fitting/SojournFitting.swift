@@ -135,30 +135,38 @@ public enum SojournFitter {
                           ksStatistic: ks, ksPValue: pValue, converged: result.converged)
     }
 
-    /// The largest vertical distance between the Kaplan–Meier estimate of the CDF of (value, censored) pairs and
-    /// `cdf`, taken just before and at each event. Without censoring this is the KS statistic.
-    public static func kaplanMeierDistance(_ observations: [(Double, Bool)], cdf: (Double) -> Double) -> Double {
+    /// The Kaplan–Meier estimate of (value, censored) pairs: at each value with an ended stay, the survival just after
+    /// it, in value order (a censored value tied with an ended one counts as at risk at it).
+    public static func kaplanMeier(_ observations: [(Double, Bool)]) -> [(time: Double, survival: Double)] {
         let sorted = observations.sorted { $0.0 < $1.0 || ($0.0 == $1.0 && !$0.1 && $1.1) }
-        var atRisk = Double(sorted.count)
-        var survival = 1.0
-        var distance = 0.0
+        var atRisk = Double(sorted.count), survival = 1.0
+        var steps: [(time: Double, survival: Double)] = []
         var index = 0
         while index < sorted.count {
             let value = sorted[index].0
-            var events = 0.0
-            var removed = 0.0
+            var events = 0.0, removed = 0.0
             while index < sorted.count && sorted[index].0 == value {
                 if !sorted[index].1 { events += 1 }
                 removed += 1
                 index += 1
             }
             if events > 0 {
-                let model = cdf(value)
-                distance = max(distance, abs((1 - survival) - model))
                 survival *= 1 - events / atRisk
-                distance = max(distance, abs((1 - survival) - model))
+                steps.append((value, survival))
             }
             atRisk -= removed
+        }
+        return steps
+    }
+
+    /// The largest vertical distance between the Kaplan–Meier estimate of the CDF of (value, censored) pairs and
+    /// `cdf`, taken just before and at each event. Without censoring this is the KS statistic.
+    public static func kaplanMeierDistance(_ observations: [(Double, Bool)], cdf: (Double) -> Double) -> Double {
+        var before = 1.0, distance = 0.0
+        for step in kaplanMeier(observations) {
+            let model = cdf(step.time)
+            distance = max(distance, abs((1 - before) - model), abs((1 - step.survival) - model))
+            before = step.survival
         }
         return distance
     }
