@@ -38,6 +38,43 @@ public enum InputFile {
         return data
     }
 
+    /// Reads `path`, after `check`, in pieces of at most `chunkBytes`, giving each to `body` in file order: memory
+    /// stays bounded whatever the file's size. Stops at `limit` even if the file grows while it is read.
+    public static func forEachChunk(_ path: String, _ limit: InputLimit, chunkBytes: Int = 1 << 20,
+                                    _ body: ([UInt8]) throws -> Void) throws {
+        try check(path, limit)
+        guard let file = fopen(path, "rb") else {
+            throw InputFileError(path: path, message: "cannot read it: \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var buffer = [UInt8](repeating: 0, count: chunkBytes)
+        var total = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, chunkBytes, file) }
+            if count == 0 {
+                if ferror(file) != 0 { throw InputFileError(path: path, message: "a read failed after \(size(total))") }
+                return
+            }
+            total += count
+            guard total <= limit.bytes else {
+                throw InputFileError(path: path, message: "grew past the \(Self.size(limit.bytes)) \(limit.what) may be")
+            }
+            try body(Array(buffer[..<count]))
+        }
+    }
+
+    /// The first `count` bytes of `path` (fewer when it is shorter), after `check`.
+    public static func head(_ path: String, _ limit: InputLimit, count: Int) throws(InputFileError) -> [UInt8] {
+        try check(path, limit)
+        guard let file = fopen(path, "rb") else {
+            throw InputFileError(path: path, message: "cannot read it: \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var buffer = [UInt8](repeating: 0, count: count)
+        let read = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, count, file) }
+        return Array(buffer[..<read])
+    }
+
     /// "4 MiB", "512 kB", "120 bytes".
     static func size(_ bytes: Int) -> String {
         if bytes >= 1 << 20 { return String(format: "%.1f MiB", Double(bytes) / Double(1 << 20)).replacingOccurrences(of: ".0 ", with: " ") }
@@ -71,9 +108,14 @@ public struct InputLimit: Sendable, Hashable {
     /// Run archives: 1 GiB (a year of 100 replications of the general hospital is about 20 MB).
     public static let runArchive = InputLimit(bytes: 1 << 30, what: "a run archive",
                                               typical: "100 replications of a year of the general hospital are about 20 MB")
+    /// FHIR R4 JSON files, read whole (a Bundle is one JSON value): 256 MiB.
+    public static let fhir = InputLimit(bytes: 256 << 20, what: "a FHIR JSON file",
+                                        typical: "a day of a trust's encounters is a few megabytes; split larger exports")
+    /// HL7 v2 message files, read as a stream message by message: 64 GiB (two years of a 750-bed hospital's ADT
+    /// and observations are about 1 GiB).
+    public static let messages = InputLimit(bytes: 64 << 30, what: "a file of HL7 messages",
+                                            typical: "two years of a 750-bed hospital's feed are about 1 GiB")
     /// Record files (episodes, observations, scores, Synthea tables): 4 GiB, read as a stream.
-    public static let messages = InputLimit(bytes: 256 << 20, what: "a file of HL7 messages",
-                                            typical: "a day of a trust's ADT feed is a few megabytes")
     public static let records = InputLimit(bytes: 4 << 30, what: "a record file", typical: "read as a stream, row by row")
 }
 

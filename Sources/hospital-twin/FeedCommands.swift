@@ -72,25 +72,21 @@ struct Ingest: ParsableCommand {
 
     func run() throws {
         let zone = try zone(named: timeZone)
-        var contents: [(String, MessageFiles.Contents)] = []
+        // Every file is checked, and FHIR told from HL7 v2 by its first bytes, before anything is stored.
+        var isFHIR: [Bool] = []
         for file in files {
-            let bytes: [UInt8]
-            do { bytes = [UInt8](try InputFile.read(file, .messages)) } catch {
+            do {
+                isFHIR.append(FHIRResources.looksLikeFHIR(try InputFile.head(file, .messages, count: 4096)))
+                if isFHIR.last == true { try InputFile.check(file, .fhir) }
+            } catch {
                 printError(error.description)
                 throw ExitCode(1)
-            }
-            if FHIRResources.looksLikeFHIR(bytes) {
-                let resources = FHIRResources.events(in: bytes, file: file, timeZone: zone)
-                for note in resources.skipped { printError("skipped \(note)") }  // each names its file and line
-                contents.append((file, MessageFiles.Contents(messages: FHIRResources.messages(resources, timeZone: zone))))
-            } else {
-                contents.append((file, MessageFiles.messages(in: bytes)))
             }
         }
         let store = try openFeedStore(database, timeZone: zone)
         let started = Date()
         var applied = 0, duplicates = 0, quarantined: [String: Int] = [:]
-        for (file, content) in contents {
+        func keep(_ content: MessageFiles.Contents, from file: String) throws {
             for note in content.skipped { printError("\(file): skipped \(note)") }
             for message in content.messages {
                 let receipt = try storeCall { try store.receive(message, source: "file:" + (file as NSString).lastPathComponent) }
@@ -105,6 +101,24 @@ struct Ingest: ParsableCommand {
                     printError("\(file): message \(receipt.message?.controlID ?? "?") quarantined (\(id)): \(reason)")
                     quarantined[reason.components(separatedBy: ":").first ?? reason, default: 0] += 1
                 }
+            }
+        }
+        for (file, fhir) in zip(files, isFHIR) {
+            do {
+                if fhir {
+                    let bytes = [UInt8](try InputFile.read(file, .fhir))
+                    let resources = FHIRResources.events(in: bytes, file: file, timeZone: zone)
+                    for note in resources.skipped { printError("skipped \(note)") }  // each names its file and line
+                    try keep(MessageFiles.Contents(messages: FHIRResources.messages(resources, timeZone: zone)), from: file)
+                } else {
+                    // Message by message as the file is read: memory stays bounded whatever its length.
+                    var splitter = MessageSplitter()
+                    try InputFile.forEachChunk(file, .messages) { try keep(splitter.append($0), from: file) }
+                    try keep(splitter.finish(), from: file)
+                }
+            } catch let error as InputFileError {
+                printError(error.description + (applied + duplicates > 0 ? "; the messages before it are stored" : ""))
+                throw ExitCode(1)
             }
         }
         let seconds = Date().timeIntervalSince(started)

@@ -80,6 +80,40 @@ struct FeedCommandTests {
         #expect(again.stdout.contains("0 applied, 2 already applied"), "\(again.stdout)")
     }
 
+    @Test("ingest reads an HL7 file of any length as a stream (300 MiB here); a FHIR file over its limit is refused first")
+    func ingestLongFile() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sender = "L\(UUID().uuidString.prefix(8))"
+        // 300 MiB of NUL bytes without a line end (sparse on disk), then messages: more than the 256 MiB a file
+        // read whole may have, read in bounded memory. The stray line of 29 bytes after the NULs is skipped with
+        // them, as every line before the next MSH is.
+        let file = directory.appendingPathComponent("long.hl7")
+        #expect(FileManager.default.createFile(atPath: file.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.truncate(atOffset: 300 << 20)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(("\n" + Self.messages(sender)).utf8))
+        try handle.close()
+        // A FHIR file over its limit, refused before anything is stored (the first file is not ingested either).
+        let fhir = directory.appendingPathComponent("big.json")
+        try Data("{".utf8).write(to: fhir)
+        let fhirHandle = try FileHandle(forWritingTo: fhir)
+        try fhirHandle.truncate(atOffset: 257 << 20)
+        try fhirHandle.close()
+        let environment = CLI.environment(["HOSPITAL_TWIN_DATABASE_URL": TestDatabase.url ?? "",
+                                           "HOSPITAL_TWIN_PSEUDONYM_KEY": Self.key])
+        let refused = try CLI.run(["ingest", file.path, fhir.path], environment: environment, directory: directory)
+        #expect(refused.status == 1 && refused.stderr.contains("big.json: is 257 MiB, more than the 256 MiB a FHIR JSON file may be")
+            && !refused.stdout.contains("messages"), "\(refused.stdout)\(refused.stderr)")
+        let result = try CLI.run(["ingest", file.path], environment: environment, directory: directory)
+        #expect(result.status == 1 && result.stdout.contains("6 messages: 5 applied"), "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("long.hl7: skipped line 1: a message or line of \((300 << 20) + 1 + 29) bytes, over the 1048576"),
+                "\(result.stderr)")
+        let again = try CLI.run(["ingest", file.path], environment: environment, directory: directory)
+        #expect(again.stdout.contains("0 applied, 5 already applied"), "nothing stored twice: \(again.stdout)")
+    }
+
     @Test("census -o refuses to write over its scenario, and checks the destination before reading the log")
     func censusOutputChecked() throws {
         let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("feed-\(UUID().uuidString)")
