@@ -72,6 +72,15 @@ public enum CalibrationReports {
                           n(curve.medianDays, 2), n(gap, 3)])
         }
         out.append(TextTable.render(stays))
+        if !c.theatreTimes.isEmpty {
+            out.append("Theatre and recovery (one code in the feed: the base model's two times scaled to the observed mean):")
+            var times = [["pathway", "operations", "observed mean min", "± 95%", "base mean min", "factor written"]]
+            for t in c.theatreTimes {
+                times.append([t.pathway.rawValue, String(t.operations), n(t.observedMeanMinutes), n(1.96 * t.standardErrorMinutes),
+                              n(t.baseMeanMinutes), n(t.factor, 3)])
+            }
+            out.append(TextTable.render(times))
+        }
         let r = c.fit.report
         out.append("Readmissions: \(r.readmissions) of \(r.readmissionDischarges) discharges with 30 days' follow-up "
             + "(\(r.readmissionDischarges > 0 ? n(100 * Double(r.readmissions) / Double(r.readmissionDischarges)) : "–")%)"
@@ -100,7 +109,8 @@ public enum CalibrationReports {
     }
 
     /// Every observed-against-fitted pair, one per row: `section, series, point, x, observed, fitted` — arrivals per
-    /// hour of the week, each stay's Kaplan–Meier against the fit (x in days), each group's census (fitted = the
+    /// hour of the week, each stay's Kaplan–Meier against the fit (x in days), each operated pathway's mean time in
+    /// theatre and recovery (fitted = the base's times the factor written), each group's census (fitted = the
     /// simulated mean).
     public static func writeCSV(_ o: CalibrationOutcome, to writer: CSVWriter) {
         let c = o.calibration
@@ -115,6 +125,10 @@ public enum CalibrationReports {
                 writer.write(["stay", "\(curve.pathway.rawValue)/\(curve.state.rawValue)", String(i + 1), number(point.days),
                               number(point.observed), number(point.fitted)])
             }
+        }
+        for t in c.theatreTimes {
+            writer.write(["theatre_time", t.pathway.rawValue, "1", "mean minutes", number(t.observedMeanMinutes),
+                          number(t.baseMeanMinutes * t.factor)])
         }
         for group in o.check.groups {
             for (i, day) in group.days.enumerated() {
@@ -141,12 +155,16 @@ public enum CalibrationReports {
             let pathway: String, state: String, stays: Int, censored: Int, family: String, medianDays: Double
             let days: [Double], kaplanMeier: [Double], fitted: [Double]
         }
+        struct TheatreTime: Encodable {
+            let pathway: String, operations: Int, observedMeanMinutes: Double, standardErrorMinutes: Double
+            let baseMeanMinutes: Double, factor: Double
+        }
         struct Window: Encodable { let days: String, from: Int, to: Int, share: Double }
         struct Group: Encodable { let group: String, observedMean: Double?, simulatedMean: Double, inBand: Double? }
         let schemaVersion = 1
         let base: String, baseFile: String, scenarioFile: String, modelFile: String
         let from: String, to: String, days: Int, events: Int, spells: Int
-        let arrivals: Arrivals, admissions: Admissions, stays: [Stay]
+        let arrivals: Arrivals, admissions: Admissions, stays: [Stay], theatreTimes: [TheatreTime]
         let dischargesByHourOfWeek: [Int], windows: [Window]
         let readmissionDischarges: Int, readmissions: Int
         let stayScale: Double, censusRatios: [Double], census: [Group], notes: [String]
@@ -175,6 +193,10 @@ public enum CalibrationReports {
             stays: c.stays.map { .init(pathway: $0.pathway.rawValue, state: $0.state.rawValue, stays: $0.stays, censored: $0.censored,
                                        family: $0.family, medianDays: $0.medianDays, days: $0.points.map(\.days),
                                        kaplanMeier: $0.points.map(\.observed), fitted: $0.points.map(\.fitted)) },
+            theatreTimes: c.theatreTimes.map { .init(pathway: $0.pathway.rawValue, operations: $0.operations,
+                                                     observedMeanMinutes: $0.observedMeanMinutes,
+                                                     standardErrorMinutes: $0.standardErrorMinutes, baseMeanMinutes: $0.baseMeanMinutes,
+                                                     factor: $0.factor) },
             dischargesByHourOfWeek: c.discharges.hourOfWeek,
             windows: c.discharges.windows.map { .init(days: $0.days, from: $0.from, to: $0.to, share: $0.share) },
             readmissionDischarges: c.fit.report.readmissionDischarges, readmissions: c.fit.report.readmissions,
@@ -238,6 +260,15 @@ extension HTMLReports {
             })
         }
         sections.append(stayParts + "</section>")
+        if !c.theatreTimes.isEmpty {
+            sections.append("<section><h2>Theatre and recovery</h2><p>The feed has one code for both, so their sum is "
+                + "observed: the base model's theatre and recovery times are scaled by one factor per pathway to its mean.</p>"
+                + HTML.table(["pathway", "operations", "observed mean minutes", "base mean minutes", "factor written"],
+                             c.theatreTimes.map { t in
+                                 [.text(t.pathway.rawValue), .number(String(t.operations)), .number(CalibrationReports.n(t.observedMeanMinutes)),
+                                  .number(CalibrationReports.n(t.baseMeanMinutes)), .number(CalibrationReports.n(t.factor, 3))]
+                             }) + "</section>")
+        }
 
         let d = c.discharges
         let byHour = (0..<24).map { h in Double((0..<7).reduce(0) { $0 + d.hourOfWeek[$1 * 24 + h] }) }

@@ -404,12 +404,15 @@ struct Recalibrated {
         let name = "recalibrated-\(date(originDay).dateDescription)"
         let model = folder.appendingPathComponent(name + ".twin-model.json").path
         let path = folder.appendingPathComponent(name + ".yaml").path
-        do { try TwinModelFile.write(calibration.fit.model, to: model) } catch {
-            throw WorkflowError(.input, "--recalibrate: cannot write the twin model: \(error)")
+        func writeModel(_ scale: Double) throws(WorkflowError) {
+            do { try TwinModelFile.write(calibration.model(stayScale: scale), to: model) } catch {
+                throw WorkflowError(.input, "--recalibrate: cannot write the twin model: \(error)")
+            }
         }
         let basePath = URL(fileURLWithPath: file).standardizedFileURL.path
         let found = try Calibrating.fitStayScale(events: events, request: request, replications: rule.replications, seed: nil,
                                                  observer: .silent, start: scale) { (scale: Double) throws(WorkflowError) -> (Scenario, String) in
+            try writeModel(scale)
             let text = calibration.scenarioText(name: name, base: basePath, twinModel: name + ".twin-model.json", stayScale: scale)
             do { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) } catch {
                 throw WorkflowError(.input, "--recalibrate: cannot write the recalibrated scenario: \(error)")
@@ -417,6 +420,7 @@ struct Recalibrated {
             return (try Inputs.scenario(path), path)
         }
         scale = found.scale
+        try writeModel(scale)
         let text = calibration.scenarioText(name: name, base: basePath, twinModel: name + ".twin-model.json", stayScale: scale)
         do { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) } catch {
             throw WorkflowError(.input, "--recalibrate: cannot write the recalibrated scenario: \(error)")

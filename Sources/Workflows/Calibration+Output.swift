@@ -56,6 +56,22 @@ extension Calibrating {
 }
 
 extension Calibration {
+    /// The twin model to write with `stayScale`: the fitted model, its theatre and recovery times divided by the
+    /// scale. The scale corrects the bed stays for the waits the model adds on top of them; the theatre and recovery
+    /// times were fitted to the time observed under the theatres code already, so the run, which multiplies every
+    /// time of a pathway by its `stay_scale`, gets them back unchanged.
+    public func model(stayScale: Double) -> TwinModel {
+        let pathways = fit.model.pathways.map { pathway in
+            PathwayModel(pathway: pathway.pathway, states: pathway.states.map { state in
+                guard state.state == .theatre || state.state == .recovery else { return state }
+                var kept = state
+                kept.sojourn.distribution = state.sojourn.distribution.scaled(by: 1 / stayScale)
+                return kept
+            })
+        }
+        return TwinModel(description: fit.model.description, pathways: pathways, readmission: fit.model.readmission)
+    }
+
     /// The calibrated scenario's text: it `extends` the base (at `base`, relative to the written file) and sets what
     /// calibration fitted — the arrival level and profile by hour of the week, the yearly term when chosen, the
     /// triage categories' admission probabilities, the emergency pathways' shares, the discharge windows — and

@@ -97,9 +97,11 @@ public enum Calibrating {
         }
         let fitted = ModelFitter.fit(admitted.map(\.spell), source: "the event log, \(request.from.dateDescription) to \(request.to.dateDescription)",
                                      options: options)
-        let fit = FitResult(model: keepingTheatres(fitted.model, from: base.configuration.twinModel), report: fitted.report)
-        notes.append("theatre and recovery share the feed's theatres code, so their times and moves are the base model's; "
-            + "the moves into theatre are fitted")
+        let theatreTimes = try theatreTimes(admitted.map(\.spell), base: base.configuration.twinModel, covariates: typical)
+        let fit = FitResult(model: keepingTheatres(fitted.model, from: base.configuration.twinModel, times: theatreTimes),
+                            report: fitted.report)
+        notes.append("theatre and recovery share the feed's theatres code, so their moves are the base model's and their "
+            + "times the base's scaled to the time observed under that code; the moves into theatre are fitted")
         let curves = stayCurves(admitted.map(\.spell), fit: fit, options: options)
 
         observer.progress(3, 4, "fitting discharges")
@@ -110,7 +112,7 @@ public enum Calibrating {
         observer.progress(4, 4, "done")
         return Calibration(from: request.from.dateDescription, to: request.to.dateDescription, days: days,
                            events: events.count, spells: inWindow.count, arrivals: arrivals, admissions: admissions,
-                           discharges: discharges, fit: fit, stays: curves, notes: notes)
+                           discharges: discharges, fit: fit, stays: curves, theatreTimes: theatreTimes, notes: notes)
     }
 
     /// Fewest days in a window: eight weeks.
@@ -383,17 +385,55 @@ public enum Calibrating {
         return result
     }
 
-    /// `model` with the theatre and recovery states of `base`: the feed's one code for both cannot tell them apart.
-    static func keepingTheatres(_ model: TwinModel, from base: TwinModel) -> TwinModel {
+    /// `model` with the theatre and recovery states of `base`, their times multiplied by the pathway's factor in
+    /// `times` (absent: 1): the feed's one code for both cannot tell them apart.
+    static func keepingTheatres(_ model: TwinModel, from base: TwinModel, times: [Calibration.TheatreTime]) -> TwinModel {
         let pathways = model.pathways.map { pathway -> PathwayModel in
+            let factor = times.first { $0.pathway == pathway.pathway }?.factor ?? 1
             let states = pathway.states.map { state -> StateModel in
                 guard state.state == .theatre || state.state == .recovery,
-                      let kept = base.model(of: pathway.pathway)?.model(of: state.state) else { return state }
+                      var kept = base.model(of: pathway.pathway)?.model(of: state.state) else { return state }
+                kept.sojourn.distribution = kept.sojourn.distribution.scaled(by: factor)
                 return kept
             }
             return PathwayModel(pathway: pathway.pathway, states: states)
         }
         return TwinModel(description: model.description, pathways: pathways, readmission: model.readmission)
+    }
+
+    /// Each operated pathway's completed stays under the theatres code against the base model's theatre time plus
+    /// recovery time (weighted by its chance) for the pathway's mean covariates.
+    static func theatreTimes(_ spells: [Spell], base: TwinModel, covariates: [Pathway: Covariates])
+        throws(WorkflowError) -> [Calibration.TheatreTime]
+    {
+        let predictor: TrajectoryPredictor
+        do { predictor = try TrajectoryPredictor(model: base) } catch {
+            throw WorkflowError(.input, "the base twin model cannot be used: \(error)")
+        }
+        var observed: [Pathway: [Double]] = [:]
+        for spell in spells {
+            for stay in spell.stays where stay.unit == .theatre {
+                guard let end = stay.endMinute, end > stay.startMinute else { continue }
+                observed[spell.pathway, default: []].append(end - stay.startMinute)
+            }
+        }
+        return Pathway.allCases.compactMap { pathway -> Calibration.TheatreTime? in
+            guard let model = base.model(of: pathway), model.model(of: .theatre) != nil, let seen = observed[pathway] else { return nil }
+            let x = covariates[pathway] ?? .reference
+            var expected = predictor.meanSojourn(pathway: pathway, state: .theatre, covariates: x)
+            if model.model(of: .recovery) != nil {
+                let recovery = predictor.transitionProbabilities(pathway: pathway, state: .theatre, covariates: x)
+                    .first { $0.0 == .recovery }?.1 ?? 0
+                expected += recovery * predictor.meanSojourn(pathway: pathway, state: .recovery, covariates: x)
+            }
+            let n = Double(seen.count)
+            let mean = seen.reduce(0, +) / n
+            let variance = seen.count > 1 ? seen.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1) : 0
+            let factor = seen.count >= Calibration.minimumOperations && expected > 0 ? mean / expected : 1
+            return Calibration.TheatreTime(pathway: pathway, operations: seen.count, observedMeanMinutes: mean,
+                                           standardErrorMinutes: (variance / n).squareRoot(), baseMeanMinutes: expected,
+                                           factor: factor)
+        }
     }
 
     // MARK: Admissions
@@ -462,7 +502,8 @@ public enum Calibrating {
             }
         }
         var curves: [Calibration.StayCurve] = []
-        for report in fit.report.states {
+        // Theatre is left out: its time under the feed's code includes recovery (`theatreTimes` compares it).
+        for report in fit.report.states where report.state != .theatre {
             guard let family = report.chosen, let observations = data["\(report.pathway.rawValue)/\(report.state.rawValue)"],
                   let sojourn = fit.model.model(of: report.pathway)?.model(of: report.state)?.sojourn,
                   let baseline = try? sojourn.distribution.baseline()

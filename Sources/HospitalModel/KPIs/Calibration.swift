@@ -18,6 +18,8 @@ public struct Calibration: Sendable {
     public let fit: FitResult
     /// Kaplan–Meier against the fitted stay distribution, per pathway and unit type fitted.
     public let stays: [StayCurve]
+    /// Time in theatre and recovery per operated pathway, observed against the base model's.
+    public let theatreTimes: [TheatreTime]
     /// What calibration could not learn or chose not to write, and why.
     public let notes: [String]
 
@@ -27,6 +29,36 @@ public struct Calibration: Sendable {
     public static let minimumAttendances = 100
     /// Fewer emergency admissions (or discharges) than this and the pathway shares (or windows) stay the base's.
     public static let minimumAdmissions = 50
+    /// Fewer operations than this on a pathway and its theatre and recovery times stay the base's.
+    public static let minimumOperations = 30
+
+    /// One pathway's time in theatre and recovery: the feed's one theatres code covers both, so their sum is what
+    /// can be observed, and one factor scales the base model's two times to it.
+    public struct TheatreTime: Sendable, Hashable {
+        public let pathway: Pathway
+        /// Completed stays under the theatres code in the window.
+        public let operations: Int
+        /// Their mean, minutes (time in theatre, recovery and any wait there for a bed).
+        public let observedMeanMinutes: Double
+        /// The standard error of that mean (sample standard deviation over √operations), minutes.
+        public let standardErrorMinutes: Double
+        /// The base model's expected theatre time plus recovery time (weighted by the chance of recovery), minutes,
+        /// for the pathway's mean covariates.
+        public let baseMeanMinutes: Double
+        /// The factor written: observed over base, or 1 with fewer than `minimumOperations`.
+        public let factor: Double
+
+        public init(pathway: Pathway, operations: Int, observedMeanMinutes: Double, standardErrorMinutes: Double,
+                    baseMeanMinutes: Double, factor: Double)
+        {
+            self.pathway = pathway
+            self.operations = operations
+            self.observedMeanMinutes = observedMeanMinutes
+            self.standardErrorMinutes = standardErrorMinutes
+            self.baseMeanMinutes = baseMeanMinutes
+            self.factor = factor
+        }
+    }
 
     /// ED arrivals: the fitted rate by hour of the week, the yearly term and the trend, with the tests that chose them.
     public struct Arrivals: Sendable {
@@ -181,7 +213,8 @@ public struct Calibration: Sendable {
 
     /// A value from its parts.
     public init(from: String, to: String, days: Int, events: Int, spells: Int, arrivals: Arrivals,
-                admissions: Admissions, discharges: Discharges, fit: FitResult, stays: [StayCurve], notes: [String])
+                admissions: Admissions, discharges: Discharges, fit: FitResult, stays: [StayCurve],
+                theatreTimes: [TheatreTime], notes: [String])
     {
         self.from = from
         self.to = to
@@ -193,6 +226,7 @@ public struct Calibration: Sendable {
         self.discharges = discharges
         self.fit = fit
         self.stays = stays
+        self.theatreTimes = theatreTimes
         self.notes = notes
     }
 }
