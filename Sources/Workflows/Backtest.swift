@@ -206,6 +206,7 @@ public enum Backtest {
         var forecastRequest = ForecastRequest(days: horizon, from: start, replications: request.replications, seed: seed)
         let name = "the live census at \(RecordTime.format(originMinute))"
         forecastRequest.censusText = CensusText(name: name, csv: live.csv)
+        forecastRequest.imputesReadiness = true
         let prepared = try ForecastPlanning.prepare(scenario, file: file, request: forecastRequest)
         let kpis: [HospitalKPIs]
         do {

@@ -67,6 +67,10 @@ public struct ForecastRequest: Sendable, Hashable {
     public var seed: UInt64?
     /// The time a census's age is measured at (nil: now).
     public var now: Date?
+    /// True for a census that cannot say who is ready to leave (the live census from the feed): each patient in a
+    /// bed it does not call ready is drawn ready or not from the twin model and the discharge rules
+    /// (`PreparedHospital.imputingReadiness`).
+    public var imputesReadiness = false
 
     /// A request.
     public init(days: Int, censusPath: String? = nil, from: LocalDateTime? = nil, warmUpDays: Int? = nil,
@@ -145,11 +149,14 @@ public enum ForecastPlanning {
             + Double(warmUpDays) * 1440)
         let plan = RunSettings(horizonDays: warmUpDays + request.days, warmUpDays: warmUpDays,
                                replications: request.replications, seed: request.seed ?? scenario.run.seed)
-        let census = loaded.map { loaded in
+        var census = loaded.map { loaded in
             returning.map { HospitalCensus(inpatients: loaded.census.inpatients, recentDischarges: $0) } ?? loaded.census
         }
-        return PreparedForecast(prepared: try PreparedScenario(moved, file: file, plan: plan), census: census,
-                                start: start)
+        let prepared = try PreparedScenario(moved, file: file, plan: plan)
+        if request.imputesReadiness, let taken = census {
+            census = prepared.hospital.imputingReadiness(taken, atEpochMinute: ForecastStart.epochMinute(of: start, in: zone))
+        }
+        return PreparedForecast(prepared: prepared, census: census, start: start)
     }
 }
 

@@ -172,6 +172,7 @@ struct Forecast: ParsableCommand {
             let name = "the live census at \(RecordTime.format(minute))"
             printError("\(name) from \(events) events: \(census.inHospital) in hospital, \(census.recentDischarges) recent discharges")
             request.censusText = CensusText(name: name, csv: census.csv)
+            request.imputesReadiness = true
             if request.from == nil {
                 request.from = ForecastStart.midnight(atOrAfter: minute, in: scenario.configuration.timeZone)
             }

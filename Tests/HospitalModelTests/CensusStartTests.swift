@@ -145,3 +145,90 @@ struct CensusStartTests {
         #expect(moved > 0.05, "the time in the ED changes the probability")
     }
 }
+
+@Suite("a census that cannot say who is ready to leave")
+struct CensusReadinessTests {
+    /// Exponential ward stays (mean 5 days), everyone home, discharge windows on weekdays 09:00–20:00 only, the
+    /// census at Monday 00:00. A stay that ended since Friday 20:00 (52 hours) is waiting for Monday's window; one
+    /// that ended before was discharged in Friday's. So a patient in the ward for e hours is not ready with
+    /// probability S(e) / S(e − 52 h) = exp(−min(e, 52 h)/mean), exactly (the half-hour bins telescope).
+    static func hospital(windows: [DischargeWindow]) throws -> PreparedHospital {
+        let ed = try Fixtures.admittingEverybody(perDay: 1e-9, boardingLimit: nil)
+        let configuration = HospitalConfiguration(
+            name: "readiness", timeZone: Fixtures.london, start: Fixtures.monday,
+            twinModel: Fixtures.exponentialWardModel(wardMeanDays: 5), emergencyDepartment: ed,
+            units: [UnitConfiguration(name: "Ward", kind: .ward, beds: 400), UnitConfiguration(name: "ICU", kind: .icu, beds: 2)],
+            discharge: DischargePolicy(windows: windows))
+        return try PreparedHospital(configuration, horizonDays: 3)
+    }
+
+    static let weekdays: Set<Weekday> = [.monday, .tuesday, .wednesday, .thursday, .friday]
+    static let elapsedHours = (0..<200).map { Double($0) * 1.2 }
+
+    static func census(_ hospital: PreparedHospital) -> HospitalCensus {
+        let start = hospital.simulationClock.epochMinute(atMinute: 0)
+        let attributes = PatientAttributes(ageYears: 70, sex: .female, admissionMethod: .emergency, specialty: .generalMedicine,
+                                           diagnosisGroup: .other, charlsonIndex: 1, clinicalFrailtyScale: 3,
+                                           deprivationDecile: 5, edVisitsLast6Months: 0, admissionsLast12Months: 0)
+        return HospitalCensus(inpatients: elapsedHours.enumerated().map { index, hours in
+            HospitalCensus.Inpatient(twin: PatientTwin(id: PatientID(UInt64(index + 1)), attributes: attributes,
+                                                       pathway: .emergencyMedical, admittedAt: start - hours * 60, state: .ward),
+                                     unit: 0)
+        })
+    }
+
+    @Test("the chance of not being ready is S(e) / S(e − time since the last window closed), and in the run the ready leave at the next window")
+    func weekendWindows() throws {
+        let hospital = try Self.hospital(windows: [DischargeWindow(weekdays: Self.weekdays, from: Fixtures.time("09:00"),
+                                                                   to: Fixtures.time("20:00"))])
+        let start = hospital.simulationClock.epochMinute(atMinute: 0)
+        let imputed = hospital.imputingReadiness(Self.census(hospital), atEpochMinute: start)
+        let mean = 5.0 * 1440
+        var notReady: [Double] = []
+        for (inpatient, hours) in zip(imputed.inpatients, Self.elapsedHours) {
+            let expected = exp(-min(hours, 52) * 60 / mean)
+            notReady.append(expected)
+            guard hours > 0 else {
+                #expect(inpatient.readiness == nil, "just arrived: its stay cannot have ended")
+                continue
+            }
+            let readiness = try #require(inpatient.readiness, "\(hours) h")
+            #expect(abs(readiness.notReady - expected) < 1e-9, "\(hours) h: \(readiness.notReady) against \(expected)")
+            // Ready since Friday 20:00 at the earliest, for home, ordered by probability.
+            #expect(readiness.ready.allSatisfy { $0.readyAt >= start - 52 * 60 && $0.readyAt < start && $0.readyFor == .dischargedHome })
+            #expect(abs((readiness.ready.last?.cumulative ?? 0) - (1 - readiness.notReady)) < 1e-9)
+            #expect(readiness.outcome(readiness.notReady * 0.999) == nil && readiness.outcome(0.999_999) != nil)
+        }
+        // In the run: the ready leave in Monday's window; the rest leave when their (memoryless) stay ends, in a
+        // window: still in at Tuesday 00:00 when it ends after Monday 20:00, with probability exp(−20 h/mean).
+        let replications = 60
+        var counts: [Double] = []
+        for replication in 0..<replications {
+            let run = try HospitalSimulation.run(hospital, horizonDays: 2, warmUpDays: 0,
+                                                 streams: RandomStreams(masterSeed: 5).replication(replication), census: imputed)
+            counts.append(Double(run.kpis.flows[1].inHospital))
+        }
+        let p = notReady.map { $0 * exp(-20 * 60 / mean) }
+        let expected = p.reduce(0, +), variance = p.reduce(0) { $0 + $1 * (1 - $1) }
+        let observed = counts.reduce(0, +) / Double(replications)
+        let tolerance = Tolerance.halfWidth(variance: variance, count: replications)
+        #expect(abs(observed - expected) <= tolerance, "\(observed) in hospital on Tuesday, expected \(expected) ± \(tolerance)")
+        // Without the imputation every patient is taken to be mid-stay: more stay in (the bias the live census had).
+        let plain = try HospitalSimulation.run(hospital, horizonDays: 2, warmUpDays: 0,
+                                               streams: RandomStreams(masterSeed: 5).replication(0), census: Self.census(hospital))
+        #expect(Double(plain.kpis.flows[1].inHospital) > expected + tolerance * 3)
+    }
+
+    @Test("with no windows nobody waits, so nothing is imputed; a census that says who is ready is kept as it is")
+    func noWindows() throws {
+        let hospital = try Self.hospital(windows: [])
+        let start = hospital.simulationClock.epochMinute(atMinute: 0)
+        let imputed = hospital.imputingReadiness(Self.census(hospital), atEpochMinute: start)
+        #expect(imputed.inpatients.allSatisfy { $0.readiness == nil })
+        let said = HospitalCensus(inpatients: [HospitalCensus.Inpatient(twin: Self.census(hospital).inpatients[5].twin, location: .unit(0),
+                                                                        readyAt: start - 60, readyFor: .dischargedHome)])
+        let windows = try Self.hospital(windows: [DischargeWindow(weekdays: Self.weekdays, from: Fixtures.time("09:00"),
+                                                                  to: Fixtures.time("20:00"))])
+        #expect(windows.imputingReadiness(said, atEpochMinute: start).inpatients[0].readiness == nil)
+    }
+}

@@ -374,9 +374,7 @@ extension HospitalEngine {
         let openings = dischargeOpenings
         guard !openings.isEmpty else { return ready }
         let local = clock.localMinutesSinceEpoch(atMinute: ready)
-        // Local minute-of-week of `local`, Monday 00:00 being 0 (1970-01-01, day 0, was a Thursday: Monday is day 4).
-        let day = (local / 1440).rounded(.down)
-        let weekStart = (day - Double((Int(day) % 7 + 7 + 3) % 7)) * 1440
+        let weekStart = Self.weekStart(ofLocalMinute: local)
         var first: Double?
         for week in 0..<3 {
             for opening in openings {
@@ -389,6 +387,12 @@ extension HospitalEngine {
             }
         }
         return max(first ?? ready, ready)
+    }
+
+    /// The local minute (since the epoch) of the Monday 00:00 that begins the week of `local`.
+    static func weekStart(ofLocalMinute local: Double) -> Double {
+        let day = (local / 1440).rounded(.down)
+        return (day - Double(Weekday(daysSinceEpoch: day).rawValue - 1)) * 1440
     }
 
     /// The discharge windows as openings in the local week (minutes from Monday 00:00), in time order.

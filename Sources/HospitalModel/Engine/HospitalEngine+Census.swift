@@ -29,6 +29,10 @@ public struct HospitalCensus: Sendable {
         /// For a patient in a unit's bed: whether it has already deteriorated in this stay (its NEWS2 raised and
         /// its stay redrawn); the model gives each stay one chance, so such a patient does not deteriorate again.
         public var deteriorated = false
+        /// For a patient in a unit's bed whose census cannot say whether it is ready to leave: the chances that it
+        /// is, and since when (`PreparedHospital.imputingReadiness`); each replication draws from them. nil when the
+        /// census says (`readyAt`), or nothing is imputed.
+        public var readiness: Readiness?
 
         public init(twin: PatientTwin, location: Location, readyAt: Double? = nil, readyFor: CareState? = nil,
                     undecidedTriage: TriageCategory? = nil, deteriorated: Bool = false)
@@ -95,7 +99,13 @@ extension HospitalEngine {
                 patients[Int(p)].bed.isOutlier = !choices.home.contains(unit) && choices.outlying.contains(unit)
                 patients[Int(p)].bed.deteriorated = inpatient.deteriorated  // before its stay schedules a deterioration
                 drawStay(p, at: simulation.now)
-                if let readyAt = inpatient.readyAt, let next = inpatient.readyFor, next != inpatient.twin.state,
+                var said = inpatient.readyAt.flatMap { at in inpatient.readyFor.map { (readyAt: at, readyFor: $0) } }
+                if said == nil, let readiness = inpatient.readiness {
+                    // Not said: drawn from the imputed chances, from the patient's own stream.
+                    var stream = patientFamily.stream(inpatient.twin.id.value, UInt64(inpatient.twin.spell), 7)
+                    said = readiness.outcome(stream.nextUniform())
+                }
+                if let (readyAt, next) = said, next != inpatient.twin.state,
                    let stay = patients[Int(p)].stay
                 {
                     // Ready to go already: its stay has ended, and it leaves (or asks for the next unit) from now. A
