@@ -40,21 +40,25 @@ extension HospitalCensus {
 }
 
 extension PreparedHospital {
-    /// Bins of the time since a stay ended, minutes.
+    /// Bins of the time since a stay ended, minutes: half an hour over the last three days (discharge windows are
+    /// hours), six hours before (care-home placements take days).
     static let readinessStepMinutes = 30.0
+    static let fineReadinessMinutes = 3 * 1440.0
+    static let coarseReadinessStepMinutes = 360.0
     /// The longest a patient is taken to have been waiting, days.
     static let readinessHorizonDays = 28.0
 
     /// `census` with each patient in a unit's bed who is not said to be ready given its `Readiness` at `epochMinute`
     /// (the forecast's start): the posterior, under the twin model and the discharge rules, of "its stay has not
-    /// ended" against "its stay ended at t and it is still waiting to go home or to a care home" for each half hour
-    /// t of the last four weeks. With e the time in the unit and S, f its stay's survival and density (the twin's
-    /// covariates and the scenario's stay scale), p_h and p_c the chances of going home and to a care home from
-    /// the unit, the weights are S(e) and f(e − v)·Δ·[p_h·W_h(v) + p_c·W_c(v)] for a stay that ended v ago, where
-    /// W_h(v) is the chance that every discharge window since then declined the patient (the product of 1 − share
-    /// over the windows open in the time since; 0 once a window with share 1 was open) and W_c(v) = P(placement >
-    /// v) + P(placement ≤ v)·W_h(v) (the windows after a placement found in the time since counted as from its
-    /// start, which undercounts them a little). Deaths and moves to other units are taken not to wait.
+    /// ended" against "its stay ended at t and it is still waiting to go home or to a care home" for each bin of t
+    /// over the last four weeks (half an hour over the last three days, six hours before). With e the time in the
+    /// unit and S, f its stay's survival and density (the twin's covariates and the scenario's stay scale), p_h and
+    /// p_c the chances of going home and to a care home from the unit, the weights are S(e) and
+    /// f(e − v)·Δ·[p_h·W_h(v) + p_c·W_c(v)] for a stay that ended v ago, where W_h(v) is the chance that every
+    /// discharge window since then declined the patient (the product of 1 − share over the windows open in the time
+    /// since; 0 once a window with share 1 was open) and W_c(v) = P(placement > v) + P(placement ≤ v)·W_h(v) (the
+    /// windows after a placement found in the time since counted as from the stay's end, which undercounts them a
+    /// little). Deaths and moves to other units are taken not to wait.
     public func imputingReadiness(_ census: HospitalCensus, atEpochMinute now: Double) -> HospitalCensus {
         let step = Self.readinessStepMinutes
         let horizon = Self.readinessHorizonDays * 1440
@@ -99,14 +103,19 @@ extension PreparedHospital {
             let notEnded = survival(elapsed)
             var ready: [(readyAt: Double, readyFor: CareState, cumulative: Double)] = []
             var total = notEnded
-            var k = 0.0
-            var upper = notEnded  // S at the later end of the bin
-            while k * step < min(elapsed, horizon) {
-                let lower = survival(elapsed - (k + 1) * step)
+            var v = 0.0  // the time since the stay ended at the bin's later edge
+            var upper = notEnded  // S at the bin's later edge
+            var declinedBefore = true  // false once a window took everyone: every earlier end was taken too
+            while v < min(elapsed, horizon) {
+                let width = v < Self.fineReadinessMinutes ? step : Self.coarseReadinessStepMinutes
+                let lower = survival(elapsed - v - width)
                 let mass = max(0, lower - upper)
                 upper = lower
-                let readyAt = now - (k + 0.5) * step
-                let waitHome = homeWait(readyAt)
+                let readyAt = now - v - width / 2
+                v += width
+                let waitHome = declinedBefore ? homeWait(readyAt) : 0
+                declinedBefore = waitHome > 0
+                if !declinedBefore && (careHome == 0 || placement == nil) { break }
                 let waitCare = placement.map { let s = $0.survival((now - readyAt) / 1440); return s + (1 - s) * waitHome } ?? waitHome
                 if home > 0, mass * home * waitHome > 0 {
                     total += mass * home * waitHome
@@ -116,7 +125,6 @@ extension PreparedHospital {
                     total += mass * careHome * waitCare
                     ready.append((readyAt, .dischargedCareHome, total - notEnded))
                 }
-                k += 1
             }
             guard total > 0, !ready.isEmpty else { return inpatient }
             var imputed = inpatient
