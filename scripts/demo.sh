@@ -6,7 +6,7 @@
 #   - finance: the night-nurse variant's cost report against the baseline, rendered again from the stored runs;
 #   - planning: 14 days of bed demand per unit from the sample census of today's inpatients, then from the census
 #     of a simulated hospital (run --census-at), then from the live census of the hospital's HL7 feed (feed emit,
-#     ingest, census, forecast --live), the hospital calibrated on the log's first eight weeks (calibrate) and that
+#     ingest, census, forecast --live), the hospital calibrated on eight weeks of the log once it has filled (calibrate) and that
 #     calibrated scenario's forecast backtested on the weeks after (backtest), and whether the measured year is past the warm-up (--warmup-report);
 # writes the HTML reports (the three users' and the backtest's), lists the stored runs, and says where the reports are. Then, shorter, the kernel
 # against queueing theory and the patient-twin workflow. The database is the one configured
@@ -54,11 +54,11 @@ echo "   to leave or not, in the ED, and the discharges of the 30 days before), 
 "$bin" forecast scenarios/general-hospital.yaml --census "$out/simulated-census.csv" --days 14 \
     --html "$out/forecast-simulated-census.html" 2> "$logs/forecast-simulated.log" | sed -n 4,8p
 echo
-echo "== live: the hospital's own feed. A hundred days of the general hospital's HL7 ADT and observation messages, as its"
+echo "== live: the hospital's own feed. 220 days of the general hospital's HL7 ADT and observation messages, as its"
 echo "   PAS would send them (feed emit: a shadow hospital, with a real feed's duplicates, late messages, cancels and"
 echo "   merges), stored in the event log, each once, identifiers pseudonymised; the census on 26 January 2026 from"
 echo "   the log alone; 14 days forecast from it (forecast --live)"
-"$bin" feed emit scenarios/general-hospital.yaml --days 100 -o "$logs/feed.hl7" --duplicates 0.02 --out-of-order 0.05 \
+"$bin" feed emit scenarios/general-hospital.yaml --days 220 -o "$logs/feed.hl7" --duplicates 0.02 --out-of-order 0.05 \
     --cancel-and-resend 0.02 --merges 0.02 2> "$logs/emit.log"
 # A trust sets its own key (32 characters or more, kept outside the repository); the demo's is for the demo.
 export HOSPITAL_TWIN_PSEUDONYM_KEY="${HOSPITAL_TWIN_PSEUDONYM_KEY:-hospital-twin demo key: a trust sets its own}"
@@ -67,21 +67,22 @@ export HOSPITAL_TWIN_PSEUDONYM_KEY="${HOSPITAL_TWIN_PSEUDONYM_KEY:-hospital-twin
 "$bin" forecast scenarios/general-hospital.yaml --live --at 2026-01-26T00:00 --days 14 \
     --html "$out/forecast-live.html" 2> "$logs/forecast-live.log" | sed -n 4,8p
 echo
-echo "== planning: the hospital learnt from its own history. calibrate reads the log's first eight weeks (20 January to"
-echo "   16 March 2026): arrivals by hour of the week, the admitted share and mix, each unit's stays and moves (censored"
-echo "   at the window's end), discharge windows, readmissions; it writes a scenario extending the general hospital, a twin"
-echo "   model beside it, and checks the written scenario's midnight census against the log's (Docs/CALIBRATION.md)"
-"$bin" calibrate --base scenarios/general-hospital.yaml --from 2026-01-20 --to 2026-03-16 -o "$out/calibrated.yaml" \
+echo "== planning: the hospital learnt from its own history. calibrate reads eight weeks of the log (18 May to 12 July"
+echo "   2026, once the shadow hospital, which started empty on 5 January, has filled): arrivals by hour of the week, the"
+echo "   admitted share and mix, each unit's stays and moves (censored at the window's end), theatre times, discharge"
+echo "   windows, readmissions; it writes a scenario extending the general hospital, a twin model beside it, and checks"
+echo "   the written scenario's midnight census against the log's (Docs/CALIBRATION.md)"
+"$bin" calibrate --base scenarios/general-hospital.yaml --from 2026-05-18 --to 2026-07-12 -o "$out/calibrated.yaml" \
     --replace --html "$out/calibration.html" > "$logs/calibration.txt" 2> "$logs/calibrate.log"
 sed -n 3p "$logs/calibration.txt"
 grep -E "census check|wrote .*calibrated" "$logs/calibrate.log" | sed 's/^hospital-twin: //'
 grep -A2 "^group " "$logs/calibration.txt"
 echo
 echo "== planning: has the live forecast been right? The calibrated scenario backtested on the log, after its window:"
-echo "   each day from 17 to 30 March 2026 at 23:59, the census as the log had it then, 14 days forecast from it, held"
+echo "   each day from 13 to 26 July 2026 at 23:59, the census as the log had it then, 14 days forecast from it, held"
 echo "   against the log's midnights, beside last value, the six-week same-weekday mean, seasonal naive and Holt-Winters"
 echo "   (Docs/BACKTEST.md)"
-"$bin" backtest "$out/calibrated.yaml" --from 2026-03-17 --to 2026-03-30 --replications 100 --store \
+"$bin" backtest "$out/calibrated.yaml" --from 2026-07-13 --to 2026-07-26 --replications 100 --store \
     --html "$out/backtest.html" 2> "$logs/backtest.log" | sed -n 4,10p
 grep -E "stored backtest" "$logs/backtest.log" || true
 echo
