@@ -12,16 +12,13 @@ extension HospitalCensus {
         public let notReady: Double
         /// The other outcomes, each a time the stay ended (epoch minutes), where the patient is waiting to go, and
         /// the cumulative probability through it (the last is 1 − `notReady`, up to rounding).
-        public let ready: [(readyAt: Double, readyFor: CareState, cumulative: Double)]
+        public let ready: [Outcome]
 
-        public static func == (a: Readiness, b: Readiness) -> Bool {
-            a.notReady == b.notReady && a.ready.count == b.ready.count
-                && zip(a.ready, b.ready).allSatisfy { $0.readyAt == $1.readyAt && $0.readyFor == $1.readyFor && $0.cumulative == $1.cumulative }
-        }
-
-        public func hash(into hasher: inout Hasher) {
-            hasher.combine(notReady)
-            hasher.combine(ready.count)
+        /// One way of being ready.
+        public struct Outcome: Sendable, Hashable {
+            public let readyAt: Double
+            public let readyFor: CareState
+            public let cumulative: Double
         }
 
         /// The outcome of a uniform `u` in [0, 1): nil (not ready) below `notReady`, else the ready outcome whose
@@ -101,7 +98,7 @@ extension PreparedHospital {
                 minutes <= 0 ? 1 : predictor.sojournSurvival(pathway: twin.pathway, state: twin.state, covariates: x, minutes: minutes)
             }
             let notEnded = survival(elapsed)
-            var ready: [(readyAt: Double, readyFor: CareState, cumulative: Double)] = []
+            var ready: [HospitalCensus.Readiness.Outcome] = []
             var total = notEnded
             var v = 0.0  // the time since the stay ended at the bin's later edge
             var upper = notEnded  // S at the bin's later edge
@@ -119,17 +116,17 @@ extension PreparedHospital {
                 let waitCare = placement.map { let s = $0.survival((now - readyAt) / 1440); return s + (1 - s) * waitHome } ?? waitHome
                 if home > 0, mass * home * waitHome > 0 {
                     total += mass * home * waitHome
-                    ready.append((readyAt, .dischargedHome, total - notEnded))
+                    ready.append(.init(readyAt: readyAt, readyFor: .dischargedHome, cumulative: total - notEnded))
                 }
                 if careHome > 0, mass * careHome * waitCare > 0 {
                     total += mass * careHome * waitCare
-                    ready.append((readyAt, .dischargedCareHome, total - notEnded))
+                    ready.append(.init(readyAt: readyAt, readyFor: .dischargedCareHome, cumulative: total - notEnded))
                 }
             }
             guard total > 0, !ready.isEmpty else { return inpatient }
             var imputed = inpatient
             imputed.readiness = HospitalCensus.Readiness(notReady: notEnded / total,
-                                                         ready: ready.map { ($0.readyAt, $0.readyFor, $0.cumulative / total) })
+                                                         ready: ready.map { .init(readyAt: $0.readyAt, readyFor: $0.readyFor, cumulative: $0.cumulative / total) })
             return imputed
         }
         return HospitalCensus(inpatients: inpatients, recentDischarges: census.recentDischarges)
