@@ -114,7 +114,11 @@ public struct CSVTypedRecord: Sendable {
     /// The field of `column`, trimmed of surrounding spaces; "" when the column is absent or the record is not CSV.
     public func text(_ column: String) -> String {
         guard let index = columns[column.lowercased()], index < fields.count else { return "" }
-        return fields[index].trimmingCharacters(in: .whitespaces)
+        let field = fields[index]
+        // Most fields have no space at either end: those are returned without Foundation's copy.
+        guard let first = field.unicodeScalars.first, let last = field.unicodeScalars.last,
+              CharacterSet.whitespaces.contains(first) || CharacterSet.whitespaces.contains(last) else { return field }
+        return field.trimmingCharacters(in: .whitespaces)
     }
 
     /// True when the field is empty (or its column absent).

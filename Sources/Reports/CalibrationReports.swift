@@ -73,11 +73,14 @@ public enum CalibrationReports {
         }
         out.append(TextTable.render(stays))
         if !c.theatreTimes.isEmpty {
-            out.append("Theatre and recovery (one code in the feed: the base model's two times scaled to the observed mean):")
-            var times = [["pathway", "operations", "observed mean min", "± 95%", "base mean min", "factor written"]]
+            out.append("Theatre and recovery (one code in the feed: the base model's two times scaled to the observed median; "
+                + "the mean holds the waits in recovery for a bed):")
+            var times = [["pathway", "operations", "observed median min", "95% interval", "base median min", "factor written",
+                          "observed mean min", "± 95%", "base mean min"]]
             for t in c.theatreTimes {
-                times.append([t.pathway.rawValue, String(t.operations), n(t.observedMeanMinutes), n(1.96 * t.standardErrorMinutes),
-                              n(t.baseMeanMinutes), n(t.factor, 3)])
+                times.append([t.pathway.rawValue, String(t.operations), n(t.observedMedianMinutes),
+                              "\(n(t.medianInterval.lowerBound))–\(n(t.medianInterval.upperBound))", n(t.baseMedianMinutes), n(t.factor, 3),
+                              n(t.observedMeanMinutes), n(1.96 * t.standardErrorMinutes), n(t.baseMeanMinutes)])
             }
             out.append(TextTable.render(times))
         }
@@ -127,8 +130,8 @@ public enum CalibrationReports {
             }
         }
         for t in c.theatreTimes {
-            writer.write(["theatre_time", t.pathway.rawValue, "1", "mean minutes", number(t.observedMeanMinutes),
-                          number(t.baseMeanMinutes * t.factor)])
+            writer.write(["theatre_time", t.pathway.rawValue, "1", "median minutes", number(t.observedMedianMinutes),
+                          number(t.baseMedianMinutes * t.factor)])
         }
         for group in o.check.groups {
             for (i, day) in group.days.enumerated() {
@@ -156,8 +159,9 @@ public enum CalibrationReports {
             let days: [Double], kaplanMeier: [Double], fitted: [Double]
         }
         struct TheatreTime: Encodable {
-            let pathway: String, operations: Int, observedMeanMinutes: Double, standardErrorMinutes: Double
-            let baseMeanMinutes: Double, factor: Double
+            let pathway: String, operations: Int, observedMedianMinutes: Double, medianInterval: [Double]
+            let observedMeanMinutes: Double, standardErrorMinutes: Double, baseMedianMinutes: Double, baseMeanMinutes: Double
+            let factor: Double
         }
         struct Window: Encodable { let days: String, from: Int, to: Int, share: Double }
         struct Group: Encodable { let group: String, observedMean: Double?, simulatedMean: Double, inBand: Double? }
@@ -194,9 +198,11 @@ public enum CalibrationReports {
                                        family: $0.family, medianDays: $0.medianDays, days: $0.points.map(\.days),
                                        kaplanMeier: $0.points.map(\.observed), fitted: $0.points.map(\.fitted)) },
             theatreTimes: c.theatreTimes.map { .init(pathway: $0.pathway.rawValue, operations: $0.operations,
+                                                     observedMedianMinutes: $0.observedMedianMinutes,
+                                                     medianInterval: [$0.medianInterval.lowerBound, $0.medianInterval.upperBound],
                                                      observedMeanMinutes: $0.observedMeanMinutes,
-                                                     standardErrorMinutes: $0.standardErrorMinutes, baseMeanMinutes: $0.baseMeanMinutes,
-                                                     factor: $0.factor) },
+                                                     standardErrorMinutes: $0.standardErrorMinutes, baseMedianMinutes: $0.baseMedianMinutes,
+                                                     baseMeanMinutes: $0.baseMeanMinutes, factor: $0.factor) },
             dischargesByHourOfWeek: c.discharges.hourOfWeek,
             windows: c.discharges.windows.map { .init(days: $0.days, from: $0.from, to: $0.to, share: $0.share) },
             readmissionDischarges: c.fit.report.readmissionDischarges, readmissions: c.fit.report.readmissions,
@@ -262,11 +268,14 @@ extension HTMLReports {
         sections.append(stayParts + "</section>")
         if !c.theatreTimes.isEmpty {
             sections.append("<section><h2>Theatre and recovery</h2><p>The feed has one code for both, so their sum is "
-                + "observed: the base model's theatre and recovery times are scaled by one factor per pathway to its mean.</p>"
-                + HTML.table(["pathway", "operations", "observed mean minutes", "base mean minutes", "factor written"],
+                + "observed: the base model's theatre and recovery times are scaled by one factor per pathway to its median "
+                + "(a wait in recovery for a ward bed lengthens some stays by hours, which moves the mean far more).</p>"
+                + HTML.table(["pathway", "operations", "observed median minutes", "base median minutes", "factor written",
+                              "observed mean minutes", "base mean minutes"],
                              c.theatreTimes.map { t in
-                                 [.text(t.pathway.rawValue), .number(String(t.operations)), .number(CalibrationReports.n(t.observedMeanMinutes)),
-                                  .number(CalibrationReports.n(t.baseMeanMinutes)), .number(CalibrationReports.n(t.factor, 3))]
+                                 [.text(t.pathway.rawValue), .number(String(t.operations)), .number(CalibrationReports.n(t.observedMedianMinutes)),
+                                  .number(CalibrationReports.n(t.baseMedianMinutes)), .number(CalibrationReports.n(t.factor, 3)),
+                                  .number(CalibrationReports.n(t.observedMeanMinutes)), .number(CalibrationReports.n(t.baseMeanMinutes))]
                              }) + "</section>")
         }
 

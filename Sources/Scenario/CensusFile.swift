@@ -90,6 +90,7 @@ public enum CensusFile {
                 RecordTime.epochMinute(parsing: $0, naiveIn: zone).flatMap { plausible.contains($0) ? $0 : nil }
             }
         }
+        let places = NamedPlace.Lookup(units: configuration.units)
         var rows = 0
         while var record = reader.next() {
             rows += 1
@@ -104,7 +105,7 @@ public enum CensusFile {
             }
             let id = record.required("patient_id", expected: "a pseudonymous patient id")
             let unitName = record.text("unit")
-            let place = NamedPlace(unitName, units: configuration.units)
+            let place = places.place(unitName)
             let inED = place == .emergencyDepartment
             let discharged = place == .discharged
             var unit: Int?

@@ -205,9 +205,10 @@ struct ScenarioBuilder {
     /// `locations:`: each code to a unit of this scenario or the emergency department.
     mutating func buildLocations(_ root: Mapping, units: [UnitConfiguration]) -> [String: NamedPlace] {
         var places: [String: NamedPlace] = [:]
+        let lookup = NamedPlace.Lookup(units: units)
         for entry in decoder.entries(root, "locations") {
             guard let name = decoder.text(entry.value) else { continue }
-            switch NamedPlace(name, units: units) {
+            switch lookup.place(name) {
             case .unit(let unit): places[entry.key] = .unit(unit)
             case .emergencyDepartment: places[entry.key] = .emergencyDepartment
             case .theatres: places[entry.key] = .theatres
@@ -505,6 +506,7 @@ struct ScenarioBuilder {
             shifts.append(ShiftPattern(name: name, start: from, end: to))
         }
         var roster: [RosterLine] = []
+        let places = NamedPlace.Lookup(units: units)
         for item in decoder.items(node, "rosters") {
             guard let fields = decoder.open(item) else { continue }
             let unitName = decoder.text(fields, "unit"), shiftName = decoder.text(fields, "shift")
@@ -512,7 +514,7 @@ struct ScenarioBuilder {
             let days = decoder.days(fields, "days"), headcount = decoder.int(fields, "headcount")
             guard let unitName, let shiftName else { continue }
             let place: StaffPlace
-            switch NamedPlace(unitName, units: units) {
+            switch places.place(unitName) {
             case .emergencyDepartment: place = .emergencyDepartment
             case .theatres: place = .theatres
             case .unit(let unit): place = .unit(unit)

@@ -54,15 +54,42 @@ public enum NamedPlace: Sendable, Hashable {
     /// A unit, by its index in the configuration's units.
     case unit(Int)
 
-    /// The place `name` names among `units` (compared as `UnitNames.comparable`), or nil.
+    /// The place `name` names among `units` (compared as `UnitNames.comparable`), or nil. For many names, a
+    /// `Lookup` compares each unit's name once.
     public init?(_ name: String, units: [UnitConfiguration]) {
-        switch UnitNames.comparable(name) {
-        case UnitNames.comparable("emergency_department"), "ed": self = .emergencyDepartment
-        case "theatres": self = .theatres
-        case "discharged": self = .discharged
-        case let key:
-            guard let index = units.firstIndex(where: { UnitNames.comparable($0.name) == key }) else { return nil }
-            self = .unit(index)
+        guard let place = Lookup(units: units).place(name) else { return nil }
+        self = place
+    }
+
+    /// The places of one configuration's units by comparable name, for reading many names (a census's rows).
+    public struct Lookup: Sendable {
+        /// Every place by its name as `UnitNames.comparable` gives it; a unit named like a reserved place never is
+        /// (`UnitNames.problem` refuses it), and of two units alike the first is kept, as a search in order finds.
+        private let places: [String: NamedPlace]
+        /// The names as written in the configuration (and the reserved words), found without folding.
+        private let exact: [String: NamedPlace]
+
+        public init(units: [UnitConfiguration]) {
+            var places: [String: NamedPlace] = [
+                UnitNames.comparable("emergency_department"): .emergencyDepartment, "ed": .emergencyDepartment,
+                "theatres": .theatres, "discharged": .discharged,
+            ]
+            var exact: [String: NamedPlace] = [
+                "emergency_department": .emergencyDepartment, "ed": .emergencyDepartment, "theatres": .theatres,
+                "discharged": .discharged,
+            ]
+            for (index, unit) in units.enumerated() {
+                let key = UnitNames.comparable(unit.name)
+                if places[key] == nil { places[key] = .unit(index) }
+                if exact[unit.name] == nil { exact[unit.name] = places[key] }
+            }
+            self.places = places
+            self.exact = exact
+        }
+
+        /// The place `name` names, or nil: a name spelt as configured is found at once, any other is folded first.
+        public func place(_ name: String) -> NamedPlace? {
+            exact[name] ?? places[UnitNames.comparable(name)]
         }
     }
 }

@@ -210,9 +210,9 @@ public enum Backtest {
         let prepared = try ForecastPlanning.prepare(scenario, file: file, request: forecastRequest)
         let kpis: [HospitalKPIs]
         do {
-            kpis = try HospitalExperiment.run(prepared.prepared.hospital, replications: request.replications, seed: seed,
-                                              horizonDays: horizon, warmUpDays: 0, threads: request.threads,
-                                              census: prepared.census, isCancelled: observer.isCancelled).replications
+            kpis = try HospitalExperiment.kpis(prepared.prepared.hospital, replications: request.replications, seed: seed,
+                                               horizonDays: horizon, warmUpDays: 0, threads: request.threads,
+                                               census: prepared.census, isCancelled: observer.isCancelled)
         } catch is HospitalExperimentCancelled {
             throw WorkflowError(.cancelled, "the backtest was cancelled after \(done) origins")
         } catch {

@@ -402,7 +402,8 @@ public enum Calibrating {
     }
 
     /// Each operated pathway's completed stays under the theatres code against the base model's theatre time plus
-    /// recovery time (weighted by its chance) for the pathway's mean covariates.
+    /// recovery time (recovery with its chance) for the pathway's mean covariates: the factor is the ratio of the
+    /// medians (`Calibration.TheatreTime`).
     static func theatreTimes(_ spells: [Spell], base: TwinModel, covariates: [Pathway: Covariates])
         throws(WorkflowError) -> [Calibration.TheatreTime]
     {
@@ -421,19 +422,55 @@ public enum Calibrating {
             guard let model = base.model(of: pathway), model.model(of: .theatre) != nil, let seen = observed[pathway] else { return nil }
             let x = covariates[pathway] ?? .reference
             var expected = predictor.meanSojourn(pathway: pathway, state: .theatre, covariates: x)
+            var recoveryChance = 0.0
             if model.model(of: .recovery) != nil {
-                let recovery = predictor.transitionProbabilities(pathway: pathway, state: .theatre, covariates: x)
+                recoveryChance = predictor.transitionProbabilities(pathway: pathway, state: .theatre, covariates: x)
                     .first { $0.0 == .recovery }?.1 ?? 0
-                expected += recovery * predictor.meanSojourn(pathway: pathway, state: .recovery, covariates: x)
+                expected += recoveryChance * predictor.meanSojourn(pathway: pathway, state: .recovery, covariates: x)
             }
-            let n = Double(seen.count)
-            let mean = seen.reduce(0, +) / n
-            let variance = seen.count > 1 ? seen.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1) : 0
-            let factor = seen.count >= Calibration.minimumOperations && expected > 0 ? mean / expected : 1
-            return Calibration.TheatreTime(pathway: pathway, operations: seen.count, observedMeanMinutes: mean,
-                                           standardErrorMinutes: (variance / n).squareRoot(), baseMeanMinutes: expected,
-                                           factor: factor)
+            let baseMedian = medianOfSum(
+                first: { predictor.sojournSurvival(pathway: pathway, state: .theatre, covariates: x, minutes: $0) },
+                second: { predictor.sojournSurvival(pathway: pathway, state: .recovery, covariates: x, minutes: $0) },
+                secondChance: recoveryChance)
+            let sorted = seen.sorted()
+            let n = Double(sorted.count)
+            let median = SampleQuantile.type7(sorted, probability: 0.5)
+            let half = 1.96 * n.squareRoot() / 2
+            let low = sorted[max(0, Int((n / 2 - half).rounded(.down)) - 1)]
+            let high = sorted[min(sorted.count - 1, Int((n / 2 + half).rounded(.up)))]
+            let mean = sorted.reduce(0, +) / n
+            let variance = sorted.count > 1 ? sorted.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1) : 0
+            let factor = sorted.count >= Calibration.minimumOperations && baseMedian > 0 ? median / baseMedian : 1
+            return Calibration.TheatreTime(pathway: pathway, operations: sorted.count, observedMedianMinutes: median,
+                                           medianInterval: low...high, observedMeanMinutes: mean,
+                                           standardErrorMinutes: (variance / n).squareRoot(), baseMedianMinutes: baseMedian,
+                                           baseMeanMinutes: expected, factor: factor)
         }
+    }
+
+    /// The median, in minutes, of X + B·Y for independent X and Y with survival functions `first` and `second`
+    /// (of minutes) and B a Bernoulli(`secondChance`): P(X + B·Y ≤ m) = Σ P(X in a minute's bin)·[1 − c + c·F_Y(m − t)]
+    /// over one-minute bins of X (F_Y at each bin's middle), solved for 1/2 by bisection to a hundredth of a minute.
+    public static func medianOfSum(first: (Double) -> Double, second: (Double) -> Double, secondChance: Double) -> Double {
+        func cdf(_ m: Double) -> Double {
+            var total = 0.0, t = 0.0, above = first(0)
+            while t < m {
+                let next = min(m, t + 1)
+                let still = first(next)
+                total += (above - still) * (1 - secondChance + secondChance * (1 - second(m - (t + next) / 2)))
+                above = still
+                t = next
+            }
+            return total
+        }
+        var high = 60.0
+        while cdf(high) < 0.5 && high < 1e6 { high *= 2 }
+        var low = 0.0
+        while high - low > 0.01 {
+            let middle = (low + high) / 2
+            if cdf(middle) < 0.5 { low = middle } else { high = middle }
+        }
+        return (low + high) / 2
     }
 
     // MARK: Admissions

@@ -275,3 +275,29 @@ struct AllAtOnceTests {
         #expect(found.first?.contains("units[0].beds") == true, "\(found.first ?? "")")
     }
 }
+
+@Suite("a census's and a roster's place names, looked up once per file")
+struct NamedPlaceLookupTests {
+    static let units = [UnitConfiguration(name: "Ward 7 (care of the elderly)", kind: .ward, beds: 20),
+                        UnitConfiguration(name: "AMU", kind: .assessmentUnit, beds: 30), UnitConfiguration(name: "ICU", kind: .icu, beds: 8)]
+
+    /// The rule stated once (`UnitNames.comparable`), applied to every name by hand: what the lookup must answer.
+    static func byFolding(_ name: String) -> NamedPlace? {
+        let key = UnitNames.comparable(name)
+        if key == UnitNames.comparable("emergency_department") || key == "ed" { return .emergencyDepartment }
+        if key == "theatres" { return .theatres }
+        if key == "discharged" { return .discharged }
+        return units.firstIndex { UnitNames.comparable($0.name) == key }.map { .unit($0) }
+    }
+
+    @Test("every spelling, exact or folded, finds what folding every name finds; unknown names find nothing", arguments: [
+        "Ward 7 (care of the elderly)", "ward 7 (CARE of the elderly)", "Ward  7 (care of the elderly)", "Ｗａｒｄ 7 (care of the elderly)",
+        "AMU", "amu", "a-m-u", "ICU", "icu", "emergency_department", "Emergency Department", "ED", "ed", "theatres",
+        "THEATRES", "discharged", "Discharged", "Ward 8", "", " AMU", "AMU ", "A M U",
+    ])
+    func sameAsFolding(name: String) {
+        let lookup = NamedPlace.Lookup(units: Self.units)
+        #expect(lookup.place(name) == Self.byFolding(name), "\(name)")
+        #expect(NamedPlace(name, units: Self.units) == Self.byFolding(name), "\(name)")
+    }
+}

@@ -33,28 +33,40 @@ public struct Calibration: Sendable {
     public static let minimumOperations = 30
 
     /// One pathway's time in theatre and recovery: the feed's one theatres code covers both, so their sum is what
-    /// can be observed, and one factor scales the base model's two times to it.
+    /// can be observed, and one factor scales the base model's two times to it. The factor is of medians: a patient
+    /// who waits in recovery for a ward bed stays under the code hours longer, which moves the mean of a congested
+    /// pathway far more than its median (the twin's own simulation makes its own waits).
     public struct TheatreTime: Sendable, Hashable {
         public let pathway: Pathway
         /// Completed stays under the theatres code in the window.
         public let operations: Int
-        /// Their mean, minutes (time in theatre, recovery and any wait there for a bed).
+        /// Their median, minutes (time in theatre, recovery and any wait there for a bed).
+        public let observedMedianMinutes: Double
+        /// A distribution-free 95% interval for the population median (order statistics n/2 ∓ 1.96·√n/2), minutes.
+        public let medianInterval: ClosedRange<Double>
+        /// Their mean, minutes, and its standard error (sample standard deviation over √operations): the waits' tail
+        /// shows as a mean well above the median.
         public let observedMeanMinutes: Double
-        /// The standard error of that mean (sample standard deviation over √operations), minutes.
         public let standardErrorMinutes: Double
-        /// The base model's expected theatre time plus recovery time (weighted by the chance of recovery), minutes,
-        /// for the pathway's mean covariates.
+        /// The base model's median of theatre time plus recovery time (recovery with its chance), minutes, for the
+        /// pathway's mean covariates.
+        public let baseMedianMinutes: Double
+        /// The base model's mean of the same, minutes.
         public let baseMeanMinutes: Double
-        /// The factor written: observed over base, or 1 with fewer than `minimumOperations`.
+        /// The factor written: observed median over base median, or 1 with fewer than `minimumOperations`.
         public let factor: Double
 
-        public init(pathway: Pathway, operations: Int, observedMeanMinutes: Double, standardErrorMinutes: Double,
+        public init(pathway: Pathway, operations: Int, observedMedianMinutes: Double, medianInterval: ClosedRange<Double>,
+                    observedMeanMinutes: Double, standardErrorMinutes: Double, baseMedianMinutes: Double,
                     baseMeanMinutes: Double, factor: Double)
         {
             self.pathway = pathway
             self.operations = operations
+            self.observedMedianMinutes = observedMedianMinutes
+            self.medianInterval = medianInterval
             self.observedMeanMinutes = observedMeanMinutes
             self.standardErrorMinutes = standardErrorMinutes
+            self.baseMedianMinutes = baseMedianMinutes
             self.baseMeanMinutes = baseMeanMinutes
             self.factor = factor
         }

@@ -371,16 +371,28 @@ public enum HospitalExperiment {
                            progress: (@Sendable (Int) -> Void)? = nil,
                            isCancelled: (@Sendable () -> Bool)? = nil) throws -> HospitalExperimentResult
     {
+        let runs = try kpis(hospital, replications: replications, seed: seed, horizonDays: horizonDays, warmUpDays: warmUpDays,
+                            threads: threads, census: census, progress: progress, isCancelled: isCancelled)
+        return HospitalExperimentResult(scenario: hospital.configuration.name, seed: seed, horizonDays: horizonDays,
+                                        warmUpDays: warmUpDays, replications: runs)
+    }
+
+    /// The replications' KPIs of `run`, in replication order, without the summary of every metric (for a caller that
+    /// reads only some of them, as a backtest reads the midnight censuses).
+    public static func kpis(_ hospital: PreparedHospital, replications: Int, seed: UInt64, horizonDays: Int,
+                            warmUpDays: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                            census: HospitalCensus? = nil,
+                            progress: (@Sendable (Int) -> Void)? = nil,
+                            isCancelled: (@Sendable () -> Bool)? = nil) throws -> [HospitalKPIs]
+    {
         let counter = ProgressCounter()
-        let runs = try Replications(count: replications, masterSeed: seed, threads: threads).run { replication in
+        return try Replications(count: replications, masterSeed: seed, threads: threads).run { replication in
             if let isCancelled, isCancelled() { throw HospitalExperimentCancelled() }
             let result = try HospitalSimulation.run(hospital, horizonDays: horizonDays, warmUpDays: warmUpDays,
                                                     streams: replication.streams, census: census)
             if let progress { progress(counter.increment()) }
             return result.kpis
         }
-        return HospitalExperimentResult(scenario: hospital.configuration.name, seed: seed, horizonDays: horizonDays,
-                                        warmUpDays: warmUpDays, replications: runs)
     }
 }
 
