@@ -453,6 +453,16 @@ struct TakenCensusTests {
         // Paired on the same seeds: every replication sees the returns of the 1,000+ recent discharges on top.
         let paired = PairedComparison(baseline: none, alternative: returns)
         #expect(paired.confidenceInterval(level: 0.999).lower > 0, "\(returns) vs \(none)")
+        // The returns' chances worked out once for every replication (as the experiment does) draw what each
+        // replication working them out itself draws, bit for bit; worked out for another start, they are not used.
+        let hospital = plan.prepared.hospital
+        for prepared in [hospital.preparingReturns(census), hospital.preparingReturns(census, atMinute: 60)] {
+            let streams = RandomStreams(masterSeed: 9).replication(0)
+            let once = try HospitalSimulation.run(hospital, horizonDays: 21, warmUpDays: 0, streams: streams, census: prepared)
+            let each = try HospitalSimulation.run(hospital, horizonDays: 21, warmUpDays: 0, streams: streams, census: census)
+            #expect(once.kpis == each.kpis)
+            #expect(once.kpis.emergencyDepartment.readmissionArrivals > 0)
+        }
     }
 }
 

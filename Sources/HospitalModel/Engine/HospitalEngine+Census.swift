@@ -57,6 +57,10 @@ public struct HospitalCensus: Sendable {
     /// its discharge state since its discharge: the forecast draws which of them come back, and when, given that
     /// they have not come back yet — the returns a census of inpatients cannot carry.
     public let recentDischarges: [PatientTwin]
+    /// Each recent discharge's readmission chance as a run starting at simulation minute `returnChances.minute`
+    /// works it out (`PreparedHospital.preparingReturns`): the same in every replication, so worked out once.
+    /// nil: each replication works them out.
+    var returnChances: (minute: Double, chances: [ReadmissionChance])?
 
     public init(inpatients: [Inpatient], recentDischarges: [PatientTwin] = []) {
         self.inpatients = inpatients
@@ -132,10 +136,12 @@ extension HospitalEngine {
                 patients[Int(p)].ed.cubicle = simulation.request(department.cubicles, priority: 0, tag: .cubicle(p))
             }
         }
-        for twin in census.recentDischarges {
+        let prepared = census.returnChances.flatMap { $0.minute == simulation.now ? $0.chances : nil }
+        for (index, twin) in census.recentDischarges.enumerated() {
             let discharged = clock.minute(atEpochMinute: twin.stateSince)
-            let draw = predictor.drawReadmission(for: twin, streams: twinStreams,
-                                                 notReturnedAfterMinutes: simulation.now - discharged)
+            let chance = prepared?[index]
+                ?? predictor.readmissionChance(for: twin, notReturnedAfterMinutes: simulation.now - discharged)
+            let draw = predictor.drawReadmission(for: twin, chance: chance, streams: twinStreams)
             guard let delay = draw.delayMinutes, discharged + delay < endMinute else { continue }
             let p = newPatient(twin)  // out of hospital, waiting with its twin, as after a discharge in the run
             simulation.schedule(.readmission(p), at: max(simulation.now, discharged + delay))
@@ -144,6 +150,16 @@ extension HospitalEngine {
 }
 
 extension PreparedHospital {
+    /// `census` with each recent discharge's readmission chance worked out for a run whose census is admitted at
+    /// simulation minute `minute` (0: a forecast from a census starts there), as every replication would work it out.
+    public func preparingReturns(_ census: HospitalCensus, atMinute minute: Double = 0) -> HospitalCensus {
+        var prepared = census
+        prepared.returnChances = (minute, census.recentDischarges.map { twin in
+            predictor.readmissionChance(for: twin, notReturnedAfterMinutes: minute - clock.minute(atEpochMinute: twin.stateSince))
+        })
+        return prepared
+    }
+
     /// The probability that a census patient still in the ED undecided at `epochMinute`, in triage category
     /// `triage`, is admitted: Bayes on the category's admission probability p and how long it has been there, w.
     /// An admitted patient is decided when its twin's ED stay ends, one going home leaves when its discharged stay

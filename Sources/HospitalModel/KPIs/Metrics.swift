@@ -386,6 +386,7 @@ public enum HospitalExperiment {
                             isCancelled: (@Sendable () -> Bool)? = nil) throws -> [HospitalKPIs]
     {
         let counter = ProgressCounter()
+        let census = census.map { hospital.preparingReturns($0) }
         return try Replications(count: replications, masterSeed: seed, threads: threads).run { replication in
             if let isCancelled, isCancelled() { throw HospitalExperimentCancelled() }
             let result = try HospitalSimulation.run(hospital, horizonDays: horizonDays, warmUpDays: warmUpDays,

@@ -121,6 +121,18 @@ public struct ReadmissionDraw: Sendable, Hashable {
     public let lace: LACEScore?
 }
 
+/// What a discharged twin's readmission is drawn from (`TrajectoryPredictor.readmissionChance`).
+public struct ReadmissionChance: Sendable, Hashable {
+    /// The probability of an emergency readmission within 30 days of the discharge; 0 for a twin not discharged alive.
+    public let probability: Double
+    /// The LACE score it was read from; nil for a twin not discharged alive.
+    public let lace: LACEScore?
+    /// Days from the discharge without a return so far, ≥ 0.
+    public let elapsedDays: Double
+    /// The chance it still comes back, in 0...1; nil when nothing is drawn (not discharged alive, or 30 days passed).
+    public let stillToCome: Double?
+}
+
 /// Why a prediction cannot be made.
 public struct PredictionError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What is wrong.
@@ -336,24 +348,41 @@ public struct TrajectoryPredictor: Sendable {
     public func drawReadmission(for twin: PatientTwin, streams: TwinStreams, notReturnedAfterMinutes elapsed: Double)
         -> ReadmissionDraw
     {
+        drawReadmission(for: twin, chance: readmissionChance(for: twin, notReturnedAfterMinutes: elapsed), streams: streams)
+    }
+
+    /// What `drawReadmission(for:streams:notReturnedAfterMinutes:)` draws from, without drawing: the same for every
+    /// replication of one census, so a forecast works it out once per recent discharge.
+    public func readmissionChance(for twin: PatientTwin, notReturnedAfterMinutes elapsed: Double) -> ReadmissionChance {
         guard twin.state == .dischargedHome || twin.state == .dischargedCareHome else {
-            return ReadmissionDraw(probability: 0, delayMinutes: nil, lace: nil)
+            return ReadmissionChance(probability: 0, lace: nil, elapsedDays: 0, stillToCome: nil)
         }
         let lace = LACEScore(attributes: twin.attributes, admittedAt: twin.spellStart, dischargedAt: twin.stateSince,
                              timeZone: timeZone)
         let readmission = model.readmission
         let probability = readmission.probability(lace)
         let elapsedDays = max(0, elapsed) / 1440
-        guard elapsedDays < 30 else { return ReadmissionDraw(probability: probability, delayMinutes: nil, lace: lace) }
+        guard elapsedDays < 30 else {
+            return ReadmissionChance(probability: probability, lace: lace, elapsedDays: elapsedDays, stillToCome: nil)
+        }
         let returned = elapsedDays > 0 ? readmission.delayCDF(days: elapsedDays) : 0
         let stillToCome = elapsedDays > 0 ? probability * (1 - returned) / (1 - probability * returned) : probability
+        return ReadmissionChance(probability: probability, lace: lace, elapsedDays: elapsedDays, stillToCome: stillToCome)
+    }
+
+    /// The readmission of `twin` drawn from its own streams with `chance` (`readmissionChance` of the same twin).
+    public func drawReadmission(for twin: PatientTwin, chance: ReadmissionChance, streams: TwinStreams) -> ReadmissionDraw {
+        guard let stillToCome = chance.stillToCome else {
+            return ReadmissionDraw(probability: chance.probability, delayMinutes: nil, lace: chance.lace)
+        }
         var decision = streams.readmission.stream(twin.id.value, UInt64(twin.spell))
         guard decision.nextUniform() < stillToCome else {
-            return ReadmissionDraw(probability: probability, delayMinutes: nil, lace: lace)
+            return ReadmissionDraw(probability: chance.probability, delayMinutes: nil, lace: chance.lace)
         }
         var delay = streams.readmissionDelay.stream(twin.id.value, UInt64(twin.spell))
-        return ReadmissionDraw(probability: probability,
-                               delayMinutes: readmission.sampleDelayDays(after: elapsedDays, using: &delay) * 1440, lace: lace)
+        return ReadmissionDraw(probability: chance.probability,
+                               delayMinutes: model.readmission.sampleDelayDays(after: chance.elapsedDays, using: &delay) * 1440,
+                               lace: chance.lace)
     }
 
     /// Predicts the rest of `twin`'s spell from `minute` (not before it entered its current state), following it
