@@ -40,6 +40,19 @@ struct CalibrateCommandTests {
         // The base's 265 a day, within 3.29 Poisson standard errors of a 58-day mean.
         #expect(abs(perDay - 265) <= 3.29 * (265.0 / 58).squareRoot(), "\(perDay)")
         #expect((report?["census"] as? [[String: Any]])?.count == 2)
+        // The documented theatre_times fields; the feed is the base's own, so each factor written is the observed median
+        // over the base's, and the observed median lies in its own interval.
+        let times = try #require(report?["theatre_times"] as? [[String: Any]])
+        #expect(!times.isEmpty)
+        for time in times {
+            let median = try #require(time["observed_median_minutes"] as? Double)
+            let interval = try #require(time["median_interval"] as? [Double])
+            let base = try #require(time["base_median_minutes"] as? Double)
+            let factor = try #require(time["factor"] as? Double)
+            #expect(interval.count == 2 && interval[0] <= median && median <= interval[1], "\(time)")
+            #expect(time["observed_mean_minutes"] is Double && time["base_mean_minutes"] is Double && time["operations"] is Int)
+            if let operations = time["operations"] as? Int, operations >= 30 { #expect(abs(factor - median / base) < 1e-9) }
+        }
         let html = try String(contentsOf: directory.appendingPathComponent("calibration.html"), encoding: .utf8)
         #expect(html.contains("Census check") && html.contains("Kaplan–Meier"))
         let valid = try tool(["validate", "my-hospital.yaml"])
