@@ -103,6 +103,15 @@ public enum CalibrationReports {
             check.append([group.group, n(means.observed), n(means.simulated), n(100 * group.inBand, 0) + "%"])
         }
         out.append(TextTable.render(check))
+        if !o.check.units.isEmpty {
+            out.append("By unit (the totals can match while units err in opposite directions):")
+            var units = [["unit", "group", "observed mean", "simulated mean", "simulated − observed"]]
+            for unit in o.check.units {
+                units.append([unit.unit, unit.group, n(unit.observedMean), n(unit.simulatedMean),
+                              (unit.simulatedMean >= unit.observedMean ? "+" : "") + n(unit.simulatedMean - unit.observedMean)])
+            }
+            out.append(TextTable.render(units))
+        }
         if !c.notes.isEmpty {
             out.append("")
             out.append("Not learnt, or not written:")
@@ -138,6 +147,9 @@ public enum CalibrationReports {
                 writer.write(["census", group.group, String(i + 1), day.date, number(day.observed), number(day.mean)])
             }
         }
+        for unit in o.check.units {
+            writer.write(["census_unit", unit.unit, "1", "mean patients", number(unit.observedMean), number(unit.simulatedMean)])
+        }
         writer.flush()
     }
 
@@ -165,13 +177,14 @@ public enum CalibrationReports {
         }
         struct Window: Encodable { let days: String, from: Int, to: Int, share: Double }
         struct Group: Encodable { let group: String, observedMean: Double?, simulatedMean: Double, inBand: Double? }
+        struct Unit: Encodable { let unit: String, group: String, observedMean: Double, simulatedMean: Double }
         let schemaVersion = 1
         let base: String, baseFile: String, scenarioFile: String, modelFile: String
         let from: String, to: String, days: Int, events: Int, spells: Int
         let arrivals: Arrivals, admissions: Admissions, stays: [Stay], theatreTimes: [TheatreTime]
         let dischargesByHourOfWeek: [Int], windows: [Window]
         let readmissionDischarges: Int, readmissions: Int
-        let stayScale: Double, censusRatios: [Double], census: [Group], notes: [String]
+        let stayScale: Double, censusRatios: [Double], census: [Group], censusUnits: [Unit], notes: [String]
     }
 
     /// The documented JSON (Docs/CALIBRATION.md).
@@ -209,6 +222,8 @@ public enum CalibrationReports {
             stayScale: o.stayScale, censusRatios: o.ratios,
             census: o.check.groups.map { .init(group: $0.group, observedMean: finite($0.means.observed), simulatedMean: $0.means.simulated,
                                                inBand: finite($0.inBand)) },
+            censusUnits: o.check.units.map { .init(unit: $0.unit, group: $0.group, observedMean: $0.observedMean,
+                                                   simulatedMean: $0.simulatedMean) },
             notes: c.notes)
         return try ResultJSON.encoder().encode(document)
     }
@@ -308,6 +323,15 @@ extension HTMLReports {
                  .number(CalibrationReports.n(day.p05), key: "census|\(group.group)|p05|\(i + 1)", value: day.p05),
                  .number(CalibrationReports.n(day.p95), key: "census|\(group.group)|p95|\(i + 1)", value: day.p95)]
             })
+        }
+        if !o.check.units.isEmpty {
+            census += "<h3>By unit</h3><p>Mean midnight census over the observed days: the totals can match while units err "
+                + "in opposite directions, and a forecast from the real census then drifts as each unit moves to the model's level.</p>"
+                + HTML.table(["unit", "group", "observed mean", "simulated mean", "simulated − observed"], o.check.units.map { unit in
+                    [.text(unit.unit), .text(unit.group), .number(CalibrationReports.n(unit.observedMean)),
+                     .number(CalibrationReports.n(unit.simulatedMean)),
+                     .number((unit.simulatedMean >= unit.observedMean ? "+" : "") + CalibrationReports.n(unit.simulatedMean - unit.observedMean))]
+                })
         }
         sections.append(census + "</section>")
         if !c.notes.isEmpty {

@@ -35,6 +35,20 @@ extension Calibrating {
         let rampUp = (timeline.firstMinute.map { RecordTime.localDay(ofEpochMinute: $0, in: zone) } ?? firstDay) + 1 + Backtest.logRampUpDays
         let series = Backtest.observedSeries(timeline, scenario: scenario, from: firstDay, through: lastDay)
         var groups: [CensusCheck.Group] = []
+        var units: [CensusCheck.Unit] = []
+        for item in series where !item.unit.isEmpty {
+            let seen = (0..<days).filter { firstDay + $0 >= rampUp }
+            guard !seen.isEmpty, let unit = item.units.first else { continue }
+            var simulated = 0.0
+            for d in seen {
+                for run in result.replications where d < run.units[unit].midnightCensus.count {
+                    simulated += Double(run.units[unit].midnightCensus[d])
+                }
+            }
+            units.append(CensusCheck.Unit(unit: item.unit, group: item.group,
+                                          observedMean: seen.reduce(0) { $0 + item.values[$1] } / Double(seen.count),
+                                          simulatedMean: simulated / Double(seen.count * result.replications.count)))
+        }
         for item in series where item.unit.isEmpty {
             var rows: [(date: String, observed: Double?, mean: Double, p05: Double, p95: Double)] = []
             for d in 0..<days {
@@ -51,7 +65,7 @@ extension Calibrating {
             }
             groups.append(CensusCheck.Group(group: item.group, days: rows))
         }
-        return CensusCheck(groups: groups, replications: replications, warmUpDays: warmUp, seed: seed)
+        return CensusCheck(groups: groups, units: units, replications: replications, warmUpDays: warmUp, seed: seed)
     }
 }
 

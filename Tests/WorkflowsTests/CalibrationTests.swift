@@ -179,6 +179,15 @@ struct CalibrationTests {
         #expect(check.groups.map(\.group) == ["general_and_acute", "critical_care"])
         #expect(check.groups.allSatisfy { $0.days.count == 35 && $0.days.allSatisfy { $0.p05 <= $0.mean && $0.mean <= $0.p95 } })
         #expect(check.groups[0].days.allSatisfy { $0.observed != nil })
+        // Each unit's means, in the scenario's order; a group's units sum to the group's means (every day of this
+        // window is observed, so both average the same midnights).
+        #expect(check.units.map(\.unit) == configuration.units.map(\.name))
+        for group in check.groups {
+            let members = check.units.filter { $0.group == group.group }
+            let means = group.means
+            #expect(abs(members.reduce(0) { $0 + $1.observedMean } - means.observed) < 1e-9 * max(1, means.observed))
+            #expect(abs(members.reduce(0) { $0 + $1.simulatedMean } - means.simulated) < 1e-9 * max(1, means.simulated))
+        }
     }
 
     @Test("a window too short, before the log or after it, or an empty log is refused, saying what would do")

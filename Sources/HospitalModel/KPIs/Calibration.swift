@@ -273,14 +273,34 @@ public struct CensusCheck: Sendable {
         }
     }
 
+    /// One unit's mean midnight census over the days with an observation: what the group totals cannot show, errors
+    /// of opposite sign between units (a unit held full by blocking downstream against one emptied), which make a
+    /// forecast from the real census drift while each unit moves to the model's level.
+    public struct Unit: Sendable, Hashable {
+        public let unit: String
+        public let group: String
+        /// Patients, mean of the observed midnights and of the replications' means over the same midnights.
+        public let observedMean: Double, simulatedMean: Double
+
+        public init(unit: String, group: String, observedMean: Double, simulatedMean: Double) {
+            self.unit = unit
+            self.group = group
+            self.observedMean = observedMean
+            self.simulatedMean = simulatedMean
+        }
+    }
+
     /// General and acute, then critical care.
     public let groups: [Group]
+    /// Each unit, in the scenario's order.
+    public let units: [Unit]
     /// Replications, warm-up days before the window, and the seed.
     public let replications: Int, warmUpDays: Int, seed: UInt64
 
     /// A value from its parts.
-    public init(groups: [Group], replications: Int, warmUpDays: Int, seed: UInt64) {
+    public init(groups: [Group], units: [Unit] = [], replications: Int, warmUpDays: Int, seed: UInt64) {
         self.groups = groups
+        self.units = units
         self.replications = replications
         self.warmUpDays = warmUpDays
         self.seed = seed
