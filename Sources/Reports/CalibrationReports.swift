@@ -107,8 +107,7 @@ public enum CalibrationReports {
             out.append("By unit (the totals can match while units err in opposite directions):")
             var units = [["unit", "group", "observed mean", "simulated mean", "simulated − observed"]]
             for unit in o.check.units {
-                units.append([unit.unit, unit.group, n(unit.observedMean), n(unit.simulatedMean),
-                              (unit.simulatedMean >= unit.observedMean ? "+" : "") + n(unit.simulatedMean - unit.observedMean)])
+                units.append([unit.unit, unit.group, n(unit.observedMean), n(unit.simulatedMean), unit.differenceText])
             }
             out.append(TextTable.render(units))
         }
@@ -330,7 +329,7 @@ extension HTMLReports {
                 + HTML.table(["unit", "group", "observed mean", "simulated mean", "simulated − observed"], o.check.units.map { unit in
                     [.text(unit.unit), .text(unit.group), .number(CalibrationReports.n(unit.observedMean)),
                      .number(CalibrationReports.n(unit.simulatedMean)),
-                     .number((unit.simulatedMean >= unit.observedMean ? "+" : "") + CalibrationReports.n(unit.simulatedMean - unit.observedMean))]
+                     .number(unit.differenceText)]
                 })
         }
         sections.append(census + "</section>")
@@ -347,5 +346,12 @@ extension ReportDocument {
     public static func calibration(_ outcome: CalibrationOutcome) -> ReportDocument {
         ReportDocument(table: { CalibrationReports.table(outcome) }, json: { try CalibrationReports.json(outcome) },
                        csv: { CalibrationReports.writeCSV(outcome, to: $0) }, html: { HTMLReports.calibration(outcome) })
+    }
+}
+
+extension CensusCheck.Unit {
+    /// Simulated less observed mean, signed, as the table and the page show it.
+    var differenceText: String {
+        (simulatedMean >= observedMean ? "+" : "") + CalibrationReports.n(simulatedMean - observedMean)
     }
 }

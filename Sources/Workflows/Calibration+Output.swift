@@ -36,8 +36,8 @@ extension Calibrating {
         let series = Backtest.observedSeries(timeline, scenario: scenario, from: firstDay, through: lastDay)
         var groups: [CensusCheck.Group] = []
         var units: [CensusCheck.Unit] = []
+        let seen = (0..<days).filter { firstDay + $0 >= rampUp }  // the days with an observation
         for item in series where !item.unit.isEmpty {
-            let seen = (0..<days).filter { firstDay + $0 >= rampUp }
             guard !seen.isEmpty, let unit = item.units.first else { continue }
             var simulated = 0.0
             for d in seen {

@@ -457,7 +457,8 @@ public enum Calibrating {
             while t < m {
                 let next = min(m, t + 1)
                 let still = first(next)
-                total += (above - still) * (1 - secondChance + secondChance * (1 - second(m - (t + next) / 2)))
+                let ended = secondChance > 0 ? 1 - secondChance + secondChance * (1 - second(m - (t + next) / 2)) : 1
+                total += (above - still) * ended
                 above = still
                 t = next
             }
