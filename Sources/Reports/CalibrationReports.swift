@@ -84,6 +84,11 @@ public enum CalibrationReports {
             }
             out.append(TextTable.render(times))
         }
+        if !o.bedWaits.isEmpty {
+            out.append("Waits the model adds in a bed (a run of the fitted model over the window): each fitted bed stay is "
+                + "multiplied by its clinical share, where \(BedStayKPIs.minimumStaysForCorrection) stays or more were run:")
+            out.append(TextTable.render(bedWaitRows(o)))
+        }
         let r = c.fit.report
         out.append("Readmissions: \(r.readmissions) of \(r.readmissionDischarges) discharges with 30 days' follow-up "
             + "(\(r.readmissionDischarges > 0 ? n(100 * Double(r.readmissions) / Double(r.readmissionDischarges)) : "–")%)"
@@ -96,7 +101,8 @@ public enum CalibrationReports {
         out.append("")
         out.append("Census check: the written scenario over the window (\(o.check.replications) replications after "
             + "\(o.check.warmUpDays) days of warm-up, seed \(o.check.seed)); stay scale \(n(o.stayScale, 3)) "
-            + "(observed over simulated mean: " + o.ratios.map { n($0, 3) }.joined(separator: " then ") + ").")
+            + "(observed over simulated mean: " + o.ratios.map { n($0, 3) }.joined(separator: " then ")
+            + (o.bedWaits.isEmpty ? "" : "; the first before the waits were taken out") + ").")
         var check = [["group", "observed mean", "simulated mean", "days in the 90% band"]]
         for group in o.check.groups {
             let means = group.means
@@ -117,6 +123,17 @@ public enum CalibrationReports {
             out += c.notes.map { "  - " + $0 }
         }
         return out.joined(separator: "\n")
+    }
+
+    /// The bed waits' table: pathway, unit type, stays, mean clinical and waiting days, the factor written (1: too
+    /// few stays to scale).
+    static func bedWaitRows(_ o: CalibrationOutcome) -> [[String]] {
+        let shares = BedStayKPIs.corrections(o.bedWaits)
+        return [["pathway", "unit type", "stays run", "clinical days", "waiting days", "factor written"]]
+            + o.bedWaits.map { w in
+                [w.pathway.rawValue, w.state.rawValue, String(w.stays), n(w.meanClinicalDays, 2), n(w.meanWaitingDays, 3),
+                 n(shares[w.pathway]?[w.state] ?? 1, 3)]
+            }
     }
 
     /// Every observed-against-fitted pair, one per row: `section, series, point, x, observed, fitted` — arrivals per
@@ -177,12 +194,16 @@ public enum CalibrationReports {
         struct Window: Encodable { let days: String, from: Int, to: Int, share: Double }
         struct Group: Encodable { let group: String, observedMean: Double?, simulatedMean: Double, inBand: Double? }
         struct Unit: Encodable { let unit: String, group: String, observedMean: Double, simulatedMean: Double }
+        struct BedWait: Encodable {
+            let pathway: String, state: String, stays: Int, meanClinicalDays: Double, meanWaitingDays: Double, factor: Double
+        }
         let schemaVersion = 1
         let base: String, baseFile: String, scenarioFile: String, modelFile: String
         let from: String, to: String, days: Int, events: Int, spells: Int
         let arrivals: Arrivals, admissions: Admissions, stays: [Stay], theatreTimes: [TheatreTime]
         let dischargesByHourOfWeek: [Int], windows: [Window]
         let readmissionDischarges: Int, readmissions: Int
+        let bedWaits: [BedWait]
         let stayScale: Double, censusRatios: [Double], census: [Group], censusUnits: [Unit], notes: [String]
     }
 
@@ -218,6 +239,11 @@ public enum CalibrationReports {
             dischargesByHourOfWeek: c.discharges.hourOfWeek,
             windows: c.discharges.windows.map { .init(days: $0.days, from: $0.from, to: $0.to, share: $0.share) },
             readmissionDischarges: c.fit.report.readmissionDischarges, readmissions: c.fit.report.readmissions,
+            bedWaits: o.bedWaits.map { w in
+                .init(pathway: w.pathway.rawValue, state: w.state.rawValue, stays: w.stays, meanClinicalDays: w.meanClinicalDays,
+                      meanWaitingDays: w.meanWaitingDays,
+                      factor: BedStayKPIs.corrections(o.bedWaits)[w.pathway]?[w.state] ?? 1)
+            },
             stayScale: o.stayScale, censusRatios: o.ratios,
             census: o.check.groups.map { .init(group: $0.group, observedMean: finite($0.means.observed), simulatedMean: $0.means.simulated,
                                                inBand: finite($0.inBand)) },
@@ -291,6 +317,16 @@ extension HTMLReports {
                                   .number(CalibrationReports.n(t.baseMedianMinutes)), .number(CalibrationReports.n(t.factor, 3)),
                                   .number(CalibrationReports.n(t.observedMeanMinutes)), .number(CalibrationReports.n(t.baseMeanMinutes))]
                              }) + "</section>")
+        }
+
+        if !o.bedWaits.isEmpty {
+            let rows = CalibrationReports.bedWaitRows(o)
+            sections.append("<section><h2>Waits the model adds in a bed</h2><p>The feed's time in a bed holds the hospital's "
+                + "waits (for a discharge window, a care-home place, a bed in the next unit); a run of the fitted model adds its "
+                + "own on top. Each fitted bed stay is multiplied by the share of the run's time in the bed that was clinical, "
+                + "where \(BedStayKPIs.minimumStaysForCorrection) stays or more were run.</p>"
+                + HTML.table(rows[0], rows.dropFirst().map { row in [.text(row[0]), .text(row[1])] + row.dropFirst(2).map { .number($0) } })
+                + "</section>")
         }
 
         let d = c.discharges

@@ -405,15 +405,15 @@ struct Recalibrated {
         let name = "recalibrated-\(date(originDay).dateDescription)"
         let model = folder.appendingPathComponent(name + ".twin-model.json").path
         let path = folder.appendingPathComponent(name + ".yaml").path
-        func writeModel(_ scale: Double) throws(WorkflowError) {
-            do { try TwinModelFile.write(calibration.model(stayScale: scale), to: model) } catch {
+        func writeModel(_ scale: Double, _ bedWaits: [BedStayKPIs]) throws(WorkflowError) {
+            do { try TwinModelFile.write(calibration.model(stayScale: scale, bedWaits: bedWaits), to: model) } catch {
                 throw WorkflowError(.input, "--recalibrate: cannot write the twin model: \(error)")
             }
         }
         let basePath = URL(fileURLWithPath: file).standardizedFileURL.path
         let found = try Calibrating.fitStayScale(events: events, request: request, replications: rule.replications, seed: nil,
-                                                 observer: .silent, start: scale) { (scale: Double) throws(WorkflowError) -> (Scenario, String) in
-            try writeModel(scale)
+                                                 observer: .silent, start: scale) { (scale: Double, bedWaits: [BedStayKPIs]) throws(WorkflowError) -> (Scenario, String) in
+            try writeModel(scale, bedWaits)
             let text = calibration.scenarioText(name: name, base: basePath, twinModel: name + ".twin-model.json", stayScale: scale)
             do { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) } catch {
                 throw WorkflowError(.input, "--recalibrate: cannot write the recalibrated scenario: \(error)")
@@ -421,7 +421,7 @@ struct Recalibrated {
             return (try Inputs.scenario(path), path)
         }
         scale = found.scale
-        try writeModel(scale)
+        try writeModel(scale, found.bedWaits)
         let text = calibration.scenarioText(name: name, base: basePath, twinModel: name + ".twin-model.json", stayScale: scale)
         do { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) } catch {
             throw WorkflowError(.input, "--recalibrate: cannot write the recalibrated scenario: \(error)")

@@ -65,7 +65,8 @@ extension Calibrating {
             }
             groups.append(CensusCheck.Group(group: item.group, days: rows))
         }
-        return CensusCheck(groups: groups, units: units, replications: replications, warmUpDays: warmUp, seed: seed)
+        return CensusCheck(groups: groups, units: units, replications: replications, warmUpDays: warmUp, seed: seed,
+                           bedStays: BedStayKPIs.pooled(result.replications.flatMap { $0.patients.bedStays ?? [] }))
     }
 }
 
@@ -74,12 +75,19 @@ extension Calibration {
     /// scale. The scale corrects the bed stays for the waits the model adds on top of them; the theatre and recovery
     /// times were fitted to the time observed under the theatres code already, so the run, which multiplies every
     /// time of a pathway by its `stay_scale`, gets them back unchanged.
-    public func model(stayScale: Double) -> TwinModel {
+    ///
+    /// With `bedWaits` (`BedStayKPIs.corrections`), each bed stay with enough stays measured is multiplied by
+    /// its clinical share: the fitted stays are of the time in a bed, which holds waits the model adds itself.
+    public func model(stayScale: Double, bedWaits: [BedStayKPIs] = []) -> TwinModel {
+        let shares = BedStayKPIs.corrections(bedWaits)
         let pathways = fit.model.pathways.map { pathway in
             PathwayModel(pathway: pathway.pathway, states: pathway.states.map { state in
-                guard state.state == .theatre || state.state == .recovery else { return state }
                 var kept = state
-                kept.sojourn.distribution = state.sojourn.distribution.scaled(by: 1 / stayScale)
+                if state.state == .theatre || state.state == .recovery {
+                    kept.sojourn.distribution = state.sojourn.distribution.scaled(by: 1 / stayScale)
+                } else if let share = shares[pathway.pathway]?[state.state] {
+                    kept.sojourn.distribution = state.sojourn.distribution.scaled(by: share)
+                }
                 return kept
             })
         }
@@ -163,16 +171,39 @@ extension Calibrating {
     public static let scaleTolerance = 0.01
 
     /// The one stay scale (every pathway) at which the calibrated scenario's simulated general and acute midnight
-    /// census over the window has the log's mean: the observed stays include waits the model adds itself (for a
-    /// discharge window, a care-home place, a bed in the next unit), so the fitted stays are a little long. A full
+    /// census over the window has the log's mean, once the waits the model adds itself are out of the bed stays
+    /// (below): what the scale corrects is what remains. A full
     /// hospital answers a shorter stay with less than proportionally fewer patients in beds, and an emptier one
     /// with about proportionally fewer, so the root is found on log scale by the Illinois variant of regula falsi
     /// once bracketed, and before that by secant steps (the first proportional) of at most ×0.67–1.5, the scale
     /// kept within 0.5–2; at most `scaleRounds` checks, the first at `start`. `scenario(scale)` gives the calibrated
     /// scenario with that scale and its file.
+    ///
+    /// Before the scale, the waits: the first check runs the fitted model as it is (`bedWaits` empty) and measures,
+    /// per pathway and unit type, how much of each stay in a bed is the clinical stay and how much a wait the model
+    /// added after it; every later check runs the model with each fitted bed stay multiplied by its clinical share
+    /// (`BedStayKPIs.corrections`), and the scale is then found on that model. Returned: the scale, the waits measured (to
+    /// write the model with), each check's ratio (the first before the waits were taken out) and the last check.
     public static func fitStayScale(events: [ReceivedEvent], request: CalibrationRequest, replications: Int, seed: UInt64?,
                                     observer: WorkflowObserver = .silent, start: Double = 1,
-                                    scenario: (Double) throws(WorkflowError) -> (Scenario, String))
+                                    scenario: (Double, [BedStayKPIs]) throws(WorkflowError) -> (Scenario, String))
+        throws(WorkflowError) -> (scale: Double, bedWaits: [BedStayKPIs], ratios: [Double], check: CensusCheck)
+    {
+        let (uncorrected, uncorrectedFile) = try scenario(start, [])
+        let first = try censusCheck(uncorrected, file: uncorrectedFile, events: events, request: request, replications: replications,
+                                    seed: seed, observer: observer)
+        let bedWaits = first.bedStays
+        let firstRatio = first.groups.first.map { $0.means.simulated > 0 ? $0.means.observed / $0.means.simulated : 1 }
+        let found = try searchStayScale(events: events, request: request, replications: replications, seed: seed,
+                                        observer: observer, start: start) { (scale: Double) throws(WorkflowError) in
+            try scenario(scale, bedWaits)
+        }
+        return (found.scale, bedWaits, (firstRatio.map { [$0] } ?? []) + found.ratios, found.check)
+    }
+
+    static func searchStayScale(events: [ReceivedEvent], request: CalibrationRequest, replications: Int, seed: UInt64?,
+                                observer: WorkflowObserver, start: Double,
+                                scenario: (Double) throws(WorkflowError) -> (Scenario, String))
         throws(WorkflowError) -> (scale: Double, ratios: [Double], check: CensusCheck)
     {
         var scale = start

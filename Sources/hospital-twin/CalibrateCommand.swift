@@ -141,16 +141,16 @@ struct CalibrateCommand: ParsableCommand {
         let modelName = relativePath(of: modelPath, from: directory)
         let baseName = relativePath(of: base, from: directory)
         let name = URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent
-        func writeModel(to path: String, stayScale: Double) throws {
-            do { try TwinModelFile.write(calibration.model(stayScale: stayScale), to: path) } catch {
+        func writeModel(to path: String, stayScale: Double, bedWaits: [BedStayKPIs]) throws {
+            do { try TwinModelFile.write(calibration.model(stayScale: stayScale, bedWaits: bedWaits), to: path) } catch {
                 printError("\(path): cannot write the twin model: \(error)")
                 throw ExitCode(2)
             }
         }
-        let (scale, ratios, check) = try CommandWorkflow.perform { observer in
+        let (scale, bedWaits, ratios, check) = try CommandWorkflow.perform { observer in
             try Calibrating.fitStayScale(events: events, request: request, replications: replications, seed: seed,
-                                         observer: observer) { (scale: Double) throws(WorkflowError) -> (Scenario, String) in
-                do { try TwinModelFile.write(calibration.model(stayScale: scale), to: draftModel) } catch {
+                                         observer: observer) { (scale: Double, bedWaits: [BedStayKPIs]) throws(WorkflowError) -> (Scenario, String) in
+                do { try TwinModelFile.write(calibration.model(stayScale: scale, bedWaits: bedWaits), to: draftModel) } catch {
                     throw WorkflowError(.input, "\(draftModel): cannot write the draft twin model: \(error)")
                 }
                 let text = calibration.scenarioText(name: name, base: baseName, twinModel: URL(fileURLWithPath: draftModel).lastPathComponent,
@@ -168,11 +168,11 @@ struct CalibrateCommand: ParsableCommand {
         printError("census check: general and acute observed over simulated mean " + ratios.map { String(format: "%.3f", $0) }
             .joined(separator: ", then ") + String(format: "; stay scale %.3f", scale))
         let text = calibration.scenarioText(name: name, base: baseName, twinModel: modelName, stayScale: scale)
-        try writeModel(to: modelPath, stayScale: scale)
+        try writeModel(to: modelPath, stayScale: scale, bedWaits: bedWaits)
         try writeWhole(text, to: output)
         printError("wrote \(output) and \(modelPath)")
         let outcome = CalibrationOutcome(calibration: calibration, baseName: scenario.name, baseFile: base, scenarioFile: output,
-                                         modelFile: modelPath, stayScale: scale, ratios: ratios, check: check)
+                                         modelFile: modelPath, stayScale: scale, ratios: ratios, check: check, bedWaits: bedWaits)
         try ReportOptions.write(.calibration(outcome), format: format, to: report, html: html)
     }
 

@@ -53,8 +53,21 @@ struct CalibrateCommandTests {
             #expect(time["observed_mean_minutes"] is Double && time["base_mean_minutes"] is Double && time["operations"] is Int)
             if let operations = time["operations"] as? Int, operations >= 30 { #expect(abs(factor - median / base) < 1e-9) }
         }
+        // The documented bed_waits fields: each factor is the clinical share where enough stays were run, else 1, and
+        // below 1 where the run added a wait.
+        let waits = try #require(report?["bed_waits"] as? [[String: Any]])
+        #expect(!waits.isEmpty)
+        for wait in waits {
+            let clinical = try #require(wait["mean_clinical_days"] as? Double)
+            let waiting = try #require(wait["mean_waiting_days"] as? Double)
+            let stays = try #require(wait["stays"] as? Int)
+            let factor = try #require(wait["factor"] as? Double)
+            #expect(wait["pathway"] is String && wait["state"] is String)
+            #expect(abs(factor - (stays >= 20 ? clinical / (clinical + waiting) : 1)) < 1e-9, "\(wait)")
+        }
+        #expect(waits.contains { ($0["factor"] as? Double ?? 1) < 1 })
         let html = try String(contentsOf: directory.appendingPathComponent("calibration.html"), encoding: .utf8)
-        #expect(html.contains("Census check") && html.contains("Kaplan–Meier"))
+        #expect(html.contains("Census check") && html.contains("Kaplan–Meier") && html.contains("Waits the model adds in a bed"))
         let valid = try tool(["validate", "my-hospital.yaml"])
         #expect(valid.status == 0, "\(valid.stdout)\(valid.stderr)")
         let live = try tool(["forecast", "my-hospital.yaml", "--live", "--at", "2026-03-10T23:59", "--days", "3", "--replications", "4"])

@@ -30,6 +30,30 @@ struct ConservationTests {
         #expect(audit.conservationFailures == 0 && audit.placementMismatches == 0)
     }
 
+    @Test("the stays in a bed by pathway and state hold every unit's waiting bed-days, and their waits are the delayed discharges' and blocked patients'")
+    func bedStays() throws {
+        let kpis = Self.run.kpis
+        let stays = try #require(kpis.patients.bedStays)
+        #expect(!stays.isEmpty)
+        #expect(stays.allSatisfy { $0.stays > 0 && $0.meanClinicalDays > 0 && $0.meanWaitingDays >= 0 })
+        #expect(stays.allSatisfy { ![.ed, .theatre, .recovery].contains($0.state) && !$0.state.isDischarge })
+        #expect(stays.allSatisfy { $0.clinicalShare > 0 && $0.clinicalShare <= 1 })
+        // The same wait, counted by unit and by pathway and state: the two totals are one sum in two orders.
+        let byUnit = kpis.units.reduce(0) { $0 + $1.waitingBedDays }
+        let byState = stays.reduce(0) { $0 + Double($1.stays) * $1.meanWaitingDays }
+        #expect(byUnit > 0)
+        #expect(abs(byUnit - byState) < 1e-9 * byUnit, "\(byUnit) \(byState)")
+        // Discharge windows make some of the wait: ward stays wait at least as long as the hours the windows close.
+        let ward = try #require(stays.first { $0.pathway == .emergencyMedical && $0.state == .ward })
+        #expect(ward.meanWaitingDays > 0)
+        // Pooling replications weights each by its stays.
+        let pooled = BedStayKPIs.pooled(stays + stays)
+        #expect(pooled.count == stays.count)
+        for (a, b) in zip(pooled, stays) {
+            #expect(a.stays == 2 * b.stays && abs(a.meanWaitingDays - b.meanWaitingDays) < 1e-12 * max(1, b.meanWaitingDays))
+        }
+    }
+
     @Test("beds in use never exceed open beds, and no admission exceeds the unit's staffed beds")
     func beds() throws {
         let audit = try #require(Self.run.audit)

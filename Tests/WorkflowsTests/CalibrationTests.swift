@@ -182,6 +182,29 @@ struct CalibrationTests {
         // Each unit's means, in the scenario's order; a group's units sum to the group's means (every day of this
         // window is observed, so both average the same midnights).
         #expect(check.units.map(\.unit) == configuration.units.map(\.name))
+        // The run's stays in a bed, pooled: the wait correction's input. Each bed stay with enough stays is scaled by
+        // its clinical share in the model written with them; the ED, theatre and recovery are not.
+        #expect(!check.bedStays.isEmpty)
+        let shares = BedStayKPIs.corrections(check.bedStays)
+        #expect(shares.values.allSatisfy { $0.keys.allSatisfy { ![.ed, .theatre, .recovery].contains($0) } })
+        let corrected = c.model(stayScale: 1, bedWaits: check.bedStays)
+        var scaled = 0
+        for stay in check.bedStays {
+            guard let fitted = c.fit.model.pathways.first(where: { $0.pathway == stay.pathway })?.states.first(where: { $0.state == stay.state }),
+                  let written = corrected.pathways.first(where: { $0.pathway == stay.pathway })?.states.first(where: { $0.state == stay.state })
+            else { continue }
+            let expected = stay.stays >= BedStayKPIs.minimumStaysForCorrection ? stay.clinicalShare : 1
+            #expect(abs(try written.sojourn.distribution.baseline().distribution.quantile(0.5) / (try fitted.sojourn.distribution.baseline().distribution.quantile(0.5)) - expected) < 1e-9,
+                    "\(stay.pathway) \(stay.state)")
+            if expected < 1 { scaled += 1 }
+        }
+        #expect(scaled > 0)
+        for pathway in corrected.pathways {
+            let fitted = try #require(c.fit.model.pathways.first { $0.pathway == pathway.pathway })
+            for state in pathway.states where [.ed, .theatre, .recovery].contains(state.state) {
+                #expect(state.sojourn.distribution == fitted.states.first { $0.state == state.state }?.sojourn.distribution)
+            }
+        }
         for group in check.groups {
             let members = check.units.filter { $0.group == group.group }
             let means = group.means

@@ -65,6 +65,12 @@ struct Measures {
     /// Lengths of stay by pathway, days; and the spells among them that ended within one local midnight.
     var spellDays = [WaitRecorder](repeating: WaitRecorder(), count: Pathway.allCases.count)
     var spellsWithinOneMidnight = [Int](repeating: 0, count: Pathway.allCases.count)
+    /// Stays in a unit's bed that ended in the window, by pathway and care state (`Pathway.ordinal` ×
+    /// `CareState.allCases.count` + `CareState.ordinal`): how many, their clinical minutes, and their minutes in the
+    /// bed after the clinical stay ended (waiting for a discharge window, a placement, a bed elsewhere).
+    var bedStayCounts = [Int](repeating: 0, count: Pathway.allCases.count * CareState.allCases.count)
+    var bedStayClinicalMinutes = [Double](repeating: 0, count: Pathway.allCases.count * CareState.allCases.count)
+    var bedStayWaitingMinutes = [Double](repeating: 0, count: Pathway.allCases.count * CareState.allCases.count)
     /// Stranded and super-stranded inpatients summed over the measured midnights.
     var strandedSum = 0
     var superStrandedSum = 0
@@ -119,6 +125,14 @@ struct Measures {
         spellDays[index].record(minutes / 1440)
         if midnights <= 1 { spellsWithinOneMidnight[index] += 1 }
         months[month].spells[index].count += 1
+    }
+
+    /// A stay in a unit's bed ended: `clinical` minutes of its clinical stay, then `waiting` minutes in the bed.
+    mutating func recordBedStay(pathway: Pathway, state: CareState, clinical: Double, waiting: Double) {
+        let index = pathway.ordinal * CareState.allCases.count + state.ordinal
+        bedStayCounts[index] += 1
+        bedStayClinicalMinutes[index] += clinical
+        bedStayWaitingMinutes[index] += waiting
     }
 
     /// Elective operations cancelled on the day: `count` of them, for `reason`, in `month`.
@@ -426,6 +440,16 @@ extension HospitalEngine {
                                    zeroOrOneDayPercent: 100 * Double(recorder.measures.spellsWithinOneMidnight[index]) / Double(spells))
         }
         patientsKPIs.bedDaysAwaitingDischarge = recorder.measures.minutesAwaitingDischarge / 1440
+        patientsKPIs.bedStays = Pathway.allCases.flatMap { pathway in
+            CareState.allCases.compactMap { state -> BedStayKPIs? in
+                let index = pathway.ordinal * CareState.allCases.count + state.ordinal
+                let count = recorder.measures.bedStayCounts[index]
+                guard count > 0 else { return nil }
+                return BedStayKPIs(pathway: pathway, state: state, stays: count,
+                                   meanClinicalDays: recorder.measures.bedStayClinicalMinutes[index] / Double(count) / 1440,
+                                   meanWaitingDays: recorder.measures.bedStayWaitingMinutes[index] / Double(count) / 1440)
+            }
+        }
         let midnights = recorder.measures.flows.count
         patientsKPIs.meanStrandedAtMidnight = midnights > 0 ? Double(recorder.measures.strandedSum) / Double(midnights) : nil
         patientsKPIs.meanSuperStrandedAtMidnight = midnights > 0 ? Double(recorder.measures.superStrandedSum) / Double(midnights) : nil

@@ -296,11 +296,17 @@ public struct CensusCheck: Sendable {
     public let units: [Unit]
     /// Replications, warm-up days before the window, and the seed.
     public let replications: Int, warmUpDays: Int, seed: UInt64
+    /// The run's stays in a unit's bed by pathway and care state, pooled over the replications: the clinical stay
+    /// and the wait in the bed the model added after it.
+    public let bedStays: [BedStayKPIs]
 
     /// A value from its parts.
-    public init(groups: [Group], units: [Unit] = [], replications: Int, warmUpDays: Int, seed: UInt64) {
+    public init(groups: [Group], units: [Unit] = [], replications: Int, warmUpDays: Int, seed: UInt64,
+                bedStays: [BedStayKPIs] = [])
+    {
         self.groups = groups
         self.units = units
+        self.bedStays = bedStays
         self.replications = replications
         self.warmUpDays = warmUpDays
         self.seed = seed
@@ -321,11 +327,15 @@ public struct CalibrationOutcome: Sendable {
     public let ratios: [Double]
     /// The written scenario's census check.
     public let check: CensusCheck
+    /// The waits the model adds, measured in a run of the fitted model before any correction; each fitted bed stay
+    /// was multiplied by its `clinicalShare` (`BedStayKPIs.corrections`). Empty: none taken out.
+    public let bedWaits: [BedStayKPIs]
 
     /// An outcome from its parts.
     public init(calibration: Calibration, baseName: String, baseFile: String, scenarioFile: String, modelFile: String,
-                stayScale: Double, ratios: [Double], check: CensusCheck)
+                stayScale: Double, ratios: [Double], check: CensusCheck, bedWaits: [BedStayKPIs] = [])
     {
+        self.bedWaits = bedWaits
         self.calibration = calibration
         self.baseName = baseName
         self.baseFile = baseFile

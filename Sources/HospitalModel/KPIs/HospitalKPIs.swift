@@ -268,6 +268,10 @@ public struct PatientKPIs: Sendable, Hashable, Codable {
     /// Bed-days all discharged patients spent in bed after their clinical stay ended (every wait for a discharge
     /// window or a placement, of delayed discharges and the rest), in the window.
     public var bedDaysAwaitingDischarge = 0.0
+    /// Stays in a unit's bed that ended in the window, by pathway and the twin's care state: the clinical stay and
+    /// the wait in the bed after it (for a discharge window, a placement, a bed in the next unit). Nil in runs made
+    /// before they were measured.
+    public var bedStays: [BedStayKPIs]?
     /// Inpatients (in a bed, theatre or recovery, not ED) whose spell began 7 or more days before, at the mean
     /// measured midnight: NHS England's "stranded" patients; and 21 or more days: "super-stranded". Nil in runs
     /// made before they were measured; each midnight's counts are in `flows`.
@@ -311,6 +315,58 @@ public struct PathwayStayKPIs: Sendable, Hashable, Codable {
     /// Spells that ended on the day they began or the next (0 or 1 local midnights), % — how Hospital Episode
     /// Statistics count "0–1 day" stays (nil in runs made before it was measured).
     public var zeroOrOneDayPercent: Double?
+}
+
+/// Stays in a unit's bed of one pathway in one care state: what a feed records as the time in the bed is the sum
+/// of the two means.
+public struct BedStayKPIs: Sendable, Hashable, Codable {
+    public var pathway: Pathway
+    public var state: CareState
+    /// Stays ended in the window.
+    public var stays: Int
+    /// Mean clinical stay in the state (from entering it to the end the twin drew), days.
+    public var meanClinicalDays: Double
+    /// Mean time in the bed after the clinical stay ended, days (≥ 0).
+    public var meanWaitingDays: Double
+
+    /// The clinical share of the time in the bed, in (0, 1]: clinical / (clinical + waiting); 1 with no time.
+    public var clinicalShare: Double {
+        meanClinicalDays + meanWaitingDays > 0 ? meanClinicalDays / (meanClinicalDays + meanWaitingDays) : 1
+    }
+
+    /// Stays in a bed with fewer run than this keep their fitted length in `corrections`.
+    public static let minimumStaysForCorrection = 20
+
+    /// The factor for each pathway's bed stays (unit types: not the ED, theatre or recovery) in `stays` with
+    /// `minimumStaysForCorrection` stays or more: its clinical share, clinical / (clinical + waiting), in (0, 1]. A
+    /// run of a fitted model puts each patient in a bed for the fitted time plus the waits the model adds (for a
+    /// discharge window, a care-home place, a bed in the next unit); a feed's time in a bed held the hospital's own
+    /// waits already, so the fitted time scaled by the share is the clinical stay that, with the model's waits on
+    /// top, gives about the time in a bed that was observed.
+    public static func corrections(_ stays: [BedStayKPIs]) -> [Pathway: [CareState: Double]] {
+        var shares: [Pathway: [CareState: Double]] = [:]
+        for stay in stays where stay.stays >= minimumStaysForCorrection && ![.ed, .theatre, .recovery].contains(stay.state) {
+            shares[stay.pathway, default: [:]][stay.state] = stay.clinicalShare
+        }
+        return shares
+    }
+
+    /// `stays` pooled by pathway and state (means weighted by their stays), in pathway then state order.
+    public static func pooled(_ stays: [BedStayKPIs]) -> [BedStayKPIs] {
+        var totals: [Pathway: [CareState: (n: Int, clinical: Double, waiting: Double)]] = [:]
+        for stay in stays {
+            let t = totals[stay.pathway]?[stay.state] ?? (0, 0, 0)
+            totals[stay.pathway, default: [:]][stay.state] = (t.n + stay.stays, t.clinical + Double(stay.stays) * stay.meanClinicalDays,
+                                                              t.waiting + Double(stay.stays) * stay.meanWaitingDays)
+        }
+        return Pathway.allCases.flatMap { pathway in
+            CareState.allCases.compactMap { state -> BedStayKPIs? in
+                guard let t = totals[pathway]?[state], t.n > 0 else { return nil }
+                return BedStayKPIs(pathway: pathway, state: state, stays: t.n, meanClinicalDays: t.clinical / Double(t.n),
+                                   meanWaitingDays: t.waiting / Double(t.n))
+            }
+        }
+    }
 }
 
 /// A count and a rate in a group of patients.
