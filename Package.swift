@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         // YAML scenario files, read as nodes with their line and column so that every error is located.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // bcrypt for the server's passwords (its HummingbirdBcrypt library alone builds now: a C bcrypt and a Swift
+        // wrapper); the server issue's pick, whose HTTP side the server will use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -25,6 +28,9 @@ let package = Package(
         .target(name: "ReferenceModels", dependencies: ["Simulation"]),
         .target(name: "Store", dependencies: ["CLibPQ"]),
         .target(name: "CSVFiles"),
+        // Accounts: users with roles and bcrypt passwords, hashed API tokens, the append-only audit log (PostgreSQL).
+        .target(name: "Accounts", dependencies: ["Store", "RunStore",
+                                                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")]),
         // HL7 version 2 messages: the parser (delimiters per message, escapes, character sets), bounded; values
         // such as NHS numbers and HL7 date-times. No dependency: the feed builds on it.
         .target(name: "HL7"),
@@ -46,7 +52,7 @@ let package = Package(
         .target(name: "RunStore", dependencies: ["RunRecords", "Store", "HospitalModel", "Simulation", "Finance"]),
         // Rendering of what the libraries return: text tables, Markdown, CSV; the reports grow here.
         .target(name: "Reports", dependencies: ["Simulation", "ReferenceModels", "PatientTwin", "CSVFiles", "HospitalModel", "Forecasting",
-                                                "RunRecords", "Finance"]),
+                                                "RunRecords", "Finance", "Accounts"]),
         // Scoring forecasts against what happened (coverage, pinball, CRPS, PIT, Brier) and the statistical
         // benchmarks a bed forecast is held against; nothing of hospitals.
         .target(name: "Forecasting", dependencies: ["Simulation"]),
@@ -58,7 +64,7 @@ let package = Package(
             name: "hospital-twin",
             dependencies: [
                 "Simulation", "ReferenceModels", "Store", "RunStore", "PatientTwin", "CSVFiles", "Reports", "HospitalModel",
-                "Scenario", "Finance", "Workflows", "Feed", "FeedStore", "HL7", "Forecasting",
+                "Scenario", "Finance", "Workflows", "Feed", "FeedStore", "HL7", "Forecasting", "Accounts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -83,6 +89,7 @@ let package = Package(
         .testTarget(name: "ForecastingTests", dependencies: ["Forecasting", "Simulation", "TestSupport"]),
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"]),
         .testTarget(name: "FeedTests", dependencies: ["Feed", "HL7", "PatientTwin"]),
+        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "Store", "TestSupport"]),
         .testTarget(name: "FeedStoreTests", dependencies: ["FeedStore", "Feed", "HL7", "Store", "TestSupport"]),
         .testTarget(name: "PatientTwinTests", dependencies: ["PatientTwin", "Simulation", "CSVFiles", "TestSupport", "Reports"]),
         .testTarget(name: "HospitalModelTests", dependencies: ["HospitalModel", "PatientTwin", "Simulation", "TestSupport"]),

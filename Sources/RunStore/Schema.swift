@@ -158,5 +158,49 @@ public enum RunStoreSchema {
                 run_by text NOT NULL,
                 host text NOT NULL);
             """),
+        Migration(version: 5, name: "accounts: users with roles and bcrypt passwords, hashed API tokens, an append-only audit log",
+                  sql: """
+            -- Who may use the server (Docs/SECURITY.md, "Accounts"). A name is the login; a role says what it may
+            -- read and do. password_hash is bcrypt's modular form; NULL: no password (a system's account, tokens only).
+            CREATE TABLE hospital_twin.users (
+                id bigserial PRIMARY KEY,
+                name text NOT NULL UNIQUE CHECK (name ~ '^[a-z0-9][a-z0-9._-]{0,62}$'),
+                role text NOT NULL CHECK (role IN ('viewer', 'planner', 'manager', 'finance', 'clinician', 'admin')),
+                password_hash text CHECK (password_hash IS NULL OR password_hash LIKE '$2_$%'),
+                created_at timestamptz NOT NULL DEFAULT now(),
+                disabled_at timestamptz);
+
+            -- An API token is shown once, when made; only its SHA-256 (hex) is kept, and its first characters to tell
+            -- tokens apart in a list.
+            CREATE TABLE hospital_twin.api_tokens (
+                id bigserial PRIMARY KEY,
+                user_id bigint NOT NULL REFERENCES hospital_twin.users (id),
+                token_sha256 text NOT NULL UNIQUE CHECK (token_sha256 ~ '^[0-9a-f]{64}$'),
+                prefix text NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                revoked_at timestamptz);
+
+            -- Who did what, when, from where: every account change, every sign-in (refused ones too). Rows are only
+            -- ever added: the triggers refuse an update, a delete or a truncate, whoever asks.
+            CREATE TABLE hospital_twin.audit_log (
+                id bigserial PRIMARY KEY,
+                at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                actor text NOT NULL,
+                source text NOT NULL,
+                action text NOT NULL,
+                target text NOT NULL DEFAULT '',
+                outcome text NOT NULL CHECK (outcome IN ('allowed', 'refused', 'failed')),
+                detail text NOT NULL DEFAULT '');
+            CREATE INDEX audit_log_actor_at ON hospital_twin.audit_log (actor, at);
+
+            CREATE FUNCTION hospital_twin.audit_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'hospital_twin.audit_log is append-only: % refused', TG_OP;
+            END $$;
+            CREATE TRIGGER audit_log_no_update_or_delete BEFORE UPDATE OR DELETE ON hospital_twin.audit_log
+                FOR EACH ROW EXECUTE FUNCTION hospital_twin.audit_log_is_append_only();
+            CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON hospital_twin.audit_log
+                FOR EACH STATEMENT EXECUTE FUNCTION hospital_twin.audit_log_is_append_only();
+            """),
     ]
 }

@@ -45,9 +45,15 @@ struct DatabaseOptions: ParsableArguments {
     /// Connects to the database chosen and brings its schema up to date, saying which database it is (without
     /// a password). Exits 2 when it cannot.
     func openStore() throws -> RunStore {
+        try open { connection in try RunStore(connection: connection) }
+    }
+
+    /// Connects to the database chosen and opens `make` on it (which brings the schema up to date), saying which
+    /// database it is (without a password). Exits 2 when it cannot.
+    func open<T>(_ make: (DatabaseConnection) throws -> T) throws -> T {
         let location = try location()
         do {
-            let store = try RunStore(connection: try DatabaseConnection(url: location.connectionString))
+            let store = try make(try DatabaseConnection(url: location.connectionString))
             printError("database: \(location)")
             return store
         } catch let error as DatabaseError where error.kind == .connection {

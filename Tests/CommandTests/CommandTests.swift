@@ -38,14 +38,15 @@ enum CLI {
         let errors: URL
         private var exitStatus: Int32?
 
-        init(_ arguments: [String], environment: [String: String], directory: URL) throws {
+        /// `input`: a file read as standard input (default /dev/null).
+        init(_ arguments: [String], environment: [String: String], directory: URL, input: URL? = nil) throws {
             let tag = UUID().uuidString.prefix(8)
             output = directory.appendingPathComponent("stdout-\(tag)")
             errors = directory.appendingPathComponent("stderr-\(tag)")
             var actions = posix_spawn_file_actions_t()
             posix_spawn_file_actions_init(&actions)
             defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 0, input?.path ?? "/dev/null", O_RDONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 1, output.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             posix_spawn_file_actions_addopen(&actions, 2, errors.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             // The working directory: a shell changes to it, then execs the tool.
@@ -99,10 +100,10 @@ enum CLI {
     }
 
     /// Runs the tool to the end.
-    static func run(_ arguments: [String], environment: [String: String], directory: URL) throws
+    static func run(_ arguments: [String], environment: [String: String], directory: URL, input: URL? = nil) throws
         -> (status: Int32, stdout: String, stderr: String)
     {
-        let running = try Running(arguments, environment: environment, directory: directory)
+        let running = try Running(arguments, environment: environment, directory: directory, input: input)
         let status = running.wait()
         return (status, running.stdout, running.stderr)
     }

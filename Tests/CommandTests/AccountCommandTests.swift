@@ -1,0 +1,72 @@
+import Foundation
+import Store
+import Testing
+import TestSupport
+
+/// `hospital-twin users` and `audit` as an administrator runs them, on a database of their own.
+@Suite("users and audit from the command line", .enabled(if: TestDatabase.runs("users and audit from the command line")), .serialized)
+struct AccountCommandTests {
+    @Test("users add (password on standard input or none), list, token printed alone once, disable; audit as table, JSON and CSV; bad names, roles, passwords and options exit 64, a taken name or unknown user 1")
+    func usersAndAudit() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try CLI.ownDatabase("accounts")
+        defer { database.drop() }
+        func tool(_ arguments: [String], input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+            var file: URL?
+            if let input {
+                file = directory.appendingPathComponent("input-\(UUID().uuidString.prefix(8))")
+                try Data(input.utf8).write(to: file!)
+            }
+            return try CLI.run(arguments, environment: database.environment, directory: directory, input: file)
+        }
+        let added = try tool(["users", "add", "alice", "--role", "planner", "--password-stdin"], input: "correct horse battery\n")
+        #expect(added.status == 0 && added.stdout.contains("added alice as planner"), "\(added.stderr)")
+        let system = try tool(["users", "add", "feed.system", "--role", "admin", "--no-password"])
+        #expect(system.status == 0 && system.stdout.contains("without a password"), "\(system.stderr)")
+        let token = try tool(["users", "token", "feed.system"])
+        #expect(token.status == 0 && token.stdout.range(of: #"^htw_[A-Za-z0-9_-]{43}\n$"#, options: .regularExpression) != nil,
+                "\(token.stdout)")
+        #expect(token.stderr.contains("shown this once"))
+        let list = try tool(["users", "list"])
+        #expect(list.status == 0 && list.stdout.contains("alice") && list.stdout.contains("planner") && list.stdout.contains("feed.system"))
+        #expect(!list.stdout.contains(token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let disabled = try tool(["users", "disable", "feed.system"])
+        #expect(disabled.status == 0 && disabled.stdout.contains("1 API token revoked"), "\(disabled.stderr)")
+
+        for (arguments, input, says) in [
+            (["users", "add", "Alice", "--role", "viewer", "--no-password"], nil as String?, "lower case: alice"),
+            (["users", "add", "\u{0430}lice", "--role", "viewer", "--no-password"], nil, "U+0430"),
+            (["users", "add", "system", "--role", "viewer", "--no-password"], nil, "reserved"),
+            (["users", "add", "carol", "--role", "chief", "--no-password"], nil, "chief"),
+            (["users", "add", "carol", "--role", "viewer", "--password-stdin"], "short\n", "at least 8"),
+            (["users", "add", "carol", "--role", "viewer", "--password-stdin"], String(repeating: "a", count: 100), "at most 72"),
+            (["users", "add", "carol", "--role", "viewer"], nil, "--password-stdin"),
+            (["users", "add", "carol", "--role", "viewer", "--password-stdin", "--no-password"], nil, "one or the other"),
+            (["audit", "--since", "2026-02-30"], nil, "--since"),
+            (["audit", "--limit", "0"], nil, "--limit"),
+        ] {
+            let refused = try tool(arguments, input: input)
+            #expect(refused.status == 64 && refused.stderr.contains(says), "\(arguments): \(refused.status) \(refused.stderr)")
+        }
+        let taken = try tool(["users", "add", "alice", "--role", "admin", "--no-password"])
+        #expect(taken.status == 1 && taken.stderr.contains("exists already"), "\(taken.stderr)")
+        let unknown = try tool(["users", "token", "nobody"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("no user is named nobody"), "\(unknown.stderr)")
+        #expect(try tool(["users", "token", "feed.system"]).status == 1)
+
+        let table = try tool(["audit"])
+        #expect(table.status == 0 && table.stdout.contains("users.add") && table.stdout.contains("refused"), "\(table.stderr)")
+        let json = try tool(["audit", "--format", "json", "--limit", "3"])
+        let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let entries = try #require(document?["entries"] as? [[String: Any]])
+        #expect(entries.count == 3 && entries.allSatisfy { $0["actor"] is String && $0["outcome"] is String && $0["at"] is String })
+        // Newest first: the refused token for the disabled user, then the unknown user's, then the taken name.
+        #expect(entries.map { $0["action"] as? String } == ["users.token", "users.token", "users.add"])
+        #expect(entries.allSatisfy { $0["outcome"] as? String == "refused" })
+        let csv = try tool(["audit", "--format", "csv", "--user", "nobody-at-all"])
+        #expect(csv.status == 0 && csv.stdout == "id,at,actor,source,action,target,outcome,detail\n", "\(csv.stdout)")
+        let since = try tool(["audit", "--since", "2999-01-01"])
+        #expect(since.status == 0 && since.stdout.contains("No audit entries match"))
+    }
+}
