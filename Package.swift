@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 let package = Package(
@@ -21,6 +21,10 @@ let package = Package(
         // bcrypt for the server's passwords (its HummingbirdBcrypt library alone builds now: a C bcrypt and a Swift
         // wrapper); the server issue's pick, whose HTTP side the server will use.
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        // The HTTP server (issue 19's pick), without its default traits (no swift-configuration to build).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -28,6 +32,11 @@ let package = Package(
         .target(name: "ReferenceModels", dependencies: ["Simulation"]),
         .target(name: "Store", dependencies: ["CLibPQ"]),
         .target(name: "CSVFiles"),
+        // The HTTP server: routes, problem documents, security headers; libpq's calls on NIO's thread pool.
+        .target(name: "Server", dependencies: ["Accounts", "Store", .product(name: "Hummingbird", package: "hummingbird"),
+                                               .product(name: "NIOPosix", package: "swift-nio"),
+                                               .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                                               .product(name: "HTTPTypes", package: "swift-http-types")]),
         // Accounts: users with roles and bcrypt passwords, hashed API tokens, the append-only audit log (PostgreSQL).
         .target(name: "Accounts", dependencies: ["Store", "RunStore",
                                                  .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")]),
@@ -64,7 +73,7 @@ let package = Package(
             name: "hospital-twin",
             dependencies: [
                 "Simulation", "ReferenceModels", "Store", "RunStore", "PatientTwin", "CSVFiles", "Reports", "HospitalModel",
-                "Scenario", "Finance", "Workflows", "Feed", "FeedStore", "HL7", "Forecasting", "Accounts",
+                "Scenario", "Finance", "Workflows", "Feed", "FeedStore", "HL7", "Forecasting", "Accounts", "Server", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -89,7 +98,9 @@ let package = Package(
         .testTarget(name: "ForecastingTests", dependencies: ["Forecasting", "Simulation", "TestSupport"]),
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"]),
         .testTarget(name: "FeedTests", dependencies: ["Feed", "HL7", "PatientTwin"]),
-        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "Store", "TestSupport"]),
+        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "Store", "TestSupport", "Server",
+                                                     .product(name: "Hummingbird", package: "hummingbird"),
+                                                     .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "FeedStoreTests", dependencies: ["FeedStore", "Feed", "HL7", "Store", "TestSupport"]),
         .testTarget(name: "PatientTwinTests", dependencies: ["PatientTwin", "Simulation", "CSVFiles", "TestSupport", "Reports"]),
         .testTarget(name: "HospitalModelTests", dependencies: ["HospitalModel", "PatientTwin", "Simulation", "TestSupport"]),

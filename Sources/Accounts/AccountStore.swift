@@ -50,13 +50,14 @@ public final class AccountStore {
     /// may lower it (4 at least).
     let cost: UInt8
 
-    /// Opens the accounts on `connection`, bringing the schema up to date.
-    public init(connection: DatabaseConnection, bcryptCost: UInt8 = 12) throws {
+    /// Opens the accounts on `connection`, bringing the schema up to date unless `migrating` is false (a server
+    /// that migrated once at its start).
+    public init(connection: DatabaseConnection, bcryptCost: UInt8 = 12, migrating: Bool = true) throws {
         precondition((4...31).contains(bcryptCost), "bcrypt's cost is 4 to 31")
         self.connection = connection
         cost = bcryptCost
         try connection.execute("SET TimeZone TO 'UTC'")
-        try connection.migrate(schema: RunStoreSchema.name, RunStoreSchema.migrations)
+        if migrating { try connection.migrate(schema: RunStoreSchema.name, RunStoreSchema.migrations) }
     }
 
     /// Adds a user with `role` and, unless nil, `password` (hashed with bcrypt). Refused when the name is taken.

@@ -10,11 +10,11 @@ import Store
 
 /// The command-line tool: argument parsing and wiring only; the behaviour lives in the library modules.
 @main
-struct HospitalTwin: ParsableCommand {
+struct HospitalTwin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hospital-twin",
         abstract: "A digital twin of a hospital's operations.",
-        subcommands: [Run.self, Compare.self, Forecast.self, Costs.self, Report.self, Runs.self, Validate.self, ScenarioCommand.self, Score.self, Twins.self, Database.self, Ingest.self, Listen.self, CensusCommand.self, FeedCommand.self, CalibrateCommand.self, BacktestCommand.self, Users.self, AuditCommand.self])
+        subcommands: [Run.self, Compare.self, Forecast.self, Costs.self, Report.self, Runs.self, Validate.self, ScenarioCommand.self, Score.self, Twins.self, Database.self, Ingest.self, Listen.self, CensusCommand.self, FeedCommand.self, CalibrateCommand.self, BacktestCommand.self, Users.self, AuditCommand.self, Serve.self])
 }
 
 struct Validate: ParsableCommand {

@@ -1,4 +1,5 @@
 import Accounts
+import NIOConcurrencyHelpers
 import Foundation
 import Store
 import Testing
@@ -153,5 +154,61 @@ struct AccountStoreTests {
         let entry = try #require(try store.auditEntries(limit: 20).first { $0.source == "cli@hostile-\(getpid())" })
         #expect(!entry.actor.contains("\n") && !entry.actor.contains("\r") && !entry.actor.contains("\u{1b}"))
         #expect(entry.actor.unicodeScalars.count == 63 && entry.outcome == .refused)
+    }
+}
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Hummingbird
+import Server
+
+/// The server on a free port of this machine, spoken to over real HTTP.
+@Suite("the HTTP server: health, a token's user, problem documents, security headers", .enabled(if: TestDatabase.runs("ServerTests")), .serialized)
+struct ServerTests {
+    @Test("/health answers 200 with the schema; /api/v1/me is 401 with a problem document and WWW-Authenticate without a token, the user with one; an unknown route is a 404 problem; every answer carries the security headers; refusals are audited with the client's address")
+    func serves() async throws {
+        let url = try #require(TestDatabase.url)
+        let store = try AccountStore(connection: TestDatabase.connect(), bcryptCost: 4)
+        let name = try UserName("srv-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+        try store.add(name, role: .finance, password: nil, by: Actor(name: "cli:test", source: "cli@test"))
+        let token = try store.issueToken(for: name, by: Actor(name: "cli:test", source: "cli@test"))
+        let port = NIOLockedValueBox<Int?>(nil)
+        let app = Application(router: HospitalServer.router(pool: DatabasePool(url: url)),
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { channel in port.withLockedValue { $0 = channel.localAddress?.port } })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            var waited = 0
+            while port.withLockedValue({ $0 }) == nil, waited < 200 { try await Task.sleep(nanoseconds: 50_000_000); waited += 1 }
+            let base = "http://127.0.0.1:\(try #require(port.withLockedValue { $0 }))"
+            func get(_ path: String, token: String? = nil) async throws -> (status: Int, headers: [AnyHashable: Any], body: [String: Any]) {
+                var request = URLRequest(url: URL(string: base + path)!)
+                if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+                let (data, response) = try await URLSession.shared.data(for: request)
+                let http = try #require(response as? HTTPURLResponse)
+                return (http.statusCode, http.allHeaderFields, (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
+            }
+            let health = try await get("/health")
+            #expect(health.status == 200 && health.body["status"] as? String == "ok" && health.body["schema_version"] as? String == "5")
+            let refused = try await get("/api/v1/me")
+            #expect(refused.status == 401 && refused.body["status"] as? Int == 401 && refused.body["title"] as? String == "Sign in required")
+            #expect((refused.headers["Content-Type"] as? String) == "application/problem+json")
+            #expect((refused.headers["Www-Authenticate"] ?? refused.headers["WWW-Authenticate"]) as? String == "Bearer")
+            let forged = try await get("/api/v1/me", token: String(token.dropLast()) + (token.last == "A" ? "B" : "A"))
+            #expect(forged.status == 401)
+            let me = try await get("/api/v1/me", token: token)
+            #expect(me.status == 200 && me.body["name"] as? String == name.value && me.body["role"] as? String == "finance")
+            let missing = try await get("/no/such/route")
+            #expect(missing.status == 404 && missing.body["status"] as? Int == 404)
+            for answer in [health, refused, me, missing] {
+                #expect(answer.headers["Content-Security-Policy"] as? String == "default-src 'self'; frame-ancestors 'none'")
+                #expect(answer.headers["X-Frame-Options"] as? String == "DENY")
+                #expect(answer.headers["X-Content-Type-Options"] as? String == "nosniff")
+            }
+            let audited = try store.auditEntries(limit: 50).filter { $0.action == "api.request" && $0.target == "/api/v1/me" }
+            #expect(audited.count >= 2 && audited.allSatisfy { $0.outcome == .refused && $0.source == "127.0.0.1" })
+            group.cancelAll()
+        }
     }
 }

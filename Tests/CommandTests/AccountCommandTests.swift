@@ -70,3 +70,33 @@ struct AccountCommandTests {
         #expect(since.status == 0 && since.stdout.contains("No audit entries match"))
     }
 }
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `hospital-twin serve` as an operator runs it: started, asked, stopped with SIGTERM.
+@Suite("serve from the command line", .enabled(if: TestDatabase.runs("serve from the command line")), .serialized)
+struct ServeCommandTests {
+    @Test("serve --port 0 says where it listens, answers /health, and stops gracefully on SIGTERM (exit 0, 'stopped'); a bad port or host exits 64")
+    func serveAndStop() async throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try CLI.ownDatabase("serve")
+        defer { database.drop() }
+        let server = try CLI.Running(["serve", "--port", "0"], environment: database.environment, directory: directory)
+        #expect(server.waitForError(containing: "listening on http://127.0.0.1:", seconds: 60), "\(server.stderr)")
+        let port = try #require(server.stderr.components(separatedBy: "listening on http://127.0.0.1:").last?
+            .prefix { $0.isNumber }).description
+        let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        #expect(String(decoding: data, as: UTF8.self).contains("\"status\":\"ok\""))
+        kill(server.pid, SIGTERM)
+        #expect(server.wait() == 0)
+        #expect(server.stderr.contains("stopped"), "\(server.stderr)")
+        for (arguments, says) in [(["serve", "--port", "70000"], "--port"), (["serve", "--host", "a b"], "--host")] {
+            let refused = try CLI.run(arguments, environment: database.environment, directory: directory)
+            #expect(refused.status == 64 && refused.stderr.contains(says), "\(refused.stderr)")
+        }
+    }
+}

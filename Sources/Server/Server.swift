@@ -1,0 +1,151 @@
+import Accounts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Store
+
+/// The database as the server uses it: libpq's blocking calls run on NIO's thread pool, never on an event loop,
+/// each on a connection taken from a small pool (Docs/STORE.md, "Threads and blocking"). A connection that failed
+/// is dropped, not returned, so the next call connects afresh (a restarted database is reached again).
+public final class DatabasePool: Sendable {
+    let url: String
+    let idle = NIOLockedValueBox<[Idle]>([])
+
+    /// A connection waiting for its next use (used by one thread at a time, handed over under the lock).
+    struct Idle: @unchecked Sendable { let connection: DatabaseConnection }
+
+    public init(url: String) { self.url = url }
+
+    /// Runs `body` with a connection on the thread pool.
+    public func run<T: Sendable>(_ body: @escaping @Sendable (DatabaseConnection) throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive { [self] in
+            let connection = try idle.withLockedValue { $0.popLast() }?.connection ?? DatabaseConnection(url: url)
+            do {
+                let value = try body(connection)
+                idle.withLockedValue { if $0.count < 8 { $0.append(Idle(connection: connection)) } }
+                return value
+            } catch let error as DatabaseError where error.kind == .connection {
+                throw error  // the connection is dropped
+            } catch {
+                idle.withLockedValue { if $0.count < 8 { $0.append(Idle(connection: connection)) } }
+                throw error
+            }
+        }
+    }
+}
+
+/// A request's context: Hummingbird's own, and the client's address for the audit log.
+public struct ServerContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}
+
+/// What the server answers (Docs/SERVER.md): `/health` for a load balancer, and the API under `/api/v1`, with an
+/// API token (`Authorization: Bearer …`). Every error is a problem document (RFC 9457); every response carries the
+/// security headers.
+public enum HospitalServer {
+    /// The router, its routes and middleware, on `pool` (whose database's schema is up to date: `serve` migrates
+    /// it before listening).
+    public static func router(pool: DatabasePool) -> Router<ServerContext> {
+        let router = Router(context: ServerContext.self)
+        router.add(middleware: SecurityHeaders())
+        router.add(middleware: Problems())
+        router.get("health") { _, _ -> Response in
+            do {
+                let version = try await pool.run { connection in
+                    try connection.query("SELECT max(version) AS version FROM hospital_twin.schema_migrations").single().int("version")
+                }
+                return try json(.ok, ["status": "ok", "database": "ok", "schema_version": "\(version)"])
+            } catch {
+                return try problem(.serviceUnavailable, title: "The database cannot be reached",
+                                   detail: "the server is up but its database is not: \(error)")
+            }
+        }
+        router.get("api/v1/me") { request, context -> Response in
+            let user = try await authenticate(request, context: context, pool: pool)
+            return try json(.ok, ["name": user.name, "role": user.role.rawValue])
+        }
+        return router
+    }
+
+    /// The user a request's bearer token is, or a 401 problem (audited as refused, with where it came from).
+    static func authenticate(_ request: Request, context: ServerContext, pool: DatabasePool) async throws -> User {
+        let header = request.headers[.authorization] ?? ""
+        let source = context.remoteAddress?.ipAddress ?? "unknown"
+        let path = String(request.uri.path.prefix(200))
+        let token = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : ""
+        let user = try await pool.run { connection -> User? in
+            let accounts = try AccountStore(connection: connection, migrating: false)
+            let user = try accounts.user(forToken: token)
+            if user == nil {
+                try accounts.audit(Actor(name: "anonymous", source: source), "api.request", target: path, outcome: .refused,
+                                   detail: header.isEmpty ? "no token" : "an unknown, revoked or malformed token")
+            }
+            return user
+        }
+        guard let user else {
+            throw ProblemError(status: .unauthorized, title: "Sign in required",
+                               detail: "send an API token as 'Authorization: Bearer TOKEN' (hospital-twin users token NAME)",
+                               headers: [.wwwAuthenticate: "Bearer"])
+        }
+        return user
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ fields: [String: String]) throws -> Response {
+        let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func problem(_ status: HTTPResponse.Status, title: String, detail: String, headers: HTTPFields = [:]) throws -> Response {
+        let data = try JSONSerialization.data(withJSONObject: ["type": "about:blank", "title": title, "status": Int(status.code),
+                                                              "detail": detail] as [String: Any], options: [.sortedKeys])
+        var all = headers
+        all[.contentType] = "application/problem+json"
+        return Response(status: status, headers: all, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// An error a handler throws to answer with a problem document.
+struct ProblemError: Error {
+    let status: HTTPResponse.Status, title: String, detail: String
+    var headers: HTTPFields = [:]
+}
+
+/// Errors as RFC 9457 problem documents: a `ProblemError` as it says; a route not found, or anything else, with its
+/// status and no internal detail.
+struct Problems<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as ProblemError {
+            return try HospitalServer.problem(error.status, title: error.title, detail: error.detail, headers: error.headers)
+        } catch let error as HTTPError {
+            return try HospitalServer.problem(error.status, title: error.status.reasonPhrase,
+                                              detail: error.status == .notFound ? "no such route: \(request.uri.path.prefix(200))" : error.body ?? "")
+        } catch {
+            context.logger.error("request failed: \(error)")
+            return try HospitalServer.problem(.internalServerError, title: "Internal Server Error", detail: "the server logged what failed")
+        }
+    }
+}
+
+/// The headers every response carries: nothing from elsewhere, no framing, no type sniffing, no referrer.
+struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.contentSecurityPolicy] = "default-src 'self'; frame-ancestors 'none'"
+        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        return response
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Server
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the API over HTTP: /health, and /api/v1 with API tokens (hospital-twin users token NAME).",
+        discussion: """
+            Listens on --host (default 127.0.0.1: this machine only) and --port. SIGTERM or Ctrl-C stops it \
+            gracefully: requests under way finish, new connections are refused. The database is the one every \
+            command uses; its schema is brought up to date before the first request. Docs/SERVER.md.
+            """)
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port (0: any free port, said on standard error).")
+    var port = 8080
+
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535, not \(port)") }
+        guard !host.isEmpty, host.utf8.count <= 253, host.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw ValidationError("--host must be an address or a host name (ASCII, at most 253 characters)")
+        }
+    }
+
+    func run() async throws {
+        let location = try database.location()
+        _ = try database.openAccounts()  // reachable, and the schema up to date, before listening
+        let pool = DatabasePool(url: location.connectionString)
+        let host = host
+        let app = Application(router: HospitalServer.router(pool: pool),
+                              configuration: .init(address: .hostname(host, port: port), serverName: nil),
+                              onServerRunning: { channel in
+                                  printError("listening on http://\(host):\(channel.localAddress?.port ?? 0)")
+                              })
+        do { try await app.runService() } catch {
+            printError("the server stopped: \(error)")
+            throw ExitCode(2)
+        }
+        printError("stopped")
+    }
+}
