@@ -24,14 +24,12 @@ public final class DatabasePool: Sendable {
     public func run<T: Sendable>(_ body: @escaping @Sendable (DatabaseConnection) throws -> T) async throws -> T {
         try await NIOThreadPool.singleton.runIfActive { [self] in
             let connection = try idle.withLockedValue { $0.popLast() }?.connection ?? DatabaseConnection(url: url)
+            var reusable = true
+            defer { if reusable { idle.withLockedValue { if $0.count < 8 { $0.append(Idle(connection: connection)) } } } }
             do {
-                let value = try body(connection)
-                idle.withLockedValue { if $0.count < 8 { $0.append(Idle(connection: connection)) } }
-                return value
+                return try body(connection)
             } catch let error as DatabaseError where error.kind == .connection {
-                throw error  // the connection is dropped
-            } catch {
-                idle.withLockedValue { if $0.count < 8 { $0.append(Idle(connection: connection)) } }
+                reusable = false  // the connection is dropped
                 throw error
             }
         }

@@ -12,16 +12,9 @@ extension DatabaseOptions {
     }
 }
 
-/// Reads a user name argument, refusing what could not be one (exit 64 with why).
-struct UserNameArgument: ExpressibleByArgument {
-    let name: UserName
-    init?(argument: String) {
-        guard let name = try? UserName(argument) else { return nil }
-        self.name = name
-    }
-    static func check(_ text: String) throws {
-        do { _ = try UserName(text) } catch { throw ValidationError("NAME: \(error.message)") }
-    }
+/// Refuses what could not be a user name, saying why (exit 64).
+func checkUserName(_ text: String) throws {
+    do { _ = try UserName(text) } catch { throw ValidationError("NAME: \(error.message)") }
 }
 
 extension Role: ExpressibleByArgument {}
@@ -55,7 +48,7 @@ struct Users: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func validate() throws {
-            try UserNameArgument.check(name)
+            try checkUserName(name)
             guard !(passwordStdin && noPassword) else { throw ValidationError("--password-stdin and --no-password: give one or the other") }
         }
 
@@ -109,7 +102,7 @@ struct Users: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Disable a user: no more sign-ins, its API tokens revoked. Nothing is deleted.")
         @Argument(help: "The user.") var name: String
         @OptionGroup var database: DatabaseOptions
-        func validate() throws { try UserNameArgument.check(name) }
+        func validate() throws { try checkUserName(name) }
         func run() throws {
             let store = try database.openAccounts()
             let result = try accountCall { try store.disable(try UserName(name), by: .commandLine) }
@@ -123,7 +116,7 @@ struct Users: ParsableCommand {
             abstract: "Make a new API token for a user and print it once, alone on standard output: it is not kept, only its hash.")
         @Argument(help: "The user.") var name: String
         @OptionGroup var database: DatabaseOptions
-        func validate() throws { try UserNameArgument.check(name) }
+        func validate() throws { try checkUserName(name) }
         func run() throws {
             let store = try database.openAccounts()
             let token = try accountCall { try store.issueToken(for: try UserName(name), by: .commandLine) }

@@ -257,15 +257,14 @@ extension HospitalEngine {
         beds.units[unit].byLevel[patients[Int(p)].bed.level] -= 1
         if let stayEnd = patients[Int(p)].stay?.endMinute, measuring(now) {
             let clinicalEnd = max(clock.minute(atEpochMinute: stayEnd), warmUpMinutes)
-            beds.units[unit].waitingBedMinutes += max(0, now - clinicalEnd)
-            // The same wait as the unit's (from the clinical end, or the warm-up's end if later), and the clinical
-            // stay before it, from entering the state.
+            let waited = max(0, now - clinicalEnd)
+            beds.units[unit].waitingBedMinutes += waited
+            // The same wait by pathway and state, and the clinical stay before it, from entering the state.
             let twin = patients[Int(p)].twin
-            let end = min(now, clinicalEnd)
             recorder.measures.recordBedStay(pathway: twin.pathway, state: twin.state,
                                             clinical: max(0, min(now, clock.minute(atEpochMinute: stayEnd))
                                                 - clock.minute(atEpochMinute: twin.stateSince)),
-                                            waiting: max(0, now - end))
+                                            waiting: waited)
         }
         patients[Int(p)].place = .none
         if let turnaround = beds.configurations[unit].turnaroundMinutes {

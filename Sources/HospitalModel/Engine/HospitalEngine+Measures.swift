@@ -127,9 +127,14 @@ struct Measures {
         months[month].spells[index].count += 1
     }
 
+    /// The position of a pathway and state in the bed-stay arrays.
+    static func bedStayIndex(_ pathway: Pathway, _ state: CareState) -> Int {
+        pathway.ordinal * CareState.allCases.count + state.ordinal
+    }
+
     /// A stay in a unit's bed ended: `clinical` minutes of its clinical stay, then `waiting` minutes in the bed.
     mutating func recordBedStay(pathway: Pathway, state: CareState, clinical: Double, waiting: Double) {
-        let index = pathway.ordinal * CareState.allCases.count + state.ordinal
+        let index = Self.bedStayIndex(pathway, state)
         bedStayCounts[index] += 1
         bedStayClinicalMinutes[index] += clinical
         bedStayWaitingMinutes[index] += waiting
@@ -442,7 +447,7 @@ extension HospitalEngine {
         patientsKPIs.bedDaysAwaitingDischarge = recorder.measures.minutesAwaitingDischarge / 1440
         patientsKPIs.bedStays = Pathway.allCases.flatMap { pathway in
             CareState.allCases.compactMap { state -> BedStayKPIs? in
-                let index = pathway.ordinal * CareState.allCases.count + state.ordinal
+                let index = Measures.bedStayIndex(pathway, state)
                 let count = recorder.measures.bedStayCounts[index]
                 guard count > 0 else { return nil }
                 return BedStayKPIs(pathway: pathway, state: state, stays: count,
