@@ -67,7 +67,7 @@ let package = Package(
         .target(name: "Forecasting", dependencies: ["Simulation"]),
         // The workflows every front end calls: plan, simulate, price, store (or keep in a file), compare, forecast,
         // reports of stored runs; values out, a progress callback and cancellation in.
-        .target(name: "Workflows", dependencies: ["HospitalModel", "PatientTwin", "Scenario", "Finance", "RunStore", "CSVFiles", "Feed",
+        .target(name: "Workflows", dependencies: ["HospitalModel", "PatientTwin", "Scenario", "Finance", "RunStore", "Store", "CSVFiles", "Feed",
                                                   "Simulation", "Forecasting"]),
         .executableTarget(
             name: "hospital-twin",

@@ -57,3 +57,41 @@ public enum RunReports {
         return "\((seconds / 3600).formatted(significantDigits: 2)) h"
     }
 }
+
+extension RunReports {
+    /// A sharded run as `runs status` shows it: the run, how much is stored, the pace and time left, then one line
+    /// per shard (its replications, how many stored, its state, its attempts and last failure).
+    public static func shardStatus(_ statuses: [ShardedRunStatus]) -> String {
+        statuses.map { status in
+            let run = status.run
+            let percent = Double(status.stored) / Double(max(1, run.replications)) * 100
+            var lines = [
+                "run \(run.id): \(run.scenario) v\(run.scenarioVersion), \(run.status.rawValue); seed \(run.seed), "
+                    + "\(run.replications) replications of \(run.horizonDays) days in \(status.shards.count) shards",
+                "stored \(status.stored) of \(run.replications) (\(percent.formatted(significantDigits: 3))%), "
+                    + "\(status.liveWorkers) shard\(status.liveWorkers == 1 ? "" : "s") being worked"
+                    + (status.secondsPerReplication.map { ", \($0.formatted(significantDigits: 3)) s per replication" } ?? "")
+                    + (status.secondsLeft.map { ", about \(duration($0)) left" } ?? ""),
+            ]
+            let missing = status.shards.filter { $0.state == .missing || $0.state == .failed }.map(\.index)
+            if !missing.isEmpty && run.status != .completed {
+                lines.append("not being worked and not done: shard" + (missing.count == 1 ? " " : "s ")
+                    + missing.prefix(20).map(String.init).joined(separator: ", ") + (missing.count > 20 ? "…" : "")
+                    + " (start their workers again: hospital-twin work \(run.id) --shard I)")
+            }
+            var rows = [["shard", "replications", "stored", "state", "attempts", "last failure"]]
+            for shard in status.shards {
+                rows.append([String(shard.index), "\(shard.first)–\(shard.end - 1)", String(shard.stored), shard.state.rawValue,
+                             String(shard.attempts), shard.failure.map { String($0.prefix(80)) } ?? ""])
+            }
+            return (lines + ["", TextTable.render(rows)]).joined(separator: "\n")
+        }.joined(separator: "\n\n")
+    }
+
+    /// Sharded runs' status as JSON (keys sorted, snake_case).
+    public static func shardStatusJSON(_ statuses: [ShardedRunStatus]) throws -> Data {
+        let encoder = ResultJSON.encoder()
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(statuses)
+    }
+}

@@ -25,7 +25,10 @@ public struct StoredScenario: Sendable, Hashable, Codable {
 
 /// Where a run is.
 public enum RunStatus: String, Sendable, Hashable, Codable, CaseIterable {
-    /// Simulating, or storing its results; its process holds the run's lock.
+    /// Planned to be worked in shards (`runs plan`); no replication stored yet.
+    case planned
+    /// Simulating, or storing its results; its process holds the run's lock (a sharded run: some replications are
+    /// stored, and its workers hold its shards' locks while they work).
     case running
     /// Its results are stored, whole.
     case completed

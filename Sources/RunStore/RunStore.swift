@@ -129,15 +129,8 @@ public final class RunStore {
     /// The rows of a run's results, through COPY. The replications' JSON is made on every core.
     func writeResults(run id: Int64, result: HospitalExperimentResult) throws {
         let run = String(id)
-        let encoded = Parallel.map(count: result.replications.count) { index -> Result<(kpis: String, metrics: String), Error> in
-            Result {
-                let encoder = ResultJSON.encoder()
-                encoder.outputFormatting = [.sortedKeys]
-                let kpis = result.replications[index]
-                let metrics = Dictionary(kpis.metrics.filter(\.value.isFinite).map { ($0.key.rawValue, $0.value) }) { first, _ in first }
-                return (String(decoding: try encoder.encode(kpis), as: UTF8.self),
-                        String(decoding: try encoder.encode(metrics), as: UTF8.self))
-            }
+        let encoded = Parallel.map(count: result.replications.count) { index in
+            Result { try Self.encoded(result.replications[index]) }
         }
         var kpiRows: [[String?]] = []
         var metricRows: [[String?]] = []
@@ -149,6 +142,21 @@ public final class RunStore {
         try connection.copy(into: "hospital_twin.replication_kpis", columns: ["run_id", "replication", "kpis"], rows: kpiRows)
         try connection.copy(into: "hospital_twin.replication_metrics", columns: ["run_id", "replication", "metrics"],
                             rows: metricRows)
+        try writeSummary(run: id, result: result)
+    }
+
+    /// A replication's rows: its KPIs (JSON, sorted keys) and its finite scalar metrics by key (a JSON object).
+    static func encoded(_ kpis: HospitalKPIs) throws -> (kpis: String, metrics: String) {
+        let encoder = ResultJSON.encoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let metrics = Dictionary(kpis.metrics.filter(\.value.isFinite).map { ($0.key.rawValue, $0.value) }) { first, _ in first }
+        return (String(decoding: try encoder.encode(kpis), as: UTF8.self),
+                String(decoding: try encoder.encode(metrics), as: UTF8.self))
+    }
+
+    /// A run's summary rows (every metric's mean and interval) and its daily census per unit, through COPY.
+    func writeSummary(run id: Int64, result: HospitalExperimentResult) throws {
+        let run = String(id)
         try connection.copy(into: "hospital_twin.metrics",
                             columns: ["run_id", "key", "label", "unit", "direction", "replications", "mean",
                                       "standard_deviation", "half_width"],
@@ -365,7 +373,8 @@ public final class RunStore {
 
     /// Marks failed every run still 'running' whose lock nobody holds: its process ended before storing it.
     func reconcileAbandonedRuns() throws {
-        let running = try connection.query("SELECT id FROM hospital_twin.runs WHERE status = 'running'").typedRows
+        // A sharded run has no one process: its workers come and go (runs status says which shards are worked).
+        let running = try connection.query("SELECT id FROM hospital_twin.runs WHERE status = 'running' AND shards IS NULL").typedRows
             .map { try $0.int64("id") }
         for id in running where !held.contains(id) {
             let free = try connection.query("SELECT pg_try_advisory_lock(\(Self.lockClass), \(Self.lockObject(id))) AS free")

@@ -202,5 +202,41 @@ public enum RunStoreSchema {
             CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON hospital_twin.audit_log
                 FOR EACH STATEMENT EXECUTE FUNCTION hospital_twin.audit_log_is_append_only();
             """),
+        Migration(version: 6, name: "sharded runs: planned runs worked by many processes, one transaction per replication",
+                  sql: """
+            -- A run planned to be worked in shards by separate processes (hospital-twin runs plan, then work;
+            -- Docs/SCALE.md). 'planned': nothing stored yet. shards: how many; NULL for a run done in one process.
+            -- planned_with: the first run of the plan (a comparison plans several runs that share their shards).
+            -- twin_model: the text of the twin model file the scenario names, kept so that no worker needs a disk.
+            ALTER TABLE hospital_twin.runs DROP CONSTRAINT runs_status_check;
+            ALTER TABLE hospital_twin.runs ADD CONSTRAINT runs_status_check
+                CHECK (status IN ('planned', 'running', 'completed', 'failed'));
+            ALTER TABLE hospital_twin.runs
+                ADD COLUMN shards integer CHECK (shards >= 1),
+                ADD COLUMN planned_with bigint REFERENCES hospital_twin.runs (id),
+                ADD COLUMN twin_model text;
+            CREATE INDEX runs_planned_with ON hospital_twin.runs (planned_with);
+
+            -- When and by which worker each replication was stored, and how long it took to simulate: what runs
+            -- status estimates the time left from. NULL on the rows of runs stored before.
+            ALTER TABLE hospital_twin.replication_kpis
+                ADD COLUMN stored_at timestamptz,
+                ADD COLUMN worker text,
+                ADD COLUMN seconds double precision;
+            ALTER TABLE hospital_twin.replication_kpis ALTER COLUMN stored_at SET DEFAULT clock_timestamp();
+
+            -- Every time a worker took a shard: who, when, how it ended. 'working' with no live worker holding the
+            -- shard's lock is an attempt that was killed.
+            CREATE TABLE hospital_twin.shard_attempts (
+                id bigserial PRIMARY KEY,
+                run_id bigint NOT NULL REFERENCES hospital_twin.runs (id) ON DELETE CASCADE,
+                shard integer NOT NULL CHECK (shard >= 0),
+                worker text NOT NULL,
+                started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                ended_at timestamptz,
+                outcome text NOT NULL CHECK (outcome IN ('working', 'finished', 'failed')),
+                failure text);
+            CREATE INDEX shard_attempts_run ON hospital_twin.shard_attempts (run_id, shard);
+            """),
     ]
 }

@@ -80,6 +80,24 @@ public struct Scenario: Sendable {
                         locations: locations)
     }
 
+    /// Rebuilds a stored scenario from its canonical JSON (`canonicalJSON`: the merged document, so nothing is
+    /// extended again); `label` names it in messages. A document that names a twin model file reads the model from
+    /// `twinModelFile` instead (where the caller put the stored model's text), so no file of the machine that stored
+    /// it is needed.
+    public static func rebuild(canonicalJSON: Data, label: String, twinModelFile: String?) throws(ScenarioError) -> Scenario {
+        var document = try ScenarioLoader.parse(data: canonicalJSON, file: label)
+        if let twinModelFile, let model = document["twin_model"], model.text != "built-in" {
+            document.set("twin_model", to: .scalar(twinModelFile, model.location, quoted: true))
+        }
+        return try build(document: document, path: label)
+    }
+
+    /// The twin model file the scenario names (its path as resolved), nil for the built-in model.
+    public var twinModelFile: String? {
+        guard let model = document["twin_model"], let name = model.text, name != "built-in" else { return nil }
+        return Self.resolve(name, besides: model.location.file)
+    }
+
     /// The same scenario with its first day moved to `start` (a forecast from a census starts on the census's
     /// day): the document records the new start, so a stored run says when it began.
     public func starting(at start: LocalDateTime) -> Scenario {
@@ -111,9 +129,7 @@ public struct Scenario: Sendable {
             }
         }
         walk(document)
-        if let model = document["twin_model"], let name = model.text, name != "built-in" {
-            files.append(Self.resolve(name, besides: model.location.file))
-        }
+        if let model = twinModelFile { files.append(model) }
         return files
     }
 

@@ -48,6 +48,9 @@ public final class DatabaseConnection {
         PQfinish(connection)
     }
 
+    /// False once the connection is lost (the server restarted, the network dropped): a new one is needed.
+    public var isConnected: Bool { PQstatus(connection) == CONNECTION_OK }
+
     /// The server's version number, e.g. 150018 for 15.18.
     public var serverVersion: Int { Int(PQserverVersion(connection)) }
 

@@ -36,6 +36,8 @@ public struct WorkflowError: Error, Sendable, Hashable, CustomStringConvertible 
 /// What a workflow tells its caller on the way, beside its result: the command line prints each on standard
 /// error, a server puts it in a job's log.
 public enum WorkflowNotice: Sendable, Hashable, CustomStringConvertible {
+    /// A worker lost the database (or could not reach it) and tries again in `seconds`.
+    case databaseRetry(seconds: Double, reason: String)
     /// A run was recorded (status running) before simulating.
     case runRecorded(id: Int64, scenario: String, version: Int, newContent: Bool)
     /// A run's results were stored whole.
@@ -64,6 +66,8 @@ public enum WorkflowNotice: Sendable, Hashable, CustomStringConvertible {
         case .runRecorded(let id, let scenario, let version, let newContent):
             "run \(id): \(scenario) v\(version)" + (newContent ? " (new scenario content)" : "")
         case .runStored(let id): "stored run \(id)"
+        case .databaseRetry(let seconds, let reason):
+            "the database cannot be used (\(reason)); trying again in \(String(format: "%.2g", seconds)) s"
         case .storeFailed(let id, let reason): "could not store run \(id): \(reason)"
         case .resultsKept(let path): "the results are kept in \(path); store them later with: hospital-twin runs import \(path)"
         case .runLeftRunning(let id):

@@ -14,7 +14,7 @@ struct HospitalTwin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hospital-twin",
         abstract: "A digital twin of a hospital's operations.",
-        subcommands: [Run.self, Compare.self, Forecast.self, Costs.self, Report.self, Runs.self, Validate.self, ScenarioCommand.self, Score.self, Twins.self, Database.self, Ingest.self, Listen.self, CensusCommand.self, FeedCommand.self, CalibrateCommand.self, BacktestCommand.self, Users.self, AuditCommand.self, Serve.self])
+        subcommands: [Run.self, Compare.self, Forecast.self, Costs.self, Report.self, Runs.self, Validate.self, ScenarioCommand.self, Score.self, Twins.self, Database.self, Ingest.self, Listen.self, CensusCommand.self, FeedCommand.self, CalibrateCommand.self, BacktestCommand.self, Users.self, AuditCommand.self, Serve.self, Work.self])
 }
 
 struct Validate: ParsableCommand {

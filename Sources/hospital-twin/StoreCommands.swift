@@ -78,8 +78,8 @@ struct RunID: ExpressibleByArgument {
 
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Stored runs: list them, show one, export it to a file, import one from a file.",
-        subcommands: [List.self, Show.self, Export.self, Import.self])
+        abstract: "Stored runs: list them, show one, export it to a file, import one from a file; plan one in shards.",
+        subcommands: [List.self, Show.self, Export.self, Import.self, Plan.self, Status.self, Finish.self])
 
     enum ListFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
 

@@ -389,11 +389,21 @@ public enum HospitalExperiment {
         let census = census.map { hospital.preparingReturns($0) }
         return try Replications(count: replications, masterSeed: seed, threads: threads).run { replication in
             if let isCancelled, isCancelled() { throw HospitalExperimentCancelled() }
-            let result = try HospitalSimulation.run(hospital, horizonDays: horizonDays, warmUpDays: warmUpDays,
-                                                    streams: replication.streams, census: census)
+            let kpis = try Self.replication(replication.index, of: hospital, seed: seed, horizonDays: horizonDays,
+                                            warmUpDays: warmUpDays, preparedCensus: census)
             if let progress { progress(counter.increment()) }
-            return result.kpis
+            return kpis
         }
+    }
+
+    /// Replication `index` of a run from `seed`, alone: it draws from `RandomStreams(masterSeed: seed).replication(index)`,
+    /// so it is the same KPIs, bit for bit, as that replication of `run` on any number of threads or in any process
+    /// (a sharded run's worker runs it so). `preparedCensus` is a census already prepared for this hospital.
+    public static func replication(_ index: Int, of hospital: PreparedHospital, seed: UInt64, horizonDays: Int,
+                                   warmUpDays: Int, preparedCensus: HospitalCensus? = nil) throws -> HospitalKPIs
+    {
+        try HospitalSimulation.run(hospital, horizonDays: horizonDays, warmUpDays: warmUpDays,
+                                   streams: RandomStreams(masterSeed: seed).replication(index), census: preparedCensus).kpis
     }
 }
 

@@ -1,0 +1,281 @@
+#if canImport(Glibc)
+import Finance
+import Foundation
+import Glibc
+import HospitalModel
+import RunRecords
+import Store
+#endif
+
+/// A run planned to be worked in shards, as a worker reads it back: everything it needs to simulate, from the
+/// database alone.
+public struct PlannedRun: Sendable, Hashable {
+    public let id: Int64
+    /// The scenario's name and its canonical JSON (the merged document, as stored).
+    public let scenario: String
+    public let canonicalJSON: String
+    /// The text of the twin model file the scenario names, when it names one (`twin_model: FILE`).
+    public let twinModel: String?
+    public let seed: UInt64
+    public let replications: Int
+    public let horizonDays: Int
+    public let warmUpDays: Int
+    /// How many shards the replications are split into (`ShardPlan`).
+    public let shards: Int
+    public let status: RunStatus
+}
+
+extension RunStore {
+    // MARK: Planning
+
+    /// A scenario to plan: its name, canonical JSON, the file it was read from, and the text of its twin model file.
+    public struct ScenarioToPlan: Sendable {
+        public let name: String
+        public let canonicalJSON: String
+        public let sourcePath: String?
+        public let twinModel: String?
+
+        public init(name: String, canonicalJSON: String, sourcePath: String?, twinModel: String?) {
+            self.name = name
+            self.canonicalJSON = canonicalJSON
+            self.sourcePath = sourcePath
+            self.twinModel = twinModel
+        }
+    }
+
+    /// Stores the scenarios and records one planned run of each (status planned) with the same seed, replications
+    /// and days in `shards` shards, all in one transaction: the first is the plan's handle, the others are planned
+    /// with it (a comparison's variants). Returns the runs' ids, in the scenarios' order, and the stored scenarios.
+    public func plan(_ scenarios: [ScenarioToPlan], seed: UInt64, replications: Int, horizonDays: Int, warmUpDays: Int,
+                     shards: Int) throws -> [(run: Int64, scenario: StoredScenario)]
+    {
+        try connection.transaction { () throws -> [(run: Int64, scenario: StoredScenario)] in
+            var planned: [(run: Int64, scenario: StoredScenario)] = []
+            for item in scenarios {
+                let stored = try insertScenario(name: item.name, canonicalJSON: item.canonicalJSON, sourcePath: item.sourcePath)
+                let id = try planRun(scenario: stored, seed: seed, replications: replications, horizonDays: horizonDays,
+                                     warmUpDays: warmUpDays, shards: shards, plannedWith: planned.first?.run,
+                                     twinModel: item.twinModel)
+                planned.append((id, stored))
+            }
+            return planned
+        }
+    }
+
+    func planRun(scenario: StoredScenario, seed: UInt64, replications: Int, horizonDays: Int, warmUpDays: Int,
+                 shards: Int, plannedWith: Int64?, twinModel: String?) throws -> Int64
+    {
+        let id = try connection.query("""
+            INSERT INTO hospital_twin.runs (scenario_id, seed, replications, horizon_days, warm_up_days, engine_version,
+                kpi_schema_version, status, started_at, run_by, host, shards, planned_with, twin_model)
+            VALUES (\(scenario.id), \(seed), \(replications), \(horizonDays), \(warmUpDays),
+                \(HospitalSimulation.engineVersion), \(HospitalKPIs.currentSchemaVersion), 'planned', clock_timestamp(),
+                \(Self.currentUser), \(Self.currentHost), \(shards), \(plannedWith), \(twinModel))
+            RETURNING id
+            """).single("a planned run").int64("id")
+        // The plan's first run is planned with itself, so that one query finds every run of a plan.
+        try connection.execute("UPDATE hospital_twin.runs SET planned_with = \(plannedWith ?? id) WHERE id = \(id)")
+        return id
+    }
+
+    /// The runs of the plan `id` names (the run itself, then those planned with it, in id order). Throws when `id`
+    /// is no run, or a run done in one process, or one planned with another (name the plan's first run).
+    public func plannedRuns(_ id: Int64) throws -> [PlannedRun] {
+        guard let first = try connection.query("""
+            SELECT shards, planned_with FROM hospital_twin.runs WHERE id = \(id)
+            """).typedRows.first else { throw RunStoreError("no run with id \(id)") }
+        guard try first.optionalText("shards") != nil else {
+            throw RunStoreError("run \(id) was run in one process, not planned in shards (hospital-twin runs plan makes one)")
+        }
+        if let with = try first.optionalText("planned_with"), with != String(id) {
+            throw RunStoreError("run \(id) is part of the plan of run \(with): give \(with), whose workers do every run of it")
+        }
+        let rows = try connection.query("""
+            SELECT r.id, s.name, s.canonical_json, r.twin_model, r.seed, r.replications, r.horizon_days, r.warm_up_days,
+                   r.shards, r.status
+            FROM hospital_twin.runs r JOIN hospital_twin.scenarios s ON s.id = r.scenario_id
+            WHERE r.planned_with = \(id) ORDER BY r.id
+            """).typedRows
+        return try rows.map { row in
+            PlannedRun(id: try row.int64("id"), scenario: try row.text("name"), canonicalJSON: try row.text("canonical_json"),
+                       twinModel: try row.optionalText("twin_model"), seed: try row.uint64("seed"),
+                       replications: try row.int("replications"), horizonDays: try row.int("horizon_days"),
+                       warmUpDays: try row.int("warm_up_days"), shards: try row.int("shards"),
+                       status: try row.raw("status", as: RunStatus.self))
+        }
+    }
+
+    // MARK: Working
+
+    /// The replications of `run` already stored, among `range`.
+    public func storedReplications(of run: Int64, in range: Range<Int>) throws -> Set<Int> {
+        Set(try connection.query("""
+            SELECT replication FROM hospital_twin.replication_kpis
+            WHERE run_id = \(run) AND replication >= \(range.lowerBound) AND replication < \(range.upperBound)
+            """).typedRows.map { try $0.int("replication") })
+    }
+
+    /// Records that `worker` takes shard `shard` of `run` and holds the shard's lock shared (two workers may race on
+    /// one shard; `runs status` sees a shard as worked while anyone holds it). Marks the run running. Returns the
+    /// attempt's id.
+    public func beginShard(run: Int64, shard: Int, worker: String) throws -> Int64 {
+        try connection.query("SELECT pg_advisory_lock_shared(\(Self.shardLock(run: run, shard: shard)))")
+        return try connection.transaction { () throws -> Int64 in
+            try connection.execute("UPDATE hospital_twin.runs SET status = 'running' WHERE id = \(run) AND status = 'planned'")
+            return try connection.query("""
+                INSERT INTO hospital_twin.shard_attempts (run_id, shard, worker, outcome)
+                VALUES (\(run), \(shard), \(worker), 'working') RETURNING id
+                """).single("a shard attempt").int64("id")
+        }
+    }
+
+    /// Takes the shard's shared lock again (after a reconnection: the old connection's locks went with it).
+    public func holdShard(run: Int64, shard: Int) throws {
+        try connection.query("SELECT pg_advisory_lock_shared(\(Self.shardLock(run: run, shard: shard)))")
+    }
+
+    /// Records how a shard attempt ended (`failure` nil: finished) and lets the shard's lock go.
+    public func endShard(attempt: Int64, run: Int64, shard: Int, failure: String?) throws {
+        try connection.execute("""
+            UPDATE hospital_twin.shard_attempts
+            SET ended_at = clock_timestamp(), outcome = \(failure == nil ? "finished" : "failed"), failure = \(failure)
+            WHERE id = \(attempt)
+            """)
+        try connection.query("SELECT pg_advisory_unlock_shared(\(Self.shardLock(run: run, shard: shard)))")
+    }
+
+    /// Claims replication `replication` of `run` for this connection while it is simulated: false when another
+    /// live worker has claimed it (the claim ends with the claimer's connection, so a killed worker's claims free
+    /// themselves).
+    public func claim(run: Int64, replication: Int) throws -> Bool {
+        try connection.query("SELECT pg_try_advisory_lock(\(Self.replicationLock(run: run, replication: replication))) AS claimed")
+            .single("a claim").bool("claimed")
+    }
+
+    /// Waits until nobody claims replication `replication` of `run` (its worker stored it or died).
+    public func awaitClaim(run: Int64, replication: Int) throws {
+        try connection.query("SELECT pg_advisory_lock(\(Self.replicationLock(run: run, replication: replication)))")
+        try release(run: run, replication: replication)
+    }
+
+    /// Lets a claim go.
+    public func release(run: Int64, replication: Int) throws {
+        try connection.query("SELECT pg_advisory_unlock(\(Self.replicationLock(run: run, replication: replication)))")
+    }
+
+    /// Stores one replication of a sharded run — its KPIs and metrics, with who simulated it and how long it took —
+    /// in its own transaction. A replication already stored (by a rerun or a racing worker) is left as it is: the
+    /// answer is false, and nothing else changes.
+    public func storeReplication(run: Int64, index: Int, kpis: HospitalKPIs, worker: String, seconds: Double) throws -> Bool {
+        let (json, metrics) = try Self.encoded(kpis)
+        return try connection.transaction { () throws -> Bool in
+            let inserted = try connection.execute("""
+                INSERT INTO hospital_twin.replication_kpis (run_id, replication, kpis, worker, seconds)
+                VALUES (\(run), \(index), \(json)::json, \(worker), \(seconds))
+                ON CONFLICT (run_id, replication) DO NOTHING
+                """)
+            guard inserted == 1 else { return false }
+            try connection.execute("""
+                INSERT INTO hospital_twin.replication_metrics (run_id, replication, metrics)
+                VALUES (\(run), \(index), \(metrics)::jsonb)
+                """)
+            return true
+        }
+    }
+
+    /// Completes a sharded run whose every replication is stored: reads them back, summarises them as a run done in
+    /// one process would, prices them with `costs`, writes the summary, the daily census and the cost lines, and
+    /// marks it completed — one transaction, under the run's lock, so two workers finishing at once complete it
+    /// once. Returns false, changing nothing, when a replication is missing or the run is already completed.
+    public func completeSharded(run id: Int64, costs model: CostModel) throws -> Bool {
+        try connection.transaction { () throws -> Bool in
+            try connection.execute("SELECT pg_advisory_xact_lock(\(Self.lockClass), \(Self.lockObject(id)))")
+            let row = try connection.query("""
+                SELECT status, replications, (SELECT count(*) FROM hospital_twin.replication_kpis WHERE run_id = \(id)) AS stored
+                FROM hospital_twin.runs WHERE id = \(id)
+                """).single("run \(id)")
+            let status = try row.raw("status", as: RunStatus.self)
+            guard status == .planned || status == .running, try row.int("stored") == (try row.int("replications")) else {
+                return false
+            }
+            try connection.execute("UPDATE hospital_twin.runs SET status = 'completed' WHERE id = \(id)")
+            let result = try self.result(of: id)
+            try writeSummary(run: id, result: result)
+            try writeCosts(run: id, costs: RunCosts(pricing: result.replications, with: model))
+            try connection.execute("UPDATE hospital_twin.runs SET finished_at = clock_timestamp() WHERE id = \(id)")
+            return true
+        }
+    }
+
+    // MARK: Status
+
+    /// How sharded run `id` stands: each shard's replications stored, whether a live worker holds it, its attempts
+    /// and last failure; the pace and the time left.
+    public func shardedStatus(_ id: Int64) throws -> ShardedRunStatus {
+        let record = try record(id)
+        let plan = try plannedRuns(id).first { $0.id == id }!
+        let stored = try connection.query("""
+            SELECT replication FROM hospital_twin.replication_kpis WHERE run_id = \(id)
+            """).typedRows.map { try $0.int("replication") }
+        var storedByShard = [Int](repeating: 0, count: plan.shards)
+        for replication in stored {
+            storedByShard[ShardPlan.shard(of: replication, shards: plan.shards, total: plan.replications)] += 1
+        }
+        let attempts = try connection.query("""
+            SELECT shard, count(*) AS attempts,
+                   (array_agg(failure ORDER BY id DESC) FILTER (WHERE outcome = 'failed'))[1] AS failure,
+                   bool_or(outcome = 'failed' AND id = (SELECT max(id) FROM hospital_twin.shard_attempts b
+                                                       WHERE b.run_id = a.run_id AND b.shard = a.shard)) AS last_failed
+            FROM hospital_twin.shard_attempts a WHERE run_id = \(id) GROUP BY shard, run_id
+            """).typedRows
+        var byShard: [Int: (attempts: Int, failure: String?, lastFailed: Bool)] = [:]
+        for row in attempts {
+            byShard[try row.int("shard")] = (try row.int("attempts"), try row.optionalText("failure"), try row.bool("last_failed"))
+        }
+        var live = 0
+        let shards = try (0..<plan.shards).map { index -> ShardedRunStatus.Shard in
+            let range = ShardPlan.replications(ofShard: index, of: plan.shards, total: plan.replications)
+            let working = try isHeld(Self.shardLock(run: id, shard: index))
+            if working { live += 1 }
+            let attempt = byShard[index]
+            let state: ShardedRunStatus.ShardState = storedByShard[index] == range.count ? .done
+                : working ? .working : attempt?.lastFailed == true ? .failed : .missing
+            return .init(index: index, first: range.lowerBound, end: range.upperBound, stored: storedByShard[index],
+                         state: state, attempts: attempt?.attempts ?? 0, failure: attempt?.failure)
+        }
+        let pace = try connection.query("""
+            SELECT avg(seconds) AS per_replication,
+                   count(*) FILTER (WHERE stored_at > clock_timestamp() - interval '10 minutes') AS recent,
+                   extract(epoch FROM clock_timestamp() - greatest(min(stored_at) FILTER (WHERE stored_at > clock_timestamp() - interval '10 minutes'),
+                                                                  (SELECT min(started_at) FROM hospital_twin.shard_attempts WHERE run_id = \(id)))) AS span
+            FROM hospital_twin.replication_kpis WHERE run_id = \(id)
+            """).single("a run's pace")
+        let remaining = plan.replications - stored.count
+        let recent = try pace.int("recent")
+        let span = try pace.optional("span", expected: "seconds", { Double($0) })
+        let left: Double? = remaining > 0 && recent > 0 && live > 0 ? span.map { $0 / Double(recent) * Double(remaining) } : nil
+        return ShardedRunStatus(run: record, shards: shards, stored: stored.count, liveWorkers: live,
+                                secondsPerReplication: try pace.optional("per_replication", expected: "seconds", { Double($0) }),
+                                secondsLeft: left)
+    }
+
+    /// True when some connection holds the advisory lock `key` (shared or not).
+    func isHeld(_ key: Int64) throws -> Bool {
+        let free = try connection.query("SELECT pg_try_advisory_lock(\(key)) AS free").single("a lock").bool("free")
+        if free { try connection.query("SELECT pg_advisory_unlock(\(key))") }
+        return !free
+    }
+
+    // MARK: Locks
+
+    /// A shard's lock: one 64-bit advisory key, class 'HS' in the top 16 bits, the run's id in the next 24 (wrapping:
+    /// a collision only makes a status look busy), the shard in the low 24.
+    static func shardLock(run: Int64, shard: Int) -> Int64 { lockKey(0x4853, run, shard) }
+
+    /// A replication's claim: class 'HR', the run, the replication.
+    static func replicationLock(run: Int64, replication: Int) -> Int64 { lockKey(0x4852, run, replication) }
+
+    static func lockKey(_ kind: Int64, _ run: Int64, _ item: Int) -> Int64 {
+        (kind << 48) | ((run & 0xFF_FFFF) << 24) | (Int64(item) & 0xFF_FFFF)
+    }
+}
