@@ -25,6 +25,14 @@ public struct PlannedRun: Sendable, Hashable {
     public let status: RunStatus
 }
 
+/// An id that names no plan: no run, a run done in one process, or a run planned with another (the caller's
+/// mistake, not the database's).
+public struct NotAPlan: Error, Sendable, CustomStringConvertible {
+    public let description: String
+
+    init(_ description: String) { self.description = description }
+}
+
 extension RunStore {
     // MARK: Planning
 
@@ -83,12 +91,12 @@ extension RunStore {
     public func plannedRuns(_ id: Int64) throws -> [PlannedRun] {
         guard let first = try connection.query("""
             SELECT shards, planned_with FROM hospital_twin.runs WHERE id = \(id)
-            """).typedRows.first else { throw RunStoreError("no run with id \(id)") }
+            """).typedRows.first else { throw NotAPlan("no run with id \(id)") }
         guard try first.optionalText("shards") != nil else {
-            throw RunStoreError("run \(id) was run in one process, not planned in shards (hospital-twin runs plan makes one)")
+            throw NotAPlan("run \(id) was run in one process, not planned in shards (hospital-twin runs plan makes one)")
         }
         if let with = try first.optionalText("planned_with"), with != String(id) {
-            throw RunStoreError("run \(id) is part of the plan of run \(with): give \(with), whose workers do every run of it")
+            throw NotAPlan("run \(id) is part of the plan of run \(with): give \(with), whose workers do every run of it")
         }
         let rows = try connection.query("""
             SELECT r.id, s.name, s.canonical_json, r.twin_model, r.seed, r.replications, r.horizon_days, r.warm_up_days,
@@ -150,12 +158,6 @@ extension RunStore {
     public func claim(run: Int64, replication: Int) throws -> Bool {
         try connection.query("SELECT pg_try_advisory_lock(\(Self.replicationLock(run: run, replication: replication))) AS claimed")
             .single("a claim").bool("claimed")
-    }
-
-    /// Waits until nobody claims replication `replication` of `run` (its worker stored it or died).
-    public func awaitClaim(run: Int64, replication: Int) throws {
-        try connection.query("SELECT pg_advisory_lock(\(Self.replicationLock(run: run, replication: replication)))")
-        try release(run: run, replication: replication)
     }
 
     /// Lets a claim go.

@@ -102,7 +102,7 @@ public final class RunStore {
         try connection.transaction {
             try writeResults(run: id, result: result)
             if let costs { try writeCosts(run: id, costs: costs) }
-            try Failpoint.pause(at: "before-commit", detail: "run \(id), backend pid \(connection.backendPID)")
+            Failpoint.pause(at: "before-commit", detail: "run \(id), backend pid \(connection.backendPID)")
             let updated = try connection.execute("""
                 UPDATE hospital_twin.runs SET status = 'completed', finished_at = \(finishedAt)
                 WHERE id = \(id) AND status = 'running'
@@ -441,10 +441,11 @@ public final class RunStore {
 
 /// Test hooks that stop the program at a named point, so a test can kill it or cut its connection there:
 /// `HOSPITAL_TWIN_FAILPOINT=before-commit:30` pauses 30 seconds before a run's results are committed, after
-/// saying so on standard error. Inert unless the variable names the point.
+/// saying so on standard error; `replication-stored:30` pauses a sharded run's worker after each replication it
+/// stores. Inert unless the variable names the point.
 public enum Failpoint {
     /// Pauses at `point` when `HOSPITAL_TWIN_FAILPOINT` names it, saying `detail` (what a test needs to act on).
-    public static func pause(at point: String, detail: String) throws {
+    public static func pause(at point: String, detail: String) {
         guard let setting = ProcessInfo.processInfo.environment["HOSPITAL_TWIN_FAILPOINT"] else { return }
         let parts = setting.split(separator: ":", maxSplits: 1)
         guard parts.first.map(String.init) == point else { return }

@@ -58,7 +58,8 @@ public enum ShardedRuns {
     /// Works shard `shard` of the plan `plan`: for each of its runs, simulates the shard's replications not yet
     /// stored, on `threads` threads, and stores each in its own transaction as it finishes; then completes every run
     /// whose replications are all stored. A replication another live worker is simulating is waited for, not
-    /// simulated twice; one stored by a racing worker first is kept as stored. `connect` opens the database; a
+    /// simulated twice (it is polled until its claim goes: stored, or its worker died); one stored by a racing worker
+    /// first is kept as stored. `connect` opens the database; a
     /// lost connection is opened again with backoff (0.25 s doubling to 15 s) for up to `retryFor` seconds.
     ///
     /// Throws `.input` when the plan or shard does not exist or its scenario cannot be built, `.store` when the
@@ -68,7 +69,7 @@ public enum ShardedRuns {
                             observer: WorkflowObserver = .silent) throws(WorkflowError) -> Work
     {
         let database = try WorkerDatabase(connect: connect, retryFor: retryFor, observer: observer)
-        let runs = try database.use { try $0.plannedRuns(plan) }
+        let runs = try plannedRuns(plan) { body throws(WorkflowError) in try database.use(body) }
         guard let first = runs.first else { throw WorkflowError(.input, "run \(plan) has no planned runs") }
         guard (0..<first.shards).contains(shard) else {
             throw WorkflowError(.input, "run \(plan) has \(first.shards) shards, numbered 0 to \(first.shards - 1): "
@@ -103,7 +104,7 @@ public enum ShardedRuns {
     /// after storing, or the database went away); returns those it completed and, for the others, how many
     /// replications are missing.
     public static func finish(plan: Int64, store: RunStore) throws(WorkflowError) -> (completed: [Int64], missing: [Int64: Int]) {
-        let runs = try storing { try store.plannedRuns(plan) }
+        let runs = try plannedRuns(plan) { body throws(WorkflowError) in try storing { try body(store) } }
         var completed: [Int64] = [], missing: [Int64: Int] = [:]
         for run in runs {
             let costs = try prepare(run).scenario.costs
@@ -119,8 +120,23 @@ public enum ShardedRuns {
 
     /// Each run of the plan as `runs status` shows it.
     public static func status(plan: Int64, store: RunStore) throws(WorkflowError) -> [ShardedRunStatus] {
-        let runs = try storing { try store.plannedRuns(plan) }
+        let runs = try plannedRuns(plan) { body throws(WorkflowError) in try storing { try body(store) } }
         return try runs.map { run throws(WorkflowError) in try storing { try store.shardedStatus(run.id) } }
+    }
+
+    /// The runs of `plan`, read through `use`; an id that names no plan is the caller's input error.
+    static func plannedRuns(_ plan: Int64, _ use: ((RunStore) throws -> [PlannedRun]) throws(WorkflowError) -> [PlannedRun])
+        throws(WorkflowError) -> [PlannedRun]
+    {
+        var notAPlan: NotAPlan?
+        let runs = try use { store in
+            do { return try store.plannedRuns(plan) } catch let error as NotAPlan {
+                notAPlan = error
+                return []
+            }
+        }
+        if let notAPlan { throw WorkflowError(.input, notAPlan.description) }
+        return runs
     }
 
     /// The stored run's scenario rebuilt from the database (its twin model written to a private temporary file
@@ -171,11 +187,16 @@ public enum ShardedRuns {
                     if pass == 0 {
                         guard try database.claim(run: run.id, replication: index) else { return .contested(index) }
                     } else {
-                        try database.use { try $0.awaitClaim(run: run.id, replication: index) }
-                        if try database.use({ try $0.storedReplications(of: run.id, in: index..<(index + 1)) }).count == 1 {
-                            return .storedByOther
+                        // Polled, never waited for on the connection: a worker waiting holds no claim, so two
+                        // workers can never wait for each other.
+                        while !(try database.claim(run: run.id, replication: index)) {
+                            if observer.isCancelled() { return .cancelled }
+                            Thread.sleep(forTimeInterval: 0.2)
                         }
-                        guard try database.claim(run: run.id, replication: index) else { return .contested(index) }
+                        if try database.use({ try $0.storedReplications(of: run.id, in: index..<(index + 1)) }).count == 1 {
+                            try database.release(run: run.id, replication: index)
+                            return .foundStored
+                        }
                     }
                     let started = ContinuousClock.now
                     let kpis: HospitalKPIs
@@ -191,6 +212,7 @@ public enum ShardedRuns {
                         try $0.storeReplication(run: run.id, index: index, kpis: kpis, worker: worker, seconds: seconds)
                     }
                     try database.release(run: run.id, replication: index)
+                    Failpoint.pause(at: "replication-stored", detail: "run \(run.id), replication \(index)")
                     observer.progress(done.increment(), total, name)
                     return inserted ? .stored : .storedByOther
                 }
@@ -200,20 +222,17 @@ public enum ShardedRuns {
                 switch try outcome.get() {
                 case .stored: work.stored += 1
                 case .storedByOther: work.storedByOther += 1
+                case .foundStored: work.foundStored += 1
                 case .contested(let index): contested.append(index)
                 case .cancelled: throw WorkflowError(.cancelled, "\(name): cancelled; the replications stored so far stay stored")
                 }
             }
             pending = contested
         }
-        guard pending.isEmpty else {
-            throw WorkflowError(.store, "run \(run.id): replications \(pending.prefix(10).map(String.init).joined(separator: ", ")) "
-                + "stayed claimed by another worker; run this shard again once it has stopped")
-        }
     }
 
     enum Outcome {
-        case stored, storedByOther, contested(Int), cancelled
+        case stored, storedByOther, foundStored, contested(Int), cancelled
     }
 }
 
