@@ -91,6 +91,7 @@ let package = Package(
         // The command-line tool as a user runs it: killed mid-write, the database lost, concurrent runs, the
         // embedded cluster.
         .testTarget(name: "CommandTests", dependencies: ["RunStore", "Store", "TestSupport", "Workflows", "Feed", "FeedStore", "HL7",
+                                                     .product(name: "Yams", package: "Yams"),
                                                      "Scenario", "HospitalModel", "PatientTwin"]),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Scenario", "HospitalModel", "RunStore", "Store", "Feed", "HL7",
                                                       "Finance", "Reports", "TestSupport", "CSVFiles", "PatientTwin", "Simulation"]),
