@@ -8,6 +8,8 @@
 #     of a simulated hospital (run --census-at), then from the live census of the hospital's HL7 feed (feed emit,
 #     ingest, census, forecast --live), the hospital calibrated on eight weeks of the log once it has filled (calibrate) and that
 #     calibrated scenario's forecast backtested on the weeks after (backtest), and whether the measured year is past the warm-up (--warmup-report);
+#   - scale: the general hospital's run planned in two shards and worked by two separate processes (runs plan,
+#     work --shard-from-env), equal byte for byte to the one-process run;
 # writes the HTML reports (the three users' and the backtest's), lists the stored runs, and says where the reports are. Then, shorter, the kernel
 # against queueing theory and the patient-twin workflow. The database is the one configured
 # (HOSPITAL_TWIN_DATABASE_URL, DATABASE_URL, PG* variables), else the embedded cluster in ./.hospital-twin, which
@@ -88,6 +90,24 @@ grep -E "stored backtest" "$logs/backtest.log" || true
 echo
 echo "== steady state: does the measured year start after the warm-up's transient? (4 years from empty)"
 "$bin" run scenarios/general-hospital.yaml --warmup-report --replications 6 --horizon 1460 2>/dev/null | sed -n 3,9p
+echo
+echo "== scale: the general hospital's run again, planned in 2 shards and worked by two separate processes, as a"
+echo "   Kubernetes Indexed Job or a Slurm job array starts them (JOB_COMPLETION_INDEX; Docs/SCALE.md); every"
+echo "   replication is stored in its own transaction, and the last worker completes the run"
+plan=$("$bin" runs plan scenarios/general-hospital.yaml --shards 2 2> "$logs/plan.log")
+JOB_COMPLETION_INDEX=0 "$bin" work "$plan" --shard-from-env --threads 1 2> "$logs/work-0.log" &
+first=$!
+JOB_COMPLETION_INDEX=1 "$bin" work "$plan" --shard-from-env --threads 1 2> "$logs/work-1.log"
+wait "$first"
+"$bin" runs status "$plan" 2>/dev/null | sed -n 1,2p
+"$bin" runs export "$plan" --format csv 2>/dev/null > "$logs/sharded.csv"
+"$bin" runs export "${runs[0]}" --format csv 2>/dev/null > "$logs/one-process.csv"
+if cmp -s "$logs/sharded.csv" "$logs/one-process.csv"; then
+    echo "run $plan (2 processes) and run ${runs[0]} (one process): the same metrics, byte for byte"
+else
+    echo "run $plan (2 processes) and run ${runs[0]} (one process) differ: a bug, please report it" >&2
+    exit 1
+fi
 echo
 echo "== the stored runs"
 "$bin" runs list

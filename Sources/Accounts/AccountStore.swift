@@ -90,7 +90,7 @@ public final class AccountStore {
         try connection.query("\(raw: Self.selectUsers) WHERE u.name = \(name)").typedRows.first.map(Self.user(from:))
     }
 
-    /// Disables `name`: it can no longer sign in, and its tokens are revoked. Disabling a disabled user changes
+    /// Disables `name`: it can no longer sign in, its sessions end and its tokens are revoked. Disabling a disabled user changes
     /// nothing and says so.
     public func disable(_ name: UserName, by actor: Actor) throws -> (user: User, revokedTokens: Int, wasDisabled: Bool) {
         try change(actor, "users.disable", target: name.value) {
@@ -98,6 +98,10 @@ public final class AccountStore {
                 throw Refusal(message: "no user is named \(name.value) (hospital-twin users list)", detail: "no such user")
             }
             try connection.execute("UPDATE hospital_twin.users SET disabled_at = coalesce(disabled_at, now()) WHERE name = \(name.value)")
+            try connection.execute("""
+                UPDATE hospital_twin.sessions SET ended_at = now()
+                WHERE ended_at IS NULL AND user_id = (SELECT id FROM hospital_twin.users WHERE name = \(name.value))
+                """)
             let revoked = try connection.execute("""
                 UPDATE hospital_twin.api_tokens SET revoked_at = now()
                 WHERE revoked_at IS NULL AND user_id = (SELECT id FROM hospital_twin.users WHERE name = \(name.value))

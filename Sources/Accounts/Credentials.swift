@@ -81,15 +81,14 @@ public struct Password: Sendable {
     }
 }
 
-/// An API token as handed to a system once: "htw_" then 43 characters of base64url, 256 random bits from the
-/// operating system's generator. Only its SHA-256 is stored.
-public enum APIToken {
-    public static let prefix = "htw_"
-    /// Characters of a token, prefix included.
-    public static let length = 47
+/// Random secrets handed out once (API tokens, session cookies, CSRF tokens): a prefix, then 43 characters of
+/// base64url holding 256 random bits from the operating system's generator.
+public enum RandomToken {
+    /// Characters after the prefix.
+    public static let randomLength = 43
 
-    /// A new token.
-    public static func make() -> String {
+    /// A new token with `prefix`.
+    public static func make(prefix: String) -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let encoded = Data(bytes).base64EncodedString()
@@ -97,10 +96,33 @@ public enum APIToken {
         return prefix + encoded
     }
 
-    /// Whether `text` has a token's shape (checked before any lookup, so nothing else reaches the database).
-    public static func isWellFormed(_ text: String) -> Bool {
-        guard text.utf8.count == length, text.hasPrefix(prefix) else { return false }
+    /// Whether `text` is `prefix` and 43 base64url characters (checked before any lookup, so nothing else reaches
+    /// the database).
+    public static func isWellFormed(_ text: String, prefix: String) -> Bool {
+        guard text.utf8.count == prefix.utf8.count + randomLength, text.hasPrefix(prefix) else { return false }
         let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
         return text.utf8.dropFirst(prefix.utf8.count).allSatisfy { alphabet.contains($0) }
     }
+}
+
+/// An API token as handed to a system once: "htw_" then a `RandomToken`. Only its SHA-256 is stored.
+public enum APIToken {
+    public static let prefix = "htw_"
+    /// Characters of a token, prefix included.
+    public static let length = 47
+
+    /// A new token.
+    public static func make() -> String { RandomToken.make(prefix: prefix) }
+
+    /// Whether `text` has a token's shape.
+    public static func isWellFormed(_ text: String) -> Bool { RandomToken.isWellFormed(text, prefix: prefix) }
+}
+
+/// A browser session's cookie value: "hts_" then a `RandomToken`. Only its SHA-256 is stored.
+public enum SessionToken {
+    public static let prefix = "hts_"
+
+    public static func make() -> String { RandomToken.make(prefix: prefix) }
+
+    public static func isWellFormed(_ text: String) -> Bool { RandomToken.isWellFormed(text, prefix: prefix) }
 }

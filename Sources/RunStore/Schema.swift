@@ -238,5 +238,25 @@ public enum RunStoreSchema {
                 failure text);
             CREATE INDEX shard_attempts_run ON hospital_twin.shard_attempts (run_id, shard);
             """),
+        Migration(version: 7, name: "browser sessions with expiry and a CSRF token; the audit log searchable by source",
+                  sql: """
+            -- A browser's sign-in (Docs/SECURITY.md, "Sessions"). The cookie's token is shown to the browser only;
+            -- its SHA-256 is kept. csrf_token is what the session's forms and unsafe API calls must carry. A session
+            -- ends at ended_at (signed out, or its user disabled), at expires_at, or after an idle time.
+            CREATE TABLE hospital_twin.sessions (
+                id bigserial PRIMARY KEY,
+                user_id bigint NOT NULL REFERENCES hospital_twin.users (id),
+                token_sha256 text NOT NULL UNIQUE CHECK (token_sha256 ~ '^[0-9a-f]{64}$'),
+                csrf_token text NOT NULL,
+                source text NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                last_seen_at timestamptz NOT NULL DEFAULT now(),
+                expires_at timestamptz NOT NULL,
+                ended_at timestamptz);
+            CREATE INDEX sessions_user ON hospital_twin.sessions (user_id);
+
+            -- Sign-in attempts are counted by client address as well as by name, to slow a guesser down.
+            CREATE INDEX audit_log_source_at ON hospital_twin.audit_log (source, at);
+            """),
     ]
 }

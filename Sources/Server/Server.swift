@@ -53,7 +53,8 @@ public struct ServerContext: RequestContext, RemoteAddressRequestContext {
 public enum HospitalServer {
     /// The router, its routes and middleware, on `pool` (whose database's schema is up to date: `serve` migrates
     /// it before listening).
-    public static func router(pool: DatabasePool) -> Router<ServerContext> {
+    /// `limits` bound failed sign-ins (`SignInLimits.standard` unless a test needs others).
+    public static func router(pool: DatabasePool, limits: SignInLimits = .standard) -> Router<ServerContext> {
         let router = Router(context: ServerContext.self)
         router.add(middleware: SecurityHeaders())
         router.add(middleware: Problems())
@@ -68,6 +69,7 @@ public enum HospitalServer {
                                    detail: "the server is up but its database is not: \(error)")
             }
         }
+        SignIn.add(to: router, pool: pool, limits: limits)
         router.get("api/v1/me") { request, context -> Response in
             let user = try await authenticate(request, context: context, pool: pool)
             return try json(.ok, ["name": user.name, "role": user.role.rawValue])
@@ -75,27 +77,60 @@ public enum HospitalServer {
         return router
     }
 
-    /// The user a request's bearer token is, or a 401 problem (audited as refused, with where it came from).
+    /// The user a request is: its bearer token's (a system), else its session cookie's (a browser), or a 401
+    /// problem (audited as refused, with where it came from). A request that may change something (any method but
+    /// GET and HEAD) made with a session must carry the session's CSRF token in `X-CSRF-Token`, else it is a 403.
     static func authenticate(_ request: Request, context: ServerContext, pool: DatabasePool) async throws -> User {
         let header = request.headers[.authorization] ?? ""
         let source = context.remoteAddress?.ipAddress ?? "unknown"
         let path = String(request.uri.path.prefix(200))
-        let token = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : ""
-        let user = try await pool.run { connection -> User? in
+        let bearer = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : nil
+        let cookie = bearer == nil ? request.cookies[SignIn.sessionCookie]?.value : nil
+        let safe = request.method == .get || request.method == .head
+        let csrf = request.headers[SignIn.csrfHeader]
+        let found = try await pool.run { connection -> (user: User?, why: String, csrf: Bool) in
             let accounts = try AccountStore(connection: connection, migrating: false)
-            let user = try accounts.user(forToken: token)
+            var user: User?, why = "", csrfMissing = false
+            if let bearer {
+                user = try accounts.user(forToken: bearer)
+                why = "an unknown, revoked or malformed token"
+            } else if let cookie {
+                let session = try accounts.session(forToken: cookie)
+                if let session, !safe, csrf != session.csrfToken {
+                    why = "a session's request without its CSRF token"
+                    csrfMissing = true
+                } else {
+                    user = session?.user
+                    why = "an unknown, ended or expired session"
+                }
+            } else {
+                why = header.isEmpty ? "no token or session" : "an Authorization header that is not a bearer token"
+            }
             if user == nil {
                 try accounts.audit(Actor(name: "anonymous", source: source), "api.request", target: path, outcome: .refused,
-                                   detail: header.isEmpty ? "no token" : "an unknown, revoked or malformed token")
+                                   detail: why)
             }
-            return user
+            return (user, why, csrfMissing)
         }
-        guard let user else {
+        guard let user = found.user else {
+            if found.csrf {
+                throw ProblemError(status: .forbidden, title: "CSRF token missing or wrong",
+                                   detail: "a change made with a session must send its CSRF token in X-CSRF-Token")
+            }
             throw ProblemError(status: .unauthorized, title: "Sign in required",
-                               detail: "send an API token as 'Authorization: Bearer TOKEN' (hospital-twin users token NAME)",
+                               detail: "send an API token as 'Authorization: Bearer TOKEN' (hospital-twin users token NAME), "
+                                   + "or sign in at /login",
                                headers: [.wwwAuthenticate: "Bearer"])
         }
         return user
+    }
+
+    /// The session of a request's cookie, or nil (no cookie, or an ended, expired or idle session).
+    static func session(_ request: Request, pool: DatabasePool) async throws -> Session? {
+        guard let token = request.cookies[SignIn.sessionCookie]?.value else { return nil }
+        return try await pool.run { connection in
+            try AccountStore(connection: connection, migrating: false).session(forToken: token)
+        }
     }
 
     static func json(_ status: HTTPResponse.Status, _ fields: [String: String]) throws -> Response {

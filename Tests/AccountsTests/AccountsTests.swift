@@ -190,7 +190,8 @@ struct ServerTests {
                 return (http.statusCode, http.allHeaderFields, (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
             }
             let health = try await get("/health")
-            #expect(health.status == 200 && health.body["status"] as? String == "ok" && health.body["schema_version"] as? String == "5")
+            let schema = String(try store.connection.schemaVersion("hospital_twin"))
+            #expect(health.status == 200 && health.body["status"] as? String == "ok" && health.body["schema_version"] as? String == schema)
             let refused = try await get("/api/v1/me")
             #expect(refused.status == 401 && refused.body["status"] as? Int == 401 && refused.body["title"] as? String == "Sign in required")
             #expect((refused.headers["Content-Type"] as? String) == "application/problem+json")
@@ -209,6 +210,251 @@ struct ServerTests {
             let audited = try store.auditEntries(limit: 50).filter { $0.action == "api.request" && $0.target == "/api/v1/me" }
             #expect(audited.count >= 2 && audited.allSatisfy { $0.outcome == .refused && $0.source == "127.0.0.1" })
             group.cancelAll()
+        }
+    }
+}
+
+/// An HTTP client for the server's browser side: no redirect followed, no cookie kept (each request says its own).
+final class PlainClient: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    let base: String
+    lazy var session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpShouldSetCookies = false
+        configuration.httpCookieAcceptPolicy = .never
+        return URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
+    }()
+
+    init(base: String) { self.base = base }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void)
+    {
+        completionHandler(nil)
+    }
+
+    struct Answer {
+        let status: Int
+        let headers: [String: String]
+        let body: String
+        /// The Set-Cookie header's cookies by name, each with its attributes as written.
+        var cookies: [String: String] {
+            var found: [String: String] = [:]
+            for line in (headers["set-cookie"] ?? "").components(separatedBy: ", htw_") {
+                let text = line.hasPrefix("htw_") ? line : "htw_" + line
+                if let name = text.split(separator: "=").first { found[String(name)] = text }
+            }
+            return found
+        }
+
+        /// The value of cookie `name` as set.
+        func cookie(_ name: String) -> String? {
+            cookies[name].flatMap { $0.split(separator: ";").first?.split(separator: "=", maxSplits: 1).last.map(String.init) }
+        }
+    }
+
+    func send(_ method: String, _ path: String, form: String? = nil, cookies: [String: String] = [:],
+              headers: [String: String] = [:], contentType: String = "application/x-www-form-urlencoded") async throws -> Answer
+    {
+        var request = URLRequest(url: URL(string: base + path)!)
+        request.httpMethod = method
+        if let form {
+            request.httpBody = Data(form.utf8)
+            request.setValue(contentType, forHTTPHeaderField: "Content-Type")
+        }
+        if !cookies.isEmpty {
+            request.setValue(cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "), forHTTPHeaderField: "Cookie")
+        }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await session.data(for: request)
+        let http = response as! HTTPURLResponse
+        var fields: [String: String] = [:]
+        for (key, value) in http.allHeaderFields { fields[String(describing: key).lowercased()] = String(describing: value) }
+        return Answer(status: http.statusCode, headers: fields, body: String(decoding: data, as: UTF8.self))
+    }
+}
+
+@Suite("signing in with a browser: sessions, CSRF, limits on failed sign-ins", .enabled(if: TestDatabase.runs("SessionTests")), .serialized)
+struct SessionTests {
+    /// Runs `body` against a server on a free port with `limits`.
+    func withServer(limits: SignInLimits = SignInLimits(failuresPerName: 5, failuresPerSource: 1_000_000, windowSeconds: 900),
+                    _ body: (PlainClient) async throws -> Void) async throws
+    {
+        let url = try #require(TestDatabase.url)
+        let port = NIOLockedValueBox<Int?>(nil)
+        let app = Application(router: HospitalServer.router(pool: DatabasePool(url: url), limits: limits),
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { channel in port.withLockedValue { $0 = channel.localAddress?.port } })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            var waited = 0
+            while port.withLockedValue({ $0 }) == nil, waited < 200 { try await Task.sleep(nanoseconds: 50_000_000); waited += 1 }
+            try await body(PlainClient(base: "http://127.0.0.1:\(try #require(port.withLockedValue { $0 }))"))
+            group.cancelAll()
+        }
+    }
+
+    static func user(_ role: Role = .planner) throws -> (name: String, password: String, store: AccountStore) {
+        let store = try AccountStore(connection: TestDatabase.connect(), bcryptCost: 4)
+        let name = try UserName("web-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+        let password = "correct horse \(UInt32.random(in: 0 ... .max))"
+        try store.add(name, role: role, password: try Password(password), by: Actor(name: "cli:test", source: "cli@test"))
+        return (name.value, password, store)
+    }
+
+    /// The sign-in form's token, read from the page and its cookie (they must agree).
+    static func formToken(_ page: PlainClient.Answer) throws -> String {
+        let field = try #require(page.body.range(of: #"name="csrf" value="[^"]+""#, options: .regularExpression)
+            .map { String(page.body[$0].dropFirst(19).dropLast()) }, "\(page.body)")
+        #expect(page.cookie("htw_signin") == field)
+        return field
+    }
+
+    static func form(_ fields: [(String, String)]) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
+    }
+
+    @Test("sign in at /login: a session cookie (HttpOnly, Secure, SameSite=Strict) that the API and the home page accept; sign out with the form's CSRF token ends it")
+    func signInAndOut() async throws {
+        let (name, password, store) = try Self.user()
+        try await withServer { client in
+            let page = try await client.send("GET", "/login")
+            #expect(page.status == 200 && page.headers["content-type"] == "text/html; charset=utf-8")
+            #expect(page.headers["content-security-policy"] == "default-src 'self'; frame-ancestors 'none'")
+            #expect(!page.body.contains("<script") && !page.body.contains("style="))
+            let signin = try #require(page.cookies["htw_signin"])
+            for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/login"] { #expect(signin.contains(attribute), "\(signin)") }
+            let token = try Self.formToken(page)
+
+            let noCookie = try await client.send("POST", "/login", form: Self.form([("name", name), ("password", password), ("csrf", token)]))
+            #expect(noCookie.status == 403 && noCookie.body.contains("CSRF"), "\(noCookie.body)")
+            let wrong = try await client.send("POST", "/login", form: Self.form([("name", name), ("password", "not it at all"), ("csrf", token)]),
+                                              cookies: ["htw_signin": token])
+            #expect(wrong.status == 401 && wrong.body.contains("The name or the password is wrong") && wrong.cookies["htw_session"] == nil)
+            let signedIn = try await client.send("POST", "/login", form: Self.form([("name", name), ("password", password), ("csrf", token),
+                                                                                   ("next", "/api/v1/me")]),
+                                                 cookies: ["htw_signin": token])
+            #expect(signedIn.status == 303 && signedIn.headers["location"] == "/api/v1/me", "\(signedIn)")
+            let cookie = try #require(signedIn.cookies["htw_session"], "\(signedIn.headers)")
+            for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/", "Max-Age=43200"] { #expect(cookie.contains(attribute), "\(cookie)") }
+            let session = try #require(signedIn.cookie("htw_session"))
+            #expect(SessionToken.isWellFormed(session))
+            #expect(try store.connection.query("""
+                SELECT count(*) FROM hospital_twin.sessions WHERE token_sha256 = encode(sha256(convert_to(\(session), 'UTF8')), 'hex')
+                """).rows == [["1"]], "only the token's hash is kept")
+
+            let me = try await client.send("GET", "/api/v1/me", cookies: ["htw_session": session])
+            #expect(me.status == 200 && me.body.contains("\"name\":\"\(name)\""), "\(me.body)")
+            let home = try await client.send("GET", "/", cookies: ["htw_session": session])
+            #expect(home.status == 200 && home.body.contains("Signed in as <strong>\(name)</strong>"), "\(home.body)")
+            let csrf = try #require(home.body.range(of: #"name="csrf" value="[^"]+""#, options: .regularExpression)
+                .map { String(home.body[$0].dropFirst(19).dropLast()) })
+            #expect((try await client.send("GET", "/")).headers["location"] == "/login", "no session: to the sign-in page")
+
+            let forged = try await client.send("POST", "/logout", form: "csrf=csrf_forged", cookies: ["htw_session": session])
+            #expect(forged.status == 403)
+            let out = try await client.send("POST", "/logout", form: Self.form([("csrf", csrf)]), cookies: ["htw_session": session])
+            #expect(out.status == 303 && out.headers["location"] == "/login" && out.cookies["htw_session"]?.contains("Max-Age=0") == true,
+                    "\(out.headers)")
+            let after = try await client.send("GET", "/api/v1/me", cookies: ["htw_session": session])
+            #expect(after.status == 401, "a session signed out is gone")
+            let actions = try store.auditEntries(actor: name, limit: 10).map { "\($0.action) \($0.outcome.rawValue)" }
+            #expect(actions.contains("sign_out allowed") && actions.contains("sign_in allowed") && actions.contains("sign_in refused"), "\(actions)")
+        }
+    }
+
+    @Test("a session ends when it expires, when it idles, and when its user is disabled")
+    func sessionsEnd() async throws {
+        let (name, password, store) = try Self.user(.finance)
+        func open() throws -> String {
+            guard case .signedIn(let token, _) = try store.openSession(name: name, password: password, from: "test") else {
+                Issue.record("could not sign in")
+                return ""
+            }
+            return token
+        }
+        let expired = try open(), idle = try open(), disabled = try open()
+        #expect(try store.session(forToken: expired)?.user.name == name)
+        try store.connection.execute("""
+            UPDATE hospital_twin.sessions SET expires_at = now() - interval '1 second'
+            WHERE token_sha256 = encode(sha256(convert_to(\(expired), 'UTF8')), 'hex')
+            """)
+        try store.connection.execute("""
+            UPDATE hospital_twin.sessions SET last_seen_at = now() - make_interval(secs => \(SessionPolicy.idleSeconds + 1))
+            WHERE token_sha256 = encode(sha256(convert_to(\(idle), 'UTF8')), 'hex')
+            """)
+        #expect(try store.session(forToken: expired) == nil && store.session(forToken: idle) == nil)
+        #expect(try store.session(forToken: disabled) != nil)
+        _ = try store.disable(try UserName(name), by: Actor(name: "cli:test", source: "cli@test"))
+        #expect(try store.session(forToken: disabled) == nil)
+        for malformed in ["", "hts_", disabled + "x", String(disabled.dropLast()) + "!", "htw_" + disabled.dropFirst(4)] {
+            #expect(try store.session(forToken: malformed) == nil, "\(malformed)")
+        }
+    }
+
+    @Test("five failed sign-ins for a name refuse the sixth without checking (429, Retry-After), even with the right password; an address over its limit likewise")
+    func limited() async throws {
+        let (name, password, store) = try Self.user()
+        try await withServer { client in
+            let token = try Self.formToken(try await client.send("GET", "/login"))
+            for _ in 0..<5 {
+                let wrong = try await client.send("POST", "/login", form: Self.form([("name", name), ("password", "wrong password"), ("csrf", token)]),
+                                                  cookies: ["htw_signin": token])
+                #expect(wrong.status == 401)
+            }
+            let locked = try await client.send("POST", "/login", form: Self.form([("name", name), ("password", password), ("csrf", token)]),
+                                               cookies: ["htw_signin": token])
+            #expect(locked.status == 429 && locked.body.contains("Too many failed sign-ins"), "\(locked.status)")
+            let wait = try #require(locked.headers["retry-after"].flatMap { Int($0) })
+            #expect(wait > 800 && wait <= 900, "the first failure ages out of the 15-minute window: \(wait)")
+            let entries = try store.auditEntries(actor: name, limit: 10)
+            #expect(entries.first?.outcome == .refused && entries.first?.detail == "too many failed sign-ins")
+        }
+        // The address: its failures so far in the window, plus two more, trip a limit set just above them.
+        let before = Int(try store.connection.query("""
+            SELECT count(*) FROM hospital_twin.audit_log WHERE source = '127.0.0.1' AND action = 'sign_in' AND outcome = 'refused'
+              AND detail <> 'too many failed sign-ins' AND at > now() - interval '900 seconds'
+            """).rows[0][0] ?? "") ?? 0
+        let (other, otherPassword, _) = try Self.user()
+        try await withServer(limits: SignInLimits(failuresPerName: 100, failuresPerSource: before + 2, windowSeconds: 900)) { client in
+            let token = try Self.formToken(try await client.send("GET", "/login"))
+            for guess in 0..<2 {
+                let wrong = try await client.send("POST", "/login", form: Self.form([("name", "nobody-\(guess)"), ("password", "guess"), ("csrf", token)]),
+                                                  cookies: ["htw_signin": token])
+                #expect(wrong.status == 401)
+            }
+            let locked = try await client.send("POST", "/login", form: Self.form([("name", other), ("password", otherPassword), ("csrf", token)]),
+                                               cookies: ["htw_signin": token])
+            #expect(locked.status == 429, "\(locked.status)")
+        }
+    }
+
+    @Test("hostile sign-in forms are refused with what is wrong: duplicated, unexpected, oversized, mis-encoded fields, another media type; next never leaves the server")
+    func hostileForms() async throws {
+        let (name, password, _) = try Self.user()
+        try await withServer { client in
+            let token = try Self.formToken(try await client.send("GET", "/login"))
+            let cookies = ["htw_signin": token]
+            for (form, status, says) in [
+                ("name=a&name=b&password=x&csrf=\(token)", 400, "given twice"),
+                ("name=a&password=x&csrf=\(token)&admin=1", 400, "unexpected field"),
+                ("name=%FF&password=x&csrf=\(token)", 400, "not percent-encoded UTF-8"),
+                ("name=a%00b&password=x&csrf=\(token)", 400, "control character"),
+                ("name=" + String(repeating: "a", count: 5_000) + "&password=x&csrf=\(token)", 413, "at most 4096 bytes"),
+            ] {
+                let answer = try await client.send("POST", "/login", form: form, cookies: cookies)
+                #expect(answer.status == status && answer.body.contains(says), "\(form.prefix(60)): \(answer.status) \(answer.body)")
+                #expect(answer.headers["content-type"] == "application/problem+json")
+            }
+            let json = try await client.send("POST", "/login", form: "{}", cookies: cookies, contentType: "application/json")
+            #expect(json.status == 415)
+            for (next, expected) in [("//evil.example/", "/"), ("/\\evil.example", "/"), ("https://evil.example/", "/"),
+                                     ("/runs?x=1", "/runs?x=1"), ("/a b", "/")] {
+                let answer = try await client.send("POST", "/login", form: Self.form([("name", name), ("password", password), ("csrf", token),
+                                                                                     ("next", next)]), cookies: cookies)
+                #expect(answer.status == 303 && answer.headers["location"] == expected, "\(next): \(answer.headers["location"] ?? "")")
+            }
         }
     }
 }
