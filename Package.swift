@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["CLibPQ"]),
         .target(name: "CSVFiles"),
         // The HTTP server: routes, problem documents, security headers; libpq's calls on NIO's thread pool.
-        .target(name: "Server", dependencies: ["Accounts", "Store", .product(name: "Hummingbird", package: "hummingbird"),
+        .target(name: "Server", dependencies: ["Accounts", "Store", "Reports", .product(name: "Hummingbird", package: "hummingbird"),
                                                .product(name: "NIOPosix", package: "swift-nio"),
                                                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                                                .product(name: "HTTPTypes", package: "swift-http-types")]),

@@ -3,8 +3,10 @@ import Foundation
 /// Self-contained HTML: one file, inline CSS and SVG, no script and no external resource, printable. Every chart
 /// mark carries `data-key` and `data-value`, and the table behind the chart has a cell with the same key and
 /// value, so a browser check can confirm that charts and tables agree (scripts/check-html.sh).
-enum HTML {
-    static func escape(_ text: String) -> String {
+public enum HTML {
+    /// `text` safe in HTML text and in quoted attribute values: the one escaping of every page, the reports' and the
+    /// server's.
+    public static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.count)
         for character in text {

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Reports
 
 /// Signing in and out in a browser (Docs/SERVER.md, "Sessions"): the sign-in page, its form, the session cookie, and
 /// the CSRF checks of everything a session may change.
@@ -179,20 +180,6 @@ enum HTMLPage {
                         body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    /// `text` safe in HTML text and attribute values.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    /// `text` safe in HTML text and attribute values (the reports' escaping, stated once).
+    static func escape(_ text: String) -> String { HTML.escape(text) }
 }

@@ -168,20 +168,11 @@ import Server
 struct ServerTests {
     @Test("/health answers 200 with the schema; /api/v1/me is 401 with a problem document and WWW-Authenticate without a token, the user with one; an unknown route is a 404 problem; every answer carries the security headers; refusals are audited with the client's address")
     func serves() async throws {
-        let url = try #require(TestDatabase.url)
         let store = try AccountStore(connection: TestDatabase.connect(), bcryptCost: 4)
         let name = try UserName("srv-\(getpid())-\(UInt32.random(in: 0 ... .max))")
         try store.add(name, role: .finance, password: nil, by: Actor(name: "cli:test", source: "cli@test"))
         let token = try store.issueToken(for: name, by: Actor(name: "cli:test", source: "cli@test"))
-        let port = NIOLockedValueBox<Int?>(nil)
-        let app = Application(router: HospitalServer.router(pool: DatabasePool(url: url)),
-                              configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in port.withLockedValue { $0 = channel.localAddress?.port } })
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            var waited = 0
-            while port.withLockedValue({ $0 }) == nil, waited < 200 { try await Task.sleep(nanoseconds: 50_000_000); waited += 1 }
-            let base = "http://127.0.0.1:\(try #require(port.withLockedValue { $0 }))"
+        try await withServer { base in
             func get(_ path: String, token: String? = nil) async throws -> (status: Int, headers: [AnyHashable: Any], body: [String: Any]) {
                 var request = URLRequest(url: URL(string: base + path)!)
                 if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
@@ -209,8 +200,23 @@ struct ServerTests {
             }
             let audited = try store.auditEntries(limit: 50).filter { $0.action == "api.request" && $0.target == "/api/v1/me" }
             #expect(audited.count >= 2 && audited.allSatisfy { $0.outcome == .refused && $0.source == "127.0.0.1" })
-            group.cancelAll()
         }
+    }
+}
+
+/// Runs `body` with the base URL of the server on a free port of this machine, with `limits` on failed sign-ins.
+func withServer(limits: SignInLimits = .standard, _ body: (String) async throws -> Void) async throws {
+    let url = try #require(TestDatabase.url)
+    let port = NIOLockedValueBox<Int?>(nil)
+    let app = Application(router: HospitalServer.router(pool: DatabasePool(url: url), limits: limits),
+                          configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                          onServerRunning: { channel in port.withLockedValue { $0 = channel.localAddress?.port } })
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await app.run() }
+        var waited = 0
+        while port.withLockedValue({ $0 }) == nil, waited < 200 { try await Task.sleep(nanoseconds: 50_000_000); waited += 1 }
+        try await body("http://127.0.0.1:\(try #require(port.withLockedValue { $0 }))")
+        group.cancelAll()
     }
 }
 
@@ -275,22 +281,12 @@ final class PlainClient: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
 
 @Suite("signing in with a browser: sessions, CSRF, limits on failed sign-ins", .enabled(if: TestDatabase.runs("SessionTests")), .serialized)
 struct SessionTests {
-    /// Runs `body` against a server on a free port with `limits`.
+    /// Runs `body` against a server on a free port with `limits` (by default no address limit: every test here signs
+    /// in from 127.0.0.1).
     func withServer(limits: SignInLimits = SignInLimits(failuresPerName: 5, failuresPerSource: 1_000_000, windowSeconds: 900),
                     _ body: (PlainClient) async throws -> Void) async throws
     {
-        let url = try #require(TestDatabase.url)
-        let port = NIOLockedValueBox<Int?>(nil)
-        let app = Application(router: HospitalServer.router(pool: DatabasePool(url: url), limits: limits),
-                              configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in port.withLockedValue { $0 = channel.localAddress?.port } })
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            var waited = 0
-            while port.withLockedValue({ $0 }) == nil, waited < 200 { try await Task.sleep(nanoseconds: 50_000_000); waited += 1 }
-            try await body(PlainClient(base: "http://127.0.0.1:\(try #require(port.withLockedValue { $0 }))"))
-            group.cancelAll()
-        }
+        try await AccountsTests.withServer(limits: limits) { base in try await body(PlainClient(base: base)) }
     }
 
     static func user(_ role: Role = .planner) throws -> (name: String, password: String, store: AccountStore) {
