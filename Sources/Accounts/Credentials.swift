@@ -107,6 +107,7 @@ public enum RandomToken {
 
 /// An API token as handed to a system once: "htw_" then a `RandomToken`. Only its SHA-256 is stored.
 public enum APIToken {
+    /// What every API token starts with.
     public static let prefix = "htw_"
     /// Characters of a token, prefix included.
     public static let length = 47
@@ -120,9 +121,12 @@ public enum APIToken {
 
 /// A browser session's cookie value: "hts_" then a `RandomToken`. Only its SHA-256 is stored.
 public enum SessionToken {
+    /// What every session token starts with.
     public static let prefix = "hts_"
 
+    /// A new session token.
     public static func make() -> String { RandomToken.make(prefix: prefix) }
 
+    /// Whether `text` has a session token's shape (checked before any lookup).
     public static func isWellFormed(_ text: String) -> Bool { RandomToken.isWellFormed(text, prefix: prefix) }
 }

@@ -14,8 +14,11 @@ public enum SessionPolicy {
 /// from one client address, within `windowSeconds`, attempts are refused without checking until the failures age
 /// out of the window.
 public struct SignInLimits: Sendable, Hashable {
+    /// Failures for one name within the window before that name is refused, ≥ 1.
     public var failuresPerName: Int
+    /// Failures from one client address within the window before it is refused, ≥ 1.
     public var failuresPerSource: Int
+    /// The window failures are counted over, seconds, ≥ 1.
     public var windowSeconds: Int
 
     public init(failuresPerName: Int, failuresPerSource: Int, windowSeconds: Int) {
@@ -31,6 +34,7 @@ public struct SignInLimits: Sendable, Hashable {
 
 /// A signed-in browser.
 public struct Session: Sendable, Hashable {
+    /// Who signed in.
     public let user: User
     /// What the session's forms and unsafe API calls must carry (`RandomToken`, 43 characters after "csrf_").
     public let csrfToken: String

@@ -41,11 +41,14 @@ public struct ShardedRunStatus: Sendable, Hashable, Codable {
 
     /// One shard.
     public struct Shard: Sendable, Hashable, Codable {
+        /// 0-based, below the plan's shards.
         public let index: Int
         /// Its replications, first and one past the last.
         public let first: Int
         public let end: Int
+        /// Its replications stored, 0 to `end - first`.
         public let stored: Int
+        /// Done, working, failed or missing.
         public let state: ShardState
         /// Workers that have taken it (a shard rerun, or two pods racing on one index, counts each).
         public let attempts: Int
@@ -63,7 +66,9 @@ public struct ShardedRunStatus: Sendable, Hashable, Codable {
         }
     }
 
+    /// The run as listed.
     public let run: RunRecord
+    /// Every shard, by index.
     public let shards: [Shard]
     /// Replications stored, of `run.replications`.
     public let stored: Int

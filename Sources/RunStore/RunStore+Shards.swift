@@ -10,18 +10,23 @@ import Store
 /// A run planned to be worked in shards, as a worker reads it back: everything it needs to simulate, from the
 /// database alone.
 public struct PlannedRun: Sendable, Hashable {
+    /// The run's id.
     public let id: Int64
     /// The scenario's name and its canonical JSON (the merged document, as stored).
     public let scenario: String
     public let canonicalJSON: String
     /// The text of the twin model file the scenario names, when it names one (`twin_model: FILE`).
     public let twinModel: String?
+    /// The master seed: replication r draws from it and r alone.
     public let seed: UInt64
+    /// Replications of the whole run, ≥ 1.
     public let replications: Int
+    /// Days simulated per replication, and the first of them discarded as warm-up.
     public let horizonDays: Int
     public let warmUpDays: Int
     /// How many shards the replications are split into (`ShardPlan`).
     public let shards: Int
+    /// Planned, running (some replications stored), completed or failed.
     public let status: RunStatus
 }
 
