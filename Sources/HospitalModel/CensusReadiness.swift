@@ -7,7 +7,7 @@ extension HospitalCensus {
     /// implies for one patient in a bed, in the twin's own terms: the patient is in bed either because its stay in
     /// the unit has not ended, or because it ended and the patient is waiting — for a discharge window, or for a
     /// care-home place and then a window — as the scenario's discharge rules make patients wait.
-    public struct Readiness: Sendable, Hashable {
+    public struct Readiness: Sendable, Hashable, Codable {
         /// P(the stay has not ended | in bed now): S(e) / Z.
         public let notReady: Double
         /// The other outcomes, each a time the stay ended (epoch minutes), where the patient is waiting to go, and
@@ -15,7 +15,7 @@ extension HospitalCensus {
         public let ready: [Outcome]
 
         /// One way of being ready.
-        public struct Outcome: Sendable, Hashable {
+        public struct Outcome: Sendable, Hashable, Codable {
             public let readyAt: Double
             public let readyFor: CareState
             public let cumulative: Double

@@ -28,6 +28,26 @@ public struct PlannedRun: Sendable, Hashable {
     public let shards: Int
     /// Planned, running (some replications stored), completed or failed.
     public let status: RunStatus
+    /// For a forecast from a census: the census's JSON (`HospitalCensus`, as the planner prepared it); nil otherwise.
+    public let census: String?
+}
+
+/// A census a planned forecast starts from, as `RunStore.plan` keeps it.
+public struct CensusToPlan: Sendable, Hashable {
+    /// Where it came from ("census.csv", "the live census at 2026-06-01 23:59"), for messages.
+    public let source: String
+    /// Its inpatients and recent discharges, counted.
+    public let inpatients: Int
+    public let recentDischarges: Int
+    /// The `HospitalCensus` as JSON.
+    public let document: String
+
+    public init(source: String, inpatients: Int, recentDischarges: Int, document: String) {
+        self.source = source
+        self.inpatients = inpatients
+        self.recentDischarges = recentDischarges
+        self.document = document
+    }
 }
 
 /// An id that names no plan: no run, a run done in one process, or a run planned with another (the caller's
@@ -41,18 +61,21 @@ public struct NotAPlan: Error, Sendable, CustomStringConvertible {
 extension RunStore {
     // MARK: Planning
 
-    /// A scenario to plan: its name, canonical JSON, the file it was read from, and the text of its twin model file.
+    /// A scenario to plan: its name, canonical JSON, the file it was read from, the text of its twin model file,
+    /// and the census its run starts from (a forecast's).
     public struct ScenarioToPlan: Sendable {
         public let name: String
         public let canonicalJSON: String
         public let sourcePath: String?
         public let twinModel: String?
+        public let census: CensusToPlan?
 
-        public init(name: String, canonicalJSON: String, sourcePath: String?, twinModel: String?) {
+        public init(name: String, canonicalJSON: String, sourcePath: String?, twinModel: String?, census: CensusToPlan? = nil) {
             self.name = name
             self.canonicalJSON = canonicalJSON
             self.sourcePath = sourcePath
             self.twinModel = twinModel
+            self.census = census
         }
     }
 
@@ -69,6 +92,12 @@ extension RunStore {
                 let id = try planRun(scenario: stored, seed: seed, replications: replications, horizonDays: horizonDays,
                                      warmUpDays: warmUpDays, shards: shards, plannedWith: planned.first?.run,
                                      twinModel: item.twinModel)
+                if let census = item.census {
+                    try connection.execute("""
+                        INSERT INTO hospital_twin.run_censuses (run_id, source, inpatients, recent_discharges, document)
+                        VALUES (\(id), \(census.source), \(census.inpatients), \(census.recentDischarges), \(census.document))
+                        """)
+                }
                 planned.append((id, stored))
             }
             return planned
@@ -105,8 +134,9 @@ extension RunStore {
         }
         let rows = try connection.query("""
             SELECT r.id, s.name, s.canonical_json, r.twin_model, r.seed, r.replications, r.horizon_days, r.warm_up_days,
-                   r.shards, r.status
+                   r.shards, r.status, c.document AS census
             FROM hospital_twin.runs r JOIN hospital_twin.scenarios s ON s.id = r.scenario_id
+                LEFT JOIN hospital_twin.run_censuses c ON c.run_id = r.id
             WHERE r.planned_with = \(id) ORDER BY r.id
             """).typedRows
         return try rows.map { row in
@@ -114,7 +144,7 @@ extension RunStore {
                        twinModel: try row.optionalText("twin_model"), seed: try row.uint64("seed"),
                        replications: try row.int("replications"), horizonDays: try row.int("horizon_days"),
                        warmUpDays: try row.int("warm_up_days"), shards: try row.int("shards"),
-                       status: try row.raw("status", as: RunStatus.self))
+                       status: try row.raw("status", as: RunStatus.self), census: try row.optionalText("census"))
         }
     }
 

@@ -258,5 +258,18 @@ public enum RunStoreSchema {
             -- Sign-in attempts are counted by client address as well as by name, to slow a guesser down.
             CREATE INDEX audit_log_source_at ON hospital_twin.audit_log (source, at);
             """),
+        Migration(version: 8, name: "a planned forecast's census, kept for the workers that run it",
+                  sql: """
+            -- The census a forecast planned in shards starts from (hospital-twin runs plan --kind forecast), as the
+            -- planner prepared it: the inpatients' twins, readiness and recent discharges, as JSON. Workers read it
+            -- instead of a census file or the feed, so every shard starts from the same patients. It holds
+            -- pseudonymous patient-level data (Docs/SECURITY.md): it is read only by workers, never by a report.
+            CREATE TABLE hospital_twin.run_censuses (
+                run_id bigint PRIMARY KEY REFERENCES hospital_twin.runs (id) ON DELETE CASCADE,
+                source text NOT NULL,
+                inpatients integer NOT NULL CHECK (inpatients >= 0),
+                recent_discharges integer NOT NULL CHECK (recent_discharges >= 0),
+                document text NOT NULL);
+            """),
     ]
 }

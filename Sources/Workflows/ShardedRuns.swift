@@ -12,8 +12,12 @@ import Store
 public enum ShardedRuns {
     /// Plans `prepared` (one scenario; or a comparison's base then its variants, all on the first's plan) in `shards`
     /// shards: stores each scenario and the text of its twin model file, records one planned run of each, in one
-    /// transaction. Returns the runs' ids; the first is the plan's (what `work` and `runs status` take).
-    public static func plan(_ prepared: [PreparedScenario], shards: Int, store: RunStore) throws(WorkflowError) -> [Int64] {
+    /// transaction. With `census` (a forecast's, named `censusSource` in messages) every run starts from it: it is
+    /// kept with the runs, as prepared, for the workers. Returns the runs' ids; the first is the plan's (what `work`
+    /// and `runs status` take).
+    public static func plan(_ prepared: [PreparedScenario], shards: Int, census: HospitalCensus? = nil,
+                            censusSource: String = "the census", store: RunStore) throws(WorkflowError) -> [Int64]
+    {
         precondition(!prepared.isEmpty, "at least one scenario")
         let settings = prepared[0].plan
         guard (1...ShardPlan.shardLimit).contains(shards) else {
@@ -22,6 +26,18 @@ public enum ShardedRuns {
         guard shards <= settings.replications else {
             throw WorkflowError(.input, "--shards \(shards) is more than the \(settings.replications) replications: "
                 + "a shard holds at least one replication")
+        }
+        var planned: CensusToPlan?
+        if let census {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            do {
+                planned = CensusToPlan(source: censusSource, inpatients: census.inpatients.count,
+                                       recentDischarges: census.recentDischarges.count,
+                                       document: String(decoding: try encoder.encode(census), as: UTF8.self))
+            } catch {
+                throw WorkflowError(.input, "\(censusSource): the census cannot be kept as JSON: \(error)")
+            }
         }
         var items: [RunStore.ScenarioToPlan] = []
         for scenario in prepared {
@@ -33,7 +49,8 @@ public enum ShardedRuns {
             }
             items.append(.init(name: scenario.scenario.name,
                                canonicalJSON: String(decoding: scenario.scenario.canonicalJSON, as: UTF8.self),
-                               sourcePath: URL(fileURLWithPath: scenario.file).standardizedFileURL.path, twinModel: model))
+                               sourcePath: URL(fileURLWithPath: scenario.file).standardizedFileURL.path, twinModel: model,
+                               census: planned))
         }
         return try storing {
             try store.plan(items, seed: settings.seed, replications: settings.replications, horizonDays: settings.horizonDays,
@@ -78,13 +95,13 @@ public enum ShardedRuns {
         let worker = "\(RunStore.currentHost):\(getpid())"
         var work = Work(runs: runs.map(\.id))
         for run in runs {
-            let prepared = try prepare(run)
+            let (prepared, census) = try prepare(run)
             let range = ShardPlan.replications(ofShard: shard, of: run.shards, total: run.replications)
             let attempt = try database.use { try $0.beginShard(run: run.id, shard: shard, worker: worker) }
             database.holding(run: run.id, shard: shard)
             do {
-                try workShard(run, prepared: prepared, range: range, worker: worker, threads: threads, database: database,
-                              observer: observer, work: &work)
+                try workShard(run, prepared: prepared, census: census, range: range, worker: worker, threads: threads,
+                              database: database, observer: observer, work: &work)
             } catch {
                 _ = try? database.use { try $0.endShard(attempt: attempt, run: run.id, shard: shard, failure: "\(error)") }
                 database.letGo(run: run.id, shard: shard)
@@ -94,7 +111,7 @@ public enum ShardedRuns {
             database.letGo(run: run.id, shard: shard)
         }
         for run in runs {
-            let costs = try prepare(run).scenario.costs
+            let costs = try prepare(run).scenario.scenario.costs
             if try database.use({ try $0.completeSharded(run: run.id, costs: costs) }) { work.completed.append(run.id) }
         }
         return work
@@ -107,7 +124,7 @@ public enum ShardedRuns {
         let runs = try plannedRuns(plan) { body throws(WorkflowError) in try storing { try body(store) } }
         var completed: [Int64] = [], missing: [Int64: Int] = [:]
         for run in runs {
-            let costs = try prepare(run).scenario.costs
+            let costs = try prepare(run).scenario.scenario.costs
             if try storing({ try store.completeSharded(run: run.id, costs: costs) }) {
                 completed.append(run.id)
             } else {
@@ -140,8 +157,9 @@ public enum ShardedRuns {
     }
 
     /// The stored run's scenario rebuilt from the database (its twin model written to a private temporary file
-    /// while it is read) and prepared as planned.
-    static func prepare(_ run: PlannedRun) throws(WorkflowError) -> PreparedScenario {
+    /// while it is read) and prepared as planned, with its census (a forecast's) prepared for it as a one-process
+    /// run prepares it (`PreparedHospital.preparingReturns`).
+    static func prepare(_ run: PlannedRun) throws(WorkflowError) -> (scenario: PreparedScenario, census: HospitalCensus?) {
         let label = "run \(run.id) (scenario \(run.scenario))"
         var modelFile: String?
         if let model = run.twinModel {
@@ -164,12 +182,20 @@ public enum ShardedRuns {
         } catch {
             throw WorkflowError(.input, error.problems.map(\.description) + ["\(label): its stored scenario cannot be built by this program"])
         }
-        return try PreparedScenario(scenario, file: label, plan: RunSettings(
+        let prepared = try PreparedScenario(scenario, file: label, plan: RunSettings(
             horizonDays: run.horizonDays, warmUpDays: run.warmUpDays, replications: run.replications, seed: run.seed))
+        guard let document = run.census else { return (prepared, nil) }
+        let census: HospitalCensus
+        do { census = try JSONDecoder().decode(HospitalCensus.self, from: Data(document.utf8)) } catch {
+            throw WorkflowError(.input, "\(label): its stored census cannot be read by this program: \(error)")
+        }
+        if let problem = prepared.hospital.censusProblem(census) { throw WorkflowError(.input, "\(label): its stored census \(problem)") }
+        return (prepared, prepared.hospital.preparingReturns(census))
     }
 
     /// Simulates and stores the replications of `range` of `run` not yet stored.
-    static func workShard(_ run: PlannedRun, prepared: PreparedScenario, range: Range<Int>, worker: String, threads: Int,
+    static func workShard(_ run: PlannedRun, prepared: PreparedScenario, census: HospitalCensus?, range: Range<Int>,
+                          worker: String, threads: Int,
                           database: WorkerDatabase, observer: WorkflowObserver, work: inout Work) throws(WorkflowError)
     {
         let stored = try database.use { try $0.storedReplications(of: run.id, in: range) }
@@ -202,7 +228,8 @@ public enum ShardedRuns {
                     let kpis: HospitalKPIs
                     do {
                         kpis = try HospitalExperiment.replication(index, of: prepared.hospital, seed: run.seed,
-                                                                  horizonDays: run.horizonDays, warmUpDays: run.warmUpDays)
+                                                                  horizonDays: run.horizonDays, warmUpDays: run.warmUpDays,
+                                                                  preparedCensus: census)
                     } catch {
                         throw WorkflowError(.input, "\(prepared.file), replication \(index): \(error)")
                     }

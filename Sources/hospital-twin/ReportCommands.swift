@@ -117,20 +117,7 @@ struct Forecast: ParsableCommand {
     @Argument(help: "The scenario file.")
     var file: String
 
-    @Option(help: "Days to forecast after the start.")
-    var days: Int = 14
-
-    @Option(help: "The census: the patients in hospital now, one row each (CSV).")
-    var census: String?
-
-    @Flag(help: "Start from the live census: the feed's event log replayed to --at (hospital-twin census).")
-    var live = false
-
-    @Option(help: "With --live: the census's time, local (YYYY-MM-DDTHH:MM; default: now). The forecast starts at the local midnight at or after it.")
-    var at: String?
-
-    @Option(help: "The first day (YYYY-MM-DD; the forecast starts at its local midnight).")
-    var from: String?
+    @OptionGroup var start: ForecastStartOptions
 
     @OptionGroup var replication: ReplicationOptions
 
@@ -145,42 +132,16 @@ struct Forecast: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
-        guard (1...366).contains(days) else { throw ValidationError("--days must be from 1 to 366, found \(days)") }
         if let replications = replication.replications, replications < 2 {
             throw ValidationError("--replications must be >= 2 for percentile bands, found \(replications)")
         }
-        if let warmup, warmup < 0 { throw ValidationError("--warmup must be >= 0 days, found \(warmup)") }
-        if let warmup, census != nil, warmup > 0 {
-            throw ValidationError("--warmup is for a forecast without a census: a census is the hospital's state already")
-        }
-        if let from, ForecastStart.date(from) == nil { throw ValidationError("--from must be a date YYYY-MM-DD, found '\(from)'") }
-        if live, census != nil { throw ValidationError("--live and --census: choose one census") }
-        if live, let warmup, warmup > 0 {
-            throw ValidationError("--warmup is for a forecast without a census: a census is the hospital's state already")
-        }
-        if at != nil, !live { throw ValidationError("--at is the live census's time; it needs --live") }
-        if let at, LocalDateTime(parsing: at) == nil { throw ValidationError("--at must be a local time YYYY-MM-DDTHH:MM, found '\(at)'") }
+        try start.validate(warmup: warmup)
     }
 
     func run() throws {
-        var request = ForecastRequest(days: days, censusPath: census, from: from.flatMap(ForecastStart.date),
-                                      warmUpDays: warmup, replications: replication.replications ?? 200,
-                                      seed: replication.seed)
-        if live {
-            let scenario = try CommandWorkflow.perform { _ in try Inputs.scenario(file) }
-            let (census, minute, events) = try readLiveCensus(scenario, file: file, at: at, database: database)
-            let name = "the live census at \(RecordTime.format(minute))"
-            printError("\(name) from \(events) events: \(census.inHospital) in hospital, \(census.recentDischarges) recent discharges")
-            request.censusText = CensusText(name: name, csv: census.csv)
-            request.imputesReadiness = true
-            if request.from == nil {
-                request.from = ForecastStart.midnight(atOrAfter: minute, in: scenario.configuration.timeZone)
-            }
-        }
-        let forecast = try CommandWorkflow.perform { observer in
-            try ForecastPlanning.prepare(try Inputs.scenario(file), file: file, request: request, observer: observer)
-        }
-        try report.checkDestinations(inputs: [file] + (census.map { [$0] } ?? []) + forecast.prepared.scenario.sourceFiles)
+        let forecast = try start.prepare(file, replications: replication.replications, seed: replication.seed,
+                                         warmup: warmup, database: database)
+        try report.checkDestinations(inputs: [file] + (start.census.map { [$0] } ?? []) + forecast.prepared.scenario.sourceFiles)
         let runStore = try database.openStore(if: store)
         let simulated = try CommandWorkflow.perform { observer in
             try Simulate.run(forecast.prepared, threads: replication.threads, census: forecast.census, store: runStore,

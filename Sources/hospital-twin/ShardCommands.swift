@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HospitalModel
 import Reports
 import RunStore
 import Store
@@ -13,20 +14,22 @@ enum PlanKind: String, ExpressibleByArgument, CaseIterable {
 extension Runs {
     struct Plan: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Plan a run (or a comparison) to be worked in shards by separate processes; prints its id alone.",
+            abstract: "Plan a run, a comparison or a forecast to be worked in shards by separate processes; prints its id alone.",
             discussion: """
                 Stores the scenarios (and the twin model file a scenario names) and records planned runs, so that \
                 workers need only the database. Standard output has the plan's id and nothing else; the shards and the \
                 commands that start the workers go to standard error. Workers: hospital-twin work ID --shard I (or \
                 --shard-from-env in a Kubernetes Indexed Job or a Slurm job array). A comparison plans one run per \
-                scenario on the first one's seed and replications; each worker does its shard of every one. \
-                Docs/SCALE.md shows it step by step.
+                scenario on the first one's seed and replications; each worker does its shard of every one. A \
+                forecast (--kind forecast, with forecast's --days, --census or --live, --at, --from) is prepared here, \
+                its census kept in the database, so every worker starts from the same patients; report ID --as \
+                forecast shows it once done. Docs/SCALE.md shows it step by step.
                 """)
 
         @Argument(help: "The scenario file (with --kind compare: the baseline, then one or more alternatives).")
         var files: [String]
 
-        @Option(help: "run (one scenario) or compare (a baseline and alternatives on common random numbers).")
+        @Option(help: "run (one scenario), compare (a baseline and alternatives on common random numbers) or forecast (bed demand from a census).")
         var kind: PlanKind = .run
 
         @Option(help: "How many shards the replications are split into (a Kubernetes Job's completions, a Slurm array's size).")
@@ -41,8 +44,10 @@ extension Runs {
         @Option(help: "Days simulated (default: the scenario's run.horizon_days).")
         var horizon: Int?
 
-        @Option(help: "Days before measuring (default: the scenario's run.warmup_days).")
+        @Option(help: "Days before measuring (default: the scenario's run.warmup_days; a forecast without a census warms up so long before its start).")
         var warmup: Int?
+
+        @OptionGroup(title: "Forecast (--kind forecast)") var forecast: ForecastStartOptions
 
         @OptionGroup var database: DatabaseOptions
 
@@ -52,10 +57,21 @@ extension Runs {
                 throw ValidationError("--kind run plans one scenario, found \(files.count); --kind compare plans a baseline and alternatives")
             case .compare where files.count < 2:
                 throw ValidationError("--kind compare needs a baseline and at least one alternative, found \(files.count) scenario")
-            case .forecast, .backtest:
-                throw ValidationError("--kind \(kind.rawValue) cannot be planned in shards yet: run hospital-twin \(kind.rawValue) "
-                    + "on one machine (it uses every core); runs plan takes run or compare")
+            case .forecast where files.count != 1:
+                throw ValidationError("--kind forecast plans one scenario, found \(files.count)")
+            case .backtest:
+                throw ValidationError("--kind backtest cannot be planned in shards yet: run hospital-twin backtest "
+                    + "on one machine (it uses every core); runs plan takes run, compare or forecast")
             default: break
+            }
+            if kind == .forecast {
+                if horizon != nil { throw ValidationError("--horizon is a run's length; a forecast's is --days") }
+                if let replications, replications < 2 {
+                    throw ValidationError("--replications must be >= 2 for percentile bands, found \(replications)")
+                }
+                try forecast.validate(warmup: warmup)
+            } else if forecast.anyGiven {
+                throw ValidationError("--days, --census, --live, --at and --from are a forecast's: give --kind forecast")
             }
             if let replications, !(1...ReplicationOptions.replicationLimit).contains(replications) {
                 throw ValidationError("--replications must be from 1 to \(ReplicationOptions.replicationLimit), found \(replications)")
@@ -70,12 +86,26 @@ extension Runs {
         }
 
         func run() throws {
-            let overrides = RunOverrides(replications: replications, seed: seed, horizonDays: horizon, warmUpDays: warmup)
-            let prepared = try CommandWorkflow.perform { observer in
-                try Inputs.pairedScenarios(files, overrides: overrides, observer: observer)
+            let prepared: [PreparedScenario]
+            var census: HospitalCensus?
+            if kind == .forecast {
+                let planned = try forecast.prepare(files[0], replications: replications, seed: seed, warmup: warmup,
+                                                   database: database)
+                prepared = [planned.prepared]
+                census = planned.census
+                printError("the forecast starts at \(planned.start.description)" + (census.map {
+                    " from \(forecast.censusSource): \($0.inpatients.count) inpatients, \($0.recentDischarges.count) recent discharges"
+                } ?? " after a warm-up"))
+            } else {
+                let overrides = RunOverrides(replications: replications, seed: seed, horizonDays: horizon, warmUpDays: warmup)
+                prepared = try CommandWorkflow.perform { observer in
+                    try Inputs.pairedScenarios(files, overrides: overrides, observer: observer)
+                }
             }
             let store = try database.openStore()
-            let ids = try CommandWorkflow.perform { _ in try ShardedRuns.plan(prepared, shards: shards, store: store) }
+            let ids = try CommandWorkflow.perform { _ in
+                try ShardedRuns.plan(prepared, shards: shards, census: census, censusSource: forecast.censusSource, store: store)
+            }
             let settings = prepared[0].plan
             for (id, scenario) in zip(ids, prepared) {
                 printError("planned run \(id): \(scenario.scenario.name), \(settings.summary), in \(shards) shard"
@@ -84,6 +114,7 @@ extension Runs {
             printError("start the workers: hospital-twin work \(ids[0]) --shard I, for I from 0 to \(shards - 1) "
                 + "(or --shard-from-env in a Kubernetes Indexed Job with completions \(shards), or a Slurm array --array=0-\(shards - 1))")
             printError("follow it: hospital-twin runs status \(ids[0])")
+            if kind == .forecast { printError("then: hospital-twin report \(ids[0]) --as forecast") }
             if ids.count > 1 {
                 printError("then compare: " + ids.dropFirst().map { "hospital-twin report \($0) --baseline \(ids[0])" }
                     .joined(separator: "; "))

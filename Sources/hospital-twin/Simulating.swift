@@ -1,7 +1,10 @@
 import ArgumentParser
 import CSVFiles
 import Foundation
+import PatientTwin
 import Reports
+import Scenario
+import Simulation
 import Workflows
 
 /// The options of every command that runs replications: how many, from which seed, on how many threads.
@@ -28,6 +31,71 @@ struct ReplicationOptions: ParsableArguments {
         guard (1...Self.threadLimit).contains(threads) else {
             throw ValidationError("--threads must be from 1 to \(Self.threadLimit), found \(threads)")
         }
+    }
+}
+
+/// Where a forecast starts and for how long: the options `forecast` and `runs plan --kind forecast` share.
+struct ForecastStartOptions: ParsableArguments {
+    @Option(help: "Days to forecast after the start, 1-366 (default 14).")
+    var days: Int?
+
+    @Option(help: "The census: the patients in hospital now, one row each (CSV).")
+    var census: String?
+
+    @Flag(help: "Start from the live census: the feed's event log replayed to --at (hospital-twin census).")
+    var live = false
+
+    @Option(help: "With --live: the census's time, local (YYYY-MM-DDTHH:MM; default: now). The forecast starts at the local midnight at or after it.")
+    var at: String?
+
+    @Option(help: "The first day (YYYY-MM-DD; the forecast starts at its local midnight).")
+    var from: String?
+
+    /// Days forecast when --days is not given.
+    static let defaultDays = 14
+
+    /// Checks the options together with the command's `--warmup` (a warm-up is for a forecast without a census).
+    func validate(warmup: Int?) throws {
+        if let days, !(1...366).contains(days) { throw ValidationError("--days must be from 1 to 366, found \(days)") }
+        if let warmup, warmup < 0 { throw ValidationError("--warmup must be >= 0 days, found \(warmup)") }
+        if let warmup, warmup > 0, census != nil || live {
+            throw ValidationError("--warmup is for a forecast without a census: a census is the hospital's state already")
+        }
+        if let from, ForecastStart.date(from) == nil { throw ValidationError("--from must be a date YYYY-MM-DD, found '\(from)'") }
+        if live, census != nil { throw ValidationError("--live and --census: choose one census") }
+        if at != nil, !live { throw ValidationError("--at is the live census's time; it needs --live") }
+        if let at, LocalDateTime(parsing: at) == nil { throw ValidationError("--at must be a local time YYYY-MM-DDTHH:MM, found '\(at)'") }
+    }
+
+    /// True when any of these options was given (a command that plans other kinds refuses them).
+    var anyGiven: Bool { days != nil || census != nil || live || at != nil || from != nil }
+
+    /// Reads the scenario at `file` and the census (the file, or with --live the feed's event log) and prepares the
+    /// forecast, as `forecast` runs it: 200 replications unless `replications` says.
+    func prepare(_ file: String, replications: Int?, seed: UInt64?, warmup: Int?, database: DatabaseOptions) throws
+        -> PreparedForecast
+    {
+        var request = ForecastRequest(days: days ?? Self.defaultDays, censusPath: census, from: from.flatMap(ForecastStart.date),
+                                      warmUpDays: warmup, replications: replications ?? 200, seed: seed)
+        if live {
+            let scenario = try CommandWorkflow.perform { _ in try Inputs.scenario(file) }
+            let (census, minute, events) = try readLiveCensus(scenario, file: file, at: at, database: database)
+            let name = "the live census at \(RecordTime.format(minute))"
+            printError("\(name) from \(events) events: \(census.inHospital) in hospital, \(census.recentDischarges) recent discharges")
+            request.censusText = CensusText(name: name, csv: census.csv)
+            request.imputesReadiness = true
+            if request.from == nil {
+                request.from = ForecastStart.midnight(atOrAfter: minute, in: scenario.configuration.timeZone)
+            }
+        }
+        return try CommandWorkflow.perform { observer in
+            try ForecastPlanning.prepare(try Inputs.scenario(file), file: file, request: request, observer: observer)
+        }
+    }
+
+    /// What messages call the census: its file, or the live census and its time.
+    var censusSource: String {
+        census ?? "the live census" + (at.map { " at \($0)" } ?? "")
     }
 }
 

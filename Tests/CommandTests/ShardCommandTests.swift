@@ -52,18 +52,7 @@ struct ShardCommandTests {
         let sharded = try storedKPIs(plan)
         #expect(sharded.count == replications)
         #expect(sharded == (try storedKPIs(one)), "every replication's KPIs, as stored")
-        var exports: [[String]] = []
-        for id in [plan, one] {
-            let csv = try CLI.run(["runs", "export", String(id), "--format", "csv"], environment: database, directory: directory)
-            let json = try CLI.run(["runs", "export", String(id)], environment: database, directory: directory)
-            #expect(csv.status == 0 && json.status == 0, "\(csv.stderr) \(json.stderr)")
-            let archive = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
-            let parts = try ["result", "costs"].map { key in
-                String(decoding: try JSONSerialization.data(withJSONObject: try #require(archive?[key]), options: [.sortedKeys]),
-                       as: UTF8.self)
-            }
-            exports.append([csv.stdout] + parts)
-        }
+        let exports = try [plan, one].map { try self.exports($0, directory: directory) }
         #expect(exports[0] == exports[1], "runs export of the sharded run and of the one-process run")
         #expect(exports[0][0] == single.stdout, "the CSV export is what run printed")
     }
@@ -177,6 +166,83 @@ struct ShardCommandTests {
         #expect(report.status == 0 && report.stdout.contains("general-hospital-night-nurses"), "\(report.stderr)")
     }
 
+    /// `runs export` of `run` as CSV, and its result and costs as sorted JSON.
+    func exports(_ run: Int64, environment: [String: String]? = nil, directory: URL) throws -> [String] {
+        let environment = environment ?? database
+        let csv = try CLI.run(["runs", "export", String(run), "--format", "csv"], environment: environment, directory: directory)
+        let json = try CLI.run(["runs", "export", String(run)], environment: environment, directory: directory)
+        #expect(csv.status == 0 && json.status == 0, "\(csv.stderr) \(json.stderr)")
+        let archive = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        return try [csv.stdout] + ["result", "costs"].map { key in
+            String(decoding: try JSONSerialization.data(withJSONObject: try #require(archive?[key]), options: [.sortedKeys]),
+                   as: UTF8.self)
+        }
+    }
+
+    @Test("a forecast from a census planned in shards: the census kept in the database, the bands those of forecast --store")
+    func forecastFromCensus() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // The census is copied, planned from, and deleted: the workers read it from the database.
+        let census = directory.appendingPathComponent("census.csv")
+        try FileManager.default.copyItem(atPath: CLI.repository("scenarios/general-hospital-census.csv"), toPath: census.path)
+        let scenario = CLI.repository("scenarios/general-hospital.yaml")
+        let forecast = ["--census", census.path, "--days", "5", "--replications", "6", "--seed", "11"]
+        let planned = try CLI.run(["runs", "plan", scenario, "--kind", "forecast", "--shards", "3"] + forecast,
+                                  environment: database, directory: directory)
+        #expect(planned.status == 0 && planned.stderr.contains("inpatients") && planned.stderr.contains("--as forecast"),
+                "\(planned.stderr)")
+        let plan = try #require(Int64(planned.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(planned.stdout)")
+        let single = try CLI.run(["forecast", scenario] + forecast + ["--store", "--format", "csv"], environment: database,
+                                 directory: directory)
+        #expect(single.status == 0, "\(single.stderr)")
+        let one = try #require(CLI.number(after: "stored run ", in: single.stderr), "\(single.stderr)")
+        try FileManager.default.removeItem(at: census)
+        let workers = try (0..<3).map { try worker(plan, index: $0, directory: directory) }
+        for running in workers { #expect(running.wait() == 0, "\(running.stderr)") }
+        #expect(try TestDatabase.store().record(plan).status == .completed)
+        #expect(try storedKPIs(plan) == (try storedKPIs(one)), "every replication's KPIs, as stored")
+        #expect(try exports(plan, directory: directory) == (try exports(one, directory: directory)))
+        let again = try CLI.run(["report", String(plan), "--as", "forecast", "--format", "csv"], environment: database,
+                                directory: directory)
+        #expect(again.status == 0 && again.stdout == single.stdout, "the sharded forecast's bands are forecast's: \(again.stderr)")
+        let kept = try TestDatabase.store().connection.query("""
+            SELECT source, inpatients FROM hospital_twin.run_censuses WHERE run_id = \(plan)
+            """).rows
+        #expect(kept.count == 1 && kept[0][0] == census.path && (Int(kept[0][1] ?? "") ?? 0) > 400, "\(kept)")
+    }
+
+    @Test("a forecast from the live census planned in shards: readiness imputed once by the planner, every shard starting from it")
+    func forecastFromLiveCensus() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let own = try CLI.ownDatabase("shardedlive")
+        defer { own.drop() }
+        let environment = own.environment
+        let scenario = CLI.repository("scenarios/general-hospital.yaml")
+        let emitted = try CLI.run(["feed", "emit", scenario, "--days", "20", "--seed", "5", "-o", "feed.hl7"],
+                                  environment: environment, directory: directory)
+        #expect(emitted.status == 0, "\(emitted.stderr)")
+        let ingested = try CLI.run(["ingest", "feed.hl7"], environment: environment, directory: directory)
+        #expect(ingested.status == 0, "\(ingested.stderr)")
+        let forecast = ["--live", "--at", "2026-01-18T23:59", "--days", "3", "--replications", "4"]
+        let plan = try plan([scenario, "--kind", "forecast", "--shards", "2"] + forecast, environment: environment,
+                            directory: directory)
+        let single = try CLI.run(["forecast", scenario] + forecast + ["--store", "--format", "csv"], environment: environment,
+                                 directory: directory)
+        #expect(single.status == 0, "\(single.stderr)")
+        let one = try #require(CLI.number(after: "stored run ", in: single.stderr), "\(single.stderr)")
+        for shard in 0..<2 {
+            let work = try CLI.run(["work", String(plan), "--shard", String(shard)], environment: environment, directory: directory)
+            #expect(work.status == 0, "\(work.stderr)")
+        }
+        let again = try CLI.run(["report", String(plan), "--as", "forecast", "--format", "csv"], environment: environment,
+                                directory: directory)
+        #expect(again.status == 0 && again.stdout == single.stdout, "\(again.stderr)")
+        #expect(try exports(plan, environment: environment, directory: directory)
+            == (try exports(one, environment: environment, directory: directory)))
+    }
+
     @Test("a scenario's twin model file is kept in the database: a worker elsewhere needs no file of the planner's")
     func twinModelInDatabase() throws {
         let directory = try CLI.temporaryDirectory()
@@ -213,7 +279,12 @@ struct ShardCommandTests {
             ([demo, "--shards", "100001"], "--shards must be from 1 to 100000"),
             ([demo, demo], "--kind run plans one scenario, found 2"),
             ([demo, "--kind", "compare"], "--kind compare needs a baseline and at least one alternative"),
-            ([demo, "--kind", "forecast"], "--kind forecast cannot be planned in shards yet"),
+            ([demo, "--kind", "backtest"], "--kind backtest cannot be planned in shards yet"),
+            ([demo, "--days", "3"], "are a forecast's: give --kind forecast"),
+            ([demo, "--kind", "forecast", "--horizon", "5"], "--horizon is a run's length; a forecast's is --days"),
+            ([demo, "--kind", "forecast", "--replications", "1"], "--replications must be >= 2 for percentile bands"),
+            ([demo, "--kind", "forecast", "--live", "--census", "c.csv"], "--live and --census: choose one census"),
+            ([demo, demo, "--kind", "forecast"], "--kind forecast plans one scenario, found 2"),
             ([demo, "--replications", "0"], "--replications must be from 1"),
         ] {
             let refused = try CLI.run(["runs", "plan"] + arguments, environment: database, directory: directory)

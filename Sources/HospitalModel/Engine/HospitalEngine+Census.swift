@@ -2,9 +2,12 @@ import PatientTwin
 import Simulation
 
 /// The patients in hospital when a run starts: a forecast's starting point instead of an empty hospital.
-public struct HospitalCensus: Sendable {
+///
+/// Codable so that a forecast planned in shards keeps its census in the database for its workers
+/// (`RunStore.plan`): JSON round-trips every value exactly, so each worker starts from the same census.
+public struct HospitalCensus: Sendable, Codable {
     /// Where a census patient is.
-    public enum Location: Sendable, Hashable {
+    public enum Location: Sendable, Hashable, Codable {
         /// In a bed of the unit with this index in the configuration; the twin is in the unit's care state.
         case unit(Int)
         /// In the emergency department, admitted and waiting for a bed (boarding); the twin is in ED since its
@@ -14,7 +17,7 @@ public struct HospitalCensus: Sendable {
 
     /// One patient: its twin (in the care state of where it is, since `stateSince`, with its latest observations)
     /// and where it is.
-    public struct Inpatient: Sendable {
+    public struct Inpatient: Sendable, Codable {
         public let twin: PatientTwin
         public let location: Location
         /// When a patient in a unit's bed became ready to leave it (epoch minutes): clinically ready for discharge
@@ -61,6 +64,11 @@ public struct HospitalCensus: Sendable {
     /// works it out (`PreparedHospital.preparingReturns`): the same in every replication, so worked out once.
     /// nil: each replication works them out.
     var returnChances: (minute: Double, chances: [ReadmissionChance])?
+
+    /// `returnChances` is worked out again from the rest, so it is not kept.
+    enum CodingKeys: String, CodingKey {
+        case inpatients, recentDischarges
+    }
 
     public init(inpatients: [Inpatient], recentDischarges: [PatientTwin] = []) {
         self.inpatients = inpatients
@@ -150,6 +158,18 @@ extension HospitalEngine {
 }
 
 extension PreparedHospital {
+    /// What makes `census` one this hospital cannot start from, or nil: a patient in a unit it does not have (a
+    /// census kept for another scenario's units). A census read from a file is checked as it is read; this checks
+    /// one decoded from storage.
+    public func censusProblem(_ census: HospitalCensus) -> String? {
+        for (index, inpatient) in census.inpatients.enumerated() {
+            if case .unit(let unit) = inpatient.location, !configuration.units.indices.contains(unit) {
+                return "places inpatient \(index + 1) in unit \(unit), but the scenario has units 0 to \(configuration.units.count - 1)"
+            }
+        }
+        return nil
+    }
+
     /// `census` with each recent discharge's readmission chance worked out for a run whose census is admitted at
     /// simulation minute `minute` (0: a forecast from a census starts there), as every replication would work it out.
     public func preparingReturns(_ census: HospitalCensus, atMinute minute: Double = 0) -> HospitalCensus {
