@@ -68,7 +68,7 @@ let package = Package(
         // The workflows every front end calls: plan, simulate, price, store (or keep in a file), compare, forecast,
         // reports of stored runs; values out, a progress callback and cancellation in.
         .target(name: "Workflows", dependencies: ["HospitalModel", "PatientTwin", "Scenario", "Finance", "RunStore", "Store", "CSVFiles", "Feed",
-                                                  "Simulation", "Forecasting"]),
+                                                  "FeedStore", "Simulation", "Forecasting"]),
         .executableTarget(
             name: "hospital-twin",
             dependencies: [

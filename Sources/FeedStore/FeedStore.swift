@@ -203,13 +203,28 @@ public final class FeedStore {
     /// so memory holds the events, never the whole log's bytes at once.
     public func events(through minute: Double, pageSize: Int = 10_000,
                        threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [ReceivedEvent] {
+        try Self.events(on: connection, timeZone: timeZone, through: minute, pageSize: pageSize, threads: threads)
+    }
+
+    /// The id of the last message applied to the log, 0 when none: what a backtest planned in shards reads up to,
+    /// so that every worker reads the same log however many messages arrive meanwhile.
+    public static func lastMessageID(on connection: DatabaseConnection) throws -> Int64 {
+        try connection.query("SELECT coalesce(max(id), 0) AS id FROM hospital_twin.feed_messages").single("the log's last message").int64("id")
+    }
+
+    /// `events(through:)` read on `connection` (no pseudonymiser needed to read), of the messages with ids up to
+    /// `lastID` when given. Throws a `FeedStoreError` when a stored message no longer reads.
+    public static func events(on connection: DatabaseConnection, timeZone zone: TimeZone, through minute: Double,
+                              upTo lastID: Int64? = nil, pageSize: Int = 10_000,
+                              threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [ReceivedEvent]
+    {
         var events: [ReceivedEvent] = []
         var last: Int64 = 0
-        let zone = timeZone
+        let bound = lastID ?? Int64.max
         while true {
             let result = try connection.queryPrepared("""
                 SELECT id, encode(message, 'hex') AS message FROM hospital_twin.feed_messages
-                WHERE id > \(last) AND event_minute <= \(minute) ORDER BY id LIMIT \(pageSize)
+                WHERE id > \(last) AND id <= \(bound) AND event_minute <= \(minute) ORDER BY id LIMIT \(pageSize)
                 """)
             var page: [(id: Int64, hex: String)] = []
             page.reserveCapacity(result.rows.count)

@@ -73,25 +73,49 @@ extension RunReports {
                     + (status.secondsPerReplication.map { ", \($0.formatted(significantDigits: 3)) s per replication" } ?? "")
                     + (status.secondsLeft.map { ", about \(duration($0)) left" } ?? ""),
             ]
-            let missing = status.shards.filter { $0.state == .missing || $0.state == .failed }.map(\.index)
-            if !missing.isEmpty && run.status != .completed {
-                lines.append("not being worked and not done: shard" + (missing.count == 1 ? " " : "s ")
-                    + missing.prefix(20).map(String.init).joined(separator: ", ") + (missing.count > 20 ? "…" : "")
-                    + " (start their workers again: hospital-twin work \(run.id) --shard I)")
-            }
-            var rows = [["shard", "replications", "stored", "state", "attempts", "last failure"]]
-            for shard in status.shards {
-                rows.append([String(shard.index), "\(shard.first)–\(shard.end - 1)", String(shard.stored), shard.state.rawValue,
-                             String(shard.attempts), shard.failure.map { String($0.prefix(80)) } ?? ""])
-            }
-            return (lines + ["", TextTable.render(rows)]).joined(separator: "\n")
+            lines += shardLines(status.shards, plan: run.id, items: "replications", completed: run.status == .completed)
+            return lines.joined(separator: "\n")
         }.joined(separator: "\n\n")
     }
 
-    /// Sharded runs' status as JSON (keys sorted, snake_case).
-    public static func shardStatusJSON(_ statuses: [ShardedRunStatus]) throws -> Data {
+    /// Sharded runs' (or a sharded backtest's) status as JSON (keys sorted, snake_case).
+    public static func shardStatusJSON<Status: Encodable>(_ statuses: Status) throws -> Data {
         let encoder = ResultJSON.encoder()
         encoder.dateEncodingStrategy = .iso8601
         return try encoder.encode(statuses)
+    }
+
+    /// A backtest planned in shards as `runs status` shows it: the plan, the origins stored, the pace and time left,
+    /// the backtest once completed, then one line per shard.
+    public static func backtestShardStatus(_ status: ShardedBacktestStatus) -> String {
+        let percent = Double(status.stored) / Double(max(1, status.origins)) * 100
+        var lines = [
+            "backtest plan \(status.plan): \(status.scenario) v\(status.scenarioVersion), \(status.status.rawValue); "
+                + "\(status.origins) origins in \(status.shards.count) shards"
+                + (status.backtest.map { "; stored as backtest \($0) (hospital-twin report \($0) --as backtest)" } ?? ""),
+            "stored \(status.stored) of \(status.origins) origins (\(percent.formatted(significantDigits: 3))%), "
+                + "\(status.liveWorkers) shard\(status.liveWorkers == 1 ? "" : "s") being worked"
+                + (status.secondsPerOrigin.map { ", \($0.formatted(significantDigits: 3)) s per origin" } ?? "")
+                + (status.secondsLeft.map { ", about \(duration($0)) left" } ?? ""),
+        ]
+        lines += shardLines(status.shards, plan: status.plan, items: "origins", completed: status.status == .completed)
+        return lines.joined(separator: "\n")
+    }
+
+    /// The line naming the shards neither done nor worked, then the table of shards.
+    static func shardLines(_ shards: [ShardedRunStatus.Shard], plan: Int64, items: String, completed: Bool) -> [String] {
+        var lines: [String] = []
+        let missing = shards.filter { $0.state == .missing || $0.state == .failed }.map(\.index)
+        if !missing.isEmpty && !completed {
+            lines.append("not being worked and not done: shard" + (missing.count == 1 ? " " : "s ")
+                + missing.prefix(20).map(String.init).joined(separator: ", ") + (missing.count > 20 ? "…" : "")
+                + " (start their workers again: hospital-twin work \(plan) --shard I)")
+        }
+        var rows = [["shard", items, "stored", "state", "attempts", "last failure"]]
+        for shard in shards {
+            rows.append([String(shard.index), "\(shard.first)–\(shard.end - 1)", String(shard.stored), shard.state.rawValue,
+                         String(shard.attempts), shard.failure.map { String($0.prefix(80)) } ?? ""])
+        }
+        return lines + ["", TextTable.render(rows)]
     }
 }

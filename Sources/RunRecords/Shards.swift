@@ -90,3 +90,40 @@ public struct ShardedRunStatus: Sendable, Hashable, Codable {
         self.secondsLeft = secondsLeft
     }
 }
+
+/// How a backtest planned in shards stands: what `runs status` shows for it.
+public struct ShardedBacktestStatus: Sendable, Hashable, Codable {
+    /// The plan's id, its scenario's name and version, planned/running/completed, and the backtest it made.
+    public let plan: Int64
+    public let scenario: String
+    public let scenarioVersion: Int
+    public let status: RunStatus
+    public let backtest: Int64?
+    /// Origins in all, and stored.
+    public let origins: Int
+    public let stored: Int
+    /// Every shard, by index (`first`/`end` are origin indices).
+    public let shards: [ShardedRunStatus.Shard]
+    /// Workers holding a shard now.
+    public let liveWorkers: Int
+    /// Mean seconds an origin took (its forecasts and scores), over those stored.
+    public let secondsPerOrigin: Double?
+    /// Seconds until every origin is stored at the pace of the last ten minutes (nil: no pace yet, or done).
+    public let secondsLeft: Double?
+
+    public init(plan: Int64, scenario: String, scenarioVersion: Int, status: RunStatus, backtest: Int64?, origins: Int,
+                stored: Int, shards: [ShardedRunStatus.Shard], liveWorkers: Int, secondsPerOrigin: Double?, secondsLeft: Double?)
+    {
+        self.plan = plan
+        self.scenario = scenario
+        self.scenarioVersion = scenarioVersion
+        self.status = status
+        self.backtest = backtest
+        self.origins = origins
+        self.stored = stored
+        self.shards = shards
+        self.liveWorkers = liveWorkers
+        self.secondsPerOrigin = secondsPerOrigin
+        self.secondsLeft = secondsLeft
+    }
+}

@@ -50,6 +50,29 @@ public struct CensusToPlan: Sendable, Hashable {
     }
 }
 
+/// What a shard belongs to: a run planned in shards, or a backtest planned in shards (their ids are drawn from one
+/// sequence, so an id names one or the other).
+public enum ShardSubject: Sendable, Hashable {
+    case run(Int64)
+    case backtest(Int64)
+
+    /// The run's or the backtest plan's id.
+    public var id: Int64 {
+        switch self {
+        case .run(let id), .backtest(let id): id
+        }
+    }
+
+    /// The column of `shard_attempts` that names it, and its own table.
+    var attemptColumn: String { if case .run = self { "run_id" } else { "backtest_plan_id" } }
+    var table: String { if case .run = self { "hospital_twin.runs" } else { "hospital_twin.backtest_plans" } }
+    /// The table of its stored items (replications or origins), that table's subject column and item column.
+    var items: (table: String, subject: String, item: String) {
+        if case .run = self { ("hospital_twin.replication_kpis", "run_id", "replication") }
+        else { ("hospital_twin.backtest_origins", "plan_id", "origin") }
+    }
+}
+
 /// An id that names no plan: no run, a run done in one process, or a run planned with another (the caller's
 /// mistake, not the database's).
 public struct NotAPlan: Error, Sendable, CustomStringConvertible {
@@ -158,33 +181,33 @@ extension RunStore {
             """).typedRows.map { try $0.int("replication") })
     }
 
-    /// Records that `worker` takes shard `shard` of `run` and holds the shard's lock shared (two workers may race on
-    /// one shard; `runs status` sees a shard as worked while anyone holds it). Marks the run running. Returns the
-    /// attempt's id.
-    public func beginShard(run: Int64, shard: Int, worker: String) throws -> Int64 {
-        try connection.query("SELECT pg_advisory_lock_shared(\(Self.shardLock(run: run, shard: shard)))")
+    /// Records that `worker` takes shard `shard` of `subject` and holds the shard's lock shared (two workers may race
+    /// on one shard; `runs status` sees a shard as worked while anyone holds it). Marks the run (or backtest plan)
+    /// running. Returns the attempt's id.
+    public func beginShard(_ subject: ShardSubject, shard: Int, worker: String) throws -> Int64 {
+        try connection.query("SELECT pg_advisory_lock_shared(\(Self.shardLock(run: subject.id, shard: shard)))")
         return try connection.transaction { () throws -> Int64 in
-            try connection.execute("UPDATE hospital_twin.runs SET status = 'running' WHERE id = \(run) AND status = 'planned'")
+            try connection.execute("UPDATE \(raw: subject.table) SET status = 'running' WHERE id = \(subject.id) AND status = 'planned'")
             return try connection.query("""
-                INSERT INTO hospital_twin.shard_attempts (run_id, shard, worker, outcome)
-                VALUES (\(run), \(shard), \(worker), 'working') RETURNING id
+                INSERT INTO hospital_twin.shard_attempts (\(raw: subject.attemptColumn), shard, worker, outcome)
+                VALUES (\(subject.id), \(shard), \(worker), 'working') RETURNING id
                 """).single("a shard attempt").int64("id")
         }
     }
 
     /// Takes the shard's shared lock again (after a reconnection: the old connection's locks went with it).
-    public func holdShard(run: Int64, shard: Int) throws {
-        try connection.query("SELECT pg_advisory_lock_shared(\(Self.shardLock(run: run, shard: shard)))")
+    public func holdShard(_ subject: ShardSubject, shard: Int) throws {
+        try connection.query("SELECT pg_advisory_lock_shared(\(Self.shardLock(run: subject.id, shard: shard)))")
     }
 
     /// Records how a shard attempt ended (`failure` nil: finished) and lets the shard's lock go.
-    public func endShard(attempt: Int64, run: Int64, shard: Int, failure: String?) throws {
+    public func endShard(attempt: Int64, _ subject: ShardSubject, shard: Int, failure: String?) throws {
         try connection.execute("""
             UPDATE hospital_twin.shard_attempts
             SET ended_at = clock_timestamp(), outcome = \(failure == nil ? "finished" : "failed"), failure = \(failure)
             WHERE id = \(attempt)
             """)
-        try connection.query("SELECT pg_advisory_unlock_shared(\(Self.shardLock(run: run, shard: shard)))")
+        try connection.query("SELECT pg_advisory_unlock_shared(\(Self.shardLock(run: subject.id, shard: shard)))")
     }
 
     /// Claims replication `replication` of `run` for this connection while it is simulated: false when another
@@ -251,27 +274,41 @@ extension RunStore {
     public func shardedStatus(_ id: Int64) throws -> ShardedRunStatus {
         let record = try record(id)
         let plan = try plannedRuns(id).first { $0.id == id }!
+        let progress = try shardProgress(.run(id), shards: plan.shards, total: plan.replications)
+        return ShardedRunStatus(run: record, shards: progress.shards, stored: progress.stored, liveWorkers: progress.live,
+                                secondsPerReplication: progress.secondsPerItem, secondsLeft: progress.secondsLeft)
+    }
+
+    /// The shards of `subject`, `total` items (replications or origins) in `shards`: each one's items stored, whether a
+    /// live worker holds it, its attempts and last failure; the items stored, the live workers, the mean seconds per
+    /// item and the time left at the pace of the last ten minutes.
+    func shardProgress(_ subject: ShardSubject, shards count: Int, total: Int) throws
+        -> (shards: [ShardedRunStatus.Shard], stored: Int, live: Int, secondsPerItem: Double?, secondsLeft: Double?)
+    {
+        let id = subject.id, items = subject.items
         let stored = try connection.query("""
-            SELECT replication FROM hospital_twin.replication_kpis WHERE run_id = \(id)
-            """).typedRows.map { try $0.int("replication") }
-        var storedByShard = [Int](repeating: 0, count: plan.shards)
-        for replication in stored {
-            storedByShard[ShardPlan.shard(of: replication, shards: plan.shards, total: plan.replications)] += 1
+            SELECT \(raw: items.item) AS item FROM \(raw: items.table) WHERE \(raw: items.subject) = \(id)
+            """).typedRows.map { try $0.int("item") }
+        var storedByShard = [Int](repeating: 0, count: count)
+        for item in stored {
+            storedByShard[ShardPlan.shard(of: item, shards: count, total: total)] += 1
         }
         let attempts = try connection.query("""
             SELECT shard, count(*) AS attempts,
                    (array_agg(failure ORDER BY id DESC) FILTER (WHERE outcome = 'failed'))[1] AS failure,
                    bool_or(outcome = 'failed' AND id = (SELECT max(id) FROM hospital_twin.shard_attempts b
-                                                       WHERE b.run_id = a.run_id AND b.shard = a.shard)) AS last_failed
-            FROM hospital_twin.shard_attempts a WHERE run_id = \(id) GROUP BY shard, run_id
+                                                       WHERE b.\(raw: subject.attemptColumn) = a.\(raw: subject.attemptColumn)
+                                                         AND b.shard = a.shard)) AS last_failed
+            FROM hospital_twin.shard_attempts a WHERE \(raw: subject.attemptColumn) = \(id)
+            GROUP BY shard, \(raw: subject.attemptColumn)
             """).typedRows
         var byShard: [Int: (attempts: Int, failure: String?, lastFailed: Bool)] = [:]
         for row in attempts {
             byShard[try row.int("shard")] = (try row.int("attempts"), try row.optionalText("failure"), try row.bool("last_failed"))
         }
         var live = 0
-        let shards = try (0..<plan.shards).map { index -> ShardedRunStatus.Shard in
-            let range = ShardPlan.replications(ofShard: index, of: plan.shards, total: plan.replications)
+        let shards = try (0..<count).map { index -> ShardedRunStatus.Shard in
+            let range = ShardPlan.replications(ofShard: index, of: count, total: total)
             let working = try isHeld(Self.shardLock(run: id, shard: index))
             if working { live += 1 }
             let attempt = byShard[index]
@@ -281,19 +318,18 @@ extension RunStore {
                          state: state, attempts: attempt?.attempts ?? 0, failure: attempt?.failure)
         }
         let pace = try connection.query("""
-            SELECT avg(seconds) AS per_replication,
+            SELECT avg(seconds) AS per_item,
                    count(*) FILTER (WHERE stored_at > clock_timestamp() - interval '10 minutes') AS recent,
                    extract(epoch FROM clock_timestamp() - greatest(min(stored_at) FILTER (WHERE stored_at > clock_timestamp() - interval '10 minutes'),
-                                                                  (SELECT min(started_at) FROM hospital_twin.shard_attempts WHERE run_id = \(id)))) AS span
-            FROM hospital_twin.replication_kpis WHERE run_id = \(id)
-            """).single("a run's pace")
-        let remaining = plan.replications - stored.count
+                                                                  (SELECT min(started_at) FROM hospital_twin.shard_attempts
+                                                                   WHERE \(raw: subject.attemptColumn) = \(id)))) AS span
+            FROM \(raw: items.table) WHERE \(raw: items.subject) = \(id)
+            """).single("a shard plan's pace")
+        let remaining = total - stored.count
         let recent = try pace.int("recent")
         let span = try pace.optional("span", expected: "seconds", { Double($0) })
         let left: Double? = remaining > 0 && recent > 0 && live > 0 ? span.map { $0 / Double(recent) * Double(remaining) } : nil
-        return ShardedRunStatus(run: record, shards: shards, stored: stored.count, liveWorkers: live,
-                                secondsPerReplication: try pace.optional("per_replication", expected: "seconds", { Double($0) }),
-                                secondsLeft: left)
+        return (shards, stored.count, live, try pace.optional("per_item", expected: "seconds", { Double($0) }), left)
     }
 
     /// True when some connection holds the advisory lock `key` (shared or not).

@@ -271,5 +271,46 @@ public enum RunStoreSchema {
                 recent_discharges integer NOT NULL CHECK (recent_discharges >= 0),
                 document text NOT NULL);
             """),
+        Migration(version: 9, name: "backtests planned in shards: each origin's scores stored by the worker that made them",
+                  sql: """
+            -- A backtest planned to be worked in shards (hospital-twin runs plan --kind backtest; Docs/SCALE.md): its
+            -- origins split over workers, each origin's scores stored in its own transaction, the worker that stores
+            -- the last one assembling the backtest (a row of backtests, backtest_id). Its id is drawn from the runs'
+            -- sequence, so that work ID, runs status ID and runs finish ID name a run or a backtest plan unambiguously.
+            -- request: the backtest's settings (origins' dates, time of day, step, horizon, replications, seed, fans).
+            -- events_through: the feed's last message id when planned; workers read no message stored after it, so
+            -- every worker reads the same log.
+            CREATE TABLE hospital_twin.backtest_plans (
+                id bigint PRIMARY KEY DEFAULT nextval('hospital_twin.runs_id_seq'),
+                scenario_id bigint NOT NULL REFERENCES hospital_twin.scenarios (id),
+                twin_model text,
+                request jsonb NOT NULL,
+                origins integer NOT NULL CHECK (origins >= 1),
+                shards integer NOT NULL CHECK (shards >= 1 AND shards <= origins),
+                events_through bigint NOT NULL CHECK (events_through >= 0),
+                status text NOT NULL CHECK (status IN ('planned', 'running', 'completed')),
+                backtest_id bigint REFERENCES hospital_twin.backtests (id),
+                planned_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                finished_at timestamptz,
+                run_by text NOT NULL,
+                host text NOT NULL);
+
+            -- One origin's scores (the workflow's OriginScores, JSON), keyed by (plan, origin): stored once.
+            CREATE TABLE hospital_twin.backtest_origins (
+                plan_id bigint NOT NULL REFERENCES hospital_twin.backtest_plans (id) ON DELETE CASCADE,
+                origin integer NOT NULL CHECK (origin >= 0),
+                document text NOT NULL,
+                worker text NOT NULL,
+                seconds double precision NOT NULL,
+                stored_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                PRIMARY KEY (plan_id, origin));
+
+            -- A shard attempt is a run's or a backtest plan's.
+            ALTER TABLE hospital_twin.shard_attempts
+                ALTER COLUMN run_id DROP NOT NULL,
+                ADD COLUMN backtest_plan_id bigint REFERENCES hospital_twin.backtest_plans (id) ON DELETE CASCADE,
+                ADD CONSTRAINT shard_attempts_one_subject CHECK ((run_id IS NULL) <> (backtest_plan_id IS NULL));
+            CREATE INDEX shard_attempts_backtest ON hospital_twin.shard_attempts (backtest_plan_id, shard);
+            """),
     ]
 }

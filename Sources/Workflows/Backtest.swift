@@ -63,6 +63,44 @@ public enum Backtest {
     public static func run(_ scenario: Scenario, file: String, events: [ReceivedEvent], request: BacktestRequest,
                            observer: WorkflowObserver = .silent) throws(WorkflowError) -> BacktestReport
     {
+        let plan = try plan(scenario, events: events, request: request)
+        var timeline = plan.timeline
+        var recalibrated = Recalibrated(base: scenario, file: file)
+        defer { recalibrated.removeFiles() }
+        var origins: [OriginScores] = []
+        for index in plan.originDays.indices {
+            if observer.isCancelled() { throw WorkflowError(.cancelled, "the backtest was cancelled after \(index) origins") }
+            var forecasting = scenario
+            if let recalibration = request.recalibration {
+                forecasting = try recalibrated.scenario(before: plan.originDays[index], rule: recalibration,
+                                                        logFirstDay: plan.logFirstDay, events: events,
+                                                        threads: request.threads, observer: observer)
+            }
+            origins.append(try score(origin: index, plan: plan, scenario: forecasting, file: file, timeline: &timeline,
+                                     request: request, observer: observer))
+            observer.progress(index + 1, plan.originDays.count, scenario.name)
+        }
+        return assemble(origins, plan: plan, scenario: scenario, request: request, notes: recalibrated.notes)
+    }
+
+    /// What every origin of a backtest shares, worked out from the log and the request alone, so that any process
+    /// (a shard's worker too) works out the same: the origins, the observed series, the origins drawn as fans.
+    struct Plan {
+        let timeline: LedgerTimeline
+        /// Local days (days since 1970 in the scenario's zone) of the log's first event, of each origin, and of the
+        /// observed series' first midnight.
+        let logFirstDay: Int
+        let originDays: [Int]
+        let seriesStart: Int
+        let series: [Series]
+        let fanOrigins: Set<Int>
+        let seed: UInt64
+        let events: Int
+    }
+
+    /// The plan of `request` on `events`; throws an input error when the log is empty, does not reach the last
+    /// origin's horizon, or has too little history before the first origin.
+    static func plan(_ scenario: Scenario, events: [ReceivedEvent], request: BacktestRequest) throws(WorkflowError) -> Plan {
         let zone = scenario.configuration.timeZone
         let horizon = request.horizonDays
         let timeline = LedgerTimeline(events)
@@ -74,7 +112,6 @@ public enum Backtest {
         func midnightMinute(_ localDay: Int) -> Double {
             ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: Double(localDay) * day), in: zone)
         }
-        func dateText(_ localDay: Int) -> String { LocalDateTime(localMinutesSinceEpoch: Double(localDay) * day).dateDescription }
         let firstOriginDay = Int(request.from.localMinutesSinceEpoch / day)
         let lastOriginDay = Int(request.to.localMinutesSinceEpoch / day)
         let originDays = Array(stride(from: firstOriginDay, through: lastOriginDay, by: max(1, request.everyDays)))
@@ -91,58 +128,104 @@ public enum Backtest {
             throw WorkflowError(.input, "the event log begins at \(RecordTime.format(first)): an origin needs the log's first "
                 + "\(logRampUpDays) days behind it and a midnight of history; choose --from \(dateText(seriesStart)) or later")
         }
-        // Pass 1: the observed census at every midnight of the series; pass 2: the origins, in time order.
+        // Pass 1: the observed census at every midnight of the series; the origins then read the timeline in time order.
         let series = observedSeries(timeline, scenario: scenario, from: seriesStart, through: seriesEnd)
-        var origins = timeline
-        let seed = request.seed ?? scenario.run.seed
+        return Plan(timeline: timeline, logFirstDay: localDay(first), originDays: originDays, seriesStart: seriesStart,
+                    series: series, fanOrigins: Set(fanIndices(count: originDays.count, fans: request.fans).map { originDays[$0] }),
+                    seed: request.seed ?? scenario.run.seed, events: events.count)
+    }
+
+    /// The date of a local day, YYYY-MM-DD.
+    static func dateText(_ localDay: Int) -> String { LocalDateTime(localMinutesSinceEpoch: Double(localDay) * 1440).dateDescription }
+
+    /// What one origin adds to a backtest: each scored series and method's score at every horizon from this origin
+    /// alone, the fans drawn at it, and the baselines it left out for too little history. Merged in origin order
+    /// (`assemble`) they give the sums that scoring every origin in one loop gives, bit for bit: each origin's score
+    /// is a single term, and the sums add the terms in the same order. A backtest worked in shards stores one per
+    /// origin (Docs/SCALE.md).
+    public struct OriginScores: Sendable, Hashable, Codable {
+        /// The origin's place among the backtest's origins, from 0.
+        public let index: Int
+        /// One per series and method that scored at this origin, in series then method order.
+        public let scores: [Entry]
+        /// The forecast fans drawn at this origin (the chosen origins' groups).
+        public let fans: [BacktestReport.Fan]
+        /// The methods (`BacktestReport.methods`) left out at this origin for too little history.
+        public let skipped: [String]
+
+        /// A series' (`Series.index`) method's (`BacktestReport.methods` index) score at horizons 1…H.
+        public struct Entry: Sendable, Hashable, Codable {
+            public let series: Int
+            public let method: Int
+            public let horizons: [ForecastScore]
+        }
+    }
+
+    /// Scores origin `index` of `plan`: its forecasts (`forecasts(at:)`, reading `timeline` forward to the origin's
+    /// time) held against the observed series.
+    static func score(origin index: Int, plan: Plan, scenario: Scenario, file: String, timeline: inout LedgerTimeline,
+                      request: BacktestRequest, observer: WorkflowObserver) throws(WorkflowError) -> OriginScores
+    {
+        let zone = scenario.configuration.timeZone
+        let horizon = request.horizonDays
+        let originDay = plan.originDays[index]
+        let local = LocalDateTime(localMinutesSinceEpoch: Double(originDay) * 1440 + Double(request.at.minuteOfDay))
+        let originMinute = ForecastStart.epochMinute(of: local, in: zone)
+        let made = try forecasts(at: originMinute, scenario: scenario, file: file, timeline: &timeline, series: plan.series,
+                                 seriesStart: plan.seriesStart, request: request, seed: plan.seed, observer: observer, done: index)
+        let kpis = made.kpis, dayZero = made.dayZero
+        var entries: [OriginScores.Entry] = [], fans: [BacktestReport.Fan] = [], skipped: [String] = []
+        for item in plan.series {
+            let origin = made.origin[item.index]
+            let methods = made.methods[item.index]
+            for (m, forecast) in methods.enumerated() where item.index == 0 && forecast == nil {
+                skipped.append(BacktestReport.methods[m])   // counted once an origin, on the first series
+            }
+            let thresholds = (1...horizon).map { staffedBeds(kpis, units: item.units, day: $0) }
+            for (m, forecasts) in methods.enumerated() {
+                guard let forecasts else { continue }
+                var list = [ForecastScore](repeating: ForecastScore(), count: horizon)
+                for h in 1...horizon {
+                    list[h - 1].add(forecasts[h - 1], actual: item.values[dayZero + h], threshold: thresholds[h - 1])
+                }
+                entries.append(OriginScores.Entry(series: item.index, method: m, horizons: list))
+            }
+            if plan.fanOrigins.contains(originDay), item.unit.isEmpty, let twin = methods[0] {
+                let census = PredictiveDistribution.normal(mean: origin, sd: 0)
+                fans.append(BacktestReport.Fan(origin: local.description, group: item.group, days: ([census] + twin).enumerated().map { h, d in
+                    BacktestReport.FanDay(date: dateText(plan.seriesStart + dayZero + h), p5: d.quantile(0.05), p25: d.quantile(0.25),
+                                          p50: d.median, p75: d.quantile(0.75), p95: d.quantile(0.95),
+                                          actual: item.values[dayZero + h])
+                }))
+            }
+        }
+        return OriginScores(index: index, scores: entries, fans: fans, skipped: skipped)
+    }
+
+    /// The backtest's report from every origin's scores (`origins`, in origin order: index i at position i), with
+    /// `notes` added (a recalibration's).
+    static func assemble(_ origins: [OriginScores], plan: Plan, scenario: Scenario, request: BacktestRequest,
+                         notes extra: [String] = []) -> BacktestReport
+    {
+        precondition(origins.map(\.index) == Array(plan.originDays.indices), "every origin's scores, in origin order")
+        let horizon = request.horizonDays
         var scores: [SeriesKey: [ForecastScore]] = [:]
         var skipped: [String: Int] = [:]
         var fans: [BacktestReport.Fan] = []
-        let fanOrigins = Set(fanIndices(count: originDays.count, fans: request.fans).map { originDays[$0] })
-        var recalibrated = Recalibrated(base: scenario, file: file)
-        defer { recalibrated.removeFiles() }
-        for (done, originDay) in originDays.enumerated() {
-            if observer.isCancelled() { throw WorkflowError(.cancelled, "the backtest was cancelled after \(done) origins") }
-            let local = LocalDateTime(localMinutesSinceEpoch: Double(originDay) * day + Double(request.at.minuteOfDay))
-            let originMinute = ForecastStart.epochMinute(of: local, in: zone)
-            var forecasting = scenario
-            if let recalibration = request.recalibration {
-                forecasting = try recalibrated.scenario(before: originDay, rule: recalibration, logFirstDay: localDay(first),
-                                                        events: events, threads: request.threads, observer: observer)
+        for origin in origins {
+            for method in origin.skipped { skipped[method, default: 0] += 1 }
+            for entry in origin.scores {
+                let key = SeriesKey(method: entry.method, series: entry.series)
+                var list = scores[key] ?? [ForecastScore](repeating: ForecastScore(), count: horizon)
+                for h in list.indices { list[h].merge(entry.horizons[h]) }
+                scores[key] = list
             }
-            let made = try forecasts(at: originMinute, scenario: forecasting, file: file, timeline: &origins, series: series,
-                                     seriesStart: seriesStart, request: request, seed: seed, observer: observer, done: done)
-            let kpis = made.kpis, dayZero = made.dayZero
-            for item in series {
-                let origin = made.origin[item.index]
-                let methods = made.methods[item.index]
-                for (m, forecast) in methods.enumerated() where item.index == 0 && forecast == nil {
-                    skipped[BacktestReport.methods[m], default: 0] += 1   // counted once an origin, on the first series
-                }
-                let thresholds = (1...horizon).map { staffedBeds(kpis, units: item.units, day: $0) }
-                for (m, forecasts) in methods.enumerated() {
-                    guard let forecasts else { continue }
-                    let key = SeriesKey(method: m, series: item.index)
-                    var list = scores[key] ?? [ForecastScore](repeating: ForecastScore(), count: horizon)
-                    for h in 1...horizon {
-                        list[h - 1].add(forecasts[h - 1], actual: item.values[dayZero + h], threshold: thresholds[h - 1])
-                    }
-                    scores[key] = list
-                }
-                if fanOrigins.contains(originDay), item.unit.isEmpty, let twin = methods[0] {
-                    let census = PredictiveDistribution.normal(mean: origin, sd: 0)
-                    fans.append(BacktestReport.Fan(origin: local.description, group: item.group, days: ([census] + twin).enumerated().map { h, d in
-                        BacktestReport.FanDay(date: dateText(seriesStart + dayZero + h), p5: d.quantile(0.05), p25: d.quantile(0.25),
-                                              p50: d.median, p75: d.quantile(0.75), p95: d.quantile(0.95),
-                                              actual: item.values[dayZero + h])
-                    }))
-                }
-            }
-            observer.progress(done + 1, originDays.count, scenario.name)
+            fans += origin.fans
         }
+        let firstOriginDay = plan.originDays[0]
         var rows: [BacktestReport.Row] = []
-        for item in series {
-            let scale = seasonalNaiveScale(Array(item.values[..<(firstOriginDay + 1 - seriesStart)]))
+        for item in plan.series {
+            let scale = seasonalNaiveScale(Array(item.values[..<(firstOriginDay + 1 - plan.seriesStart)]))
             for (m, method) in BacktestReport.methods.enumerated() {
                 guard let list = scores[SeriesKey(method: m, series: item.index)] else { continue }
                 for (h, score) in list.enumerated() {
@@ -153,16 +236,16 @@ public enum Backtest {
         }
         var notes: [String] = []
         for (method, count) in skipped.sorted(by: { $0.key < $1.key }) {
-            notes.append("\(method): \(count) of \(originDays.count) origins had too little history "
+            notes.append("\(method): \(count) of \(plan.originDays.count) origins had too little history "
                 + "(\(BaselineMethod(rawValue: method)?.minimumHistory ?? 0) days needed) and are left out of its scores")
         }
         notes.append("an origin's census stands for its forecast's first midnight (day 0); the observed series starts \(logRampUpDays) days after the log's first event")
-        notes += recalibrated.notes
+        notes += extra
         let settings = BacktestReport.Settings(
             scenario: scenario.name, from: request.from.dateDescription, to: request.to.dateDescription,
             horizonDays: horizon, everyDays: request.everyDays, at: request.at.description,
-            replications: request.replications, seed: seed, origins: originDays.count,
-            seriesStart: dateText(seriesStart), events: events.count)
+            replications: request.replications, seed: plan.seed, origins: plan.originDays.count,
+            seriesStart: dateText(plan.seriesStart), events: plan.events)
         return BacktestReport(settings: settings, rows: rows, fans: fans, notes: notes)
     }
 
@@ -170,14 +253,18 @@ public enum Backtest {
     public static func store(_ report: BacktestReport, scenario: Scenario, file: String, in store: RunStore) throws(WorkflowError) -> Int64 {
         let canonical = String(decoding: scenario.canonicalJSON, as: UTF8.self)
         let source = URL(fileURLWithPath: file).standardizedFileURL.path
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let document: Data
-        do { document = try encoder.encode(report) } catch {
-            throw WorkflowError(.input, "the backtest could not be written as JSON: \(error)")
-        }
+        let document = try document(report)
         let stored = try storing { try store.storeScenario(name: scenario.name, canonicalJSON: canonical, sourcePath: source) }
         return try storing { try store.storeBacktest(scenario: stored, origins: report.settings.origins, document: document) }
+    }
+
+    /// The backtest's document as stored (JSON, keys sorted).
+    static func document(_ report: BacktestReport) throws(WorkflowError) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        do { return try encoder.encode(report) } catch {
+            throw WorkflowError(.input, "the backtest could not be written as JSON: \(error)")
+        }
     }
 
     /// What one origin forecasts: per series (in `seriesList` order) the census value at the origin and each

@@ -39,23 +39,28 @@ public enum ShardedRuns {
                 throw WorkflowError(.input, "\(censusSource): the census cannot be kept as JSON: \(error)")
             }
         }
-        var items: [RunStore.ScenarioToPlan] = []
-        for scenario in prepared {
-            var model: String?
-            if let file = scenario.scenario.twinModelFile {
-                do { model = String(decoding: try InputFile.read(file, .twinModel), as: UTF8.self) } catch {
-                    throw WorkflowError(.input, "\(scenario.file): twin_model: \(error.message)")
-                }
-            }
-            items.append(.init(name: scenario.scenario.name,
-                               canonicalJSON: String(decoding: scenario.scenario.canonicalJSON, as: UTF8.self),
-                               sourcePath: URL(fileURLWithPath: scenario.file).standardizedFileURL.path, twinModel: model,
-                               census: planned))
+        let items = try prepared.map { scenario throws(WorkflowError) in
+            try scenarioToPlan(scenario.scenario, file: scenario.file, census: planned)
         }
         return try storing {
             try store.plan(items, seed: settings.seed, replications: settings.replications, horizonDays: settings.horizonDays,
                            warmUpDays: settings.warmUpDays, shards: shards).map(\.run)
         }
+    }
+
+    /// `scenario` (read from `file`) as a plan stores it: its canonical JSON and the text of the twin model file it
+    /// names, so that no worker needs a disk.
+    static func scenarioToPlan(_ scenario: Scenario, file: String, census: CensusToPlan? = nil) throws(WorkflowError)
+        -> RunStore.ScenarioToPlan
+    {
+        var model: String?
+        if let path = scenario.twinModelFile {
+            do { model = String(decoding: try InputFile.read(path, .twinModel), as: UTF8.self) } catch {
+                throw WorkflowError(.input, "\(file): twin_model: \(error.message)")
+            }
+        }
+        return .init(name: scenario.name, canonicalJSON: String(decoding: scenario.canonicalJSON, as: UTF8.self),
+                     sourcePath: URL(fileURLWithPath: file).standardizedFileURL.path, twinModel: model, census: census)
     }
 
     /// What a worker did.
@@ -68,8 +73,11 @@ public enum ShardedRuns {
         public var foundStored = 0
         /// Replications this worker simulated that another worker stored first (a race on one shard).
         public var storedByOther = 0
-        /// Runs this worker completed (it stored their last replication, or found them all stored).
+        /// Runs this worker completed (it stored their last replication, or found them all stored); for a backtest
+        /// plan, the backtest it stored.
         public var completed: [Int64] = []
+        /// True when the plan was a backtest's: the items are origins, not replications.
+        public var isBacktest = false
     }
 
     /// Works shard `shard` of the plan `plan`: for each of its runs, simulates the shard's replications not yet
@@ -86,6 +94,11 @@ public enum ShardedRuns {
                             observer: WorkflowObserver = .silent) throws(WorkflowError) -> Work
     {
         let database = try WorkerDatabase(connect: connect, retryFor: retryFor, observer: observer)
+        if let backtest = try database.use({ try $0.plannedBacktest(plan) }) {
+            var work = try ShardedBacktests.work(backtest, shard: shard, threads: threads, database: database, observer: observer)
+            work.isBacktest = true
+            return work
+        }
         let runs = try plannedRuns(plan) { body throws(WorkflowError) in try database.use(body) }
         guard let first = runs.first else { throw WorkflowError(.input, "run \(plan) has no planned runs") }
         guard (0..<first.shards).contains(shard) else {
@@ -97,18 +110,18 @@ public enum ShardedRuns {
         for run in runs {
             let (prepared, census) = try prepare(run)
             let range = ShardPlan.replications(ofShard: shard, of: run.shards, total: run.replications)
-            let attempt = try database.use { try $0.beginShard(run: run.id, shard: shard, worker: worker) }
-            database.holding(run: run.id, shard: shard)
+            let attempt = try database.use { try $0.beginShard(.run(run.id), shard: shard, worker: worker) }
+            database.holding(.run(run.id), shard: shard)
             do {
                 try workShard(run, prepared: prepared, census: census, range: range, worker: worker, threads: threads,
                               database: database, observer: observer, work: &work)
             } catch {
-                _ = try? database.use { try $0.endShard(attempt: attempt, run: run.id, shard: shard, failure: "\(error)") }
-                database.letGo(run: run.id, shard: shard)
+                _ = try? database.use { try $0.endShard(attempt: attempt, .run(run.id), shard: shard, failure: "\(error)") }
+                database.letGo(.run(run.id), shard: shard)
                 throw error
             }
-            try database.use { try $0.endShard(attempt: attempt, run: run.id, shard: shard, failure: nil) }
-            database.letGo(run: run.id, shard: shard)
+            try database.use { try $0.endShard(attempt: attempt, .run(run.id), shard: shard, failure: nil) }
+            database.letGo(.run(run.id), shard: shard)
         }
         for run in runs {
             let costs = try prepare(run).scenario.scenario.costs
@@ -161,27 +174,9 @@ public enum ShardedRuns {
     /// run prepares it (`PreparedHospital.preparingReturns`).
     static func prepare(_ run: PlannedRun) throws(WorkflowError) -> (scenario: PreparedScenario, census: HospitalCensus?) {
         let label = "run \(run.id) (scenario \(run.scenario))"
-        var modelFile: String?
-        if let model = run.twinModel {
-            let folder = FileManager.default.temporaryDirectory
-                .appendingPathComponent("hospital-twin-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-            do {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false,
-                                                        attributes: [.posixPermissions: 0o700])
-                let file = folder.appendingPathComponent("twin-model.json")
-                try Data(model.utf8).write(to: file, options: .withoutOverwriting)
-                modelFile = file.path
-            } catch {
-                throw WorkflowError(.input, "\(label): its twin model cannot be written to a temporary file: \(error.localizedDescription)")
-            }
-        }
-        defer { if let modelFile { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: modelFile).deletingLastPathComponent().path) } }
-        let scenario: Scenario
-        do {
-            scenario = try Scenario.rebuild(canonicalJSON: Data(run.canonicalJSON.utf8), label: label, twinModelFile: modelFile)
-        } catch {
-            throw WorkflowError(.input, error.problems.map(\.description) + ["\(label): its stored scenario cannot be built by this program"])
-        }
+        let rebuilt = try rebuild(canonicalJSON: run.canonicalJSON, twinModel: run.twinModel, label: label)
+        defer { if let folder = rebuilt.folder { try? FileManager.default.removeItem(at: folder) } }
+        let scenario = rebuilt.scenario
         let prepared = try PreparedScenario(scenario, file: label, plan: RunSettings(
             horizonDays: run.horizonDays, warmUpDays: run.warmUpDays, replications: run.replications, seed: run.seed))
         guard let document = run.census else { return (prepared, nil) }
@@ -191,6 +186,34 @@ public enum ShardedRuns {
         }
         if let problem = prepared.hospital.censusProblem(census) { throw WorkflowError(.input, "\(label): its stored census \(problem)") }
         return (prepared, prepared.hospital.preparingReturns(census))
+    }
+
+    /// A stored scenario built again (`label` names it in messages), its twin model (when it has one) written to a
+    /// file in a private temporary folder that the caller removes once the model is read.
+    static func rebuild(canonicalJSON: String, twinModel: String?, label: String) throws(WorkflowError) -> (scenario: Scenario, folder: URL?) {
+        var modelFile: String?
+        var folder: URL?
+        if let twinModel {
+            let made = FileManager.default.temporaryDirectory
+                .appendingPathComponent("hospital-twin-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+            do {
+                try FileManager.default.createDirectory(at: made, withIntermediateDirectories: false,
+                                                        attributes: [.posixPermissions: 0o700])
+                folder = made
+                let file = made.appendingPathComponent("twin-model.json")
+                try Data(twinModel.utf8).write(to: file, options: .withoutOverwriting)
+                modelFile = file.path
+            } catch {
+                if let folder { try? FileManager.default.removeItem(at: folder) }
+                throw WorkflowError(.input, "\(label): its twin model cannot be written to a temporary file: \(error.localizedDescription)")
+            }
+        }
+        do {
+            return (try Scenario.rebuild(canonicalJSON: Data(canonicalJSON.utf8), label: label, twinModelFile: modelFile), folder)
+        } catch {
+            if let folder { try? FileManager.default.removeItem(at: folder) }
+            throw WorkflowError(.input, error.problems.map(\.description) + ["\(label): its stored scenario cannot be built by this program"])
+        }
     }
 
     /// Simulates and stores the replications of `range` of `run` not yet stored.
@@ -287,7 +310,7 @@ final class WorkerDatabase: @unchecked Sendable {
     private let connect: @Sendable () throws -> RunStore
     private let retryFor: Double
     private let observer: WorkflowObserver
-    private var shards: [(run: Int64, shard: Int)] = []
+    private var shards: [(subject: ShardSubject, shard: Int)] = []
     private var claims: Set<[Int64]> = []
 
     init(connect: @escaping @Sendable () throws -> RunStore, retryFor: Double, observer: WorkflowObserver) throws(WorkflowError) {
@@ -333,22 +356,22 @@ final class WorkerDatabase: @unchecked Sendable {
     private func current() throws -> RunStore {
         if let store { return store }
         let fresh = try connect()
-        for held in shards { try fresh.holdShard(run: held.run, shard: held.shard) }
+        for held in shards { try fresh.holdShard(held.subject, shard: held.shard) }
         store = fresh
         return fresh
     }
 
     /// Notes a shard this worker holds, to take it again after a reconnection.
-    func holding(run: Int64, shard: Int) {
+    func holding(_ subject: ShardSubject, shard: Int) {
         lock.lock()
-        shards.append((run, shard))
+        shards.append((subject, shard))
         lock.unlock()
     }
 
     /// Forgets a shard let go.
-    func letGo(run: Int64, shard: Int) {
+    func letGo(_ subject: ShardSubject, shard: Int) {
         lock.lock()
-        shards.removeAll { $0.run == run && $0.shard == shard }
+        shards.removeAll { $0.subject == subject && $0.shard == shard }
         lock.unlock()
     }
 

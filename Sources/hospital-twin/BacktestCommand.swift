@@ -56,10 +56,6 @@ struct BacktestCommand: ParsableCommand {
     @OptionGroup var report: ReportOptions
     @OptionGroup var database: DatabaseOptions
 
-    /// The most origins one backtest runs: ten years of daily origins.
-    static let originLimit = 3_660
-
-    var everyDays: Int? { Self.days(every) }
     var recalibrationDays: Int? { Self.days(recalibrateEvery) }
 
     /// Whole days from 1 to 366, written 7 or 7d.
@@ -68,16 +64,12 @@ struct BacktestCommand: ParsableCommand {
         return Int(number).flatMap { $0 >= 1 && $0 <= 366 ? $0 : nil }
     }
 
+    var settings: BacktestSettings {
+        BacktestSettings(from: from, to: to, horizon: horizon, every: every, at: at, fans: fans)
+    }
+
     func validate() throws {
-        guard let first = ForecastStart.date(from) else { throw ValidationError("--from must be a date YYYY-MM-DD, found '\(from)'") }
-        guard let last = ForecastStart.date(to) else { throw ValidationError("--to must be a date YYYY-MM-DD, found '\(to)'") }
-        guard first.localMinutesSinceEpoch <= last.localMinutesSinceEpoch else {
-            throw ValidationError("--from \(from) is after --to \(to)")
-        }
-        guard (1...60).contains(horizon) else { throw ValidationError("--horizon must be from 1 to 60 days, found \(horizon)") }
-        guard let step = everyDays else { throw ValidationError("--every must be whole days from 1 to 366 (7 or 7d), found '\(every)'") }
-        guard LocalTimeOfDay(parsing: at) != nil else { throw ValidationError("--at must be a local time HH:MM, found '\(at)'") }
-        guard (0...20).contains(fans) else { throw ValidationError("--fans must be from 0 to 20, found \(fans)") }
+        try settings.validate()
         guard recalibrationDays != nil else {
             throw ValidationError("--recalibrate-every must be whole days from 1 to 366 (28 or 28d), found '\(recalibrateEvery)'")
         }
@@ -87,34 +79,21 @@ struct BacktestCommand: ParsableCommand {
         if let replications = replication.replications, replications < 2 {
             throw ValidationError("--replications must be >= 2 for percentile bands, found \(replications)")
         }
-        let days = Int((last.localMinutesSinceEpoch - first.localMinutesSinceEpoch) / 1440)
-        guard days / step + 1 <= Self.originLimit else {
-            throw ValidationError("--from to --to every \(step) days is \(days / step + 1) origins; at most \(Self.originLimit)")
-        }
     }
 
     func run() throws {
         let scenario = try CommandWorkflow.perform { _ in try Inputs.scenario(file) }
         try report.checkDestinations(inputs: [file] + scenario.sourceFiles)
-        var request = BacktestRequest(from: ForecastStart.date(from)!, to: ForecastStart.date(to)!)
-        request.horizonDays = horizon
-        request.everyDays = everyDays!
-        request.at = LocalTimeOfDay(parsing: at)!
-        request.replications = replication.replications ?? 200
-        request.seed = replication.seed
-        request.threads = replication.threads
-        request.fans = fans
+        var request = settings.request(replications: replication.replications, seed: replication.seed, threads: replication.threads)
         if recalibrate {
             var rule = BacktestRequest.Recalibration()
             rule.everyDays = recalibrationDays!
             rule.windowDays = calibrationDays
             request.recalibration = rule
         }
-        let zone = scenario.configuration.timeZone
-        let through = ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: request.to.localMinutesSinceEpoch
-            + Double(horizon + 2) * 1440), in: zone)
+        let through = ShardedBacktests.logEnd(of: request, in: scenario.configuration.timeZone)
         let started = Date()
-        let events = try readFeedLog(database, timeZone: zone, through: through)
+        let events = try readFeedLog(database, timeZone: scenario.configuration.timeZone, through: through)
         let result = try CommandWorkflow.perform { observer in
             try Backtest.run(scenario, file: file, events: events, request: request, observer: observer)
         }
@@ -125,5 +104,51 @@ struct BacktestCommand: ParsableCommand {
             printError("stored backtest \(id) (hospital-twin report \(id) --as backtest)")
         }
         try report.write(.backtest(result))
+    }
+}
+
+/// A backtest's origins, horizon and fans, as `backtest` and `runs plan --kind backtest` take them: their options'
+/// values, checked and turned into a request the same way for both.
+struct BacktestSettings {
+    /// --from and --to (YYYY-MM-DD), --horizon (1-60), --every (1-366 days, 7 or 7d), --at (HH:MM), --fans (0-20).
+    var from: String
+    var to: String
+    var horizon = 14
+    var every = "1d"
+    var at = "23:59"
+    var fans = 4
+
+    /// The most origins one backtest runs: ten years of daily origins.
+    static let originLimit = 3_660
+
+    func validate() throws {
+        guard let first = ForecastStart.date(from) else { throw ValidationError("--from must be a date YYYY-MM-DD, found '\(from)'") }
+        guard let last = ForecastStart.date(to) else { throw ValidationError("--to must be a date YYYY-MM-DD, found '\(to)'") }
+        guard first.localMinutesSinceEpoch <= last.localMinutesSinceEpoch else {
+            throw ValidationError("--from \(from) is after --to \(to)")
+        }
+        guard (1...60).contains(horizon) else { throw ValidationError("--horizon must be from 1 to 60 days, found \(horizon)") }
+        guard let step = BacktestCommand.days(every) else {
+            throw ValidationError("--every must be whole days from 1 to 366 (7 or 7d), found '\(every)'")
+        }
+        guard LocalTimeOfDay(parsing: at) != nil else { throw ValidationError("--at must be a local time HH:MM, found '\(at)'") }
+        guard (0...20).contains(fans) else { throw ValidationError("--fans must be from 0 to 20, found \(fans)") }
+        let days = Int((last.localMinutesSinceEpoch - first.localMinutesSinceEpoch) / 1440)
+        guard days / step + 1 <= Self.originLimit else {
+            throw ValidationError("--from to --to every \(step) days is \(days / step + 1) origins; at most \(Self.originLimit)")
+        }
+    }
+
+    /// The request, once `validate` has passed: 200 replications unless `replications` says.
+    func request(replications: Int?, seed: UInt64?, threads: Int) -> BacktestRequest {
+        var request = BacktestRequest(from: ForecastStart.date(from)!, to: ForecastStart.date(to)!)
+        request.horizonDays = horizon
+        request.everyDays = BacktestCommand.days(every)!
+        request.at = LocalTimeOfDay(parsing: at)!
+        request.replications = replications ?? 200
+        request.seed = seed
+        request.threads = threads
+        request.fans = fans
+        return request
     }
 }

@@ -135,11 +135,11 @@ struct Forecast: ParsableCommand {
         if let replications = replication.replications, replications < 2 {
             throw ValidationError("--replications must be >= 2 for percentile bands, found \(replications)")
         }
-        try start.validate(warmup: warmup)
+        try start.values.validate(warmup: warmup)
     }
 
     func run() throws {
-        let forecast = try start.prepare(file, replications: replication.replications, seed: replication.seed,
+        let forecast = try start.values.prepare(file, replications: replication.replications, seed: replication.seed,
                                          warmup: warmup, database: database)
         try report.checkDestinations(inputs: [file] + (start.census.map { [$0] } ?? []) + forecast.prepared.scenario.sourceFiles)
         let runStore = try database.openStore(if: store)

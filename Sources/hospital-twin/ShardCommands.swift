@@ -7,49 +7,83 @@ import Store
 import Workflows
 
 /// What a plan runs.
-enum PlanKind: String, ExpressibleByArgument, CaseIterable {
+enum PlanKind: String, ExpressibleByArgument, CaseIterable, Hashable {
     case run, compare, forecast, backtest
 }
 
 extension Runs {
     struct Plan: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Plan a run, a comparison or a forecast to be worked in shards by separate processes; prints its id alone.",
+            abstract: "Plan a run, comparison, forecast or backtest to be worked in shards by separate processes; prints its id alone.",
             discussion: """
-                Stores the scenarios (and the twin model file a scenario names) and records planned runs, so that \
-                workers need only the database. Standard output has the plan's id and nothing else; the shards and the \
+                Stores the scenarios (and the twin model file a scenario names) and records the plan, so that workers \
+                need only the database. Standard output has the plan's id and nothing else; the shards and the \
                 commands that start the workers go to standard error. Workers: hospital-twin work ID --shard I (or \
                 --shard-from-env in a Kubernetes Indexed Job or a Slurm job array). A comparison plans one run per \
                 scenario on the first one's seed and replications; each worker does its shard of every one. A \
-                forecast (--kind forecast, with forecast's --days, --census or --live, --at, --from) is prepared here, \
-                its census kept in the database, so every worker starts from the same patients; report ID --as \
-                forecast shows it once done. Docs/SCALE.md shows it step by step.
+                forecast (--kind forecast) is prepared here as forecast prepares it, its census kept in the database, \
+                so every worker starts from the same patients; report ID --as forecast shows it once done. A backtest \
+                (--kind backtest) splits its origins into the shards; every worker reads the feed's log as it was \
+                when planned; report BACKTEST_ID --as backtest shows it once done. Docs/SCALE.md shows it step by step.
                 """)
 
         @Argument(help: "The scenario file (with --kind compare: the baseline, then one or more alternatives).")
         var files: [String]
 
-        @Option(help: "run (one scenario), compare (a baseline and alternatives on common random numbers) or forecast (bed demand from a census).")
+        @Option(help: "run (one scenario), compare (a baseline and alternatives on common random numbers), forecast (bed demand from a census) or backtest (rolling origins over the feed's log).")
         var kind: PlanKind = .run
 
-        @Option(help: "How many shards the replications are split into (a Kubernetes Job's completions, a Slurm array's size).")
+        @Option(help: "How many shards the work is split into (a Kubernetes Job's completions, a Slurm array's size).")
         var shards: Int = 1
 
-        @Option(help: "Replications (default: the scenario's run.replications).")
+        @Option(help: "Replications (default: the scenario's run.replications; a forecast's and a backtest's forecasts: 200).")
         var replications: Int?
 
         @Option(help: "The master seed (default: the scenario's run.seed).")
         var seed: UInt64?
 
-        @Option(help: "Days simulated (default: the scenario's run.horizon_days).")
+        @Option(help: "Days simulated (default: the scenario's run.horizon_days); with --kind backtest, days forecast from each origin, 1-60 (default 14).")
         var horizon: Int?
 
-        @Option(help: "Days before measuring (default: the scenario's run.warmup_days; a forecast without a census warms up so long before its start).")
+        @Option(help: "Days before measuring (default: the scenario's run.warmup_days); with --kind forecast and no census, days of warm-up before the start.")
         var warmup: Int?
 
-        @OptionGroup(title: "Forecast (--kind forecast)") var forecast: ForecastStartOptions
+        @Option(help: "--kind forecast: days to forecast after the start, 1-366 (default 14).")
+        var days: Int?
+
+        @Option(help: "--kind forecast: the census file (CSV), the patients in hospital now.")
+        var census: String?
+
+        @Flag(help: "--kind forecast: start from the live census, the feed's event log replayed to --at.")
+        var live = false
+
+        @Option(help: "--kind forecast --live: the census's local time, YYYY-MM-DDTHH:MM (default: now). --kind backtest: the origins' local time of day, HH:MM (default 23:59).")
+        var at: String?
+
+        @Option(help: "--kind forecast: the first day, YYYY-MM-DD. --kind backtest: the first origin's date.")
+        var from: String?
+
+        @Option(help: "--kind backtest: the last origin's date, YYYY-MM-DD.")
+        var to: String?
+
+        @Option(help: "--kind backtest: days between origins, e.g. 1d or 7 (default 1d).")
+        var every: String?
+
+        @Option(help: "--kind backtest: origins drawn as forecast fans in the HTML report, 0-20 (default 4).")
+        var fans: Int?
 
         @OptionGroup var database: DatabaseOptions
+
+        var forecast: ForecastStartValues { ForecastStartValues(days: days, census: census, live: live, at: at, from: from) }
+
+        var backtest: BacktestSettings {
+            var settings = BacktestSettings(from: from ?? "", to: to ?? "")
+            if let horizon { settings.horizon = horizon }
+            if let every { settings.every = every }
+            if let at { settings.at = at }
+            if let fans { settings.fans = fans }
+            return settings
+        }
 
         func validate() throws {
             switch kind {
@@ -57,21 +91,33 @@ extension Runs {
                 throw ValidationError("--kind run plans one scenario, found \(files.count); --kind compare plans a baseline and alternatives")
             case .compare where files.count < 2:
                 throw ValidationError("--kind compare needs a baseline and at least one alternative, found \(files.count) scenario")
-            case .forecast where files.count != 1:
-                throw ValidationError("--kind forecast plans one scenario, found \(files.count)")
-            case .backtest:
-                throw ValidationError("--kind backtest cannot be planned in shards yet: run hospital-twin backtest "
-                    + "on one machine (it uses every core); runs plan takes run, compare or forecast")
+            case .forecast where files.count != 1, .backtest where files.count != 1:
+                throw ValidationError("--kind \(kind.rawValue) plans one scenario, found \(files.count)")
             default: break
             }
-            if kind == .forecast {
-                if horizon != nil { throw ValidationError("--horizon is a run's length; a forecast's is --days") }
+            // Each kind's own options, and no other kind's.
+            let given: [(name: String, isGiven: Bool, kinds: Set<PlanKind>)] = [
+                ("--days", days != nil, [.forecast]), ("--census", census != nil, [.forecast]), ("--live", live, [.forecast]),
+                ("--at", at != nil, [.forecast, .backtest]), ("--from", from != nil, [.forecast, .backtest]),
+                ("--to", to != nil, [.backtest]), ("--every", every != nil, [.backtest]), ("--fans", fans != nil, [.backtest]),
+                ("--horizon", horizon != nil, [.run, .compare, .backtest]), ("--warmup", warmup != nil, [.run, .compare, .forecast]),
+            ]
+            for option in given where option.isGiven && !option.kinds.contains(kind) {
+                let kinds = PlanKind.allCases.filter { option.kinds.contains($0) }.map(\.rawValue)
+                let list = kinds.count == 1 ? kinds[0] : kinds.dropLast().joined(separator: ", ") + " or " + kinds.last!
+                throw ValidationError("\(option.name) is for --kind \(list), not --kind \(kind.rawValue)")
+            }
+            switch kind {
+            case .forecast, .backtest:
                 if let replications, replications < 2 {
                     throw ValidationError("--replications must be >= 2 for percentile bands, found \(replications)")
                 }
-                try forecast.validate(warmup: warmup)
-            } else if forecast.anyGiven {
-                throw ValidationError("--days, --census, --live, --at and --from are a forecast's: give --kind forecast")
+            case .run, .compare: break
+            }
+            if kind == .forecast { try forecast.validate(warmup: warmup) }
+            if kind == .backtest {
+                guard from != nil, to != nil else { throw ValidationError("--kind backtest needs --from and --to: the first and last origins' dates") }
+                try backtest.validate()
             }
             if let replications, !(1...ReplicationOptions.replicationLimit).contains(replications) {
                 throw ValidationError("--replications must be from 1 to \(ReplicationOptions.replicationLimit), found \(replications)")
@@ -79,13 +125,14 @@ extension Runs {
             guard (1...ShardPlan.shardLimit).contains(shards) else {
                 throw ValidationError("--shards must be from 1 to \(ShardPlan.shardLimit), found \(shards)")
             }
-            if let horizon, !(1...SimulationOptions.horizonLimit).contains(horizon) {
+            if kind != .backtest, let horizon, !(1...SimulationOptions.horizonLimit).contains(horizon) {
                 throw ValidationError("--horizon must be from 1 to \(SimulationOptions.horizonLimit) days, found \(horizon)")
             }
             if let warmup, warmup < 0 { throw ValidationError("--warmup must be >= 0 days, found \(warmup)") }
         }
 
         func run() throws {
+            if kind == .backtest { return try planBacktest() }
             let prepared: [PreparedScenario]
             var census: HospitalCensus?
             if kind == .forecast {
@@ -111,9 +158,7 @@ extension Runs {
                 printError("planned run \(id): \(scenario.scenario.name), \(settings.summary), in \(shards) shard"
                     + (shards == 1 ? "" : "s"))
             }
-            printError("start the workers: hospital-twin work \(ids[0]) --shard I, for I from 0 to \(shards - 1) "
-                + "(or --shard-from-env in a Kubernetes Indexed Job with completions \(shards), or a Slurm array --array=0-\(shards - 1))")
-            printError("follow it: hospital-twin runs status \(ids[0])")
+            printWorkers(ids[0])
             if kind == .forecast { printError("then: hospital-twin report \(ids[0]) --as forecast") }
             if ids.count > 1 {
                 printError("then compare: " + ids.dropFirst().map { "hospital-twin report \($0) --baseline \(ids[0])" }
@@ -121,11 +166,33 @@ extension Runs {
             }
             FileHandle.standardOutput.write(Data("\(ids[0])\n".utf8))
         }
+
+        func planBacktest() throws {
+            let scenario = try CommandWorkflow.perform { _ in try Inputs.scenario(files[0]) }
+            let request = backtest.request(replications: replications, seed: seed,
+                                           threads: ProcessInfo.processInfo.activeProcessorCount)
+            let store = try database.openStore()
+            let (id, origins) = try CommandWorkflow.perform { _ in
+                try ShardedBacktests.plan(scenario, file: files[0], request: request, shards: shards, store: store)
+            }
+            printError("planned backtest \(id): \(scenario.name), \(origins) origin\(origins == 1 ? "" : "s") from "
+                + "\(request.from.dateDescription) to \(request.to.dateDescription), \(request.horizonDays)-day horizon, "
+                + "\(request.replications) replications each, in \(shards) shard\(shards == 1 ? "" : "s")")
+            printWorkers(id)
+            printError("then: the last worker stores the backtest and says its id (hospital-twin report BACKTEST_ID --as backtest)")
+            FileHandle.standardOutput.write(Data("\(id)\n".utf8))
+        }
+
+        func printWorkers(_ id: Int64) {
+            printError("start the workers: hospital-twin work \(id) --shard I, for I from 0 to \(shards - 1) "
+                + "(or --shard-from-env in a Kubernetes Indexed Job with completions \(shards), or a Slurm array --array=0-\(shards - 1))")
+            printError("follow it: hospital-twin runs status \(id)")
+        }
     }
 
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "How a planned run stands: replications stored, shards done, worked, failed or missing, time left.")
+            abstract: "How a plan stands: replications (or a backtest's origins) stored, shards done, worked, failed or missing, time left.")
 
         @Argument(help: "The plan's id (what runs plan printed).")
         var id: RunID
@@ -137,6 +204,13 @@ extension Runs {
 
         func run() throws {
             let store = try database.openStore()
+            if let backtest = try CommandWorkflow.perform({ _ in try ShardedBacktests.status(plan: id.value, store: store) }) {
+                switch format {
+                case .table: printOut(RunReports.backtestShardStatus(backtest))
+                case .json: FileHandle.standardOutput.write(try RunReports.shardStatusJSON(backtest) + Data("\n".utf8))
+                }
+                return
+            }
             let statuses = try CommandWorkflow.perform { _ in try ShardedRuns.status(plan: id.value, store: store) }
             switch format {
             case .table: printOut(RunReports.shardStatus(statuses))
@@ -147,8 +221,8 @@ extension Runs {
 
     struct Finish: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Complete a planned run whose replications are all stored (the last worker normally does).",
-            discussion: "Exits 1 when replications are still missing, saying how many.")
+            abstract: "Complete a plan whose replications (or a backtest's origins) are all stored (the last worker normally does).",
+            discussion: "Exits 1 when some are still missing, saying how many.")
 
         @Argument(help: "The plan's id.")
         var id: RunID
@@ -157,6 +231,17 @@ extension Runs {
 
         func run() throws {
             let store = try database.openStore()
+            if let (backtest, missing) = try CommandWorkflow.perform({ _ in try ShardedBacktests.finish(plan: id.value, store: store) }) {
+                if let backtest { printError("completed backtest plan \(id.value): stored backtest \(backtest) "
+                    + "(hospital-twin report \(backtest) --as backtest)") }
+                if missing > 0 {
+                    printError("backtest plan \(id.value): \(missing) origin\(missing == 1 ? "" : "s") not stored yet "
+                        + "(hospital-twin runs status \(id.value) says which shards)")
+                    throw ExitCode(1)
+                }
+                if backtest == nil { printError("backtest plan \(id.value): nothing to complete (already completed)") }
+                return
+            }
             let (completed, missing) = try CommandWorkflow.perform { _ in try ShardedRuns.finish(plan: id.value, store: store) }
             for run in completed { printError("completed run \(run)") }
             for (run, count) in missing.sorted(by: { $0.key < $1.key }) {
@@ -171,11 +256,13 @@ extension Runs {
 
 struct Work: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Work one shard of a planned run: simulate its replications not yet stored and store each as it finishes.",
+        abstract: "Work one shard of a plan: simulate its replications (a backtest's origins) not yet stored and store each as it finishes.",
         discussion: """
             Each replication is stored in its own transaction, keyed by run and replication: a shard run twice, or two \
             workers on one shard, stores each replication once, and a worker killed part-way loses only the \
-            replications it had not stored. The worker that stores a run's last replication completes the run. \
+            replications it had not stored. The worker that stores a run's last replication completes the run. A \
+            backtest plan's shard is its origins, scored in time order, each stored once; the last one's worker \
+            stores the backtest. \
             --shard-from-env reads the shard from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) or \
             SLURM_ARRAY_TASK_ID (a Slurm job array). A lost database is tried again with backoff for --retry-for \
             seconds. Exit status 0 when the shard is done, 1 when the database stayed away, 2 for a wrong id or shard.
@@ -239,9 +326,13 @@ struct Work: ParsableCommand {
             try ShardedRuns.work(plan: id.value, shard: shard, threads: threads, retryFor: retryFor,
                                  connect: { try RunStore(connection: DatabaseConnection(url: url)) }, observer: observer)
         }
-        printError("shard \(shard) of run \(id.value): stored \(work.stored) replication\(work.stored == 1 ? "" : "s")"
+        let (plan, item) = work.isBacktest ? ("backtest plan", "origin") : ("run", "replication")
+        printError("shard \(shard) of \(plan) \(id.value): stored \(work.stored) \(item)\(work.stored == 1 ? "" : "s")"
             + (work.foundStored > 0 ? ", \(work.foundStored) found stored already" : "")
             + (work.storedByOther > 0 ? ", \(work.storedByOther) stored first by another worker" : ""))
-        for run in work.completed { printError("completed run \(run)") }
+        for done in work.completed {
+            printError(work.isBacktest ? "completed backtest plan \(id.value): stored backtest \(done) "
+                + "(hospital-twin report \(done) --as backtest)" : "completed run \(done)")
+        }
     }
 }

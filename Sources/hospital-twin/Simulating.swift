@@ -34,27 +34,20 @@ struct ReplicationOptions: ParsableArguments {
     }
 }
 
-/// Where a forecast starts and for how long: the options `forecast` and `runs plan --kind forecast` share.
-struct ForecastStartOptions: ParsableArguments {
-    @Option(help: "Days to forecast after the start, 1-366 (default 14).")
+/// Where a forecast starts and for how long, as `forecast` and `runs plan --kind forecast` take it: their options'
+/// values, checked and turned into a prepared forecast the same way for both.
+struct ForecastStartValues {
+    /// --days (nil: 14), --census, --live, --at, --from.
     var days: Int?
-
-    @Option(help: "The census: the patients in hospital now, one row each (CSV).")
     var census: String?
-
-    @Flag(help: "Start from the live census: the feed's event log replayed to --at (hospital-twin census).")
     var live = false
-
-    @Option(help: "With --live: the census's time, local (YYYY-MM-DDTHH:MM; default: now). The forecast starts at the local midnight at or after it.")
     var at: String?
-
-    @Option(help: "The first day (YYYY-MM-DD; the forecast starts at its local midnight).")
     var from: String?
 
     /// Days forecast when --days is not given.
     static let defaultDays = 14
 
-    /// Checks the options together with the command's `--warmup` (a warm-up is for a forecast without a census).
+    /// Checks the values together with the command's `--warmup` (a warm-up is for a forecast without a census).
     func validate(warmup: Int?) throws {
         if let days, !(1...366).contains(days) { throw ValidationError("--days must be from 1 to 366, found \(days)") }
         if let warmup, warmup < 0 { throw ValidationError("--warmup must be >= 0 days, found \(warmup)") }
@@ -66,9 +59,6 @@ struct ForecastStartOptions: ParsableArguments {
         if at != nil, !live { throw ValidationError("--at is the live census's time; it needs --live") }
         if let at, LocalDateTime(parsing: at) == nil { throw ValidationError("--at must be a local time YYYY-MM-DDTHH:MM, found '\(at)'") }
     }
-
-    /// True when any of these options was given (a command that plans other kinds refuses them).
-    var anyGiven: Bool { days != nil || census != nil || live || at != nil || from != nil }
 
     /// Reads the scenario at `file` and the census (the file, or with --live the feed's event log) and prepares the
     /// forecast, as `forecast` runs it: 200 replications unless `replications` says.
@@ -97,6 +87,26 @@ struct ForecastStartOptions: ParsableArguments {
     var censusSource: String {
         census ?? "the live census" + (at.map { " at \($0)" } ?? "")
     }
+}
+
+/// `forecast`'s options for where it starts and for how long.
+struct ForecastStartOptions: ParsableArguments {
+    @Option(help: "Days to forecast after the start, 1-366 (default 14).")
+    var days: Int?
+
+    @Option(help: "The census: the patients in hospital now, one row each (CSV).")
+    var census: String?
+
+    @Flag(help: "Start from the live census: the feed's event log replayed to --at (hospital-twin census).")
+    var live = false
+
+    @Option(help: "With --live: the census's time, local (YYYY-MM-DDTHH:MM; default: now). The forecast starts at the local midnight at or after it.")
+    var at: String?
+
+    @Option(help: "The first day (YYYY-MM-DD; the forecast starts at its local midnight).")
+    var from: String?
+
+    var values: ForecastStartValues { ForecastStartValues(days: days, census: census, live: live, at: at, from: from) }
 }
 
 /// The options of every command that simulates a scenario's run: the replications, and the days over its run

@@ -243,6 +243,89 @@ struct ShardCommandTests {
             == (try exports(one, environment: environment, directory: directory)))
     }
 
+    @Test("a backtest planned in shards: its origins worked by separate processes, one killed and started again, every worker reading the log as planned; the backtest that of backtest --store")
+    func backtestInShards() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let own = try CLI.ownDatabase("shardedbacktest")
+        defer { own.drop() }
+        var environment = own.environment
+        environment["HOSPITAL_TWIN_PSEUDONYM_KEY"] = "a test key of at least thirty-two characters, never a trust's"
+        func tool(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+            try CLI.run(arguments, environment: environment, directory: directory)
+        }
+        let scenario = CLI.repository("scenarios/general-hospital.yaml")
+        let emitted = try tool(["feed", "emit", scenario, "--days", "36", "--seed", "8", "-o", "feed.hl7"])
+        #expect(emitted.status == 0, "\(emitted.stderr)")
+        let ingested = try tool(["ingest", "feed.hl7"])
+        #expect(ingested.status == 0, "\(ingested.stderr)")
+        let settings = ["--from", "2026-01-21", "--to", "2026-01-30", "--horizon", "3", "--replications", "4", "--seed", "3"]
+        let planned = try tool(["runs", "plan", scenario, "--kind", "backtest", "--shards", "3"] + settings)
+        #expect(planned.status == 0 && planned.stderr.contains("10 origins"), "\(planned.stderr)")
+        let plan = try #require(Int64(planned.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(planned.stdout)")
+        let single = try tool(["backtest", scenario] + settings + ["--store"])
+        #expect(single.status == 0, "\(single.stderr)")
+        let stored = try #require(CLI.number(after: "stored backtest ", in: single.stderr), "\(single.stderr)")
+
+        // Messages arriving after the plan: five more patients on a ward during the window. Workers do not read them.
+        let late = (1...5).map { n in
+            "MSH|^~\\&|PAS|LATE|TWIN|RXX|202601250800||ADT^A01|L\(n)|P|2.5\rEVN|A01|||||202601250800\r"
+                + "PID|1||LATE-\(n)^^^RXX^MR||Doe^Jo||19400101|F\rPV1|1|I|WD05|E\r"
+        }.joined(separator: "\n") + "\n"
+        try late.write(to: directory.appendingPathComponent("late.hl7"), atomically: true, encoding: .utf8)
+        let lateIngest = try tool(["ingest", "late.hl7"])
+        #expect(lateIngest.status == 0 && lateIngest.stdout.contains("5 applied"), "\(lateIngest.stdout)\(lateIngest.stderr)")
+
+        var workers = try [0, 2].map { try worker(plan, index: $0, environment: environment, directory: directory) }
+        let doomed = try worker(plan, index: 1, failpoint: "origin-stored:60", environment: environment, directory: directory)
+        #expect(doomed.waitForError(containing: "failpoint origin-stored", seconds: 300), "\(doomed.stderr)")
+        kill(doomed.pid, SIGKILL)
+        #expect(doomed.wait() == 128 + SIGKILL)
+        for worker in workers { #expect(worker.wait() == 0, "\(worker.stderr)") }
+        let status = try tool(["runs", "status", String(plan)])
+        #expect(status.stdout.contains("stored 8 of 10 origins") && status.stdout.contains("not being worked and not done: shard 1"),
+                "\(status.stdout)\(status.stderr)")
+        let early = try tool(["runs", "finish", String(plan)])
+        #expect(early.status == 1 && early.stderr.contains("2 origins not stored yet"), "\(early.stderr)")
+        let again = try worker(plan, index: 1, environment: environment, directory: directory)
+        workers = [again]
+        #expect(again.wait() == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("stored 2 origins, 1 found stored already"), "\(again.stderr)")
+        let backtest = try #require(CLI.number(after: "stored backtest ", in: again.stderr), "\(again.stderr)")
+
+        let sharded = try tool(["report", String(backtest), "--as", "backtest", "--format", "csv"])
+        let one = try tool(["report", String(stored), "--as", "backtest", "--format", "csv"])
+        #expect(sharded.status == 0 && one.status == 0 && sharded.stdout.count > 1000, "\(sharded.stderr)")
+        #expect(sharded.stdout == one.stdout, "the backtest worked in shards is backtest --store's, byte for byte")
+        let json = try ["json"].map { format in
+            try [backtest, stored].map { try tool(["report", String($0), "--as", "backtest", "--format", format]).stdout }
+        }[0]
+        #expect(json[0] == json[1])
+        // The late messages do change a backtest that reads them: what the plan's snapshot kept out.
+        let now = try tool(["backtest", scenario] + settings + ["--format", "csv"])
+        #expect(now.status == 0 && now.stdout != one.stdout, "\(now.stderr)")
+        let finished = try tool(["runs", "finish", String(plan)])
+        #expect(finished.status == 0 && finished.stderr.contains("already completed"), "\(finished.stderr)")
+        let done = try tool(["runs", "status", String(plan), "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(done.stdout.utf8)) as? [String: Any], "\(done.stdout)")
+        #expect(object["backtest"] as? Int == Int(backtest) && object["stored"] as? Int == 10 && object["status"] as? String == "completed")
+
+        for (arguments, says) in [
+            (["--kind", "backtest"], "--kind backtest needs --from and --to"),
+            (["--kind", "backtest", "--from", "2026-01-21", "--to", "2026-01-30", "--days", "3"], "--days is for --kind forecast, not --kind backtest"),
+            (["--to", "2026-01-26"], "--to is for --kind backtest, not --kind run"),
+            (["--kind", "backtest", "--from", "2026-01-21", "--to", "2026-01-30", "--horizon", "61"], "--horizon must be from 1 to 60 days"),
+            (["--kind", "backtest", "--from", "2026-01-21", "--to", "2026-01-30", "--warmup", "3"], "--warmup is for --kind run, compare or forecast, not --kind backtest"),
+        ] {
+            let refused = try tool(["runs", "plan", scenario] + arguments)
+            #expect(refused.status == 64 && refused.stderr.contains(says) && refused.stdout.isEmpty, "\(arguments): \(refused.stderr)")
+        }
+        let tooMany = try tool(["runs", "plan", scenario, "--kind", "backtest", "--shards", "11"] + settings)
+        #expect(tooMany.status == 2 && tooMany.stderr.contains("the backtest has 10 origins; choose 1 to 10 shards"), "\(tooMany.stderr)")
+        let outside = try tool(["work", String(plan), "--shard", "3"])
+        #expect(outside.status == 2 && outside.stderr.contains("backtest plan \(plan) has 3 shards"), "\(outside.stderr)")
+    }
+
     @Test("a scenario's twin model file is kept in the database: a worker elsewhere needs no file of the planner's")
     func twinModelInDatabase() throws {
         let directory = try CLI.temporaryDirectory()
@@ -279,9 +362,8 @@ struct ShardCommandTests {
             ([demo, "--shards", "100001"], "--shards must be from 1 to 100000"),
             ([demo, demo], "--kind run plans one scenario, found 2"),
             ([demo, "--kind", "compare"], "--kind compare needs a baseline and at least one alternative"),
-            ([demo, "--kind", "backtest"], "--kind backtest cannot be planned in shards yet"),
-            ([demo, "--days", "3"], "are a forecast's: give --kind forecast"),
-            ([demo, "--kind", "forecast", "--horizon", "5"], "--horizon is a run's length; a forecast's is --days"),
+            ([demo, "--days", "3"], "--days is for --kind forecast, not --kind run"),
+            ([demo, "--kind", "forecast", "--horizon", "5"], "--horizon is for --kind run, compare or backtest, not --kind forecast"),
             ([demo, "--kind", "forecast", "--replications", "1"], "--replications must be >= 2 for percentile bands"),
             ([demo, "--kind", "forecast", "--live", "--census", "c.csv"], "--live and --census: choose one census"),
             ([demo, demo, "--kind", "forecast"], "--kind forecast plans one scenario, found 2"),
