@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["CLibPQ"]),
         .target(name: "CSVFiles"),
         // The HTTP server: routes, problem documents, security headers; libpq's calls on NIO's thread pool.
-        .target(name: "Server", dependencies: ["Accounts", "Store", "Reports", .product(name: "Hummingbird", package: "hummingbird"),
+        .target(name: "Server", dependencies: ["Accounts", "Store", "Reports", "RunStore", "RunRecords", "Scenario", "Simulation", "Workflows", .product(name: "Hummingbird", package: "hummingbird"),
                                                .product(name: "NIOPosix", package: "swift-nio"),
                                                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                                                .product(name: "HTTPTypes", package: "swift-http-types")]),
@@ -99,7 +99,8 @@ let package = Package(
         .testTarget(name: "ForecastingTests", dependencies: ["Forecasting", "Simulation", "TestSupport"]),
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"]),
         .testTarget(name: "FeedTests", dependencies: ["Feed", "HL7", "PatientTwin"]),
-        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "Store", "TestSupport", "Server",
+        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "Store", "TestSupport", "Server", "RunStore", "Workflows", "Feed",
+                                                     "FeedStore", "Forecasting", "Scenario",
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "FeedStoreTests", dependencies: ["FeedStore", "Feed", "HL7", "Store", "TestSupport"]),

@@ -4,7 +4,7 @@ import RunStore
 import Store
 
 /// One user as stored (never its password or tokens).
-public struct User: Sendable, Hashable {
+public struct User: Sendable, Hashable, Codable {
     public let name: String
     public let role: Role
     /// Whether it can sign in with a password (a system's account has tokens only).
@@ -185,12 +185,14 @@ public final class AccountStore {
             """)
     }
 
-    /// Audit entries, newest first: of `actor` when given, at or after `since` when given, at most `limit`.
-    public func auditEntries(actor: String? = nil, since: Date? = nil, limit: Int = 1000) throws -> [AuditEntry] {
+    /// Audit entries, newest first: of `actor` when given, at or after `since` when given, with an id below `before`
+    /// when given (the next page), at most `limit`.
+    public func auditEntries(actor: String? = nil, since: Date? = nil, before: Int64? = nil, limit: Int = 1000) throws -> [AuditEntry] {
         try connection.query("""
             SELECT id, to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, actor, source, action, target, outcome, detail
             FROM hospital_twin.audit_log
             WHERE (\(actor)::text IS NULL OR actor = \(actor)::text) AND (\(since)::timestamptz IS NULL OR at >= \(since)::timestamptz)
+              AND (\(before)::bigint IS NULL OR id < \(before)::bigint)
             ORDER BY id DESC LIMIT \(limit)
             """).typedRows.map { row in
             AuditEntry(id: try row.int64("id"), at: try row.text("at"), actor: try row.text("actor"), source: try row.text("source"),

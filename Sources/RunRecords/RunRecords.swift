@@ -84,3 +84,50 @@ public struct RunRecord: Sendable, Hashable, Codable {
     }
 }
 
+/// A stored scenario as listed: its row, name, version, content hash, and when and by whom it was first stored.
+public struct ScenarioListing: Sendable, Hashable, Codable {
+    public let id: Int64
+    public let name: String
+    /// 1 for the first content stored under the name, then 2, 3…
+    public let version: Int
+    /// SHA-256 of the canonical JSON, hex.
+    public let contentHash: String
+    /// UTC, ISO 8601 to the second.
+    public let storedAt: String
+    public let storedBy: String
+
+    public init(id: Int64, name: String, version: Int, contentHash: String, storedAt: String, storedBy: String) {
+        self.id = id
+        self.name = name
+        self.version = version
+        self.contentHash = contentHash
+        self.storedAt = storedAt
+        self.storedBy = storedBy
+    }
+}
+
+/// One metric of a run's stored summary: its key, label, unit and which way is better (`higher`, `lower`,
+/// `neither`), over how many replications, the mean, the standard deviation and the 95% half-width.
+public struct StoredMetric: Sendable, Hashable, Codable {
+    public let key: String
+    public let label: String
+    public let unit: String
+    public let direction: String
+    public let replications: Int
+    public let mean: Double
+    public let standardDeviation: Double
+    public let halfWidth: Double
+
+    public init(key: String, label: String, unit: String, direction: String, replications: Int, mean: Double,
+                standardDeviation: Double, halfWidth: Double)
+    {
+        self.key = key
+        self.label = label
+        self.unit = unit
+        self.direction = direction
+        self.replications = replications
+        self.mean = mean
+        self.standardDeviation = standardDeviation
+        self.halfWidth = halfWidth
+    }
+}

@@ -282,6 +282,64 @@ public final class RunStore {
         return try records(ids)
     }
 
+    /// A page of runs, newest first: at most `limit` of those with an id below `before` (nil: from the newest),
+    /// optionally of one scenario name. Runs left running by a process that has ended are marked failed first.
+    public func runs(scenario: String? = nil, before: Int64?, limit: Int) throws -> [RunRecord] {
+        try reconcileAbandonedRuns()
+        let ids = try connection.query("""
+            SELECT r.id FROM hospital_twin.runs r JOIN hospital_twin.scenarios s ON s.id = r.scenario_id
+            WHERE (\(scenario)::text IS NULL OR s.name = \(scenario)::text) AND (\(before)::bigint IS NULL OR r.id < \(before)::bigint)
+            ORDER BY r.id DESC LIMIT \(limit)
+            """).typedRows.map { try $0.int64("id") }
+        return try records(ids)
+    }
+
+    /// A page of stored scenarios, newest first: at most `limit` of those with an id below `before` (nil: from the
+    /// newest).
+    public func scenarios(before: Int64?, limit: Int) throws -> [ScenarioListing] {
+        try connection.query("""
+            SELECT id, name, version, content_hash, to_char(stored_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS stored_at,
+                   stored_by
+            FROM hospital_twin.scenarios WHERE \(before)::bigint IS NULL OR id < \(before)::bigint
+            ORDER BY id DESC LIMIT \(limit)
+            """).typedRows.map { row in
+            ScenarioListing(id: try row.int64("id"), name: try row.text("name"), version: try row.int("version"),
+                            contentHash: try row.text("content_hash"), storedAt: try row.text("stored_at"),
+                            storedBy: try row.text("stored_by"))
+        }
+    }
+
+    /// A stored scenario's listing and its canonical JSON (the merged document), or nil when no scenario has `id`.
+    public func scenario(_ id: Int64) throws -> (listing: ScenarioListing, canonicalJSON: String)? {
+        guard let row = try connection.query("""
+            SELECT id, name, version, content_hash, to_char(stored_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS stored_at,
+                   stored_by, canonical_json
+            FROM hospital_twin.scenarios WHERE id = \(id)
+            """).typedRows.first else { return nil }
+        return (ScenarioListing(id: try row.int64("id"), name: try row.text("name"), version: try row.int("version"),
+                                contentHash: try row.text("content_hash"), storedAt: try row.text("stored_at"),
+                                storedBy: try row.text("stored_by")),
+                try row.text("canonical_json"))
+    }
+
+    /// A completed run's summary as stored (`metrics`), by key: cheap to read, whatever the
+    /// replications. Empty for a run not completed.
+    public func summary(of id: Int64) throws -> [StoredMetric] {
+        try connection.query("""
+            SELECT key, label, unit, direction, replications, mean, standard_deviation, half_width
+            FROM hospital_twin.metrics WHERE run_id = \(id) ORDER BY key
+            """).typedRows.map { row in
+            StoredMetric(key: try row.text("key"), label: try row.text("label"), unit: try row.text("unit"),
+                         direction: try row.text("direction"), replications: try row.int("replications"), mean: try row.double("mean"),
+                         standardDeviation: try row.double("standard_deviation"), halfWidth: try row.double("half_width"))
+        }
+    }
+
+    /// True when a run has `id`.
+    public func hasRun(_ id: Int64) throws -> Bool {
+        try connection.query("SELECT count(*) AS n FROM hospital_twin.runs WHERE id = \(id)").single("a count").int("n") == 1
+    }
+
     /// One run; throws when there is none with that id.
     public func record(_ id: Int64) throws -> RunRecord {
         try reconcileAbandonedRuns()

@@ -70,11 +70,47 @@ public enum HospitalServer {
             }
         }
         SignIn.add(to: router, pool: pool, limits: limits)
-        router.get("api/v1/me") { request, context -> Response in
-            let user = try await authenticate(request, context: context, pool: pool)
-            return try json(.ok, ["name": user.name, "role": user.role.rawValue])
-        }
+        for route in API.routes { add(route, to: router, pool: pool) }
         return router
+    }
+
+    /// Adds an API route: the caller authenticated, the query and path checked, the role checked against the route's
+    /// access (a refusal is a 403, audited), the handler run on the thread pool, and what it read audited.
+    static func add(_ route: APIRoute, to router: Router<ServerContext>, pool: DatabasePool) {
+        router.on(RouterPath(route.path), method: route.method) { request, context -> Response in
+            let user = try await authenticate(request, context: context, pool: pool)
+            let actor = Actor(name: user.name, source: context.remoteAddress?.ipAddress ?? "unknown")
+            let target = String(request.uri.path.prefix(200))
+            func audit(_ outcome: AuditOutcome, _ detail: String) async throws {
+                try await pool.run { connection in
+                    try AccountStore(connection: connection, migrating: false).audit(actor, "api.read", target: target, outcome: outcome,
+                                                                                 detail: detail)
+                }
+            }
+            guard route.access.roles.contains(user.role) else {
+                try await audit(.refused, "role \(user.role.rawValue) may not read \(route.access.rawValue) data")
+                throw ProblemError(status: .forbidden, title: "Not allowed for this role",
+                                   detail: "\(route.path) serves \(route.access.rawValue) data, for the roles "
+                                       + route.access.roles.map(\.rawValue).sorted().joined(separator: ", ")
+                                       + "; you are \(user.role.rawValue)")
+            }
+            do {
+                let query = try API.query(request.uri.query ?? "", allowed: route.query)
+                let id = route.path.contains(":id") ? try API.pathID(context.parameters.get("id")) : nil
+                let path = String(request.uri.path.prefix(200))
+                let answer = try await pool.run { connection in
+                    let answer = try route.handle(APIRequest(user: user, id: id, query: query, connection: connection, path: path))
+                    try AccountStore(connection: connection, migrating: false).audit(actor, "api.read", target: target,
+                                                                                 outcome: .allowed, detail: answer.read)
+                    return answer
+                }
+                return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: answer.json)))
+            } catch let problem as ProblemError {
+                try await audit(.failed, "\(problem.status.code) \(problem.title)")
+                throw problem
+            }
+        }
     }
 
     /// The user a request is: its bearer token's (a system), else its session cookie's (a browser), or a 401

@@ -1,9 +1,11 @@
 import CSVFiles
 import Feed
+import FeedStore
 import Foundation
 import HospitalModel
 import PatientTwin
 import Scenario
+import Store
 
 /// The event log's census at a time written in the census format (`forecast --census` reads it): each patient
 /// placed by the scenario's `locations:`, its attributes from the feed where the feed has them and stated defaults
@@ -23,6 +25,18 @@ public struct LiveCensus: Sendable {
 
     /// The triage category written for a patient in the ED before a decision: ADT carries none, so the modal one.
     public static let assumedTriage = TriageCategory.urgent
+
+    /// The census at `minute` (epoch minutes) for `scenario`, from the feed's event log on `connection`: the events
+    /// through `minute` replayed, nothing later read. Returns it with the events replayed. Throws a store error when
+    /// the log cannot be read, an input error as `build` does.
+    public static func read(at minute: Double, scenario: Scenario, connection: DatabaseConnection) throws(WorkflowError)
+        -> (census: LiveCensus, events: Int)
+    {
+        let events = try storing {
+            try FeedStore.events(on: connection, timeZone: scenario.configuration.timeZone, through: minute)
+        }
+        return (try build(PatientLedger.census(of: events, at: minute), scenario: scenario), events.count)
+    }
 
     /// The census of `ledger` for `scenario`; throws an input error when the scenario's twin model or population,
     /// from which what ADT does not carry is drawn, cannot be used.
@@ -164,5 +178,37 @@ public struct LiveCensusSummary: Sendable, Codable {
         unmapped = census.unmapped.map { Unmapped(code: $0.code, patients: $0.patients, messages: $0.messages) }
         notes = census.notes
         patients = census.rows.map { Dictionary(uniqueKeysWithValues: zip(CensusFile.columns, $0)) }
+    }
+}
+
+/// The live census in aggregate, as every role may read it: patients per unit against beds, the ED, codes the
+/// scenario does not map counted, and the notes (counts) — no patient's row and no message id.
+public struct AggregateCensus: Sendable, Codable {
+    /// A code the scenario does not map, and the patients there.
+    public struct Unmapped: Sendable, Codable {
+        public let code: String
+        public let patients: Int
+    }
+
+    /// The census's time, ISO 8601 UTC; events replayed; patients placed on a unit or in the ED; recent discharges.
+    public let at: String
+    public let events: Int
+    public let inHospital: Int
+    public let recentDischarges: Int
+    /// Each unit of the scenario, in its order.
+    public let units: [LiveCensusSummary.Unit]
+    /// Patients in the ED.
+    public let emergencyDepartment: Int
+    public let unmapped: [Unmapped]
+    /// What the log could not place, and what was assumed, in counts (`LiveCensus.notes`).
+    public let notes: [String]
+}
+
+extension LiveCensusSummary {
+    /// The summary without its patient-level parts (each patient's row, the messages that placed unmapped ones).
+    public var aggregate: AggregateCensus {
+        AggregateCensus(at: at, events: events, inHospital: inHospital, recentDischarges: recentDischarges, units: units,
+                        emergencyDepartment: emergencyDepartment,
+                        unmapped: unmapped.map { AggregateCensus.Unmapped(code: $0.code, patients: $0.patients) }, notes: notes)
     }
 }

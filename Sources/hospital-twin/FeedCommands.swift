@@ -415,8 +415,7 @@ func readLiveCensus(_ scenario: Scenario, file: String, at: String?, database: D
     let minute = at.flatMap(LocalDateTime.init(parsing:)).map { ForecastStart.epochMinute(of: $0, in: zone) }
         ?? (Date().timeIntervalSince1970 / 60).rounded(.down)
     let store = try openFeedStore(database, timeZone: zone)
-    let events = try storeCall { try store.events(through: minute) }
-    let live = try CommandWorkflow.perform { _ in try LiveCensus.build(PatientLedger.census(of: events, at: minute), scenario: scenario) }
+    let (live, events) = try CommandWorkflow.perform { _ in try LiveCensus.read(at: minute, scenario: scenario, connection: store.connection) }
     for (code, patients, messages) in live.unmapped {
         printError("location '\(code)' is not in \(file)'s locations: \(patients) patient\(patients == 1 ? "" : "s") "
             + "there \(patients == 1 ? "is" : "are") not in the census (placed by message\(messages.count == 1 ? "" : "s") "
@@ -424,7 +423,7 @@ func readLiveCensus(_ scenario: Scenario, file: String, at: String?, database: D
     }
     for note in live.notes.prefix(20) { printError(note) }
     if live.notes.count > 20 { printError("… and \(live.notes.count - 20) more notes") }
-    return (live, minute, events.count)
+    return (live, minute, events)
 }
 
 struct Listen: ParsableCommand {

@@ -1,0 +1,336 @@
+import Accounts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Reports
+import RunRecords
+import RunStore
+import Scenario
+import Simulation
+import Store
+import Workflows
+
+/// Who may call a route, by what it serves (Docs/SECURITY.md, "Roles"): stated once here; the router checks it, the
+/// audit log records it, and a test walks every route with every role.
+public enum Access: String, Sendable, Hashable, CaseIterable {
+    /// Any signed-in user: who they are.
+    case anyone
+    /// Aggregate figures — runs and their KPIs, forecasts, comparisons, backtests, scenarios, the census per unit —
+    /// for every role.
+    case aggregate
+    /// Cost reports: finance, and admin.
+    case costs
+    /// Patient-level data (pseudonymous ids, each patient's census row): clinician, and admin; only on routes whose
+    /// paths say so (`/api/v1/patients…`).
+    case patients
+    /// Users and the audit log: admin.
+    case administration
+
+    /// The roles allowed.
+    public var roles: Set<Role> {
+        switch self {
+        case .anyone, .aggregate: Set(Role.allCases)
+        case .costs: [.finance, .admin]
+        case .patients: [.clinician, .admin]
+        case .administration: [.admin]
+        }
+    }
+}
+
+/// One route of the API: its method, its path (Hummingbird's pattern, `:id` a path parameter), who may call it, the
+/// query parameters it takes, and what it answers. `API.routes` lists them all; the router is built from the list,
+/// and the OpenAPI document and the role matrix test are checked against it.
+public struct APIRoute: Sendable {
+    public let method: HTTPRequest.Method
+    public let path: String
+    public let access: Access
+    /// The query parameters it accepts; any other is refused with a 400 naming it.
+    public let query: Set<String>
+    /// One line: what it answers.
+    public let summary: String
+    let handle: @Sendable (APIRequest) throws -> APIAnswer
+}
+
+/// What a handler is given: the caller, the path's id, the query's values (checked against the route's names), and a
+/// database connection (on the thread pool).
+struct APIRequest {
+    let user: User
+    let id: Int64?
+    let query: [String: String]
+    let connection: DatabaseConnection
+    /// The route's path with its id, for `next` links.
+    let path: String
+
+    /// A whole-number query value from `range`, nil when absent; a 400 naming the parameter otherwise.
+    func number(_ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
+        guard let text = query[name] else { return nil }
+        guard text.count <= 19, text.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int64(text), range.contains(value) else {
+            throw ProblemError(status: .badRequest, title: "A query parameter is malformed",
+                               detail: "query parameter '\(name)': expected a whole number from \(range.lowerBound) to \(range.upperBound), "
+                                   + "found '\(text.prefix(40))'")
+        }
+        return value
+    }
+
+    /// The page size (`limit`, 1–200, default 50) and the cursor (`after`: the last id of the page before).
+    func page() throws -> (limit: Int, after: Int64?) {
+        (Int(try number("limit", in: 1...Int64(API.pageLimit)) ?? Int64(API.defaultPage)), try number("after", in: 1...Int64.max))
+    }
+}
+
+/// What a handler answers: JSON (already encoded), and what it read, for the audit log.
+struct APIAnswer {
+    let json: Data
+    /// "run 12", "runs 12, 11, 10", "patients: 431 rows of scenario 3" — what the audit log records as read.
+    let read: String
+}
+
+/// The API under `/api/v1` (Docs/SERVER.md): every route read-only, JSON, paginated where it lists, errors as problem
+/// documents (RFC 9457).
+public enum API {
+    /// The most items a page holds, and how many when `limit` is not given.
+    public static let pageLimit = 200
+    public static let defaultPage = 50
+    /// The longest query string accepted, bytes.
+    public static let queryLimit = 2_048
+
+    /// Every route of the API.
+    public static let routes: [APIRoute] = [
+        APIRoute(method: .get, path: "/api/v1/me", access: .anyone, query: [], summary: "The caller's name and role.") { request in
+            APIAnswer(json: try json(["name": request.user.name, "role": request.user.role.rawValue]), read: "")
+        },
+        APIRoute(method: .get, path: "/api/v1/scenarios", access: .aggregate, query: ["limit", "after"],
+                 summary: "Stored scenarios, newest first, a page at a time.") { request in
+            let (limit, after) = try request.page()
+            let items = try RunStore(connection: request.connection).scenarios(before: after, limit: limit + 1)
+            let shown = Array(items.prefix(limit))
+            return APIAnswer(json: try page(shown, next: items.count > limit ? shown.last?.id : nil, limit: limit, path: request.path),
+                             read: "scenarios " + shown.map { String($0.id) }.joined(separator: ", "))
+        },
+        APIRoute(method: .get, path: "/api/v1/scenarios/:id", access: .aggregate, query: [],
+                 summary: "A stored scenario: its listing and its document (the merged scenario, canonical JSON).") { request in
+            let id = request.id!
+            guard let (listing, document) = try RunStore(connection: request.connection).scenario(id) else {
+                throw notFound("scenario", id)
+            }
+            let head = try ResultJSON.encoder().encode(listing)
+            return APIAnswer(json: object(["scenario": head, "document": Data(document.utf8)]), read: "scenario \(id)")
+        },
+        APIRoute(method: .get, path: "/api/v1/runs", access: .aggregate, query: ["limit", "after", "scenario"],
+                 summary: "Stored runs, newest first, a page at a time; of one scenario name with `scenario`.") { request in
+            let (limit, after) = try request.page()
+            let scenario = request.query["scenario"]
+            if let scenario, scenario.isEmpty || scenario.utf8.count > 200 {
+                throw ProblemError(status: .badRequest, title: "A query parameter is malformed",
+                                   detail: "query parameter 'scenario': expected a scenario name of 1 to 200 bytes")
+            }
+            let found = try RunStore(connection: request.connection).runs(scenario: scenario, before: after, limit: limit + 1)
+            let runs = Array(found.prefix(limit))
+            return APIAnswer(json: try page(runs, next: found.count > limit ? runs.last?.id : nil, limit: limit, path: request.path,
+                                            extra: scenario.map { ["scenario": $0] } ?? [:]),
+                             read: "runs " + runs.map { String($0.id) }.joined(separator: ", "))
+        },
+        APIRoute(method: .get, path: "/api/v1/runs/:id", access: .aggregate, query: [],
+                 summary: "A run's record and, once completed, its summary: every metric's mean, standard deviation and 95% half-width over the replications.") { request in
+            let id = request.id!
+            let store = try RunStore(connection: request.connection)
+            guard try store.hasRun(id) else { throw notFound("run", id) }
+            let record = try store.record(id)
+            return APIAnswer(json: object(["run": try json(record), "summary": try json(try store.summary(of: id))]), read: "run \(id)")
+        },
+        APIRoute(method: .get, path: "/api/v1/runs/:id/forecast", access: .aggregate, query: [],
+                 summary: "A completed run's bed-demand bands per unit and day, and the chance of running out of staffed beds.") { request in
+            let id = request.id!
+            let store = try RunStore(connection: request.connection)
+            guard try store.hasRun(id) else { throw notFound("run", id) }
+            return APIAnswer(json: try answer(.forecast, id, baseline: nil, store: store), read: "run \(id)")
+        },
+        APIRoute(method: .get, path: "/api/v1/runs/:id/comparison", access: .aggregate, query: ["baseline"],
+                 summary: "A completed run against a baseline run of the same seed and replications: paired differences with intervals.") { request in
+            let id = request.id!
+            guard let baseline = try request.number("baseline", in: 1...Int64.max) else {
+                throw ProblemError(status: .badRequest, title: "A query parameter is missing",
+                                   detail: "query parameter 'baseline': the id of the run to compare with")
+            }
+            let store = try RunStore(connection: request.connection)
+            for run in [id, baseline] where try !store.hasRun(run) { throw notFound("run", run) }
+            return APIAnswer(json: try answer(.run, id, baseline: baseline, store: store), read: "runs \(id), \(baseline)")
+        },
+        APIRoute(method: .get, path: "/api/v1/runs/:id/costs", access: .costs, query: ["baseline"],
+                 summary: "A completed run's cost report by cost centre, category and month; against a baseline run with `baseline`.") { request in
+            let id = request.id!
+            let baseline = try request.number("baseline", in: 1...Int64.max)
+            let store = try RunStore(connection: request.connection)
+            for run in [id] + (baseline.map { [$0] } ?? []) where try !store.hasRun(run) { throw notFound("run", run) }
+            return APIAnswer(json: try answer(.costs, id, baseline: baseline, store: store),
+                             read: baseline.map { "runs \(id), \($0)" } ?? "run \(id)")
+        },
+        APIRoute(method: .get, path: "/api/v1/backtests/:id", access: .aggregate, query: [],
+                 summary: "A stored backtest: every method's scores per group, unit and horizon day, its fans and notes.") { request in
+            let id = request.id!
+            let store = try RunStore(connection: request.connection)
+            guard try store.backtestDocument(id) != nil else { throw notFound("backtest", id) }
+            return APIAnswer(json: try answer(.backtest, id, baseline: nil, store: store), read: "backtest \(id)")
+        },
+        APIRoute(method: .get, path: "/api/v1/census", access: .aggregate, query: ["scenario", "at"],
+                 summary: "The census from the feed's event log at `at` (default now), per unit of stored scenario `scenario`, in aggregate.") { request in
+            let (scenarioID, census) = try liveCensus(request)
+            return APIAnswer(json: try ResultJSON.encoder().encode(census.aggregate), read: "census of scenario \(scenarioID)")
+        },
+        APIRoute(method: .get, path: "/api/v1/patients", access: .patients, query: ["scenario", "at"],
+                 summary: "Each patient of the census (pseudonymous), as the census file has them.") { request in
+            let (scenarioID, census) = try liveCensus(request)
+            let rows = try ResultJSON.encoder().encode(census.patients)
+            return APIAnswer(json: object(["at": try json(census.at), "patients": rows]),
+                             read: "patients: \(census.patients.count) rows of the census of scenario \(scenarioID)")
+        },
+        APIRoute(method: .get, path: "/api/v1/users", access: .administration, query: [],
+                 summary: "Every account: name, role, whether it has a password, active tokens, when made and disabled.") { request in
+            let users = try AccountStore(connection: request.connection, migrating: false).list()
+            return APIAnswer(json: try json(users), read: "users")
+        },
+        APIRoute(method: .get, path: "/api/v1/audit", access: .administration, query: ["limit", "after", "user"],
+                 summary: "The audit log, newest first, a page at a time; of one user with `user`.") { request in
+            let (limit, after) = try request.page()
+            let user = request.query["user"]
+            if let user, user.isEmpty || user.utf8.count > 63 {
+                throw ProblemError(status: .badRequest, title: "A query parameter is malformed",
+                                   detail: "query parameter 'user': expected a user name of 1 to 63 bytes")
+            }
+            let found = try AccountStore(connection: request.connection, migrating: false)
+                .auditEntries(actor: user, before: after, limit: limit + 1)
+            let entries = Array(found.prefix(limit))
+            return APIAnswer(json: try page(entries, next: found.count > limit ? entries.last?.id : nil, limit: limit,
+                                            path: request.path, extra: user.map { ["user": $0] } ?? [:]),
+                             read: "audit entries")
+        },
+    ]
+
+    // MARK: Answers
+
+    /// A stored answer (`StoredAnswers`, as `report` renders it) as JSON; a 422 for what the runs cannot answer (not
+    /// completed, not paired, no cost lines), a 503 when the database fails.
+    static func answer(_ kind: StoredReportKind, _ id: Int64, baseline: Int64?, store: RunStore) throws -> Data {
+        let answer: StoredAnswer
+        do { answer = try StoredAnswers.answer(kind, run: id, baseline: baseline, detect: 0.05, in: store) } catch {
+            switch error.kind {
+            case .store where "\(error)".contains("only a completed run has results"):
+                throw ProblemError(status: .unprocessableContent, title: "The run has no results", detail: "\(error)")
+            case .store: throw ProblemError(status: .serviceUnavailable, title: "The database failed", detail: "\(error)")
+            default: throw ProblemError(status: .unprocessableContent, title: "The runs cannot answer this", detail: "\(error)")
+            }
+        }
+        switch answer {
+        case .run(let result): return try HospitalReports.json(result)
+        case .comparison(let report): return try ComparisonReports.json(report)
+        case .costs(let report): return try CostReports.json(report)
+        case .forecast(let forecast): return try ForecastReports.json(forecast)
+        case .backtest(let report): return try BacktestReports.json(report)
+        }
+    }
+
+    /// The live census of the stored scenario the `scenario` query names, at `at` (local, YYYY-MM-DDTHH:MM; default
+    /// now).
+    static func liveCensus(_ request: APIRequest) throws -> (Int64, LiveCensusSummary) {
+        guard let id = try request.number("scenario", in: 1...Int64.max) else {
+            throw ProblemError(status: .badRequest, title: "A query parameter is missing",
+                               detail: "query parameter 'scenario': the id of the stored scenario whose units and locations place the patients")
+        }
+        guard let (listing, document) = try RunStore(connection: request.connection).scenario(id) else { throw notFound("scenario", id) }
+        let scenario: Scenario
+        do { scenario = try Scenario.rebuild(canonicalJSON: Data(document.utf8), label: "scenario \(id)", twinModelFile: nil) } catch {
+            throw ProblemError(status: .unprocessableContent, title: "The scenario cannot be built here",
+                               detail: "scenario \(id) (\(listing.name)): " + error.problems.map(\.description).prefix(3).joined(separator: "; "))
+        }
+        let minute: Double
+        if let text = request.query["at"] {
+            guard text.count <= 16, let local = LocalDateTime(parsing: text) else {
+                throw ProblemError(status: .badRequest, title: "A query parameter is malformed",
+                                   detail: "query parameter 'at': expected a local time YYYY-MM-DDTHH:MM, found '\(text.prefix(40))'")
+            }
+            minute = ForecastStart.epochMinute(of: local, in: scenario.configuration.timeZone)
+        } else {
+            minute = (Date().timeIntervalSince1970 / 60).rounded(.down)
+        }
+        let read: (census: LiveCensus, events: Int)
+        do { read = try LiveCensus.read(at: minute, scenario: scenario, connection: request.connection) } catch {
+            throw ProblemError(status: error.kind == .store ? .serviceUnavailable : .unprocessableContent,
+                               title: "The census cannot be read", detail: "\(error)")
+        }
+        return (id, LiveCensusSummary(read.census, at: minute, events: read.events, scenario: scenario))
+    }
+
+    // MARK: JSON
+
+    static func notFound(_ what: String, _ id: Int64) -> ProblemError {
+        ProblemError(status: .notFound, title: "No such \(what)", detail: "no \(what) has id \(id)")
+    }
+
+    static func json(_ value: some Encodable) throws -> Data { try ResultJSON.encoder().encode(value) }
+
+    /// A JSON object of already-encoded members, keys sorted.
+    static func object(_ members: [String: Data]) -> Data {
+        var out = Data("{".utf8)
+        for (index, key) in members.keys.sorted().enumerated() {
+            if index > 0 { out += Data(",".utf8) }
+            out += Data("\"\(key)\":".utf8) + members[key]!
+        }
+        return out + Data("}".utf8)
+    }
+
+    /// A page: `{"items": […], "next": "/api/v1/…?limit=N&after=ID" or null}`.
+    static func page(_ items: some Encodable, next: Int64?, limit: Int, path: String, extra: [String: String] = [:]) throws -> Data {
+        var link: String?
+        if let next {
+            var allowed = CharacterSet.alphanumerics
+            allowed.insert(charactersIn: "-._~")
+            let more = extra.sorted { $0.key < $1.key }
+                .map { "&\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined()
+            link = "\(path)?limit=\(limit)&after=\(next)\(more)"
+        }
+        return object(["items": try json(items), "next": try link.map { try json($0) } ?? Data("null".utf8)])
+    }
+
+    // MARK: Requests
+
+    /// The query string's values, each name once and among `allowed`, percent-decoded to UTF-8 without control
+    /// characters; a 400 problem naming what is wrong otherwise.
+    static func query(_ raw: String, allowed: Set<String>) throws -> [String: String] {
+        guard raw.utf8.count <= queryLimit else {
+            throw ProblemError(status: .badRequest, title: "The query is too long",
+                               detail: "the query string has \(raw.utf8.count) bytes; at most \(queryLimit)")
+        }
+        var values: [String: String] = [:]
+        for pair in raw.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0])
+            guard let value = (parts.count == 2 ? String(parts[1]) : "").replacingOccurrences(of: "+", with: " ").removingPercentEncoding,
+                  !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else {
+                throw ProblemError(status: .badRequest, title: "A query parameter is malformed",
+                                   detail: "query parameter '\(name.prefix(40))': not percent-encoded UTF-8 text without control characters")
+            }
+            guard allowed.contains(name) else {
+                throw ProblemError(status: .badRequest, title: "Unknown query parameter",
+                                   detail: "query parameter '\(name.prefix(40))' is not one of this route's: "
+                                       + (allowed.isEmpty ? "it takes none" : allowed.sorted().joined(separator: ", ")))
+            }
+            guard values[name] == nil else {
+                throw ProblemError(status: .badRequest, title: "A query parameter is repeated",
+                                   detail: "query parameter '\(name)' is given more than once")
+            }
+            values[name] = value
+        }
+        return values
+    }
+
+    /// The path's id: a whole number from 1, at most 19 digits; a 400 problem otherwise.
+    static func pathID(_ text: String?) throws -> Int64 {
+        guard let text, text.count <= 19, text.allSatisfy({ $0.isASCII && $0.isNumber }), let id = Int64(text), id >= 1 else {
+            throw ProblemError(status: .badRequest, title: "The path is malformed",
+                               detail: "path parameter 'id': expected a whole number from 1, found '\(String(text ?? "").prefix(40))'")
+        }
+        return id
+    }
+}

@@ -1,0 +1,183 @@
+import Accounts
+import Feed
+import FeedStore
+import Forecasting
+import Foundation
+import RunStore
+import Scenario
+import Server
+import Store
+import Testing
+import TestSupport
+import Workflows
+
+/// The API's routes walked with every role (Docs/SECURITY.md, "Roles"): what each may read, what is refused and
+/// audited, and that nothing patient-level reaches an aggregate answer.
+@Suite("the API's routes and roles", .enabled(if: TestDatabase.runs("the API's routes and roles")), .serialized)
+struct APIRoleTests {
+    /// What the routes are walked on: a stored run (with costs), its scenario (the general hospital's, whose locations
+    /// place the feed's patients), a stored backtest, feed messages placing two patients, and one user of each role with
+    /// a token.
+    struct Fixture {
+        let run: Int64
+        let scenario: Int64
+        let backtest: Int64
+        let tokens: [Role: String]
+        let names: [Role: String]
+        /// The census's time: after the fixture's admissions.
+        let at = "2031-01-02T12:00"
+
+        /// Each route's path with the fixture's ids and the query it needs.
+        func url(_ route: APIRoute) -> String {
+            let path = route.path.replacingOccurrences(of: ":id", with: String(route.path.hasPrefix("/api/v1/scenarios") ? scenario
+                : route.path.hasPrefix("/api/v1/backtests") ? backtest : run))
+            switch route.path {
+            case "/api/v1/runs/:id/comparison": return path + "?baseline=\(run)"
+            case "/api/v1/census", "/api/v1/patients": return path + "?scenario=\(scenario)&at=\(at)"
+            default: return path
+            }
+        }
+    }
+
+    static func fixture() throws -> Fixture {
+        let connection = try TestDatabase.connect()
+        let store = try RunStore(connection: connection)
+        let file = Repository.path("scenarios/general-hospital.yaml")
+        let scenario = try Inputs.scenario(file)
+        let prepared = try PreparedScenario(scenario, file: file, plan: RunSettings(horizonDays: 10, warmUpDays: 2, replications: 2, seed: 5))
+        let simulated = try Simulate.run(prepared, threads: 2, store: store)
+        let run = try #require(simulated.runID)
+        let stored = try store.storeScenario(name: scenario.name, canonicalJSON: String(decoding: scenario.canonicalJSON, as: UTF8.self),
+                                             sourcePath: file)
+        let report = BacktestReport(settings: .init(scenario: scenario.name, from: "2030-01-01", to: "2030-01-02", horizonDays: 1,
+                                                    everyDays: 1, at: "23:59", replications: 2, seed: 1, origins: 2,
+                                                    seriesStart: "2029-12-01", events: 0),
+                                    rows: [], fans: [], notes: ["a fixture"])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let backtest = try store.storeBacktest(scenario: stored, origins: 2, document: try encoder.encode(report))
+        // Two admissions in 2031, from a sender of this run's own.
+        let feed = try FeedStore(connection: connection, pseudonymiser: try Pseudonymiser(key: Array("a test key of at least thirty-two characters".utf8)),
+                                 timeZone: scenario.configuration.timeZone)
+        let sender = "API\(UInt32.random(in: 0 ... .max))"
+        for n in 1...2 {
+            let message = "MSH|^~\\&|PAS|\(sender)|TWIN|RXX|203101010800||ADT^A01|\(sender)\(n)|P|2.5\rEVN|A01|||||203101010800\r"
+                + "PID|1||\(sender)-\(n)^^^RXX^MR||Doe^Jo||19400101|F\rPV1|1|I|WD05|E\r"
+            _ = try feed.receive(Array(message.utf8), source: "file:api-test")
+        }
+        let accounts = try AccountStore(connection: connection, bcryptCost: 4)
+        var tokens: [Role: String] = [:], names: [Role: String] = [:]
+        for role in Role.allCases {
+            let name = try UserName("api-\(role.rawValue)-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+            _ = try accounts.add(name, role: role, password: nil, by: Actor(name: "cli:test", source: "cli@test"))
+            tokens[role] = try accounts.issueToken(for: name, by: Actor(name: "cli:test", source: "cli@test"))
+            names[role] = name.value
+        }
+        return Fixture(run: run, scenario: stored.id, backtest: backtest, tokens: tokens, names: names)
+    }
+
+    @Test("every route × every role: 200 where the route's access allows the role, else 403 (a problem document, audited as refused); no token: 401; nothing patient-level in any aggregate answer")
+    func matrix() async throws {
+        let fixture = try Self.fixture()
+        try await withServer { base in
+            let client = PlainClient(base: base)
+            var patientIDs: Set<String> = []
+            var aggregateBodies: [(String, String)] = []
+            for route in API.routes {
+                let url = fixture.url(route)
+                let anonymous = try await client.send("GET", url)
+                #expect(anonymous.status == 401, "\(url) without a token: \(anonymous.status)")
+                for role in Role.allCases {
+                    let answer = try await client.send("GET", url, headers: ["Authorization": "Bearer \(fixture.tokens[role]!)"])
+                    if route.access.roles.contains(role) {
+                        #expect(answer.status == 200, "\(url) as \(role): \(answer.status) \(answer.body.prefix(300))")
+                        #expect(answer.headers["content-type"] == "application/json")
+                        #expect((try? JSONSerialization.jsonObject(with: Data(answer.body.utf8))) != nil, "\(url): JSON")
+                        if route.access == .patients {
+                            let object = try #require(try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any])
+                            for row in object["patients"] as? [[String: Any]] ?? [] {
+                                if let id = row["patient_id"] as? String { patientIDs.insert(id) }
+                            }
+                        } else {
+                            aggregateBodies.append((url, answer.body))
+                        }
+                    } else {
+                        #expect(answer.status == 403, "\(url) as \(role): \(answer.status)")
+                        #expect(answer.headers["content-type"] == "application/problem+json" && answer.body.contains("Not allowed for this role"))
+                    }
+                }
+            }
+            #expect(patientIDs.count >= 2, "the fixture's two admissions are in the clinician's census")
+            for (url, body) in aggregateBodies {
+                #expect(!body.contains("patient_id") && !body.contains("\"patients\":["), "\(url) has patient rows")
+                for id in patientIDs { #expect(!body.contains(id), "\(url) names patient \(id)") }
+            }
+        }
+        let accounts = try AccountStore(connection: TestDatabase.connect(), migrating: false)
+        let viewer = try accounts.auditEntries(actor: fixture.names[.viewer]!)
+        #expect(viewer.contains { $0.target == "/api/v1/users" && $0.outcome == .refused && $0.detail.contains("administration") })
+        #expect(viewer.contains { $0.target == "/api/v1/runs/\(fixture.run)" && $0.outcome == .allowed && $0.detail == "run \(fixture.run)" })
+        let clinician = try accounts.auditEntries(actor: fixture.names[.clinician]!)
+        #expect(clinician.contains { $0.target == "/api/v1/patients" && $0.outcome == .allowed && $0.detail.hasPrefix("patients: ") })
+        #expect(clinician.contains { $0.target == "/api/v1/runs/\(fixture.run)/costs" && $0.outcome == .refused })
+    }
+
+    @Test("queries and paths are strict and bounded: an unknown, repeated, malformed or over-long parameter is a 400 naming it; an unknown id a 404; a list's pages link to the next and end")
+    func strictRequests() async throws {
+        let fixture = try Self.fixture()
+        let token = fixture.tokens[.admin]!
+        try await withServer { base in
+            let client = PlainClient(base: base)
+            func get(_ path: String) async throws -> PlainClient.Answer {
+                try await client.send("GET", path, headers: ["Authorization": "Bearer \(token)"])
+            }
+            for (path, status, says) in [
+                ("/api/v1/runs?colour=red", 400, "query parameter 'colour' is not one of this route's: after, limit, scenario"),
+                ("/api/v1/runs?limit=2&limit=3", 400, "'limit' is given more than once"),
+                ("/api/v1/runs?limit=0", 400, "'limit': expected a whole number from 1 to 200"),
+                ("/api/v1/runs?limit=201", 400, "expected a whole number from 1 to 200"),
+                ("/api/v1/runs?limit=%D9%A1", 400, "expected a whole number"),
+                ("/api/v1/runs?after=-1", 400, "'after': expected a whole number"),
+                ("/api/v1/runs?scenario=%FF", 400, "not percent-encoded UTF-8"),
+                ("/api/v1/runs?scenario=a%00b", 400, "without control characters"),
+                ("/api/v1/runs?limit=5&" + String(repeating: "x", count: 3000), 400, "at most 2048"),
+                ("/api/v1/me?x=1", 400, "it takes none"),
+                ("/api/v1/runs/abc", 400, "path parameter 'id': expected a whole number from 1"),
+                ("/api/v1/runs/0", 400, "expected a whole number from 1"),
+                ("/api/v1/runs/99999999999999999999", 400, "expected a whole number from 1"),
+                ("/api/v1/runs/999999999", 404, "no run has id 999999999"),
+                ("/api/v1/scenarios/999999999", 404, "no scenario has id 999999999"),
+                ("/api/v1/backtests/999999999", 404, "no backtest has id 999999999"),
+                ("/api/v1/runs/\(fixture.run)/comparison", 400, "query parameter 'baseline'"),
+                ("/api/v1/runs/\(fixture.run)/comparison?baseline=999999999", 404, "no run has id 999999999"),
+                ("/api/v1/census", 400, "query parameter 'scenario'"),
+                ("/api/v1/census?scenario=\(fixture.scenario)&at=tomorrow", 400, "query parameter 'at': expected a local time"),
+                ("/api/v1/nothing", 404, "no such route"),
+            ] {
+                let answer = try await get(path)
+                #expect(answer.status == status && answer.body.contains(says)
+                        && answer.headers["content-type"] == "application/problem+json", "\(path.prefix(80)): \(answer.status) \(answer.body)")
+            }
+            // Pages: a page of 1 links to the next, which continues below it; the pages never repeat a run.
+            // The fixture has stored two runs (this test's and the matrix's), so at least two pages.
+            var seen: [Int] = []
+            var next: String? = "/api/v1/runs?limit=1"
+            for _ in 0..<3 {
+                guard let path = next else { break }
+                let answer = try await get(path)
+                #expect(answer.status == 200, "\(answer.body)")
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any])
+                let items = try #require(object["items"] as? [[String: Any]])
+                #expect(items.count == 1, "a page with a next link, or the last, holds one run: \(answer.body.prefix(200))")
+                seen += items.compactMap { $0["id"] as? Int }
+                next = object["next"] as? String
+            }
+            #expect(seen.count >= 2 && seen.count == Set(seen).count && seen == seen.sorted(by: >), "\(seen)")
+            let all = try await get("/api/v1/runs?limit=200")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(all.body.utf8)) as? [String: Any])
+            if ((object["items"] as? [Any])?.count ?? 0) < 200 { #expect(object["next"] is NSNull, "the last page has no next") }
+            let last = try await get("/api/v1/runs?limit=1&after=\(seen.min() ?? 1)")
+            #expect(last.status == 200)
+        }
+    }
+}
