@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"]),
         .testTarget(name: "FeedTests", dependencies: ["Feed", "HL7", "PatientTwin"]),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "Store", "TestSupport", "Server", "RunStore", "Workflows", "Feed",
-                                                     "FeedStore", "Forecasting", "Scenario",
+                                                     "FeedStore", "Forecasting", "Scenario", .product(name: "Yams", package: "Yams"),
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "FeedStoreTests", dependencies: ["FeedStore", "Feed", "HL7", "Store", "TestSupport"]),

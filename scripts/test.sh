@@ -13,4 +13,9 @@ if ! python3 -c "import hl7" >/dev/null 2>&1; then
         || python3 -m pip install --quiet --user "hl7==0.4.5" >&2
 fi
 # The HTML reports are checked beside the same throwaway cluster (the backtest's page needs a database).
+if ! python3 -c "import openapi_spec_validator" >/dev/null 2>&1; then
+    echo "test: installing openapi-spec-validator (the OpenAPI document's independent check)" >&2
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "openapi-spec-validator==0.9.0" >&2 \
+        || python3 -m pip install --quiet --user "openapi-spec-validator==0.9.0" >&2
+fi
 scripts/with-postgres.sh bash -c 'swift test -c release "$@" && if [ $# -eq 0 ]; then scripts/check-reports.sh; fi' _ "$@"

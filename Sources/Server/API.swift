@@ -38,6 +38,38 @@ public enum Access: String, Sendable, Hashable, CaseIterable {
     }
 }
 
+/// A query parameter of the API: each name means one thing on every route that takes it, stated once here (the
+/// OpenAPI document is written from it).
+public enum QueryParameter: String, Sendable, Hashable, CaseIterable, Comparable {
+    case limit, after, scenario, scenarioID = "scenario_id", at, baseline, user
+
+    /// What it holds.
+    public var description: String {
+        switch self {
+        case .limit: "Items in a page, 1-\(API.pageLimit) (default \(API.defaultPage))."
+        case .after: "The last id of the page before (the next page continues below it)."
+        case .scenario: "A scenario's name: only its runs."
+        case .scenarioID: "The id of the stored scenario whose units, locations and time zone place the feed's patients."
+        case .at: "The census's local time, YYYY-MM-DDTHH:MM (default: now)."
+        case .baseline: "The id of the run to compare with (the same seed and replications)."
+        case .user: "A user's name: only the entries of that actor."
+        }
+    }
+
+    /// Its JSON Schema, as YAML flow text.
+    var schema: String {
+        switch self {
+        case .limit: "{type: integer, minimum: 1, maximum: \(API.pageLimit)}"
+        case .after, .scenarioID, .baseline: "{type: integer, minimum: 1}"
+        case .scenario: "{type: string, minLength: 1, maxLength: 200}"
+        case .at: "{type: string, pattern: \"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$\"}"
+        case .user: "{type: string, minLength: 1, maxLength: 63}"
+        }
+    }
+
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+}
+
 /// One route of the API: its method, its path (Hummingbird's pattern, `:id` a path parameter), who may call it, the
 /// query parameters it takes, and what it answers. `API.routes` lists them all; the router is built from the list,
 /// and the OpenAPI document and the role matrix test are checked against it.
@@ -45,11 +77,24 @@ public struct APIRoute: Sendable {
     public let method: HTTPRequest.Method
     public let path: String
     public let access: Access
-    /// The query parameters it accepts; any other is refused with a 400 naming it.
-    public let query: Set<String>
+    /// The query parameters it accepts (any other is refused with a 400 naming it), and those it needs.
+    public let query: Set<QueryParameter>
+    public var required: Set<QueryParameter> = []
     /// One line: what it answers.
     public let summary: String
     let handle: @Sendable (APIRequest) throws -> APIAnswer
+
+    init(method: HTTPRequest.Method, path: String, access: Access, query: Set<QueryParameter>, required: Set<QueryParameter> = [],
+         summary: String, handle: @escaping @Sendable (APIRequest) throws -> APIAnswer)
+    {
+        self.method = method
+        self.path = path
+        self.access = access
+        self.query = query
+        self.required = required
+        self.summary = summary
+        self.handle = handle
+    }
 }
 
 /// What a handler is given: the caller, the path's id, the query's values (checked against the route's names), and a
@@ -57,14 +102,15 @@ public struct APIRoute: Sendable {
 struct APIRequest {
     let user: User
     let id: Int64?
-    let query: [String: String]
+    let query: [QueryParameter: String]
     let connection: DatabaseConnection
     /// The route's path with its id, for `next` links.
     let path: String
 
     /// A whole-number query value from `range`, nil when absent; a 400 naming the parameter otherwise.
-    func number(_ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
-        guard let text = query[name] else { return nil }
+    func number(_ parameter: QueryParameter, in range: ClosedRange<Int64>) throws -> Int64? {
+        let name = parameter.rawValue
+        guard let text = query[parameter] else { return nil }
         guard text.count <= 19, text.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int64(text), range.contains(value) else {
             throw ProblemError(status: .badRequest, title: "A query parameter is malformed",
                                detail: "query parameter '\(name)': expected a whole number from \(range.lowerBound) to \(range.upperBound), "
@@ -75,7 +121,7 @@ struct APIRequest {
 
     /// The page size (`limit`, 1–200, default 50) and the cursor (`after`: the last id of the page before).
     func page() throws -> (limit: Int, after: Int64?) {
-        (Int(try number("limit", in: 1...Int64(API.pageLimit)) ?? Int64(API.defaultPage)), try number("after", in: 1...Int64.max))
+        (Int(try number(.limit, in: 1...Int64(API.pageLimit)) ?? Int64(API.defaultPage)), try number(.after, in: 1...Int64.max))
     }
 }
 
@@ -100,7 +146,7 @@ public enum API {
         APIRoute(method: .get, path: "/api/v1/me", access: .anyone, query: [], summary: "The caller's name and role.") { request in
             APIAnswer(json: try json(["name": request.user.name, "role": request.user.role.rawValue]), read: "")
         },
-        APIRoute(method: .get, path: "/api/v1/scenarios", access: .aggregate, query: ["limit", "after"],
+        APIRoute(method: .get, path: "/api/v1/scenarios", access: .aggregate, query: [.limit, .after],
                  summary: "Stored scenarios, newest first, a page at a time.") { request in
             let (limit, after) = try request.page()
             let items = try RunStore(connection: request.connection).scenarios(before: after, limit: limit + 1)
@@ -117,10 +163,10 @@ public enum API {
             let head = try ResultJSON.encoder().encode(listing)
             return APIAnswer(json: object(["scenario": head, "document": Data(document.utf8)]), read: "scenario \(id)")
         },
-        APIRoute(method: .get, path: "/api/v1/runs", access: .aggregate, query: ["limit", "after", "scenario"],
+        APIRoute(method: .get, path: "/api/v1/runs", access: .aggregate, query: [.limit, .after, .scenario],
                  summary: "Stored runs, newest first, a page at a time; of one scenario name with `scenario`.") { request in
             let (limit, after) = try request.page()
-            let scenario = request.query["scenario"]
+            let scenario = request.query[.scenario]
             if let scenario, scenario.isEmpty || scenario.utf8.count > 200 {
                 throw ProblemError(status: .badRequest, title: "A query parameter is malformed",
                                    detail: "query parameter 'scenario': expected a scenario name of 1 to 200 bytes")
@@ -146,10 +192,10 @@ public enum API {
             guard try store.hasRun(id) else { throw notFound("run", id) }
             return APIAnswer(json: try answer(.forecast, id, baseline: nil, store: store), read: "run \(id)")
         },
-        APIRoute(method: .get, path: "/api/v1/runs/:id/comparison", access: .aggregate, query: ["baseline"],
+        APIRoute(method: .get, path: "/api/v1/runs/:id/comparison", access: .aggregate, query: [.baseline], required: [.baseline],
                  summary: "A completed run against a baseline run of the same seed and replications: paired differences with intervals.") { request in
             let id = request.id!
-            guard let baseline = try request.number("baseline", in: 1...Int64.max) else {
+            guard let baseline = try request.number(.baseline, in: 1...Int64.max) else {
                 throw ProblemError(status: .badRequest, title: "A query parameter is missing",
                                    detail: "query parameter 'baseline': the id of the run to compare with")
             }
@@ -157,10 +203,10 @@ public enum API {
             for run in [id, baseline] where try !store.hasRun(run) { throw notFound("run", run) }
             return APIAnswer(json: try answer(.run, id, baseline: baseline, store: store), read: "runs \(id), \(baseline)")
         },
-        APIRoute(method: .get, path: "/api/v1/runs/:id/costs", access: .costs, query: ["baseline"],
+        APIRoute(method: .get, path: "/api/v1/runs/:id/costs", access: .costs, query: [.baseline],
                  summary: "A completed run's cost report by cost centre, category and month; against a baseline run with `baseline`.") { request in
             let id = request.id!
-            let baseline = try request.number("baseline", in: 1...Int64.max)
+            let baseline = try request.number(.baseline, in: 1...Int64.max)
             let store = try RunStore(connection: request.connection)
             for run in [id] + (baseline.map { [$0] } ?? []) where try !store.hasRun(run) { throw notFound("run", run) }
             return APIAnswer(json: try answer(.costs, id, baseline: baseline, store: store),
@@ -173,12 +219,12 @@ public enum API {
             guard try store.backtestDocument(id) != nil else { throw notFound("backtest", id) }
             return APIAnswer(json: try answer(.backtest, id, baseline: nil, store: store), read: "backtest \(id)")
         },
-        APIRoute(method: .get, path: "/api/v1/census", access: .aggregate, query: ["scenario", "at"],
+        APIRoute(method: .get, path: "/api/v1/census", access: .aggregate, query: [.scenarioID, .at], required: [.scenarioID],
                  summary: "The census from the feed's event log at `at` (default now), per unit of stored scenario `scenario`, in aggregate.") { request in
             let (scenarioID, census) = try liveCensus(request)
             return APIAnswer(json: try ResultJSON.encoder().encode(census.aggregate), read: "census of scenario \(scenarioID)")
         },
-        APIRoute(method: .get, path: "/api/v1/patients", access: .patients, query: ["scenario", "at"],
+        APIRoute(method: .get, path: "/api/v1/patients", access: .patients, query: [.scenarioID, .at], required: [.scenarioID],
                  summary: "Each patient of the census (pseudonymous), as the census file has them.") { request in
             let (scenarioID, census) = try liveCensus(request)
             let rows = try ResultJSON.encoder().encode(census.patients)
@@ -190,10 +236,10 @@ public enum API {
             let users = try AccountStore(connection: request.connection, migrating: false).list()
             return APIAnswer(json: try json(users), read: "users")
         },
-        APIRoute(method: .get, path: "/api/v1/audit", access: .administration, query: ["limit", "after", "user"],
+        APIRoute(method: .get, path: "/api/v1/audit", access: .administration, query: [.limit, .after, .user],
                  summary: "The audit log, newest first, a page at a time; of one user with `user`.") { request in
             let (limit, after) = try request.page()
-            let user = request.query["user"]
+            let user = request.query[.user]
             if let user, user.isEmpty || user.utf8.count > 63 {
                 throw ProblemError(status: .badRequest, title: "A query parameter is malformed",
                                    detail: "query parameter 'user': expected a user name of 1 to 63 bytes")
@@ -233,9 +279,9 @@ public enum API {
     /// The live census of the stored scenario the `scenario` query names, at `at` (local, YYYY-MM-DDTHH:MM; default
     /// now).
     static func liveCensus(_ request: APIRequest) throws -> (Int64, LiveCensusSummary) {
-        guard let id = try request.number("scenario", in: 1...Int64.max) else {
+        guard let id = try request.number(.scenarioID, in: 1...Int64.max) else {
             throw ProblemError(status: .badRequest, title: "A query parameter is missing",
-                               detail: "query parameter 'scenario': the id of the stored scenario whose units and locations place the patients")
+                               detail: "query parameter 'scenario_id': the id of the stored scenario whose units and locations place the patients")
         }
         guard let (listing, document) = try RunStore(connection: request.connection).scenario(id) else { throw notFound("scenario", id) }
         let scenario: Scenario
@@ -244,7 +290,7 @@ public enum API {
                                detail: "scenario \(id) (\(listing.name)): " + error.problems.map(\.description).prefix(3).joined(separator: "; "))
         }
         let minute: Double
-        if let text = request.query["at"] {
+        if let text = request.query[.at] {
             guard text.count <= 16, let local = LocalDateTime(parsing: text) else {
                 throw ProblemError(status: .badRequest, title: "A query parameter is malformed",
                                    detail: "query parameter 'at': expected a local time YYYY-MM-DDTHH:MM, found '\(text.prefix(40))'")
@@ -296,12 +342,12 @@ public enum API {
 
     /// The query string's values, each name once and among `allowed`, percent-decoded to UTF-8 without control
     /// characters; a 400 problem naming what is wrong otherwise.
-    static func query(_ raw: String, allowed: Set<String>) throws -> [String: String] {
+    static func query(_ raw: String, allowed: Set<QueryParameter>) throws -> [QueryParameter: String] {
         guard raw.utf8.count <= queryLimit else {
             throw ProblemError(status: .badRequest, title: "The query is too long",
                                detail: "the query string has \(raw.utf8.count) bytes; at most \(queryLimit)")
         }
-        var values: [String: String] = [:]
+        var values: [QueryParameter: String] = [:]
         for pair in raw.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0])
@@ -311,16 +357,16 @@ public enum API {
                 throw ProblemError(status: .badRequest, title: "A query parameter is malformed",
                                    detail: "query parameter '\(name.prefix(40))': not percent-encoded UTF-8 text without control characters")
             }
-            guard allowed.contains(name) else {
+            guard let parameter = QueryParameter(rawValue: name), allowed.contains(parameter) else {
                 throw ProblemError(status: .badRequest, title: "Unknown query parameter",
                                    detail: "query parameter '\(name.prefix(40))' is not one of this route's: "
-                                       + (allowed.isEmpty ? "it takes none" : allowed.sorted().joined(separator: ", ")))
+                                       + (allowed.isEmpty ? "it takes none" : allowed.sorted().map(\.rawValue).joined(separator: ", ")))
             }
-            guard values[name] == nil else {
+            guard values[parameter] == nil else {
                 throw ProblemError(status: .badRequest, title: "A query parameter is repeated",
                                    detail: "query parameter '\(name)' is given more than once")
             }
-            values[name] = value
+            values[parameter] = value
         }
         return values
     }

@@ -69,6 +69,10 @@ public enum HospitalServer {
                                    detail: "the server is up but its database is not: \(error)")
             }
         }
+        router.get("openapi.yaml") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/yaml"],
+                     body: .init(byteBuffer: ByteBuffer(string: OpenAPI.document)))
+        }
         SignIn.add(to: router, pool: pool, limits: limits)
         for route in API.routes { add(route, to: router, pool: pool) }
         return router

@@ -18,6 +18,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The port (0: any free port, said on standard error).")
     var port = 8080
 
+    @Flag(help: "Print the API's OpenAPI 3.1 document (Docs/openapi.yaml; also served at /openapi.yaml) and exit.")
+    var openapi = false
+
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
@@ -28,6 +31,10 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if openapi {
+            FileHandle.standardOutput.write(Data(OpenAPI.document.utf8))
+            return
+        }
         let location = try database.location()
         _ = try database.openAccounts()  // reachable, and the schema up to date, before listening
         let pool = DatabasePool(url: location.connectionString)

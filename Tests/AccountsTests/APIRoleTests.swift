@@ -33,7 +33,7 @@ struct APIRoleTests {
                 : route.path.hasPrefix("/api/v1/backtests") ? backtest : run))
             switch route.path {
             case "/api/v1/runs/:id/comparison": return path + "?baseline=\(run)"
-            case "/api/v1/census", "/api/v1/patients": return path + "?scenario=\(scenario)&at=\(at)"
+            case "/api/v1/census", "/api/v1/patients": return path + "?scenario_id=\(scenario)&at=\(at)"
             default: return path
             }
         }
@@ -150,8 +150,8 @@ struct APIRoleTests {
                 ("/api/v1/backtests/999999999", 404, "no backtest has id 999999999"),
                 ("/api/v1/runs/\(fixture.run)/comparison", 400, "query parameter 'baseline'"),
                 ("/api/v1/runs/\(fixture.run)/comparison?baseline=999999999", 404, "no run has id 999999999"),
-                ("/api/v1/census", 400, "query parameter 'scenario'"),
-                ("/api/v1/census?scenario=\(fixture.scenario)&at=tomorrow", 400, "query parameter 'at': expected a local time"),
+                ("/api/v1/census", 400, "query parameter 'scenario_id'"),
+                ("/api/v1/census?scenario_id=\(fixture.scenario)&at=tomorrow", 400, "query parameter 'at': expected a local time"),
                 ("/api/v1/nothing", 404, "no such route"),
             ] {
                 let answer = try await get(path)

@@ -1,0 +1,75 @@
+import Accounts
+import Foundation
+import Server
+import Testing
+import TestSupport
+import Yams
+
+/// The OpenAPI document against the server's routes: written from them, committed as Docs/openapi.yaml, served at
+/// /openapi.yaml, valid OpenAPI 3.1 by an independent validator.
+@Suite("the OpenAPI document")
+struct OpenAPITests {
+    @Test("Docs/openapi.yaml is the document the server writes from its routes (hospital-twin serve --openapi > Docs/openapi.yaml)")
+    func committed() throws {
+        let committed = try String(contentsOfFile: Repository.path("Docs/openapi.yaml"), encoding: .utf8)
+        #expect(committed == OpenAPI.document, "Docs/openapi.yaml is stale: hospital-twin serve --openapi > Docs/openapi.yaml")
+    }
+
+    @Test("every route is in the document with its method, roles and parameters, and the document has no route the server lacks")
+    func matchesRoutes() throws {
+        let document = try #require(try Yams.load(yaml: OpenAPI.document) as? [String: Any])
+        #expect(document["openapi"] as? String == "3.1.0")
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        var expected: Set<String> = ["get /health", "get /openapi.yaml"]
+        for route in API.routes {
+            let key = "\(route.method.rawValue.lowercased()) \(OpenAPI.openAPIPath(route.path))"
+            expected.insert(key)
+            let operation = try #require(paths[OpenAPI.openAPIPath(route.path)]?[route.method.rawValue.lowercased()] as? [String: Any],
+                                         "\(key) is not in the document")
+            #expect(operation["x-access"] as? String == route.access.rawValue)
+            #expect(Set(operation["x-roles"] as? [String] ?? []) == Set(route.access.roles.map(\.rawValue)), "\(key)")
+            let parameters = operation["parameters"] as? [[String: Any]] ?? []
+            let query = parameters.filter { $0["in"] as? String == "query" }
+            #expect(Set(query.compactMap { $0["name"] as? String }) == Set(route.query.map(\.rawValue)), "\(key)")
+            #expect(Set(query.filter { $0["required"] as? Bool == true }.compactMap { $0["name"] as? String })
+                == Set(route.required.map(\.rawValue)), "\(key)")
+            #expect(parameters.contains { $0["in"] as? String == "path" } == route.path.contains(":id"), "\(key)")
+            let responses = try #require(operation["responses"] as? [String: Any])
+            #expect(responses["200"] != nil && responses["401"] != nil && responses["403"] != nil, "\(key)")
+        }
+        var documented: Set<String> = []
+        for (path, methods) in paths { for method in methods.keys { documented.insert("\(method) \(path)") } }
+        let extra = documented.subtracting(expected), missing = expected.subtracting(documented)
+        #expect(documented == expected, "documented but not served: \(extra); served but not documented: \(missing)")
+    }
+
+    @Test("the document is valid OpenAPI 3.1 by openapi-spec-validator (scripts/test.sh installs it; CI fails without it)")
+    func validByAnIndependentValidator() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-m", "openapi_spec_validator", Repository.path("Docs/openapi.yaml")]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if process.terminationStatus != 0, text.contains("No module named") {
+            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("openapi-spec-validator is missing: \(text)") }
+            FileHandle.standardError.write(Data("SKIPPED the OpenAPI validator: \(text)\n".utf8))
+            return
+        }
+        #expect(process.terminationStatus == 0 && text.contains("OK"), "\(text)")
+    }
+}
+
+@Suite("the OpenAPI document served", .enabled(if: TestDatabase.runs("the OpenAPI document served")))
+struct OpenAPIServedTests {
+    @Test("GET /openapi.yaml answers the document, as YAML, without a token")
+    func served() async throws {
+        try await withServer { base in
+            let answer = try await PlainClient(base: base).send("GET", "/openapi.yaml")
+            #expect(answer.status == 200 && answer.headers["content-type"] == "application/yaml" && answer.body == OpenAPI.document)
+        }
+    }
+}
