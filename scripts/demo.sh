@@ -9,7 +9,9 @@
 #     ingest, census, forecast --live), the hospital calibrated on eight weeks of the log once it has filled (calibrate) and that
 #     calibrated scenario's forecast backtested on the weeks after (backtest), and whether the measured year is past the warm-up (--warmup-report);
 #   - scale: the general hospital's run planned in two shards and worked by two separate processes (runs plan,
-#     work --shard-from-env), equal byte for byte to the one-process run;
+#     work --shard-from-env), equal byte for byte to the one-process run; the backtest's origins likewise;
+#   - the server: the stored runs read over HTTP with a planner's and a finance officer's API tokens, what each
+#     role may read, and the refusal in the audit log;
 # writes the HTML reports (the three users' and the backtest's), lists the stored runs, and says where the reports are. Then, shorter, the kernel
 # against queueing theory and the patient-twin workflow. The database is the one configured
 # (HOSPITAL_TWIN_DATABASE_URL, DATABASE_URL, PG* variables), else the embedded cluster in ./.hospital-twin, which
@@ -108,6 +110,68 @@ else
     echo "run $plan (2 processes) and run ${runs[0]} (one process) differ: a bug, please report it" >&2
     exit 1
 fi
+echo
+echo "== scale: the calibrated backtest again, its 14 origins planned in 2 shards (runs plan --kind backtest) and worked"
+echo "   by two processes, each reading the log as it was when planned; the last worker stores the backtest"
+btplan=$("$bin" runs plan "$out/calibrated.yaml" --kind backtest --from 2026-07-13 --to 2026-07-26 --replications 100 \
+    --shards 2 2> "$logs/btplan.log")
+JOB_COMPLETION_INDEX=0 "$bin" work "$btplan" --shard-from-env --threads 1 2> "$logs/btwork-0.log" &
+first=$!
+JOB_COMPLETION_INDEX=1 "$bin" work "$btplan" --shard-from-env --threads 1 2> "$logs/btwork-1.log"
+wait "$first"
+"$bin" runs status "$btplan" 2>/dev/null | sed -n 1,2p
+sharded=$(cat "$logs"/btwork-*.log | sed -n "s/.*stored backtest \([0-9]*\).*/\1/p" | head -n 1)
+single=$(sed -n "s/.*stored backtest \([0-9]*\).*/\1/p" "$logs/backtest.log")
+"$bin" report "$sharded" --as backtest --format csv 2>/dev/null > "$logs/backtest-sharded.csv"
+"$bin" report "$single" --as backtest --format csv 2>/dev/null > "$logs/backtest-one.csv"
+if cmp -s "$logs/backtest-sharded.csv" "$logs/backtest-one.csv"; then
+    echo "backtest $sharded (2 processes) and backtest $single (one process): the same scores, byte for byte"
+else
+    echo "backtest $sharded (2 processes) and backtest $single (one process) differ: a bug, please report it" >&2
+    exit 1
+fi
+echo
+echo "== the server: the same stored runs over HTTP, by role (serve; Docs/SERVER.md). A planner and a finance officer,"
+echo "   each with an API token; the planner reads the runs and a run's summary, and is refused the cost report (403,"
+echo "   in the audit log); finance reads it"
+for user in demo-planner:planner demo-finance:finance; do
+    "$bin" users list 2>/dev/null | grep -q "^${user%%:*} " \
+        || "$bin" users add "${user%%:*}" --role "${user##*:}" --no-password > /dev/null 2>> "$logs/users.log"
+done
+planner=$("$bin" users token demo-planner 2>/dev/null)
+finance=$("$bin" users token demo-finance 2>/dev/null)
+"$bin" serve --port 0 2> "$logs/serve.log" &
+server=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$logs/serve.log" && break; sleep 0.1; done
+base=$(sed -n "s/.*listening on \(http[^ ]*\).*/\1/p" "$logs/serve.log")
+get() {  # TOKEN PATH: the status, then the first lines of the answer
+    if ! command -v curl > /dev/null && ! command -v python3 > /dev/null; then
+        echo "GET $2: skipped (neither curl nor python3 is installed to send it)"
+        return
+    fi
+    if command -v curl > /dev/null; then
+        curl -s -w "\n%{http_code}\n" -H "Authorization: Bearer $1" "$base$2" > "$logs/answer"
+    else
+        python3 - "$base$2" "$1" > "$logs/answer" <<'PY'
+import sys, urllib.request, urllib.error
+request = urllib.request.Request(sys.argv[1], headers={"Authorization": "Bearer " + sys.argv[2]})
+try:
+    answer = urllib.request.urlopen(request)
+except urllib.error.HTTPError as error:
+    answer = error
+print(answer.read().decode()); print(answer.status)
+PY
+    fi
+    echo "GET $2 -> $(tail -n 1 "$logs/answer")"
+}
+get "$planner" "/api/v1/runs?limit=3"
+get "$planner" "/api/v1/runs/${runs[0]}"
+get "$planner" "/api/v1/runs/${runs[1]}/costs?baseline=${runs[0]}"
+grep -oE '"detail" ?: ?"[^"]*"' "$logs/answer" | sed 's/^/   /'
+get "$finance" "/api/v1/runs/${runs[1]}/costs?baseline=${runs[0]}"
+kill -TERM "$server"
+wait "$server" || true
+"$bin" audit --user demo-planner 2>/dev/null | sed -n 1,5p
 echo
 echo "== the stored runs"
 "$bin" runs list

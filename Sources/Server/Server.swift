@@ -174,13 +174,13 @@ public enum HospitalServer {
     }
 
     static func json(_ status: HTTPResponse.Status, _ fields: [String: String]) throws -> Response {
-        let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+        let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func problem(_ status: HTTPResponse.Status, title: String, detail: String, headers: HTTPFields = [:]) throws -> Response {
         let data = try JSONSerialization.data(withJSONObject: ["type": "about:blank", "title": title, "status": Int(status.code),
-                                                              "detail": detail] as [String: Any], options: [.sortedKeys])
+                                                              "detail": detail] as [String: Any], options: [.sortedKeys, .withoutEscapingSlashes])
         var all = headers
         all[.contentType] = "application/problem+json"
         return Response(status: status, headers: all, body: .init(byteBuffer: ByteBuffer(bytes: data)))
