@@ -86,7 +86,9 @@ public struct RunRecord: Sendable, Hashable, Codable {
 
 /// A stored scenario as listed: its row, name, version, content hash, and when and by whom it was first stored.
 public struct ScenarioListing: Sendable, Hashable, Codable {
+    /// The stored scenario's row.
     public let id: Int64
+    /// Its `name:`.
     public let name: String
     /// 1 for the first content stored under the name, then 2, 3…
     public let version: Int
@@ -94,8 +96,10 @@ public struct ScenarioListing: Sendable, Hashable, Codable {
     public let contentHash: String
     /// UTC, ISO 8601 to the second.
     public let storedAt: String
+    /// The operating-system user who stored it first.
     public let storedBy: String
 
+    /// A listing of the stored scenario `id`.
     public init(id: Int64, name: String, version: Int, contentHash: String, storedAt: String, storedBy: String) {
         self.id = id
         self.name = name
@@ -109,15 +113,20 @@ public struct ScenarioListing: Sendable, Hashable, Codable {
 /// One metric of a run's stored summary: its key, label, unit and which way is better (`higher`, `lower`,
 /// `neither`), over how many replications, the mean, the standard deviation and the 95% half-width.
 public struct StoredMetric: Sendable, Hashable, Codable {
+    /// The metric's key (`MetricKey`), its label and unit as reports print them.
     public let key: String
     public let label: String
     public let unit: String
+    /// Which way is better: `higher`, `lower` or `neither`.
     public let direction: String
+    /// Replications that defined it, ≥ 0.
     public let replications: Int
+    /// Mean over those replications, in `unit`; standard deviation; half-width of the 95% interval of the mean.
     public let mean: Double
     public let standardDeviation: Double
     public let halfWidth: Double
 
+    /// A stored summary row.
     public init(key: String, label: String, unit: String, direction: String, replications: Int, mean: Double,
                 standardDeviation: Double, halfWidth: Double)
     {

@@ -111,6 +111,7 @@ public struct ShardedBacktestStatus: Sendable, Hashable, Codable {
     /// Seconds until every origin is stored at the pace of the last ten minutes (nil: no pace yet, or done).
     public let secondsLeft: Double?
 
+    /// A status as `RunStore.backtestStatus` reads it.
     public init(plan: Int64, scenario: String, scenarioVersion: Int, status: RunStatus, backtest: Int64?, origins: Int,
                 stored: Int, shards: [ShardedRunStatus.Shard], liveWorkers: Int, secondsPerOrigin: Double?, secondsLeft: Double?)
     {

@@ -42,6 +42,7 @@ public struct CensusToPlan: Sendable, Hashable {
     /// The `HospitalCensus` as JSON.
     public let document: String
 
+    /// A census to keep: `inpatients` and `recentDischarges` count `document`'s, for listings.
     public init(source: String, inpatients: Int, recentDischarges: Int, document: String) {
         self.source = source
         self.inpatients = inpatients
@@ -53,7 +54,9 @@ public struct CensusToPlan: Sendable, Hashable {
 /// What a shard belongs to: a run planned in shards, or a backtest planned in shards (their ids are drawn from one
 /// sequence, so an id names one or the other).
 public enum ShardSubject: Sendable, Hashable {
+    /// A run planned in shards (or the first run of a comparison's plan), by id.
     case run(Int64)
+    /// A backtest planned in shards, by its plan's id.
     case backtest(Int64)
 
     /// The run's or the backtest plan's id.

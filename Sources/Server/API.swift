@@ -41,6 +41,7 @@ public enum Access: String, Sendable, Hashable, CaseIterable {
 /// A query parameter of the API: each name means one thing on every route that takes it, stated once here (the
 /// OpenAPI document is written from it).
 public enum QueryParameter: String, Sendable, Hashable, CaseIterable, Comparable {
+    /// See `description` for each.
     case limit, after, scenario, scenarioID = "scenario_id", at, baseline, user
 
     /// What it holds.
@@ -67,6 +68,7 @@ public enum QueryParameter: String, Sendable, Hashable, CaseIterable, Comparable
         }
     }
 
+    /// By name, as the document lists them.
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
 
@@ -74,11 +76,15 @@ public enum QueryParameter: String, Sendable, Hashable, CaseIterable, Comparable
 /// query parameters it takes, and what it answers. `API.routes` lists them all; the router is built from the list,
 /// and the OpenAPI document and the role matrix test are checked against it.
 public struct APIRoute: Sendable {
+    /// GET today: every route reads.
     public let method: HTTPRequest.Method
+    /// Under `/api/v1`, `:id` a path parameter (a whole number from 1).
     public let path: String
+    /// Who may call it.
     public let access: Access
     /// The query parameters it accepts (any other is refused with a 400 naming it), and those it needs.
     public let query: Set<QueryParameter>
+    /// Of `query`, those a request must give (else a 400 naming it).
     public var required: Set<QueryParameter> = []
     /// One line: what it answers.
     public let summary: String

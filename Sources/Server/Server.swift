@@ -101,9 +101,8 @@ public enum HospitalServer {
             do {
                 let query = try API.query(request.uri.query ?? "", allowed: route.query)
                 let id = route.path.contains(":id") ? try API.pathID(context.parameters.get("id")) : nil
-                let path = String(request.uri.path.prefix(200))
                 let answer = try await pool.run { connection in
-                    let answer = try route.handle(APIRequest(user: user, id: id, query: query, connection: connection, path: path))
+                    let answer = try route.handle(APIRequest(user: user, id: id, query: query, connection: connection, path: target))
                     try AccountStore(connection: connection, migrating: false).audit(actor, "api.read", target: target,
                                                                                  outcome: .allowed, detail: answer.read)
                     return answer

@@ -155,6 +155,7 @@ public enum Backtest {
 
         /// A series' (`Series.index`) method's (`BacktestReport.methods` index) score at horizons 1…H.
         public struct Entry: Sendable, Hashable, Codable {
+            /// The series' index (groups, then units), the method's index, and its score at horizon h at h − 1.
             public let series: Int
             public let method: Int
             public let horizons: [ForecastScore]

@@ -186,6 +186,7 @@ public struct LiveCensusSummary: Sendable, Codable {
 public struct AggregateCensus: Sendable, Codable {
     /// A code the scenario does not map, and the patients there.
     public struct Unmapped: Sendable, Codable {
+        /// The point-of-care code as the feed sent it, and the patients in hospital there (left out of the units).
         public let code: String
         public let patients: Int
     }

@@ -1,4 +1,5 @@
 import CSVFiles
+import Finance
 import Foundation
 import HospitalModel
 import RunStore
@@ -107,8 +108,10 @@ public enum ShardedRuns {
         }
         let worker = "\(RunStore.currentHost):\(getpid())"
         var work = Work(runs: runs.map(\.id))
+        var costs: [Int64: CostModel] = [:]
         for run in runs {
             let (prepared, census) = try prepare(run)
+            costs[run.id] = prepared.scenario.costs
             let range = ShardPlan.replications(ofShard: shard, of: run.shards, total: run.replications)
             let attempt = try database.use { try $0.beginShard(.run(run.id), shard: shard, worker: worker) }
             database.holding(.run(run.id), shard: shard)
@@ -124,8 +127,7 @@ public enum ShardedRuns {
             database.letGo(.run(run.id), shard: shard)
         }
         for run in runs {
-            let costs = try prepare(run).scenario.scenario.costs
-            if try database.use({ try $0.completeSharded(run: run.id, costs: costs) }) { work.completed.append(run.id) }
+            if try database.use({ try $0.completeSharded(run: run.id, costs: costs[run.id]!) }) { work.completed.append(run.id) }
         }
         return work
     }
@@ -137,7 +139,10 @@ public enum ShardedRuns {
         let runs = try plannedRuns(plan) { body throws(WorkflowError) in try storing { try body(store) } }
         var completed: [Int64] = [], missing: [Int64: Int] = [:]
         for run in runs {
-            let costs = try prepare(run).scenario.scenario.costs
+            // Only the prices are needed: the scenario is built again, its model not prepared.
+            let rebuilt = try rebuild(canonicalJSON: run.canonicalJSON, twinModel: run.twinModel, label: "run \(run.id) (scenario \(run.scenario))")
+            if let folder = rebuilt.folder { try? FileManager.default.removeItem(at: folder) }
+            let costs = rebuilt.scenario.costs
             if try storing({ try store.completeSharded(run: run.id, costs: costs) }) {
                 completed.append(run.id)
             } else {
