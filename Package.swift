@@ -87,7 +87,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Simulation", "Store"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ReferenceModels", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
-        .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "Store", "HospitalModel", "Scenario", "TestSupport", "Finance"]),
+        .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "RunRecords", "Store", "HospitalModel", "Scenario", "TestSupport", "Finance"]),
         // The command-line tool as a user runs it: killed mid-write, the database lost, concurrent runs, the
         // embedded cluster.
         .testTarget(name: "CommandTests", dependencies: ["RunStore", "Store", "TestSupport", "Workflows", "Feed", "FeedStore", "HL7",

@@ -401,7 +401,7 @@ public final class RunStore {
         let texts = try rows.map { row in (replication: try row.int("replication"), kpis: try row.text("kpis")) }
         // Decoded on every core: a thousand replications are some 85 MB of JSON.
         let replications = try Parallel.map(count: texts.count) { index -> Result<HospitalKPIs, RunStoreError> in
-            do { return .success(try ResultJSON.decoder().decode(HospitalKPIs.self, from: Data(texts[index].kpis.utf8))) } catch {
+            do { return .success(try ResultJSON.decode(HospitalKPIs.self, from: Data(texts[index].kpis.utf8))) } catch {
                 return .failure(RunStoreError("run \(id), replication \(texts[index].replication): its stored KPIs cannot be read: \(error)"))
             }
         }.map { try $0.get() }
