@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // Hummingbird's own service lifecycle (already built for it): the server's job slots stop with the server.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -36,7 +38,8 @@ let package = Package(
         .target(name: "Server", dependencies: ["Accounts", "Store", "Reports", "RunStore", "RunRecords", "Scenario", "Simulation", "Workflows", .product(name: "Hummingbird", package: "hummingbird"),
                                                .product(name: "NIOPosix", package: "swift-nio"),
                                                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                                               .product(name: "HTTPTypes", package: "swift-http-types")]),
+                                               .product(name: "HTTPTypes", package: "swift-http-types"),
+                                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         // Accounts: users with roles and bcrypt passwords, hashed API tokens, the append-only audit log (PostgreSQL).
         .target(name: "Accounts", dependencies: ["Store", "RunStore",
                                                  .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")]),
@@ -79,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "hospital-twin-bench",
             dependencies: [
-                "Simulation", "ReferenceModels", "PatientTwin", "HospitalModel", "Scenario", "Store", "RunStore", "Finance",
+                "Simulation", "ReferenceModels", "PatientTwin", "HospitalModel", "Scenario", "Store", "RunStore", "RunRecords", "Finance",
                 "Workflows", "Feed", "FeedStore", "HL7", .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -90,7 +93,7 @@ let package = Package(
         .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "RunRecords", "Store", "HospitalModel", "Scenario", "TestSupport", "Finance"]),
         // The command-line tool as a user runs it: killed mid-write, the database lost, concurrent runs, the
         // embedded cluster.
-        .testTarget(name: "CommandTests", dependencies: ["RunStore", "Store", "TestSupport", "Workflows", "Feed", "FeedStore", "HL7",
+        .testTarget(name: "CommandTests", dependencies: ["RunStore", "RunRecords", "Store", "TestSupport", "Workflows", "Feed", "FeedStore", "HL7",
                                                      .product(name: "Yams", package: "Yams"),
                                                      "Scenario", "HospitalModel", "PatientTwin"]),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Scenario", "HospitalModel", "RunStore", "Store", "Feed", "HL7",
@@ -99,7 +102,7 @@ let package = Package(
         .testTarget(name: "ForecastingTests", dependencies: ["Forecasting", "Simulation", "TestSupport"]),
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"]),
         .testTarget(name: "FeedTests", dependencies: ["Feed", "HL7", "PatientTwin"]),
-        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "Store", "TestSupport", "Server", "RunStore", "Workflows", "Feed",
+        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "RunRecords", "Store", "TestSupport", "Server", "RunStore", "Workflows", "Feed",
                                                      "FeedStore", "Forecasting", "Scenario", .product(name: "Yams", package: "Yams"),
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),

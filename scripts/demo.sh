@@ -11,7 +11,7 @@
 #   - scale: the general hospital's run planned in two shards and worked by two separate processes (runs plan,
 #     work --shard-from-env), equal byte for byte to the one-process run; the backtest's origins likewise;
 #   - the server: the stored runs read over HTTP with a planner's and a finance officer's API tokens, what each
-#     role may read, and the refusal in the audit log;
+#     role may read, and the refusal in the audit log; a manager's comparison queued as a job, followed as events;
 # writes the HTML reports (the three users' and the backtest's), lists the stored runs, and says where the reports are. Then, shorter, the kernel
 # against queueing theory and the patient-twin workflow. The database is the one configured
 # (HOSPITAL_TWIN_DATABASE_URL, DATABASE_URL, PG* variables), else the embedded cluster in ./.hospital-twin, which
@@ -169,6 +169,43 @@ get "$planner" "/api/v1/runs/${runs[0]}"
 get "$planner" "/api/v1/runs/${runs[1]}/costs?baseline=${runs[0]}"
 grep -oE '"detail" ?: ?"[^"]*"' "$logs/answer" | sed 's/^/   /'
 get "$finance" "/api/v1/runs/${runs[1]}/costs?baseline=${runs[0]}"
+echo "-- a manager queues the comparison again as a job (POST /api/v1/jobs: 20 replications of 120 days), follows its"
+echo "   progress as server-sent events, and reads its verdicts from the runs it stored"
+"$bin" users list 2>/dev/null | grep -q "^demo-manager " \
+    || "$bin" users add demo-manager --role manager --no-password > /dev/null 2>> "$logs/users.log"
+manager=$("$bin" users token demo-manager 2>/dev/null)
+if command -v python3 > /dev/null; then
+    python3 - "$base" "$manager" <<'PY'
+import json, sys, urllib.request
+base, token = sys.argv[1], sys.argv[2]
+def call(path, body=None):
+    request = urllib.request.Request(base + path, data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    return urllib.request.urlopen(request)
+scenarios = json.load(call("/api/v1/scenarios?limit=200"))["items"]
+def newest(name):
+    return max(s["id"] for s in scenarios if s["name"] == name)
+ids = [newest("general-hospital"), newest("general-hospital-night-nurses")]
+queued = call("/api/v1/jobs", {"kind": "comparison", "scenario_ids": ids, "replications": 20, "horizon_days": 120, "warmup_days": 30})
+job = json.load(queued)
+print(f"POST /api/v1/jobs -> {queued.status}: job {job['id']}, runs {job['runs']}, {job['status']}")
+events, event = 0, None
+for line in call(f"/api/v1/jobs/{job['id']}/events"):
+    line = line.decode().rstrip("\n")
+    if line.startswith("event: "):
+        event, events = line[7:], events + 1
+    elif line == "" and event == "end":
+        break
+done = json.load(call(f"/api/v1/jobs/{job['id']}"))
+print(f"GET /api/v1/jobs/{job['id']}/events -> {events} events, the last 'end': {done['status']}, "
+      f"{done['progress']['replications_done']} of {done['progress']['replications']} replications stored")
+verdicts = done["links"]["comparisons"][0]
+answer = call(verdicts)
+print(f"GET {verdicts} -> {answer.status}")
+PY
+else
+    echo "the job step is skipped: python3 is not installed to send it"
+fi
 kill -TERM "$server"
 wait "$server" || true
 "$bin" audit --user demo-planner 2>/dev/null | sed -n 1,5p

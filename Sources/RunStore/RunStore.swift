@@ -322,6 +322,11 @@ public final class RunStore {
                 try row.text("canonical_json"))
     }
 
+    /// Where the stored scenario `id` was read from when stored (an absolute path), if it was read from a file.
+    public func scenarioSourcePath(_ id: Int64) throws -> String? {
+        try connection.query("SELECT source_path FROM hospital_twin.scenarios WHERE id = \(id)").typedRows.first?.optionalText("source_path")
+    }
+
     /// A completed run's summary as stored (`metrics`), by key: cheap to read, whatever the
     /// replications. Empty for a run not completed.
     public func summary(of id: Int64) throws -> [StoredMetric] {

@@ -312,5 +312,30 @@ public enum RunStoreSchema {
                 ADD CONSTRAINT shard_attempts_one_subject CHECK ((run_id IS NULL) <> (backtest_plan_id IS NULL));
             CREATE INDEX shard_attempts_backtest ON hospital_twin.shard_attempts (backtest_plan_id, shard);
             """),
+        Migration(version: 10, name: "the server's jobs: plans of runs it works itself, queued, resumed after a restart",
+                  sql: """
+            -- A job of hospital-twin serve's queue (Docs/SERVER.md, "Jobs"): a plan of runs (plan_id, as runs plan
+            -- makes; runs: the plan's runs, a comparison's base first) that the server works itself, one shard, each
+            -- replication stored in its own transaction as a worker stores it, so a job interrupted by a restart
+            -- resumes where it stopped. A running job's server holds the job's advisory lock; a running job whose
+            -- lock nobody holds was left by a server that died, and is interrupted.
+            -- request: what was asked (kind, scenario ids, replications, seed, horizon, warm-up), as the server read it.
+            CREATE TABLE hospital_twin.jobs (
+                id bigserial PRIMARY KEY,
+                kind text NOT NULL CHECK (kind IN ('run', 'comparison')),
+                plan_id bigint NOT NULL REFERENCES hospital_twin.runs (id),
+                runs bigint[] NOT NULL CHECK (cardinality(runs) >= 1),
+                request jsonb NOT NULL,
+                status text NOT NULL DEFAULT 'queued'
+                    CHECK (status IN ('queued', 'running', 'interrupted', 'completed', 'failed', 'cancelled')),
+                submitted_by text NOT NULL,
+                submitted_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                started_at timestamptz,
+                finished_at timestamptz,
+                attempts integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                cancel_requested boolean NOT NULL DEFAULT false,
+                failure text);
+            CREATE INDEX jobs_waiting ON hospital_twin.jobs (id) WHERE status IN ('queued', 'interrupted');
+            """),
     ]
 }

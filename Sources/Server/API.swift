@@ -26,6 +26,8 @@ public enum Access: String, Sendable, Hashable, CaseIterable {
     case patients
     /// Users and the audit log: admin.
     case administration
+    /// Starting and cancelling runs and comparisons (the server's jobs): manager, and admin.
+    case simulations
 
     /// The roles allowed.
     public var roles: Set<Role> {
@@ -34,6 +36,7 @@ public enum Access: String, Sendable, Hashable, CaseIterable {
         case .costs: [.finance, .admin]
         case .patients: [.clinician, .admin]
         case .administration: [.admin]
+        case .simulations: [.manager, .admin]
         }
     }
 }
@@ -76,7 +79,16 @@ public enum QueryParameter: String, Sendable, Hashable, CaseIterable, Comparable
 /// query parameters it takes, and what it answers. `API.routes` lists them all; the router is built from the list,
 /// and the OpenAPI document and the role matrix test are checked against it.
 public struct APIRoute: Sendable {
-    /// GET today: every route reads.
+    /// What a route answers with.
+    public enum Produces: Sendable, Hashable {
+        /// One JSON document.
+        case json
+        /// Server-sent events (`text/event-stream`): the handler's answer each second, as a `progress` event, until
+        /// it says it is final (an `end` event).
+        case events
+    }
+
+    /// GET to read; POST to start or change something (it takes a JSON body when `body` says so).
     public let method: HTTPRequest.Method
     /// Under `/api/v1`, `:id` a path parameter (a whole number from 1).
     public let path: String
@@ -88,9 +100,16 @@ public struct APIRoute: Sendable {
     public var required: Set<QueryParameter> = []
     /// One line: what it answers.
     public let summary: String
+    /// The status of a success: 200, or 202 for a job queued.
+    public let status: HTTPResponse.Status
+    /// The JSON Schema of the body it takes, as YAML lines; nil: it takes none.
+    public let body: [String]?
+    /// JSON, or a stream of events.
+    public let produces: Produces
     let handle: @Sendable (APIRequest) throws -> APIAnswer
 
     init(method: HTTPRequest.Method, path: String, access: Access, query: Set<QueryParameter>, required: Set<QueryParameter> = [],
+         status: HTTPResponse.Status = .ok, body: [String]? = nil, produces: Produces = .json,
          summary: String, handle: @escaping @Sendable (APIRequest) throws -> APIAnswer)
     {
         self.method = method
@@ -98,6 +117,9 @@ public struct APIRoute: Sendable {
         self.access = access
         self.query = query
         self.required = required
+        self.status = status
+        self.body = body
+        self.produces = produces
         self.summary = summary
         self.handle = handle
     }
@@ -112,6 +134,8 @@ struct APIRequest {
     let connection: DatabaseConnection
     /// The route's path with its id, for `next` links.
     let path: String
+    /// The request's body (at most `API.bodyLimit` bytes, JSON), for a route that takes one.
+    var body: Data? = nil
 
     /// A whole-number query value from `range`, nil when absent; a 400 naming the parameter otherwise.
     func number(_ parameter: QueryParameter, in range: ClosedRange<Int64>) throws -> Int64? {
@@ -136,10 +160,12 @@ struct APIAnswer {
     let json: Data
     /// "run 12", "runs 12, 11, 10", "patients: 431 rows of scenario 3" — what the audit log records as read.
     let read: String
+    /// For an event stream: true when this is the last event.
+    var final = true
 }
 
-/// The API under `/api/v1` (Docs/SERVER.md): every route read-only, JSON, paginated where it lists, errors as problem
-/// documents (RFC 9457).
+/// The API under `/api/v1` (Docs/SERVER.md): JSON, paginated where it lists, errors as problem documents (RFC 9457);
+/// reads, and the jobs that start runs and comparisons.
 public enum API {
     /// The most items a page holds, and how many when `limit` is not given.
     public static let pageLimit = 200
@@ -148,7 +174,10 @@ public enum API {
     public static let queryLimit = 2_048
 
     /// Every route of the API.
-    public static let routes: [APIRoute] = [
+    public static let routes: [APIRoute] = reads + jobRoutes
+
+    /// The routes that read what is stored.
+    static let reads: [APIRoute] = [
         APIRoute(method: .get, path: "/api/v1/me", access: .anyone, query: [], summary: "The caller's name and role.") { request in
             APIAnswer(json: try json(["name": request.user.name, "role": request.user.role.rawValue]), read: "")
         },
@@ -319,7 +348,12 @@ public enum API {
         ProblemError(status: .notFound, title: "No such \(what)", detail: "no \(what) has id \(id)")
     }
 
-    static func json(_ value: some Encodable) throws -> Data { try ResultJSON.encoder().encode(value) }
+    /// `value` in the results' JSON form, times in ISO 8601.
+    static func json(_ value: some Encodable) throws -> Data {
+        let encoder = ResultJSON.encoder()
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(value)
+    }
 
     /// A JSON object of already-encoded members, keys sorted.
     static func object(_ members: [String: Data]) -> Data {

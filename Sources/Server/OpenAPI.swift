@@ -81,7 +81,7 @@ public enum OpenAPI {
         return lines.joined(separator: "\n") + "\n"
     }()
 
-    static let description = "The read API of hospital-twin's server (Docs/SERVER.md). Every route needs an API token or a "
+    static let description = "The API of hospital-twin's server (Docs/SERVER.md). Every route needs an API token or a "
         + "signed-in session of a role its access allows (x-access, x-roles; Docs/SECURITY.md, \"Roles\"). Errors are "
         + "problem documents (RFC 9457). Written from the server's own route list."
 
@@ -115,15 +115,19 @@ public enum OpenAPI {
                            "          description: \(quoted(parameter.description))", "          schema: \(parameter.schema)"]
         }
         if !parameters.isEmpty { lines += ["      parameters:"] + parameters }
+        if let body = route.body {
+            lines += ["      requestBody:", "        required: true", "        content:", "          application/json:",
+                      "            schema:"] + body.map { "              " + $0 }
+        }
         lines += [
             "      responses:",
-            "        \"200\":",
+            "        \"\(route.status.code)\":",
             "          description: \(quoted(route.summary))",
             "          content:",
-            "            application/json:",
-            "              schema: {type: object}",
-        ]
-        for status in ["400", "401", "403", "404", "422", "503"] {
+        ] + (route.produces == .events
+            ? ["            text/event-stream:", "              schema: {type: string}"]
+            : ["            application/json:", "              schema: {type: object}"])
+        for status in ["400", "401", "403", "404"] + (route.body == nil ? [] : ["413", "415"]) + ["422", "503"] {
             lines += ["        \"\(status)\":", "          $ref: \"#/components/responses/Problem\""]
         }
         return lines

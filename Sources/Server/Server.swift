@@ -78,42 +78,94 @@ public enum HospitalServer {
         return router
     }
 
-    /// Adds an API route: the caller authenticated, the query and path checked, the role checked against the route's
-    /// access (a refusal is a 403, audited), the handler run on the thread pool, and what it read audited.
+    /// Adds an API route: the caller authenticated, the query, path and body checked, the role checked against the
+    /// route's access (a refusal is a 403, audited), the handler run on the thread pool, and what it read or did
+    /// audited (`api.read`, or `api.write` for a POST).
     static func add(_ route: APIRoute, to router: Router<ServerContext>, pool: DatabasePool) {
         router.on(RouterPath(route.path), method: route.method) { request, context -> Response in
             let user = try await authenticate(request, context: context, pool: pool)
             let actor = Actor(name: user.name, source: context.remoteAddress?.ipAddress ?? "unknown")
             let target = String(request.uri.path.prefix(200))
+            let action = route.method == .get ? "api.read" : "api.write"
             func audit(_ outcome: AuditOutcome, _ detail: String) async throws {
                 try await pool.run { connection in
-                    try AccountStore(connection: connection, migrating: false).audit(actor, "api.read", target: target, outcome: outcome,
+                    try AccountStore(connection: connection, migrating: false).audit(actor, action, target: target, outcome: outcome,
                                                                                  detail: detail)
                 }
             }
             guard route.access.roles.contains(user.role) else {
-                try await audit(.refused, "role \(user.role.rawValue) may not read \(route.access.rawValue) data")
+                try await audit(.refused, "role \(user.role.rawValue) may not use \(route.access.rawValue) routes")
                 throw ProblemError(status: .forbidden, title: "Not allowed for this role",
-                                   detail: "\(route.path) serves \(route.access.rawValue) data, for the roles "
+                                   detail: "\(route.path) serves \(route.access.rawValue), for the roles "
                                        + route.access.roles.map(\.rawValue).sorted().joined(separator: ", ")
                                        + "; you are \(user.role.rawValue)")
             }
             do {
                 let query = try API.query(request.uri.query ?? "", allowed: route.query)
                 let id = route.path.contains(":id") ? try API.pathID(context.parameters.get("id")) : nil
+                let body = route.body == nil ? nil : try await jsonBody(request)
                 let answer = try await pool.run { connection in
-                    let answer = try route.handle(APIRequest(user: user, id: id, query: query, connection: connection, path: target))
-                    try AccountStore(connection: connection, migrating: false).audit(actor, "api.read", target: target,
+                    var call = APIRequest(user: user, id: id, query: query, connection: connection, path: target)
+                    call.body = body
+                    let answer = try route.handle(call)
+                    try AccountStore(connection: connection, migrating: false).audit(actor, action, target: target,
                                                                                  outcome: .allowed, detail: answer.read)
                     return answer
                 }
-                return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                if route.produces == .events {
+                    return events(first: answer, route: route, user: user, id: id, query: query, target: target, pool: pool)
+                }
+                return Response(status: route.status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                                 body: .init(byteBuffer: ByteBuffer(bytes: answer.json)))
             } catch let problem as ProblemError {
                 try await audit(.failed, "\(problem.status.code) \(problem.title)")
                 throw problem
             }
         }
+    }
+
+    /// A request's JSON body, at most `API.bodyLimit` bytes: a 415 problem for another media type, 413 for more.
+    static func jsonBody(_ request: Request) async throws -> Data {
+        let type = (request.headers[.contentType] ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard type == "application/json" else {
+            throw ProblemError(status: .unsupportedMediaType, title: "The body must be JSON",
+                               detail: "send Content-Type: application/json; found '\((request.headers[.contentType] ?? "none").prefix(60))'")
+        }
+        var buffer = ByteBuffer()
+        for try await var part in request.body {
+            guard buffer.readableBytes + part.readableBytes <= API.bodyLimit else {
+                throw ProblemError(status: .contentTooLarge, title: "The body is too large",
+                                   detail: "a request body holds at most \(API.bodyLimit) bytes")
+            }
+            buffer.writeBuffer(&part)
+        }
+        return Data(buffer.readableBytesView)
+    }
+
+    /// Server-sent events (`text/event-stream`): `first`, then the route's answer again each second as a `progress`
+    /// event until one is final (an `end` event), for at most an hour (a client reconnects for more). Only the first
+    /// answer is audited.
+    static func events(first: APIAnswer, route: APIRoute, user: User, id: Int64?, query: [QueryParameter: String],
+                       target: String, pool: DatabasePool) -> Response
+    {
+        let body = ResponseBody { writer in
+            func send(_ answer: APIAnswer) async throws {
+                let data = String(decoding: answer.json, as: UTF8.self).split(separator: "\n").map { "data: \($0)" }.joined(separator: "\n")
+                try await writer.write(ByteBuffer(string: "event: \(answer.final ? "end" : "progress")\n\(data)\n\n"))
+            }
+            var answer = first
+            try await send(answer)
+            let started = ContinuousClock.now
+            while !answer.final, ContinuousClock.now - started < .seconds(3_600) {
+                try await Task.sleep(for: .seconds(1))
+                answer = try await pool.run { connection in
+                    try route.handle(APIRequest(user: user, id: id, query: query, connection: connection, path: target))
+                }
+                try await send(answer)
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
     }
 
     /// The user a request is: its bearer token's (a system), else its session cookie's (a browser), or a 401

@@ -13,6 +13,12 @@ public struct RunOverrides: Sendable, Hashable {
     /// Days before measuring, ≥ 0 and shorter than the horizon.
     public var warmUpDays: Int?
 
+    /// The most replications a run takes (a forecast's bands need a few hundred; a comparison's intervals rarely
+    /// more than a hundred).
+    public static let replicationLimit = 100_000
+    /// The longest horizon, days (a century).
+    public static let horizonLimit = 36_500
+
     /// Overrides; none by default.
     public init(replications: Int? = nil, seed: UInt64? = nil, horizonDays: Int? = nil, warmUpDays: Int? = nil) {
         self.replications = replications

@@ -8,6 +8,7 @@ import HeapModule
 import HospitalModel
 import PatientTwin
 import ReferenceModels
+import RunRecords
 import RunStore
 import Scenario
 import Simulation
@@ -23,7 +24,7 @@ struct Bench: ParsableCommand {
         commandName: "hospital-twin-bench",
         abstract: "Benchmarks of the hospital-twin simulation kernel.",
         subcommands: [ModelBenchmark.self, CalendarBenchmark.self, TwinBenchmark.self, HospitalBenchmark.self,
-                      StoreBenchmark.self, ForecastCheckBenchmark.self, FeedBenchmark.self],
+                      StoreBenchmark.self, ForecastCheckBenchmark.self, FeedBenchmark.self, KPIJSONBenchmark.self],
         defaultSubcommand: ModelBenchmark.self)
 }
 
@@ -307,6 +308,53 @@ struct TwinBenchmark: ParsableCommand {
         guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
         let fields = text.split(separator: " ")
         return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
+    }
+}
+
+/// Reading a replication's stored KPIs back: one replication of a scenario simulated, encoded as the store keeps it,
+/// then decoded by Foundation's JSONDecoder and by the store's own (`ResultJSON.decode`), alternately, `--rounds`
+/// times; the median of each and their ratio. The two decodings are checked equal to the encoded replication.
+struct KPIJSONBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kpi-json",
+        abstract: "Time decoding a replication's stored KPIs: Foundation's JSONDecoder against the store's own.")
+
+    @Option(help: "The scenario file.")
+    var scenario = "scenarios/general-hospital.yaml"
+    @Option(help: "Decodings of each kind.")
+    var rounds = 41
+
+    func validate() throws {
+        if !(1...10_000).contains(rounds) { throw ValidationError("--rounds must be from 1 to 10000, found \(rounds)") }
+    }
+
+    func run() throws {
+        let loaded = try Scenario.load(path: scenario)
+        let hospital = try PreparedHospital(loaded.configuration, horizonDays: loaded.run.horizonDays)
+        let kpis = try HospitalExperiment.replication(0, of: hospital, seed: loaded.run.seed, horizonDays: loaded.run.horizonDays,
+                                                      warmUpDays: loaded.run.warmUpDays)
+        let encoder = ResultJSON.encoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let text = try encoder.encode(kpis)
+        var foundation: [Double] = [], ours: [Double] = [], encoding: [Double] = []
+        for _ in 0..<rounds {
+            var start = ContinuousClock.now
+            let a = try ResultJSON.decoder().decode(HospitalKPIs.self, from: text)
+            foundation.append(seconds(ContinuousClock.now - start))
+            start = ContinuousClock.now
+            let b = try ResultJSON.decode(HospitalKPIs.self, from: text)
+            ours.append(seconds(ContinuousClock.now - start))
+            start = ContinuousClock.now
+            let again = try encoder.encode(b)
+            encoding.append(seconds(ContinuousClock.now - start))
+            guard again == text, try encoder.encode(a) == text else { throw ValidationError("a decoding differs from the replication") }
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        print("{\"scenario\": \"\(loaded.name)\", \"days\": \(loaded.run.horizonDays), \"json_bytes\": \(text.count), \"rounds\": \(rounds), "
+            + "\"foundation_decode_ms\": \(String(format: "%.2f", 1000 * median(foundation))), "
+            + "\"store_decode_ms\": \(String(format: "%.2f", 1000 * median(ours))), "
+            + "\"foundation_over_store\": \(String(format: "%.2f", median(foundation) / median(ours))), "
+            + "\"encode_ms\": \(String(format: "%.2f", 1000 * median(encoding)))}")
     }
 }
 

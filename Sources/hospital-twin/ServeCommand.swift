@@ -18,6 +18,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The port (0: any free port, said on standard error).")
     var port = 8080
 
+    @Option(help: "Jobs worked at a time (0: none; another server on the same database works them).")
+    var jobs = 2
+
+    @Option(name: .customLong("job-threads"), help: "Threads each job simulates on (default: the cores shared among --jobs).")
+    var jobThreads: Int?
+
     @Flag(help: "Print the API's OpenAPI 3.1 document (Docs/openapi.yaml; also served at /openapi.yaml) and exit.")
     var openapi = false
 
@@ -27,6 +33,10 @@ struct Serve: AsyncParsableCommand {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535, not \(port)") }
         guard !host.isEmpty, host.utf8.count <= 253, host.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
             throw ValidationError("--host must be an address or a host name (ASCII, at most 253 characters)")
+        }
+        guard (0...64).contains(jobs) else { throw ValidationError("--jobs must be from 0 to 64, found \(jobs)") }
+        if let jobThreads, !(1...ReplicationOptions.threadLimit).contains(jobThreads) {
+            throw ValidationError("--job-threads must be from 1 to \(ReplicationOptions.threadLimit), found \(jobThreads)")
         }
     }
 
@@ -39,8 +49,11 @@ struct Serve: AsyncParsableCommand {
         _ = try database.openAccounts()  // reachable, and the schema up to date, before listening
         let pool = DatabasePool(url: location.connectionString)
         let host = host
+        let threads = jobThreads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, jobs))
+        let runners = jobs > 0 ? [JobRunner(url: location.connectionString, slots: jobs, threadsPerJob: threads)] : []
         let app = Application(router: HospitalServer.router(pool: pool),
                               configuration: .init(address: .hostname(host, port: port), serverName: nil),
+                              services: runners,
                               onServerRunning: { channel in
                                   printError("listening on http://\(host):\(channel.localAddress?.port ?? 0)")
                               })

@@ -20,7 +20,7 @@ struct ReplicationOptions: ParsableArguments {
 
     /// The most replications a command runs (a forecast's bands need a few hundred; a comparison's intervals
     /// rarely more than a hundred).
-    static let replicationLimit = 100_000
+    static let replicationLimit = RunOverrides.replicationLimit
     /// The most worker threads.
     static let threadLimit = 1_024
 
@@ -121,7 +121,7 @@ struct SimulationOptions: ParsableArguments {
     var warmup: Int?
 
     /// The longest horizon, days: a century.
-    static let horizonLimit = 36_500
+    static let horizonLimit = RunOverrides.horizonLimit
 
     func validate() throws {
         if let horizon, !(1...Self.horizonLimit).contains(horizon) {

@@ -22,6 +22,8 @@ struct APIRoleTests {
         let run: Int64
         let scenario: Int64
         let backtest: Int64
+        /// A job, cancelled when made (so its event stream ends at once).
+        let job: Int64
         let tokens: [Role: String]
         let names: [Role: String]
         /// The census's time: after the fixture's admissions.
@@ -30,12 +32,17 @@ struct APIRoleTests {
         /// Each route's path with the fixture's ids and the query it needs.
         func url(_ route: APIRoute) -> String {
             let path = route.path.replacingOccurrences(of: ":id", with: String(route.path.hasPrefix("/api/v1/scenarios") ? scenario
-                : route.path.hasPrefix("/api/v1/backtests") ? backtest : run))
+                : route.path.hasPrefix("/api/v1/backtests") ? backtest : route.path.hasPrefix("/api/v1/jobs") ? job : run))
             switch route.path {
             case "/api/v1/runs/:id/comparison": return path + "?baseline=\(run)"
             case "/api/v1/census", "/api/v1/patients": return path + "?scenario_id=\(scenario)&at=\(at)"
             default: return path
             }
+        }
+
+        /// The body a route takes: a run of the fixture's scenario, one replication of three days.
+        func body(_ route: APIRoute) -> String? {
+            route.body == nil ? nil : "{\"kind\": \"run\", \"scenario_id\": \(scenario), \"replications\": 1, \"horizon_days\": 3, \"warmup_days\": 1}"
         }
     }
 
@@ -73,7 +80,10 @@ struct APIRoleTests {
             tokens[role] = try accounts.issueToken(for: name, by: Actor(name: "cli:test", source: "cli@test"))
             names[role] = name.value
         }
-        return Fixture(run: run, scenario: stored.id, backtest: backtest, tokens: tokens, names: names)
+        let job = try Jobs.submit(JobRequest(kind: .run, scenarioIDs: [stored.id], overrides: RunOverrides(replications: 1, horizonDays: 3, warmUpDays: 1)),
+                                  by: "test", store: store)
+        _ = try store.requestCancel(job.id)
+        return Fixture(run: run, scenario: stored.id, backtest: backtest, job: job.id, tokens: tokens, names: names)
     }
 
     @Test("every route × every role: 200 where the route's access allows the role, else 403 (a problem document, audited as refused); no token: 401; nothing patient-level in any aggregate answer")
@@ -84,13 +94,18 @@ struct APIRoleTests {
             var patientIDs: Set<String> = []
             var aggregateBodies: [(String, String)] = []
             for route in API.routes {
-                let url = fixture.url(route)
-                let anonymous = try await client.send("GET", url)
+                let url = fixture.url(route), method = route.method.rawValue, body = fixture.body(route)
+                let anonymous = try await client.send(method, url, form: body, contentType: "application/json")
                 #expect(anonymous.status == 401, "\(url) without a token: \(anonymous.status)")
                 for role in Role.allCases {
-                    let answer = try await client.send("GET", url, headers: ["Authorization": "Bearer \(fixture.tokens[role]!)"])
+                    let answer = try await client.send(method, url, form: body, headers: ["Authorization": "Bearer \(fixture.tokens[role]!)"],
+                                                       contentType: "application/json")
                     if route.access.roles.contains(role) {
-                        #expect(answer.status == 200, "\(url) as \(role): \(answer.status) \(answer.body.prefix(300))")
+                        #expect(answer.status == Int(route.status.code), "\(method) \(url) as \(role): \(answer.status) \(answer.body.prefix(300))")
+                        if route.produces == .events {
+                            #expect(answer.headers["content-type"] == "text/event-stream" && answer.body.hasPrefix("event: end\ndata: "))
+                            continue
+                        }
                         #expect(answer.headers["content-type"] == "application/json")
                         #expect((try? JSONSerialization.jsonObject(with: Data(answer.body.utf8))) != nil, "\(url): JSON")
                         if route.access == .patients {
@@ -112,6 +127,11 @@ struct APIRoleTests {
                 #expect(!body.contains("patient_id") && !body.contains("\"patients\":["), "\(url) has patient rows")
                 for id in patientIDs { #expect(!body.contains(id), "\(url) names patient \(id)") }
             }
+        }
+        // The jobs the walk queued are cancelled, so that no other suite's job slots work them.
+        let store = try RunStore(connection: TestDatabase.connect())
+        for job in try store.jobs(before: nil, limit: 100) where [fixture.names[.manager], fixture.names[.admin]].contains(job.submittedBy) {
+            _ = try store.requestCancel(job.id)
         }
         let accounts = try AccountStore(connection: TestDatabase.connect(), migrating: false)
         let viewer = try accounts.auditEntries(actor: fixture.names[.viewer]!)

@@ -208,11 +208,11 @@ struct ServerTests {
 }
 
 /// Runs `body` with the base URL of the server on a free port of this machine, with `limits` on failed sign-ins.
-func withServer(limits: SignInLimits = .standard, _ body: (String) async throws -> Void) async throws {
+func withServer(limits: SignInLimits = .standard, runners: [JobRunner] = [], _ body: (String) async throws -> Void) async throws {
     let url = try #require(TestDatabase.url)
     let port = NIOLockedValueBox<Int?>(nil)
     let app = Application(router: HospitalServer.router(pool: DatabasePool(url: url), limits: limits),
-                          configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                          configuration: .init(address: .hostname("127.0.0.1", port: 0)), services: runners,
                           onServerRunning: { channel in port.withLockedValue { $0 = channel.localAddress?.port } })
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await app.run() }

@@ -35,7 +35,14 @@ struct OpenAPITests {
                 == Set(route.required.map(\.rawValue)), "\(key)")
             #expect(parameters.contains { $0["in"] as? String == "path" } == route.path.contains(":id"), "\(key)")
             let responses = try #require(operation["responses"] as? [String: Any])
-            #expect(responses["200"] != nil && responses["401"] != nil && responses["403"] != nil, "\(key)")
+            #expect(responses["\(route.status.code)"] != nil && responses["401"] != nil && responses["403"] != nil, "\(key)")
+            let success = try #require(responses["\(route.status.code)"] as? [String: Any])
+            let media = Set((success["content"] as? [String: Any] ?? [:]).keys)
+            #expect(media == [route.produces == .events ? "text/event-stream" : "application/json"], "\(key)")
+            // A body where the route reads one, with its members; none elsewhere.
+            let body = (((operation["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"] as? [String: Any]
+            #expect((body != nil) == (route.body != nil), "\(key)")
+            if let body { #expect(Set((body["properties"] as? [String: Any] ?? [:]).keys) == JobBodyMembers.names, "\(key)") }
         }
         var documented: Set<String> = []
         for (path, methods) in paths { for method in methods.keys { documented.insert("\(method) \(path)") } }
@@ -61,6 +68,11 @@ struct OpenAPITests {
         }
         #expect(process.terminationStatus == 0 && text.contains("OK"), "\(text)")
     }
+}
+
+/// The members a job request takes (Docs/SERVER.md, "Jobs").
+enum JobBodyMembers {
+    static let names: Set<String> = ["kind", "scenario_id", "scenario_ids", "replications", "seed", "horizon_days", "warmup_days"]
 }
 
 @Suite("the OpenAPI document served", .enabled(if: TestDatabase.runs("the OpenAPI document served")))

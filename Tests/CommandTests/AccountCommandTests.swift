@@ -1,7 +1,11 @@
 import Foundation
+import RunRecords
+import RunStore
+import Scenario
 import Store
 import Testing
 import TestSupport
+import Workflows
 
 /// `hospital-twin users` and `audit` as an administrator runs them, on a database of their own.
 @Suite("users and audit from the command line", .enabled(if: TestDatabase.runs("users and audit from the command line")), .serialized)
@@ -98,5 +102,66 @@ struct ServeCommandTests {
             let refused = try CLI.run(arguments, environment: database.environment, directory: directory)
             #expect(refused.status == 64 && refused.stderr.contains(says), "\(refused.stderr)")
         }
+    }
+
+    @Test("a job running when serve gets SIGTERM is marked interrupted, and the next serve resumes it where it stopped: completed, equal to the same run made in one process")
+    func jobSurvivesARestart() async throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try CLI.ownDatabase("servejobs")
+        defer { database.drop() }
+        let environment = database.environment
+        let store = try RunStore(connection: DatabaseConnection(url: try #require(environment["HOSPITAL_TWIN_DATABASE_URL"])))
+        let file = Repository.path("scenarios/general-hospital.yaml")
+        let scenario = try Inputs.scenario(file)
+        let stored = try store.storeScenario(name: scenario.name, canonicalJSON: String(decoding: scenario.canonicalJSON, as: UTF8.self),
+                                             sourcePath: file)
+        #expect(try CLI.run(["users", "add", "boss", "--role", "manager", "--no-password"], environment: environment, directory: directory).status == 0)
+        let token = try CLI.run(["users", "token", "boss"], environment: environment, directory: directory).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+
+        func serve() throws -> (CLI.Running, String) {
+            let server = try CLI.Running(["serve", "--port", "0", "--jobs", "1", "--job-threads", "1"], environment: environment,
+                                         directory: directory)
+            #expect(server.waitForError(containing: "listening on http://127.0.0.1:", seconds: 60), "\(server.stderr)")
+            let port = try #require(server.stderr.components(separatedBy: "listening on http://127.0.0.1:").last?.prefix { $0.isNumber })
+            return (server, "http://127.0.0.1:\(port)")
+        }
+        func progress(_ id: Int64) throws -> (status: Job.Status, done: Int) {
+            let job = try #require(try store.job(id))
+            return (job.status, try store.progress(of: job).done)
+        }
+
+        var (server, base) = try serve()
+        var request = URLRequest(url: URL(string: base + "/api/v1/jobs")!)
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data("""
+            {"kind": "run", "scenario_id": \(stored.id), "replications": 30, "seed": 9, "horizon_days": 90, "warmup_days": 10}
+            """.utf8)
+        let (data, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 202, "\(String(decoding: data, as: UTF8.self))")
+        let id = Int64(try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["id"] as? Int))
+        var deadline = Date().addingTimeInterval(120)
+        while try progress(id).done < 2, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        kill(server.pid, SIGTERM)
+        #expect(server.wait() == 0)
+        #expect(server.stderr.contains("stopped"), "\(server.stderr)")
+        let stopped = try progress(id)
+        #expect(stopped.status == .interrupted && stopped.done >= 2 && stopped.done < 30, "\(stopped)")
+
+        (server, base) = try serve()
+        deadline = Date().addingTimeInterval(300)
+        while !(try progress(id).status.isFinal), Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        kill(server.pid, SIGTERM)
+        #expect(server.wait() == 0)
+        let job = try #require(try store.job(id))
+        #expect(job.status == .completed && job.attempts == 2, "\(job)")
+        let one = try Simulate.run(try PreparedScenario(scenario, file: file, plan: RunSettings(horizonDays: 90, warmUpDays: 10,
+                                                                                                 replications: 30, seed: 9)), threads: 2)
+        #expect(try ResultJSON.encoder().encode(try store.result(of: job.runs[0]).replications)
+            == (try ResultJSON.encoder().encode(one.result.replications)))
+        #expect(try store.costs(of: job.runs[0]) == one.costs)
     }
 }

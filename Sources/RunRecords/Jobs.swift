@@ -1,0 +1,71 @@
+import Foundation
+
+/// A job of the server's queue (Docs/SERVER.md, "Jobs"): a plan of runs that `hospital-twin serve` works itself, as
+/// one shard, storing each replication as it finishes — so its results are the stored runs the command line makes,
+/// and a job interrupted by a restart resumes where it stopped.
+public struct Job: Sendable, Hashable, Codable {
+    /// What a job makes.
+    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
+        /// One scenario's run.
+        case run
+        /// A base scenario and its variants, on the same seed and replications (common random numbers): one run
+        /// each, the base first.
+        case comparison
+    }
+
+    /// Where a job is. Queued and interrupted jobs wait to be worked; the last three are final.
+    public enum Status: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Waiting for a free slot.
+        case queued
+        /// A server is working it (and holds its lock).
+        case running
+        /// Its server stopped (SIGTERM, or it died) before it finished: it resumes, keeping what was stored.
+        case interrupted
+        /// Every run is completed.
+        case completed
+        /// It cannot finish; `failure` says why. Its runs are marked failed; the replications stored stay.
+        case failed
+        /// Cancelled by a user before it finished.
+        case cancelled
+
+        /// True for completed, failed and cancelled.
+        public var isFinal: Bool { self == .completed || self == .failed || self == .cancelled }
+    }
+
+    public let id: Int64
+    public let kind: Kind
+    /// The plan's id (its first run's): what `runs status` and `work` take.
+    public let plan: Int64
+    /// The plan's runs, a comparison's base first.
+    public let runs: [Int64]
+    public let status: Status
+    /// The request as the server read it (JSON text).
+    public let request: String
+    public let submittedBy: String
+    public let submittedAt: Date
+    public let startedAt: Date?
+    public let finishedAt: Date?
+    /// Times a server has started it (a resumed job counts each start).
+    public let attempts: Int
+    /// A user asked to cancel it; a running job stops before its next replication.
+    public let cancelRequested: Bool
+    public let failure: String?
+
+    public init(id: Int64, kind: Kind, plan: Int64, runs: [Int64], status: Status, request: String, submittedBy: String,
+                submittedAt: Date, startedAt: Date?, finishedAt: Date?, attempts: Int, cancelRequested: Bool, failure: String?)
+    {
+        self.id = id
+        self.kind = kind
+        self.plan = plan
+        self.runs = runs
+        self.status = status
+        self.request = request
+        self.submittedBy = submittedBy
+        self.submittedAt = submittedAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.attempts = attempts
+        self.cancelRequested = cancelRequested
+        self.failure = failure
+    }
+}

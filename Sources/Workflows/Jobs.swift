@@ -1,0 +1,131 @@
+import Foundation
+import RunRecords
+import RunStore
+import Scenario
+
+/// What a user asks the server to simulate: a run of a stored scenario, or a comparison of stored scenarios (the
+/// base first), on the first scenario's run section under `overrides`, as `run` and `compare` do with files.
+public struct JobRequest: Sendable, Hashable {
+    /// A run, or a comparison.
+    public var kind: Job.Kind
+    /// Stored scenarios' ids: one for a run; the base, then 1–20 variants, for a comparison.
+    public var scenarioIDs: [Int64]
+    /// Replications, seed, horizon and warm-up, over the first scenario's run section.
+    public var overrides: RunOverrides
+
+    /// The most variants a comparison takes beside its base.
+    public static let variantLimit = 20
+
+    public init(kind: Job.Kind, scenarioIDs: [Int64], overrides: RunOverrides = RunOverrides()) {
+        self.kind = kind
+        self.scenarioIDs = scenarioIDs
+        self.overrides = overrides
+    }
+}
+
+/// A job's request as kept with it (`Job.request`, the results' JSON form): what was asked, every setting resolved
+/// from the scenario's run section.
+public struct JobSettings: Sendable, Hashable, Codable {
+    public var kind: Job.Kind
+    /// The stored scenarios, a comparison's base first.
+    public var scenarioIds: [Int64]
+    public var replications: Int
+    public var seed: UInt64
+    public var horizonDays: Int
+    public var warmupDays: Int
+}
+
+/// The server's jobs as workflows (Docs/SERVER.md, "Jobs"): a job is a plan of runs, as `runs plan` makes, worked
+/// by the server as one shard with `ShardedRuns.work` — the code path of every worker — so a job's runs are stored
+/// runs equal to the command line's, replication by replication, and a resumed job does only what was not stored.
+public enum Jobs {
+    /// Times a job may be started before it is failed (a job that kills its server each time must not stop the
+    /// queue).
+    public static let attemptLimit = 3
+
+    /// Plans the request's runs from the stored scenarios and queues the job, submitted by `user`. Throws `.input`
+    /// for a scenario id nobody has, a scenario this program cannot build (or whose twin model file this machine
+    /// cannot read), settings that cannot run; `.store` when the database refuses.
+    public static func submit(_ request: JobRequest, by user: String, store: RunStore) throws(WorkflowError) -> Job {
+        let expected = request.kind == .run ? 1...1 : 2...(JobRequest.variantLimit + 1)
+        guard expected.contains(request.scenarioIDs.count) else {
+            throw WorkflowError(.input, request.kind == .run ? "a run takes one scenario id"
+                : "a comparison takes a base and 1 to \(JobRequest.variantLimit) variants: 2 to \(JobRequest.variantLimit + 1) scenario ids")
+        }
+        var scenarios: [(scenario: Scenario, label: String)] = []
+        var problems: [String] = []
+        for id in request.scenarioIDs {
+            do { scenarios.append(try storedScenario(id, store: store)) } catch { problems += error.messages }
+        }
+        guard problems.isEmpty else { throw WorkflowError(.input, problems + ["nothing was queued"]) }
+        let plan = try request.overrides.plan(for: scenarios[0].scenario)
+        let prepared = try scenarios.map { item throws(WorkflowError) in try PreparedScenario(item.scenario, file: item.label, plan: plan) }
+        let runs = try ShardedRuns.plan(prepared, shards: 1, store: store)
+        let asked = JobSettings(kind: request.kind, scenarioIds: request.scenarioIDs, replications: plan.replications, seed: plan.seed,
+                                horizonDays: plan.horizonDays, warmupDays: plan.warmUpDays)
+        let encoder = ResultJSON.encoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let text: String
+        do { text = String(decoding: try encoder.encode(asked), as: UTF8.self) } catch {
+            throw WorkflowError(.input, "the request cannot be kept as JSON: \(error)")
+        }
+        return try storing { try store.submitJob(kind: request.kind, runs: runs, request: text, by: user) }
+    }
+
+    /// The stored scenario `id` built again, labelled "scenario 12 (name)" in messages. A twin model file it names
+    /// is read beside the file the scenario was stored from (a plan keeps its text, so no worker needs it later).
+    static func storedScenario(_ id: Int64, store: RunStore) throws(WorkflowError) -> (scenario: Scenario, label: String) {
+        guard let (listing, canonical) = try storing({ try store.scenario(id) }) else {
+            throw WorkflowError(.input, "no stored scenario has id \(id)")
+        }
+        let label = "scenario \(id) (\(listing.name))"
+        var modelFile: String?
+        if let source = try storing({ try store.scenarioSourcePath(id) }) {
+            do {
+                let document = try ScenarioLoader.parse(data: Data(canonical.utf8), file: label)
+                if let name = document["twin_model"]?.text, name != "built-in" {
+                    modelFile = name.hasPrefix("/") ? name
+                        : URL(fileURLWithPath: source).deletingLastPathComponent().appendingPathComponent(name).path
+                }
+            } catch {
+                throw WorkflowError(.input, error.problems.map(\.description) + ["\(label): its stored scenario cannot be read by this program"])
+            }
+        }
+        do {
+            return (try Scenario.rebuild(canonicalJSON: Data(canonical.utf8), label: label, twinModelFile: modelFile), label)
+        } catch {
+            throw WorkflowError(.input, error.problems.map(\.description) + ["\(label): its stored scenario cannot be built by this program"])
+        }
+    }
+
+    /// How a job's work ended.
+    public enum Outcome: Sendable, Hashable {
+        /// Every run is completed.
+        case completed
+        /// Stopped by `isCancelled` before it finished: `stopping` says whether the server is stopping (the job is
+        /// interrupted, to resume) or a user cancelled it.
+        case stopped
+        /// It cannot finish: why.
+        case failed(String)
+    }
+
+    /// Works the claimed job on `threads` threads until its runs are completed, it is cancelled, or it fails.
+    /// `connect` opens the database for the work (a lost connection is retried for up to `retryFor` seconds).
+    public static func work(_ job: Job, threads: Int, retryFor: Double = 60, connect: @escaping @Sendable () throws -> RunStore,
+                            progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
+                            isCancelled: @escaping @Sendable () -> Bool) -> Outcome
+    {
+        let observer = WorkflowObserver(progress: { done, total, _ in progress(done, total) }, isCancelled: isCancelled)
+        do {
+            _ = try ShardedRuns.work(plan: job.plan, shard: 0, threads: threads, retryFor: retryFor, connect: connect, observer: observer)
+            let store = try connect()
+            let unfinished = try job.runs.filter { try store.record($0).status != .completed }
+            return unfinished.isEmpty ? .completed
+                : .failed("runs \(unfinished.map(String.init).joined(separator: ", ")) did not complete")
+        } catch let error as WorkflowError where error.kind == .cancelled {
+            return .stopped
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+}
