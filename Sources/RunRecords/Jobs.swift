@@ -11,6 +11,8 @@ public struct Job: Sendable, Hashable, Codable {
         /// A base scenario and its variants, on the same seed and replications (common random numbers): one run
         /// each, the base first.
         case comparison
+        /// A bed forecast from the live census (the feed's event log at a time): one run from that census.
+        case forecast
     }
 
     /// Where a job is. Queued and interrupted jobs wait to be worked; the last three are final.

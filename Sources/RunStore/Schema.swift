@@ -322,7 +322,7 @@ public enum RunStoreSchema {
             -- request: what was asked (kind, scenario ids, replications, seed, horizon, warm-up), as the server read it.
             CREATE TABLE hospital_twin.jobs (
                 id bigserial PRIMARY KEY,
-                kind text NOT NULL CHECK (kind IN ('run', 'comparison')),
+                kind text NOT NULL CHECK (kind IN ('run', 'comparison', 'forecast')),
                 plan_id bigint NOT NULL REFERENCES hospital_twin.runs (id),
                 runs bigint[] NOT NULL CHECK (cardinality(runs) >= 1),
                 request jsonb NOT NULL,

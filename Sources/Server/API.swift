@@ -26,7 +26,8 @@ public enum Access: String, Sendable, Hashable, CaseIterable {
     case patients
     /// Users and the audit log: admin.
     case administration
-    /// Starting and cancelling runs and comparisons (the server's jobs): manager, and admin.
+    /// Starting and cancelling the server's jobs: manager (runs and comparisons), planner (forecasts), and admin;
+    /// each kind of job further allows only its own roles (`JobBody.roles`).
     case simulations
 
     /// The roles allowed.
@@ -36,7 +37,7 @@ public enum Access: String, Sendable, Hashable, CaseIterable {
         case .costs: [.finance, .admin]
         case .patients: [.clinician, .admin]
         case .administration: [.admin]
-        case .simulations: [.manager, .admin]
+        case .simulations: [.manager, .planner, .admin]
         }
     }
 }

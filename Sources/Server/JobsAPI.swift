@@ -1,6 +1,7 @@
 import Accounts
 import Foundation
 import RunRecords
+import Simulation
 import RunStore
 import Workflows
 
@@ -13,8 +14,9 @@ extension API {
     static let jobRoutes: [APIRoute] = [
         APIRoute(method: .post, path: "/api/v1/jobs", access: .simulations, query: [], status: .accepted,
                  body: JobBody.schema,
-                 summary: "Queue a run of a stored scenario, or a comparison of a base and its variants; answered at once with the job.") { request in
+                 summary: "Queue a run of a stored scenario or a comparison of a base and its variants (manager, admin), or a forecast from the live census (planner, admin); answered at once with the job.") { request in
             let asked = try JobBody.read(request.body ?? Data())
+            try JobBody.check(request.user, mayStart: asked.kind)
             let store = try RunStore(connection: request.connection)
             let job: Job
             do { job = try Jobs.submit(asked, by: request.user.name, store: store) } catch let error as WorkflowError {
@@ -48,16 +50,19 @@ extension API {
             return APIAnswer(json: try JobDocument.json(job, store: store), read: "job \(job.id) events", final: job.status.isFinal)
         },
         APIRoute(method: .post, path: "/api/v1/jobs/:id/cancel", access: .simulations, query: [],
-                 summary: "Cancel a job: a waiting one at once, a running one before its next replication (what was stored stays). A finished job is answered as it is.") { request in
+                 summary: "Cancel a job (the roles that may start its kind): a waiting one at once, a running one before its next replication (what was stored stays). A finished job is answered as it is.") { request in
             let store = try RunStore(connection: request.connection)
-            guard let job = try store.requestCancel(request.id!) else { throw notFound("job", request.id!) }
+            guard let found = try store.job(request.id!) else { throw notFound("job", request.id!) }
+            try JobBody.check(request.user, mayStart: found.kind)
+            guard let job = try store.requestCancel(found.id) else { throw notFound("job", found.id) }
             return APIAnswer(json: try JobDocument.json(job, store: store), read: "job \(job.id): cancel asked")
         },
     ]
 }
 
 /// A job request's JSON body: `{"kind": "run", "scenario_id": 3}` or `{"kind": "comparison", "scenario_ids": [3, 4]}`,
-/// with `replications`, `seed`, `horizon_days` and `warmup_days` over the (first) scenario's run section. Read
+/// with `replications`, `seed`, `horizon_days` and `warmup_days` over the (first) scenario's run section; or
+/// `{"kind": "forecast", "scenario_id": 3}` with `days`, `at` (the census time), `replications` and `seed`. Read
 /// strictly: an unknown or misspelt member, a wrong type, a number out of range is a 400 that names it.
 enum JobBody {
     /// Its JSON Schema, as YAML lines (indented for the OpenAPI document's request body).
@@ -66,16 +71,36 @@ enum JobBody {
         "required: [kind]",
         "additionalProperties: false",
         "properties:",
-        "  kind: {type: string, enum: [run, comparison]}",
-        "  scenario_id: {type: integer, minimum: 1, description: \"A run's stored scenario.\"}",
+        "  kind: {type: string, enum: [run, comparison, forecast]}",
+        "  scenario_id: {type: integer, minimum: 1, description: \"A run's or a forecast's stored scenario.\"}",
         "  scenario_ids: {type: array, items: {type: integer, minimum: 1}, minItems: 2, maxItems: \(JobRequest.variantLimit + 1), description: \"A comparison's base, then its variants.\"}",
         "  replications: {type: integer, minimum: 1, maximum: \(RunOverrides.replicationLimit)}",
         "  seed: {type: integer, minimum: 0, maximum: 18446744073709551615}",
         "  horizon_days: {type: integer, minimum: 1, maximum: \(RunOverrides.horizonLimit)}",
         "  warmup_days: {type: integer, minimum: 0}",
+        "  days: {type: integer, minimum: 1, maximum: 366, description: \"A forecast's days after its start (default 14).\"}",
+        "  at: {type: string, pattern: \"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$\", description: \"A forecast's census time, local to the scenario (default now); it starts at the next local midnight.\"}",
     ]
 
-    static let members: Set = ["kind", "scenario_id", "scenario_ids", "replications", "seed", "horizon_days", "warmup_days"]
+    /// The roles that may start (and cancel) each kind of job: a manager's runs and comparisons, a planner's
+    /// forecasts; admin all.
+    static func roles(_ kind: Job.Kind) -> Set<Role> {
+        switch kind {
+        case .run, .comparison: [.manager, .admin]
+        case .forecast: [.planner, .admin]
+        }
+    }
+
+    /// A 403 problem unless `user`'s role may start a job of `kind`.
+    static func check(_ user: User, mayStart kind: Job.Kind) throws {
+        guard roles(kind).contains(user.role) else {
+            throw ProblemError(status: .forbidden, title: "Not allowed for this role",
+                               detail: "a \(kind.rawValue) job is for the roles \(roles(kind).map(\.rawValue).sorted().joined(separator: ", ")); "
+                                   + "you are \(user.role.rawValue)")
+        }
+    }
+
+    static let members: Set = ["kind", "scenario_id", "scenario_ids", "replications", "seed", "horizon_days", "warmup_days", "days", "at"]
 
     /// The body read into a request; a 400 problem naming the member that is wrong.
     static func read(_ body: Data) throws -> JobRequest {
@@ -89,7 +114,13 @@ enum JobBody {
             throw bad("'\(unknown.prefix(40))' is not a member of a job request: \(members.sorted().joined(separator: ", "))")
         }
         guard case .text(let kindText)? = object["kind"], let kind = Job.Kind(rawValue: kindText) else {
-            throw bad("'kind': expected \"run\" or \"comparison\"")
+            throw bad("'kind': expected \"run\", \"comparison\" or \"forecast\"")
+        }
+        // Each kind's own members, and no other kind's.
+        for (member, kinds) in [("horizon_days", [Job.Kind.run, .comparison]), ("warmup_days", [.run, .comparison]),
+                                ("days", [.forecast]), ("at", [.forecast])] where object[member] != nil && !kinds.contains(kind) {
+            throw bad("'\(member)' is for a \(kinds.map(\.rawValue).joined(separator: " or ")), not a \(kind.rawValue)"
+                + (kind == .forecast ? " (a forecast's length is 'days')" : ""))
         }
         func whole(_ key: String, _ range: ClosedRange<Int64>) throws -> Int64? {
             guard let value = object[key] else { return nil }
@@ -100,9 +131,11 @@ enum JobBody {
         }
         var ids: [Int64]
         switch kind {
-        case .run:
-            guard object["scenario_ids"] == nil else { throw bad("'scenario_ids' is a comparison's; a run takes 'scenario_id'") }
-            guard let id = try whole("scenario_id", 1...Int64.max) else { throw bad("'scenario_id': a run needs its stored scenario's id") }
+        case .run, .forecast:
+            guard object["scenario_ids"] == nil else { throw bad("'scenario_ids' is a comparison's; a \(kind.rawValue) takes 'scenario_id'") }
+            guard let id = try whole("scenario_id", 1...Int64.max) else {
+                throw bad("'scenario_id': a \(kind.rawValue) needs its stored scenario's id")
+            }
             ids = [id]
         case .comparison:
             guard object["scenario_id"] == nil else { throw bad("'scenario_id' is a run's; a comparison takes 'scenario_ids' (the base first)") }
@@ -124,10 +157,19 @@ enum JobBody {
         default: throw bad("'seed': expected a whole number from 0 to \(UInt64.max)")
         }
         let overrides = RunOverrides(
-            replications: try whole("replications", 1...Int64(RunOverrides.replicationLimit)).map(Int.init), seed: seed,
-            horizonDays: try whole("horizon_days", 1...Int64(RunOverrides.horizonLimit)).map(Int.init),
+            replications: try whole("replications", (kind == .forecast ? 2 : 1)...Int64(RunOverrides.replicationLimit)).map(Int.init),
+            seed: seed, horizonDays: try whole("horizon_days", 1...Int64(RunOverrides.horizonLimit)).map(Int.init),
             warmUpDays: try whole("warmup_days", 0...Int64(RunOverrides.horizonLimit - 1)).map(Int.init))
-        return JobRequest(kind: kind, scenarioIDs: ids, overrides: overrides)
+        var at: LocalDateTime?
+        if let value = object["at"] {
+            guard case .text(let text) = value, text.utf8.count == 16, Array(text.utf8)[10] == UInt8(ascii: "T"),
+                  let local = LocalDateTime(parsing: text) else {
+                throw bad("'at': expected a local time YYYY-MM-DDTHH:MM")
+            }
+            at = local
+        }
+        return JobRequest(kind: kind, scenarioIDs: ids, overrides: overrides, days: try whole("days", 1...366).map(Int.init),
+                          censusAt: at)
     }
 
     /// A member's value, by what it holds: a whole number (one past Int64 as `large`), text, a list, or anything else.
@@ -180,6 +222,8 @@ struct JobDocument: Encodable {
         var runs: [String]
         /// A comparison's variants against its base.
         var comparisons: [String]
+        /// A forecast's bands.
+        var forecast: String?
     }
 
     var id: Int64
@@ -215,7 +259,8 @@ struct JobDocument: Encodable {
             progress: Progress(replicationsDone: done, replications: total, secondsLeft: left),
             links: Links(job: base, events: base + "/events", cancel: base + "/cancel", runs: job.runs.map { "/api/v1/runs/\($0)" },
                          comparisons: job.kind == .comparison
-                             ? job.runs.dropFirst().map { "/api/v1/runs/\($0)/comparison?baseline=\(job.runs[0])" } : []))
+                             ? job.runs.dropFirst().map { "/api/v1/runs/\($0)/comparison?baseline=\(job.runs[0])" } : [],
+                         forecast: job.kind == .forecast ? "/api/v1/runs/\(job.runs[0])/forecast" : nil))
     }
 
     static func json(_ job: Job, store: RunStore) throws -> Data { try API.json(try make(job, store: store)) }

@@ -118,7 +118,9 @@ public enum HospitalServer {
                 return Response(status: route.status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                                 body: .init(byteBuffer: ByteBuffer(bytes: answer.json)))
             } catch let problem as ProblemError {
-                try await audit(.failed, "\(problem.status.code) \(problem.title)")
+                // A handler's 403 (a kind of job the role may not start) is a refusal, as the router's is.
+                try await audit(problem.status == .forbidden ? .refused : .failed,
+                                problem.status == .forbidden ? problem.detail : "\(problem.status.code) \(problem.title)")
                 throw problem
             }
         }

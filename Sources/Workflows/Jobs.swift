@@ -1,6 +1,8 @@
 import Foundation
+import PatientTwin
 import RunRecords
 import RunStore
+import Simulation
 import Scenario
 
 /// What a user asks the server to simulate: a run of a stored scenario, or a comparison of stored scenarios (the
@@ -10,16 +12,25 @@ public struct JobRequest: Sendable, Hashable {
     public var kind: Job.Kind
     /// Stored scenarios' ids: one for a run; the base, then 1–20 variants, for a comparison.
     public var scenarioIDs: [Int64]
-    /// Replications, seed, horizon and warm-up, over the first scenario's run section.
+    /// Replications, seed, horizon and warm-up, over the first scenario's run section (a forecast takes the
+    /// replications, 200 by default, and the seed).
     public var overrides: RunOverrides
+    /// A forecast's days after its start, 1–366 (nil: 14).
+    public var days: Int?
+    /// A forecast's census time, local to the scenario (nil: now); the forecast starts at the next local midnight.
+    public var censusAt: LocalDateTime?
 
     /// The most variants a comparison takes beside its base.
     public static let variantLimit = 20
 
-    public init(kind: Job.Kind, scenarioIDs: [Int64], overrides: RunOverrides = RunOverrides()) {
+    public init(kind: Job.Kind, scenarioIDs: [Int64], overrides: RunOverrides = RunOverrides(), days: Int? = nil,
+                censusAt: LocalDateTime? = nil)
+    {
         self.kind = kind
         self.scenarioIDs = scenarioIDs
         self.overrides = overrides
+        self.days = days
+        self.censusAt = censusAt
     }
 }
 
@@ -33,6 +44,10 @@ public struct JobSettings: Sendable, Hashable, Codable {
     public var seed: UInt64
     public var horizonDays: Int
     public var warmupDays: Int
+    /// A forecast's days and its census ("the live census at 2031-01-02T12:00Z", and its inpatients).
+    public var days: Int?
+    public var census: String?
+    public var inpatients: Int?
 }
 
 /// The server's jobs as workflows (Docs/SERVER.md, "Jobs"): a job is a plan of runs, as `runs plan` makes, worked
@@ -47,10 +62,11 @@ public enum Jobs {
     /// for a scenario id nobody has, a scenario this program cannot build (or whose twin model file this machine
     /// cannot read), settings that cannot run; `.store` when the database refuses.
     public static func submit(_ request: JobRequest, by user: String, store: RunStore) throws(WorkflowError) -> Job {
-        let expected = request.kind == .run ? 1...1 : 2...(JobRequest.variantLimit + 1)
+        let expected = request.kind == .comparison ? 2...(JobRequest.variantLimit + 1) : 1...1
         guard expected.contains(request.scenarioIDs.count) else {
-            throw WorkflowError(.input, request.kind == .run ? "a run takes one scenario id"
-                : "a comparison takes a base and 1 to \(JobRequest.variantLimit) variants: 2 to \(JobRequest.variantLimit + 1) scenario ids")
+            throw WorkflowError(.input, request.kind == .comparison
+                ? "a comparison takes a base and 1 to \(JobRequest.variantLimit) variants: 2 to \(JobRequest.variantLimit + 1) scenario ids"
+                : "a \(request.kind.rawValue) takes one scenario id")
         }
         var scenarios: [(scenario: Scenario, label: String)] = []
         var problems: [String] = []
@@ -58,11 +74,26 @@ public enum Jobs {
             do { scenarios.append(try storedScenario(id, store: store)) } catch { problems += error.messages }
         }
         guard problems.isEmpty else { throw WorkflowError(.input, problems + ["nothing was queued"]) }
-        let plan = try request.overrides.plan(for: scenarios[0].scenario)
-        let prepared = try scenarios.map { item throws(WorkflowError) in try PreparedScenario(item.scenario, file: item.label, plan: plan) }
-        let runs = try ShardedRuns.plan(prepared, shards: 1, store: store)
-        let asked = JobSettings(kind: request.kind, scenarioIds: request.scenarioIDs, replications: plan.replications, seed: plan.seed,
+        let runs: [Int64]
+        var asked: JobSettings
+        if request.kind == .forecast {
+            let (scenario, label) = scenarios[0]
+            let forecast = try liveForecast(scenario, label: label, request: request, store: store)
+            runs = try ShardedRuns.plan([forecast.planned.prepared], shards: 1, census: forecast.planned.census,
+                                        censusSource: forecast.census, store: store)
+            let plan = forecast.planned.prepared.plan
+            asked = JobSettings(kind: .forecast, scenarioIds: request.scenarioIDs, replications: plan.replications, seed: plan.seed,
                                 horizonDays: plan.horizonDays, warmupDays: plan.warmUpDays)
+            asked.days = request.days ?? ForecastRequest.defaultDays
+            asked.census = forecast.census
+            asked.inpatients = forecast.planned.census?.inpatients.count
+        } else {
+            let plan = try request.overrides.plan(for: scenarios[0].scenario)
+            let prepared = try scenarios.map { item throws(WorkflowError) in try PreparedScenario(item.scenario, file: item.label, plan: plan) }
+            runs = try ShardedRuns.plan(prepared, shards: 1, store: store)
+            asked = JobSettings(kind: request.kind, scenarioIds: request.scenarioIDs, replications: plan.replications, seed: plan.seed,
+                                horizonDays: plan.horizonDays, warmupDays: plan.warmUpDays)
+        }
         let encoder = ResultJSON.encoder()
         encoder.outputFormatting = [.sortedKeys]
         let text: String
@@ -70,6 +101,24 @@ public enum Jobs {
             throw WorkflowError(.input, "the request cannot be kept as JSON: \(error)")
         }
         return try storing { try store.submitJob(kind: request.kind, runs: runs, request: text, by: user) }
+    }
+
+    /// The forecast `request` asks for, prepared as `forecast --live` prepares it: the feed's event log replayed to
+    /// the census time (now by default), who is ready to leave imputed, the start at the next local midnight.
+    static func liveForecast(_ scenario: Scenario, label: String, request: JobRequest, store: RunStore) throws(WorkflowError)
+        -> (planned: PreparedForecast, census: String)
+    {
+        let zone = scenario.configuration.timeZone
+        let minute = request.censusAt.map { ForecastStart.epochMinute(of: $0, in: zone) } ?? (Date().timeIntervalSince1970 / 60).rounded(.down)
+        let live = try LiveCensus.read(at: minute, scenario: scenario, connection: store.connection).census
+        let name = "the live census at \(RecordTime.format(minute))"
+        var forecast = ForecastRequest(days: request.days ?? ForecastRequest.defaultDays,
+                                       from: ForecastStart.midnight(atOrAfter: minute, in: zone),
+                                       replications: request.overrides.replications ?? ForecastRequest.defaultReplications,
+                                       seed: request.overrides.seed)
+        forecast.censusText = CensusText(name: name, csv: live.csv)
+        forecast.imputesReadiness = true
+        return (try ForecastPlanning.prepare(scenario, file: label, request: forecast), name)
     }
 
     /// The stored scenario `id` built again, labelled "scenario 12 (name)" in messages. A twin model file it names

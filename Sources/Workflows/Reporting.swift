@@ -72,6 +72,11 @@ public struct ForecastRequest: Sendable, Hashable {
     /// (`PreparedHospital.imputingReadiness`).
     public var imputesReadiness = false
 
+    /// Days forecast when a request does not say.
+    public static let defaultDays = 14
+    /// Replications when a request does not say: enough for the 5th and 95th percentiles' bands.
+    public static let defaultReplications = 200
+
     /// A request.
     public init(days: Int, censusPath: String? = nil, from: LocalDateTime? = nil, warmUpDays: Int? = nil,
                 replications: Int, seed: UInt64? = nil)

@@ -45,7 +45,7 @@ struct ForecastStartValues {
     var from: String?
 
     /// Days forecast when --days is not given.
-    static let defaultDays = 14
+    static let defaultDays = ForecastRequest.defaultDays
 
     /// Checks the values together with the command's `--warmup` (a warm-up is for a forecast without a census).
     func validate(warmup: Int?) throws {
@@ -66,7 +66,7 @@ struct ForecastStartValues {
         -> PreparedForecast
     {
         var request = ForecastRequest(days: days ?? Self.defaultDays, censusPath: census, from: from.flatMap(ForecastStart.date),
-                                      warmUpDays: warmup, replications: replications ?? 200, seed: seed)
+                                      warmUpDays: warmup, replications: replications ?? ForecastRequest.defaultReplications, seed: seed)
         if live {
             let scenario = try CommandWorkflow.perform { _ in try Inputs.scenario(file) }
             let (census, minute, events) = try readLiveCensus(scenario, file: file, at: at, database: database)

@@ -1,4 +1,6 @@
 import Accounts
+import Feed
+import FeedStore
 import Foundation
 import HospitalModel
 import RunRecords
@@ -214,6 +216,56 @@ struct JobTests {
         #expect(result.costs == (try ResultJSON.encoder().encode(one.costs)))
     }
 
+    @Test("a forecast from the live census queued as a job: the feed's patients at the census time, the bands read from its stored run")
+    func liveForecast() async throws {
+        let fixture = try Self.fixture()
+        let connection = try TestDatabase.connect()
+        let scenario = try Inputs.scenario(Repository.path("scenarios/general-hospital.yaml"))
+        let feed = try FeedStore(connection: connection, pseudonymiser: try Pseudonymiser(key: Array("a test key of at least thirty-two characters".utf8)),
+                                 timeZone: scenario.configuration.timeZone)
+        let sender = "JOB\(UInt32.random(in: 0 ... .max))"
+        for n in 1...2 {
+            let message = "MSH|^~\\&|PAS|\(sender)|TWIN|RXX|203101010800||ADT^A01|\(sender)\(n)|P|2.5\rEVN|A01|||||203101010800\r"
+                + "PID|1||\(sender)-\(n)^^^RXX^MR||Doe^Jo||19400101|F\rPV1|1|I|WD05|E\r"
+            _ = try feed.receive(Array(message.utf8), source: "file:job-test")
+        }
+        try await withServer(runners: [try Self.runner()]) { base in
+            let client = PlainClient(base: base)
+            let manager = try await Self.post(client, "/api/v1/jobs", """
+                {"kind": "forecast", "scenario_id": \(fixture.base), "days": 7, "at": "2031-01-02T12:00", "replications": 4, "seed": 3}
+                """, token: fixture.token)
+            #expect(manager.status == 403 && manager.body.contains("a forecast job is for the roles admin, planner; you are manager"))
+            let queued = try await Self.post(client, "/api/v1/jobs", """
+                {"kind": "forecast", "scenario_id": \(fixture.base), "days": 7, "at": "2031-01-02T12:00", "replications": 4, "seed": 3}
+                """, token: fixture.plannerToken)
+            #expect(queued.status == 202, "\(queued.body)")
+            let id = Int64(try #require((try Self.object(queued))["id"] as? Int))
+            let done = try await Self.waitFor(client, job: id, token: fixture.token) {
+                ["completed", "failed", "cancelled"].contains($0["status"] as? String)
+            }
+            #expect(done["status"] as? String == "completed", "\(done)")
+            let request = try #require(done["request"] as? [String: Any])
+            #expect(request["days"] as? Int == 7 && request["replications"] as? Int == 4 && request["kind"] as? String == "forecast")
+            #expect((request["census"] as? String ?? "").hasPrefix("the live census at 2031-01-02T12:00"), "\(request)")
+            #expect(request["inpatients"] as? Int ?? 0 >= 2, "\(request)")
+            let link = try #require((done["links"] as? [String: Any])?["forecast"] as? String)
+            let bands = try await client.send("GET", link, headers: ["Authorization": "Bearer \(fixture.token)"])
+            #expect(bands.status == 200, "\(link): \(bands.body.prefix(300))")
+            let run = try RunStore(connection: TestDatabase.connect()).record(Int64(try #require((done["runs"] as? [Any])?.first as? Int)))
+            #expect(run.horizonDays == 7 && run.warmUpDays == 0 && run.replications == 4, "\(run)")
+            for (body, says) in [
+                ("{\"kind\": \"forecast\", \"scenario_id\": \(fixture.base), \"horizon_days\": 7}", "'horizon_days' is for a run or comparison, not a forecast"),
+                ("{\"kind\": \"forecast\", \"scenario_id\": \(fixture.base), \"replications\": 1}", "'replications': expected a whole number from 2"),
+                ("{\"kind\": \"forecast\", \"scenario_id\": \(fixture.base), \"days\": 367}", "'days': expected a whole number from 1 to 366"),
+                ("{\"kind\": \"forecast\", \"scenario_id\": \(fixture.base), \"at\": \"2031-01-02 12:00\"}", "'at': expected a local time"),
+                ("{\"kind\": \"run\", \"scenario_id\": \(fixture.base), \"days\": 7}", "'days' is for a forecast, not a run"),
+            ] {
+                let answer = try await Self.post(client, "/api/v1/jobs", body, token: fixture.plannerToken)
+                #expect(answer.status == 400 && answer.body.contains(says), "\(body): \(answer.status) \(answer.body)")
+            }
+        }
+    }
+
     @Test("requests that are not a job are refused, each naming what is wrong: 400, 413, 415, 422, 403")
     func refusals() async throws {
         let fixture = try Self.fixture()
@@ -225,7 +277,7 @@ struct JobTests {
                 ("[1]", 400, "expected Dictionary"),
                 ("{\(run), \"replication\": 5}", 400, "'replication' is not a member of a job request"),
                 ("{\(run), \"Replications\": 5}", 400, "'Replications' is not a member"),
-                ("{\"kind\": \"forecast\", \"scenario_id\": 1}", 400, "'kind': expected"),
+                ("{\"kind\": \"backtest\", \"scenario_id\": 1}", 400, "'kind': expected"),
                 ("{\(run), \"replications\": 0}", 400, "'replications': expected a whole number from 1 to 100000"),
                 ("{\(run), \"replications\": 1.5}", 400, "'replications': expected a whole number"),
                 ("{\(run), \"replications\": true}", 400, "'replications': expected a whole number"),
@@ -249,7 +301,10 @@ struct JobTests {
                                            token: fixture.token)
             #expect(huge.status == 413, "\(huge.status)")
             let planner = try await Self.post(client, "/api/v1/jobs", "{\(run)}", token: fixture.plannerToken)
-            #expect(planner.status == 403 && planner.body.contains("manager"))
+            #expect(planner.status == 403 && planner.body.contains("a run job is for the roles admin, manager; you are planner"))
+            let viewer = try AccountStore(connection: TestDatabase.connect(), migrating: false)
+            #expect(try viewer.auditEntries(limit: 200).contains { $0.action == "api.write" && $0.outcome == .refused
+                && $0.detail.contains("a run job is for the roles admin, manager; you are planner") })
             let none = try await client.send("GET", "/api/v1/jobs/999999999999", headers: ["Authorization": "Bearer \(fixture.token)"])
             #expect(none.status == 404 && none.body.contains("no job has id 999999999999"))
         }

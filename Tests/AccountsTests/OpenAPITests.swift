@@ -72,7 +72,8 @@ struct OpenAPITests {
 
 /// The members a job request takes (Docs/SERVER.md, "Jobs").
 enum JobBodyMembers {
-    static let names: Set<String> = ["kind", "scenario_id", "scenario_ids", "replications", "seed", "horizon_days", "warmup_days"]
+    static let names: Set<String> = ["kind", "scenario_id", "scenario_ids", "replications", "seed", "horizon_days", "warmup_days",
+                                     "days", "at"]
 }
 
 @Suite("the OpenAPI document served", .enabled(if: TestDatabase.runs("the OpenAPI document served")))
