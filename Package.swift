@@ -77,6 +77,7 @@ let package = Package(
             dependencies: [
                 "Simulation", "ReferenceModels", "Store", "RunStore", "PatientTwin", "CSVFiles", "Reports", "HospitalModel",
                 "Scenario", "Finance", "Workflows", "Feed", "FeedStore", "HL7", "Forecasting", "Accounts", "Server", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

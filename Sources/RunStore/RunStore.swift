@@ -26,12 +26,14 @@ public final class RunStore {
     /// The metrics `RunRecord.headline` carries (`MetricKey.listing`).
     public static var headlineKeys: [MetricKey] { MetricKey.listing.map(\.key) }
 
-    /// Opens the store on `connection`, bringing its schema up to date first (`RunStoreSchema`).
-    public init(connection: DatabaseConnection) throws {
+    /// Opens the store on `connection`, bringing its schema up to date first (`RunStoreSchema`) unless `migrating`
+    /// is false (a server, which migrated once before listening: a migration check takes a lock every caller waits
+    /// for).
+    public init(connection: DatabaseConnection, migrating: Bool = true) throws {
         self.connection = connection
         try connection.execute("SET TimeZone TO 'UTC'")
         try connection.execute("SET application_name TO 'hospital-twin'")
-        try connection.migrate(schema: RunStoreSchema.name, RunStoreSchema.migrations)
+        if migrating { try connection.migrate(schema: RunStoreSchema.name, RunStoreSchema.migrations) }
     }
 
     /// Who is storing: the user name of this process.

@@ -185,7 +185,7 @@ public enum API {
         APIRoute(method: .get, path: "/api/v1/scenarios", access: .aggregate, query: [.limit, .after],
                  summary: "Stored scenarios, newest first, a page at a time.") { request in
             let (limit, after) = try request.page()
-            let items = try RunStore(connection: request.connection).scenarios(before: after, limit: limit + 1)
+            let items = try RunStore(connection: request.connection, migrating: false).scenarios(before: after, limit: limit + 1)
             let shown = Array(items.prefix(limit))
             return APIAnswer(json: try page(shown, next: items.count > limit ? shown.last?.id : nil, limit: limit, path: request.path),
                              read: "scenarios " + shown.map { String($0.id) }.joined(separator: ", "))
@@ -193,7 +193,7 @@ public enum API {
         APIRoute(method: .get, path: "/api/v1/scenarios/:id", access: .aggregate, query: [],
                  summary: "A stored scenario: its listing and its document (the merged scenario, canonical JSON).") { request in
             let id = request.id!
-            guard let (listing, document) = try RunStore(connection: request.connection).scenario(id) else {
+            guard let (listing, document) = try RunStore(connection: request.connection, migrating: false).scenario(id) else {
                 throw notFound("scenario", id)
             }
             let head = try ResultJSON.encoder().encode(listing)
@@ -207,7 +207,7 @@ public enum API {
                 throw ProblemError(status: .badRequest, title: "A query parameter is malformed",
                                    detail: "query parameter 'scenario': expected a scenario name of 1 to 200 bytes")
             }
-            let found = try RunStore(connection: request.connection).runs(scenario: scenario, before: after, limit: limit + 1)
+            let found = try RunStore(connection: request.connection, migrating: false).runs(scenario: scenario, before: after, limit: limit + 1)
             let runs = Array(found.prefix(limit))
             return APIAnswer(json: try page(runs, next: found.count > limit ? runs.last?.id : nil, limit: limit, path: request.path,
                                             extra: scenario.map { ["scenario": $0] } ?? [:]),
@@ -216,15 +216,22 @@ public enum API {
         APIRoute(method: .get, path: "/api/v1/runs/:id", access: .aggregate, query: [],
                  summary: "A run's record and, once completed, its summary: every metric's mean, standard deviation and 95% half-width over the replications.") { request in
             let id = request.id!
-            let store = try RunStore(connection: request.connection)
+            let store = try RunStore(connection: request.connection, migrating: false)
             guard try store.hasRun(id) else { throw notFound("run", id) }
             let record = try store.record(id)
-            return APIAnswer(json: object(["run": try json(record), "summary": try json(try store.summary(of: id))]), read: "run \(id)")
+            let summary: Data
+            if record.status == .completed, let known = completedSummaries.value(id) {
+                summary = known
+            } else {
+                summary = try json(try store.summary(of: id))
+                if record.status == .completed { completedSummaries.keep(summary, for: id) }
+            }
+            return APIAnswer(json: object(["run": try json(record), "summary": summary]), read: "run \(id)")
         },
         APIRoute(method: .get, path: "/api/v1/runs/:id/forecast", access: .aggregate, query: [],
                  summary: "A completed run's bed-demand bands per unit and day, and the chance of running out of staffed beds.") { request in
             let id = request.id!
-            let store = try RunStore(connection: request.connection)
+            let store = try RunStore(connection: request.connection, migrating: false)
             guard try store.hasRun(id) else { throw notFound("run", id) }
             return APIAnswer(json: try answer(.forecast, id, baseline: nil, store: store), read: "run \(id)")
         },
@@ -235,7 +242,7 @@ public enum API {
                 throw ProblemError(status: .badRequest, title: "A query parameter is missing",
                                    detail: "query parameter 'baseline': the id of the run to compare with")
             }
-            let store = try RunStore(connection: request.connection)
+            let store = try RunStore(connection: request.connection, migrating: false)
             for run in [id, baseline] where try !store.hasRun(run) { throw notFound("run", run) }
             return APIAnswer(json: try answer(.run, id, baseline: baseline, store: store), read: "runs \(id), \(baseline)")
         },
@@ -243,7 +250,7 @@ public enum API {
                  summary: "A completed run's cost report by cost centre, category and month; against a baseline run with `baseline`.") { request in
             let id = request.id!
             let baseline = try request.number(.baseline, in: 1...Int64.max)
-            let store = try RunStore(connection: request.connection)
+            let store = try RunStore(connection: request.connection, migrating: false)
             for run in [id] + (baseline.map { [$0] } ?? []) where try !store.hasRun(run) { throw notFound("run", run) }
             return APIAnswer(json: try answer(.costs, id, baseline: baseline, store: store),
                              read: baseline.map { "runs \(id), \($0)" } ?? "run \(id)")
@@ -251,7 +258,7 @@ public enum API {
         APIRoute(method: .get, path: "/api/v1/backtests/:id", access: .aggregate, query: [],
                  summary: "A stored backtest: every method's scores per group, unit and horizon day, its fans and notes.") { request in
             let id = request.id!
-            let store = try RunStore(connection: request.connection)
+            let store = try RunStore(connection: request.connection, migrating: false)
             guard try store.backtestDocument(id) != nil else { throw notFound("backtest", id) }
             return APIAnswer(json: try answer(.backtest, id, baseline: nil, store: store), read: "backtest \(id)")
         },
@@ -289,6 +296,10 @@ public enum API {
         },
     ]
 
+    /// The encoded summaries of completed runs: a completed run's summary never changes, and it is the largest
+    /// answer the API encodes often (every metric of the run; encoding it was a fifth of a loaded server's CPU).
+    static let completedSummaries = EncodedAnswers(limit: 512)
+
     // MARK: Answers
 
     /// A stored answer (`StoredAnswers`, as `report` renders it) as JSON; a 422 for what the runs cannot answer (not
@@ -319,7 +330,7 @@ public enum API {
             throw ProblemError(status: .badRequest, title: "A query parameter is missing",
                                detail: "query parameter 'scenario_id': the id of the stored scenario whose units and locations place the patients")
         }
-        guard let (listing, document) = try RunStore(connection: request.connection).scenario(id) else { throw notFound("scenario", id) }
+        guard let (listing, document) = try RunStore(connection: request.connection, migrating: false).scenario(id) else { throw notFound("scenario", id) }
         let scenario: Scenario
         do { scenario = try Scenario.rebuild(canonicalJSON: Data(document.utf8), label: "scenario \(id)", twinModelFile: nil) } catch {
             throw ProblemError(status: .unprocessableContent, title: "The scenario cannot be built here",
@@ -419,5 +430,29 @@ public enum API {
                                detail: "path parameter 'id': expected a whole number from 1, found '\(String(text ?? "").prefix(40))'")
         }
         return id
+    }
+}
+
+/// Encoded answers that never change, by id, the `limit` most recently kept.
+final class EncodedAnswers: @unchecked Sendable {
+    private let lock = NSLock()
+    private var answers: [Int64: Data] = [:]
+    private var order: [Int64] = []
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    func value(_ id: Int64) -> Data? {
+        lock.lock()
+        defer { lock.unlock() }
+        return answers[id]
+    }
+
+    func keep(_ data: Data, for id: Int64) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard answers.updateValue(data, forKey: id) == nil else { return }
+        order.append(id)
+        if order.count > limit { answers[order.removeFirst()] = nil }
     }
 }

@@ -19,6 +19,8 @@ public final class JobRunner: Service, Sendable {
     let pollSeconds: Double
     let logger: Logger
     private let stopping = CancellationFlag()
+    /// The niceness of a slot's thread (0 is a request's; 19 the lowest priority).
+    static let niceness: Int32 = 10
 
     /// A runner of `slots` jobs at a time, each on `threadsPerJob` threads, on the database at `url`, looking for
     /// waiting jobs every `pollSeconds`.
@@ -39,6 +41,12 @@ public final class JobRunner: Service, Sendable {
         for slot in 0..<slots {
             group.enter()
             let thread = Thread { [self] in
+                // Below the requests: a slot's thread runs at nice 10, so that with every core simulating the
+                // event loops and the database calls of requests still come first (Docs/SERVER.md, "Jobs"). On
+                // Linux the nice value is a thread's, and who 0 is the calling thread.
+                if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness) != 0 {
+                    logger.warning("a job slot runs at the requests' priority: setpriority failed", metadata: ["errno": "\(errno)"])
+                }
                 work(slot: slot)
                 group.leave()
             }

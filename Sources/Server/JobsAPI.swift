@@ -17,7 +17,7 @@ extension API {
                  summary: "Queue a run of a stored scenario or a comparison of a base and its variants (manager, admin), or a forecast from the live census (planner, admin); answered at once with the job.") { request in
             let asked = try JobBody.read(request.body ?? Data())
             try JobBody.check(request.user, mayStart: asked.kind)
-            let store = try RunStore(connection: request.connection)
+            let store = try RunStore(connection: request.connection, migrating: false)
             let job: Job
             do { job = try Jobs.submit(asked, by: request.user.name, store: store) } catch let error as WorkflowError {
                 throw ProblemError(status: error.kind == .store ? .serviceUnavailable : .unprocessableContent,
@@ -30,7 +30,7 @@ extension API {
         APIRoute(method: .get, path: "/api/v1/jobs", access: .aggregate, query: [.limit, .after],
                  summary: "Jobs, newest first, a page at a time, each with its progress.") { request in
             let (limit, after) = try request.page()
-            let store = try RunStore(connection: request.connection)
+            let store = try RunStore(connection: request.connection, migrating: false)
             let found = try store.jobs(before: after, limit: limit + 1)
             let jobs = Array(found.prefix(limit))
             let items = try jobs.map { try JobDocument.make($0, store: store) }
@@ -39,19 +39,19 @@ extension API {
         },
         APIRoute(method: .get, path: "/api/v1/jobs/:id", access: .aggregate, query: [],
                  summary: "A job: what was asked, where it is, replications done and time left, and its runs once made.") { request in
-            let store = try RunStore(connection: request.connection)
+            let store = try RunStore(connection: request.connection, migrating: false)
             guard let job = try store.job(request.id!) else { throw notFound("job", request.id!) }
             return APIAnswer(json: try JobDocument.json(job, store: store), read: "job \(job.id)")
         },
         APIRoute(method: .get, path: "/api/v1/jobs/:id/events", access: .aggregate, query: [], produces: .events,
                  summary: "A job's progress as server-sent events: 'progress' (the job, as GET /api/v1/jobs/{id}) each second while it waits or runs, then one 'end' when it is completed, failed or cancelled.") { request in
-            let store = try RunStore(connection: request.connection)
+            let store = try RunStore(connection: request.connection, migrating: false)
             guard let job = try store.job(request.id!) else { throw notFound("job", request.id!) }
             return APIAnswer(json: try JobDocument.json(job, store: store), read: "job \(job.id) events", final: job.status.isFinal)
         },
         APIRoute(method: .post, path: "/api/v1/jobs/:id/cancel", access: .simulations, query: [],
                  summary: "Cancel a job (the roles that may start its kind): a waiting one at once, a running one before its next replication (what was stored stays). A finished job is answered as it is.") { request in
-            let store = try RunStore(connection: request.connection)
+            let store = try RunStore(connection: request.connection, migrating: false)
             guard let found = try store.job(request.id!) else { throw notFound("job", request.id!) }
             try JobBody.check(request.user, mayStart: found.kind)
             guard let job = try store.requestCancel(found.id) else { throw notFound("job", found.id) }

@@ -14,18 +14,29 @@ import Store
 public final class DatabasePool: Sendable {
     let url: String
     let idle = NIOLockedValueBox<[Idle]>([])
+    /// Threads that wait on the database for requests: more than the cores, since each mostly waits.
+    let threads: NIOThreadPool
 
     /// A connection waiting for its next use (used by one thread at a time, handed over under the lock).
     struct Idle: @unchecked Sendable { let connection: DatabaseConnection }
 
-    public init(url: String) { self.url = url }
+    /// Connections kept open between requests, and the threads that use them.
+    public static let size = 16
 
-    /// Runs `body` with a connection on the thread pool.
+    public init(url: String) {
+        self.url = url
+        threads = NIOThreadPool(numberOfThreads: Self.size)
+        threads.start()
+    }
+
+    deinit { threads.shutdownGracefully { _ in } }
+
+    /// Runs `body` with a connection on the pool's threads.
     public func run<T: Sendable>(_ body: @escaping @Sendable (DatabaseConnection) throws -> T) async throws -> T {
-        try await NIOThreadPool.singleton.runIfActive { [self] in
+        try await threads.runIfActive { [self] in
             let connection = try idle.withLockedValue { $0.popLast() }?.connection ?? DatabaseConnection(url: url)
             var reusable = true
-            defer { if reusable { idle.withLockedValue { if $0.count < 8 { $0.append(Idle(connection: connection)) } } } }
+            defer { if reusable { idle.withLockedValue { if $0.count < Self.size { $0.append(Idle(connection: connection)) } } } }
             do {
                 return try body(connection)
             } catch let error as DatabaseError where error.kind == .connection {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Server
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,11 +54,14 @@ struct Serve: AsyncParsableCommand {
         let runners = jobs > 0 ? [JobRunner(url: location.connectionString, slots: jobs, threadsPerJob: threads)] : []
         let app = Application(router: HospitalServer.router(pool: pool),
                               configuration: .init(address: .hostname(host, port: port), serverName: nil),
-                              services: runners,
                               onServerRunning: { channel in
                                   printError("listening on http://\(host):\(channel.localAddress?.port ?? 0)")
                               })
-        do { try await app.runService() } catch {
+        // The job slots after the server: a group shuts its services down in reverse order, so on SIGTERM the
+        // running jobs stop (interrupted, to resume) at once, before the server waits for its connections to close.
+        let group = ServiceGroup(configuration: .init(services: [app] + runners.map { $0 as any Service },
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger))
+        do { try await group.run() } catch {
             printError("the server stopped: \(error)")
             throw ExitCode(2)
         }

@@ -24,7 +24,8 @@ struct Bench: ParsableCommand {
         commandName: "hospital-twin-bench",
         abstract: "Benchmarks of the hospital-twin simulation kernel.",
         subcommands: [ModelBenchmark.self, CalendarBenchmark.self, TwinBenchmark.self, HospitalBenchmark.self,
-                      StoreBenchmark.self, ForecastCheckBenchmark.self, FeedBenchmark.self, KPIJSONBenchmark.self],
+                      StoreBenchmark.self, ForecastCheckBenchmark.self, FeedBenchmark.self, KPIJSONBenchmark.self,
+                      HTTPLoadBenchmark.self],
         defaultSubcommand: ModelBenchmark.self)
 }
 
