@@ -175,17 +175,18 @@ echo "   progress as server-sent events, and reads its verdicts from the runs it
     || "$bin" users add demo-manager --role manager --no-password > /dev/null 2>> "$logs/users.log"
 manager=$("$bin" users token demo-manager 2>/dev/null)
 if command -v python3 > /dev/null; then
-    python3 - "$base" "$manager" <<'PY'
+    python3 - "$base" "$manager" "${runs[0]}" "${runs[1]}" <<'PY'
 import json, sys, urllib.request
-base, token = sys.argv[1], sys.argv[2]
+base, token, compared = sys.argv[1], sys.argv[2], sys.argv[3:]
 def call(path, body=None):
     request = urllib.request.Request(base + path, data=None if body is None else json.dumps(body).encode(),
                                      headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
     return urllib.request.urlopen(request)
 scenarios = json.load(call("/api/v1/scenarios?limit=200"))["items"]
-def newest(name):
-    return max(s["id"] for s in scenarios if s["name"] == name)
-ids = [newest("general-hospital"), newest("general-hospital-night-nurses")]
+def scenario_of(run):  # the stored scenario the earlier comparison's run ran
+    record = json.load(call(f"/api/v1/runs/{run}"))["run"]
+    return next(s["id"] for s in scenarios if s["name"] == record["scenario"] and s["version"] == record["scenario_version"])
+ids = [scenario_of(run) for run in compared]
 queued = call("/api/v1/jobs", {"kind": "comparison", "scenario_ids": ids, "replications": 20, "horizon_days": 120, "warmup_days": 30})
 job = json.load(queued)
 print(f"POST /api/v1/jobs -> {queued.status}: job {job['id']}, runs {job['runs']}, {job['status']}")
