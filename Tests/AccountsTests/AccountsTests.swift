@@ -1,9 +1,12 @@
 import Accounts
 import NIOConcurrencyHelpers
 import Foundation
+import RunStore
+import Scenario
 import Store
 import Testing
 import TestSupport
+import Workflows
 
 @Suite("user names, passwords and tokens are bounded and checked before anything is stored")
 struct CredentialTests {
@@ -361,6 +364,39 @@ struct SessionTests {
             #expect(after.status == 401, "a session signed out is gone")
             let actions = try store.auditEntries(actor: name, limit: 10).map { "\($0.action) \($0.outcome.rawValue)" }
             #expect(actions.contains("sign_out allowed") && actions.contains("sign_in allowed") && actions.contains("sign_in refused"), "\(actions)")
+        }
+    }
+
+    @Test("a job posted with a browser's session needs the session's CSRF token in X-CSRF-Token: none or a wrong one is a 403; an API token needs none")
+    func jobsNeedTheCSRFToken() async throws {
+        let (name, password, _) = try Self.user(.manager)
+        let runs = try RunStore(connection: TestDatabase.connect())
+        let file = Repository.path("scenarios/general-hospital.yaml")
+        let scenario = try Inputs.scenario(file)
+        let stored = try runs.storeScenario(name: scenario.name, canonicalJSON: String(decoding: scenario.canonicalJSON, as: UTF8.self),
+                                            sourcePath: file)
+        let body = "{\"kind\": \"run\", \"scenario_id\": \(stored.id), \"replications\": 1, \"horizon_days\": 3, \"warmup_days\": 1}"
+        try await withServer { client in
+            let page = try await client.send("GET", "/login")
+            let token = try Self.formToken(page)
+            let signedIn = try await client.send("POST", "/login", form: Self.form([("name", name), ("password", password), ("csrf", token)]),
+                                                 cookies: ["htw_signin": token])
+            let session = try #require(signedIn.cookie("htw_session"), "\(signedIn)")
+            let home = try await client.send("GET", "/", cookies: ["htw_session": session])
+            let csrf = try #require(home.body.range(of: #"name="csrf" value="[^"]+""#, options: .regularExpression)
+                .map { String(home.body[$0].dropFirst(19).dropLast()) })
+            for headers in [[:], ["X-CSRF-Token": "csrf_forged"]] {
+                let refused = try await client.send("POST", "/api/v1/jobs", form: body, cookies: ["htw_session": session], headers: headers,
+                                                    contentType: "application/json")
+                #expect(refused.status == 403 && refused.body.contains("CSRF token missing or wrong"), "\(headers): \(refused.body)")
+            }
+            let queued = try await client.send("POST", "/api/v1/jobs", form: body, cookies: ["htw_session": session],
+                                               headers: ["X-CSRF-Token": csrf], contentType: "application/json")
+            #expect(queued.status == 202, "\(queued.body)")
+            let id = try #require((try JSONSerialization.jsonObject(with: Data(queued.body.utf8)) as? [String: Any])?["id"] as? Int)
+            let cancelled = try await client.send("POST", "/api/v1/jobs/\(id)/cancel", cookies: ["htw_session": session],
+                                                  headers: ["X-CSRF-Token": csrf])
+            #expect(cancelled.status == 200 && cancelled.body.contains("\"status\" : \"cancelled\""), "\(cancelled.body)")
         }
     }
 
