@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // Hummingbird's logging API (already built for it): the server's structured logs.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Hummingbird's own service lifecycle (already built for it): the server's job slots stop with the server.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -39,7 +41,8 @@ let package = Package(
                                                .product(name: "NIOPosix", package: "swift-nio"),
                                                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                                                .product(name: "HTTPTypes", package: "swift-http-types"),
-                                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+                                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                               .product(name: "Logging", package: "swift-log")]),
         // Accounts: users with roles and bcrypt passwords, hashed API tokens, the append-only audit log (PostgreSQL).
         .target(name: "Accounts", dependencies: ["Store", "RunStore",
                                                  .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")]),
@@ -78,6 +81,7 @@ let package = Package(
                 "Simulation", "ReferenceModels", "Store", "RunStore", "PatientTwin", "CSVFiles", "Reports", "HospitalModel",
                 "Scenario", "Finance", "Workflows", "Feed", "FeedStore", "HL7", "Forecasting", "Accounts", "Server", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import Logging
 import Server
 import ServiceLifecycle
 
@@ -25,6 +26,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("job-threads"), help: "Threads each job simulates on (default: the cores shared among --jobs).")
     var jobThreads: Int?
 
+    @Option(name: .customLong("log-format"), help: "Logs on standard error as text, or as json: one object a line (time, level, label, message, metadata), for a log collector.")
+    var logFormat: LogFormat = .text
+
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+
     @Flag(help: "Print the API's OpenAPI 3.1 document (Docs/openapi.yaml; also served at /openapi.yaml) and exit.")
     var openapi = false
 
@@ -46,6 +52,7 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(OpenAPI.document.utf8))
             return
         }
+        if logFormat == .json { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
         let location = try database.location()
         _ = try database.openAccounts()  // reachable, and the schema up to date, before listening
         let pool = DatabasePool(url: location.connectionString)

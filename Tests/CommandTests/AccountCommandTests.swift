@@ -120,8 +120,8 @@ struct ServeCommandTests {
         let token = try CLI.run(["users", "token", "boss"], environment: environment, directory: directory).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
 
-        func serve() throws -> (CLI.Running, String) {
-            let server = try CLI.Running(["serve", "--port", "0", "--jobs", "1", "--job-threads", "1"], environment: environment,
+        func serve(_ extra: [String] = []) throws -> (CLI.Running, String) {
+            let server = try CLI.Running(["serve", "--port", "0", "--jobs", "1", "--job-threads", "1"] + extra, environment: environment,
                                          directory: directory)
             #expect(server.waitForError(containing: "listening on http://127.0.0.1:", seconds: 60), "\(server.stderr)")
             let port = try #require(server.stderr.components(separatedBy: "listening on http://127.0.0.1:").last?.prefix { $0.isNumber })
@@ -151,11 +151,18 @@ struct ServeCommandTests {
         let stopped = try progress(id)
         #expect(stopped.status == .interrupted && stopped.done >= 2 && stopped.done < 60, "\(stopped)")
 
-        (server, base) = try serve()
+        // The second server logs as JSON: each log line an object a collector can read, the job's among them.
+        (server, base) = try serve(["--log-format", "json"])
         deadline = Date().addingTimeInterval(300)
         while !(try progress(id).status.isFinal), Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
         kill(server.pid, SIGTERM)
         #expect(server.wait() == 0)
+        let entries = server.stderr.split(separator: "\n").filter { $0.hasPrefix("{") }
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(entries.contains { $0["label"] as? String == "hospital-twin.jobs" && $0["message"] as? String == "job completed"
+            && ($0["metadata"] as? [String: Any])?["job"] as? String == "\(id)" && $0["level"] as? String == "info"
+            && ($0["time"] as? String)?.hasSuffix("Z") == true }, "\(server.stderr)")
+        #expect(server.stderr.split(separator: "\n").filter { $0.hasPrefix("{") }.count == entries.count, "every JSON line parses")
         let job = try #require(try store.job(id))
         #expect(job.status == .completed && job.attempts == 2, "\(job)")
         let one = try Simulate.run(try PreparedScenario(scenario, file: file, plan: RunSettings(horizonDays: 90, warmUpDays: 10,
