@@ -34,25 +34,34 @@ public struct Job: Sendable, Hashable, Codable {
         public var isFinal: Bool { self == .completed || self == .failed || self == .cancelled }
     }
 
+    /// The job's number (its own sequence, not the runs').
     public let id: Int64
+    /// Run, comparison or forecast.
     public let kind: Kind
     /// The plan's id (its first run's): what `runs status` and `work` take.
     public let plan: Int64
     /// The plan's runs, a comparison's base first.
     public let runs: [Int64]
+    /// Where it is now.
     public let status: Status
     /// The request as the server read it (JSON text).
     public let request: String
+    /// The user who posted it.
     public let submittedBy: String
+    /// When it was posted.
     public let submittedAt: Date
+    /// When a server last started it (nil while it has never run).
     public let startedAt: Date?
+    /// When it ended (nil until completed, failed or cancelled; an interrupted job has none).
     public let finishedAt: Date?
     /// Times a server has started it (a resumed job counts each start).
     public let attempts: Int
     /// A user asked to cancel it; a running job stops before its next replication.
     public let cancelRequested: Bool
+    /// Why it failed, was cancelled or interrupted.
     public let failure: String?
 
+    /// A job as the store reads it.
     public init(id: Int64, kind: Kind, plan: Int64, runs: [Int64], status: Status, request: String, submittedBy: String,
                 submittedAt: Date, startedAt: Date?, finishedAt: Date?, attempts: Int, cancelRequested: Bool, failure: String?)
     {

@@ -5,18 +5,22 @@ import Logging
 /// milliseconds), `level`, `label` (the logger: `hospital-twin.jobs`, `Hummingbird`), `message`, and the entry's
 /// metadata as members of `metadata` (`job`, `kind`, `runs`, `seconds`, `error`…). `serve --log-format json` installs it.
 public struct JSONLogHandler: LogHandler {
+    /// Metadata every entry of this logger carries.
     public var metadata: Logger.Metadata = [:]
+    /// The least level written (info by default).
     public var logLevel: Logger.Level = .info
     let label: String
 
     /// A handler for the logger `label`.
     public init(label: String) { self.label = label }
 
+    /// One member of `metadata`.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes `event` as one line of JSON.
     public func log(event: LogEvent) {
         let all = metadata.merging(event.metadata ?? [:]) { $1 }
         var entry: [String: Any] = ["time": Self.timestamp(Date()), "level": event.level.rawValue, "label": label,

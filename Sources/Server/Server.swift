@@ -23,6 +23,7 @@ public final class DatabasePool: Sendable {
     /// Connections kept open between requests, and the threads that use them.
     public static let size = 16
 
+    /// A pool on the database at `url` (a libpq connection string); its threads start now.
     public init(url: String) {
         self.url = url
         threads = NIOThreadPool(numberOfThreads: Self.size)

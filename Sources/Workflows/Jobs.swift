@@ -23,6 +23,7 @@ public struct JobRequest: Sendable, Hashable {
     /// The most variants a comparison takes beside its base.
     public static let variantLimit = 20
 
+    /// A request; a run's and a comparison's defaults come from the scenario, a forecast's are 14 days from now.
     public init(kind: Job.Kind, scenarioIDs: [Int64], overrides: RunOverrides = RunOverrides(), days: Int? = nil,
                 censusAt: LocalDateTime? = nil)
     {
@@ -37,16 +38,23 @@ public struct JobRequest: Sendable, Hashable {
 /// A job's request as kept with it (`Job.request`, the results' JSON form): what was asked, every setting resolved
 /// from the scenario's run section.
 public struct JobSettings: Sendable, Hashable, Codable {
+    /// Run, comparison or forecast.
     public var kind: Job.Kind
     /// The stored scenarios, a comparison's base first.
     public var scenarioIds: [Int64]
+    /// Replications of each run, ≥ 1 (≥ 2 for a forecast).
     public var replications: Int
+    /// The master seed.
     public var seed: UInt64
+    /// Days simulated, the warm-up included.
     public var horizonDays: Int
+    /// Days before measuring (0 for a forecast: its census is the hospital's state).
     public var warmupDays: Int
     /// A forecast's days and its census ("the live census at 2031-01-02T12:00Z", and its inpatients).
     public var days: Int?
+    /// The census's name, as messages give it.
     public var census: String?
+    /// Inpatients in that census.
     public var inpatients: Int?
 }
 
@@ -151,8 +159,8 @@ public enum Jobs {
     public enum Outcome: Sendable, Hashable {
         /// Every run is completed.
         case completed
-        /// Stopped by `isCancelled` before it finished: `stopping` says whether the server is stopping (the job is
-        /// interrupted, to resume) or a user cancelled it.
+        /// Stopped by `isCancelled` before it finished: the caller knows why (its server stopping: interrupted, to
+        /// resume; or a user's cancel).
         case stopped
         /// It cannot finish: why.
         case failed(String)
