@@ -13,46 +13,22 @@ if [[ -z "$browser" ]]; then
     echo "check-html: Chromium is not installed (apt-get install -y chromium)" >&2
     exit 2
 fi
-checker=$(cat <<'JS'
-<script>
+# The chart rule is stated once, in chart-check.js; here it runs when the page has loaded.
+checker="<script>
+$(cat "$(dirname "$0")/chart-check.js")
 (function () {
   var problems = [];
   window.addEventListener('error', function (e) { problems.push('script error: ' + e.message); });
   window.addEventListener('load', function () {
-    var marks = document.querySelectorAll('svg [data-key]');
-    var cells = {};
-    document.querySelectorAll('td[data-key]').forEach(function (td) { cells[td.getAttribute('data-key')] = td; });
-    var checked = 0;
-    marks.forEach(function (mark) {
-      var key = mark.getAttribute('data-key'), value = parseFloat(mark.getAttribute('data-value'));
-      var cell = cells[key];
-      if (!cell) { problems.push('no table cell for chart mark ' + key); return; }
-      var tableValue = parseFloat(cell.getAttribute('data-value'));
-      if (!(Math.abs(tableValue - value) <= 1e-9 * Math.max(1, Math.abs(value)))) {
-        problems.push(key + ': chart ' + value + ' but table ' + tableValue);
-      }
-      var svg = mark.closest('svg'), kind = svg.getAttribute('data-chart');
-      var factor = parseFloat(svg.getAttribute('data-factor')), origin = parseFloat(svg.getAttribute('data-origin'));
-      var box = mark.getBBox();
-      var drawn, expected;
-      if (kind === 'bars') { drawn = box.height; expected = factor * value; }
-      else if (kind === 'intervals') { drawn = box.x + box.width / 2; expected = origin + factor * value; }
-      else if (kind === 'fan') { drawn = box.y + box.height / 2; expected = origin + factor * value; }
-      else { problems.push(key + ': unknown chart kind ' + kind); return; }
-      if (!(Math.abs(drawn - expected) <= 0.05)) { problems.push(key + ': drawn at ' + drawn + ', the value puts it at ' + expected); }
-      checked += 1;
-    });
-    if (document.querySelectorAll('svg').length === 0) { problems.push('no chart'); }
-    if (document.querySelectorAll('table').length === 0) { problems.push('no table'); }
+    var result = hospitalTwinChartCheck(true);
+    problems = problems.concat(result.problems);
     var out = document.createElement('pre');
     out.id = 'html-check';
-    out.textContent = problems.length ? 'FAIL\n' + problems.join('\n') : 'OK ' + checked + ' marks';
+    out.textContent = problems.length ? 'FAIL\\n' + problems.join('\\n') : 'OK ' + result.checked + ' marks';
     document.body.appendChild(out);
   });
 })();
-</script>
-JS
-)
+</script>"
 status=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -3,7 +3,7 @@ import Foundation
 /// Writes comma-separated values, quoting a field only when it must be (a comma, a quote, a line break, or
 /// leading or trailing spaces), as RFC 4180 says. Output goes to a file handle through a buffer.
 public final class CSVWriter {
-    private let handle: FileHandle
+    private let handle: FileHandle?
     private var buffer: [UInt8] = []
 
     /// A writer to `handle` (standard output, or a file).
@@ -11,6 +11,12 @@ public final class CSVWriter {
         self.handle = handle
         buffer.reserveCapacity(1 << 16)
     }
+
+    /// A writer that keeps what it writes, in `written` (a download a server sends).
+    public init() { handle = nil }
+
+    /// Everything written, for a writer made without a handle.
+    public var written: [UInt8] { buffer }
 
     deinit { flush() }
 
@@ -21,12 +27,12 @@ public final class CSVWriter {
             append(field)
         }
         buffer.append(UInt8(ascii: "\n"))
-        if buffer.count >= 1 << 16 { flush() }
+        if handle != nil, buffer.count >= 1 << 16 { flush() }
     }
 
     /// Writes out whatever is buffered.
     public func flush() {
-        guard !buffer.isEmpty else { return }
+        guard let handle, !buffer.isEmpty else { return }
         handle.write(Data(buffer))
         buffer.removeAll(keepingCapacity: true)
     }

@@ -11,7 +11,8 @@ public enum BacktestReports {
         group == BacktestReport.criticalCare ? "Critical care (ICU and HDU)" : "General and acute (all units)"
     }
 
-    static func heading(_ r: BacktestReport) -> String {
+    /// The backtest in one line: its scenario, origins, horizon, replications and the history it read.
+    public static func heading(_ r: BacktestReport) -> String {
         let s = r.settings
         return "Backtest of \(s.scenario): \(s.origins) origins from \(s.from) to \(s.to) at \(s.at), every \(s.everyDays) "
             + "day\(s.everyDays == 1 ? "" : "s"), horizons 1–\(s.horizonDays) days; twin forecasts of \(s.replications) "
@@ -184,8 +185,8 @@ extension HTMLReports {
         }
         svg += "</svg>"
         return svg + "<p class=\"legend\">" + series.enumerated().map { index, item in
-            "<span><i style=\"background:\(HTML.palette[index % HTML.palette.count])\"></i>\(HTML.escape(item.name))</span>"
-        }.joined() + (references.isEmpty ? "" : "<span><i style=\"background:#6b7785\"></i>nominal</span>") + "</p>"
+            "<span>\(HTML.swatch(HTML.palette[index % HTML.palette.count]))\(HTML.escape(item.name))</span>"
+        }.joined() + (references.isEmpty ? "" : "<span>\(HTML.swatch("#6b7785"))nominal</span>") + "</p>"
     }
 
     /// Bars of a histogram over [0, 1]; a bar's height is `data-factor` × its value.
@@ -209,8 +210,8 @@ extension HTMLReports {
             svg += "<text x=\"\(HTML.f(xValue))\" y=\"\(HTML.f(height - bottom + 16))\" text-anchor=\"middle\">"
                 + "\(String(format: "%.1f", Double(tick) / Double(max(values.count, 1))))</text>"
         }
-        return svg + "</svg><p class=\"legend\"><span><i style=\"background:#8fb4e0\"></i>outcomes per PIT bin</span>"
-            + "<span><i style=\"background:#b42318\"></i>a calibrated forecast's level</span></p>"
+        return svg + "</svg><p class=\"legend\"><span>\(HTML.swatch("#8fb4e0"))outcomes per PIT bin</span>"
+            + "<span>\(HTML.swatch("#b42318"))a calibrated forecast's level</span></p>"
     }
 
     /// One origin's fan (P5–P95, P25–P75, median) with the observed line; median dots carry the table's values.
@@ -240,38 +241,54 @@ extension HTMLReports {
             }
         }
         svg += "</svg>"
-        return svg + "<p class=\"legend\"><span><i style=\"background:#8fb4e0\"></i>P25–P75</span><span><i style=\"background:#c9dbf0\"></i>"
-            + "P5–P95</span><span><i style=\"background:#1d3f73\"></i>twin median</span><span><i style=\"background:#b42318\"></i>"
+        return svg + "<p class=\"legend\"><span>\(HTML.swatch("#8fb4e0"))P25–P75</span><span>\(HTML.swatch("#c9dbf0"))"
+            + "P5–P95</span><span>\(HTML.swatch("#1d3f73"))twin median</span><span>\(HTML.swatch("#b42318"))"
             + "observed</span></p>"
     }
 
     /// The backtest: for each group, coverage by horizon, MAE by horizon per method, the twin's PIT histogram and the
     /// fans; every chart with its table.
-    public static func backtest(_ r: BacktestReport) -> String {
+    /// The twin's interval coverage by horizon for every group the backtest scored: the sections the planner's
+    /// page shows of the latest backtest.
+    public static func backtestCoverage(_ r: BacktestReport) -> [String] {
+        [BacktestReport.generalAndAcute, BacktestReport.criticalCare].enumerated().compactMap { g, group in
+            let twin = r.rows(method: BacktestReport.twin, group: group)
+            return twin.isEmpty ? nil : coverageSection(r, group: group, index: g, twin: twin)
+        }
+    }
+
+    /// One group's coverage section: a chart by horizon and its table.
+    static func coverageSection(_ r: BacktestReport, group: String, index g: Int, twin: [BacktestReport.Row]) -> String {
+        let horizon = r.settings.horizonDays
+        let title = BacktestReports.groupTitle(group)
+        let levels = ForecastScore.levels
+        let coverage = levels.enumerated().map { i, level in
+            (name: "\(Int(level * 100))% interval", values: (1...horizon).map { h in twin.first { $0.horizonDays == h }?.score.coverage[i] },
+             key: { (h: Int) in "\(group)|coverage|\(Int(level * 100))|\(h)" })
+        }
+        var coverageRows: [[HTML.Cell]] = []
+        for h in 1...horizon {
+            var row: [HTML.Cell] = [.text(String(h))]
+            for (i, level) in levels.enumerated() {
+                let value = twin.first { $0.horizonDays == h }?.score.coverage[i]
+                row.append(.number(BacktestReports.percent(value), key: value == nil ? nil : "\(group)|coverage|\(Int(level * 100))|\(h)", value: value))
+            }
+            coverageRows.append(row)
+        }
+        return "<section><h2>\(HTML.escape(title)): twin interval coverage by horizon</h2>"
+            + horizonChart(id: "coverage-\(g)", label: "coverage", horizons: horizon, series: coverage, references: levels,
+                           range: (0, 1))
+            + HTML.table(["horizon (days)"] + levels.map { "\(Int($0 * 100))% interval" }, coverageRows) + "</section>"
+    }
+
+    public static func backtest(_ r: BacktestReport) -> HTMLDocument {
         let horizon = r.settings.horizonDays
         var sections: [String] = []
         for (g, group) in [BacktestReport.generalAndAcute, BacktestReport.criticalCare].enumerated() {
             let twin = r.rows(method: BacktestReport.twin, group: group)
             guard !twin.isEmpty else { continue }
             let title = BacktestReports.groupTitle(group)
-            let levels = ForecastScore.levels
-            let coverage = levels.enumerated().map { i, level in
-                (name: "\(Int(level * 100))% interval", values: (1...horizon).map { h in twin.first { $0.horizonDays == h }?.score.coverage[i] },
-                 key: { (h: Int) in "\(group)|coverage|\(Int(level * 100))|\(h)" })
-            }
-            var coverageRows: [[HTML.Cell]] = []
-            for h in 1...horizon {
-                var row: [HTML.Cell] = [.text(String(h))]
-                for (i, level) in levels.enumerated() {
-                    let value = twin.first { $0.horizonDays == h }?.score.coverage[i]
-                    row.append(.number(BacktestReports.percent(value), key: value == nil ? nil : "\(group)|coverage|\(Int(level * 100))|\(h)", value: value))
-                }
-                coverageRows.append(row)
-            }
-            sections.append("<section><h2>\(HTML.escape(title)): twin interval coverage by horizon</h2>"
-                + horizonChart(id: "coverage-\(g)", label: "coverage", horizons: horizon, series: coverage, references: levels,
-                               range: (0, 1))
-                + HTML.table(["horizon (days)"] + levels.map { "\(Int($0 * 100))% interval" }, coverageRows) + "</section>")
+            sections.append(coverageSection(r, group: group, index: g, twin: twin))
             let methods = BacktestReport.methods.filter { !r.rows(method: $0, group: group).isEmpty }
             let mae = methods.map { method in
                 (name: method, values: (1...horizon).map { h in r.rows(method: method, group: group).first { $0.horizonDays == h }?.score.mae },

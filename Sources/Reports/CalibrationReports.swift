@@ -257,7 +257,7 @@ public enum CalibrationReports {
 extension HTMLReports {
     /// The calibration page: observed against fitted arrivals by hour of the week, the month factors, Kaplan–Meier
     /// against each fitted stay, discharges by hour, and the census check; every chart with its table.
-    public static func calibration(_ o: CalibrationOutcome) -> String {
+    public static func calibration(_ o: CalibrationOutcome) -> HTMLDocument {
         let c = o.calibration, a = c.arrivals
         var sections: [String] = []
         let hourLabels = (0..<168).map { "\(CalibrationReports.weekdays[$0 / 24]) \(String(format: "%02d", $0 % 24))" }

@@ -109,13 +109,13 @@ extension HTMLReports {
             }
         }
         svg += "</svg>"
-        return svg + "<p class=\"legend\"><span><i style=\"background:#8fb4e0\"></i>P10–P90</span><span><i style=\"background:#c9dbf0\"></i>"
-            + "P90–P95</span><span><i style=\"background:#1d3f73\"></i>median</span><span><i style=\"background:#b42318\"></i>"
+        return svg + "<p class=\"legend\"><span>\(HTML.swatch("#8fb4e0"))P10–P90</span><span>\(HTML.swatch("#c9dbf0"))"
+            + "P90–P95</span><span>\(HTML.swatch("#1d3f73"))median</span><span>\(HTML.swatch("#b42318"))"
             + "staffed beds (mean)</span></p>"
     }
 
     /// The forecast: a fan chart and its table for each group and each unit.
-    public static func forecast(_ f: BedForecast) -> String {
+    public static func forecast(_ f: BedForecast) -> HTMLDocument {
         let sections = f.series.enumerated().map { index, series in
             let rows: [[HTML.Cell]] = series.days.map { day in
                 [.text(day.date), .number(ForecastReports.n(day.p10)),

@@ -25,17 +25,14 @@ public enum HTML {
     /// A number in an attribute: full precision, so checks compare exactly what was drawn.
     static func attribute(_ value: Double) -> String { value.isFinite ? String(value) : "0" }
 
-    /// A whole page.
-    static func page(title: String, subtitle: [String], sections: [String]) -> String {
-        """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="generator" content="hospital-twin">
-        <title>\(escape(title))</title>
-        <style>
+    /// A whole page: its parts, rendered standalone (a report file) or served (the dashboard).
+    static func page(title: String, subtitle: [String], sections: [String]) -> HTMLDocument {
+        HTMLDocument(title: title, subtitle: subtitle, sections: sections)
+    }
+
+    /// The pages' stylesheet: inline in a report file, served at one address by the server (whose Content-Security-Policy
+    /// allows no inline style).
+    public static let stylesheet = """
         body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2733; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; }
         h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ccd3da; }
         p.meta { color: #4a5866; margin: .2rem 0; }
@@ -46,19 +43,21 @@ public enum HTML {
         svg { max-width: 100%; height: auto; display: block; margin: .6rem 0; }
         svg text { font: 11px system-ui, sans-serif; fill: #1d2733; }
         .better { color: #1a7f37; } .worse { color: #b42318; }
-        .legend span { display: inline-block; margin-right: 1rem; } .legend i { display: inline-block; width: .9rem; height: .9rem; margin-right: .3rem; vertical-align: -2px; }
+        .legend span { display: inline-block; margin-right: 1rem; }
         section { break-inside: avoid-page; }
         @media print { body { margin: 0; max-width: none; font-size: 11px; } h2 { break-after: avoid; } table { break-inside: auto; } tr { break-inside: avoid; } }
-        </style>
-        </head>
-        <body>
-        <h1>\(escape(title))</h1>
-        \(subtitle.map { "<p class=\"meta\">\(escape($0))</p>" }.joined(separator: "\n"))
-        \(sections.joined(separator: "\n"))
-        </body>
-        </html>
+        nav.site { border-bottom: 1px solid #ccd3da; padding: .4rem 0; margin-bottom: 1rem; }
+        nav.site a { margin-right: 1rem; } nav.site form { display: inline; float: right; }
+        .status { font-weight: 600; } .problem { color: #b42318; white-space: pre-wrap; }
+        textarea { font: 12px/1.4 ui-monospace, monospace; width: 100%; }
+        label.pick { display: block; }
+        svg.swatch { display: inline-block; width: .9rem; height: .9rem; margin: 0 .3rem 0 0; vertical-align: -2px; }
 
         """
+
+    /// A legend's colour swatch (an SVG square, so that no inline style is needed).
+    static func swatch(_ colour: String) -> String {
+        "<svg class=\"swatch\" viewBox=\"0 0 10 10\" aria-hidden=\"true\"><rect width=\"10\" height=\"10\" fill=\"\(colour)\"/></svg>"
     }
 
     /// A table cell: its text, and the key and value a chart mark shares.
@@ -153,4 +152,56 @@ public enum HTML {
     }
 
     static func f(_ value: Double) -> String { String(format: "%.2f", value) }
+}
+
+/// A report's page before it is written out: its title, the lines under it, and its sections (HTML, each value escaped).
+public struct HTMLDocument: Sendable {
+    /// The heading, unescaped.
+    public let title: String
+    /// Lines under the heading, unescaped.
+    public let subtitle: [String]
+    /// The sections' HTML.
+    public let sections: [String]
+
+    /// A page of `sections` (HTML, each value already escaped) under `title` and `subtitle` (unescaped).
+    public init(title: String, subtitle: [String], sections: [String]) {
+        self.title = title
+        self.subtitle = subtitle
+        self.sections = sections
+    }
+
+    /// A table of `rows` (each cell text, escaped here) under `headers`, for pages other than the reports'.
+    public static func table(_ headers: [String], _ rows: [[String]], numeric: Set<Int> = []) -> String {
+        HTML.table(headers, rows.map { row in row.enumerated().map { numeric.contains($0.offset) ? .number($0.element) : .text($0.element) } })
+    }
+
+    /// One self-contained file: inline CSS and SVG, no script and no external resource, printable.
+    public var standalone: String { render(head: "<style>\n\(HTML.stylesheet)</style>", header: "") }
+
+    /// A page of a server whose stylesheet is at `stylesheet` (a path on the same server), `header` (HTML: the site's
+    /// navigation) before the heading, and `head` (HTML: more of the head, such as a script of the same server).
+    public func served(stylesheet: String, header: String, head: String = "") -> String {
+        render(head: "<link rel=\"stylesheet\" href=\"\(HTML.escape(stylesheet))\">" + head, header: header)
+    }
+
+    func render(head: String, header: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="generator" content="hospital-twin">
+        <title>\(HTML.escape(title))</title>
+        \(head)
+        </head>
+        <body>
+        \(header)<h1>\(HTML.escape(title))</h1>
+        \(subtitle.map { "<p class=\"meta\">\(HTML.escape($0))</p>" }.joined(separator: "\n"))
+        \(sections.joined(separator: "\n"))
+        </body>
+        </html>
+
+        """
+    }
 }

@@ -37,7 +37,7 @@ public enum HTMLReports {
         }
         svg += "<text x=\"12\" y=\"\(HTML.f(top + 10))\">\(HTML.escape(unitLabel))</text></svg>"
         let legend = "<p class=\"legend\">" + series.enumerated().map { s, serie in
-            "<span><i style=\"background:\(HTML.palette[s % HTML.palette.count])\"></i>\(HTML.escape(serie.name))</span>"
+            "<span>\(HTML.swatch(HTML.palette[s % HTML.palette.count]))\(HTML.escape(serie.name))</span>"
         }.joined() + "</p>"
         return svg + legend
     }
@@ -77,7 +77,7 @@ public enum HTMLReports {
     // MARK: Costs
 
     /// The cost report: the net position, costs by month as stacked bars by category, cost centres and categories.
-    public static func costs(_ report: CostReport) -> String {
+    public static func costs(_ report: CostReport) -> HTMLDocument {
         let n = report.replications
         let compare = report.baseline != nil
         func money(_ value: Double) -> String { CostReports.thousands(value) }
@@ -127,7 +127,7 @@ public enum HTMLReports {
 
     /// The comparison: per alternative, an interval plot of the headline measures' relative differences and their
     /// table, then the other detectable differences.
-    public static func comparison(_ report: ComparisonReport) -> String {
+    public static func comparison(_ report: ComparisonReport) -> HTMLDocument {
         var sections: [String] = []
         for (index, comparison) in report.comparisons.enumerated() {
             let byKey = Dictionary(comparison.metrics.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
@@ -197,7 +197,7 @@ extension HTML.Cell {
 
 extension HTMLReports {
     /// A run's KPIs: every measure with its interval, by section.
-    public static func run(_ result: HospitalExperimentResult) -> String {
+    public static func run(_ result: HospitalExperimentResult) -> HTMLDocument {
         let n = result.replications.count
         let groups: [(String, String)] = [("Hospital", "hospital."), ("Emergency department", "ed."), ("Theatres", "theatres."),
                                           ("Patients", "patients."), ("Units", "units."), ("Staff", "staff."),

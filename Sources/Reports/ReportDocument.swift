@@ -13,12 +13,12 @@ public struct ReportDocument {
     public let json: () throws -> Data
     /// Every row as CSV.
     public let csv: (CSVWriter) -> Void
-    /// The HTML page.
-    public let html: () -> String
+    /// The HTML page, before it is written out standalone or served.
+    public let html: () -> HTMLDocument
 
     /// A document from its four renderings.
     public init(table: @escaping () -> String, json: @escaping () throws -> Data, csv: @escaping (CSVWriter) -> Void,
-                html: @escaping () -> String)
+                html: @escaping () -> HTMLDocument)
     {
         self.table = table
         self.json = json

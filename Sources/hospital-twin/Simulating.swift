@@ -209,7 +209,7 @@ struct ReportOptions: ParsableArguments {
         if let output { printError("wrote \(output)") }
         if let html {
             let page = try AtomicFile(path: html)
-            page.write(document.html())
+            page.write(document.html().standalone)
             try page.commit()
             printError("wrote \(html)")
         }

@@ -87,10 +87,10 @@ struct UserReportTests {
                                              baselineRuns: run.result.replications.map(\.metrics),
                                              alternativeRuns: run.result.replications.map(\.metrics))])
         let pages = [
-            ("run", HTMLReports.run(run.result)),  // a table of measures; no chart
-            ("comparison", HTMLReports.comparison(comparison)),
-            ("costs", HTMLReports.costs(run.costs.report(scenario: hostile))),
-            ("forecast", HTMLReports.forecast(BedForecast(scenario: hostile, seed: 3, replications: run.result.replications))),
+            ("run", HTMLReports.run(run.result).standalone),  // a table of measures; no chart
+            ("comparison", HTMLReports.comparison(comparison).standalone),
+            ("costs", HTMLReports.costs(run.costs.report(scenario: hostile)).standalone),
+            ("forecast", HTMLReports.forecast(BedForecast(scenario: hostile, seed: 3, replications: run.result.replications)).standalone),
         ]
         for (what, page) in pages {
             Self.expectSelfContained(page, what, charted: what != "run")
@@ -107,7 +107,7 @@ struct UserReportTests {
         #expect(children.replications == 0)
         let adults = try #require(run.result.summary.first { $0.key.rawValue == "equity.18-64.within_four_hours_percent" })
         #expect(adults.replications == 2 && adults.mean > 0)
-        let page = HTMLReports.run(run.result)
+        let page = HTMLReports.run(run.result).standalone
         #expect(page.contains("<td>0-17: ED within 4 hours</td><td class=\"n\">none</td>"), "the row reads none")
         let rows = try csv { HospitalReports.writeCSV(run.result, to: $0) }
         let row = try #require(rows.first { $0[1] == "equity.0-17.within_four_hours_percent" })
@@ -120,7 +120,7 @@ struct UserReportTests {
 
     @Test("the cost page with a baseline: self-contained, every centre in its table")
     func html() {
-        let page = HTMLReports.costs(costReport(baseline: true))
+        let page = HTMLReports.costs(costReport(baseline: true)).standalone
         Self.expectSelfContained(page, "costs")
         #expect(page.contains("<td>Ward A, east</td>"))
     }
