@@ -49,11 +49,18 @@ public final class RunStore {
 
     /// Stores a scenario by its canonical JSON: the same content again returns the existing row; new content
     /// under a known name gets the next version. Safe under concurrent commands (an advisory lock per name).
-    public func storeScenario(name: String, canonicalJSON: String, sourcePath: String?) throws -> StoredScenario {
-        try connection.transaction { try insertScenario(name: name, canonicalJSON: canonicalJSON, sourcePath: sourcePath) }
+    /// `storedBy`: who stores it (the operating-system user for a command, the signed-in user for an upload).
+    public func storeScenario(name: String, canonicalJSON: String, sourcePath: String?,
+                              storedBy: String = RunStore.currentUser) throws -> StoredScenario
+    {
+        try connection.transaction {
+            try insertScenario(name: name, canonicalJSON: canonicalJSON, sourcePath: sourcePath, storedBy: storedBy)
+        }
     }
 
-    func insertScenario(name: String, canonicalJSON: String, sourcePath: String?) throws -> StoredScenario {
+    func insertScenario(name: String, canonicalJSON: String, sourcePath: String?,
+                        storedBy: String = RunStore.currentUser) throws -> StoredScenario
+    {
         try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\("hospital_twin.scenario:" + name)))")
         let hash = try connection.query("SELECT encode(sha256(convert_to(\(canonicalJSON), 'UTF8')), 'hex') AS hash")
             .single("a scenario's hash").text("hash")
@@ -66,7 +73,7 @@ public final class RunStore {
         let row = try connection.query("""
             INSERT INTO hospital_twin.scenarios (name, version, content_hash, document, canonical_json, source_path, stored_by)
             SELECT \(name), coalesce(max(version), 0) + 1, \(hash), \(canonicalJSON)::jsonb, \(canonicalJSON), \(sourcePath),
-                   \(Self.currentUser)
+                   \(storedBy)
             FROM hospital_twin.scenarios WHERE name = \(name)
             RETURNING id, version
             """).single("a stored scenario")
@@ -309,6 +316,44 @@ public final class RunStore {
                             contentHash: try row.text("content_hash"), storedAt: try row.text("stored_at"),
                             storedBy: try row.text("stored_by"))
         }
+    }
+
+    /// Every version of the scenario named `name`, newest first (at most `limit`).
+    public func scenarioVersions(named name: String, limit: Int = 200) throws -> [ScenarioListing] {
+        try connection.query("""
+            SELECT id, name, version, content_hash, to_char(stored_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS stored_at,
+                   stored_by
+            FROM hospital_twin.scenarios WHERE name = \(name) ORDER BY version DESC LIMIT \(limit)
+            """).typedRows.map(Self.listing)
+    }
+
+    /// The id of the newest version of the scenario named `name`, or nil when none is stored.
+    public func latestScenario(named name: String) throws -> Int64? {
+        try connection.query("SELECT max(id) AS id FROM hospital_twin.scenarios WHERE name = \(name)").single().optional("id", expected: "a whole number") { Int64($0) }
+    }
+
+    /// The newest completed forecast (a run that started from a census: `run_censuses`) of the scenario named
+    /// `name`, or nil.
+    public func latestForecast(scenario name: String) throws -> Int64? {
+        try connection.query("""
+            SELECT max(r.id) AS id FROM hospital_twin.runs r JOIN hospital_twin.scenarios s ON s.id = r.scenario_id
+            JOIN hospital_twin.run_censuses c ON c.run_id = r.id
+            WHERE s.name = \(name) AND r.status = 'completed'
+            """).single().optional("id", expected: "a whole number") { Int64($0) }
+    }
+
+    /// The newest stored backtest of the scenario named `name`, or nil.
+    public func latestBacktest(scenario name: String) throws -> Int64? {
+        try connection.query("""
+            SELECT max(b.id) AS id FROM hospital_twin.backtests b JOIN hospital_twin.scenarios s ON s.id = b.scenario_id
+            WHERE s.name = \(name)
+            """).single().optional("id", expected: "a whole number") { Int64($0) }
+    }
+
+    static func listing(_ row: ResultRow) throws -> ScenarioListing {
+        ScenarioListing(id: try row.int64("id"), name: try row.text("name"), version: try row.int("version"),
+                        contentHash: try row.text("content_hash"), storedAt: try row.text("stored_at"),
+                        storedBy: try row.text("stored_by"))
     }
 
     /// A stored scenario's listing and its canonical JSON (the merged document), or nil when no scenario has `id`.

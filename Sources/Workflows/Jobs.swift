@@ -136,17 +136,10 @@ public enum Jobs {
             throw WorkflowError(.input, "no stored scenario has id \(id)")
         }
         let label = "scenario \(id) (\(listing.name))"
-        var modelFile: String?
-        if let source = try storing({ try store.scenarioSourcePath(id) }) {
-            do {
-                let document = try ScenarioLoader.parse(data: Data(canonical.utf8), file: label)
-                if let name = document["twin_model"]?.text, name != "built-in" {
-                    modelFile = name.hasPrefix("/") ? name
-                        : URL(fileURLWithPath: source).deletingLastPathComponent().appendingPathComponent(name).path
-                }
-            } catch {
-                throw WorkflowError(.input, error.problems.map(\.description) + ["\(label): its stored scenario cannot be read by this program"])
-            }
+        let source = try storing { try store.scenarioSourcePath(id) }
+        let modelFile: String?
+        do { modelFile = try ScenarioUploads.modelFile(canonical, label: label, besides: source) } catch {
+            throw WorkflowError(.input, error.problems.map(\.description) + ["\(label): its stored scenario cannot be read by this program"])
         }
         do {
             return (try Scenario.rebuild(canonicalJSON: Data(canonical.utf8), label: label, twinModelFile: modelFile), label)
