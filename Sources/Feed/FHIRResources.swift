@@ -65,6 +65,9 @@ public enum FHIRResources {
                 return contents
             }
             if object["resourceType"] as? String == "Bundle" {
+                if let entry = object["entry"], !(entry is [Any]) {
+                    contents.skipped.append("\(file): the Bundle's entry is not a list of entries")
+                }
                 for (index, entry) in ((object["entry"] as? [Any]) ?? []).enumerated() {
                     guard let resource = (entry as? [String: Any])?["resource"] as? [String: Any] else {
                         contents.skipped.append("\(file): Bundle entry \(index + 1): no resource")

@@ -32,14 +32,14 @@ public final class FeedStore {
         }
     }
 
-    /// Opens the log on `connection`, bringing the schema up to date. `timeZone` reads message times without an
-    /// offset (the scenario's).
-    public init(connection: DatabaseConnection, pseudonymiser: Pseudonymiser, timeZone: TimeZone) throws {
+    /// Opens the log on `connection`, bringing the schema up to date unless `migrating` is false (a server migrated
+    /// it before listening). `timeZone` reads message times without an offset (the scenario's).
+    public init(connection: DatabaseConnection, pseudonymiser: Pseudonymiser, timeZone: TimeZone, migrating: Bool = true) throws {
         self.connection = connection
         self.pseudonymiser = pseudonymiser
         self.timeZone = timeZone
         try connection.execute("SET TimeZone TO 'UTC'")
-        try connection.migrate(schema: RunStoreSchema.name, RunStoreSchema.migrations)
+        if migrating { try connection.migrate(schema: RunStoreSchema.name, RunStoreSchema.migrations) }
     }
 
     /// Receives one message's bytes from `source` ("file:NAME", "mllp:HOST"): parses, checks, pseudonymises and

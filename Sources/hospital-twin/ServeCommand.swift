@@ -1,4 +1,5 @@
 import ArgumentParser
+import Feed
 import Foundation
 import Hummingbird
 import Logging
@@ -31,6 +32,9 @@ struct Serve: AsyncParsableCommand {
 
     enum LogFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
+    @Option(help: "The hospital's time zone, for the FHIR intake's times without an offset (IANA name).")
+    var timeZone = "Europe/London"
+
     @Flag(help: "Print the API's OpenAPI 3.1 document (Docs/openapi.yaml; also served at /openapi.yaml) and exit.")
     var openapi = false
 
@@ -57,9 +61,15 @@ struct Serve: AsyncParsableCommand {
         _ = try database.openAccounts()  // reachable, and the schema up to date, before listening
         let pool = DatabasePool(url: location.connectionString)
         let host = host
+        // The FHIR intake pseudonymises with the feed's key; without one it answers that it has none.
+        var feed: FeedIntake?
+        let zone = try zone(named: timeZone)
+        do { feed = FeedIntake(pseudonymiser: try Pseudonymiser.fromEnvironment(), timeZone: zone) } catch {
+            printError("\(error.problem): the FHIR intake at /api/v1/feed/fhir answers 503 until the server starts with one")
+        }
         let threads = jobThreads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, jobs))
         let runners = jobs > 0 ? [JobRunner(url: location.connectionString, slots: jobs, threadsPerJob: threads)] : []
-        let app = Application(router: HospitalServer.router(pool: pool),
+        let app = Application(router: HospitalServer.router(pool: pool, feed: feed),
                               configuration: .init(address: .hostname(host, port: port), serverName: nil),
                               onServerRunning: { channel in
                                   printError("listening on http://\(host):\(channel.localAddress?.port ?? 0)")
