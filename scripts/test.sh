@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, database tests included, against a throwaway PostgreSQL (see with-postgres.sh); then, when
-# no arguments narrow the suite, the users' HTML reports (and a backtest's) written and checked in headless Chromium (check-reports.sh).
+# no arguments narrow the suite, the users' HTML reports (and a backtest's) written and checked in headless Chromium (check-reports.sh),
+# and the dashboard worked through by five users in Chromium (check-dashboard.sh).
 #   scripts/test.sh [extra swift test arguments, e.g. --filter Erlang]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,4 +19,5 @@ if ! python3 -c "import openapi_spec_validator" >/dev/null 2>&1; then
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "openapi-spec-validator==0.9.0" >&2 \
         || python3 -m pip install --quiet --user "openapi-spec-validator==0.9.0" >&2
 fi
-scripts/with-postgres.sh bash -c 'swift test -c release "$@" && if [ $# -eq 0 ]; then scripts/check-reports.sh; fi' _ "$@"
+# The dashboard is checked in Chromium too, driven by Playwright (a test-time tool; check-dashboard.sh installs it).
+scripts/with-postgres.sh bash -c 'swift test -c release "$@" && if [ $# -eq 0 ]; then scripts/check-reports.sh && scripts/check-dashboard.sh; fi' _ "$@"

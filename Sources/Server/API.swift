@@ -26,6 +26,10 @@ public enum Access: String, Sendable, Hashable, CaseIterable {
     case patients
     /// Users and the audit log: admin.
     case administration
+    /// Uploading scenarios (new versions; nothing stored is changed): manager, who writes the variants, and admin.
+    case scenarios
+    /// Storing the hospital's messages through the FHIR intake: admin (a feed system's account).
+    case feed
     /// Starting and cancelling the server's jobs: manager (runs and comparisons), planner (forecasts), and admin;
     /// each kind of job further allows only its own roles (`JobBody.roles`).
     case simulations
@@ -36,7 +40,8 @@ public enum Access: String, Sendable, Hashable, CaseIterable {
         case .anyone, .aggregate: Set(Role.allCases)
         case .costs: [.finance, .admin]
         case .patients: [.clinician, .admin]
-        case .administration: [.admin]
+        case .administration, .feed: [.admin]
+        case .scenarios: [.manager, .admin]
         case .simulations: [.manager, .planner, .admin]
         }
     }
@@ -87,6 +92,22 @@ public struct APIRoute: Sendable {
         /// Server-sent events (`text/event-stream`): the handler's answer each second, as a `progress` event, until
         /// it says it is final (an `end` event).
         case events
+        /// FHIR R4 JSON (`application/fhir+json`): an OperationOutcome, also for every error (FHIR's own error form).
+        case fhir
+    }
+
+    /// A body a route takes: its media types (the first is the one documented first), its JSON Schema as YAML
+    /// lines, and its most bytes.
+    public struct Body: Sendable {
+        /// The media types accepted (`Content-Type`, compared without parameters, case-insensitively).
+        public let mediaTypes: [String]
+        /// Its JSON Schema, as YAML lines.
+        public let schema: [String]
+        /// The most bytes (413 beyond).
+        public let limit: Int
+
+        /// A JSON body of at most `API.bodyLimit` bytes.
+        static func json(_ schema: [String]) -> Body { Body(mediaTypes: ["application/json"], schema: schema, limit: API.bodyLimit) }
     }
 
     /// GET to read; POST to start or change something (it takes a JSON body when `body` says so).
@@ -103,14 +124,14 @@ public struct APIRoute: Sendable {
     public let summary: String
     /// The status of a success: 200, or 202 for a job queued.
     public let status: HTTPResponse.Status
-    /// The JSON Schema of the body it takes, as YAML lines; nil: it takes none.
-    public let body: [String]?
+    /// The body it takes; nil: it takes none.
+    public let body: Body?
     /// JSON, or a stream of events.
     public let produces: Produces
     let handle: @Sendable (APIRequest) throws -> APIAnswer
 
     init(method: HTTPRequest.Method, path: String, access: Access, query: Set<QueryParameter>, required: Set<QueryParameter> = [],
-         status: HTTPResponse.Status = .ok, body: [String]? = nil, produces: Produces = .json,
+         status: HTTPResponse.Status = .ok, body: Body? = nil, produces: Produces = .json,
          summary: String, handle: @escaping @Sendable (APIRequest) throws -> APIAnswer)
     {
         self.method = method
@@ -135,8 +156,10 @@ struct APIRequest {
     let connection: DatabaseConnection
     /// The route's path with its id, for `next` links.
     let path: String
-    /// The request's body (at most `API.bodyLimit` bytes, JSON), for a route that takes one.
+    /// The request's body (of the route's media types and limit), for a route that takes one.
     var body: Data? = nil
+    /// The server's feed intake, for the routes that store messages (nil: this server has no pseudonym key).
+    var feed: FeedIntake? = nil
 
     /// A whole-number query value from `range`, nil when absent; a 400 naming the parameter otherwise.
     func number(_ parameter: QueryParameter, in range: ClosedRange<Int64>) throws -> Int64? {
@@ -163,6 +186,8 @@ struct APIAnswer {
     let read: String
     /// For an event stream: true when this is the last event.
     var final = true
+    /// The status when it is not the route's own (an upload of content already stored: 200, not 201).
+    var status: HTTPResponse.Status? = nil
 }
 
 /// The API under `/api/v1` (Docs/SERVER.md): JSON, paginated where it lists, errors as problem documents (RFC 9457);
@@ -175,7 +200,7 @@ public enum API {
     public static let queryLimit = 2_048
 
     /// Every route of the API.
-    public static let routes: [APIRoute] = reads + jobRoutes
+    public static let routes: [APIRoute] = reads + scenarioRoutes + jobRoutes + feedRoutes
 
     /// The routes that read what is stored.
     static let reads: [APIRoute] = [
@@ -330,14 +355,20 @@ public enum API {
             throw ProblemError(status: .badRequest, title: "A query parameter is missing",
                                detail: "query parameter 'scenario_id': the id of the stored scenario whose units and locations place the patients")
         }
-        guard let (listing, document) = try RunStore(connection: request.connection, migrating: false).scenario(id) else { throw notFound("scenario", id) }
+        return (id, try liveCensus(scenario: id, at: request.query[.at], connection: request.connection))
+    }
+
+    /// The live census of stored scenario `id` at `at` (local, YYYY-MM-DDTHH:MM; nil: now): a 404, 422 or 400 problem
+    /// when it cannot be read.
+    static func liveCensus(scenario id: Int64, at: String?, connection: DatabaseConnection) throws -> LiveCensusSummary {
+        guard let (listing, document) = try RunStore(connection: connection, migrating: false).scenario(id) else { throw notFound("scenario", id) }
         let scenario: Scenario
         do { scenario = try Scenario.rebuild(canonicalJSON: Data(document.utf8), label: "scenario \(id)", twinModelFile: nil) } catch {
             throw ProblemError(status: .unprocessableContent, title: "The scenario cannot be built here",
                                detail: "scenario \(id) (\(listing.name)): " + error.problems.map(\.description).prefix(3).joined(separator: "; "))
         }
         let minute: Double
-        if let text = request.query[.at] {
+        if let text = at {
             guard text.count <= 16, let local = LocalDateTime(parsing: text) else {
                 throw ProblemError(status: .badRequest, title: "A query parameter is malformed",
                                    detail: "query parameter 'at': expected a local time YYYY-MM-DDTHH:MM, found '\(text.prefix(40))'")
@@ -347,11 +378,11 @@ public enum API {
             minute = (Date().timeIntervalSince1970 / 60).rounded(.down)
         }
         let read: (census: LiveCensus, events: Int)
-        do { read = try LiveCensus.read(at: minute, scenario: scenario, connection: request.connection) } catch {
+        do { read = try LiveCensus.read(at: minute, scenario: scenario, connection: connection) } catch {
             throw ProblemError(status: error.kind == .store ? .serviceUnavailable : .unprocessableContent,
                                title: "The census cannot be read", detail: "\(error)")
         }
-        return (id, LiveCensusSummary(read.census, at: minute, events: read.events, scenario: scenario))
+        return LiveCensusSummary(read.census, at: minute, events: read.events, scenario: scenario)
     }
 
     // MARK: JSON

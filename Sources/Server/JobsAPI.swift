@@ -13,7 +13,7 @@ extension API {
 
     static let jobRoutes: [APIRoute] = [
         APIRoute(method: .post, path: "/api/v1/jobs", access: .simulations, query: [], status: .accepted,
-                 body: JobBody.schema,
+                 body: .json(JobBody.schema),
                  summary: "Queue a run of a stored scenario or a comparison of a base and its variants (manager, admin), or a forecast from the live census (planner, admin); answered at once with the job.") { request in
             let asked = try JobBody.read(request.body ?? Data())
             try JobBody.check(request.user, mayStart: asked.kind)

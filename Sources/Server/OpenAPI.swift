@@ -70,6 +70,33 @@ public enum OpenAPI {
             "        title: {type: string}",
             "        status: {type: integer}",
             "        detail: {type: string}",
+            "        errors:",
+            "          type: array",
+            "          description: \(quoted("Each error in what was sent, where it is (an upload's problems)."))",
+            "          items:",
+            "            type: object",
+            "            required: [pointer, detail]",
+            "            properties:",
+            "              pointer: {type: string, description: \(quoted("The setting's path (units[2].beds); empty for the text as a whole."))}",
+            "              detail: {type: string}",
+            "              file: {type: string}",
+            "              line: {type: integer, minimum: 1}",
+            "              column: {type: integer, minimum: 1}",
+            "    OperationOutcome:",
+            "      type: object",
+            "      required: [resourceType, issue]",
+            "      properties:",
+            "        resourceType: {const: OperationOutcome}",
+            "        issue:",
+            "          type: array",
+            "          items:",
+            "            type: object",
+            "            required: [severity, code]",
+            "            properties:",
+            "              severity: {type: string, enum: [fatal, error, warning, information]}",
+            "              code: {type: string}",
+            "              diagnostics: {type: string}",
+            "              expression: {type: array, items: {type: string}}",
             "  responses:",
             "    Problem:",
             "      description: \(quoted("A problem document: what was wrong and where."))",
@@ -77,6 +104,12 @@ public enum OpenAPI {
             "        application/problem+json:",
             "          schema:",
             "            $ref: \"#/components/schemas/Problem\"",
+            "    OperationOutcome:",
+            "      description: \(quoted("FHIR's OperationOutcome: what was wrong."))",
+            "      content:",
+            "        application/fhir+json:",
+            "          schema:",
+            "            $ref: \"#/components/schemas/OperationOutcome\"",
         ]
         return lines.joined(separator: "\n") + "\n"
     }()
@@ -116,19 +149,30 @@ public enum OpenAPI {
         }
         if !parameters.isEmpty { lines += ["      parameters:"] + parameters }
         if let body = route.body {
-            lines += ["      requestBody:", "        required: true", "        content:", "          application/json:",
-                      "            schema:"] + body.map { "              " + $0 }
+            lines += ["      requestBody:", "        required: true", "        content:"]
+            for type in body.mediaTypes {
+                lines += ["          \(type):", "            schema:"] + body.schema.map { "              " + $0 }
+            }
         }
         lines += [
             "      responses:",
             "        \"\(route.status.code)\":",
             "          description: \(quoted(route.summary))",
             "          content:",
-        ] + (route.produces == .events
-            ? ["            text/event-stream:", "              schema: {type: string}"]
-            : ["            application/json:", "              schema: {type: object}"])
+        ] + {
+            switch route.produces {
+            case .events: ["            text/event-stream:", "              schema: {type: string}"]
+            case .json: ["            application/json:", "              schema: {type: object}"]
+            case .fhir: ["            application/fhir+json:", "              schema:", "                $ref: \"#/components/schemas/OperationOutcome\""]
+            }
+        }()
+        if route.status == .created {
+            lines += ["        \"200\":", "          description: \(quoted("The same content was already stored: that version."))", "          content:",
+                      "            application/json:", "              schema: {type: object}"]
+        }
+        let error = route.produces == .fhir ? "OperationOutcome" : "Problem"
         for status in ["400", "401", "403", "404"] + (route.body == nil ? [] : ["413", "415"]) + ["422", "503"] {
-            lines += ["        \"\(status)\":", "          $ref: \"#/components/responses/Problem\""]
+            lines += ["        \"\(status)\":", "          $ref: \"#/components/responses/\(error)\""]
         }
         return lines
     }

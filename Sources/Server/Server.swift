@@ -66,7 +66,8 @@ public enum HospitalServer {
     /// The router, its routes and middleware, on `pool` (whose database's schema is up to date: `serve` migrates
     /// it before listening).
     /// `limits` bound failed sign-ins (`SignInLimits.standard` unless a test needs others).
-    public static func router(pool: DatabasePool, limits: SignInLimits = .standard) -> Router<ServerContext> {
+    /// `feed`: the FHIR intake's pseudonym key and time zone (nil: the intake answers that this server has none).
+    public static func router(pool: DatabasePool, limits: SignInLimits = .standard, feed: FeedIntake? = nil) -> Router<ServerContext> {
         let router = Router(context: ServerContext.self)
         router.add(middleware: SecurityHeaders())
         router.add(middleware: Problems())
@@ -86,70 +87,88 @@ public enum HospitalServer {
                      body: .init(byteBuffer: ByteBuffer(string: OpenAPI.document)))
         }
         SignIn.add(to: router, pool: pool, limits: limits)
-        for route in API.routes { add(route, to: router, pool: pool) }
+        Dashboard.add(to: router, pool: pool)
+        for route in API.routes { add(route, to: router, pool: pool, feed: feed) }
         return router
     }
 
     /// Adds an API route: the caller authenticated, the query, path and body checked, the role checked against the
     /// route's access (a refusal is a 403, audited), the handler run on the thread pool, and what it read or did
     /// audited (`api.read`, or `api.write` for a POST).
-    static func add(_ route: APIRoute, to router: Router<ServerContext>, pool: DatabasePool) {
+    static func add(_ route: APIRoute, to router: Router<ServerContext>, pool: DatabasePool, feed: FeedIntake?) {
         router.on(RouterPath(route.path), method: route.method) { request, context -> Response in
-            let user = try await authenticate(request, context: context, pool: pool)
-            let actor = Actor(name: user.name, source: context.remoteAddress?.ipAddress ?? "unknown")
-            let target = String(request.uri.path.prefix(200))
-            let action = route.method == .get ? "api.read" : "api.write"
-            func audit(_ outcome: AuditOutcome, _ detail: String) async throws {
-                try await pool.run { connection in
-                    try AccountStore(connection: connection, migrating: false).audit(actor, action, target: target, outcome: outcome,
-                                                                                 detail: detail)
-                }
+            guard route.produces == .fhir else {
+                return try await answer(route, request, context: context, pool: pool, feed: feed)
             }
-            guard route.access.roles.contains(user.role) else {
-                try await audit(.refused, "role \(user.role.rawValue) may not use \(route.access.rawValue) routes")
-                throw ProblemError(status: .forbidden, title: "Not allowed for this role",
-                                   detail: "\(route.path) serves \(route.access.rawValue), for the roles "
-                                       + route.access.roles.map(\.rawValue).sorted().joined(separator: ", ")
-                                       + "; you are \(user.role.rawValue)")
-            }
-            do {
-                let query = try API.query(request.uri.query ?? "", allowed: route.query)
-                let id = route.path.contains(":id") ? try API.pathID(context.parameters.get("id")) : nil
-                let body = route.body == nil ? nil : try await jsonBody(request)
-                let answer = try await pool.run { connection in
-                    var call = APIRequest(user: user, id: id, query: query, connection: connection, path: target)
-                    call.body = body
-                    let answer = try route.handle(call)
-                    try AccountStore(connection: connection, migrating: false).audit(actor, action, target: target,
-                                                                                 outcome: .allowed, detail: answer.read)
-                    return answer
-                }
-                if route.produces == .events {
-                    return events(first: answer, route: route, user: user, id: id, query: query, target: target, pool: pool)
-                }
-                return Response(status: route.status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                                body: .init(byteBuffer: ByteBuffer(bytes: answer.json)))
-            } catch let problem as ProblemError {
-                // A handler's 403 (a kind of job the role may not start) is a refusal, as the router's is.
-                try await audit(problem.status == .forbidden ? .refused : .failed,
-                                problem.status == .forbidden ? problem.detail : "\(problem.status.code) \(problem.title)")
-                throw problem
+            // FHIR's clients read every error as an OperationOutcome, the sign-in's and the role's too.
+            do { return try await answer(route, request, context: context, pool: pool, feed: feed) } catch let problem as ProblemError {
+                return FeedIntake.outcome(problem)
             }
         }
     }
 
-    /// A request's JSON body, at most `API.bodyLimit` bytes: a 415 problem for another media type, 413 for more.
-    static func jsonBody(_ request: Request) async throws -> Data {
+    static func answer(_ route: APIRoute, _ request: Request, context: ServerContext, pool: DatabasePool, feed: FeedIntake?) async throws
+        -> Response
+    {
+        let user = try await authenticate(request, context: context, pool: pool)
+        let actor = Actor(name: user.name, source: context.remoteAddress?.ipAddress ?? "unknown")
+        let target = String(request.uri.path.prefix(200))
+        let action = route.method == .get ? "api.read" : "api.write"
+        func audit(_ outcome: AuditOutcome, _ detail: String) async throws {
+            try await pool.run { connection in
+                try AccountStore(connection: connection, migrating: false).audit(actor, action, target: target, outcome: outcome,
+                                                                             detail: detail)
+            }
+        }
+        guard route.access.roles.contains(user.role) else {
+            try await audit(.refused, "role \(user.role.rawValue) may not use \(route.access.rawValue) routes")
+            throw ProblemError(status: .forbidden, title: "Not allowed for this role",
+                               detail: "\(route.path) serves \(route.access.rawValue), for the roles "
+                                   + route.access.roles.map(\.rawValue).sorted().joined(separator: ", ")
+                                   + "; you are \(user.role.rawValue)")
+        }
+        do {
+            let query = try API.query(request.uri.query ?? "", allowed: route.query)
+            let id = route.path.contains(":id") ? try API.pathID(context.parameters.get("id")) : nil
+            var sent: Data?
+            if let expected = route.body { sent = try await Self.body(request, expected) }
+            let body = sent
+            let answer = try await pool.run { connection in
+                var call = APIRequest(user: user, id: id, query: query, connection: connection, path: target)
+                call.body = body
+                call.feed = feed
+                let answer = try route.handle(call)
+                try AccountStore(connection: connection, migrating: false).audit(actor, action, target: target,
+                                                                             outcome: .allowed, detail: answer.read)
+                return answer
+            }
+            if route.produces == .events {
+                return events(first: answer, route: route, user: user, id: id, query: query, target: target, pool: pool)
+            }
+            return Response(status: answer.status ?? route.status,
+                            headers: [.contentType: route.produces == .fhir ? FeedIntake.mediaType : "application/json", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: answer.json)))
+        } catch let problem as ProblemError {
+            // A handler's 403 (a kind of job the role may not start) is a refusal, as the router's is.
+            try await audit(problem.status == .forbidden ? .refused : .failed,
+                            problem.status == .forbidden ? problem.detail : "\(problem.status.code) \(problem.title)")
+            throw problem
+        }
+    }
+
+    /// A request's body, of one of `expected`'s media types and at most its limit: a 415 problem for another media
+    /// type, 413 for more.
+    static func body(_ request: Request, _ expected: APIRoute.Body) async throws -> Data {
         let type = (request.headers[.contentType] ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard type == "application/json" else {
-            throw ProblemError(status: .unsupportedMediaType, title: "The body must be JSON",
-                               detail: "send Content-Type: application/json; found '\((request.headers[.contentType] ?? "none").prefix(60))'")
+        guard let type, expected.mediaTypes.contains(type) else {
+            throw ProblemError(status: .unsupportedMediaType, title: "The body's media type is not accepted",
+                               detail: "send Content-Type: \(expected.mediaTypes.joined(separator: " or ")); found '\((request.headers[.contentType] ?? "none").prefix(60))'")
         }
         var buffer = ByteBuffer()
         for try await var part in request.body {
-            guard buffer.readableBytes + part.readableBytes <= API.bodyLimit else {
+            guard buffer.readableBytes + part.readableBytes <= expected.limit else {
                 throw ProblemError(status: .contentTooLarge, title: "The body is too large",
-                                   detail: "a request body holds at most \(API.bodyLimit) bytes")
+                                   detail: "this route's request body holds at most \(expected.limit) bytes")
             }
             buffer.writeBuffer(&part)
         }
@@ -243,9 +262,19 @@ public enum HospitalServer {
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func problem(_ status: HTTPResponse.Status, title: String, detail: String, headers: HTTPFields = [:]) throws -> Response {
-        let data = try JSONSerialization.data(withJSONObject: ["type": "about:blank", "title": title, "status": Int(status.code),
-                                                              "detail": detail] as [String: Any], options: [.sortedKeys, .withoutEscapingSlashes])
+    static func problem(_ status: HTTPResponse.Status, title: String, detail: String, headers: HTTPFields = [:],
+                        errors: [ProblemError.Located] = []) throws -> Response
+    {
+        var fields: [String: Any] = ["type": "about:blank", "title": title, "status": Int(status.code), "detail": detail]
+        if !errors.isEmpty {
+            fields["errors"] = errors.map { error -> [String: Any] in
+                var item: [String: Any] = ["pointer": error.path, "detail": error.detail]
+                if let line = error.line, let column = error.column { item["line"] = line; item["column"] = column }
+                if let file = error.file { item["file"] = file }
+                return item
+            }
+        }
+        let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
         var all = headers
         all[.contentType] = "application/problem+json"
         return Response(status: status, headers: all, body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -254,8 +283,15 @@ public enum HospitalServer {
 
 /// An error a handler throws to answer with a problem document.
 struct ProblemError: Error {
+    /// One of several errors in what was sent, where it is: a line and column of the text, and the setting's path
+    /// (`units[2].beds`; empty for the text as a whole). A problem's `errors` member (RFC 9457's extension).
+    struct Located {
+        let file: String?, line: Int?, column: Int?, path: String, detail: String
+    }
+
     let status: HTTPResponse.Status, title: String, detail: String
     var headers: HTTPFields = [:]
+    var errors: [Located] = []
 }
 
 /// Errors as RFC 9457 problem documents: a `ProblemError` as it says; a route not found, or anything else, with its
@@ -265,7 +301,8 @@ struct Problems<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as ProblemError {
-            return try HospitalServer.problem(error.status, title: error.title, detail: error.detail, headers: error.headers)
+            return try HospitalServer.problem(error.status, title: error.title, detail: error.detail, headers: error.headers,
+                                              errors: error.errors)
         } catch let error as HTTPError {
             return try HospitalServer.problem(error.status, title: error.status.reasonPhrase,
                                               detail: error.status == .notFound ? "no such route: \(request.uri.path.prefix(200))" : error.body ?? "")

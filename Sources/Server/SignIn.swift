@@ -73,20 +73,6 @@ enum SignIn {
                                       sameSite: .strict))
             return response
         }
-        router.get("/") { request, context -> Response in
-            guard let session = try await HospitalServer.session(request, pool: pool) else {
-                return Response(status: .seeOther, headers: [.location: "/login", .cacheControl: "no-store"])
-            }
-            return HTMLPage.response(.ok, title: "hospital-twin", body: """
-                <h1>hospital-twin</h1>
-                <p>Signed in as <strong>\(HTMLPage.escape(session.user.name))</strong>, \(HTMLPage.escape(session.user.role.rawValue)).</p>
-                <p>The API is at <code>/api/v1</code>: <a href="/api/v1/me">who you are</a>.</p>
-                <form method="post" action="/logout">
-                <input type="hidden" name="csrf" value="\(HTMLPage.escape(session.csrfToken))">
-                <button type="submit">Sign out</button>
-                </form>
-                """)
-        }
     }
 
     /// The sign-in page with a new form token (also set as the form's cookie), `message` above the form.
@@ -121,7 +107,12 @@ enum SignIn {
 /// A form sent as application/x-www-form-urlencoded, read strictly: bounded in bytes, UTF-8, only the fields
 /// expected, each at most once.
 enum Form {
-    static func read(_ request: Request, expecting names: Set<String>, limit: Int) async throws -> [String: String] {
+    /// `repeatable`: fields a form may send more than once (ticked boxes of one name), their values joined by
+    /// commas in order.
+    /// `multiline`: fields that may hold line breaks and tabs (a textarea's; CR LF read as LF).
+    static func read(_ request: Request, expecting names: Set<String>, repeatable: Set<String> = [], multiline: Set<String> = [],
+                     limit: Int) async throws -> [String: String]
+    {
         let type = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard type == "application/x-www-form-urlencoded" else {
             throw ProblemError(status: .unsupportedMediaType, title: "A form was expected",
@@ -132,24 +123,32 @@ enum Form {
             throw ProblemError(status: .contentTooLarge, title: "The form is too large",
                                detail: "a form here has at most \(limit) bytes")
         }
-        return try parse(Array(body.readableBytesView), expecting: names)
+        return try parse(Array(body.readableBytesView), expecting: names, repeatable: repeatable, multiline: multiline)
     }
 
     /// The fields of `bytes`; throws a 400 problem naming what is wrong.
-    static func parse(_ bytes: [UInt8], expecting names: Set<String>) throws -> [String: String] {
+    static func parse(_ bytes: [UInt8], expecting names: Set<String>, repeatable: Set<String> = [], multiline: Set<String> = []) throws
+        -> [String: String]
+    {
         func bad(_ detail: String) -> ProblemError { ProblemError(status: .badRequest, title: "The form is malformed", detail: detail) }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw bad("the form is not UTF-8 text") }
         var fields: [String: String] = [:]
         for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = decode(parts[0]), let value = decode(parts.count > 1 ? parts[1] : "") else {
+            guard let name = decode(parts[0]), var value = decode(parts.count > 1 ? parts[1] : "") else {
                 throw bad("a field is not percent-encoded UTF-8")
             }
+            let breaks: Set<Unicode.Scalar> = multiline.contains(name) ? ["\n", "\r", "\t"] : []
+            if !breaks.isEmpty { value = value.replacingOccurrences(of: "\r\n", with: "\n") }
             guard names.contains(name) else {
                 throw bad("unexpected field '\(name.prefix(40))': this form has \(names.sorted().joined(separator: ", "))")
             }
+            if let before = fields[name], repeatable.contains(name), !value.contains(",") {
+                fields[name] = before + "," + value
+                continue
+            }
             guard fields[name] == nil else { throw bad("the field '\(name)' is given twice") }
-            guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !breaks.contains($0) }) else {
                 throw bad("the field '\(name)' holds a control character")
             }
             fields[name] = value
@@ -162,14 +161,14 @@ enum Form {
     }
 }
 
-/// The server's own HTML pages: a complete document, no script, no inline style, every value escaped.
+/// The sign-in page's HTML: a complete document, no script, no inline style, every value escaped.
 enum HTMLPage {
     static func response(_ status: HTTPResponse.Status, title: String, body: String) -> Response {
         let html = """
             <!DOCTYPE html>
             <html lang="en">
             <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(escape(title))</title></head>
+            <title>\(escape(title))</title><link rel="stylesheet" href="\(Dashboard.stylesheetPath)"></head>
             <body>
             \(body)
             </body>

@@ -44,6 +44,14 @@ struct APIRoleTests {
         /// day), anyone else's run of the fixture's scenario (one replication of three days).
         func body(_ route: APIRoute, _ role: Role) -> String? {
             guard route.body != nil else { return nil }
+            switch route.path {
+            case "/api/v1/scenarios":
+                // A variant of the fixture's scenario, new content for each role (so each is stored: 201).
+                return "extends: general-hospital\nname: api-upload-\(scenario)\ndescription: uploaded by a \(role.rawValue)\n"
+            case "/api/v1/feed/fhir":
+                return #"{"resourceType":"Encounter","id":"api-e1","status":"in-progress","class":{"code":"IMP"},"subject":{"reference":"Patient/api-p1"},"period":{"start":"2040-06-01T09:00:00Z"},"location":[{"location":{"reference":"Location/AMU"}}]}"#
+            default: break
+            }
             return role == .planner
                 ? "{\"kind\": \"forecast\", \"scenario_id\": \(scenario), \"days\": 1, \"at\": \"\(at)\", \"replications\": 2}"
                 : "{\"kind\": \"run\", \"scenario_id\": \(scenario), \"replications\": 1, \"horizon_days\": 3, \"warmup_days\": 1}"
@@ -105,11 +113,12 @@ struct APIRoleTests {
             var aggregateBodies: [(String, String)] = []
             for route in API.routes {
                 let url = fixture.url(route), method = route.method.rawValue
-                let anonymous = try await client.send(method, url, form: fixture.body(route, .admin), contentType: "application/json")
+                let type = route.body?.mediaTypes.first ?? "application/json"
+                let anonymous = try await client.send(method, url, form: fixture.body(route, .admin), contentType: type)
                 #expect(anonymous.status == 401, "\(url) without a token: \(anonymous.status)")
                 for role in Role.allCases {
                     let answer = try await client.send(method, url, form: fixture.body(route, role),
-                                                       headers: ["Authorization": "Bearer \(fixture.tokens[role]!)"], contentType: "application/json")
+                                                       headers: ["Authorization": "Bearer \(fixture.tokens[role]!)"], contentType: type)
                     if route.access.roles.contains(role) {
                         #expect(answer.status == fixture.status(route, role), "\(method) \(url) as \(role): \(answer.status) \(answer.body.prefix(300))")
                         if answer.status == 403 { continue }
@@ -117,7 +126,7 @@ struct APIRoleTests {
                             #expect(answer.headers["content-type"] == "text/event-stream" && answer.body.hasPrefix("event: end\ndata: "))
                             continue
                         }
-                        #expect(answer.headers["content-type"] == "application/json")
+                        #expect(answer.headers["content-type"] == (route.produces == .fhir ? "application/fhir+json" : "application/json"))
                         #expect((try? JSONSerialization.jsonObject(with: Data(answer.body.utf8))) != nil, "\(url): JSON")
                         if route.access == .patients {
                             let object = try #require(try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any])
@@ -129,7 +138,8 @@ struct APIRoleTests {
                         }
                     } else {
                         #expect(answer.status == 403, "\(url) as \(role): \(answer.status)")
-                        #expect(answer.headers["content-type"] == "application/problem+json" && answer.body.contains("Not allowed for this role"))
+                        #expect(answer.headers["content-type"] == (route.produces == .fhir ? "application/fhir+json" : "application/problem+json")
+                            && answer.body.contains("Not allowed for this role"))
                     }
                 }
             }

@@ -1,5 +1,6 @@
 import Accounts
 import NIOConcurrencyHelpers
+import Feed
 import Foundation
 import RunStore
 import Scenario
@@ -211,10 +212,12 @@ struct ServerTests {
 }
 
 /// Runs `body` with the base URL of the server on a free port of this machine, with `limits` on failed sign-ins.
-func withServer(limits: SignInLimits = .standard, runners: [JobRunner] = [], _ body: (String) async throws -> Void) async throws {
+func withServer(limits: SignInLimits = .standard, runners: [JobRunner] = [], feed: FeedIntake? = testFeed,
+                _ body: (String) async throws -> Void) async throws
+{
     let url = try #require(TestDatabase.url)
     let port = NIOLockedValueBox<Int?>(nil)
-    let app = Application(router: HospitalServer.router(pool: DatabasePool(url: url), limits: limits),
+    let app = Application(router: HospitalServer.router(pool: DatabasePool(url: url), limits: limits, feed: feed),
                           configuration: .init(address: .hostname("127.0.0.1", port: 0)), services: runners,
                           onServerRunning: { channel in port.withLockedValue { $0 = channel.localAddress?.port } })
     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -225,6 +228,10 @@ func withServer(limits: SignInLimits = .standard, runners: [JobRunner] = [], _ b
         group.cancelAll()
     }
 }
+
+/// The FHIR intake of the tests' servers: a key of the tests' own, London's time.
+let testFeed: FeedIntake? = FeedIntake(pseudonymiser: try! Pseudonymiser(key: Array("the server tests' key, thirty-two characters or more".utf8)),
+                                       timeZone: TimeZone(identifier: "Europe/London")!)
 
 /// An HTTP client for the server's browser side: no redirect followed, no cookie kept (each request says its own).
 final class PlainClient: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
@@ -396,7 +403,9 @@ struct SessionTests {
             let id = try #require((try JSONSerialization.jsonObject(with: Data(queued.body.utf8)) as? [String: Any])?["id"] as? Int)
             let cancelled = try await client.send("POST", "/api/v1/jobs/\(id)/cancel", cookies: ["htw_session": session],
                                                   headers: ["X-CSRF-Token": csrf])
-            #expect(cancelled.status == 200 && cancelled.body.contains("\"status\" : \"cancelled\""), "\(cancelled.body)")
+            // Cancelled at once while it waits; asked to stop when another suite's job slot took it first.
+            #expect(cancelled.status == 200 && (cancelled.body.contains("\"status\" : \"cancelled\"") || cancelled.body.contains("\"cancel_requested\" : true")),
+                    "\(cancelled.body)")
         }
     }
 

@@ -38,11 +38,18 @@ struct OpenAPITests {
             #expect(responses["\(route.status.code)"] != nil && responses["401"] != nil && responses["403"] != nil, "\(key)")
             let success = try #require(responses["\(route.status.code)"] as? [String: Any])
             let media = Set((success["content"] as? [String: Any] ?? [:]).keys)
-            #expect(media == [route.produces == .events ? "text/event-stream" : "application/json"], "\(key)")
-            // A body where the route reads one, with its members; none elsewhere.
-            let body = (((operation["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"] as? [String: Any]
-            #expect((body != nil) == (route.body != nil), "\(key)")
-            if let body { #expect(Set((body["properties"] as? [String: Any] ?? [:]).keys) == JobBodyMembers.names, "\(key)") }
+            let produced: String = switch route.produces {
+            case .events: "text/event-stream"
+            case .json: "application/json"
+            case .fhir: "application/fhir+json"
+            }
+            #expect(media == [produced], "\(key)")
+            // A body where the route reads one, in each of its media types; a job's with its members; none elsewhere.
+            let content = (operation["requestBody"] as? [String: Any])?["content"] as? [String: Any]
+            #expect(Set(content?.keys.map { $0 } ?? []) == Set(route.body?.mediaTypes ?? []), "\(key)")
+            if route.path == "/api/v1/jobs", let body = (content?["application/json"] as? [String: Any])?["schema"] as? [String: Any] {
+                #expect(Set((body["properties"] as? [String: Any] ?? [:]).keys) == JobBodyMembers.names, "\(key)")
+            }
         }
         var documented: Set<String> = []
         for (path, methods) in paths { for method in methods.keys { documented.insert("\(method) \(path)") } }
