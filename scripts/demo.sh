@@ -232,3 +232,6 @@ printf "%s\n" "bed,respiration_rate,spo2,spo2_scale,on_oxygen,systolic_bp,pulse,
 "$bin" score news2 "$logs/vitals.csv" | column -s, -t
 echo
 echo "The reports are in $(cd "$out" && pwd); the runs stay stored: hospital-twin runs list, hospital-twin report ID."
+echo "The dashboard on these runs: make yourself an admin (the password is read from the terminal), serve, and sign in:"
+echo "  $bin users add YOUR-NAME --role admin"
+echo "  $bin serve        # then open http://127.0.0.1:8080/login: Runs, Beds, Scenarios compared, Costs"
