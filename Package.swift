@@ -29,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Hummingbird's own service lifecycle (already built for it): the server's job slots stop with the server.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The server's /metrics in Prometheus's text format: its registry and exposition (its swift-metrics and
+        // swift-atomics are built for Hummingbird already, so it adds one small module to the build).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -37,7 +40,8 @@ let package = Package(
         .target(name: "Store", dependencies: ["CLibPQ"]),
         .target(name: "CSVFiles"),
         // The HTTP server: routes, problem documents, security headers; libpq's calls on NIO's thread pool.
-        .target(name: "Server", dependencies: ["Accounts", "Store", "Reports", "RunStore", "RunRecords", "Scenario", "Simulation", "Workflows", .product(name: "Hummingbird", package: "hummingbird"),
+        .target(name: "Server", dependencies: ["Accounts", "CSVFiles", "Feed", "FeedStore", "Store", "Reports", "RunStore", "RunRecords", "Scenario", "Simulation", "Workflows", .product(name: "Hummingbird", package: "hummingbird"),
+                                               .product(name: "Prometheus", package: "swift-prometheus"),
                                                .product(name: "NIOPosix", package: "swift-nio"),
                                                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                                                .product(name: "HTTPTypes", package: "swift-http-types"),

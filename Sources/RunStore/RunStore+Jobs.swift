@@ -23,6 +23,15 @@ extension RunStore {
         try jobs(where: "id = \(id)", limit: 1).first
     }
 
+    /// How many jobs have each status (statuses no job has are absent).
+    public func jobCounts() throws -> [Job.Status: Int] {
+        var counts: [Job.Status: Int] = [:]
+        for row in try connection.query("SELECT status, count(*) AS n FROM hospital_twin.jobs GROUP BY status").typedRows {
+            counts[try row.raw("status", as: Job.Status.self)] = try row.int("n")
+        }
+        return counts
+    }
+
     /// A page of jobs, newest first: those with an id below `before` when given.
     public func jobs(before: Int64?, limit: Int) throws -> [Job] {
         try jobs(where: before.map { "id < \($0)" } ?? "true", limit: limit)

@@ -67,8 +67,12 @@ public enum HospitalServer {
     /// it before listening).
     /// `limits` bound failed sign-ins (`SignInLimits.standard` unless a test needs others).
     /// `feed`: the FHIR intake's pseudonym key and time zone (nil: the intake answers that this server has none).
-    public static func router(pool: DatabasePool, limits: SignInLimits = .standard, feed: FeedIntake? = nil) -> Router<ServerContext> {
+    /// `metrics`: where requests are counted and `/metrics` reads from.
+    public static func router(pool: DatabasePool, limits: SignInLimits = .standard, feed: FeedIntake? = nil,
+                              metrics: ServerMetrics = ServerMetrics()) -> Router<ServerContext>
+    {
         let router = Router(context: ServerContext.self)
+        router.add(middleware: MetricsRecorder(metrics: metrics))
         router.add(middleware: SecurityHeaders())
         router.add(middleware: Problems())
         router.get("health") { _, _ -> Response in
@@ -81,6 +85,10 @@ public enum HospitalServer {
                 return try problem(.serviceUnavailable, title: "The database cannot be reached",
                                    detail: "the server is up but its database is not: \(error)")
             }
+        }
+        router.get("metrics") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: await metrics.exposition(pool: pool))))
         }
         router.get("openapi.yaml") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/yaml"],

@@ -20,7 +20,7 @@ struct OpenAPITests {
         let document = try #require(try Yams.load(yaml: OpenAPI.document) as? [String: Any])
         #expect(document["openapi"] as? String == "3.1.0")
         let paths = try #require(document["paths"] as? [String: [String: Any]])
-        var expected: Set<String> = ["get /health", "get /openapi.yaml"]
+        var expected: Set<String> = ["get /health", "get /metrics", "get /openapi.yaml"]
         for route in API.routes {
             let key = "\(route.method.rawValue.lowercased()) \(OpenAPI.openAPIPath(route.path))"
             expected.insert(key)
