@@ -13,6 +13,9 @@ public struct Job: Sendable, Hashable, Codable {
         case comparison
         /// A bed forecast from the live census (the feed's event log at a time): one run from that census.
         case forecast
+        /// A rolling-origin backtest of the scenario's forecasts on the feed's event log: a backtest plan (no runs),
+        /// its origins scored and the backtest stored when the last is.
+        case backtest
     }
 
     /// Where a job is. Queued and interrupted jobs wait to be worked; the last three are final.
@@ -38,9 +41,9 @@ public struct Job: Sendable, Hashable, Codable {
     public let id: Int64
     /// Run, comparison or forecast.
     public let kind: Kind
-    /// The plan's id (its first run's): what `runs status` and `work` take.
+    /// The plan's id (its first run's, or a backtest plan's): what `runs status` and `work` take.
     public let plan: Int64
-    /// The plan's runs, a comparison's base first.
+    /// The plan's runs, a comparison's base first (none for a backtest).
     public let runs: [Int64]
     /// Where it is now.
     public let status: Status

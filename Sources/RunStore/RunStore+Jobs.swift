@@ -7,12 +7,13 @@ import Store
 /// claiming connection while it works it, so a running job whose lock nobody holds is known to be left by a server
 /// that died.
 extension RunStore {
-    /// Queues a job of `kind` working the plan whose runs are `runs` (the plan's id first), asked for by `user`.
-    public func submitJob(kind: Job.Kind, runs: [Int64], request: String, by user: String) throws -> Job {
-        precondition(!runs.isEmpty, "a job works at least one run")
+    /// Queues a job of `kind` working the plan whose runs are `runs` (the plan's id first), or the backtest plan
+    /// `plan` (no runs), asked for by `user`.
+    public func submitJob(kind: Job.Kind, runs: [Int64], plan: Int64? = nil, request: String, by user: String) throws -> Job {
+        precondition(!runs.isEmpty || plan != nil, "a job works at least one run, or a backtest plan")
         let id = try connection.query("""
             INSERT INTO hospital_twin.jobs (kind, plan_id, runs, request, submitted_by)
-            VALUES (\(kind.rawValue), \(runs[0]), \(Self.arrayText(runs))::bigint[], \(request)::jsonb, \(user))
+            VALUES (\(kind.rawValue), \(plan ?? runs[0]), \(Self.arrayText(runs))::bigint[], \(request)::jsonb, \(user))
             RETURNING id
             """).single("a job").int64("id")
         return try job(id)!
@@ -138,8 +139,15 @@ extension RunStore {
         try connection.query("SELECT cancel_requested FROM hospital_twin.jobs WHERE id = \(id)").single("job \(id)").bool("cancel_requested")
     }
 
-    /// Replications stored of the job's runs, and of how many.
+    /// Replications stored of the job's runs, and of how many; for a backtest, origins scored, and of how many.
     public func progress(of job: Job) throws -> (done: Int, total: Int) {
+        if job.kind == .backtest {
+            let row = try connection.query("""
+                SELECT (SELECT count(*) FROM hospital_twin.backtest_origins WHERE plan_id = \(job.plan)) AS done,
+                       (SELECT coalesce(max(origins), 0) FROM hospital_twin.backtest_plans WHERE id = \(job.plan)) AS total
+                """).single("a backtest job's progress")
+            return (try row.int("done"), try row.int("total"))
+        }
         let list = Self.arrayText(job.runs)
         let row = try connection.query("""
             SELECT (SELECT count(*) FROM hospital_twin.replication_kpis WHERE run_id = ANY(\(list)::bigint[])) AS done,

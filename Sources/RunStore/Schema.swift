@@ -337,5 +337,14 @@ public enum RunStoreSchema {
                 failure text);
             CREATE INDEX jobs_waiting ON hospital_twin.jobs (id) WHERE status IN ('queued', 'interrupted');
             """),
+        Migration(version: 11, name: "backtest jobs: a job may work a backtest plan, which has no runs", sql: """
+            -- A backtest job's plan is a row of backtest_plans (its id drawn from the runs' sequence, so it names
+            -- no run): the plan is no longer a run's foreign key, and a backtest job lists no runs.
+            ALTER TABLE hospital_twin.jobs DROP CONSTRAINT jobs_plan_id_fkey;
+            ALTER TABLE hospital_twin.jobs DROP CONSTRAINT jobs_kind_check;
+            ALTER TABLE hospital_twin.jobs ADD CONSTRAINT jobs_kind_check CHECK (kind IN ('run', 'comparison', 'forecast', 'backtest'));
+            ALTER TABLE hospital_twin.jobs DROP CONSTRAINT jobs_runs_check;
+            ALTER TABLE hospital_twin.jobs ADD CONSTRAINT jobs_runs_check CHECK (cardinality(runs) >= 1 OR kind = 'backtest');
+            """),
     ]
 }

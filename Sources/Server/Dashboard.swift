@@ -160,6 +160,8 @@ public enum Dashboard {
         Route(method: .get, path: "/planner", access: .aggregate, query: ["scenario_id", "at"], handle: Planner.page),
         Route(method: .post, path: "/planner/forecast", access: .simulations, form: ["scenario_id", "days", "at", "replications"],
               handle: Planner.start),
+        Route(method: .post, path: "/planner/backtest", access: .simulations, form: ["scenario_id", "from", "to", "horizon_days", "replications"],
+              handle: Planner.backtest),
         Route(method: .get, path: "/manager", access: .aggregate, handle: Manager.page),
         Route(method: .post, path: "/manager/compare", access: .simulations, form: ["base", "variant", "replications"],
               repeatable: ["variant"], handle: Manager.start),
@@ -352,7 +354,7 @@ public enum Dashboard {
           var source = new EventSource(box.getAttribute('data-events'));
           function show(e) {
             var job = JSON.parse(e.data), p = job.progress;
-            box.textContent = job.status + ': ' + p.replications_done + ' of ' + p.replications + ' replications'
+            box.textContent = job.status + ': ' + p.replications_done + ' of ' + p.replications + ' ' + p.counts
               + (p.seconds_left == null ? '' : ', about ' + Math.ceil(p.seconds_left) + ' s left');
           }
           source.addEventListener('progress', show);

@@ -62,6 +62,15 @@ extension Dashboard {
                     + " <label for=\"forecast-at\">census at</label> <input id=\"forecast-at\" name=\"at\" placeholder=\"now\" maxlength=\"16\" value=\"\(HTML.escape(visit.query["at"] ?? ""))\">"
                     + " <button type=\"submit\">Start the forecast</button></p></form></section>")
             }
+            if JobBody.roles(.backtest).contains(visit.user.role) {
+                sections.append("<section><h2>Backtest the forecasts on the feed's history</h2><form method=\"post\" action=\"/planner/backtest\">"
+                    + csrfField(visit.session) + "<input type=\"hidden\" name=\"scenario_id\" value=\"\(chosen)\">"
+                    + "<p><label for=\"from\">Origins from</label> <input id=\"from\" name=\"from\" type=\"date\" required>"
+                    + " <label for=\"to\">to</label> <input id=\"to\" name=\"to\" type=\"date\" required>"
+                    + " <label for=\"horizon\">horizon (days)</label> <input id=\"horizon\" name=\"horizon_days\" type=\"number\" min=\"1\" max=\"60\" value=\"14\">"
+                    + " <label for=\"backtest-replications\">replications per origin</label> <input id=\"backtest-replications\" name=\"replications\" type=\"number\" min=\"2\" max=\"\(RunOverrides.replicationLimit)\" value=\"200\">"
+                    + " <button type=\"submit\">Start the backtest</button></p></form></section>")
+            }
             // The latest backtest's coverage.
             if let backtest = try store.latestBacktest(scenario: listing.name), case .backtest(let report) = try stored(.backtest, backtest, baseline: nil, store: store) {
                 sections.append("<section><h2>How right it has been: backtest <a href=\"/backtests/\(backtest)\">\(backtest)</a></h2><p class=\"meta\">"
@@ -88,6 +97,28 @@ extension Dashboard {
             let days = try visit.number("days", in: 1...366, form: true).map(Int.init)
             let replications = try visit.number("replications", in: 2...Int64(RunOverrides.replicationLimit), form: true).map(Int.init)
             let request = JobRequest(kind: .forecast, scenarioIDs: [scenario], overrides: RunOverrides(replications: replications), days: days, censusAt: at)
+            return try Manager.submit(request, visit)
+        }
+
+        static func backtest(_ visit: Visit) throws -> Answer {
+            try JobBody.check(visit.user, mayStart: .backtest)
+            guard let scenario = try visit.number("scenario_id", form: true) else {
+                throw ProblemError(status: .badRequest, title: "A field is missing", detail: "'scenario_id': the stored scenario to backtest")
+            }
+            func day(_ name: String) throws -> LocalDateTime {
+                guard let text = visit.form[name], text.utf8.count == 10, let date = LocalDateTime(parsing: text) else {
+                    throw ProblemError(status: .badRequest, title: "A field is malformed", detail: "'\(name)': expected a day YYYY-MM-DD")
+                }
+                return date
+            }
+            let (from, to) = (try day("from"), try day("to"))
+            guard from.localMinutesSinceEpoch <= to.localMinutesSinceEpoch else {
+                throw ProblemError(status: .badRequest, title: "The origins are out of order", detail: "'from' must be on or before 'to'")
+            }
+            var request = JobRequest(kind: .backtest, scenarioIDs: [scenario], overrides: RunOverrides(
+                replications: try visit.number("replications", in: 2...Int64(RunOverrides.replicationLimit), form: true).map(Int.init),
+                horizonDays: try visit.number("horizon_days", in: 1...60, form: true).map(Int.init)))
+            request.window = JobRequest.BacktestWindow(from: from, to: to)
             return try Manager.submit(request, visit)
         }
     }
@@ -157,12 +188,15 @@ extension Dashboard {
             guard let job = try store.job(visit.id!) else { throw API.notFound("job", visit.id!) }
             let document = try JobDocument.make(job, store: store)
             let progress = document.progress
-            let state = "\(job.status.rawValue): \(progress.replicationsDone) of \(progress.replications) replications"
+            let state = "\(job.status.rawValue): \(progress.replicationsDone) of \(progress.replications) \(progress.counts)"
                 + (progress.secondsLeft.map { String(format: ", about %.0f s left", $0.rounded(.up)) } ?? "")
             var sections = ["<section><p id=\"progress\" class=\"status\" data-events=\"/api/v1/jobs/\(job.id)/events\" role=\"status\">\(HTML.escape(state))</p>"
                 + (job.failure.map { "<p class=\"problem\">\(HTML.escape($0))</p>" } ?? "")
-                + "<p>Asked by \(HTML.escape(job.submittedBy)): \(document.request.replications) replications of \(document.request.horizonDays) days, seed \(document.request.seed); runs "
-                + job.runs.map { "<a href=\"/runs/\($0)\">\($0)</a>" }.joined(separator: ", ") + ".</p>"]
+                + "<p>Asked by \(HTML.escape(job.submittedBy)): " + (job.kind == .backtest
+                    ? "origins \(document.request.from ?? "") to \(document.request.to ?? "") at \(document.request.at ?? ""), a \(document.request.horizonDays)-day horizon, "
+                        + "\(document.request.replications) replications per origin, seed \(document.request.seed).</p>"
+                    : "\(document.request.replications) replications of \(document.request.horizonDays) days, seed \(document.request.seed); runs "
+                        + job.runs.map { "<a href=\"/runs/\($0)\">\($0)</a>" }.joined(separator: ", ") + ".</p>")]
             if !job.status.isFinal, JobBody.roles(job.kind).contains(visit.user.role) {
                 sections[0] += "<form method=\"post\" action=\"/jobs/\(job.id)/cancel\">" + csrfField(visit.session) + "<button type=\"submit\">Cancel</button></form>"
             }
@@ -181,6 +215,13 @@ extension Dashboard {
                     if case .forecast(let forecast) = try stored(.forecast, job.runs[0], baseline: nil, store: store) { sections += HTMLReports.forecast(forecast).sections }
                 case .run:
                     if case .run(let result) = try stored(.run, job.runs[0], baseline: nil, store: store) { sections += HTMLReports.run(result).sections }
+                case .backtest:
+                    if let backtest = try store.plannedBacktest(job.plan)?.backtest,
+                       case .backtest(let report) = try stored(.backtest, backtest, baseline: nil, store: store) {
+                        sections.append("<p>Backtest <a href=\"/backtests/\(backtest)\">\(backtest)</a>: every method's scores.</p>")
+                        sections += HTMLReports.backtestCoverage(report)
+                        read += ", backtest \(backtest)"
+                    }
                 }
                 read += ", runs " + job.runs.map(String.init).joined(separator: ", ")
             }

@@ -71,15 +71,19 @@ enum JobBody {
         "required: [kind]",
         "additionalProperties: false",
         "properties:",
-        "  kind: {type: string, enum: [run, comparison, forecast]}",
-        "  scenario_id: {type: integer, minimum: 1, description: \"A run's or a forecast's stored scenario.\"}",
+        "  kind: {type: string, enum: [run, comparison, forecast, backtest]}",
+        "  scenario_id: {type: integer, minimum: 1, description: \"A run's, a forecast's or a backtest's stored scenario.\"}",
         "  scenario_ids: {type: array, items: {type: integer, minimum: 1}, minItems: 2, maxItems: \(JobRequest.variantLimit + 1), description: \"A comparison's base, then its variants.\"}",
         "  replications: {type: integer, minimum: 1, maximum: \(RunOverrides.replicationLimit)}",
         "  seed: {type: integer, minimum: 0, maximum: 18446744073709551615}",
-        "  horizon_days: {type: integer, minimum: 1, maximum: \(RunOverrides.horizonLimit)}",
+        "  horizon_days: {type: integer, minimum: 1, maximum: \(RunOverrides.horizonLimit), description: \"A run's days simulated; a backtest's forecast horizon (default 14).\"}",
         "  warmup_days: {type: integer, minimum: 0}",
         "  days: {type: integer, minimum: 1, maximum: 366, description: \"A forecast's days after its start (default 14).\"}",
         "  at: {type: string, pattern: \"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$\", description: \"A forecast's census time, local to the scenario (default now); it starts at the next local midnight.\"}",
+        "  from: {type: string, pattern: \"^[0-9]{4}-[0-9]{2}-[0-9]{2}$\", description: \"A backtest's first origin day.\"}",
+        "  to: {type: string, pattern: \"^[0-9]{4}-[0-9]{2}-[0-9]{2}$\", description: \"A backtest's last origin day.\"}",
+        "  every_days: {type: integer, minimum: 1, maximum: 366, description: \"Days between a backtest's origins (default 1).\"}",
+        "  origin_time: {type: string, pattern: \"^[0-9]{2}:[0-9]{2}$\", description: \"Each backtest origin's local time of day (default 23:59).\"}",
     ]
 
     /// The roles that may start (and cancel) each kind of job: a manager's runs and comparisons, a planner's
@@ -87,7 +91,7 @@ enum JobBody {
     static func roles(_ kind: Job.Kind) -> Set<Role> {
         switch kind {
         case .run, .comparison: [.manager, .admin]
-        case .forecast: [.planner, .admin]
+        case .forecast, .backtest: [.planner, .admin]
         }
     }
 
@@ -100,7 +104,8 @@ enum JobBody {
         }
     }
 
-    static let members: Set = ["kind", "scenario_id", "scenario_ids", "replications", "seed", "horizon_days", "warmup_days", "days", "at"]
+    static let members: Set = ["kind", "scenario_id", "scenario_ids", "replications", "seed", "horizon_days", "warmup_days", "days", "at",
+                               "from", "to", "every_days", "origin_time"]
 
     /// The body read into a request; a 400 problem naming the member that is wrong.
     static func read(_ body: Data) throws -> JobRequest {
@@ -114,11 +119,12 @@ enum JobBody {
             throw bad("'\(unknown.prefix(40))' is not a member of a job request: \(members.sorted().joined(separator: ", "))")
         }
         guard case .text(let kindText)? = object["kind"], let kind = Job.Kind(rawValue: kindText) else {
-            throw bad("'kind': expected \"run\", \"comparison\" or \"forecast\"")
+            throw bad("'kind': expected \"run\", \"comparison\", \"forecast\" or \"backtest\"")
         }
         // Each kind's own members, and no other kind's.
-        for (member, kinds) in [("horizon_days", [Job.Kind.run, .comparison]), ("warmup_days", [.run, .comparison]),
-                                ("days", [.forecast]), ("at", [.forecast])] where object[member] != nil && !kinds.contains(kind) {
+        for (member, kinds) in [("horizon_days", [Job.Kind.run, .comparison, .backtest]), ("warmup_days", [.run, .comparison]),
+                                ("days", [.forecast]), ("at", [.forecast]), ("from", [.backtest]), ("to", [.backtest]),
+                                ("every_days", [.backtest]), ("origin_time", [.backtest])] where object[member] != nil && !kinds.contains(kind) {
             throw bad("'\(member)' is for a \(kinds.map(\.rawValue).joined(separator: " or ")), not a \(kind.rawValue)"
                 + (kind == .forecast ? " (a forecast's length is 'days')" : ""))
         }
@@ -131,7 +137,7 @@ enum JobBody {
         }
         var ids: [Int64]
         switch kind {
-        case .run, .forecast:
+        case .run, .forecast, .backtest:
             guard object["scenario_ids"] == nil else { throw bad("'scenario_ids' is a comparison's; a \(kind.rawValue) takes 'scenario_id'") }
             guard let id = try whole("scenario_id", 1...Int64.max) else {
                 throw bad("'scenario_id': a \(kind.rawValue) needs its stored scenario's id")
@@ -168,8 +174,29 @@ enum JobBody {
             }
             at = local
         }
-        return JobRequest(kind: kind, scenarioIDs: ids, overrides: overrides, days: try whole("days", 1...366).map(Int.init),
-                          censusAt: at)
+        var request = JobRequest(kind: kind, scenarioIDs: ids, overrides: overrides, days: try whole("days", 1...366).map(Int.init),
+                                 censusAt: at)
+        if kind == .backtest {
+            func day(_ key: String) throws -> LocalDateTime {
+                guard case .text(let text)? = object[key], text.utf8.count == 10, let date = LocalDateTime(parsing: text) else {
+                    throw bad("'\(key)': a backtest needs its \(key == "from" ? "first" : "last") origin's day, YYYY-MM-DD")
+                }
+                return date
+            }
+            let (from, to) = (try day("from"), try day("to"))
+            guard from.localMinutesSinceEpoch <= to.localMinutesSinceEpoch, to.localMinutesSinceEpoch - from.localMinutesSinceEpoch <= 3_660 * 1440 else {
+                throw bad("'from' and 'to': the first origin's day, then the last, at most ten years apart")
+            }
+            var time: LocalTimeOfDay?
+            if let value = object["origin_time"] {
+                guard case .text(let text) = value, text.utf8.count == 5, let parsed = LocalTimeOfDay(parsing: text) else {
+                    throw bad("'origin_time': expected a local time of day HH:MM")
+                }
+                time = parsed
+            }
+            request.window = JobRequest.BacktestWindow(from: from, to: to, everyDays: try whole("every_days", 1...366).map(Int.init), at: time)
+        }
+        return request
     }
 
     /// A member's value, by what it holds: a whole number (one past Int64 as `large`), text, a list, or anything else.
@@ -207,9 +234,11 @@ enum JobBody {
 /// A job as the API answers it: the job, its request, its progress and its links.
 struct JobDocument: Encodable {
     struct Progress: Encodable {
-        /// Replications stored of the job's runs, of `replications`.
+        /// Replications stored of the job's runs, of `replications` (a backtest's: origins scored, of its origins).
         var replicationsDone: Int
         var replications: Int
+        /// What is counted: replications, or a backtest's origins.
+        var counts: String
         /// At the job's pace since it started; null until a replication is stored, or when it is not running.
         var secondsLeft: Double?
     }
@@ -224,6 +253,8 @@ struct JobDocument: Encodable {
         var comparisons: [String]
         /// A forecast's bands.
         var forecast: String?
+        /// A backtest's scores, once it is completed.
+        var backtest: String?
     }
 
     var id: Int64
@@ -256,11 +287,13 @@ struct JobDocument: Encodable {
             id: job.id, kind: job.kind, status: job.status, plan: job.plan, runs: job.runs, request: request,
             submittedBy: job.submittedBy, submittedAt: job.submittedAt, startedAt: job.startedAt, finishedAt: job.finishedAt,
             attempts: job.attempts, cancelRequested: job.cancelRequested, failure: job.failure,
-            progress: Progress(replicationsDone: done, replications: total, secondsLeft: left),
+            progress: Progress(replicationsDone: done, replications: total, counts: job.kind == .backtest ? "origins" : "replications",
+                               secondsLeft: left),
             links: Links(job: base, events: base + "/events", cancel: base + "/cancel", runs: job.runs.map { "/api/v1/runs/\($0)" },
                          comparisons: job.kind == .comparison
                              ? job.runs.dropFirst().map { "/api/v1/runs/\($0)/comparison?baseline=\(job.runs[0])" } : [],
-                         forecast: job.kind == .forecast ? "/api/v1/runs/\(job.runs[0])/forecast" : nil))
+                         forecast: job.kind == .forecast ? "/api/v1/runs/\(job.runs[0])/forecast" : nil,
+                         backtest: try job.kind == .backtest ? store.plannedBacktest(job.plan)?.backtest.map { "/api/v1/backtests/\($0)" } : nil))
     }
 
     static func json(_ job: Job, store: RunStore) throws -> Data { try API.json(try make(job, store: store)) }

@@ -8,7 +8,7 @@ import Scenario
 /// What a user asks the server to simulate: a run of a stored scenario, or a comparison of stored scenarios (the
 /// base first), on the first scenario's run section under `overrides`, as `run` and `compare` do with files.
 public struct JobRequest: Sendable, Hashable {
-    /// A run, or a comparison.
+    /// A run, a comparison, a forecast or a backtest.
     public var kind: Job.Kind
     /// Stored scenarios' ids: one for a run; the base, then 1–20 variants, for a comparison.
     public var scenarioIDs: [Int64]
@@ -19,6 +19,28 @@ public struct JobRequest: Sendable, Hashable {
     public var days: Int?
     /// A forecast's census time, local to the scenario (nil: now); the forecast starts at the next local midnight.
     public var censusAt: LocalDateTime?
+    /// A backtest's origins: the first and last day, the days between origins, the time of day (nil: each origin at
+    /// 23:59, every day). Its horizon is `overrides.horizonDays` (nil: 14), its replications per origin
+    /// `overrides.replications` (nil: 200).
+    public var window: BacktestWindow?
+
+    /// A backtest's origins, as `backtest --from --to --every --at` gives them.
+    public struct BacktestWindow: Sendable, Hashable {
+        /// The first and last origin's day (local midnight; the origin's time is `at`).
+        public var from: LocalDateTime, to: LocalDateTime
+        /// Days between origins, 1–366 (nil: 1).
+        public var everyDays: Int?
+        /// Each origin's local time of day (nil: 23:59).
+        public var at: LocalTimeOfDay?
+
+        /// A window of daily origins from `from` to `to`.
+        public init(from: LocalDateTime, to: LocalDateTime, everyDays: Int? = nil, at: LocalTimeOfDay? = nil) {
+            self.from = from
+            self.to = to
+            self.everyDays = everyDays
+            self.at = at
+        }
+    }
 
     /// The most variants a comparison takes beside its base.
     public static let variantLimit = 20
@@ -56,6 +78,8 @@ public struct JobSettings: Sendable, Hashable, Codable {
     public var census: String?
     /// Inpatients in that census.
     public var inpatients: Int?
+    /// A backtest's first and last origin (YYYY-MM-DD), days between origins, time of day (HH:MM) and origins.
+    public var from: String?, to: String?, everyDays: Int?, at: String?, origins: Int?
 }
 
 /// The server's jobs as workflows (Docs/SERVER.md, "Jobs"): a job is a plan of runs, as `runs plan` makes, worked
@@ -71,6 +95,9 @@ public enum Jobs {
     /// cannot read), settings that cannot run; `.store` when the database refuses.
     public static func submit(_ request: JobRequest, by user: String, store: RunStore) throws(WorkflowError) -> Job {
         let expected = request.kind == .comparison ? 2...(JobRequest.variantLimit + 1) : 1...1
+        if request.kind == .backtest, request.window == nil {
+            throw WorkflowError(.input, "a backtest takes its origins: the first and last day")
+        }
         guard expected.contains(request.scenarioIDs.count) else {
             throw WorkflowError(.input, request.kind == .comparison
                 ? "a comparison takes a base and 1 to \(JobRequest.variantLimit) variants: 2 to \(JobRequest.variantLimit + 1) scenario ids"
@@ -82,9 +109,27 @@ public enum Jobs {
             do { scenarios.append(try storedScenario(id, store: store)) } catch { problems += error.messages }
         }
         guard problems.isEmpty else { throw WorkflowError(.input, problems + ["nothing was queued"]) }
-        let runs: [Int64]
+        var runs: [Int64] = []
+        var backtestPlan: Int64?
         var asked: JobSettings
-        if request.kind == .forecast {
+        if request.kind == .backtest, let window = request.window {
+            let (scenario, label) = scenarios[0]
+            var backtest = BacktestRequest(from: window.from, to: window.to)
+            backtest.horizonDays = request.overrides.horizonDays ?? backtest.horizonDays
+            backtest.everyDays = window.everyDays ?? backtest.everyDays
+            backtest.at = window.at ?? backtest.at
+            backtest.replications = request.overrides.replications ?? backtest.replications
+            backtest.seed = request.overrides.seed
+            let planned = try ShardedBacktests.plan(scenario, file: label, request: backtest, shards: 1, store: store)
+            backtestPlan = planned.id
+            asked = JobSettings(kind: .backtest, scenarioIds: request.scenarioIDs, replications: backtest.replications,
+                                seed: backtest.seed ?? scenario.run.seed, horizonDays: backtest.horizonDays, warmupDays: 0)
+            asked.from = window.from.dateDescription
+            asked.to = window.to.dateDescription
+            asked.everyDays = backtest.everyDays
+            asked.at = backtest.at.description
+            asked.origins = planned.origins
+        } else if request.kind == .forecast {
             let (scenario, label) = scenarios[0]
             let forecast = try liveForecast(scenario, label: label, request: request, store: store)
             runs = try ShardedRuns.plan([forecast.planned.prepared], shards: 1, census: forecast.planned.census,
@@ -108,7 +153,7 @@ public enum Jobs {
         do { text = String(decoding: try encoder.encode(asked), as: UTF8.self) } catch {
             throw WorkflowError(.input, "the request cannot be kept as JSON: \(error)")
         }
-        return try storing { try store.submitJob(kind: request.kind, runs: runs, request: text, by: user) }
+        return try storing { try store.submitJob(kind: request.kind, runs: runs, plan: backtestPlan, request: text, by: user) }
     }
 
     /// The forecast `request` asks for, prepared as `forecast --live` prepares it: the feed's event log replayed to
@@ -169,6 +214,10 @@ public enum Jobs {
         do {
             _ = try ShardedRuns.work(plan: job.plan, shard: 0, threads: threads, retryFor: retryFor, connect: connect, observer: observer)
             let store = try connect()
+            if job.kind == .backtest {
+                return try store.plannedBacktest(job.plan)?.status == .completed ? .completed
+                    : .failed("backtest plan \(job.plan) did not complete")
+            }
             let unfinished = try job.runs.filter { try store.record($0).status != .completed }
             return unfinished.isEmpty ? .completed
                 : .failed("runs \(unfinished.map(String.init).joined(separator: ", ")) did not complete")

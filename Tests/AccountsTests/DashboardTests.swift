@@ -130,6 +130,14 @@ struct DashboardTests {
             let planner = try await client.send("POST", "/manager/compare", form: form([("base", String(fixture.scenario)), ("variant", String(variantID))], .planner),
                                                 cookies: ["htw_session": sessions[.planner]!.cookie])
             #expect(planner.status == 403, "a planner starts forecasts, not comparisons")
+            // A planner's backtest form: days out of order a 400; a manager refused (backtests are the planner's).
+            let planner2 = ["htw_session": sessions[.planner]!.cookie]
+            let reversed = try await client.send("POST", "/planner/backtest", form: form([("scenario_id", String(fixture.scenario)), ("from", "2031-01-05"),
+                                                                                           ("to", "2031-01-01")], .planner), cookies: planner2)
+            #expect(reversed.status == 400 && reversed.body.contains("out of order"), "\(reversed.status)")
+            let byManager = try await client.send("POST", "/planner/backtest", form: form([("scenario_id", String(fixture.scenario)), ("from", "2031-01-01"),
+                                                                                            ("to", "2031-01-02")], .manager), cookies: manager)
+            #expect(byManager.status == 403)
             let none = try await client.send("POST", "/manager/compare", form: form([("base", String(fixture.scenario))], .manager), cookies: manager)
             #expect(none.status == 400 && none.body.contains("No variant chosen"))
 

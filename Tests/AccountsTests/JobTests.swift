@@ -254,7 +254,7 @@ struct JobTests {
             let run = try RunStore(connection: TestDatabase.connect()).record(Int64(try #require((done["runs"] as? [Any])?.first as? Int)))
             #expect(run.horizonDays == 7 && run.warmUpDays == 0 && run.replications == 4, "\(run)")
             for (body, says) in [
-                ("{\"kind\": \"forecast\", \"scenario_id\": \(fixture.base), \"horizon_days\": 7}", "'horizon_days' is for a run or comparison, not a forecast"),
+                ("{\"kind\": \"forecast\", \"scenario_id\": \(fixture.base), \"horizon_days\": 7}", "'horizon_days' is for a run or comparison or backtest, not a forecast"),
                 ("{\"kind\": \"forecast\", \"scenario_id\": \(fixture.base), \"replications\": 1}", "'replications': expected a whole number from 2"),
                 ("{\"kind\": \"forecast\", \"scenario_id\": \(fixture.base), \"days\": 367}", "'days': expected a whole number from 1 to 366"),
                 ("{\"kind\": \"forecast\", \"scenario_id\": \(fixture.base), \"at\": \"2031-01-02 12:00\"}", "'at': expected a local time"),
@@ -277,7 +277,11 @@ struct JobTests {
                 ("[1]", 400, "expected Dictionary"),
                 ("{\(run), \"replication\": 5}", 400, "'replication' is not a member of a job request"),
                 ("{\(run), \"Replications\": 5}", 400, "'Replications' is not a member"),
-                ("{\"kind\": \"backtest\", \"scenario_id\": 1}", 400, "'kind': expected"),
+                ("{\"kind\": \"report\", \"scenario_id\": 1}", 400, "'kind': expected"),
+                ("{\"kind\": \"backtest\", \"scenario_id\": 1}", 400, "'from': a backtest needs its first origin's day"),
+                ("{\"kind\": \"backtest\", \"scenario_id\": 1, \"from\": \"2031-01-05\", \"to\": \"2031-01-01\"}", 400, "the first origin's day, then the last"),
+                ("{\"kind\": \"backtest\", \"scenario_id\": 1, \"from\": \"2031-01-01\", \"to\": \"2031-01-05\", \"origin_time\": \"25:00\"}", 400, "'origin_time'"),
+                ("{\"kind\": \"run\", \"scenario_id\": 1, \"from\": \"2031-01-01\"}", 400, "'from' is for a backtest, not a run"),
                 ("{\(run), \"replications\": 0}", 400, "'replications': expected a whole number from 1 to 100000"),
                 ("{\(run), \"replications\": 1.5}", 400, "'replications': expected a whole number"),
                 ("{\(run), \"replications\": true}", 400, "'replications': expected a whole number"),

@@ -80,7 +80,7 @@ struct OpenAPITests {
 /// The members a job request takes (Docs/SERVER.md, "Jobs").
 enum JobBodyMembers {
     static let names: Set<String> = ["kind", "scenario_id", "scenario_ids", "replications", "seed", "horizon_days", "warmup_days",
-                                     "days", "at"]
+                                     "days", "at", "from", "to", "every_days", "origin_time"]
 }
 
 @Suite("the OpenAPI document served", .enabled(if: TestDatabase.runs("the OpenAPI document served")))
