@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The server under load (issue 19; Docs/PERFORMANCE.md, "The server under load"): API reads by concurrent clients
-# while two simulation jobs run, on this machine, against the database of HOSPITAL_TWIN_DATABASE_URL
+# (an API token), then the dashboard's pages (a signed-in session), while two simulation jobs run, on this machine, against the database of HOSPITAL_TWIN_DATABASE_URL
 # (scripts/with-postgres.sh gives a throwaway one). Prints the load client's JSON line (requests per second, P50/P90/P99
 # latency, failures, overall and per path) and whether both jobs were still running when it ended.
 #
@@ -23,6 +23,9 @@ run=$(sed -n 's/.*stored run \([0-9]*\).*/\1/p' "$work/run.log" | head -n 1)
 name="bench-manager-$$"
 "$bin" users add "$name" --role manager --no-password > /dev/null
 token=$("$bin" users token "$name" 2>/dev/null)
+# A manager who signs in with a password, for the pages.
+password="bench password $$"
+printf '%s\n' "$password" | "$bin" users add "$name-web" --role manager --password-stdin > /dev/null
 "$bin" serve --port 0 --jobs 2 2> "$work/serve.log" &
 server=$!
 for _ in $(seq 1 200); do grep -q "listening on" "$work/serve.log" && break; sleep 0.1; done
@@ -43,6 +46,27 @@ PY
 sleep 3  # both jobs under way before the load starts
 "$bench" http-load --base "$base" --token "$token" --clients "$clients" --seconds "$seconds" --warmup 5 \
     --paths /api/v1/me /api/v1/runs "/api/v1/runs/$run" /api/v1/jobs /api/v1/scenarios
+# The pages, with a session from the sign-in form (its CSRF cookie and field).
+session=$(python3 - "$base" "$name-web" "$password" <<'PY'
+import http.client, re, sys, urllib.parse
+base, name, password = sys.argv[1:]
+host = urllib.parse.urlparse(base)
+connection = http.client.HTTPConnection(host.hostname, host.port)
+connection.request("GET", "/login")
+answer = connection.getresponse()
+page = answer.read().decode()
+form_cookie = next(c.split(";")[0] for c in answer.headers.get_all("Set-Cookie") if c.startswith("htw_signin="))
+csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+form = urllib.parse.urlencode({"name": name, "password": password, "csrf": csrf, "next": "/"})
+connection.request("POST", "/login", body=form, headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": form_cookie})
+answer = connection.getresponse()
+answer.read()
+print(next(c.split(";")[0].split("=", 1)[1] for c in answer.headers.get_all("Set-Cookie") if c.startswith("htw_session=")))
+PY
+)
+[ -n "$session" ] || { echo "bench-server: could not sign in" >&2; exit 1; }
+"$bench" http-load --base "$base" --session "$session" --clients "$clients" --seconds "$seconds" --warmup 5 \
+    --paths / /runs "/runs/$run" /manager /scenarios "/jobs/${jobs%% *}"
 python3 - "$base" "$token" $jobs <<'PY'
 import json, sys, urllib.request
 base, token, ids = sys.argv[1], sys.argv[2], sys.argv[3:]

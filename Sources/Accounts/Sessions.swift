@@ -8,6 +8,9 @@ public enum SessionPolicy {
     public static let lifetimeSeconds = 12 * 3600
     /// A session unused this long ends (a screen left signed in).
     public static let idleSeconds = 30 * 60
+    /// A session's last use is written at most this often (a request within it only reads), so the idle limit holds
+    /// to within this many seconds.
+    public static let touchSeconds = 60
 }
 
 /// How failed sign-ins slow a guesser down: past `failuresPerName` failures for one name, or `failuresPerSource`
@@ -77,16 +80,21 @@ extension AccountStore {
     }
 
     /// The session whose cookie is `token`, when it is well formed, not ended, not expired, used within the idle
-    /// time, and its user enabled; its last use becomes now. Else nil.
+    /// time, and its user enabled; its last use becomes now (written when it is older than
+    /// `SessionPolicy.touchSeconds`, so that most requests only read). Else nil.
     public func session(forToken token: String) throws -> Session? {
         guard SessionToken.isWellFormed(token) else { return nil }
         guard let row = try connection.query("""
-            UPDATE hospital_twin.sessions s SET last_seen_at = now()
-            FROM hospital_twin.users u
-            WHERE s.token_sha256 = encode(sha256(convert_to(\(token), 'UTF8')), 'hex') AND u.id = s.user_id
-              AND s.ended_at IS NULL AND s.expires_at > now()
-              AND s.last_seen_at > now() - make_interval(secs => \(SessionPolicy.idleSeconds)) AND u.disabled_at IS NULL
-            RETURNING u.name, s.csrf_token, extract(epoch FROM s.expires_at) AS expires
+            WITH found AS (
+                SELECT s.id, u.name, s.csrf_token, extract(epoch FROM s.expires_at) AS expires, s.last_seen_at
+                FROM hospital_twin.sessions s JOIN hospital_twin.users u ON u.id = s.user_id
+                WHERE s.token_sha256 = encode(sha256(convert_to(\(token), 'UTF8')), 'hex')
+                  AND s.ended_at IS NULL AND s.expires_at > now()
+                  AND s.last_seen_at > now() - make_interval(secs => \(SessionPolicy.idleSeconds)) AND u.disabled_at IS NULL),
+            touched AS (
+                UPDATE hospital_twin.sessions SET last_seen_at = now()
+                WHERE id IN (SELECT id FROM found WHERE last_seen_at < now() - make_interval(secs => \(SessionPolicy.touchSeconds))))
+            SELECT name, csrf_token, expires FROM found
             """).typedRows.first, let user = try user(try row.text("name")) else { return nil }
         return Session(user: user, csrfToken: try row.text("csrf_token"), expiresAt: try row.double("expires"))
     }

@@ -128,10 +128,12 @@ public struct APIRoute: Sendable {
     public let body: Body?
     /// JSON, or a stream of events.
     public let produces: Produces
+    /// The name of its JSON answer's schema in the OpenAPI document's components (`Job`, `RunPage`).
+    public let answer: String
     let handle: @Sendable (APIRequest) throws -> APIAnswer
 
     init(method: HTTPRequest.Method, path: String, access: Access, query: Set<QueryParameter>, required: Set<QueryParameter> = [],
-         status: HTTPResponse.Status = .ok, body: Body? = nil, produces: Produces = .json,
+         status: HTTPResponse.Status = .ok, body: Body? = nil, produces: Produces = .json, answer: String = "Job",
          summary: String, handle: @escaping @Sendable (APIRequest) throws -> APIAnswer)
     {
         self.method = method
@@ -142,6 +144,7 @@ public struct APIRoute: Sendable {
         self.status = status
         self.body = body
         self.produces = produces
+        self.answer = answer
         self.summary = summary
         self.handle = handle
     }
@@ -204,10 +207,10 @@ public enum API {
 
     /// The routes that read what is stored.
     static let reads: [APIRoute] = [
-        APIRoute(method: .get, path: "/api/v1/me", access: .anyone, query: [], summary: "The caller's name and role.") { request in
+        APIRoute(method: .get, path: "/api/v1/me", access: .anyone, query: [], answer: "Who", summary: "The caller's name and role.") { request in
             APIAnswer(json: try json(["name": request.user.name, "role": request.user.role.rawValue]), read: "")
         },
-        APIRoute(method: .get, path: "/api/v1/scenarios", access: .aggregate, query: [.limit, .after],
+        APIRoute(method: .get, path: "/api/v1/scenarios", access: .aggregate, query: [.limit, .after], answer: "ScenarioPage",
                  summary: "Stored scenarios, newest first, a page at a time.") { request in
             let (limit, after) = try request.page()
             let items = try RunStore(connection: request.connection, migrating: false).scenarios(before: after, limit: limit + 1)
@@ -215,7 +218,7 @@ public enum API {
             return APIAnswer(json: try page(shown, next: items.count > limit ? shown.last?.id : nil, limit: limit, path: request.path),
                              read: "scenarios " + shown.map { String($0.id) }.joined(separator: ", "))
         },
-        APIRoute(method: .get, path: "/api/v1/scenarios/:id", access: .aggregate, query: [],
+        APIRoute(method: .get, path: "/api/v1/scenarios/:id", access: .aggregate, query: [], answer: "StoredScenario",
                  summary: "A stored scenario: its listing and its document (the merged scenario, canonical JSON).") { request in
             let id = request.id!
             guard let (listing, document) = try RunStore(connection: request.connection, migrating: false).scenario(id) else {
@@ -224,7 +227,7 @@ public enum API {
             let head = try ResultJSON.encoder().encode(listing)
             return APIAnswer(json: object(["scenario": head, "document": Data(document.utf8)]), read: "scenario \(id)")
         },
-        APIRoute(method: .get, path: "/api/v1/runs", access: .aggregate, query: [.limit, .after, .scenario],
+        APIRoute(method: .get, path: "/api/v1/runs", access: .aggregate, query: [.limit, .after, .scenario], answer: "RunPage",
                  summary: "Stored runs, newest first, a page at a time; of one scenario name with `scenario`.") { request in
             let (limit, after) = try request.page()
             let scenario = request.query[.scenario]
@@ -238,7 +241,7 @@ public enum API {
                                             extra: scenario.map { ["scenario": $0] } ?? [:]),
                              read: "runs " + runs.map { String($0.id) }.joined(separator: ", "))
         },
-        APIRoute(method: .get, path: "/api/v1/runs/:id", access: .aggregate, query: [],
+        APIRoute(method: .get, path: "/api/v1/runs/:id", access: .aggregate, query: [], answer: "RunSummary",
                  summary: "A run's record and, once completed, its summary: every metric's mean, standard deviation and 95% half-width over the replications.") { request in
             let id = request.id!
             let store = try RunStore(connection: request.connection, migrating: false)
@@ -253,14 +256,14 @@ public enum API {
             }
             return APIAnswer(json: object(["run": try json(record), "summary": summary]), read: "run \(id)")
         },
-        APIRoute(method: .get, path: "/api/v1/runs/:id/forecast", access: .aggregate, query: [],
+        APIRoute(method: .get, path: "/api/v1/runs/:id/forecast", access: .aggregate, query: [], answer: "Forecast",
                  summary: "A completed run's bed-demand bands per unit and day, and the chance of running out of staffed beds.") { request in
             let id = request.id!
             let store = try RunStore(connection: request.connection, migrating: false)
             guard try store.hasRun(id) else { throw notFound("run", id) }
             return APIAnswer(json: try answer(.forecast, id, baseline: nil, store: store), read: "run \(id)")
         },
-        APIRoute(method: .get, path: "/api/v1/runs/:id/comparison", access: .aggregate, query: [.baseline], required: [.baseline],
+        APIRoute(method: .get, path: "/api/v1/runs/:id/comparison", access: .aggregate, query: [.baseline], required: [.baseline], answer: "Comparison",
                  summary: "A completed run against a baseline run of the same seed and replications: paired differences with intervals.") { request in
             let id = request.id!
             guard let baseline = try request.number(.baseline, in: 1...Int64.max) else {
@@ -271,7 +274,7 @@ public enum API {
             for run in [id, baseline] where try !store.hasRun(run) { throw notFound("run", run) }
             return APIAnswer(json: try answer(.run, id, baseline: baseline, store: store), read: "runs \(id), \(baseline)")
         },
-        APIRoute(method: .get, path: "/api/v1/runs/:id/costs", access: .costs, query: [.baseline],
+        APIRoute(method: .get, path: "/api/v1/runs/:id/costs", access: .costs, query: [.baseline], answer: "CostReport",
                  summary: "A completed run's cost report by cost centre, category and month; against a baseline run with `baseline`.") { request in
             let id = request.id!
             let baseline = try request.number(.baseline, in: 1...Int64.max)
@@ -280,31 +283,31 @@ public enum API {
             return APIAnswer(json: try answer(.costs, id, baseline: baseline, store: store),
                              read: baseline.map { "runs \(id), \($0)" } ?? "run \(id)")
         },
-        APIRoute(method: .get, path: "/api/v1/backtests/:id", access: .aggregate, query: [],
+        APIRoute(method: .get, path: "/api/v1/backtests/:id", access: .aggregate, query: [], answer: "Backtest",
                  summary: "A stored backtest: every method's scores per group, unit and horizon day, its fans and notes.") { request in
             let id = request.id!
             let store = try RunStore(connection: request.connection, migrating: false)
             guard try store.backtestDocument(id) != nil else { throw notFound("backtest", id) }
             return APIAnswer(json: try answer(.backtest, id, baseline: nil, store: store), read: "backtest \(id)")
         },
-        APIRoute(method: .get, path: "/api/v1/census", access: .aggregate, query: [.scenarioID, .at], required: [.scenarioID],
+        APIRoute(method: .get, path: "/api/v1/census", access: .aggregate, query: [.scenarioID, .at], required: [.scenarioID], answer: "Census",
                  summary: "The census from the feed's event log at `at` (default now), per unit of stored scenario `scenario`, in aggregate.") { request in
             let (scenarioID, census) = try liveCensus(request)
             return APIAnswer(json: try ResultJSON.encoder().encode(census.aggregate), read: "census of scenario \(scenarioID)")
         },
-        APIRoute(method: .get, path: "/api/v1/patients", access: .patients, query: [.scenarioID, .at], required: [.scenarioID],
+        APIRoute(method: .get, path: "/api/v1/patients", access: .patients, query: [.scenarioID, .at], required: [.scenarioID], answer: "Patients",
                  summary: "Each patient of the census (pseudonymous), as the census file has them.") { request in
             let (scenarioID, census) = try liveCensus(request)
             let rows = try ResultJSON.encoder().encode(census.patients)
             return APIAnswer(json: object(["at": try json(census.at), "patients": rows]),
                              read: "patients: \(census.patients.count) rows of the census of scenario \(scenarioID)")
         },
-        APIRoute(method: .get, path: "/api/v1/users", access: .administration, query: [],
+        APIRoute(method: .get, path: "/api/v1/users", access: .administration, query: [], answer: "Users",
                  summary: "Every account: name, role, whether it has a password, active tokens, when made and disabled.") { request in
             let users = try AccountStore(connection: request.connection, migrating: false).list()
             return APIAnswer(json: try json(users), read: "users")
         },
-        APIRoute(method: .get, path: "/api/v1/audit", access: .administration, query: [.limit, .after, .user],
+        APIRoute(method: .get, path: "/api/v1/audit", access: .administration, query: [.limit, .after, .user], answer: "AuditPage",
                  summary: "The audit log, newest first, a page at a time; of one user with `user`.") { request in
             let (limit, after) = try request.page()
             let user = request.query[.user]
@@ -323,7 +326,7 @@ public enum API {
 
     /// The encoded summaries of completed runs: a completed run's summary never changes, and it is the largest
     /// answer the API encodes often (every metric of the run; encoding it was a fifth of a loaded server's CPU).
-    static let completedSummaries = EncodedAnswers(limit: 512)
+    static let completedSummaries = KeptAnswers<Data, Int64>(limit: 512)
 
     // MARK: Answers
 
@@ -464,22 +467,22 @@ public enum API {
     }
 }
 
-/// Encoded answers that never change, by id, the `limit` most recently kept.
-final class EncodedAnswers: @unchecked Sendable {
+/// Answers that never change (a completed run's), by key, the `limit` most recently kept.
+final class KeptAnswers<Value: Sendable, Key: Hashable & Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var answers: [Int64: Data] = [:]
-    private var order: [Int64] = []
+    private var answers: [Key: Value] = [:]
+    private var order: [Key] = []
     let limit: Int
 
     init(limit: Int) { self.limit = limit }
 
-    func value(_ id: Int64) -> Data? {
+    func value(_ id: Key) -> Value? {
         lock.lock()
         defer { lock.unlock() }
         return answers[id]
     }
 
-    func keep(_ data: Data, for id: Int64) {
+    func keep(_ data: Value, for id: Key) {
         lock.lock()
         defer { lock.unlock() }
         guard answers.updateValue(data, forKey: id) == nil else { return }

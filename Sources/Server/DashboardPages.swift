@@ -284,6 +284,10 @@ extension Dashboard {
 
     // MARK: Runs
 
+    /// A completed run's page, as KPIs or as bed-demand bands.
+    struct RenderedRun: Hashable, Sendable { let id: Int64, forecast: Bool }
+    static let renderedRuns = KeptAnswers<HTMLDocument, RenderedRun>(limit: 128)
+
     enum RunsPages {
         static func list(_ visit: Visit) throws -> Answer {
             let store = try RunStore(connection: visit.connection, migrating: false)
@@ -314,11 +318,17 @@ extension Dashboard {
             }
             let links = "<p><a href=\"/runs/\(id)\">KPIs</a> · <a href=\"/runs/\(id)?as=forecast\">bed demand bands</a>"
                 + (Access.costs.roles.contains(visit.user.role) ? " · <a href=\"/finance?run=\(id)\">costs</a>" : "") + "</p>"
+            // A completed run's report never changes: rendered once (it decodes every replication), then kept.
             let page: HTMLDocument
-            switch try stored(asForecast ? .forecast : .run, id, baseline: nil, store: store) {
-            case .forecast(let forecast): page = HTMLReports.forecast(forecast)
-            case .run(let result): page = HTMLReports.run(result)
-            default: throw API.notFound("run", id)
+            if let kept = renderedRuns.value(RenderedRun(id: id, forecast: asForecast)) {
+                page = kept
+            } else {
+                switch try stored(asForecast ? .forecast : .run, id, baseline: nil, store: store) {
+                case .forecast(let forecast): page = HTMLReports.forecast(forecast)
+                case .run(let result): page = HTMLReports.run(result)
+                default: throw API.notFound("run", id)
+                }
+                renderedRuns.keep(page, for: RenderedRun(id: id, forecast: asForecast))
             }
             return .page(HTMLDocument(title: "Run \(id): " + page.title, subtitle: page.subtitle, sections: [links] + page.sections), read: "run \(id)")
         }

@@ -27,7 +27,7 @@ extension API {
             return APIAnswer(json: try JobDocument.json(job, store: store),
                              read: "job \(job.id) queued: runs \(job.runs.map(String.init).joined(separator: ", "))")
         },
-        APIRoute(method: .get, path: "/api/v1/jobs", access: .aggregate, query: [.limit, .after],
+        APIRoute(method: .get, path: "/api/v1/jobs", access: .aggregate, query: [.limit, .after], answer: "JobPage",
                  summary: "Jobs, newest first, a page at a time, each with its progress.") { request in
             let (limit, after) = try request.page()
             let store = try RunStore(connection: request.connection, migrating: false)

@@ -14,6 +14,7 @@ extension API {
                  body: APIRoute.Body(mediaTypes: ["application/yaml", "application/x-yaml", "text/yaml", "text/plain"],
                                      schema: ["type: string", "description: \"A scenario's YAML (Docs/SCENARIO-REFERENCE.md); `extends:` names a stored scenario (its newest version).\""],
                                      limit: ScenarioUpload.byteLimit),
+                 answer: "ScenarioUploaded",
                  summary: "Upload a scenario (YAML): checked, and stored as the next version of its name (201), or the version already stored with the same content (200); its problems a 422 with each at its line.") { request in
             let stored = try ScenarioUploadAnswer.store(request.body ?? Data(), by: request.user.name, connection: request.connection)
             let document = object(["scenario": try json(stored.listing), "created": Data((stored.isNew ? "true" : "false").utf8),
@@ -22,7 +23,7 @@ extension API {
                                  + (stored.isNew ? " stored" : " already stored"),
                              status: stored.isNew ? .created : .ok)
         },
-        APIRoute(method: .get, path: "/api/v1/scenarios/:id/versions", access: .aggregate, query: [],
+        APIRoute(method: .get, path: "/api/v1/scenarios/:id/versions", access: .aggregate, query: [], answer: "ScenarioVersions",
                  summary: "Every stored version of the scenario's name, newest first.") { request in
             let store = try RunStore(connection: request.connection, migrating: false)
             guard let (listing, _) = try store.scenario(request.id!) else { throw notFound("scenario", request.id!) }

@@ -5,7 +5,7 @@ import FoundationNetworking
 #endif
 
 /// A load on the server's API: `--clients` clients, each on its own thread, each sending GETs of the given paths in
-/// turn (with an API token) for `--seconds`, one request at a time, after `--warmup` seconds unmeasured. One JSON line:
+/// turn (with an API token, or a browser's session for the dashboard's pages) for `--seconds`, one request at a time, after `--warmup` seconds unmeasured. One JSON line:
 /// requests, failures (any status but 200, or no answer), requests per second, and P50/P90/P99/max latency in
 /// milliseconds, overall and per path.
 struct HTTPLoadBenchmark: ParsableCommand {
@@ -16,7 +16,9 @@ struct HTTPLoadBenchmark: ParsableCommand {
     @Option(help: "The server's base URL (http://127.0.0.1:8080).")
     var base: String
     @Option(help: "An API token (hospital-twin users token NAME).")
-    var token: String
+    var token: String?
+    @Option(name: .customLong("session"), help: "A signed-in browser's session cookie value (htw_session), instead of a token: for the dashboard's pages.")
+    var sessionCookie: String?
     @Option(parsing: .upToNextOption, help: "Paths to GET, in turn (e.g. /api/v1/runs /api/v1/runs/12).")
     var paths: [String]
     @Option(help: "Concurrent clients.")
@@ -27,6 +29,7 @@ struct HTTPLoadBenchmark: ParsableCommand {
     var warmup = 5.0
 
     func validate() throws {
+        guard (token == nil) != (sessionCookie == nil) else { throw ValidationError("give --token or --session") }
         guard URL(string: base)?.host != nil else { throw ValidationError("--base must be a URL like http://127.0.0.1:8080, found '\(base)'") }
         guard !paths.isEmpty, paths.allSatisfy({ $0.hasPrefix("/") }) else { throw ValidationError("--paths: give paths starting with /") }
         guard (1...1_000).contains(clients) else { throw ValidationError("--clients must be from 1 to 1000, found \(clients)") }
@@ -57,7 +60,8 @@ struct HTTPLoadBenchmark: ParsableCommand {
         let session = URLSession(configuration: configuration)
         let requests = paths.map { path -> URLRequest in
             var request = URLRequest(url: URL(string: base + path)!)
-            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+            if let sessionCookie { request.setValue("htw_session=\(sessionCookie)", forHTTPHeaderField: "Cookie") }
             return request
         }
         let start = Date()

@@ -111,6 +111,8 @@ struct APIRoleTests {
             let client = PlainClient(base: base)
             var patientIDs: Set<String> = []
             var aggregateBodies: [(String, String)] = []
+            // Every JSON answer, to hold against the schema the OpenAPI document gives it.
+            var answers: [[String: Any]] = []
             for route in API.routes {
                 let url = fixture.url(route), method = route.method.rawValue
                 let type = route.body?.mediaTypes.first ?? "application/json"
@@ -119,6 +121,10 @@ struct APIRoleTests {
                 for role in Role.allCases {
                     let answer = try await client.send(method, url, form: fixture.body(route, role),
                                                        headers: ["Authorization": "Bearer \(fixture.tokens[role]!)"], contentType: type)
+                    if route.produces != .events || answer.status != 200, let body = try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) {
+                        answers.append(["method": method.lowercased(), "path": OpenAPI.openAPIPath(route.path), "status": String(answer.status),
+                                        "type": answer.headers["content-type"] ?? "", "body": body])
+                    }
                     if route.access.roles.contains(role) {
                         #expect(answer.status == fixture.status(route, role), "\(method) \(url) as \(role): \(answer.status) \(answer.body.prefix(300))")
                         if answer.status == 403 { continue }
@@ -144,6 +150,7 @@ struct APIRoleTests {
                 }
             }
             #expect(patientIDs.count >= 2, "the fixture's two admissions are in the clinician's census")
+            try OpenAPITests.checkAnswers(answers)
             for (url, body) in aggregateBodies {
                 #expect(!body.contains("patient_id") && !body.contains("\"patients\":["), "\(url) has patient rows")
                 for id in patientIDs { #expect(!body.contains(id), "\(url) names patient \(id)") }

@@ -77,6 +77,31 @@ struct OpenAPITests {
     }
 }
 
+extension OpenAPITests {
+    /// Holds each answer (`method`, OpenAPI `path`, `status`, `type`, `body`) against the schema the document gives
+    /// its route and status (scripts/check-openapi-answers.py, with openapi-schema-validator).
+    static func checkAnswers(_ answers: [[String: Any]]) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("answers-\(getpid())-\(UInt32.random(in: 0 ... .max)).json")
+        try JSONSerialization.data(withJSONObject: answers).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Repository.path("scripts/check-openapi-answers.py"), Repository.path("Docs/openapi.yaml"), file.path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if process.terminationStatus != 0, text.contains("No module named") {
+            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("openapi-schema-validator is missing: \(text)") }
+            FileHandle.standardError.write(Data("SKIPPED the answers' schema check: \(text)\n".utf8))
+            return
+        }
+        #expect(process.terminationStatus == 0 && text.contains("answers match"), "\(text)")
+    }
+}
+
 /// The members a job request takes (Docs/SERVER.md, "Jobs").
 enum JobBodyMembers {
     static let names: Set<String> = ["kind", "scenario_id", "scenario_ids", "replications", "seed", "horizon_days", "warmup_days",
