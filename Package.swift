@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "ForecastingTests", dependencies: ["Forecasting", "Simulation", "TestSupport"]),
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"]),
         .testTarget(name: "FeedTests", dependencies: ["Feed", "HL7", "PatientTwin"]),
-        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "RunRecords", "Store", "TestSupport", "Server", "RunStore", "Workflows", "Feed",
+        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "RunRecords", "Reports", "HospitalModel", "Store", "TestSupport", "Server", "RunStore", "Workflows", "Feed",
                                                      "FeedStore", "Forecasting", "Scenario", .product(name: "Yams", package: "Yams"),
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),

@@ -11,7 +11,8 @@ Each user signs in at /login and works as they would:
     whose problems are shown at their lines), stores two admissions through the FHIR intake, and adds a user;
   - the manager starts a comparison of the base and the variant, watches the job page follow it, and reads the verdicts;
   - the planner sees the census against beds, starts a forecast from it, and sees its fan;
-  - finance reads the cost report of the variant against the base and downloads it as CSV (formula cells neutralised);
+  - finance reads the cost report of the variant against the base and downloads it as CSV (formula cells neutralised),
+    then starts a cost report job of the variant against the base and reads it;
   - the viewer is refused the users page.
 On every page: no console message, no failed or external request, and every chart mark equal to its table cell
 (scripts/chart-check.js, the report check's rule). Exits 1 naming each failure.
@@ -224,6 +225,15 @@ with sync_playwright() as playwright:
     csv = open(download.value.path(), encoding="utf-8").read()
     expect(csv.count("\n") > 5 and "check-variant" in csv, "the cost CSV downloads with its rows")
     expect(not re.search(r'(^|,)"?[=+@]', csv, re.M), "no CSV cell begins as a formula")
+    # A cost report job: the variant costed against the base, from the finance page.
+    finance.open("/finance")
+    finance.page.select_option("#cost-baseline", ids["check-base"])
+    finance.page.check(f"form[action='/finance/costs'] input[name=variant][value='{ids['check-variant']}']")
+    finance.page.fill("#cost-replications", "2")
+    finance.page.click("form[action='/finance/costs'] button[type=submit]")
+    final = wait_for_job(finance, "the cost report's results")
+    expect(final.startswith("completed"), f"the cost report completed: {final}")
+    expect("against run" in (finance.page.text_content("body") or ""), "the cost report against the baseline is shown")
     finance.close()
 
     viewer = Browser(playwright, "check-viewer")

@@ -13,6 +13,9 @@ public struct Job: Sendable, Hashable, Codable {
         case comparison
         /// A bed forecast from the live census (the feed's event log at a time): one run from that census.
         case forecast
+        /// A cost report: a scenario's run, or a baseline's and each scenario's costed against it (the same seed and
+        /// replications), the baseline first; finance's.
+        case costs
         /// A rolling-origin backtest of the scenario's forecasts on the feed's event log: a backtest plan (no runs),
         /// its origins scored and the backtest stored when the last is.
         case backtest

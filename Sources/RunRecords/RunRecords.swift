@@ -140,3 +140,28 @@ public struct StoredMetric: Sendable, Hashable, Codable {
         self.halfWidth = halfWidth
     }
 }
+
+/// A stored backtest as listed: its row, its scenario, origins, and when and by whom it was stored.
+public struct BacktestListing: Sendable, Hashable, Codable {
+    /// The backtest's row (`report ID --as backtest`).
+    public let id: Int64
+    /// The stored scenario it backtested, by row, name and version.
+    public let scenarioId: Int64, scenario: String, scenarioVersion: Int
+    /// Forecast origins scored, ≥ 1.
+    public let origins: Int
+    /// UTC, ISO 8601 to the second.
+    public let storedAt: String
+    /// The operating-system user (or the server's job) that stored it.
+    public let storedBy: String
+
+    /// A listing of stored backtest `id`.
+    public init(id: Int64, scenarioId: Int64, scenario: String, scenarioVersion: Int, origins: Int, storedAt: String, storedBy: String) {
+        self.id = id
+        self.scenarioId = scenarioId
+        self.scenario = scenario
+        self.scenarioVersion = scenarioVersion
+        self.origins = origins
+        self.storedAt = storedAt
+        self.storedBy = storedBy
+    }
+}

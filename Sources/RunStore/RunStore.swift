@@ -513,6 +513,22 @@ public final class RunStore {
             """).single("a stored backtest").int64("id")
     }
 
+    /// A page of stored backtests, newest first: at most `limit` of those with an id below `before` (nil: from the
+    /// newest).
+    public func backtests(before: Int64?, limit: Int) throws -> [BacktestListing] {
+        try connection.query("""
+            SELECT b.id, s.id AS scenario_id, s.name, s.version, b.origins,
+                   to_char(b.stored_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS stored_at, b.run_by
+            FROM hospital_twin.backtests b JOIN hospital_twin.scenarios s ON s.id = b.scenario_id
+            WHERE \(before)::bigint IS NULL OR b.id < \(before)::bigint
+            ORDER BY b.id DESC LIMIT \(limit)
+            """).typedRows.map { row in
+            BacktestListing(id: try row.int64("id"), scenarioId: try row.int64("scenario_id"), scenario: try row.text("name"),
+                            scenarioVersion: try row.int("version"), origins: try row.int("origins"), storedAt: try row.text("stored_at"),
+                            storedBy: try row.text("run_by"))
+        }
+    }
+
     /// A stored backtest's document (JSON), or nil when no backtest has `id`.
     public func backtestDocument(_ id: Int64) throws -> Data? {
         guard let row = try connection.query("SELECT document::text AS document FROM hospital_twin.backtests WHERE id = \(id)")

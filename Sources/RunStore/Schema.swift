@@ -346,5 +346,10 @@ public enum RunStoreSchema {
             ALTER TABLE hospital_twin.jobs DROP CONSTRAINT jobs_runs_check;
             ALTER TABLE hospital_twin.jobs ADD CONSTRAINT jobs_runs_check CHECK (cardinality(runs) >= 1 OR kind = 'backtest');
             """),
+        Migration(version: 12, name: "cost report jobs: finance's runs of a scenario, or of a baseline and the scenarios costed against it", sql: """
+            ALTER TABLE hospital_twin.jobs DROP CONSTRAINT jobs_kind_check;
+            ALTER TABLE hospital_twin.jobs ADD CONSTRAINT jobs_kind_check
+                CHECK (kind IN ('run', 'comparison', 'forecast', 'backtest', 'costs'));
+            """),
     ]
 }

@@ -30,8 +30,8 @@ public enum Access: String, Sendable, Hashable, CaseIterable {
     case scenarios
     /// Storing the hospital's messages through the FHIR intake: admin (a feed system's account).
     case feed
-    /// Starting and cancelling the server's jobs: manager (runs and comparisons), planner (forecasts), and admin;
-    /// each kind of job further allows only its own roles (`JobBody.roles`).
+    /// Starting and cancelling the server's jobs: manager (runs and comparisons), planner (forecasts and backtests),
+    /// finance (cost reports), and admin; each kind of job further allows only its own roles (`JobBody.roles`).
     case simulations
 
     /// The roles allowed.
@@ -42,7 +42,7 @@ public enum Access: String, Sendable, Hashable, CaseIterable {
         case .patients: [.clinician, .admin]
         case .administration, .feed: [.admin]
         case .scenarios: [.manager, .admin]
-        case .simulations: [.manager, .planner, .admin]
+        case .simulations: [.manager, .planner, .finance, .admin]
         }
     }
 }
@@ -282,6 +282,27 @@ public enum API {
             for run in [id] + (baseline.map { [$0] } ?? []) where try !store.hasRun(run) { throw notFound("run", run) }
             return APIAnswer(json: try answer(.costs, id, baseline: baseline, store: store),
                              read: baseline.map { "runs \(id), \($0)" } ?? "run \(id)")
+        },
+        APIRoute(method: .get, path: "/api/v1/forecasts/latest", access: .aggregate, query: [.scenarioID], required: [.scenarioID], answer: "Forecast",
+                 summary: "The latest completed forecast from a census (the live census's, or a census file's) of the stored scenario's name: its bands per unit and day, and the chance of running out of staffed beds.") { request in
+            guard let id = try request.number(.scenarioID, in: 1...Int64.max) else {
+                throw ProblemError(status: .badRequest, title: "A query parameter is missing", detail: "query parameter 'scenario_id': the stored scenario")
+            }
+            let store = try RunStore(connection: request.connection, migrating: false)
+            guard let (listing, _) = try store.scenario(id) else { throw notFound("scenario", id) }
+            guard let run = try store.latestForecast(scenario: listing.name) else {
+                throw ProblemError(status: .notFound, title: "No forecast yet",
+                                   detail: "no completed forecast of \(listing.name) is stored: POST /api/v1/jobs {\"kind\": \"forecast\", \"scenario_id\": \(id)}")
+            }
+            return APIAnswer(json: try answer(.forecast, run, baseline: nil, store: store), read: "run \(run)")
+        },
+        APIRoute(method: .get, path: "/api/v1/backtests", access: .aggregate, query: [.limit, .after], answer: "BacktestPage",
+                 summary: "Stored backtests, newest first, a page at a time: each one's scenario, origins and when it was stored.") { request in
+            let (limit, after) = try request.page()
+            let found = try RunStore(connection: request.connection, migrating: false).backtests(before: after, limit: limit + 1)
+            let shown = Array(found.prefix(limit))
+            return APIAnswer(json: try page(shown, next: found.count > limit ? shown.last?.id : nil, limit: limit, path: request.path),
+                             read: "backtests " + shown.map { String($0.id) }.joined(separator: ", "))
         },
         APIRoute(method: .get, path: "/api/v1/backtests/:id", access: .aggregate, query: [], answer: "Backtest",
                  summary: "A stored backtest: every method's scores per group, unit and horizon day, its fans and notes.") { request in

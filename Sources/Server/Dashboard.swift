@@ -168,6 +168,8 @@ public enum Dashboard {
         Route(method: .get, path: "/jobs/:id", access: .aggregate, handle: Manager.job),
         Route(method: .post, path: "/jobs/:id/cancel", access: .simulations, handle: Manager.cancel),
         Route(method: .get, path: "/finance", access: .costs, query: ["run", "baseline"], handle: Finance.page),
+        Route(method: .post, path: "/finance/costs", access: .simulations, form: ["baseline", "variant", "replications"], repeatable: ["variant"],
+              handle: Finance.start),
         Route(method: .get, path: "/finance/costs.csv", access: .costs, query: ["run", "baseline"], handle: Finance.csv),
         Route(method: .get, path: "/runs", access: .aggregate, query: ["after"], handle: RunsPages.list),
         Route(method: .get, path: "/runs/:id", access: .aggregate, query: ["as"], handle: RunsPages.run),

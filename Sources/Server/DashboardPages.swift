@@ -215,6 +215,16 @@ extension Dashboard {
                     if case .forecast(let forecast) = try stored(.forecast, job.runs[0], baseline: nil, store: store) { sections += HTMLReports.forecast(forecast).sections }
                 case .run:
                     if case .run(let result) = try stored(.run, job.runs[0], baseline: nil, store: store) { sections += HTMLReports.run(result).sections }
+                case .costs:
+                    let pairs: [(Int64, Int64?)] = job.runs.count == 1 ? [(job.runs[0], nil)] : job.runs.dropFirst().map { ($0, job.runs[0]) }
+                    for (run, baseline) in pairs {
+                        guard case .costs(let report) = try stored(.costs, run, baseline: baseline, store: store) else { continue }
+                        let page = HTMLReports.costs(report)
+                        let query = "run=\(run)" + (baseline.map { "&baseline=\($0)" } ?? "")
+                        sections.append("<section><h2>Run \(run)" + (baseline.map { " against run \($0)" } ?? "") + "</h2><p class=\"meta\">"
+                            + page.subtitle.map(HTML.escape).joined(separator: " ") + "</p><p><a href=\"/finance/costs.csv?\(query)\" download>Download as CSV</a></p></section>")
+                        sections += page.sections
+                    }
                 case .backtest:
                     if let backtest = try store.plannedBacktest(job.plan)?.backtest,
                        case .backtest(let report) = try stored(.backtest, backtest, baseline: nil, store: store) {
@@ -255,8 +265,20 @@ extension Dashboard {
                 + select("run", options, selected: run.map(String.init)) + "</p><p><label for=\"baseline\">Against</label> "
                 + select("baseline", [("", "no baseline")] + options, selected: baseline.map(String.init) ?? "")
                 + " <button type=\"submit\">Show the costs</button></p></form>"]
+            if JobBody.roles(.costs).contains(visit.user.role) {
+                let scenarios = try scenarioOptions(store)
+                sections.append("<section><h2>Cost scenarios against a baseline</h2><form method=\"post\" action=\"/finance/costs\">" + csrfField(visit.session)
+                    + "<p><label for=\"cost-baseline\">Baseline</label> " + select("baseline", scenarios, selected: scenarios.last?.0, id: "cost-baseline") + "</p>"
+                    + "<fieldset><legend>Scenarios to cost against it (none: the baseline's own costs)</legend>"
+                    + scenarios.map { value, label in
+                        "<label class=\"pick\"><input type=\"checkbox\" name=\"variant\" value=\"\(HTML.escape(value))\"> \(HTML.escape(label))</label>"
+                    }.joined() + "</fieldset>"
+                    + "<p><label for=\"cost-replications\">Replications</label> <input id=\"cost-replications\" name=\"replications\" type=\"number\" min=\"1\" max=\"\(RunOverrides.replicationLimit)\" placeholder=\"the scenario's\">"
+                    + " <button type=\"submit\">Start the cost report</button></p></form></section>")
+            }
             guard let run else {
-                return .page(HTMLDocument(title: "Costs", subtitle: ["Choose a run, and a baseline of the same seed and replications."], sections: sections), read: "")
+                return .page(HTMLDocument(title: "Costs", subtitle: ["Choose a run, and a baseline of the same seed and replications; or cost scenarios against a baseline."],
+                                          sections: sections), read: "")
             }
             guard try store.hasRun(run) else { throw API.notFound("run", run) }
             guard case .costs(let report) = try stored(.costs, run, baseline: baseline, store: store) else { return .redirect("/finance", did: "") }
@@ -265,6 +287,17 @@ extension Dashboard {
             sections.append("<p><a href=\"/finance/costs.csv?\(query)\" download>Download as CSV</a> (for a spreadsheet: cells that would run as a formula begin with ').</p>")
             return .page(HTMLDocument(title: page.title, subtitle: page.subtitle, sections: sections + page.sections),
                          read: baseline.map { "runs \(run), \($0)" } ?? "run \(run)")
+        }
+
+        /// Queues a cost report: the baseline's run, and each ticked scenario's on the same seed and replications.
+        static func start(_ visit: Visit) throws -> Answer {
+            try JobBody.check(visit.user, mayStart: .costs)
+            guard let baseline = try visit.number("baseline", form: true) else {
+                throw ProblemError(status: .badRequest, title: "A field is missing", detail: "'baseline': the scenario the others are costed against")
+            }
+            let scenarios = try visit.variants().filter { $0 != baseline }
+            let replications = try visit.number("replications", in: 1...Int64(RunOverrides.replicationLimit), form: true).map(Int.init)
+            return try Manager.submit(JobRequest(kind: .costs, scenarioIDs: [baseline] + scenarios, overrides: RunOverrides(replications: replications)), visit)
         }
 
         static func csv(_ visit: Visit) throws -> Answer {

@@ -71,9 +71,9 @@ enum JobBody {
         "required: [kind]",
         "additionalProperties: false",
         "properties:",
-        "  kind: {type: string, enum: [run, comparison, forecast, backtest]}",
+        "  kind: {type: string, enum: [run, comparison, forecast, backtest, costs]}",
         "  scenario_id: {type: integer, minimum: 1, description: \"A run's, a forecast's or a backtest's stored scenario.\"}",
-        "  scenario_ids: {type: array, items: {type: integer, minimum: 1}, minItems: 2, maxItems: \(JobRequest.variantLimit + 1), description: \"A comparison's base, then its variants.\"}",
+        "  scenario_ids: {type: array, items: {type: integer, minimum: 1}, minItems: 2, maxItems: \(JobRequest.variantLimit + 1), description: \"A comparison's base, then its variants; a cost report's baseline, then the scenarios costed against it.\"}",
         "  replications: {type: integer, minimum: 1, maximum: \(RunOverrides.replicationLimit)}",
         "  seed: {type: integer, minimum: 0, maximum: 18446744073709551615}",
         "  horizon_days: {type: integer, minimum: 1, maximum: \(RunOverrides.horizonLimit), description: \"A run's days simulated; a backtest's forecast horizon (default 14).\"}",
@@ -92,6 +92,7 @@ enum JobBody {
         switch kind {
         case .run, .comparison: [.manager, .admin]
         case .forecast, .backtest: [.planner, .admin]
+        case .costs: [.finance, .admin]
         }
     }
 
@@ -119,13 +120,15 @@ enum JobBody {
             throw bad("'\(unknown.prefix(40))' is not a member of a job request: \(members.sorted().joined(separator: ", "))")
         }
         guard case .text(let kindText)? = object["kind"], let kind = Job.Kind(rawValue: kindText) else {
-            throw bad("'kind': expected \"run\", \"comparison\", \"forecast\" or \"backtest\"")
+            throw bad("'kind': expected \"run\", \"comparison\", \"forecast\", \"backtest\" or \"costs\"")
         }
         // Each kind's own members, and no other kind's.
-        for (member, kinds) in [("horizon_days", [Job.Kind.run, .comparison, .backtest]), ("warmup_days", [.run, .comparison]),
+        for (member, kinds) in [("horizon_days", [Job.Kind.run, .comparison, .costs, .backtest]), ("warmup_days", [.run, .comparison, .costs]),
                                 ("days", [.forecast]), ("at", [.forecast]), ("from", [.backtest]), ("to", [.backtest]),
                                 ("every_days", [.backtest]), ("origin_time", [.backtest])] where object[member] != nil && !kinds.contains(kind) {
-            throw bad("'\(member)' is for a \(kinds.map(\.rawValue).joined(separator: " or ")), not a \(kind.rawValue)"
+            let names = kinds.map(\.rawValue)
+            throw bad("'\(member)' is for a " + (names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " or " + names.last!)
+                + ", not a \(kind.rawValue)"
                 + (kind == .forecast ? " (a forecast's length is 'days')" : ""))
         }
         func whole(_ key: String, _ range: ClosedRange<Int64>) throws -> Int64? {
@@ -137,13 +140,19 @@ enum JobBody {
         }
         var ids: [Int64]
         switch kind {
+        case .costs where object["scenario_id"] != nil || object["scenario_ids"] == nil:
+            guard object["scenario_ids"] == nil else { throw bad("give 'scenario_id' (one scenario's costs) or 'scenario_ids' (a baseline first), not both") }
+            guard let id = try whole("scenario_id", 1...Int64.max) else {
+                throw bad("'scenario_id': a cost report needs its stored scenario's id (or 'scenario_ids': a baseline, then the scenarios costed against it)")
+            }
+            ids = [id]
         case .run, .forecast, .backtest:
             guard object["scenario_ids"] == nil else { throw bad("'scenario_ids' is a comparison's; a \(kind.rawValue) takes 'scenario_id'") }
             guard let id = try whole("scenario_id", 1...Int64.max) else {
                 throw bad("'scenario_id': a \(kind.rawValue) needs its stored scenario's id")
             }
             ids = [id]
-        case .comparison:
+        case .comparison, .costs:
             guard object["scenario_id"] == nil else { throw bad("'scenario_id' is a run's; a comparison takes 'scenario_ids' (the base first)") }
             guard case .list(let list)? = object["scenario_ids"], (2...(JobRequest.variantLimit + 1)).contains(list.count) else {
                 throw bad("'scenario_ids': expected 2 to \(JobRequest.variantLimit + 1) stored scenarios' ids, the base first")
@@ -251,6 +260,8 @@ struct JobDocument: Encodable {
         var runs: [String]
         /// A comparison's variants against its base.
         var comparisons: [String]
+        /// A cost report's: each scenario's costs against the baseline (or the one scenario's).
+        var costs: [String]
         /// A forecast's bands.
         var forecast: String?
         /// A backtest's scores, once it is completed.
@@ -292,6 +303,8 @@ struct JobDocument: Encodable {
             links: Links(job: base, events: base + "/events", cancel: base + "/cancel", runs: job.runs.map { "/api/v1/runs/\($0)" },
                          comparisons: job.kind == .comparison
                              ? job.runs.dropFirst().map { "/api/v1/runs/\($0)/comparison?baseline=\(job.runs[0])" } : [],
+                         costs: job.kind != .costs ? [] : job.runs.count == 1 ? ["/api/v1/runs/\(job.runs[0])/costs"]
+                             : job.runs.dropFirst().map { "/api/v1/runs/\($0)/costs?baseline=\(job.runs[0])" },
                          forecast: job.kind == .forecast ? "/api/v1/runs/\(job.runs[0])/forecast" : nil,
                          backtest: try job.kind == .backtest ? store.plannedBacktest(job.plan)?.backtest.map { "/api/v1/backtests/\($0)" } : nil))
     }

@@ -8,7 +8,7 @@ import Scenario
 /// What a user asks the server to simulate: a run of a stored scenario, or a comparison of stored scenarios (the
 /// base first), on the first scenario's run section under `overrides`, as `run` and `compare` do with files.
 public struct JobRequest: Sendable, Hashable {
-    /// A run, a comparison, a forecast or a backtest.
+    /// A run, a comparison, a forecast, a backtest or a cost report.
     public var kind: Job.Kind
     /// Stored scenarios' ids: one for a run; the base, then 1–20 variants, for a comparison.
     public var scenarioIDs: [Int64]
@@ -94,13 +94,15 @@ public enum Jobs {
     /// for a scenario id nobody has, a scenario this program cannot build (or whose twin model file this machine
     /// cannot read), settings that cannot run; `.store` when the database refuses.
     public static func submit(_ request: JobRequest, by user: String, store: RunStore) throws(WorkflowError) -> Job {
-        let expected = request.kind == .comparison ? 2...(JobRequest.variantLimit + 1) : 1...1
+        let expected = request.kind == .comparison ? 2...(JobRequest.variantLimit + 1)
+            : request.kind == .costs ? 1...(JobRequest.variantLimit + 1) : 1...1
         if request.kind == .backtest, request.window == nil {
             throw WorkflowError(.input, "a backtest takes its origins: the first and last day")
         }
         guard expected.contains(request.scenarioIDs.count) else {
             throw WorkflowError(.input, request.kind == .comparison
                 ? "a comparison takes a base and 1 to \(JobRequest.variantLimit) variants: 2 to \(JobRequest.variantLimit + 1) scenario ids"
+                : request.kind == .costs ? "a cost report takes a scenario, or a baseline and 1 to \(JobRequest.variantLimit) scenarios"
                 : "a \(request.kind.rawValue) takes one scenario id")
         }
         var scenarios: [(scenario: Scenario, label: String)] = []

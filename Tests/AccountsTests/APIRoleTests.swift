@@ -36,6 +36,7 @@ struct APIRoleTests {
             switch route.path {
             case "/api/v1/runs/:id/comparison": return path + "?baseline=\(run)"
             case "/api/v1/census", "/api/v1/patients": return path + "?scenario_id=\(scenario)&at=\(at)"
+            case "/api/v1/forecasts/latest": return path + "?scenario_id=\(scenario)"
             default: return path
             }
         }
@@ -52,6 +53,9 @@ struct APIRoleTests {
                 return #"{"resourceType":"Encounter","id":"api-e1","status":"in-progress","class":{"code":"IMP"},"subject":{"reference":"Patient/api-p1"},"period":{"start":"2040-06-01T09:00:00Z"},"location":[{"location":{"reference":"Location/AMU"}}]}"#
             default: break
             }
+            if role == .finance {
+                return "{\"kind\": \"costs\", \"scenario_id\": \(scenario), \"replications\": 1, \"horizon_days\": 3, \"warmup_days\": 1}"
+            }
             return role == .planner
                 ? "{\"kind\": \"forecast\", \"scenario_id\": \(scenario), \"days\": 1, \"at\": \"\(at)\", \"replications\": 2}"
                 : "{\"kind\": \"run\", \"scenario_id\": \(scenario), \"replications\": 1, \"horizon_days\": 3, \"warmup_days\": 1}"
@@ -60,7 +64,7 @@ struct APIRoleTests {
         /// The status a role gets from a route its access allows: the route's, but 403 for a planner cancelling the
         /// fixture's job, a run (each kind of job is cancelled by the roles that may start it).
         func status(_ route: APIRoute, _ role: Role) -> Int {
-            route.path == "/api/v1/jobs/:id/cancel" && role == .planner ? 403 : Int(route.status.code)
+            route.path == "/api/v1/jobs/:id/cancel" && (role == .planner || role == .finance) ? 403 : Int(route.status.code)
         }
     }
 
@@ -126,7 +130,10 @@ struct APIRoleTests {
                                         "type": answer.headers["content-type"] ?? "", "body": body])
                     }
                     if route.access.roles.contains(role) {
-                        #expect(answer.status == fixture.status(route, role), "\(method) \(url) as \(role): \(answer.status) \(answer.body.prefix(300))")
+                        // The latest forecast of the fixture's scenario is another suite's, if any has completed one yet.
+                        let expected = route.path == "/api/v1/forecasts/latest" ? [200, 404] : [fixture.status(route, role)]
+                        #expect(expected.contains(answer.status), "\(method) \(url) as \(role): \(answer.status) \(answer.body.prefix(300))")
+                        if answer.status == 404 { continue }
                         if answer.status == 403 { continue }
                         if route.produces == .events {
                             #expect(answer.headers["content-type"] == "text/event-stream" && answer.body.hasPrefix("event: end\ndata: "))
@@ -159,7 +166,7 @@ struct APIRoleTests {
         // The jobs the walk queued are cancelled, so that no other suite's job slots work them.
         let store = try RunStore(connection: TestDatabase.connect())
         for job in try store.jobs(before: nil, limit: 100)
-        where [fixture.names[.manager], fixture.names[.planner], fixture.names[.admin]].contains(job.submittedBy) {
+        where [fixture.names[.manager], fixture.names[.planner], fixture.names[.finance], fixture.names[.admin]].contains(job.submittedBy) {
             _ = try store.requestCancel(job.id)
         }
         let accounts = try AccountStore(connection: TestDatabase.connect(), migrating: false)

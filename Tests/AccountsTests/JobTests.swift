@@ -4,6 +4,7 @@ import FeedStore
 import Foundation
 import HospitalModel
 import RunRecords
+import Reports
 import RunStore
 import Scenario
 import Server
@@ -135,6 +136,37 @@ struct JobTests {
         }
     }
 
+    @Test("a cost report queued by finance: the baseline and the variant run on one seed, its link the variant's costs against the baseline, equal to the report made from one-process runs; a manager may not queue one, finance may not queue a run")
+    func costReport() async throws {
+        let fixture = try Self.fixture()
+        let accounts = try AccountStore(connection: TestDatabase.connect(), bcryptCost: 4)
+        let name = try UserName("jobs-finance-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+        _ = try accounts.add(name, role: .finance, password: nil, by: Actor(name: "cli:test", source: "cli@test"))
+        let finance = try accounts.issueToken(for: name, by: Actor(name: "cli:test", source: "cli@test"))
+        let body = #"{"kind": "costs", "scenario_ids": [\#(fixture.base), \#(fixture.variant)], "replications": 3, "seed": 5, "horizon_days": 35, "warmup_days": 5}"#
+        try await withServer(runners: [try Self.runner()]) { base in
+            let client = PlainClient(base: base)
+            #expect(try await Self.post(client, "/api/v1/jobs", body, token: fixture.token).status == 403, "a manager's jobs are runs and comparisons")
+            let run = #"{"kind": "run", "scenario_id": \#(fixture.base)}"#
+            #expect(try await Self.post(client, "/api/v1/jobs", run, token: finance).status == 403, "finance's jobs are cost reports")
+            let queued = try await Self.post(client, "/api/v1/jobs", body, token: finance)
+            #expect(queued.status == 202, "\(queued.body)")
+            let id = Int64(try #require((try Self.object(queued))["id"] as? Int))
+            let done = try await Self.waitFor(client, job: id, token: finance) { ["completed", "failed", "cancelled"].contains($0["status"] as? String) }
+            #expect(done["status"] as? String == "completed" && done["kind"] as? String == "costs", "\(done)")
+            let runs = try #require(done["runs"] as? [Int])
+            let link = try #require(((done["links"] as? [String: Any])?["costs"] as? [String])?.first)
+            #expect(link == "/api/v1/runs/\(runs[1])/costs?baseline=\(runs[0])")
+            let answer = try await client.send("GET", link, headers: ["Authorization": "Bearer \(finance)"])
+            #expect(answer.status == 200, "\(answer.body.prefix(300))")
+            // The same report from the same runs made in one process.
+            let settings = RunSettings(horizonDays: 35, warmUpDays: 5, replications: 3, seed: 5)
+            let baseline = try Self.oneProcess("general-hospital.yaml", settings), variant = try Self.oneProcess("general-hospital-night-nurses.yaml", settings)
+            let expected = try CostReports.json(Answers.costs(variant, baseline: baseline))
+            #expect(answer.body == String(decoding: expected, as: UTF8.self), "the job's cost report is the one-process runs'")
+        }
+    }
+
     @Test("a job cancelled while it runs stops before its next replication: cancelled, its run failed, the replications stored kept")
     func cancel() async throws {
         let fixture = try Self.fixture()
@@ -254,7 +286,7 @@ struct JobTests {
             let run = try RunStore(connection: TestDatabase.connect()).record(Int64(try #require((done["runs"] as? [Any])?.first as? Int)))
             #expect(run.horizonDays == 7 && run.warmUpDays == 0 && run.replications == 4, "\(run)")
             for (body, says) in [
-                ("{\"kind\": \"forecast\", \"scenario_id\": \(fixture.base), \"horizon_days\": 7}", "'horizon_days' is for a run or comparison or backtest, not a forecast"),
+                ("{\"kind\": \"forecast\", \"scenario_id\": \(fixture.base), \"horizon_days\": 7}", "'horizon_days' is for a run, comparison, costs or backtest, not a forecast"),
                 ("{\"kind\": \"forecast\", \"scenario_id\": \(fixture.base), \"replications\": 1}", "'replications': expected a whole number from 2"),
                 ("{\"kind\": \"forecast\", \"scenario_id\": \(fixture.base), \"days\": 367}", "'days': expected a whole number from 1 to 366"),
                 ("{\"kind\": \"forecast\", \"scenario_id\": \(fixture.base), \"at\": \"2031-01-02 12:00\"}", "'at': expected a local time"),
