@@ -265,9 +265,10 @@ extension Dashboard {
                 + select("run", options, selected: run.map(String.init)) + "</p><p><label for=\"baseline\">Against</label> "
                 + select("baseline", [("", "no baseline")] + options, selected: baseline.map(String.init) ?? "")
                 + " <button type=\"submit\">Show the costs</button></p></form>"]
+            var jobForm: [String] = []
             if JobBody.roles(.costs).contains(visit.user.role) {
                 let scenarios = try scenarioOptions(store)
-                sections.append("<section><h2>Cost scenarios against a baseline</h2><form method=\"post\" action=\"/finance/costs\">" + csrfField(visit.session)
+                jobForm.append("<section><h2>Cost scenarios against a baseline</h2><form method=\"post\" action=\"/finance/costs\">" + csrfField(visit.session)
                     + "<p><label for=\"cost-baseline\">Baseline</label> " + select("baseline", scenarios, selected: scenarios.last?.0, id: "cost-baseline") + "</p>"
                     + "<fieldset><legend>Scenarios to cost against it (none: the baseline's own costs)</legend>"
                     + scenarios.map { value, label in
@@ -278,14 +279,14 @@ extension Dashboard {
             }
             guard let run else {
                 return .page(HTMLDocument(title: "Costs", subtitle: ["Choose a run, and a baseline of the same seed and replications; or cost scenarios against a baseline."],
-                                          sections: sections), read: "")
+                                          sections: sections + jobForm), read: "")
             }
             guard try store.hasRun(run) else { throw API.notFound("run", run) }
             guard case .costs(let report) = try stored(.costs, run, baseline: baseline, store: store) else { return .redirect("/finance", did: "") }
             let page = HTMLReports.costs(report)
             let query = "run=\(run)" + (baseline.map { "&baseline=\($0)" } ?? "")
             sections.append("<p><a href=\"/finance/costs.csv?\(query)\" download>Download as CSV</a> (for a spreadsheet: cells that would run as a formula begin with ').</p>")
-            return .page(HTMLDocument(title: page.title, subtitle: page.subtitle, sections: sections + page.sections),
+            return .page(HTMLDocument(title: page.title, subtitle: page.subtitle, sections: sections + page.sections + jobForm),
                          read: baseline.map { "runs \(run), \($0)" } ?? "run \(run)")
         }
 
