@@ -212,11 +212,9 @@ public enum API {
         },
         APIRoute(method: .get, path: "/api/v1/scenarios", access: .aggregate, query: [.limit, .after], answer: "ScenarioPage",
                  summary: "Stored scenarios, newest first, a page at a time.") { request in
-            let (limit, after) = try request.page()
-            let items = try RunStore(connection: request.connection, migrating: false).scenarios(before: after, limit: limit + 1)
-            let shown = Array(items.prefix(limit))
-            return APIAnswer(json: try page(shown, next: items.count > limit ? shown.last?.id : nil, limit: limit, path: request.path),
-                             read: "scenarios " + shown.map { String($0.id) }.joined(separator: ", "))
+            try listed(request, "scenarios", id: \.id) { before, limit in
+                try RunStore(connection: request.connection, migrating: false).scenarios(before: before, limit: limit)
+            }
         },
         APIRoute(method: .get, path: "/api/v1/scenarios/:id", access: .aggregate, query: [], answer: "StoredScenario",
                  summary: "A stored scenario: its listing and its document (the merged scenario, canonical JSON).") { request in
@@ -229,17 +227,14 @@ public enum API {
         },
         APIRoute(method: .get, path: "/api/v1/runs", access: .aggregate, query: [.limit, .after, .scenario], answer: "RunPage",
                  summary: "Stored runs, newest first, a page at a time; of one scenario name with `scenario`.") { request in
-            let (limit, after) = try request.page()
             let scenario = request.query[.scenario]
             if let scenario, scenario.isEmpty || scenario.utf8.count > 200 {
                 throw ProblemError(status: .badRequest, title: "A query parameter is malformed",
                                    detail: "query parameter 'scenario': expected a scenario name of 1 to 200 bytes")
             }
-            let found = try RunStore(connection: request.connection, migrating: false).runs(scenario: scenario, before: after, limit: limit + 1)
-            let runs = Array(found.prefix(limit))
-            return APIAnswer(json: try page(runs, next: found.count > limit ? runs.last?.id : nil, limit: limit, path: request.path,
-                                            extra: scenario.map { ["scenario": $0] } ?? [:]),
-                             read: "runs " + runs.map { String($0.id) }.joined(separator: ", "))
+            return try listed(request, "runs", id: \.id, extra: scenario.map { ["scenario": $0] } ?? [:]) { before, limit in
+                try RunStore(connection: request.connection, migrating: false).runs(scenario: scenario, before: before, limit: limit)
+            }
         },
         APIRoute(method: .get, path: "/api/v1/runs/:id", access: .aggregate, query: [], answer: "RunSummary",
                  summary: "A run's record and, once completed, its summary: every metric's mean, standard deviation and 95% half-width over the replications.") { request in
@@ -298,11 +293,9 @@ public enum API {
         },
         APIRoute(method: .get, path: "/api/v1/backtests", access: .aggregate, query: [.limit, .after], answer: "BacktestPage",
                  summary: "Stored backtests, newest first, a page at a time: each one's scenario, origins and when it was stored.") { request in
-            let (limit, after) = try request.page()
-            let found = try RunStore(connection: request.connection, migrating: false).backtests(before: after, limit: limit + 1)
-            let shown = Array(found.prefix(limit))
-            return APIAnswer(json: try page(shown, next: found.count > limit ? shown.last?.id : nil, limit: limit, path: request.path),
-                             read: "backtests " + shown.map { String($0.id) }.joined(separator: ", "))
+            try listed(request, "backtests", id: \.id) { before, limit in
+                try RunStore(connection: request.connection, migrating: false).backtests(before: before, limit: limit)
+            }
         },
         APIRoute(method: .get, path: "/api/v1/backtests/:id", access: .aggregate, query: [], answer: "Backtest",
                  summary: "A stored backtest: every method's scores per group, unit and horizon day, its fans and notes.") { request in
@@ -330,18 +323,14 @@ public enum API {
         },
         APIRoute(method: .get, path: "/api/v1/audit", access: .administration, query: [.limit, .after, .user], answer: "AuditPage",
                  summary: "The audit log, newest first, a page at a time; of one user with `user`.") { request in
-            let (limit, after) = try request.page()
             let user = request.query[.user]
             if let user, user.isEmpty || user.utf8.count > 63 {
                 throw ProblemError(status: .badRequest, title: "A query parameter is malformed",
                                    detail: "query parameter 'user': expected a user name of 1 to 63 bytes")
             }
-            let found = try AccountStore(connection: request.connection, migrating: false)
-                .auditEntries(actor: user, before: after, limit: limit + 1)
-            let entries = Array(found.prefix(limit))
-            return APIAnswer(json: try page(entries, next: found.count > limit ? entries.last?.id : nil, limit: limit,
-                                            path: request.path, extra: user.map { ["user": $0] } ?? [:]),
-                             read: "audit entries")
+            return try listed(request, "audit entries", id: \.id, extra: user.map { ["user": $0] } ?? [:]) { before, limit in
+                try AccountStore(connection: request.connection, migrating: false).auditEntries(actor: user, before: before, limit: limit)
+            }
         },
     ]
 
@@ -430,6 +419,20 @@ public enum API {
             out += Data("\"\(key)\":".utf8) + members[key]!
         }
         return out + Data("}".utf8)
+    }
+
+    /// A page of what `fetch` lists below the request's `after` cursor (asked for one more than the page holds, so
+    /// that the last page is known), `extra` the query the next page's link keeps; the audit log records `what` and
+    /// the ids shown.
+    static func listed<Item: Encodable>(_ request: APIRequest, _ what: String, id: (Item) -> Int64, extra: [String: String] = [:],
+                                        _ fetch: (_ before: Int64?, _ limit: Int) throws -> [Item]) throws -> APIAnswer
+    {
+        let (limit, after) = try request.page()
+        let found = try fetch(after, limit + 1)
+        let shown = Array(found.prefix(limit))
+        return APIAnswer(json: try page(shown, next: found.count > limit ? shown.last.map(id) : nil, limit: limit, path: request.path,
+                                        extra: extra),
+                         read: "\(what) " + shown.map { String(id($0)) }.joined(separator: ", "))
     }
 
     /// A page: `{"items": […], "next": "/api/v1/…?limit=N&after=ID" or null}`.

@@ -29,13 +29,10 @@ extension API {
         },
         APIRoute(method: .get, path: "/api/v1/jobs", access: .aggregate, query: [.limit, .after], answer: "JobPage",
                  summary: "Jobs, newest first, a page at a time, each with its progress.") { request in
-            let (limit, after) = try request.page()
             let store = try RunStore(connection: request.connection, migrating: false)
-            let found = try store.jobs(before: after, limit: limit + 1)
-            let jobs = Array(found.prefix(limit))
-            let items = try jobs.map { try JobDocument.make($0, store: store) }
-            return APIAnswer(json: try page(items, next: found.count > limit ? jobs.last?.id : nil, limit: limit, path: request.path),
-                             read: "jobs " + jobs.map { String($0.id) }.joined(separator: ", "))
+            return try listed(request, "jobs", id: \.id) { before, limit in
+                try store.jobs(before: before, limit: limit).map { try JobDocument.make($0, store: store) }
+            }
         },
         APIRoute(method: .get, path: "/api/v1/jobs/:id", access: .aggregate, query: [],
                  summary: "A job: what was asked, where it is, replications done and time left, and its runs once made.") { request in
