@@ -5,6 +5,8 @@ import Store
 
 /// One user as stored (never its password or tokens).
 public struct User: Sendable, Hashable, Codable {
+    /// The account's row: the API's lists page by it.
+    public let id: Int64
     public let name: String
     public let role: Role
     /// Whether it can sign in with a password (a system's account has tokens only).
@@ -83,6 +85,13 @@ public final class AccountStore {
     /// Every user, by name.
     public func list() throws -> [User] {
         try connection.query("\(raw: Self.selectUsers) ORDER BY u.name").typedRows.map(Self.user(from:))
+    }
+
+    /// A page of accounts, newest first: at most `limit` of those with an id below `before` (nil: from the newest).
+    public func users(before: Int64?, limit: Int) throws -> [User] {
+        try connection.query("""
+            \(raw: Self.selectUsers) WHERE \(before)::bigint IS NULL OR u.id < \(before)::bigint ORDER BY u.id DESC LIMIT \(limit)
+            """).typedRows.map(Self.user(from:))
     }
 
     /// The user named `name`, or nil.
@@ -204,7 +213,7 @@ public final class AccountStore {
     // MARK: Reading rows
 
     static let selectUsers = """
-        SELECT u.name, u.role, u.password_hash IS NOT NULL AS has_password,
+        SELECT u.id, u.name, u.role, u.password_hash IS NOT NULL AS has_password,
                to_char(u.created_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at,
                to_char(u.disabled_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS disabled_at,
                (SELECT count(*) FROM hospital_twin.api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL) AS tokens
@@ -212,7 +221,7 @@ public final class AccountStore {
         """
 
     static func user(from row: ResultRow) throws -> User {
-        User(name: try row.text("name"), role: try row.raw("role", as: Role.self), hasPassword: try row.bool("has_password"),
+        User(id: try row.int64("id"), name: try row.text("name"), role: try row.raw("role", as: Role.self), hasPassword: try row.bool("has_password"),
              activeTokens: try row.int("tokens"), createdAt: try row.text("created_at"), disabledAt: try row.optionalText("disabled_at"))
     }
 

@@ -318,12 +318,14 @@ public final class RunStore {
         }
     }
 
-    /// Every version of the scenario named `name`, newest first (at most `limit`).
-    public func scenarioVersions(named name: String, limit: Int = 200) throws -> [ScenarioListing] {
+    /// The versions of the scenario named `name`, newest first: at most `limit` of those with an id below `before`
+    /// (nil: from the newest).
+    public func scenarioVersions(named name: String, before: Int64? = nil, limit: Int = 200) throws -> [ScenarioListing] {
         try connection.query("""
             SELECT id, name, version, content_hash, to_char(stored_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS stored_at,
                    stored_by
-            FROM hospital_twin.scenarios WHERE name = \(name) ORDER BY version DESC LIMIT \(limit)
+            FROM hospital_twin.scenarios WHERE name = \(name) AND (\(before)::bigint IS NULL OR id < \(before)::bigint)
+            ORDER BY id DESC LIMIT \(limit)
             """).typedRows.map(Self.listing)
     }
 

@@ -316,10 +316,11 @@ public enum API {
             return APIAnswer(json: object(["at": try json(census.at), "patients": rows]),
                              read: "patients: \(census.patients.count) rows of the census of scenario \(scenarioID)")
         },
-        APIRoute(method: .get, path: "/api/v1/users", access: .administration, query: [], answer: "Users",
-                 summary: "Every account: name, role, whether it has a password, active tokens, when made and disabled.") { request in
-            let users = try AccountStore(connection: request.connection, migrating: false).list()
-            return APIAnswer(json: try json(users), read: "users")
+        APIRoute(method: .get, path: "/api/v1/users", access: .administration, query: [.limit, .after], answer: "UserPage",
+                 summary: "Accounts, newest first, a page at a time: name, role, whether it has a password, active tokens, when made and disabled.") { request in
+            try listed(request, "users", id: \.id) { before, limit in
+                try AccountStore(connection: request.connection, migrating: false).users(before: before, limit: limit)
+            }
         },
         APIRoute(method: .get, path: "/api/v1/audit", access: .administration, query: [.limit, .after, .user], answer: "AuditPage",
                  summary: "The audit log, newest first, a page at a time; of one user with `user`.") { request in

@@ -23,13 +23,13 @@ extension API {
                                  + (stored.isNew ? " stored" : " already stored"),
                              status: stored.isNew ? .created : .ok)
         },
-        APIRoute(method: .get, path: "/api/v1/scenarios/:id/versions", access: .aggregate, query: [], answer: "ScenarioVersions",
-                 summary: "Every stored version of the scenario's name, newest first.") { request in
+        APIRoute(method: .get, path: "/api/v1/scenarios/:id/versions", access: .aggregate, query: [.limit, .after], answer: "ScenarioPage",
+                 summary: "The stored versions of the scenario's name, newest first, a page at a time.") { request in
             let store = try RunStore(connection: request.connection, migrating: false)
             guard let (listing, _) = try store.scenario(request.id!) else { throw notFound("scenario", request.id!) }
-            let versions = try store.scenarioVersions(named: listing.name)
-            return APIAnswer(json: object(["name": try json(listing.name), "versions": try json(versions)]),
-                             read: "scenarios " + versions.map { String($0.id) }.joined(separator: ", "))
+            return try listed(request, "scenarios", id: \.id) { before, limit in
+                try store.scenarioVersions(named: listing.name, before: before, limit: limit)
+            }
         },
     ]
 }

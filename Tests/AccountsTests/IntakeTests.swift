@@ -55,7 +55,7 @@ struct IntakeTests {
             let secondListing = try json(second)["scenario"] as? [String: Any]
             #expect(second.status == 201 && secondListing?["version"] as? Int == 2)
             let versions = try await client.send("GET", "/api/v1/scenarios/\(listing["id"] as! Int)/versions", headers: ["Authorization": "Bearer \(token)"])
-            #expect((try json(versions)["versions"] as? [[String: Any]])?.map { $0["version"] as? Int } == [2, 1], "\(versions.body)")
+            #expect((try json(versions)["items"] as? [[String: Any]])?.map { $0["version"] as? Int } == [2, 1], "\(versions.body)")
 
             // Problems, each located.
             // (text, the setting's path, the line, what the problem says); nil: the text as a whole, or any line.
