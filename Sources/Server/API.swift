@@ -454,30 +454,38 @@ public enum API {
     /// The query string's values, each name once and among `allowed`, percent-decoded to UTF-8 without control
     /// characters; a 400 problem naming what is wrong otherwise.
     static func query(_ raw: String, allowed: Set<QueryParameter>) throws -> [QueryParameter: String] {
+        let values = try queryValues(raw, allowed: Set(allowed.map(\.rawValue)))
+        return Dictionary(uniqueKeysWithValues: values.map { (QueryParameter(rawValue: $0.key)!, $0.value) })
+    }
+
+    /// A query string read strictly, for the API and the dashboard's pages alike: at most `queryLimit` bytes, each
+    /// name once and among `allowed`, each value percent-encoded UTF-8 without control characters; a 400 problem
+    /// naming the parameter otherwise.
+    static func queryValues(_ raw: String, allowed: Set<String>) throws -> [String: String] {
         guard raw.utf8.count <= queryLimit else {
             throw ProblemError(status: .badRequest, title: "The query is too long",
                                detail: "the query string has \(raw.utf8.count) bytes; at most \(queryLimit)")
         }
-        var values: [QueryParameter: String] = [:]
+        var values: [String: String] = [:]
         for pair in raw.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0])
-            guard let value = (parts.count == 2 ? String(parts[1]) : "").replacingOccurrences(of: "+", with: " ").removingPercentEncoding,
+            guard let value = Form.decode(parts.count == 2 ? parts[1] : ""),
                   !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
             else {
                 throw ProblemError(status: .badRequest, title: "A query parameter is malformed",
                                    detail: "query parameter '\(name.prefix(40))': not percent-encoded UTF-8 text without control characters")
             }
-            guard let parameter = QueryParameter(rawValue: name), allowed.contains(parameter) else {
+            guard allowed.contains(name) else {
                 throw ProblemError(status: .badRequest, title: "Unknown query parameter",
                                    detail: "query parameter '\(name.prefix(40))' is not one of this route's: "
-                                       + (allowed.isEmpty ? "it takes none" : allowed.sorted().map(\.rawValue).joined(separator: ", ")))
+                                       + (allowed.isEmpty ? "it takes none" : allowed.sorted().joined(separator: ", ")))
             }
-            guard values[parameter] == nil else {
+            guard values[name] == nil else {
                 throw ProblemError(status: .badRequest, title: "A query parameter is repeated",
                                    detail: "query parameter '\(name)' is given more than once")
             }
-            values[parameter] = value
+            values[name] = value
         }
         return values
     }

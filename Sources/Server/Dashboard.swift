@@ -77,7 +77,6 @@ public enum Dashboard {
 
     /// What a page handler is given.
     struct Visit: @unchecked Sendable {
-        let request: Request
         let session: Session
         /// The database, on the pool's thread the handler runs on.
         var connection: DatabaseConnection! = nil
@@ -90,8 +89,7 @@ public enum Dashboard {
 
         var user: User { session.user }
 
-        init(request: Request, session: Session, query: [String: String], id: Int64?, form: [String: String]) {
-            self.request = request
+        init(session: Session, query: [String: String], id: Int64?, form: [String: String]) {
             self.session = session
             self.query = query
             self.id = id
@@ -229,7 +227,7 @@ public enum Dashboard {
                              session: session)
             }
             do {
-                let query = try pageQuery(request.uri.query ?? "", allowed: route.query)
+                let query = try API.queryValues(request.uri.query ?? "", allowed: route.query)
                 let id = path.contains(":id") ? try API.pathID(context.parameters.get("id")) : nil
                 var form: [String: String] = [:]
                 if method == .post {
@@ -240,7 +238,7 @@ public enum Dashboard {
                                            detail: "the form's CSRF token does not match your session's: open the page again")
                     }
                 }
-                let visit = Visit(request: request, session: session, query: query, id: id, form: form)
+                let visit = Visit(session: session, query: query, id: id, form: form)
                 let answer = try await pool.run { connection in
                     let answer = try route.handle(visit.on(connection))
                     let detail: String = switch answer {
@@ -266,32 +264,6 @@ public enum Dashboard {
                 return error(problem.status, problem.title, problem.detail, session: session)
             }
         }
-    }
-
-    /// A page's query: only `allowed` names, each once, UTF-8 without control characters, at most 2,048 bytes.
-    static func pageQuery(_ raw: String, allowed: Set<String>) throws -> [String: String] {
-        guard raw.utf8.count <= API.queryLimit else {
-            throw ProblemError(status: .badRequest, title: "The query is too long", detail: "at most \(API.queryLimit) bytes")
-        }
-        var values: [String: String] = [:]
-        for pair in raw.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(parts[0])
-            guard let value = Form.decode(parts.count == 2 ? parts[1] : ""),
-                  !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-            else {
-                throw ProblemError(status: .badRequest, title: "The query is malformed", detail: "'\(name.prefix(40))' is not percent-encoded UTF-8 text")
-            }
-            guard allowed.contains(name) else {
-                throw ProblemError(status: .badRequest, title: "Unknown query parameter",
-                                   detail: "'\(name.prefix(40))' is not one of this page's: " + (allowed.isEmpty ? "it takes none" : allowed.sorted().joined(separator: ", ")))
-            }
-            guard values[name] == nil else {
-                throw ProblemError(status: .badRequest, title: "A query parameter is repeated", detail: "'\(name)' is given more than once")
-            }
-            values[name] = value
-        }
-        return values
     }
 
     // MARK: Rendering
