@@ -121,8 +121,15 @@ enum CLI {
         return (environment, { _ = try? admin.execute("DROP DATABASE IF EXISTS \(raw: name) WITH (FORCE)") })
     }
 
+    /// One folder per test process for every test's working directory, removed when the process exits.
+    static let scratch: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hospital-twin-cli-\(getpid())-\(UUID().uuidString.prefix(8))")
+        atexit { try? FileManager.default.removeItem(at: CLI.scratch) }
+        return url
+    }()
+
     static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hospital-twin-cli-\(UUID().uuidString.prefix(8))")
+        let url = scratch.appendingPathComponent(String(UUID().uuidString.prefix(8)))
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }

@@ -43,6 +43,7 @@ struct ForecastAsOfTests {
     @Test("by default the census is taken at the latest time anywhere in the files, not the last admission")
     func defaultTimeIsTheExport() throws {
         let (episodes, observations) = try Self.files()
+        defer { try? FileManager.default.removeItem(atPath: (episodes as NSString).deletingLastPathComponent) }
         var problems: [String] = []
         let census = try TwinForecasts.census(episodesPath: episodes, observationsPath: observations, at: nil) {
             problems.append($0)
@@ -62,6 +63,7 @@ struct ForecastAsOfTests {
     @Test("--at cuts the history: later stays, discharges and observations are unseen")
     func atCutsTheHistory() throws {
         let (episodes, observations) = try Self.files()
+        defer { try? FileManager.default.removeItem(atPath: (episodes as NSString).deletingLastPathComponent) }
         let at = Self.origin + 2 * Self.day
         let census = try TwinForecasts.census(episodesPath: episodes, observationsPath: observations, at: at) { _ in }
         #expect(census.minute == at)
