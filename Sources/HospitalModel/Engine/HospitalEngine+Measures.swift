@@ -431,7 +431,7 @@ extension HospitalEngine {
 
         kpis.staff = staffHoursKPIs()
         kpis.months = recorder.measures.months.filter { $0.days > 0 }
-        kpis.staffMonths = StaffMonthTable(staffMonthKPIs())
+        kpis.staffMonths = staffMonthTable()
 
         var patientsKPIs = recorder.measures.patients
         patientsKPIs.spells = Pathway.allCases.enumerated().compactMap { index, pathway in

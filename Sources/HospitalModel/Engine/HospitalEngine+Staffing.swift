@@ -116,33 +116,56 @@ extension HospitalEngine {
         }
     }
 
-    /// The staff hours by month, place, group and pay period, from `staffMonthCells` (roster lines of the same
-    /// place and group added together), in month, place, group, period order.
-    func staffMonthKPIs() -> [StaffMonthKPIs] {
-        var rows: [String: StaffMonthKPIs] = [:]
+    /// The staff hours by month, place, group and pay period (`staffMonthCells`, roster lines of the same place and
+    /// group added in roster order), as the run's table: the months and the (place, group, period) lines with any
+    /// rostered or worked hours. Built from the cells directly: no per-cell text keys (this runs once per replication).
+    func staffMonthTable() -> StaffMonthTable {
         let roster = configuration.staffing.roster
-        for (month, name) in months.names.enumerated() {
-            for (index, line) in roster.enumerated() {
-                let place: StaffPlaceName = switch line.place {
-                case .unit(let unit): .unit(beds.configurations[unit].name)
-                case .emergencyDepartment: .emergencyDepartment
-                case .theatres: .theatres
-                }
-                for period in PayPeriod.allCases {
-                    let cell = ((month * roster.count + index) * PayPeriod.allCases.count + period.ordinal) * 5
-                    guard recorder.staffMonthCells[cell] > 0 || recorder.staffMonthCells[cell + 4] > 0 else { continue }
-                    let key = "\(name)|\(place.name)|\(line.group.rawValue)|\(period.rawValue)"
-                    var row = rows[key] ?? StaffMonthKPIs(month: name, place: place, group: line.group, period: period)
-                    row.rosteredHours += recorder.staffMonthCells[cell]
-                    row.absentHours += recorder.staffMonthCells[cell + 1]
-                    row.bankHours += recorder.staffMonthCells[cell + 2]
-                    row.agencyHours += recorder.staffMonthCells[cell + 3]
-                    row.workedHours += recorder.staffMonthCells[cell + 4]
-                    rows[key] = row
-                }
+        // The roster lines of each distinct (place name, group), in the table's line order.
+        var pairs: [(place: StaffPlaceName, group: StaffGroup, lines: [Int])] = []
+        var pairIndex: [PlaceGroup: Int] = [:]
+        for (index, line) in roster.enumerated() {
+            let place: StaffPlaceName = switch line.place {
+            case .unit(let unit): .unit(beds.configurations[unit].name)
+            case .emergencyDepartment: .emergencyDepartment
+            case .theatres: .theatres
+            }
+            let key = PlaceGroup(place: place.name, group: line.group)
+            if let at = pairIndex[key] { pairs[at].lines.append(index) } else {
+                pairIndex[key] = pairs.count
+                pairs.append((place, line.group, [index]))
             }
         }
-        return rows.keys.sorted().map { rows[$0]! }
+        pairs.sort { ($0.place.name, $0.group.rawValue) < ($1.place.name, $1.group.rawValue) }
+        let monthOrder = months.names.indices.sorted { months.names[$0] < months.names[$1] }
+        let periods = PayPeriod.allCases.count
+        var lines: [(place: StaffPlaceName, group: StaffGroup, period: PayPeriod, hours: [[Double]])] = []
+        var monthHasHours = [Bool](repeating: false, count: months.names.count)
+        for pair in pairs {
+            for period in PayPeriod.allCases {
+                var hours = [[Double]](repeating: [Double](repeating: 0, count: months.names.count), count: 5)
+                var any = false
+                for month in months.names.indices {
+                    for index in pair.lines {
+                        let cell = ((month * roster.count + index) * periods + period.ordinal) * 5
+                        guard recorder.staffMonthCells[cell] > 0 || recorder.staffMonthCells[cell + 4] > 0 else { continue }
+                        for figure in 0..<5 { hours[figure][month] += recorder.staffMonthCells[cell + figure] }
+                        any = true
+                        monthHasHours[month] = true
+                    }
+                }
+                if any { lines.append((pair.place, pair.group, period, hours)) }
+            }
+        }
+        let kept = monthOrder.filter { monthHasHours[$0] }
+        return StaffMonthTable(months: kept.map { months.names[$0] },
+                               lines: lines.map { ($0.place, $0.group, $0.period, $0.hours.map { figure in kept.map { figure[$0] } }) })
+    }
+
+    /// A place (by its encoded name) and a staff group: one line of the staff month table per pay period.
+    struct PlaceGroup: Hashable {
+        let place: String
+        let group: StaffGroup
     }
 
     /// Closes the unit's safe-staffing interval up to now (charged to the shift on duty and to whether it was

@@ -375,7 +375,6 @@ extension HospitalEngine {
     mutating func takeHeldBed(for p: Int32, in simulation: inout Simulation<Self>) {
         guard let next = patients[Int(p)].stay?.next, let rooms = theatres?.rooms else { return }
         let key = candidateKey(p, next)
-        let units = beds.candidateTable[key].home + (configuration.outlying.allowed ? beds.candidateTable[key].outlying : [])
         var latest: (room: Int, position: Int, unit: Int, start: Double)?
         for (room, state) in rooms.enumerated() {
             guard let session = state.session else { continue }
@@ -383,7 +382,10 @@ extension HospitalEngine {
                 let bed = patients[Int(elective)].bed
                 let unit = Int(bed.reservedUnit >= 0 ? bed.reservedUnit : bed.claimedUnit)
                 // Later in a list is later in the day; the list of a session that started later runs later.
-                if unit >= 0, units.contains(unit), latest.map({ ($0.start, $0.position) < (session.start, position) }) ?? true {
+                // A unit the patient may use: a home, or an outlying ward where outlying is allowed.
+                if unit >= 0, beds.unitEligibility[unit][key] != .none,
+                   latest.map({ ($0.start, $0.position) < (session.start, position) }) ?? true
+                {
                     latest = (room, position, unit, session.start)
                 }
             }
@@ -469,10 +471,11 @@ extension HospitalEngine {
     /// no ward has such a discharge.
     mutating func claimBed(for p: Int32, before minute: Double) -> Bool {
         let key = candidateKey(p, .ward)
-        let wards = beds.candidateTable[key].home + (configuration.outlying.allowed ? beds.candidateTable[key].outlying : [])
-        guard !wards.isEmpty else { return false }
+        let home = beds.candidateTable[key].home, outlying = configuration.outlying.allowed ? beds.candidateTable[key].outlying : []
+        guard !home.isEmpty || !outlying.isEmpty else { return false }
         countDischargesDue(before: minute)
-        guard let unit = wards.first(where: { beds.dischargesDue[$0] > beds.units[$0].claims }) else { return false }
+        func hasDischarge(_ unit: Int) -> Bool { beds.dischargesDue[unit] > beds.units[unit].claims }
+        guard let unit = home.first(where: hasDischarge) ?? outlying.first(where: hasDischarge) else { return false }
         beds.units[unit].claims += 1
         patients[Int(p)].bed.claimedUnit = Int32(unit)
         beds.claimants.append(p)

@@ -43,6 +43,8 @@ struct StaffingPlan {
     let firstDay: Double
     /// Each roster line's identity (`identity(of:shiftName:)`).
     let identities: [UInt64]
+    /// Each roster line's group's absence and vacancy rates (0–1), looked up once rather than on every day.
+    let absence: [Double], vacancy: [Double]
 
     /// The plan of `configuration`'s roster; `unitNames` name the units its lines refer to by index.
     init(configuration: StaffingConfiguration, unitNames: [String], clock: SimulationClock, streams: RandomStreams) {
@@ -54,6 +56,8 @@ struct StaffingPlan {
         identities = configuration.roster.map { line in
             Self.identity(of: line, shiftName: configuration.shifts[line.shift].name, unitNames: unitNames)
         }
+        absence = configuration.roster.map { configuration.absence[$0.group] ?? 0 }
+        vacancy = configuration.roster.map { configuration.vacancy[$0.group] ?? 0 }
     }
 
     /// The shifts starting on day `offset` of the run (0 is the first day; -1 the day before, whose night shift
@@ -64,12 +68,12 @@ struct StaffingPlan {
         var shifts: [Shift] = []
         for (index, line) in configuration.roster.enumerated() where line.weekdays.contains(weekday) {
             let pattern = configuration.shifts[line.shift]
-            let absence = configuration.absence[line.group] ?? 0
-            let start = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: day * 1440 + Double(pattern.start.minuteOfDay)))
+            let absence = absence[index]
+            let start = clock.minute(atLocalMinutesSinceEpoch: day * 1440 + Double(pattern.start.minuteOfDay))
             // Vacancies from a stream of their own, so that a scenario changing them draws the same absences
             // for the posts it keeps filled (no vacancy rate: no draw, and every number as before).
             var vacancies = family.stream(identities[index], UInt64(bitPattern: Int64(offset)), 1)
-            let vacant = Self.binomial(line.headcount, configuration.vacancy[line.group] ?? 0, &vacancies)
+            let vacant = Self.binomial(line.headcount, vacancy[index], &vacancies)
             let vacancyBank = Self.binomial(vacant, configuration.vacancyBankFill, &vacancies)
             let vacancyAgency = Self.binomial(vacant - vacancyBank, configuration.vacancyAgencyFill, &vacancies)
             var stream = family.stream(identities[index], UInt64(bitPattern: Int64(offset)))

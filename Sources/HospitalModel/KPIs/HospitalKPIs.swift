@@ -679,6 +679,18 @@ public struct StaffMonthTable: Sendable, Hashable, RandomAccessCollection, Expre
 
     public init(arrayLiteral rows: StaffMonthKPIs...) { self.init(rows) }
 
+    /// The table of `months` ("YYYY-MM", sorted) and `lines` (sorted by place name, group and pay period; `hours`
+    /// the rostered, absent, bank, agency and worked hours, each one value per month), as `init(_:)` makes it from
+    /// the rows these hold.
+    init(months: [String], lines: [(place: StaffPlaceName, group: StaffGroup, period: PayPeriod, hours: [[Double]])]) {
+        self.months = months
+        self.lines = lines.map {
+            Line(place: $0.place, group: $0.group, period: $0.period, rosteredHours: $0.hours[0], absentHours: $0.hours[1],
+                 bankHours: $0.hours[2], agencyHours: $0.hours[3], workedHours: $0.hours[4])
+        }
+        cells = Self.cells(months: months, lines: self.lines)
+    }
+
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let months = try container.decode([String].self, forKey: .months)
