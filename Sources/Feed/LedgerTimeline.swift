@@ -86,10 +86,16 @@ public struct LedgerTimeline: Sendable {
         for key in gone { active.remove(key) }
         let anomalies = (troubled.flatMap { patients[$0]!.replay.anomalies } + unkeyed)
             .sorted { ($0.order, $0.text) < ($1.order, $1.text) }.map(\.text)
-        return LedgerCensus(at: minute,
-                            inHospital: inHospital.sorted { ($0.spellStart, $0.key) < ($1.spellStart, $1.key) },
-                            recentDischarges: recent.sorted { ($0.dischargedAt ?? 0, $0.key) < ($1.dischargedAt ?? 0, $1.key) },
+        return LedgerCensus(at: minute, inHospital: Self.ordered(inHospital) { ($0.spellStart, $0.key) },
+                            recentDischarges: Self.ordered(recent) { ($0.dischargedAt ?? 0, $0.key) },
                             anomalies: anomalies, firstEventMinute: events.first?.event.minute)
+    }
+
+    /// `patients` in the order of `key` (unique: each patient's key is its own). Sorts positions, not the patients:
+    /// a patient is a large value, and moving thousands of them at every census read was most of its cost.
+    static func ordered(_ patients: [LivePatient], by key: (LivePatient) -> (Double, String)) -> [LivePatient] {
+        let keys = patients.map(key)
+        return patients.indices.sorted { keys[$0] < keys[$1] }.map { patients[$0] }
     }
 
     private init(sorted: [ReceivedEvent]) { events = sorted }

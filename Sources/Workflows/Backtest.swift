@@ -68,20 +68,29 @@ public enum Backtest {
         var recalibrated = Recalibrated(base: scenario, file: file)
         defer { recalibrated.removeFiles() }
         var origins: [OriginScores] = []
-        for index in plan.originDays.indices {
-            if observer.isCancelled() { throw WorkflowError(.cancelled, "the backtest was cancelled after \(index) origins") }
-            var forecasting = scenario
-            if let recalibration = request.recalibration {
-                forecasting = try recalibrated.scenario(before: plan.originDays[index], rule: recalibration,
-                                                        logFirstDay: plan.logFirstDay, events: events,
-                                                        threads: request.threads, observer: observer)
+        var batchStart = 0
+        while batchStart < plan.originDays.count {
+            if observer.isCancelled() { throw WorkflowError(.cancelled, "the backtest was cancelled after \(batchStart) origins") }
+            let batch = Array(batchStart..<min(plan.originDays.count, batchStart + originsPerBatch))
+            var scenarios: [Scenario] = []
+            for index in batch {
+                guard let recalibration = request.recalibration else { scenarios.append(scenario); continue }
+                scenarios.append(try recalibrated.scenario(before: plan.originDays[index], rule: recalibration,
+                                                           logFirstDay: plan.logFirstDay, events: events,
+                                                           threads: request.threads, observer: observer))
             }
-            origins.append(try score(origin: index, plan: plan, scenario: forecasting, file: file, timeline: &timeline,
-                                     request: request, observer: observer))
-            observer.progress(index + 1, plan.originDays.count, scenario.name)
+            origins += try score(origins: batch, plan: plan, scenarios: scenarios, file: file, timeline: &timeline,
+                                 request: request, observer: observer)
+            batchStart += batch.count
+            observer.progress(batchStart, plan.originDays.count, scenario.name)
         }
         return assemble(origins, plan: plan, scenario: scenario, request: request, notes: recalibrated.notes)
     }
+
+    /// Origins worked together (`score(origins:)`): their censuses read in time order, then their forecasts
+    /// prepared, simulated and scored on every thread at once, so that no core waits while one origin's census is
+    /// prepared or its scores are worked out. Results do not depend on it.
+    static let originsPerBatch = 8
 
     /// What every origin of a backtest shares, worked out from the log and the request alone, so that any process
     /// (a shard's worker too) works out the same: the origins, the observed series, the origins drawn as fans.
@@ -128,11 +137,19 @@ public enum Backtest {
             throw WorkflowError(.input, "the event log begins at \(RecordTime.format(first)): an origin needs the log's first "
                 + "\(logRampUpDays) days behind it and a midnight of history; choose --from \(dateText(seriesStart)) or later")
         }
-        // Pass 1: the observed census at every midnight of the series; the origins then read the timeline in time order.
-        let series = observedSeries(timeline, scenario: scenario, from: seriesStart, through: seriesEnd)
-        return Plan(timeline: timeline, logFirstDay: localDay(first), originDays: originDays, seriesStart: seriesStart,
+        // Pass 1: the observed census at every midnight of the series. The origins then read the timeline on in time
+        // order from where it stood before the first of them, not from the log's start again.
+        let firstOriginMinute = ForecastStart.epochMinute(of: originTime(firstOriginDay, at: request.at), in: zone)
+        let (series, kept) = observedSeries(timeline, scenario: scenario, from: seriesStart, through: seriesEnd,
+                                            keepingBefore: firstOriginMinute)
+        return Plan(timeline: kept, logFirstDay: localDay(first), originDays: originDays, seriesStart: seriesStart,
                     series: series, fanOrigins: Set(fanIndices(count: originDays.count, fans: request.fans).map { originDays[$0] }),
                     seed: request.seed ?? scenario.run.seed, events: events.count)
+    }
+
+    /// An origin's local date and time: local day `day` (days since 1970) at `time`.
+    static func originTime(_ day: Int, at time: LocalTimeOfDay) -> LocalDateTime {
+        LocalDateTime(localMinutesSinceEpoch: Double(day) * 1440 + Double(time.minuteOfDay))
     }
 
     /// The date of a local day, YYYY-MM-DD.
@@ -162,18 +179,53 @@ public enum Backtest {
         }
     }
 
-    /// Scores origin `index` of `plan`: its forecasts (`forecasts(at:)`, reading `timeline` forward to the origin's
-    /// time) held against the observed series.
+    /// Scores origin `index` of `plan` (`score(origins:)` of that one origin).
     static func score(origin index: Int, plan: Plan, scenario: Scenario, file: String, timeline: inout LedgerTimeline,
                       request: BacktestRequest, observer: WorkflowObserver) throws(WorkflowError) -> OriginScores
     {
-        let zone = scenario.configuration.timeZone
-        let horizon = request.horizonDays
+        try score(origins: [index], plan: plan, scenarios: [scenario], file: file, timeline: &timeline, request: request,
+                  observer: observer)[0]
+    }
+
+    /// Scores origins `indices` of `plan` (ascending; `scenarios` the scenario forecasting at each): each one's
+    /// census read from `timeline` (forward, to the origin's time), its forecasts made (`setUp`, `simulate`,
+    /// `forecasts`) and held against the observed series. The same scores, bit for bit, as scoring each alone.
+    static func score(origins indices: [Int], plan: Plan, scenarios: [Scenario], file: String, timeline: inout LedgerTimeline,
+                      request: BacktestRequest, observer: WorkflowObserver) throws(WorkflowError) -> [OriginScores]
+    {
+        precondition(indices.count == scenarios.count, "one scenario an origin")
+        let zone = scenarios[0].configuration.timeZone
+        let locals = indices.map { originTime(plan.originDays[$0], at: request.at) }
+        let censuses = locals.map { timeline.census(at: ForecastStart.epochMinute(of: $0, in: zone)) }
+        let setups = try firstFailure(Parallel.map(count: indices.count, threads: request.threads) { position in
+            Result { () throws(WorkflowError) in
+                try setUp(censuses[position], scenario: scenarios[position], file: file, request: request, seed: plan.seed)
+            }
+        })
+        let kpis = try simulate(setups, request: request, seed: plan.seed, observer: observer, done: indices[0])
+        return Parallel.map(count: indices.count, threads: request.threads) { position in
+            let made = forecasts(setups[position], kpis: kpis[position], series: plan.series, seriesStart: plan.seriesStart,
+                                 horizon: request.horizonDays)
+            return scores(of: made, origin: indices[position], local: locals[position], plan: plan, horizon: request.horizonDays)
+        }
+    }
+
+    /// The values of `results`, or the first failure among them in their order.
+    static func firstFailure<Value>(_ results: [Result<Value, WorkflowError>]) throws(WorkflowError) -> [Value] {
+        var values: [Value] = []
+        for result in results {
+            switch result {
+            case .success(let value): values.append(value)
+            case .failure(let error): throw error
+            }
+        }
+        return values
+    }
+
+    /// What origin `index` (at local time `local`) adds to the backtest: its forecasts `made` held against the
+    /// observed series.
+    static func scores(of made: OriginForecasts, origin index: Int, local: LocalDateTime, plan: Plan, horizon: Int) -> OriginScores {
         let originDay = plan.originDays[index]
-        let local = LocalDateTime(localMinutesSinceEpoch: Double(originDay) * 1440 + Double(request.at.minuteOfDay))
-        let originMinute = ForecastStart.epochMinute(of: local, in: zone)
-        let made = try forecasts(at: originMinute, scenario: scenario, file: file, timeline: &timeline, series: plan.series,
-                                 seriesStart: plan.seriesStart, request: request, seed: plan.seed, observer: observer, done: index)
         let kpis = made.kpis, dayZero = made.dayZero
         var entries: [OriginScores.Entry] = [], fans: [BacktestReport.Fan] = [], skipped: [String] = []
         for item in plan.series {
@@ -268,7 +320,56 @@ public enum Backtest {
         }
     }
 
-    /// What one origin forecasts: per series (in `seriesList` order) the census value at the origin and each
+    /// An origin made ready to simulate: the census's occupancy by unit at the origin, and the twin forecast
+    /// prepared from the census (`forecast --live`'s preparation; the recent discharges' returns worked out once).
+    struct OriginSetup: Sendable {
+        let atOrigin: [Int]
+        let start: LocalDateTime
+        let name: String
+        let hospital: PreparedHospital
+        let census: HospitalCensus?
+    }
+
+    /// The origin of `ledger` (the log's census as of the origin, nothing later) made ready: its live census written
+    /// and read back in the census format, the forecast prepared from its first midnight (the local midnight after).
+    static func setUp(_ ledger: LedgerCensus, scenario: Scenario, file: String, request: BacktestRequest,
+                      seed: UInt64) throws(WorkflowError) -> OriginSetup
+    {
+        let zone = scenario.configuration.timeZone
+        let live = try LiveCensus.build(ledger, scenario: scenario)
+        let start = ForecastStart.midnight(atOrAfter: ledger.at, in: zone)
+        var forecastRequest = ForecastRequest(days: request.horizonDays, from: start, replications: request.replications, seed: seed)
+        let name = "the live census at \(RecordTime.format(ledger.at))"
+        forecastRequest.censusText = CensusText(name: name, csv: live.csv)
+        forecastRequest.imputesReadiness = true
+        let prepared = try ForecastPlanning.prepare(scenario, file: file, request: forecastRequest)
+        let hospital = prepared.prepared.hospital
+        return OriginSetup(atOrigin: occupancy(ledger, scenario: scenario), start: start, name: name, hospital: hospital,
+                           census: prepared.census.map { hospital.preparingReturns($0) })
+    }
+
+    /// Every replication of every origin of `setups`, on `request.threads` threads at once: replication r of an
+    /// origin is `HospitalExperiment.replication(r, …)` from `seed`, as a forecast of that origin alone runs it.
+    /// `done`: the origins scored before these (for the message when cancelled).
+    static func simulate(_ setups: [OriginSetup], request: BacktestRequest, seed: UInt64, observer: WorkflowObserver,
+                         done: Int) throws(WorkflowError) -> [[HospitalKPIs]]
+    {
+        let replications = request.replications, horizon = request.horizonDays
+        let results = Parallel.map(count: setups.count * replications, threads: request.threads) { item -> Result<HospitalKPIs, WorkflowError> in
+            let setup = setups[item / replications]
+            if observer.isCancelled() { return .failure(WorkflowError(.cancelled, "the backtest was cancelled after \(done) origins")) }
+            do {
+                return .success(try HospitalExperiment.replication(item % replications, of: setup.hospital, seed: seed,
+                                                                   horizonDays: horizon, warmUpDays: 0, preparedCensus: setup.census))
+            } catch {
+                return .failure(WorkflowError(.input, "the forecast from \(setup.name) failed: \(error)"))
+            }
+        }
+        let kpis = try firstFailure(results)
+        return setups.indices.map { Array(kpis[$0 * replications..<($0 + 1) * replications]) }
+    }
+
+    /// What one origin forecasts: per series (in `Series.index` order) the census value at the origin and each
     /// method's distributions for horizons 1…H (`BacktestReport.methods` order; nil where a baseline lacks history),
     /// the twin's replications, and the series index of the forecast's first midnight.
     struct OriginForecasts {
@@ -278,38 +379,13 @@ public enum Backtest {
         let dayZero: Int
     }
 
-    /// The forecasts made at `originMinute`: the census from `timeline` as of then, the twin forecast from it, the
-    /// baselines from each series' values at the midnights before it. Reads nothing after `originMinute`: the
-    /// timeline's census holds only events up to it, and the series' values used are at midnights before it.
-    static func forecasts(at originMinute: Double, scenario: Scenario, file: String, timeline: inout LedgerTimeline,
-                          series: [Series], seriesStart: Int, request: BacktestRequest, seed: UInt64,
-                          observer: WorkflowObserver, done: Int) throws(WorkflowError) -> OriginForecasts
-    {
-        let zone = scenario.configuration.timeZone
-        let horizon = request.horizonDays
-        let ledger = timeline.census(at: originMinute)
-        let live = try LiveCensus.build(ledger, scenario: scenario)
-        let atOrigin = occupancy(ledger, scenario: scenario)
-        let start = ForecastStart.midnight(atOrAfter: originMinute, in: zone)
-        var forecastRequest = ForecastRequest(days: horizon, from: start, replications: request.replications, seed: seed)
-        let name = "the live census at \(RecordTime.format(originMinute))"
-        forecastRequest.censusText = CensusText(name: name, csv: live.csv)
-        forecastRequest.imputesReadiness = true
-        let prepared = try ForecastPlanning.prepare(scenario, file: file, request: forecastRequest)
-        let kpis: [HospitalKPIs]
-        do {
-            kpis = try HospitalExperiment.kpis(prepared.prepared.hospital, replications: request.replications, seed: seed,
-                                               horizonDays: horizon, warmUpDays: 0, threads: request.threads,
-                                               census: prepared.census, isCancelled: observer.isCancelled)
-        } catch is HospitalExperimentCancelled {
-            throw WorkflowError(.cancelled, "the backtest was cancelled after \(done) origins")
-        } catch {
-            throw WorkflowError(.input, "\(file): the forecast from \(name) failed: \(error)")
-        }
-        let dayZero = Int(start.localMinutesSinceEpoch / 1440) - seriesStart   // the series index of the first forecast midnight
+    /// The forecasts made at an origin (`setup`): the twin's from its replications' `kpis`, the baselines from each
+    /// series' values at the midnights before the origin (with the origin's census for the forecast's day 0).
+    static func forecasts(_ setup: OriginSetup, kpis: [HospitalKPIs], series: [Series], seriesStart: Int, horizon: Int) -> OriginForecasts {
+        let dayZero = Int(setup.start.localMinutesSinceEpoch / 1440) - seriesStart   // the series index of the first forecast midnight
         var origins: [Double] = [], methods: [[[PredictiveDistribution]?]] = []
         for item in series {
-            let origin = Double(item.units.reduce(0) { $0 + atOrigin[$1] })
+            let origin = Double(item.units.reduce(0) { $0 + setup.atOrigin[$1] })
             let history = Array(item.values[max(0, dayZero - 365)..<max(0, dayZero)]) + [origin]
             methods.append([twinForecast(kpis, units: item.units, horizon: horizon)]
                 + BaselineMethod.allCases.map { $0.forecast(history, horizons: horizon) })
@@ -332,9 +408,10 @@ public enum Backtest {
         let seriesStart = RecordTime.localDay(ofEpochMinute: first, in: zone) + 1 + logRampUpDays
         let series = observedSeries(timeline, scenario: scenario, from: seriesStart,
                                     through: max(seriesStart, Int(origin.localMinutesSinceEpoch / 1440)))
-        let made = try forecasts(at: originMinute, scenario: scenario, file: file, timeline: &timeline, series: series,
-                                 seriesStart: seriesStart, request: request, seed: request.seed ?? scenario.run.seed,
-                                 observer: .silent, done: 0)
+        let seed = request.seed ?? scenario.run.seed
+        let setup = try setUp(timeline.census(at: originMinute), scenario: scenario, file: file, request: request, seed: seed)
+        let kpis = try simulate([setup], request: request, seed: seed, observer: .silent, done: 0)[0]
+        let made = forecasts(setup, kpis: kpis, series: series, seriesStart: seriesStart, horizon: request.horizonDays)
         var result: [String: [PredictiveDistribution]] = [:]
         for item in series {
             for (m, forecast) in made.methods[item.index].enumerated() {
@@ -361,16 +438,28 @@ public enum Backtest {
     /// The observed series (groups, then units) at the local midnights `from`…`through` (local days), read from a
     /// copy of `timeline` in time order.
     static func observedSeries(_ timeline: LedgerTimeline, scenario: Scenario, from start: Int, through end: Int) -> [Series] {
+        observedSeries(timeline, scenario: scenario, from: start, through: end, keepingBefore: -.infinity).series
+    }
+
+    /// The observed series (above), and `timeline` as read through the last midnight at or before `minute`: a
+    /// timeline from which the censuses at `minute` and later are read without replaying the log before it again.
+    static func observedSeries(_ timeline: LedgerTimeline, scenario: Scenario, from start: Int, through end: Int,
+                               keepingBefore minute: Double) -> (series: [Series], kept: LedgerTimeline)
+    {
         let zone = scenario.configuration.timeZone
         let units = scenario.configuration.units
-        var timeline = timeline
+        var timeline = timeline, kept = timeline
         var observed = [[Double]](repeating: [], count: units.count)
-        for index in start...end {
-            let midnight = ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: Double(index) * 1440), in: zone)
-            let counts = occupancy(timeline.census(at: midnight), scenario: scenario)
-            for unit in units.indices { observed[unit].append(Double(counts[unit])) }
+        func midnight(_ index: Int) -> Double {
+            ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: Double(index) * 1440), in: zone)
         }
-        return seriesList(units: units, groups: groupOf(units), observed: observed)
+        for index in start...end {
+            let counts = occupancy(timeline.census(at: midnight(index)), scenario: scenario)
+            for unit in units.indices { observed[unit].append(Double(counts[unit])) }
+            // Kept once, at the last midnight not after `minute` (a copy's first change copies the whole timeline).
+            if midnight(index) <= minute, index == end || midnight(index + 1) > minute { kept = timeline }
+        }
+        return (seriesList(units: units, groups: groupOf(units), observed: observed), kept)
     }
 
     static func groupOf(_ units: [UnitConfiguration]) -> [String] {
