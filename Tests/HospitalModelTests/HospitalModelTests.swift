@@ -357,6 +357,8 @@ struct MonthTests {
         let flows = try JSONDecoder().decode(DailyFlowTable.self, from: JSONEncoder().encode(kpis.flows))
         #expect(staff == kpis.staffMonths && Array(staff) == Array(kpis.staffMonths) && !staff.isEmpty)
         #expect(flows == kpis.flows && Array(flows) == Array(kpis.flows) && flows.count == 61)
+        // The table a run builds from its staff-hour cells is the one its own rows make.
+        #expect(StaffMonthTable(Array(kpis.staffMonths)) == kpis.staffMonths)
         // The same rows in another order, with an empty one, make the same table.
         var empty = StaffMonthKPIs(month: "2026-02", place: staff[0].place, group: staff[0].group, period: staff[0].period)
         empty.workedHours = 0
