@@ -296,7 +296,7 @@ struct ShardCommandTests {
         let sharded = try tool(["report", String(backtest), "--as", "backtest", "--format", "csv"])
         let one = try tool(["report", String(stored), "--as", "backtest", "--format", "csv"])
         #expect(sharded.status == 0 && one.status == 0 && sharded.stdout.count > 1000, "\(sharded.stderr)")
-        // One process scores its 10 origins eight at a time (`Backtest.originsPerBatch`), each shard one at a time.
+        // One process scores its 10 origins eight at a time (`Backtest.originsPerBatch`: 4 replications an origin), each shard one at a time.
         #expect(sharded.stdout == one.stdout, "the backtest worked in shards is backtest --store's, byte for byte")
         let json = try ["json"].map { format in
             try [backtest, stored].map { try tool(["report", String($0), "--as", "backtest", "--format", format]).stdout }
