@@ -198,29 +198,17 @@ public enum Backtest {
         let zone = scenarios[0].configuration.timeZone
         let locals = indices.map { originTime(plan.originDays[$0], at: request.at) }
         let censuses = locals.map { timeline.census(at: ForecastStart.epochMinute(of: $0, in: zone)) }
-        let setups = try firstFailure(Parallel.map(count: indices.count, threads: request.threads) { position in
+        let setups = try Parallel.map(count: indices.count, threads: request.threads) { position in
             Result { () throws(WorkflowError) in
                 try setUp(censuses[position], scenario: scenarios[position], file: file, request: request, seed: plan.seed)
             }
-        })
+        }.map { result throws(WorkflowError) in try result.get() }
         let kpis = try simulate(setups, request: request, seed: plan.seed, observer: observer, done: indices[0])
         return Parallel.map(count: indices.count, threads: request.threads) { position in
             let made = forecasts(setups[position], kpis: kpis[position], series: plan.series, seriesStart: plan.seriesStart,
                                  horizon: request.horizonDays)
             return scores(of: made, origin: indices[position], local: locals[position], plan: plan, horizon: request.horizonDays)
         }
-    }
-
-    /// The values of `results`, or the first failure among them in their order.
-    static func firstFailure<Value>(_ results: [Result<Value, WorkflowError>]) throws(WorkflowError) -> [Value] {
-        var values: [Value] = []
-        for result in results {
-            switch result {
-            case .success(let value): values.append(value)
-            case .failure(let error): throw error
-            }
-        }
-        return values
     }
 
     /// What origin `index` (at local time `local`) adds to the backtest: its forecasts `made` held against the
@@ -326,7 +314,8 @@ public enum Backtest {
     struct OriginSetup: Sendable {
         let atOrigin: [Int]
         let start: LocalDateTime
-        let name: String
+        /// The scenario's file and the census's name, for a failure's message.
+        let file: String, name: String
         let hospital: PreparedHospital
         let census: HospitalCensus?
     }
@@ -345,7 +334,7 @@ public enum Backtest {
         forecastRequest.imputesReadiness = true
         let prepared = try ForecastPlanning.prepare(scenario, file: file, request: forecastRequest)
         let hospital = prepared.prepared.hospital
-        return OriginSetup(atOrigin: occupancy(ledger, scenario: scenario), start: start, name: name, hospital: hospital,
+        return OriginSetup(atOrigin: occupancy(ledger, scenario: scenario), start: start, file: file, name: name, hospital: hospital,
                            census: prepared.census.map { hospital.preparingReturns($0) })
     }
 
@@ -363,10 +352,10 @@ public enum Backtest {
                 return .success(try HospitalExperiment.replication(item % replications, of: setup.hospital, seed: seed,
                                                                    horizonDays: horizon, warmUpDays: 0, preparedCensus: setup.census))
             } catch {
-                return .failure(WorkflowError(.input, "the forecast from \(setup.name) failed: \(error)"))
+                return .failure(WorkflowError(.input, "\(setup.file): the forecast from \(setup.name) failed: \(error)"))
             }
         }
-        let kpis = try firstFailure(results)
+        let kpis = try results.map { result throws(WorkflowError) in try result.get() }
         return setups.indices.map { Array(kpis[$0 * replications..<($0 + 1) * replications]) }
     }
 
