@@ -51,7 +51,7 @@ struct IntakeTests {
             let same = try await upload("# the same scenario, written differently\n" + first, type: "text/yaml")
             let sameListing = try json(same)["scenario"] as? [String: Any]
             #expect(same.status == 200 && sameListing?["id"] as? Int == listing["id"] as? Int, "\(same.body)")
-            let second = try await upload(first.replacingOccurrences(of: "400", with: "401"))
+            let second = try await upload(first.replacingOccurrences(of: "horizon_days: 400", with: "horizon_days: 401"))
             let secondListing = try json(second)["scenario"] as? [String: Any]
             #expect(second.status == 201 && secondListing?["version"] as? Int == 2)
             let versions = try await client.send("GET", "/api/v1/scenarios/\(listing["id"] as! Int)/versions", headers: ["Authorization": "Bearer \(token)"])

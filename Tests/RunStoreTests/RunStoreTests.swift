@@ -91,7 +91,7 @@ struct RunStoreTests {
         let again = try store.storeScenario(name: name, canonicalJSON: document, sourcePath: "/elsewhere/a.yaml")
         #expect(first.isNew && !again.isNew && again.id == first.id && first.version == 1)
         #expect(first.contentHash.count == 64)
-        let changed = try store.storeScenario(name: name, canonicalJSON: document.replacingOccurrences(of: "10", with: "12"),
+        let changed = try store.storeScenario(name: name, canonicalJSON: document.replacingOccurrences(of: "\"beds\":10", with: "\"beds\":12"),
                                               sourcePath: nil)
         #expect(changed.isNew && changed.version == 2 && changed.id != first.id)
     }
