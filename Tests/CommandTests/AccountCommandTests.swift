@@ -138,7 +138,7 @@ struct ServeCommandTests {
         request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.httpBody = Data("""
-            {"kind": "run", "scenario_id": \(stored.id), "replications": 60, "seed": 9, "horizon_days": 90, "warmup_days": 10}
+            {"kind": "run", "scenario_id": \(stored.id), "replications": 60, "seed": 9, "horizon_days": 360, "warmup_days": 10}
             """.utf8)
         let (data, response) = try await URLSession.shared.data(for: request)
         #expect((response as? HTTPURLResponse)?.statusCode == 202, "\(String(decoding: data, as: UTF8.self))")
@@ -165,7 +165,7 @@ struct ServeCommandTests {
         #expect(server.stderr.split(separator: "\n").filter { $0.hasPrefix("{") }.count == entries.count, "every JSON line parses")
         let job = try #require(try store.job(id))
         #expect(job.status == .completed && job.attempts == 2, "\(job)")
-        let one = try Simulate.run(try PreparedScenario(scenario, file: file, plan: RunSettings(horizonDays: 90, warmUpDays: 10,
+        let one = try Simulate.run(try PreparedScenario(scenario, file: file, plan: RunSettings(horizonDays: 360, warmUpDays: 10,
                                                                                                  replications: 60, seed: 9)), threads: 2)
         #expect(try ResultJSON.encoder().encode(try store.result(of: job.runs[0]).replications)
             == (try ResultJSON.encoder().encode(one.result.replications)))
