@@ -56,7 +56,8 @@ public struct ShadowFeed: Sendable {
 
     /// Every message, faults included, in the order a receiver gets them.
     public let messages: [Message]
-    /// Where every patient was at each local midnight of the simulated run: the census the feed must give back.
+    /// Where every patient was at each local midnight from the feed's start: the census the feed must give back (with
+    /// a warm-up, less the patients admitted before the feed began, until they leave).
     public let midnights: [MidnightPlaces]
     /// Messages of each kind before faults, by HL7 event code (A01, A02, …, R01).
     public let counts: [String: Int]
@@ -119,25 +120,43 @@ public enum ShadowHospital {
     public static let sender = FeedSender(application: "SHADOW-PAS", facility: "SHADOW")
 
     /// The feed of `prepared` run for `days` days from its start with `seed`, with `faults`, sent as `sender`.
+    ///
+    /// With `warmUpDays` > 0 the hospital runs that many days before the scenario's start sending nothing, so the
+    /// feed begins in a hospital already in its steady state, as a real feed is switched on: its first messages
+    /// include moves and discharges of patients admitted before it, which a receiver has never seen admitted.
+    /// `midnights` are then the hospital's own, those patients included. 0 to 3,650 days.
     public static func emit(_ prepared: PreparedScenario, days: Int, seed: UInt64, faults: FeedFaults = FeedFaults(),
-                            sender: FeedSender = ShadowHospital.sender) throws(WorkflowError) -> ShadowFeed
+                            sender: FeedSender = ShadowHospital.sender, warmUpDays: Int = 0) throws(WorkflowError) -> ShadowFeed
     {
         for (name, share) in faults.named where !(0...1).contains(share) {
             throw WorkflowError(.input, "--\(name) must be a share from 0 to 1, found \(share)")
         }
+        guard (0...3650).contains(warmUpDays) else {
+            throw WorkflowError(.input, "--warmup must be from 0 to 3,650 days, found \(warmUpDays)")
+        }
         let codes = try Codes(prepared.scenario, file: prepared.file)
+        let zone = prepared.scenario.configuration.timeZone
+        let feedStart = ForecastStart.epochMinute(of: prepared.scenario.configuration.start, in: zone)
+        var running = prepared
+        if warmUpDays > 0 {
+            let start = prepared.scenario.configuration.start.localMinutesSinceEpoch
+            let earlier = prepared.scenario.starting(at: LocalDateTime(localMinutesSinceEpoch: start - Double(warmUpDays) * 1440))
+            running = try PreparedScenario(earlier, file: prepared.file,
+                                           plan: RunSettings(horizonDays: warmUpDays + days, warmUpDays: 0, replications: 1, seed: seed))
+        }
         let result: HospitalRunResult
         do {
-            result = try HospitalSimulation.run(prepared.hospital, horizonDays: days, warmUpDays: 0,
+            result = try HospitalSimulation.run(running.hospital, horizonDays: warmUpDays + days, warmUpDays: 0,
                                                 streams: RandomStreams(masterSeed: seed).replication(0), recordMovements: true)
         } catch {
             throw WorkflowError(.input, "\(prepared.file): \(error)")
         }
-        var writer = Writer(codes: codes, zone: prepared.scenario.configuration.timeZone, faults: faults, sender: sender,
-                            stream: RandomStreams(masterSeed: seed).stream(for: "shadow feed faults"))
+        var writer = Writer(codes: codes, zone: zone, faults: faults, sender: sender,
+                            stream: RandomStreams(masterSeed: seed).stream(for: "shadow feed faults"),
+                            silentBefore: warmUpDays > 0 ? Int64((feedStart * Writer.ticksPerMinute).rounded(.down)) : .min)
         for movement in result.movements ?? [] { writer.write(movement) }
-        return ShadowFeed(messages: writer.delivered(), midnights: result.midnightPlaces ?? [], counts: writer.counts,
-                          codes: codes)
+        return ShadowFeed(messages: writer.delivered(), midnights: (result.midnightPlaces ?? []).filter { $0.epochMinute >= feedStart },
+                          counts: writer.counts, codes: codes)
     }
 
     /// Turns movements into messages, patient by patient, with the faults.
@@ -147,6 +166,9 @@ public enum ShadowHospital {
         let faults: FeedFaults
         let sender: FeedSender
         var stream: RandomStream
+        /// Movements before this tick (the warm-up) update what the feed knows of a patient and send nothing, and
+        /// draw no fault.
+        let silentBefore: Int64
         var outbox: [(message: ShadowFeed.Message, delay: Int)] = []
         var counts: [String: Int] = [:]
         var patients: [PatientID: PatientState] = [:]
@@ -184,7 +206,7 @@ public enum ShadowHospital {
             let elective = movement.attributes.admissionMethod == .elective
             switch movement.kind {
             case .arrivedAtED:
-                if faults.merges > 0, stream.nextUniform() < faults.merges {
+                if faults.merges > 0, tick >= silentBefore, stream.nextUniform() < faults.merges {
                     state.localID = ShadowFeed.temporaryID(of: movement.patient, spell: movement.spell)
                     state.pendingMerge = state.localID
                 }
@@ -273,7 +295,7 @@ public enum ShadowHospital {
                            disposition: DischargeDestination? = nil, merged: String? = nil, vitals: VitalSigns? = nil,
                            cancellable: Bool = false)
         {
-            if cancellable, faults.cancelAndResend > 0, stream.nextUniform() < faults.cancelAndResend {
+            if cancellable, faults.cancelAndResend > 0, tick >= silentBefore, stream.nextUniform() < faults.cancelAndResend {
                 // First sent wrong: another place, or (a discharge) sent and then cancelled as a mistake.
                 var wrong = state.location
                 if kind != .discharge {
@@ -301,6 +323,7 @@ public enum ShadowHospital {
         {
             let tick = max(wanted, state.lastTick &+ 1)
             state.lastTick = tick
+            guard tick >= silentBefore else { return }
             let minute = Double(tick) / Self.ticksPerMinute
             sequence += 1
             counts[kind.rawValue, default: 0] += 1

@@ -193,7 +193,7 @@ struct FeedCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write or send the HL7 v2 messages a simulated hospital's PAS and observation charts would send.",
             discussion: """
-                One replication of the scenario from an empty hospital at its start, for --days: an A04 at each ED \
+                One replication of the scenario from its start for --days (after --warmup days sending nothing; from an empty hospital without): an A04 at each ED \
                 arrival, A01 at the decision to admit (or an elective admission), A02 at every move between units \
                 and into theatre, A03 at discharge or death (PV1-36 the NHS discharge destination), ORU^R01 with the \
                 vital signs of each NEWS2 the model reads. Point-of-care codes from the scenario's locations: (every \
@@ -211,6 +211,9 @@ struct FeedCommand: ParsableCommand {
 
         @Option(help: "The seed (default: the scenario's).")
         var seed: UInt64?
+
+        @Option(help: "Days the hospital runs before the feed begins, sending nothing (0-3650): the feed then starts in a full hospital, as a real feed is switched on, with moves and discharges of patients admitted before it (default 0: an empty hospital at the scenario's start).")
+        var warmup = 0
 
         @Option(name: .shortAndLong, help: "Write the messages to this file.")
         var output: String?
@@ -237,6 +240,7 @@ struct FeedCommand: ParsableCommand {
 
         func validate() throws {
             guard (1...3650).contains(days) else { throw ValidationError("--days must be from 1 to 3,650, found \(days)") }
+            guard (0...3650).contains(warmup) else { throw ValidationError("--warmup must be from 0 to 3,650 days, found \(warmup)") }
             guard output == nil || mllp == nil else { throw ValidationError("-o and --mllp: choose one destination") }
             guard (1...20).contains(facility.count), facility.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
                 throw ValidationError("--facility must be 1-20 letters, digits or '-', found '\(facility)'")
@@ -257,7 +261,8 @@ struct FeedCommand: ParsableCommand {
                 let plan = RunSettings(horizonDays: days, warmUpDays: 0, replications: 1, seed: seed ?? scenario.run.seed)
                 return try ShadowHospital.emit(try PreparedScenario(scenario, file: file, plan: plan), days: days,
                                                seed: plan.seed, faults: faults,
-                                               sender: FeedSender(application: ShadowHospital.sender.application, facility: facility))
+                                               sender: FeedSender(application: ShadowHospital.sender.application, facility: facility),
+                                               warmUpDays: warmup)
             }
             let kinds = feed.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             printError("\(feed.messages.count) messages over \(days) days (\(kinds); \(feed.messages.filter(\.malformed).count) corrupted copies)")

@@ -164,4 +164,18 @@ struct HostileInputTests {
         #expect(result.status == 2 && result.stderr.contains("an input of this command"), "\(result.stderr)")
         #expect(try Data(contentsOf: base) == before)
     }
+
+    @Test("feed emit's day counts out of range are refused before simulating, naming the option and the range")
+    func feedEmitBounds() throws {
+        let scenario = CLI.repository("scenarios/general-hospital.yaml")
+        for (arguments, says) in [(["--days", "0"], "--days must be from 1 to 3,650, found 0"),
+                                  (["--days", "3651"], "--days must be from 1 to 3,650"),
+                                  (["--days", "2", "--warmup=-1"], "--warmup must be from 0 to 3,650 days, found -1"),
+                                  (["--days", "2", "--warmup", "3651"], "--warmup must be from 0 to 3,650 days, found 3651"),
+                                  (["--days", "2", "--warmup", "1e9"], "--warmup")] {
+            let result = try CLI.run(["feed", "emit", scenario] + arguments, environment: plain, directory: try CLI.temporaryDirectory())
+            #expect(result.status == 64 && result.stderr.contains(says) && result.stdout.isEmpty,
+                    "\(arguments): \(result.status) \(result.stderr)")
+        }
+    }
 }

@@ -156,6 +156,47 @@ struct ShadowHospitalTests {
         #expect(history.anomalies == PatientLedger.census(of: log, at: end).anomalies)
     }
 
+    @Test("with a warm-up the feed starts in a full hospital: nothing is sent before the start, and the census it gives is the hospital's less only the patients admitted before it, each of whom it knows from its first move on")
+    func warmUp() throws {
+        let faults = FeedFaults(duplicates: 0.05, outOfOrder: 0.1, cancelAndResend: 0.05, merges: 0.1)
+        let feed = try ShadowHospital.emit(try Self.prepared(days: 10), days: 10, seed: 13, faults: faults, warmUpDays: 60)
+        let zone = Self.scenario.configuration.timeZone
+        let start = ForecastStart.epochMinute(of: Self.scenario.configuration.start, in: zone)
+        #expect(feed.messages.allSatisfy { $0.minute >= start }, "a message before the feed's start")
+        #expect(feed.messages.map(\.minute).min().map { $0 - start < 60 } == true, "the feed starts at once, not after the warm-up again")
+        let log = try Self.receive(feed, zone: zone).log
+        let first = try #require(feed.midnights.first)
+        #expect(first.epochMinute >= start && first.epochMinute < start + 1440 + 61)
+        #expect(first.patients.count > 300, "a full hospital at the feed's first midnight: \(first.patients.count) patients")
+        // A patient the feed never admitted leaves: the receiver notes it.
+        let census = PatientLedger.census(of: log, at: start + 10 * 1440)
+        #expect(census.anomalies.contains { $0.contains("not in hospital") })
+        // In hospital at the start (the first midnight's, and whoever was in at the start and left before it).
+        let before = Set(log.compactMap { ShadowFeed.patient(ofLocalID: $0.event.localID ?? "") }).subtracting(
+            Set(log.filter { [.register, .admit].contains($0.event.kind) }.compactMap { ShadowFeed.patient(ofLocalID: $0.event.localID ?? "") }))
+        var missing = 0, compared = 0
+        for midnight in feed.midnights {
+            let fed = PatientLedger.census(of: log, at: midnight.epochMinute).inHospital
+            var byPatient: [PatientID: LivePatient] = [:]
+            for patient in fed { if let id = ShadowFeed.patient(ofLocalID: patient.key) { byPatient[id] = patient } }
+            #expect(byPatient.count == fed.count)
+            for simulated in midnight.patients {
+                guard let patient = byPatient.removeValue(forKey: simulated.patient) else {
+                    // Not in the feed's census: only a patient in hospital since before the start that has not moved.
+                    #expect(first.patients.contains { $0.patient == simulated.patient && $0.spell == simulated.spell }
+                            && simulated.place == first.patients.first { $0.patient == simulated.patient }?.place,
+                            "\(simulated.patient) missing from the feed's census at midnight \(Int(midnight.epochMinute))")
+                    missing += 1
+                    continue
+                }
+                if case .unit(let unit) = simulated.place { #expect(patient.location?.pointOfCare == feed.codes.units[unit]) }
+                compared += 1
+            }
+            #expect(byPatient.isEmpty, "in the feed's census, not in hospital: \(byPatient.keys.sorted { $0.value < $1.value })")
+        }
+        #expect(missing > 0 && compared > 10 * 200 && !before.isEmpty, "missing \(missing), compared \(compared)")
+    }
+
     @Test("the same scenario and seed give the same feed, byte for byte; another seed another")
     func deterministic() throws {
         let faults = FeedFaults(duplicates: 0.1, outOfOrder: 0.1, cancelAndResend: 0.1, merges: 0.1, malformed: 0.1)
@@ -177,6 +218,11 @@ struct ShadowHospitalTests {
         }
         #expect(throws: WorkflowError.self) {
             try ShadowHospital.emit(try Self.prepared(days: 2), days: 2, seed: 1, faults: FeedFaults(duplicates: 1.5))
+        }
+        for days in [-1, 3651] {
+            #expect { try ShadowHospital.emit(try Self.prepared(days: 2), days: 2, seed: 1, warmUpDays: days) } throws: { error in
+                String(describing: error).contains("--warmup must be from 0 to 3,650 days")
+            }
         }
     }
 }
