@@ -33,7 +33,8 @@ public enum CalibrationReports {
         let c = o.calibration, a = c.arrivals, m = c.admissions, d = c.discharges
         var out = [heading(o), ""]
         out.append("Arrivals: \(a.total) attendances; \(n(a.perDay)) a day written (the fitted level at the window's end, an average month); "
-            + "dispersion of daily counts \(n(a.dispersion, 2)) (tests divide by it).")
+            + "dispersion of daily counts \(n(a.dispersion, 2)) (tests divide by it)"
+            + (a.fullHours > 0 ? "; the ED at capacity for \(n(a.fullHours)) hours, left out of the exposure (arrivals then are diverted)." : "."))
         var tests = [["term", "statistic", "df", "p", "written"]]
         tests.append(testLine("168 hours of the week over 24 hours × 7 days", a.hourOfWeekTest,
                               written: "168-hour profile", notWritten: "hour × weekday"))
@@ -172,7 +173,7 @@ public enum CalibrationReports {
     struct Document: Encodable {
         struct Test: Encodable { let statistic: Double, degreesOfFreedom: Int, pValue: Double, chosen: Bool }
         struct Arrivals: Encodable {
-            let total: Int, perDay: Double, dispersion: Double
+            let total: Int, perDay: Double, dispersion: Double, edFullHours: Double
             let observedHourOfWeek: [Double], fittedHourOfWeek: [Double], hourOfWeekChosen: Bool, hourOfWeekTest: Test
             let monthly: [Double], fittedMonthly: [Double]?, monthlyTest: Test?
             let trendPerYear: [Double]?, trendTest: Test?
@@ -217,7 +218,7 @@ public enum CalibrationReports {
         let document = Document(
             base: o.baseName, baseFile: o.baseFile, scenarioFile: o.scenarioFile, modelFile: o.modelFile, from: c.from, to: c.to,
             days: c.days, events: c.events, spells: c.spells,
-            arrivals: .init(total: a.total, perDay: a.perDay, dispersion: a.dispersion, observedHourOfWeek: a.observedHourOfWeek,
+            arrivals: .init(total: a.total, perDay: a.perDay, dispersion: a.dispersion, edFullHours: a.fullHours, observedHourOfWeek: a.observedHourOfWeek,
                             fittedHourOfWeek: a.fittedHourOfWeek, hourOfWeekChosen: a.hourOfWeekChosen,
                             hourOfWeekTest: test(a.hourOfWeekTest)!, monthly: a.monthly, fittedMonthly: a.fittedMonthly,
                             monthlyTest: test(a.monthlyTest), trendPerYear: a.trendPerYear.map { [$0.ratio, $0.low, $0.high] },

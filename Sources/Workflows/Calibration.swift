@@ -75,8 +75,21 @@ public enum Calibrating {
             notes.append("\(readmitted) emergency readmission\(readmitted == 1 ? "" : "s") within 30 days of a discharge are left "
                 + "out of the attendances and the admitted share: the twins' readmission model makes them")
         }
+        // An ED at its capacity diverts arrivals, which never reach the feed: the rate fitted is the one offered, from
+        // the hours the department was open to them (the model diverts again at capacity).
+        var full: [(from: Double, to: Double)] = []
+        if let capacity = base.configuration.emergencyDepartment.capacity {
+            full = fullDepartment(history.spells, base: base, capacity: capacity, from: start, to: end)
+            let hours = full.reduce(0.0) { $0 + ($1.to - $1.from) } / 60
+            notes.append(hours > 0
+                ? "the ED held its capacity (\(capacity) patients) or more for \(String(format: "%.1f", hours)) hours of the window "
+                    + "(\(String(format: "%.2f", 100 * hours / (Double(days) * 24)))%): arrivals then are diverted and reach no feed, so "
+                    + "those hours are left out of the arrivals' exposure; the level written is the rate offered, which the model "
+                    + "diverts again at capacity"
+                : "the ED never held its capacity (\(capacity) patients) in the window: no arrival was diverted")
+        }
         let arrivals = fitArrivals(edSpells.map(\.patient.spellStart), start: start, firstDay: firstDay, days: days,
-                                   zone: zone, holidays: base.configuration.publicHolidays, notes: &notes)
+                                   zone: zone, holidays: base.configuration.publicHolidays, atCapacity: full, notes: &notes)
 
         observer.progress(2, 4, "fitting stays and moves")
         let typical = typicalCovariates(imputer)
@@ -126,8 +139,40 @@ public enum Calibrating {
         return (Weekday(daysSinceEpoch: day).rawValue - 1) * 24 + Int((local - day * 1440) / 60)
     }
 
+    /// The times in [`from`, `to`) (epoch minutes) when the log has `capacity` patients or more in the ED, in time
+    /// order and disjoint: the model diverts every arrival then, so a feed shows none.
+    static func fullDepartment(_ spells: [LedgerSpell], base: Scenario, capacity: Int, from: Double, to: Double)
+        -> [(from: Double, to: Double)]
+    {
+        var changes: [(minute: Double, step: Int)] = []
+        for spell in spells {
+            for (index, stay) in spell.places.enumerated() where place(of: stay.location, base) == .emergencyDepartment {
+                let left = index + 1 < spell.places.count ? spell.places[index + 1].since : (spell.patient.dischargedAt ?? to)
+                guard left > stay.since, left > from, stay.since < to else { continue }
+                changes.append((stay.since, 1))
+                changes.append((left, -1))
+            }
+        }
+        changes.sort { ($0.minute, $0.step) < ($1.minute, $1.step) }  // at one minute, leaving before arriving
+        var inDepartment = 0, since: Double?
+        var result: [(from: Double, to: Double)] = []
+        func close(_ end: Double) {
+            guard let opened = since else { return }
+            since = nil
+            let a = max(opened, from), b = min(end, to)
+            if b > a { result.append((a, b)) }
+        }
+        for change in changes {
+            inDepartment += change.step
+            if inDepartment >= capacity { since = since ?? change.minute } else { close(change.minute) }
+        }
+        close(to)
+        return result
+    }
+
+    /// `atCapacity`: the times the ED was at capacity (`fullDepartment`), left out of each hour's exposure.
     static func fitArrivals(_ times: [Double], start: Double, firstDay: Int, days: Int, zone: TimeZone,
-                            holidays: Set<Int>, notes: inout [String]) -> Calibration.Arrivals
+                            holidays: Set<Int>, atCapacity: [(from: Double, to: Double)] = [], notes: inout [String]) -> Calibration.Arrivals
     {
         // Cells: each wall-clock hour of the window (a repeated hour when clocks go back is one cell of two hours'
         // exposure; the skipped hour in spring has none).
@@ -140,6 +185,16 @@ public enum Calibrating {
             let cell = Int(((RecordTime.localMinute(ofEpochMinute: minute, in: zone) - firstLocal) / 60).rounded(.down))
             if cell >= 0 && cell < hours { exposure[cell] += 1 }
             minute += 60
+        }
+        for interval in atCapacity {
+            // Split at the hours the exposure was counted in (epoch hours from `start`).
+            var a = interval.from
+            while a < interval.to {
+                let b = min(interval.to, start + (((a - start) / 60).rounded(.down) + 1) * 60)
+                let cell = Int(((RecordTime.localMinute(ofEpochMinute: a, in: zone) - firstLocal) / 60).rounded(.down))
+                if cell >= 0 && cell < hours { exposure[cell] = max(0, exposure[cell] - (b - a) / 60) }
+                a = b
+            }
         }
         for time in times {
             let cell = Int(((RecordTime.localMinute(ofEpochMinute: time, in: zone) - firstLocal) / 60).rounded(.down))
@@ -241,7 +296,7 @@ public enum Calibrating {
             hourOfWeekTest: Calibration.Test(statistic: weekTest.statistic, degreesOfFreedom: weekTest.degreesOfFreedom,
                                              pValue: weekTest.pValue, chosen: chooseFull),
             monthly: monthly, fittedMonthly: fittedMonths, monthlyTest: monthTest, trendPerYear: trend, trendTest: trendTest,
-            dispersion: dispersion, daily: daily)
+            dispersion: dispersion, daily: daily, fullHours: atCapacity.reduce(0.0) { $0 + ($1.to - $1.from) } / 60)
     }
 
     /// A term is written when its test's p-value is below this.

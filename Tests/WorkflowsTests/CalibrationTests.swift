@@ -91,6 +91,33 @@ struct CalibrationTests {
         #expect(c.notes.contains { $0.contains("readmission") })
     }
 
+    @Test("an ED that diverts at capacity: the level is the rate offered, fitted on the hours it was open, within its Poisson interval, where the attendances the feed saw fall short of it")
+    func divertingDepartment() throws {
+        let path = Self.folder.appendingPathComponent("diverting.yaml").path
+        let offered = 330.0
+        try Data("""
+            name: diverting
+            extends: \(Repository.path("scenarios/general-hospital.yaml"))
+            emergency_department: {attendances_per_day: \(offered), capacity: 60}
+
+            """.utf8).write(to: URL(fileURLWithPath: path))
+        let diverting = try Scenario.load(path: path)
+        let prepared = try PreparedScenario(diverting, file: "diverting.yaml",
+                                            plan: RunSettings(horizonDays: 80, warmUpDays: 0, replications: 1, seed: 17))
+        let feed = try ShadowHospital.emit(prepared, days: 80, seed: 17)
+        let log = try ShadowHospitalTests.receive(feed, zone: diverting.configuration.timeZone).log
+        let c = try Calibrating.run(diverting, file: "diverting.yaml", events: log, request: Self.request("2026-01-20", "2026-03-16"))
+        let open = Double(c.days * 24) - c.arrivals.fullHours
+        #expect(c.arrivals.fullHours > 48 && open > 0, "hours at capacity: \(c.arrivals.fullHours)")
+        // The attendances seen a day fall short of the rate offered by more than their sampling error allows.
+        let seen = Double(c.arrivals.total) / Double(c.days)
+        #expect(seen < offered - 3.29 * (offered / Double(c.days)).squareRoot(), "\(seen) a day seen")
+        // 99.9% interval of a Poisson rate from the hours open: ± 3.29 √(24 λ / hours).
+        let half = 3.29 * (24 * offered / open).squareRoot()
+        #expect(abs(c.arrivals.perDay - offered) <= half, "\(c.arrivals.perDay) ± \(half), \(open) hours open")
+        #expect(c.notes.contains { $0.contains("the ED held its capacity (60 patients) or more for") })
+    }
+
     @Test("stays are fitted longer than the base's by at least the shadow's scale (less its sampling error); theatre and recovery are the base's scaled by a factor as long; the windows are the base's")
     func staysAndDischarges() throws {
         let c = Self.calibration

@@ -97,13 +97,17 @@ public struct Calibration: Sendable {
         public let dispersion: Double
         /// Observed against fitted attendances by local date: (date, observed, fitted).
         public let daily: [(date: String, observed: Int, fitted: Double)]
+        /// Hours of the window the ED held its capacity or more, left out of the arrivals' exposure (arrivals then are
+        /// diverted and reach no feed); 0 with no capacity or never full.
+        public let fullHours: Double
 
         /// A value from its parts.
         public init(total: Int, perDay: Double, observedHourOfWeek: [Double], fittedHourOfWeek: [Double],
                     hourOfWeekChosen: Bool, hourOfWeekTest: Test, monthly: [Double], fittedMonthly: [Double]?,
                     monthlyTest: Test?, trendPerYear: (ratio: Double, low: Double, high: Double)?, trendTest: Test?,
-                    dispersion: Double, daily: [(date: String, observed: Int, fitted: Double)])
+                    dispersion: Double, daily: [(date: String, observed: Int, fitted: Double)], fullHours: Double = 0)
         {
+            self.fullHours = fullHours
             self.total = total
             self.perDay = perDay
             self.observedHourOfWeek = observedHourOfWeek
