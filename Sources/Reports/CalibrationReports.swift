@@ -103,7 +103,9 @@ public enum CalibrationReports {
         out.append("Census check: the written scenario over the window (\(o.check.replications) replications after "
             + "\(o.check.warmUpDays) days of warm-up, seed \(o.check.seed)); stay scale \(n(o.stayScale, 3)) "
             + "(observed over simulated mean: " + o.ratios.map { n($0, 3) }.joined(separator: " then ")
-            + (o.bedWaits.isEmpty ? "" : "; the first before the waits were taken out") + ").")
+            + (o.bedWaits.isEmpty ? "" : "; the first before the waits were taken out") + ")"
+            + (o.criticalCareRatios.isEmpty ? "" : "; critical care's stays × \(n(o.criticalCare, 3)) (its observed over simulated mean: "
+                + o.criticalCareRatios.map { n($0, 3) }.joined(separator: " then ") + ")") + ".")
         var check = [["group", "observed mean", "simulated mean", "days in the 90% band"]]
         for group in o.check.groups {
             let means = group.means
@@ -205,7 +207,7 @@ public enum CalibrationReports {
         let dischargesByHourOfWeek: [Int], windows: [Window]
         let readmissionDischarges: Int, readmissions: Int
         let bedWaits: [BedWait]
-        let stayScale: Double, censusRatios: [Double], census: [Group], censusUnits: [Unit], notes: [String]
+        let stayScale: Double, censusRatios: [Double], criticalCareScale: Double, criticalCareRatios: [Double], census: [Group], censusUnits: [Unit], notes: [String]
     }
 
     /// The documented JSON (Docs/CALIBRATION.md).
@@ -245,7 +247,7 @@ public enum CalibrationReports {
                       meanWaitingDays: w.meanWaitingDays,
                       factor: BedStayKPIs.corrections(o.bedWaits)[w.pathway]?[w.state] ?? 1)
             },
-            stayScale: o.stayScale, censusRatios: o.ratios,
+            stayScale: o.stayScale, censusRatios: o.ratios, criticalCareScale: o.criticalCare, criticalCareRatios: o.criticalCareRatios,
             census: o.check.groups.map { .init(group: $0.group, observedMean: finite($0.means.observed), simulatedMean: $0.means.simulated,
                                                inBand: finite($0.inBand)) },
             censusUnits: o.check.units.map { .init(unit: $0.unit, group: $0.group, observedMean: $0.observedMean,

@@ -572,15 +572,15 @@ struct Recalibrated {
         let name = "recalibrated-\(date(originDay).dateDescription)"
         let model = folder.appendingPathComponent(name + ".twin-model.json").path
         let path = folder.appendingPathComponent(name + ".yaml").path
-        func writeModel(_ scale: Double, _ bedWaits: [BedStayKPIs]) throws(WorkflowError) {
-            do { try TwinModelFile.write(calibration.model(stayScale: scale, bedWaits: bedWaits), to: model) } catch {
+        func writeModel(_ scale: Double, _ criticalCare: Double, _ bedWaits: [BedStayKPIs]) throws(WorkflowError) {
+            do { try TwinModelFile.write(calibration.model(stayScale: scale, bedWaits: bedWaits, criticalCare: criticalCare), to: model) } catch {
                 throw WorkflowError(.input, "--recalibrate: cannot write the twin model: \(error)")
             }
         }
         let basePath = URL(fileURLWithPath: file).standardizedFileURL.path
         let found = try Calibrating.fitStayScale(events: events, request: request, replications: rule.replications, seed: nil,
-                                                 observer: .silent, start: scale) { (scale: Double, bedWaits: [BedStayKPIs]) throws(WorkflowError) -> (Scenario, String) in
-            try writeModel(scale, bedWaits)
+                                                 observer: .silent, start: scale) { (scale: Double, criticalCare: Double, bedWaits: [BedStayKPIs]) throws(WorkflowError) -> (Scenario, String) in
+            try writeModel(scale, criticalCare, bedWaits)
             let text = calibration.scenarioText(name: name, base: basePath, twinModel: name + ".twin-model.json", stayScale: scale)
             do { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) } catch {
                 throw WorkflowError(.input, "--recalibrate: cannot write the recalibrated scenario: \(error)")
@@ -588,14 +588,15 @@ struct Recalibrated {
             return (try Inputs.scenario(path), path)
         }
         scale = found.scale
-        try writeModel(scale, found.bedWaits)
+        try writeModel(scale, found.criticalCare, found.bedWaits)
         let text = calibration.scenarioText(name: name, base: basePath, twinModel: name + ".twin-model.json", stayScale: scale)
         do { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) } catch {
             throw WorkflowError(.input, "--recalibrate: cannot write the recalibrated scenario: \(error)")
         }
         let scenario = try Inputs.scenario(path)
         notes.append("recalibrated before \(date(originDay).dateDescription) on \(request.from.dateDescription) to \(request.to.dateDescription): "
-            + String(format: "%.1f attendances a day, stay scale %.3f", calibration.arrivals.perDay, scale))
+            + String(format: "%.1f attendances a day, stay scale %.3f, critical care stays × %.3f", calibration.arrivals.perDay, scale,
+                     found.criticalCare))
         current = scenario
         lastDay = originDay
         return scenario

@@ -78,7 +78,9 @@ extension Calibration {
     ///
     /// With `bedWaits` (`BedStayKPIs.corrections`), each bed stay with enough stays measured is multiplied by
     /// its clinical share: the fitted stays are of the time in a bed, which holds waits the model adds itself.
-    public func model(stayScale: Double, bedWaits: [BedStayKPIs] = []) -> TwinModel {
+    ///
+    /// `criticalCare` multiplies the ICU and HDU stays on top (`fitStayScale`: the critical care census's own ratio).
+    public func model(stayScale: Double, bedWaits: [BedStayKPIs] = [], criticalCare: Double = 1) -> TwinModel {
         let shares = BedStayKPIs.corrections(bedWaits)
         let pathways = fit.model.pathways.map { pathway in
             PathwayModel(pathway: pathway.pathway, states: pathway.states.map { state in
@@ -87,6 +89,9 @@ extension Calibration {
                     kept.sojourn.distribution = state.sojourn.distribution.scaled(by: 1 / stayScale)
                 } else if let share = shares[pathway.pathway]?[state.state] {
                     kept.sojourn.distribution = state.sojourn.distribution.scaled(by: share)
+                }
+                if (state.state == .icu || state.state == .hdu) && criticalCare != 1 {
+                    kept.sojourn.distribution = kept.sojourn.distribution.scaled(by: criticalCare)
                 }
                 return kept
             })
@@ -184,22 +189,53 @@ extension Calibrating {
     /// added after it; every later check runs the model with each fitted bed stay multiplied by its clinical share
     /// (`BedStayKPIs.corrections`), and the scale is then found on that model. Returned: the scale, the waits measured (to
     /// write the model with), each check's ratio (the first before the waits were taken out) and the last check.
+    ///
+    /// Then critical care: the stay scale is found on the general and acute census, and critical care's own ratio
+    /// (observed over simulated mean) at that scale is what the fitted ICU and HDU stays miss — above all the model's
+    /// own overflow of HDU patients into ICU beds when the HDU is full, on top of the feed's ICU stays, which held
+    /// the hospital's overflow already (a stay is fitted by the type of the unit it was in). Where that ratio is
+    /// further than `criticalCareTolerance` from 1, the ICU and HDU stays are multiplied by it (within 0.5–2), one
+    /// step, and the stay scale is sought again with it from where it was; critical care's ratios are returned
+    /// (before, and at the scale found again; empty when none was sought).
+    /// `scenario(scale, criticalCare, bedWaits)` gives the calibrated scenario and its file.
     public static func fitStayScale(events: [ReceivedEvent], request: CalibrationRequest, replications: Int, seed: UInt64?,
                                     observer: WorkflowObserver = .silent, start: Double = 1,
-                                    scenario: (Double, [BedStayKPIs]) throws(WorkflowError) -> (Scenario, String))
-        throws(WorkflowError) -> (scale: Double, bedWaits: [BedStayKPIs], ratios: [Double], check: CensusCheck)
+                                    scenario: (Double, Double, [BedStayKPIs]) throws(WorkflowError) -> (Scenario, String))
+        throws(WorkflowError) -> (scale: Double, criticalCare: Double, bedWaits: [BedStayKPIs], ratios: [Double],
+                                  criticalCareRatios: [Double], check: CensusCheck)
     {
-        let (uncorrected, uncorrectedFile) = try scenario(start, [])
+        let (uncorrected, uncorrectedFile) = try scenario(start, 1, [])
         let first = try censusCheck(uncorrected, file: uncorrectedFile, events: events, request: request, replications: replications,
                                     seed: seed, observer: observer)
         let bedWaits = first.bedStays
         let firstRatio = first.groups.first.map { $0.means.simulated > 0 ? $0.means.observed / $0.means.simulated : 1 }
         let found = try searchStayScale(events: events, request: request, replications: replications, seed: seed,
                                         observer: observer, start: start) { (scale: Double) throws(WorkflowError) in
-            try scenario(scale, bedWaits)
+            try scenario(scale, 1, bedWaits)
         }
-        return (found.scale, bedWaits, (firstRatio.map { [$0] } ?? []) + found.ratios, found.check)
+        let ratios = (firstRatio.map { [$0] } ?? []) + found.ratios
+        func criticalCareRatio(_ check: CensusCheck) -> Double? {
+            guard let group = check.groups.first(where: { $0.group == "critical_care" }), group.means.simulated > 0,
+                  group.means.observed > 0 else { return nil }
+            return group.means.observed / group.means.simulated
+        }
+        guard let before = criticalCareRatio(found.check), abs(before - 1) > criticalCareTolerance else {
+            return (found.scale, 1, bedWaits, ratios, [], found.check)
+        }
+        let factor = max(0.5, min(2, before))
+        // Critical care's stays move the general and acute census too (patients step down sooner, and fewer wait
+        // for a critical care bed): the scale is sought again from where it was, with the factor.
+        let again = try searchStayScale(events: events, request: request, replications: replications, seed: seed,
+                                        observer: observer, start: found.scale) { (scale: Double) throws(WorkflowError) in
+            try scenario(scale, factor, bedWaits)
+        }
+        return (again.scale, factor, bedWaits, ratios + again.ratios,
+                [before] + (criticalCareRatio(again.check).map { [$0] } ?? []), again.check)
     }
+
+    /// A critical care mean within this fraction of the observed is left as it is: a smaller unit's mean is
+    /// noisier (a 13-patient census averaged over a year of 10 replications varies by about 1%).
+    public static let criticalCareTolerance = 0.03
 
     static func searchStayScale(events: [ReceivedEvent], request: CalibrationRequest, replications: Int, seed: UInt64?,
                                 observer: WorkflowObserver, start: Double,

@@ -141,16 +141,16 @@ struct CalibrateCommand: ParsableCommand {
         let modelName = relativePath(of: modelPath, from: directory)
         let baseName = relativePath(of: base, from: directory)
         let name = URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent
-        func writeModel(to path: String, stayScale: Double, bedWaits: [BedStayKPIs]) throws {
-            do { try TwinModelFile.write(calibration.model(stayScale: stayScale, bedWaits: bedWaits), to: path) } catch {
+        func writeModel(to path: String, stayScale: Double, bedWaits: [BedStayKPIs], criticalCare: Double) throws {
+            do { try TwinModelFile.write(calibration.model(stayScale: stayScale, bedWaits: bedWaits, criticalCare: criticalCare), to: path) } catch {
                 printError("\(path): cannot write the twin model: \(error)")
                 throw ExitCode(2)
             }
         }
-        let (scale, bedWaits, ratios, check) = try CommandWorkflow.perform { observer in
+        let (scale, criticalCare, bedWaits, ratios, criticalCareRatios, check) = try CommandWorkflow.perform { observer in
             try Calibrating.fitStayScale(events: events, request: request, replications: replications, seed: seed,
-                                         observer: observer) { (scale: Double, bedWaits: [BedStayKPIs]) throws(WorkflowError) -> (Scenario, String) in
-                do { try TwinModelFile.write(calibration.model(stayScale: scale, bedWaits: bedWaits), to: draftModel) } catch {
+                                         observer: observer) { (scale: Double, criticalCare: Double, bedWaits: [BedStayKPIs]) throws(WorkflowError) -> (Scenario, String) in
+                do { try TwinModelFile.write(calibration.model(stayScale: scale, bedWaits: bedWaits, criticalCare: criticalCare), to: draftModel) } catch {
                     throw WorkflowError(.input, "\(draftModel): cannot write the draft twin model: \(error)")
                 }
                 let text = calibration.scenarioText(name: name, base: baseName, twinModel: URL(fileURLWithPath: draftModel).lastPathComponent,
@@ -166,13 +166,17 @@ struct CalibrateCommand: ParsableCommand {
             }
         }
         printError("census check: general and acute observed over simulated mean " + ratios.map { String(format: "%.3f", $0) }
-            .joined(separator: ", then ") + String(format: "; stay scale %.3f", scale))
+            .joined(separator: ", then ") + String(format: "; stay scale %.3f", scale)
+            + (criticalCareRatios.isEmpty ? "" : "; critical care observed over simulated mean "
+                + criticalCareRatios.map { String(format: "%.3f", $0) }.joined(separator: ", then ")
+                + String(format: ": its stays × %.3f", criticalCare)))
         let text = calibration.scenarioText(name: name, base: baseName, twinModel: modelName, stayScale: scale)
-        try writeModel(to: modelPath, stayScale: scale, bedWaits: bedWaits)
+        try writeModel(to: modelPath, stayScale: scale, bedWaits: bedWaits, criticalCare: criticalCare)
         try writeWhole(text, to: output)
         printError("wrote \(output) and \(modelPath)")
         let outcome = CalibrationOutcome(calibration: calibration, baseName: scenario.name, baseFile: base, scenarioFile: output,
-                                         modelFile: modelPath, stayScale: scale, ratios: ratios, check: check, bedWaits: bedWaits)
+                                         modelFile: modelPath, stayScale: scale, ratios: ratios, check: check, bedWaits: bedWaits,
+                                         criticalCare: criticalCare, criticalCareRatios: criticalCareRatios)
         try ReportOptions.write(.calibration(outcome), format: format, to: report, html: html)
     }
 

@@ -40,6 +40,17 @@ struct CalibrateCommandTests {
         // The base's 265 a day, within 3.29 Poisson standard errors of a 58-day mean.
         #expect(abs(perDay - 265) <= 3.29 * (265.0 / 58).squareRoot(), "\(perDay)")
         #expect((report?["census"] as? [[String: Any]])?.count == 2)
+        #expect(arrivals?["ed_full_hours"] is Double)
+        // Critical care's own factor: sought only where its ratio at the stay scale was beyond the tolerance, then
+        // that ratio (within 0.5–2), with the check after it; else 1 and no ratios.
+        let criticalCare = try #require(report?["critical_care_scale"] as? Double)
+        let criticalCareRatios = try #require(report?["critical_care_ratios"] as? [Double])
+        if let before = criticalCareRatios.first {
+            #expect(criticalCareRatios.count == 2 && abs(before - 1) > 0.03 && abs(criticalCare - max(0.5, min(2, before))) < 1e-12,
+                    "\(criticalCare) \(criticalCareRatios)")
+        } else {
+            #expect(criticalCare == 1)
+        }
         // The documented theatre_times fields; the feed is the base's own, so each factor written is the observed median
         // over the base's, and the observed median lies in its own interval.
         let times = try #require(report?["theatre_times"] as? [[String: Any]])

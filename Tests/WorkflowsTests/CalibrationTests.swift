@@ -232,6 +232,19 @@ struct CalibrationTests {
                 #expect(state.sojourn.distribution == fitted.states.first { $0.state == state.state }?.sojourn.distribution)
             }
         }
+        // Critical care's factor multiplies the ICU and HDU stays on top of their wait shares, and nothing else.
+        let withCriticalCare = c.model(stayScale: 1, bedWaits: check.bedStays, criticalCare: 0.8)
+        var criticalStates = 0
+        for (pathway, other) in zip(corrected.pathways, withCriticalCare.pathways) {
+            for (state, scaled) in zip(pathway.states, other.states) {
+                let ratio = try scaled.sojourn.distribution.baseline().distribution.quantile(0.5)
+                    / (try state.sojourn.distribution.baseline().distribution.quantile(0.5))
+                let expected = [.icu, .hdu].contains(state.state) ? 0.8 : 1
+                #expect(abs(ratio - expected) < 1e-9, "\(pathway.pathway) \(state.state): \(ratio)")
+                if expected < 1 { criticalStates += 1 }
+            }
+        }
+        #expect(criticalStates > 0)
         for group in check.groups {
             let members = check.units.filter { $0.group == group.group }
             let means = group.means

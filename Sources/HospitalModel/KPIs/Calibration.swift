@@ -334,12 +334,19 @@ public struct CalibrationOutcome: Sendable {
     /// The waits the model adds, measured in a run of the fitted model before any correction; each fitted bed stay
     /// was multiplied by its `clinicalShare` (`BedStayKPIs.corrections`). Empty: none taken out.
     public let bedWaits: [BedStayKPIs]
+    /// The factor on the ICU and HDU stays in the model written, on top of the stay scale (1: none), and the critical
+    /// care census ratios (observed over simulated mean) before and after it; empty when none was sought.
+    public let criticalCare: Double
+    public let criticalCareRatios: [Double]
 
     /// An outcome from its parts.
     public init(calibration: Calibration, baseName: String, baseFile: String, scenarioFile: String, modelFile: String,
-                stayScale: Double, ratios: [Double], check: CensusCheck, bedWaits: [BedStayKPIs] = [])
+                stayScale: Double, ratios: [Double], check: CensusCheck, bedWaits: [BedStayKPIs] = [],
+                criticalCare: Double = 1, criticalCareRatios: [Double] = [])
     {
         self.bedWaits = bedWaits
+        self.criticalCare = criticalCare
+        self.criticalCareRatios = criticalCareRatios
         self.calibration = calibration
         self.baseName = baseName
         self.baseFile = baseFile
