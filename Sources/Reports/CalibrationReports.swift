@@ -344,7 +344,10 @@ extension HTMLReports {
 
         var census = "<section><h2>Census check</h2><p>The written scenario over the window (\(o.check.replications) replications "
             + "after \(o.check.warmUpDays) days of warm-up): simulated mean and 90% band against the observed midnight census. "
-            + "Stay scale \(CalibrationReports.n(o.stayScale, 3)).</p>"
+            + "Stay scale \(CalibrationReports.n(o.stayScale, 3))"
+            + (o.criticalCareRatios.isEmpty ? "" : "; critical care's stays × \(CalibrationReports.n(o.criticalCare, 3)) (its observed "
+                + "over simulated mean: " + o.criticalCareRatios.map { CalibrationReports.n($0, 3) }.joined(separator: " then ") + ")")
+            + ".</p>"
         for (g, group) in o.check.groups.enumerated() {
             let labels = group.days.map { String($0.date.dropFirst(5)) }
             census += "<h3>\(HTML.escape(group.group))</h3>"
