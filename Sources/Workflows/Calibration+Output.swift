@@ -215,7 +215,7 @@ extension Calibrating {
         }
         let ratios = (firstRatio.map { [$0] } ?? []) + found.ratios
         func criticalCareRatio(_ check: CensusCheck) -> Double? {
-            guard let group = check.groups.first(where: { $0.group == "critical_care" }), group.means.simulated > 0,
+            guard let group = check.groups.first(where: { $0.group == BacktestReport.criticalCare }), group.means.simulated > 0,
                   group.means.observed > 0 else { return nil }
             return group.means.observed / group.means.simulated
         }

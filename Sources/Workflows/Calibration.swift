@@ -77,10 +77,12 @@ public enum Calibrating {
         }
         // An ED at its capacity diverts arrivals, which never reach the feed: the rate fitted is the one offered, from
         // the hours the department was open to them (the model diverts again at capacity).
-        var full: [(from: Double, to: Double)] = []
-        if let capacity = base.configuration.emergencyDepartment.capacity {
-            full = fullDepartment(history.spells, base: base, capacity: capacity, from: start, to: end)
-            let hours = full.reduce(0.0) { $0 + ($1.to - $1.from) } / 60
+        let capacity = base.configuration.emergencyDepartment.capacity
+        let full = capacity.map { fullDepartment(history.spells, base: base, capacity: $0, from: start, to: end) } ?? []
+        let arrivals = fitArrivals(edSpells.map(\.patient.spellStart), start: start, firstDay: firstDay, days: days,
+                                   zone: zone, holidays: base.configuration.publicHolidays, atCapacity: full, notes: &notes)
+        if let capacity {
+            let hours = arrivals.fullHours
             notes.append(hours > 0
                 ? "the ED held its capacity (\(capacity) patients) or more for \(String(format: "%.1f", hours)) hours of the window "
                     + "(\(String(format: "%.2f", 100 * hours / (Double(days) * 24)))%): arrivals then are diverted and reach no feed, so "
@@ -88,8 +90,6 @@ public enum Calibrating {
                     + "diverts again at capacity"
                 : "the ED never held its capacity (\(capacity) patients) in the window: no arrival was diverted")
         }
-        let arrivals = fitArrivals(edSpells.map(\.patient.spellStart), start: start, firstDay: firstDay, days: days,
-                                   zone: zone, holidays: base.configuration.publicHolidays, atCapacity: full, notes: &notes)
 
         observer.progress(2, 4, "fitting stays and moves")
         let typical = typicalCovariates(imputer)

@@ -56,8 +56,9 @@ public struct ShadowFeed: Sendable {
 
     /// Every message, faults included, in the order a receiver gets them.
     public let messages: [Message]
-    /// Where every patient was at each local midnight from the feed's start: the census the feed must give back (with
-    /// a warm-up, less the patients admitted before the feed began, until they leave).
+    /// Where every patient was at each local midnight from the feed's start. Without a warm-up, the census the feed
+    /// must give back; with one, also the patients admitted before the feed began, whom the feed's census lacks
+    /// until they move or leave.
     public let midnights: [MidnightPlaces]
     /// Messages of each kind before faults, by HL7 event code (A01, A02, …, R01).
     public let counts: [String: Int]
@@ -116,6 +117,15 @@ public enum ShadowHospital {
         }
     }
 
+    /// Most days a feed's hospital may run before it is switched on (ten years).
+    public static let maximumWarmUpDays = 3650
+
+    /// What is wrong with `warmUpDays` as `--warmup`, nil when it is from 0 to `maximumWarmUpDays`.
+    public static func warmUpProblem(_ warmUpDays: Int) -> String? {
+        (0...maximumWarmUpDays).contains(warmUpDays) ? nil
+            : "--warmup must be from 0 to 3,650 days, found \(warmUpDays)"
+    }
+
     /// The sending system written in MSH-3 and MSH-4 by default.
     public static let sender = FeedSender(application: "SHADOW-PAS", facility: "SHADOW")
 
@@ -124,16 +134,14 @@ public enum ShadowHospital {
     /// With `warmUpDays` > 0 the hospital runs that many days before the scenario's start sending nothing, so the
     /// feed begins in a hospital already in its steady state, as a real feed is switched on: its first messages
     /// include moves and discharges of patients admitted before it, which a receiver has never seen admitted.
-    /// `midnights` are then the hospital's own, those patients included. 0 to 3,650 days.
+    /// `midnights` are then the hospital's own, those patients included. 0 to `maximumWarmUpDays`.
     public static func emit(_ prepared: PreparedScenario, days: Int, seed: UInt64, faults: FeedFaults = FeedFaults(),
                             sender: FeedSender = ShadowHospital.sender, warmUpDays: Int = 0) throws(WorkflowError) -> ShadowFeed
     {
         for (name, share) in faults.named where !(0...1).contains(share) {
             throw WorkflowError(.input, "--\(name) must be a share from 0 to 1, found \(share)")
         }
-        guard (0...3650).contains(warmUpDays) else {
-            throw WorkflowError(.input, "--warmup must be from 0 to 3,650 days, found \(warmUpDays)")
-        }
+        if let problem = warmUpProblem(warmUpDays) { throw WorkflowError(.input, problem) }
         let codes = try Codes(prepared.scenario, file: prepared.file)
         let zone = prepared.scenario.configuration.timeZone
         let feedStart = ForecastStart.epochMinute(of: prepared.scenario.configuration.start, in: zone)

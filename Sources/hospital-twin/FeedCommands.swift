@@ -240,7 +240,7 @@ struct FeedCommand: ParsableCommand {
 
         func validate() throws {
             guard (1...3650).contains(days) else { throw ValidationError("--days must be from 1 to 3,650, found \(days)") }
-            guard (0...3650).contains(warmup) else { throw ValidationError("--warmup must be from 0 to 3,650 days, found \(warmup)") }
+            if let problem = ShadowHospital.warmUpProblem(warmup) { throw ValidationError(problem) }
             guard output == nil || mllp == nil else { throw ValidationError("-o and --mllp: choose one destination") }
             guard (1...20).contains(facility.count), facility.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
                 throw ValidationError("--facility must be 1-20 letters, digits or '-', found '\(facility)'")
