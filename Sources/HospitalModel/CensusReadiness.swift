@@ -86,7 +86,7 @@ extension PreparedHospital {
         }
         let placement = configuration.discharge.careHomePlacementDays
         let inpatients = census.inpatients.map { inpatient -> HospitalCensus.Inpatient in
-            guard case .unit = inpatient.location, inpatient.readyAt == nil, inpatient.undecidedTriage == nil else { return inpatient }
+            guard case .unit = inpatient.location, inpatient.readyAt == nil, !inpatient.undecided else { return inpatient }
             let twin = inpatient.twin
             let x = twin.covariates
             let destinations = predictor.transitionProbabilities(pathway: twin.pathway, state: twin.state, covariates: x)

@@ -38,6 +38,10 @@ public enum CensusFile {
     public static let columns = ["patient_id", "unit", "admitted_at", "unit_since", "pathway"] + PatientAttributes.columns
         + ["news2", "news2_at", "ready_at", "ready_for", "undecided_triage", "discharged_at", "deteriorated"]
 
+    /// `undecided_triage` of a patient in the ED before a decision whose triage category is not known (ADT carries
+    /// none): the forecast admits it with the probability of an attendance of any category (Docs/REPORTS.md).
+    public static let unknownTriage = "unknown"
+
     /// Where a patient ready to leave a unit may be ready to go.
     static let readyDestinations: [CareState] = [.dischargedHome, .dischargedCareHome, .assessmentUnit, .ward, .strokeUnit,
                                                  .hdu, .icu]
@@ -132,10 +136,15 @@ public enum CensusFile {
             let attributes = PatientAttributes.read(&record)
             let news2 = record.optionalInteger("news2", in: 0...20)
             let news2At = record.isEmpty("news2_at") ? since : time(&record, "news2_at")
-            var undecided: TriageCategory?
+            var undecided = false, triage: TriageCategory?
             if !record.isEmpty("undecided_triage") {
                 if inED {
-                    undecided = record.integer("undecided_triage", in: 1...5).flatMap(TriageCategory.init(rawValue:))
+                    undecided = true
+                    if record.text("undecided_triage") != Self.unknownTriage {
+                        triage = record.value("undecided_triage", expected: "a triage category 1-5, or \(Self.unknownTriage)") {
+                            Int($0).flatMap(TriageCategory.init(rawValue:))
+                        }
+                    }
                 } else {
                     record.fail("undecided_triage", expected: "nothing for a patient not in the emergency department")
                 }
@@ -220,8 +229,9 @@ public enum CensusFile {
                 continue
             }
             inpatients.append(HospitalCensus.Inpatient(twin: twin, location: unit.map { .unit($0) } ?? .emergencyDepartment,
-                                                       readyAt: readyAt, readyFor: readyFor, undecidedTriage: undecided,
-                                                       deteriorated: deteriorated))
+                                                       readyAt: readyAt, readyFor: readyFor, undecided: undecided,
+                                                       undecidedTriage: triage, deteriorated: deteriorated,
+                                                       news2At: news2 == nil ? nil : news2At))
         }
         if problems.isEmpty && inpatients.isEmpty { problems.append("\(reader.file): no patients: a census lists the patients in hospital") }
         guard problems.isEmpty else { throw CensusFileError(problems: problems) }
@@ -259,7 +269,8 @@ public enum CensusFile {
                 + twin.attributes.fields + [twin.latestNEWS2.map(String.init) ?? "",
                                             twin.latestNEWS2 == nil ? "" : RecordTime.format(census.epochMinute),
                                             inpatient.readyAt.map(RecordTime.format) ?? "", inpatient.readyFor?.rawValue ?? "",
-                                            inpatient.undecidedTriage.map { String($0.rawValue) } ?? "", "",
+                                            inpatient.undecided
+                                                ? inpatient.undecidedTriage.map { String($0.rawValue) } ?? unknownTriage : "", "",
                                             inpatient.deteriorated ? "yes" : ""])
         }
         for twin in census.recentDischarges {

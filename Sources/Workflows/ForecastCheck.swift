@@ -89,9 +89,10 @@ public struct ForecastCoverage: Sendable {
             let (census, truth) = try Simulate.censusAndRun(prepared, at: local)
             censusPatients += census.inpatients.count
             for inpatient in census.inpatients {
-                guard let category = inpatient.undecidedTriage else { continue }
+                guard inpatient.undecided else { continue }
                 undecided.patients += 1 / Double(truths)
-                undecided.expected += prepared.hospital.admissionProbability(ofUndecided: inpatient.twin, triage: category,
+                undecided.expected += prepared.hospital.admissionProbability(ofUndecided: inpatient.twin,
+                                                                             triage: inpatient.undecidedTriage,
                                                                              atEpochMinute: census.epochMinute) / Double(truths)
             }
             undecided.admitted += Double(census.undecidedToBeAdmitted) / Double(truths)

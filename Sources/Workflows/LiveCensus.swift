@@ -23,9 +23,6 @@ public struct LiveCensus: Sendable {
     /// What the log could not place, and what was assumed for a patient (no birth date, say).
     public let notes: [String]
 
-    /// The triage category written for a patient in the ED before a decision: ADT carries none, so the modal one.
-    public static let assumedTriage = TriageCategory.urgent
-
     /// The census at `minute` (epoch minutes) for `scenario`, from the feed's event log on `connection`: the events
     /// through `minute` replayed, nothing later read. Returns it with the events replayed. Throws a store error when
     /// the log cannot be read, an input error as `build` does.
@@ -74,7 +71,8 @@ public struct LiveCensus: Sendable {
             // its latest NEWS2), dated when it came: a census's NEWS2 is of the stay it is in.
             let news2At = unit == nil ? patient.vitalsAt ?? patient.locationSince
                 : max(patient.vitalsAt ?? patient.locationSince, patient.locationSince)
-            let undecided = unit == nil && !patient.admitted ? String(assumedTriage.rawValue) : ""
+            // ADT carries no triage category: the forecast admits such a patient as an attendance of any category.
+            let undecided = unit == nil && !patient.admitted ? CensusFile.unknownTriage : ""
             rows.append([pseudonym(patient.key), unit?.name ?? "emergency_department", RecordTime.format(patient.spellStart),
                          unit == nil ? "" : RecordTime.format(patient.locationSince), pathway.rawValue]
                 + attributes.fields

@@ -146,6 +146,113 @@ struct CensusStartTests {
     }
 }
 
+extension CensusStartTests {
+    /// Two categories, urgent (30% of attendances, admitted 60%) and standard (70%, 10%): a patient still undecided
+    /// whose category the census does not know is admitted with the share, among all patients still there after as
+    /// long, of those who will be — sampled directly (category by share, admitted with its probability, then its
+    /// twin's ED stay or the discharged stay) and held against the engine's probability within the binomial interval.
+    /// Assuming the commoner category instead (urgent, 0.6) would be far outside it.
+    @Test("a census patient undecided in the ED, its category unknown, is admitted as an attendance of any category")
+    func undecidedUnknownCategory() throws {
+        var ed = try Fixtures.admittingEverybody(perDay: 1e-9, boardingLimit: nil)
+        ed.triage = [TriageClass(category: .urgent, share: 0.3, admissionProbability: 0.6),
+                     TriageClass(category: .standard, share: 0.7, admissionProbability: 0.1)]
+        ed.dischargedStayMinutes = .lognormal(try LogNormal(mean: 215, standardDeviation: 120))
+        let configuration = HospitalConfiguration(
+            name: "ed", timeZone: Fixtures.london, start: Fixtures.monday, twinModel: .builtIn, emergencyDepartment: ed,
+            units: [UnitConfiguration(name: "Ward", kind: .ward, beds: 40), UnitConfiguration(name: "ICU", kind: .icu, beds: 2)])
+        let hospital = try PreparedHospital(configuration, horizonDays: 2)
+        let now = hospital.simulationClock.epochMinute(atMinute: 0)
+        let attributes = PatientAttributes(ageYears: 70, sex: .male, admissionMethod: .emergency, specialty: .generalMedicine,
+                                           diagnosisGroup: .other, charlsonIndex: 1, clinicalFrailtyScale: 3,
+                                           deprivationDecile: 5, edVisitsLast6Months: 0, admissionsLast12Months: 0)
+        let predictor = try TrajectoryPredictor(model: .builtIn)
+        let arriving = PatientTwin(id: PatientID(1), attributes: attributes, pathway: .emergencyMedical, admittedAt: now)
+        var stream = RandomStream(seed: 41)
+        let runs = RandomStreams(masterSeed: 42)
+        var stays: [(admitted: Bool, minutes: Double)] = []
+        for k in 0..<80_000 {
+            let urgent = stream.nextUniform() < 0.3
+            let admitted = stream.nextUniform() < (urgent ? 0.6 : 0.1)
+            let minutes = admitted
+                ? try predictor.drawStay(for: arriving, at: now, streams: TwinStreams(runs.replication(k))).durationMinutes
+                : ed.dischargedStayMinutes.sample(using: &stream)
+            stays.append((admitted, minutes))
+        }
+        // 0.3 × 0.6 + 0.7 × 0.1, exactly, before any time has passed.
+        #expect(abs(hospital.admissionProbability(ofUndecided: arriving, triage: nil, atEpochMinute: now) - 0.25) < 1e-12)
+        for waited in [60.0, 180, 300, 480] {
+            let still = stays.filter { $0.minutes > waited }
+            let share = Double(still.filter(\.admitted).count) / Double(still.count)
+            let twin = PatientTwin(id: PatientID(2), attributes: attributes, pathway: .emergencyMedical, admittedAt: now - waited)
+            let probability = hospital.admissionProbability(ofUndecided: twin, triage: nil, atEpochMinute: now)
+            let tolerance = Tolerance.halfWidth(variance: probability * (1 - probability), count: still.count)
+            #expect(still.count > 500 && abs(share - probability) <= tolerance,
+                    "after \(waited) minutes: \(share) of \(still.count) still there admitted, engine \(probability)")
+        }
+    }
+
+    /// Ward stays exponential (mean 1 day), each ending in ICU or home half the time; no arrivals. Forty census
+    /// patients on the ward with a NEWS2 of 8 read there: one read six hours before the census (past the
+    /// scenario's four-hour response) with an ICU bed free was not sent to ICU, so none of the forty goes there
+    /// in any replication. Read an hour before, or below the escalation level, or with ICU full, the draw stands and
+    /// about half of them ask for ICU.
+    @Test("a ward patient past its response time at an escalation NEWS2, a critical-care bed free, is not sent to critical care")
+    func notEscalated() throws {
+        var model = Fixtures.exponentialWardModel(wardMeanDays: 1)
+        model = TwinModel(description: "ward to ICU or home", pathways: model.pathways.map { pathway in
+            PathwayModel(pathway: pathway.pathway, states: pathway.states.map { state in
+                switch state.state {
+                case .ward:
+                    StateModel(state: .ward, sojourn: state.sojourn, transitions: .probabilities([(.dischargedHome, 0.5), (.icu, 0.5)]))
+                case .icu:
+                    StateModel(state: .icu, sojourn: SojournModel(.weibull(shape: 1, scaleMinutes: 30)),
+                               transitions: .probabilities([(.dischargedHome, 1)]))
+                default: state
+                }
+            })
+        }, readmission: model.readmission)
+        let ed = try Fixtures.admittingEverybody(perDay: 1e-9, boardingLimit: nil)
+        let configuration = HospitalConfiguration(
+            name: "escalation", timeZone: Fixtures.london, start: Fixtures.monday, twinModel: model, emergencyDepartment: ed,
+            units: [UnitConfiguration(name: "Ward", kind: .ward, beds: 100), UnitConfiguration(name: "ICU", kind: .icu, beds: 2)])
+        let hospital = try PreparedHospital(configuration, horizonDays: 6)
+        let start = hospital.simulationClock.epochMinute(atMinute: 0)
+        let attributes = PatientAttributes(ageYears: 70, sex: .female, admissionMethod: .emergency, specialty: .generalMedicine,
+                                           diagnosisGroup: .other, charlsonIndex: 1, clinicalFrailtyScale: 3,
+                                           deprivationDecile: 5, edVisitsLast6Months: 0, admissionsLast12Months: 0)
+        func census(news2: Int, readHoursAgo: Double, icuFull: Bool) throws -> HospitalCensus {
+            var inpatients = try (0..<40).map { index in
+                var twin = PatientTwin(id: PatientID(UInt64(index + 1)), attributes: attributes, pathway: .emergencyMedical,
+                                       admittedAt: start - 2 * 1440, state: .ward)
+                try twin.apply(Observation(minute: start - readHoursAgo * 60, .news2(news2)))
+                return HospitalCensus.Inpatient(twin: twin, location: .unit(0), news2At: start - readHoursAgo * 60)
+            }
+            if icuFull {
+                inpatients += (0..<2).map { index in
+                    HospitalCensus.Inpatient(twin: PatientTwin(id: PatientID(UInt64(100 + index)), attributes: attributes,
+                                                               pathway: .emergencyMedical, admittedAt: start - 60, state: .icu),
+                                             unit: 1)
+                }
+            }
+            return HospitalCensus(inpatients: inpatients)
+        }
+        func icuAdmissions(_ census: HospitalCensus) throws -> [Int] {
+            try (0..<8).map { replication in
+                let run = try HospitalSimulation.run(hospital, horizonDays: 6, warmUpDays: 0,
+                                                     streams: RandomStreams(masterSeed: 5).replication(replication), census: census)
+                return run.kpis.units[1].admissions
+            }
+        }
+        #expect(try icuAdmissions(census(news2: 8, readHoursAgo: 6, icuFull: false)).allSatisfy { $0 == 0 })
+        // Binomial(40, 0.5) per replication: below 8 has a chance under 1e-5.
+        for (news2, hours, full) in [(8, 1.0, false), (6, 6.0, false), (8, 6.0, true)] {
+            let admissions = try icuAdmissions(census(news2: news2, readHoursAgo: hours, icuFull: full))
+            #expect(admissions.allSatisfy { $0 >= 8 }, "NEWS2 \(news2) read \(hours) h before, ICU full \(full): \(admissions)")
+        }
+    }
+}
+
 @Suite("a census that cannot say who is ready to leave")
 struct CensusReadinessTests {
     /// Exponential ward stays (mean 5 days), everyone home, discharge windows on weekdays 09:00–20:00 only, the

@@ -178,7 +178,7 @@ struct CensusFileTests {
             #expect(found.contains { $0.hasPrefix("ready.csv:6: column 'ready_at': expected a time not before unit_since") }, "\(found)")
             #expect(found.contains { $0.hasPrefix("ready.csv:7: column 'discharged_at': expected a time not before admitted_at") }, "\(found)")
             #expect(found.contains { $0.hasPrefix("ready.csv:8: column 'undecided_triage': expected nothing for a patient not in the emergency department") }, "\(found)")
-            #expect(found.contains { $0.hasPrefix("ready.csv:9: column 'undecided_triage'") }, "\(found)")
+            #expect(found.contains { $0.hasPrefix("ready.csv:9: column 'undecided_triage'") && $0.contains("a triage category 1-5, or unknown") }, "\(found)")
             #expect(found.count == 8, "\(found)")
         }
         // And a good one: a patient ready to go home, one waiting for a ward, and a recent discharge.
@@ -188,10 +188,12 @@ struct CensusFileTests {
             G2,AMU,2026-03-03T10:00,,emergency_medical,emergency,,,70,male,1,,,0,0,,,2026-03-04T09:30,ward,
             G3,discharged,2026-02-20T10:00,,emergency_medical,emergency,,,80,female,4,,,2,1,,,,,,2026-02-27T15:00
             G4,emergency_department,2026-03-04T08:00,,emergency_medical,emergency,,,80,female,4,,,2,1,,,,,3,
+            G5,emergency_department,2026-03-04T08:30,,emergency_medical,emergency,,,60,male,0,,,0,0,,,,,unknown,
             """)
         let read = try CensusFile.read(path: good, for: Self.demo.configuration, asOf: nil)
-        #expect(read.census.inpatients.map(\.readyFor) == [.dischargedHome, .ward, nil])
-        #expect(read.census.inpatients.map(\.undecidedTriage) == [nil, nil, .urgent])
+        #expect(read.census.inpatients.map(\.readyFor) == [.dischargedHome, .ward, nil, nil])
+        #expect(read.census.inpatients.map(\.undecidedTriage) == [nil, nil, .urgent, nil])
+        #expect(read.census.inpatients.map(\.undecided) == [false, false, true, true], "unknown: undecided, category not known")
         #expect(read.census.recentDischarges.count == 1 && read.census.recentDischarges[0].state == .dischargedHome)
         let late = try files.write("late.csv", "\(Self.header)\nP1,AMU,2026-03-05T10:00,,emergency_medical,emergency,,,70,male,1,,,0,0,,\n")
         let start = ForecastStart.epochMinute(of: LocalDateTime(year: 2026, month: 3, day: 5), in: Self.demo.configuration.timeZone)

@@ -81,7 +81,8 @@ struct LiveCensusTests {
         let elective = try #require(census.inpatients.first { if case .unit(let u) = $0.location { units[u].name.hasPrefix("Ward 12") } else { false } })
         #expect(elective.twin.pathway == .electiveOrthopaedic && elective.twin.attributes.admissionMethod == .elective)
         let ed = census.inpatients.filter { $0.location == .emergencyDepartment }
-        #expect(ed.count == 2 && ed.filter { $0.undecidedTriage == LiveCensus.assumedTriage }.count == 1, "one undecided, one boarding")
+        #expect(ed.count == 2 && ed.filter(\.undecided).count == 1, "one undecided, one boarding")
+        #expect(ed.allSatisfy { $0.undecidedTriage == nil }, "ADT carries no triage category: none is assumed")
     }
 }
 

@@ -144,9 +144,12 @@ public struct EmergencyDepartmentConfiguration: Sendable {
     /// Attendances a day on average over the week (the profile's rates summed over 168 hours, divided by 7).
     public var meanAttendancesPerDay: Double { attendances.ratesPerHour.reduce(0, +) / 7 }
 
-    /// The share of attendances that triage admits, 0–1: Σ share × admission probability over the classes
-    /// (before any diversion when the department is full).
-    public var admittedShare: Double { triage.reduce(0) { $0 + $1.share * $1.admissionProbability } }
+    /// The share of attendances that triage admits, 0–1: Σ share × admission probability over the classes, the
+    /// shares normalised as arrivals draw them (before any diversion when the department is full).
+    public var admittedShare: Double {
+        let shares = triage.reduce(0) { $0 + $1.share }
+        return shares > 0 ? triage.reduce(0) { $0 + $1.share * $1.admissionProbability } / shares : 0
+    }
 }
 
 /// A full-capacity protocol, as English hospitals declare one: when `declareAtBoarders` admitted patients wait in

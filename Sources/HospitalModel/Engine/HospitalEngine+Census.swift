@@ -25,9 +25,12 @@ public struct HospitalCensus: Sendable, Codable {
         public let readyAt: Double?
         /// Where such a patient is ready to go: home, a care home, or a unit's care state.
         public let readyFor: CareState?
-        /// For a patient in the ED before a decision to admit: its triage category (the forecast draws whether it
-        /// is admitted, with the scenario's admission probability for the category). nil for an admitted patient
-        /// waiting for a bed.
+        /// True for a patient in the ED before a decision to admit: the forecast draws whether it is admitted
+        /// (`PreparedHospital.admissionProbability(ofUndecided:triage:atEpochMinute:)`). False for an admitted
+        /// patient waiting for a bed, and for a patient in a unit's bed.
+        public let undecided: Bool
+        /// Such a patient's triage category, when the census knows it (a simulated hospital's census does; ADT
+        /// carries none, so the live census does not).
         public let undecidedTriage: TriageCategory?
         /// For a patient in a unit's bed: whether it has already deteriorated in this stay (its NEWS2 raised and
         /// its stay redrawn); the model gives each stay one chance, so such a patient does not deteriorate again.
@@ -36,16 +39,23 @@ public struct HospitalCensus: Sendable, Codable {
         /// is, and since when (`PreparedHospital.imputingReadiness`); each replication draws from them. nil when the
         /// census says (`readyAt`), or nothing is imputed.
         public var readiness: Readiness?
+        /// When the twin's latest NEWS2 was read (epoch minutes); nil when not known. A patient still on a ward long
+        /// after an escalation-level reading there was not escalated (`HospitalEngine.notEscalated`).
+        public var news2At: Double?
 
+        /// `undecided` (or an `undecidedTriage`) counts only for a patient in the ED.
         public init(twin: PatientTwin, location: Location, readyAt: Double? = nil, readyFor: CareState? = nil,
-                    undecidedTriage: TriageCategory? = nil, deteriorated: Bool = false)
+                    undecided: Bool = false, undecidedTriage: TriageCategory? = nil, deteriorated: Bool = false,
+                    news2At: Double? = nil)
         {
             self.deteriorated = deteriorated
+            self.news2At = news2At
             self.twin = twin
             self.location = location
             self.readyAt = readyFor == nil ? nil : readyAt
             self.readyFor = readyAt == nil ? nil : readyFor
-            self.undecidedTriage = location == .emergencyDepartment ? undecidedTriage : nil
+            self.undecided = location == .emergencyDepartment && (undecided || undecidedTriage != nil)
+            self.undecidedTriage = self.undecided ? undecidedTriage : nil
         }
 
         /// A patient in a unit's bed.
@@ -82,13 +92,15 @@ extension HospitalEngine {
     /// stay given the time it has already spent there (`TrajectoryPredictor.drawStay`), from its own streams —
     /// so the same census patient does the same in every scenario.
     mutating func admitCensus(_ census: HospitalCensus, in simulation: inout Simulation<Self>) {
+        let freeCriticalCare = Self.criticalCareWithFreeBeds(census, configuration: configuration)
         for inpatient in census.inpatients {
-            if let triage = inpatient.undecidedTriage {
-                // Not yet decided: admitted with its probability given its category and its time in the ED so far,
-                // from its own stream; one who will go home from the ED makes no demand for a bed and is left out.
+            if inpatient.undecided {
+                // Not yet decided: admitted with its probability given its category (if known) and its time in the ED
+                // so far, from its own stream; one who will go home from the ED makes no demand for a bed and is left
+                // out.
                 var stream = patientFamily.stream(inpatient.twin.id.value, UInt64(inpatient.twin.spell), 5)
                 let probability = PreparedHospital.admissionProbability(
-                    ofUndecided: inpatient.twin, triage: triage, atEpochMinute: epoch(simulation.now),
+                    ofUndecided: inpatient.twin, triage: inpatient.undecidedTriage, atEpochMinute: epoch(simulation.now),
                     configuration: configuration, predictor: predictor)
                 guard stream.nextUniform() < probability else {
                     continue
@@ -111,6 +123,19 @@ extension HospitalEngine {
                 patients[Int(p)].bed.isOutlier = !choices.home.contains(unit) && choices.outlying.contains(unit)
                 patients[Int(p)].bed.deteriorated = inpatient.deteriorated  // before its stay schedules a deterioration
                 drawStay(p, at: simulation.now)
+                if notEscalated(inpatient, on: unit, at: epoch(simulation.now)), let stay = patients[Int(p)].stay,
+                   freeCriticalCare.contains(stay.next)
+                {
+                    // Its next unit drawn again without those, from its own stream.
+                    var stream = patientFamily.stream(inpatient.twin.id.value, UInt64(inpatient.twin.spell), 8)
+                    let choices = predictor.transitionProbabilities(pathway: inpatient.twin.pathway, state: inpatient.twin.state,
+                                                                    covariates: inpatient.twin.covariates)
+                        .filter { !freeCriticalCare.contains($0.0) }
+                    var u = stream.nextUniform() * choices.reduce(0) { $0 + $1.1 }
+                    if let next = choices.first(where: { u -= $0.1; return u < 0 })?.0 ?? choices.last?.0 {
+                        patients[Int(p)].stay = stay.redirected(to: next)
+                    }
+                }
                 var said = inpatient.readyAt.flatMap { at in inpatient.readyFor.map { (readyAt: at, readyFor: $0) } }
                 if said == nil, let readiness = inpatient.readiness {
                     // Not said: drawn from the imputed chances, from the patient's own stream.
@@ -157,6 +182,33 @@ extension HospitalEngine {
     }
 }
 
+extension HospitalEngine {
+    /// True when a census patient on a ward-level unit had an escalation-level NEWS2 there (a reading after it came,
+    /// at the scenario's `escalation_news2` or more) more than `response_minutes` before `epochMinute`, and is still
+    /// there: had its team sent it to critical care it would have gone within the response time, unless no bed was
+    /// free — so its next unit is none whose bed is free at the census (`criticalCareWithFreeBeds`).
+    func notEscalated(_ inpatient: HospitalCensus.Inpatient, on unit: Int, at epochMinute: Double) -> Bool {
+        let policy = configuration.deterioration
+        guard !beds.units[unit].kind.isCriticalCare, let news2 = inpatient.twin.latestNEWS2,
+              news2 >= policy.escalationNEWS2, let at = inpatient.news2At
+        else { return false }
+        return at > inpatient.twin.stateSince && at + policy.responseMinutes <= epochMinute
+    }
+
+    /// The critical-care states with a bed free at the census (fewer census patients in a unit than its beds): ICU
+    /// when an ICU bed is free, HDU when an HDU or an ICU bed is (an HDU patient takes an ICU bed when the HDU is full).
+    static func criticalCareWithFreeBeds(_ census: HospitalCensus, configuration: HospitalConfiguration) -> Set<CareState> {
+        var patients = [Int](repeating: 0, count: configuration.units.count)
+        for inpatient in census.inpatients {
+            if case .unit(let unit) = inpatient.location { patients[unit] += 1 }
+        }
+        func free(_ kind: UnitKind) -> Bool {
+            configuration.units.indices.contains { configuration.units[$0].kind == kind && patients[$0] < configuration.units[$0].beds }
+        }
+        return free(.icu) ? [.icu, .hdu] : free(.hdu) ? [.hdu] : []
+    }
+}
+
 extension PreparedHospital {
     /// What makes `census` one this hospital cannot start from, or nil: a patient in a unit it does not have (a
     /// census kept for another scenario's units). A census read from a file is checked as it is read; this checks
@@ -184,19 +236,22 @@ extension PreparedHospital {
     /// `triage`, is admitted: Bayes on the category's admission probability p and how long it has been there, w.
     /// An admitted patient is decided when its twin's ED stay ends, one going home leaves when its discharged stay
     /// ends; so p·Sₐ(w) / (p·Sₐ(w) + (1 − p)·S_d(w)), with Sₐ the twin's ED stay's survival and S_d the discharged
-    /// stay's. Queueing for a cubicle and a clinician delays both alike and is left out.
-    public func admissionProbability(ofUndecided twin: PatientTwin, triage: TriageCategory, atEpochMinute minute: Double)
+    /// stay's. Queueing for a cubicle and a clinician delays both alike and is left out. With the category unknown
+    /// (nil), the posterior over the categories, each with its share of attendances, gives the same formula with p
+    /// the share of attendances admitted (`admittedShare`): neither Sₐ nor S_d depends on the category.
+    public func admissionProbability(ofUndecided twin: PatientTwin, triage: TriageCategory?, atEpochMinute minute: Double)
         -> Double
     {
         Self.admissionProbability(ofUndecided: twin, triage: triage, atEpochMinute: minute, configuration: configuration,
                                   predictor: predictor)
     }
 
-    static func admissionProbability(ofUndecided twin: PatientTwin, triage: TriageCategory, atEpochMinute minute: Double,
+    static func admissionProbability(ofUndecided twin: PatientTwin, triage: TriageCategory?, atEpochMinute minute: Double,
                                      configuration: HospitalConfiguration, predictor: TrajectoryPredictor) -> Double
     {
         let ed = configuration.emergencyDepartment
-        let p = ed.triage.first { $0.category == triage }?.admissionProbability ?? 0
+        let p = triage.map { category in ed.triage.first { $0.category == category }?.admissionProbability ?? 0 }
+            ?? ed.admittedShare
         guard p > 0, p < 1, twin.state == .ed else { return p }
         let waited = max(0, minute - twin.spellStart)
         let admitted = p * predictor.sojournSurvival(pathway: twin.pathway, state: .ed, covariates: twin.covariates,

@@ -68,6 +68,12 @@ public struct StayDraw: Sendable, Hashable, Codable {
                  durationMinutes: max(0, minute - startMinute), next: next, levelOfCare: levelOfCare)
     }
 
+    /// The same stay with the patient to go to `next` after it.
+    public func redirected(to next: CareState) -> StayDraw {
+        StayDraw(spell: spell, step: step, state: state, startMinute: startMinute, durationMinutes: durationMinutes,
+                 next: next, levelOfCare: levelOfCare)
+    }
+
     /// The same stay at a new level of care (a NEWS2 observation during it).
     public func at(levelOfCare level: LevelOfCare) -> StayDraw {
         StayDraw(spell: spell, step: step, state: state, startMinute: startMinute, durationMinutes: durationMinutes,
