@@ -15,20 +15,12 @@ struct CensusStartTests {
     @Test("census patients leave as their stay distribution conditioned on the time already spent says")
     func conditionalSurvival() throws {
         let shape = 2.0, scaleDays = 5.0
-        var model = Fixtures.exponentialWardModel(wardMeanDays: 1)
-        model = TwinModel(description: "Weibull ward", pathways: model.pathways.map { pathway in
-            PathwayModel(pathway: pathway.pathway, states: pathway.states.map { state in
-                state.state == .ward
-                    ? StateModel(state: .ward, sojourn: SojournModel(.weibull(shape: shape, scaleMinutes: scaleDays * 1440)),
-                                 transitions: .probabilities([(.dischargedHome, 1)]))
-                    : state
-            })
-        }, readmission: model.readmission)
-        let ed = try Fixtures.admittingEverybody(perDay: 1e-9, boardingLimit: nil)
-        let configuration = HospitalConfiguration(
-            name: "census", timeZone: Fixtures.london, start: Fixtures.monday, twinModel: model, emergencyDepartment: ed,
-            units: [UnitConfiguration(name: "Ward", kind: .ward, beds: 400), UnitConfiguration(name: "ICU", kind: .icu, beds: 2)])
-        let hospital = try PreparedHospital(configuration, horizonDays: 10)
+        let hospital = try Self.wardAndICU(wardBeds: 400, horizonDays: 10) { state in
+            state.state == .ward
+                ? StateModel(state: .ward, sojourn: SojournModel(.weibull(shape: shape, scaleMinutes: scaleDays * 1440)),
+                             transitions: .probabilities([(.dischargedHome, 1)]))
+                : state
+        }
         let startEpoch = hospital.simulationClock.epochMinute(atMinute: 0)
         let elapsedDays = (0..<200).map { Double($0) * 0.05 }
         let attributes = PatientAttributes(ageYears: 70, sex: .female, admissionMethod: .emergency, specialty: .generalMedicine,
@@ -107,46 +99,96 @@ struct CensusStartTests {
     /// the binomial interval.
     @Test("a census patient undecided in the ED is admitted with the probability its time there implies")
     func undecidedAdmission() throws {
-        var ed = try Fixtures.admittingEverybody(perDay: 1e-9, boardingLimit: nil)
-        ed.triage = [TriageClass(category: .urgent, share: 1, admissionProbability: 0.25)]
-        ed.dischargedStayMinutes = .lognormal(try LogNormal(mean: 215, standardDeviation: 120))
-        let configuration = HospitalConfiguration(
-            name: "ed", timeZone: Fixtures.london, start: Fixtures.monday, twinModel: .builtIn, emergencyDepartment: ed,
-            units: [UnitConfiguration(name: "Ward", kind: .ward, beds: 40), UnitConfiguration(name: "ICU", kind: .icu, beds: 2)])
-        let hospital = try PreparedHospital(configuration, horizonDays: 2)
-        let now = hospital.simulationClock.epochMinute(atMinute: 0)
-        let attributes = PatientAttributes(ageYears: 70, sex: .male, admissionMethod: .emergency, specialty: .generalMedicine,
-                                           diagnosisGroup: .other, charlsonIndex: 1, clinicalFrailtyScale: 3,
-                                           deprivationDecile: 5, edVisitsLast6Months: 0, admissionsLast12Months: 0)
-        let predictor = try TrajectoryPredictor(model: .builtIn)
-        let arriving = PatientTwin(id: PatientID(1), attributes: attributes, pathway: .emergencyMedical, admittedAt: now)
-        var stream = RandomStream(seed: 31)
-        let runs = RandomStreams(masterSeed: 32)
-        var stays: [(admitted: Bool, minutes: Double)] = []
-        for k in 0..<60_000 {
-            let admitted = stream.nextUniform() < 0.25
-            let minutes = admitted
-                ? try predictor.drawStay(for: arriving, at: now, streams: TwinStreams(runs.replication(k))).durationMinutes
-                : ed.dischargedStayMinutes.sample(using: &stream)
-            stays.append((admitted, minutes))
-        }
-        #expect(hospital.admissionProbability(ofUndecided: arriving, triage: .urgent, atEpochMinute: now) == 0.25)
+        let setting = try UndecidedSetting([TriageClass(category: .urgent, share: 1, admissionProbability: 0.25)])
+        let stays = try setting.stays(count: 60_000, seed: 31) { $0.nextUniform() < 0.25 }
+        #expect(setting.probability(triage: .urgent, waited: 0) == 0.25)
         var moved = 0.0
         for waited in [60.0, 180, 300, 480] {
-            let still = stays.filter { $0.minutes > waited }
-            let share = Double(still.filter(\.admitted).count) / Double(still.count)
-            let twin = PatientTwin(id: PatientID(2), attributes: attributes, pathway: .emergencyMedical, admittedAt: now - waited)
-            let probability = hospital.admissionProbability(ofUndecided: twin, triage: .urgent, atEpochMinute: now)
-            let tolerance = Tolerance.halfWidth(variance: probability * (1 - probability), count: still.count)
-            #expect(still.count > 500 && abs(share - probability) <= tolerance,
-                    "after \(waited) minutes: \(share) of \(still.count) still there admitted, engine \(probability)")
+            let probability = setting.probability(triage: .urgent, waited: waited)
+            setting.expectShare(of: stays, waited: waited, is: probability)
             moved = max(moved, abs(probability - 0.25))
         }
         #expect(moved > 0.05, "the time in the ED changes the probability")
     }
 }
 
+/// The ED of the undecided-patient tests: a ward and an ICU, no arrivals, the given triage categories, discharged
+/// stays lognormal (mean 215, sd 120 minutes), and one emergency medical patient's attributes.
+struct UndecidedSetting {
+    let hospital: PreparedHospital
+    let ed: EmergencyDepartmentConfiguration
+    let now: Double
+    let attributes = PatientAttributes(ageYears: 70, sex: .male, admissionMethod: .emergency, specialty: .generalMedicine,
+                                       diagnosisGroup: .other, charlsonIndex: 1, clinicalFrailtyScale: 3,
+                                       deprivationDecile: 5, edVisitsLast6Months: 0, admissionsLast12Months: 0)
+
+    init(_ triage: [TriageClass]) throws {
+        var ed = try Fixtures.admittingEverybody(perDay: 1e-9, boardingLimit: nil)
+        ed.triage = triage
+        ed.dischargedStayMinutes = .lognormal(try LogNormal(mean: 215, standardDeviation: 120))
+        let configuration = HospitalConfiguration(
+            name: "ed", timeZone: Fixtures.london, start: Fixtures.monday, twinModel: .builtIn, emergencyDepartment: ed,
+            units: [UnitConfiguration(name: "Ward", kind: .ward, beds: 40), UnitConfiguration(name: "ICU", kind: .icu, beds: 2)])
+        hospital = try PreparedHospital(configuration, horizonDays: 2)
+        now = hospital.simulationClock.epochMinute(atMinute: 0)
+        self.ed = ed
+    }
+
+    /// A patient who arrived `waited` minutes before the census.
+    func twin(waited: Double) -> PatientTwin {
+        PatientTwin(id: PatientID(waited == 0 ? 1 : 2), attributes: attributes, pathway: .emergencyMedical, admittedAt: now - waited)
+    }
+
+    /// The engine's probability that such a patient, undecided, is admitted.
+    func probability(triage: TriageCategory?, waited: Double) -> Double {
+        hospital.admissionProbability(ofUndecided: twin(waited: waited), triage: triage, atEpochMinute: now)
+    }
+
+    /// `count` arrivals sampled directly: admitted as `admits` draws, then staying the twin's ED stay if admitted,
+    /// the discharged stay if not.
+    func stays(count: Int, seed: UInt64, admits: (inout RandomStream) -> Bool) throws -> [(admitted: Bool, minutes: Double)] {
+        let predictor = try TrajectoryPredictor(model: .builtIn)
+        let arriving = twin(waited: 0)
+        var stream = RandomStream(seed: seed)
+        let runs = RandomStreams(masterSeed: seed + 1)
+        return try (0..<count).map { k in
+            let admitted = admits(&stream)
+            let minutes = admitted
+                ? try predictor.drawStay(for: arriving, at: now, streams: TwinStreams(runs.replication(k))).durationMinutes
+                : ed.dischargedStayMinutes.sample(using: &stream)
+            return (admitted, minutes)
+        }
+    }
+
+    /// The share admitted among the sampled patients still there after `waited` minutes is `probability`, within
+    /// the binomial interval.
+    func expectShare(of stays: [(admitted: Bool, minutes: Double)], waited: Double, is probability: Double,
+                     sourceLocation: SourceLocation = #_sourceLocation)
+    {
+        let still = stays.filter { $0.minutes > waited }
+        let share = Double(still.filter(\.admitted).count) / Double(still.count)
+        let tolerance = Tolerance.halfWidth(variance: probability * (1 - probability), count: still.count)
+        #expect(still.count > 500 && abs(share - probability) <= tolerance,
+                "after \(waited) minutes: \(share) of \(still.count) still there admitted, engine \(probability)",
+                sourceLocation: sourceLocation)
+    }
+}
+
 extension CensusStartTests {
+    /// A ward of `wardBeds` and an ICU of 2, no arrivals, the exponential-ward model (mean 1 day) with each of its
+    /// states passed through `state`.
+    static func wardAndICU(wardBeds: Int, horizonDays: Int, _ state: (StateModel) -> StateModel) throws -> PreparedHospital {
+        let base = Fixtures.exponentialWardModel(wardMeanDays: 1)
+        let model = TwinModel(description: "census test", pathways: base.pathways.map { pathway in
+            PathwayModel(pathway: pathway.pathway, states: pathway.states.map(state))
+        }, readmission: base.readmission)
+        let configuration = HospitalConfiguration(
+            name: "census", timeZone: Fixtures.london, start: Fixtures.monday, twinModel: model,
+            emergencyDepartment: try Fixtures.admittingEverybody(perDay: 1e-9, boardingLimit: nil),
+            units: [UnitConfiguration(name: "Ward", kind: .ward, beds: wardBeds), UnitConfiguration(name: "ICU", kind: .icu, beds: 2)])
+        return try PreparedHospital(configuration, horizonDays: horizonDays)
+    }
+
     /// Two categories, urgent (30% of attendances, admitted 60%) and standard (70%, 10%): a patient still undecided
     /// whose category the census does not know is admitted with the share, among all patients still there after as
     /// long, of those who will be — sampled directly (category by share, admitted with its probability, then its
@@ -154,41 +196,16 @@ extension CensusStartTests {
     /// Assuming the commoner category instead (urgent, 0.6) would be far outside it.
     @Test("a census patient undecided in the ED, its category unknown, is admitted as an attendance of any category")
     func undecidedUnknownCategory() throws {
-        var ed = try Fixtures.admittingEverybody(perDay: 1e-9, boardingLimit: nil)
-        ed.triage = [TriageClass(category: .urgent, share: 0.3, admissionProbability: 0.6),
-                     TriageClass(category: .standard, share: 0.7, admissionProbability: 0.1)]
-        ed.dischargedStayMinutes = .lognormal(try LogNormal(mean: 215, standardDeviation: 120))
-        let configuration = HospitalConfiguration(
-            name: "ed", timeZone: Fixtures.london, start: Fixtures.monday, twinModel: .builtIn, emergencyDepartment: ed,
-            units: [UnitConfiguration(name: "Ward", kind: .ward, beds: 40), UnitConfiguration(name: "ICU", kind: .icu, beds: 2)])
-        let hospital = try PreparedHospital(configuration, horizonDays: 2)
-        let now = hospital.simulationClock.epochMinute(atMinute: 0)
-        let attributes = PatientAttributes(ageYears: 70, sex: .male, admissionMethod: .emergency, specialty: .generalMedicine,
-                                           diagnosisGroup: .other, charlsonIndex: 1, clinicalFrailtyScale: 3,
-                                           deprivationDecile: 5, edVisitsLast6Months: 0, admissionsLast12Months: 0)
-        let predictor = try TrajectoryPredictor(model: .builtIn)
-        let arriving = PatientTwin(id: PatientID(1), attributes: attributes, pathway: .emergencyMedical, admittedAt: now)
-        var stream = RandomStream(seed: 41)
-        let runs = RandomStreams(masterSeed: 42)
-        var stays: [(admitted: Bool, minutes: Double)] = []
-        for k in 0..<80_000 {
+        let setting = try UndecidedSetting([TriageClass(category: .urgent, share: 0.3, admissionProbability: 0.6),
+                                            TriageClass(category: .standard, share: 0.7, admissionProbability: 0.1)])
+        let stays = try setting.stays(count: 80_000, seed: 41) { stream in
             let urgent = stream.nextUniform() < 0.3
-            let admitted = stream.nextUniform() < (urgent ? 0.6 : 0.1)
-            let minutes = admitted
-                ? try predictor.drawStay(for: arriving, at: now, streams: TwinStreams(runs.replication(k))).durationMinutes
-                : ed.dischargedStayMinutes.sample(using: &stream)
-            stays.append((admitted, minutes))
+            return stream.nextUniform() < (urgent ? 0.6 : 0.1)
         }
         // 0.3 × 0.6 + 0.7 × 0.1, exactly, before any time has passed.
-        #expect(abs(hospital.admissionProbability(ofUndecided: arriving, triage: nil, atEpochMinute: now) - 0.25) < 1e-12)
+        #expect(abs(setting.probability(triage: nil, waited: 0) - 0.25) < 1e-12)
         for waited in [60.0, 180, 300, 480] {
-            let still = stays.filter { $0.minutes > waited }
-            let share = Double(still.filter(\.admitted).count) / Double(still.count)
-            let twin = PatientTwin(id: PatientID(2), attributes: attributes, pathway: .emergencyMedical, admittedAt: now - waited)
-            let probability = hospital.admissionProbability(ofUndecided: twin, triage: nil, atEpochMinute: now)
-            let tolerance = Tolerance.halfWidth(variance: probability * (1 - probability), count: still.count)
-            #expect(still.count > 500 && abs(share - probability) <= tolerance,
-                    "after \(waited) minutes: \(share) of \(still.count) still there admitted, engine \(probability)")
+            setting.expectShare(of: stays, waited: waited, is: setting.probability(triage: nil, waited: waited))
         }
     }
 
@@ -199,24 +216,16 @@ extension CensusStartTests {
     /// about half of them ask for ICU.
     @Test("a ward patient past its response time at an escalation NEWS2, a critical-care bed free, is not sent to critical care")
     func notEscalated() throws {
-        var model = Fixtures.exponentialWardModel(wardMeanDays: 1)
-        model = TwinModel(description: "ward to ICU or home", pathways: model.pathways.map { pathway in
-            PathwayModel(pathway: pathway.pathway, states: pathway.states.map { state in
-                switch state.state {
-                case .ward:
-                    StateModel(state: .ward, sojourn: state.sojourn, transitions: .probabilities([(.dischargedHome, 0.5), (.icu, 0.5)]))
-                case .icu:
-                    StateModel(state: .icu, sojourn: SojournModel(.weibull(shape: 1, scaleMinutes: 30)),
-                               transitions: .probabilities([(.dischargedHome, 1)]))
-                default: state
-                }
-            })
-        }, readmission: model.readmission)
-        let ed = try Fixtures.admittingEverybody(perDay: 1e-9, boardingLimit: nil)
-        let configuration = HospitalConfiguration(
-            name: "escalation", timeZone: Fixtures.london, start: Fixtures.monday, twinModel: model, emergencyDepartment: ed,
-            units: [UnitConfiguration(name: "Ward", kind: .ward, beds: 100), UnitConfiguration(name: "ICU", kind: .icu, beds: 2)])
-        let hospital = try PreparedHospital(configuration, horizonDays: 6)
+        let hospital = try Self.wardAndICU(wardBeds: 100, horizonDays: 6) { state in
+            switch state.state {
+            case .ward:
+                StateModel(state: .ward, sojourn: state.sojourn, transitions: .probabilities([(.dischargedHome, 0.5), (.icu, 0.5)]))
+            case .icu:
+                StateModel(state: .icu, sojourn: SojournModel(.weibull(shape: 1, scaleMinutes: 30)),
+                           transitions: .probabilities([(.dischargedHome, 1)]))
+            default: state
+            }
+        }
         let start = hospital.simulationClock.epochMinute(atMinute: 0)
         let attributes = PatientAttributes(ageYears: 70, sex: .female, admissionMethod: .emergency, specialty: .generalMedicine,
                                            diagnosisGroup: .other, charlsonIndex: 1, clinicalFrailtyScale: 3,
