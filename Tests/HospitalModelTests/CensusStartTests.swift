@@ -209,6 +209,45 @@ extension CensusStartTests {
         }
     }
 
+    /// ED stays exponential with a mean of three days, ward stays of thirty: ten census patients admitted in the ED
+    /// an hour before the census (decided: their ED stay is over) ask for a bed at once, so all ten are on the ward
+    /// at the first midnight but any whose ward stay ended within the day (nine or more: 96%); ten undecided (their
+    /// category admits everyone) finish their ED stay first, and each is on the ward by then with probability
+    /// 1 − exp(−1/3) = 0.28 (six or fewer of ten: 99.6%). Drawing the decided patients' ED stays again, as the
+    /// forecast once did, left two of the ten on the ward.
+    @Test("a census patient decided in the ED asks for its bed at once; one undecided finishes its ED stay first")
+    func decidedBoarders() throws {
+        let hospital = try Self.wardAndICU(wardBeds: 100, horizonDays: 3) { state in
+            switch state.state {
+            case .ed:
+                StateModel(state: .ed, sojourn: SojournModel(.weibull(shape: 1, scaleMinutes: 3 * 1440)),
+                           transitions: .probabilities([(.ward, 1)]))
+            case .ward:
+                StateModel(state: .ward, sojourn: SojournModel(.weibull(shape: 1, scaleMinutes: 30 * 1440)),
+                           transitions: .probabilities([(.dischargedHome, 1)]))
+            default: state
+            }
+        }
+        let start = hospital.simulationClock.epochMinute(atMinute: 0)
+        let attributes = PatientAttributes(ageYears: 60, sex: .male, admissionMethod: .emergency, specialty: .generalMedicine,
+                                           diagnosisGroup: .other, charlsonIndex: 0, clinicalFrailtyScale: 3,
+                                           deprivationDecile: 5, edVisitsLast6Months: 0, admissionsLast12Months: 0)
+        func onWard(undecided: Bool) throws -> Int {
+            let census = HospitalCensus(inpatients: (0..<10).map { index in
+                HospitalCensus.Inpatient(twin: PatientTwin(id: PatientID(UInt64(index + 1)), attributes: attributes,
+                                                           pathway: .emergencyMedical, admittedAt: start - 60),
+                                         location: .emergencyDepartment, undecided: undecided)
+            })
+            let run = try HospitalSimulation.run(hospital, horizonDays: 3, warmUpDays: 0,
+                                                 streams: RandomStreams(masterSeed: 9).replication(0), census: census)
+            return run.kpis.units[0].midnightCensus[1]
+        }
+        let decided = try onWard(undecided: false)
+        #expect(decided >= 9, "\(decided) of 10 decided on the ward a day later")
+        let undecided = try onWard(undecided: true)
+        #expect(undecided <= 6, "\(undecided) of 10 undecided on the ward a day later")
+    }
+
     /// Ward stays exponential (mean 1 day), each ending in ICU or home half the time; no arrivals. Forty census
     /// patients on the ward with a NEWS2 of 8 read there: one read six hours before the census (past the
     /// scenario's four-hour response) with an ICU bed free was not sent to ICU, so none of the forty goes there

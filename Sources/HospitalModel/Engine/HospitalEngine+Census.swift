@@ -156,8 +156,8 @@ extension HospitalEngine {
                 beds.updateMonitor(unit, at: now)
                 updateSafety(unit)
             case .emergencyDepartment:
-                // Admitted and assessed already: it takes a cubicle (ahead of new arrivals), finishes what is left of
-                // its ED stay, then asks for the bed its twin draws, boarding until one is free.
+                // Admitted in the ED: it takes a cubicle (ahead of new arrivals) and asks for the bed its twin draws,
+                // boarding until one is free; one undecided that the draw above admits finishes its ED stay first.
                 patients[Int(p)].place = .emergencyDepartment
                 patients[Int(p)].ed.arrival = clock.minute(atEpochMinute: inpatient.twin.spellStart)
                 patients[Int(p)].ed.admitted = true
@@ -166,6 +166,11 @@ extension HospitalEngine {
                 department.patientsInED += 1
                 department.pendingCensusBoarders += 1
                 drawStay(p, at: simulation.now)
+                if !inpatient.undecided, let stay = patients[Int(p)].stay {
+                    // Decided already: its ED stay ended at the decision (the feed's A01), so it asks for its bed as
+                    // soon as it has a cubicle. One the forecast drew as admitted finishes its ED stay first.
+                    patients[Int(p)].stay = stay.ending(at: min(stay.endMinute, epoch(simulation.now)))
+                }
                 patients[Int(p)].ed.cubicle = simulation.request(department.cubicles, priority: 0, tag: .cubicle(p))
             }
         }
