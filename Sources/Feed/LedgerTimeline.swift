@@ -199,7 +199,10 @@ public struct LedgerTimeline: Sendable {
                         spell.locationMessage = event.controlID
                         spell.places?.append(LedgerSpell.Place(location: location, since: event.minute))
                     }
-                    if event.kind != .register { spell.admitted = true }
+                    if event.kind != .register && !spell.admitted {
+                        spell.admitted = true
+                        spell.admittedAt = event.minute
+                    }
                     if event.kind == .returnFromLeave { spell.onLeave = false }
                     spell.update(from: event)
                     open = spell
@@ -209,7 +212,8 @@ public struct LedgerTimeline: Sendable {
                             + "not in hospital; taken as arriving then"))
                     }
                     var spell = PatientLedger.Spell(start: event.minute, location: event.location, since: event.minute,
-                                                    locationMessage: event.controlID, admitted: event.kind != .register)
+                                                    locationMessage: event.controlID, admitted: event.kind != .register,
+                                                    admittedAt: event.kind != .register ? event.minute : nil)
                     if keepingHistory { spell.places = [LedgerSpell.Place(location: event.location, since: event.minute)] }
                     spell.update(from: event)
                     open = spell

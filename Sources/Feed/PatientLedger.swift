@@ -32,6 +32,9 @@ public struct LivePatient: Sendable, Hashable {
     public let locationMessage: String
     /// True once the spell has an admission (A01/A06) or a transfer; false for a patient only registered in ED.
     public let admitted: Bool
+    /// When that first admission or transfer came, epoch minutes (for a patient registered in the ED, the decision
+    /// to admit when the feed sends an A01 there); nil while only registered.
+    public let admittedAt: Double?
     /// On leave of absence (A21 without its A22): the bed is held, so the patient still counts.
     public let onLeave: Bool
     /// When the spell ended (discharges only).
@@ -131,6 +134,7 @@ public enum PatientLedger {
         var since: Double
         var locationMessage: String
         var admitted: Bool
+        var admittedAt: Double?
         var onLeave = false
         var patientClass = ""
         var admissionType = ""
@@ -170,7 +174,7 @@ public enum PatientLedger {
             let admissions = history.filter { $0.admitted && start - $0.start <= PatientLedger.admissionWindow }.count
             return LivePatient(key: key, nhsID: known.nhs, spellStart: start, location: location, locationSince: since,
                                locationMessage: locationMessage,
-                               admitted: admitted, onLeave: onLeave, dischargedAt: dischargedAt, birthDate: known.birth,
+                               admitted: admitted, admittedAt: admittedAt, onLeave: onLeave, dischargedAt: dischargedAt, birthDate: known.birth,
                                sex: known.sex, patientClass: patientClass, admissionType: admissionType,
                                hospitalService: hospitalService, vitals: vitals, vitalsAt: vitalsAt,
                                edVisitsLast6Months: edVisits, admissionsLast12Months: admissions)

@@ -392,9 +392,15 @@ public enum Calibrating {
             // the base model's rather than learning it from draws.
             attributes.charlsonIndex = charlson
             let end = ledger.patient.dischargedAt
+            // The ED stay is the time to the decision to admit (the twin's ED stay; the model adds the wait for a
+            // bed after it) when the feed sent an A01 in the ED; else the time to leaving it.
+            let decision = ledger.patient.admittedAt
             let twinStays = stays.indices.map { i in
-                Spell.Stay(unit: stays[i].state, startMinute: stays[i].start,
-                           endMinute: i + 1 < stays.count ? stays[i + 1].start : end)
+                var stayEnd = i + 1 < stays.count ? stays[i + 1].start : end
+                if stays[i].state == .ed, let decision, decision > stays[i].start, decision < stayEnd ?? .infinity {
+                    stayEnd = decision
+                }
+                return Spell.Stay(unit: stays[i].state, startMinute: stays[i].start, endMinute: stayEnd)
             }
             var destination: CareState?
             if end != nil {

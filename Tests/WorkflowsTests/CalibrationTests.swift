@@ -171,6 +171,30 @@ struct CalibrationTests {
         #expect(windows[1].days == "weekends" && windows[1].from == 9 && windows[1].to == 18 && windows[1].share < 1)
     }
 
+    /// The feed's A01 comes at the decision to admit, and the model's ED stay ends there; the wait for a bed after it
+    /// is the hospital's, which the model adds. So the emergency pathways' ED stays are fitted to the decision: each
+    /// log-median is the base's plus log 1.15 (the shadow's scale) or more, the queue for a cubicle and a clinician
+    /// before the decision being in the observed time as in the model's, and at most 1.15 times the base's × 1.15
+    /// (the queues are short at these volumes: 1.17–1.20 times the base's were fitted). Fitted to leaving the ED,
+    /// with the boarding in it, they were 1.46–1.80 times the base's.
+    @Test("ED stays are fitted to the decision to admit (the feed's A01), not to leaving the ED")
+    func edStaysToDecision() throws {
+        let c = Self.calibration
+        for pathway in [Pathway.emergencyMedical, .emergencySurgical, .frailElderly] {
+            let fitted = try #require(c.fit.model.model(of: pathway)?.model(of: .ed)?.sojourn)
+            let baseline = try #require(Self.base.configuration.twinModel.model(of: pathway)?.model(of: .ed)?.sojourn)
+            let state = try #require(c.fit.report.states.first { $0.pathway == pathway && $0.state == .ed })
+            guard case .lognormal(let mu, let sigma) = fitted.distribution, case .lognormal(let baseMu, _) = baseline.distribution
+            else {
+                Issue.record("\(pathway): the ED stays are lognormal in the base and in the fit: \(fitted.distribution)")
+                continue
+            }
+            let error = 3.29 * sigma / Double(state.stays - state.censored).squareRoot()
+            #expect(mu - baseMu >= Foundation.log(Self.stayScale) - error, "\(pathway): \(exp(mu - baseMu))")
+            #expect(mu - baseMu <= Foundation.log(Self.stayScale * 1.15) + error, "\(pathway): \(exp(mu - baseMu))")
+        }
+    }
+
     @Test("nothing after --to is read: a log with other events after the window gives the same calibration")
     func noFuture() throws {
         let zone = Self.base.configuration.timeZone
