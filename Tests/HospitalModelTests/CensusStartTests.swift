@@ -177,6 +177,12 @@ struct UndecidedSetting {
 extension CensusStartTests {
     /// A ward of `wardBeds` and an ICU of 2, no arrivals, the exponential-ward model (mean 1 day) with each of its
     /// states passed through `state`.
+    /// A general medical emergency patient of 70 with a Charlson index of 1.
+    static let emergencyMedical = PatientAttributes(ageYears: 70, sex: .female, admissionMethod: .emergency,
+                                                    specialty: .generalMedicine, diagnosisGroup: .other, charlsonIndex: 1,
+                                                    clinicalFrailtyScale: 3, deprivationDecile: 5, edVisitsLast6Months: 0,
+                                                    admissionsLast12Months: 0)
+
     static func wardAndICU(wardBeds: Int, horizonDays: Int, _ state: (StateModel) -> StateModel) throws -> PreparedHospital {
         let base = Fixtures.exponentialWardModel(wardMeanDays: 1)
         let model = TwinModel(description: "census test", pathways: base.pathways.map { pathway in
@@ -229,9 +235,7 @@ extension CensusStartTests {
             }
         }
         let start = hospital.simulationClock.epochMinute(atMinute: 0)
-        let attributes = PatientAttributes(ageYears: 60, sex: .male, admissionMethod: .emergency, specialty: .generalMedicine,
-                                           diagnosisGroup: .other, charlsonIndex: 0, clinicalFrailtyScale: 3,
-                                           deprivationDecile: 5, edVisitsLast6Months: 0, admissionsLast12Months: 0)
+        let attributes = Self.emergencyMedical
         func onWard(undecided: Bool) throws -> Int {
             let census = HospitalCensus(inpatients: (0..<10).map { index in
                 HospitalCensus.Inpatient(twin: PatientTwin(id: PatientID(UInt64(index + 1)), attributes: attributes,
@@ -266,9 +270,7 @@ extension CensusStartTests {
             }
         }
         let start = hospital.simulationClock.epochMinute(atMinute: 0)
-        let attributes = PatientAttributes(ageYears: 70, sex: .female, admissionMethod: .emergency, specialty: .generalMedicine,
-                                           diagnosisGroup: .other, charlsonIndex: 1, clinicalFrailtyScale: 3,
-                                           deprivationDecile: 5, edVisitsLast6Months: 0, admissionsLast12Months: 0)
+        let attributes = Self.emergencyMedical
         func census(news2: Int, readHoursAgo: Double, icuFull: Bool) throws -> HospitalCensus {
             var inpatients = try (0..<40).map { index in
                 var twin = PatientTwin(id: PatientID(UInt64(index + 1)), attributes: attributes, pathway: .emergencyMedical,
