@@ -6,7 +6,7 @@
 #   - finance: the night-nurse variant's cost report against the baseline, rendered again from the stored runs;
 #   - planning: 14 days of bed demand per unit from the sample census of today's inpatients, then from the census
 #     of a simulated hospital (run --census-at), then from the live census of the hospital's HL7 feed (feed emit,
-#     ingest, census, forecast --live), the hospital calibrated on eight weeks of the log once it has filled (calibrate) and that
+#     ingest, census, forecast --live), the hospital calibrated on eight weeks of the log (calibrate) and that
 #     calibrated scenario's forecast backtested on the weeks after (backtest), and whether the measured year is past the warm-up (--warmup-report);
 #   - scale: the general hospital's run planned in two shards and worked by two separate processes (runs plan,
 #     work --shard-from-env), equal byte for byte to the one-process run; the backtest's origins likewise;
@@ -59,20 +59,20 @@ echo "   to leave or not, in the ED, and the discharges of the 30 days before), 
     --html "$out/forecast-simulated-census.html" 2> "$logs/forecast-simulated.log" | sed -n 4,8p
 echo
 echo "== live: the hospital's own feed. 220 days of the general hospital's HL7 ADT and observation messages, as its"
-echo "   PAS would send them (feed emit: a shadow hospital, with a real feed's duplicates, late messages, cancels and"
-echo "   merges), stored in the event log, each once, identifiers pseudonymised; the census on 26 January 2026 from"
-echo "   the log alone; 14 days forecast from it (forecast --live)"
-"$bin" feed emit scenarios/general-hospital.yaml --days 220 -o "$logs/feed.hl7" --duplicates 0.02 --out-of-order 0.05 \
+echo "   PAS would send them (feed emit: a shadow hospital, switched on in a full hospital after a year's warm-up, with"
+echo "   a real feed's duplicates, late messages, cancels and merges), stored in the event log, each once, identifiers"
+echo "   pseudonymised; the census on 2 March 2026 from the log alone; 14 days forecast from it (forecast --live)"
+"$bin" feed emit scenarios/general-hospital.yaml --days 220 --warmup 365 -o "$logs/feed.hl7" --duplicates 0.02 --out-of-order 0.05 \
     --cancel-and-resend 0.02 --merges 0.02 2> "$logs/emit.log"
 # A trust sets its own key (32 characters or more, kept outside the repository); the demo's is for the demo.
 export HOSPITAL_TWIN_PSEUDONYM_KEY="${HOSPITAL_TWIN_PSEUDONYM_KEY:-hospital-twin demo key: a trust sets its own}"
 "$bin" ingest "$logs/feed.hl7" 2> "$logs/ingest.log"
-"$bin" census scenarios/general-hospital.yaml --at 2026-01-26T00:00 -o "$out/live-census.csv" 2> "$logs/census.log" | sed -n 1p
-"$bin" forecast scenarios/general-hospital.yaml --live --at 2026-01-26T00:00 --days 14 \
+"$bin" census scenarios/general-hospital.yaml --at 2026-03-02T00:00 -o "$out/live-census.csv" 2> "$logs/census.log" | sed -n 1p
+"$bin" forecast scenarios/general-hospital.yaml --live --at 2026-03-02T00:00 --days 14 \
     --html "$out/forecast-live.html" 2> "$logs/forecast-live.log" | sed -n 4,8p
 echo
 echo "== planning: the hospital learnt from its own history. calibrate reads eight weeks of the log (18 May to 12 July"
-echo "   2026, once the shadow hospital, which started empty on 5 January, has filled): arrivals by hour of the week, the"
+echo "   2026): arrivals by hour of the week, the"
 echo "   admitted share and mix, each unit's stays and moves (censored at the window's end), theatre times, discharge"
 echo "   windows, readmissions; it writes a scenario extending the general hospital, a twin model beside it, and checks"
 echo "   the written scenario's midnight census against the log's (Docs/CALIBRATION.md)"
