@@ -252,6 +252,28 @@ extension CensusStartTests {
         #expect(undecided <= 6, "\(undecided) of 10 undecided on the ward a day later")
     }
 
+    /// A census kept in a stored plan by the version before `undecided` and `news2At` decodes: its undecided patient
+    /// is the one with a triage category; one written now round-trips exactly.
+    @Test("a census patient decodes from JSON without the fields added since (a plan stored before), and round-trips")
+    func decodesEarlierCensus() throws {
+        let twin = PatientTwin(id: PatientID(7), attributes: Self.emergencyMedical, pathway: .emergencyMedical, admittedAt: 1_000)
+        let current = [HospitalCensus.Inpatient(twin: twin, location: .emergencyDepartment, undecided: true),
+                       HospitalCensus.Inpatient(twin: twin, location: .emergencyDepartment, undecidedTriage: .urgent),
+                       HospitalCensus.Inpatient(twin: twin, location: .emergencyDepartment)]
+        let data = try JSONEncoder().encode(current)
+        let back = try JSONDecoder().decode([HospitalCensus.Inpatient].self, from: data)
+        #expect(back.map(\.undecided) == [true, true, false] && back.map(\.undecidedTriage) == [nil, .urgent, nil])
+        var earlier = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        for index in earlier.indices {
+            earlier[index]["undecided"] = nil
+            earlier[index]["news2At"] = nil
+        }
+        let old = try JSONDecoder().decode([HospitalCensus.Inpatient].self,
+                                           from: try JSONSerialization.data(withJSONObject: earlier))
+        #expect(old.map(\.undecided) == [false, true, false], "before `unknown`, an undecided patient had its category")
+        #expect(old.allSatisfy { $0.news2At == nil && !$0.deteriorated })
+    }
+
     /// Ward stays exponential (mean 1 day), each ending in ICU or home half the time; no arrivals. Forty census
     /// patients on the ward with a NEWS2 of 8 read there: one read six hours before the census (past the
     /// scenario's four-hour response) with an ICU bed free was not sent to ICU, so none of the forty goes there

@@ -190,6 +190,29 @@ struct TwinTests {
         #expect(p > Tolerance.alpha)
     }
 
+    @Test("a move drawn given it is not to some destinations follows the logit renormalised over the rest (chi-square); none left, nil")
+    func transitionFrequenciesExcluding() throws {
+        let x = Covariates(attributes: .sample(), news2: 8)
+        let excluded: Set<CareState> = [.icu, .hdu]
+        let all = Self.predictor.transitionProbabilities(pathway: .emergencyMedical, state: .assessmentUnit, covariates: x)
+        let kept = all.filter { !excluded.contains($0.0) }
+        let total = kept.reduce(0) { $0 + $1.1 }
+        var stream = RandomStream(seed: 22)
+        var counts: [CareState: Int] = [:]
+        let n = 100_000
+        for _ in 0..<n {
+            let next = try #require(Self.predictor.sampleNext(pathway: .emergencyMedical, state: .assessmentUnit, covariates: x,
+                                                              excluding: excluded, using: &stream))
+            counts[next, default: 0] += 1
+        }
+        #expect(counts[.icu] == nil && counts[.hdu] == nil)
+        let p = GoodnessOfFit.chiSquarePValue(observed: kept.map { counts[$0.0, default: 0] },
+                                              expected: kept.map { $0.1 / total * Double(n) })
+        #expect(p > Tolerance.alpha)
+        #expect(Self.predictor.sampleNext(pathway: .emergencyMedical, state: .assessmentUnit, covariates: x,
+                                          excluding: Set(all.map(\.0)), using: &stream) == nil)
+    }
+
     @Test("a high NEWS2 raises the odds of escalation and lengthens stays by the model's stated effects")
     func news2RaisesEscalation() throws {
         // From the assessment unit, ward is the reference destination (β = 0) and ICU has β_news2 = 0.25 (the

@@ -43,6 +43,25 @@ public struct HospitalCensus: Sendable, Codable {
         /// after an escalation-level reading there was not escalated (`HospitalEngine.notEscalated`).
         public var news2At: Double?
 
+        enum CodingKeys: String, CodingKey {
+            case twin, location, readyAt, readyFor, undecided, undecidedTriage, deteriorated, readiness, news2At
+        }
+
+        /// Decodes what `encode(to:)` wrote; a census kept by an earlier version (in a stored plan) has no
+        /// `undecided`, which its `undecidedTriage` then says, and may lack `deteriorated` (false).
+        public init(from decoder: any Decoder) throws {
+            let values = try decoder.container(keyedBy: CodingKeys.self)
+            twin = try values.decode(PatientTwin.self, forKey: .twin)
+            location = try values.decode(Location.self, forKey: .location)
+            readyAt = try values.decodeIfPresent(Double.self, forKey: .readyAt)
+            readyFor = try values.decodeIfPresent(CareState.self, forKey: .readyFor)
+            undecidedTriage = try values.decodeIfPresent(TriageCategory.self, forKey: .undecidedTriage)
+            undecided = try values.decodeIfPresent(Bool.self, forKey: .undecided) ?? (undecidedTriage != nil)
+            deteriorated = try values.decodeIfPresent(Bool.self, forKey: .deteriorated) ?? false
+            readiness = try values.decodeIfPresent(Readiness.self, forKey: .readiness)
+            news2At = try values.decodeIfPresent(Double.self, forKey: .news2At)
+        }
+
         /// `undecided` (or an `undecidedTriage`) counts only for a patient in the ED.
         public init(twin: PatientTwin, location: Location, readyAt: Double? = nil, readyFor: CareState? = nil,
                     undecided: Bool = false, undecidedTriage: TriageCategory? = nil, deteriorated: Bool = false,
@@ -128,11 +147,10 @@ extension HospitalEngine {
                 {
                     // Its next unit drawn again without those, from its own stream.
                     var stream = patientFamily.stream(inpatient.twin.id.value, UInt64(inpatient.twin.spell), 8)
-                    let choices = predictor.transitionProbabilities(pathway: inpatient.twin.pathway, state: inpatient.twin.state,
-                                                                    covariates: inpatient.twin.covariates)
-                        .filter { !freeCriticalCare.contains($0.0) }
-                    var u = stream.nextUniform() * choices.reduce(0) { $0 + $1.1 }
-                    if let next = choices.first(where: { u -= $0.1; return u < 0 })?.0 ?? choices.last?.0 {
+                    if let next = predictor.sampleNext(pathway: inpatient.twin.pathway, state: inpatient.twin.state,
+                                                       covariates: inpatient.twin.covariates, excluding: freeCriticalCare,
+                                                       using: &stream)
+                    {
                         patients[Int(p)].stay = stay.redirected(to: next)
                     }
                 }

@@ -271,6 +271,23 @@ public struct TrajectoryPredictor: Sendable {
         }
     }
 
+    /// Draws where a patient in `state` goes next, given that it goes to none of `excluded`: the multinomial
+    /// logit's probabilities renormalised over the other destinations, one uniform against their cumulative sums, in
+    /// the model's order. nil when every destination is excluded.
+    public func sampleNext(pathway: Pathway, state: CareState, covariates x: Covariates, excluding excluded: Set<CareState>,
+                           using stream: inout RandomStream) -> CareState?
+    {
+        let i = index(pathway, state)
+        let kept = (destinationStart[i]..<destinationStart[i + 1]).filter { !excluded.contains(destinations[$0]) }
+        let weights = kept.map { exp(min(intercepts[$0] + effects[$0].dot(x), 700)) }
+        var target = stream.nextUniform() * weights.reduce(0, +)
+        for (j, weight) in zip(kept, weights) {
+            target -= weight
+            if target <= 0 { return destinations[j] }
+        }
+        return kept.last.map { destinations[$0] }
+    }
+
     /// P(a stay in `state` for covariates `x` lasts longer than `minutes`).
     public func sojournSurvival(pathway: Pathway, state: CareState, covariates x: Covariates, minutes: Double) -> Double {
         let i = index(pathway, state)
