@@ -220,7 +220,8 @@ extension CensusStartTests {
     /// at the first midnight but any whose ward stay ended within the day (nine or more: 96%); ten undecided (their
     /// category admits everyone) finish their ED stay first, and each is on the ward by then with probability
     /// 1 − exp(−1/3) = 0.28 (six or fewer of ten: 99.6%). Drawing the decided patients' ED stays again, as the
-    /// forecast once did, left two of the ten on the ward.
+    /// forecast once did, left two of the ten on the ward. At the first midnight the ten decided are the ward's
+    /// demand, the ten undecided none of it (their decisions are still to come; the start once counted them).
     @Test("a census patient decided in the ED asks for its bed at once; one undecided finishes its ED stay first")
     func decidedBoarders() throws {
         let hospital = try Self.wardAndICU(wardBeds: 100, horizonDays: 3) { state in
@@ -236,7 +237,7 @@ extension CensusStartTests {
         }
         let start = hospital.simulationClock.epochMinute(atMinute: 0)
         let attributes = Self.emergencyMedical
-        func onWard(undecided: Bool) throws -> Int {
+        func onWard(undecided: Bool) throws -> (dayZeroDemand: Int, dayOne: Int) {
             let census = HospitalCensus(inpatients: (0..<10).map { index in
                 HospitalCensus.Inpatient(twin: PatientTwin(id: PatientID(UInt64(index + 1)), attributes: attributes,
                                                            pathway: .emergencyMedical, admittedAt: start - 60),
@@ -244,12 +245,14 @@ extension CensusStartTests {
             })
             let run = try HospitalSimulation.run(hospital, horizonDays: 3, warmUpDays: 0,
                                                  streams: RandomStreams(masterSeed: 9).replication(0), census: census)
-            return run.kpis.units[0].midnightCensus[1]
+            return (run.kpis.units[0].midnightDemand[0], run.kpis.units[0].midnightCensus[1])
         }
         let decided = try onWard(undecided: false)
-        #expect(decided >= 9, "\(decided) of 10 decided on the ward a day later")
+        #expect(decided.dayOne >= 9, "\(decided.dayOne) of 10 decided on the ward a day later")
+        #expect(decided.dayZeroDemand == 10)
         let undecided = try onWard(undecided: true)
-        #expect(undecided <= 6, "\(undecided) of 10 undecided on the ward a day later")
+        #expect(undecided.dayOne <= 6, "\(undecided.dayOne) of 10 undecided on the ward a day later")
+        #expect(undecided.dayZeroDemand == 0, "undecided patients are no bed's demand before their decision")
     }
 
     /// A census kept in a stored plan by the version before `undecided` and `news2At` decodes: its undecided patient

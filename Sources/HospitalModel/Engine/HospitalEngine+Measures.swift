@@ -256,11 +256,14 @@ extension HospitalEngine {
             }
         }
         if department.pendingCensusBoarders > 0 {
+            // A census boarder decided already (its ED stay ended at the decision) and waiting for a cubicle before
+            // it asks for its bed; not one the start drew as admitted whose ED stay, and decision, are still to come.
             for index in patients.indices
                 where patients[index].ed.fromCensus && patients[index].place == .emergencyDepartment
                 && patients[index].ed.decisionAt.isNaN
             {
-                guard let next = patients[index].stay?.next else { continue }
+                guard let stay = patients[index].stay, stay.endMinute <= epoch(now) else { continue }
+                let next = stay.next
                 let choices = beds.candidateCache(for: next, of: patients[index].twin)
                 if let first = choices.home.first ?? choices.outlying.first { demand[first] += 1 }
             }
