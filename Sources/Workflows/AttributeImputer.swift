@@ -20,15 +20,31 @@ struct AttributeImputer {
     let generator: EpisodeGenerator
     let population: SyntheticPopulation
     let logStart: Double?
+    /// Earlier ED visits (6 months) and admissions (12 months) the log holds per patient whose window it covers
+    /// whole: Σ count / Σ covered share of the window over `patients` (nil with no window covered at all).
+    let seenEDVisits: Double?
+    let seenAdmissions: Double?
 
-    /// Throws when the scenario's twin model or population cannot be used (as preparing its run would).
-    init(_ configuration: HospitalConfiguration, logStart: Double?) throws(PredictionError) {
+    /// Throws when the scenario's twin model or population cannot be used (as preparing its run would). `patients`:
+    /// those whose history the log's share of the population's visits is read from (the census's, the
+    /// calibration window's).
+    init(_ configuration: HospitalConfiguration, logStart: Double?, patients: [LivePatient]) throws(PredictionError) {
         predictor = try TrajectoryPredictor(model: configuration.twinModel, timeZone: configuration.timeZone,
                                             stayScale: configuration.stayScale)
         generator = try EpisodeGenerator(model: configuration.twinModel, population: configuration.population,
                                          timeZone: configuration.timeZone, stayScale: configuration.stayScale)
         population = configuration.population
         self.logStart = logStart
+        func rate(_ window: Double, _ count: (LivePatient) -> Int) -> Double? {
+            var seen = 0.0, covered = 0.0
+            for patient in patients {
+                seen += Double(count(patient))
+                covered += Self.covered(window, before: patient.spellStart, logStart: logStart)
+            }
+            return covered > 0 ? seen / covered : nil
+        }
+        seenEDVisits = rate(PatientLedger.edVisitWindow) { $0.edVisitsLast6Months }
+        seenAdmissions = rate(PatientLedger.admissionWindow) { $0.admissionsLast12Months }
     }
 
     /// True when PV1-4 says the admission was planned: L elective, R routine, C, or the word.
@@ -106,19 +122,35 @@ struct AttributeImputer {
             }
         }
         chosen.edVisitsLast6Months = patient.edVisitsLast6Months
-            + unseen(PatientLedger.edVisitWindow, before: patient.spellStart, mean: population.edVisitsMean, &stream)
+            + unseen(PatientLedger.edVisitWindow, before: patient.spellStart, mean: population.edVisitsMean,
+                     seen: seenEDVisits, &stream)
         chosen.admissionsLast12Months = patient.admissionsLast12Months
-            + unseen(PatientLedger.admissionWindow, before: patient.spellStart, mean: population.admissionsMean, &stream)
+            + unseen(PatientLedger.admissionWindow, before: patient.spellStart, mean: population.admissionsMean,
+                     seen: seenAdmissions, &stream)
         return (pathway, chosen)
     }
 
-    /// Earlier visits in the part of a `window` before `start` that the log does not reach: a Poisson draw with the
-    /// population's mean for the window, scaled to that part (none once the log covers the window).
-    func unseen(_ window: Double, before start: Double, mean: Double, _ stream: inout RandomStream) -> Int {
-        let covered = logStart.map { max(0, start - $0) } ?? 0
-        let part = max(0, min(1, (window - covered) / window))
-        guard part > 0, mean > 0, let poisson = try? Poisson(mean: mean * part) else { return 0 }
-        return poisson.sample(using: &stream)
+    /// The share (0–1) of a `window` before `start` that a log beginning at `logStart` covers (0 without a log).
+    static func covered(_ window: Double, before start: Double, logStart: Double?) -> Double {
+        max(0, min(1, (logStart.map { start - $0 } ?? 0) / window))
+    }
+
+    /// Earlier visits the log cannot hold: a Poisson draw whose mean is the population's `mean` over the part of
+    /// the `window` before the log began, and over the part it covers what the population has beyond the visits
+    /// the log holds per covered window (`seen`). A real hospital's log holds most of its patients' visits (seen ≈
+    /// mean: nothing added where it covers); a shadow hospital's holds only its own readmissions, the population's
+    /// visits standing for those elsewhere — counting the log's alone gave its patients a tenth of the population's
+    /// visits, their LACE scores fell, and forecasts from the live census lost returns (3.9 patients by day 14).
+    func unseen(_ window: Double, before start: Double, mean: Double, seen: Double?, _ stream: inout RandomStream) -> Int {
+        let covered = Self.covered(window, before: start, logStart: logStart)
+        let beyond = max(0, mean - (seen ?? mean))
+        let expected = mean * (1 - covered) + beyond * covered
+        guard expected > 0 else { return 0 }
+        do {
+            return try Poisson(mean: expected).sample(using: &stream)
+        } catch {
+            preconditionFailure("a positive finite Poisson mean: \(expected)")
+        }
     }
 
     /// FNV-1a of the key: the patient's own stream.

@@ -50,13 +50,15 @@ public enum Calibrating {
             throw WorkflowError(.input, "the event log ends at \(RecordTime.format(last)): --to \(request.to.dateDescription) "
                 + "is after it; choose --to \(LocalDateTime(localMinutesSinceEpoch: Double(RecordTime.localDay(ofEpochMinute: last, in: zone) - 1) * day).dateDescription) or earlier")
         }
-        let imputer: AttributeImputer
-        do { imputer = try AttributeImputer(base.configuration, logStart: first) } catch {
-            throw WorkflowError(.input, "\(file): the twin model cannot draw what the feed does not carry: \(error)")
-        }
         observer.progress(0, 4, "reading the event log")
         let history = PatientLedger.history(of: events, through: end)
         let inWindow = history.spells.filter { $0.patient.spellStart >= start && $0.patient.spellStart < end }
+        let imputer: AttributeImputer
+        do {
+            imputer = try AttributeImputer(base.configuration, logStart: first, patients: inWindow.map(\.patient))
+        } catch {
+            throw WorkflowError(.input, "\(file): the twin model cannot draw what the feed does not carry: \(error)")
+        }
         var notes: [String] = []
         if !history.anomalies.isEmpty {
             notes.append("\(history.anomalies.count) event\(history.anomalies.count == 1 ? "" : "s") in the log made no sense "

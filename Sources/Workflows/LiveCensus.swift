@@ -41,7 +41,10 @@ public struct LiveCensus: Sendable {
         let units = scenario.configuration.units
         let zone = scenario.configuration.timeZone
         let imputer: AttributeImputer
-        do { imputer = try AttributeImputer(scenario.configuration, logStart: ledger.firstEventMinute) } catch {
+        do {
+            imputer = try AttributeImputer(scenario.configuration, logStart: ledger.firstEventMinute,
+                                           patients: ledger.inHospital + ledger.recentDischarges)
+        } catch {
             throw WorkflowError(.input, "\(scenario.name): the twin model cannot draw what the feed does not carry: \(error)")
         }
         var rows: [[String]] = []

@@ -129,6 +129,54 @@ extension LiveCensusTests {
     }
 }
 
+extension LiveCensusTests {
+    /// A log that covers the whole of every window (it begins 400 days before): with no earlier spell of its
+    /// patients in it (a shadow hospital's, whose population's visits stand for those elsewhere), 600 patients'
+    /// earlier ED visits and admissions are drawn with the population's means (each within its Poisson interval;
+    /// counting the log's alone gave every one 0); when each has an earlier admission in the log, more than the
+    /// population's mean, the log holds them all and nothing is added (every count exactly 1).
+    @Test("earlier visits: the population's beyond what the log holds per covered window, nothing where it holds them all")
+    func earlierVisits() throws {
+        let scenario = Self.scenario
+        let zone = scenario.configuration.timeZone
+        let at = ForecastStart.epochMinute(of: LocalDateTime(year: 2026, month: 6, day: 1, hour: 12), in: zone)
+        let n = 600
+        func event(_ kind: FeedEvent.Kind, _ minute: Double, _ id: String, visit: String) -> ReceivedEvent {
+            ReceivedEvent(sequence: 0, event: FeedEvent(
+                kind: kind, minute: minute, localID: id, nhsID: nil, birthDate: DateComponents(year: 1950, month: 3, day: 1),
+                sex: .female, patientClass: "I", location: FeedEvent.Location(pointOfCare: "WD05"), admissionType: "E",
+                priorLocation: nil, hospitalService: "300", visitNumber: visit, dischargeDisposition: kind == .discharge ? "19" : "",
+                mergedLocalID: nil, vitals: nil, controlID: "\(id)-\(visit)-\(kind.rawValue)"))
+        }
+        func census(earlierAdmission: Bool) throws -> [PatientAttributes] {
+            var log = [event(.admit, at - 400 * 1440, "FIRST", visit: "F1"), event(.discharge, at - 399 * 1440, "FIRST", visit: "F1")]
+            for i in 0..<n {
+                if earlierAdmission {
+                    log.append(event(.admit, at - 60 * 1440 - Double(i), "C\(i)", visit: "E\(i)"))
+                    log.append(event(.discharge, at - 55 * 1440 - Double(i), "C\(i)", visit: "E\(i)"))
+                }
+                log.append(event(.admit, at - 1440 - Double(i), "C\(i)", visit: "V\(i)"))
+            }
+            log = log.sorted { $0.event.minute < $1.event.minute }.enumerated().map { ReceivedEvent(sequence: $0, event: $1.event) }
+            let live = try LiveCensus.build(PatientLedger.census(of: log, at: at), scenario: scenario)
+            return try CensusFile.read(text: live.csv, name: "live", for: scenario.configuration, asOf: at)
+                .census.inpatients.map(\.twin.attributes)
+        }
+        let population = scenario.configuration.population
+        let none = try census(earlierAdmission: false)
+        #expect(none.count == n)
+        for (name, mean, counts) in [("ED visits", population.edVisitsMean, none.map(\.edVisitsLast6Months)),
+                                     ("admissions", population.admissionsMean, none.map(\.admissionsLast12Months))]
+        {
+            let seen = Double(counts.reduce(0, +)) / Double(n)
+            #expect(abs(seen - mean) <= Tolerance.halfWidth(variance: mean, count: n), "\(name): mean \(seen), population \(mean)")
+        }
+        #expect(population.admissionsMean < 1)
+        let held = try census(earlierAdmission: true)
+        #expect(held.count == n && held.allSatisfy { $0.admissionsLast12Months == 1 })
+    }
+}
+
 @Suite("live twins update as observations arrive")
 struct LiveTwinTests {
     @Test("a high NEWS2 read from the feed raises the twin's chance of critical care and death")
