@@ -641,7 +641,8 @@ public enum Calibrating {
 
     /// Discharges alive by hour of the week; a window per weekdays and weekends from the hour of the 2.5th to the
     /// end of the hour of the 97.5th percentile; the weekend share that makes a weekend day's discharges the
-    /// observed fraction of a weekday's when every day has the same patients ready (Docs/CALIBRATION.md).
+    /// observed fraction of a weekday's when patients become ready at an even rate through the week and leave by the
+    /// model's windows (`Calibration.Discharges.weekendShare`; Docs/CALIBRATION.md).
     static func dischargeWindows(_ spells: [AdmittedSpell], zone: TimeZone) -> Calibration.Discharges {
         var byHour = [Int](repeating: 0, count: 168)
         var deaths = 0, otherHospital = 0
@@ -679,15 +680,10 @@ public enum Calibrating {
         let weekdayPerDay = weekdayDays > 0 ? Double(weekdays.total) / Double(weekdayDays) : 0
         let weekendPerDay = weekendDays > 0 ? Double(weekends.total) / Double(weekendDays) : 0
         let ratio = weekdayPerDay > 0 ? min(1, weekendPerDay / weekdayPerDay) : 1
-        // With R patients ready each day and share s leaving on a weekend day: Saturday sR, Sunday sR(2 − s), Monday
-        // R(1 + (1 − s)²), Tuesday to Friday R; so weekend over weekday = [s(3 − s)/2] / [(5 + (1 − s)²)/5].
-        func weekendRatio(_ s: Double) -> Double { (s * (3 - s) / 2) / ((5 + (1 - s) * (1 - s)) / 5) }
-        var low = 0.0, high = 1.0
-        for _ in 0..<60 {
-            let middle = (low + high) / 2
-            if weekendRatio(middle) < ratio { low = middle } else { high = middle }
-        }
-        let share = max(0.05, min(1, (low + high) / 2))
+        // Patients ready at an even rate through the week, leaving by the model's windows: the hours matter (one
+        // ready on a Friday evening after the weekday window meets the weekend's first).
+        let share = Calibration.Discharges.weekendShare(ratio: ratio, weekdays: (weekdays.from, weekdays.to),
+                                                        weekends: (weekends.from, weekends.to))
         return Calibration.Discharges(
             hourOfWeek: byHour,
             windows: [("weekdays", weekdays.from, weekdays.to, 1), ("weekends", weekends.from, weekends.to, share)],

@@ -317,3 +317,29 @@ struct CalibrationTests {
         }
     }
 }
+
+/// The weekend share read from discharges by weekday. With windows 09:00–20:00 on weekdays and 09:00–18:00 at weekends
+/// and patients ready at an even rate, by hand: Tuesday to Friday each take the 24 hours ready since the evening
+/// before; Saturday takes s of the 22 hours from Friday 20:00; Sunday s of the 24 hours from Saturday 18:00 and s of
+/// Saturday's (1 − s); Monday the 26 hours from Sunday 18:00 and the rest, 24(1 − s) + 22(1 − s)². So weekend over
+/// weekday = (34s − 11s²) / [(122 + 24(1 − s) + 22(1 − s)²) / 5]. The earlier formula, which took every patient
+/// ready by a window, read 0.554 from the goal run's 0.649, where the shadow's share is 0.65.
+@Suite("the weekend discharge share")
+struct WeekendShareTests {
+    @Test("the ratio at a share is the hand-worked one, and the share is read back from it")
+    func weekendShare() {
+        let weekdays = (from: 9, to: 20), weekends = (from: 9, to: 18)
+        for s in [0.1, 0.3, 0.5, 0.65, 0.9, 1.0] {
+            let hand = (34 * s - 11 * s * s) / ((122 + 24 * (1 - s) + 22 * (1 - s) * (1 - s)) / 5)
+            let worked = Calibration.Discharges.weekendRatio(share: s, weekdays: weekdays, weekends: weekends)
+            #expect(abs(worked - hand) <= 1e-12 * hand, "share \(s): \(worked) against \(hand)")
+            if s < 1 {
+                let back = Calibration.Discharges.weekendShare(ratio: worked, weekdays: weekdays, weekends: weekends)
+                #expect(abs(back - s) <= 1e-9, "share \(s) read back as \(back)")
+            }
+        }
+        let goal = Calibration.Discharges.weekendShare(ratio: 0.649, weekdays: weekdays, weekends: weekends)
+        #expect(abs(goal - 0.65) < 0.02, "the goal run's ratio reads \(goal)")
+        #expect(Calibration.Discharges.weekendShare(ratio: 1, weekdays: weekdays, weekends: weekends) == 1)
+    }
+}

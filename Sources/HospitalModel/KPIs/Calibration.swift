@@ -200,6 +200,47 @@ public struct Calibration: Sendable {
             self.deaths = deaths
             self.otherHospital = otherHospital
         }
+
+        /// Discharges on a weekend day over those on a weekday (0–1) when patients become ready at an even rate
+        /// through the week and leave by the model's rule (`HospitalEngine.dischargeMinute`): the first window whose
+        /// close is after the ready time takes the patient with its share, from its opening or at once inside it,
+        /// else the next. Weekday windows (Monday–Friday, `weekdays` hours from–to, local) take everyone; weekend
+        /// windows (`weekends`) take `share` (0–1). Worked on 15-minute steps of the week.
+        public static func weekendRatio(share: Double, weekdays: (from: Int, to: Int), weekends: (from: Int, to: Int)) -> Double {
+            var openings: [(open: Double, close: Double, share: Double, day: Int)] = []
+            for week in 0..<3 {
+                for day in 0..<7 {
+                    let hours = day < 5 ? weekdays : weekends
+                    let start = Double(week * 10_080 + day * 1440)
+                    openings.append((start + Double(hours.from * 60), start + Double(hours.to * 60), day < 5 ? 1 : share, day))
+                }
+            }
+            var byDay = [Double](repeating: 0, count: 7)
+            let step = 15.0
+            for index in 0..<Int(10_080 / step) {
+                let ready = (Double(index) + 0.5) * step
+                var left = 1.0
+                for opening in openings where opening.close > ready && left > 0 {
+                    byDay[opening.day] += left * opening.share
+                    left *= 1 - opening.share
+                }
+            }
+            let weekday = byDay[0..<5].reduce(0, +) / 5, weekend = byDay[5..<7].reduce(0, +) / 2
+            return weekday > 0 ? weekend / weekday : 1
+        }
+
+        /// The weekend share (0.05–1) at which `weekendRatio` is `ratio`, by bisection (the ratio rises with the
+        /// share); 1 for a ratio the share cannot reach.
+        public static func weekendShare(ratio: Double, weekdays: (from: Int, to: Int), weekends: (from: Int, to: Int)) -> Double {
+            var low = 0.05, high = 1.0
+            guard weekendRatio(share: high, weekdays: weekdays, weekends: weekends) > ratio else { return 1 }
+            guard weekendRatio(share: low, weekdays: weekdays, weekends: weekends) < ratio else { return low }
+            for _ in 0..<50 {
+                let middle = (low + high) / 2
+                if weekendRatio(share: middle, weekdays: weekdays, weekends: weekends) < ratio { low = middle } else { high = middle }
+            }
+            return (low + high) / 2
+        }
     }
 
     /// One fitted stay: Kaplan–Meier of the observed stays (censored at the window's end) against the fitted
