@@ -127,7 +127,7 @@ extension Calibration {
             }
             return out + "\""
         }
-        func time(_ hour: Int) -> String { hour >= 24 ? "\"23:59\"" : String(format: "\"%02d:00\"", hour) }
+        func time(_ hour: Int) -> String { "\"\(Calibration.Discharges.timeOfDay(hour: hour))\"" }
         var lines: [String] = []
         lines.append("# Calibrated by hospital-twin calibrate from the feed's event log, \(from) to \(to) (\(days) days, "
             + "\(arrivals.total) attendances, \(fit.report.spells) admitted spells).")

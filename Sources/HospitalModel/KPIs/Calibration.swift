@@ -1,5 +1,6 @@
 import Foundation
 import PatientTwin
+import Simulation
 
 /// What calibration found in the event log, with the evidence for each choice, and the values it writes
 /// (Docs/CALIBRATION.md).
@@ -201,28 +202,34 @@ public struct Calibration: Sendable {
             self.otherHospital = otherHospital
         }
 
+        /// The time of day a fitted window's hour (0–24) is written as: the hour, and 24 the day's last minute, 23:59.
+        public static func timeOfDay(hour: Int) -> LocalTimeOfDay {
+            LocalTimeOfDay(hour: min(23, max(0, hour)), minute: hour >= 24 ? 59 : 0).unsafelyUnwrapped
+        }
+
         /// Discharges on a weekend day over those on a weekday (0–1) when patients become ready at an even rate
         /// through the week and leave by the model's rule (`HospitalEngine.dischargeMinute`): the first window whose
         /// close is after the ready time takes the patient with its share, from its opening or at once inside it,
-        /// else the next. Weekday windows (Monday–Friday, `weekdays` hours from–to, local) take everyone; weekend
-        /// windows (`weekends`) take `share` (0–1). Worked on 15-minute steps of the week.
+        /// else the next. Weekday windows (Monday–Friday, `weekdays` hours from–to, local, as written) take everyone;
+        /// weekend windows (`weekends`) take `share` (0–1). Worked on 15-minute steps of the week.
         public static func weekendRatio(share: Double, weekdays: (from: Int, to: Int), weekends: (from: Int, to: Int)) -> Double {
-            var openings: [(open: Double, close: Double, share: Double, day: Int)] = []
-            for week in 0..<3 {
-                for day in 0..<7 {
-                    let hours = day < 5 ? weekdays : weekends
-                    let start = Double(week * 10_080 + day * 1440)
-                    openings.append((start + Double(hours.from * 60), start + Double(hours.to * 60), day < 5 ? 1 : share, day))
-                }
-            }
+            let windows = [
+                DischargeWindow(weekdays: [.monday, .tuesday, .wednesday, .thursday, .friday],
+                                from: timeOfDay(hour: weekdays.from), to: timeOfDay(hour: weekdays.to)),
+                DischargeWindow(weekdays: [.saturday, .sunday], from: timeOfDay(hour: weekends.from),
+                                to: timeOfDay(hour: weekends.to), share: share),
+            ]
+            let weekly = HospitalEngine.weeklyOpenings(windows)
             var byDay = [Double](repeating: 0, count: 7)
             let step = 15.0
             for index in 0..<Int(10_080 / step) {
                 let ready = (Double(index) + 0.5) * step
                 var left = 1.0
-                for opening in openings where opening.close > ready && left > 0 {
-                    byDay[opening.day] += left * opening.share
-                    left *= 1 - opening.share
+                for week in 0..<3 where left > 0 {
+                    for opening in weekly where opening.close + Double(week) * 10_080 > ready && left > 0 {
+                        byDay[Int(opening.open / 1440) % 7] += left * opening.share
+                        left *= 1 - opening.share
+                    }
                 }
             }
             let weekday = byDay[0..<5].reduce(0, +) / 5, weekend = byDay[5..<7].reduce(0, +) / 2
