@@ -7,7 +7,9 @@ import Store
 public struct User: Sendable, Hashable, Codable {
     /// The account's row: the API's lists page by it.
     public let id: Int64
+    /// The user's name (what it signs in with).
     public let name: String
+    /// What it may see and do.
     public let role: Role
     /// Whether it can sign in with a password (a system's account has tokens only).
     public let hasPassword: Bool
@@ -15,8 +17,10 @@ public struct User: Sendable, Hashable, Codable {
     public let activeTokens: Int
     /// When made and when disabled (UTC, PostgreSQL's text).
     public let createdAt: String
+    /// When disabled, nil while enabled.
     public let disabledAt: String?
 
+    /// Whether it is disabled: no sign-in, its sessions and tokens refused.
     public var isDisabled: Bool { disabledAt != nil }
 }
 
@@ -27,6 +31,7 @@ public struct Actor: Sendable, Hashable {
     /// Where from: "cli@HOST", or the client's address.
     public let source: String
 
+    /// An actor from its parts.
     public init(name: String, source: String) {
         self.name = name
         self.source = source
@@ -40,6 +45,7 @@ public struct Actor: Sendable, Hashable {
 
 /// An account operation refused: the user, the name or the password was wrong, with what would do.
 public struct AccountError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What was wrong and what would do, for the user.
     public let message: String
     public var description: String { message }
 }
@@ -47,6 +53,7 @@ public struct AccountError: Error, Sendable, Hashable, CustomStringConvertible {
 /// Users, passwords and API tokens in PostgreSQL (Docs/SECURITY.md, "Accounts"), each change written in the same
 /// transaction as its audit entry, so a change is never made without its record.
 public final class AccountStore {
+    /// The connection every read and write uses (one at a time: a connection is not shared between threads).
     public let connection: DatabaseConnection
     /// Bcrypt's cost (log₂ of its rounds): 12 by default, about 0.2–0.3 s a hash on this machine's cores; tests
     /// may lower it (4 at least).
@@ -237,15 +244,25 @@ public final class AccountStore {
 
 /// How a request or change ended.
 public enum AuditOutcome: String, Sendable, Hashable, CaseIterable, Codable {
-    case allowed, refused, failed
+    /// Done as asked.
+    case allowed
+    /// Refused: not signed in, the role may not, a bad token or CSRF token, too many attempts.
+    case refused
+    /// Allowed but failed (bad input, a missing record, the database).
+    case failed
 }
 
 /// One line of the audit log.
 public struct AuditEntry: Sendable, Hashable, Codable {
+    /// Its row, increasing in the order written: the log's pages go by it.
     public let id: Int64
     /// UTC, ISO 8601 with milliseconds.
     public let at: String
+    /// Who (`Actor.name`), from where (`Actor.source`), what ("api.request", "users.add", …) and on what (a
+    /// route's path, a user's name, a run or patient record).
     public let actor: String, source: String, action: String, target: String
+    /// How it ended.
     public let outcome: AuditOutcome
+    /// What else the reader needs: the refusal's reason, the records read.
     public let detail: String
 }

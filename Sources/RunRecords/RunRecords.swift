@@ -5,7 +5,9 @@ import Foundation
 
 /// A scenario as stored: one row per distinct content, numbered by version within its name.
 public struct StoredScenario: Sendable, Hashable, Codable {
+    /// The stored scenario's row.
     public let id: Int64
+    /// Its `name:`.
     public let name: String
     /// 1 for the first content stored under the name, then 2, 3…
     public let version: Int
@@ -14,6 +16,7 @@ public struct StoredScenario: Sendable, Hashable, Codable {
     /// False when the same content was already stored (the existing row is returned).
     public let isNew: Bool
 
+    /// A value from its parts.
     public init(id: Int64, name: String, version: Int, contentHash: String, isNew: Bool) {
         self.id = id
         self.name = name
@@ -38,26 +41,40 @@ public enum RunStatus: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// A run as listed: what ran, how, when, by whom, and its headline figures.
 public struct RunRecord: Sendable, Hashable, Codable {
+    /// The run's id (`report ID`).
     public let id: Int64
+    /// Its scenario's name, version and content hash (SHA-256 of the canonical JSON, hex).
     public let scenario: String
     public let scenarioVersion: Int
     public let scenarioHash: String
+    /// The master seed.
     public let seed: UInt64
+    /// Replications asked for (≥ 1).
     public let replications: Int
+    /// Days measured after the warm-up.
     public let horizonDays: Int
+    /// Days run before measuring began.
     public let warmUpDays: Int
+    /// The simulation engine's version that ran it (`HospitalSimulation.engineVersion`).
     public let engineVersion: String
+    /// The KPI layout its results were stored in (`HospitalKPIs.currentSchemaVersion` then).
     public let kpiSchemaVersion: Int
+    /// Where it is.
     public let status: RunStatus
+    /// Why it failed, for a failed run; nil otherwise.
     public let failure: String?
+    /// When it began, and when it ended (nil while planned or running).
     public let startedAt: Date
     public let finishedAt: Date?
+    /// The operating-system user of the process that ran it, and the machine it ran on.
     public let runBy: String
     public let host: String
+    /// The archive file it was imported from (`runs import`); nil for a run made here.
     public let importedFrom: String?
     /// Means of a few metrics of a completed run, by key (`MetricKey.listing`).
     public let headline: [String: Double]
 
+    /// A value from its parts.
     public init(id: Int64, scenario: String, scenarioVersion: Int, scenarioHash: String, seed: UInt64, replications: Int,
                 horizonDays: Int, warmUpDays: Int, engineVersion: String, kpiSchemaVersion: Int, status: RunStatus,
                 failure: String?, startedAt: Date, finishedAt: Date?, runBy: String, host: String, importedFrom: String?,
@@ -113,9 +130,11 @@ public struct ScenarioListing: Sendable, Hashable, Codable {
 /// One metric of a run's stored summary: its key, label, unit and which way is better (`higher`, `lower`,
 /// `neither`), over how many replications, the mean, the standard deviation and the 95% half-width.
 public struct StoredMetric: Sendable, Hashable, Codable {
-    /// The metric's key (`MetricKey`), its label and unit as reports print them.
+    /// The metric's key (`MetricKey`).
     public let key: String
+    /// Its label, as reports print it.
     public let label: String
+    /// Its unit ("%", "minutes", "hours", "days", "patients", "count", …).
     public let unit: String
     /// Which way is better: `higher`, `lower` or `neither`.
     public let direction: String
@@ -123,7 +142,9 @@ public struct StoredMetric: Sendable, Hashable, Codable {
     public let replications: Int
     /// Mean over those replications, in `unit`; standard deviation; half-width of the 95% interval of the mean.
     public let mean: Double
+    /// Standard deviation over the replications, in `unit`.
     public let standardDeviation: Double
+    /// Half-width of the 95% Student-t interval of the mean, in `unit`.
     public let halfWidth: Double
 
     /// A stored summary row.

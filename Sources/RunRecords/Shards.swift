@@ -43,8 +43,9 @@ public struct ShardedRunStatus: Sendable, Hashable, Codable {
     public struct Shard: Sendable, Hashable, Codable {
         /// 0-based, below the plan's shards.
         public let index: Int
-        /// Its replications, first and one past the last.
+        /// Its first replication (0-based).
         public let first: Int
+        /// One past its last replication (> `first`).
         public let end: Int
         /// Its replications stored, 0 to `end - first`.
         public let stored: Int
@@ -55,6 +56,7 @@ public struct ShardedRunStatus: Sendable, Hashable, Codable {
         /// Why its last failed attempt failed.
         public let failure: String?
 
+        /// A value from its parts.
         public init(index: Int, first: Int, end: Int, stored: Int, state: ShardState, attempts: Int, failure: String?) {
             self.index = index
             self.first = first
@@ -79,6 +81,7 @@ public struct ShardedRunStatus: Sendable, Hashable, Codable {
     /// Seconds until every replication is stored at the pace of the last ten minutes (nil: no pace yet, or done).
     public let secondsLeft: Double?
 
+    /// A value from its parts.
     public init(run: RunRecord, shards: [Shard], stored: Int, liveWorkers: Int, secondsPerReplication: Double?,
                 secondsLeft: Double?)
     {
@@ -93,14 +96,18 @@ public struct ShardedRunStatus: Sendable, Hashable, Codable {
 
 /// How a backtest planned in shards stands: what `runs status` shows for it.
 public struct ShardedBacktestStatus: Sendable, Hashable, Codable {
-    /// The plan's id, its scenario's name and version, planned/running/completed, and the backtest it made.
+    /// The plan's id.
     public let plan: Int64
+    /// Its scenario's name and version.
     public let scenario: String
     public let scenarioVersion: Int
+    /// Planned, running, completed or failed.
     public let status: RunStatus
+    /// The stored backtest it made, once completed (`report ID --as backtest`); nil before.
     public let backtest: Int64?
-    /// Origins in all, and stored.
+    /// Origins in all.
     public let origins: Int
+    /// Origins whose scores are stored.
     public let stored: Int
     /// Every shard, by index (`first`/`end` are origin indices).
     public let shards: [ShardedRunStatus.Shard]

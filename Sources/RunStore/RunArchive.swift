@@ -15,10 +15,14 @@ public struct RunArchive: Sendable, Hashable, Codable {
     /// The scenario: its name, where it was read from, and its canonical document, JSON (the text its identity is hashed
     /// from; see `Scenario.canonicalJSON`).
     public struct ArchivedScenario: Sendable, Hashable, Codable {
+        /// Its `name:`.
         public var name: String
+        /// The file it was read from, as given, if known.
         public var sourcePath: String?
+        /// Its canonical JSON, whose SHA-256 is its identity in a store.
         public var canonicalDocument: String
 
+        /// A value from its parts.
         public init(name: String, sourcePath: String?, canonicalDocument: String) {
             self.name = name
             self.sourcePath = sourcePath
@@ -28,16 +32,24 @@ public struct RunArchive: Sendable, Hashable, Codable {
 
     /// How the run ran.
     public struct ArchivedRun: Sendable, Hashable, Codable {
+        /// The master seed.
         public var seed: UInt64
+        /// Replications (≥ 1), every one in `result`.
         public var replications: Int
+        /// Days measured after the warm-up.
         public var horizonDays: Int
+        /// Days run before measuring began.
         public var warmUpDays: Int
+        /// The simulation engine's version that ran it.
         public var engineVersion: String
+        /// When the simulation began and ended.
         public var startedAt: Date
         public var finishedAt: Date
+        /// The operating-system user of the process that ran it, and the machine it ran on.
         public var runBy: String
         public var host: String
 
+        /// A value from its parts.
         public init(seed: UInt64, replications: Int, horizonDays: Int, warmUpDays: Int, engineVersion: String,
                     startedAt: Date, finishedAt: Date, runBy: String, host: String)
         {
@@ -53,8 +65,11 @@ public struct RunArchive: Sendable, Hashable, Codable {
         }
     }
 
+    /// The scenario it ran.
     public var scenario: ArchivedScenario
+    /// How it ran.
     public var run: ArchivedRun
+    /// Every replication's KPIs and the run's summary.
     public var result: HospitalExperimentResult
     /// The run priced with its scenario's cost model (absent in archives written before costs were kept).
     public var costs: RunCosts?
@@ -67,7 +82,9 @@ public struct RunArchive: Sendable, Hashable, Codable {
         self.costs = costs
     }
 
+    /// The `format` every archive carries; a file with another is not an archive.
     public static let formatName = "hospital-twin run"
+    /// The layout this code writes; it reads this and earlier ones.
     public static let currentFormatVersion = 1
 
     /// The archive as JSON (the KPIs' documented form; times in ISO 8601 with milliseconds).
@@ -191,8 +208,10 @@ public struct RunArchive: Sendable, Hashable, Codable {
 
 /// A record that is not there, a run not in the state asked for, a file that is not an archive.
 public struct RunStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What was wrong, for the user, naming the run or file.
     public let message: String
 
+    /// An error saying `message`.
     public init(_ message: String) { self.message = message }
 
     public var description: String { message }

@@ -14,6 +14,7 @@ public struct PlannedRun: Sendable, Hashable {
     public let id: Int64
     /// The scenario's name and its canonical JSON (the merged document, as stored).
     public let scenario: String
+    /// The scenario's canonical JSON: the merged document, as stored.
     public let canonicalJSON: String
     /// The text of the twin model file the scenario names, when it names one (`twin_model: FILE`).
     public let twinModel: String?
@@ -23,6 +24,7 @@ public struct PlannedRun: Sendable, Hashable {
     public let replications: Int
     /// Days simulated per replication, and the first of them discarded as warm-up.
     public let horizonDays: Int
+    /// The first days of `horizonDays` discarded as warm-up.
     public let warmUpDays: Int
     /// How many shards the replications are split into (`ShardPlan`).
     public let shards: Int
@@ -38,6 +40,7 @@ public struct CensusToPlan: Sendable, Hashable {
     public let source: String
     /// Its inpatients and recent discharges, counted.
     public let inpatients: Int
+    /// Its recent discharges (the patients whose returns it forecasts), counted.
     public let recentDischarges: Int
     /// The `HospitalCensus` as JSON.
     public let document: String
@@ -79,6 +82,7 @@ public enum ShardSubject: Sendable, Hashable {
 /// An id that names no plan: no run, a run done in one process, or a run planned with another (the caller's
 /// mistake, not the database's).
 public struct NotAPlan: Error, Sendable, CustomStringConvertible {
+    /// What the id named instead, for the user.
     public let description: String
 
     init(_ description: String) { self.description = description }
@@ -90,12 +94,18 @@ extension RunStore {
     /// A scenario to plan: its name, canonical JSON, the file it was read from, the text of its twin model file,
     /// and the census its run starts from (a forecast's).
     public struct ScenarioToPlan: Sendable {
+        /// The scenario's `name:`.
         public let name: String
+        /// Its canonical JSON (the merged document).
         public let canonicalJSON: String
+        /// The file it was read from, as given, if any.
         public let sourcePath: String?
+        /// The text of the twin model file it names, if it names one.
         public let twinModel: String?
+        /// The census a forecast starts from; nil for a run.
         public let census: CensusToPlan?
 
+        /// A value from its parts.
         public init(name: String, canonicalJSON: String, sourcePath: String?, twinModel: String?, census: CensusToPlan? = nil) {
             self.name = name
             self.canonicalJSON = canonicalJSON

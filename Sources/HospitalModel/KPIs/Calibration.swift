@@ -38,6 +38,7 @@ public struct Calibration: Sendable {
     /// who waits in recovery for a ward bed stays under the code hours longer, which moves the mean of a congested
     /// pathway far more than its median (the twin's own simulation makes its own waits).
     public struct TheatreTime: Sendable, Hashable {
+        /// The operated pathway.
         public let pathway: Pathway
         /// Completed stays under the theatres code in the window.
         public let operations: Int
@@ -48,6 +49,7 @@ public struct Calibration: Sendable {
         /// Their mean, minutes, and its standard error (sample standard deviation over √operations): the waits' tail
         /// shows as a mean well above the median.
         public let observedMeanMinutes: Double
+        /// The standard error of `observedMeanMinutes`, minutes.
         public let standardErrorMinutes: Double
         /// The base model's median of theatre time plus recovery time (recovery with its chance), minutes, for the
         /// pathway's mean covariates.
@@ -57,6 +59,7 @@ public struct Calibration: Sendable {
         /// The factor written: observed median over base median, or 1 with fewer than `minimumOperations`.
         public let factor: Double
 
+        /// A value from its parts.
         public init(pathway: Pathway, operations: Int, observedMedianMinutes: Double, medianInterval: ClosedRange<Double>,
                     observedMeanMinutes: Double, standardErrorMinutes: Double, baseMedianMinutes: Double,
                     baseMeanMinutes: Double, factor: Double)
@@ -90,9 +93,11 @@ public struct Calibration: Sendable {
         public let monthly: [Double]
         /// Fitted month factors (nil when the window is shorter than a year) and their test.
         public let fittedMonthly: [Double]?
+        /// The yearly term's test against the model without it; nil when not fitted.
         public let monthlyTest: Test?
         /// The trend as a ratio per year and its 95% interval, its test; nil when not fitted.
         public let trendPerYear: (ratio: Double, low: Double, high: Double)?
+        /// The trend's test against the model without it; nil when not fitted.
         public let trendTest: Test?
         /// Pearson dispersion of daily counts around the chosen model (≥ 1 used in the tests).
         public let dispersion: Double
@@ -127,9 +132,13 @@ public struct Calibration: Sendable {
 
     /// A quasi-likelihood test: statistic, degrees of freedom, p-value, and whether the term was written.
     public struct Test: Sendable {
+        /// The drop in deviance over the dispersion (≥ 0): F-like, referred to χ² on `degreesOfFreedom`.
         public let statistic: Double
+        /// The extra parameters of the term (≥ 1).
         public let degreesOfFreedom: Int
+        /// P(χ² on `degreesOfFreedom` ≥ `statistic`), in [0, 1].
         public let pValue: Double
+        /// Whether the term was written into the scenario.
         public let chosen: Bool
 
         /// A value from its parts.
@@ -253,8 +262,11 @@ public struct Calibration: Sendable {
     /// One fitted stay: Kaplan–Meier of the observed stays (censored at the window's end) against the fitted
     /// model's marginal survival over the same patients.
     public struct StayCurve: Sendable {
+        /// The pathway of the stays.
         public let pathway: Pathway
+        /// The care state (unit kind) of the stays.
         public let state: CareState
+        /// Stays observed, and of them those still open at the window's end (censored, not dropped).
         public let stays: Int, censored: Int
         /// (days, Kaplan–Meier survival, fitted survival).
         public let points: [(days: Double, observed: Double, fitted: Double)]
@@ -300,7 +312,9 @@ public struct Calibration: Sendable {
 public struct CensusCheck: Sendable {
     /// One group's midnights: observed (nil before the log's ramp-up) against the replications' mean and 90% band.
     public struct Group: Sendable {
+        /// The group: general and acute, or critical care.
         public let group: String
+        /// Each midnight of the window: local date, the log's census (patients), the replications' mean and 90% band.
         public let days: [(date: String, observed: Double?, mean: Double, p05: Double, p95: Double)]
 
         /// Mean observed and mean simulated over the days with an observation.
@@ -329,11 +343,14 @@ public struct CensusCheck: Sendable {
     /// of opposite sign between units (a unit held full by blocking downstream against one emptied), which make a
     /// forecast from the real census drift while each unit moves to the model's level.
     public struct Unit: Sendable, Hashable {
+        /// The unit's name.
         public let unit: String
+        /// The group it counts in.
         public let group: String
         /// Patients, mean of the observed midnights and of the replications' means over the same midnights.
         public let observedMean: Double, simulatedMean: Double
 
+        /// A value from its parts.
         public init(unit: String, group: String, observedMean: Double, simulatedMean: Double) {
             self.unit = unit
             self.group = group
@@ -376,6 +393,7 @@ public struct CalibrationOutcome: Sendable {
     /// The stay scale written for every pathway (1: none), and the general and acute census ratio each check found
     /// (observed over simulated mean), in order.
     public let stayScale: Double
+    /// The general and acute census ratios, observed over simulated mean, one per check, in order.
     public let ratios: [Double]
     /// The written scenario's census check.
     public let check: CensusCheck
@@ -385,6 +403,7 @@ public struct CalibrationOutcome: Sendable {
     /// The factor on the ICU and HDU stays in the model written, on top of the stay scale (1: none), and the critical
     /// care census ratios (observed over simulated mean) before and after it; empty when none was sought.
     public let criticalCare: Double
+    /// The critical care census ratios, observed over simulated mean: before the factor, then after it.
     public let criticalCareRatios: [Double]
 
     /// An outcome from its parts.

@@ -17,13 +17,21 @@ public enum ComparisonVerdict: String, Sendable, Hashable, Codable {
 /// One measure of a paired comparison: both scenarios' means, the paired difference (alternative − baseline) with
 /// its 95% interval, the verdict, and the replications that would detect a difference of the size asked for.
 public struct MetricComparison: Sendable, Hashable, Codable {
+    /// The measure.
     public var key: MetricKey
+    /// Its label for people, as the KPI tables print it.
     public var label: String
+    /// Its unit ("patients", "%", "GBP", …).
     public var unit: String
+    /// Which way is better, if either.
     public var direction: MetricDirection
+    /// The baseline's mean over the pairs compared, in `unit`.
     public var baseline: Double
+    /// Half-width of the baseline mean's 95% Student-t interval (0 with no spread).
     public var baselineHalfWidth: Double
+    /// The alternative's mean over the pairs compared, in `unit`.
     public var alternative: Double
+    /// Half-width of the alternative mean's 95% Student-t interval (0 with no spread).
     public var alternativeHalfWidth: Double
     /// Mean of alternative[k] − baseline[k].
     public var difference: Double
@@ -31,6 +39,7 @@ public struct MetricComparison: Sendable, Hashable, Codable {
     public var differenceHalfWidth: Double
     /// Standard deviation of the paired differences.
     public var differenceStandardDeviation: Double
+    /// What the difference's interval says (`ComparisonVerdict`).
     public var verdict: ComparisonVerdict
     /// The difference that `replicationsToDetect` is for: `ScenarioComparison.detectShare` of the baseline's mean
     /// (in the measure's unit; for a % measure, that many percentage points of it).
@@ -49,13 +58,19 @@ public struct MetricComparison: Sendable, Hashable, Codable {
 /// Scenarios compared on common random numbers: replication k of every scenario has the same arrivals and the
 /// same twins, so each difference is paired and its interval far narrower than either scenario's.
 public struct ScenarioComparison: Sendable, Hashable, Codable {
+    /// The JSON layout this code writes.
     public static let currentSchemaVersion = 1
+    /// The layout this value was written in.
     public var schemaVersion = ScenarioComparison.currentSchemaVersion
+    /// The baseline scenario's name.
     public var baseline: String
+    /// The alternative scenario's name.
     public var alternative: String
+    /// Paired replications (≥ 1): replication k of each shares its random numbers.
     public var replications: Int
     /// The relative difference the replications-to-detect column is for (0.05: 5% of the baseline).
     public var detectShare: Double
+    /// Every measure compared, in the KPI tables' order.
     public var metrics: [MetricComparison]
 
     /// The false discovery rate at which the measures outside the headline are read: hundreds of them, each at 95%,
@@ -129,14 +144,22 @@ public struct ScenarioComparison: Sendable, Hashable, Codable {
 
 /// The report of `hospital-twin compare`: how the scenarios ran, and each alternative against the baseline.
 public struct ComparisonReport: Sendable, Hashable, Codable {
+    /// The JSON layout this code writes.
     public static let currentSchemaVersion = 1
+    /// The layout this value was written in.
     public var schemaVersion = ComparisonReport.currentSchemaVersion
+    /// The master seed every scenario ran with.
     public var seed: UInt64
+    /// Replications of each scenario (≥ 1).
     public var replications: Int
+    /// Days measured after the warm-up.
     public var horizonDays: Int
+    /// Days run before measuring began.
     public var warmUpDays: Int
+    /// Each alternative against the baseline, in the order given.
     public var comparisons: [ScenarioComparison]
 
+    /// A report of `comparisons` run with these settings.
     public init(seed: UInt64, replications: Int, horizonDays: Int, warmUpDays: Int, comparisons: [ScenarioComparison]) {
         self.seed = seed
         self.replications = replications

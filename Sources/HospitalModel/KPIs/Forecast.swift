@@ -35,6 +35,7 @@ public struct BedForecast: Sendable, Hashable, Codable {
         }
     }
 
+    /// The JSON layout this code writes.
     public static let currentSchemaVersion = 1
 
     /// One midnight of one unit (or group of units).
@@ -43,20 +44,28 @@ public struct BedForecast: Sendable, Hashable, Codable {
         public var date: String
         /// Demand over replications: mean and type-7 percentiles, patients.
         public var mean: Double
+        /// The 5th percentile of demand, patients.
         public var p5: Double
+        /// The 10th percentile, patients.
         public var p10: Double
+        /// The median, patients.
         public var p50: Double
+        /// The 90th percentile, patients.
         public var p90: Double
+        /// The 95th percentile, patients.
         public var p95: Double
         /// Staffed beds at midnight, mean over replications.
         public var staffedBeds: Double
         /// Their P10 and P90 over replications: staffed beds as each replication had them, escalation beds opened
         /// where its demand rose — what `exceedProbability` compares demand with, replication by replication.
         public var staffedBedsP10: Double
+        /// The P90 of staffed beds over replications.
         public var staffedBedsP90: Double
         /// Share of replications in which demand exceeded the staffed beds, with its 95% Wilson interval, 0–1.
         public var exceedProbability: Double
+        /// The lower end of its 95% Wilson interval, 0–1.
         public var exceedLower: Double
+        /// The upper end of its 95% Wilson interval, 0–1.
         public var exceedUpper: Double
     }
 
@@ -68,12 +77,17 @@ public struct BedForecast: Sendable, Hashable, Codable {
         public var kind: SeriesKind
         /// Physical beds.
         public var beds: Int
+        /// The forecast's midnights, in date order.
         public var days: [Day]
     }
 
+    /// The layout this value was written in.
     public var schemaVersion = BedForecast.currentSchemaVersion
+    /// The scenario's name.
     public var scenario: String
+    /// The master seed.
     public var seed: UInt64
+    /// Replications (≥ 1): each a possible future of the same census.
     public var replications: Int
     /// Patients in the census the forecast started from (0: the scenario's warm-up instead).
     public var censusPatients: Int

@@ -276,6 +276,8 @@ public struct PatientKPIs: Sendable, Hashable, Codable {
     /// measured midnight: NHS England's "stranded" patients; and 21 or more days: "super-stranded". Nil in runs
     /// made before they were measured; each midnight's counts are in `flows`.
     public var meanStrandedAtMidnight: Double?
+    /// Patients whose spell began 21 or more days before, at the mean measured midnight (a subset of the
+    /// stranded); nil in runs made before it was measured.
     public var meanSuperStrandedAtMidnight: Double?
     /// Discharges alive with 30 days of follow-up inside the run.
     public var followedDischarges = 0
@@ -311,6 +313,7 @@ public struct PathwayStayKPIs: Sendable, Hashable, Codable {
     public var bedDays = 0.0
     /// Median and 90th percentile length of stay, days (nil in runs made before they were measured).
     public var medianLengthOfStayDays: Double?
+    /// The 90th percentile of those spells' length of stay, days; nil in runs made before it was measured.
     public var p90LengthOfStayDays: Double?
     /// Spells that ended on the day they began or the next (0 or 1 local midnights), % — how Hospital Episode
     /// Statistics count "0–1 day" stays (nil in runs made before it was measured).
@@ -320,7 +323,9 @@ public struct PathwayStayKPIs: Sendable, Hashable, Codable {
 /// Stays in a unit's bed of one pathway in one care state: what a feed records as the time in the bed is the sum
 /// of the two means.
 public struct BedStayKPIs: Sendable, Hashable, Codable {
+    /// The patients' pathway.
     public var pathway: Pathway
+    /// The twin's care state during the stay (ward, critical care, …).
     public var state: CareState
     /// Stays ended in the window.
     public var stays: Int
@@ -429,6 +434,7 @@ public struct DailyFlow: Sendable, Hashable, Codable {
     /// Inpatients at midnight whose spell began 7 or more days before (stranded), and 21 or more
     /// (super-stranded); nil in runs made before they were counted.
     public var stranded: Int?
+    /// Of `stranded`, those whose spell began 21 or more days before; nil in runs made before they were counted.
     public var superStranded: Int?
     /// Of `discharged`, inpatient spells ended alive since the start of the run (a day's discharges from beds are
     /// the difference between two midnights); nil in runs made before they were counted.
@@ -436,6 +442,7 @@ public struct DailyFlow: Sendable, Hashable, Codable {
     /// ED departures since the start of the run, and their minutes in the department summed (a day's mean time in
     /// ED is the difference of the minutes over the difference of the departures); nil in runs made before.
     public var edDepartures: Int?
+    /// Minutes in the ED of those departures, summed since the start of the run; nil in runs made before.
     public var edMinutesInDepartment: Double?
     /// Patients on the elective waiting lists at midnight (nil without theatres, or in runs made before).
     public var electiveWaitingList: Int?
@@ -514,6 +521,7 @@ public struct MonthKPIs: Sendable, Hashable, Codable {
     /// Spells ended in the month, by pathway (every pathway, in `Pathway.allCases` order).
     public var spells: [PathwayCount] = []
 
+    /// A month with no counts yet; `month` is "YYYY-MM".
     public init(month: String = "") { self.month = month }
 }
 
@@ -521,8 +529,10 @@ public struct MonthKPIs: Sendable, Hashable, Codable {
 public struct PathwayCount: Sendable, Hashable, Codable {
     /// The pathway.
     public var pathway: Pathway
+    /// How many (≥ 0).
     public var count = 0
 
+    /// `count` of `pathway`.
     public init(pathway: Pathway, count: Int) {
         self.pathway = pathway
         self.count = count
@@ -574,13 +584,18 @@ public struct StaffMonthKPIs: Sendable, Hashable, Codable {
     public var group: StaffGroup
     /// The pay period.
     public var period: PayPeriod
+    /// Hours on the roster, before absence (≥ 0).
     public var rosteredHours = 0.0
+    /// Of the rostered hours, hours the rostered staff were absent (filled by bank or agency, or not at all).
     public var absentHours = 0.0
+    /// Hours worked by bank staff covering vacancies and absence.
     public var bankHours = 0.0
+    /// Hours worked by agency staff covering vacancies and absence.
     public var agencyHours = 0.0
     /// Rostered less absent, plus bank and agency.
     public var workedHours = 0.0
 
+    /// A row with no hours yet.
     public init(month: String, place: StaffPlaceName, group: StaffGroup, period: PayPeriod) {
         self.month = month
         self.place = place
@@ -592,9 +607,13 @@ public struct StaffMonthKPIs: Sendable, Hashable, Codable {
 /// Occupied bed-days of one unit in one month (its midnight census summed over the month's measured midnights, as
 /// KH03 counts occupied overnight beds).
 public struct UnitMonthBedDays: Sendable, Hashable, Codable {
+    /// The unit's name, as the scenario gives it.
     public var unit = ""
+    /// The unit's kind (its cost centre's kind).
     public var kind: UnitKind
+    /// "YYYY-MM".
     public var month = ""
+    /// Occupied bed-days: patients in the unit's beds summed over the month's measured midnights.
     public var bedDays = 0.0
     /// Its physical beds, for fixed costs.
     public var beds = 0
@@ -628,8 +647,11 @@ extension HospitalKPIs {
 public struct StaffMonthTable: Sendable, Hashable, RandomAccessCollection, ExpressibleByArrayLiteral, Codable {
     /// One place, group and pay period: its hours in each month of the table's `months` (0 where it had none).
     public struct Line: Sendable, Hashable, Codable {
+        /// Where the staff worked.
         public let place: StaffPlaceName
+        /// The staff group.
         public let group: StaffGroup
+        /// The pay period.
         public let period: PayPeriod
         public fileprivate(set) var rosteredHours: [Double]
         public fileprivate(set) var absentHours: [Double]
@@ -651,6 +673,7 @@ public struct StaffMonthTable: Sendable, Hashable, RandomAccessCollection, Expre
 
     enum CodingKeys: String, CodingKey { case months, lines }
 
+    /// The table of `rows`, in any order; rows of the same month, place, group and period add up.
     public init(_ rows: [StaffMonthKPIs]) {
         months = Array(Set(rows.map(\.month))).sorted()
         let monthIndex = Dictionary(uniqueKeysWithValues: months.enumerated().map { ($1, $0) })
@@ -755,6 +778,7 @@ public struct DailyFlowTable: Sendable, Hashable, RandomAccessCollection, Expres
     public private(set) var edMinutesInDepartment: [Double]?
     public private(set) var electiveWaitingList: [Int]?
 
+    /// The table of `days`, in their order (one per measured midnight).
     public init(_ days: [DailyFlow]) {
         dates = days.map(\.date)
         arrived = days.map(\.arrived)
