@@ -7,11 +7,14 @@ import Simulation
 public struct CostLine: Sendable, Hashable, Codable {
     /// Where the amount falls.
     public var centre: CostCentre
+    /// What it is spent on or earned from.
     public var category: CostCategory
     /// "2026-04".
     public var month: String
+    /// The amount, in the model's currency, ≥ 0.
     public var amount: Double
 
+    /// A line from its parts.
     public init(centre: CostCentre, category: CostCategory, month: String, amount: Double) {
         self.centre = centre
         self.category = category
@@ -36,7 +39,9 @@ public enum CostCentre: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// The names of the centres that are not units.
     public static let emergencyDepartmentName = "Emergency department"
+    /// The theatres' centre.
     public static let theatresName = "Theatres"
+    /// The hospital's centre: overheads and the penalties no unit carries.
     public static let hospitalName = "Hospital"
     /// What a spell-income centre's name starts with.
     public static let spellsPrefix = "Spells: "
@@ -184,10 +189,12 @@ public enum CostLedger {
 /// A run priced: the cost model used and every replication's lines (in replication order, the same lines in each).
 /// What the store keeps and an archive carries, so a cost report can be rendered again without simulating.
 public struct RunCosts: Sendable, Hashable, Codable {
+    /// The cost model the run was priced with (the scenario's `costs`).
     public var model: CostModel
     /// Each replication's lines.
     public var replications: [[CostLine]]
 
+    /// A priced run from its parts.
     public init(model: CostModel, replications: [[CostLine]]) {
         self.model = model
         self.replications = replications

@@ -189,18 +189,23 @@ public struct AggregateCensus: Sendable, Codable {
     public struct Unmapped: Sendable, Codable {
         /// The point-of-care code as the feed sent it, and the patients in hospital there (left out of the units).
         public let code: String
+        /// Patients in hospital at that code, left out of the units.
         public let patients: Int
     }
 
     /// The census's time, ISO 8601 UTC; events replayed; patients placed on a unit or in the ED; recent discharges.
     public let at: String
+    /// Events of the log replayed to `at`.
     public let events: Int
+    /// Patients placed on a unit or in the ED.
     public let inHospital: Int
+    /// Patients discharged alive in the 30 days before, not in hospital now.
     public let recentDischarges: Int
     /// Each unit of the scenario, in its order.
     public let units: [LiveCensusSummary.Unit]
     /// Patients in the ED.
     public let emergencyDepartment: Int
+    /// The codes the scenario does not map, with their patients.
     public let unmapped: [Unmapped]
     /// What the log could not place, and what was assumed, in counts (`LiveCensus.notes`).
     public let notes: [String]
