@@ -7,8 +7,9 @@ public struct BacktestReport: Sendable, Hashable, Codable {
     public static let twin = "twin"
     /// Every method, in report order.
     public static let methods = [twin] + BaselineMethod.allCases.map(\.rawValue)
-    /// The groups of units, as named in reports.
+    /// The group of every general and acute unit, as reports name it.
     public static let generalAndAcute = "general_and_acute"
+    /// The group of the ICU and HDU units, as reports name it.
     public static let criticalCare = "critical_care"
 
     /// How the backtest was run.
@@ -23,8 +24,9 @@ public struct BacktestReport: Sendable, Hashable, Codable {
         public var everyDays: Int
         /// The origins' local time of day, HH:MM.
         public var at: String
-        /// Replications of each twin forecast, and their master seed.
+        /// Replications of each twin forecast.
         public var replications: Int
+        /// The twin forecasts' master seed.
         public var seed: UInt64
         /// Origins forecast.
         public var origins: Int
@@ -33,6 +35,7 @@ public struct BacktestReport: Sendable, Hashable, Codable {
         /// Events in the log read.
         public var events: Int
 
+        /// A value from its parts.
         public init(scenario: String, from: String, to: String, horizonDays: Int, everyDays: Int, at: String,
                     replications: Int, seed: UInt64, origins: Int, seriesStart: String, events: Int)
         {
@@ -65,9 +68,15 @@ public struct BacktestReport: Sendable, Hashable, Codable {
         /// The series' in-sample MAE of the seasonal naive method over the history before the first origin: the
         /// MASE's scale (nil when that history is shorter than two weeks).
         public var maseScale: Double?
+        /// Per level of `ForecastScore.levels`, the 95% confidence interval of the coverage, from the origins' own
+        /// coverages in order by batch means (`SerialInterval`): how sure the score is, neighbouring origins being
+        /// alike. An element is nil with too few origins (fewer than 25); the whole is nil in backtests stored
+        /// before it was kept.
+        public var coverageIntervals: [ClosedRange<Double>?]?
 
+        /// A value from its parts.
         public init(method: String, group: String, unit: String, horizonDays: Int, score: ForecastScore,
-                    maseScale: Double?)
+                    maseScale: Double?, coverageIntervals: [ClosedRange<Double>?]? = nil)
         {
             self.method = method
             self.group = group
@@ -75,6 +84,7 @@ public struct BacktestReport: Sendable, Hashable, Codable {
             self.horizonDays = horizonDays
             self.score = score
             self.maseScale = maseScale
+            self.coverageIntervals = coverageIntervals
         }
 
         /// MASE against the seasonal naive method's in-sample error.
@@ -90,6 +100,7 @@ public struct BacktestReport: Sendable, Hashable, Codable {
         /// Days 0 (the census) to the horizon.
         public var days: [FanDay]
 
+        /// A value from its parts.
         public init(origin: String, group: String, days: [FanDay]) {
             self.origin = origin
             self.group = group
@@ -101,10 +112,12 @@ public struct BacktestReport: Sendable, Hashable, Codable {
     public struct FanDay: Sendable, Hashable, Codable {
         /// Local date of the midnight.
         public var date: String
+        /// The twin's 5th, 25th, 50th, 75th and 95th percentiles, patients (the census itself on day 0).
         public var p5: Double, p25: Double, p50: Double, p75: Double, p95: Double
         /// Patients in the group's beds that midnight, from the event log.
         public var actual: Double
 
+        /// A value from its parts.
         public init(date: String, p5: Double, p25: Double, p50: Double, p75: Double, p95: Double, actual: Double) {
             self.date = date
             self.p5 = p5
@@ -116,15 +129,19 @@ public struct BacktestReport: Sendable, Hashable, Codable {
         }
     }
 
+    /// The version this document was written in.
     public var schemaVersion = BacktestReport.currentSchemaVersion
+    /// How it was run.
     public var settings: Settings
     /// Groups first (general and acute, critical care), then units in the scenario's order; within each, methods in
     /// `methods` order, then horizons.
     public var rows: [Row]
+    /// The `--fans` origins' forecast fans against the observed census, per group.
     public var fans: [Fan]
     /// What the reader must know: origins a baseline skipped for want of history, and assumptions.
     public var notes: [String]
 
+    /// A report from its parts.
     public init(settings: Settings, rows: [Row], fans: [Fan], notes: [String]) {
         self.settings = settings
         self.rows = rows

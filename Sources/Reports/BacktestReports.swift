@@ -34,6 +34,12 @@ public enum BacktestReports {
         return String(format: "%.0f%%", 100 * value)
     }
 
+    /// The 95% confidence interval of `row`'s coverage at level index `level` ("71–80%"), "–" without one.
+    static func interval(_ row: BacktestReport.Row?, level: Int) -> String {
+        guard let range = row?.coverageIntervals?[level] else { return "–" }
+        return String(format: "%.0f–%.0f%%", 100 * range.lowerBound, 100 * range.upperBound)
+    }
+
     /// The mean of a metric over horizons `range` of `rows` (by horizon).
     static func mean(_ rows: [BacktestReport.Row], _ range: ClosedRange<Int>, _ metric: (BacktestReport.Row) -> Double?) -> Double? {
         let values = rows.filter { range.contains($0.horizonDays) }.compactMap(metric).filter(\.isFinite)
@@ -63,14 +69,16 @@ public enum BacktestReports {
                        n(mean(rows, 1...horizon) { $0.score.brier }, digits: 3)])
             }
             out.append(TextTable.render(summary))
-            var byHorizon = [["horizon"] + BacktestReport.methods.map { "MAE \($0)" } + ["twin 50%", "80%", "90%", "95%"]]
+            var byHorizon = [["horizon"] + BacktestReport.methods.map { "MAE \($0)" }
+                + ["twin 50%", "80%", "90%", "95%", "80% CI", "95% CI"]]
             for h in 1...horizon {
                 var row = [String(h)]
                 for method in BacktestReport.methods {
                     row.append(n(r.rows(method: method, group: group).first { $0.horizonDays == h }?.score.mae))
                 }
-                let coverage = twin.first { $0.horizonDays == h }?.score.coverage ?? []
-                row += coverage.map { percent($0) }
+                let twinRow = twin.first { $0.horizonDays == h }
+                row += (twinRow?.score.coverage ?? []).map { percent($0) }
+                row += [1, 3].map { interval(twinRow, level: $0) }
                 byHorizon.append(row)
             }
             out.append(TextTable.render(byHorizon))
@@ -126,6 +134,8 @@ public enum BacktestReports {
             let mae: Double?, bias: Double?, mase: Double?
             let coverage_50: Double?, coverage_80: Double?, coverage_90: Double?, coverage_95: Double?
             let pinball: Double?, crps: Double?, brier: Double?
+            /// Per coverage level, [low, high] of its 95% confidence interval (`SerialInterval`), null without one.
+            let coverage_intervals: [[Double]?]?
             let pit: [Double]
         }
         struct Document: Encodable {
@@ -141,7 +151,8 @@ public enum BacktestReports {
             return Row(method: row.method, group: row.group, unit: row.unit, horizon_days: row.horizonDays, origins: s.origins,
                        mae: finite(s.mae), bias: finite(s.bias), mase: finite(row.mase), coverage_50: c[0], coverage_80: c[1],
                        coverage_90: c[2], coverage_95: c[3], pinball: finite(s.meanPinball), crps: finite(s.meanCRPS),
-                       brier: finite(s.brier), pit: s.pit)
+                       brier: finite(s.brier), coverage_intervals: row.coverageIntervals?.map { $0.map { [$0.lowerBound, $0.upperBound] } },
+                       pit: s.pit)
         }
         return try ResultJSON.encoder().encode(Document(schemaVersion: r.schemaVersion, settings: r.settings, rows: rows,
                                                         fans: r.fans, notes: r.notes))
@@ -273,12 +284,18 @@ extension HTMLReports {
                 let value = twin.first { $0.horizonDays == h }?.score.coverage[i]
                 row.append(.number(BacktestReports.percent(value), key: value == nil ? nil : "\(group)|coverage|\(Int(level * 100))|\(h)", value: value))
             }
+            let twinRow = twin.first { $0.horizonDays == h }
+            row += [1, 3].map { .text(BacktestReports.interval(twinRow, level: $0)) }
             coverageRows.append(row)
         }
         return "<section><h2>\(HTML.escape(title)): twin interval coverage by horizon</h2>"
             + horizonChart(id: "coverage-\(g)", label: "coverage", horizons: horizon, series: coverage, references: levels,
                            range: (0, 1))
-            + HTML.table(["horizon (days)"] + levels.map { "\(Int($0 * 100))% interval" }, coverageRows) + "</section>"
+            + HTML.table(["horizon (days)"] + levels.map { "\(Int($0 * 100))% interval" }
+                         + ["80%: 95% CI of the coverage", "95%: 95% CI of the coverage"], coverageRows)
+            + "<p>A coverage's confidence interval is from the origins' own coverages, in batches of consecutive origins "
+            + "(neighbouring origins share most of their future; Docs/BACKTEST.md); – with fewer than 25 origins.</p>"
+            + "</section>"
     }
 
     public static func backtest(_ r: BacktestReport) -> HTMLDocument {

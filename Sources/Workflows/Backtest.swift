@@ -34,8 +34,11 @@ public struct BacktestRequest: Sendable, Hashable {
     /// `Calibrating.minimumDays`), at the first origin and then every `everyDays` days, each census check of
     /// `replications` replications (the stay scale search starting from the last one found).
     public struct Recalibration: Sendable, Hashable {
+        /// Days between recalibrations (≥ 1).
         public var everyDays = 28
+        /// Days of history each calibration reads, 56–3653.
         public var windowDays = 365
+        /// Replications of each census check (≥ 1).
         public var replications = 4
 
         /// The defaults: every 28 days, on the year before, census checks of 4 replications.
@@ -175,7 +178,9 @@ public enum Backtest {
         public struct Entry: Sendable, Hashable, Codable {
             /// The series' index (groups, then units), the method's index, and its score at horizon h at h − 1.
             public let series: Int
+            /// The method's index in `BacktestReport.methods`.
             public let method: Int
+            /// Its score at horizon h at index h − 1 (one origin's).
             public let horizons: [ForecastScore]
         }
     }
@@ -252,15 +257,24 @@ public enum Backtest {
         precondition(origins.map(\.index) == Array(plan.originDays.indices), "every origin's scores, in origin order")
         let horizon = request.horizonDays
         var scores: [SeriesKey: [ForecastScore]] = [:]
+        // Each origin's coverage, in origin order, by series, horizon and level: for the intervals of the means.
+        var coverages: [SeriesKey: [[[Double]]]] = [:]
         var skipped: [String: Int] = [:]
         var fans: [BacktestReport.Fan] = []
+        let levels = ForecastScore.levels.count
         for origin in origins {
             for method in origin.skipped { skipped[method, default: 0] += 1 }
             for entry in origin.scores {
                 let key = SeriesKey(method: entry.method, series: entry.series)
                 var list = scores[key] ?? [ForecastScore](repeating: ForecastScore(), count: horizon)
-                for h in list.indices { list[h].merge(entry.horizons[h]) }
+                var covered = coverages[key] ?? [[[Double]]](repeating: [[Double]](repeating: [], count: levels), count: horizon)
+                for h in list.indices {
+                    list[h].merge(entry.horizons[h])
+                    guard entry.horizons[h].origins > 0 else { continue }
+                    for (level, value) in entry.horizons[h].coverage.enumerated() { covered[h][level].append(value) }
+                }
                 scores[key] = list
+                coverages[key] = covered
             }
             fans += origin.fans
         }
@@ -269,10 +283,12 @@ public enum Backtest {
         for item in plan.series {
             let scale = seasonalNaiveScale(Array(item.values[..<(firstOriginDay + 1 - plan.seriesStart)]))
             for (m, method) in BacktestReport.methods.enumerated() {
-                guard let list = scores[SeriesKey(method: m, series: item.index)] else { continue }
+                let key = SeriesKey(method: m, series: item.index)
+                guard let list = scores[key] else { continue }
                 for (h, score) in list.enumerated() {
+                    let intervals = coverages[key]?[h].map { SerialInterval.interval($0) }
                     rows.append(BacktestReport.Row(method: method, group: item.group, unit: item.unit, horizonDays: h + 1,
-                                                   score: score, maseScale: scale))
+                                                   score: score, maseScale: scale, coverageIntervals: intervals))
                 }
             }
         }

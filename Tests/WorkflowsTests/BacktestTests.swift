@@ -60,6 +60,24 @@ struct BacktestTests {
                 || later["twin|general_and_acute|"] != full["twin|general_and_acute|"])
     }
 
+    @Test("with 25 origins or more, each coverage comes with its confidence interval from the origins in batches, around it")
+    func coverageIntervals() throws {
+        let log = try Self.log(days: 75, seed: 11)
+        let report = try Backtest.run(Self.scenario, file: "general-hospital.yaml", events: log,
+                                      request: Self.request(from: "2026-02-19", to: "2026-03-15", horizon: 2))
+        #expect(report.settings.origins == 25)
+        for row in report.rows where row.method != "six_week_weekday_mean" {
+            let intervals = try #require(row.coverageIntervals)
+            for (level, interval) in intervals.enumerated() {
+                let range = try #require(interval, "\(row.method) \(row.group) \(row.unit) h\(row.horizonDays)")
+                let coverage = row.score.coverage[level]
+                #expect(range.contains(coverage) && range.lowerBound >= 0 && range.upperBound <= 1)
+            }
+        }
+        // Some intervals are wider than a point: the origins' coverages differ.
+        #expect(report.rows.contains { row in row.coverageIntervals!.contains { ($0?.upperBound ?? 0) - ($0?.lowerBound ?? 0) > 0.05 } })
+    }
+
     @Test("a backtest scores every method on the same origins at every horizon, per group and unit; a short log is refused, saying how far it reaches")
     func scores() throws {
         let log = try Self.log(days: 55, seed: 7)
@@ -80,6 +98,8 @@ struct BacktestTests {
             #expect(abs(row.score.pit.reduce(0, +) - 4) < 1e-9)
         }
         #expect(report.fans.count == 2 && report.fans.allSatisfy { $0.days.count == 6 })
+        // Four origins are too few to say how sure a coverage is.
+        #expect(report.rows.allSatisfy { $0.coverageIntervals?.count == 4 && $0.coverageIntervals!.allSatisfy { $0 == nil } })
         #expect(throws: WorkflowError.self) {
             _ = try Backtest.run(Self.scenario, file: "general-hospital.yaml", events: log,
                                  request: Self.request(from: "2026-02-19", to: "2026-02-26", horizon: 5))
