@@ -22,8 +22,10 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
 
 /// A refused user name, password or token: what was wrong, for the person who typed it.
 public struct CredentialError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What was wrong and what is accepted.
     public let message: String
     public var description: String { message }
+    /// An error saying `message`.
     public init(message: String) { self.message = message }
 }
 
@@ -31,12 +33,14 @@ public struct CredentialError: Error, Sendable, Hashable, CustomStringConvertibl
 /// digit. Nothing else is accepted, so two names that look alike on a screen are the same bytes or refused
 /// (no upper case, no Unicode look-alikes, no spaces).
 public struct UserName: Sendable, Hashable, CustomStringConvertible {
+    /// The name, as checked.
     public let value: String
     public var description: String { value }
 
     /// Names kept for the program's own entries in the audit log.
     public static let reserved: Set<String> = ["system", "anonymous", "cli"]
 
+    /// `text` as a name, or an error saying which rule it breaks.
     public init(_ text: String) throws(CredentialError) {
         guard !text.isEmpty else { throw CredentialError(message: "a user name cannot be empty") }
         guard text.utf8.count <= 63 else {
@@ -63,9 +67,12 @@ public struct UserName: Sendable, Hashable, CustomStringConvertible {
 public struct Password: Sendable {
     let value: String
 
+    /// The shortest password accepted, UTF-8 bytes.
     public static let minimumBytes = 8
+    /// The longest: all bcrypt reads.
     public static let maximumBytes = 72
 
+    /// `text` as a password, or an error saying which rule it breaks.
     public init(_ text: String) throws(CredentialError) {
         let bytes = text.utf8.count
         guard bytes >= Self.minimumBytes else {

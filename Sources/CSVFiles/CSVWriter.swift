@@ -170,6 +170,7 @@ public final class AtomicFile {
 
 /// A file that could not be written: one sentence naming it, why, and what to do.
 public struct OutputFileError: Error, Sendable, Hashable, CustomStringConvertible, LocalizedError {
+    /// The file, as given.
     public let path: String
     /// The system's reason ("No such file or directory", "Permission denied").
     public let reason: String

@@ -92,6 +92,7 @@ public struct InputLimit: Sendable, Hashable {
     /// What a real one is like, for the message.
     public let typical: String
 
+    /// A bound of `bytes`.
     public init(bytes: Int, what: String, typical: String) {
         self.bytes = bytes
         self.what = what
@@ -121,7 +122,9 @@ public struct InputLimit: Sendable, Hashable {
 
 /// A file that cannot be read as given: one sentence naming it.
 public struct InputFileError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The file, as given.
     public let path: String
+    /// What is wrong with it.
     public let message: String
     public var description: String { "\(path): \(message)" }
 }

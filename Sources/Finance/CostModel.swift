@@ -13,6 +13,7 @@ public struct StaffRate: Sendable, Hashable, Codable {
     /// Added share of `hourly` for an hour in `PayPeriod.sunday`. ≥ 0.
     public var sundayEnhancement: Double
 
+    /// A rate from its parts.
     public init(hourly: Double, unsocialEnhancement: Double, sundayEnhancement: Double) {
         self.hourly = hourly
         self.unsocialEnhancement = unsocialEnhancement
@@ -50,6 +51,8 @@ public enum CurrencyCodes {
     ].flatMap { $0.split(separator: " ").map(String.init) })
 }
 
+/// What the hospital pays and earns, as a scenario's `costs` states it (Docs/COSTS.md): staff rates and premiums,
+/// bed-day, theatre and fixed costs, spell income and readmission penalties.
 public struct CostModel: Sendable, Hashable, Codable {
     /// ISO 4217 code of the amounts ("GBP").
     public var currency: String

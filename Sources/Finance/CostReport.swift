@@ -50,6 +50,8 @@ public enum CostLevel: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// A row of the cost report.
 public struct CostReportRow: Sendable, Hashable, Codable {
+    /// How far it sums: a centre's category in a month (line), a centre over the window, a category over the
+    /// centres, or the totals.
     public var level: CostLevel
     /// The cost centre; "" above the centre level.
     public var centre: String
@@ -57,6 +59,7 @@ public struct CostReportRow: Sendable, Hashable, Codable {
     public var category: String
     /// "2026-04", or `CostReport.wholeWindow`.
     public var month: String
+    /// The amount over replications: mean, 95% interval and the variance against the baseline, if any.
     public var amount: AmountSummary
 }
 
@@ -71,6 +74,7 @@ public struct CostReport: Sendable, Hashable, Codable {
     /// The names of the total rows.
     public static let totalNames = ["costs", "income", "deductions", "net"]
 
+    /// The layout this value was written in.
     public var schemaVersion = CostReport.currentSchemaVersion
     /// The scenario priced.
     public var scenario: String

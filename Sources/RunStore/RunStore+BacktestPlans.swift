@@ -12,6 +12,7 @@ public struct PlannedBacktest: Sendable, Hashable {
     public let id: Int64
     /// The scenario as stored: its row, name and canonical JSON.
     public let scenario: StoredScenario
+    /// The scenario's canonical JSON, as stored.
     public let canonicalJSON: String
     /// The text of the twin model file the scenario names, when it names one.
     public let twinModel: String?
@@ -19,6 +20,7 @@ public struct PlannedBacktest: Sendable, Hashable {
     public let request: String
     /// Origins of the whole backtest, ≥ 1, and the shards they are split into (`ShardPlan`), 1…origins.
     public let origins: Int
+    /// The shards the origins are split into, 1…origins.
     public let shards: Int
     /// The feed's last message id when planned: workers read the log up to it.
     public let eventsThrough: Int64

@@ -6,12 +6,14 @@ import Simulation
 
 /// Why a census file cannot start a forecast: every problem, located `FILE:LINE: column 'x': expected …, found '…'`.
 public struct CensusFileError: Error, Sendable, CustomStringConvertible {
+    /// Every problem found, one located sentence each, in file order.
     public let problems: [String]
     public var description: String { problems.joined(separator: "\n") }
 }
 
 /// A census file read against a scenario: the inpatients as twins in their units, and what a reader should know.
 public struct LoadedCensus: Sendable {
+    /// The inpatients and boarders as twins, and the recent discharges the file lists.
     public let census: HospitalCensus
     /// The latest time in the file (an admission, a move, an observation), epoch minutes.
     public let latestMinute: Double

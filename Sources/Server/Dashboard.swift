@@ -19,8 +19,11 @@ public enum Dashboard {
     /// A page route as the role matrix test and Docs/SERVER.md list it: its method, path (`:id` a whole number from
     /// 1) and who may use it.
     public struct Listing: Sendable {
+        /// GET or POST.
         public let method: HTTPRequest.Method
+        /// The path, `:id` standing for a whole number from 1.
         public let path: String
+        /// Which roles may use it.
         public let access: Access
     }
 

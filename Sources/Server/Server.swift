@@ -50,9 +50,12 @@ public final class DatabasePool: Sendable {
 
 /// A request's context: Hummingbird's own, and the client's address for the audit log.
 public struct ServerContext: RequestContext, RemoteAddressRequestContext {
+    /// Hummingbird's own context.
     public var coreContext: CoreRequestContextStorage
+    /// The client's address, when the channel knows it (the audit log's "from where").
     public let remoteAddress: SocketAddress?
 
+    /// The context of a request arriving on `source`'s channel.
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress

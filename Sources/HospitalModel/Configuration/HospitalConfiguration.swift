@@ -157,8 +157,11 @@ public struct EmergencyDepartmentConfiguration: Sendable {
 /// beds — in corridors and bays — and fills its beds without waiting for nurses to match its ratio; when the
 /// boarders fall to `standDownAtBoarders` it is stood down, each ward's extra places closing as they empty.
 public struct FullCapacityProtocol: Sendable {
+    /// Admitted patients waiting in the ED at which it is declared (≥ 1).
     public var declareAtBoarders: Int
+    /// Boarders at or below which it is stood down (below `declareAtBoarders`).
     public var standDownAtBoarders: Int
+    /// Places each general ward opens above its beds while it is in force (≥ 1).
     public var extraPatientsPerWard: Int
 
     /// A protocol.
@@ -177,6 +180,7 @@ public struct SameDayEmergencyCare: Sendable {
     public var places: Int
     /// Local opening hours: patients are streamed from `opens` until `closes` (those there at closing finish).
     public var opens: LocalTimeOfDay
+    /// Local closing time.
     public var closes: LocalTimeOfDay
     /// The triage categories it takes.
     public var triage: Set<TriageCategory>
@@ -587,6 +591,7 @@ public struct StaffingConfiguration: Sendable {
     public var vacancy: [StaffGroup: Double] = [:]
     /// Share of vacancy gaps filled by bank staff, and of those left that agency staff fill (0–1).
     public var vacancyBankFill: Double = 0
+    /// Of the vacancy gaps the bank left, the share agency staff fill (0–1).
     public var vacancyAgencyFill: Double = 0
     /// Nurse ratios.
     public var ratios: NurseRatios

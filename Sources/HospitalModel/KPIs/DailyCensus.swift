@@ -16,10 +16,13 @@ public struct UnitDayCensus: Sendable, Hashable, Codable {
     public var mean: Double
     /// 5th, 50th and 95th percentiles over replications (type 7, interpolated).
     public var p05: Double
+    /// The median over replications.
     public var p50: Double
+    /// The 95th percentile over replications.
     public var p95: Double
-    /// The fewest and most.
+    /// The fewest in any replication.
     public var minimum: Double
+    /// The most in any replication.
     public var maximum: Double
 }
 

@@ -16,11 +16,16 @@ public enum MetricDirection: String, Sendable, Hashable, Codable {
 public struct MetricKey: RawRepresentable, Sendable, Hashable, Comparable, Codable, ExpressibleByStringInterpolation,
     CustomStringConvertible
 {
+    /// The key's text, as stored and printed.
     public let rawValue: String
 
+    /// The key `rawValue`.
     public init(rawValue: String) { self.rawValue = rawValue }
+    /// The key written as a literal.
     public init(stringLiteral value: String) { rawValue = value }
+    /// The key written with interpolations ("units.\(name).occupancy_percent").
     public init(stringInterpolation: DefaultStringInterpolation) { rawValue = String(stringInterpolation: stringInterpolation) }
+    /// The key `text`.
     public init(_ text: String) { rawValue = text }
 
     public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
@@ -67,6 +72,7 @@ public struct Metric: Sendable, Hashable, Codable {
     /// The value.
     public let value: Double
 
+    /// A metric from its parts.
     public init(key: MetricKey, label: String, unit: String, direction: MetricDirection, value: Double) {
         self.key = key
         self.label = label
@@ -294,6 +300,7 @@ public struct MetricColumns: Sendable {
     public let order: [Metric]
     private let byKey: [[MetricKey: Double]]
 
+    /// The columns of `runs`, one list of metrics per replication.
     public init(_ runs: [[Metric]]) {
         byKey = runs.map { Dictionary($0.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }) }
         var order: [Metric] = []

@@ -8,6 +8,7 @@ import Simulation
 public struct HospitalWarmUpReport: Sendable, Hashable, Codable {
     /// One daily series over the replications.
     public struct Series: Sendable, Hashable, Codable {
+        /// What the series counts, as the report names it ("general and acute demand", …).
         public var name: String
         /// Welch's analysis and the MSER-5 suggestion, in days.
         public var analysis: WarmUpAnalysis
@@ -27,12 +28,17 @@ public struct HospitalWarmUpReport: Sendable, Hashable, Codable {
     /// A drift a planner would notice: 1% of the level a year (a 500-bed hospital gaining 5 beds of demand).
     public static let materialYearlyDrift = 0.01
 
+    /// The scenario's name.
     public var scenario: String
+    /// The master seed.
     public var seed: UInt64
+    /// Replications run, each from empty (≥ 1).
     public var replications: Int
+    /// Days run, none discarded.
     public var horizonDays: Int
     /// The scenario's own warm-up, days.
     public var scenarioWarmUpDays: Int
+    /// The daily series analysed, in the report's order.
     public var series: [Series]
 
     /// The largest MSER-5 point of the series, days: the least warm-up the report suggests.

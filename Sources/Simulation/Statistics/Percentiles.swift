@@ -85,8 +85,9 @@ public enum SampleQuantile {
 public struct ProportionEstimate: Sendable, Hashable, Codable {
     /// Successes over trials, 0–1.
     public let proportion: Double
-    /// The interval's bounds, 0–1.
+    /// The interval's lower bound, 0–1.
     public let lower: Double
+    /// The interval's upper bound, 0–1.
     public let upper: Double
 
     /// The estimate of `successes` in `trials` (> 0) at `level` (default 95%).
