@@ -255,6 +255,61 @@ extension CensusStartTests {
         #expect(undecided.dayZeroDemand == 0, "undecided patients are no bed's demand before their decision")
     }
 
+    /// Two wards of 20 beds under a full-capacity protocol (declared at 10 boarders, stood down at 4, 2 extra places
+    /// a ward), stays of about 30 days so nobody leaves: one ward holds 22 (only the protocol's extra places allow
+    /// it), the other 20, and `boarders` admitted patients wait in the ED. The protocol is taken as in force when a
+    /// ward is over its beds and the boarders are above the stand-down level — then the full ward opens its extra
+    /// places and takes two of them at once; at the stand-down level, or with no ward over its beds, it does not.
+    @Test("a census with a ward over its beds and boarders above the stand-down level starts under the full-capacity protocol")
+    func fullCapacityAtCensus() throws {
+        let model = Fixtures.exponentialWardModel(wardMeanDays: 1)
+        let twins = TwinModel(description: "full capacity", pathways: model.pathways.map { pathway in
+            PathwayModel(pathway: pathway.pathway, states: pathway.states.map { state in
+                switch state.state {
+                case .ed:
+                    StateModel(state: .ed, sojourn: SojournModel(.weibull(shape: 1, scaleMinutes: 60)),
+                               transitions: .probabilities([(.ward, 1)]))
+                case .ward:
+                    StateModel(state: .ward, sojourn: SojournModel(.weibull(shape: 20, scaleMinutes: 30 * 1440)),
+                               transitions: .probabilities([(.dischargedHome, 1)]))
+                default: state
+                }
+            })
+        }, readmission: model.readmission)
+        var configuration = HospitalConfiguration(
+            name: "full capacity", timeZone: Fixtures.london, start: Fixtures.monday, twinModel: twins,
+            emergencyDepartment: try Fixtures.admittingEverybody(perDay: 1e-9, boardingLimit: nil),
+            units: [UnitConfiguration(name: "Ward A", kind: .ward, beds: 20), UnitConfiguration(name: "Ward B", kind: .ward, beds: 20)])
+        configuration.fullCapacityProtocol = FullCapacityProtocol(declareAtBoarders: 10, standDownAtBoarders: 4,
+                                                                  extraPatientsPerWard: 2)
+        let hospital = try PreparedHospital(configuration, horizonDays: 1)
+        let start = hospital.simulationClock.epochMinute(atMinute: 0)
+        func wardB(onWardA: Int, boarders: Int) throws -> (census: Int, hours: Double) {
+            var id: UInt64 = 0
+            func patient(_ location: HospitalCensus.Location) -> HospitalCensus.Inpatient {
+                id += 1
+                return HospitalCensus.Inpatient(twin: PatientTwin(id: PatientID(id), attributes: Self.emergencyMedical,
+                                                                  pathway: .emergencyMedical, admittedAt: start - 120),
+                                                location: location, undecided: false)
+            }
+            let census = HospitalCensus(inpatients: (0..<onWardA).map { _ in patient(.unit(0)) }
+                + (0..<20).map { _ in patient(.unit(1)) } + (0..<boarders).map { _ in patient(.emergencyDepartment) })
+            let run = try HospitalSimulation.run(hospital, horizonDays: 1, warmUpDays: 0,
+                                                 streams: RandomStreams(masterSeed: 5).replication(0), census: census)
+            return (run.kpis.units[1].midnightCensus[1], run.kpis.fullCapacityProtocolHours ?? 0)
+        }
+        // Two of the six take ward B's extra places; the four left are the stand-down level, which stands it down.
+        let inForce = try wardB(onWardA: 22, boarders: 6)
+        #expect(inForce.census == 22, "\(inForce)")
+        let stoodDown = try wardB(onWardA: 22, boarders: 4)
+        #expect(stoodDown.census == 20 && stoodDown.hours == 0, "\(stoodDown)")
+        let noneOver = try wardB(onWardA: 20, boarders: 6)
+        #expect(noneOver.census == 20 && noneOver.hours == 0, "\(noneOver)")
+        // At the trigger the model declares it itself, as the boarders ask for their beds; eight left keep it in force.
+        let triggered = try wardB(onWardA: 20, boarders: 10)
+        #expect(triggered.census == 22 && triggered.hours > 23, "\(triggered)")
+    }
+
     /// A census kept in a stored plan by the version before `undecided` and `news2At` decodes: its undecided patient
     /// is the one with a triage category; one written now round-trips exactly.
     @Test("a census patient decodes from JSON without the fields added since (a plan stored before), and round-trips")

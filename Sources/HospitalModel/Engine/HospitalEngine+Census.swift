@@ -18,7 +18,9 @@ public struct HospitalCensus: Sendable, Codable {
     /// One patient: its twin (in the care state of where it is, since `stateSince`, with its latest observations)
     /// and where it is.
     public struct Inpatient: Sendable, Codable {
+        /// The patient's twin, in the care state of where it is.
         public let twin: PatientTwin
+        /// A unit's bed, or boarding in the ED.
         public let location: Location
         /// When a patient in a unit's bed became ready to leave it (epoch minutes): clinically ready for discharge
         /// (NHS sitreps' "no criteria to reside") or to move to another unit, and still here; nil when not ready.
@@ -99,6 +101,7 @@ public struct HospitalCensus: Sendable, Codable {
         case inpatients, recentDischarges
     }
 
+    /// A census of `inpatients`, with the `recentDischarges` whose returns a forecast draws.
     public init(inpatients: [Inpatient], recentDischarges: [PatientTwin] = []) {
         self.inpatients = inpatients
         self.recentDischarges = recentDischarges
@@ -201,6 +204,36 @@ extension HospitalEngine {
             guard let delay = draw.delayMinutes, discharged + delay < endMinute else { continue }
             let p = newPatient(twin)  // out of hospital, waiting with its twin, as after a discharge in the run
             simulation.schedule(.readmission(p), at: max(simulation.now, discharged + delay))
+        }
+        if Self.fullCapacityInForce(census, configuration: configuration) {
+            beds.declareFullCapacity(extra: configuration.fullCapacityProtocol?.extraPatientsPerWard ?? 0, now: simulation.now)
+        }
+    }
+
+    /// Whether the scenario's full-capacity protocol is in force at the census, as far as the census can tell — a
+    /// census says nothing of the protocol, but the model leaves two traces of it: a general ward (not elective-only)
+    /// holding more patients than its beds and escalation beds together, which only the protocol's extra places
+    /// allow, and admitted patients still waiting in the ED. The protocol is declared when the ED's boarders reach
+    /// `declareAtBoarders` and stood down only when they fall to `standDownAtBoarders`; between the two it stays as it
+    /// was, so with a ward over its beds and more boarders than the stand-down level it is taken as still in force.
+    /// Left undeclared, a forecast from a winter census held its wards to their beds and their nurses' ratios until
+    /// the boarders reached the trigger again, though the hospital was filling its extra places. (With the boarders at
+    /// the stand-down level or below, or no ward over its beds, it is not in force as far as admissions go: stood
+    /// down, a ward's extra places take nobody until they close.)
+    static func fullCapacityInForce(_ census: HospitalCensus, configuration: HospitalConfiguration) -> Bool {
+        guard let fcp = configuration.fullCapacityProtocol else { return false }
+        var patients = [Int](repeating: 0, count: configuration.units.count)
+        var boarders = 0
+        for inpatient in census.inpatients {
+            switch inpatient.location {
+            case .unit(let unit): patients[unit] += 1
+            case .emergencyDepartment: if !inpatient.undecided { boarders += 1 }
+            }
+        }
+        guard boarders > fcp.standDownAtBoarders else { return false }
+        return configuration.units.indices.contains { unit in
+            let u = configuration.units[unit]
+            return u.kind == .ward && !u.electiveOnly && patients[unit] > u.beds + (u.escalation?.beds ?? 0)
         }
     }
 }
