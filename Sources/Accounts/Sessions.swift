@@ -24,6 +24,7 @@ public struct SignInLimits: Sendable, Hashable {
     /// The window failures are counted over, seconds, ≥ 1.
     public var windowSeconds: Int
 
+    /// Limits from their parts, each at least 1.
     public init(failuresPerName: Int, failuresPerSource: Int, windowSeconds: Int) {
         precondition(failuresPerName >= 1 && failuresPerSource >= 1 && windowSeconds >= 1, "limits of at least 1")
         self.failuresPerName = failuresPerName

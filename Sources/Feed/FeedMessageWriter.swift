@@ -13,6 +13,7 @@ public struct FeedSender: Sendable, Hashable {
     /// MSH-6, the receiving facility (the sending facility when not given).
     public var receivingFacility: String
 
+    /// A writer naming the sender and the receiver.
     public init(application: String, facility: String, receivingApplication: String = "HOSPITAL-TWIN",
                 receivingFacility: String = "")
     {

@@ -57,6 +57,7 @@ public struct LedgerTimeline: Sendable {
     public var count: Int { events.count }
     /// The earliest and latest event times, epoch minutes (nil for an empty log).
     public var firstMinute: Double? { events.first?.event.minute }
+    /// The latest event time, epoch minutes (nil for an empty log).
     public var lastMinute: Double? { events.last?.event.minute }
 
     /// The census at `minute` (epoch minutes).

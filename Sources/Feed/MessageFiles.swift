@@ -15,6 +15,7 @@ public enum MessageFiles {
         /// Lines before the first MSH, frames cut off, and the like, each with why.
         public var skipped: [String] = []
 
+        /// Contents from their parts.
         public init(messages: [[UInt8]] = [], skipped: [String] = []) {
             self.messages = messages
             self.skipped = skipped

@@ -16,8 +16,11 @@ extension HospitalCensus {
 
         /// One way of being ready.
         public struct Outcome: Sendable, Hashable, Codable {
+            /// When its stay ended, epoch minutes (the middle of its bin).
             public let readyAt: Double
+            /// Where it is waiting to go: home or a care home.
             public let readyFor: CareState
+            /// P(ready as this outcome or one before it in the list): increasing, up to 1 − `notReady`.
             public let cumulative: Double
         }
 

@@ -298,6 +298,8 @@ extension HTMLReports {
             + "</section>"
     }
 
+    /// The backtest as a self-contained HTML page: per group, coverage by horizon (with its intervals), MAE by
+    /// horizon per method, the PIT histogram and the fans, each chart beside its table; then the notes.
     public static func backtest(_ r: BacktestReport) -> HTMLDocument {
         let horizon = r.settings.horizonDays
         var sections: [String] = []

@@ -86,6 +86,7 @@ public enum ComparisonReports {
         writer.flush()
     }
 
+    /// The comparison as JSON: the `ComparisonReport` as it is, in the KPIs' documented encoding.
     public static func json(_ report: ComparisonReport) throws -> Data {
         try ResultJSON.encoder().encode(report)
     }

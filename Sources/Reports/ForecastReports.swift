@@ -72,6 +72,7 @@ public enum ForecastReports {
         writer.flush()
     }
 
+    /// The forecast as JSON: the `BedForecast` as it is, in the KPIs' documented encoding.
     public static func json(_ f: BedForecast) throws -> Data {
         try ResultJSON.encoder().encode(f)
     }

@@ -69,6 +69,7 @@ public enum NamedPlace: Sendable, Hashable {
         /// The names as written in the configuration (and the reserved words), found without folding.
         private let exact: [String: NamedPlace]
 
+        /// The places of a scenario with `units`, and the reserved ones.
         public init(units: [UnitConfiguration]) {
             var places: [String: NamedPlace] = [
                 UnitNames.comparable("emergency_department"): .emergencyDepartment, "ed": .emergencyDepartment,

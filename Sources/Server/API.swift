@@ -198,6 +198,7 @@ struct APIAnswer {
 public enum API {
     /// The most items a page holds, and how many when `limit` is not given.
     public static let pageLimit = 200
+    /// Items a page holds when `limit` is not given.
     public static let defaultPage = 50
     /// The longest query string accepted, bytes.
     public static let queryLimit = 2_048

@@ -23,6 +23,7 @@ public struct EmbeddedCluster: Sendable {
 
     /// The database and role the cluster serves.
     public static let databaseName = "hospital_twin"
+    /// The role's name.
     public static let userName = "hospital_twin"
     /// The role the application connects as: it owns the database and the `hospital_twin` schema, and has no
     /// superuser, role-making or database-making rights. The bootstrap superuser (`userName`) only sets it up.

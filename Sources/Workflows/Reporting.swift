@@ -41,6 +41,7 @@ public struct CensusText: Sendable, Hashable {
     /// The census file's content (`CensusFile.columns`).
     public let csv: String
 
+    /// A census named `name` whose content is `csv`.
     public init(name: String, csv: String) {
         self.name = name
         self.csv = csv

@@ -24,6 +24,7 @@ public struct FeedFaults: Sendable, Hashable {
     /// refuse and keep in its quarantine.
     public var malformed = 0.0
 
+    /// Faults at these shares (each 0–1; 0: none).
     public init(duplicates: Double = 0, outOfOrder: Double = 0, cancelAndResend: Double = 0, merges: Double = 0,
                 malformed: Double = 0)
     {
