@@ -14,7 +14,7 @@ struct DeployTests {
     /// The Job manifest with its placeholders filled in as envsubst would, parsed.
     static func job(runID: String = "42") throws -> [String: Any] {
         var text = try String(contentsOfFile: CLI.repository("deploy/kubernetes/job.yaml"), encoding: .utf8)
-        for (name, value) in placeholders.merging(["RUN_ID": runID]) { $1 } {
+        for (name, value) in placeholders.merging(["RUN_ID": runID], uniquingKeysWith: { $1 }) {
             text = text.replacingOccurrences(of: "${\(name)}", with: value)
         }
         #expect(!text.contains("${"), "every placeholder is one of \(placeholders.keys.sorted())")

@@ -17,7 +17,7 @@ struct ScoreFileTests {
             unlink(output)
         }
         try text.write(toFile: input, atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: output, contents: nil)
+        try #require(FileManager.default.createFile(atPath: output, contents: nil))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         var problems: [String] = []
         let summary = try ScoreFiles.score(kind, inputPath: input, timeZone: timeZone, into: CSVWriter(handle: handle)) {

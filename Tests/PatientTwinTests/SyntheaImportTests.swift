@@ -118,13 +118,12 @@ struct SyntheaImportTests {
     }
 }
 
-/// The sample must be found in CI when the shared folder exists: a wrong path must fail, not skip.
-@Test("the shared Synthea sample is found whenever ../shared is present")
+/// The sample the import tests read must be there: a wrong path must fail, not skip.
+@Test("the Synthea sample the import tests read is where they look for it")
 func syntheaSampleIsFound() {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<4 { url.deleteLastPathComponent() }
-    let shared = url.appendingPathComponent("shared").path
-    if FileManager.default.fileExists(atPath: shared) { #expect(SyntheaSample.directory != nil) }
+    for file in ["patients.csv", "encounters.csv"] {
+        #expect(FileManager.default.fileExists(atPath: SyntheaSample.directory + "/" + file), "\(SyntheaSample.directory)/\(file)")
+    }
 }
 
 /// Where the shared Synthea sample is: ../shared/data/synthea beside the project, or $HOSPITAL_TWIN_SYNTHEA_SAMPLE.

@@ -24,7 +24,7 @@ struct UserReportTests {
     /// Reads back what a writer wrote, with the project's own CSV reader.
     func csv(_ write: (CSVWriter) -> Void) throws -> [[String]] {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString).csv")
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        try #require(FileManager.default.createFile(atPath: url.path, contents: nil))
         let handle = try FileHandle(forWritingTo: url)
         write(CSVWriter(handle: handle))
         try handle.close()
