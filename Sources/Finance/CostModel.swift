@@ -82,6 +82,7 @@ public struct CostModel: Sendable, Hashable, Codable {
     /// Income withheld for each emergency readmission within 30 days of a discharge.
     public var readmissionPenalty: Double
 
+    /// A cost model from its parts (a scenario's `costs`, as the scenario reader makes it).
     public init(currency: String, staff: [StaffGroup: StaffRate], bankPremium: Double, agencyPremium: Double,
                 bedDay: [UnitKind: Double], theatreMinute: Double, bedMonth: [UnitKind: Double], overheadMonth: Double,
                 spellIncome: [Pathway: Double], edAttendanceIncome: Double, criticalCareBedDayIncome: [UnitKind: Double],

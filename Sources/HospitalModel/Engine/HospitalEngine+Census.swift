@@ -332,6 +332,7 @@ public struct TakenCensus: Sendable {
     /// its census does not, for checking the forecast's draw of who is admitted.
     public let undecidedToBeAdmitted: Int
 
+    /// A census from its parts.
     public init(epochMinute: Double, inpatients: [HospitalCensus.Inpatient], recentDischarges: [PatientTwin], leftOut: Int,
                 undecidedToBeAdmitted: Int = 0)
     {
