@@ -8,12 +8,13 @@ Usage: scripts/check-dashboard.py BASE_URL PASSWORD FEED_TOKEN
 
 Each user signs in at /login and works as they would:
   - the admin uploads the general hospital, a short base that extends it and a staffing variant (and a broken file,
-    whose problems are shown at their lines), stores two admissions through the FHIR intake, and adds a user;
+    whose problems are shown at their lines), stores two admissions through the FHIR intake, reads them on the
+    patients page, and adds a user;
   - the manager starts a comparison of the base and the variant, watches the job page follow it, and reads the verdicts;
   - the planner sees the census against beds, starts a forecast from it, and sees its fan;
   - finance reads the cost report of the variant against the base and downloads it as CSV (formula cells neutralised),
     then starts a cost report job of the variant against the base and reads it;
-  - the viewer is refused the users page.
+  - the viewer is refused the patients page and the users page.
 On every page: no console message, no failed or external request, and every chart mark equal to its table cell
 (scripts/chart-check.js, the report check's rule). Exits 1 naming each failure.
 """
@@ -127,7 +128,7 @@ with sync_playwright() as playwright:
     # The admin: scenarios, the feed, users.
     admin = Browser(playwright, "check-admin")
     admin.sign_in()
-    for path in ["/", "/planner", "/manager", "/finance", "/runs", "/scenarios", "/users", "/audit"]:
+    for path in ["/", "/planner", "/patients", "/manager", "/finance", "/runs", "/scenarios", "/users", "/audit"]:
         admin.open(path)
     general = open(os.path.join(ROOT, "scenarios/general-hospital.yaml")).read()
     base = ("extends: general-hospital\nname: check-base\ndescription: <b>the general hospital</b>, a short run\n"
@@ -164,6 +165,11 @@ with sync_playwright() as playwright:
            and "2 applied" in outcome["issue"][0]["diagnostics"], f"FHIR intake: {status} {kind} {outcome}")
     status, _, outcome = fhir(bundle)
     expect(status == 200 and "2 already applied" in outcome["issue"][0]["diagnostics"], f"FHIR intake again: {outcome}")
+    # The patient-level page (clinician and admin): both admitted patients, in AMU, by pseudonymous id only.
+    admin.open("/patients?at=2026-11-30T12:00")
+    rows = admin.page.eval_on_selector_all("table tbody tr", "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent))")
+    expect(len(rows) == 2 and all(row[1] == "AMU" for row in rows), f"the patients page lists the two admitted patients in AMU: {rows}")
+    expect("CM1" not in (admin.page.content() or ""), "the patients page shows no hospital number")
     status, _, outcome = fhir({"resourceType": "Bundle", "entry": "not a list"})
     expect(status == 400 and outcome["issue"][0]["severity"] == "error", f"FHIR intake of a malformed Bundle: {status} {outcome}")
     # A user added from the page.
@@ -239,6 +245,7 @@ with sync_playwright() as playwright:
     viewer = Browser(playwright, "check-viewer")
     viewer.sign_in()
     viewer.open("/users", status=403)
+    viewer.open("/patients", status=403)
     viewer.open("/runs")
     viewer.close()
 

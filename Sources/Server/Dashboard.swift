@@ -36,7 +36,7 @@ public enum Dashboard {
 
     /// A page of the navigation: where it is, who may open it, its link's label.
     enum Page: String, CaseIterable {
-        case home, planner, manager, finance, runs, scenarios, users, audit
+        case home, planner, patients, manager, finance, runs, scenarios, users, audit
 
         var path: String { self == .home ? "/" : "/" + rawValue }
 
@@ -46,6 +46,7 @@ public enum Dashboard {
             case .home: .anyone
             case .planner, .manager, .runs, .scenarios: .aggregate
             case .finance: .costs
+            case .patients: .patients
             case .users, .audit: .administration
             }
         }
@@ -54,6 +55,7 @@ public enum Dashboard {
             switch self {
             case .home: "Home"
             case .planner: "Beds"
+            case .patients: "Patients"
             case .manager: "Scenarios compared"
             case .finance: "Costs"
             case .runs: "Runs"
@@ -68,6 +70,7 @@ public enum Dashboard {
             switch self {
             case .home: ""
             case .planner: "Today's census per unit against staffed beds, the 14-day forecast fan, the chance of running out, and the latest backtest's coverage."
+            case .patients: "Each patient in hospital now, from the feed (pseudonymous): where, since when, pathway, age and latest NEWS2."
             case .manager: "Pick a base and its variants, start a comparison, watch it run, read the verdicts."
             case .finance: "A run's cost report against a baseline, by cost centre and month, as CSV."
             case .runs: "Every stored run and its KPIs."
@@ -163,6 +166,7 @@ public enum Dashboard {
               handle: Planner.start),
         Route(method: .post, path: "/planner/backtest", access: .simulations, form: ["scenario_id", "from", "to", "horizon_days", "replications"],
               handle: Planner.backtest),
+        Route(method: .get, path: "/patients", access: .patients, query: ["scenario_id", "at"], handle: PatientPages.page),
         Route(method: .get, path: "/manager", access: .aggregate, handle: Manager.page),
         Route(method: .post, path: "/manager/compare", access: .simulations, form: ["base", "variant", "replications"],
               repeatable: ["variant"], handle: Manager.start),

@@ -17,6 +17,59 @@ extension Dashboard {
         try store.scenarios(before: nil, limit: API.pageLimit).map { (String($0.id), "\($0.id) — \($0.name) v\($0.version)") }
     }
 
+    // MARK: Patients
+
+    /// The clinician's page: each patient of the live census, as the census file has them (pseudonymous ids only),
+    /// in the scenario's unit order with the ED first, the highest NEWS2 first within a unit.
+    enum PatientPages {
+        /// The census columns shown, and their headings.
+        static let columns: [(key: String, heading: String)] = [
+            ("patient_id", "patient (pseudonymous)"), ("unit", "where"), ("unit_since", "there since"), ("admitted_at", "admitted"),
+            ("pathway", "pathway"), ("age", "age"), ("news2", "NEWS2"), ("news2_at", "NEWS2 at"), ("undecided_triage", "in ED, undecided"),
+        ]
+
+        static func page(_ visit: Visit) throws -> Answer {
+            let store = try RunStore(connection: visit.connection, migrating: false)
+            let options = try scenarioOptions(store)
+            guard let chosen = try visit.number("scenario_id") ?? options.first.flatMap({ Int64($0.0) }) else {
+                return .page(HTMLDocument(title: "Patients", subtitle: [], sections: ["<p>No scenario is stored yet: its units and locations place the feed's patients. Upload one on <a href=\"/scenarios\">Scenario files</a>.</p>"]),
+                             read: "")
+            }
+            guard let (listing, _) = try store.scenario(chosen) else { throw API.notFound("scenario", chosen) }
+            var sections = ["<form method=\"get\" action=\"/patients\"><p><label for=\"scenario_id\">Scenario</label> "
+                + select("scenario_id", options, selected: String(chosen))
+                + " <label for=\"at\">census at</label> <input id=\"at\" name=\"at\" placeholder=\"YYYY-MM-DDTHH:MM (now)\" value=\"\(HTML.escape(visit.query["at"] ?? ""))\" maxlength=\"16\">"
+                + " <button type=\"submit\">Show</button></p></form>"]
+            var read = ""
+            do {
+                let census = try API.liveCensus(scenario: chosen, at: visit.query["at"], connection: visit.connection)
+                let order = Dictionary(uniqueKeysWithValues: (["emergency_department"] + census.units.map(\.unit)).enumerated().map { ($1, $0) })
+                let inHospital = census.patients.filter { ($0["unit"] ?? "") != "discharged" }.sorted { a, b in
+                    let ua = order[a["unit"] ?? ""] ?? Int.max, ub = order[b["unit"] ?? ""] ?? Int.max
+                    if ua != ub { return ua < ub }
+                    let na = Int(a["news2"] ?? "") ?? -1, nb = Int(b["news2"] ?? "") ?? -1
+                    if na != nb { return na > nb }
+                    return (a["patient_id"] ?? "") < (b["patient_id"] ?? "")
+                }
+                let rows = inHospital.map { row in
+                    columns.map { column in
+                        let value = row[column.key] ?? ""
+                        return column.key == "unit" && value == "emergency_department" ? "emergency department" : value
+                    }
+                }
+                sections.append("<section><h2>In hospital at \(HTML.escape(census.at)): \(inHospital.count) patients (from \(census.events) events of the feed)</h2>"
+                    + HTMLDocument.table(columns.map(\.heading), rows, numeric: [5, 6])
+                    + "<p class=\"meta\">Pseudonymous ids, as the feed's patients are kept; ages in years at the census; NEWS2 the latest of the spell, when all seven vital signs have been read.</p>"
+                    + census.notes.map { "<p class=\"meta\">\(HTML.escape($0))</p>" }.joined() + "</section>")
+                read = "patients: \(inHospital.count) rows of the census of scenario \(chosen)"
+            } catch let problem as ProblemError where problem.status != .serviceUnavailable {
+                sections.append("<section><h2>The census</h2><p class=\"problem\">\(HTML.escape(problem.detail))</p></section>")
+            }
+            return .page(HTMLDocument(title: "Patients: \(listing.name)", subtitle: ["Stored scenario \(chosen), version \(listing.version)."], sections: sections),
+                         read: read)
+        }
+    }
+
     // MARK: Planner
 
     enum Planner {

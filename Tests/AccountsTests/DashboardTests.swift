@@ -74,6 +74,11 @@ struct DashboardTests {
             let viewer = try accounts.auditEntries(actor: sessions[.viewer]!.name)
             #expect(viewer.contains { $0.action == "page.read" && $0.target == "/users" && $0.outcome == .refused && $0.detail.contains("administration") })
             #expect(viewer.contains { $0.action == "page.read" && $0.target == "/runs/\(fixture.run)" && $0.outcome == .allowed && $0.detail == "run \(fixture.run)" })
+            // The patient-level page's read is audited with what it showed; a viewer's attempt as refused.
+            let clinician = try accounts.auditEntries(actor: sessions[.clinician]!.name)
+            #expect(clinician.contains { $0.action == "page.read" && $0.target == "/patients" && $0.outcome == .allowed
+                && $0.detail.hasPrefix("patients: ") && $0.detail.contains("rows of the census of scenario") })
+            #expect(viewer.contains { $0.action == "page.read" && $0.target == "/patients" && $0.outcome == .refused })
         }
         let store = try RunStore(connection: TestDatabase.connect())
         for job in try store.jobs(before: nil, limit: 100) where sessions.values.map(\.name).contains(job.submittedBy) {
