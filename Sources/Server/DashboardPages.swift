@@ -17,6 +17,25 @@ extension Dashboard {
         try store.scenarios(before: nil, limit: API.pageLimit).map { (String($0.id), "\($0.id) — \($0.name) v\($0.version)") }
     }
 
+    /// A census page (`action`): the stored scenario it is about — the query's `scenario_id`, else the first stored —
+    /// and the form that picks it and the census's time (`at`), handed to `body` with the store; a page saying `none`
+    /// when no scenario is stored, a 404 when the id names none.
+    static func censusPage(_ visit: Visit, action: String, title: String, none: String,
+                           _ body: (RunStore, Int64, ScenarioListing, String) throws -> Answer) throws -> Answer
+    {
+        let store = try RunStore(connection: visit.connection, migrating: false)
+        let options = try scenarioOptions(store)
+        guard let chosen = try visit.number("scenario_id") ?? options.first.flatMap({ Int64($0.0) }) else {
+            return .page(HTMLDocument(title: title, subtitle: [], sections: ["<p>\(none)</p>"]), read: "")
+        }
+        guard let (listing, _) = try store.scenario(chosen) else { throw API.notFound("scenario", chosen) }
+        let form = "<form method=\"get\" action=\"\(action)\"><p><label for=\"scenario_id\">Scenario</label> "
+            + select("scenario_id", options, selected: String(chosen))
+            + " <label for=\"at\">census at</label> <input id=\"at\" name=\"at\" placeholder=\"YYYY-MM-DDTHH:MM (now)\" value=\"\(HTML.escape(visit.query["at"] ?? ""))\" maxlength=\"16\">"
+            + " <button type=\"submit\">Show</button></p></form>"
+        return try body(store, chosen, listing, form)
+    }
+
     // MARK: Patients
 
     /// The clinician's page: each patient of the live census, as the census file has them (pseudonymous ids only),
@@ -29,44 +48,37 @@ extension Dashboard {
         ]
 
         static func page(_ visit: Visit) throws -> Answer {
-            let store = try RunStore(connection: visit.connection, migrating: false)
-            let options = try scenarioOptions(store)
-            guard let chosen = try visit.number("scenario_id") ?? options.first.flatMap({ Int64($0.0) }) else {
-                return .page(HTMLDocument(title: "Patients", subtitle: [], sections: ["<p>No scenario is stored yet: its units and locations place the feed's patients. Upload one on <a href=\"/scenarios\">Scenario files</a>.</p>"]),
-                             read: "")
-            }
-            guard let (listing, _) = try store.scenario(chosen) else { throw API.notFound("scenario", chosen) }
-            var sections = ["<form method=\"get\" action=\"/patients\"><p><label for=\"scenario_id\">Scenario</label> "
-                + select("scenario_id", options, selected: String(chosen))
-                + " <label for=\"at\">census at</label> <input id=\"at\" name=\"at\" placeholder=\"YYYY-MM-DDTHH:MM (now)\" value=\"\(HTML.escape(visit.query["at"] ?? ""))\" maxlength=\"16\">"
-                + " <button type=\"submit\">Show</button></p></form>"]
-            var read = ""
-            do {
-                let census = try API.liveCensus(scenario: chosen, at: visit.query["at"], connection: visit.connection)
-                let order = Dictionary(uniqueKeysWithValues: (["emergency_department"] + census.units.map(\.unit)).enumerated().map { ($1, $0) })
-                let inHospital = census.patients.filter { ($0["unit"] ?? "") != "discharged" }.sorted { a, b in
-                    let ua = order[a["unit"] ?? ""] ?? Int.max, ub = order[b["unit"] ?? ""] ?? Int.max
-                    if ua != ub { return ua < ub }
-                    let na = Int(a["news2"] ?? "") ?? -1, nb = Int(b["news2"] ?? "") ?? -1
-                    if na != nb { return na > nb }
-                    return (a["patient_id"] ?? "") < (b["patient_id"] ?? "")
-                }
-                let rows = inHospital.map { row in
-                    columns.map { column in
-                        let value = row[column.key] ?? ""
-                        return column.key == "unit" && value == "emergency_department" ? "emergency department" : value
+            try censusPage(visit, action: "/patients", title: "Patients",
+                           none: "No scenario is stored yet: its units and locations place the feed's patients. Upload one on <a href=\"/scenarios\">Scenario files</a>.") { _, chosen, listing, form in
+                var sections = [form]
+                var read = ""
+                do {
+                    let census = try API.liveCensus(scenario: chosen, at: visit.query["at"], connection: visit.connection)
+                    let order = Dictionary(uniqueKeysWithValues: (["emergency_department"] + census.units.map(\.unit)).enumerated().map { ($1, $0) })
+                    let inHospital = census.patients.filter { ($0["unit"] ?? "") != "discharged" }.sorted { a, b in
+                        let ua = order[a["unit"] ?? ""] ?? Int.max, ub = order[b["unit"] ?? ""] ?? Int.max
+                        if ua != ub { return ua < ub }
+                        let na = Int(a["news2"] ?? "") ?? -1, nb = Int(b["news2"] ?? "") ?? -1
+                        if na != nb { return na > nb }
+                        return (a["patient_id"] ?? "") < (b["patient_id"] ?? "")
                     }
+                    let rows = inHospital.map { row in
+                        columns.map { column in
+                            let value = row[column.key] ?? ""
+                            return column.key == "unit" && value == "emergency_department" ? "emergency department" : value
+                        }
+                    }
+                    sections.append("<section><h2>In hospital at \(HTML.escape(census.at)): \(inHospital.count) patients (from \(census.events) events of the feed)</h2>"
+                        + HTMLDocument.table(columns.map(\.heading), rows, numeric: [5, 6])
+                        + "<p class=\"meta\">Pseudonymous ids, as the feed's patients are kept; ages in years at the census; NEWS2 the latest of the spell, when all seven vital signs have been read.</p>"
+                        + census.notes.map { "<p class=\"meta\">\(HTML.escape($0))</p>" }.joined() + "</section>")
+                    read = "patients: \(inHospital.count) rows of the census of scenario \(chosen)"
+                } catch let problem as ProblemError where problem.status != .serviceUnavailable {
+                    sections.append("<section><h2>The census</h2><p class=\"problem\">\(HTML.escape(problem.detail))</p></section>")
                 }
-                sections.append("<section><h2>In hospital at \(HTML.escape(census.at)): \(inHospital.count) patients (from \(census.events) events of the feed)</h2>"
-                    + HTMLDocument.table(columns.map(\.heading), rows, numeric: [5, 6])
-                    + "<p class=\"meta\">Pseudonymous ids, as the feed's patients are kept; ages in years at the census; NEWS2 the latest of the spell, when all seven vital signs have been read.</p>"
-                    + census.notes.map { "<p class=\"meta\">\(HTML.escape($0))</p>" }.joined() + "</section>")
-                read = "patients: \(inHospital.count) rows of the census of scenario \(chosen)"
-            } catch let problem as ProblemError where problem.status != .serviceUnavailable {
-                sections.append("<section><h2>The census</h2><p class=\"problem\">\(HTML.escape(problem.detail))</p></section>")
+                return .page(HTMLDocument(title: "Patients: \(listing.name)", subtitle: ["Stored scenario \(chosen), version \(listing.version)."], sections: sections),
+                             read: read)
             }
-            return .page(HTMLDocument(title: "Patients: \(listing.name)", subtitle: ["Stored scenario \(chosen), version \(listing.version)."], sections: sections),
-                         read: read)
         }
     }
 
@@ -74,65 +86,58 @@ extension Dashboard {
 
     enum Planner {
         static func page(_ visit: Visit) throws -> Answer {
-            let store = try RunStore(connection: visit.connection, migrating: false)
-            let options = try scenarioOptions(store)
-            guard let chosen = try visit.number("scenario_id") ?? options.first.flatMap({ Int64($0.0) }) else {
-                return .page(HTMLDocument(title: "Beds", subtitle: [], sections: ["<p>No scenario is stored yet: store one with hospital-twin run --store, or upload one on <a href=\"/scenarios\">Scenario files</a>.</p>"]),
-                             read: "")
+            try censusPage(visit, action: "/planner", title: "Beds",
+                           none: "No scenario is stored yet: store one with hospital-twin run --store, or upload one on <a href=\"/scenarios\">Scenario files</a>.") { store, chosen, listing, form in
+                var sections = [form]
+                var read = ["census of scenario \(chosen)"]
+                // Today's census per unit against staffed beds.
+                do {
+                    let census = try API.liveCensus(scenario: chosen, at: visit.query["at"], connection: visit.connection)
+                    let rows = census.units.map { [$0.unit, String($0.patients), String($0.beds), $0.beds > 0 ? String(format: "%.0f%%", 100 * Double($0.patients) / Double($0.beds)) : "—"] }
+                    sections.append("<section><h2>The census at \(HTML.escape(census.at)) (from \(census.events) events of the feed)</h2>"
+                        + HTMLDocument.table(["unit", "patients", "beds", "occupancy"], rows, numeric: [1, 2, 3])
+                        + "<p>In hospital: \(census.inHospital); in the emergency department: \(census.emergencyDepartment); discharged in the last day: \(census.recentDischarges).</p>"
+                        + census.notes.map { "<p class=\"meta\">\(HTML.escape($0))</p>" }.joined() + "</section>")
+                } catch let problem as ProblemError where problem.status != .serviceUnavailable {
+                    sections.append("<section><h2>The census</h2><p class=\"problem\">\(HTML.escape(problem.detail))</p></section>")
+                }
+                // The latest forecast's fan and chance of running out.
+                if let run = try store.latestForecast(scenario: listing.name), case .forecast(let forecast) = try stored(.forecast, run, baseline: nil, store: store) {
+                    let document = HTMLReports.forecast(forecast)
+                    sections.append("<section><h2>The latest forecast: run <a href=\"/runs/\(run)?as=forecast\">\(run)</a></h2><p class=\"meta\">"
+                        + document.subtitle.map(HTML.escape).joined(separator: " ") + "</p></section>")
+                    sections += document.sections
+                    read.append("run \(run)")
+                } else {
+                    sections.append("<section><h2>The forecast</h2><p>No forecast of \(HTML.escape(listing.name)) is stored yet.</p></section>")
+                }
+                if JobBody.roles(.forecast).contains(visit.user.role) {
+                    sections.append("<section><h2>Forecast from the live census</h2><form method=\"post\" action=\"/planner/forecast\">"
+                        + csrfField(visit.session) + "<input type=\"hidden\" name=\"scenario_id\" value=\"\(chosen)\">"
+                        + "<p><label for=\"days\">Days</label> <input id=\"days\" name=\"days\" type=\"number\" min=\"1\" max=\"366\" value=\"\(ForecastRequest.defaultDays)\">"
+                        + " <label for=\"replications\">replications</label> <input id=\"replications\" name=\"replications\" type=\"number\" min=\"2\" max=\"\(RunOverrides.replicationLimit)\" value=\"\(ForecastRequest.defaultReplications)\">"
+                        + " <label for=\"forecast-at\">census at</label> <input id=\"forecast-at\" name=\"at\" placeholder=\"now\" maxlength=\"16\" value=\"\(HTML.escape(visit.query["at"] ?? ""))\">"
+                        + " <button type=\"submit\">Start the forecast</button></p></form></section>")
+                }
+                if JobBody.roles(.backtest).contains(visit.user.role) {
+                    sections.append("<section><h2>Backtest the forecasts on the feed's history</h2><form method=\"post\" action=\"/planner/backtest\">"
+                        + csrfField(visit.session) + "<input type=\"hidden\" name=\"scenario_id\" value=\"\(chosen)\">"
+                        + "<p><label for=\"from\">Origins from</label> <input id=\"from\" name=\"from\" type=\"date\" required>"
+                        + " <label for=\"to\">to</label> <input id=\"to\" name=\"to\" type=\"date\" required>"
+                        + " <label for=\"horizon\">horizon (days)</label> <input id=\"horizon\" name=\"horizon_days\" type=\"number\" min=\"1\" max=\"60\" value=\"14\">"
+                        + " <label for=\"backtest-replications\">replications per origin</label> <input id=\"backtest-replications\" name=\"replications\" type=\"number\" min=\"2\" max=\"\(RunOverrides.replicationLimit)\" value=\"200\">"
+                        + " <button type=\"submit\">Start the backtest</button></p></form></section>")
+                }
+                // The latest backtest's coverage.
+                if let backtest = try store.latestBacktest(scenario: listing.name), case .backtest(let report) = try stored(.backtest, backtest, baseline: nil, store: store) {
+                    sections.append("<section><h2>How right it has been: backtest <a href=\"/backtests/\(backtest)\">\(backtest)</a></h2><p class=\"meta\">"
+                        + HTML.escape(BacktestReports.heading(report)) + "</p></section>")
+                    sections += HTMLReports.backtestCoverage(report)
+                    read.append("backtest \(backtest)")
+                }
+                return .page(HTMLDocument(title: "Beds: \(listing.name)", subtitle: ["Stored scenario \(chosen), version \(listing.version)."], sections: sections),
+                             read: read.joined(separator: "; "))
             }
-            guard let (listing, _) = try store.scenario(chosen) else { throw API.notFound("scenario", chosen) }
-            var sections = ["<form method=\"get\" action=\"/planner\"><p><label for=\"scenario_id\">Scenario</label> "
-                + select("scenario_id", options, selected: String(chosen))
-                + " <label for=\"at\">census at</label> <input id=\"at\" name=\"at\" placeholder=\"YYYY-MM-DDTHH:MM (now)\" value=\"\(HTML.escape(visit.query["at"] ?? ""))\" maxlength=\"16\">"
-                + " <button type=\"submit\">Show</button></p></form>"]
-            var read = ["census of scenario \(chosen)"]
-            // Today's census per unit against staffed beds.
-            do {
-                let census = try API.liveCensus(scenario: chosen, at: visit.query["at"], connection: visit.connection)
-                let rows = census.units.map { [$0.unit, String($0.patients), String($0.beds), $0.beds > 0 ? String(format: "%.0f%%", 100 * Double($0.patients) / Double($0.beds)) : "—"] }
-                sections.append("<section><h2>The census at \(HTML.escape(census.at)) (from \(census.events) events of the feed)</h2>"
-                    + HTMLDocument.table(["unit", "patients", "beds", "occupancy"], rows, numeric: [1, 2, 3])
-                    + "<p>In hospital: \(census.inHospital); in the emergency department: \(census.emergencyDepartment); discharged in the last day: \(census.recentDischarges).</p>"
-                    + census.notes.map { "<p class=\"meta\">\(HTML.escape($0))</p>" }.joined() + "</section>")
-            } catch let problem as ProblemError where problem.status != .serviceUnavailable {
-                sections.append("<section><h2>The census</h2><p class=\"problem\">\(HTML.escape(problem.detail))</p></section>")
-            }
-            // The latest forecast's fan and chance of running out.
-            if let run = try store.latestForecast(scenario: listing.name), case .forecast(let forecast) = try stored(.forecast, run, baseline: nil, store: store) {
-                let document = HTMLReports.forecast(forecast)
-                sections.append("<section><h2>The latest forecast: run <a href=\"/runs/\(run)?as=forecast\">\(run)</a></h2><p class=\"meta\">"
-                    + document.subtitle.map(HTML.escape).joined(separator: " ") + "</p></section>")
-                sections += document.sections
-                read.append("run \(run)")
-            } else {
-                sections.append("<section><h2>The forecast</h2><p>No forecast of \(HTML.escape(listing.name)) is stored yet.</p></section>")
-            }
-            if JobBody.roles(.forecast).contains(visit.user.role) {
-                sections.append("<section><h2>Forecast from the live census</h2><form method=\"post\" action=\"/planner/forecast\">"
-                    + csrfField(visit.session) + "<input type=\"hidden\" name=\"scenario_id\" value=\"\(chosen)\">"
-                    + "<p><label for=\"days\">Days</label> <input id=\"days\" name=\"days\" type=\"number\" min=\"1\" max=\"366\" value=\"\(ForecastRequest.defaultDays)\">"
-                    + " <label for=\"replications\">replications</label> <input id=\"replications\" name=\"replications\" type=\"number\" min=\"2\" max=\"\(RunOverrides.replicationLimit)\" value=\"\(ForecastRequest.defaultReplications)\">"
-                    + " <label for=\"forecast-at\">census at</label> <input id=\"forecast-at\" name=\"at\" placeholder=\"now\" maxlength=\"16\" value=\"\(HTML.escape(visit.query["at"] ?? ""))\">"
-                    + " <button type=\"submit\">Start the forecast</button></p></form></section>")
-            }
-            if JobBody.roles(.backtest).contains(visit.user.role) {
-                sections.append("<section><h2>Backtest the forecasts on the feed's history</h2><form method=\"post\" action=\"/planner/backtest\">"
-                    + csrfField(visit.session) + "<input type=\"hidden\" name=\"scenario_id\" value=\"\(chosen)\">"
-                    + "<p><label for=\"from\">Origins from</label> <input id=\"from\" name=\"from\" type=\"date\" required>"
-                    + " <label for=\"to\">to</label> <input id=\"to\" name=\"to\" type=\"date\" required>"
-                    + " <label for=\"horizon\">horizon (days)</label> <input id=\"horizon\" name=\"horizon_days\" type=\"number\" min=\"1\" max=\"60\" value=\"14\">"
-                    + " <label for=\"backtest-replications\">replications per origin</label> <input id=\"backtest-replications\" name=\"replications\" type=\"number\" min=\"2\" max=\"\(RunOverrides.replicationLimit)\" value=\"200\">"
-                    + " <button type=\"submit\">Start the backtest</button></p></form></section>")
-            }
-            // The latest backtest's coverage.
-            if let backtest = try store.latestBacktest(scenario: listing.name), case .backtest(let report) = try stored(.backtest, backtest, baseline: nil, store: store) {
-                sections.append("<section><h2>How right it has been: backtest <a href=\"/backtests/\(backtest)\">\(backtest)</a></h2><p class=\"meta\">"
-                    + HTML.escape(BacktestReports.heading(report)) + "</p></section>")
-                sections += HTMLReports.backtestCoverage(report)
-                read.append("backtest \(backtest)")
-            }
-            return .page(HTMLDocument(title: "Beds: \(listing.name)", subtitle: ["Stored scenario \(chosen), version \(listing.version)."], sections: sections),
-                         read: read.joined(separator: "; "))
         }
 
         static func start(_ visit: Visit) throws -> Answer {
