@@ -205,8 +205,8 @@ extension HospitalEngine {
             let p = newPatient(twin)  // out of hospital, waiting with its twin, as after a discharge in the run
             simulation.schedule(.readmission(p), at: max(simulation.now, discharged + delay))
         }
-        if Self.fullCapacityInForce(census, configuration: configuration) {
-            beds.declareFullCapacity(extra: configuration.fullCapacityProtocol?.extraPatientsPerWard ?? 0, now: simulation.now)
+        if let fcp = configuration.fullCapacityProtocol, Self.fullCapacityInForce(census, configuration: configuration) {
+            beds.declareFullCapacity(extra: fcp.extraPatientsPerWard, now: simulation.now)
         }
     }
 
