@@ -86,6 +86,30 @@ struct DashboardTests {
         }
     }
 
+    @Test("the patients page's query tried hostile: duplicated, look-alike, mis-encoded, out of range, unknown ids and a time that is no time each answered with what is wrong, nothing a user wrote echoed unescaped")
+    func patientsQueryHostile() async throws {
+        let fixture = try APIRoleTests.fixture()
+        let clinician = try #require(try Self.sessions()[.clinician])
+        try await withServer { base in
+            let client = PlainClient(base: base)
+            for (path, status, says) in [
+                ("/patients?scenario_id=1&scenario_id=2", 400, "given more than once"),
+                ("/patients?scenario_ID=1", 400, "Unknown query parameter"),
+                ("/patients?scenario_id=%FF", 400, "not percent-encoded UTF-8"),
+                ("/patients?scenario_id=0", 400, "expected a whole number from 1"),
+                ("/patients?scenario_id=%D9%A1", 400, "expected a whole number from 1"),
+                ("/patients?scenario_id=99999999999999999999", 400, "expected a whole number from 1"),
+                ("/patients?scenario_id=999999999", 404, "no scenario has id 999999999"),
+                ("/patients?scenario_id=\(fixture.scenario)&at=" + String(repeating: "9", count: 3000), 400, "at most 2048"),
+                ("/patients?scenario_id=\(fixture.scenario)&at=%3Cscript%3E", 200, "expected a local time"),
+            ] {
+                let answer = try await client.send("GET", path, cookies: ["htw_session": clinician.cookie])
+                #expect(answer.status == status && answer.body.contains(says), "\(path.prefix(80)): \(answer.status) \(answer.body.prefix(400))")
+                #expect(!answer.body.contains("<script>"), "\(path.prefix(80)): nothing echoed unescaped")
+            }
+        }
+    }
+
     @Test("forms: a comparison started from the manager's page is queued as the manager's job (303 to its page); a role that may not start it is refused; the upload form stores a scenario, or shows each problem at its line and stores nothing; users are added and disabled from the admin's page")
     func forms() async throws {
         let fixture = try APIRoleTests.fixture()
