@@ -1,4 +1,5 @@
 import CSVFiles
+import Forecasting
 import Foundation
 import HospitalModel
 import Scenario
@@ -30,6 +31,26 @@ public struct ForecastCoverage: Sendable {
         public var startError = 0.0
     }
 
+    /// The groups' patients in beds (what a backtest scores; the bands above are of demand, which counts the ED's
+    /// boarders too): general and acute, then critical care.
+    public struct BedSeries: Sendable {
+        /// The group's name.
+        public let name: String
+        /// Σ over the truths of each one's coverage of the central 80% and 95% intervals of the forecast's
+        /// replications (`PredictiveDistribution.coverage`: fractional where replications sit on the truth's
+        /// count, so a calibrated forecast covers at the nominal rate), by horizon day (index 0: day 1).
+        public var covered80: [Double]
+        /// The same for the 95% interval.
+        public var covered95: [Double]
+        /// Σ over the truths of (actual − the replications' median)², by horizon day.
+        public var squaredError: [Double]
+        /// Σ over the truths of the replications' variance, by horizon day: against `squaredError`, whether the
+        /// spread is the size of the errors.
+        public var variance: [Double]
+    }
+
+    /// General and acute, then critical care, in beds.
+    public let inBeds: [BedSeries]
     /// Truths (runs held against their forecasts).
     public let truths: Int
     /// Replications of each forecast.
@@ -63,7 +84,8 @@ public struct ForecastCoverage: Sendable {
     /// Checks `scenario` with censuses at `local`: truth k is seed `seed + k` (replication 0), its forecast seed
     /// `seed + 10_000 + k`. `workDirectory` holds the census files meanwhile.
     public static func check(_ scenario: Scenario, file: String, at local: LocalDateTime, truths: Int, replications: Int,
-                             days: Int, seed: UInt64, threads: Int, workDirectory: String) throws(WorkflowError)
+                             days: Int, seed: UInt64, threads: Int, workDirectory: String,
+                             hiding hidden: Set<CensusFact> = []) throws(WorkflowError)
         -> ForecastCoverage
     {
         precondition(truths >= 1 && replications >= 2 && days >= 1, "a check needs truths, replications and days")
@@ -75,6 +97,10 @@ public struct ForecastCoverage: Sendable {
             ("diverted", { $0.diverted }), ("transferred out of ED", { $0.transferredOut }),
         ]
         var flows = counted.map { Flow(name: $0.name) }
+        var inBeds = [BedForecast.generalAndAcute, BedForecast.criticalCare].map {
+            BedSeries(name: $0, covered80: [Double](repeating: 0, count: days), covered95: [Double](repeating: 0, count: days),
+                      squaredError: [Double](repeating: 0, count: days), variance: [Double](repeating: 0, count: days))
+        }
         // The truth measures every day (no warm-up: it changes what is measured, not what happens), through the
         // census's day and the days forecast after it.
         let censusDay = Int(((local.localMinutesSinceEpoch - scenario.configuration.start.localMinutesSinceEpoch) / 1440)
@@ -105,8 +131,12 @@ public struct ForecastCoverage: Sendable {
             } catch {
                 throw WorkflowError(.input, "\(path): \(error)")
             }
-            let request = ForecastRequest(days: days, censusPath: path, replications: replications,
+            var request = ForecastRequest(days: days, censusPath: path, replications: replications,
                                           seed: seed + 10_000 + UInt64(k))
+            if !hidden.isEmpty {
+                try hide(hidden, inCensusAt: path)
+                request.imputesReadiness = hidden.contains(.readiness)
+            }
             let forecastPlan = try ForecastPlanning.prepare(scenario, file: file, request: request)
             let run = try Simulate.run(forecastPlan.prepared, threads: threads, census: forecastPlan.census)
             let forecast = Answers.forecast(run)
@@ -128,6 +158,22 @@ public struct ForecastCoverage: Sendable {
                     flows[index].truth += change(truth, from: start, flow.column) / Double(truths)
                 }
                 flows[index].forecast += runs.reduce(0) { $0 + change($1, from: 0, flow.column) } / Double(runs.count * truths)
+            }
+            for (index, critical) in [false, true].enumerated() {
+                let units = truth.units.indices.filter { truth.units[$0].kind.isCriticalCare == critical }
+                for day in 1...days {
+                    guard day < forecast.series[0].days.count, let at = dates.firstIndex(of: forecast.series[0].days[day].date) else {
+                        preconditionFailure("the truth runs through every day forecast")
+                    }
+                    let actual = Double(units.reduce(0) { $0 + truth.units[$1].midnightCensus[at] })
+                    let values = runs.map { run in Double(units.reduce(0) { $0 + run.units[$1].midnightCensus[day] }) }
+                    let ensemble = PredictiveDistribution.ensemble(values)
+                    inBeds[index].covered80[day - 1] += ensemble.coverage(actual, level: 0.8)
+                    inBeds[index].covered95[day - 1] += ensemble.coverage(actual, level: 0.95)
+                    inBeds[index].squaredError[day - 1] += (actual - ensemble.median) * (actual - ensemble.median)
+                    let mean = values.reduce(0, +) / Double(values.count)
+                    inBeds[index].variance[day - 1] += values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
+                }
             }
             for (index, band) in forecast.series.enumerated() {
                 let units = Self.units(of: band, in: truth)
@@ -159,10 +205,49 @@ public struct ForecastCoverage: Sendable {
                 series[index].standardError[day] = (variance / n).squareRoot()
             }
         }
-        return ForecastCoverage(truths: truths, replications: replications, days: days, series: series,
+        return ForecastCoverage(inBeds: inBeds, truths: truths, replications: replications, days: days, series: series,
                                 meanCensusPatients: Double(censusPatients) / Double(truths),
                                 meanRecentDischarges: Double(discharges) / Double(truths), flows: flows,
                                 undecided: undecided)
+    }
+
+    /// What a simulated hospital's census knows and a live census from the feed does not: hidden from the census file
+    /// (`check(hiding:)`), a forecast from it is one from as much as the feed tells, and the check says what the
+    /// feed's missing facts cost the forecast.
+    public enum CensusFact: String, Sendable, CaseIterable {
+        /// Who is ready to leave and for where: hidden, the forecast imputes it (`imputesReadiness`).
+        case readiness
+        /// A patient who deteriorated in its stay.
+        case deteriorated
+        /// An undecided ED patient's triage category: hidden, "unknown".
+        case triage
+        /// Charlson index, frailty, deprivation and diagnosis group: hidden, the census reader's defaults.
+        case attributes
+    }
+
+    /// Rewrites the census file at `path` with the columns of `facts` emptied (triage: "unknown" where it was set).
+    static func hide(_ facts: Set<CensusFact>, inCensusAt path: String) throws(WorkflowError) {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw WorkflowError(.input, "\(path): \(error)") }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        var columns: [(Int, String?)] = []   // the column, and what replaces a non-empty value (nil: empty)
+        func column(_ name: String) -> Int { header.firstIndex(of: name)! }
+        if facts.contains(.readiness) { columns += [(column("ready_at"), nil), (column("ready_for"), nil)] }
+        if facts.contains(.deteriorated) { columns.append((column("deteriorated"), nil)) }
+        if facts.contains(.triage) { columns.append((column("undecided_triage"), CensusFile.unknownTriage)) }
+        if facts.contains(.attributes) {
+            columns += ["charlson_index", "frailty_score", "deprivation_decile", "diagnosis_group"].map { (column($0), nil) }
+        }
+        for index in lines.indices.dropFirst() {
+            var fields = lines[index].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == header.count else { continue }   // a quoted comma: left as it is
+            for (position, replacement) in columns where !fields[position].isEmpty { fields[position] = replacement ?? "" }
+            lines[index] = fields.joined(separator: ",")
+        }
+        do { try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path)) } catch {
+            throw WorkflowError(.input, "\(path): \(error)")
+        }
     }
 
     /// The units a forecast series sums, in a run's KPIs.

@@ -528,17 +528,47 @@ struct ForecastCheckBenchmark: ParsableCommand {
     var seed: UInt64 = 1
     @Option(help: "Threads.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "Forecast from the census the truth's feed gives (its last 60 days), as a backtest does, not from its exact census.")
+    var throughFeed = false
+    @Flag(help: "With --through-feed: a real feed's faults (2% duplicates, 5% out of order, 2% cancel-and-resend, 2% merges).")
+    var realFaults = false
+    @Option(help: "Facts hidden from the census, as the feed does not carry them (comma-separated: readiness, deteriorated, triage, attributes).")
+    var hide = ""
 
     func run() throws {
         guard let local = LocalDateTime(parsing: at) else { throw ValidationError("--at: expected YYYY-MM-DDTHH:MM") }
+        var hidden: Set<ForecastCoverage.CensusFact> = []
+        for word in hide.split(separator: ",") {
+            guard let fact = ForecastCoverage.CensusFact(rawValue: String(word)) else {
+                throw ValidationError("--hide: expected readiness, deteriorated, triage or attributes, not \(word)")
+            }
+            hidden.insert(fact)
+        }
         let scenario = try Inputs.scenario(self.scenario)
+        if throughFeed {
+            let started = Date()
+            let groups = try ForecastCoverage.checkThroughFeed(scenario, file: self.scenario, at: local, truths: truths,
+                                                               replications: replications, days: days, seed: seed, threads: threads,
+                                                               faults: realFaults ? FeedFaults(duplicates: 0.02, outOfOrder: 0.05, cancelAndResend: 0.02,
+                                                                                               merges: 0.02, malformed: 0) : FeedFaults())
+            print("forecast-check \(self.scenario) at \(at) through the feed: \(truths) truths, \(replications) replications each, "
+                + "\(days) days; \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+            print("in beds, from the feed's census: coverage of the 80% | 95% intervals; bias (median − actual); MAE")
+            for (group, scores) in groups {
+                print(String(group.prefix(33)).padding(toLength: 34, withPad: " ", startingAt: 0)
+                    + scores.map { String(format: "  %3.0f|%3.0f", 100 * $0.coverage[1], 100 * $0.coverage[3]) }.joined())
+                print("  bias".padding(toLength: 34, withPad: " ", startingAt: 0) + scores.map { String(format: "%9.2f", $0.bias) }.joined())
+                print("  MAE".padding(toLength: 34, withPad: " ", startingAt: 0) + scores.map { String(format: "%9.2f", $0.mae) }.joined())
+            }
+            return
+        }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("forecast-check-\(getpid())").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { _ = try? FileManager.default.removeItem(atPath: work) }
         let started = Date()
         let coverage = try ForecastCoverage.check(scenario, file: self.scenario, at: local, truths: truths,
                                                   replications: replications, days: days, seed: seed, threads: threads,
-                                                  workDirectory: work)
+                                                  workDirectory: work, hiding: hidden)
         let n = Double(coverage.truths)
         print("forecast-check \(self.scenario) at \(at): \(coverage.truths) truths, \(coverage.replications) replications "
             + "each, \(coverage.days) days; census \(String(format: "%.0f", coverage.meanCensusPatients)) patients and "
@@ -563,6 +593,14 @@ struct ForecastCheckBenchmark: ParsableCommand {
         for series in coverage.series {
             print(String(series.name.prefix(33)).padding(toLength: 34, withPad: " ", startingAt: 0)
                 + ([series.startError] + series.meanError).map { String(format: "%9.1f", $0) }.joined())
+        }
+        print("in beds (as a backtest scores): coverage of the 80% | 95% intervals (fractional at ties), and the RMS error "
+            + "about the median over the replications' standard deviation")
+        for series in coverage.inBeds {
+            print(String(series.name.prefix(33)).padding(toLength: 34, withPad: " ", startingAt: 0)
+                + (0..<coverage.days).map { String(format: "  %3.0f|%3.0f", 100 * series.covered80[$0] / n, 100 * series.covered95[$0] / n) }.joined())
+            print("  RMS error / spread".padding(toLength: 34, withPad: " ", startingAt: 0)
+                + (0..<coverage.days).map { String(format: "%9.2f", (series.squaredError[$0] / series.variance[$0]).squareRoot()) }.joined())
         }
         print("its standard error over the truths, by horizon day 1…\(coverage.days), for the groups")
         for series in coverage.series.prefix(2) {
