@@ -106,7 +106,7 @@ let package = Package(
                                                      .product(name: "Yams", package: "Yams"),
                                                      "Scenario", "HospitalModel", "PatientTwin"]),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Scenario", "HospitalModel", "RunStore", "Store", "Feed", "HL7",
-                                                      "Finance", "Reports", "TestSupport", "CSVFiles", "PatientTwin", "Simulation"]),
+                                                      "Finance", "Reports", "TestSupport", "CSVFiles", "PatientTwin", "Simulation", "Forecasting"]),
         .testTarget(name: "CSVFilesTests", dependencies: ["CSVFiles"]),
         .testTarget(name: "ForecastingTests", dependencies: ["Forecasting", "Simulation", "TestSupport"]),
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"]),

@@ -221,12 +221,10 @@ public struct ForecastCoverage: Sendable {
         case deteriorated
         /// An undecided ED patient's triage category: hidden, "unknown".
         case triage
-        /// Charlson index, frailty, deprivation and diagnosis group: hidden, the census reader's defaults.
-        case attributes
     }
 
     /// Rewrites the census file at `path` with the columns of `facts` emptied (triage: "unknown" where it was set).
-    static func hide(_ facts: Set<CensusFact>, inCensusAt path: String) throws(WorkflowError) {
+    public static func hide(_ facts: Set<CensusFact>, inCensusAt path: String) throws(WorkflowError) {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw WorkflowError(.input, "\(path): \(error)") }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
@@ -236,9 +234,6 @@ public struct ForecastCoverage: Sendable {
         if facts.contains(.readiness) { columns += [(column("ready_at"), nil), (column("ready_for"), nil)] }
         if facts.contains(.deteriorated) { columns.append((column("deteriorated"), nil)) }
         if facts.contains(.triage) { columns.append((column("undecided_triage"), CensusFile.unknownTriage)) }
-        if facts.contains(.attributes) {
-            columns += ["charlson_index", "frailty_score", "deprivation_decile", "diagnosis_group"].map { (column($0), nil) }
-        }
         for index in lines.indices.dropFirst() {
             var fields = lines[index].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard fields.count == header.count else { continue }   // a quoted comma: left as it is

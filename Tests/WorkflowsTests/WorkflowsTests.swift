@@ -1,5 +1,6 @@
 import CSVFiles
 import Finance
+import Forecasting
 import Foundation
 import HospitalModel
 import Reports
@@ -499,6 +500,83 @@ struct ForecastSelfConsistencyTests {
             }
         }
         #expect(Double(agreeing) >= 0.9 * Double(cells), "\(agreeing) of \(cells) unit checks agree")
+        // In beds, as a backtest scores: each truth's fractional coverage is at most as variable as a hit or miss,
+        // so the sums are held to the binomial's region too.
+        #expect(coverage.inBeds.map(\.name) == [BedForecast.generalAndAcute, BedForecast.criticalCare])
+        for group in coverage.inBeds {
+            for day in 0..<days {
+                #expect(Tolerance.binomialAgrees(observed: Int(group.covered80[day].rounded()), trials: truths, probability: 0.8),
+                        "\(group.name) in beds, day \(day + 1): \(group.covered80[day]) of \(truths) in the 80% interval")
+                #expect(Tolerance.binomialAgrees(observed: Int(group.covered95[day].rounded()), trials: truths, probability: 0.95),
+                        "\(group.name) in beds, day \(day + 1): \(group.covered95[day]) of \(truths) in the 95% interval")
+                #expect(group.variance[day] > 0 && group.squaredError[day] > 0)
+            }
+        }
+    }
+
+    @Test("through the feed: each hospital's feed, read back as a live census, forecasts its own next midnights at the nominal coverage, faults or not")
+    func throughTheFeed() throws {
+        // The general hospital: the demo has no point-of-care codes to send.
+        let file = Repository.path("scenarios/general-hospital.yaml")
+        let scenario = try Inputs.scenario(file)
+        // Ten hospitals, each sending 32 days of feed before the census (a minute's work): a guard on the path, whose
+        // regions at this size catch a census gone wrong, not a band a little narrow (the bench measures that).
+        let truths = 10, days = 3
+        let at = LocalDateTime(year: 2026, month: 2, day: 10, hour: 23, minute: 59)
+        let clean = try ForecastCoverage.checkThroughFeed(scenario, file: file, at: at, truths: truths, replications: 40,
+                                                          days: days, seed: 3, threads: 2, historyDays: 32)
+        #expect(clean.map(\.group) == [BedForecast.generalAndAcute, BedForecast.criticalCare])
+        for (group, scores) in clean {
+            #expect(scores.count == days)
+            for (day, score) in scores.enumerated() {
+                #expect(score.origins == truths)
+                #expect(Tolerance.binomialAgrees(observed: Int((score.coverage[1] * Double(truths)).rounded()), trials: truths, probability: 0.8),
+                        "\(group) day \(day + 1): 80% interval coverage \(score.coverage[1])")
+                #expect(Tolerance.binomialAgrees(observed: Int((score.coverage[3] * Double(truths)).rounded()), trials: truths, probability: 0.95),
+                        "\(group) day \(day + 1): 95% interval coverage \(score.coverage[3])")
+            }
+        }
+        // A real feed's faults are undone by the ledger: the same hospitals, forecast from their faulty feeds,
+        // score within the same regions.
+        let faulty = try ForecastCoverage.checkThroughFeed(scenario, file: file, at: at, truths: truths, replications: 40,
+                                                           days: days, seed: 3, threads: 2, historyDays: 32,
+                                                           faults: FeedFaults(duplicates: 0.02, outOfOrder: 0.05, cancelAndResend: 0.02, merges: 0.02))
+        for ((group, scores), (_, clean)) in zip(faulty, clean) {
+            for day in 0..<days {
+                #expect(abs(scores[day].mae - clean[day].mae) <= 0.05 * clean[day].mae + 0.1,
+                        "\(group) day \(day + 1): MAE \(scores[day].mae) from the faulty feeds, \(clean[day].mae) from the clean")
+            }
+        }
+        #expect(throws: WorkflowError.self) {
+            try ForecastCoverage.checkThroughFeed(scenario, file: file, at: LocalDateTime(year: 2026, month: 1, day: 20),  // 15 days in
+                                                  truths: 1, replications: 2, days: 1, seed: 3, threads: 1)
+        }
+    }
+
+    @Test("a census's hidden facts: readiness and deterioration emptied, a known triage made unknown, the rest kept")
+    func hiding() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hide-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let header = CensusFile.columns
+        func row(_ values: [String: String]) -> String { header.map { values[$0] ?? "" }.joined(separator: ",") }
+        let bed = ["patient_id": "p1", "unit": "Ward 1", "admitted_at": "2026-03-01T10:00Z", "pathway": "emergency_medical",
+                   "charlson_index": "2", "frailty_score": "4", "deprivation_decile": "5", "diagnosis_group": "cardiac",
+                   "ready_at": "2026-03-02T09:00Z", "ready_for": "home", "deteriorated": "true", "news2": "3"]
+        let ed = ["patient_id": "p2", "unit": "emergency_department", "admitted_at": "2026-03-02T20:00Z",
+                  "pathway": "emergency_medical", "undecided_triage": "2"]
+        let boarder = ["patient_id": "p3", "unit": "emergency_department", "admitted_at": "2026-03-02T18:00Z", "pathway": "stroke"]
+        try Data(([header.joined(separator: ","), row(bed), row(ed), row(boarder)].joined(separator: "\n") + "\n").utf8)
+            .write(to: URL(fileURLWithPath: path))
+        try ForecastCoverage.hide([.readiness, .deteriorated, .triage], inCensusAt: path)
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        func value(_ line: Int, _ column: String) -> String { lines[line][header.firstIndex(of: column)!] }
+        for column in ["ready_at", "ready_for", "deteriorated"] {
+            #expect(value(1, column) == "", "\(column) hidden")
+        }
+        #expect(value(1, "news2") == "3" && value(1, "unit") == "Ward 1" && value(1, "charlson_index") == "2"
+            && value(1, "diagnosis_group") == "cardiac")
+        #expect(value(2, "undecided_triage") == CensusFile.unknownTriage)
+        #expect(value(3, "undecided_triage") == "", "a boarder stays decided")
     }
 }
 
