@@ -49,7 +49,7 @@ public struct ForecastCoverage: Sendable {
         public var variance: [Double]
     }
 
-    /// General and acute, then critical care, in beds.
+    /// General and acute, then critical care, then each unit (configuration order), in beds.
     public let inBeds: [BedSeries]
     /// Truths (runs held against their forecasts).
     public let truths: Int
@@ -97,8 +97,13 @@ public struct ForecastCoverage: Sendable {
             ("diverted", { $0.diverted }), ("transferred out of ED", { $0.transferredOut }),
         ]
         var flows = counted.map { Flow(name: $0.name) }
-        var inBeds = [BedForecast.generalAndAcute, BedForecast.criticalCare].map {
-            BedSeries(name: $0, covered80: [Double](repeating: 0, count: days), covered95: [Double](repeating: 0, count: days),
+        // The series in beds and the units each sums: the groups, then each unit.
+        let units = scenario.configuration.units
+        let bedSeries = [(BedForecast.generalAndAcute, units.indices.filter { !units[$0].kind.isCriticalCare }),
+                         (BedForecast.criticalCare, units.indices.filter { units[$0].kind.isCriticalCare })]
+            + units.indices.map { (units[$0].name, [$0]) }
+        var inBeds = bedSeries.map {
+            BedSeries(name: $0.0, covered80: [Double](repeating: 0, count: days), covered95: [Double](repeating: 0, count: days),
                       squaredError: [Double](repeating: 0, count: days), variance: [Double](repeating: 0, count: days))
         }
         // The truth measures every day (no warm-up: it changes what is measured, not what happens), through the
@@ -159,8 +164,7 @@ public struct ForecastCoverage: Sendable {
                 }
                 flows[index].forecast += runs.reduce(0) { $0 + change($1, from: 0, flow.column) } / Double(runs.count * truths)
             }
-            for (index, critical) in [false, true].enumerated() {
-                let units = truth.units.indices.filter { truth.units[$0].kind.isCriticalCare == critical }
+            for (index, (_, units)) in bedSeries.enumerated() {
                 for day in 1...days {
                     guard day < forecast.series[0].days.count, let at = dates.firstIndex(of: forecast.series[0].days[day].date) else {
                         preconditionFailure("the truth runs through every day forecast")

@@ -596,11 +596,17 @@ struct ForecastCheckBenchmark: ParsableCommand {
         }
         print("in beds (as a backtest scores): coverage of the 80% | 95% intervals (fractional at ties), and the RMS error "
             + "about the median over the replications' standard deviation")
-        for series in coverage.inBeds {
+        func ratios(_ series: ForecastCoverage.BedSeries) -> String {
+            (0..<coverage.days).map { String(format: "%9.2f", (series.squaredError[$0] / series.variance[$0]).squareRoot()) }.joined()
+        }
+        for series in coverage.inBeds.prefix(2) {
             print(String(series.name.prefix(33)).padding(toLength: 34, withPad: " ", startingAt: 0)
                 + (0..<coverage.days).map { String(format: "  %3.0f|%3.0f", 100 * series.covered80[$0] / n, 100 * series.covered95[$0] / n) }.joined())
-            print("  RMS error / spread".padding(toLength: 34, withPad: " ", startingAt: 0)
-                + (0..<coverage.days).map { String(format: "%9.2f", (series.squaredError[$0] / series.variance[$0]).squareRoot()) }.joined())
+            print("  RMS error / spread".padding(toLength: 34, withPad: " ", startingAt: 0) + ratios(series))
+        }
+        print("each unit in beds, RMS error / spread (where the groups' excess lies)")
+        for series in coverage.inBeds.dropFirst(2) {
+            print(String(series.name.prefix(33)).padding(toLength: 34, withPad: " ", startingAt: 0) + ratios(series))
         }
         print("its standard error over the truths, by horizon day 1…\(coverage.days), for the groups")
         for series in coverage.series.prefix(2) {
