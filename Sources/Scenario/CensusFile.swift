@@ -32,13 +32,15 @@ public struct LoadedCensus: Sendable {
 /// count; a unit's care state such as `ward` or `icu` when waiting to move; empty: not ready), and `discharged_at`
 /// (a discharged patient's discharge; empty for the others). Times are ISO 8601; without an offset they are the
 /// hospital's local time. `undecided_triage` (1–5) marks a patient in the ED before a decision to admit (the forecast
-/// draws whether it is admitted); an ED row without it is an admitted patient waiting for a bed.
+/// draws whether it is admitted); an ED row without it is an admitted patient waiting for a bed, and `waiting_for` may
+/// name the care state whose bed it waits for (`assessment_unit`, `ward`, `stroke_unit`, `hdu`, `icu`, or `theatre`
+/// for an emergency operation; empty: the forecast infers it from which units have room).
 public enum CensusFile {
     /// The columns a census must have.
     public static let requiredColumns = ["patient_id", "unit", "admitted_at", "pathway"] + PatientAttributes.requiredColumns
     /// Every column it may have, in the order the sample writes them.
     public static let columns = ["patient_id", "unit", "admitted_at", "unit_since", "pathway"] + PatientAttributes.columns
-        + ["news2", "news2_at", "ready_at", "ready_for", "undecided_triage", "discharged_at", "deteriorated"]
+        + ["news2", "news2_at", "ready_at", "ready_for", "undecided_triage", "discharged_at", "deteriorated", "waiting_for"]
 
     /// `undecided_triage` of a patient in the ED before a decision whose triage category is not known (ADT carries
     /// none): the forecast admits it with the probability of an attendance of any category (Docs/REPORTS.md).
@@ -47,6 +49,9 @@ public enum CensusFile {
     /// Where a patient ready to leave a unit may be ready to go.
     static let readyDestinations: [CareState] = [.dischargedHome, .dischargedCareHome, .assessmentUnit, .ward, .strokeUnit,
                                                  .hdu, .icu]
+
+    /// What an admitted patient boarding in the ED may wait for.
+    static let boardingTargets: [CareState] = [.assessmentUnit, .ward, .strokeUnit, .hdu, .icu, .theatre]
 
     /// The most patients a census may hold: far above any hospital (the largest English trusts have about 3,000
     /// beds), so that a runaway file is refused rather than read into memory.
@@ -159,6 +164,18 @@ public enum CensusFile {
                     deteriorated = record.boolean("deteriorated") ?? false
                 }
             }
+            var waitingFor: CareState?
+            if !record.isEmpty("waiting_for") {
+                if !inED || undecided {
+                    record.fail("waiting_for", expected: "nothing for a patient not admitted and boarding in the emergency "
+                        + "department (an emergency_department row without undecided_triage)")
+                } else {
+                    waitingFor = record.value("waiting_for", expected: "one of "
+                        + Self.boardingTargets.map(\.rawValue).joined(separator: ", ")) { text in
+                        Self.boardingTargets.first { $0.rawValue == text }
+                    }
+                }
+            }
             var readyAt: Double?, readyFor: CareState?
             if !record.isEmpty("ready_at") || !record.isEmpty("ready_for") {
                 if unit == nil {
@@ -233,7 +250,7 @@ public enum CensusFile {
             inpatients.append(HospitalCensus.Inpatient(twin: twin, location: unit.map { .unit($0) } ?? .emergencyDepartment,
                                                        readyAt: readyAt, readyFor: readyFor, undecided: undecided,
                                                        undecidedTriage: triage, deteriorated: deteriorated,
-                                                       news2At: news2 == nil ? nil : news2At))
+                                                       news2At: news2 == nil ? nil : news2At, waitingFor: waitingFor))
         }
         if problems.isEmpty && inpatients.isEmpty { problems.append("\(reader.file): no patients: a census lists the patients in hospital") }
         guard problems.isEmpty else { throw CensusFileError(problems: problems) }
@@ -273,11 +290,11 @@ public enum CensusFile {
                                             inpatient.readyAt.map(RecordTime.format) ?? "", inpatient.readyFor?.rawValue ?? "",
                                             inpatient.undecided
                                                 ? inpatient.undecidedTriage.map { String($0.rawValue) } ?? unknownTriage : "", "",
-                                            inpatient.deteriorated ? "yes" : ""])
+                                            inpatient.deteriorated ? "yes" : "", inpatient.waitingFor?.rawValue ?? ""])
         }
         for twin in census.recentDischarges {
             writer.write([twin.id.description, "discharged", RecordTime.format(twin.spellStart), "", twin.pathway.rawValue]
-                + twin.attributes.fields + ["", "", "", "", "", RecordTime.format(twin.stateSince), ""])
+                + twin.attributes.fields + ["", "", "", "", "", RecordTime.format(twin.stateSince), "", ""])
         }
         writer.flush()
     }

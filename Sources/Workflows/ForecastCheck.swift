@@ -117,7 +117,8 @@ public struct ForecastCoverage: Sendable {
         for k in 0..<truths {
             let plan = RunSettings(horizonDays: censusDay + days + 1, warmUpDays: 0, replications: 1, seed: seed + UInt64(k))
             let prepared = try PreparedScenario(scenario, file: file, plan: plan)
-            let (census, truth) = try Simulate.censusAndRun(prepared, at: local)
+            let (taken, truth) = try Simulate.censusAndRun(prepared, at: local)
+            let census = hiding(hidden, in: taken)
             censusPatients += census.inpatients.count
             for inpatient in census.inpatients {
                 guard inpatient.undecided else { continue }
@@ -138,10 +139,7 @@ public struct ForecastCoverage: Sendable {
             }
             var request = ForecastRequest(days: days, censusPath: path, replications: replications,
                                           seed: seed + 10_000 + UInt64(k))
-            if !hidden.isEmpty {
-                try hide(hidden, inCensusAt: path)
-                request.imputesReadiness = hidden.contains(.readiness)
-            }
+            request.imputesReadiness = hidden.contains(.readiness)
             let forecastPlan = try ForecastPlanning.prepare(scenario, file: file, request: request)
             let run = try Simulate.run(forecastPlan.prepared, threads: threads, census: forecastPlan.census)
             let forecast = Answers.forecast(run)
@@ -225,28 +223,26 @@ public struct ForecastCoverage: Sendable {
         case deteriorated
         /// An undecided ED patient's triage category: hidden, "unknown".
         case triage
+        /// The bed each admitted ED boarder waits for: hidden, the forecast infers it
+        /// (`HospitalEngine.inferBoardersTargets`).
+        case targets
     }
 
-    /// Rewrites the census file at `path` with the columns of `facts` emptied (triage: "unknown" where it was set).
-    public static func hide(_ facts: Set<CensusFact>, inCensusAt path: String) throws(WorkflowError) {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw WorkflowError(.input, "\(path): \(error)") }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        var columns: [(Int, String?)] = []   // the column, and what replaces a non-empty value (nil: empty)
-        func column(_ name: String) -> Int { header.firstIndex(of: name)! }
-        if facts.contains(.readiness) { columns += [(column("ready_at"), nil), (column("ready_for"), nil)] }
-        if facts.contains(.deteriorated) { columns.append((column("deteriorated"), nil)) }
-        if facts.contains(.triage) { columns.append((column("undecided_triage"), CensusFile.unknownTriage)) }
-        for index in lines.indices.dropFirst() {
-            var fields = lines[index].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count == header.count else { continue }   // a quoted comma: left as it is
-            for (position, replacement) in columns where !fields[position].isEmpty { fields[position] = replacement ?? "" }
-            lines[index] = fields.joined(separator: ",")
+    /// `census` with `facts` forgotten: readiness and deterioration emptied, a known triage made unknown, a boarder's
+    /// bed left for the forecast to infer. Everything else is kept.
+    public static func hiding(_ facts: Set<CensusFact>, in census: TakenCensus) -> TakenCensus {
+        guard !facts.isEmpty else { return census }
+        let inpatients = census.inpatients.map { inpatient in
+            let readiness = facts.contains(.readiness)
+            return HospitalCensus.Inpatient(
+                twin: inpatient.twin, location: inpatient.location, readyAt: readiness ? nil : inpatient.readyAt,
+                readyFor: readiness ? nil : inpatient.readyFor, undecided: inpatient.undecided,
+                undecidedTriage: facts.contains(.triage) ? nil : inpatient.undecidedTriage,
+                deteriorated: facts.contains(.deteriorated) ? false : inpatient.deteriorated, news2At: inpatient.news2At,
+                waitingFor: facts.contains(.targets) ? nil : inpatient.waitingFor)
         }
-        do { try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path)) } catch {
-            throw WorkflowError(.input, "\(path): \(error)")
-        }
+        return TakenCensus(epochMinute: census.epochMinute, inpatients: inpatients, recentDischarges: census.recentDischarges,
+                           leftOut: census.leftOut, undecidedToBeAdmitted: census.undecidedToBeAdmitted)
     }
 
     /// The units a forecast series sums, in a run's KPIs.

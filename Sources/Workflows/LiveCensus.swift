@@ -80,7 +80,7 @@ public struct LiveCensus: Sendable {
                          unit == nil ? "" : RecordTime.format(patient.locationSince), pathway.rawValue]
                 + attributes.fields
                 + [news2, news2.isEmpty ? "" : RecordTime.format(news2At), "", "",
-                   undecided, "", ""])
+                   undecided, "", "", ""])
             placed += 1
         }
         if inTheatres > 0 {
@@ -97,7 +97,7 @@ public struct LiveCensus: Sendable {
                                                            zone: zone, missingBirthDates: &noBirthDate)
             rows.append([pseudonym(patient.key), "discharged", RecordTime.format(patient.spellStart), "",
                          pathway.rawValue] + attributes.fields
-                + ["", "", "", "", "", RecordTime.format(patient.dischargedAt ?? ledger.at), ""])
+                + ["", "", "", "", "", RecordTime.format(patient.dischargedAt ?? ledger.at), "", ""])
         }
         if noBirthDate > 0 {
             notes.append("\(noBirthDate) patient\(noBirthDate == 1 ? "" : "s") without a birth date in the feed: age drawn "

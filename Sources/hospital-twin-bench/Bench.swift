@@ -532,7 +532,7 @@ struct ForecastCheckBenchmark: ParsableCommand {
     var throughFeed = false
     @Flag(help: "With --through-feed: a real feed's faults (2% duplicates, 5% out of order, 2% cancel-and-resend, 2% merges).")
     var realFaults = false
-    @Option(help: "Facts hidden from the census, as the feed does not carry them (comma-separated: readiness, deteriorated, triage).")
+    @Option(help: "Facts hidden from the census, as the feed does not carry them (comma-separated: readiness, deteriorated, triage, targets).")
     var hide = ""
 
     func run() throws {
@@ -540,9 +540,13 @@ struct ForecastCheckBenchmark: ParsableCommand {
         var hidden: Set<ForecastCoverage.CensusFact> = []
         for word in hide.split(separator: ",") {
             guard let fact = ForecastCoverage.CensusFact(rawValue: String(word)) else {
-                throw ValidationError("--hide: expected readiness, deteriorated or triage, not \(word)")
+                throw ValidationError("--hide: expected one of "
+                    + ForecastCoverage.CensusFact.allCases.map(\.rawValue).joined(separator: ", ") + ", not \(word)")
             }
             hidden.insert(fact)
+        }
+        if throughFeed && !hidden.isEmpty {
+            throw ValidationError("--hide: a census from the feed holds only what the feed carries; give it without --through-feed")
         }
         let scenario = try Inputs.scenario(self.scenario)
         if throughFeed {

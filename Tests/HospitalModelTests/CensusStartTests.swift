@@ -255,6 +255,65 @@ extension CensusStartTests {
         #expect(undecided.dayZeroDemand == 0, "undecided patients are no bed's demand before their decision")
     }
 
+    /// ED stays end in the ward or ICU half the time each (or, in the last case, home); stays of about 3000 days, so
+    /// nobody leaves in the two days run. Ten admitted boarders whose census does not say which bed they wait for,
+    /// forty replications. With the ward's 20 beds full and ICU's two free, a boarder is unlikely to be waiting for ICU
+    /// (it would have had its bed unless that bed was being cleaned): the posterior share is ½·L / (½·L + ½) with L
+    /// the likelihood of room where it waits (`boarderRoomLikelihood`), 1/11, where the twins' draw alone gives ½. ICU's
+    /// demand at the first midnight counts the boarders asking for it. With a ward bed free too, room everywhere tells
+    /// nothing and the share stays ½. A census that names ICU is believed. An admitted boarder never goes home from
+    /// the ED.
+    @Test("a boarder's bed, when the census does not name it, is unlikely to be one with room for it at the census")
+    func boardersTargets() throws {
+        func hospital(_ edNext: [(CareState, Double)]) throws -> PreparedHospital {
+            try Self.wardAndICU(wardBeds: 20, horizonDays: 2) { state in
+                switch state.state {
+                case .ed:
+                    StateModel(state: .ed, sojourn: state.sojourn, transitions: .probabilities(edNext))
+                case .ward, .icu:
+                    StateModel(state: state.state, sojourn: SojournModel(.weibull(shape: 1, scaleMinutes: 3000 * 1440)),
+                               transitions: .probabilities([(.dischargedHome, 1)]))
+                default: state
+                }
+            }
+        }
+        let wardOrICU = try hospital([(.ward, 0.5), (.icu, 0.5)])
+        let start = wardOrICU.simulationClock.epochMinute(atMinute: 0)
+        func census(onWard: Int, waitingFor: CareState? = nil) -> HospitalCensus {
+            HospitalCensus(inpatients: (0..<onWard).map { index in
+                HospitalCensus.Inpatient(twin: PatientTwin(id: PatientID(UInt64(100 + index)), attributes: Self.emergencyMedical,
+                                                           pathway: .emergencyMedical, admittedAt: start - 1440, state: .ward),
+                                         unit: 0)
+            } + (0..<10).map { index in
+                HospitalCensus.Inpatient(twin: PatientTwin(id: PatientID(UInt64(index + 1)), attributes: Self.emergencyMedical,
+                                                           pathway: .emergencyMedical, admittedAt: start - 600),
+                                         location: .emergencyDepartment, waitingFor: waitingFor)
+            })
+        }
+        let replications = 40
+        func runs(_ hospital: PreparedHospital, _ census: HospitalCensus) throws -> [HospitalKPIs] {
+            try (0..<replications).map { replication in
+                try HospitalSimulation.run(hospital, horizonDays: 2, warmUpDays: 0,
+                                           streams: RandomStreams(masterSeed: 13).replication(replication), census: census).kpis
+            }
+        }
+        let likelihood = HospitalCensus.boarderRoomLikelihood
+        let full = try runs(wardOrICU, census(onWard: 20))
+        let forICU = full.map { $0.units[1].midnightDemand[0] }.reduce(0, +)
+        #expect(Tolerance.binomialAgrees(observed: forICU, trials: 10 * replications, probability: likelihood / (likelihood + 1)),
+                "\(forICU) of \(10 * replications) boarders asked for ICU")
+        #expect(!Tolerance.binomialAgrees(observed: forICU, trials: 10 * replications, probability: 0.5))
+        #expect(full.allSatisfy { $0.units[0].midnightDemand[0] + $0.units[1].midnightDemand[0] == 30 })
+        let room = try runs(wardOrICU, census(onWard: 19))
+        let forICUWithRoom = room.map { $0.units[1].midnightDemand[0] }.reduce(0, +)
+        #expect(Tolerance.binomialAgrees(observed: forICUWithRoom, trials: 10 * replications, probability: 0.5),
+                "\(forICUWithRoom) of \(10 * replications) boarders asked for ICU")
+        let named = try runs(wardOrICU, census(onWard: 20, waitingFor: .icu))
+        #expect(named.allSatisfy { $0.units[1].admissions == 2 && $0.units[1].midnightDemand[0] == 10 && $0.units[0].admissions == 0 })
+        let homeOrWard = try runs(try hospital([(.ward, 0.5), (.dischargedHome, 0.5)]), census(onWard: 0))
+        #expect(homeOrWard.allSatisfy { $0.units[0].admissions == 10 }, "\(homeOrWard.map { $0.units[0].admissions }) of 10 to the ward")
+    }
+
     /// Two wards of 20 beds under a full-capacity protocol (declared at 10 boarders, stood down at 4, 2 extra places
     /// a ward), stays of about 30 days so nobody leaves: one ward holds 22 (only the protocol's extra places allow
     /// it), the other 20, and `boarders` admitted patients wait in the ED. The protocol is taken as in force when a
@@ -317,19 +376,21 @@ extension CensusStartTests {
         let twin = PatientTwin(id: PatientID(7), attributes: Self.emergencyMedical, pathway: .emergencyMedical, admittedAt: 1_000)
         let current = [HospitalCensus.Inpatient(twin: twin, location: .emergencyDepartment, undecided: true),
                        HospitalCensus.Inpatient(twin: twin, location: .emergencyDepartment, undecidedTriage: .urgent),
-                       HospitalCensus.Inpatient(twin: twin, location: .emergencyDepartment)]
+                       HospitalCensus.Inpatient(twin: twin, location: .emergencyDepartment, waitingFor: .strokeUnit)]
         let data = try JSONEncoder().encode(current)
         let back = try JSONDecoder().decode([HospitalCensus.Inpatient].self, from: data)
         #expect(back.map(\.undecided) == [true, true, false] && back.map(\.undecidedTriage) == [nil, .urgent, nil])
+        #expect(back.map(\.waitingFor) == [nil, nil, .strokeUnit])
         var earlier = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
         for index in earlier.indices {
             earlier[index]["undecided"] = nil
             earlier[index]["news2At"] = nil
+            earlier[index]["waitingFor"] = nil
         }
         let old = try JSONDecoder().decode([HospitalCensus.Inpatient].self,
                                            from: try JSONSerialization.data(withJSONObject: earlier))
         #expect(old.map(\.undecided) == [false, true, false], "before `unknown`, an undecided patient had its category")
-        #expect(old.allSatisfy { $0.news2At == nil && !$0.deteriorated })
+        #expect(old.allSatisfy { $0.news2At == nil && !$0.deteriorated && $0.waitingFor == nil })
     }
 
     /// Ward stays exponential (mean 1 day), each ending in ICU or home half the time; no arrivals. Forty census

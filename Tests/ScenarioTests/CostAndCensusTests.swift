@@ -106,6 +106,38 @@ struct CensusFileTests {
     static let demo = try! Scenario.load(path: Repository.path("scenarios/demo.yaml"))
     static let header = CensusFile.columns.joined(separator: ",")
 
+    @Test("the waiting_for column: a boarder's bed reads back; on a bed's patient, an undecided one, or an unknown state it is located")
+    func waitingForColumn() throws {
+        let files = try ScenarioFiles()
+        let bad = try files.write("waiting.csv", """
+            \(Self.header)
+            W1,AMU,2026-03-03T10:00,,emergency_medical,emergency,,,70,male,1,,,0,0,,,,,,,,ward
+            W2,emergency_department,2026-03-03T10:00,,emergency_medical,emergency,,,70,male,1,,,0,0,,,,,2,,,ward
+            W3,emergency_department,2026-03-03T10:00,,emergency_medical,emergency,,,70,male,1,,,0,0,,,,,,,,home
+            W4,emergency_department,2026-03-03T10:00,,emergency_medical,emergency,,,70,male,1,,,0,0,,,,,,,,Ward
+            """)
+        do {
+            _ = try CensusFile.read(path: bad, for: Self.demo.configuration, asOf: nil)
+            Issue.record("a bad census was read")
+        } catch {
+            let found = error.problems.map { $0.replacingOccurrences(of: files.directory + "/", with: "") }
+            #expect(found.contains { $0.hasPrefix("waiting.csv:2: column 'waiting_for': expected nothing for a patient not admitted and boarding") }, "\(found)")
+            #expect(found.contains { $0.hasPrefix("waiting.csv:3: column 'waiting_for': expected nothing") }, "\(found)")
+            for line in [4, 5] {
+                #expect(found.contains { $0.hasPrefix("waiting.csv:\(line): column 'waiting_for': expected one of assessment_unit, ward, stroke_unit, hdu, icu, theatre") }, "\(found)")
+            }
+            #expect(found.count == 4, "\(found)")
+        }
+        let good = try files.write("good.csv", """
+            \(Self.header)
+            W5,emergency_department,2026-03-03T10:00,,emergency_medical,emergency,,,70,male,1,,,0,0,,,,,,,,icu
+            W6,emergency_department,2026-03-03T10:00,,stroke,emergency,,,70,male,1,,,0,0,,,,,,,,stroke_unit
+            W7,emergency_department,2026-03-03T10:00,,emergency_medical,emergency,,,70,male,1,,,0,0,,,,,,,,
+            """)
+        let read = try CensusFile.read(path: good, for: Self.demo.configuration, asOf: nil)
+        #expect(read.census.inpatients.map(\.waitingFor) == [.icu, .strokeUnit, nil])
+    }
+
     @Test("the deteriorated column: yes on a patient in a bed reads back; a word that is no answer, or yes in the ED, is located")
     func deterioratedColumn() throws {
         let files = try ScenarioFiles()

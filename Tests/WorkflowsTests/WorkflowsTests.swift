@@ -3,6 +3,7 @@ import Finance
 import Forecasting
 import Foundation
 import HospitalModel
+import PatientTwin
 import Reports
 import RunStore
 import Scenario
@@ -554,30 +555,30 @@ struct ForecastSelfConsistencyTests {
         }
     }
 
-    @Test("a census's hidden facts: readiness and deterioration emptied, a known triage made unknown, the rest kept")
+    @Test("a census's hidden facts: readiness, deterioration and a boarder's bed emptied, a known triage made unknown, the rest kept")
     func hiding() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hide-\(UUID().uuidString).csv").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let header = CensusFile.columns
-        func row(_ values: [String: String]) -> String { header.map { values[$0] ?? "" }.joined(separator: ",") }
-        let bed = ["patient_id": "p1", "unit": "Ward 1", "admitted_at": "2026-03-01T10:00Z", "pathway": "emergency_medical",
-                   "charlson_index": "2", "frailty_score": "4", "deprivation_decile": "5", "diagnosis_group": "cardiac",
-                   "ready_at": "2026-03-02T09:00Z", "ready_for": "home", "deteriorated": "true", "news2": "3"]
-        let ed = ["patient_id": "p2", "unit": "emergency_department", "admitted_at": "2026-03-02T20:00Z",
-                  "pathway": "emergency_medical", "undecided_triage": "2"]
-        let boarder = ["patient_id": "p3", "unit": "emergency_department", "admitted_at": "2026-03-02T18:00Z", "pathway": "stroke"]
-        try Data(([header.joined(separator: ","), row(bed), row(ed), row(boarder)].joined(separator: "\n") + "\n").utf8)
-            .write(to: URL(fileURLWithPath: path))
-        try ForecastCoverage.hide([.readiness, .deteriorated, .triage], inCensusAt: path)
-        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        func value(_ line: Int, _ column: String) -> String { lines[line][header.firstIndex(of: column)!] }
-        for column in ["ready_at", "ready_for", "deteriorated"] {
-            #expect(value(1, column) == "", "\(column) hidden")
+        let attributes = PatientAttributes(ageYears: 70, sex: .female, admissionMethod: .emergency, specialty: .generalMedicine,
+                                           diagnosisGroup: .other, charlsonIndex: 1, clinicalFrailtyScale: 3,
+                                           deprivationDecile: 5, edVisitsLast6Months: 0, admissionsLast12Months: 0)
+        func twin(_ id: UInt64, _ pathway: Pathway, _ state: CareState) -> PatientTwin {
+            PatientTwin(id: PatientID(id), attributes: attributes, pathway: pathway, admittedAt: 0, state: state)
         }
-        #expect(value(1, "news2") == "3" && value(1, "unit") == "Ward 1" && value(1, "charlson_index") == "2"
-            && value(1, "diagnosis_group") == "cardiac")
-        #expect(value(2, "undecided_triage") == CensusFile.unknownTriage)
-        #expect(value(3, "undecided_triage") == "", "a boarder stays decided")
+        let bed = HospitalCensus.Inpatient(twin: twin(1, .emergencyMedical, .ward), location: .unit(0), readyAt: 60,
+                                           readyFor: .dischargedHome, deteriorated: true, news2At: 30)
+        let undecided = HospitalCensus.Inpatient(twin: twin(2, .emergencyMedical, .ed), location: .emergencyDepartment,
+                                                 undecidedTriage: .urgent)
+        let boarder = HospitalCensus.Inpatient(twin: twin(3, .stroke, .ed), location: .emergencyDepartment, waitingFor: .strokeUnit)
+        let census = TakenCensus(epochMinute: 120, inpatients: [bed, undecided, boarder], recentDischarges: [], leftOut: 2,
+                                 undecidedToBeAdmitted: 1)
+        let hidden = ForecastCoverage.hiding(Set(ForecastCoverage.CensusFact.allCases), in: census)
+        #expect(hidden.inpatients[0].readyAt == nil && hidden.inpatients[0].readyFor == nil && !hidden.inpatients[0].deteriorated)
+        #expect(hidden.inpatients[0].news2At == 30 && hidden.inpatients[0].location == .unit(0)
+            && hidden.inpatients[0].twin.attributes == bed.twin.attributes)
+        #expect(hidden.inpatients[1].undecided && hidden.inpatients[1].undecidedTriage == nil, "triage made unknown")
+        #expect(!hidden.inpatients[2].undecided && hidden.inpatients[2].waitingFor == nil, "a boarder stays decided, its bed inferred")
+        #expect(hidden.leftOut == 2 && hidden.undecidedToBeAdmitted == 1 && hidden.epochMinute == 120)
+        let kept = ForecastCoverage.hiding([.triage], in: census)
+        #expect(kept.inpatients[2].waitingFor == .strokeUnit && kept.inpatients[0].readyAt == 60 && kept.inpatients[0].deteriorated)
     }
 }
 

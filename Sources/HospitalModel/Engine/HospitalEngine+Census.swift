@@ -44,9 +44,14 @@ public struct HospitalCensus: Sendable, Codable {
         /// When the twin's latest NEWS2 was read (epoch minutes); nil when not known. A patient still on a ward long
         /// after an escalation-level reading there was not escalated (`HospitalEngine.notEscalated`).
         public var news2At: Double?
+        /// For an admitted patient boarding in the ED: the care state whose bed it waits for, when the census knows
+        /// it (a simulated hospital's census does, a bed manager's list may; ADT does not say). nil: the forecast
+        /// infers it (`HospitalEngine.inferBoardersTargets`). Not read for an undecided patient or one in a bed.
+        public var waitingFor: CareState?
 
         enum CodingKeys: String, CodingKey {
             case twin, location, readyAt, readyFor, undecided, undecidedTriage, deteriorated, readiness, news2At
+            case waitingFor
         }
 
         /// Decodes what `encode(to:)` wrote; a census kept by an earlier version (in a stored plan) has no
@@ -62,12 +67,15 @@ public struct HospitalCensus: Sendable, Codable {
             deteriorated = try values.decodeIfPresent(Bool.self, forKey: .deteriorated) ?? false
             readiness = try values.decodeIfPresent(Readiness.self, forKey: .readiness)
             news2At = try values.decodeIfPresent(Double.self, forKey: .news2At)
+            let waitingFor = try values.decodeIfPresent(CareState.self, forKey: .waitingFor)
+            self.waitingFor = location == .emergencyDepartment && !undecided ? waitingFor : nil
         }
 
-        /// `undecided` (or an `undecidedTriage`) counts only for a patient in the ED.
+        /// `undecided` (or an `undecidedTriage`) counts only for a patient in the ED, `waitingFor` only for one
+        /// admitted there.
         public init(twin: PatientTwin, location: Location, readyAt: Double? = nil, readyFor: CareState? = nil,
                     undecided: Bool = false, undecidedTriage: TriageCategory? = nil, deteriorated: Bool = false,
-                    news2At: Double? = nil)
+                    news2At: Double? = nil, waitingFor: CareState? = nil)
         {
             self.deteriorated = deteriorated
             self.news2At = news2At
@@ -77,6 +85,7 @@ public struct HospitalCensus: Sendable, Codable {
             self.readyFor = readyAt == nil ? nil : readyFor
             self.undecided = location == .emergencyDepartment && (undecided || undecidedTriage != nil)
             self.undecidedTriage = self.undecided ? undecidedTriage : nil
+            self.waitingFor = location == .emergencyDepartment && !self.undecided ? waitingFor : nil
         }
 
         /// A patient in a unit's bed.
@@ -101,6 +110,12 @@ public struct HospitalCensus: Sendable, Codable {
         case inpatients, recentDischarges
     }
 
+    /// The chance that a boarder waiting for a state finds at the census that one of its units shows room for it: a bed
+    /// freed in the turnaround minutes before, still being cleaned. Measured on six of the shadow hospital's censuses
+    /// of 9 December 2026 (Docs/BACKTEST.md): 32 of 282 boarders waiting for an assessment unit saw a bed there free,
+    /// 0.11; none of the 22 waiting for a ward, HDU or ICU did.
+    public static let boarderRoomLikelihood = 0.1
+
     /// A census of `inpatients`, with the `recentDischarges` whose returns a forecast draws.
     public init(inpatients: [Inpatient], recentDischarges: [PatientTwin] = []) {
         self.inpatients = inpatients
@@ -115,6 +130,7 @@ extension HospitalEngine {
     /// so the same census patient does the same in every scenario.
     mutating func admitCensus(_ census: HospitalCensus, in simulation: inout Simulation<Self>) {
         let freeCriticalCare = Self.criticalCareWithFreeBeds(census, configuration: configuration)
+        var boardersToInfer: [(patient: Int32, inpatient: HospitalCensus.Inpatient)] = []
         for inpatient in census.inpatients {
             if inpatient.undecided {
                 // Not yet decided: admitted with its probability given its category (if known) and its time in the ED
@@ -191,6 +207,11 @@ extension HospitalEngine {
                     // Decided already: its ED stay ended at the decision (the feed's A01), so it asks for its bed as
                     // soon as it has a cubicle. One the forecast drew as admitted finishes its ED stay first.
                     patients[Int(p)].stay = stay.ending(at: min(stay.endMinute, epoch(simulation.now)))
+                    if let target = inpatient.waitingFor, let ending = patients[Int(p)].stay {
+                        patients[Int(p)].stay = ending.redirected(to: target)
+                    } else {
+                        boardersToInfer.append((p, inpatient))
+                    }
                 }
                 patients[Int(p)].ed.cubicle = simulation.request(department.cubicles, priority: 0, tag: .cubicle(p))
             }
@@ -208,6 +229,51 @@ extension HospitalEngine {
         if let fcp = configuration.fullCapacityProtocol, Self.fullCapacityInForce(census, configuration: configuration) {
             beds.declareFullCapacity(extra: fcp.extraPatientsPerWard, now: simulation.now)
         }
+        inferBoardersTargets(boardersToInfer)
+    }
+
+    /// The bed each admitted ED boarder whose census does not name it waits for: the twin's draw of its next state,
+    /// conditioned on its still waiting. A boarder asks for its bed when admitted and moves as soon as one of its
+    /// candidate units has room (`findBed`), so at the census a boarder rarely waits for a state that shows room for
+    /// it — in a full hospital the boarders left are the ones whose units are full. Rarely, not never: a bed freed in
+    /// the last turnaround minutes is being cleaned, and a census cannot tell it from a free one. So the posterior is
+    /// the twin's transition probabilities times a likelihood: 1 for a state with no room for the patient,
+    /// `HospitalCensus.boarderRoomLikelihood` for one with room, 0 for home or death (the patient is admitted). It is
+    /// drawn by rejection from the patient's own stream, the census start's draw first, so a boarder whose draw is
+    /// plausible mostly keeps it. Drawn afresh without this, a forecast's boarders took at the start the few free beds
+    /// of units they could not have been waiting for, and left the full wards' queues short: errors 1.34 times the
+    /// replications' spread on the first day from a December census (Docs/BACKTEST.md). Called once every census
+    /// patient is in its bed and the full-capacity protocol is as the census shows it.
+    mutating func inferBoardersTargets(_ boarders: [(patient: Int32, inpatient: HospitalCensus.Inpatient)]) {
+        let bedStates: [CareState] = [.assessmentUnit, .ward, .strokeUnit, .hdu, .icu]
+        let leaving: Set<CareState> = [.dischargedHome, .dischargedCareHome, .died]
+        for (p, inpatient) in boarders {
+            guard let stay = patients[Int(p)].stay else { continue }
+            let withRoom = Set(bedStates.filter { hasRoom(for: p, in: $0) })
+            func likelihood(_ state: CareState) -> Double {
+                leaving.contains(state) ? 0 : withRoom.contains(state) ? HospitalCensus.boarderRoomLikelihood : 1
+            }
+            var stream = patientFamily.stream(inpatient.twin.id.value, UInt64(inpatient.twin.spell), 9)
+            var next = stay.next
+            let twin = inpatient.twin
+            for _ in 0..<1000 {
+                if stream.nextUniform() < likelihood(next) { break }
+                guard let drawn = predictor.sampleNext(pathway: twin.pathway, state: twin.state, covariates: twin.covariates,
+                                                       excluding: leaving, using: &stream)
+                else { break }
+                next = drawn
+            }
+            if next != stay.next, !leaving.contains(next) { patients[Int(p)].stay = stay.redirected(to: next) }
+        }
+    }
+
+
+    /// Whether a bed request of `p` for `state` would be met now (`findBed`), without opening anything.
+    func hasRoom(for p: Int32, in state: CareState) -> Bool {
+        let level = arrivalLevel(p, in: state)
+        let candidates = beds.candidateTable[candidateKey(p, state)]
+        if candidates.home.contains(where: { beds.hasRoom(level, in: $0) }) { return true }
+        return configuration.outlying.allowed && candidates.outlying.contains { beds.hasRoom(level, in: $0) }
     }
 
     /// Whether the scenario's full-capacity protocol is in force at the census, as far as the census can tell — a
@@ -385,7 +451,8 @@ extension HospitalEngine {
                 inpatients.append(HospitalCensus.Inpatient(twin: patient.twin, location: .unit(Int(unit)), readyAt: readyAt,
                                                            readyFor: readyFor, deteriorated: patient.bed.deteriorated))
             case .emergencyDepartment where patient.ed.admitted && !patient.ed.decisionAt.isNaN:
-                inpatients.append(HospitalCensus.Inpatient(twin: patient.twin, location: .emergencyDepartment))
+                inpatients.append(HospitalCensus.Inpatient(twin: patient.twin, location: .emergencyDepartment,
+                                                           waitingFor: patient.bed.target))
             case .emergencyDepartment:
                 inpatients.append(HospitalCensus.Inpatient(twin: patient.twin, location: .emergencyDepartment,
                                                            undecidedTriage: patient.ed.triage))
