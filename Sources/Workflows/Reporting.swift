@@ -136,6 +136,8 @@ public enum ForecastPlanning {
             observer.notice(.censusStart(file: path, latest: latest, ageHours: ageHours))
             if ageHours > 24 { observer.notice(.staleCensus(file: path, latest: latest, ageHours: ageHours)) }
             for unit in census.overfullUnits { observer.notice(.overfullAtCensus(file: path, unit: unit)) }
+            let unnamed = census.census.inpatients.count { $0.location == .emergencyDepartment && !$0.undecided && $0.waitingFor == nil }
+            if unnamed > 0 { observer.notice(.boardersInferred(file: path, boarders: unnamed)) }
             loaded = census
             if census.census.recentDischarges.isEmpty {
                 let history = try simulatedHistory(scenario, file: file, before: warmUpStart,

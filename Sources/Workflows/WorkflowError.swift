@@ -54,6 +54,8 @@ public enum WorkflowNotice: Sendable, Hashable, CustomStringConvertible {
     case overfullAtCensus(file: String, unit: String)
     /// The census lists no recent discharges: their returns come from the scenario's own simulated last 30 days.
     case returnsFromScenario(file: String, discharges: Int)
+    /// Admitted patients boarding in the ED whose census row names no bed (`waiting_for`): the forecast infers each.
+    case boardersInferred(file: String, boarders: Int)
     /// A daily series drifts materially over the measured window: the run did not measure a steady state.
     case drifts(file: String, series: String, percentPerYear: Double)
     /// The census a forecast starts from: its latest recorded time (ISO 8601 UTC) and its age then, hours.
@@ -79,6 +81,10 @@ public enum WorkflowNotice: Sendable, Hashable, CustomStringConvertible {
             "\(file) lists no recent discharges: the readmissions still to come are drawn from the scenario's own "
                 + "simulation instead (\(discharges) patients it discharged alive in the 30 days before the start, after "
                 + "its warm-up); list the hospital's discharges of the last 30 days as 'discharged' rows to use its own"
+        case .boardersInferred(let file, let boarders):
+            "\(file): \(boarders) admitted patient\(boarders == 1 ? "" : "s") boarding in the ED with no waiting_for: the bed "
+                + "each waits for is drawn given that it is still waiting (a unit with room for it at the census is "
+                + "unlikely); name it in waiting_for where the bed manager knows it"
         case .censusStart(let file, let latest, let age):
             "starting from \(file): its latest record is \(latest), \(Self.age(age)) old"
         case .staleCensus(let file, let latest, let age):

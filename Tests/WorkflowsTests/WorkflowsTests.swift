@@ -176,6 +176,8 @@ struct ForecastPlanningTests {
         let returning = forecast.census?.recentDischarges.count ?? 0
         #expect(returning > 1_000, "a month of a 445-bed hospital's discharges")
         #expect(recorder.seenNotices.contains(.returnsFromScenario(file: Self.census, discharges: returning)))
+        // Its 14 boarders name no bed: inferred, said so.
+        #expect(recorder.seenNotices.contains(.boardersInferred(file: Self.census, boarders: 14)))
     }
 
     @Test("a forecast says which census it starts from and how old it is; older than a day is a warning")
