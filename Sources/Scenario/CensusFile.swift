@@ -50,9 +50,6 @@ public enum CensusFile {
     static let readyDestinations: [CareState] = [.dischargedHome, .dischargedCareHome, .assessmentUnit, .ward, .strokeUnit,
                                                  .hdu, .icu]
 
-    /// What an admitted patient boarding in the ED may wait for.
-    static let boardingTargets: [CareState] = [.assessmentUnit, .ward, .strokeUnit, .hdu, .icu, .theatre]
-
     /// The most patients a census may hold: far above any hospital (the largest English trusts have about 3,000
     /// beds), so that a runaway file is refused rather than read into memory.
     public static let rowLimit = 100_000
@@ -171,8 +168,8 @@ public enum CensusFile {
                         + "department (an emergency_department row without undecided_triage)")
                 } else {
                     waitingFor = record.value("waiting_for", expected: "one of "
-                        + Self.boardingTargets.map(\.rawValue).joined(separator: ", ")) { text in
-                        Self.boardingTargets.first { $0.rawValue == text }
+                        + HospitalCensus.boardingTargets.map(\.rawValue).joined(separator: ", ")) { text in
+                        HospitalCensus.boardingTargets.first { $0.rawValue == text }
                     }
                 }
             }

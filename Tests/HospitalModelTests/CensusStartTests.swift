@@ -312,6 +312,12 @@ extension CensusStartTests {
         #expect(named.allSatisfy { $0.units[1].admissions == 2 && $0.units[1].midnightDemand[0] == 10 && $0.units[0].admissions == 0 })
         let homeOrWard = try runs(try hospital([(.ward, 0.5), (.dischargedHome, 0.5)]), census(onWard: 0))
         #expect(homeOrWard.allSatisfy { $0.units[0].admissions == 10 }, "\(homeOrWard.map { $0.units[0].admissions }) of 10 to the ward")
+        // A stored census naming no bed (an ED state, from a hand-edited plan) is a problem said, and run as unnamed.
+        let noBed = census(onWard: 20, waitingFor: .ed)
+        #expect(wardOrICU.censusProblem(noBed) == "has inpatient 21 waiting in the ED for ed, which is no bed or operation")
+        #expect(wardOrICU.censusProblem(census(onWard: 20, waitingFor: .theatre)) == nil)
+        let unnamed = try runs(wardOrICU, noBed)
+        #expect(unnamed.map { $0.units[1].midnightDemand[0] } == full.map { $0.units[1].midnightDemand[0] })
     }
 
     /// Two wards of 20 beds under a full-capacity protocol (declared at 10 boarders, stood down at 4, 2 extra places

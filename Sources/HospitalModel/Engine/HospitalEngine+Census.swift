@@ -116,6 +116,10 @@ public struct HospitalCensus: Sendable, Codable {
     /// 0.11; none of the 22 waiting for a ward, HDU or ICU did.
     public static let boarderRoomLikelihood = 0.1
 
+    /// What an admitted patient boarding in the ED may wait for: a bed in one of these care states, or an emergency
+    /// operation.
+    public static let boardingTargets: [CareState] = [.assessmentUnit, .ward, .strokeUnit, .hdu, .icu, .theatre]
+
     /// A census of `inpatients`, with the `recentDischarges` whose returns a forecast draws.
     public init(inpatients: [Inpatient], recentDischarges: [PatientTwin] = []) {
         self.inpatients = inpatients
@@ -207,7 +211,9 @@ extension HospitalEngine {
                     // Decided already: its ED stay ended at the decision (the feed's A01), so it asks for its bed as
                     // soon as it has a cubicle. One the forecast drew as admitted finishes its ED stay first.
                     patients[Int(p)].stay = stay.ending(at: min(stay.endMinute, epoch(simulation.now)))
-                    if let target = inpatient.waitingFor, let ending = patients[Int(p)].stay {
+                    if let target = inpatient.waitingFor, HospitalCensus.boardingTargets.contains(target),
+                       let ending = patients[Int(p)].stay
+                    {
                         patients[Int(p)].stay = ending.redirected(to: target)
                     } else {
                         boardersToInfer.append((p, inpatient))
@@ -266,7 +272,6 @@ extension HospitalEngine {
             if next != stay.next, !leaving.contains(next) { patients[Int(p)].stay = stay.redirected(to: next) }
         }
     }
-
 
     /// Whether a bed request of `p` for `state` would be met now (`findBed`), without opening anything.
     func hasRoom(for p: Int32, in state: CareState) -> Bool {
@@ -339,6 +344,9 @@ extension PreparedHospital {
         for (index, inpatient) in census.inpatients.enumerated() {
             if case .unit(let unit) = inpatient.location, !configuration.units.indices.contains(unit) {
                 return "places inpatient \(index + 1) in unit \(unit), but the scenario has units 0 to \(configuration.units.count - 1)"
+            }
+            if let target = inpatient.waitingFor, !HospitalCensus.boardingTargets.contains(target) {
+                return "has inpatient \(index + 1) waiting in the ED for \(target.rawValue), which is no bed or operation"
             }
         }
         return nil
