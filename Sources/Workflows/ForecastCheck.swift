@@ -98,10 +98,10 @@ public struct ForecastCoverage: Sendable {
         ]
         var flows = counted.map { Flow(name: $0.name) }
         // The series in beds and the units each sums: the groups, then each unit.
-        let units = scenario.configuration.units
-        let bedSeries = [(BedForecast.generalAndAcute, units.indices.filter { !units[$0].kind.isCriticalCare }),
-                         (BedForecast.criticalCare, units.indices.filter { units[$0].kind.isCriticalCare })]
-            + units.indices.map { (units[$0].name, [$0]) }
+        let described = scenario.configuration.units.map { (name: $0.name, criticalCare: $0.kind.isCriticalCare) }
+        let bedSeries = ([BedForecast.generalAndAcute, BedForecast.criticalCare] + described.map(\.name)).map {
+            ($0, Self.units(named: $0, in: described))
+        }
         var inBeds = bedSeries.map {
             BedSeries(name: $0.0, covered80: [Double](repeating: 0, count: days), covered95: [Double](repeating: 0, count: days),
                       squaredError: [Double](repeating: 0, count: days), variance: [Double](repeating: 0, count: days))
@@ -247,10 +247,16 @@ public struct ForecastCoverage: Sendable {
 
     /// The units a forecast series sums, in a run's KPIs.
     static func units(of series: BedForecast.Series, in kpis: HospitalKPIs) -> [Int] {
-        switch series.name {
-        case BedForecast.generalAndAcute: kpis.units.indices.filter { !kpis.units[$0].kind.isCriticalCare }
-        case BedForecast.criticalCare: kpis.units.indices.filter { kpis.units[$0].kind.isCriticalCare }
-        default: kpis.units.indices.filter { kpis.units[$0].name == series.name }
+        units(named: series.name, in: kpis.units.map { (name: $0.name, criticalCare: $0.kind.isCriticalCare) })
+    }
+
+    /// The indices of the units a series named `name` sums: general and acute every unit but critical care's,
+    /// critical care its own, a unit's series that unit.
+    static func units(named name: String, in units: [(name: String, criticalCare: Bool)]) -> [Int] {
+        switch name {
+        case BedForecast.generalAndAcute: units.indices.filter { !units[$0].criticalCare }
+        case BedForecast.criticalCare: units.indices.filter { units[$0].criticalCare }
+        default: units.indices.filter { units[$0].name == name }
         }
     }
 }

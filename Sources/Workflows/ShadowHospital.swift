@@ -24,6 +24,9 @@ public struct FeedFaults: Sendable, Hashable {
     /// refuse and keep in its quarantine.
     public var malformed = 0.0
 
+    /// The goal run's feed (Docs/BACKTEST.md): 2% duplicates, 5% out of order, 2% cancel-and-resend, 2% merges.
+    public static let goalFeed = FeedFaults(duplicates: 0.02, outOfOrder: 0.05, cancelAndResend: 0.02, merges: 0.02)
+
     /// Faults at these shares (each 0–1; 0: none).
     public init(duplicates: Double = 0, outOfOrder: Double = 0, cancelAndResend: Double = 0, merges: Double = 0,
                 malformed: Double = 0)

@@ -553,8 +553,7 @@ struct ForecastCheckBenchmark: ParsableCommand {
             let started = Date()
             let groups = try ForecastCoverage.checkThroughFeed(scenario, file: self.scenario, at: local, truths: truths,
                                                                replications: replications, days: days, seed: seed, threads: threads,
-                                                               faults: realFaults ? FeedFaults(duplicates: 0.02, outOfOrder: 0.05, cancelAndResend: 0.02,
-                                                                                               merges: 0.02, malformed: 0) : FeedFaults())
+                                                               faults: realFaults ? .goalFeed : FeedFaults())
             print("forecast-check \(self.scenario) at \(at) through the feed: \(truths) truths, \(replications) replications each, "
                 + "\(days) days; \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
             print("in beds, from the feed's census: coverage of the 80% | 95% intervals; bias (median − actual); MAE")

@@ -544,7 +544,7 @@ struct ForecastSelfConsistencyTests {
         // score within the same regions.
         let faulty = try ForecastCoverage.checkThroughFeed(scenario, file: file, at: at, truths: truths, replications: 40,
                                                            days: days, seed: 3, threads: 2, historyDays: 32,
-                                                           faults: FeedFaults(duplicates: 0.02, outOfOrder: 0.05, cancelAndResend: 0.02, merges: 0.02))
+                                                           faults: .goalFeed)
         for ((group, scores), (_, clean)) in zip(faulty, clean) {
             for day in 0..<days {
                 #expect(abs(scores[day].mae - clean[day].mae) <= 0.05 * clean[day].mae + 0.1,

@@ -108,17 +108,20 @@ extension HospitalEngine {
     /// A unit with a bed for `p` in `state` now: a home unit first, else — when outlying is allowed — another.
     /// Opens the unit's escalation beds if it takes the patient into them.
     mutating func findBed(for p: Int32, state: CareState, allowOutlying: Bool) -> (Int, outlier: Bool)? {
+        guard let found = bedWithRoom(for: p, state: state, allowOutlying: allowOutlying) else { return nil }
+        beds.openEscalationIfNeeded(found.0, now: now)
+        return found
+    }
+
+    /// The unit `findBed` would choose, without opening anything: a home unit with room first, else — when outlying
+    /// is allowed — another.
+    @inline(__always)
+    func bedWithRoom(for p: Int32, state: CareState, allowOutlying: Bool) -> (Int, outlier: Bool)? {
         let level = arrivalLevel(p, in: state)
         let key = candidateKey(p, state)
-        for unit in beds.candidateTable[key].home where beds.hasRoom(level, in: unit) {
-            beds.openEscalationIfNeeded(unit, now: now)
-            return (unit, false)
-        }
+        for unit in beds.candidateTable[key].home where beds.hasRoom(level, in: unit) { return (unit, false) }
         guard allowOutlying && configuration.outlying.allowed else { return nil }
-        for unit in beds.candidateTable[key].outlying where beds.hasRoom(level, in: unit) {
-            beds.openEscalationIfNeeded(unit, now: now)
-            return (unit, true)
-        }
+        for unit in beds.candidateTable[key].outlying where beds.hasRoom(level, in: unit) { return (unit, true) }
         return nil
     }
 

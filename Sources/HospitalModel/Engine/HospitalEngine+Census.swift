@@ -255,7 +255,7 @@ extension HospitalEngine {
         let leaving: Set<CareState> = [.dischargedHome, .dischargedCareHome, .died]
         for (p, inpatient) in boarders {
             guard let stay = patients[Int(p)].stay else { continue }
-            let withRoom = Set(bedStates.filter { hasRoom(for: p, in: $0) })
+            let withRoom = Set(bedStates.filter { bedWithRoom(for: p, state: $0, allowOutlying: true) != nil })
             func likelihood(_ state: CareState) -> Double {
                 leaving.contains(state) ? 0 : withRoom.contains(state) ? HospitalCensus.boarderRoomLikelihood : 1
             }
@@ -271,14 +271,6 @@ extension HospitalEngine {
             }
             if next != stay.next, !leaving.contains(next) { patients[Int(p)].stay = stay.redirected(to: next) }
         }
-    }
-
-    /// Whether a bed request of `p` for `state` would be met now (`findBed`), without opening anything.
-    func hasRoom(for p: Int32, in state: CareState) -> Bool {
-        let level = arrivalLevel(p, in: state)
-        let candidates = beds.candidateTable[candidateKey(p, state)]
-        if candidates.home.contains(where: { beds.hasRoom(level, in: $0) }) { return true }
-        return configuration.outlying.allowed && candidates.outlying.contains { beds.hasRoom(level, in: $0) }
     }
 
     /// Whether the scenario's full-capacity protocol is in force at the census, as far as the census can tell — a
