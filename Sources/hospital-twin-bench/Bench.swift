@@ -541,7 +541,8 @@ struct ForecastCheckBenchmark: ParsableCommand {
         for word in hide.split(separator: ",") {
             guard let fact = ForecastCoverage.CensusFact(rawValue: String(word)) else {
                 throw ValidationError("--hide: expected one of "
-                    + ForecastCoverage.CensusFact.allCases.map(\.rawValue).joined(separator: ", ") + ", not \(word)")
+                    + ForecastCoverage.CensusFact.allCases.map(\.rawValue).joined(separator: ", ") + ", not "
+                    + (word.count > 40 ? word.prefix(40) + "…" : word))
             }
             hidden.insert(fact)
         }
