@@ -29,6 +29,9 @@ public struct BacktestRequest: Sendable, Hashable {
     /// Calibrate the scenario again before origins (`backtest --recalibrate`), only on history before them; nil:
     /// the scenario forecasts as given.
     public var recalibration: Recalibration?
+    /// Where the origins' forecasts keep the model's table of undecided ED patients' admission, probed once a
+    /// scenario and year (`ForecastRequest.undecidedTables`); nil: the backtest makes its own.
+    public var undecidedTables: UndecidedAdmissionTables?
 
     /// How a backtest recalibrates: on the `windowDays` days before an origin (fewer where the log is shorter, at least
     /// `Calibrating.minimumDays`), at the first origin and then every `everyDays` days, each census check of
@@ -66,6 +69,8 @@ public enum Backtest {
     public static func run(_ scenario: Scenario, file: String, events: [ReceivedEvent], request: BacktestRequest,
                            observer: WorkflowObserver = .silent) throws(WorkflowError) -> BacktestReport
     {
+        var request = request
+        if request.undecidedTables == nil { request.undecidedTables = UndecidedAdmissionTables() }
         let plan = try plan(scenario, events: events, request: request)
         var timeline = plan.timeline
         var recalibrated = Recalibrated(base: scenario, file: file)
@@ -348,6 +353,7 @@ public enum Backtest {
         let name = "the live census at \(RecordTime.format(ledger.at))"
         forecastRequest.censusText = CensusText(name: name, csv: live.csv)
         forecastRequest.imputesReadiness = true
+        forecastRequest.undecidedTables = request.undecidedTables
         let prepared = try ForecastPlanning.prepare(scenario, file: file, request: forecastRequest)
         let hospital = prepared.prepared.hospital
         return OriginSetup(atOrigin: occupancy(ledger, scenario: scenario), start: start, file: file, name: name, hospital: hospital,

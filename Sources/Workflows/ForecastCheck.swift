@@ -92,6 +92,7 @@ public struct ForecastCoverage: Sendable {
         var series: [Series] = []
         var censusPatients = 0, discharges = 0
         var undecided = (patients: 0.0, expected: 0.0, admitted: 0.0)
+        let tables = UndecidedAdmissionTables()
         let counted: [(name: String, column: (DailyFlow) -> Int?)] = [
             ("arrivals", { $0.arrived }), ("inpatient discharges", { $0.inpatientDischarges }), ("deaths", { $0.died }),
             ("diverted", { $0.diverted }), ("transferred out of ED", { $0.transferredOut }),
@@ -120,13 +121,6 @@ public struct ForecastCoverage: Sendable {
             let (taken, truth) = try Simulate.censusAndRun(prepared, at: local)
             let census = hiding(hidden, in: taken)
             censusPatients += census.inpatients.count
-            for inpatient in census.inpatients {
-                guard inpatient.undecided else { continue }
-                undecided.patients += 1 / Double(truths)
-                undecided.expected += prepared.hospital.admissionProbability(ofUndecided: inpatient.twin,
-                                                                             triage: inpatient.undecidedTriage,
-                                                                             atEpochMinute: census.epochMinute) / Double(truths)
-            }
             undecided.admitted += Double(census.undecidedToBeAdmitted) / Double(truths)
             discharges += census.recentDischarges.count
             let path = (workDirectory as NSString).appendingPathComponent("census-\(k).csv")
@@ -140,7 +134,16 @@ public struct ForecastCoverage: Sendable {
             var request = ForecastRequest(days: days, censusPath: path, replications: replications,
                                           seed: seed + 10_000 + UInt64(k))
             request.imputesReadiness = hidden.contains(.readiness)
+            request.undecidedTables = tables
             let forecastPlan = try ForecastPlanning.prepare(scenario, file: file, request: request)
+            if let started = forecastPlan.census {
+                for inpatient in started.inpatients where inpatient.undecided {
+                    undecided.patients += 1 / Double(truths)
+                    undecided.expected += forecastPlan.prepared.hospital.admissionProbability(
+                        ofUndecided: inpatient.twin, triage: inpatient.undecidedTriage, atEpochMinute: census.epochMinute,
+                        in: started) / Double(truths)
+                }
+            }
             let run = try Simulate.run(forecastPlan.prepared, threads: threads, census: forecastPlan.census)
             let forecast = Answers.forecast(run)
             if series.isEmpty {

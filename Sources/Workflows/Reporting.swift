@@ -6,6 +6,7 @@ import PatientTwin
 import RunStore
 import Scenario
 import Simulation
+import Synchronization
 
 /// The three users' answers composed from simulated or stored runs: comparisons, cost reports, forecasts.
 public enum Answers {
@@ -72,6 +73,10 @@ public struct ForecastRequest: Sendable, Hashable {
     /// bed it does not call ready is drawn ready or not from the twin model and the discharge rules
     /// (`PreparedHospital.imputingReadiness`).
     public var imputesReadiness = false
+    /// Where the model's table of undecided ED patients' admission (`UndecidedAdmission`) is kept between forecasts
+    /// of one scenario (a backtest's origins, a check's truths): it is probed once a calendar year. nil: each forecast
+    /// probes its own.
+    public var undecidedTables: UndecidedAdmissionTables?
 
     /// Days forecast when a request does not say.
     public static let defaultDays = 14
@@ -164,8 +169,50 @@ public enum ForecastPlanning {
         if request.imputesReadiness, let taken = census {
             census = prepared.hospital.imputingReadiness(taken, atEpochMinute: ForecastStart.epochMinute(of: start, in: zone))
         }
+        if var taken = census, taken.hasUndecidedOfUnknownTriage, taken.undecidedAdmission == nil {
+            let hospital = prepared.hospital
+            taken.undecidedAdmission = try (request.undecidedTables ?? UndecidedAdmissionTables()).table(for: scenario.name, year: start.year) {
+                () throws(WorkflowError) in
+                do { return try hospital.undecidedAdmission() } catch {
+                    throw WorkflowError(.input, "\(file): \(error)")
+                }
+            }
+            census = taken
+            let unknown = taken.inpatients.filter { $0.undecided && $0.undecidedTriage == nil }
+            let at = ForecastStart.epochMinute(of: start, in: zone)
+            let expected = unknown.reduce(0.0) {
+                $0 + hospital.admissionProbability(ofUndecided: $1.twin, triage: nil, atEpochMinute: at, in: taken)
+            }
+            observer.notice(.undecidedOfUnknownTriage(file: request.censusPath ?? request.censusText?.name ?? file,
+                                                      patients: unknown.count, expected: expected))
+        }
         return PreparedForecast(prepared: prepared, census: census, start: start)
     }
+}
+
+/// The model's tables of undecided ED patients' admission (`PreparedHospital.undecidedAdmission()`), probed once for
+/// each scenario and calendar year and kept for the forecasts that follow. One holder serves forecasts of scenarios
+/// whose names say their content (one backtest's, one check's): a scenario of the same name with other content must
+/// have its own holder.
+public final class UndecidedAdmissionTables: Sendable, Hashable {
+    private let tables = Mutex<[String: UndecidedAdmission]>([:])
+
+    /// An empty holder.
+    public init() {}
+
+    /// The table of `scenario` for `year`, probed by `probe` the first time it is asked for.
+    func table(for scenario: String, year: Int, probe: () throws(WorkflowError) -> UndecidedAdmission) throws(WorkflowError)
+        -> UndecidedAdmission
+    {
+        let key = "\(year) \(scenario)"
+        if let kept = tables.withLock({ $0[key] }) { return kept }
+        let probed = try probe()
+        tables.withLock { $0[key] = probed }
+        return probed
+    }
+
+    public static func == (lhs: UndecidedAdmissionTables, rhs: UndecidedAdmissionTables) -> Bool { lhs === rhs }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }
 
 extension ForecastPlanning {

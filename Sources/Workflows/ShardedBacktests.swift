@@ -104,13 +104,15 @@ public enum ShardedBacktests {
             work.foundStored = stored.count
             observer.progress(stored.count, range.count, prepared.scenario.name)
             var timeline = prepared.plan.timeline
+            var request = prepared.request
+            request.undecidedTables = UndecidedAdmissionTables()
             for index in range where !stored.contains(index) {
                 if observer.isCancelled() {
                     throw WorkflowError(.cancelled, "\(prepared.scenario.name): cancelled; the origins stored so far stay stored")
                 }
                 let started = ContinuousClock.now
                 let scores = try Backtest.score(origin: index, plan: prepared.plan, scenario: prepared.scenario, file: prepared.label,
-                                                timeline: &timeline, request: prepared.request, observer: observer)
+                                                timeline: &timeline, request: request, observer: observer)
                 let elapsed = started.duration(to: .now)
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
                 let document = try encoded(scores)

@@ -56,6 +56,9 @@ public enum WorkflowNotice: Sendable, Hashable, CustomStringConvertible {
     case returnsFromScenario(file: String, discharges: Int)
     /// Admitted patients boarding in the ED whose census row names no bed (`waiting_for`): the forecast infers each.
     case boardersInferred(file: String, boarders: Int)
+    /// Patients in the ED not yet decided whose triage category the census does not give: each is admitted with the
+    /// model's chance for its wait and the ED's crowding (`UndecidedAdmission`); `expected` of them are, on average.
+    case undecidedOfUnknownTriage(file: String, patients: Int, expected: Double)
     /// A daily series drifts materially over the measured window: the run did not measure a steady state.
     case drifts(file: String, series: String, percentPerYear: Double)
     /// The census a forecast starts from: its latest recorded time (ISO 8601 UTC) and its age then, hours.
@@ -85,6 +88,10 @@ public enum WorkflowNotice: Sendable, Hashable, CustomStringConvertible {
             "\(file): \(boarders) admitted patient\(boarders == 1 ? "" : "s") boarding in the ED with no waiting_for: the bed "
                 + "each waits for is drawn given that it is still waiting (a unit with room for it at the census is "
                 + "unlikely); name it in waiting_for where the bed manager knows it"
+        case .undecidedOfUnknownTriage(let file, let patients, let expected):
+            "\(file): \(patients) patient\(patients == 1 ? "" : "s") in the ED not yet decided, of no known triage category: "
+                + "each admitted with the model's own chance for its wait with \(patients) undecided, "
+                + "\(String(format: "%.1f", expected)) of them on average; give undecided_triage where the ED knows it"
         case .censusStart(let file, let latest, let age):
             "starting from \(file): its latest record is \(latest), \(Self.age(age)) old"
         case .staleCensus(let file, let latest, let age):

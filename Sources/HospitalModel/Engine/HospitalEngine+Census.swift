@@ -105,9 +105,20 @@ public struct HospitalCensus: Sendable, Codable {
     /// nil: each replication works them out.
     var returnChances: (minute: Double, chances: [ReadmissionChance])?
 
+    /// For the undecided patients whose triage category the census does not know: the model's own chance that
+    /// each is admitted given its wait and the ED's crowding (`PreparedHospital.undecidedAdmission()`); nil: Bayes on
+    /// the wait alone. Kept with the census, so a forecast's shard workers read the same table.
+    public var undecidedAdmission: UndecidedAdmission?
+
+    /// How many of `inpatients` are undecided in the ED.
+    public var undecidedCount: Int { inpatients.lazy.filter(\.undecided).count }
+
+    /// Whether any undecided patient's triage category is not known: what `undecidedAdmission` is for.
+    public var hasUndecidedOfUnknownTriage: Bool { inpatients.contains { $0.undecided && $0.undecidedTriage == nil } }
+
     /// `returnChances` is worked out again from the rest, so it is not kept.
     enum CodingKeys: String, CodingKey {
-        case inpatients, recentDischarges
+        case inpatients, recentDischarges, undecidedAdmission
     }
 
     /// The chance that a boarder waiting for a state finds at the census that one of its units shows room for it: a bed
@@ -135,15 +146,16 @@ extension HospitalEngine {
     mutating func admitCensus(_ census: HospitalCensus, in simulation: inout Simulation<Self>) {
         let freeCriticalCare = Self.criticalCareWithFreeBeds(census, configuration: configuration)
         var boardersToInfer: [(patient: Int32, inpatient: HospitalCensus.Inpatient)] = []
+        let undecided = census.undecidedCount
         for inpatient in census.inpatients {
             if inpatient.undecided {
-                // Not yet decided: admitted with its probability given its category (if known) and its time in the ED
-                // so far, from its own stream; one who will go home from the ED makes no demand for a bed and is left
-                // out.
+                // Not yet decided: admitted with its probability given its category (if known), its time in the ED
+                // so far and (category unknown) the ED's crowding, from its own stream; one who will go home from the
+                // ED makes no demand for a bed and is left out.
                 var stream = patientFamily.stream(inpatient.twin.id.value, UInt64(inpatient.twin.spell), 5)
                 let probability = PreparedHospital.admissionProbability(
                     ofUndecided: inpatient.twin, triage: inpatient.undecidedTriage, atEpochMinute: epoch(simulation.now),
-                    configuration: configuration, predictor: predictor)
+                    among: undecided, table: census.undecidedAdmission, configuration: configuration, predictor: predictor)
                 guard stream.nextUniform() < probability else {
                     continue
                 }
@@ -360,17 +372,26 @@ extension PreparedHospital {
     /// ends; so p·Sₐ(w) / (p·Sₐ(w) + (1 − p)·S_d(w)), with Sₐ the twin's ED stay's survival and S_d the discharged
     /// stay's. Queueing for a cubicle and a clinician delays both alike and is left out. With the category unknown
     /// (nil), the posterior over the categories, each with its share of attendances, gives the same formula with p
-    /// the share of attendances admitted (`admittedShare`): neither Sₐ nor S_d depends on the category.
-    public func admissionProbability(ofUndecided twin: PatientTwin, triage: TriageCategory?, atEpochMinute minute: Double)
-        -> Double
+    /// the share of attendances admitted (`admittedShare`): neither Sₐ nor S_d depends on the category. But with the
+    /// category unknown and `census` carrying the model's own table (`HospitalCensus.undecidedAdmission`), the
+    /// table's chance for the wait and the census's count of undecided patients, which counts the queue.
+    public func admissionProbability(ofUndecided twin: PatientTwin, triage: TriageCategory?, atEpochMinute minute: Double,
+                                     in census: HospitalCensus? = nil) -> Double
     {
-        Self.admissionProbability(ofUndecided: twin, triage: triage, atEpochMinute: minute, configuration: configuration,
-                                  predictor: predictor)
+        Self.admissionProbability(ofUndecided: twin, triage: triage, atEpochMinute: minute,
+                                  among: census?.undecidedCount ?? 0, table: census?.undecidedAdmission,
+                                  configuration: configuration, predictor: predictor)
     }
 
     static func admissionProbability(ofUndecided twin: PatientTwin, triage: TriageCategory?, atEpochMinute minute: Double,
-                                     configuration: HospitalConfiguration, predictor: TrajectoryPredictor) -> Double
+                                     among undecided: Int, table: UndecidedAdmission?, configuration: HospitalConfiguration,
+                                     predictor: TrajectoryPredictor) -> Double
     {
+        if triage == nil, twin.state == .ed, let table,
+           let probability = table.probability(waitedMinutes: max(0, minute - twin.spellStart), undecided: undecided)
+        {
+            return probability
+        }
         let ed = configuration.emergencyDepartment
         let p = triage.map { category in ed.triage.first { $0.category == category }?.admissionProbability ?? 0 }
             ?? ed.admittedShare
