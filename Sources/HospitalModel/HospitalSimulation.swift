@@ -54,12 +54,12 @@ public enum HospitalSimulation {
     /// `censusAt` (a simulation minute within the run), the run also takes its own census then (`takenCensus`).
     /// With `recordMovements`, it records every patient's movements and, at each local midnight, where each patient
     /// is (`movements`, `midnightPlaces`): a shadow hospital's feed, and the census the feed must give back. The
-    /// recording changes no draw: the run's results are the same with it or without. With `probingUndecided`, it
-    /// notes the ED's undecided patients every day at that local time from that simulation minute on
-    /// (`undecidedSamples`; `PreparedHospital.undecidedAdmission()`), again changing no draw.
+    /// recording changes no draw: the run's results are the same with it or without. With `probing`, it notes the
+    /// ED's undecided patients and boarders every day at that local time, and every decision to admit, from that
+    /// simulation minute on (`PreparedHospital.edProbe()`), again changing no draw.
     public static func run(_ hospital: PreparedHospital, horizonDays: Int, warmUpDays: Int, streams: RandomStreams,
                            census: HospitalCensus? = nil, censusAt: Double? = nil, audit: Bool = false,
-                           recordMovements: Bool = false, probingUndecided: (time: LocalTimeOfDay, from: Double)? = nil) throws
+                           recordMovements: Bool = false, probing: (time: LocalTimeOfDay, from: Double)? = nil) throws
         -> HospitalRunResult
     {
         let configuration = hospital.configuration
@@ -94,9 +94,9 @@ public enum HospitalSimulation {
             engine.censusTaker = CensusTaker(minute: censusAt)
             simulation.schedule(.takeCensus, at: censusAt, priority: Self.censusPriority)
         }
-        if let probing = probingUndecided {
-            engine.undecidedProbe = UndecidedProbe(fromMinute: probing.from)
-            simulation.scheduleRecurring(.probeUndecided, at: probing.time, priority: Self.censusPriority)
+        if let probing {
+            engine.edProbing = EDProbing(fromMinute: probing.from)
+            simulation.scheduleRecurring(.probeED, at: probing.time, priority: Self.censusPriority)
         }
         let first = engine.department.nextArrival(after: 0)
         if first < engine.endMinute { simulation.schedule(.edArrival, at: first) }
@@ -108,7 +108,7 @@ public enum HospitalSimulation {
         var result = HospitalRunResult(kpis: kpis, events: simulation.eventCount + simulation.noticeCount,
                                        audit: audit ? engine.recorder.audit : nil, takenCensus: engine.censusTaker?.taken,
                                        movements: engine.movements, midnightPlaces: engine.midnightPlaces)
-        result.undecidedSamples = engine.undecidedProbe?.samples
+        result.edProbing = engine.edProbing
         return result
     }
 
@@ -130,8 +130,8 @@ public struct HospitalRunResult: Sendable {
     public var movements: [HospitalMovement]? = nil
     /// Where each patient was at each local midnight, when the run recorded movements.
     public var midnightPlaces: [MidnightPlaces]? = nil
-    /// The ED's undecided patients at each probe, when the run probed them.
-    var undecidedSamples: [UndecidedSample]? = nil
+    /// What the run noted of its ED, when it probed it.
+    var edProbing: EDProbing? = nil
 }
 
 /// The engine's checks of its own invariants over a whole run (warm-up included), for tests: each count of

@@ -29,9 +29,9 @@ public struct BacktestRequest: Sendable, Hashable {
     /// Calibrate the scenario again before origins (`backtest --recalibrate`), only on history before them; nil:
     /// the scenario forecasts as given.
     public var recalibration: Recalibration?
-    /// Where the origins' forecasts keep the model's table of undecided ED patients' admission, probed once a
-    /// scenario and year (`ForecastRequest.undecidedTables`); nil: the backtest makes its own.
-    public var undecidedTables: UndecidedAdmissionTables?
+    /// Where the origins' forecasts keep the model's probe of its own ED, probed once a scenario and year
+    /// (`ForecastRequest.edProbes`); nil: the backtest makes its own.
+    public var edProbes: EDProbes?
 
     /// How a backtest recalibrates: on the `windowDays` days before an origin (fewer where the log is shorter, at least
     /// `Calibrating.minimumDays`), at the first origin and then every `everyDays` days, each census check of
@@ -70,7 +70,7 @@ public enum Backtest {
                            observer: WorkflowObserver = .silent) throws(WorkflowError) -> BacktestReport
     {
         var request = request
-        if request.undecidedTables == nil { request.undecidedTables = UndecidedAdmissionTables() }
+        if request.edProbes == nil { request.edProbes = EDProbes() }
         let plan = try plan(scenario, events: events, request: request)
         var timeline = plan.timeline
         var recalibrated = Recalibrated(base: scenario, file: file)
@@ -353,7 +353,7 @@ public enum Backtest {
         let name = "the live census at \(RecordTime.format(ledger.at))"
         forecastRequest.censusText = CensusText(name: name, csv: live.csv)
         forecastRequest.imputesReadiness = true
-        forecastRequest.undecidedTables = request.undecidedTables
+        forecastRequest.edProbes = request.edProbes
         let prepared = try ForecastPlanning.prepare(scenario, file: file, request: forecastRequest)
         let hospital = prepared.prepared.hospital
         return OriginSetup(atOrigin: occupancy(ledger, scenario: scenario), start: start, file: file, name: name, hospital: hospital,

@@ -92,7 +92,7 @@ public struct ForecastCoverage: Sendable {
         var series: [Series] = []
         var censusPatients = 0, discharges = 0
         var undecided = (patients: 0.0, expected: 0.0, admitted: 0.0)
-        let tables = UndecidedAdmissionTables()
+        let probes = EDProbes()
         let counted: [(name: String, column: (DailyFlow) -> Int?)] = [
             ("arrivals", { $0.arrived }), ("inpatient discharges", { $0.inpatientDischarges }), ("deaths", { $0.died }),
             ("diverted", { $0.diverted }), ("transferred out of ED", { $0.transferredOut }),
@@ -134,7 +134,7 @@ public struct ForecastCoverage: Sendable {
             var request = ForecastRequest(days: days, censusPath: path, replications: replications,
                                           seed: seed + 10_000 + UInt64(k))
             request.imputesReadiness = hidden.contains(.readiness)
-            request.undecidedTables = tables
+            request.edProbes = probes
             let forecastPlan = try ForecastPlanning.prepare(scenario, file: file, request: request)
             if let started = forecastPlan.census {
                 for inpatient in started.inpatients where inpatient.undecided {

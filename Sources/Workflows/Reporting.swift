@@ -73,10 +73,10 @@ public struct ForecastRequest: Sendable, Hashable {
     /// bed it does not call ready is drawn ready or not from the twin model and the discharge rules
     /// (`PreparedHospital.imputingReadiness`).
     public var imputesReadiness = false
-    /// Where the model's table of undecided ED patients' admission (`UndecidedAdmission`) is kept between forecasts
-    /// of one scenario (a backtest's origins, a check's truths): it is probed once a calendar year. nil: each forecast
-    /// probes its own.
-    public var undecidedTables: UndecidedAdmissionTables?
+    /// Where the model's probe of its own ED (`EDProbe`, for a census's undecided patients of unknown category and
+    /// boarders of unnamed beds) is kept between forecasts of one scenario (a backtest's origins, a check's truths):
+    /// it is probed once a calendar year. nil: each forecast probes its own.
+    public var edProbes: EDProbes?
 
     /// Days forecast when a request does not say.
     public static let defaultDays = 14
@@ -169,49 +169,47 @@ public enum ForecastPlanning {
         if request.imputesReadiness, let taken = census {
             census = prepared.hospital.imputingReadiness(taken, atEpochMinute: ForecastStart.epochMinute(of: start, in: zone))
         }
-        if var taken = census, taken.hasUndecidedOfUnknownTriage, taken.undecidedAdmission == nil {
+        if var taken = census, taken.needsEDProbe, taken.edProbe == nil {
             let hospital = prepared.hospital
-            taken.undecidedAdmission = try (request.undecidedTables ?? UndecidedAdmissionTables()).table(for: scenario.name, year: start.year) {
-                () throws(WorkflowError) in
-                do { return try hospital.undecidedAdmission() } catch {
+            taken.edProbe = try (request.edProbes ?? EDProbes()).probe(of: scenario.name, year: start.year) { () throws(WorkflowError) in
+                do { return try hospital.edProbe() } catch {
                     throw WorkflowError(.input, "\(file): \(error)")
                 }
             }
             census = taken
             let unknown = taken.inpatients.filter { $0.undecided && $0.undecidedTriage == nil }
-            let at = ForecastStart.epochMinute(of: start, in: zone)
-            let expected = unknown.reduce(0.0) {
-                $0 + hospital.admissionProbability(ofUndecided: $1.twin, triage: nil, atEpochMinute: at, in: taken)
+            if !unknown.isEmpty {
+                let at = ForecastStart.epochMinute(of: start, in: zone)
+                let expected = unknown.reduce(0.0) {
+                    $0 + hospital.admissionProbability(ofUndecided: $1.twin, triage: nil, atEpochMinute: at, in: taken)
+                }
+                observer.notice(.undecidedOfUnknownTriage(file: request.censusPath ?? request.censusText?.name ?? file,
+                                                          patients: unknown.count, expected: expected))
             }
-            observer.notice(.undecidedOfUnknownTriage(file: request.censusPath ?? request.censusText?.name ?? file,
-                                                      patients: unknown.count, expected: expected))
         }
         return PreparedForecast(prepared: prepared, census: census, start: start)
     }
 }
 
-/// The model's tables of undecided ED patients' admission (`PreparedHospital.undecidedAdmission()`), probed once for
-/// each scenario and calendar year and kept for the forecasts that follow. One holder serves forecasts of scenarios
-/// whose names say their content (one backtest's, one check's): a scenario of the same name with other content must
-/// have its own holder.
-public final class UndecidedAdmissionTables: Sendable, Hashable {
-    private let tables = Mutex<[String: UndecidedAdmission]>([:])
+/// The model's probes of its own ED (`PreparedHospital.edProbe()`), one for each scenario and calendar year, kept for
+/// the forecasts that follow. One holder serves forecasts of scenarios whose names say their content (one backtest's,
+/// one check's): a scenario of the same name with other content must have its own holder.
+public final class EDProbes: Sendable, Hashable {
+    private let probes = Mutex<[String: EDProbe]>([:])
 
     /// An empty holder.
     public init() {}
 
-    /// The table of `scenario` for `year`, probed by `probe` the first time it is asked for.
-    func table(for scenario: String, year: Int, probe: () throws(WorkflowError) -> UndecidedAdmission) throws(WorkflowError)
-        -> UndecidedAdmission
-    {
+    /// The probe of `scenario` for `year`, made by `probe` the first time it is asked for.
+    func probe(of scenario: String, year: Int, probe: () throws(WorkflowError) -> EDProbe) throws(WorkflowError) -> EDProbe {
         let key = "\(year) \(scenario)"
-        if let kept = tables.withLock({ $0[key] }) { return kept }
+        if let kept = probes.withLock({ $0[key] }) { return kept }
         let probed = try probe()
-        tables.withLock { $0[key] = probed }
+        probes.withLock { $0[key] = probed }
         return probed
     }
 
-    public static func == (lhs: UndecidedAdmissionTables, rhs: UndecidedAdmissionTables) -> Bool { lhs === rhs }
+    public static func == (lhs: EDProbes, rhs: EDProbes) -> Bool { lhs === rhs }
     public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }
 

@@ -105,7 +105,7 @@ public enum ShardedBacktests {
             observer.progress(stored.count, range.count, prepared.scenario.name)
             var timeline = prepared.plan.timeline
             var request = prepared.request
-            request.undecidedTables = UndecidedAdmissionTables()
+            request.edProbes = EDProbes()
             for index in range where !stored.contains(index) {
                 if observer.isCancelled() {
                     throw WorkflowError(.cancelled, "\(prepared.scenario.name): cancelled; the origins stored so far stay stored")

@@ -87,7 +87,8 @@ public enum WorkflowNotice: Sendable, Hashable, CustomStringConvertible {
         case .boardersInferred(let file, let boarders):
             "\(file): \(boarders) admitted patient\(boarders == 1 ? "" : "s") boarding in the ED with no waiting_for: the bed "
                 + "each waits for is drawn given that it is still waiting (a unit with room for it at the census is "
-                + "unlikely); name it in waiting_for where the bed manager knows it"
+                + "unlikely, and a bed the model's own boarders seldom wait long for is seldom the one); name it in "
+                + "waiting_for where the bed manager knows it"
         case .undecidedOfUnknownTriage(let file, let patients, let expected):
             "\(file): \(patients) patient\(patients == 1 ? "" : "s") in the ED not yet decided, of no known triage category: "
                 + "each admitted with the model's own chance for its wait with \(patients) undecided, "

@@ -308,6 +308,41 @@ extension CensusStartTests {
         let forICUWithRoom = room.map { $0.units[1].midnightDemand[0] }.reduce(0, +)
         #expect(Tolerance.binomialAgrees(observed: forICUWithRoom, trials: 10 * replications, probability: 0.5),
                 "\(forICUWithRoom) of \(10 * replications) boarders asked for ICU")
+        // Weighed by the model's own boarders (`BoarderTargets`) instead. Its decisions ask for the ward and ICU half
+        // each. Of 20 boarders its probes found with room on the ward and in ICU (10 boarding), 2 waited for the ward
+        // and 18 for ICU; of 10 who saw the ward full, 9 waited for it and 1 for ICU. So with room everywhere the
+        // ward's weight is (2 + 10·½)/30 / ½ = 7/15 and ICU's (19 + 10·½)/40 / ½ = 6/5, and the share asking for ICU
+        // 6/5 / (6/5 + 7/15) = 18/25, not ½; the full ward's weight is (9 + 5)/20 / ½ = 7/5. On a day of 40 boarders,
+        // 10 of whom saw room everywhere and all waited for the ward, the weights are the crowded band's own.
+        var decisions = [[Int]](repeating: [Int](repeating: 0, count: HospitalCensus.boardingTargets.count), count: Pathway.allCases.count)
+        let medical = try #require(Pathway.allCases.firstIndex(of: .emergencyMedical))
+        let ward = try #require(HospitalCensus.boardingTargets.firstIndex(of: .ward))
+        let icu = try #require(HospitalCensus.boardingTargets.firstIndex(of: .icu))
+        (decisions[medical][ward], decisions[medical][icu]) = (50, 50)
+        func found(_ count: Int, waitingFor target: CareState, withRoom: Set<CareState>, boarders: Int = 10) -> [BoarderSample] {
+            [BoarderSample](repeating: BoarderSample(pathway: .emergencyMedical, target: target, withRoom: withRoom, boarders: boarders),
+                            count: count)
+        }
+        let targets = BoarderTargets(decisions: decisions, samples: found(2, waitingFor: .ward, withRoom: [.ward, .icu])
+            + found(18, waitingFor: .icu, withRoom: [.ward, .icu]) + found(9, waitingFor: .ward, withRoom: [.icu])
+            + found(1, waitingFor: .icu, withRoom: [.icu]) + found(10, waitingFor: .ward, withRoom: [.ward, .icu], boarders: 40))
+        #expect(targets.crowdingBandEnds == [10])
+        func weight(_ target: CareState, room: Bool, boarders: Int = 10) -> Double {
+            targets.weight(pathway: .emergencyMedical, target: target, room: room, boarders: boarders)
+        }
+        #expect(abs(weight(.ward, room: true) - 7.0 / 15) < 1e-12 && abs(weight(.icu, room: true) - 6.0 / 5) < 1e-12)
+        #expect(abs(weight(.ward, room: false) - 7.0 / 5) < 1e-12)
+        #expect(weight(.icu, room: false) == 1, "never seen so: the decisions' share")
+        #expect(abs(weight(.ward, room: true, boarders: 40) - 1.5) < 1e-12 && abs(weight(.icu, room: true, boarders: 40) - 0.5) < 1e-12)
+        #expect(weight(.strokeUnit, room: false) == 1, "never asked for: no weight")
+        #expect(targets.weight(pathway: .stroke, target: .ward, room: true, boarders: 10) == 1, "a pathway never decided: no weight")
+        var weighed = census(onWard: 19)
+        weighed.edProbe = EDProbe(time: LocalTimeOfDay(hour: 0)!, year: 2026, undecided: UndecidedAdmission(samples: []),
+                                  boarders: targets)
+        let byProbe = try runs(wardOrICU, weighed).map { $0.units[1].midnightDemand[0] }.reduce(0, +)
+        #expect(Tolerance.binomialAgrees(observed: byProbe, trials: 10 * replications, probability: 18.0 / 25),
+                "\(byProbe) of \(10 * replications) boarders asked for ICU")
+        #expect(!Tolerance.binomialAgrees(observed: byProbe, trials: 10 * replications, probability: 0.5))
         let named = try runs(wardOrICU, census(onWard: 20, waitingFor: .icu))
         #expect(named.allSatisfy { $0.units[1].admissions == 2 && $0.units[1].midnightDemand[0] == 10 && $0.units[0].admissions == 0 })
         let homeOrWard = try runs(try hospital([(.ward, 0.5), (.dischargedHome, 0.5)]), census(onWard: 0))

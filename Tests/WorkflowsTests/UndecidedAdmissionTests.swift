@@ -18,7 +18,7 @@ struct UndecidedAdmissionTests {
         // Ten patients who had waited half an hour, with 2, 2, 4, 4, …, 10, 10 undecided: the quintiles' ends 4, 6, 8,
         // 10. Those with 2 or 4 undecided were admitted: the band's share is 4/10.
         let samples = [2, 2, 4, 4, 6, 6, 8, 8, 10, 10].map { UndecidedSample(waitedMinutes: 30, undecided: $0, admitted: $0 <= 4) }
-        let table = UndecidedAdmission(samples: samples, time: Self.midnight, year: 2026)
+        let table = UndecidedAdmission(samples: samples)
         #expect(table.crowdingBandEnds == [4, 6, 8, 10])
         #expect(table.patients[0] == [4, 2, 2, 2, 0])
         #expect(table.admitted[0] == [4, 0, 0, 0, 0])
@@ -32,22 +32,43 @@ struct UndecidedAdmissionTests {
         // No patient had waited an hour: the table does not say.
         #expect(table.probability(waitedMinutes: 60, undecided: 3) == nil)
         // Every probe as crowded: one band, its ends not repeated.
-        let even = UndecidedAdmission(samples: (0..<7).map { UndecidedSample(waitedMinutes: 90, undecided: 5, admitted: $0 < 2) },
-                                      time: Self.midnight, year: 2026)
+        let even = UndecidedAdmission(samples: (0..<7).map { UndecidedSample(waitedMinutes: 90, undecided: 5, admitted: $0 < 2) })
         #expect(even.crowdingBandEnds == [5])
         #expect(even.probability(waitedMinutes: 100, undecided: 40) == 2.0 / 7)
         // None probed at all: no band says anything.
-        #expect(UndecidedAdmission(samples: [], time: Self.midnight, year: 2026).probability(waitedMinutes: 0, undecided: 1) == nil)
+        #expect(UndecidedAdmission(samples: []).probability(waitedMinutes: 0, undecided: 1) == nil)
     }
 
     @Test("kept with a stored census exactly; a table whose bands and counts do not fit is refused")
     func stored() throws {
         let samples = (0..<200).map { UndecidedSample(waitedMinutes: Double($0 * 7 % 900), undecided: 1 + $0 % 37, admitted: $0 % 3 == 0) }
-        let table = UndecidedAdmission(samples: samples, time: LocalTimeOfDay(hour: 23, minute: 59)!, year: 2027)
+        let table = UndecidedAdmission(samples: samples)
+        var decisions = [[Int]](repeating: [1, 2, 3, 4, 5, 6], count: Pathway.allCases.count)
+        decisions[0][1] = 100
+        let boarders = BoarderTargets(decisions: decisions, samples: (0..<90).map {
+            BoarderSample(pathway: Pathway.allCases[$0 % 6], target: HospitalCensus.boardingTargets[$0 % 5],
+                          withRoom: $0 % 4 == 0 ? [.ward] : [], boarders: 1 + $0 % 17)
+        })
+        #expect(boarders.crowdingBandEnds.count == 2)
         var census = HospitalCensus(inpatients: [])
-        census.undecidedAdmission = table
+        census.edProbe = EDProbe(time: LocalTimeOfDay(hour: 23, minute: 59)!, year: 2027, undecided: table, boarders: boarders)
         let decoded = try JSONDecoder().decode(HospitalCensus.self, from: JSONEncoder().encode(census))
-        #expect(decoded.undecidedAdmission == table)
+        #expect(decoded.edProbe == census.edProbe)
+        let boardersJSON = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(boarders)) as? [String: Any])
+        func boardersRefused(_ change: (inout [String: Any]) -> Void) -> Bool {
+            var document = boardersJSON
+            change(&document)
+            guard let data = try? JSONSerialization.data(withJSONObject: document) else { return false }
+            return (try? JSONDecoder().decode(BoarderTargets.self, from: data)) == nil
+        }
+        #expect(!boardersRefused { _ in })
+        #expect(boardersRefused { $0["waiting"] = Array((($0["waiting"] as? [[[[Int]]]]) ?? []).dropLast()) })   // a pathway short
+        #expect(boardersRefused { $0["decisions"] = (($0["decisions"] as? [[Int]]) ?? []).map { [-1] + $0.dropFirst() } })
+        #expect(boardersRefused { $0["decisions"] = (($0["decisions"] as? [[Int]]) ?? []).map { $0 + [1] } })   // a bed too many
+        #expect(boardersRefused { $0["seen"] = (($0["seen"] as? [[[[Int]]]]) ?? []).map { $0.map { $0 + [[0, 0, 0]] } } })  // room three ways
+        #expect(boardersRefused { $0["crowdingBandEnds"] = [9, 3] })                                          // ends descending
+        #expect(boardersRefused { $0["crowdingBandEnds"] = [3] })                                             // bands and counts differ
+        #expect(boardersRefused { $0.removeValue(forKey: "seen") })
         let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(table)) as? [String: Any])
         func refused(_ change: (inout [String: Any]) -> Void) -> Bool {
             var document = json
@@ -68,7 +89,7 @@ struct UndecidedAdmissionTests {
 
     /// A busier general hospital (the backtest's shadow: 245 attendances a day with a winter swing, stays 15% longer),
     /// whose ED is full in December, on 9 December 2026 at midnight, with the scenario's table for then.
-    static func december() throws -> (scenario: Scenario, hospital: PreparedHospital, table: UndecidedAdmission, at: LocalDateTime) {
+    static func december() throws -> (scenario: Scenario, hospital: PreparedHospital, probe: EDProbe, at: LocalDateTime) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("undecided-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -87,14 +108,15 @@ struct UndecidedAdmissionTests {
         let at = LocalDateTime(year: 2026, month: 12, day: 9)
         let moved = try PreparedScenario(scenario.starting(at: at), file: Self.general,
                                          plan: RunSettings(horizonDays: 2, warmUpDays: 0, replications: 1, seed: 1))
-        return (scenario, moved.hospital, try moved.hospital.undecidedAdmission(), at)
+        return (scenario, moved.hospital, try moved.hospital.edProbe(), at)
     }
 
     @Test("the model's table foresees who of a simulated winter census's undecided patients the run admits, and Bayes on the wait alone does not")
     func foresees() throws {
-        let (scenario, hospital, table, at) = try Self.december()
-        #expect(table.time == Self.midnight && table.year == 2026)
-        #expect(try hospital.undecidedAdmission() == table, "the probe's draws are its own")
+        let (scenario, hospital, probe, at) = try Self.december()
+        let table = probe.undecided
+        #expect(probe.time == Self.midnight && probe.year == 2026)
+        #expect(try hospital.edProbe() == probe, "the probe's draws are its own")
         let days = Int((at.localMinutesSinceEpoch - scenario.configuration.start.localMinutesSinceEpoch) / 1440) + 1
         var admitted = 0, byTable = 0.0, byWait = 0.0, variance = 0.0, undecided = 0
         var inCell: [[Double]] = table.patients.map { $0.map { _ in 0 } }
@@ -103,7 +125,7 @@ struct UndecidedAdmissionTests {
                                                 plan: RunSettings(horizonDays: days, warmUpDays: 0, replications: 1, seed: 500 + UInt64(truth)))
             let taken = try Simulate.census(prepared, at: at)
             var census = HospitalCensus(inpatients: taken.inpatients, recentDischarges: [])
-            census.undecidedAdmission = table
+            census.edProbe = probe
             admitted += taken.undecidedToBeAdmitted
             for inpatient in taken.inpatients where inpatient.undecided {
                 undecided += 1
@@ -139,7 +161,7 @@ struct UndecidedAdmissionTests {
                                             plan: RunSettings(horizonDays: 60, warmUpDays: 10, replications: 1, seed: 3))
         func run(probing: Bool) throws -> HospitalRunResult {
             try HospitalSimulation.run(prepared.hospital, horizonDays: 60, warmUpDays: 10, streams: RandomStreams(masterSeed: 3),
-                                       probingUndecided: probing ? (time: Self.midnight, from: 0.0) : nil)
+                                       probing: probing ? (time: Self.midnight, from: 0.0) : nil)
         }
         let plain = try run(probing: false), probed = try run(probing: true)
         #expect(probed.kpis == plain.kpis)
@@ -169,13 +191,13 @@ struct UndecidedAdmissionTests {
         }
         let undecided = taken.inpatients.count(where: \.undecided)
         let unknown = try start(hiding: [.triage])
-        #expect(unknown.census?.undecidedAdmission?.year == 2026)
+        #expect(unknown.census?.edProbe?.year == 2026)
         let said = unknown.notices.compactMap { notice -> (Int, Double)? in
             if case .undecidedOfUnknownTriage(_, let patients, let expected) = notice { (patients, expected) } else { nil }
         }
         #expect(said.count == 1 && said.first?.0 == undecided && (said.first?.1 ?? 0) > 0 && (said.first?.1 ?? 0) < Double(undecided))
         let known = try start(hiding: [])
-        #expect(known.census?.undecidedAdmission == nil)
+        #expect(known.census?.edProbe == nil)
         #expect(!known.notices.contains { if case .undecidedOfUnknownTriage = $0 { true } else { false } })
     }
 }

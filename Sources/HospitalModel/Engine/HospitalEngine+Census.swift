@@ -105,20 +105,26 @@ public struct HospitalCensus: Sendable, Codable {
     /// nil: each replication works them out.
     var returnChances: (minute: Double, chances: [ReadmissionChance])?
 
-    /// For the undecided patients whose triage category the census does not know: the model's own chance that
-    /// each is admitted given its wait and the ED's crowding (`PreparedHospital.undecidedAdmission()`); nil: Bayes on
-    /// the wait alone. Kept with the census, so a forecast's shard workers read the same table.
-    public var undecidedAdmission: UndecidedAdmission?
+    /// What the model's own year says of its ED at the start's time of day (`PreparedHospital.edProbe()`), for what
+    /// the census does not say: the undecided patients' admission when their triage category is unknown, and the bed
+    /// a boarder waits for when `waitingFor` is nil. nil: Bayes on the wait alone, and the twins' draw of the bed
+    /// weighed by room alone. Kept with the census, so a forecast's shard workers read the same.
+    public var edProbe: EDProbe?
 
     /// How many of `inpatients` are undecided in the ED.
     public var undecidedCount: Int { inpatients.lazy.filter(\.undecided).count }
 
-    /// Whether any undecided patient's triage category is not known: what `undecidedAdmission` is for.
-    public var hasUndecidedOfUnknownTriage: Bool { inpatients.contains { $0.undecided && $0.undecidedTriage == nil } }
+    /// Whether any undecided patient's triage category is not known, or any admitted boarder's bed: what `edProbe`
+    /// is for.
+    public var needsEDProbe: Bool {
+        inpatients.contains {
+            $0.location == .emergencyDepartment && ($0.undecided ? $0.undecidedTriage == nil : $0.waitingFor == nil)
+        }
+    }
 
     /// `returnChances` is worked out again from the rest, so it is not kept.
     enum CodingKeys: String, CodingKey {
-        case inpatients, recentDischarges, undecidedAdmission
+        case inpatients, recentDischarges, edProbe
     }
 
     /// The chance that a boarder waiting for a state finds at the census that one of its units shows room for it: a bed
@@ -155,7 +161,7 @@ extension HospitalEngine {
                 var stream = patientFamily.stream(inpatient.twin.id.value, UInt64(inpatient.twin.spell), 5)
                 let probability = PreparedHospital.admissionProbability(
                     ofUndecided: inpatient.twin, triage: inpatient.undecidedTriage, atEpochMinute: epoch(simulation.now),
-                    among: undecided, table: census.undecidedAdmission, configuration: configuration, predictor: predictor)
+                    among: undecided, table: census.edProbe?.undecided, configuration: configuration, predictor: predictor)
                 guard stream.nextUniform() < probability else {
                     continue
                 }
@@ -247,7 +253,8 @@ extension HospitalEngine {
         if let fcp = configuration.fullCapacityProtocol, Self.fullCapacityInForce(census, configuration: configuration) {
             beds.declareFullCapacity(extra: fcp.extraPatientsPerWard, now: simulation.now)
         }
-        inferBoardersTargets(boardersToInfer)
+        let boarding = census.inpatients.count { $0.location == .emergencyDepartment && !$0.undecided }
+        inferBoardersTargets(boardersToInfer, weighed: census.edProbe.map { ($0.boarders, boarding) })
     }
 
     /// The bed each admitted ED boarder whose census does not name it waits for: the twin's draw of its next state,
@@ -260,22 +267,35 @@ extension HospitalEngine {
     /// drawn by rejection from the patient's own stream, the census start's draw first, so a boarder whose draw is
     /// plausible mostly keeps it. Drawn afresh without this, a forecast's boarders took at the start the few free beds
     /// of units they could not have been waiting for, and left the full wards' queues short: errors 1.34 times the
-    /// replications' spread on the first day from a December census (Docs/BACKTEST.md). Called once every census
-    /// patient is in its bed and the full-capacity protocol is as the census shows it.
-    mutating func inferBoardersTargets(_ boarders: [(patient: Int32, inpatient: HospitalCensus.Inpatient)]) {
+    /// replications' spread on the first day from a December census (Docs/BACKTEST.md). With the model's own probe
+    /// (`weighed`, with the census's count of boarders), the likelihood of each state is read off its own boarders
+    /// instead (`BoarderTargets`): which bed they waited for given the room each state showed and how many boarded —
+    /// a ward's boarders seldom wait long, so few are found waiting. Called once every census patient is in its bed and the full-capacity protocol is as the census shows
+    /// it.
+    mutating func inferBoardersTargets(_ boarders: [(patient: Int32, inpatient: HospitalCensus.Inpatient)],
+                                       weighed: (table: BoarderTargets, boarders: Int)?)
+    {
         let bedStates: [CareState] = [.assessmentUnit, .ward, .strokeUnit, .hdu, .icu]
         let leaving: Set<CareState> = [.dischargedHome, .dischargedCareHome, .died]
         for (p, inpatient) in boarders {
             guard let stay = patients[Int(p)].stay else { continue }
+            let twin = inpatient.twin
             let withRoom = Set(bedStates.filter { bedWithRoom(for: p, state: $0, allowOutlying: true) != nil })
             func likelihood(_ state: CareState) -> Double {
-                leaving.contains(state) ? 0 : withRoom.contains(state) ? HospitalCensus.boarderRoomLikelihood : 1
+                if leaving.contains(state) { return 0 }
+                let room = withRoom.contains(state)
+                return weighed.map { $0.table.weight(pathway: twin.pathway, target: state, room: room, boarders: $0.boarders) }
+                    ?? (room ? HospitalCensus.boarderRoomLikelihood : 1)
             }
+            // Accepted with the likelihood over its largest among the states the twin can draw, so the draw is the
+            // posterior's.
+            let largest = predictor.transitionProbabilities(pathway: twin.pathway, state: twin.state, covariates: twin.covariates)
+                .filter { $0.1 > 0 }.map { likelihood($0.0) }.max() ?? 0
+            guard largest > 0 else { continue }
             var stream = patientFamily.stream(inpatient.twin.id.value, UInt64(inpatient.twin.spell), 9)
             var next = stay.next
-            let twin = inpatient.twin
             for _ in 0..<1000 {
-                if stream.nextUniform() < likelihood(next) { break }
+                if stream.nextUniform() * largest < likelihood(next) { break }
                 guard let drawn = predictor.sampleNext(pathway: twin.pathway, state: twin.state, covariates: twin.covariates,
                                                        excluding: leaving, using: &stream)
                 else { break }
@@ -373,13 +393,13 @@ extension PreparedHospital {
     /// stay's. Queueing for a cubicle and a clinician delays both alike and is left out. With the category unknown
     /// (nil), the posterior over the categories, each with its share of attendances, gives the same formula with p
     /// the share of attendances admitted (`admittedShare`): neither Sₐ nor S_d depends on the category. But with the
-    /// category unknown and `census` carrying the model's own table (`HospitalCensus.undecidedAdmission`), the
+    /// category unknown and `census` carrying the model's own table (`HospitalCensus.edProbe`), the
     /// table's chance for the wait and the census's count of undecided patients, which counts the queue.
     public func admissionProbability(ofUndecided twin: PatientTwin, triage: TriageCategory?, atEpochMinute minute: Double,
                                      in census: HospitalCensus? = nil) -> Double
     {
         Self.admissionProbability(ofUndecided: twin, triage: triage, atEpochMinute: minute,
-                                  among: census?.undecidedCount ?? 0, table: census?.undecidedAdmission,
+                                  among: census?.undecidedCount ?? 0, table: census?.edProbe?.undecided,
                                   configuration: configuration, predictor: predictor)
     }
 

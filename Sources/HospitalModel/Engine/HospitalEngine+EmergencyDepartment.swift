@@ -226,6 +226,7 @@ extension HospitalEngine {
             return
         }
         note(p, .admittedInED)
+        if edProbing != nil { probeDecision(p, for: stay.next) }
         if !requestMove(p, to: stay.next, priority: WaitPriority.emergencyDepartment, in: &simulation) {
             if let limit = configuration.emergencyDepartment.boardingLimit, department.boarders >= limit {
                 cancelWait(p)

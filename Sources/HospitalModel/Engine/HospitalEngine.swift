@@ -31,8 +31,8 @@ struct HospitalEngine: SimulationModel {
         case caseEnds(Int32)
         case emergencyCaseEnds(Int32)
         case takeCensus
-        /// The daily probe of the ED's undecided patients (`UndecidedProbe`).
-        case probeUndecided
+        /// The daily probe of the ED (`EDProbing`).
+        case probeED
         /// An admitted patient has waited in ED for a bed as long as the theatres' rule allows (checked again
         /// hourly while it waits).
         case longBoarding(Int32, token: UInt32)
@@ -134,8 +134,8 @@ struct HospitalEngine: SimulationModel {
     var recorder: Recorder
     /// The census to take at one time, when the run is asked for one (`HospitalSimulation.run(censusAt:)`).
     var censusTaker: CensusTaker?
-    /// The daily probe of the ED's undecided patients, when the run is asked for one.
-    var undecidedProbe: UndecidedProbe?
+    /// What the run notes of its ED, when it is asked to probe it (`HospitalSimulation.run(probing:)`).
+    var edProbing: EDProbing?
     /// The patients' movements, when the run records them (`HospitalSimulation.run(recordMovements:)`), else nil.
     var movements: [HospitalMovement]?
     /// Where each patient was at each local midnight, when the run records movements, else nil.
@@ -251,8 +251,8 @@ struct HospitalEngine: SimulationModel {
             emergencyCaseEnds(p, in: &simulation)
         case .takeCensus:
             takeCensus(in: &simulation)
-        case .probeUndecided:
-            probeUndecided()
+        case .probeED:
+            probeED()
         case .longBoarding(let p, let token):
             guard patients[Int(p)].token == token, patients[Int(p)].ed.boarding else { return }
             takeHeldBed(for: p, in: &simulation)
