@@ -51,19 +51,12 @@ public struct UndecidedAdmission: Sendable, Hashable, Codable {
 
     /// The table of the probed `samples`.
     public init(samples: [UndecidedSample]) {
-        let counts = samples.map(\.undecided).sorted()
-        var ends: [Int] = []
-        if !counts.isEmpty {
-            for k in 1..<Self.crowdingBands {
-                let end = counts[min(counts.count - 1, k * counts.count / Self.crowdingBands)]
-                if ends.last.map({ end > $0 }) ?? true { ends.append(end) }
-            }
-        }
+        let ends = CrowdingBands.ends(of: samples.map(\.undecided), bands: Self.crowdingBands)
         crowdingBandEnds = ends
         var patients = [[Int]](repeating: [Int](repeating: 0, count: ends.count + 1), count: Self.waitBandEnds.count + 1)
         var admitted = patients
         for sample in samples {
-            let w = Self.waitBand(sample.waitedMinutes), c = Self.crowdingBand(sample.undecided, ends: ends)
+            let w = Self.waitBand(sample.waitedMinutes), c = CrowdingBands.band(sample.undecided, ends: ends)
             patients[w][c] += 1
             if sample.admitted { admitted[w][c] += 1 }
         }
@@ -83,7 +76,7 @@ public struct UndecidedAdmission: Sendable, Hashable, Codable {
 
     /// The cell of such a patient: its wait band (the row of `patients`) and crowding band (the column).
     public func cell(waitedMinutes: Double, undecided: Int) -> (wait: Int, crowding: Int) {
-        (Self.waitBand(waitedMinutes), Self.crowdingBand(undecided, ends: crowdingBandEnds))
+        (Self.waitBand(waitedMinutes), CrowdingBands.band(undecided, ends: crowdingBandEnds))
     }
 
     enum CodingKeys: String, CodingKey {
@@ -98,7 +91,7 @@ public struct UndecidedAdmission: Sendable, Hashable, Codable {
         patients = try values.decode([[Int]].self, forKey: .patients)
         admitted = try values.decode([[Int]].self, forKey: .admitted)
         let columns = crowdingBandEnds.count + 1
-        let fits = crowdingBandEnds.count < Self.crowdingBands && zip(crowdingBandEnds, crowdingBandEnds.dropFirst()).allSatisfy { $0 < $1 }
+        let fits = CrowdingBands.valid(crowdingBandEnds, bands: Self.crowdingBands)
             && patients.count == Self.waitBandEnds.count + 1 && admitted.count == patients.count
             && zip(patients, admitted).allSatisfy { row, admittedRow in
                 row.count == columns && admittedRow.count == columns
@@ -114,8 +107,32 @@ public struct UndecidedAdmission: Sendable, Hashable, Codable {
         waitBandEnds.firstIndex { minutes < $0 } ?? waitBandEnds.count
     }
 
-    static func crowdingBand(_ undecided: Int, ends: [Int]) -> Int {
-        ends.firstIndex { undecided <= $0 } ?? ends.count
+}
+
+/// Bands of a count of patients (how crowded the ED was), split at the probed patients' quantiles: each band holds
+/// about as many probed patients, whatever the hospital's size.
+enum CrowdingBands {
+    /// Upper ends (inclusive) of up to `bands` bands but the last, ascending, at the quantiles k/`bands` of `counts`;
+    /// an end the one before repeats is dropped, so a band is never empty by construction.
+    static func ends(of counts: [Int], bands: Int) -> [Int] {
+        let sorted = counts.sorted()
+        guard !sorted.isEmpty else { return [] }
+        var ends: [Int] = []
+        for k in 1..<bands {
+            let end = sorted[min(sorted.count - 1, k * sorted.count / bands)]
+            if ends.last.map({ end > $0 }) ?? true { ends.append(end) }
+        }
+        return ends
+    }
+
+    /// The band of `count`: the first whose end it does not pass, else the last.
+    static func band(_ count: Int, ends: [Int]) -> Int {
+        ends.firstIndex { count <= $0 } ?? ends.count
+    }
+
+    /// Whether `ends` could be such ends: fewer than `bands`, strictly ascending.
+    static func valid(_ ends: [Int], bands: Int) -> Bool {
+        ends.count < bands && zip(ends, ends.dropFirst()).allSatisfy { $0 < $1 }
     }
 }
 
@@ -168,20 +185,13 @@ public struct BoarderTargets: Sendable, Hashable, Codable {
     /// The table of `decisions` (by pathway, then bed) and the probed boarders `samples`.
     public init(decisions: [[Int]], samples: [BoarderSample]) {
         self.decisions = decisions
-        let counts = samples.map(\.boarders).sorted()
-        var ends: [Int] = []
-        if !counts.isEmpty {
-            for k in 1..<Self.crowdingBands {
-                let end = counts[min(counts.count - 1, k * counts.count / Self.crowdingBands)]
-                if ends.last.map({ end > $0 }) ?? true { ends.append(end) }
-            }
-        }
+        let ends = CrowdingBands.ends(of: samples.map(\.boarders), bands: Self.crowdingBands)
         crowdingBandEnds = ends
         var waiting = Self.empty.map { $0.map { _ in [[Int]](repeating: [Int](repeating: 0, count: ends.count + 1), count: 2) } }
         var seen = waiting
         for sample in samples {
             guard let i = Pathway.allCases.firstIndex(of: sample.pathway) else { continue }
-            let c = Self.crowdingBand(sample.boarders, ends: ends)
+            let c = CrowdingBands.band(sample.boarders, ends: ends)
             for (j, state) in HospitalCensus.boardingTargets.enumerated() {
                 let room = sample.withRoom.contains(state) ? 1 : 0
                 seen[i][j][room][c] += 1
@@ -201,13 +211,9 @@ public struct BoarderTargets: Sendable, Hashable, Codable {
         let decided = decisions[i].reduce(0, +)
         guard decided > 0, decisions[i][j] > 0 else { return 1 }
         let decidedShare = Double(decisions[i][j]) / Double(decided)
-        let x = room ? 1 : 0, c = Self.crowdingBand(boarders, ends: crowdingBandEnds)
+        let x = room ? 1 : 0, c = CrowdingBands.band(boarders, ends: crowdingBandEnds)
         let share = (Double(waiting[i][j][x][c]) + Self.shrinkage * decidedShare) / (Double(seen[i][j][x][c]) + Self.shrinkage)
         return share / decidedShare
-    }
-
-    static func crowdingBand(_ boarders: Int, ends: [Int]) -> Int {
-        ends.firstIndex { boarders <= $0 } ?? ends.count
     }
 
     /// Counts by pathway, then bed: all 0.
@@ -235,7 +241,7 @@ public struct BoarderTargets: Sendable, Hashable, Codable {
                 }
             }
         }
-        guard bands <= Self.crowdingBands, zip(crowdingBandEnds, crowdingBandEnds.dropFirst()).allSatisfy({ $0 < $1 }),
+        guard CrowdingBands.valid(crowdingBandEnds, bands: Self.crowdingBands),
               byPathwayAndBed(decisions.map { $0.map { [[$0]] } }, 1, 1), byPathwayAndBed(waiting, 2, bands),
               byPathwayAndBed(seen, 2, bands)
         else {
