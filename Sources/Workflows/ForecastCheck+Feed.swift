@@ -32,6 +32,7 @@ extension ForecastCoverage {
         let groups = [BedForecast.generalAndAcute, BedForecast.criticalCare]
         var sums = groups.map { _ in [ForecastScore](repeating: ForecastScore(), count: days) }
         let feedDays = historyDays + days + 2
+        let probes = EDProbes()   // every truth's forecast is of the same scenario and year: probed once
         // Truths on `threads` threads at once, each backtest on one: a truth's run and feed are one thread's work.
         let reports = Parallel.map(count: truths, threads: threads) { k in
             Result { () throws(WorkflowError) -> BacktestReport in
@@ -58,6 +59,7 @@ extension ForecastCoverage {
                 request.seed = seed + 10_000 + UInt64(k)
                 request.threads = 1
                 request.fans = 0
+                request.edProbes = probes
                 return try Backtest.run(scenario, file: file, events: events, request: request)
             }
         }
