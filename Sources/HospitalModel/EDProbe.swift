@@ -106,7 +106,6 @@ public struct UndecidedAdmission: Sendable, Hashable, Codable {
     static func waitBand(_ minutes: Double) -> Int {
         waitBandEnds.firstIndex { minutes < $0 } ?? waitBandEnds.count
     }
-
 }
 
 /// Bands of a count of patients (how crowded the ED was), split at the probed patients' quantiles: each band holds
@@ -260,7 +259,7 @@ public struct BoarderSample: Sendable, Hashable {
     /// The states with room for it at the time (an operation never has).
     public let withRoom: Set<CareState>
     /// Admitted patients boarding in the ED at the time, itself among them (≥ 1).
-    public let boarders: Int
+    public var boarders: Int
 
     /// A probed boarder.
     public init(pathway: Pathway, target: CareState, withRoom: Set<CareState>, boarders: Int) {
@@ -292,11 +291,8 @@ extension HospitalEngine {
             guard patient.place == .emergencyDepartment else { continue }
             if patient.ed.admitted && !patient.ed.decisionAt.isNaN {
                 if let target = patient.bed.target, HospitalCensus.boardingTargets.contains(target) {
-                    let withRoom = Set(HospitalCensus.boardingTargets.filter {
-                        $0 != .theatre && bedWithRoom(for: Int32(index), state: $0, allowOutlying: true) != nil
-                    })
-                    probe.boarders.append(BoarderSample(pathway: patient.twin.pathway, target: target, withRoom: withRoom,
-                                                        boarders: 0))
+                    probe.boarders.append(BoarderSample(pathway: patient.twin.pathway, target: target,
+                                                        withRoom: statesWithRoom(for: Int32(index)), boarders: 0))
                 }
                 continue
             }
@@ -306,12 +302,16 @@ extension HospitalEngine {
         let count = probe.samples.count - first
         for index in first..<probe.samples.count { probe.samples[index].undecided = count }
         let boarding = probe.boarders.count - firstBoarder
-        for index in firstBoarder..<probe.boarders.count {
-            let sample = probe.boarders[index]
-            probe.boarders[index] = BoarderSample(pathway: sample.pathway, target: sample.target, withRoom: sample.withRoom,
-                                                  boarders: boarding)
-        }
+        for index in firstBoarder..<probe.boarders.count { probe.boarders[index].boarders = boarding }
         edProbing = probe
+    }
+
+    /// The care states with a bed for `p` now, home or outlying (`bedWithRoom`): what a census shows of each bed a
+    /// boarder may wait for. An operation is never among them.
+    func statesWithRoom(for p: Int32) -> Set<CareState> {
+        Set(HospitalCensus.boardingTargets.filter {
+            $0 != .theatre && bedWithRoom(for: p, state: $0, allowOutlying: true) != nil
+        })
     }
 
     /// Notes a decision to admit `p` to a bed of `target`, when the run probes its ED.
@@ -343,7 +343,7 @@ extension PreparedHospital {
         let result: HospitalRunResult
         do {
             result = try HospitalSimulation.run(hospital, horizonDays: days, warmUpDays: warmUpDays,
-                                                streams: RandomStreams(masterSeed: Self.undecidedProbeSeed),
+                                                streams: RandomStreams(masterSeed: Self.edProbeSeed),
                                                 probing: (time, from: yearStart))
         } catch {
             throw HospitalModelError(problems: ["probing the ED: \(error)"])
@@ -354,5 +354,5 @@ extension PreparedHospital {
     }
 
     /// The probe's master seed ("UNDECIDE").
-    static let undecidedProbeSeed: UInt64 = 0x554E_4445_4349_4445
+    static let edProbeSeed: UInt64 = 0x554E_4445_4349_4445
 }

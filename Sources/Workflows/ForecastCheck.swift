@@ -137,12 +137,10 @@ public struct ForecastCoverage: Sendable {
             request.edProbes = probes
             let forecastPlan = try ForecastPlanning.prepare(scenario, file: file, request: request)
             if let started = forecastPlan.census {
-                for inpatient in started.inpatients where inpatient.undecided {
-                    undecided.patients += 1 / Double(truths)
-                    undecided.expected += forecastPlan.prepared.hospital.admissionProbability(
-                        ofUndecided: inpatient.twin, triage: inpatient.undecidedTriage, atEpochMinute: census.epochMinute,
-                        in: started) / Double(truths)
-                }
+                let admitting = forecastPlan.prepared.hospital.expectedAdmissions(ofUndecidedIn: started,
+                                                                                  atEpochMinute: census.epochMinute)
+                undecided.patients += Double(admitting.patients) / Double(truths)
+                undecided.expected += admitting.expected / Double(truths)
             }
             let run = try Simulate.run(forecastPlan.prepared, threads: threads, census: forecastPlan.census)
             let forecast = Answers.forecast(run)

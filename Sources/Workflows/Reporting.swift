@@ -141,7 +141,9 @@ public enum ForecastPlanning {
             observer.notice(.censusStart(file: path, latest: latest, ageHours: ageHours))
             if ageHours > 24 { observer.notice(.staleCensus(file: path, latest: latest, ageHours: ageHours)) }
             for unit in census.overfullUnits { observer.notice(.overfullAtCensus(file: path, unit: unit)) }
-            let unnamed = census.census.inpatients.count { $0.location == .emergencyDepartment && !$0.undecided && $0.waitingFor == nil }
+            let unnamed = census.census.inpatients.count {
+                $0.location == .emergencyDepartment && !$0.undecided && $0.waitingFor == nil
+            }
             if unnamed > 0 { observer.notice(.boardersInferred(file: path, boarders: unnamed)) }
             loaded = census
             if census.census.recentDischarges.isEmpty {
@@ -171,20 +173,17 @@ public enum ForecastPlanning {
         }
         if var taken = census, taken.needsEDProbe, taken.edProbe == nil {
             let hospital = prepared.hospital
-            taken.edProbe = try (request.edProbes ?? EDProbes()).probe(of: scenario.name, year: start.year) { () throws(WorkflowError) in
-                do { return try hospital.edProbe() } catch {
-                    throw WorkflowError(.input, "\(file): \(error)")
-                }
+            let probes = request.edProbes ?? EDProbes()
+            taken.edProbe = try probes.probe(of: scenario.name, year: start.year) { () throws(WorkflowError) in
+                do { return try hospital.edProbe() } catch { throw WorkflowError(.input, "\(file): \(error)") }
             }
             census = taken
-            let unknown = taken.inpatients.filter { $0.undecided && $0.undecidedTriage == nil }
-            if !unknown.isEmpty {
-                let at = ForecastStart.epochMinute(of: start, in: zone)
-                let expected = unknown.reduce(0.0) {
-                    $0 + hospital.admissionProbability(ofUndecided: $1.twin, triage: nil, atEpochMinute: at, in: taken)
-                }
+            let unknown = hospital.expectedAdmissions(ofUndecidedIn: taken,
+                                                      atEpochMinute: ForecastStart.epochMinute(of: start, in: zone),
+                                                      unknownTriageOnly: true)
+            if unknown.patients > 0 {
                 observer.notice(.undecidedOfUnknownTriage(file: request.censusPath ?? request.censusText?.name ?? file,
-                                                          patients: unknown.count, expected: expected))
+                                                          patients: unknown.patients, expected: unknown.expected))
             }
         }
         return PreparedForecast(prepared: prepared, census: census, start: start)

@@ -114,6 +114,9 @@ public struct HospitalCensus: Sendable, Codable {
     /// How many of `inpatients` are undecided in the ED.
     public var undecidedCount: Int { inpatients.lazy.filter(\.undecided).count }
 
+    /// How many of `inpatients` are admitted and boarding in the ED.
+    public var boarderCount: Int { inpatients.lazy.filter { $0.location == .emergencyDepartment && !$0.undecided }.count }
+
     /// Whether any undecided patient's triage category is not known, or any admitted boarder's bed: what `edProbe`
     /// is for.
     public var needsEDProbe: Bool {
@@ -253,8 +256,7 @@ extension HospitalEngine {
         if let fcp = configuration.fullCapacityProtocol, Self.fullCapacityInForce(census, configuration: configuration) {
             beds.declareFullCapacity(extra: fcp.extraPatientsPerWard, now: simulation.now)
         }
-        let boarding = census.inpatients.count { $0.location == .emergencyDepartment && !$0.undecided }
-        inferBoardersTargets(boardersToInfer, weighed: census.edProbe.map { ($0.boarders, boarding) })
+        inferBoardersTargets(boardersToInfer, weighed: census.edProbe.map { ($0.boarders, census.boarderCount) })
     }
 
     /// The bed each admitted ED boarder whose census does not name it waits for: the twin's draw of its next state,
@@ -270,17 +272,16 @@ extension HospitalEngine {
     /// replications' spread on the first day from a December census (Docs/BACKTEST.md). With the model's own probe
     /// (`weighed`, with the census's count of boarders), the likelihood of each state is read off its own boarders
     /// instead (`BoarderTargets`): which bed they waited for given the room each state showed and how many boarded —
-    /// a ward's boarders seldom wait long, so few are found waiting. Called once every census patient is in its bed and the full-capacity protocol is as the census shows
-    /// it.
+    /// a ward's boarders seldom wait long, so few are found waiting. Called once every census patient is in its bed
+    /// and the full-capacity protocol is as the census shows it.
     mutating func inferBoardersTargets(_ boarders: [(patient: Int32, inpatient: HospitalCensus.Inpatient)],
                                        weighed: (table: BoarderTargets, boarders: Int)?)
     {
-        let bedStates: [CareState] = [.assessmentUnit, .ward, .strokeUnit, .hdu, .icu]
         let leaving: Set<CareState> = [.dischargedHome, .dischargedCareHome, .died]
         for (p, inpatient) in boarders {
             guard let stay = patients[Int(p)].stay else { continue }
             let twin = inpatient.twin
-            let withRoom = Set(bedStates.filter { bedWithRoom(for: p, state: $0, allowOutlying: true) != nil })
+            let withRoom = statesWithRoom(for: p)
             func likelihood(_ state: CareState) -> Double {
                 if leaving.contains(state) { return 0 }
                 let room = withRoom.contains(state)
@@ -316,16 +317,11 @@ extension HospitalEngine {
     /// the stand-down level or below, or no ward over its beds, it is not in force as far as admissions go: stood
     /// down, a ward's extra places take nobody until they close.)
     static func fullCapacityInForce(_ census: HospitalCensus, configuration: HospitalConfiguration) -> Bool {
-        guard let fcp = configuration.fullCapacityProtocol else { return false }
+        guard let fcp = configuration.fullCapacityProtocol, census.boarderCount > fcp.standDownAtBoarders else { return false }
         var patients = [Int](repeating: 0, count: configuration.units.count)
-        var boarders = 0
         for inpatient in census.inpatients {
-            switch inpatient.location {
-            case .unit(let unit): patients[unit] += 1
-            case .emergencyDepartment: if !inpatient.undecided { boarders += 1 }
-            }
+            if case .unit(let unit) = inpatient.location { patients[unit] += 1 }
         }
-        guard boarders > fcp.standDownAtBoarders else { return false }
         return configuration.units.indices.contains { unit in
             let u = configuration.units[unit]
             return u.kind == .ward && !u.electiveOnly && patients[unit] > u.beds + (u.escalation?.beds ?? 0)
@@ -401,6 +397,18 @@ extension PreparedHospital {
         Self.admissionProbability(ofUndecided: twin, triage: triage, atEpochMinute: minute,
                                   among: census?.undecidedCount ?? 0, table: census?.edProbe?.undecided,
                                   configuration: configuration, predictor: predictor)
+    }
+
+    /// How many of `census`'s undecided ED patients there are (of unknown triage category only, with
+    /// `unknownTriageOnly`), and how many of them a forecast admits on average with the census at `minute`: the sum of
+    /// their `admissionProbability(ofUndecided:triage:atEpochMinute:in:)`.
+    public func expectedAdmissions(ofUndecidedIn census: HospitalCensus, atEpochMinute minute: Double,
+                                   unknownTriageOnly: Bool = false) -> (patients: Int, expected: Double)
+    {
+        let counted = census.inpatients.filter { $0.undecided && (!unknownTriageOnly || $0.undecidedTriage == nil) }
+        return (counted.count, counted.reduce(0.0) {
+            $0 + admissionProbability(ofUndecided: $1.twin, triage: $1.undecidedTriage, atEpochMinute: minute, in: census)
+        })
     }
 
     static func admissionProbability(ofUndecided twin: PatientTwin, triage: TriageCategory?, atEpochMinute minute: Double,
