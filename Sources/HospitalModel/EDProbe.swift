@@ -84,7 +84,7 @@ public struct UndecidedAdmission: Sendable, Hashable, Codable {
     }
 
     /// Decodes what `encode(to:)` wrote (a stored forecast's census), refusing a table whose bands and counts do not
-    /// fit together: a wait band a row, a crowding band a column, ends ascending, 0 ≤ admitted ≤ patients.
+    /// fit together: a wait band a row, a crowding band a column, ends ascending, 0 ≤ admitted ≤ patients ≤ 2⁴⁰.
     public init(from decoder: any Decoder) throws {
         let values = try decoder.container(keyedBy: CodingKeys.self)
         crowdingBandEnds = try values.decode([Int].self, forKey: .crowdingBandEnds)
@@ -95,7 +95,7 @@ public struct UndecidedAdmission: Sendable, Hashable, Codable {
             && patients.count == Self.waitBandEnds.count + 1 && admitted.count == patients.count
             && zip(patients, admitted).allSatisfy { row, admittedRow in
                 row.count == columns && admittedRow.count == columns
-                    && zip(row, admittedRow).allSatisfy { $0 >= 0 && $1 >= 0 && $1 <= $0 }
+                    && zip(row, admittedRow).allSatisfy { CrowdingBands.counts.contains($0) && $1 >= 0 && $1 <= $0 }
             }
         guard fits else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription:
@@ -128,6 +128,9 @@ enum CrowdingBands {
     static func band(_ count: Int, ends: [Int]) -> Int {
         ends.firstIndex { count <= $0 } ?? ends.count
     }
+
+    /// The counts a stored table may hold: a year's probes hold far fewer, and the sums over a row must not overflow.
+    static let counts = 0...(1 << 40)
 
     /// Whether `ends` could be such ends: fewer than `bands`, strictly ascending.
     static func valid(_ ends: [Int], bands: Int) -> Bool {
@@ -225,7 +228,7 @@ public struct BoarderTargets: Sendable, Hashable, Codable {
     }
 
     /// Decodes what `encode(to:)` wrote, refusing counts not a pathway a row and a bed a column (and room or not,
-    /// then a crowding band, within), or negative, and ends not ascending.
+    /// then a crowding band, within), negative or above 2⁴⁰, and ends not ascending.
     public init(from decoder: any Decoder) throws {
         let values = try decoder.container(keyedBy: CodingKeys.self)
         decisions = try values.decode([[Int]].self, forKey: .decisions)
@@ -236,7 +239,8 @@ public struct BoarderTargets: Sendable, Hashable, Codable {
         let byPathwayAndBed = { (counts: [[[[Int]]]], rooms: Int, bands: Int) in
             counts.count == Pathway.allCases.count && counts.allSatisfy { row in
                 row.count == HospitalCensus.boardingTargets.count && row.allSatisfy { byRoom in
-                    byRoom.count == rooms && byRoom.allSatisfy { $0.count == bands && $0.allSatisfy { $0 >= 0 } }
+                    byRoom.count == rooms
+                        && byRoom.allSatisfy { $0.count == bands && $0.allSatisfy(CrowdingBands.counts.contains) }
                 }
             }
         }

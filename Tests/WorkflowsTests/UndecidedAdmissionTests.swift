@@ -69,6 +69,7 @@ struct UndecidedAdmissionTests {
         #expect(boardersRefused { $0["crowdingBandEnds"] = [9, 3] })                                          // ends descending
         #expect(boardersRefused { $0["crowdingBandEnds"] = [3] })                                             // bands and counts differ
         #expect(boardersRefused { $0.removeValue(forKey: "seen") })
+        #expect(boardersRefused { $0["decisions"] = (($0["decisions"] as? [[Int]]) ?? []).map { $0.map { _ in Int.max } } })
         let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(table)) as? [String: Any])
         func refused(_ change: (inout [String: Any]) -> Void) -> Bool {
             var document = json
@@ -85,6 +86,9 @@ struct UndecidedAdmissionTests {
             $0["admitted"] = admitted
         })
         #expect(refused { $0["crowdingBandEnds"] = [1, 2, 3, 4, 5, 6] })                                       // too many bands
+        #expect(refused {                                                                                      // sums overflow
+            $0["patients"] = (($0["patients"] as? [[Int]]) ?? []).map { $0.map { _ in Int.max } }
+        })
     }
 
     /// A busier general hospital (the backtest's shadow: 245 attendances a day with a winter swing, stays 15% longer),
