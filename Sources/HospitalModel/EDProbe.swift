@@ -329,7 +329,7 @@ extension HospitalEngine {
 }
 
 extension PreparedHospital {
-    /// The model's own ED at the local time of day the hospital starts (a forecast's start): one run of the
+    /// The model's own ED at the local time of day the hospital starts (a forecast's census's time): one run of the
     /// configuration through the calendar year of its start, begun empty on 1 November before and probed every day
     /// of that year at that time. The run's draws are its own (a fixed seed), so every forecast from the same
     /// scenario in the same year reads the same probe, whatever its seed; about a third of a second for a general

@@ -98,14 +98,16 @@ public struct Scenario: Sendable {
         return Self.resolve(name, besides: model.location.file)
     }
 
-    /// The same scenario with its first day moved to `start` (a forecast from a census starts on the census's
-    /// day): the document records the new start, so a stored run says when it began.
+    /// The same scenario with its start moved to `start`, to the minute (a forecast from a census starts at the
+    /// census's time): the document records the new start, so a stored run, and a shard worker, begin at it.
     public func starting(at start: LocalDateTime) -> Scenario {
         var configuration = configuration
-        configuration.start = LocalDateTime(year: start.year, month: start.month, day: start.day)
+        configuration.start = LocalDateTime(year: start.year, month: start.month, day: start.day, hour: start.hour,
+                                            minute: start.minute)
         let location = document.location
         var document = document
-        document.set("start", to: .scalar(start.dateDescription, location, quoted: false))
+        let midnight = start.hour == 0 && start.minute == 0
+        document.set("start", to: .scalar(midnight ? start.dateDescription : start.description, location, quoted: false))
         return Scenario(path: path, document: document, configuration: configuration, run: run, costs: costs,
                         locations: locations)
     }
@@ -175,7 +177,7 @@ struct ScenarioBuilder {
         if let zoneName, zone == nil {
             fail(root.given("time_zone"), "time_zone", "unknown time zone '\(zoneName)': expected an IANA name such as Europe/London")
         }
-        let start = decoder.date(decoder.value(root, "start"))
+        let start = decoder.dateTime(decoder.value(root, "start"))
         let holidays = decoder.items(root, "public_holidays").compactMap { decoder.date($0) }
         let twinModel = loadTwinModel(root)
         let runNode = decoder.objectOrDefaults(root, "run")

@@ -192,6 +192,8 @@ struct ScenarioDecoder {
     mutating func date(_ value: Value?) -> LocalDateTime? {
         scalar(value) { LocalTimeParse.date($0).map { LocalDateTime(year: $0.year, month: $0.month, day: $0.day) } }
     }
+    /// A date (its local midnight) or a local time to the minute.
+    mutating func dateTime(_ value: Value?) -> LocalDateTime? { scalar(value, LocalTimeParse.dateTime) }
     /// A word of a closed vocabulary as its enum case.
     mutating func choice<T: RawRepresentable>(_ value: Value?, as: T.Type) -> T? where T.RawValue == String {
         scalar(value) { T(rawValue: $0.lowercased()) }
@@ -321,6 +323,10 @@ struct ScenarioDecoder {
             }
         case .date:
             if node.text.flatMap(LocalTimeParse.date) == nil { fail("must be a date YYYY-MM-DD, found \(node.found)") }
+        case .dateTime:
+            if node.text.flatMap(LocalTimeParse.dateTime) == nil {
+                fail("must be a date YYYY-MM-DD or a local time YYYY-MM-DDTHH:MM, found \(node.found)")
+            }
         case .weekdays, .distribution, .list, .object, .map:
             preconditionFailure("\(value.path) is not a scalar in the schema")
         }

@@ -41,6 +41,8 @@ extension ScenarioSchema {
             return ["type": "string", "pattern": "^([01]?[0-9]|2[0-3]):[0-5][0-9]$"]
         case .date:
             return ["type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"]
+        case .dateTime:
+            return ["type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T([01][0-9]|2[0-3]):[0-5][0-9])?$"]
         case .weekdays:
             let day: [String: Any] = ["type": "string", "enum": ScenarioValues.dayNames.keys.sorted()]
             return ["oneOf": [["type": "string", "enum": ["all", "weekdays", "weekends"] + ScenarioValues.dayNames.keys.sorted()],

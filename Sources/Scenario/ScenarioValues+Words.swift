@@ -1,4 +1,5 @@
 import Foundation
+import Simulation
 
 /// "Did you mean": the known word nearest to a misspelt one, by edit distance, when it is near enough.
 enum Suggestion {
@@ -50,6 +51,15 @@ enum LocalTimeParse {
                                     31, 30, 31, 30, 31][month - 1]
         else { return nil }
         return (year, month, day)
+    }
+
+    /// "YYYY-MM-DD" (its midnight) or "YYYY-MM-DDTHH:MM": a local time to the minute, no seconds, no offset.
+    static func dateTime(_ text: String) -> LocalDateTime? {
+        let halves = text.split(separator: "T", omittingEmptySubsequences: false)
+        guard halves.count <= 2, let day = date(String(halves[0])) else { return nil }
+        guard halves.count == 2 else { return LocalDateTime(year: day.year, month: day.month, day: day.day) }
+        guard halves[1].count == 5, let time = time(String(halves[1])) else { return nil }
+        return LocalDateTime(year: day.year, month: day.month, day: day.day, hour: time.hour, minute: time.minute)
     }
 }
 

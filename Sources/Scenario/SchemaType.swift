@@ -20,6 +20,8 @@ public indirect enum SchemaType: Sendable {
     case timeOfDay
     /// A date "YYYY-MM-DD".
     case date
+    /// A date "YYYY-MM-DD" (its local midnight) or a local time "YYYY-MM-DDTHH:MM".
+    case dateTime
     /// Days of the week: a list of day names, or all, weekdays, weekends.
     case weekdays
     /// A distribution of durations: a number (always that), or `{distribution: lognormal, mean: 35, sd: 20}`.
@@ -62,6 +64,7 @@ public indirect enum SchemaType: Sendable {
         case .choice(let words): "one of " + words.joined(separator: ", ")
         case .timeOfDay: "time HH:MM"
         case .date: "date YYYY-MM-DD"
+        case .dateTime: "date YYYY-MM-DD or local time YYYY-MM-DDTHH:MM"
         case .weekdays: "days (list of mon…sun, or all, weekdays, weekends)"
         case .distribution: "duration distribution"
         case .list(let element, _, let count):

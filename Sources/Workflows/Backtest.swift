@@ -335,6 +335,8 @@ public enum Backtest {
     struct OriginSetup: Sendable {
         let atOrigin: [Int]
         let start: LocalDateTime
+        /// The simulation's days and the warm-up among them (the census's day before its first midnight).
+        let plan: RunSettings
         /// The scenario's file and the census's name, for a failure's message.
         let file: String, name: String
         let hospital: PreparedHospital
@@ -352,12 +354,13 @@ public enum Backtest {
         var forecastRequest = ForecastRequest(days: request.horizonDays, from: start, replications: request.replications, seed: seed)
         let name = "the live census at \(RecordTime.format(ledger.at))"
         forecastRequest.censusText = CensusText(name: name, csv: live.csv)
+        forecastRequest.censusTime = ledger.at
         forecastRequest.imputesReadiness = true
         forecastRequest.edProbes = request.edProbes
         let prepared = try ForecastPlanning.prepare(scenario, file: file, request: forecastRequest)
         let hospital = prepared.prepared.hospital
-        return OriginSetup(atOrigin: occupancy(ledger, scenario: scenario), start: start, file: file, name: name, hospital: hospital,
-                           census: prepared.census.map { hospital.preparingReturns($0) })
+        return OriginSetup(atOrigin: occupancy(ledger, scenario: scenario), start: start, plan: prepared.prepared.plan,
+                           file: file, name: name, hospital: hospital, census: prepared.census.map { hospital.preparingReturns($0) })
     }
 
     /// Every replication of every origin of `setups`, on `request.threads` threads at once: replication r of an
@@ -366,13 +369,14 @@ public enum Backtest {
     static func simulate(_ setups: [OriginSetup], request: BacktestRequest, seed: UInt64, observer: WorkflowObserver,
                          done: Int) throws(WorkflowError) -> [[HospitalKPIs]]
     {
-        let replications = request.replications, horizon = request.horizonDays
+        let replications = request.replications
         let results = Parallel.map(count: setups.count * replications, threads: request.threads) { item -> Result<HospitalKPIs, WorkflowError> in
             let setup = setups[item / replications]
             if observer.isCancelled() { return .failure(WorkflowError(.cancelled, "the backtest was cancelled after \(done) origins")) }
             do {
                 return .success(try HospitalExperiment.replication(item % replications, of: setup.hospital, seed: seed,
-                                                                   horizonDays: horizon, warmUpDays: 0, preparedCensus: setup.census))
+                                                                   horizonDays: setup.plan.horizonDays,
+                                                                   warmUpDays: setup.plan.warmUpDays, preparedCensus: setup.census))
             } catch {
                 return .failure(WorkflowError(.input, "\(setup.file): the forecast from \(setup.name) failed: \(error)"))
             }

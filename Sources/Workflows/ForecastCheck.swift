@@ -27,8 +27,11 @@ public struct ForecastCoverage: Sendable {
         /// ±z·standardError when the forecast holds everything still to come.
         public var standardError: [Double]
         /// The same at the census's own midnight (day 0): what the census lost of the hospital's demand, 0 when it
-        /// carries every patient who counts.
+        /// carries every patient who counts (and, for a census taken before that midnight, the forecast holds what
+        /// happens until it).
         public var startError = 0.0
+        /// The standard error of `startError` over the truths.
+        public var startStandardError = 0.0
     }
 
     /// The groups' patients in beds (what a backtest scores; the bands above are of demand, which counts the ED's
@@ -134,6 +137,7 @@ public struct ForecastCoverage: Sendable {
             var request = ForecastRequest(days: days, censusPath: path, replications: replications,
                                           seed: seed + 10_000 + UInt64(k))
             request.imputesReadiness = hidden.contains(.readiness)
+            request.censusTime = census.epochMinute
             request.edProbes = probes
             let forecastPlan = try ForecastPlanning.prepare(scenario, file: file, request: request)
             if let started = forecastPlan.census {
@@ -191,6 +195,7 @@ public struct ForecastCoverage: Sendable {
                     let forecastDay = band.days[day]
                     guard day > 0 else {
                         series[index].startError += (actual - forecastDay.mean) / Double(truths)
+                        series[index].startStandardError += (actual - forecastDay.mean) * (actual - forecastDay.mean)
                         continue
                     }
                     if actual >= forecastDay.p10 && actual <= forecastDay.p90 { series[index].within80[day - 1] += 1 }
@@ -201,12 +206,18 @@ public struct ForecastCoverage: Sendable {
             }
         }
         // The sums of squared errors become the standard errors of their means.
+        func standardError(sumOfSquares: Double, mean: Double) -> Double {
+            let n = Double(truths)
+            let variance = truths > 1 ? max(0, sumOfSquares / n - mean * mean) * n / (n - 1) : 0
+            return (variance / n).squareRoot()
+        }
         for index in series.indices {
             for day in 0..<days {
-                let mean = series[index].meanError[day], n = Double(truths)
-                let variance = truths > 1 ? max(0, series[index].standardError[day] / n - mean * mean) * n / (n - 1) : 0
-                series[index].standardError[day] = (variance / n).squareRoot()
+                series[index].standardError[day] = standardError(sumOfSquares: series[index].standardError[day],
+                                                                 mean: series[index].meanError[day])
             }
+            series[index].startStandardError = standardError(sumOfSquares: series[index].startStandardError,
+                                                             mean: series[index].startError)
         }
         return ForecastCoverage(inBeds: inBeds, truths: truths, replications: replications, days: days, series: series,
                                 meanCensusPatients: Double(censusPatients) / Double(truths),

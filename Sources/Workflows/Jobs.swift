@@ -172,6 +172,7 @@ public enum Jobs {
                                        replications: request.overrides.replications ?? ForecastRequest.defaultReplications,
                                        seed: request.overrides.seed)
         forecast.censusText = CensusText(name: name, csv: live.csv)
+        forecast.censusTime = minute
         forecast.imputesReadiness = true
         return (try ForecastPlanning.prepare(scenario, file: label, request: forecast), name)
     }

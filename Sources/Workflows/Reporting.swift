@@ -69,6 +69,10 @@ public struct ForecastRequest: Sendable, Hashable {
     public var seed: UInt64?
     /// The time a census's age is measured at (nil: now).
     public var now: Date?
+    /// The epoch minute the census describes (nil: its latest time): the live census's `--at`, a simulated census's
+    /// moment. The simulation starts there, so what happens before the first midnight (the evening's arrivals and
+    /// discharges) is forecast, not taken as done; it may not be after `from`.
+    public var censusTime: Double?
     /// True for a census that cannot say who is ready to leave (the live census from the feed): each patient in a
     /// bed it does not call ready is drawn ready or not from the twin model and the discharge rules
     /// (`PreparedHospital.imputingReadiness`).
@@ -98,7 +102,8 @@ public struct ForecastRequest: Sendable, Hashable {
 
 /// A forecast ready to simulate: the scenario moved to its start, its plan, its census.
 public struct PreparedForecast: Sendable {
-    /// The scenario starting at the warm-up's start (with a census: the forecast's first midnight).
+    /// The scenario starting at the warm-up's start (with a census: the census's time, to the minute; the days to
+    /// the first midnight are the plan's warm-up).
     public let prepared: PreparedScenario
     /// The census's inpatients, when the forecast starts from a census.
     public let census: HospitalCensus?
@@ -108,8 +113,9 @@ public struct PreparedForecast: Sendable {
 
 /// Choosing a forecast's start and reading its census.
 public enum ForecastPlanning {
-    /// Prepares `request` on `scenario` (read from `file`). With a census, the forecast starts at `from` or at the
-    /// local midnight after the census's latest time, with no warm-up; without, the warm-up ends at `from` when
+    /// Prepares `request` on `scenario` (read from `file`). With a census, the simulation starts at the census's time
+    /// (`censusTime`, else its latest time, to the minute) and the forecast at `from` or the local midnight at or
+    /// after it, the days between a warm-up whose end is that midnight; without, the warm-up ends at `from` when
     /// given, else after the scenario's own start. Throws an input error holding every census problem.
     public static func prepare(_ scenario: Scenario, file: String, request: ForecastRequest,
                                observer: WorkflowObserver = .silent) throws(WorkflowError) -> PreparedForecast
@@ -117,7 +123,7 @@ public enum ForecastPlanning {
         let zone = scenario.configuration.timeZone
         var loaded: LoadedCensus?
         var returning: [PatientTwin]?
-        let warmUpStart: LocalDateTime
+        let warmUpStart: LocalDateTime, start: LocalDateTime
         let warmUpDays: Int
         if let path = request.censusPath ?? request.censusText?.name {
             let asOf = request.from.map { ForecastStart.epochMinute(of: $0, in: zone) }
@@ -134,8 +140,18 @@ public enum ForecastPlanning {
                     "\(path): \(count) problem\(count == 1 ? "" : "s"); nothing was simulated",
                 ])
             }
-            warmUpStart = request.from ?? ForecastStart.midnight(atOrAfter: census.latestMinute, in: zone)
-            warmUpDays = 0
+            let taken = request.censusTime ?? census.latestMinute
+            let first = request.from ?? ForecastStart.midnight(atOrAfter: taken, in: zone)
+            guard taken <= ForecastStart.epochMinute(of: first, in: zone) else {
+                throw WorkflowError(.input, "\(path): the census's time \(RecordTime.format(taken)) is after the forecast's "
+                    + "start \(first.dateDescription); a forecast starts at or after its census")
+            }
+            // The census's local time to the minute; the warm-up is the local days from its day to the first midnight.
+            warmUpStart = LocalDateTime(localMinutesSinceEpoch: (RecordTime.localMinute(ofEpochMinute: taken, in: zone)
+                .rounded(.down)))
+            let censusDay = LocalDateTime(year: warmUpStart.year, month: warmUpStart.month, day: warmUpStart.day)
+            warmUpDays = Int(((first.localMinutesSinceEpoch - censusDay.localMinutesSinceEpoch) / 1440).rounded())
+            start = first
             let ageHours = max(0, ((request.now ?? Date()).timeIntervalSince1970 / 60 - census.latestMinute) / 60)
             let latest = RecordTime.format(census.latestMinute)
             observer.notice(.censusStart(file: path, latest: latest, ageHours: ageHours))
@@ -157,11 +173,12 @@ public enum ForecastPlanning {
             warmUpStart = request.from.map {
                 LocalDateTime(localMinutesSinceEpoch: $0.localMinutesSinceEpoch - Double(warmUpDays) * 1440)
             } ?? scenario.configuration.start
+            start = LocalDateTime(localMinutesSinceEpoch: warmUpStart.localMinutesSinceEpoch + Double(warmUpDays) * 1440)
         }
         // The document records the start, so a stored forecast says when it began.
         let moved = scenario.starting(at: warmUpStart)
-        let start = LocalDateTime(localMinutesSinceEpoch: moved.configuration.start.localMinutesSinceEpoch
-            + Double(warmUpDays) * 1440)
+        // The moment the census describes, where the simulation begins.
+        let origin = ForecastStart.epochMinute(of: moved.configuration.start, in: zone)
         let plan = RunSettings(horizonDays: warmUpDays + request.days, warmUpDays: warmUpDays,
                                replications: request.replications, seed: request.seed ?? scenario.run.seed)
         var census = loaded.map { loaded in
@@ -169,18 +186,16 @@ public enum ForecastPlanning {
         }
         let prepared = try PreparedScenario(moved, file: file, plan: plan)
         if request.imputesReadiness, let taken = census {
-            census = prepared.hospital.imputingReadiness(taken, atEpochMinute: ForecastStart.epochMinute(of: start, in: zone))
+            census = prepared.hospital.imputingReadiness(taken, atEpochMinute: origin)
         }
         if var taken = census, taken.needsEDProbe, taken.edProbe == nil {
             let hospital = prepared.hospital
             let probes = request.edProbes ?? EDProbes()
-            taken.edProbe = try probes.probe(of: scenario.name, year: start.year) { () throws(WorkflowError) in
+            taken.edProbe = try probes.probe(of: scenario.name, at: moved.configuration.start) { () throws(WorkflowError) in
                 do { return try hospital.edProbe() } catch { throw WorkflowError(.input, "\(file): \(error)") }
             }
             census = taken
-            let unknown = hospital.expectedAdmissions(ofUndecidedIn: taken,
-                                                      atEpochMinute: ForecastStart.epochMinute(of: start, in: zone),
-                                                      unknownTriageOnly: true)
+            let unknown = hospital.expectedAdmissions(ofUndecidedIn: taken, atEpochMinute: origin, unknownTriageOnly: true)
             if unknown.patients > 0 {
                 observer.notice(.undecidedOfUnknownTriage(file: request.censusPath ?? request.censusText?.name ?? file,
                                                           patients: unknown.patients, expected: unknown.expected))
@@ -190,18 +205,21 @@ public enum ForecastPlanning {
     }
 }
 
-/// The model's probes of its own ED (`PreparedHospital.edProbe()`), one for each scenario and calendar year, kept for
-/// the forecasts that follow. One holder serves forecasts of scenarios whose names say their content (one backtest's,
-/// one check's): a scenario of the same name with other content must have its own holder.
+/// The model's probes of its own ED (`PreparedHospital.edProbe()`), one for each scenario, calendar year and time of
+/// day, kept for the forecasts that follow. One holder serves forecasts of scenarios whose names say their content
+/// (one backtest's, one check's): a scenario of the same name with other content must have its own holder.
 public final class EDProbes: Sendable, Hashable {
     private let probes = Mutex<[String: EDProbe]>([:])
 
     /// An empty holder.
     public init() {}
 
-    /// The probe of `scenario` for `year`, made by `probe` the first time it is asked for.
-    func probe(of scenario: String, year: Int, probe: () throws(WorkflowError) -> EDProbe) throws(WorkflowError) -> EDProbe {
-        let key = "\(year) \(scenario)"
+    /// The probe of `scenario` for the calendar year and time of day of `start` (`PreparedHospital.edProbe()`), made by
+    /// `probe` the first time it is asked for.
+    func probe(of scenario: String, at start: LocalDateTime, probe: () throws(WorkflowError) -> EDProbe)
+        throws(WorkflowError) -> EDProbe
+    {
+        let key = "\(start.year) \(LocalTimeOfDay(hour: start.hour, minute: start.minute)?.description ?? "") \(scenario)"
         if let kept = probes.withLock({ $0[key] }) { return kept }
         let probed = try probe()
         probes.withLock { $0[key] = probed }

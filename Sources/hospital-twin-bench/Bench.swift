@@ -593,7 +593,7 @@ struct ForecastCheckBenchmark: ParsableCommand {
         }.joined(separator: "; "))
         print(String(format: "in the ED undecided at the census, per truth: %.1f patients; the forecast admits %.1f of them, the truth %.1f",
                      coverage.undecided.patients, coverage.undecided.expected, coverage.undecided.admitted))
-        print("mean of actual − forecast mean, patients, by horizon day (day 0: the census's own midnight)")
+        print("mean of actual − forecast mean, patients, by horizon day (day 0: the first midnight at or after the census)")
         for series in coverage.series {
             print(String(series.name.prefix(33)).padding(toLength: 34, withPad: " ", startingAt: 0)
                 + ([series.startError] + series.meanError).map { String(format: "%9.1f", $0) }.joined())
@@ -612,10 +612,10 @@ struct ForecastCheckBenchmark: ParsableCommand {
         for series in coverage.inBeds.dropFirst(2) {
             print(String(series.name.prefix(33)).padding(toLength: 34, withPad: " ", startingAt: 0) + ratios(series))
         }
-        print("its standard error over the truths, by horizon day 1…\(coverage.days), for the groups")
+        print("its standard error over the truths, by horizon day 0…\(coverage.days), for the groups")
         for series in coverage.series.prefix(2) {
-            print(String(series.name.prefix(33)).padding(toLength: 43, withPad: " ", startingAt: 0)
-                + series.standardError.map { String(format: "%9.1f", $0) }.joined())
+            print(String(series.name.prefix(33)).padding(toLength: 34, withPad: " ", startingAt: 0)
+                + ([series.startStandardError] + series.standardError).map { String(format: "%9.1f", $0) }.joined())
         }
         // Each count is binomial(truths, 0.8) or (truths, 0.9) if the bands are right; the binomial's two-sided 95%
         // acceptance region, by the normal approximation, says which counts are consistent with that.

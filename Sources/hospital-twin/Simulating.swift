@@ -74,6 +74,7 @@ struct ForecastStartValues {
             printError("\(name) from \(events) events: \(census.inHospital) in hospital, \(census.recentDischarges) recent discharges")
             request.censusText = CensusText(name: name, csv: census.csv)
             request.imputesReadiness = true
+            request.censusTime = minute
             if request.from == nil {
                 request.from = ForecastStart.midnight(atOrAfter: minute, in: scenario.configuration.timeZone)
             }

@@ -286,7 +286,9 @@ struct JobTests {
             let bands = try await client.send("GET", link, headers: ["Authorization": "Bearer \(fixture.token)"])
             #expect(bands.status == 200, "\(link): \(bands.body.prefix(300))")
             let run = try RunStore(connection: TestDatabase.connect()).record(Int64(try #require((done["runs"] as? [Any])?.first as? Int)))
-            #expect(run.horizonDays == 7 && run.warmUpDays == 0 && run.replications == 4, "\(run)")
+            // Simulated from the census's noon, forecast from the midnight after: the census's day is the warm-up.
+            #expect(run.horizonDays == 8 && run.warmUpDays == 1 && run.replications == 4, "\(run)")
+            #expect(bands.body.contains("2031-01-03") && !bands.body.contains("2031-01-02"), "the bands begin at the first midnight")
             for (body, says) in [
                 ("{\"kind\": \"forecast\", \"scenario_id\": \(fixture.base), \"horizon_days\": 7}", "'horizon_days' is for a run, comparison, costs or backtest, not a forecast"),
                 ("{\"kind\": \"forecast\", \"scenario_id\": \(fixture.base), \"replications\": 1}", "'replications': expected a whole number from 2"),

@@ -147,6 +147,27 @@ struct ScenarioFileTests {
         #expect(abs(c.emergencyDepartment.attendances.meanRatePerHour * 24 - 40) < 1e-9)
     }
 
+    @Test("start: a date is its midnight, a local time is to the minute; anything else is a located problem")
+    func startTime() throws {
+        let files = try ScenarioFiles()
+        let timed = try Scenario.load(path: try files.write("timed.yaml", minimal + "\nstart: 2026-06-02T14:30\n"))
+        #expect(timed.configuration.start == LocalDateTime(year: 2026, month: 6, day: 2, hour: 14, minute: 30))
+        let dated = try Scenario.load(path: try files.write("dated.yaml", minimal + "\nstart: 2026-06-02\n"))
+        #expect(dated.configuration.start == LocalDateTime(year: 2026, month: 6, day: 2))
+        // Moved to a time and back again: the document says the time (so a stored run starts there), a midnight
+        // as a date.
+        let moved = dated.starting(at: LocalDateTime(year: 2026, month: 6, day: 3, hour: 9, minute: 5))
+        #expect(moved.document["start"]?.text == "2026-06-03T09:05" && moved.configuration.start.hour == 9)
+        #expect(moved.starting(at: LocalDateTime(year: 2026, month: 6, day: 4)).document["start"]?.text == "2026-06-04")
+        for wrong in ["2026-06-02T24:00", "2026-06-02T14:30:00", "2026-06-02 14:30", "2026-06-02T14:30Z", "2026-06-02T1430",
+                      "2026-06-31T10:00", "2026-06-02T", "T14:30", "2026-06-02T14:30T14:30", "２０２６-06-02"] {
+            let path = try files.write("wrong.yaml", minimal + "\nstart: \"\(wrong)\"\n")
+            let found = problems(path, in: files)
+            #expect(found.count == 1 && found[0].contains("wrong.yaml:") && found[0].contains("start")
+                    && found[0].contains("must be a date YYYY-MM-DD or a local time YYYY-MM-DDTHH:MM"), "\(wrong): \(found)")
+        }
+    }
+
     @Test("monthly_profile and stay_scale: read into the configuration, and located problems for a wrong count, zeros, a look-alike pathway, a zero scale")
     func monthlyProfileAndStayScale() throws {
         let files = try ScenarioFiles()

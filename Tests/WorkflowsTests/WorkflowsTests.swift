@@ -160,7 +160,7 @@ struct ForecastPlanningTests {
     static let general = Repository.path("scenarios/general-hospital.yaml")
     static let census = Repository.path("scenarios/general-hospital-census.csv")
 
-    @Test("from a census: the midnight after its latest time, no warm-up, every inpatient in the census")
+    @Test("from a census: simulated from its latest time, forecast from the midnight after, every inpatient in the census")
     func fromCensus() throws {
         let scenario = try Inputs.scenario(Self.general)
         let recorder = Recorder()
@@ -168,8 +168,24 @@ struct ForecastPlanningTests {
                                                     request: ForecastRequest(days: 7, censusPath: Self.census, replications: 2),
                                                     observer: recorder.observer)
         #expect(forecast.start == LocalDateTime(year: 2026, month: 11, day: 26))
-        #expect(forecast.prepared.scenario.configuration.start == forecast.start)
-        #expect(forecast.prepared.plan == RunSettings(horizonDays: 7, warmUpDays: 0, replications: 2, seed: scenario.run.seed))
+        // The sample's latest time is 22:59: the hour to midnight is simulated, the census's day its warm-up.
+        #expect(forecast.prepared.scenario.configuration.start == LocalDateTime(year: 2026, month: 11, day: 25, hour: 22, minute: 59))
+        #expect(forecast.prepared.scenario.document["start"]?.text == "2026-11-25T22:59", "a stored forecast begins where this one did")
+        #expect(forecast.prepared.plan == RunSettings(horizonDays: 8, warmUpDays: 1, replications: 2, seed: scenario.run.seed))
+        // The census's time, when the request gives it, is where the simulation starts; never after the first day.
+        var at = ForecastRequest(days: 7, censusPath: Self.census, replications: 2)
+        at.censusTime = ForecastStart.epochMinute(of: LocalDateTime(year: 2026, month: 11, day: 25, hour: 23, minute: 30),
+                                                  in: scenario.configuration.timeZone)
+        #expect(try ForecastPlanning.prepare(scenario, file: Self.general, request: at).prepared.scenario.configuration.start
+            == LocalDateTime(year: 2026, month: 11, day: 25, hour: 23, minute: 30))
+        at.censusTime = ForecastStart.epochMinute(of: LocalDateTime(year: 2026, month: 11, day: 26, hour: 0, minute: 1),
+                                                  in: scenario.configuration.timeZone)
+        at.from = LocalDateTime(year: 2026, month: 11, day: 26)
+        #expect(throws: WorkflowError.self) { try ForecastPlanning.prepare(scenario, file: Self.general, request: at) }
+        // A census at a midnight starts there: no warm-up.
+        at.censusTime = ForecastStart.epochMinute(of: LocalDateTime(year: 2026, month: 11, day: 26), in: scenario.configuration.timeZone)
+        #expect(try ForecastPlanning.prepare(scenario, file: Self.general, request: at).prepared.plan
+            == RunSettings(horizonDays: 7, warmUpDays: 0, replications: 2, seed: scenario.run.seed))
         let rows = try String(contentsOfFile: Self.census, encoding: .utf8).split(separator: "\n").count - 1
         #expect(forecast.census?.inpatients.count == rows)
         // The sample lists no recent discharges: their returns come from the scenario's own simulated month, said so.

@@ -105,8 +105,9 @@ struct TheatreSuite {
     }
 
     /// The sessions of the weekly plan on the run's days not yet unrolled, through day `day` (day 0 starts at
-    /// local day `firstLocalDay`): their start minutes and plan lines, in time then room order, each before `end`;
-    /// none on a public holiday (local days since 1970-01-01) unless the configuration runs them.
+    /// local day `firstLocalDay`): their start minutes and plan lines, in time then room order, each before `end`,
+    /// one under way at minute 0 starting then; none on a public holiday (local days since 1970-01-01) unless the
+    /// configuration runs them.
     mutating func sessionStarts(throughDay day: Int, firstLocalDay: Double, clock: SimulationClock, end: Double,
                                 publicHolidays: Set<Int>) -> [(minute: Double, plan: Int)]
     {
@@ -122,7 +123,14 @@ struct TheatreSuite {
             for (index, plan) in configuration.sessions.enumerated() where plan.weekday == weekday {
                 let window = configuration.window(plan.period)
                 let start = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: local * 1440 + Double(window.start.minuteOfDay)))
-                if start >= 0 && start < end { starts.append((start, plan.room, index)) }
+                let ends = clock.minute(atLocal: LocalDateTime(localMinutesSinceEpoch: local * 1440 + Double(window.end.minuteOfDay)))
+                if start >= 0 && start < end {
+                    starts.append((start, plan.room, index))
+                } else if start < 0 && ends > 0 && 0 < end {
+                    // Under way when the run begins (a forecast from an afternoon census): the rest of it is held,
+                    // its list booked for the time left; the census holds the cases already begun.
+                    starts.append((0, plan.room, index))
+                }
             }
             for start in starts.sorted(by: { ($0.minute, $0.room) < ($1.minute, $1.room) }) { due.append((start.minute, start.plan)) }
             sessionDaysScheduled += 1
