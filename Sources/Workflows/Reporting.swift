@@ -113,6 +113,9 @@ public struct PreparedForecast: Sendable {
 
 /// Choosing a forecast's start and reading its census.
 public enum ForecastPlanning {
+    /// The most local days from a census's day to its forecast's first midnight: each is simulated before the first.
+    public static let maximumDaysFromCensus = 366
+
     /// Prepares `request` on `scenario` (read from `file`). With a census, the simulation starts at the census's time
     /// (`censusTime`, else its latest time, to the minute) and the forecast at `from` or the local midnight at or
     /// after it, the days between a warm-up whose end is that midnight; without, the warm-up ends at `from` when
@@ -151,6 +154,11 @@ public enum ForecastPlanning {
                 .rounded(.down)))
             let censusDay = LocalDateTime(year: warmUpStart.year, month: warmUpStart.month, day: warmUpStart.day)
             warmUpDays = Int(((first.localMinutesSinceEpoch - censusDay.localMinutesSinceEpoch) / 1440).rounded())
+            guard warmUpDays <= Self.maximumDaysFromCensus else {
+                throw WorkflowError(.input, "\(path): the census's time \(RecordTime.format(taken)) is \(warmUpDays) days before the "
+                    + "forecast's start \(first.dateDescription); the days between are simulated, so a forecast starts within "
+                    + "\(Self.maximumDaysFromCensus) days of its census")
+            }
             start = first
             let ageHours = max(0, ((request.now ?? Date()).timeIntervalSince1970 / 60 - census.latestMinute) / 60)
             let latest = RecordTime.format(census.latestMinute)

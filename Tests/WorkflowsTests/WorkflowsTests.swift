@@ -182,6 +182,12 @@ struct ForecastPlanningTests {
                                                   in: scenario.configuration.timeZone)
         at.from = LocalDateTime(year: 2026, month: 11, day: 26)
         #expect(throws: WorkflowError.self) { try ForecastPlanning.prepare(scenario, file: Self.general, request: at) }
+        // A forecast far beyond its census would simulate every day between: refused, with the bound.
+        var far = ForecastRequest(days: 7, censusPath: Self.census, from: LocalDateTime(year: 2099, month: 1, day: 1), replications: 2)
+        far.now = Date(timeIntervalSince1970: 0)
+        #expect { try ForecastPlanning.prepare(scenario, file: Self.general, request: far) } throws: { error in
+            "\(error)".contains("days before the forecast's start 2099-01-01") && "\(error)".contains("within 366 days of its census")
+        }
         // A census at a midnight starts there: no warm-up.
         at.censusTime = ForecastStart.epochMinute(of: LocalDateTime(year: 2026, month: 11, day: 26), in: scenario.configuration.timeZone)
         #expect(try ForecastPlanning.prepare(scenario, file: Self.general, request: at).prepared.plan
