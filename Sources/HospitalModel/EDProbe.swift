@@ -6,9 +6,9 @@ import Simulation
 /// (`UndecidedAdmission`), and which bed an admitted patient boarding there waits for (`BoarderTargets`). Kept with
 /// the census (`HospitalCensus.edProbe`), so a forecast's shard workers read the same.
 public struct EDProbe: Sendable, Hashable, Codable {
-    /// The probed local time of day (the forecast's start).
+    /// The probed local time of day (the forecast's census's time).
     public let time: LocalTimeOfDay
-    /// The probed calendar year (the forecast's start's).
+    /// The probed calendar year (the forecast's census's).
     public let year: Int
     /// Undecided patients' admission by wait and crowding.
     public let undecided: UndecidedAdmission

@@ -29,7 +29,7 @@ public struct BacktestRequest: Sendable, Hashable {
     /// Calibrate the scenario again before origins (`backtest --recalibrate`), only on history before them; nil:
     /// the scenario forecasts as given.
     public var recalibration: Recalibration?
-    /// Where the origins' forecasts keep the model's probe of its own ED, probed once a scenario and year
+    /// Where the origins' forecasts keep the model's probe of its own ED, probed once a scenario, year and time of day
     /// (`ForecastRequest.edProbes`); nil: the backtest makes its own.
     public var edProbes: EDProbes?
 

@@ -79,7 +79,7 @@ public struct ForecastRequest: Sendable, Hashable {
     public var imputesReadiness = false
     /// Where the model's probe of its own ED (`EDProbe`, for a census's undecided patients of unknown category and
     /// boarders of unnamed beds) is kept between forecasts of one scenario (a backtest's origins, a check's truths):
-    /// it is probed once a calendar year. nil: each forecast probes its own.
+    /// it is probed once a calendar year and time of day. nil: each forecast probes its own.
     public var edProbes: EDProbes?
 
     /// Days forecast when a request does not say.

@@ -105,7 +105,7 @@ public struct HospitalCensus: Sendable, Codable {
     /// nil: each replication works them out.
     var returnChances: (minute: Double, chances: [ReadmissionChance])?
 
-    /// What the model's own year says of its ED at the start's time of day (`PreparedHospital.edProbe()`), for what
+    /// What the model's own year says of its ED at the census's time of day (`PreparedHospital.edProbe()`), for what
     /// the census does not say: the undecided patients' admission when their triage category is unknown, and the bed
     /// a boarder waits for when `waitingFor` is nil. nil: Bayes on the wait alone, and the twins' draw of the bed
     /// weighed by room alone. Kept with the census, so a forecast's shard workers read the same.
