@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "PatientTwinTests", dependencies: ["PatientTwin", "Simulation", "CSVFiles", "TestSupport", "Reports"]),
         .testTarget(name: "HospitalModelTests", dependencies: ["HospitalModel", "PatientTwin", "Simulation", "TestSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "HospitalModel", "Reports", "Simulation", "TestSupport", "Finance",
-                                                     "PatientTwin"]),
+                                                     "PatientTwin", "CSVFiles"]),
         .testTarget(name: "FinanceTests", dependencies: ["Finance", "HospitalModel", "PatientTwin", "Simulation"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulation", "ReferenceModels", "TestSupport", "Finance", "Scenario",
                                                     "HospitalModel", "CSVFiles"]),

@@ -23,13 +23,14 @@ public struct LoadedCensus: Sendable {
 
 /// The census format: one row per patient in hospital now (Docs/REPORTS.md, "The census file"). Columns: `patient_id`
 /// (pseudonymous), `unit` (a unit of the scenario, by name, `emergency_department` for an admitted patient
-/// waiting there for a bed, or `discharged` for a patient discharged alive in the last 30 days, whose return the
-/// forecast draws), `admitted_at` (the spell's start: for ED, the arrival), `unit_since`
-/// (when the patient came to this unit; empty: admitted_at), `pathway`, the patient attributes every record format
+/// waiting there for a bed, `theatres` for a patient in theatre or recovery, or `discharged` for a patient discharged
+/// alive in the last 30 days, whose return the forecast draws), `admitted_at` (the spell's start: for ED, the
+/// arrival), `unit_since` (when the patient came to this unit, or went to theatre; empty: admitted_at), `pathway`, the patient attributes every record format
 /// shares (`PatientAttributes.columns`), the latest observation `news2` (0–20, empty: none) with `news2_at`
 /// (empty: unit_since), `ready_at` and `ready_for` (a patient in a unit's bed who is ready to leave it: since when,
 /// and for where — `home` or `care_home` when clinically ready for discharge, as the NHS's "no criteria to reside"
-/// count; a unit's care state such as `ward` or `icu` when waiting to move; empty: not ready), and `discharged_at`
+/// count; a unit's care state such as `ward` or `icu` when waiting to move; for a patient in the theatres, since when
+/// it has waited for a bed and the bed's care state; empty: not ready), and `discharged_at`
 /// (a discharged patient's discharge; empty for the others). Times are ISO 8601; without an offset they are the
 /// hospital's local time. `undecided_triage` (1–5) marks a patient in the ED before a decision to admit (the forecast
 /// draws whether it is admitted); an ED row without it is an admitted patient waiting for a bed, and `waiting_for` may
@@ -47,8 +48,7 @@ public enum CensusFile {
     public static let unknownTriage = "unknown"
 
     /// Where a patient ready to leave a unit may be ready to go.
-    static let readyDestinations: [CareState] = [.dischargedHome, .dischargedCareHome, .assessmentUnit, .ward, .strokeUnit,
-                                                 .hdu, .icu]
+    static let readyDestinations: [CareState] = [.dischargedHome, .dischargedCareHome] + HospitalCensus.bedStates
 
     /// The most patients a census may hold: far above any hospital (the largest English trusts have about 3,000
     /// beds), so that a runaway file is refused rather than read into memory.
@@ -115,12 +115,13 @@ public enum CensusFile {
             let unitName = record.text("unit")
             let place = places.place(unitName)
             let inED = place == .emergencyDepartment
+            let inTheatres = place == .theatres
             let discharged = place == .discharged
             var unit: Int?
             if case .unit(let index) = place { unit = index }
-            if unit == nil && !inED && !discharged {
+            if unit == nil && !inED && !inTheatres && !discharged {
                 record.fail("unit", expected: "a unit of \(configuration.name) ("
-                    + configuration.units.map(\.name).joined(separator: ", ") + "), emergency_department or discharged")
+                    + configuration.units.map(\.name).joined(separator: ", ") + "), emergency_department, theatres or discharged")
             }
             let admitted = time(&record, "admitted_at")
             var dischargedAt: Double?
@@ -175,8 +176,15 @@ public enum CensusFile {
             }
             var readyAt: Double?, readyFor: CareState?
             if !record.isEmpty("ready_at") || !record.isEmpty("ready_for") {
-                if unit == nil {
-                    record.fail("ready_at", expected: "nothing for a patient not in a unit's bed")
+                if inTheatres {
+                    // Done in the theatres and waiting for a bed (a day case goes home from recovery at once).
+                    readyAt = time(&record, "ready_at")
+                    readyFor = record.value("ready_for", expected: "for a patient in the theatres, the care state of the bed "
+                        + "it waits for: one of " + HospitalCensus.bedStates.map(\.rawValue).joined(separator: ", ")) { text in
+                        HospitalCensus.bedStates.first { $0.rawValue == text }
+                    }
+                } else if unit == nil {
+                    record.fail("ready_at", expected: "nothing for a patient not in a unit's bed or in the theatres")
                 } else {
                     readyAt = time(&record, "ready_at")
                     readyFor = record.value("ready_for", expected: "one of "
@@ -212,7 +220,7 @@ public enum CensusFile {
             if inED, let pathway, !pathway.isEmergency {
                 record.fail("pathway", expected: "an emergency pathway for a patient in the emergency department")
             }
-            guard record.problems.isEmpty, let id, unit != nil || inED || discharged, let admitted, let since, let pathway,
+            guard record.problems.isEmpty, let id, unit != nil || inED || inTheatres || discharged, let admitted, let since, let pathway,
                   let attributes
             else {
                 problems += record.problems
@@ -230,13 +238,16 @@ public enum CensusFile {
                 discharges.append(twin)
                 continue
             }
-            let state = unit.map { configuration.units[$0].kind.careState } ?? .ed
+            let state = unit.map { configuration.units[$0].kind.careState } ?? (inTheatres ? .theatre : .ed)
             // The twin enters the pathway's first unit at admission and moves to this unit's care state when the
-            // patient came here; a move between units of the same kind is no change of state for the twin.
+            // patient came here; a move between units of the same kind is no change of state for the twin. A patient
+            // in the theatres is in theatre since it went there (admitted there, or later: an elective patient
+            // admitted the day before its operation).
             let first = pathway.firstUnit
             let moved = first != state && since > admitted
             var twin = PatientTwin(id: PatientID(pseudonymising: id), attributes: attributes, pathway: pathway,
                                    admittedAt: admitted, state: moved ? first : state)
+            if inTheatres && !moved && since > admitted { twin = twin.wentToTheatre(at: since) }
             do {
                 if moved { try twin.apply(Observation(minute: since, .transfer(to: state))) }
                 if let news2, let news2At { try twin.apply(Observation(minute: news2At, .news2(news2))) }
@@ -244,7 +255,7 @@ public enum CensusFile {
                 problems.append("\(reader.file):\(record.line): \(error.description)")
                 continue
             }
-            inpatients.append(HospitalCensus.Inpatient(twin: twin, location: unit.map { .unit($0) } ?? .emergencyDepartment,
+            inpatients.append(HospitalCensus.Inpatient(twin: twin, location: unit.map { .unit($0) } ?? (inTheatres ? .theatres : .emergencyDepartment),
                                                        readyAt: readyAt, readyFor: readyFor, undecided: undecided,
                                                        undecidedTriage: triage, deteriorated: deteriorated,
                                                        news2At: news2 == nil ? nil : news2At, waitingFor: waitingFor))
@@ -264,7 +275,8 @@ public enum CensusFile {
     }
 
     /// Writes a census a run took (`HospitalSimulation.run(censusAt:)`) in this format: its inpatients (a unit's by
-    /// the unit's name, boarders as `emergency_department`), then its recent discharges (`discharged`). Times in UTC.
+    /// the unit's name, boarders as `emergency_department`, patients in theatre or recovery as `theatres` since
+    /// their operation began), then its recent discharges (`discharged`). Times in UTC.
     public static func write(_ census: TakenCensus, for configuration: HospitalConfiguration, to writer: CSVWriter) {
         writer.write(columns)
         for inpatient in census.inpatients {
@@ -278,6 +290,9 @@ public enum CensusFile {
             case .emergencyDepartment:
                 unit = "emergency_department"
                 since = ""
+            case .theatres:
+                unit = "theatres"
+                since = RecordTime.format(twin.stateSince)
             }
             writer.write([twin.id.description, unit, RecordTime.format(twin.spellStart), since, twin.pathway.rawValue]
                 // The twin keeps its latest NEWS2, not when it was taken: it holds at the census, so that is its time

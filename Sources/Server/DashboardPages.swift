@@ -96,7 +96,7 @@ extension Dashboard {
                     let rows = census.units.map { [$0.unit, String($0.patients), String($0.beds), $0.beds > 0 ? String(format: "%.0f%%", 100 * Double($0.patients) / Double($0.beds)) : "—"] }
                     sections.append("<section><h2>The census at \(HTML.escape(census.at)) (from \(census.events) events of the feed)</h2>"
                         + HTMLDocument.table(["unit", "patients", "beds", "occupancy"], rows, numeric: [1, 2, 3])
-                        + "<p>In hospital: \(census.inHospital); in the emergency department: \(census.emergencyDepartment); discharged in the last day: \(census.recentDischarges).</p>"
+                        + "<p>In hospital: \(census.inHospital); in the emergency department: \(census.emergencyDepartment); in theatre or recovery: \(census.theatres); discharged in the 30 days before: \(census.recentDischarges).</p>"
                         + census.notes.map { "<p class=\"meta\">\(HTML.escape($0))</p>" }.joined() + "</section>")
                 } catch let problem as ProblemError where problem.status != .serviceUnavailable {
                     sections.append("<section><h2>The census</h2><p class=\"problem\">\(HTML.escape(problem.detail))</p></section>")

@@ -63,8 +63,10 @@ struct AttributeImputer {
         return specialty.isSurgical ? .emergencySurgical : .emergencyMedical
     }
 
-    func attributes(of patient: LivePatient, on unit: UnitConfiguration?, at minute: Double, news2: Int?, zone: TimeZone,
-                    missingBirthDates: inout Int) -> (Pathway, PatientAttributes)
+    /// The pathway and attributes of `patient` on `unit` (nil: in the ED, in the theatres when `inTheatres`, or
+    /// discharged) at `minute`; one without a birth date is counted in `missingBirthDates`.
+    func attributes(of patient: LivePatient, on unit: UnitConfiguration?, inTheatres: Bool = false, at minute: Double, news2: Int?,
+                    zone: TimeZone, missingBirthDates: inout Int) -> (Pathway, PatientAttributes)
     {
         var age: Int?
         if let birth = patient.birthDate, let year = birth.year, let month = birth.month, let day = birth.day {
@@ -77,8 +79,10 @@ struct AttributeImputer {
         }
         let elective = Self.isElective(patient.admissionType)
         let stated = Specialty(hospitalService: patient.hospitalService)
+        // Without PV1-10: the unit's specialty, general surgery in the theatres, else general medicine.
         let specialty: Specialty = stated ?? (unit?.kind == .strokeUnit ? .strokeMedicine
-            : unit.flatMap { $0.specialties.sorted { $0.rawValue < $1.rawValue }.first } ?? .generalMedicine)
+            : unit.flatMap { $0.specialties.sorted { $0.rawValue < $1.rawValue }.first }
+                ?? (inTheatres ? .generalSurgery : .generalMedicine))
         let stroke = unit?.kind == .strokeUnit || specialty == .strokeMedicine
         let pathway: Pathway
         if stated != nil {

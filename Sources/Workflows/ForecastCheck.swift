@@ -254,7 +254,7 @@ public struct ForecastCoverage: Sendable {
                 waitingFor: facts.contains(.targets) ? nil : inpatient.waitingFor)
         }
         return TakenCensus(epochMinute: census.epochMinute, inpatients: inpatients, recentDischarges: census.recentDischarges,
-                           leftOut: census.leftOut, undecidedToBeAdmitted: census.undecidedToBeAdmitted)
+                           undecidedToBeAdmitted: census.undecidedToBeAdmitted)
     }
 
     /// The units a forecast series sums, in a run's KPIs.

@@ -13,7 +13,7 @@ import Store
 public struct LiveCensus: Sendable {
     /// The census file's rows (`CensusFile.columns`), patients in hospital first, then recent discharges.
     public let rows: [[String]]
-    /// Patients in hospital placed on a unit or in the ED, and recent discharges written.
+    /// Patients in hospital placed on a unit, in the ED or in the theatres.
     public let inHospital: Int
     /// Recent discharges written: inpatient spells that ended alive, home or to a care home, in the 30 days before.
     public let recentDischarges: Int
@@ -50,7 +50,7 @@ public struct LiveCensus: Sendable {
         var rows: [[String]] = []
         var unmapped: [String: [String]] = [:]
         var notes = ledger.anomalies
-        var placed = 0, inTheatres = 0, noBirthDate = 0
+        var placed = 0, noBirthDate = 0
         for patient in ledger.inHospital {
             let code = patient.location?.pointOfCare ?? ""
             guard let place = scenario.locations[code] else {
@@ -58,34 +58,30 @@ public struct LiveCensus: Sendable {
                 continue
             }
             let unit: UnitConfiguration?
+            let theatres = place == .theatres
             switch place {
             case .unit(let index): unit = units[index]
-            case .theatres:
-                inTheatres += 1
-                continue
             default: unit = nil
             }
             let vitalsComplete = patient.vitals.map { $0.missingParameters.isEmpty } ?? false
             let score = vitalsComplete ? patient.vitals.map { NEWS2Score($0).total } : nil
             let news2 = score.map(String.init) ?? ""
-            let (pathway, attributes) = imputer.attributes(of: patient, on: unit, at: ledger.at, news2: score, zone: zone,
-                                                           missingBirthDates: &noBirthDate)
+            let (pathway, attributes) = imputer.attributes(of: patient, on: unit, inTheatres: theatres, at: ledger.at, news2: score,
+                                                           zone: zone, missingBirthDates: &noBirthDate)
             // A reading from before the patient came to its unit carries forward into this stay (as a twin keeps
             // its latest NEWS2), dated when it came: a census's NEWS2 is of the stay it is in.
-            let news2At = unit == nil ? patient.vitalsAt ?? patient.locationSince
-                : max(patient.vitalsAt ?? patient.locationSince, patient.locationSince)
+            let sinceKnown = unit != nil || theatres
+            let news2At = sinceKnown ? max(patient.vitalsAt ?? patient.locationSince, patient.locationSince)
+                : patient.vitalsAt ?? patient.locationSince
             // ADT carries no triage category: the forecast admits such a patient as an attendance of any category.
-            let undecided = unit == nil && !patient.admitted ? CensusFile.unknownTriage : ""
-            rows.append([pseudonym(patient.key), unit?.name ?? "emergency_department", RecordTime.format(patient.spellStart),
-                         unit == nil ? "" : RecordTime.format(patient.locationSince), pathway.rawValue]
+            let undecided = unit == nil && !theatres && !patient.admitted ? CensusFile.unknownTriage : ""
+            rows.append([pseudonym(patient.key), unit?.name ?? (theatres ? "theatres" : "emergency_department"),
+                         RecordTime.format(patient.spellStart),
+                         sinceKnown ? RecordTime.format(patient.locationSince) : "", pathway.rawValue]
                 + attributes.fields
                 + [news2, news2.isEmpty ? "" : RecordTime.format(news2At), "", "",
                    undecided, "", "", ""])
             placed += 1
-        }
-        if inTheatres > 0 {
-            notes.append("\(inTheatres) patient\(inTheatres == 1 ? "" : "s") in theatre or recovery: not in the census file, "
-                + "which holds the ED and the units' beds (the feed does not say which unit they go to next)")
         }
         // Readmissions are drawn for inpatients who left alive for home or a care home (or to a destination the
         // feed does not code): not for ED attendances, deaths, or transfers to another hospital.
@@ -151,7 +147,7 @@ public struct LiveCensusSummary: Sendable, Codable {
     public let at: String
     /// Events replayed.
     public let events: Int
-    /// Patients placed on a unit or in the ED.
+    /// Patients placed on a unit, in the ED or in the theatres.
     public let inHospital: Int
     /// Recent discharges written.
     public let recentDischarges: Int
@@ -159,6 +155,8 @@ public struct LiveCensusSummary: Sendable, Codable {
     public let units: [Unit]
     /// Patients in the ED (undecided and admitted).
     public let emergencyDepartment: Int
+    /// Patients in theatre or recovery.
+    public let theatres: Int
     /// Codes the scenario's `locations:` does not map.
     public let unmapped: [Unmapped]
     /// What the log could not place, and what was assumed (`LiveCensus.notes`).
@@ -176,6 +174,7 @@ public struct LiveCensusSummary: Sendable, Codable {
         recentDischarges = census.recentDischarges
         units = scenario.configuration.units.map { Unit(unit: $0.name, patients: perUnit[$0.name] ?? 0, beds: $0.beds) }
         emergencyDepartment = perUnit["emergency_department"] ?? 0
+        theatres = perUnit["theatres"] ?? 0
         unmapped = census.unmapped.map { Unmapped(code: $0.code, patients: $0.patients, messages: $0.messages) }
         notes = census.notes
         patients = census.rows.map { Dictionary(uniqueKeysWithValues: zip(CensusFile.columns, $0)) }
@@ -193,11 +192,12 @@ public struct AggregateCensus: Sendable, Codable {
         public let patients: Int
     }
 
-    /// The census's time, ISO 8601 UTC; events replayed; patients placed on a unit or in the ED; recent discharges.
+    /// The census's time, ISO 8601 UTC; events replayed; patients placed on a unit, in the ED or in the theatres;
+    /// recent discharges.
     public let at: String
     /// Events of the log replayed to `at`.
     public let events: Int
-    /// Patients placed on a unit or in the ED.
+    /// Patients placed on a unit, in the ED or in the theatres.
     public let inHospital: Int
     /// Patients discharged alive in the 30 days before, not in hospital now.
     public let recentDischarges: Int
@@ -205,6 +205,8 @@ public struct AggregateCensus: Sendable, Codable {
     public let units: [LiveCensusSummary.Unit]
     /// Patients in the ED.
     public let emergencyDepartment: Int
+    /// Patients in theatre or recovery.
+    public let theatres: Int
     /// The codes the scenario does not map, with their patients.
     public let unmapped: [Unmapped]
     /// What the log could not place, and what was assumed, in counts (`LiveCensus.notes`).
@@ -215,7 +217,7 @@ extension LiveCensusSummary {
     /// The summary without its patient-level parts (each patient's row, the messages that placed unmapped ones).
     public var aggregate: AggregateCensus {
         AggregateCensus(at: at, events: events, inHospital: inHospital, recentDischarges: recentDischarges, units: units,
-                        emergencyDepartment: emergencyDepartment,
+                        emergencyDepartment: emergencyDepartment, theatres: theatres,
                         unmapped: unmapped.map { AggregateCensus.Unmapped(code: $0.code, patients: $0.patients) }, notes: notes)
     }
 }

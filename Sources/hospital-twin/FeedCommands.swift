@@ -379,6 +379,7 @@ struct CensusCommand: ParsableCommand {
             var table = [["unit", "patients", "beds"]]
             for unit in summary.units { table.append([unit.unit, "\(unit.patients)", "\(unit.beds)"]) }
             table.append(["emergency_department", "\(summary.emergencyDepartment)", ""])
+            table.append(["theatres", "\(summary.theatres)", ""])
             printOut("census at \(summary.at) from \(events) events: \(live.inHospital) in hospital, "
                 + "\(live.recentDischarges) discharged in the 30 days before")
             printOut(TextTable.render(table))

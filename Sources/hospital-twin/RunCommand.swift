@@ -79,9 +79,8 @@ struct Run: ParsableCommand {
             CensusFile.write(census, for: prepared.scenario.configuration,
                              to: CSVWriter(handle: output?.handle ?? FileHandle.standardOutput))
             try output?.commit()
-            printError("census at \(local): \(census.inpatients.count) patients in beds or in the ED, "
+            printError("census at \(local): \(census.inpatients.count) patients in beds, in the ED or in the theatres, "
                 + "\(census.recentDischarges.count) discharged in the 30 days before"
-                + (census.leftOut > 0 ? ", \(census.leftOut) in theatre or recovery, not in the census" : "")
                 + (report.output.map { "; wrote \($0)" } ?? ""))
             return
         }

@@ -265,6 +265,52 @@ struct TwinTests {
         #expect(throws: PredictionError.self) { try TrajectoryPredictor(model: .builtIn, stayScale: [.stroke: .infinity]) }
     }
 
+    /// A patient who went to theatre e minutes ago and is still in the theatres (the feed cannot say whether in
+    /// theatre or in recovery) is in theatre with probability S_T(e) / (S_T(e) + p·∫₀ᵉ f_T(s) S_R(e − s) ds), p the
+    /// chance of recovery after theatre; the integral by the midpoint rule over 4,000 steps of S_T. The share in
+    /// theatre of 4,000 draws, each from its own stream, must lie within z·its binomial standard error of it
+    /// (α = 0.001), at e half and one and a half times the mean operation. Every draw must still be there at e,
+    /// a recovery start after the operation's; one there for 30 days is taken to be waiting, its stay ended then.
+    @Test("a census patient in the theatres is in theatre or recovery with the chances its time there gives")
+    func theatresStay() throws {
+        let twin = PatientTwin(id: PatientID(7), attributes: .sample(age: 64, admission: .elective), pathway: .electiveSurgical,
+                               admittedAt: Self.start, state: .theatre, keepsHistory: false)
+        let p = Self.predictor, x = twin.covariates
+        let recovery = try #require(p.transitionProbabilities(pathway: .electiveSurgical, state: .theatre, covariates: x)
+            .first { $0.0 == .recovery }?.1)
+        let mean = p.meanSojourn(pathway: .electiveSurgical, state: .theatre, covariates: x)
+        for elapsed in [0.5 * mean, 1.5 * mean] {
+            func theatre(_ m: Double) -> Double { p.sojournSurvival(pathway: .electiveSurgical, state: .theatre, covariates: x, minutes: m) }
+            let steps = 4000, h = elapsed / Double(steps)
+            var after = 0.0
+            for i in 0..<steps {
+                let s = Double(i) * h
+                after += (theatre(s) - theatre(s + h))
+                    * p.sojournSurvival(pathway: .electiveSurgical, state: .recovery, covariates: x, minutes: elapsed - s - h / 2)
+            }
+            let expected = theatre(elapsed) / (theatre(elapsed) + recovery * after)
+            let n = 4000
+            var inTheatre = 0
+            for k in 0..<n {
+                var stream = RandomStream(seed: 1000 + UInt64(k))
+                let (drawn, stay) = p.drawTheatresStay(for: twin, at: Self.start + elapsed, using: &stream)
+                #expect(stay.endMinute > Self.start + elapsed && drawn.state == stay.state && stay.startMinute == drawn.stateSince)
+                if stay.state == .theatre {
+                    inTheatre += 1
+                } else {
+                    #expect(stay.state == .recovery && drawn.stateSince > Self.start && drawn.stateSince <= Self.start + elapsed)
+                }
+            }
+            let share = Double(inTheatre) / Double(n)
+            #expect(abs(share - expected) <= Tolerance.z * (expected * (1 - expected) / Double(n)).squareRoot(),
+                    "at \(elapsed) minutes: \(share) in theatre, expected \(expected)")
+        }
+        var stream = RandomStream(seed: 3)
+        let month = Self.start + 30 * 1440
+        let (waiting, stay) = p.drawTheatresStay(for: twin, at: month, using: &stream)
+        #expect(abs(stay.endMinute - month) < 1e-6 && waiting.state == stay.state, "after 30 days in the theatres: waiting there")
+    }
+
     @Test("readmission alone, derived from the LACE calibration: 77% of its 2.0% at 0 points and of its 43.7% at 19")
     func readmissionCalibration() {
         let model = TwinModel.builtIn.readmission

@@ -1,3 +1,4 @@
+import CSVFiles
 import Finance
 import Foundation
 import HospitalModel
@@ -164,6 +165,59 @@ struct CensusFileTests {
         #expect(read.census.inpatients.map(\.deteriorated) == [true, false])
     }
 
+    /// A patient in theatre or recovery (the feed's one theatres code): its twin in theatre since it went there,
+    /// the run drawing which it is in; one done and waiting for a bed says since when and for which care state.
+    @Test("a census holds patients in the theatres: in theatre since they went there, or waiting for a bed")
+    func theatresRows() throws {
+        let files = try ScenarioFiles()
+        let good = try files.write("theatres.csv", """
+            \(Self.header)
+            T1,theatres,2026-03-04T08:00,,elective_surgical,elective,general_surgery,,60,male,1,,,0,0,,,,,,
+            T2,theatres,2026-03-03T16:00,2026-03-04T09:00,elective_orthopaedic,elective,,,70,female,1,,,0,0,,,,,,
+            T3,Theatres,2026-03-04T08:30,,emergency_surgical,emergency,,,50,male,0,,,0,0,,,2026-03-04T11:00,ward,
+            """)
+        let zone = Self.demo.configuration.timeZone
+        func minute(_ hour: Int, day: Int = 4) -> Double {
+            ForecastStart.epochMinute(of: LocalDateTime(year: 2026, month: 3, day: day, hour: hour), in: zone)
+        }
+        let read = try CensusFile.read(path: good, for: Self.demo.configuration, asOf: minute(12))
+        #expect(read.census.inpatients.allSatisfy { $0.location == .theatres && $0.twin.state == .theatre && !$0.undecided })
+        #expect(read.census.inpatients.map(\.twin.stateSince) == [minute(8), minute(9), minute(8) + 30],
+                "in theatre since unit_since (admitted the day before its operation: since the operation)")
+        #expect(read.census.inpatients[1].twin.spellStart == minute(16, day: 3))
+        #expect(read.census.inpatients.map(\.readyFor) == [nil, nil, .ward] && read.census.inpatients[2].readyAt == minute(11))
+        // Written back as a run writes its census, and read again: the same.
+        let taken = TakenCensus(epochMinute: minute(12), inpatients: read.census.inpatients, recentDischarges: [])
+        let path = files.directory + "/written.csv"
+        let output = try AtomicFile(path: path)
+        CensusFile.write(taken, for: Self.demo.configuration, to: CSVWriter(handle: output.handle))
+        try output.commit()
+        let again = try CensusFile.read(path: path, for: Self.demo.configuration, asOf: minute(12))
+        #expect(again.census.inpatients.map(\.twin.stateSince) == read.census.inpatients.map(\.twin.stateSince))
+        #expect(again.census.inpatients.map(\.location) == read.census.inpatients.map(\.location))
+        #expect(again.census.inpatients.map(\.readyFor) == [nil, nil, .ward])
+        let bad = try files.write("bad-theatres.csv", """
+            \(Self.header)
+            B1,theatres,2026-03-04T08:00,,elective_surgical,elective,,,60,male,1,,,0,0,,,2026-03-04T10:00,home,
+            B2,theatres,2026-03-04T08:00,,elective_surgical,elective,,,60,male,1,,,0,0,,,,,3,
+            B3,theatres,2026-03-04T08:00,,elective_surgical,elective,,,60,male,1,,,0,0,,,,,,,yes
+            B4,theatres,2026-03-04T08:00,,elective_surgical,elective,,,60,male,1,,,0,0,,,,,,,,ward
+            B5,theatres,2026-03-04T08:00,2026-03-04T07:00,elective_surgical,elective,,,60,male,1,,,0,0,,,,,,
+            """)
+        do {
+            _ = try CensusFile.read(path: bad, for: Self.demo.configuration, asOf: nil)
+            Issue.record("a bad census was read")
+        } catch {
+            let found = error.problems.map { $0.replacingOccurrences(of: files.directory + "/", with: "") }
+            #expect(found.contains { $0.hasPrefix("bad-theatres.csv:2: column 'ready_for': expected for a patient in the theatres, the care state of the bed it waits for: one of assessment_unit, ward") }, "\(found)")
+            #expect(found.contains { $0.hasPrefix("bad-theatres.csv:3: column 'undecided_triage': expected nothing for a patient not in the emergency department") }, "\(found)")
+            #expect(found.contains { $0.hasPrefix("bad-theatres.csv:4: column 'deteriorated': expected nothing for a patient not in a unit's bed") }, "\(found)")
+            #expect(found.contains { $0.hasPrefix("bad-theatres.csv:5: column 'waiting_for': expected nothing for a patient not admitted and boarding") }, "\(found)")
+            #expect(found.contains { $0.hasPrefix("bad-theatres.csv:6: column 'unit_since': expected a time not before admitted_at") }, "\(found)")
+            #expect(found.count == 5, "\(found)")
+        }
+    }
+
     @Test("every mistake in a census is reported at once, located, with what was expected")
     func mistakes() throws {
         let files = try ScenarioFiles()
@@ -179,7 +233,7 @@ struct CensusFileTests {
             Issue.record("a bad census was read")
         } catch {
             let found = error.problems.map { $0.replacingOccurrences(of: files.directory + "/", with: "") }
-            #expect(found.contains { $0.hasPrefix("census.csv:2: column 'unit': expected a unit of demo (AMU, Medical ward") && $0.contains("emergency_department or discharged") }, "\(found)")
+            #expect(found.contains { $0.hasPrefix("census.csv:2: column 'unit': expected a unit of demo (AMU, Medical ward") && $0.contains("emergency_department, theatres or discharged") }, "\(found)")
             #expect(found.contains { $0.hasPrefix("census.csv:3: column 'admitted_at': expected a date-time") }, "\(found)")
             #expect(found.contains { $0.hasPrefix("census.csv:4: column 'patient_id': expected each patient once (also on line 2)") }, "\(found)")
             #expect(found.contains { $0.hasPrefix("census.csv:4: column 'unit_since': expected a time not before admitted_at") }, "\(found)")

@@ -49,7 +49,7 @@ struct LiveCensusTests {
         try send("A03", "M10", "05250800", "WD05", disposition: "79")
         try send("A01", "M11", "05200800", "WD09")                    // to another hospital: not followed
         try send("A03", "M11", "05250800", "WD09", disposition: "51")
-        try send("A01", "M12", "06010700", "THTR", type: "L")         // in theatre: not in the file, noted
+        try send("A01", "M12", "06010700", "THTR", type: "L")         // in theatre or recovery since 07:00
         return log.map { $0.event.minute.isFinite ? $0 : $0 }
     }
 
@@ -58,11 +58,11 @@ struct LiveCensusTests {
         let at = ForecastStart.epochMinute(of: LocalDateTime(year: 2026, month: 6, day: 1, hour: 12), in: Self.scenario.configuration.timeZone)
         let ledger = PatientLedger.census(of: try Self.log(), at: at)
         let live = try LiveCensus.build(ledger, scenario: Self.scenario)
-        #expect(live.inHospital == 5 && live.recentDischarges == 1)
+        #expect(live.inHospital == 6 && live.recentDischarges == 1)
         #expect(live.unmapped.count == 1 && live.unmapped[0].code == "WD99" && live.unmapped[0].patients == 1)
         #expect(live.unmapped[0].messages == ["M7"], "the message that placed the patient there is named")
         #expect(live.notes.contains { $0.contains("without a birth date") } && live.notes.contains { $0.contains("M7") })
-        #expect(live.notes.contains { $0.hasPrefix("1 patient in theatre or recovery") })
+        #expect(!live.notes.contains { $0.contains("theatre") }, "the patient in the theatres is in the file")
         #expect(ledger.recentDischarges.count == 4, "the ledger keeps every discharge; the census file only inpatients home or to a care home")
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("live-\(UUID().uuidString).csv").path
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -73,7 +73,7 @@ struct LiveCensusTests {
         #expect(!text.contains("M3,") && !text.contains(",M3"), "identifiers are pseudonymised")
         let loaded = try CensusFile.read(path: path, for: Self.scenario.configuration, asOf: at)
         let census = loaded.census
-        #expect(census.inpatients.count == 5 && census.recentDischarges.count == 1)
+        #expect(census.inpatients.count == 6 && census.recentDischarges.count == 1)
         let units = Self.scenario.configuration.units
         let ward7 = try #require(census.inpatients.first { if case .unit(let u) = $0.location { units[u].name.hasPrefix("Ward 7") } else { false } })
         #expect(ward7.twin.attributes.ageYears == 80 && ward7.twin.pathway == .frailElderly, "80 under geriatrics: frail")
@@ -83,6 +83,12 @@ struct LiveCensusTests {
         let ed = census.inpatients.filter { $0.location == .emergencyDepartment }
         #expect(ed.count == 2 && ed.filter(\.undecided).count == 1, "one undecided, one boarding")
         #expect(ed.allSatisfy { $0.undecidedTriage == nil }, "ADT carries no triage category: none is assumed")
+        // In theatre or recovery since 07:00 (06:00 UTC): an elective patient, general surgery without PV1-10, its
+        // twin in theatre since it went there; the run draws which.
+        let operated = try #require(census.inpatients.first { $0.location == .theatres })
+        #expect(operated.twin.state == .theatre && operated.twin.pathway == .electiveSurgical
+            && operated.twin.attributes.specialty == .generalSurgery)
+        #expect(operated.twin.stateSince == at - 5 * 60 && operated.readyAt == nil && !operated.undecided)
     }
 }
 

@@ -592,7 +592,9 @@ struct ForecastSelfConsistencyTests {
         let undecided = HospitalCensus.Inpatient(twin: twin(2, .emergencyMedical, .ed), location: .emergencyDepartment,
                                                  undecidedTriage: .urgent)
         let boarder = HospitalCensus.Inpatient(twin: twin(3, .stroke, .ed), location: .emergencyDepartment, waitingFor: .strokeUnit)
-        let census = TakenCensus(epochMinute: 120, inpatients: [bed, undecided, boarder], recentDischarges: [], leftOut: 2,
+        let operated = HospitalCensus.Inpatient(twin: twin(4, .electiveSurgical, .theatre), location: .theatres, readyAt: 100,
+                                                readyFor: .ward)
+        let census = TakenCensus(epochMinute: 120, inpatients: [bed, undecided, boarder, operated], recentDischarges: [],
                                  undecidedToBeAdmitted: 1)
         let hidden = ForecastCoverage.hiding(Set(ForecastCoverage.CensusFact.allCases), in: census)
         #expect(hidden.inpatients[0].readyAt == nil && hidden.inpatients[0].readyFor == nil && !hidden.inpatients[0].deteriorated)
@@ -600,9 +602,11 @@ struct ForecastSelfConsistencyTests {
             && hidden.inpatients[0].twin.attributes == bed.twin.attributes)
         #expect(hidden.inpatients[1].undecided && hidden.inpatients[1].undecidedTriage == nil, "triage made unknown")
         #expect(!hidden.inpatients[2].undecided && hidden.inpatients[2].waitingFor == nil, "a boarder stays decided, its bed inferred")
-        #expect(hidden.leftOut == 2 && hidden.undecidedToBeAdmitted == 1 && hidden.epochMinute == 120)
+        #expect(hidden.inpatients[3].location == .theatres && hidden.inpatients[3].readyAt == nil, "the feed cannot say recovery is over")
+        #expect(hidden.undecidedToBeAdmitted == 1 && hidden.epochMinute == 120)
         let kept = ForecastCoverage.hiding([.triage], in: census)
         #expect(kept.inpatients[2].waitingFor == .strokeUnit && kept.inpatients[0].readyAt == 60 && kept.inpatients[0].deteriorated)
+        #expect(kept.inpatients[3].readyAt == 100 && kept.inpatients[3].readyFor == .ward)
     }
 }
 

@@ -13,6 +13,11 @@ public struct HospitalCensus: Sendable, Codable {
         /// In the emergency department, admitted and waiting for a bed (boarding); the twin is in ED since its
         /// arrival.
         case emergencyDepartment
+        /// In theatre or, after it, in recovery: the twin is in theatre since it went there, and the run draws
+        /// which it is in now, given the time since (`TrajectoryPredictor.drawTheatresStay`); ADT's one theatres
+        /// code, and so the census, cannot say. With `readyAt` and `readyFor`, its operation and recovery are over
+        /// and it waits for a bed.
+        case theatres
     }
 
     /// One patient: its twin (in the care state of where it is, since `stateSince`, with its latest observations)
@@ -23,7 +28,8 @@ public struct HospitalCensus: Sendable, Codable {
         /// A unit's bed, or boarding in the ED.
         public let location: Location
         /// When a patient in a unit's bed became ready to leave it (epoch minutes): clinically ready for discharge
-        /// (NHS sitreps' "no criteria to reside") or to move to another unit, and still here; nil when not ready.
+        /// (NHS sitreps' "no criteria to reside") or to move to another unit, and still here; for a patient in the
+        /// theatres, when its recovery ended and it began to wait for a bed. nil when not ready.
         public let readyAt: Double?
         /// Where such a patient is ready to go: home, a care home, or a unit's care state.
         public let readyFor: CareState?
@@ -136,9 +142,13 @@ public struct HospitalCensus: Sendable, Codable {
     /// 0.11; none of the 22 waiting for a ward, HDU or ICU did.
     public static let boarderRoomLikelihood = 0.1
 
+    /// The care states of the units' beds: where a patient ready to leave a unit, or done in the theatres, may wait
+    /// to go.
+    public static let bedStates: [CareState] = [.assessmentUnit, .ward, .strokeUnit, .hdu, .icu]
+
     /// What an admitted patient boarding in the ED may wait for: a bed in one of these care states, or an emergency
     /// operation.
-    public static let boardingTargets: [CareState] = [.assessmentUnit, .ward, .strokeUnit, .hdu, .icu, .theatre]
+    public static let boardingTargets: [CareState] = bedStates + [.theatre]
 
     /// A census of `inpatients`, with the `recentDischarges` whose returns a forecast draws.
     public init(inpatients: [Inpatient], recentDischarges: [PatientTwin] = []) {
@@ -241,6 +251,8 @@ extension HospitalEngine {
                     }
                 }
                 patients[Int(p)].ed.cubicle = simulation.request(department.cubicles, priority: 0, tag: .cubicle(p))
+            case .theatres:
+                admitToTheatres(p, inpatient, in: &simulation)
             }
         }
         let prepared = census.returnChances.flatMap { $0.minute == simulation.now ? $0.chances : nil }
@@ -257,6 +269,52 @@ extension HospitalEngine {
             beds.declareFullCapacity(extra: fcp.extraPatientsPerWard, now: simulation.now)
         }
         inferBoardersTargets(boardersToInfer, weighed: census.edProbe.map { ($0.boarders, census.boarderCount) })
+    }
+
+    /// A census patient in the theatres. One the census says is waiting for a bed (`readyAt`, `readyFor`) is in
+    /// recovery, its stay ended then. Any other is in theatre or recovery as its time there gives it, drawn from its
+    /// own stream (`TrajectoryPredictor.drawTheatresStay`). In recovery it takes a bay (over the bays if need be,
+    /// as a unit may start over its beds). In theatre it is an operation under way: an elective patient takes a
+    /// free room, one whose session is under way first (that session's next case then waits for it), and its case
+    /// ends with the drawn length; an emergency patient, or one with no free room, is operated on as in an
+    /// emergency theatre, holding none of them (a census does not say which theatre, and an emergency theatre is
+    /// seldom all taken).
+    mutating func admitToTheatres(_ p: Int32, _ inpatient: HospitalCensus.Inpatient, in simulation: inout Simulation<Self>) {
+        let now = simulation.now
+        if let readyAt = inpatient.readyAt, let readyFor = inpatient.readyFor {
+            var twin = inpatient.twin
+            twin.step(to: .recovery, at: max(twin.stateSince, min(readyAt, epoch(now))))
+            patients[Int(p)].twin = twin
+            drawStay(p, at: now)
+            patients[Int(p)].stay = patients[Int(p)].stay.map { $0.ended(at: twin.stateSince, next: readyFor) }
+        } else {
+            var stream = patientFamily.stream(inpatient.twin.id.value, UInt64(inpatient.twin.spell), 9)
+            let (twin, stay) = predictor.drawTheatresStay(for: inpatient.twin, at: epoch(now), using: &stream)
+            patients[Int(p)].twin = twin
+            patients[Int(p)].stay = stay
+        }
+        guard let stay = patients[Int(p)].stay else { return }
+        if stay.state == .recovery {
+            recoveryInUse += 1
+            patients[Int(p)].place = .recovery
+            scheduleStayEnd(p, in: &simulation)
+            return
+        }
+        let start = clock.minute(atEpochMinute: stay.startMinute)
+        let end = max(now, clock.minute(atEpochMinute: stay.endMinute))
+        patients[Int(p)].surgery.operationStart = start
+        if !stay.next.isDischarge, !inpatient.twin.pathway.isEmergency, let rooms = theatres?.rooms,
+           let room = (theatres?.underWayAtStart ?? []).first(where: { rooms[$0].patient < 0 })
+               ?? rooms.indices.first(where: { rooms[$0].patient < 0 })
+        {
+            theatres?.rooms[room].patient = p
+            theatres?.rooms[room].caseStart = start
+            patients[Int(p)].place = .theatre(Int32(room))
+            simulation.schedule(.caseEnds(Int32(room)), at: end)
+        } else {
+            patients[Int(p)].place = .emergencyTheatre
+            simulation.schedule(.emergencyCaseEnds(p), at: end)
+        }
     }
 
     /// The bed each admitted ED boarder whose census does not name it waits for: the twin's draw of its next state,
@@ -441,20 +499,17 @@ public struct TakenCensus: Sendable {
     public let inpatients: [HospitalCensus.Inpatient]
     /// Patients discharged alive in the 30 days before, not in hospital now: the latest spell of each.
     public let recentDischarges: [PatientTwin]
-    /// Patients in hospital the census format cannot hold: in theatre or recovery.
-    public let leftOut: Int
     /// Of the patients in the ED not yet decided, how many the run was going to admit: what the hospital knew and
     /// its census does not, for checking the forecast's draw of who is admitted.
     public let undecidedToBeAdmitted: Int
 
     /// A census from its parts.
-    public init(epochMinute: Double, inpatients: [HospitalCensus.Inpatient], recentDischarges: [PatientTwin], leftOut: Int,
+    public init(epochMinute: Double, inpatients: [HospitalCensus.Inpatient], recentDischarges: [PatientTwin],
                 undecidedToBeAdmitted: Int = 0)
     {
         self.epochMinute = epochMinute
         self.inpatients = inpatients
         self.recentDischarges = recentDischarges
-        self.leftOut = leftOut
         self.undecidedToBeAdmitted = undecidedToBeAdmitted
     }
 }
@@ -474,12 +529,13 @@ struct CensusTaker {
 }
 
 extension HospitalEngine {
-    /// The census now: every patient in a bed or boarding, and the recent discharges of patients not in hospital.
+    /// The census now: every patient in a bed, in the ED or in the theatres, and the recent discharges of patients
+    /// not in hospital.
     mutating func takeCensus(in simulation: inout Simulation<Self>) {
         guard let taker = censusTaker else { return }
         var inpatients: [HospitalCensus.Inpatient] = []
         var inside: Set<PatientID> = []
-        var leftOut = 0, toBeAdmitted = 0
+        var toBeAdmitted = 0
         var waitingFor: [Int32: CareState] = [:]
         for waiting in beds.waiting { waitingFor[waiting.patient] = waiting.state }
         for index in patients.indices {
@@ -507,20 +563,18 @@ extension HospitalEngine {
                                                            undecidedTriage: patient.ed.triage))
                 if patient.ed.admitted { toBeAdmitted += 1 }
             case .recovery, .theatre, .emergencyTheatre:
-                // After its operation a patient goes to a bed (or home): one waiting in recovery, or in theatre
-                // with a unit next, counts as that unit's demand, so the census holds it on the unit it will go to
-                // — its booked or claimed bed, else its first choice — its twin moved on into that unit's state.
-                guard let stay = patient.stay, !stay.next.isDischarge, stay.next != .recovery, stay.next != .theatre,
-                      let unit = patient.bed.reservedUnit >= 0 ? Int(patient.bed.reservedUnit)
-                      : patient.bed.claimedUnit >= 0 ? Int(patient.bed.claimedUnit)
-                      : beds.candidateCache(for: stay.next, of: patient.twin).home.first
-                else {
-                    leftOut += 1
-                    continue
+                // In the theatres: held as the feed holds it, in theatre since its operation began (whether it is in
+                // recovery yet, the census cannot say). One whose stay there has ended and who waits for a bed is
+                // ready since then, for that bed's care state.
+                var readyAt: Double?, readyFor: CareState?
+                if let stay = patient.stay, stay.endMinute <= epoch(simulation.now), HospitalCensus.bedStates.contains(stay.next)
+                {
+                    readyAt = stay.endMinute
+                    readyFor = stay.next
                 }
-                var twin = patient.twin
-                twin.step(to: stay.next, at: epoch(simulation.now))
-                inpatients.append(HospitalCensus.Inpatient(twin: twin, location: .unit(unit)))
+                let went = patient.surgery.operationStart.isNaN ? patient.twin.stateSince : epoch(patient.surgery.operationStart)
+                inpatients.append(HospitalCensus.Inpatient(twin: patient.twin.wentToTheatre(at: min(went, patient.twin.stateSince)),
+                                                           location: .theatres, readyAt: readyAt, readyFor: readyFor))
             }
             inside.insert(patient.twin.id)
         }
@@ -531,7 +585,7 @@ extension HospitalEngine {
         }
         let discharges = taker.discharges.filter { latest[$0.id]?.spell == $0.spell }
         let taken = TakenCensus(epochMinute: epoch(simulation.now), inpatients: inpatients,
-                                recentDischarges: discharges, leftOut: leftOut, undecidedToBeAdmitted: toBeAdmitted)
+                                recentDischarges: discharges, undecidedToBeAdmitted: toBeAdmitted)
         censusTaker?.taken = taken
     }
 }

@@ -81,6 +81,8 @@ struct TheatreSuite {
     let planDemand: [Int]
     /// The next day of the run whose sessions are still to be scheduled.
     var sessionDaysScheduled = 0
+    /// The rooms (0-based) whose session was under way when the run began, in plan order.
+    var underWayAtStart: [Int] = []
     var lists: [WaitingList]
     var referralStreams: [RandomStream]
     var referralCounts: [UInt64]
@@ -128,8 +130,10 @@ struct TheatreSuite {
                     starts.append((start, plan.room, index))
                 } else if start < 0 && ends > 0 && 0 < end {
                     // Under way when the run begins (a forecast from an afternoon census): the rest of it is held,
-                    // its list booked for the time left; the census holds the cases already begun.
+                    // its list booked for the time left; the census holds the cases already begun, its patients in
+                    // theatre taking these rooms first (`HospitalEngine.admitToTheatres`).
                     starts.append((0, plan.room, index))
+                    underWayAtStart.append(plan.room - 1)
                 }
             }
             for start in starts.sorted(by: { ($0.minute, $0.room) < ($1.minute, $1.room) }) { due.append((start.minute, start.plan)) }
@@ -211,7 +215,8 @@ extension HospitalEngine {
         var plannedBed: CareState?
         /// Its request for an emergency theatre, while it waits for or holds one.
         var emergencyRequest: RequestID?
-        /// When its emergency operation started (simulation minutes), for its operating minutes.
+        /// When its latest operation started (simulation minutes): an emergency operation's operating minutes, and
+        /// when a census holds it went to theatre.
         var operationStart = Double.nan
     }
 }
@@ -457,6 +462,7 @@ extension HospitalEngine {
             recorder.flows.arrived += 1
             inHospital += 1
             patients[Int(p)].place = .theatre(Int32(room))
+            patients[Int(p)].surgery.operationStart = now
             note(p, .enteredTheatres)
             drawStay(p, at: now)
             let minutes = patients[Int(p)].stay?.durationMinutes ?? 0  // drawn just now

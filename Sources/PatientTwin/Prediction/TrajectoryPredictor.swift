@@ -342,6 +342,49 @@ public struct TrajectoryPredictor: Sendable {
                         next: next, levelOfCare: twin.levelOfCare)
     }
 
+    /// Most draws of an operation and its recovery tried, for `drawTheatresStay`, before the patient is taken to be
+    /// waiting (its time in the theatres is beyond almost every operation and recovery the model draws).
+    public static let theatresTries = 200
+
+    /// The current stay of a twin a census holds in the theatres: it went to theatre at `twin.stateSince` (the twin
+    /// in theatre since then) and is, at `minute` (epoch minutes), still in theatre or, after it, in recovery — the
+    /// feed's one theatres code covers both, so the census cannot say which. Drawn from `stream`: an operation's
+    /// length T and where it goes next, and, to recovery, recovery's length R and where it goes after, until the
+    /// patient would still be in the theatres (T > elapsed, or T + R > elapsed after a recovery): the state and
+    /// stay at `minute` given the time spent there. After `theatresTries` draws that end too soon, the patient is
+    /// taken to be waiting there, its stay (recovery's after a recovery was drawn, else the operation's) ended
+    /// now. Returns the twin, stepped into recovery when it is there, and its current stay.
+    public func drawTheatresStay(for twin: PatientTwin, at minute: Double, using stream: inout RandomStream)
+        -> (twin: PatientTwin, stay: StayDraw)
+    {
+        precondition(twin.state == .theatre, "a census patient in the theatres is a twin in theatre since it went there")
+        let x = twin.covariates
+        let elapsed = max(0, minute - twin.stateSince)
+        var last: (operation: Double, next: CareState, recovery: Double, after: CareState)?
+        for _ in 0..<Self.theatresTries {
+            let operation = sampleSojourn(pathway: twin.pathway, state: .theatre, covariates: x, using: &stream)
+            let next = sampleNext(pathway: twin.pathway, state: .theatre, covariates: x, using: &stream)
+            var recovery = 0.0, after = next
+            if next == .recovery {
+                recovery = sampleSojourn(pathway: twin.pathway, state: .recovery, covariates: x, using: &stream)
+                after = sampleNext(pathway: twin.pathway, state: .recovery, covariates: x, using: &stream)
+            }
+            last = (operation, next, recovery, after)
+            if operation > elapsed || (next == .recovery && operation + recovery > elapsed) { break }
+        }
+        guard let (operation, next, recovery, after) = last else { preconditionFailure("theatresTries is positive") }
+        if operation > elapsed || next != .recovery {
+            return (twin, StayDraw(spell: twin.spell, step: twin.step, state: .theatre, startMinute: twin.stateSince,
+                                   durationMinutes: max(operation, elapsed),
+                                   next: next, levelOfCare: twin.levelOfCare))
+        }
+        var inRecovery = twin
+        inRecovery.step(to: .recovery, at: twin.stateSince + operation)
+        return (inRecovery, StayDraw(spell: inRecovery.spell, step: inRecovery.step, state: .recovery,
+                                     startMinute: inRecovery.stateSince, durationMinutes: max(recovery, elapsed - operation),
+                                     next: after, levelOfCare: inRecovery.levelOfCare))
+    }
+
     /// Where `stay` (drawn for `twin` as it is now, in its current state) lies among the stays that have lasted to
     /// `minute`: S(length) / S(elapsed) under the covariates it was drawn with, in (0, 1] — uniform over such
     /// stays, whatever the covariates. nil when the stay is not the twin's current one, has ended by `minute`, or

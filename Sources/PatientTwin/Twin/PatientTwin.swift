@@ -204,6 +204,19 @@ public struct PatientTwin: Sendable, Hashable, Codable {
     /// The covariates the model sees now: the attributes and the latest NEWS2 of this spell.
     public var covariates: Covariates { Covariates(attributes: attributes, news2: latestNEWS2) }
 
+    /// A twin now in theatre or recovery as a census holds it, knowing only that the patient went to theatre at
+    /// `minute` (epoch minutes; the feed's one theatres code covers both): in theatre since then, in the same
+    /// spell, with its attributes and latest NEWS2, its history cut at `minute`.
+    public func wentToTheatre(at minute: Double) -> PatientTwin {
+        precondition(state == .theatre || state == .recovery, "only a twin in theatre or recovery went to theatre")
+        var twin = self
+        if state == .recovery { twin.step = max(0, step - 1) }
+        twin.state = .theatre
+        twin.stateSince = minute
+        twin.history = history.filter { $0.minute <= minute }
+        return twin
+    }
+
     /// Minutes in the current state at `minute`.
     public func minutesInState(at minute: Double) -> Double { max(0, minute - stateSince) }
 
