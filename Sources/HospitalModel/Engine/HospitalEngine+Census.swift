@@ -165,6 +165,7 @@ extension HospitalEngine {
     mutating func admitCensus(_ census: HospitalCensus, in simulation: inout Simulation<Self>) {
         let freeCriticalCare = Self.criticalCareWithFreeBeds(census, configuration: configuration)
         var boardersToInfer: [(patient: Int32, inpatient: HospitalCensus.Inpatient)] = []
+        var inTheatres: [(patient: Int32, inpatient: HospitalCensus.Inpatient)] = []
         let undecided = census.undecidedCount
         for inpatient in census.inpatients {
             if inpatient.undecided {
@@ -252,9 +253,10 @@ extension HospitalEngine {
                 }
                 patients[Int(p)].ed.cubicle = simulation.request(department.cubicles, priority: 0, tag: .cubicle(p))
             case .theatres:
-                admitToTheatres(p, inpatient, in: &simulation)
+                inTheatres.append((p, inpatient))  // once every bed's patient is in it
             }
         }
+        for (p, inpatient) in inTheatres { admitToTheatres(p, inpatient, in: &simulation) }
         let prepared = census.returnChances.flatMap { $0.minute == simulation.now ? $0.chances : nil }
         for (index, twin) in census.recentDischarges.enumerated() {
             let discharged = clock.minute(atEpochMinute: twin.stateSince)
@@ -271,14 +273,17 @@ extension HospitalEngine {
         inferBoardersTargets(boardersToInfer, weighed: census.edProbe.map { ($0.boarders, census.boarderCount) })
     }
 
-    /// A census patient in the theatres. One the census says is waiting for a bed (`readyAt`, `readyFor`) is in
-    /// recovery, its stay ended then. Any other is in theatre or recovery as its time there gives it, drawn from its
-    /// own stream (`TrajectoryPredictor.drawTheatresStay`). In recovery it takes a bay (over the bays if need be,
-    /// as a unit may start over its beds). In theatre it is an operation under way: an elective patient takes a
-    /// free room, one whose session is under way first (that session's next case then waits for it), and its case
-    /// ends with the drawn length; an emergency patient, or one with no free room, is operated on as in an
-    /// emergency theatre, holding none of them (a census does not say which theatre, and an emergency theatre is
-    /// seldom all taken).
+    /// A census patient in the theatres, admitted once the census's patients are in their beds. One the census says
+    /// is waiting for a bed (`readyAt`, `readyFor`) is in recovery, its stay ended then. Any other is in theatre or
+    /// recovery as its time there gives it, drawn from its own stream (`TrajectoryPredictor.drawTheatresStay`), and
+    /// an elective one has the bed it goes to next booked, as the hospital booked it when its operation began (a
+    /// free bed of its units, else, for a ward, a discharge due before its recovery ends claimed), so that the
+    /// bed meeting of a session under way does not give that bed to another. In recovery it takes a bay
+    /// (over the bays if need be, as a unit may start over its beds). In theatre it is an operation under way: an
+    /// elective patient takes a free room, one whose session is under way first (that session's list then holds
+    /// what fits after it, `sessionStart`), and its case ends with the drawn length; an emergency patient, or one with no free room,
+    /// is operated on as in an emergency theatre, holding none of them (a census does not say which theatre, and
+    /// an emergency theatre is seldom all taken).
     mutating func admitToTheatres(_ p: Int32, _ inpatient: HospitalCensus.Inpatient, in simulation: inout Simulation<Self>) {
         let now = simulation.now
         if let readyAt = inpatient.readyAt, let readyFor = inpatient.readyFor {
@@ -294,6 +299,23 @@ extension HospitalEngine {
             patients[Int(p)].stay = stay
         }
         guard let stay = patients[Int(p)].stay else { return }
+        if inpatient.readyAt == nil, !inpatient.twin.pathway.isEmergency {
+            // Its bed after the theatres: where it goes from recovery as its recovery will draw it (from the
+            // twin's streams, as `enterRecovery` does), or from the stay drawn now.
+            var bed = stay.next
+            if stay.state == .theatre && stay.next == .recovery {
+                var inRecovery = patients[Int(p)].twin
+                inRecovery.step(to: .recovery, at: stay.endMinute)
+                do { bed = try predictor.drawStay(for: inRecovery, at: inRecovery.stateSince, streams: twinStreams).next } catch {
+                    preconditionFailure("a twin in recovery has a stay to draw: \(error)")
+                }
+            }
+            if HospitalCensus.bedStates.contains(bed) {
+                let due = stay.state == .recovery ? stay.endMinute
+                    : stay.endMinute + (stay.next == .recovery ? expectedRecoveryMinutes(p) : 0)
+                _ = holdBed(for: p, state: bed, dueBefore: max(now, clock.minute(atEpochMinute: due)))
+            }
+        }
         if stay.state == .recovery {
             recoveryInUse += 1
             patients[Int(p)].place = .recovery

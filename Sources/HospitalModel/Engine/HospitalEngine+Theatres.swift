@@ -307,7 +307,18 @@ extension HospitalEngine {
         var list: [Int32] = []
         if session.demand >= 0, let waiting = theatres?.lists[session.demand] {
             var booked = 0.0
-            let length = session.end - session.start
+            var length = session.end - session.start
+            // A session under way when the run began (a census taken during it) books only the cases that fit in
+            // the time it has left, after the operation a census patient has under way in its room — as its
+            // booking had it: the expected length from when it began — and the turnaround. Its first case, which a
+            // fresh session takes whatever its length, was booked at its start and has begun or is done. (Booked as
+            // a fresh session, on the shadow hospital at 14:00 it operated on 4.7 more patients by midnight than
+            // the hospital did, whose afternoon lists held about one case each; booked after the case's drawn end,
+            // 2.5 more: a case that ends early leaves time the booking did not count on.)
+            let underWay = now == 0 && theatres?.underWayAtStart.contains(session.room) == true
+            if underWay, let busy = theatres?.rooms[session.room].patient, busy >= 0, let caseStart = theatres?.rooms[session.room].caseStart {
+                length = session.end - max(session.start, caseStart + bookedMinutes(busy)) - plan.turnaroundMinutes
+            }
             var taken: [Int] = []
             var passedOver = false
             var noBed: Set<CareState> = []  // needs found without a bed: the list shares one specialty
@@ -320,7 +331,7 @@ extension HospitalEngine {
                     continue
                 }
                 let minutes = bookedMinutes(p) + (list.isEmpty ? 0 : plan.turnaroundMinutes)
-                if !list.isEmpty && booked + minutes > length { break }
+                if (!list.isEmpty || underWay) && booked + minutes > length { break }
                 if let need, !holdBed(for: p, state: need, dueBefore: session.end) {
                     noBed.insert(need)
                     passedOver = true
