@@ -31,26 +31,17 @@ struct AfternoonCensusTests {
                                 "Ward 13 (elective surgery)"])
     }
 
-    /// A busier hospital (the backtest's shadow: every stay and theatre time × 1.15) books about one case per
-    /// afternoon list, its expected length filling the session. At 14:00 the census holds that case under way; the
-    /// session's rest, held in the forecast, books only what fits after it as booked. (Booked as a fresh session,
-    /// which takes its first case whatever its length, the forecast operated on about five more patients by
-    /// midnight than the hospital did: general and acute 3.1 and Ward 13 2.9 patients over.)
+    /// A busier hospital (`BusyHospital`, the backtest's shadow) books about one case per afternoon list, its
+    /// expected length filling the session. At 14:00 the census holds that case under way; the session's rest, held
+    /// in the forecast, books only what fits after it as booked. (Booked as a fresh session, which takes its first
+    /// case whatever its length, the forecast operated on about five more patients by midnight than the hospital
+    /// did: general and acute 3.1 and Ward 13 2.9 patients over.)
     @Test("a session under way at the census books only what fits after its case under way")
     func sessionUnderWayBooksTheRest() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("busy-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("busy.yaml").path
-        let pathways = ["emergency_medical", "emergency_surgical", "elective_surgical", "elective_orthopaedic", "stroke", "frail_elderly"]
-        try """
-            name: busy
-            extends: \(Self.general)
-            stay_scale: {\(pathways.map { "\($0): 1.15" }.joined(separator: ", "))}
-            emergency_department:
-              attendances_per_day: 245
-
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let file = try BusyHospital.write(in: folder, extending: Self.general)
         try Self.check(at: 14, [BedForecast.generalAndAcute, "Ward 12 (elective orthopaedics)", "Ward 13 (elective surgery)"],
                        file: file)
     }

@@ -97,17 +97,7 @@ struct UndecidedAdmissionTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("undecided-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("busy.yaml").path
-        let pathways = ["emergency_medical", "emergency_surgical", "elective_surgical", "elective_orthopaedic", "stroke", "frail_elderly"]
-        try """
-            name: busy
-            extends: \(Self.general)
-            stay_scale: {\(pathways.map { "\($0): 1.15" }.joined(separator: ", "))}
-            emergency_department:
-              attendances_per_day: 245
-              monthly_profile: [1.12, 1.10, 1.04, 0.98, 0.95, 0.92, 0.90, 0.92, 0.96, 1.01, 1.06, 1.12]
-
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let file = try BusyHospital.write(in: folder, extending: Self.general)
         let scenario = try Inputs.scenario(file)
         let at = LocalDateTime(year: 2026, month: 12, day: 9)
         let moved = try PreparedScenario(scenario.starting(at: at), file: Self.general,
