@@ -422,6 +422,13 @@ extension CensusStartTests {
         let back = try JSONDecoder().decode([HospitalCensus.Inpatient].self, from: data)
         #expect(back.map(\.undecided) == [true, true, false] && back.map(\.undecidedTriage) == [nil, .urgent, nil])
         #expect(back.map(\.waitingFor) == [nil, nil, .strokeUnit])
+        // A patient in the theatres, waiting for a ward bed since minute 1,200, keeps both through JSON.
+        let operated = PatientTwin(id: PatientID(8), attributes: Self.emergencyMedical, pathway: .electiveSurgical, admittedAt: 1_000,
+                                   state: .theatre)
+        let theatres = HospitalCensus.Inpatient(twin: operated, location: .theatres, readyAt: 1_200, readyFor: .ward)
+        let kept = try JSONDecoder().decode(HospitalCensus.Inpatient.self, from: try JSONEncoder().encode(theatres))
+        #expect(kept.location == .theatres && kept.readyAt == 1_200 && kept.readyFor == .ward && kept.twin.state == .theatre
+            && kept.twin.stateSince == 1_000)
         var earlier = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
         for index in earlier.indices {
             earlier[index]["undecided"] = nil
