@@ -25,8 +25,8 @@ public struct LoadedCensus: Sendable {
 /// (pseudonymous), `unit` (a unit of the scenario, by name, `emergency_department` for an admitted patient
 /// waiting there for a bed, `theatres` for a patient in theatre or recovery, or `discharged` for a patient discharged
 /// alive in the last 30 days, whose return the forecast draws), `admitted_at` (the spell's start: for ED, the
-/// arrival), `unit_since` (when the patient came to this unit, or went to theatre; empty: admitted_at), `pathway`, the patient attributes every record format
-/// shares (`PatientAttributes.columns`), the latest observation `news2` (0–20, empty: none) with `news2_at`
+/// arrival), `unit_since` (when the patient came to this unit, or went to theatre; empty: admitted_at), `pathway`,
+/// the patient attributes every record format shares (`PatientAttributes.columns`), the latest observation `news2` (0–20, empty: none) with `news2_at`
 /// (empty: unit_since), `ready_at` and `ready_for` (a patient in a unit's bed who is ready to leave it: since when,
 /// and for where — `home` or `care_home` when clinically ready for discharge, as the NHS's "no criteria to reside"
 /// count; a unit's care state such as `ward` or `icu` when waiting to move; for a patient in the theatres, since when
@@ -220,8 +220,8 @@ public enum CensusFile {
             if inED, let pathway, !pathway.isEmergency {
                 record.fail("pathway", expected: "an emergency pathway for a patient in the emergency department")
             }
-            guard record.problems.isEmpty, let id, unit != nil || inED || inTheatres || discharged, let admitted, let since, let pathway,
-                  let attributes
+            guard record.problems.isEmpty, let id, unit != nil || inED || inTheatres || discharged, let admitted, let since,
+                  let pathway, let attributes
             else {
                 problems += record.problems
                 continue
@@ -255,7 +255,8 @@ public enum CensusFile {
                 problems.append("\(reader.file):\(record.line): \(error.description)")
                 continue
             }
-            inpatients.append(HospitalCensus.Inpatient(twin: twin, location: unit.map { .unit($0) } ?? (inTheatres ? .theatres : .emergencyDepartment),
+            let location: HospitalCensus.Location = unit.map { .unit($0) } ?? (inTheatres ? .theatres : .emergencyDepartment)
+            inpatients.append(HospitalCensus.Inpatient(twin: twin, location: location,
                                                        readyAt: readyAt, readyFor: readyFor, undecided: undecided,
                                                        undecidedTriage: triage, deteriorated: deteriorated,
                                                        news2At: news2 == nil ? nil : news2At, waitingFor: waitingFor))

@@ -65,8 +65,8 @@ struct AttributeImputer {
 
     /// The pathway and attributes of `patient` on `unit` (nil: in the ED, in the theatres when `inTheatres`, or
     /// discharged) at `minute`; one without a birth date is counted in `missingBirthDates`.
-    func attributes(of patient: LivePatient, on unit: UnitConfiguration?, inTheatres: Bool = false, at minute: Double, news2: Int?,
-                    zone: TimeZone, missingBirthDates: inout Int) -> (Pathway, PatientAttributes)
+    func attributes(of patient: LivePatient, on unit: UnitConfiguration?, inTheatres: Bool = false, at minute: Double,
+                    news2: Int?, zone: TimeZone, missingBirthDates: inout Int) -> (Pathway, PatientAttributes)
     {
         var age: Int?
         if let birth = patient.birthDate, let year = birth.year, let month = birth.month, let day = birth.day {

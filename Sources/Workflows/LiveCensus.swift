@@ -66,8 +66,8 @@ public struct LiveCensus: Sendable {
             let vitalsComplete = patient.vitals.map { $0.missingParameters.isEmpty } ?? false
             let score = vitalsComplete ? patient.vitals.map { NEWS2Score($0).total } : nil
             let news2 = score.map(String.init) ?? ""
-            let (pathway, attributes) = imputer.attributes(of: patient, on: unit, inTheatres: theatres, at: ledger.at, news2: score,
-                                                           zone: zone, missingBirthDates: &noBirthDate)
+            let (pathway, attributes) = imputer.attributes(of: patient, on: unit, inTheatres: theatres, at: ledger.at,
+                                                           news2: score, zone: zone, missingBirthDates: &noBirthDate)
             // A reading from before the patient came to its unit carries forward into this stay (as a twin keeps
             // its latest NEWS2), dated when it came: a census's NEWS2 is of the stay it is in.
             let sinceKnown = unit != nil || theatres

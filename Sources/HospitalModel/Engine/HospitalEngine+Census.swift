@@ -278,12 +278,12 @@ extension HospitalEngine {
     /// recovery as its time there gives it, drawn from its own stream (`TrajectoryPredictor.drawTheatresStay`), and
     /// an elective one has the bed it goes to next booked, as the hospital booked it when its operation began (a
     /// free bed of its units, else, for a ward, a discharge due before its recovery ends claimed), so that the
-    /// bed meeting of a session under way does not give that bed to another. In recovery it takes a bay
-    /// (over the bays if need be, as a unit may start over its beds). In theatre it is an operation under way: an
-    /// elective patient takes a free room, one whose session is under way first (that session's list then holds
-    /// what fits after it, `sessionStart`), and its case ends with the drawn length; an emergency patient, or one with no free room,
-    /// is operated on as in an emergency theatre, holding none of them (a census does not say which theatre, and
-    /// an emergency theatre is seldom all taken).
+    /// bed meeting of a session under way does not give that bed to another. In recovery it takes a bay (over the
+    /// bays if need be, as a unit may start over its beds). In theatre it is an operation under way: an elective
+    /// patient takes a free room, one whose session is under way first (that session's list then holds what fits
+    /// after it, `sessionStart`), and its case ends with the drawn length; an emergency patient, or one with no
+    /// free room, is operated on as in an emergency theatre, holding none of them (a census does not say which
+    /// theatre, and an emergency theatre is seldom all taken).
     mutating func admitToTheatres(_ p: Int32, _ inpatient: HospitalCensus.Inpatient, in simulation: inout Simulation<Self>) {
         let now = simulation.now
         if let readyAt = inpatient.readyAt, let readyFor = inpatient.readyFor {
@@ -594,9 +594,10 @@ extension HospitalEngine {
                     readyAt = stay.endMinute
                     readyFor = stay.next
                 }
-                let went = patient.surgery.operationStart.isNaN ? patient.twin.stateSince : epoch(patient.surgery.operationStart)
-                inpatients.append(HospitalCensus.Inpatient(twin: patient.twin.wentToTheatre(at: min(went, patient.twin.stateSince)),
-                                                           location: .theatres, readyAt: readyAt, readyFor: readyFor))
+                let went = patient.surgery.operationStart.isNaN ? patient.twin.stateSince
+                    : min(epoch(patient.surgery.operationStart), patient.twin.stateSince)
+                inpatients.append(HospitalCensus.Inpatient(twin: patient.twin.wentToTheatre(at: went), location: .theatres,
+                                                           readyAt: readyAt, readyFor: readyFor))
             }
             inside.insert(patient.twin.id)
         }

@@ -316,7 +316,8 @@ extension HospitalEngine {
             // the hospital did, whose afternoon lists held about one case each; booked after the case's drawn end,
             // 2.5 more: a case that ends early leaves time the booking did not count on.)
             let underWay = now == 0 && theatres?.underWayAtStart.contains(session.room) == true
-            if underWay, let busy = theatres?.rooms[session.room].patient, busy >= 0, let caseStart = theatres?.rooms[session.room].caseStart {
+            if underWay, let room = theatres?.rooms[session.room], room.patient >= 0 {
+                let caseStart = room.caseStart, busy = room.patient
                 length = session.end - max(session.start, caseStart + bookedMinutes(busy)) - plan.turnaroundMinutes
             }
             var taken: [Int] = []
