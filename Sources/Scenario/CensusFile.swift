@@ -26,12 +26,12 @@ public struct LoadedCensus: Sendable {
 /// waiting there for a bed, `theatres` for a patient in theatre or recovery, or `discharged` for a patient discharged
 /// alive in the last 30 days, whose return the forecast draws), `admitted_at` (the spell's start: for ED, the
 /// arrival), `unit_since` (when the patient came to this unit, or went to theatre; empty: admitted_at), `pathway`,
-/// the patient attributes every record format shares (`PatientAttributes.columns`), the latest observation `news2` (0–20, empty: none) with `news2_at`
-/// (empty: unit_since), `ready_at` and `ready_for` (a patient in a unit's bed who is ready to leave it: since when,
-/// and for where — `home` or `care_home` when clinically ready for discharge, as the NHS's "no criteria to reside"
-/// count; a unit's care state such as `ward` or `icu` when waiting to move; for a patient in the theatres, since when
-/// it has waited for a bed and the bed's care state; empty: not ready), and `discharged_at`
-/// (a discharged patient's discharge; empty for the others). Times are ISO 8601; without an offset they are the
+/// the patient attributes every record format shares (`PatientAttributes.columns`), the latest observation `news2`
+/// (0–20, empty: none) with `news2_at` (empty: unit_since), `ready_at` and `ready_for` (a patient in a unit's bed who
+/// is ready to leave it: since when, and for where — `home` or `care_home` when clinically ready for discharge, as the
+/// NHS's "no criteria to reside" count; a unit's care state such as `ward` or `icu` when waiting to move; for a
+/// patient in the theatres, since when it has waited for a bed and the bed's care state; empty: not ready), and
+/// `discharged_at` (a discharged patient's discharge; empty for the others). Times are ISO 8601; without an offset they are the
 /// hospital's local time. `undecided_triage` (1–5) marks a patient in the ED before a decision to admit (the forecast
 /// draws whether it is admitted); an ED row without it is an admitted patient waiting for a bed, and `waiting_for` may
 /// name the care state whose bed it waits for (`assessment_unit`, `ward`, `stroke_unit`, `hdu`, `icu`, or `theatre`

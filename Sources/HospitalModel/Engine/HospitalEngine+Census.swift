@@ -302,14 +302,8 @@ extension HospitalEngine {
         if inpatient.readyAt == nil, !inpatient.twin.pathway.isEmergency {
             // Its bed after the theatres: where it goes from recovery as its recovery will draw it (from the
             // twin's streams, as `enterRecovery` does), or from the stay drawn now.
-            var bed = stay.next
-            if stay.state == .theatre && stay.next == .recovery {
-                var inRecovery = patients[Int(p)].twin
-                inRecovery.step(to: .recovery, at: stay.endMinute)
-                do { bed = try predictor.drawStay(for: inRecovery, at: inRecovery.stateSince, streams: twinStreams).next } catch {
-                    preconditionFailure("a twin in recovery has a stay to draw: \(error)")
-                }
-            }
+            let bed = stay.state == .theatre && stay.next == .recovery
+                ? afterRecovery(of: patients[Int(p)].twin, from: stay.endMinute) : stay.next
             if HospitalCensus.bedStates.contains(bed) {
                 let due = stay.state == .recovery ? stay.endMinute
                     : stay.endMinute + (stay.next == .recovery ? expectedRecoveryMinutes(p) : 0)

@@ -527,15 +527,22 @@ extension HospitalEngine {
     /// theatre (ICU or HDU), or after recovery (a ward, critical care, or none for a day case).
     @inline(__always)
     func postOperativeBed(for twin: PatientTwin) -> CareState? {
-        do {
-            let theatre = try predictor.drawStay(for: twin, at: twin.stateSince, streams: twinStreams)
-            if theatre.next != .recovery { return theatre.next.isDischarge ? nil : theatre.next }
-            var inRecovery = twin
-            inRecovery.step(to: .recovery, at: theatre.endMinute)
-            let recovery = try predictor.drawStay(for: inRecovery, at: inRecovery.stateSince, streams: twinStreams)
-            return recovery.next.isDischarge ? nil : recovery.next
-        } catch {
+        let theatre: StayDraw
+        do { theatre = try predictor.drawStay(for: twin, at: twin.stateSince, streams: twinStreams) } catch {
             preconditionFailure("an elective twin admitted now has stays to draw: \(error)")
+        }
+        let next = theatre.next == .recovery ? afterRecovery(of: twin, from: theatre.endMinute) : theatre.next
+        return next.isDischarge ? nil : next
+    }
+
+    /// Where a twin now in theatre goes from recovery, entering it at `minute` (epoch minutes): its recovery's next
+    /// state as `enterRecovery` will draw it, from the twin's own streams.
+    @inline(__always)
+    func afterRecovery(of twin: PatientTwin, from minute: Double) -> CareState {
+        var inRecovery = twin
+        inRecovery.step(to: .recovery, at: minute)
+        do { return try predictor.drawStay(for: inRecovery, at: inRecovery.stateSince, streams: twinStreams).next } catch {
+            preconditionFailure("a twin in recovery has a stay to draw: \(error)")
         }
     }
 
