@@ -1,5 +1,6 @@
 import Foundation
 import HospitalModel
+import PatientTwin
 import Scenario
 import Simulation
 import Testing
@@ -90,5 +91,44 @@ struct AfternoonCensusTests {
         #expect(day == wednesday.count && under.count > 0)
         #expect(afternoon == under.count + wednesday.filter { plan.window($0.period).start.minuteOfDay >= 14 * 60 }.count)
         #expect(evening == 0)
+    }
+
+    /// The general hospital has one emergency theatre. At 02:00 on a Sunday (no lists) its census holds an emergency
+    /// patient in the theatres, gone there a minute before, and a surgical patient on Ward 9 waiting for theatre: the
+    /// one under way holds the room, so the one waiting is operated on only once that operation is over, in each of
+    /// 20 replications (an operation drawn to have ended within its first minute is as good as impossible). Without
+    /// the one under way it goes at once (so the check can fail: once, the census's operation held no room).
+    @Test("an emergency operation under way at the census holds its emergency theatre")
+    func emergencyTheatreUnderWay() throws {
+        let scenario = try Inputs.scenario(Self.general)
+        let start = LocalDateTime(year: 2027, month: 6, day: 6, hour: 2, minute: 0)
+        let prepared = try PreparedScenario(scenario.starting(at: start), file: Self.general,
+                                            plan: RunSettings(horizonDays: 1, warmUpDays: 0, replications: 1, seed: 5))
+        let hospital = prepared.hospital
+        let now = hospital.simulationClock.epochMinute(atMinute: 0)
+        let ward = try #require(hospital.configuration.units.firstIndex { $0.name == "Ward 9 (general surgery and trauma)" })
+        let attributes = PatientAttributes(ageYears: 60, sex: .male, admissionMethod: .emergency, specialty: .generalSurgery,
+                                           diagnosisGroup: .other, charlsonIndex: 1, clinicalFrailtyScale: 3,
+                                           deprivationDecile: 5, edVisitsLast6Months: 0, admissionsLast12Months: 0)
+        let operated = PatientTwin(id: PatientID(1), attributes: attributes, pathway: .emergencySurgical, admittedAt: now - 300,
+                                   state: .theatre).wentToTheatre(at: now - 1)
+        let waiting = PatientTwin(id: PatientID(2), attributes: attributes, pathway: .emergencySurgical, admittedAt: now - 600,
+                                  state: .ward)
+        let waitingRow = HospitalCensus.Inpatient(twin: waiting, location: .unit(ward), readyAt: now - 30, readyFor: .theatre)
+        func waits(underWay: Bool) throws -> [Double] {
+            let census = HospitalCensus(inpatients: (underWay ? [HospitalCensus.Inpatient(twin: operated, location: .theatres)] : [])
+                + [waitingRow])
+            return try (0..<20).map { replication in
+                let run = try HospitalSimulation.run(hospital, horizonDays: 1, warmUpDays: 0,
+                                                     streams: RandomStreams(masterSeed: 5).replication(replication),
+                                                     census: census, recordMovements: true)
+                let entered = try #require(run.movements?.first { $0.patient == PatientID(2) && $0.kind == .enteredTheatres })
+                return entered.epochMinute - now
+            }
+        }
+        let held = try waits(underWay: true)
+        #expect(held.allSatisfy { $0 > 1 }, "minutes the waiting patient waited: \(held)")
+        let free = try waits(underWay: false)
+        #expect(free.allSatisfy { $0 == 0 }, "\(free)")
     }
 }

@@ -282,8 +282,9 @@ extension HospitalEngine {
     /// bays if need be, as a unit may start over its beds). In theatre it is an operation under way: an elective
     /// patient takes a free room, one whose session is under way first (that session's list then holds what fits
     /// after it, `sessionStart`), and its case ends with the drawn length; an emergency patient, or one with no
-    /// free room, is operated on as in an emergency theatre, holding none of them (a census does not say which
-    /// theatre, and an emergency theatre is seldom all taken).
+    /// free room, is operated on in an emergency theatre, which it holds until its operation ends, so that an
+    /// emergency patient asking for one waits as it would have (a census does not say which theatre: one with more
+    /// such patients than emergency theatres has the rest operated on beside them, holding none).
     mutating func admitToTheatres(_ p: Int32, _ inpatient: HospitalCensus.Inpatient, in simulation: inout Simulation<Self>) {
         let now = simulation.now
         if let readyAt = inpatient.readyAt, let readyFor = inpatient.readyFor {
@@ -329,6 +330,10 @@ extension HospitalEngine {
             simulation.schedule(.caseEnds(Int32(room)), at: end)
         } else {
             patients[Int(p)].place = .emergencyTheatre
+            if simulation.inUse(of: emergencyRooms) < simulation.capacity(of: emergencyRooms) {
+                // Granted at once (nothing waits at a census's start), and released as any emergency case's room.
+                patients[Int(p)].surgery.emergencyRequest = simulation.request(emergencyRooms, tag: .emergencyTheatreUnderWay(p))
+            }
             simulation.schedule(.emergencyCaseEnds(p), at: end)
         }
     }

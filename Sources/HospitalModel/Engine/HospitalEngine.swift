@@ -45,6 +45,8 @@ struct HospitalEngine: SimulationModel {
         case cubicle(Int32)
         case clinician(Int32)
         case emergencyTheatre(Int32)
+        /// An emergency theatre taken at a census by the operation under way in it (granted at once: nothing to do).
+        case emergencyTheatreUnderWay(Int32)
     }
 
     /// Where a patient is.
@@ -273,6 +275,8 @@ struct HospitalEngine: SimulationModel {
             clinicianGranted(p, in: &simulation)
         case .emergencyTheatre(let p):
             emergencyTheatreGranted(p, in: &simulation)
+        case .emergencyTheatreUnderWay:
+            break
         }
     }
 
