@@ -54,7 +54,7 @@ public enum CalibrationReports {
         out.append("Admissions: \(m.attendances) attendances, \(m.admittedFromED) admitted (\(n(100 * m.observedAdmittedShare))%; the base gives "
             + "\(n(100 * m.baseAdmittedShare))%): every triage category's admission probability × \(n(m.triageScale, 3)); "
             + "\(m.direct) direct emergency admissions.")
-        var mix = [["pathway", "admissions", "per week", "base referrals / week"]]
+        var mix = [["pathway", "admissions (emergency: readmissions left out)", "per week", "base referrals / week"]]
         let weeks = Double(c.days) / 7
         for pathway in Pathway.allCases {
             let count = pathway.isEmergency ? Double(m.emergencyPathways[pathway] ?? 0) : (m.electivePerWeek[pathway] ?? 0) * weeks

@@ -91,6 +91,26 @@ struct CalibrationTests {
         #expect(c.notes.contains { $0.contains("readmission") })
     }
 
+    /// The emergency pathways' mix written is that of the ED's own attendances: the emergency admissions through
+    /// the ED counted in it are the admitted attendances (readmissions left out of both), and each pathway's share is
+    /// the shadow's `admitted_pathways` share within its binomial interval (α = 0.001). Counted with the
+    /// readmissions, which are nearly all medical, the mix held more admissions than the ED admitted and
+    /// over-weighted medicine.
+    @Test("the emergency pathways' mix leaves the readmissions out: the shadow's shares within their intervals")
+    func pathwayMixWithoutReadmissions() throws {
+        let m = Self.calibration.admissions
+        let counted = m.emergencyPathways.values.reduce(0, +)
+        #expect(counted <= m.admittedFromED && counted >= m.admittedFromED * 99 / 100, "\(counted) against \(m.admittedFromED)")
+        let truth = Self.shadow.configuration.emergencyDepartment.admittedPathways
+        let total = truth.values.reduce(0, +)
+        for pathway in Pathway.allCases where pathway.isEmergency {
+            let p = (truth[pathway] ?? 0) / total
+            let share = Double(m.emergencyPathways[pathway] ?? 0) / Double(counted)
+            let se = (p * (1 - p) / Double(counted)).squareRoot()
+            #expect(abs(share - p) <= Tolerance.z * se, "\(pathway): \(share) against \(p) ± \(Tolerance.z * se)")
+        }
+    }
+
     @Test("an ED that diverts at capacity: the level is the rate offered, fitted on the hours it was open, within its Poisson interval, where the attendances the feed saw fall short of it")
     func divertingDepartment() throws {
         let path = Self.folder.appendingPathComponent("diverting.yaml").path
