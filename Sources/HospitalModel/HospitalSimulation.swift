@@ -74,7 +74,9 @@ public enum HospitalSimulation {
         let clinicians = simulation.addResource(named: "ED clinicians", capacity: edDoctorsRostered ? 0 : 1 << 30)
         let emergencyRooms = simulation.addResource(named: "emergency theatres",
                                                     capacity: configuration.theatres?.emergencyRooms ?? (1 << 30))
-        var engine = try HospitalEngine(configuration: configuration, predictor: hospital.predictor,
+        let factor = stayFactor(spread: configuration.stayScaleSpread, streams: streams)
+        var engine = try HospitalEngine(configuration: configuration,
+                                        predictor: factor == 1 ? hospital.predictor : hospital.predictor.scalingStays(by: factor),
                                         generator: hospital.generator, clock: hospital.clock, streams: streams,
                                         staffing: staffing, resources: (cubicles, clinicians, emergencyRooms),
                                         horizonDays: horizonDays, warmUpDays: warmUpDays, audit: audit)
@@ -110,6 +112,14 @@ public enum HospitalSimulation {
                                        movements: engine.movements, midnightPlaces: engine.midnightPlaces)
         result.edProbing = engine.edProbing
         return result
+    }
+
+    /// The replication's factor on every stay: exp(spread·Z), Z standard normal from the replication's own stream
+    /// (the same in every scenario of a comparison, so common random numbers hold); exactly 1 with spread 0.
+    public static func stayFactor(spread: Double, streams: RandomStreams) -> Double {
+        guard spread > 0 else { return 1 }
+        var stream = streams.stream(for: "stay-scale")
+        return exp(spread * SpecialFunctions.normalQuantile(stream.nextUniform()))
     }
 
     /// The census is taken after everything else due at its time (the midnight's measures among them).

@@ -105,7 +105,10 @@ public enum CalibrationReports {
             + "(observed over simulated mean: " + o.ratios.map { n($0, 3) }.joined(separator: " then ")
             + (o.bedWaits.isEmpty ? "" : "; the first before the waits were taken out") + ")"
             + (o.criticalCareRatios.isEmpty ? "" : "; critical care's stays × \(n(o.criticalCare, 3)) (its observed over simulated mean: "
-                + o.criticalCareRatios.map { n($0, 3) }.joined(separator: " then ") + ")") + ".")
+                + o.criticalCareRatios.map { n($0, 3) }.joined(separator: " then ") + ")") + "."
+            + (o.stayScaleSpread > 0 ? " The window's mean general and acute census varies by \(n(100 * o.stayScaleSpread, 2))% between "
+                + "the replications: each replication of the scenario written draws its stays' factor with that spread "
+                + "(stay_scale_spread \(n(o.stayScaleSpread, 4)))." : ""))
         var check = [["group", "observed mean", "simulated mean", "days in the 90% band"]]
         for group in o.check.groups {
             let means = group.means
@@ -207,7 +210,7 @@ public enum CalibrationReports {
         let dischargesByHourOfWeek: [Int], windows: [Window]
         let readmissionDischarges: Int, readmissions: Int
         let bedWaits: [BedWait]
-        let stayScale: Double, censusRatios: [Double], criticalCareScale: Double, criticalCareRatios: [Double], census: [Group], censusUnits: [Unit], notes: [String]
+        let stayScale: Double, stayScaleSpread: Double, censusRatios: [Double], criticalCareScale: Double, criticalCareRatios: [Double], census: [Group], censusUnits: [Unit], notes: [String]
     }
 
     /// The documented JSON (Docs/CALIBRATION.md).
@@ -247,7 +250,7 @@ public enum CalibrationReports {
                       meanWaitingDays: w.meanWaitingDays,
                       factor: BedStayKPIs.corrections(o.bedWaits)[w.pathway]?[w.state] ?? 1)
             },
-            stayScale: o.stayScale, censusRatios: o.ratios, criticalCareScale: o.criticalCare, criticalCareRatios: o.criticalCareRatios,
+            stayScale: o.stayScale, stayScaleSpread: o.stayScaleSpread, censusRatios: o.ratios, criticalCareScale: o.criticalCare, criticalCareRatios: o.criticalCareRatios,
             census: o.check.groups.map { .init(group: $0.group, observedMean: finite($0.means.observed), simulatedMean: $0.means.simulated,
                                                inBand: finite($0.inBand)) },
             censusUnits: o.check.units.map { .init(unit: $0.unit, group: $0.group, observedMean: $0.observedMean,
@@ -345,6 +348,8 @@ extension HTMLReports {
         var census = "<section><h2>Census check</h2><p>The written scenario over the window (\(o.check.replications) replications "
             + "after \(o.check.warmUpDays) days of warm-up): simulated mean and 90% band against the observed midnight census. "
             + "Stay scale \(CalibrationReports.n(o.stayScale, 3))"
+            + (o.stayScaleSpread > 0 ? ", drawn per replication with spread \(CalibrationReports.n(o.stayScaleSpread, 4)) (the "
+                + "replications' spread of the window's mean census)" : "")
             + (o.criticalCareRatios.isEmpty ? "" : "; critical care's stays × \(CalibrationReports.n(o.criticalCare, 3)) (its observed "
                 + "over simulated mean: " + o.criticalCareRatios.map { CalibrationReports.n($0, 3) }.joined(separator: " then ") + ")")
             + ".</p>"

@@ -217,6 +217,7 @@ struct ScenarioBuilder {
         configuration.publicHolidays = Set(holidays.map { Int($0.localMinutesSinceEpoch / 1440) })
         configuration.fullCapacityProtocol = fullCapacity
         configuration.stayScale = stayScale
+        configuration.stayScaleSpread = decoder.number(root, "stay_scale_spread") ?? 0
         return (configuration, run, costs, locations)
     }
 

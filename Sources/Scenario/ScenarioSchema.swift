@@ -287,6 +287,11 @@ public enum ScenarioSchema {
         SchemaField("stay_scale", .map(keys: Pathway.allCases.map(\.rawValue), value: positive), default: "{}",
                     "per pathway, a multiplier of every stay the twins draw on it (so also of a census patient's "
                     + "remaining stay); a pathway absent is 1"),
+        SchemaField("stay_scale_spread", .number(min: 0, max: HospitalConfiguration.stayScaleSpreadLimit, exclusiveMinimum: false),
+                    default: "0",
+                    "the standard deviation, on the log scale, of a factor drawn once per replication that multiplies "
+                    + "every stay on top of stay_scale: the uncertainty of stays calibrated from one window of history "
+                    + "(hospital-twin calibrate writes it); 0 is none"),
         SchemaField("run", run, default: "{}", "defaults for hospital-twin run (its options override them)"),
         SchemaField("emergency_department", emergencyDepartment, required: true, "the emergency department"),
         SchemaField("units", .list(unit, identity: ["name"]), required: true, "inpatient units"),

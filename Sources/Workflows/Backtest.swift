@@ -615,14 +615,16 @@ struct Recalibrated {
         }
         scale = found.scale
         try writeModel(scale, found.criticalCare, found.bedWaits)
-        let text = calibration.scenarioText(name: name, base: basePath, twinModel: name + ".twin-model.json", stayScale: scale)
+        let spread = Calibrating.stayScaleSpread(found.check)
+        let text = calibration.scenarioText(name: name, base: basePath, twinModel: name + ".twin-model.json", stayScale: scale,
+                                            stayScaleSpread: spread)
         do { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) } catch {
             throw WorkflowError(.input, "--recalibrate: cannot write the recalibrated scenario: \(error)")
         }
         let scenario = try Inputs.scenario(path)
         notes.append("recalibrated before \(date(originDay).dateDescription) on \(request.from.dateDescription) to \(request.to.dateDescription): "
-            + String(format: "%.1f attendances a day, stay scale %.3f, critical care stays × %.3f", calibration.arrivals.perDay, scale,
-                     found.criticalCare))
+            + String(format: "%.1f attendances a day, stay scale %.3f (spread %.4f), critical care stays × %.3f",
+                     calibration.arrivals.perDay, scale, spread, found.criticalCare))
         current = scenario
         lastDay = originDay
         return scenario

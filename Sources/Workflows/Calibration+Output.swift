@@ -51,19 +51,22 @@ extension Calibrating {
         }
         for item in series where item.unit.isEmpty {
             var rows: [(date: String, observed: Double?, mean: Double, p05: Double, p95: Double)] = []
+            var replicationTotals = [Double](repeating: 0, count: result.replications.count)
             for d in 0..<days {
                 var values: [Double] = []
-                for run in result.replications {
+                for (r, run) in result.replications.enumerated() {
                     var total = 0
                     for unit in item.units where d < run.units[unit].midnightCensus.count { total += run.units[unit].midnightCensus[d] }
                     values.append(Double(total))
+                    if firstDay + d >= rampUp { replicationTotals[r] += Double(total) }
                 }
                 values.sort()
                 rows.append((LocalDateTime(localMinutesSinceEpoch: Double(firstDay + d) * 1440).dateDescription,
                              firstDay + d >= rampUp ? item.values[d] : nil, values.reduce(0, +) / Double(values.count),
                              SampleQuantile.type7(values, probability: 0.05), SampleQuantile.type7(values, probability: 0.95)))
             }
-            groups.append(CensusCheck.Group(group: item.group, days: rows))
+            groups.append(CensusCheck.Group(group: item.group, days: rows,
+                                            replicationMeans: seen.isEmpty ? [] : replicationTotals.map { $0 / Double(seen.count) }))
         }
         return CensusCheck(groups: groups, units: units, replications: replications, warmUpDays: warmUp, seed: seed,
                            bedStays: BedStayKPIs.pooled(result.replications.flatMap { $0.patients.bedStays ?? [] }))
@@ -105,7 +108,11 @@ extension Calibration {
     /// `twin_model` (the model file, relative to the written file). Everything else stays the base's.
     /// `stayScale` multiplies every pathway's stays (written for all six, so that none of the base's stays: the fitted
     /// model is of this hospital's stays already).
-    public func scenarioText(name: String, base: String, twinModel: String, stayScale: Double = 1) -> String {
+    ///
+    /// `stayScaleSpread` (> 0) is written as `stay_scale_spread` (`Calibrating.stayScaleSpread`).
+    public func scenarioText(name: String, base: String, twinModel: String, stayScale: Double = 1, stayScaleSpread: Double = 0)
+        -> String
+    {
         func number(_ x: Double) -> String {
             let text = String(format: "%.4g", x)
             return text.contains("e") ? String(format: "%.6f", x) : text
@@ -139,6 +146,11 @@ extension Calibration {
         lines.append("# The fitted stays are of time in a bed; the model adds discharge windows, placements and waits for a bed on")
         lines.append("# top, so one scale brings the simulated general and acute census to the observed mean (the report says how).")
         lines.append("stay_scale: {" + Pathway.allCases.map { "\($0.rawValue): \(number(stayScale))" }.joined(separator: ", ") + "}")
+        if stayScaleSpread > 0 {
+            lines.append("# The one window of history may lie above or below the hospital's own level by chance: each replication")
+            lines.append("# draws its stays' factor with this spread (the census check's replications' spread of the window's mean).")
+            lines.append("stay_scale_spread: \(number(stayScaleSpread))")
+        }
         lines.append("emergency_department:")
         lines.append("  attendances_per_day: \(number(arrivals.perDay))")
         lines.append("  # Mean arrivals per hour, Monday 00:00 first (relative: the level is attendances_per_day).")
@@ -170,6 +182,20 @@ extension Calibration {
 }
 
 extension Calibrating {
+    /// The `stay_scale_spread` a calibration writes from its last census `check`: the general and acute group's
+    /// `levelSpread`, the relative standard deviation of a window's mean census between the check's replications,
+    /// within 0…`HospitalConfiguration.stayScaleSpreadLimit`. The stay scale was chosen so that the simulated mean
+    /// meets the one window the log saw, which lies off the hospital's own level by about that much by chance (a
+    /// year of the shadow hospital: 1.1%; its census remembers weeks, so a year's mean varies more than its days'
+    /// count suggests), and a forecast's census moves about proportionally with the stays: drawing the stays' factor
+    /// per replication with that spread carries the calibration's own uncertainty into the forecast's intervals.
+    /// Taken from the check's replications (10 by default), the spread is itself known to about ±25%.
+    public static func stayScaleSpread(_ check: CensusCheck) -> Double {
+        guard let group = check.groups.first(where: { $0.group == BacktestReport.generalAndAcute }) else { return 0 }
+        let spread = group.levelSpread
+        return spread.isFinite ? max(0, min(HospitalConfiguration.stayScaleSpreadLimit, spread)) : 0
+    }
+
     /// Census checks at most.
     public static let scaleRounds = 6
     /// A general and acute mean within this fraction of the observed is left as it is.

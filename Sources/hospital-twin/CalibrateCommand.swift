@@ -170,13 +170,16 @@ struct CalibrateCommand: ParsableCommand {
             + (criticalCareRatios.isEmpty ? "" : "; critical care observed over simulated mean "
                 + criticalCareRatios.map { String(format: "%.3f", $0) }.joined(separator: ", then ")
                 + String(format: ": its stays × %.3f", criticalCare)))
-        let text = calibration.scenarioText(name: name, base: baseName, twinModel: modelName, stayScale: scale)
+        let spread = Calibrating.stayScaleSpread(check)
+        printError(String(format: "the window's mean general and acute census varies by %.2f%% between the check's replications: "
+            + "stay_scale_spread %.4f", 100 * spread, spread))
+        let text = calibration.scenarioText(name: name, base: baseName, twinModel: modelName, stayScale: scale, stayScaleSpread: spread)
         try writeModel(to: modelPath, stayScale: scale, bedWaits: bedWaits, criticalCare: criticalCare)
         try writeWhole(text, to: output)
         printError("wrote \(output) and \(modelPath)")
         let outcome = CalibrationOutcome(calibration: calibration, baseName: scenario.name, baseFile: base, scenarioFile: output,
                                          modelFile: modelPath, stayScale: scale, ratios: ratios, check: check, bedWaits: bedWaits,
-                                         criticalCare: criticalCare, criticalCareRatios: criticalCareRatios)
+                                         criticalCare: criticalCare, criticalCareRatios: criticalCareRatios, stayScaleSpread: spread)
         try ReportOptions.write(.calibration(outcome), format: format, to: report, html: html)
     }
 

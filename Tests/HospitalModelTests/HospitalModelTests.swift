@@ -228,6 +228,54 @@ struct DeterminismTests {
     }
 }
 
+@Suite("the hospital model: the stays' spread between replications")
+struct StayScaleSpreadTests {
+    /// log of the factor is N(0, spread²): over 4,000 replications its mean lies within z·spread/√n of 0 and its
+    /// sample standard deviation within spread·(1 ± z/√(2(n − 1))) (α = 0.001); spread 0 is exactly 1, with no draw.
+    @Test("one factor per replication, log-normal with the spread; exactly 1 without one")
+    func factorDistribution() {
+        let n = 4_000, spread = 0.1
+        let logs = (0..<n).map { log(HospitalSimulation.stayFactor(spread: spread, streams: RandomStreams(masterSeed: 9).replication($0))) }
+        let mean = logs.reduce(0, +) / Double(n)
+        let sd = (logs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)).squareRoot()
+        #expect(abs(mean) <= Tolerance.z * spread / Double(n).squareRoot(), "\(mean)")
+        #expect(abs(sd / spread - 1) <= Tolerance.z / (2.0 * Double(n - 1)).squareRoot(), "\(sd)")
+        #expect(HospitalSimulation.stayFactor(spread: 0, streams: RandomStreams(masterSeed: 9)) == 1)
+        let streams = RandomStreams(masterSeed: 9).replication(3)
+        #expect(HospitalSimulation.stayFactor(spread: spread, streams: streams) == HospitalSimulation.stayFactor(spread: spread, streams: streams))
+    }
+
+    /// Each replication's stays are its factor times what they would have been: with the same streams, a replication
+    /// whose factor is above 1 has more bed-days than without the spread, one below fewer; and the runs are the same
+    /// on one thread or two.
+    @Test("a replication's factor lengthens or shortens its stays; the result does not depend on the threads")
+    func factorScalesStays() throws {
+        var spread = try Fixtures.smallHospital()
+        spread.stayScaleSpread = 0.3
+        let with = try PreparedHospital(spread, horizonDays: 60)
+        let without = try PreparedHospital(try Fixtures.smallHospital(), horizonDays: 60)
+        var checked = 0
+        for replication in 0..<8 {
+            let streams = RandomStreams(masterSeed: 21).replication(replication)
+            let factor = HospitalSimulation.stayFactor(spread: 0.3, streams: streams)
+            guard abs(log(factor)) > 0.1 else { continue }
+            func bedDays(_ hospital: PreparedHospital) throws -> Double {
+                try HospitalSimulation.run(hospital, horizonDays: 60, warmUpDays: 10, streams: streams).kpis.units.reduce(0) { $0 + $1.bedDays }
+            }
+            let ratio = try bedDays(with) / bedDays(without)
+            #expect((ratio > 1) == (factor > 1), "replication \(replication): factor \(factor), bed-days × \(ratio)")
+            checked += 1
+        }
+        #expect(checked >= 4)
+        var tooWide = try Fixtures.smallHospital()
+        tooWide.stayScaleSpread = 0.6
+        #expect(tooWide.problems.map(\.path) == ["stay_scale_spread"])
+        let one = try HospitalExperiment.run(with, replications: 3, seed: 9, horizonDays: 60, warmUpDays: 10, threads: 1)
+        let two = try HospitalExperiment.run(with, replications: 3, seed: 9, horizonDays: 60, warmUpDays: 10, threads: 2)
+        #expect(one == two)
+    }
+}
+
 @Suite("the hospital model: configuration checks")
 struct ConfigurationCheckTests {
     @Test("a hospital without critical care is refused only when its twin model sends patients there")

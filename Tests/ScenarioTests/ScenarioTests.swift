@@ -199,6 +199,22 @@ struct ScenarioFileTests {
         #expect(found2.contains { $0.contains("stay_scale.Stroke") && $0.contains("did you mean 'stroke'") }, "\(found2)")
     }
 
+    @Test("stay_scale_spread: read (default 0), and a value out of 0–0.5, a word or a look-alike key located")
+    func stayScaleSpread() throws {
+        let files = try ScenarioFiles()
+        #expect(try Scenario.load(path: files.write("plain.yaml", minimal)).configuration.stayScaleSpread == 0)
+        let good = try files.write("spread.yaml", minimal + "\nstay_scale_spread: 0.011\n")
+        #expect(try Scenario.load(path: good).configuration.stayScaleSpread == 0.011)
+        for (value, said) in [("0.6", "<= 0.5, found 0.6"), ("-0.01", ">= 0, found -0.01"), (".nan", ".nan"), ("wide", "wide")] {
+            let bad = try files.write("bad.yaml", minimal + "\nstay_scale_spread: \(value)\n")
+            let found = problems(bad, in: files)
+            #expect(found.count == 1 && found[0].hasPrefix("bad.yaml:") && found[0].contains("stay_scale_spread")
+                    && found[0].contains(said), "\(value): \(found)")
+        }
+        let alike = try files.write("alike.yaml", minimal + "\nstay_scale_sprad: 0.01\n")
+        #expect(problems(alike, in: files).contains { $0.contains("did you mean 'stay_scale_spread'") }, "\(problems(alike, in: files))")
+    }
+
     @Test("hour_of_week_profile: 168 relative rates replace hourly × weekday (rate = attendances_per_day × 7 × share); a wrong count, zeros, .nan located")
     func hourOfWeekProfile() throws {
         let files = try ScenarioFiles()

@@ -234,12 +234,14 @@ struct CalibrationTests {
         try TwinModelFile.write(c.fit.model, to: model)
         let path = Self.folder.appendingPathComponent("calibrated.yaml").path
         try Data(c.scenarioText(name: "calibrated \"test\"", base: Repository.path("scenarios/general-hospital.yaml"),
-                                twinModel: "calibrated.twin-model.json", stayScale: 0.9).utf8).write(to: URL(fileURLWithPath: path))
+                                twinModel: "calibrated.twin-model.json", stayScale: 0.9, stayScaleSpread: 0.0123).utf8)
+            .write(to: URL(fileURLWithPath: path))
         let written = try Scenario.load(path: path)
         let configuration = written.configuration
         #expect(configuration.name == "calibrated \"test\"")
         #expect(configuration.units.map(\.name) == Self.base.configuration.units.map(\.name))
         #expect(Pathway.allCases.allSatisfy { configuration.stayScale[$0] == 0.9 })
+        #expect(configuration.stayScaleSpread == 0.0123)
         let perHour = configuration.emergencyDepartment.attendances.meanRatePerHour
         #expect(abs(perHour * 24 - c.arrivals.perDay) < 1e-3 * c.arrivals.perDay)
         #expect(configuration.twinModel.pathways.count == Pathway.allCases.count)
@@ -250,6 +252,12 @@ struct CalibrationTests {
         #expect(check.groups.map(\.group) == ["general_and_acute", "critical_care"])
         #expect(check.groups.allSatisfy { $0.days.count == 35 && $0.days.allSatisfy { $0.p05 <= $0.mean && $0.mean <= $0.p95 } })
         #expect(check.groups[0].days.allSatisfy { $0.observed != nil })
+        // Each replication's mean over the window, whose mean is the group's simulated mean; the spread written is
+        // their relative standard deviation, computed here by hand.
+        let means = check.groups[0].replicationMeans
+        #expect(means.count == 2 && abs(means.reduce(0, +) / 2 - check.groups[0].means.simulated) < 1e-9)
+        let relative = abs(means[0] - means[1]) / 2.squareRoot() / ((means[0] + means[1]) / 2)
+        #expect(abs(Calibrating.stayScaleSpread(check) - relative) < 1e-12 && relative > 0, "\(means)")
         // Each unit's means, in the scenario's order; a group's units sum to the group's means (every day of this
         // window is observed, so both average the same midnights).
         #expect(check.units.map(\.unit) == configuration.units.map(\.name))

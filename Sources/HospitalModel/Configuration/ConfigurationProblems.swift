@@ -15,6 +15,10 @@ public struct ConfigurationProblem: Sendable, Hashable, CustomStringConvertible 
 }
 
 extension HospitalConfiguration {
+    /// The largest `stayScaleSpread`: a standard deviation of 0.5 on the log scale already spreads the stays over a
+    /// factor of 2.7 between the 16th and 84th percentiles of the replications.
+    public static let stayScaleSpreadLimit = 0.5
+
     /// Every problem that keeps the model from running this configuration soundly, each with the path of the
     /// setting at fault. The one place these meaning checks live: the scenario reader reports them at the file, line
     /// and column of the path; a configuration built in code meets the same guard, so none can trap later.
@@ -23,6 +27,8 @@ extension HospitalConfiguration {
         func check(_ ok: Bool, _ path: String, _ message: String) {
             if !ok { problems.append(ConfigurationProblem(path: path, message: message)) }
         }
+        check(stayScaleSpread >= 0 && stayScaleSpread <= Self.stayScaleSpreadLimit, "stay_scale_spread",
+              "must be from 0 to \(Self.stayScaleSpreadLimit), found \(stayScaleSpread)")
         let ed = emergencyDepartment
         check(ed.cubicles >= 1, "emergency_department.cubicles", "must be >= 1, found \(ed.cubicles)")
         if let capacity = ed.capacity {

@@ -24,6 +24,10 @@ public struct HospitalConfiguration: Sendable {
     /// Per pathway, a multiplier (> 0) of every stay the twins draw on it (an accelerated-failure-time scale on the
     /// model's stays, so also of a census patient's remaining stay); a pathway absent is 1.
     public var stayScale: [Pathway: Double] = [:]
+    /// The standard deviation, on the log scale (0–0.5), of a factor drawn once per replication from its own stream
+    /// that multiplies every stay on top of `stayScale`, so the replications spread over what the stays may be: a
+    /// calibration's uncertainty about them from one window of history (`hospital-twin calibrate` writes it). 0: none.
+    public var stayScaleSpread = 0.0
     /// Who the patients are: the synthetic population new patients' attributes are drawn from.
     public var population: SyntheticPopulation
     /// The emergency department.

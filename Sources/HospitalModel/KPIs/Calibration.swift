@@ -316,6 +316,20 @@ public struct CensusCheck: Sendable {
         public let group: String
         /// Each midnight of the window: local date, the log's census (patients), the replications' mean and 90% band.
         public let days: [(date: String, observed: Double?, mean: Double, p05: Double, p95: Double)]
+        /// Each replication's mean census over the days with an observation (patients), in replication order.
+        public let replicationMeans: [Double]
+
+        /// The relative standard deviation of a replication's mean census over the window (sample standard deviation
+        /// of `replicationMeans` over their mean; 0 with fewer than two): how far the one window the log saw may lie
+        /// from the model's own level by chance alone.
+        public var levelSpread: Double {
+            let n = Double(replicationMeans.count)
+            guard replicationMeans.count >= 2 else { return 0 }
+            let mean = replicationMeans.reduce(0, +) / n
+            guard mean > 0 else { return 0 }
+            let variance = replicationMeans.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+            return variance.squareRoot() / mean
+        }
 
         /// Mean observed and mean simulated over the days with an observation.
         public var means: (observed: Double, simulated: Double) {
@@ -332,10 +346,12 @@ public struct CensusCheck: Sendable {
         }
 
         /// A value from its parts.
-        public init(group: String, days: [(date: String, observed: Double?, mean: Double, p05: Double, p95: Double)])
+        public init(group: String, days: [(date: String, observed: Double?, mean: Double, p05: Double, p95: Double)],
+                    replicationMeans: [Double] = [])
         {
             self.group = group
             self.days = days
+            self.replicationMeans = replicationMeans
         }
     }
 
@@ -393,6 +409,8 @@ public struct CalibrationOutcome: Sendable {
     /// The stay scale written for every pathway (1: none), and the general and acute census ratio each check found
     /// (observed over simulated mean), in order.
     public let stayScale: Double
+    /// The `stay_scale_spread` written (`Calibrating.stayScaleSpread`): 0 when none.
+    public let stayScaleSpread: Double
     /// The general and acute census ratios, observed over simulated mean, one per check, in order.
     public let ratios: [Double]
     /// The written scenario's census check.
@@ -409,8 +427,9 @@ public struct CalibrationOutcome: Sendable {
     /// An outcome from its parts.
     public init(calibration: Calibration, baseName: String, baseFile: String, scenarioFile: String, modelFile: String,
                 stayScale: Double, ratios: [Double], check: CensusCheck, bedWaits: [BedStayKPIs] = [],
-                criticalCare: Double = 1, criticalCareRatios: [Double] = [])
+                criticalCare: Double = 1, criticalCareRatios: [Double] = [], stayScaleSpread: Double = 0)
     {
+        self.stayScaleSpread = stayScaleSpread
         self.bedWaits = bedWaits
         self.criticalCare = criticalCare
         self.criticalCareRatios = criticalCareRatios

@@ -172,7 +172,7 @@ public struct TrajectoryPredictor: Sendable {
     @usableFromInline let intercepts: [Double]
     @usableFromInline let effects: [CovariateEffects]
     /// Each pathway's stay multiplier, by `Pathway.ordinal` (1 where none is given).
-    @usableFromInline let stayScales: [Double]
+    @usableFromInline private(set) var stayScales: [Double]
 
     /// Compiles `model` for a hospital in `timeZone`, every stay on a pathway in `stayScale` multiplied by its
     /// factor (> 0; absent: 1); throws when the model or a factor has problems.
@@ -215,6 +215,14 @@ public struct TrajectoryPredictor: Sendable {
         self.destinations = destinations
         self.intercepts = intercepts
         self.effects = effects
+    }
+
+    /// This predictor with every pathway's stays multiplied by `factor` (> 0) on top of their own scale.
+    public func scalingStays(by factor: Double) -> TrajectoryPredictor {
+        precondition(factor > 0 && factor.isFinite, "a stay factor must be > 0 and finite")
+        var scaled = self
+        scaled.stayScales = stayScales.map { $0 * factor }
+        return scaled
     }
 
     @inlinable
