@@ -111,8 +111,22 @@ public enum Calibrating {
             x.age10 = Double(spell.attributes.ageYears - 65) / 10
             return x
         }
-        let fitted = ModelFitter.fit(admitted.map(\.spell), source: "the event log, \(request.from.dateDescription) to \(request.to.dateDescription)",
-                                     options: options)
+        let source = "the event log, \(request.from.dateDescription) to \(request.to.dateDescription)"
+        var fitted = ModelFitter.fit(admitted.map(\.spell), source: source, options: options)
+        let strokeUnits = Set(base.configuration.units.indices.filter { base.configuration.units[$0].kind == .strokeUnit })
+        let strokeBeds = strokeUnits.reduce(0) { $0 + base.configuration.units[$1].beds }
+        if strokeBeds > 0 {
+            let occupancy = UnitOccupancy(history.spells, units: strokeUnits, base: base)
+            let (relabelled, outliers) = strokeOutliers(admitted.map(\.spell), occupancy: occupancy, beds: strokeBeds)
+            if outliers > 0, let moves = ModelFitter.fit(relabelled, source: source, options: options).model
+                .model(of: .stroke)?.model(of: .ed)?.transitions
+            {
+                fitted = FitResult(model: fitted.model.replacing(.stroke, .ed, transitions: moves), report: fitted.report)
+                notes.append("\(outliers) stroke patient\(outliers == 1 ? "" : "s") went from the ED to a ward while the stroke "
+                    + "unit\(strokeUnits.count == 1 ? " was" : "s were") full (\(strokeBeds) patients or more): the moves out of the ED "
+                    + "count them as going to the stroke unit, which the model fills and then outlies from as the hospital did")
+            }
+        }
         let theatreTimes = try theatreTimes(admitted.map(\.spell), base: base.configuration.twinModel, covariates: typical)
         let fit = FitResult(model: keepingTheatres(fitted.model, from: base.configuration.twinModel, times: theatreTimes),
                             report: fitted.report)
@@ -538,6 +552,72 @@ public enum Calibrating {
         return (low + high) / 2
     }
 
+    // MARK: Outlying stroke patients
+
+    /// How many patients a set of units held at any moment, from the log's places: each place on one of the units
+    /// is a stay from its time to the next place's (or the discharge; open when neither is known).
+    public struct UnitOccupancy: Sendable {
+        /// Stays' starts and ends, each ascending (epoch minutes).
+        let starts: [Double], ends: [Double]
+
+        /// From stays [start, end) in epoch minutes (end .infinity: still there).
+        public init(stays: [(start: Double, end: Double)]) {
+            starts = stays.map(\.start).sorted()
+            ends = stays.map(\.end).sorted()
+        }
+
+        init(_ spells: [LedgerSpell], units: Set<Int>, base: Scenario) {
+            var stays: [(start: Double, end: Double)] = []
+            for spell in spells {
+                for (i, place) in spell.places.enumerated() {
+                    guard case .unit(let index)? = Calibrating.place(of: place.location, base), units.contains(index) else { continue }
+                    stays.append((place.since, i + 1 < spell.places.count ? spell.places[i + 1].since : spell.patient.dischargedAt ?? .infinity))
+                }
+            }
+            self.init(stays: stays)
+        }
+
+        /// Patients in the units at `minute`: stays begun at or before it, not ended at or before it.
+        public func count(at minute: Double) -> Int { Self.atOrBefore(minute, starts) - Self.atOrBefore(minute, ends) }
+
+        static func atOrBefore(_ minute: Double, _ sorted: [Double]) -> Int {
+            var low = 0, high = sorted.count
+            while low < high {
+                let middle = (low + high) / 2
+                if sorted[middle] <= minute { low = middle + 1 } else { high = middle }
+            }
+            return low
+        }
+    }
+
+    /// The stroke pathway's spells with each outlier's first bed read as the stroke unit's: a stroke patient whose
+    /// first bed after the ED was a ward, entered while the stroke units held `beds` patients or more, went there
+    /// because the stroke unit was full (the model outlies a stroke-unit patient to a ward then, keeping its state).
+    /// Fitted as the feed has them, the ED's moves learnt the hospital's outlying as a choice of the ward: on the
+    /// second shadow feed 0.65 to the stroke unit and 0.23 to a ward, where the shadow sends 0.91 and 0.06, and the
+    /// model, which outlies again when its stroke unit is full, held the stroke unit 2 patients under the log
+    /// (Docs/BACKTEST.md). A ward stay followed by the stroke unit is one stay there (a wait on a ward for it).
+    /// Returned: the stroke spells so read, and how many were outliers.
+    public static func strokeOutliers(_ spells: [Spell], occupancy: UnitOccupancy, beds: Int) -> (spells: [Spell], outliers: Int) {
+        var result: [Spell] = [], outliers = 0
+        for spell in spells where spell.pathway == .stroke {
+            var stays = spell.stays
+            if let first = stays.firstIndex(where: { $0.unit != .ed }), first > 0, stays[first].unit == .ward,
+               occupancy.count(at: stays[first].startMinute) >= beds
+            {
+                let merged = first + 1 < stays.count && stays[first + 1].unit == .strokeUnit
+                stays[first] = Spell.Stay(unit: .strokeUnit, startMinute: stays[first].startMinute,
+                                          endMinute: merged ? stays[first + 1].endMinute : stays[first].endMinute)
+                if merged { stays.remove(at: first + 1) }
+                outliers += 1
+            }
+            result.append(Spell(id: spell.id, patientID: spell.patientID, pathway: spell.pathway, attributes: spell.attributes,
+                                admissionNEWS2: spell.admissionNEWS2, hasNEWS2: spell.hasNEWS2, stays: stays,
+                                discharge: spell.discharge))
+        }
+        return (result, outliers)
+    }
+
     // MARK: Admissions
 
     /// The ED's attendances and admitted share (readmissions already left out of `edSpells`), the elective
@@ -696,5 +776,19 @@ public enum Calibrating {
             hourOfWeek: byHour,
             windows: [("weekdays", weekdays.from, weekdays.to, 1), ("weekends", weekends.from, weekends.to, share)],
             weekdayPerDay: weekdayPerDay, weekendPerDay: weekendPerDay, deaths: deaths, otherHospital: otherHospital)
+    }
+}
+
+extension TwinModel {
+    /// This model with the moves out of `state` on `pathway` replaced by `transitions` (unchanged where the pathway
+    /// has no such state).
+    func replacing(_ pathway: Pathway, _ state: CareState, transitions: TransitionModel) -> TwinModel {
+        var model = self
+        for p in model.pathways.indices where model.pathways[p].pathway == pathway {
+            for s in model.pathways[p].states.indices where model.pathways[p].states[s].state == state {
+                model.pathways[p].states[s].transitions = transitions
+            }
+        }
+        return model
     }
 }

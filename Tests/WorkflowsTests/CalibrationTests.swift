@@ -30,6 +30,49 @@ struct TheatreMedianTests {
     }
 }
 
+@Suite("outlying stroke patients in a calibration")
+struct StrokeOutlierTests {
+    /// Stays [0, 10), [5, 15), [10, 20) and one from 30 still open: counted at the ends of each, an end counting as
+    /// gone and a start as there.
+    @Test("the units' occupancy at a moment, from stays")
+    func occupancy() {
+        let held = Calibrating.UnitOccupancy(stays: [(0, 10), (5, 15), (10, 20), (30, .infinity)])
+        #expect([-1, 0, 5, 9, 10, 15, 20, 29, 30, 1e9].map { held.count(at: $0) } == [0, 1, 2, 2, 2, 1, 0, 0, 1, 1])
+    }
+
+    /// Two stroke-unit beds, full from minute 100 to 200. A stroke patient who went from the ED to a ward then is
+    /// read as having gone to the stroke unit (and one who waited on the ward for it, as one stay there); one who
+    /// went to a ward when a bed was free, or to the assessment unit first, is as the feed has it; other pathways
+    /// are not returned.
+    @Test("a stroke patient sent to a ward while the stroke unit was full is read as its outlier")
+    func relabelled() {
+        let full = Calibrating.UnitOccupancy(stays: [(100, 200), (90, 250), (300, 400)])
+        let attributes = PatientAttributes(ageYears: 80, sex: .female, admissionMethod: .emergency, specialty: .strokeMedicine,
+                                           diagnosisGroup: .stroke, charlsonIndex: 1, clinicalFrailtyScale: 3,
+                                           deprivationDecile: 5, edVisitsLast6Months: 0, admissionsLast12Months: 0)
+        func spell(_ id: String, _ stays: [(CareState, Double)], end: Double, pathway: Pathway = .stroke) -> Spell {
+            Spell(id: id, patientID: id, pathway: pathway, attributes: attributes, admissionNEWS2: 0, hasNEWS2: false,
+                  stays: stays.indices.map { i in
+                      Spell.Stay(unit: stays[i].0, startMinute: stays[i].1, endMinute: i + 1 < stays.count ? stays[i + 1].1 : end)
+                  }, discharge: .dischargedHome)
+        }
+        let spells = [
+            spell("outlier", [(.ed, 50), (.ward, 120)], end: 900),
+            spell("waited", [(.ed, 60), (.ward, 150), (.strokeUnit, 260), (.ward, 500)], end: 800),
+            spell("room", [(.ed, 10), (.ward, 220)], end: 700),
+            spell("assessed", [(.ed, 70), (.assessmentUnit, 110), (.ward, 130)], end: 600),
+            spell("medical", [(.ed, 80), (.ward, 140)], end: 500, pathway: .emergencyMedical),
+        ]
+        let (read, outliers) = Calibrating.strokeOutliers(spells, occupancy: full, beds: 2)
+        #expect(outliers == 2)
+        #expect(read.map(\.id) == ["outlier", "waited", "room", "assessed"])
+        func states(_ spell: Spell) -> [String] { spell.stays.map { "\($0.unit.rawValue) \(Int($0.startMinute))-\(Int($0.endMinute ?? -1))" } }
+        #expect(states(read[0]) == ["ed 50-120", "stroke_unit 120-900"])
+        #expect(states(read[1]) == ["ed 60-150", "stroke_unit 150-500", "ward 500-800"])
+        #expect(states(read[2]) == states(spells[2]) && states(read[3]) == states(spells[3]))
+    }
+}
+
 @Suite("calibration on a shadow hospital's feed", .serialized)
 struct CalibrationTests {
     static let base = ShadowHospitalTests.scenario
