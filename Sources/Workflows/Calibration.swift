@@ -594,7 +594,8 @@ public enum Calibrating {
     /// first bed after the ED was a ward, entered while the stroke units held `beds` patients or more, went there
     /// because the stroke unit was full (the model outlies a stroke-unit patient to a ward then, keeping its state).
     /// Fitted as the feed has them, the ED's moves learnt the hospital's outlying as a choice of the ward: on the
-    /// second shadow feed 0.65 to the stroke unit and 0.23 to a ward, where the shadow sends 0.91 and 0.06, and the
+    /// second shadow feed 0.65 to the stroke unit and 0.23 to a ward (0.78 and 0.10 so read), where the shadow sends
+    /// 0.91 and 0.06, and the
     /// model, which outlies again when its stroke unit is full, held the stroke unit 2 patients under the log
     /// (Docs/BACKTEST.md). A ward stay followed by the stroke unit is one stay there (a wait on a ward for it).
     /// Returned: the stroke spells so read, and how many were outliers.
