@@ -123,7 +123,7 @@ public enum Calibrating {
             {
                 fitted = FitResult(model: fitted.model.replacing(.stroke, .ed, transitions: moves), report: fitted.report)
                 notes.append("\(outliers) stroke patient\(outliers == 1 ? "" : "s") went from the ED to a ward while the stroke "
-                    + "unit\(strokeUnits.count == 1 ? " was" : "s were") full (\(strokeBeds) patients or more): the moves out of the ED "
+                    + "unit\(strokeUnits.count == 1 ? " was" : "s were") full (its \(strokeBeds) beds taken or being cleaned): the moves out of the ED "
                     + "count them as going to the stroke unit, which the model fills and then outlies from as the hospital did")
             }
         }
@@ -555,15 +555,20 @@ public enum Calibrating {
     // MARK: Outlying stroke patients
 
     /// How many patients a set of units held at any moment, from the log's places: each place on one of the units
-    /// is a stay from its time to the next place's (or the discharge; open when neither is known).
+    /// is a stay from its time to the next place's (or the discharge; open when neither is known); and how many beds
+    /// were taken, the patients with the beds still being cleaned after a stay ended.
     public struct UnitOccupancy: Sendable {
         /// Stays' starts and ends, each ascending (epoch minutes).
         let starts: [Double], ends: [Double]
+        /// Minutes a bed is cleaned after a stay ends before the next patient can have it (≥ 0).
+        let turnaround: Double
 
-        /// From stays [start, end) in epoch minutes (end .infinity: still there).
-        public init(stays: [(start: Double, end: Double)]) {
+        /// From stays [start, end) in epoch minutes (end .infinity: still there), each bed cleaned for `turnaround`
+        /// minutes after its stay.
+        public init(stays: [(start: Double, end: Double)], turnaround: Double = 0) {
             starts = stays.map(\.start).sorted()
             ends = stays.map(\.end).sorted()
+            self.turnaround = max(0, turnaround)
         }
 
         init(_ spells: [LedgerSpell], units: Set<Int>, base: Scenario) {
@@ -574,11 +579,18 @@ public enum Calibrating {
                     stays.append((place.since, i + 1 < spell.places.count ? spell.places[i + 1].since : spell.patient.dischargedAt ?? .infinity))
                 }
             }
-            self.init(stays: stays)
+            // The feed does not show cleaning: the scenario's turnaround (its mean, over the units).
+            let means = units.map { base.configuration.units[$0].turnaroundMinutes?.mean ?? 0 }
+            self.init(stays: stays, turnaround: means.isEmpty ? 0 : means.reduce(0, +) / Double(means.count))
         }
 
         /// Patients in the units at `minute`: stays begun at or before it, not ended at or before it.
         public func count(at minute: Double) -> Int { Self.atOrBefore(minute, starts) - Self.atOrBefore(minute, ends) }
+
+        /// Beds taken at `minute`: its patients, and the beds whose stay ended in the `turnaround` minutes up to it.
+        public func taken(at minute: Double) -> Int {
+            count(at: minute) + Self.atOrBefore(minute, ends) - Self.atOrBefore(minute - turnaround, ends)
+        }
 
         static func atOrBefore(_ minute: Double, _ sorted: [Double]) -> Int {
             var low = 0, high = sorted.count
@@ -591,10 +603,11 @@ public enum Calibrating {
     }
 
     /// The stroke pathway's spells with each outlier's first bed read as the stroke unit's: a stroke patient whose
-    /// first bed after the ED was a ward, entered while the stroke units held `beds` patients or more, went there
+    /// first bed after the ED was a ward, entered while all `beds` of the stroke units were taken (by patients, or
+    /// being cleaned after one left: `UnitOccupancy.taken`), went there
     /// because the stroke unit was full (the model outlies a stroke-unit patient to a ward then, keeping its state).
     /// Fitted as the feed has them, the ED's moves learnt the hospital's outlying as a choice of the ward: on the
-    /// second shadow feed 0.65 to the stroke unit and 0.23 to a ward (0.78 and 0.10 so read), where the shadow sends
+    /// second shadow feed 0.65 to the stroke unit and 0.23 to a ward (0.79 and 0.09 so read), where the shadow sends
     /// 0.91 and 0.06, and the
     /// model, which outlies again when its stroke unit is full, held the stroke unit 2 patients under the log
     /// (Docs/BACKTEST.md). A ward stay followed by the stroke unit is one stay there (a wait on a ward for it).
@@ -604,7 +617,7 @@ public enum Calibrating {
         for spell in spells where spell.pathway == .stroke {
             var stays = spell.stays
             if let first = stays.firstIndex(where: { $0.unit != .ed }), first > 0, stays[first].unit == .ward,
-               occupancy.count(at: stays[first].startMinute) >= beds
+               occupancy.taken(at: stays[first].startMinute) >= beds
             {
                 let merged = first + 1 < stays.count && stays[first + 1].unit == .strokeUnit
                 stays[first] = Spell.Stay(unit: .strokeUnit, startMinute: stays[first].startMinute,
