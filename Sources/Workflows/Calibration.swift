@@ -604,14 +604,13 @@ public enum Calibrating {
 
     /// The stroke pathway's spells with each outlier's first bed read as the stroke unit's: a stroke patient whose
     /// first bed after the ED was a ward, entered while all `beds` of the stroke units were taken (by patients, or
-    /// being cleaned after one left: `UnitOccupancy.taken`), went there
-    /// because the stroke unit was full (the model outlies a stroke-unit patient to a ward then, keeping its state).
-    /// Fitted as the feed has them, the ED's moves learnt the hospital's outlying as a choice of the ward: on the
-    /// second shadow feed 0.65 to the stroke unit and 0.23 to a ward (0.79 and 0.09 so read), where the shadow sends
-    /// 0.91 and 0.06, and the
-    /// model, which outlies again when its stroke unit is full, held the stroke unit 2 patients under the log
-    /// (Docs/BACKTEST.md). A ward stay followed by the stroke unit is one stay there (a wait on a ward for it).
-    /// Returned: the stroke spells so read, and how many were outliers.
+    /// being cleaned after one left: `UnitOccupancy.taken`), went there because the stroke unit was full (the model
+    /// outlies a stroke-unit patient to a ward then, keeping its state). Fitted as the feed has them, the ED's moves
+    /// learnt the hospital's outlying as a choice of the ward: on the second shadow feed 0.65 to the stroke unit and
+    /// 0.23 to a ward (0.79 and 0.09 so read), where the shadow sends 0.91 and 0.06, and the model, which outlies
+    /// again when its stroke unit is full, held the stroke unit 2 patients under the log (Docs/BACKTEST.md). A ward
+    /// stay followed by the stroke unit is one stay there (a wait on a ward for it). Returned: the stroke spells so
+    /// read, and how many were outliers.
     public static func strokeOutliers(_ spells: [Spell], occupancy: UnitOccupancy, beds: Int) -> (spells: [Spell], outliers: Int) {
         var result: [Spell] = [], outliers = 0
         for spell in spells where spell.pathway == .stroke {
