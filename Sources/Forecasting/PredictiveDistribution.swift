@@ -19,7 +19,7 @@ public enum PredictiveDistribution: Sendable, Hashable {
     /// P(X ≤ x).
     public func cdf(_ x: Double) -> Double {
         switch self {
-        case .sample(let values): Double(Self.countAtOrBelow(x, values)) / Double(values.count)
+        case .sample(let values): Double(SampleQuantile.countAtOrBelow(x, in: values)) / Double(values.count)
         case .normal(let mean, let sd): sd > 0 ? SpecialFunctions.normalCDF((x - mean) / sd) : (x >= mean ? 1 : 0)
         }
     }
@@ -27,7 +27,7 @@ public enum PredictiveDistribution: Sendable, Hashable {
     /// P(X < x): equal to `cdf` for a continuous law, below it at an ensemble's values.
     public func cdfBelow(_ x: Double) -> Double {
         switch self {
-        case .sample(let values): Double(Self.countBelow(x, values)) / Double(values.count)
+        case .sample(let values): Double(SampleQuantile.countBelow(x, in: values)) / Double(values.count)
         case .normal(let mean, let sd): sd > 0 ? SpecialFunctions.normalCDF((x - mean) / sd) : (x > mean ? 1 : 0)
         }
     }
@@ -90,22 +90,4 @@ public enum PredictiveDistribution: Sendable, Hashable {
 
     /// P(X > threshold).
     public func exceedance(_ threshold: Double) -> Double { 1 - cdf(threshold) }
-
-    static func countAtOrBelow(_ x: Double, _ values: [Double]) -> Int {
-        var low = 0, high = values.count
-        while low < high {
-            let mid = (low + high) / 2
-            if values[mid] <= x { low = mid + 1 } else { high = mid }
-        }
-        return low
-    }
-
-    static func countBelow(_ x: Double, _ values: [Double]) -> Int {
-        var low = 0, high = values.count
-        while low < high {
-            let mid = (low + high) / 2
-            if values[mid] < x { low = mid + 1 } else { high = mid }
-        }
-        return low
-    }
 }

@@ -123,8 +123,9 @@ public enum Calibrating {
             {
                 fitted = FitResult(model: fitted.model.replacing(.stroke, .ed, transitions: moves), report: fitted.report)
                 notes.append("\(outliers) stroke patient\(outliers == 1 ? "" : "s") went from the ED to a ward while the stroke "
-                    + "unit\(strokeUnits.count == 1 ? " was" : "s were") full (its \(strokeBeds) beds taken or being cleaned): the moves out of the ED "
-                    + "count them as going to the stroke unit, which the model fills and then outlies from as the hospital did")
+                    + "unit\(strokeUnits.count == 1 ? " was" : "s were") full (its \(strokeBeds) beds taken or being cleaned): "
+                    + "the moves out of the ED count them as going to the stroke unit, which the model fills and then outlies "
+                    + "from as the hospital did")
             }
         }
         let theatreTimes = try theatreTimes(admitted.map(\.spell), base: base.configuration.twinModel, covariates: typical)
@@ -576,7 +577,8 @@ public enum Calibrating {
             for spell in spells {
                 for (i, place) in spell.places.enumerated() {
                     guard case .unit(let index)? = Calibrating.place(of: place.location, base), units.contains(index) else { continue }
-                    stays.append((place.since, i + 1 < spell.places.count ? spell.places[i + 1].since : spell.patient.dischargedAt ?? .infinity))
+                    let end = i + 1 < spell.places.count ? spell.places[i + 1].since : spell.patient.dischargedAt ?? .infinity
+                    stays.append((place.since, end))
                 }
             }
             // The feed does not show cleaning: the scenario's turnaround (its mean, over the units).
@@ -585,20 +587,13 @@ public enum Calibrating {
         }
 
         /// Patients in the units at `minute`: stays begun at or before it, not ended at or before it.
-        public func count(at minute: Double) -> Int { Self.atOrBefore(minute, starts) - Self.atOrBefore(minute, ends) }
+        public func count(at minute: Double) -> Int {
+            SampleQuantile.countAtOrBelow(minute, in: starts) - SampleQuantile.countAtOrBelow(minute, in: ends)
+        }
 
         /// Beds taken at `minute`: its patients, and the beds whose stay ended in the `turnaround` minutes up to it.
         public func taken(at minute: Double) -> Int {
-            count(at: minute) + Self.atOrBefore(minute, ends) - Self.atOrBefore(minute - turnaround, ends)
-        }
-
-        static func atOrBefore(_ minute: Double, _ sorted: [Double]) -> Int {
-            var low = 0, high = sorted.count
-            while low < high {
-                let middle = (low + high) / 2
-                if sorted[middle] <= minute { low = middle + 1 } else { high = middle }
-            }
-            return low
+            count(at: minute) + SampleQuantile.countAtOrBelow(minute, in: ends) - SampleQuantile.countAtOrBelow(minute - turnaround, in: ends)
         }
     }
 

@@ -69,6 +69,26 @@ public struct Percentiles: Sendable {
 
 /// Sample quantiles of a sorted array.
 public enum SampleQuantile {
+    /// How many of `sorted` (ascending) are ≤ `x`, by binary search: the empirical CDF's count at `x`.
+    public static func countAtOrBelow(_ x: Double, in sorted: [Double]) -> Int {
+        var low = 0, high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle] <= x { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// How many of `sorted` (ascending) are < `x`, by binary search.
+    public static func countBelow(_ x: Double, in sorted: [Double]) -> Int {
+        var low = 0, high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle] < x { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
     /// The type-7 quantile (Hyndman and Fan 1996): linear interpolation between order statistics at
     /// position p·(n - 1). `sorted` must be ascending and non-empty.
     public static func type7(_ sorted: [Double], probability p: Double) -> Double {
