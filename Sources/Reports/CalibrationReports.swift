@@ -87,7 +87,8 @@ public enum CalibrationReports {
         }
         if !o.bedWaits.isEmpty {
             out.append("Waits the model adds in a bed (a run of the fitted model over the window): each fitted bed stay is "
-                + "multiplied by its clinical share, where \(BedStayKPIs.minimumStaysForCorrection) stays or more were run:")
+                + "multiplied by its clinical share of the time the fit still holds (the waits but those for a window, which "
+                + "the fit read out), where \(BedStayKPIs.minimumStaysForCorrection) stays or more were run:")
             out.append(TextTable.render(bedWaitRows(o)))
         }
         let r = c.fit.report
@@ -131,14 +132,14 @@ public enum CalibrationReports {
         return out.joined(separator: "\n")
     }
 
-    /// The bed waits' table: pathway, unit type, stays, mean clinical and waiting days, the factor written (1: too
-    /// few stays to scale).
+    /// The bed waits' table: pathway, unit type, stays, mean clinical and waiting days, the waiting days' part for a
+    /// discharge window, the factor written (1: too few stays to scale).
     static func bedWaitRows(_ o: CalibrationOutcome) -> [[String]] {
         let shares = BedStayKPIs.corrections(o.bedWaits)
-        return [["pathway", "unit type", "stays run", "clinical days", "waiting days", "factor written"]]
+        return [["pathway", "unit type", "stays run", "clinical days", "waiting days", "of which for a window", "factor written"]]
             + o.bedWaits.map { w in
                 [w.pathway.rawValue, w.state.rawValue, String(w.stays), n(w.meanClinicalDays, 2), n(w.meanWaitingDays, 3),
-                 n(shares[w.pathway]?[w.state] ?? 1, 3)]
+                 n(w.meanWindowWaitingDays, 3), n(shares[w.pathway]?[w.state] ?? 1, 3)]
             }
     }
 
@@ -201,7 +202,8 @@ public enum CalibrationReports {
         struct Group: Encodable { let group: String, observedMean: Double?, simulatedMean: Double, inBand: Double? }
         struct Unit: Encodable { let unit: String, group: String, observedMean: Double, simulatedMean: Double }
         struct BedWait: Encodable {
-            let pathway: String, state: String, stays: Int, meanClinicalDays: Double, meanWaitingDays: Double, factor: Double
+            let pathway: String, state: String, stays: Int, meanClinicalDays: Double, meanWaitingDays: Double
+            let meanWindowWaitingDays: Double, factor: Double
         }
         let schemaVersion = 1
         let base: String, baseFile: String, scenarioFile: String, modelFile: String
@@ -247,7 +249,7 @@ public enum CalibrationReports {
             readmissionDischarges: c.fit.report.readmissionDischarges, readmissions: c.fit.report.readmissions,
             bedWaits: o.bedWaits.map { w in
                 .init(pathway: w.pathway.rawValue, state: w.state.rawValue, stays: w.stays, meanClinicalDays: w.meanClinicalDays,
-                      meanWaitingDays: w.meanWaitingDays,
+                      meanWaitingDays: w.meanWaitingDays, meanWindowWaitingDays: w.meanWindowWaitingDays,
                       factor: BedStayKPIs.corrections(o.bedWaits)[w.pathway]?[w.state] ?? 1)
             },
             stayScale: o.stayScale, stayScaleSpread: o.stayScaleSpread, censusRatios: o.ratios, criticalCareScale: o.criticalCare, criticalCareRatios: o.criticalCareRatios,
@@ -329,8 +331,9 @@ extension HTMLReports {
             let rows = CalibrationReports.bedWaitRows(o)
             sections.append("<section><h2>Waits the model adds in a bed</h2><p>The feed's time in a bed holds the hospital's "
                 + "waits (for a discharge window, a care-home place, a bed in the next unit); a run of the fitted model adds its "
-                + "own on top. Each fitted bed stay is multiplied by the share of the run's time in the bed that was clinical, "
-                + "where \(BedStayKPIs.minimumStaysForCorrection) stays or more were run.</p>"
+                + "own on top. A discharge at the minute a window opened was read as ready some time before (interval-censored), "
+                + "so the fit holds no wait for a window; each fitted bed stay is multiplied by the clinical share of the rest of "
+                + "the run's time in the bed, where \(BedStayKPIs.minimumStaysForCorrection) stays or more were run.</p>"
                 + HTML.table(rows[0], rows.dropFirst().map { row in [.text(row[0]), .text(row[1])] + row.dropFirst(2).map { .number($0) } })
                 + "</section>")
         }

@@ -101,7 +101,12 @@ public enum Calibrating {
         let admitted = classify(inWindow, base: base, imputer: imputer, zone: zone, charlson: charlson, notes: &notes)
         let admissions = admissionMix(edSpells: edSpells, admitted: admitted, readmissions: readmissions, base: base, days: days,
                                       notes: &notes)
+        // The windows the calibrated scenario runs with: a discharge at the minute one opens was ready before it.
+        let discharges = dischargeWindows(admitted, zone: zone)
+        let windows = discharges.hourOfWeek.reduce(0, +) >= Calibration.minimumAdmissions ? discharges.fittedWindows
+            : base.configuration.discharge.windows
         var options = FitOptions()
+        options.endIntervals = { spell, index in readyIntervals(spell, stay: index, windows: windows, zone: zone) }
         options.exportMinute = end
         options.base = base.configuration.twinModel
         options.threads = request.threads
@@ -136,7 +141,12 @@ public enum Calibrating {
         let curves = stayCurves(admitted.map(\.spell), fit: fit, options: options)
 
         observer.progress(3, 4, "fitting discharges")
-        let discharges = dischargeWindows(admitted, zone: zone)
+        let atOpenings = admitted.filter { !readyIntervals($0.spell, stay: $0.spell.stays.count - 1, windows: windows, zone: zone).isEmpty }.count
+        if atOpenings > 0 {
+            notes.append("\(atOpenings) discharge\(atOpenings == 1 ? "" : "s") alive left at the minute a discharge window opened: "
+                + "each stay's end is read as the patient's readiness at some time since the window before (interval-censored), "
+                + "so the fitted stays hold no wait for a window, which the model adds; the Kaplan–Meier curves are of the time in the bed")
+        }
         if arrivals.fittedMonthly == nil {
             notes.append("the window is \(days) days: a yearly term needs a year of history, so monthly_profile is the base's")
         }
@@ -734,6 +744,24 @@ public enum Calibrating {
     }
 
     // MARK: Discharges
+
+    /// Where the end of `spell`'s stay `stay` lay, when it is known only within intervals: for the last stay of a
+    /// spell discharged alive at the minute one of `windows` opened (`Calibration.Discharges.readyIntervals`), the
+    /// times the patient could have been ready, in minutes from the stay's start (clipped to the stay); else none.
+    public static func readyIntervals(_ spell: Spell, stay index: Int, windows: [DischargeWindow], zone: TimeZone)
+        -> [SojournObservation.EndInterval]
+    {
+        guard index == spell.stays.count - 1, spell.discharge == .dischargedHome || spell.discharge == .dischargedCareHome,
+              let end = spell.stays[index].endMinute
+        else { return [] }
+        let start = spell.stays[index].startMinute
+        let local = RecordTime.localMinute(ofEpochMinute: end, in: zone)
+        return Calibration.Discharges.readyIntervals(leavingAt: local, windows: windows).compactMap { interval in
+            let from = max(0, RecordTime.epochMinute(ofWallClock: interval.from, in: zone) - start)
+            let to = min(end - start, RecordTime.epochMinute(ofWallClock: interval.to, in: zone) - start)
+            return to > from ? SojournObservation.EndInterval(from: from, to: to, weight: interval.weight) : nil
+        }
+    }
 
     /// Discharges alive by hour of the week; a window per weekdays and weekends from the hour of the 2.5th to the
     /// end of the hour of the 97.5th percentile; the weekend share that makes a weekend day's discharges the

@@ -64,8 +64,8 @@ struct CalibrateCommandTests {
             #expect(time["observed_mean_minutes"] is Double && time["base_mean_minutes"] is Double && time["operations"] is Int)
             if let operations = time["operations"] as? Int, operations >= 30 { #expect(abs(factor - median / base) < 1e-9) }
         }
-        // The documented bed_waits fields: each factor is the clinical share where enough stays were run, else 1, and
-        // below 1 where the run added a wait.
+        // The documented bed_waits fields: each factor is the clinical share of the time the fit holds (the waits but
+        // the windows') where enough stays were run, else 1, and below 1 where the run added a wait.
         let waits = try #require(report?["bed_waits"] as? [[String: Any]])
         #expect(!waits.isEmpty)
         for wait in waits {
@@ -73,8 +73,10 @@ struct CalibrateCommandTests {
             let waiting = try #require(wait["mean_waiting_days"] as? Double)
             let stays = try #require(wait["stays"] as? Int)
             let factor = try #require(wait["factor"] as? Double)
+            let window = try #require(wait["mean_window_waiting_days"] as? Double)
             #expect(wait["pathway"] is String && wait["state"] is String)
-            #expect(abs(factor - (stays >= 20 ? clinical / (clinical + waiting) : 1)) < 1e-9, "\(wait)")
+            #expect(window >= 0 && window <= waiting + 1e-12, "\(wait)")
+            #expect(abs(factor - (stays >= 20 ? clinical / (clinical + waiting - window) : 1)) < 1e-9, "\(wait)")
         }
         #expect(waits.contains { ($0["factor"] as? Double ?? 1) < 1 })
         let html = try String(contentsOf: directory.appendingPathComponent("calibration.html"), encoding: .utf8)

@@ -46,6 +46,17 @@ struct ConservationTests {
         // Discharge windows make some of the wait: ward stays wait at least as long as the hours the windows close.
         let ward = try #require(stays.first { $0.pathway == .emergencyMedical && $0.state == .ward })
         #expect(ward.meanWaitingDays > 0)
+        // Of it, the windows' part: some, never more than the whole; the share the fit still holds leaves it out.
+        #expect(ward.meanWindowWaitingDays > 0)
+        #expect(stays.allSatisfy { $0.meanWindowWaitingDays >= 0 && $0.meanWindowWaitingDays <= $0.meanWaitingDays + 1e-12 })
+        #expect(abs(ward.clinicalShare - ward.meanClinicalDays
+            / (ward.meanClinicalDays + ward.meanWaitingDays - ward.meanWindowWaitingDays)) < 1e-12)
+        // A value stored before the windows' part was measured reads back with none.
+        let stored = #"{"pathway":"emergency_medical","state":"ward","stays":3,"meanClinicalDays":2.5,"meanWaitingDays":0.5}"#
+        let decoded = try JSONDecoder().decode(BedStayKPIs.self, from: Data(stored.utf8))
+        #expect(decoded.meanWindowWaitingDays == 0 && decoded.meanWaitingDays == 0.5 && decoded.stays == 3)
+        let again = try JSONDecoder().decode(BedStayKPIs.self, from: JSONEncoder().encode(ward))
+        #expect(again == ward)
         // Pooling replications weights each by its stays.
         let pooled = BedStayKPIs.pooled(stays + stays)
         #expect(pooled.count == stays.count)

@@ -161,6 +161,62 @@ struct FittingTests {
         #expect(abs(wrongMu - truth.mu) > Tolerance.z * wrong.standardErrors[0])
     }
 
+    @Test("a stay whose end waited for a daily window is interval-censored: the fit recovers the ready time's distribution, reading the wait as stay would not")
+    func intervalCensoring() throws {
+        // Ready after a lognormal stay from a uniform time of day; a window 09:00–20:00 takes a ready patient at once
+        // with chance s, else each next opening with chance s. A discharge at an opening hides its ready time: it lay
+        // in (the close before, the opening] with weight s, in the day's reach before that with s(1 − s), and so on.
+        let truth = try LogNormal(mu: log(3 * 1440), sigma: 0.6)
+        let open = 540.0, close = 1200.0, share = 0.7
+        var stream = RandomStream(seed: 21)
+        var data: [SojournObservation] = [], naive: [SojournObservation] = []
+        var atOpenings = 0
+        for _ in 0..<4_000 {
+            let start = 1440 * stream.nextUniform()
+            let ready = start + truth.sample(using: &stream)
+            let day = (ready / 1440).rounded(.down)
+            var leave: Double
+            var opening: Double
+            if ready - day * 1440 >= open && ready - day * 1440 < close {
+                if stream.nextUniform() < share {
+                    data.append(SojournObservation(minutes: ready - start, censored: false, covariates: .reference))
+                    naive.append(data.last!)
+                    continue
+                }
+                opening = (day + 1) * 1440 + open
+            } else {
+                opening = ready - day * 1440 < open ? day * 1440 + open : (day + 1) * 1440 + open
+            }
+            repeat {
+                leave = opening
+                opening += 1440
+            } while stream.nextUniform() >= share
+            atOpenings += 1
+            var intervals: [SojournObservation.EndInterval] = []
+            var weight = share
+            var upper = leave, lower = leave - 1440 + (close - open)  // the close before the opening
+            while weight >= 1e-9 && upper > start {
+                intervals.append(.init(from: max(0, lower - start), to: upper - start, weight: weight))
+                weight *= 1 - share
+                upper = lower
+                lower -= 1440
+            }
+            data.append(SojournObservation(minutes: leave - start, censored: false, covariates: .reference, endIntervals: intervals))
+            naive.append(SojournObservation(minutes: leave - start, censored: false, covariates: .reference))
+        }
+        #expect(atOpenings > 2_000)
+        let prior = SojournModel(.lognormal(medianMinutes: 1440, sigma: 1))
+        let fit = try #require(SojournFitter.fit(data, family: .lognormal, prior: prior))
+        guard case .lognormal(let mu, let sigma) = fit.distribution else { Issue.record("not lognormal"); return }
+        #expect(abs(mu - truth.mu) <= Tolerance.z * fit.standardErrors[0], "\(mu) ± \(fit.standardErrors[0])")
+        #expect(abs(sigma - truth.sigma) <= Tolerance.z * fit.standardErrors[1], "\(sigma) ± \(fit.standardErrors[1])")
+        #expect(fit.ksPValue == nil)
+        // The waits read as stay lengthen it: the naive estimate falls far outside its own interval.
+        let wrong = try #require(SojournFitter.fit(naive, family: .lognormal, prior: prior))
+        guard case .lognormal(let wrongMu, _) = wrong.distribution else { Issue.record("not lognormal"); return }
+        #expect(wrongMu - truth.mu > Tolerance.z * wrong.standardErrors[0], "\(wrongMu)")
+    }
+
     @Test("a readmission is an emergency inpatient spell within 30 days of an inpatient discharge alive; ED attendances count as neither")
     func readmissionDefinition() throws {
         let day = 1440.0

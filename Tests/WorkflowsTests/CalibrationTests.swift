@@ -416,4 +416,68 @@ struct WeekendShareTests {
         #expect(abs(goal - 0.65) < 0.02, "the goal run's ratio reads \(goal)")
         #expect(Calibration.Discharges.weekendShare(ratio: 1, weekdays: weekdays, weekends: weekends) == 1)
     }
+
+    /// 1970-01-05 (local day 4) was a Monday. With the same windows and a weekend share of 0.65, by hand: one who left
+    /// on Monday at 09:00 was ready after Sunday's close (chance 1: Monday takes everyone), or after Saturday's close
+    /// and declined on Sunday (0.35), or after Friday's close and declined twice (0.35²); Friday takes everyone, so
+    /// no earlier. Saturday 09:00: after Friday's close, taken (0.65). Sunday 09:00: after Saturday's close (0.65),
+    /// or after Friday's and declined on Saturday (0.65 · 0.35). Tuesday 09:00: after Monday's close. Inside a
+    /// window, or at a minute no window opens, the discharge is the ready time: none.
+    @Test("a discharge at a window's opening was ready in the hand-worked intervals, with the hand-worked chances")
+    func readyIntervals() throws {
+        let windows = Calibration.Discharges.modelWindows(weekdays: (9, 20), weekends: (9, 18), share: 0.65)
+        func at(_ day: Int, _ hour: Double) -> Double { Double(day) * 1440 + hour * 60 }
+        func check(_ leaving: Double, _ expected: [(Double, Double, Double)]) {
+            let found = Calibration.Discharges.readyIntervals(leavingAt: leaving, windows: windows)
+            #expect(found.count == expected.count, "\(leaving): \(found)")
+            for (a, b) in zip(found, expected) {
+                #expect(a.from == b.0 && a.to == b.1 && abs(a.weight - b.2) < 1e-12, "\(leaving): \(a) against \(b)")
+            }
+        }
+        check(at(4, 9), [(at(3, 18), at(4, 9), 1), (at(2, 18), at(3, 18), 0.35), (at(1, 20), at(2, 18), 0.35 * 0.35)])
+        check(at(2, 9), [(at(1, 20), at(2, 9), 0.65)])
+        check(at(3, 9), [(at(2, 18), at(3, 9), 0.65), (at(1, 20), at(2, 18), 0.65 * 0.35)])
+        check(at(5, 9), [(at(4, 20), at(5, 9), 1)])
+        check(at(4, 10.5), [])
+        check(at(4, 3), [])
+        // Overlapping windows have no order of reach: read as exact.
+        let overlapping = windows + [DischargeWindow(weekdays: [.monday], from: LocalTimeOfDay(hour: 8, minute: 0)!,
+                                                     to: LocalTimeOfDay(hour: 10, minute: 0)!)]
+        #expect(Calibration.Discharges.readyIntervals(leavingAt: at(4, 9), windows: overlapping).isEmpty)
+        #expect(Calibration.Discharges.readyIntervals(leavingAt: at(4, 9), windows: []).isEmpty)
+    }
+
+    @Test("a spell's last stay, discharged alive at an opening, is read as interval-censored, clipped to the stay; others are exact")
+    func stayIntervals() throws {
+        let windows = Calibration.Discharges.modelWindows(weekdays: (9, 20), weekends: (9, 18), share: 0.65)
+        let utc = TimeZone(identifier: "UTC")!
+        func spell(_ stays: [Spell.Stay], _ discharge: CareState?) -> Spell {
+            Spell(id: "s", patientID: "p", pathway: .emergencyMedical,
+                  attributes: PatientAttributes(ageYears: 70, sex: .female, admissionMethod: .emergency, specialty: .generalMedicine,
+                                                diagnosisGroup: .respiratory, charlsonIndex: 1, clinicalFrailtyScale: 3,
+                                                deprivationDecile: 5, edVisitsLast6Months: 0, admissionsLast12Months: 0),
+                  admissionNEWS2: 0,
+                  hasNEWS2: false, stays: stays, discharge: discharge)
+        }
+        let monday9 = 4 * 1440 + 540.0, sunday20 = 3 * 1440 + 1200.0
+        let stays = [Spell.Stay(unit: .ed, startMinute: sunday20 - 300, endMinute: sunday20),
+                     Spell.Stay(unit: .ward, startMinute: sunday20, endMinute: monday9)]
+        // Ready on the ward from its start (Sunday 20:00, after Sunday's close) to Monday 09:00: the one interval left.
+        let home = Calibrating.readyIntervals(spell(stays, .dischargedHome), stay: 1, windows: windows, zone: utc)
+        #expect(home == [SojournObservation.EndInterval(from: 0, to: 780, weight: 1)])
+        #expect(Calibrating.readyIntervals(spell(stays, .dischargedCareHome), stay: 1, windows: windows, zone: utc) == home)
+        #expect(Calibrating.readyIntervals(spell(stays, .died), stay: 1, windows: windows, zone: utc).isEmpty)
+        #expect(Calibrating.readyIntervals(spell(stays, .dischargedHome), stay: 0, windows: windows, zone: utc).isEmpty)
+        // A ward stay begun on Saturday morning: three intervals, the first clipped at the stay's start.
+        let saturday10 = 2 * 1440 + 600.0
+        let long = [Spell.Stay(unit: .ward, startMinute: saturday10, endMinute: monday9)]
+        let found = Calibrating.readyIntervals(spell(long, .dischargedHome), stay: 0, windows: windows, zone: utc)
+        #expect(found == [.init(from: 3 * 1440 + 1080 - saturday10, to: monday9 - saturday10, weight: 1),
+                          .init(from: 2 * 1440 + 1080 - saturday10, to: 3 * 1440 + 1080 - saturday10, weight: 0.35),
+                          .init(from: 0, to: 2 * 1440 + 1080 - saturday10, weight: 0.35 * 0.35)],
+                "\(found)")
+        // An open stay, or one that ended inside a window, is exact.
+        let inside = [Spell.Stay(unit: .ward, startMinute: saturday10, endMinute: monday9 + 90)]
+        #expect(Calibrating.readyIntervals(spell(inside, .dischargedHome), stay: 0, windows: windows, zone: utc).isEmpty)
+    }
 }

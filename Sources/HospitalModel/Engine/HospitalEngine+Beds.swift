@@ -39,6 +39,8 @@ extension HospitalEngine {
         var readyAt = Double.nan
         /// When the planned discharge will happen (simulation minutes); .infinity when none is planned.
         var at = Double.infinity
+        /// From when it waits for a discharge window only: ready, and its care-home place found (simulation minutes).
+        var windowFrom = Double.nan
     }
 
     // MARK: Asking for a bed
@@ -264,10 +266,14 @@ extension HospitalEngine {
             beds.units[unit].waitingBedMinutes += waited
             // The same wait by pathway and state, and the clinical stay before it, from entering the state.
             let twin = patients[Int(p)].twin
+            // Leaving on a planned discharge (`discharge` clears the plan's time first): its wait from `windowFrom` on
+            // was for the window.
+            let leaving = patients[Int(p)].discharge.at == .infinity && !patients[Int(p)].discharge.windowFrom.isNaN
+            let window = leaving ? min(waited, max(0, now - max(patients[Int(p)].discharge.windowFrom, warmUpMinutes))) : 0
             recorder.measures.recordBedStay(pathway: twin.pathway, state: twin.state,
                                             clinical: max(0, min(now, clock.minute(atEpochMinute: stayEnd))
                                                 - clock.minute(atEpochMinute: twin.stateSince)),
-                                            waiting: waited)
+                                            waiting: waited, window: window)
         }
         patients[Int(p)].place = .none
         if let turnaround = beds.configurations[unit].turnaroundMinutes {
@@ -372,6 +378,7 @@ extension HospitalEngine {
         }
         let leave = dischargeMinute(readyAt: ready, using: &stream)
         patients[Int(p)].discharge.readyAt = since
+        patients[Int(p)].discharge.windowFrom = ready
         patients[Int(p)].discharge.at = leave
         patients[Int(p)].bed.target = destination
         simulation.schedule(.discharge(p, token: patients[Int(p)].token), at: leave)

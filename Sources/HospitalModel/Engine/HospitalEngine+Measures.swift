@@ -71,6 +71,7 @@ struct Measures {
     var bedStayCounts = [Int](repeating: 0, count: Pathway.allCases.count * CareState.allCases.count)
     var bedStayClinicalMinutes = [Double](repeating: 0, count: Pathway.allCases.count * CareState.allCases.count)
     var bedStayWaitingMinutes = [Double](repeating: 0, count: Pathway.allCases.count * CareState.allCases.count)
+    var bedStayWindowMinutes = [Double](repeating: 0, count: Pathway.allCases.count * CareState.allCases.count)
     /// Stranded and super-stranded inpatients summed over the measured midnights.
     var strandedSum = 0
     var superStrandedSum = 0
@@ -132,12 +133,14 @@ struct Measures {
         pathway.ordinal * CareState.allCases.count + state.ordinal
     }
 
-    /// A stay in a unit's bed ended: `clinical` minutes of its clinical stay, then `waiting` minutes in the bed.
-    mutating func recordBedStay(pathway: Pathway, state: CareState, clinical: Double, waiting: Double) {
+    /// A stay in a unit's bed ended: `clinical` minutes of its clinical stay, then `waiting` minutes in the bed, of
+    /// which `window` waiting for a discharge window.
+    mutating func recordBedStay(pathway: Pathway, state: CareState, clinical: Double, waiting: Double, window: Double) {
         let index = Self.bedStayIndex(pathway, state)
         bedStayCounts[index] += 1
         bedStayClinicalMinutes[index] += clinical
         bedStayWaitingMinutes[index] += waiting
+        bedStayWindowMinutes[index] += window
     }
 
     /// Elective operations cancelled on the day: `count` of them, for `reason`, in `month`.
@@ -455,7 +458,8 @@ extension HospitalEngine {
                 guard count > 0 else { return nil }
                 return BedStayKPIs(pathway: pathway, state: state, stays: count,
                                    meanClinicalDays: recorder.measures.bedStayClinicalMinutes[index] / Double(count) / 1440,
-                                   meanWaitingDays: recorder.measures.bedStayWaitingMinutes[index] / Double(count) / 1440)
+                                   meanWaitingDays: recorder.measures.bedStayWaitingMinutes[index] / Double(count) / 1440,
+                                   meanWindowWaitingDays: recorder.measures.bedStayWindowMinutes[index] / Double(count) / 1440)
             }
         }
         let midnights = recorder.measures.flows.count

@@ -216,19 +216,31 @@ public struct Calibration: Sendable {
             LocalTimeOfDay(hour: min(23, max(0, hour)), minute: hour >= 24 ? 59 : 0).unsafelyUnwrapped
         }
 
+        /// The windows as the model runs them, written as `discharge.windows`: Monday–Friday `weekdays` hours (local,
+        /// from–to, 24 the day's last minute) taking everyone, Saturday and Sunday `weekends` hours taking `share`.
+        public static func modelWindows(weekdays: (from: Int, to: Int), weekends: (from: Int, to: Int), share: Double)
+            -> [DischargeWindow]
+        {
+            [DischargeWindow(weekdays: [.monday, .tuesday, .wednesday, .thursday, .friday],
+                             from: timeOfDay(hour: weekdays.from), to: timeOfDay(hour: weekdays.to)),
+             DischargeWindow(weekdays: [.saturday, .sunday], from: timeOfDay(hour: weekends.from),
+                             to: timeOfDay(hour: weekends.to), share: share)]
+        }
+
+        /// `windows` as the model runs them (`modelWindows`): the first for weekdays, the second for weekends.
+        public var fittedWindows: [DischargeWindow] {
+            guard windows.count == 2 else { return [] }
+            return Self.modelWindows(weekdays: (windows[0].from, windows[0].to), weekends: (windows[1].from, windows[1].to),
+                                     share: windows[1].share)
+        }
+
         /// Discharges on a weekend day over those on a weekday (0–1) when patients become ready at an even rate
         /// through the week and leave by the model's rule (`HospitalEngine.dischargeMinute`): the first window whose
         /// close is after the ready time takes the patient with its share, from its opening or at once inside it,
         /// else the next. Weekday windows (Monday–Friday, `weekdays` hours from–to, local, as written) take everyone;
         /// weekend windows (`weekends`) take `share` (0–1). Worked on 15-minute steps of the week.
         public static func weekendRatio(share: Double, weekdays: (from: Int, to: Int), weekends: (from: Int, to: Int)) -> Double {
-            let windows = [
-                DischargeWindow(weekdays: [.monday, .tuesday, .wednesday, .thursday, .friday],
-                                from: timeOfDay(hour: weekdays.from), to: timeOfDay(hour: weekdays.to)),
-                DischargeWindow(weekdays: [.saturday, .sunday], from: timeOfDay(hour: weekends.from),
-                                to: timeOfDay(hour: weekends.to), share: share),
-            ]
-            let weekly = HospitalEngine.weeklyOpenings(windows)
+            let weekly = HospitalEngine.weeklyOpenings(modelWindows(weekdays: weekdays, weekends: weekends, share: share))
             var byDay = [Double](repeating: 0, count: 7)
             let step = 15.0
             for index in 0..<Int(10_080 / step) {
@@ -243,6 +255,41 @@ public struct Calibration: Sendable {
             }
             let weekday = byDay[0..<5].reduce(0, +) / 5, weekend = byDay[5..<7].reduce(0, +) / 2
             return weekday > 0 ? weekend / weekday : 1
+        }
+
+        /// When a patient who left at local minute `local` (minutes since the epoch, local time) could have been
+        /// ready to leave, by the model's rule (`HospitalEngine.dischargeMinute`): inside a window a ready patient
+        /// leaves at once, so only a discharge at the minute a window opens hides its ready time. For one, the
+        /// intervals (from, to] of local minutes it was ready in, each with the chance that a ready time in it leads
+        /// to leaving then: the window's share from the previous window's close to its opening, then back through
+        /// each earlier window's reach (from the close before it to its own close) the share times the chances of
+        /// the windows between declining it, until a window that takes everyone (a weekday's) or a chance below
+        /// 10⁻⁹. Empty when `local` is not an opening (the ready time is the discharge), or when `windows` overlap
+        /// (their order of reach is not the week's).
+        public static func readyIntervals(leavingAt local: Double, windows: [DischargeWindow])
+            -> [(from: Double, to: Double, weight: Double)]
+        {
+            let weekly = HospitalEngine.weeklyOpenings(windows)
+            guard !weekly.isEmpty else { return [] }
+            let weekStart = HospitalEngine.weekStart(ofLocalMinute: local)
+            var openings: [(open: Double, close: Double, share: Double)] = []
+            for week in -3...1 {
+                let offset = weekStart + Double(week) * 10_080
+                for opening in weekly { openings.append((offset + opening.open, offset + opening.close, opening.share)) }
+            }
+            guard zip(openings, openings.dropFirst()).allSatisfy({ $0.close <= $1.open }),
+                  let k = openings.firstIndex(where: { abs($0.open - local) < 0.5 }), k > 0
+            else { return [] }
+            var result = [(from: openings[k - 1].close, to: openings[k].open, weight: openings[k].share)]
+            var chance = openings[k].share
+            var j = k - 1
+            while j > 0 {
+                chance *= 1 - openings[j].share
+                guard chance >= 1e-9 else { break }
+                result.append((from: openings[j - 1].close, to: openings[j].close, weight: chance))
+                j -= 1
+            }
+            return result
         }
 
         /// The weekend share (0.05–1) at which `weekendRatio` is `ratio`, by bisection (the ratio rises with the

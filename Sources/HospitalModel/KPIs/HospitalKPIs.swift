@@ -333,10 +333,43 @@ public struct BedStayKPIs: Sendable, Hashable, Codable {
     public var meanClinicalDays: Double
     /// Mean time in the bed after the clinical stay ended, days (≥ 0).
     public var meanWaitingDays: Double
+    /// Of `meanWaitingDays`, the mean wait for a discharge window (from being ready to leave, a care-home place
+    /// found, to the window's discharge), days (0…`meanWaitingDays`).
+    public var meanWindowWaitingDays: Double
 
-    /// The clinical share of the time in the bed, in (0, 1]: clinical / (clinical + waiting); 1 with no time.
+    /// A value from its parts.
+    public init(pathway: Pathway, state: CareState, stays: Int, meanClinicalDays: Double, meanWaitingDays: Double,
+                meanWindowWaitingDays: Double = 0)
+    {
+        self.pathway = pathway
+        self.state = state
+        self.stays = stays
+        self.meanClinicalDays = meanClinicalDays
+        self.meanWaitingDays = meanWaitingDays
+        self.meanWindowWaitingDays = meanWindowWaitingDays
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case pathway, state, stays, meanClinicalDays, meanWaitingDays, meanWindowWaitingDays
+    }
+
+    /// Decodes a stored value; one stored before the window's wait was measured has none (0).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(pathway: try container.decode(Pathway.self, forKey: .pathway),
+                  state: try container.decode(CareState.self, forKey: .state),
+                  stays: try container.decode(Int.self, forKey: .stays),
+                  meanClinicalDays: try container.decode(Double.self, forKey: .meanClinicalDays),
+                  meanWaitingDays: try container.decode(Double.self, forKey: .meanWaitingDays),
+                  meanWindowWaitingDays: try container.decodeIfPresent(Double.self, forKey: .meanWindowWaitingDays) ?? 0)
+    }
+
+    /// The clinical share of the time in the bed a fit still holds, in (0, 1]: clinical / (clinical + waiting −
+    /// window waiting); 1 with no time. A fit that reads each discharge at a window's opening as ready some time
+    /// before (`Calibrating`'s, interval-censored) holds no wait for a window, only the others.
     public var clinicalShare: Double {
-        meanClinicalDays + meanWaitingDays > 0 ? meanClinicalDays / (meanClinicalDays + meanWaitingDays) : 1
+        let held = meanClinicalDays + max(0, meanWaitingDays - meanWindowWaitingDays)
+        return held > 0 ? meanClinicalDays / held : 1
     }
 
     /// Stays in a bed with fewer run than this keep their fitted length in `corrections`.
@@ -358,17 +391,19 @@ public struct BedStayKPIs: Sendable, Hashable, Codable {
 
     /// `stays` pooled by pathway and state (means weighted by their stays), in pathway then state order.
     public static func pooled(_ stays: [BedStayKPIs]) -> [BedStayKPIs] {
-        var totals: [Pathway: [CareState: (n: Int, clinical: Double, waiting: Double)]] = [:]
+        var totals: [Pathway: [CareState: (n: Int, clinical: Double, waiting: Double, window: Double)]] = [:]
         for stay in stays {
-            let t = totals[stay.pathway]?[stay.state] ?? (0, 0, 0)
-            totals[stay.pathway, default: [:]][stay.state] = (t.n + stay.stays, t.clinical + Double(stay.stays) * stay.meanClinicalDays,
-                                                              t.waiting + Double(stay.stays) * stay.meanWaitingDays)
+            let t = totals[stay.pathway]?[stay.state] ?? (0, 0, 0, 0)
+            let n = Double(stay.stays)
+            totals[stay.pathway, default: [:]][stay.state] = (t.n + stay.stays, t.clinical + n * stay.meanClinicalDays,
+                                                              t.waiting + n * stay.meanWaitingDays,
+                                                              t.window + n * stay.meanWindowWaitingDays)
         }
         return Pathway.allCases.flatMap { pathway in
             CareState.allCases.compactMap { state -> BedStayKPIs? in
                 guard let t = totals[pathway]?[state], t.n > 0 else { return nil }
                 return BedStayKPIs(pathway: pathway, state: state, stays: t.n, meanClinicalDays: t.clinical / Double(t.n),
-                                   meanWaitingDays: t.waiting / Double(t.n))
+                                   meanWaitingDays: t.waiting / Double(t.n), meanWindowWaitingDays: t.window / Double(t.n))
             }
         }
     }

@@ -21,6 +21,10 @@ public struct FitOptions: Sendable {
     /// that lack a covariate (an ADT feed carries no Charlson index) give it a value that does not vary within a
     /// pathway, so its effects stay the base model's.
     public var covariates: @Sendable (Spell) -> Covariates = { $0.covariates }
+    /// Where the end of a spell's stay (by index) is known only within intervals (`SojournObservation.endIntervals`):
+    /// a discharge that waited for a window ended when the window opened, not when the patient was ready. Default:
+    /// none, every end as recorded.
+    public var endIntervals: @Sendable (Spell, Int) -> [SojournObservation.EndInterval] = { _, _ in [] }
 
     /// Default options.
     public init() {}
@@ -126,7 +130,8 @@ public enum ModelFitter {
                 let end = stay.endMinute ?? export
                 guard end > stay.startMinute || stay.endMinute != nil else { continue }  // opened at the export
                 sojourns[key(spell.pathway, stay.unit), default: []].append(
-                    SojournObservation(minutes: max(0.5, end - stay.startMinute), censored: stay.endMinute == nil, covariates: x))
+                    SojournObservation(minutes: max(0.5, end - stay.startMinute), censored: stay.endMinute == nil, covariates: x,
+                                       endIntervals: stay.endMinute == nil ? [] : options.endIntervals(spell, index)))
                 var next: CareState? = index + 1 < spell.stays.count ? spell.stays[index + 1].unit
                     : (stay.endMinute != nil ? spell.discharge : nil)
                 // The model's rules (`TwinModel.problems`): no move back to the ED; theatre's way out is recovery, so

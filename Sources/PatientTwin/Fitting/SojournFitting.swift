@@ -1,7 +1,8 @@
 import Foundation
 import Simulation
 
-/// One observed stay: its length, whether it was still going on at the export (right-censored), covariates.
+/// One observed stay: its length, whether it was still going on at the export (right-censored), covariates, and
+/// — where the stay's end is known only to lie in one of some intervals — those intervals (interval-censored).
 public struct SojournObservation: Sendable, Hashable {
     /// Minutes in the unit (to the export, when censored).
     public let minutes: Double
@@ -9,12 +10,33 @@ public struct SojournObservation: Sendable, Hashable {
     public let censored: Bool
     /// The patient's covariates.
     public let covariates: Covariates
+    /// Where the stay's end is known only within intervals: each (from, to] in minutes from the stay's start
+    /// (0 ≤ from < to), with the probability that such an end gives what was observed (> 0). Empty: the end is
+    /// `minutes` itself (or right-censored there).
+    public let endIntervals: [EndInterval]
 
-    /// An observation.
-    public init(minutes: Double, censored: Bool, covariates: Covariates) {
+    /// An interval a stay's end may lie in, weighted.
+    public struct EndInterval: Sendable, Hashable {
+        /// Minutes from the stay's start: the end lies in (from, to].
+        public let from: Double, to: Double
+        /// The probability that an end in the interval gives what was observed (0–1].
+        public let weight: Double
+
+        /// An interval (from, to] with `weight`.
+        public init(from: Double, to: Double, weight: Double) {
+            self.from = from
+            self.to = to
+            self.weight = weight
+        }
+    }
+
+    /// An observation; `endIntervals` non-empty makes it interval-censored (and `censored` must be false).
+    public init(minutes: Double, censored: Bool, covariates: Covariates, endIntervals: [EndInterval] = []) {
+        precondition(endIntervals.isEmpty || !censored, "a stay open at the export has no end to place")
         self.minutes = minutes
         self.censored = censored
         self.covariates = covariates
+        self.endIntervals = endIntervals
     }
 }
 
@@ -36,7 +58,8 @@ public struct SojournFit: Sendable, Hashable {
     /// The Kolmogorov–Smirnov distance between the Kaplan–Meier estimate of the covariate-adjusted stays
     /// T·exp(−x·γ) and the fitted baseline CDF.
     public let ksStatistic: Double
-    /// Its p-value, when no stay was censored (with censoring no simple p-value exists).
+    /// Its p-value, when no stay was censored (with censoring no simple p-value exists). An interval-censored stay
+    /// enters the distance at the middle of its likeliest interval.
     public let ksPValue: Double?
     /// True when the optimiser converged.
     public let converged: Bool
@@ -48,9 +71,10 @@ public struct SojournFit: Sendable, Hashable {
     public var model: SojournModel { SojournModel(distribution, timeEffects: timeEffects) }
 }
 
-/// Maximum-likelihood fitting of accelerated-failure-time sojourn models, T = exp(x·γ)·T₀, with right-censoring:
-/// log L = Σ_ended [log f₀(tᵢe^{−xᵢγ}) − xᵢγ] + Σ_open log S₀(tᵢe^{−xᵢγ}) (Kalbfleisch and Prentice, "The
-/// Statistical Analysis of Failure Time Data", 2nd ed., 2002, ch. 3).
+/// Maximum-likelihood fitting of accelerated-failure-time sojourn models, T = exp(x·γ)·T₀, with right- and interval
+/// censoring: log L = Σ_ended [log f₀(tᵢe^{−xᵢγ}) − xᵢγ] + Σ_open log S₀(tᵢe^{−xᵢγ})
+/// + Σ_interval log Σⱼ wⱼ[S₀(aⱼe^{−xᵢγ}) − S₀(bⱼe^{−xᵢγ})] (Kalbfleisch and Prentice, "The Statistical Analysis of
+/// Failure Time Data", 2nd ed., 2002, ch. 3 and §5.4; the weights wⱼ do not depend on the parameters).
 public enum SojournFitter {
     /// Fits `family` to `data`. Covariates that do not vary in the data cannot be estimated; their effects are
     /// held at `prior`'s. Returns nil when nothing can be fitted (no ended stay).
@@ -100,8 +124,19 @@ public enum SojournFitter {
             for (observation, x) in zip(data, covariates) {
                 var exponent = 0.0
                 for index in 0..<k { exponent += gamma[index] * x[index] }
-                let u = observation.minutes * exp(-exponent)
-                total += observation.censored ? distribution.logSurvival(u) : distribution.logDensity(u) - exponent
+                let scale = exp(-exponent)
+                if observation.endIntervals.isEmpty {
+                    let u = observation.minutes * scale
+                    total += observation.censored ? distribution.logSurvival(u) : distribution.logDensity(u) - exponent
+                } else {
+                    var probability = 0.0
+                    for interval in observation.endIntervals {
+                        let upper = exp(distribution.logSurvival(interval.to * scale))
+                        let lower = interval.from > 0 ? exp(distribution.logSurvival(interval.from * scale)) : 1
+                        probability += interval.weight * max(0, lower - upper)
+                    }
+                    total += log(max(probability, .leastNormalMagnitude))
+                }
             }
             return total.isNaN ? .infinity : -total
         }
@@ -121,12 +156,14 @@ public enum SojournFitter {
         var effectErrors = [Double](repeating: .nan, count: k)
         for (position, index) in freeIndices.enumerated() { effectErrors[index] = errors[2 + position] }
         let gamma = effects(theta)
+        // An interval-censored stay enters the distance at the middle of its likeliest interval.
         let scaled = zip(data, covariates).map { observation, x -> (Double, Bool) in
             let exponent = zip(gamma, x).reduce(0) { $0 + $1.0 * $1.1 }
-            return (observation.minutes * exp(-exponent), observation.censored)
+            let end = observation.endIntervals.max { $0.weight < $1.weight }.map { ($0.from + $0.to) / 2 } ?? observation.minutes
+            return (end * exp(-exponent), observation.censored)
         }
         let ks = kaplanMeierDistance(scaled, cdf: fitted.cdf)
-        let pValue = data.contains(where: \.censored) ? nil
+        let pValue = data.contains(where: { $0.censored || !$0.endIntervals.isEmpty }) ? nil
             : SpecialFunctions.kolmogorovSmirnovPValue(statistic: ks, sampleSize: data.count)
         return SojournFit(distribution: distribution, standardErrors: standardErrors,
                           timeEffects: CovariateEffects(values: gamma),
