@@ -445,6 +445,12 @@ struct WeekendShareTests {
                                                      to: LocalTimeOfDay(hour: 10, minute: 0)!)]
         #expect(Calibration.Discharges.readyIntervals(leavingAt: at(4, 9), windows: overlapping).isEmpty)
         #expect(Calibration.Discharges.readyIntervals(leavingAt: at(4, 9), windows: []).isEmpty)
+        // A weekend window that takes nobody: no discharge at its opening in the model, so one in a feed is exact;
+        // Monday's reach then stops at Sunday's window, which declines everyone.
+        let closed = Calibration.Discharges.modelWindows(weekdays: (9, 20), weekends: (9, 18), share: 0)
+        #expect(Calibration.Discharges.readyIntervals(leavingAt: at(2, 9), windows: closed).isEmpty)
+        let monday = Calibration.Discharges.readyIntervals(leavingAt: at(4, 9), windows: closed)
+        #expect(monday.count == 3 && monday.allSatisfy { $0.weight == 1 } && monday.last?.from == at(1, 20), "\(monday)")
     }
 
     @Test("a spell's last stay, discharged alive at an opening, is read as interval-censored, clipped to the stay; others are exact")

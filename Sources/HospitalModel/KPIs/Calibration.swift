@@ -264,8 +264,9 @@ public struct Calibration: Sendable {
         /// to leaving then: the window's share from the previous window's close to its opening, then back through
         /// each earlier window's reach (from the close before it to its own close) the share times the chances of
         /// the windows between declining it, until a window that takes everyone (a weekday's) or a chance below
-        /// 10⁻⁹. Empty when `local` is not an opening (the ready time is the discharge), or when `windows` overlap
-        /// (their order of reach is not the week's).
+        /// 10⁻⁹. Empty when `local` is not an opening (the ready time is the discharge), when that window takes
+        /// nobody (share 0: no such discharge in the model, so it is read as it was), or when `windows` overlap (their
+        /// order of reach is not the week's).
         public static func readyIntervals(leavingAt local: Double, windows: [DischargeWindow])
             -> [(from: Double, to: Double, weight: Double)]
         {
@@ -280,6 +281,8 @@ public struct Calibration: Sendable {
             guard zip(openings, openings.dropFirst()).allSatisfy({ $0.close <= $1.open }),
                   let k = openings.firstIndex(where: { abs($0.open - local) < 0.5 }), k > 0
             else { return [] }
+            // A window that takes nobody (share 0) discharges nobody at its opening: such a discharge is read as exact.
+            guard openings[k].share > 0 else { return [] }
             var result = [(from: openings[k - 1].close, to: openings[k].open, weight: openings[k].share)]
             var chance = openings[k].share
             var j = k - 1
