@@ -66,11 +66,11 @@ public enum CalibrationReports {
         out.append("Elective lists stay the base's: compare its referrals with the elective admissions above.")
         out.append("")
         out.append("Stays (Kaplan–Meier against the fitted model's survival; stays open at the window's end censored):")
-        var stays = [["pathway", "unit type", "stays", "censored", "family", "median days", "largest |KM − fit|"]]
+        var stays = [["pathway", "unit type", "stays", "censored", "family", "median days", "mean days", "largest |KM − fit|"]]
         for curve in c.stays {
             let gap = curve.points.map { abs($0.observed - $0.fitted) }.max() ?? 0
             stays.append([curve.pathway.rawValue, curve.state.rawValue, String(curve.stays), String(curve.censored), curve.family,
-                          n(curve.medianDays, 2), n(gap, 3)])
+                          n(curve.medianDays, 2), n(curve.meanDays, 2), n(gap, 3)])
         }
         out.append(TextTable.render(stays))
         if !c.theatreTimes.isEmpty {
@@ -86,9 +86,10 @@ public enum CalibrationReports {
             out.append(TextTable.render(times))
         }
         if !o.bedWaits.isEmpty {
-            out.append("Waits the model adds in a bed (a run of the fitted model over the window): each fitted bed stay is "
-                + "multiplied by its clinical share of the time the fit still holds (the waits but those for a window, which "
-                + "the fit read out), where \(BedStayKPIs.minimumStaysForCorrection) stays or more were run:")
+            out.append("Waits the model adds in a bed, and its own patients' clinical stays (a run of the fitted model over the "
+                + "window): each fitted bed stay is multiplied by its clinical share of the time the fit still holds (the waits "
+                + "but those for a window, which the fit read out), and by the fitted mean over the feed's patients over the "
+                + "run's mean clinical stay, where \(BedStayKPIs.minimumStaysForCorrection) stays or more were run:")
             out.append(TextTable.render(bedWaitRows(o)))
         }
         let r = c.fit.report
@@ -133,13 +134,16 @@ public enum CalibrationReports {
     }
 
     /// The bed waits' table: pathway, unit type, stays, mean clinical and waiting days, the waiting days' part for a
-    /// discharge window, the factor written (1: too few stays to scale).
+    /// discharge window, the clinical share, the fitted mean over the feed's patients (empty: no curve), the factor
+    /// written (1: too few stays to scale).
     static func bedWaitRows(_ o: CalibrationOutcome) -> [[String]] {
-        let shares = BedStayKPIs.corrections(o.bedWaits)
-        return [["pathway", "unit type", "stays run", "clinical days", "waiting days", "of which for a window", "factor written"]]
+        let factors = o.stayFactors
+        return [["pathway", "unit type", "stays run", "clinical days", "waiting days", "of which for a window", "clinical share",
+                 "fitted mean days", "factor written"]]
             + o.bedWaits.map { w in
                 [w.pathway.rawValue, w.state.rawValue, String(w.stays), n(w.meanClinicalDays, 2), n(w.meanWaitingDays, 3),
-                 n(w.meanWindowWaitingDays, 3), n(shares[w.pathway]?[w.state] ?? 1, 3)]
+                 n(w.meanWindowWaitingDays, 3), n(w.clinicalShare, 3), o.fittedMeanDays(w).map { n($0, 2) } ?? "",
+                 n(factors[w.pathway]?[w.state] ?? 1, 3)]
             }
     }
 
@@ -190,7 +194,7 @@ public enum CalibrationReports {
             let emergencyPathways: [String: Int], electivePerWeek: [String: Double], baseReferralsPerWeek: [String: Double]
         }
         struct Stay: Encodable {
-            let pathway: String, state: String, stays: Int, censored: Int, family: String, medianDays: Double
+            let pathway: String, state: String, stays: Int, censored: Int, family: String, medianDays: Double, meanDays: Double
             let days: [Double], kaplanMeier: [Double], fitted: [Double]
         }
         struct TheatreTime: Encodable {
@@ -203,7 +207,7 @@ public enum CalibrationReports {
         struct Unit: Encodable { let unit: String, group: String, observedMean: Double, simulatedMean: Double }
         struct BedWait: Encodable {
             let pathway: String, state: String, stays: Int, meanClinicalDays: Double, meanWaitingDays: Double
-            let meanWindowWaitingDays: Double, factor: Double
+            let meanWindowWaitingDays: Double, clinicalShare: Double, fittedMeanDays: Double?, factor: Double
         }
         let schemaVersion = 1
         let base: String, baseFile: String, scenarioFile: String, modelFile: String
@@ -236,7 +240,7 @@ public enum CalibrationReports {
                               electivePerWeek: Dictionary(uniqueKeysWithValues: m.electivePerWeek.map { ($0.key.rawValue, $0.value) }),
                               baseReferralsPerWeek: Dictionary(uniqueKeysWithValues: m.baseReferralsPerWeek.map { ($0.key.rawValue, $0.value) })),
             stays: c.stays.map { .init(pathway: $0.pathway.rawValue, state: $0.state.rawValue, stays: $0.stays, censored: $0.censored,
-                                       family: $0.family, medianDays: $0.medianDays, days: $0.points.map(\.days),
+                                       family: $0.family, medianDays: $0.medianDays, meanDays: $0.meanDays, days: $0.points.map(\.days),
                                        kaplanMeier: $0.points.map(\.observed), fitted: $0.points.map(\.fitted)) },
             theatreTimes: c.theatreTimes.map { .init(pathway: $0.pathway.rawValue, operations: $0.operations,
                                                      observedMedianMinutes: $0.observedMedianMinutes,
@@ -250,7 +254,7 @@ public enum CalibrationReports {
             bedWaits: o.bedWaits.map { w in
                 .init(pathway: w.pathway.rawValue, state: w.state.rawValue, stays: w.stays, meanClinicalDays: w.meanClinicalDays,
                       meanWaitingDays: w.meanWaitingDays, meanWindowWaitingDays: w.meanWindowWaitingDays,
-                      factor: BedStayKPIs.corrections(o.bedWaits)[w.pathway]?[w.state] ?? 1)
+                      clinicalShare: w.clinicalShare, fittedMeanDays: o.fittedMeanDays(w), factor: o.stayFactors[w.pathway]?[w.state] ?? 1)
             },
             stayScale: o.stayScale, stayScaleSpread: o.stayScaleSpread, censusRatios: o.ratios, criticalCareScale: o.criticalCare, criticalCareRatios: o.criticalCareRatios,
             census: o.check.groups.map { .init(group: $0.group, observedMean: finite($0.means.observed), simulatedMean: $0.means.simulated,
@@ -333,7 +337,9 @@ extension HTMLReports {
                 + "waits (for a discharge window, a care-home place, a bed in the next unit); a run of the fitted model adds its "
                 + "own on top. A discharge at the minute a window opened was read as ready some time before (interval-censored), "
                 + "so the fit holds no wait for a window; each fitted bed stay is multiplied by the clinical share of the rest of "
-                + "the run's time in the bed, where \(BedStayKPIs.minimumStaysForCorrection) stays or more were run.</p>"
+                + "the run's time in the bed, and by the fitted mean over the feed's patients over the run's mean clinical stay "
+                + "(the model's patients vary in covariates the feed does not carry, which the fit held at their means), where "
+                + "\(BedStayKPIs.minimumStaysForCorrection) stays or more were run.</p>"
                 + HTML.table(rows[0], rows.dropFirst().map { row in [.text(row[0]), .text(row[1])] + row.dropFirst(2).map { .number($0) } })
                 + "</section>")
         }

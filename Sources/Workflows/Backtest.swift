@@ -598,15 +598,15 @@ struct Recalibrated {
         let name = "recalibrated-\(date(originDay).dateDescription)"
         let model = folder.appendingPathComponent(name + ".twin-model.json").path
         let path = folder.appendingPathComponent(name + ".yaml").path
-        func writeModel(_ scale: Double, _ criticalCare: Double, _ bedWaits: [BedStayKPIs]) throws(WorkflowError) {
-            do { try TwinModelFile.write(calibration.model(stayScale: scale, bedWaits: bedWaits, criticalCare: criticalCare), to: model) } catch {
+        func writeModel(_ scale: Double, _ criticalCare: Double, _ factors: [Pathway: [CareState: Double]]) throws(WorkflowError) {
+            do { try TwinModelFile.write(calibration.model(stayScale: scale, factors: factors, criticalCare: criticalCare), to: model) } catch {
                 throw WorkflowError(.input, "--recalibrate: cannot write the twin model: \(error)")
             }
         }
         let basePath = URL(fileURLWithPath: file).standardizedFileURL.path
-        let found = try Calibrating.fitStayScale(events: events, request: request, replications: rule.replications, seed: nil,
-                                                 observer: .silent, start: scale) { (scale: Double, criticalCare: Double, bedWaits: [BedStayKPIs]) throws(WorkflowError) -> (Scenario, String) in
-            try writeModel(scale, criticalCare, bedWaits)
+        let found = try Calibrating.fitStayScale(calibration, events: events, request: request, replications: rule.replications, seed: nil,
+                                                 observer: .silent, start: scale) { (scale: Double, criticalCare: Double, factors: [Pathway: [CareState: Double]]) throws(WorkflowError) -> (Scenario, String) in
+            try writeModel(scale, criticalCare, factors)
             let text = calibration.scenarioText(name: name, base: basePath, twinModel: name + ".twin-model.json", stayScale: scale)
             do { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) } catch {
                 throw WorkflowError(.input, "--recalibrate: cannot write the recalibrated scenario: \(error)")
@@ -614,7 +614,7 @@ struct Recalibrated {
             return (try Inputs.scenario(path), path)
         }
         scale = found.scale
-        try writeModel(scale, found.criticalCare, found.bedWaits)
+        try writeModel(scale, found.criticalCare, found.factors)
         let spread = Calibrating.stayScaleSpread(found.check)
         let text = calibration.scenarioText(name: name, base: basePath, twinModel: name + ".twin-model.json", stayScale: scale,
                                             stayScaleSpread: spread)

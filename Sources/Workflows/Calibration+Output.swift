@@ -79,19 +79,18 @@ extension Calibration {
     /// times were fitted to the time observed under the theatres code already, so the run, which multiplies every
     /// time of a pathway by its `stay_scale`, gets them back unchanged.
     ///
-    /// With `bedWaits` (`BedStayKPIs.corrections`), each bed stay with enough stays measured is multiplied by
-    /// its clinical share: the fitted stays are of the time in a bed, which holds waits the model adds itself.
+    /// With `factors` (`stayFactors`), each bed stay is multiplied by its factor: the fitted stays are of the time in
+    /// a bed, which holds waits the model adds itself, and of the feed's patients, whose covariates the model's vary.
     ///
     /// `criticalCare` multiplies the ICU and HDU stays on top (`fitStayScale`: the critical care census's own ratio).
-    public func model(stayScale: Double, bedWaits: [BedStayKPIs] = [], criticalCare: Double = 1) -> TwinModel {
-        let shares = BedStayKPIs.corrections(bedWaits)
+    public func model(stayScale: Double, factors: [Pathway: [CareState: Double]] = [:], criticalCare: Double = 1) -> TwinModel {
         let pathways = fit.model.pathways.map { pathway in
             PathwayModel(pathway: pathway.pathway, states: pathway.states.map { state in
                 var kept = state
                 if state.state == .theatre || state.state == .recovery {
                     kept.sojourn.distribution = state.sojourn.distribution.scaled(by: 1 / stayScale)
-                } else if let share = shares[pathway.pathway]?[state.state] {
-                    kept.sojourn.distribution = state.sojourn.distribution.scaled(by: share)
+                } else if let factor = factors[pathway.pathway]?[state.state] {
+                    kept.sojourn.distribution = state.sojourn.distribution.scaled(by: factor)
                 }
                 if (state.state == .icu || state.state == .hdu) && criticalCare != 1 {
                     kept.sojourn.distribution = kept.sojourn.distribution.scaled(by: criticalCare)
@@ -197,9 +196,23 @@ extension Calibrating {
     }
 
     /// Census checks at most.
-    public static let scaleRounds = 6
-    /// A general and acute mean within this fraction of the observed is left as it is.
-    public static let scaleTolerance = 0.01
+    public static let scaleRounds = 8
+    /// The stay-scale search stops once the general and acute simulated mean is within the check's own standard error
+    /// of the observed, kept within these fractions: below the error a further step would chase the replications'
+    /// chance, and above it the scale written would lie off the window's level by more than the check can tell.
+    public static let scaleToleranceRange = 0.001...0.01
+
+    /// The fraction of the observed mean within which the search stops at `check`: the standard error of its general
+    /// and acute mean over the window, `levelSpread` / √replications (10 replications of a year of the shadow
+    /// hospital: 0.47%; the 4 of a recalibration: about 0.35%), within `scaleToleranceRange`; the range's top
+    /// where the check has fewer than two replications.
+    public static func scaleTolerance(_ group: CensusCheck.Group) -> Double {
+        let n = group.replicationMeans.count
+        guard n >= 2 else { return scaleToleranceRange.upperBound }
+        let error = group.levelSpread / Double(n).squareRoot()
+        return error.isFinite ? max(scaleToleranceRange.lowerBound, min(scaleToleranceRange.upperBound, error))
+            : scaleToleranceRange.upperBound
+    }
 
     /// The one stay scale (every pathway) at which the calibrated scenario's simulated general and acute midnight
     /// census over the window has the log's mean, once the waits the model adds itself are out of the bed stays
@@ -207,14 +220,16 @@ extension Calibrating {
     /// hospital answers a shorter stay with less than proportionally fewer patients in beds, and an emptier one
     /// with about proportionally fewer, so the root is found on log scale by the Illinois variant of regula falsi
     /// once bracketed, and before that by secant steps (the first proportional) of at most ×0.67–1.5, the scale
-    /// kept within 0.5–2; at most `scaleRounds` checks, the first at `start`. `scenario(scale)` gives the calibrated
+    /// kept within 0.5–2; at most `scaleRounds` checks, the first at `start`, stopping within `scaleTolerance`. `scenario(scale)` gives the calibrated
     /// scenario with that scale and its file.
     ///
     /// Before the scale, the waits: the first check runs the fitted model as it is (`bedWaits` empty) and measures,
     /// per pathway and unit type, how much of each stay in a bed is the clinical stay and how much a wait the model
-    /// added after it; every later check runs the model with each fitted bed stay multiplied by its clinical share
-    /// (`BedStayKPIs.corrections`), and the scale is then found on that model. Returned: the scale, the waits measured (to
-    /// write the model with), each check's ratio (the first before the waits were taken out) and the last check.
+    /// added after it, and the mean clinical stay its own patients drew; every later check runs the model with each
+    /// fitted bed stay multiplied by its factor (`Calibration.stayFactors`: the clinical share, times the feed's
+    /// fitted mean over the run's), and the scale is then found on that model. Returned: the scale, the waits
+    /// measured, the factors (to write the model with), each check's ratio (the first before the waits were taken
+    /// out) and the last check.
     ///
     /// Then critical care: the stay scale is found on the general and acute census, and critical care's own ratio
     /// (observed over simulated mean) at that scale is what the fitted ICU and HDU stays miss — above all the model's
@@ -223,21 +238,22 @@ extension Calibrating {
     /// further than `criticalCareTolerance` from 1, the ICU and HDU stays are multiplied by it (within 0.5–2), one
     /// step, and the stay scale is sought again with it from where it was; critical care's ratios are returned
     /// (before, and at the scale found again; empty when none was sought).
-    /// `scenario(scale, criticalCare, bedWaits)` gives the calibrated scenario and its file.
-    public static func fitStayScale(events: [ReceivedEvent], request: CalibrationRequest, replications: Int, seed: UInt64?,
-                                    observer: WorkflowObserver = .silent, start: Double = 1,
-                                    scenario: (Double, Double, [BedStayKPIs]) throws(WorkflowError) -> (Scenario, String))
-        throws(WorkflowError) -> (scale: Double, criticalCare: Double, bedWaits: [BedStayKPIs], ratios: [Double],
-                                  criticalCareRatios: [Double], check: CensusCheck)
+    /// `scenario(scale, criticalCare, factors)` gives `calibration`'s scenario and its file.
+    public static func fitStayScale(_ calibration: Calibration, events: [ReceivedEvent], request: CalibrationRequest, replications: Int,
+                                    seed: UInt64?, observer: WorkflowObserver = .silent, start: Double = 1,
+                                    scenario: (Double, Double, [Pathway: [CareState: Double]]) throws(WorkflowError) -> (Scenario, String))
+        throws(WorkflowError) -> (scale: Double, criticalCare: Double, bedWaits: [BedStayKPIs], factors: [Pathway: [CareState: Double]],
+                                  ratios: [Double], criticalCareRatios: [Double], check: CensusCheck)
     {
-        let (uncorrected, uncorrectedFile) = try scenario(start, 1, [])
+        let (uncorrected, uncorrectedFile) = try scenario(start, 1, [:])
         let first = try censusCheck(uncorrected, file: uncorrectedFile, events: events, request: request, replications: replications,
                                     seed: seed, observer: observer)
         let bedWaits = first.bedStays
+        let factors = calibration.stayFactors(bedWaits: bedWaits, checkedAt: start)
         let firstRatio = first.groups.first.map { $0.means.simulated > 0 ? $0.means.observed / $0.means.simulated : 1 }
         let found = try searchStayScale(events: events, request: request, replications: replications, seed: seed,
                                         observer: observer, start: start) { (scale: Double) throws(WorkflowError) in
-            try scenario(scale, 1, bedWaits)
+            try scenario(scale, 1, factors)
         }
         let ratios = (firstRatio.map { [$0] } ?? []) + found.ratios
         func criticalCareRatio(_ check: CensusCheck) -> Double? {
@@ -246,16 +262,16 @@ extension Calibrating {
             return group.means.observed / group.means.simulated
         }
         guard let before = criticalCareRatio(found.check), abs(before - 1) > criticalCareTolerance else {
-            return (found.scale, 1, bedWaits, ratios, [], found.check)
+            return (found.scale, 1, bedWaits, factors, ratios, [], found.check)
         }
         let factor = max(0.5, min(2, before))
         // Critical care's stays move the general and acute census too (patients step down sooner, and fewer wait
         // for a critical care bed): the scale is sought again from where it was, with the factor.
         let again = try searchStayScale(events: events, request: request, replications: replications, seed: seed,
                                         observer: observer, start: found.scale) { (scale: Double) throws(WorkflowError) in
-            try scenario(scale, factor, bedWaits)
+            try scenario(scale, factor, factors)
         }
-        return (again.scale, factor, bedWaits, ratios + again.ratios,
+        return (again.scale, factor, bedWaits, factors, ratios + again.ratios,
                 [before] + (criticalCareRatio(again.check).map { [$0] } ?? []), again.check)
     }
 
@@ -268,24 +284,51 @@ extension Calibrating {
                                 scenario: (Double) throws(WorkflowError) -> (Scenario, String))
         throws(WorkflowError) -> (scale: Double, ratios: [Double], check: CensusCheck)
     {
+        try searchScale(start: start) { (scale: Double) throws(WorkflowError) -> ScaleTrial<CensusCheck> in
+            let (written, file) = try scenario(scale)
+            let check = try censusCheck(written, file: file, events: events, request: request, replications: replications,
+                                        seed: seed, observer: observer)
+            guard let group = check.groups.first, group.means.simulated > 0, group.means.observed > 0 else {
+                return ScaleTrial(check: check, ratio: nil, tolerance: 0)
+            }
+            return ScaleTrial(check: check, ratio: group.means.observed / group.means.simulated, tolerance: scaleTolerance(group))
+        }
+    }
+
+    /// One check of a scale in `searchScale`: its result, the observed over simulated mean (nil: nothing to compare,
+    /// the search ends there) and the fraction of 1 within which the ratio is close enough.
+    public struct ScaleTrial<Check> {
+        public var check: Check
+        public var ratio: Double?
+        public var tolerance: Double
+
+        /// A value from its parts.
+        public init(check: Check, ratio: Double?, tolerance: Double) {
+            self.check = check
+            self.ratio = ratio
+            self.tolerance = tolerance
+        }
+    }
+
+    /// The root finding of `searchStayScale`, apart from what a check runs: `trial(scale)` checks a scale. Returns
+    /// the scale whose ratio was nearest 1 (the last within its tolerance, or the best of `scaleRounds`), every
+    /// ratio in order, and that scale's check.
+    public static func searchScale<Check>(start: Double, trial: (Double) throws(WorkflowError) -> ScaleTrial<Check>)
+        throws(WorkflowError) -> (scale: Double, ratios: [Double], check: Check)
+    {
         var scale = start
         var tried: [(x: Double, f: Double)] = []          // log scale, log(simulated / observed)
         var low: (x: Double, f: Double)?, high: (x: Double, f: Double)?
         var lastSide = 0
         var ratios: [Double] = []
-        var best: (error: Double, scale: Double, check: CensusCheck)?
+        var best: (error: Double, scale: Double, check: Check)?
         for round in 0..<scaleRounds {
-            let (written, file) = try scenario(scale)
-            let check = try censusCheck(written, file: file, events: events, request: request, replications: replications,
-                                        seed: seed, observer: observer)
-            guard let group = check.groups.first, group.means.simulated > 0, group.means.observed > 0 else {
-                return (scale, ratios, check)
-            }
-            let ratio = group.means.observed / group.means.simulated
+            let result = try trial(scale)
+            guard let ratio = result.ratio, ratio > 0, ratio.isFinite else { return (scale, ratios, result.check) }
             ratios.append(ratio)
             let point = (x: log(scale), f: -log(ratio))
-            if best == nil || abs(point.f) < best!.error { best = (abs(point.f), scale, check) }
-            guard abs(ratio - 1) > scaleTolerance, round + 1 < scaleRounds else { break }
+            if best == nil || abs(point.f) < best!.error { best = (abs(point.f), scale, result.check) }
+            guard abs(ratio - 1) > result.tolerance, round + 1 < scaleRounds else { break }
             tried.append(point)
             let side = point.f > 0 ? 1 : -1
             if side > 0 { high = point } else { low = point }

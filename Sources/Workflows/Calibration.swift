@@ -736,9 +736,10 @@ public enum Calibrating {
                     / Double(observations.count)
                 if s > 0.5 { low = middle } else { high = middle }
             }
+            let mean = observations.reduce(0.0) { $0 + baseline.mean * exp(sojourn.timeEffects.dot($1.x)) } / Double(observations.count)
             curves.append(Calibration.StayCurve(pathway: report.pathway, state: report.state, stays: report.stays,
                                                 censored: report.censored, points: points, family: family.rawValue,
-                                                medianDays: (low + high) / 2 / 1440))
+                                                medianDays: (low + high) / 2 / 1440, meanDays: mean / 1440))
         }
         return curves
     }

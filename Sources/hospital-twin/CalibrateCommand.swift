@@ -141,16 +141,16 @@ struct CalibrateCommand: ParsableCommand {
         let modelName = relativePath(of: modelPath, from: directory)
         let baseName = relativePath(of: base, from: directory)
         let name = URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent
-        func writeModel(to path: String, stayScale: Double, bedWaits: [BedStayKPIs], criticalCare: Double) throws {
-            do { try TwinModelFile.write(calibration.model(stayScale: stayScale, bedWaits: bedWaits, criticalCare: criticalCare), to: path) } catch {
+        func writeModel(to path: String, stayScale: Double, factors: [Pathway: [CareState: Double]], criticalCare: Double) throws {
+            do { try TwinModelFile.write(calibration.model(stayScale: stayScale, factors: factors, criticalCare: criticalCare), to: path) } catch {
                 printError("\(path): cannot write the twin model: \(error)")
                 throw ExitCode(2)
             }
         }
-        let (scale, criticalCare, bedWaits, ratios, criticalCareRatios, check) = try CommandWorkflow.perform { observer in
-            try Calibrating.fitStayScale(events: events, request: request, replications: replications, seed: seed,
-                                         observer: observer) { (scale: Double, criticalCare: Double, bedWaits: [BedStayKPIs]) throws(WorkflowError) -> (Scenario, String) in
-                do { try TwinModelFile.write(calibration.model(stayScale: scale, bedWaits: bedWaits, criticalCare: criticalCare), to: draftModel) } catch {
+        let (scale, criticalCare, bedWaits, factors, ratios, criticalCareRatios, check) = try CommandWorkflow.perform { observer in
+            try Calibrating.fitStayScale(calibration, events: events, request: request, replications: replications, seed: seed,
+                                         observer: observer) { (scale: Double, criticalCare: Double, factors: [Pathway: [CareState: Double]]) throws(WorkflowError) -> (Scenario, String) in
+                do { try TwinModelFile.write(calibration.model(stayScale: scale, factors: factors, criticalCare: criticalCare), to: draftModel) } catch {
                     throw WorkflowError(.input, "\(draftModel): cannot write the draft twin model: \(error)")
                 }
                 let text = calibration.scenarioText(name: name, base: baseName, twinModel: URL(fileURLWithPath: draftModel).lastPathComponent,
@@ -174,7 +174,7 @@ struct CalibrateCommand: ParsableCommand {
         printError(String(format: "the window's mean general and acute census varies by %.2f%% between the check's replications: "
             + "stay_scale_spread %.4f", 100 * spread, spread))
         let text = calibration.scenarioText(name: name, base: baseName, twinModel: modelName, stayScale: scale, stayScaleSpread: spread)
-        try writeModel(to: modelPath, stayScale: scale, bedWaits: bedWaits, criticalCare: criticalCare)
+        try writeModel(to: modelPath, stayScale: scale, factors: factors, criticalCare: criticalCare)
         try writeWhole(text, to: output)
         printError("wrote \(output) and \(modelPath)")
         let outcome = CalibrationOutcome(calibration: calibration, baseName: scenario.name, baseFile: base, scenarioFile: output,

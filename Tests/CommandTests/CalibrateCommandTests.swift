@@ -64,9 +64,12 @@ struct CalibrateCommandTests {
             #expect(time["observed_mean_minutes"] is Double && time["base_mean_minutes"] is Double && time["operations"] is Int)
             if let operations = time["operations"] as? Int, operations >= 30 { #expect(abs(factor - median / base) < 1e-9) }
         }
-        // The documented bed_waits fields: each factor is the clinical share of the time the fit holds (the waits but
-        // the windows') where enough stays were run, else 1, and below 1 where the run added a wait.
+        // The documented bed_waits fields: each clinical share is that of the time the fit holds (the waits but the
+        // windows'), below 1 where the run added a wait; each factor is the share times the fitted mean over the
+        // feed's patients over the run's mean clinical stay (the run was at stay scale 1) where enough stays were run
+        // (the share alone without a fitted mean), else 1. Each stay's fitted mean is in stays' mean_days.
         let waits = try #require(report?["bed_waits"] as? [[String: Any]])
+        let curves = try #require(report?["stays"] as? [[String: Any]])
         #expect(!waits.isEmpty)
         for wait in waits {
             let clinical = try #require(wait["mean_clinical_days"] as? Double)
@@ -74,11 +77,18 @@ struct CalibrateCommandTests {
             let stays = try #require(wait["stays"] as? Int)
             let factor = try #require(wait["factor"] as? Double)
             let window = try #require(wait["mean_window_waiting_days"] as? Double)
+            let share = try #require(wait["clinical_share"] as? Double)
             #expect(wait["pathway"] is String && wait["state"] is String)
             #expect(window >= 0 && window <= waiting + 1e-12, "\(wait)")
-            #expect(abs(factor - (stays >= 20 ? clinical / (clinical + waiting - window) : 1)) < 1e-9, "\(wait)")
+            #expect(abs(share - clinical / (clinical + waiting - window)) < 1e-9, "\(wait)")
+            let curve = curves.first { $0["pathway"] as? String == wait["pathway"] as? String && $0["state"] as? String == wait["state"] as? String }
+            let mean = wait["fitted_mean_days"] as? Double
+            #expect(mean == curve?["mean_days"] as? Double, "\(wait)")
+            let expected = stays < 20 ? 1 : share * (mean.map { $0 / clinical } ?? 1)
+            #expect(abs(factor - expected) < 1e-9, "\(wait)")
         }
-        #expect(waits.contains { ($0["factor"] as? Double ?? 1) < 1 })
+        #expect(waits.contains { ($0["clinical_share"] as? Double ?? 1) < 1 })
+        #expect(waits.contains { $0["fitted_mean_days"] is Double })
         let html = try String(contentsOf: directory.appendingPathComponent("calibration.html"), encoding: .utf8)
         #expect(html.contains("Census check") && html.contains("Kaplan–Meier") && html.contains("Waits the model adds in a bed"))
         let valid = try tool(["validate", "my-hospital.yaml"])

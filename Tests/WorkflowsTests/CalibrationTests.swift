@@ -307,23 +307,53 @@ struct CalibrationTests {
         // Each unit's means, in the scenario's order; a group's units sum to the group's means (every day of this
         // window is observed, so both average the same midnights).
         #expect(check.units.map(\.unit) == configuration.units.map(\.name))
-        // The run's stays in a bed, pooled: the wait correction's input. Each bed stay with enough stays is scaled by
-        // its clinical share in the model written with them; the ED, theatre and recovery are not.
+        // The run's stays in a bed, pooled: the correction's input. Each bed stay with enough stays is scaled by its
+        // clinical share times the fitted mean over the feed's patients over the run's mean clinical stay per unit of
+        // the scale the run had (0.9 here), computed by hand; the ED, theatre and recovery are not.
         #expect(!check.bedStays.isEmpty)
-        let shares = BedStayKPIs.corrections(check.bedStays)
-        #expect(shares.values.allSatisfy { $0.keys.allSatisfy { ![.ed, .theatre, .recovery].contains($0) } })
-        let corrected = c.model(stayScale: 1, bedWaits: check.bedStays)
-        var scaled = 0
+        let factors = c.stayFactors(bedWaits: check.bedStays, checkedAt: 0.9)
+        #expect(factors.values.allSatisfy { $0.keys.allSatisfy { ![.ed, .theatre, .recovery].contains($0) } })
+        let corrected = c.model(stayScale: 1, factors: factors)
+        var scaled = 0, withMeans = 0
         for stay in check.bedStays {
             guard let fitted = c.fit.model.pathways.first(where: { $0.pathway == stay.pathway })?.states.first(where: { $0.state == stay.state }),
                   let written = corrected.pathways.first(where: { $0.pathway == stay.pathway })?.states.first(where: { $0.state == stay.state })
             else { continue }
-            let expected = stay.stays >= BedStayKPIs.minimumStaysForCorrection ? stay.clinicalShare : 1
+            var expected = 1.0
+            if stay.stays >= BedStayKPIs.minimumStaysForCorrection, ![.ed, .theatre, .recovery].contains(stay.state) {
+                expected = stay.clinicalShare
+                if let curve = c.stays.first(where: { $0.pathway == stay.pathway && $0.state == stay.state }) {
+                    expected *= curve.meanDays * 0.9 / stay.meanClinicalDays
+                    withMeans += 1
+                }
+            }
             #expect(abs(try written.sojourn.distribution.baseline().distribution.quantile(0.5) / (try fitted.sojourn.distribution.baseline().distribution.quantile(0.5)) - expected) < 1e-9,
                     "\(stay.pathway) \(stay.state)")
-            if expected < 1 { scaled += 1 }
+            if expected != 1 { scaled += 1 }
         }
-        #expect(scaled > 0)
+        #expect(scaled > 0 && withMeans > 0)
+        // Run with the factors, the model's mean clinical stay is the fitted mean over the feed's patients times the
+        // share (times the scale): each patient draws its stays from its own streams, so the same patients' clinical
+        // stays are the first run's times the factor, and only who completes a stay in the window, and where, differs.
+        // The tolerance is 3.29 standard errors of a difference of two independent means of n stays with the fitted
+        // stay's coefficient of variation (the runs share their random numbers, so it is wide); without the factor
+        // the AMU's run would be 25% off, against its 10%.
+        try TwinModelFile.write(c.model(stayScale: 1, factors: factors), to: model)
+        let again = try Calibrating.censusCheck(try Scenario.load(path: path), file: path, events: Self.log, request: request,
+                                                replications: 2, seed: 3)
+        var compared = 0
+        for stay in check.bedStays where stay.stays >= 200 && ![.ed, .theatre, .recovery].contains(stay.state) {
+            guard let curve = c.stays.first(where: { $0.pathway == stay.pathway && $0.state == stay.state }),
+                  let run = again.bedStays.first(where: { $0.pathway == stay.pathway && $0.state == stay.state }),
+                  let fitted = try c.fit.model.model(of: stay.pathway)?.model(of: stay.state)?.sojourn.distribution.baseline().distribution
+            else { continue }
+            let target = curve.meanDays * 0.9 * stay.clinicalShare
+            let tolerance = 3.29 * fitted.standardDeviation / fitted.mean * (2 / Double(min(stay.stays, run.stays))).squareRoot()
+            #expect(abs(run.meanClinicalDays / target - 1) < tolerance,
+                    "\(stay.pathway) \(stay.state): \(run.meanClinicalDays) days run against \(target), within \(tolerance)")
+            compared += 1
+        }
+        #expect(compared >= 5)
         for pathway in corrected.pathways {
             let fitted = try #require(c.fit.model.pathways.first { $0.pathway == pathway.pathway })
             for state in pathway.states where [.ed, .theatre, .recovery].contains(state.state) {
@@ -331,7 +361,7 @@ struct CalibrationTests {
             }
         }
         // Critical care's factor multiplies the ICU and HDU stays on top of their wait shares, and nothing else.
-        let withCriticalCare = c.model(stayScale: 1, bedWaits: check.bedStays, criticalCare: 0.8)
+        let withCriticalCare = c.model(stayScale: 1, factors: factors, criticalCare: 0.8)
         var criticalStates = 0
         for (pathway, other) in zip(corrected.pathways, withCriticalCare.pathways) {
             for (state, scaled) in zip(pathway.states, other.states) {

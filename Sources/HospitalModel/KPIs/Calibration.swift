@@ -322,10 +322,16 @@ public struct Calibration: Sendable {
         public let points: [(days: Double, observed: Double, fitted: Double)]
         /// The fitted family and median days.
         public let family: String, medianDays: Double
+        /// The fitted model's mean stay over the same patients (days, > 0): each patient's mean for their covariates,
+        /// averaged. It is what the feed's patients' stays are expected to hold, open ones included; a model run
+        /// draws other patients, whose covariates the feed does not carry (Charlson, frailty, NEWS2) varying
+        /// around the means the fit held them at, so its mean differs (`Calibration.stayFactors`).
+        public let meanDays: Double
 
         /// A value from its parts.
         public init(pathway: Pathway, state: CareState, stays: Int, censored: Int,
-                    points: [(days: Double, observed: Double, fitted: Double)], family: String, medianDays: Double)
+                    points: [(days: Double, observed: Double, fitted: Double)], family: String, medianDays: Double,
+                    meanDays: Double)
         {
             self.pathway = pathway
             self.state = state
@@ -334,7 +340,29 @@ public struct Calibration: Sendable {
             self.points = points
             self.family = family
             self.medianDays = medianDays
+            self.meanDays = meanDays
         }
+    }
+
+    /// The factor on each fitted bed stay (unit types, not the ED, theatre or recovery) that a run of the fitted
+    /// model measured in `bedWaits`, run at stay scale `checkedAt`, asks for, where it ran
+    /// `BedStayKPIs.minimumStaysForCorrection` stays or more: its clinical share (`BedStayKPIs.clinicalShare`) times
+    /// the fitted mean over the feed's patients (`StayCurve.meanDays`) over the run's mean clinical stay per unit of
+    /// scale; the share alone where no curve was fitted.
+    ///
+    /// The share takes out the waits the model adds on top of a clinical stay, which the feed's time in a bed held
+    /// already. The mean ratio takes out what the model's own patients make of the fitted stays: their covariates
+    /// vary where the fit held them at their means, and a stay's time factor exp(γ·x) averaged over them exceeds its
+    /// value at the mean (5–7% for the shadow hospital's surgical wards); a patient outlying in another ward stays
+    /// `outlying.stay_multiplier` longer in the model on top of a feed whose stays held that already. With the
+    /// factor, the run's mean clinical stay is the feed's fitted mean times the share, per pathway and unit type.
+    public func stayFactors(bedWaits: [BedStayKPIs], checkedAt: Double) -> [Pathway: [CareState: Double]] {
+        var factors = BedStayKPIs.corrections(bedWaits)
+        for stay in bedWaits where factors[stay.pathway]?[stay.state] != nil && stay.meanClinicalDays > 0 && checkedAt > 0 {
+            guard let curve = stays.first(where: { $0.pathway == stay.pathway && $0.state == stay.state }), curve.meanDays > 0 else { continue }
+            factors[stay.pathway]?[stay.state]? *= curve.meanDays * checkedAt / stay.meanClinicalDays
+        }
+        return factors
     }
 
     /// A value from its parts.
@@ -465,9 +493,19 @@ public struct CalibrationOutcome: Sendable {
     public let ratios: [Double]
     /// The written scenario's census check.
     public let check: CensusCheck
-    /// The waits the model adds, measured in a run of the fitted model before any correction; each fitted bed stay
-    /// was multiplied by its `clinicalShare` (`BedStayKPIs.corrections`). Empty: none taken out.
+    /// The waits the model adds and its clinical stays, measured in a run of the fitted model before any correction
+    /// at stay scale `bedWaitsScale`; each fitted bed stay was multiplied by its factor in `stayFactors`. Empty:
+    /// none taken out.
     public let bedWaits: [BedStayKPIs]
+    /// The stay scale of the run that measured `bedWaits`.
+    public let bedWaitsScale: Double
+    /// The factor each fitted bed stay was multiplied by (`Calibration.stayFactors`); absent: 1.
+    public var stayFactors: [Pathway: [CareState: Double]] { calibration.stayFactors(bedWaits: bedWaits, checkedAt: bedWaitsScale) }
+    /// The fitted mean stay over the feed's patients (days) of `wait`'s pathway and unit type, per unit of the stay
+    /// scale the run had (`bedWaitsScale`); nil where no stay curve was fitted.
+    public func fittedMeanDays(_ wait: BedStayKPIs) -> Double? {
+        calibration.stays.first { $0.pathway == wait.pathway && $0.state == wait.state }.map { $0.meanDays * bedWaitsScale }
+    }
     /// The factor on the ICU and HDU stays in the model written, on top of the stay scale (1: none), and the critical
     /// care census ratios (observed over simulated mean) before and after it; empty when none was sought.
     public let criticalCare: Double
@@ -476,11 +514,12 @@ public struct CalibrationOutcome: Sendable {
 
     /// An outcome from its parts.
     public init(calibration: Calibration, baseName: String, baseFile: String, scenarioFile: String, modelFile: String,
-                stayScale: Double, ratios: [Double], check: CensusCheck, bedWaits: [BedStayKPIs] = [],
+                stayScale: Double, ratios: [Double], check: CensusCheck, bedWaits: [BedStayKPIs] = [], bedWaitsScale: Double = 1,
                 criticalCare: Double = 1, criticalCareRatios: [Double] = [], stayScaleSpread: Double = 0)
     {
         self.stayScaleSpread = stayScaleSpread
         self.bedWaits = bedWaits
+        self.bedWaitsScale = bedWaitsScale
         self.criticalCare = criticalCare
         self.criticalCareRatios = criticalCareRatios
         self.calibration = calibration
