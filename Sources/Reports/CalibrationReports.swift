@@ -222,6 +222,7 @@ public enum CalibrationReports {
     /// The documented JSON (Docs/CALIBRATION.md).
     public static func json(_ o: CalibrationOutcome) throws -> Data {
         let c = o.calibration, a = c.arrivals, m = c.admissions
+        let factors = o.stayFactors
         func test(_ t: Calibration.Test?) -> Document.Test? {
             t.map { Document.Test(statistic: $0.statistic, degreesOfFreedom: $0.degreesOfFreedom, pValue: $0.pValue, chosen: $0.chosen) }
         }
@@ -254,7 +255,7 @@ public enum CalibrationReports {
             bedWaits: o.bedWaits.map { w in
                 .init(pathway: w.pathway.rawValue, state: w.state.rawValue, stays: w.stays, meanClinicalDays: w.meanClinicalDays,
                       meanWaitingDays: w.meanWaitingDays, meanWindowWaitingDays: w.meanWindowWaitingDays,
-                      clinicalShare: w.clinicalShare, fittedMeanDays: o.fittedMeanDays(w), factor: o.stayFactors[w.pathway]?[w.state] ?? 1)
+                      clinicalShare: w.clinicalShare, fittedMeanDays: o.fittedMeanDays(w), factor: factors[w.pathway]?[w.state] ?? 1)
             },
             stayScale: o.stayScale, stayScaleSpread: o.stayScaleSpread, censusRatios: o.ratios, criticalCareScale: o.criticalCare, criticalCareRatios: o.criticalCareRatios,
             census: o.check.groups.map { .init(group: $0.group, observedMean: finite($0.means.observed), simulatedMean: $0.means.simulated,
