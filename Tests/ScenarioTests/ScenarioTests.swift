@@ -70,7 +70,7 @@ struct ScenarioFileTests {
     @Test("the reference scenarios are valid and describe the hospitals they claim to", arguments: [
         ("scenarios/demo.yaml", 6, 144), ("scenarios/general-hospital.yaml", 18, 463),
         ("scenarios/general-hospital-night-nurses.yaml", 18, 463),
-        ("scenarios/general-hospital-saturday-list.yaml", 18, 463),
+        ("scenarios/general-hospital-saturday-list.yaml", 18, 463), ("scenarios/shadow-hospital.yaml", 18, 463),
     ])
     func referenceScenarios(path: String, units: Int, beds: Int) throws {
         let scenario = try Scenario.load(path: Repository.path(path))
@@ -84,7 +84,7 @@ struct ScenarioFileTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: Repository.path("scenarios"))
             .filter { $0.hasSuffix(".yaml") }.sorted()
         #expect(files == ["demo.yaml", "general-hospital-night-nurses.yaml", "general-hospital-saturday-list.yaml",
-                          "general-hospital.yaml"])
+                          "general-hospital.yaml", "shadow-hospital.yaml"])
     }
 
     /// The merged document of a scenario as a JSON object.
@@ -120,6 +120,22 @@ struct ScenarioFileTests {
         let sessions = { (d: [String: Any]) in ((d["theatres"] as? [String: Any])?["sessions"] as? [Any])?.count ?? 0 }
         #expect(sessions(saturday) == sessions(base) + 1)
         #expect(rosters(saturday).count == rosters(base).count + 1)
+        // The goal run's shadow: its start, every pathway's stays × 1.15, and the ED's level and yearly profile; the
+        // rest of the ED as the base's.
+        let shadow = try document("scenarios/shadow-hospital.yaml")
+        for key in keys where !["start", "stay_scale", "emergency_department"].contains(key) {
+            #expect(try same(base[key], shadow[key]), "\(key)")
+        }
+        #expect(shadow["start"] as? String == "2025-12-06")
+        let scales = try #require(shadow["stay_scale"] as? [String: Any])
+        #expect(scales.count == 6 && scales.values.allSatisfy { ($0 as? Double) == 1.15 })
+        var department = try #require(shadow["emergency_department"] as? [String: Any])
+        let baseDepartment = try #require(base["emergency_department"] as? [String: Any])
+        #expect(department["attendances_per_day"] as? Double == 245)
+        #expect((department["monthly_profile"] as? [Double])?.count == 12)
+        department["attendances_per_day"] = baseDepartment["attendances_per_day"]
+        department["monthly_profile"] = baseDepartment["monthly_profile"]
+        #expect(try same(department, baseDepartment))
     }
 
     @Test("the general hospital: about 450 beds, about 250 ED attendances a day, a dozen wards, ICU and HDU, 8 theatres")
