@@ -16,8 +16,13 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 seeds=("$@")
 [ ${#seeds[@]} -gt 0 ] || seeds=(20261205)
+declare -A given=()
 for seed in "${seeds[@]}"; do
-    [[ "$seed" =~ ^[0-9]{1,19}$ ]] || { echo "goal-backtest: a seed is a whole number, found '$seed'" >&2; exit 2; }
+    # No leading zeros: 011 would be seed 11's feed under another folder, counted twice in the pool.
+    [[ "$seed" =~ ^(0|[1-9][0-9]{0,18})$ ]] \
+        || { echo "goal-backtest: a seed is a whole number without leading zeros, found '$seed'" >&2; exit 2; }
+    [ -z "${given[$seed]:-}" ] || { echo "goal-backtest: seed $seed is given twice: a feed counts once" >&2; exit 2; }
+    given[$seed]=1
 done
 origins=${GOAL_ORIGINS:-365}
 replications=${GOAL_REPLICATIONS:-200}
@@ -26,7 +31,8 @@ replications=${GOAL_REPLICATIONS:-200}
 [[ "$replications" =~ ^[0-9]+$ ]] && [ "$replications" -ge 2 ] \
     || { echo "goal-backtest: GOAL_REPLICATIONS is a whole number of 2 or more, found '$replications'" >&2; exit 2; }
 work=${GOAL_DIR:-.hospital-twin/goal-backtest}
-mkdir -p "$work"
+mkdir -p "$work" && [ -w "$work" ] \
+    || { echo "goal-backtest: GOAL_DIR '$work' is not a folder this user can write" >&2; exit 2; }
 work=$(cd "$work" && pwd)
 last=$(date -u -d "2027-01-19 + $((origins - 1)) days" +%F)
 
