@@ -272,7 +272,7 @@ public enum FHIRResources {
                       location: location.map { FeedEvent.Location(pointOfCare: $0) }, admissionType: elective ? "L" : "E",
                       priorLocation: prior.map { FeedEvent.Location(pointOfCare: $0) }, hospitalService: "",
                       visitNumber: id, dischargeDisposition: kind == .discharge ? disposition.code : "", mergedLocalID: nil,
-                      vitals: nil, controlID: "Encounter/\(id):\(part)")
+                      vitals: nil, controlID: "Encounter/\(id):\(part)", admittedAt: start)
         }
         func location(at minute: Double) -> String? { locations.last { $0.start <= minute }?.code ?? locations.first?.code }
         var events: [FeedEvent] = []

@@ -61,6 +61,10 @@ public struct FeedEvent: Sendable, Hashable {
     public let visitNumber: String
     /// PV1-36, the discharge disposition.
     public let dischargeDisposition: String
+    /// PV1-44, when the spell began (its admission, or its ED arrival before one), epoch minutes; nil when not
+    /// given. What tells the log a patient first heard of by a move, a discharge or an observation — in hospital
+    /// when the feed was switched on, or whose admission never came — has been in hospital since then.
+    public let admittedAt: Double?
     /// A40: MRG-1, the identifier merged into this patient (local id).
     public let mergedLocalID: String?
     /// For observations: the vital signs the message carries (only those it gives), and when they were taken.
@@ -72,7 +76,7 @@ public struct FeedEvent: Sendable, Hashable {
     public init(kind: Kind, minute: Double, localID: String?, nhsID: String?, birthDate: DateComponents?, sex: Sex,
                 patientClass: String, location: Location?, admissionType: String, priorLocation: Location?,
                 hospitalService: String, visitNumber: String, dischargeDisposition: String, mergedLocalID: String?,
-                vitals: VitalSigns?, controlID: String)
+                vitals: VitalSigns?, controlID: String, admittedAt: Double? = nil)
     {
         self.kind = kind
         self.minute = minute
@@ -90,6 +94,7 @@ public struct FeedEvent: Sendable, Hashable {
         self.mergedLocalID = mergedLocalID
         self.vitals = vitals
         self.controlID = controlID
+        self.admittedAt = admittedAt
     }
 
     /// Where a discharge (A03) sends the patient, from PV1-36.
@@ -198,6 +203,8 @@ public enum FeedMessageReader {
             }
             birthDate = DateComponents(year: date.year, month: date.month, day: date.day)
         }
+        var admittedAt: Double?
+        if let pv1 { admittedAt = try time(pv1[44], "PV1-44", timeZone) }
         let sex: Sex = switch pid[8].uppercased() {
         case "F": .female
         case "M": .male
@@ -208,7 +215,7 @@ public enum FeedMessageReader {
                          admissionType: pv1?[4] ?? "", priorLocation: pv1.flatMap { location($0, 6) },
                          hospitalService: pv1?[10] ?? "", visitNumber: pv1?[19] ?? "",
                          dischargeDisposition: pv1?[36] ?? "", mergedLocalID: merged, vitals: vitals,
-                         controlID: message.controlID)
+                         controlID: message.controlID, admittedAt: admittedAt)
     }
 
     /// Checks what pseudonymising a message hides from a later reading: each NHS number in PID-3 and MRG-1 must pass

@@ -81,7 +81,7 @@ public enum FeedMessageWriter {
         segments.append(HL7Segment(name: "PV1", fields: fields([
             1: field("1"), 2: field(event.patientClass), 3: place(event.location), 4: field(event.admissionType),
             6: place(event.priorLocation), 10: field(event.hospitalService), 19: field(event.visitNumber),
-            36: field(event.dischargeDisposition),
+            36: field(event.dischargeDisposition), 44: field(event.admittedAt.map(time) ?? ""),
         ])))
         if isObservation, let vitals = event.vitals {
             let taken = time(event.minute)

@@ -158,8 +158,20 @@ public struct LedgerTimeline: Sendable {
         active.insert(key)
     }
 
+    /// Most time by which PV1-44 dates a spell back before the message that first tells of it: ten years, in
+    /// minutes. An earlier date is a mistake, not a stay.
+    static let longestDatedBack = 3650.0 * 1440
+
     /// One patient's events (indices into `events`, ascending) replayed: cancels first take out what they cancel,
     /// then the rest is applied in order.
+    ///
+    /// A move, a discharge, a leave, an update or an observation of a patient not in hospital (in hospital when the
+    /// feed was switched on, or admitted by a message that never came) opens its spell at its PV1-44 when that is
+    /// no later than the message, after the patient's last discharge and at most `longestDatedBack` before: in the
+    /// place PV1-6 names for a move (else the place it moves to), in its own place otherwise — where it was since
+    /// the feed began, as no message moved it. A spell so dated back to before the log's first event is a feed
+    /// switched on, and no anomaly; one dated back to after it lost its admission, and is listed. An update or an
+    /// observation opens one only for an inpatient or emergency class (PV1-2 I or E) with a place.
     static func replay(_ patient: String, _ indices: [Int], _ events: [ReceivedEvent], keepingHistory: Bool = false)
         -> Replay
     {
@@ -185,6 +197,35 @@ public struct LedgerTimeline: Sendable {
         }
         var open: PatientLedger.Spell?
         var history: [(start: Double, admitted: Bool)] = []
+        let logStart = events.first?.event.minute ?? -.infinity
+        var lastEnd = -Double.infinity
+        /// `event`'s PV1-44 as the start of a spell it tells of late, or nil (a PV1-44 that cannot be, listed).
+        func dated(_ event: FeedEvent, _ index: Int) -> Double? {
+            guard let start = event.admittedAt, start > lastEnd else { return nil }
+            guard start <= event.minute, event.minute - start <= longestDatedBack else {
+                replay.anomalies.append((index, "\(event.kind.rawValue) for \(patient) at minute \(Int(event.minute)): "
+                    + "PV1-44 (minute \(Int(start))) is \(start > event.minute ? "after the message" : "over ten years before it"); not used"))
+                return nil
+            }
+            if start >= logStart {
+                replay.anomalies.append((index, "\(event.kind.rawValue) for \(patient) at minute \(Int(event.minute)): "
+                    + "not in hospital; its spell taken from its PV1-44, minute \(Int(start))"))
+            }
+            return start
+        }
+        /// A spell opened at `start` (PV1-44) in `place`, first heard of by `event`.
+        func datedSpell(_ event: FeedEvent, start: Double, in place: FeedEvent.Location?, admitted: Bool) -> PatientLedger.Spell {
+            var spell = PatientLedger.Spell(start: start, location: place, since: start, locationMessage: event.controlID,
+                                            admitted: admitted, admittedAt: admitted ? start : nil)
+            spell.firstMessageAt = event.minute
+            if keepingHistory { spell.places = [LedgerSpell.Place(location: place, since: start)] }
+            spell.update(from: event)
+            return spell
+        }
+        /// An update, leave or observation that tells of a patient in hospital: an inpatient or emergency class, with a place.
+        func tellsOfStay(_ event: FeedEvent) -> Bool {
+            event.location != nil && (event.patientClass == "I" || event.patientClass == "E")
+        }
         var known: (birth: DateComponents?, sex: Sex, nhs: String?) = (nil, .unknown, nil)
         for (position, index) in indices.enumerated() where !cancelled.contains(position) {
             let event = events[index].event
@@ -193,6 +234,10 @@ public struct LedgerTimeline: Sendable {
             if let nhs = event.nhsID { known.nhs = nhs }
             switch event.kind {
             case .register, .admit, .outpatientToInpatient, .transfer, .returnFromLeave:
+                if open == nil, event.kind == .transfer || event.kind == .returnFromLeave, let start = dated(event, index) {
+                    open = datedSpell(event, start: start, in: event.kind == .transfer ? event.priorLocation ?? event.location : event.location,
+                                      admitted: true)
+                }
                 if var spell = open {
                     if let location = event.location, location != spell.location {
                         spell.location = location
@@ -220,6 +265,9 @@ public struct LedgerTimeline: Sendable {
                     open = spell
                 }
             case .discharge, .inpatientToOutpatient:
+                if open == nil, let start = dated(event, index) {
+                    open = datedSpell(event, start: start, in: event.location, admitted: event.patientClass == "I")
+                }
                 guard let spell = open else {
                     replay.anomalies.append((index, "\(event.kind.rawValue) for \(patient) at minute \(Int(event.minute)): "
                         + "not in hospital"))
@@ -229,22 +277,29 @@ public struct LedgerTimeline: Sendable {
                 var left = spell.patient(patient, known, dischargedAt: event.minute, history: history[...])
                 left.dischargeDestination = event.dischargeDestination
                 replay.lastDischarge = left
-                if let places = spell.places { replay.spells.append(LedgerSpell(patient: left, places: places)) }
+                if let places = spell.places {
+                    replay.spells.append(LedgerSpell(patient: left, places: places, firstMessageAt: spell.firstMessageAt ?? spell.start))
+                }
                 history.append((spell.start, spell.admitted))
-            case .leaveOfAbsence:
-                open?.onLeave = true
-            case .update, .preadmit:
+                lastEnd = event.minute
+            case .leaveOfAbsence, .update, .observation:
+                if open == nil, tellsOfStay(event), let start = dated(event, index) {
+                    open = datedSpell(event, start: start, in: event.location, admitted: event.patientClass == "I")
+                }
+                switch event.kind {
+                case .leaveOfAbsence: open?.onLeave = true
+                case .observation: if let reading = event.vitals { open?.observe(reading, at: event.minute) }
+                default: open?.update(from: event)
+                }
+            case .preadmit:
                 open?.update(from: event)
-            case .observation:
-                guard let reading = event.vitals else { continue }
-                open?.observe(reading, at: event.minute)
             case .cancelAdmit, .cancelTransfer, .cancelDischarge, .merge:
                 continue
             }
         }
         replay.inHospital = open.map { $0.patient(patient, known, dischargedAt: nil, history: history[...]) }
         if let spell = open, let places = spell.places, let patient = replay.inHospital {
-            replay.spells.append(LedgerSpell(patient: patient, places: places))
+            replay.spells.append(LedgerSpell(patient: patient, places: places, firstMessageAt: spell.firstMessageAt ?? spell.start))
         }
         return replay
     }

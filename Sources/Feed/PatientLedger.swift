@@ -77,6 +77,16 @@ public struct LedgerSpell: Sendable, Hashable {
     public let patient: LivePatient
     /// Every place of the spell in time order, the first at the spell's start; never empty.
     public let places: [Place]
+    /// When the log first heard of the spell, epoch minutes: its start, except for a spell begun before its first
+    /// message (a patient in hospital when the feed was switched on, or one whose admission never came), which
+    /// PV1-44 dated back; a census read before then lacks it.
+    public let firstMessageAt: Double
+
+    /// Where the patient was at `minute`: the last place since then, nil before the spell or after its discharge.
+    public func place(at minute: Double) -> Place? {
+        guard minute >= patient.spellStart, patient.dischargedAt.map({ minute < $0 }) ?? true else { return nil }
+        return places.last { $0.since <= minute } ?? places.first
+    }
 }
 
 /// Every spell the event log holds up to a time, and what in it could not be placed.
@@ -87,6 +97,15 @@ public struct LedgerHistory: Sendable {
     public let anomalies: [String]
     /// The log's first event time, epoch minutes (nil for an empty log).
     public let firstEventMinute: Double?
+
+    /// The spells the log heard of only after they began (`LedgerSpell.firstMessageAt` later than the start).
+    public var heardOfLate: [LedgerSpell] { spells.filter { $0.firstMessageAt > $0.patient.spellStart } }
+
+    /// What a census read at `minute` lacks that this history knows: the places then of the spells under way at
+    /// `minute` whose first message came after it, among `late` (`heardOfLate`).
+    public static func unheard(at minute: Double, among late: [LedgerSpell]) -> [FeedEvent.Location?] {
+        late.compactMap { spell in spell.firstMessageAt > minute ? spell.place(at: minute).map(\.location) : nil }
+    }
 }
 
 /// The census the event log gives at a time: every patient in hospital, the patients discharged in the 30 days
@@ -143,6 +162,8 @@ public enum PatientLedger {
         var vitalsAt: Double?
         /// Every place of the spell, when its history is kept (`LedgerTimeline.history`); nil for a census.
         var places: [LedgerSpell.Place]?
+        /// When the log first heard of the spell (`LedgerSpell.firstMessageAt`); nil: at its start.
+        var firstMessageAt: Double?
 
         mutating func update(from event: FeedEvent) {
             if !event.patientClass.isEmpty { patientClass = event.patientClass }

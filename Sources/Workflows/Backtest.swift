@@ -459,8 +459,11 @@ public enum Backtest {
 
     /// The observed series (above), and `timeline` as read through the last midnight at or before `minute`: a
     /// timeline from which the censuses at `minute` and later are read without replaying the log before it again.
+    /// With `heardOfLate` (a later history's `LedgerHistory.heardOfLate`), each midnight also counts those spells
+    /// under way then whose first message came after it, where that history places them: hindsight, for a window
+    /// all of whose events are known (a calibration's), never for an origin's history.
     static func observedSeries(_ timeline: LedgerTimeline, scenario: Scenario, from start: Int, through end: Int,
-                               keepingBefore minute: Double) -> (series: [Series], kept: LedgerTimeline)
+                               keepingBefore minute: Double, heardOfLate: [LedgerSpell] = []) -> (series: [Series], kept: LedgerTimeline)
     {
         let zone = scenario.configuration.timeZone
         let units = scenario.configuration.units
@@ -470,7 +473,10 @@ public enum Backtest {
             ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: Double(index) * 1440), in: zone)
         }
         for index in start...end {
-            let counts = occupancy(timeline.census(at: midnight(index)), scenario: scenario)
+            var counts = occupancy(timeline.census(at: midnight(index)), scenario: scenario)
+            for location in LedgerHistory.unheard(at: midnight(index), among: heardOfLate) {
+                if case .unit(let unit)? = scenario.locations[location?.pointOfCare ?? ""] { counts[unit] += 1 }
+            }
             for unit in units.indices { observed[unit].append(Double(counts[unit])) }
             // Kept once, at the last midnight not after `minute` (a copy's first change copies the whole timeline).
             if midnight(index) <= minute, index == end || midnight(index + 1) > minute { kept = timeline }

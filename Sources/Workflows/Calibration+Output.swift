@@ -33,7 +33,12 @@ extension Calibrating {
         }
         let timeline = LedgerTimeline(events)
         let rampUp = (timeline.firstMinute.map { RecordTime.localDay(ofEpochMinute: $0, in: zone) } ?? firstDay) + 1 + Backtest.logRampUpDays
-        let series = Backtest.observedSeries(timeline, scenario: scenario, from: firstDay, through: lastDay)
+        // The window's census with hindsight: a patient in hospital when the feed began counts from then, where the
+        // message that first told of it (dated back by PV1-44) says it was, not only from that message on.
+        let windowEnd = ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: Double(lastDay + 1) * 1440), in: zone)
+        let late = PatientLedger.history(of: events, through: windowEnd).heardOfLate
+        let series = Backtest.observedSeries(timeline, scenario: scenario, from: firstDay, through: lastDay, keepingBefore: -.infinity,
+                                             heardOfLate: late).series
         var groups: [CensusCheck.Group] = []
         var units: [CensusCheck.Unit] = []
         let seen = (0..<days).filter { firstDay + $0 >= rampUp }  // the days with an observation

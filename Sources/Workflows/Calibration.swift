@@ -64,6 +64,12 @@ public enum Calibrating {
             notes.append("\(history.anomalies.count) event\(history.anomalies.count == 1 ? "" : "s") in the log made no sense "
                 + "where they fell and were applied as far as they could be (hospital-twin census lists them)")
         }
+        let switchedOn = history.heardOfLate.filter { $0.patient.spellStart < first }.count
+        if switchedOn > 0 {
+            notes.append("the feed began (\(RecordTime.format(first))) with \(switchedOn) patient\(switchedOn == 1 ? "" : "s") in hospital "
+                + "whose first message came later and whose PV1-44 dated the spell back: the window's census counts each from the "
+                + "feed's start, where that message says it was (Docs/CALIBRATION.md)")
+        }
 
         observer.progress(1, 4, "fitting arrivals")
         // Readmissions arrive in the model from the twins' readmission draws, on top of the ED's arrival process: the

@@ -195,6 +195,8 @@ public enum ShadowHospital {
             var location: FeedEvent.Location?
             var inHospital = false
             var admitted = false
+            /// PV1-44: the spell's ED arrival, then its admission, epoch minutes at a whole tick.
+            var admittedAt: Double?
             var pendingMerge: String?
             /// The last time written for the patient, in ticks of 1/10,000 s: each of its messages is later.
             var lastTick: Int64 = .min
@@ -213,6 +215,7 @@ public enum ShadowHospital {
                 state.admitted = false
                 state.pendingMerge = nil
                 state.location = nil
+                state.admittedAt = nil
             }
             let tick = Int64((movement.epochMinute * Self.ticksPerMinute).rounded(.down))
             let elective = movement.attributes.admissionMethod == .elective
@@ -224,11 +227,13 @@ public enum ShadowHospital {
                 }
                 state.inHospital = true
                 state.admitted = false
+                state.admittedAt = Double(tick) / Self.ticksPerMinute
                 state.location = place(codes.emergencyDepartment)
                 send(.register, for: movement, &state, at: tick, patientClass: "E")
             case .admittedInED:
                 mergeIfPending(movement, &state, at: tick)
                 state.admitted = true
+                state.admittedAt = Double(tick) / Self.ticksPerMinute
                 send(.admit, for: movement, &state, at: tick, patientClass: "I", cancellable: true)
             case .enteredUnit(let unit):
                 enter(place(codes.units[unit]), movement, &state, at: tick, elective: elective)
@@ -275,6 +280,7 @@ public enum ShadowHospital {
                 send(.transfer, for: movement, &state, at: tick, patientClass: "I", prior: prior, cancellable: true)
             } else {
                 state.admitted = true
+                state.admittedAt = Double(tick) / Self.ticksPerMinute
                 send(.admit, for: movement, &state, at: tick, patientClass: "I", admissionType: elective ? "L" : "E",
                      cancellable: true)
             }
@@ -346,7 +352,7 @@ public enum ShadowHospital {
                 admissionType: admissionType ?? (movement.attributes.admissionMethod == .elective ? "L" : "E"),
                 priorLocation: prior, hospitalService: movement.attributes.specialty.treatmentFunctionCode ?? "", visitNumber: state.visit,
                 dischargeDisposition: disposition?.code ?? "", mergedLocalID: merged, vitals: vitals,
-                controlID: "SH\(sequence)")
+                controlID: "SH\(sequence)", admittedAt: state.admittedAt)
             let message = FeedMessageWriter.message(for: event, from: sender, timeZone: zone)
             if faults.malformed > 0, stream.nextUniform() < faults.malformed {
                 outbox.append((ShadowFeed.Message(bytes: corrupted(message), minute: minute, malformed: true), 0))

@@ -90,6 +90,7 @@ struct FeedMessageTests {
         ("ADT^A01|M|P|2.5\rPID|1||9434765918^^^NHS^NH\r", .dataTypeError, "check digit"),
         ("ADT^A01|M|P|2.5\rEVN|A01|2026130112\rPID|1||D1^^^R^MR\r", .dataTypeError, "EVN-2"),
         ("ADT^A01|M|P|2.5\rPID|1||D1^^^R^MR||X||19441312\r", .dataTypeError, "PID-7"),
+        ("ADT^A02|M|P|2.5\rPID|1||D1^^^R^MR\rPV1|1|I|WD07" + String(repeating: "|", count: 41) + "2026023012\r", .dataTypeError, "PV1-44"),
     ])
     func refused(rest: String, code: HL7ErrorCode, mention: String) {
         let error = refusal(Self.msh + rest)

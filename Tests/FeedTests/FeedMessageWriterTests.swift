@@ -17,7 +17,7 @@ struct FeedMessageWriterTests {
                   location: FeedEvent.Location(pointOfCare: "WD07", room: "B2", bed: "4", facility: "RXX01"),
                   admissionType: "E", priorLocation: kind == .transfer ? FeedEvent.Location(pointOfCare: "AMU") : nil,
                   hospitalService: "430", visitNumber: "V77", dischargeDisposition: disposition, mergedLocalID: merged,
-                  vitals: vitals, controlID: "C\(kind.rawValue)")
+                  vitals: vitals, controlID: "C\(kind.rawValue)", admittedAt: kind == .register ? nil : minute - 4321.5)
     }
 
     @Test("every kind, in winter and summer time, at a whole ten-thousandth of a second")
@@ -39,8 +39,10 @@ struct FeedMessageWriterTests {
                                      location: read.location, admissionType: read.admissionType,
                                      priorLocation: read.priorLocation, hospitalService: read.hospitalService,
                                      visitNumber: read.visitNumber, dischargeDisposition: read.dischargeDisposition,
-                                     mergedLocalID: read.mergedLocalID, vitals: read.vitals, controlID: read.controlID)
+                                     mergedLocalID: read.mergedLocalID, vitals: read.vitals, controlID: read.controlID,
+                                     admittedAt: read.admittedAt.map { $0 - read.minute + written.minute })
                 #expect(same == written, "\(kind)")
+                #expect(abs((read.admittedAt ?? 0) - (written.admittedAt ?? 0)) < 1e-6, "\(kind): PV1-44")
                 #expect(read.dischargeDestination == (kind == .discharge ? .died : .other))
             }
         }

@@ -11,14 +11,16 @@ private struct Feed {
     /// `time` as "DDHHMM" in January 2026.
     static func minute(_ time: String) -> Double { HL7DateTime("202601" + time)!.localMinutesSinceEpoch }
 
+    /// `admitted` is PV1-44 as "DDHHMM" in January 2026 ("" for none, or a whole HL7 time when longer than 6).
     mutating func send(_ event: String, _ patient: String, at time: String, location: String = "", prior: String = "",
-                       extra: String = "")
+                       patientClass: String = "I", admitted: String = "", extra: String = "")
     {
+        let since = admitted.isEmpty ? "" : String(repeating: "|", count: 34) + (admitted.count > 6 ? admitted : "202601" + admitted)
         let type = event == "R01" ? "ORU^R01" : "ADT^" + event
         let text = "MSH|^~\\&|PAS|RXX|TWIN|RXX|202601" + time + "||" + type + "|M\(log.count)|P|2.5\r"
             + "EVN|\(event)|||||202601\(time)\r"
             + "PID|1||\(patient)^^^RXX^MR||Doe^Jo||19500101|F\r"
-            + "PV1|1|I|\(location)|E||\(prior)||||MED\r" + extra
+            + "PV1|1|\(patientClass)|\(location)|E||\(prior)||||MED\(since)\r" + extra
         do {
             let parsed = try HL7Parser.parse(Array(text.utf8))
             log.append(ReceivedEvent(sequence: log.count,
@@ -95,6 +97,66 @@ struct PatientLedgerTests {
         feed.send("A02", "D2", at: "061500", location: "WD01")  // sent late, happened first
         #expect(place(feed.census(at: "061600")) == ["D2": "WD01"])
         #expect(place(feed.census(at: "071100")) == ["D2": "WD02"])
+    }
+
+    @Test("a feed switched on in a full hospital: PV1-44 dates a patient first told of by a move, a discharge or an observation back to its admission, in the place the message says it was; the history knows it before its first message, a census only from it")
+    func switchedOn() throws {
+        var feed = Feed()
+        feed.send("A04", "D0", at: "051000", location: "ED")  // the log's first event
+        feed.send("A02", "D1", at: "051200", location: "WD07", prior: "AMU", admitted: "021500")
+        feed.send("A03", "D2", at: "051300", location: "WD05", admitted: "011000")
+        let obx = "OBX|1|NM|9279-1^^LN||18|/min|||||F\r"
+        feed.send("R01", "D3", at: "051400", location: "WD09", admitted: "030800", extra: obx)
+        feed.send("A08", "D4", at: "051500", location: "ED", patientClass: "E", admitted: "042300")
+        feed.send("R01", "D5", at: "051500", location: "CLINIC", patientClass: "O", admitted: "051430", extra: obx)
+        let before = feed.census(at: "051100")
+        #expect(place(before) == ["D0": "ED"], "a census knows a patient only from its first message")
+        let census = feed.census(at: "051600")
+        #expect(census.anomalies.isEmpty, "\(census.anomalies)")
+        #expect(place(census) == ["D0": "ED", "D1": "WD07", "D3": "WD09", "D4": "ED"], "an outpatient's observation opens no spell")
+        let moved = try #require(census.inHospital.first { $0.key == "D1" })
+        #expect(moved.spellStart == Feed.minute("021500") && moved.admittedAt == Feed.minute("021500") && moved.admitted
+                && moved.locationSince == Feed.minute("051200"))
+        let observed = try #require(census.inHospital.first { $0.key == "D3" })
+        #expect(observed.spellStart == Feed.minute("030800") && observed.vitals?.respirationRate == 18)
+        let waiting = try #require(census.inHospital.first { $0.key == "D4" })
+        #expect(!waiting.admitted && waiting.admittedAt == nil && waiting.spellStart == Feed.minute("042300"))
+        let left = try #require(census.recentDischarges.first)
+        #expect(left.key == "D2" && left.spellStart == Feed.minute("011000") && left.dischargedAt == Feed.minute("051300"))
+        // The history, read after them all, knows where each was from the feed's start on.
+        let history = PatientLedger.history(of: feed.log, through: Feed.minute("051600"))
+        let late = history.heardOfLate
+        #expect(late.map(\.patient.key).sorted() == ["D1", "D2", "D3", "D4"])
+        #expect(late.first { $0.patient.key == "D1" }?.places.map { $0.location?.pointOfCare ?? "" } == ["AMU", "WD07"])
+        #expect(LedgerHistory.unheard(at: Feed.minute("051100"), among: late).map { $0?.pointOfCare ?? "" }.sorted()
+                == ["AMU", "ED", "WD05", "WD09"])
+        #expect(LedgerHistory.unheard(at: Feed.minute("051230"), among: late).map { $0?.pointOfCare ?? "" }.sorted()
+                == ["ED", "WD05", "WD09"], "each counted until its first message, then by the census")
+        #expect(LedgerHistory.unheard(at: Feed.minute("051000") - 1, among: late).count == 4, "the feed's own start is no bound")
+        #expect(LedgerHistory.unheard(at: Feed.minute("011000") - 1, among: late).isEmpty, "nobody before its admission")
+    }
+
+    @Test("a PV1-44 after the log began is a lost admission, listed; one after its message, or over ten years before it, is listed and not used; one of a spell already ended opens none")
+    func datedBackWrongly() throws {
+        var feed = Feed()
+        feed.send("A04", "D0", at: "051000", location: "ED")
+        feed.send("A02", "D1", at: "061200", location: "WD07", prior: "AMU", admitted: "060900")
+        feed.send("A02", "D2", at: "061200", location: "WD07", prior: "AMU", admitted: "071200")
+        feed.send("A02", "D3", at: "061200", location: "WD07", prior: "AMU", admitted: "199001010000")
+        feed.send("A01", "D4", at: "051100", location: "AMU")
+        feed.send("A03", "D4", at: "051300", location: "AMU", admitted: "051100")
+        feed.send("R01", "D4", at: "051400", location: "AMU", admitted: "051100", extra: "OBX|1|NM|9279-1^^LN||18|/min|||||F\r")
+        let census = feed.census(at: "061300")
+        let lost = try #require(census.inHospital.first { $0.key == "D1" })
+        #expect(lost.spellStart == Feed.minute("060900") && place(census)["D1"] == "WD07")
+        #expect(census.anomalies.contains { $0.contains("D1") && $0.contains("its spell taken from its PV1-44") })
+        for key in ["D2", "D3"] {
+            let patient = try #require(census.inHospital.first { $0.key == key })
+            #expect(patient.spellStart == Feed.minute("061200"), "\(key): taken as arriving with its move")
+            #expect(census.anomalies.contains { $0.contains(key) && $0.contains("PV1-44") && $0.contains("not used") })
+            #expect(census.anomalies.contains { $0.contains(key) && $0.contains("taken as arriving then") })
+        }
+        #expect(place(census)["D4"] == nil, "an observation charted after the discharge does not bring the patient back")
     }
 
     @Test("cancels undo the event they cancel, even when a later event followed it")

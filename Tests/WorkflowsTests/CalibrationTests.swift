@@ -119,6 +119,54 @@ struct CalibrationTests {
     static let calibration = try! Calibrating.run(base, file: "general-hospital.yaml", events: log,
                                                   request: request("2026-01-20", "2026-03-16"))
 
+    @Test("the census check reads its window with hindsight: from a feed switched on in a full hospital, each midnight's observed census is the hospital's own, patients told of by a later message of the window included")
+    func censusWithHindsight() throws {
+        let days = 24
+        let prepared = try PreparedScenario(Self.shadow, file: "shadow.yaml",
+                                            plan: RunSettings(horizonDays: days, warmUpDays: 0, replications: 1, seed: 5))
+        let feed = try ShadowHospital.emit(prepared, days: days, seed: 5, warmUpDays: 90)
+        let zone = Self.shadow.configuration.timeZone
+        let log = try ShadowHospitalTests.receive(feed, zone: zone).log
+        var request = Self.request("2026-01-20", "2026-01-28")
+        request.threads = 2
+        let path = Repository.path("scenarios/general-hospital.yaml")
+        let check = try Calibrating.censusCheck(Self.base, file: path, events: log, request: request, replications: 1, seed: 3)
+        let units = Self.shadow.configuration.units
+        let feedStartDay = RecordTime.localDay(ofEpochMinute: try #require(log.map(\.event.minute).min()), in: zone)
+        // A patient with no message until the window's end is not known to it: the calibration reads nothing later.
+        let windowEnd = ForecastStart.epochMinute(of: try #require(ForecastStart.date("2026-01-29")), in: zone)
+        var told: Set<PatientID> = []
+        for received in log where received.event.minute <= windowEnd {
+            if let id = ShadowFeed.patient(ofLocalID: received.event.localID ?? "") { told.insert(id) }
+        }
+        var compared = 0, short = 0, untold = 0
+        for midnight in feed.midnights {
+            let day = RecordTime.localDay(ofEpochMinute: midnight.epochMinute, in: zone)
+            let date = LocalDateTime(localMinutesSinceEpoch: Double(day) * 1440).dateDescription
+            guard let index = check.groups[0].days.firstIndex(where: { $0.date == date }),
+                  let observed = check.groups[0].days[index].observed else { continue }
+            let inBeds = midnight.patients.filter { patient in
+                if case .unit(let unit) = patient.place { return !units[unit].kind.isCriticalCare } else { return false }
+            }
+            let hospital = inBeds.filter { told.contains($0.patient) }.count
+            untold = max(untold, inBeds.count - hospital)
+            #expect(observed == Double(hospital), "\(date): observed \(observed), the hospital's \(hospital)")
+            // What a census read at the midnight itself gives: short of the hospital's by the patients not yet told of.
+            let census = PatientLedger.census(of: log, at: midnight.epochMinute)
+            let asOf = census.inHospital.filter { patient in
+                if case .unit(let unit)? = Self.base.locations[patient.location?.pointOfCare ?? ""] { return !units[unit].kind.isCriticalCare }
+                return false
+            }.count
+            if asOf < hospital { short += 1 }
+            compared += 1
+        }
+        #expect(compared == 9 && day(of: request.from) > feedStartDay + Backtest.logRampUpDays, "\(compared) midnights compared")
+        #expect(short > 0, "the census read at each midnight was already whole: nothing for hindsight to add")
+        #expect(untold < 20, "\(untold) patients in beds with no message in the window")
+    }
+
+    private func day(of date: LocalDateTime) -> Int { Int(date.localMinutesSinceEpoch / 1440) }
+
     @Test("the arrival level is the shadow's within its Poisson interval; the admitted share the base's within its binomial interval")
     func arrivalsAndAdmissions() {
         let c = Self.calibration

@@ -156,7 +156,7 @@ struct ShadowHospitalTests {
         #expect(history.anomalies == PatientLedger.census(of: log, at: end).anomalies)
     }
 
-    @Test("with a warm-up the feed starts in a full hospital: nothing is sent before the start, and the census it gives is the hospital's less only the patients admitted before it, each of whom it knows from its first move on")
+    @Test("with a warm-up the feed starts in a full hospital: nothing is sent before the start; a census lacks only the patients in hospital since before it who have sent no message yet, each known from its first message on, dated back by PV1-44; read at the end, the history places each one a message has told of where it was at every midnight")
     func warmUp() throws {
         let faults = FeedFaults(duplicates: 0.05, outOfOrder: 0.1, cancelAndResend: 0.05, merges: 0.1)
         let feed = try ShadowHospital.emit(try Self.prepared(days: 10), days: 10, seed: 13, faults: faults, warmUpDays: 60)
@@ -168,33 +168,63 @@ struct ShadowHospitalTests {
         let first = try #require(feed.midnights.first)
         #expect(first.epochMinute >= start && first.epochMinute < start + 1440 + 61)
         #expect(first.patients.count > 300, "a full hospital at the feed's first midnight: \(first.patients.count) patients")
-        // A patient the feed never admitted leaves: the receiver notes it.
-        let census = PatientLedger.census(of: log, at: start + 10 * 1440)
-        #expect(census.anomalies.contains { $0.contains("not in hospital") })
-        // In hospital at the start (the first midnight's, and whoever was in at the start and left before it).
-        let before = Set(log.compactMap { ShadowFeed.patient(ofLocalID: $0.event.localID ?? "") }).subtracting(
-            Set(log.filter { [.register, .admit].contains($0.event.kind) }.compactMap { ShadowFeed.patient(ofLocalID: $0.event.localID ?? "") }))
-        var missing = 0, compared = 0
+        // PV1-44 dates each patient in hospital at the switch-on back to its admission, before the log: no anomaly.
+        let end = start + 10 * 1440
+        let census = PatientLedger.census(of: log, at: end)
+        #expect(!census.anomalies.contains { $0.contains("not in hospital") }, "\(census.anomalies.prefix(3))")
+        // When each patient's first message came.
+        var firstMessage: [PatientID: FeedEvent] = [:]
+        for received in log {
+            guard let id = ShadowFeed.patient(ofLocalID: received.event.localID ?? "") else { continue }
+            if received.event.minute < firstMessage[id]?.minute ?? .infinity { firstMessage[id] = received.event }
+        }
+        let history = PatientLedger.history(of: log, through: end)
+        let late = history.heardOfLate
+        #expect(late.count > 100 && late.allSatisfy { $0.patient.spellStart < start && $0.firstMessageAt >= start },
+                "\(late.count) spells heard of late")
+        var missing = 0, compared = 0, dated = 0
         for midnight in feed.midnights {
             let fed = PatientLedger.census(of: log, at: midnight.epochMinute).inHospital
             var byPatient: [PatientID: LivePatient] = [:]
             for patient in fed { if let id = ShadowFeed.patient(ofLocalID: patient.key) { byPatient[id] = patient } }
             #expect(byPatient.count == fed.count)
+            // The history's hindsight: what this census lacks, where each patient was.
+            var unheard: [PatientID: String] = [:]
+            for spell in late where spell.firstMessageAt > midnight.epochMinute {
+                guard let place = spell.place(at: midnight.epochMinute), let id = ShadowFeed.patient(ofLocalID: spell.patient.key) else { continue }
+                unheard[id] = place.location?.pointOfCare ?? ""
+            }
+            #expect(LedgerHistory.unheard(at: midnight.epochMinute, among: late).count == unheard.count)
             for simulated in midnight.patients {
+                let code: String, admitted: Bool
+                switch simulated.place {
+                case .emergencyDepartment(let decided): (code, admitted) = (feed.codes.emergencyDepartment, decided)
+                case .unit(let unit): (code, admitted) = (feed.codes.units[unit], true)
+                case .theatres: (code, admitted) = (feed.codes.theatres ?? "", true)
+                }
                 guard let patient = byPatient.removeValue(forKey: simulated.patient) else {
-                    // Not in the feed's census: only a patient in hospital since before the start that has not moved.
+                    // Not in the feed's census: only a patient in hospital since before the start with no message yet.
                     #expect(first.patients.contains { $0.patient == simulated.patient && $0.spell == simulated.spell }
-                            && simulated.place == first.patients.first { $0.patient == simulated.patient }?.place,
+                            && (firstMessage[simulated.patient]?.minute ?? .infinity) > midnight.epochMinute,
                             "\(simulated.patient) missing from the feed's census at midnight \(Int(midnight.epochMinute))")
+                    // Known later, where it was then — unless its first message opens its spell: an ED patient
+                    // registered before the start and admitted after it, whose arrival no message gives.
+                    if let told = firstMessage[simulated.patient], told.kind != .admit {
+                        #expect(unheard.removeValue(forKey: simulated.patient) == code,
+                                "\(simulated.patient) at \(code) at midnight \(Int(midnight.epochMinute)): the history's hindsight has it elsewhere or not at all")
+                    }
                     missing += 1
                     continue
                 }
-                if case .unit(let unit) = simulated.place { #expect(patient.location?.pointOfCare == feed.codes.units[unit]) }
+                #expect(patient.location?.pointOfCare == code && patient.admitted == admitted,
+                        "\(simulated.patient): simulated \(code) admitted \(admitted), fed \(patient.location?.pointOfCare ?? "-") admitted \(patient.admitted)")
+                if patient.spellStart < start { dated += 1 }
                 compared += 1
             }
             #expect(byPatient.isEmpty, "in the feed's census, not in hospital: \(byPatient.keys.sorted { $0.value < $1.value })")
+            #expect(unheard.isEmpty, "in the history's hindsight, not in hospital: \(unheard)")
         }
-        #expect(missing > 0 && compared > 10 * 200 && !before.isEmpty, "missing \(missing), compared \(compared)")
+        #expect(missing > 0 && dated > 100 && compared > 10 * 200, "missing \(missing), dated back \(dated), compared \(compared)")
     }
 
     @Test("the same scenario and seed give the same feed, byte for byte; another seed another")
