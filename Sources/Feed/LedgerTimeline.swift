@@ -176,6 +176,10 @@ public struct LedgerTimeline: Sendable {
         -> Replay
     {
         var replay = Replay()
+        /// Lists what `event` (at `index`) did that made no sense.
+        func note(_ index: Int, _ event: FeedEvent, _ what: String) {
+            replay.anomalies.append((index, "\(event.kind.rawValue) for \(patient) at minute \(Int(event.minute)): " + what))
+        }
         var cancelled: Set<Int> = []
         for (position, index) in indices.enumerated() {
             let event = events[index].event
@@ -191,8 +195,7 @@ public struct LedgerTimeline: Sendable {
                 !cancelled.contains($0) && targets.contains(events[indices[$0]].event.kind)
             }
             if let target { cancelled.insert(target) } else {
-                replay.anomalies.append((index, "\(event.kind.rawValue) for \(patient) at minute \(Int(event.minute)): "
-                    + "nothing to cancel"))
+                note(index, event, "nothing to cancel")
             }
         }
         var open: PatientLedger.Spell?
@@ -203,13 +206,11 @@ public struct LedgerTimeline: Sendable {
         func dated(_ event: FeedEvent, _ index: Int) -> Double? {
             guard let start = event.admittedAt, start > lastEnd else { return nil }
             guard start <= event.minute, event.minute - start <= longestDatedBack else {
-                replay.anomalies.append((index, "\(event.kind.rawValue) for \(patient) at minute \(Int(event.minute)): "
-                    + "PV1-44 (minute \(Int(start))) is \(start > event.minute ? "after the message" : "over ten years before it"); not used"))
+                note(index, event, "PV1-44 (minute \(Int(start))) is \(start > event.minute ? "after the message" : "over ten years before it"); not used")
                 return nil
             }
             if start >= logStart {
-                replay.anomalies.append((index, "\(event.kind.rawValue) for \(patient) at minute \(Int(event.minute)): "
-                    + "not in hospital; its spell taken from its PV1-44, minute \(Int(start))"))
+                note(index, event, "not in hospital; its spell taken from its PV1-44, minute \(Int(start))")
             }
             return start
         }
@@ -254,8 +255,7 @@ public struct LedgerTimeline: Sendable {
                     open = spell
                 } else {
                     if event.kind == .transfer || event.kind == .returnFromLeave {
-                        replay.anomalies.append((index, "\(event.kind.rawValue) for \(patient) at minute \(Int(event.minute)): "
-                            + "not in hospital; taken as arriving then"))
+                        note(index, event, "not in hospital; taken as arriving then")
                     }
                     var spell = PatientLedger.Spell(start: event.minute, location: event.location, since: event.minute,
                                                     locationMessage: event.controlID, admitted: event.kind != .register,
@@ -269,8 +269,7 @@ public struct LedgerTimeline: Sendable {
                     open = datedSpell(event, start: start, in: event.location, admitted: event.patientClass == "I")
                 }
                 guard let spell = open else {
-                    replay.anomalies.append((index, "\(event.kind.rawValue) for \(patient) at minute \(Int(event.minute)): "
-                        + "not in hospital"))
+                    note(index, event, "not in hospital")
                     continue
                 }
                 open = nil

@@ -85,7 +85,7 @@ public struct LedgerSpell: Sendable, Hashable {
     /// Where the patient was at `minute`: the last place since then, nil before the spell or after its discharge.
     public func place(at minute: Double) -> Place? {
         guard minute >= patient.spellStart, patient.dischargedAt.map({ minute < $0 }) ?? true else { return nil }
-        return places.last { $0.since <= minute } ?? places.first
+        return places.last { $0.since <= minute }
     }
 }
 

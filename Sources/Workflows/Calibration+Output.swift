@@ -7,13 +7,39 @@ import Scenario
 import Simulation
 
 extension Calibrating {
+    /// The log's midnight census over a calibration window, by group and by unit, as the census check holds it
+    /// against the simulated: read once for all the checks of a calibration (the log and the window do not change
+    /// between them, and the scenarios checked share the base's units and locations).
+    public struct ObservedWindow: Sendable {
+        /// Groups, then units; one value a midnight of the window.
+        let series: [Backtest.Series]
+        /// The first local day with an observation: the log's ramp-up after its first event.
+        let firstSeenDay: Int
+
+        /// `events`' census at each midnight of `request`'s window, units and locations from `scenario`. Read with
+        /// hindsight: the window's events are all known, so a patient in hospital when the feed began counts from
+        /// then, where the message that first told of it (dated back by PV1-44) says it was, not only from that
+        /// message on.
+        public init(events: [ReceivedEvent], request: CalibrationRequest, scenario: Scenario) {
+            let zone = scenario.configuration.timeZone
+            let firstDay = Int(request.from.localMinutesSinceEpoch / 1440), lastDay = Int(request.to.localMinutesSinceEpoch / 1440)
+            let timeline = LedgerTimeline(events)
+            firstSeenDay = (timeline.firstMinute.map { RecordTime.localDay(ofEpochMinute: $0, in: zone) } ?? firstDay) + 1
+                + Backtest.logRampUpDays
+            let windowEnd = ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: Double(lastDay + 1) * 1440), in: zone)
+            let late = PatientLedger.history(of: events, through: windowEnd).heardOfLate
+            series = Backtest.observedSeries(timeline, scenario: scenario, from: firstDay, through: lastDay,
+                                             keepingBefore: -.infinity, heardOfLate: late).series
+        }
+    }
+
     /// Runs `calibrated` (read from `file`) over the calibration window, after its own warm-up, and holds each
     /// midnight's census per group against the log's (from the log's ramp-up on): how well the fitted hospital
-    /// reproduces the one it was fitted to.
+    /// reproduces the one it was fitted to. `observed` is the log's over the window (read from `events` when nil).
     public static func censusCheck(_ calibrated: Scenario, file: String, events: [ReceivedEvent], request: CalibrationRequest,
-                                   replications: Int, seed: UInt64?, observer: WorkflowObserver = .silent) throws(WorkflowError) -> CensusCheck
+                                   replications: Int, seed: UInt64?, observed: ObservedWindow? = nil,
+                                   observer: WorkflowObserver = .silent) throws(WorkflowError) -> CensusCheck
     {
-        let zone = calibrated.configuration.timeZone
         let firstDay = Int(request.from.localMinutesSinceEpoch / 1440), lastDay = Int(request.to.localMinutesSinceEpoch / 1440)
         let days = lastDay - firstDay + 1
         let warmUp = calibrated.run.warmUpDays
@@ -31,14 +57,8 @@ extension Calibrating {
         } catch {
             throw WorkflowError(.input, "\(file): the census check failed: \(error)")
         }
-        let timeline = LedgerTimeline(events)
-        let rampUp = (timeline.firstMinute.map { RecordTime.localDay(ofEpochMinute: $0, in: zone) } ?? firstDay) + 1 + Backtest.logRampUpDays
-        // The window's census with hindsight: a patient in hospital when the feed began counts from then, where the
-        // message that first told of it (dated back by PV1-44) says it was, not only from that message on.
-        let windowEnd = ForecastStart.epochMinute(of: LocalDateTime(localMinutesSinceEpoch: Double(lastDay + 1) * 1440), in: zone)
-        let late = PatientLedger.history(of: events, through: windowEnd).heardOfLate
-        let series = Backtest.observedSeries(timeline, scenario: scenario, from: firstDay, through: lastDay, keepingBefore: -.infinity,
-                                             heardOfLate: late).series
+        let window = observed ?? ObservedWindow(events: events, request: request, scenario: scenario)
+        let rampUp = window.firstSeenDay, series = window.series
         var groups: [CensusCheck.Group] = []
         var units: [CensusCheck.Unit] = []
         let seen = (0..<days).filter { firstDay + $0 >= rampUp }  // the days with an observation
@@ -251,12 +271,13 @@ extension Calibrating {
                                   ratios: [Double], criticalCareRatios: [Double], check: CensusCheck)
     {
         let (uncorrected, uncorrectedFile) = try scenario(start, 1, [:])
+        let observed = ObservedWindow(events: events, request: request, scenario: uncorrected)
         let first = try censusCheck(uncorrected, file: uncorrectedFile, events: events, request: request, replications: replications,
-                                    seed: seed, observer: observer)
+                                    seed: seed, observed: observed, observer: observer)
         let bedWaits = first.bedStays
         let factors = calibration.stayFactors(bedWaits: bedWaits, checkedAt: start)
         let firstRatio = first.groups.first.map { $0.means.simulated > 0 ? $0.means.observed / $0.means.simulated : 1 }
-        let found = try searchStayScale(events: events, request: request, replications: replications, seed: seed,
+        let found = try searchStayScale(events: events, observed: observed, request: request, replications: replications, seed: seed,
                                         observer: observer, start: start) { (scale: Double) throws(WorkflowError) in
             try scenario(scale, 1, factors)
         }
@@ -272,7 +293,7 @@ extension Calibrating {
         let factor = max(0.5, min(2, before))
         // Critical care's stays move the general and acute census too (patients step down sooner, and fewer wait
         // for a critical care bed): the scale is sought again from where it was, with the factor.
-        let again = try searchStayScale(events: events, request: request, replications: replications, seed: seed,
+        let again = try searchStayScale(events: events, observed: observed, request: request, replications: replications, seed: seed,
                                         observer: observer, start: found.scale) { (scale: Double) throws(WorkflowError) in
             try scenario(scale, factor, factors)
         }
@@ -284,7 +305,7 @@ extension Calibrating {
     /// noisier (a 13-patient census averaged over a year of 10 replications varies by about 1%).
     public static let criticalCareTolerance = 0.03
 
-    static func searchStayScale(events: [ReceivedEvent], request: CalibrationRequest, replications: Int, seed: UInt64?,
+    static func searchStayScale(events: [ReceivedEvent], observed: ObservedWindow, request: CalibrationRequest, replications: Int, seed: UInt64?,
                                 observer: WorkflowObserver, start: Double,
                                 scenario: (Double) throws(WorkflowError) -> (Scenario, String))
         throws(WorkflowError) -> (scale: Double, ratios: [Double], check: CensusCheck)
@@ -292,7 +313,7 @@ extension Calibrating {
         try searchScale(start: start) { (scale: Double) throws(WorkflowError) -> ScaleTrial<CensusCheck> in
             let (written, file) = try scenario(scale)
             let check = try censusCheck(written, file: file, events: events, request: request, replications: replications,
-                                        seed: seed, observer: observer)
+                                        seed: seed, observed: observed, observer: observer)
             guard let group = check.groups.first, group.means.simulated > 0, group.means.observed > 0 else {
                 return ScaleTrial(check: check, ratio: nil, tolerance: 0)
             }
