@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["CLibPQ"]),
         .target(name: "CSVFiles"),
         // The HTTP server: routes, problem documents, security headers; libpq's calls on NIO's thread pool.
-        .target(name: "Server", dependencies: ["Accounts", "CSVFiles", "Feed", "FeedStore", "Store", "Reports", "RunStore", "RunRecords", "Scenario", "Simulation", "Workflows", .product(name: "Hummingbird", package: "hummingbird"),
+        .target(name: "Server", dependencies: ["Accounts", "CSVFiles", "Feed", "FeedStore", "Store", "Reports", "RunStore", "RunRecords", "PatientTwin", "Scenario", "Simulation", "Workflows", .product(name: "Hummingbird", package: "hummingbird"),
                                                .product(name: "Prometheus", package: "swift-prometheus"),
                                                .product(name: "NIOPosix", package: "swift-nio"),
                                                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"]),
         .testTarget(name: "FeedTests", dependencies: ["Feed", "HL7", "PatientTwin"]),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "RunRecords", "Reports", "HospitalModel", "Store", "TestSupport", "Server", "RunStore", "Workflows", "Feed",
-                                                     "FeedStore", "Forecasting", "Scenario", .product(name: "Yams", package: "Yams"),
+                                                     "FeedStore", "Forecasting", "PatientTwin", "Scenario", .product(name: "Yams", package: "Yams"),
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "FeedStoreTests", dependencies: ["FeedStore", "Feed", "HL7", "Store", "TestSupport"]),

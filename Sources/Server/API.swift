@@ -311,11 +311,17 @@ public enum API {
             return APIAnswer(json: try ResultJSON.encoder().encode(census.aggregate), read: "census of scenario \(scenarioID)")
         },
         APIRoute(method: .get, path: "/api/v1/patients", access: .patients, query: [.scenarioID, .at], required: [.scenarioID], answer: "Patients",
-                 summary: "Each patient of the census (pseudonymous), as the census file has them.") { request in
-            let (scenarioID, census) = try liveCensus(request)
-            let rows = try ResultJSON.encoder().encode(census.patients)
-            return APIAnswer(json: object(["at": try json(census.at), "patients": rows]),
-                             read: "patients: \(census.patients.count) rows of the census of scenario \(scenarioID)")
+                 summary: "Each patient of the census (pseudonymous), as the census file has them, and each admitted patient's twin forecast.") { request in
+            guard let id = try request.number(.scenarioID, in: 1...Int64.max) else {
+                throw ProblemError(status: .badRequest, title: "A query parameter is missing",
+                                   detail: "query parameter 'scenario_id': the id of the stored scenario whose units and locations place the patients")
+            }
+            let read = try liveRead(scenario: id, at: request.query[.at], connection: request.connection)
+            let census = LiveCensusSummary(read.census, at: read.minute, events: read.events, scenario: read.scenario)
+            let twins = try liveTwins(read)
+            return APIAnswer(json: object(["at": try json(census.at), "patients": try ResultJSON.encoder().encode(census.patients),
+                                           "twins": try ResultJSON.encoder().encode(twins)]),
+                             read: "patients: \(census.patients.count) rows of the census of scenario \(id), \(twins.count) twin forecasts")
         },
         APIRoute(method: .get, path: "/api/v1/users", access: .administration, query: [.limit, .after], answer: "UserPage",
                  summary: "Accounts, newest first, a page at a time: name, role, whether it has a password, active tokens, when made and disabled.") { request in
@@ -376,11 +382,39 @@ public enum API {
     /// The live census of stored scenario `id` at `at` (local, YYYY-MM-DDTHH:MM; nil: now): a 404, 422 or 400 problem
     /// when it cannot be read.
     static func liveCensus(scenario id: Int64, at: String?, connection: DatabaseConnection) throws -> LiveCensusSummary {
-        guard let (listing, document) = try RunStore(connection: connection, migrating: false).scenario(id) else { throw notFound("scenario", id) }
+        let read = try liveRead(scenario: id, at: at, connection: connection)
+        return LiveCensusSummary(read.census, at: read.minute, events: read.events, scenario: read.scenario)
+    }
+
+    /// A live census as read, with the scenario that placed it (built as its jobs build it: a twin model file it names
+    /// read beside the file it was stored from) and its time (epoch minutes).
+    struct LiveRead {
         let scenario: Scenario
-        do { scenario = try Scenario.rebuild(canonicalJSON: Data(document.utf8), label: "scenario \(id)", twinModelFile: nil) } catch {
-            throw ProblemError(status: .unprocessableContent, title: "The scenario cannot be built here",
-                               detail: "scenario \(id) (\(listing.name)): " + error.problems.map(\.description).prefix(3).joined(separator: "; "))
+        let census: LiveCensus
+        let minute: Double
+        let events: Int
+    }
+
+    /// The twin forecasts of a live census's admitted patients: `LiveTwins.defaultSamples` trajectories each from
+    /// seed `twinSeed`, on one thread (a request shares the server's cores); a 422 problem when the twin model cannot
+    /// forecast them.
+    static func liveTwins(_ read: LiveRead) throws -> [LiveTwins.Patient] {
+        do { return try LiveTwins.forecast(read.census, at: read.minute, scenario: read.scenario, seed: twinSeed, threads: 1) } catch {
+            throw ProblemError(status: .unprocessableContent, title: "The twins cannot forecast this census", detail: "\(error)")
+        }
+    }
+
+    /// The seed of the twin forecasts the server shows: the same census gives the same figures.
+    static let twinSeed: UInt64 = 1
+
+    /// The live census of stored scenario `id` at `at`, as `liveCensus(scenario:at:connection:)` reads it.
+    static func liveRead(scenario id: Int64, at: String?, connection: DatabaseConnection) throws -> LiveRead {
+        let store = try RunStore(connection: connection, migrating: false)
+        guard let (listing, _) = try store.scenario(id) else { throw notFound("scenario", id) }
+        let scenario: Scenario
+        do { scenario = try Jobs.storedScenario(id, store: store).scenario } catch {
+            throw ProblemError(status: error.kind == .store ? .serviceUnavailable : .unprocessableContent, title: "The scenario cannot be built here",
+                               detail: "scenario \(id) (\(listing.name)): " + error.messages.prefix(3).joined(separator: "; "))
         }
         let minute: Double
         if let text = at {
@@ -397,7 +431,7 @@ public enum API {
             throw ProblemError(status: error.kind == .store ? .serviceUnavailable : .unprocessableContent,
                                title: "The census cannot be read", detail: "\(error)")
         }
-        return LiveCensusSummary(read.census, at: minute, events: read.events, scenario: scenario)
+        return LiveRead(scenario: scenario, census: read.census, minute: minute, events: read.events)
     }
 
     // MARK: JSON

@@ -2,6 +2,7 @@ import Accounts
 import CSVFiles
 import Foundation
 import HTTPTypes
+import PatientTwin
 import Reports
 import RunRecords
 import RunStore
@@ -39,13 +40,24 @@ extension Dashboard {
     // MARK: Patients
 
     /// The clinician's page: each patient of the live census, as the census file has them (pseudonymous ids only),
-    /// in the scenario's unit order with the ED first, the highest NEWS2 first within a unit.
+    /// in the scenario's unit order with the ED first, the highest NEWS2 first within a unit, and each admitted
+    /// patient's twin forecast beside its row.
     enum PatientPages {
         /// The census columns shown, and their headings.
         static let columns: [(key: String, heading: String)] = [
             ("patient_id", "patient (pseudonymous)"), ("unit", "where"), ("unit_since", "there since"), ("admitted_at", "admitted"),
             ("pathway", "pathway"), ("age", "age"), ("news2", "NEWS2"), ("news2_at", "NEWS2 at"), ("undecided_triage", "in ED, undecided"),
         ]
+        /// The twin's columns after them: their headings and how each is shown from a forecast.
+        static let twinColumns: [(heading: String, value: @Sendable (TwinForecast) -> String)] = [
+            ("ready to leave in, days (median)", { String(format: "%.1f", $0.remainingDaysP50) }),
+            ("10th–90th percentile", { String(format: "%.1f–%.1f", $0.remainingDaysP10, $0.remainingDaysP90) }),
+            ("critical care, now or later", { percent($0.criticalCareProbability) }),
+            ("dies in hospital", { percent($0.deathProbability) }),
+            ("readmitted within 30 days", { percent($0.readmissionProbability) }),
+        ]
+
+        static func percent(_ p: Double) -> String { String(format: "%.0f%%", 100 * p) }
 
         static func page(_ visit: Visit) throws -> Answer {
             try censusPage(visit, action: "/patients", title: "Patients",
@@ -53,7 +65,9 @@ extension Dashboard {
                 var sections = [form]
                 var read = ""
                 do {
-                    let census = try API.liveCensus(scenario: chosen, at: visit.query["at"], connection: visit.connection)
+                    let live = try API.liveRead(scenario: chosen, at: visit.query["at"], connection: visit.connection)
+                    let census = LiveCensusSummary(live.census, at: live.minute, events: live.events, scenario: live.scenario)
+                    let twins = Dictionary(try API.liveTwins(live).map { ($0.patientID, $0.forecast) }, uniquingKeysWith: { first, _ in first })
                     let order = Dictionary(uniqueKeysWithValues: (["emergency_department"] + census.units.map(\.unit)).enumerated().map { ($1, $0) })
                     let inHospital = census.patients.filter { ($0["unit"] ?? "") != "discharged" }.sorted { a, b in
                         let ua = order[a["unit"] ?? ""] ?? Int.max, ub = order[b["unit"] ?? ""] ?? Int.max
@@ -62,17 +76,25 @@ extension Dashboard {
                         if na != nb { return na > nb }
                         return (a["patient_id"] ?? "") < (b["patient_id"] ?? "")
                     }
-                    let rows = inHospital.map { row in
-                        columns.map { column in
+                    let rows = inHospital.map { row -> [String] in
+                        let shown: [String] = columns.map { column in
                             let value = row[column.key] ?? ""
                             return column.key == "unit" && value == "emergency_department" ? "emergency department" : value
                         }
+                        guard let forecast = twins[row["patient_id"] ?? ""] else { return shown + Array(repeating: "", count: twinColumns.count) }
+                        return shown + twinColumns.map { $0.value(forecast) }
                     }
+                    let headings = columns.map(\.heading) + twinColumns.map(\.heading)
+                    let numeric = Set([5, 6] + Array(columns.count..<headings.count))
                     sections.append("<section><h2>In hospital at \(HTML.escape(census.at)): \(inHospital.count) patients (from \(census.events) events of the feed)</h2>"
-                        + HTMLDocument.table(columns.map(\.heading), rows, numeric: [5, 6])
+                        + HTMLDocument.table(headings, rows, numeric: numeric)
                         + "<p class=\"meta\">Pseudonymous ids, as the feed's patients are kept; ages in years at the census; NEWS2 the latest of the spell, when all seven vital signs have been read.</p>"
+                        + "<p class=\"meta\">Each admitted patient's twin: \(LiveTwins.defaultSamples) trajectories of the scenario's twin model from where the patient is and how long it has been there, "
+                        + "its latest NEWS2 applied. Days to ready to leave are clinical: to readiness for discharge, without the waits for a bed or a discharge window the hospital adds. "
+                        + "ADT does not carry the Charlson index, frailty, deprivation or diagnosis group: each patient's are drawn from the scenario's population for its pathway and time there, "
+                        + "so a forecast is of a patient like this one, not a clinical judgement. The ED's patients before a decision to admit have none.</p>"
                         + census.notes.map { "<p class=\"meta\">\(HTML.escape($0))</p>" }.joined() + "</section>")
-                    read = "patients: \(inHospital.count) rows of the census of scenario \(chosen)"
+                    read = "patients: \(inHospital.count) rows of the census of scenario \(chosen), \(twins.count) twin forecasts"
                 } catch let problem as ProblemError where problem.status != .serviceUnavailable {
                     sections.append("<section><h2>The census</h2><p class=\"problem\">\(HTML.escape(problem.detail))</p></section>")
                 }

@@ -179,7 +179,7 @@ public enum Jobs {
 
     /// The stored scenario `id` built again, labelled "scenario 12 (name)" in messages. A twin model file it names
     /// is read beside the file the scenario was stored from (a plan keeps its text, so no worker needs it later).
-    static func storedScenario(_ id: Int64, store: RunStore) throws(WorkflowError) -> (scenario: Scenario, label: String) {
+    public static func storedScenario(_ id: Int64, store: RunStore) throws(WorkflowError) -> (scenario: Scenario, label: String) {
         guard let (listing, canonical) = try storing({ try store.scenario(id) }) else {
             throw WorkflowError(.input, "no stored scenario has id \(id)")
         }

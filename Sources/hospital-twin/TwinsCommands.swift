@@ -207,7 +207,8 @@ extension Twins {
                 so a backtest with --at sees only what was known then. Observations (vital signs, complete or \
                 partial, or a news2 column) update the twins first, so a new observation changes the prediction. \
                 With --live the patients are those of the feed's event log at --at (default now), placed by the \
-                scenario's locations: and forecast with its twin model (hospital-twin census shows the same census).
+                scenario's locations: and forecast with its twin model and stay_scale, under the census's ids \
+                (hospital-twin census shows the same census); the ED's patients before a decision to admit have none.
                 """)
 
         @Argument(help: "Episode CSV file; with --live, the scenario.")
@@ -231,7 +232,7 @@ extension Twins {
         var timeZone: String = "UTC"
 
         @Option(help: "Trajectories drawn per patient.")
-        var samples: Int = 1_000
+        var samples: Int = LiveTwins.defaultSamples
 
         @Option(help: "The master seed.")
         var seed: UInt64 = 1
@@ -243,7 +244,9 @@ extension Twins {
         var output: String?
 
         func validate() throws {
-            guard samples >= 10 else { throw ValidationError("--samples must be >= 10, found \(samples)") }
+            guard (10...LiveTwins.sampleLimit).contains(samples) else {
+                throw ValidationError("--samples must be from 10 to \(LiveTwins.sampleLimit), found \(samples)")
+            }
             guard threads >= 1 else { throw ValidationError("--threads must be >= 1, found \(threads)") }
             if let at { _ = try parseMinute(at, option: "--at") }
             _ = try parseTimeZone(timeZone)
@@ -282,7 +285,6 @@ extension Twins {
         func runLive() throws {
             if observations != nil { throw ValidationError("--observations is for episode files; --live reads the feed's observations") }
             let scenario = try CommandWorkflow.perform { _ in try Inputs.scenario(episodes) }
-            let zone = scenario.configuration.timeZone
             let localAt = try at.map { text -> String in
                 guard LocalDateTime(parsing: text) != nil else {
                     throw ValidationError("--at with --live is a local time YYYY-MM-DDTHH:MM, found '\(text)'")
@@ -292,27 +294,15 @@ extension Twins {
             try checkOutput(output, inputs: [episodes] + scenario.sourceFiles, writing: "the forecasts")
             let destination = try output.map { try AtomicFile(path: $0) }
             let (live, minute, events) = try readLiveCensus(scenario, file: episodes, at: localAt, database: database)
-            let name = "the live census at \(RecordTime.format(minute))"
-            let loaded: LoadedCensus
-            do { loaded = try CensusFile.read(text: live.csv, name: name, for: scenario.configuration, asOf: minute) } catch {
-                error.problems.forEach(printError)
-                throw ExitCode(1)
+            let twinModel = try model.map { try loadModel($0) }
+            let forecasts = try CommandWorkflow.perform { _ in
+                try LiveTwins.forecast(live, at: minute, scenario: scenario, model: twinModel, samples: samples, seed: seed, threads: threads)
             }
-            let twinModel = try model.map { try loadModel($0) } ?? scenario.configuration.twinModel
-            let predictor = try TrajectoryPredictor(model: twinModel, timeZone: zone)
-            let twins = loaded.census.inpatients.map(\.twin)
-            let forecasts: [TwinForecast]
-            do {
-                forecasts = try TwinForecasts.forecast(twins.map { ($0, "live") }, at: minute, predictor: predictor,
-                                                       samples: samples, seed: seed, threads: threads)
-            } catch {
-                printError(String(describing: error))
-                throw ExitCode(1)
-            }
-            TwinReports.writeForecasts(forecasts, patientIDs: twins.map(\.id.description),
+            TwinReports.writeForecasts(forecasts.map(\.forecast), patientIDs: forecasts.map(\.patientID),
                                        to: CSVWriter(handle: destination?.handle ?? FileHandle.standardOutput))
             try destination?.commit()
-            printError("forecast as of \(RecordTime.format(minute)) from \(events) events: \(forecasts.count) patients in hospital"
+            printError("forecast as of \(RecordTime.format(minute)) from \(events) events: \(forecasts.count) admitted patients "
+                + "(the ED's patients before a decision to admit have no forecast)"
                 + (output.map { "; wrote \($0)" } ?? ""))
         }
     }

@@ -2,6 +2,7 @@ import Accounts
 import Feed
 import FeedStore
 import Forecasting
+import PatientTwin
 import Foundation
 import RunStore
 import Scenario
@@ -176,6 +177,52 @@ struct APIRoleTests {
         let clinician = try accounts.auditEntries(actor: fixture.names[.clinician]!)
         #expect(clinician.contains { $0.target == "/api/v1/patients" && $0.outcome == .allowed && $0.detail.hasPrefix("patients: ") })
         #expect(clinician.contains { $0.target == "/api/v1/runs/\(fixture.run)/costs" && $0.outcome == .refused })
+    }
+
+    @Test("a clinician's patients come with each admitted patient's twin forecast, by the census row's id, on the API and the page; a stored scenario whose twin model file lies beside the file it was stored from places the census with it")
+    func patientTwins() async throws {
+        let fixture = try Self.fixture()
+        // A scenario naming a twin model file beside it, stored from its file (as `run --store` stores a calibrated one).
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twins-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = folder.appendingPathComponent("beside.twin-model.json").path
+        try TwinModelFile.write(.builtIn, to: model)
+        let file = folder.appendingPathComponent("beside.yaml").path
+        try Data("extends: \"\(Repository.path("scenarios/general-hospital.yaml"))\"\nname: beside-\(getpid())\ntwin_model: \"beside.twin-model.json\"\n".utf8)
+            .write(to: URL(fileURLWithPath: file))
+        let beside = try Inputs.scenario(file)
+        let store = try RunStore(connection: TestDatabase.connect())
+        let stored = try store.storeScenario(name: beside.name, canonicalJSON: String(decoding: beside.canonicalJSON, as: UTF8.self), sourcePath: file)
+        let sessions = try DashboardTests.sessions()
+        try await withServer { base in
+            let client = PlainClient(base: base)
+            let headers = ["Authorization": "Bearer \(fixture.tokens[.clinician]!)"]
+            let census = try await client.send("GET", "/api/v1/census?scenario_id=\(stored.id)&at=\(fixture.at)", headers: headers)
+            #expect(census.status == 200, "\(census.body.prefix(400))")
+            for scenario in [fixture.scenario, stored.id] {
+                let answer = try await client.send("GET", "/api/v1/patients?scenario_id=\(scenario)&at=\(fixture.at)", headers: headers)
+                #expect(answer.status == 200, "\(answer.body.prefix(400))")
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any])
+                let rows = try #require(object["patients"] as? [[String: String]])
+                let twins = try #require(object["twins"] as? [[String: Any]])
+                let admitted = Set(rows.filter { $0["unit"] != "discharged" && ($0["undecided_triage"] ?? "").isEmpty }.compactMap { $0["patient_id"] })
+                #expect(admitted.count >= 2 && Set(twins.compactMap { $0["patient_id"] as? String }) == admitted, "\(twins)")
+                for twin in twins {
+                    let p10 = try #require(twin["remaining_days_p10"] as? Double), p50 = try #require(twin["remaining_days_p50"] as? Double)
+                    let p90 = try #require(twin["remaining_days_p90"] as? Double)
+                    #expect(0 <= p10 && p10 <= p50 && p50 <= p90 && twin["samples"] as? Int == LiveTwins.defaultSamples, "\(twin)")
+                }
+            }
+            let page = try await client.send("GET", "/patients?scenario_id=\(fixture.scenario)&at=\(fixture.at)", cookies: ["htw_session": sessions[.clinician]!.cookie])
+            #expect(page.status == 200 && page.body.contains("ready to leave in, days (median)") && page.body.contains("readmitted within 30 days"))
+            // Each of the fixture's two patients on Ward 5 has its forecast's cells: a median, a 10th–90th range, three shares.
+            let cells = page.body.components(separatedBy: "<tr>").filter { $0.contains("Ward 5") }
+            #expect(cells.count >= 2 && cells.allSatisfy { $0.range(of: #"\d+\.\d–\d+\.\d"#, options: .regularExpression) != nil
+                && $0.components(separatedBy: "%<").count >= 4 }, "\(cells.prefix(2))")
+        }
+        let clinician = try AccountStore(connection: TestDatabase.connect(), migrating: false).auditEntries(actor: fixture.names[.clinician]!)
+        #expect(clinician.contains { $0.target == "/api/v1/patients" && $0.detail.hasSuffix("twin forecasts") })
     }
 
     @Test("queries and paths are strict and bounded: an unknown, repeated, malformed or over-long parameter is a 400 naming it; an unknown id a 404; a list's pages link to the next and end")

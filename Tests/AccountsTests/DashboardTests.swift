@@ -77,7 +77,7 @@ struct DashboardTests {
             // The patient-level page's read is audited with what it showed; a viewer's attempt as refused.
             let clinician = try accounts.auditEntries(actor: sessions[.clinician]!.name)
             #expect(clinician.contains { $0.action == "page.read" && $0.target == "/patients" && $0.outcome == .allowed
-                && $0.detail.hasPrefix("patients: ") && $0.detail.contains("rows of the census of scenario") })
+                && $0.detail.hasPrefix("patients: ") && $0.detail.contains("rows of the census of scenario") }, "\(clinician.filter { $0.target == "/patients" }.map(\.detail))")
             #expect(viewer.contains { $0.action == "page.read" && $0.target == "/patients" && $0.outcome == .refused })
         }
         let store = try RunStore(connection: TestDatabase.connect())

@@ -129,6 +129,15 @@ struct HostileInputTests {
             && result.stderr.contains("give 0.05"), "\(result.stderr)")
     }
 
+    @Test("twins predict's --samples is bounded before any work: 9 and a trillion are refused with the range, nothing read")
+    func samplesBounded() throws {
+        let directory = try CLI.temporaryDirectory()
+        for samples in ["9", "1000000000000", "100001"] {
+            let result = try CLI.run(["twins", "predict", "no-such-episodes.csv", "--samples", samples], environment: plain, directory: directory)
+            #expect(result.status == 64 && result.stderr.contains("--samples must be from 10 to 100000, found \(samples)"), "\(result.stderr)")
+        }
+    }
+
     @Test("a file that cannot be written is one sentence naming it, never a Foundation error dump")
     func unwritable() throws {
         let directory = try CLI.temporaryDirectory()

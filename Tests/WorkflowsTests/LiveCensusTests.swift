@@ -202,11 +202,9 @@ struct LiveTwinTests {
         let at = admitted + 720
         func forecast(_ log: [ReceivedEvent]) throws -> TwinForecast {
             let live = try LiveCensus.build(PatientLedger.census(of: log, at: at), scenario: scenario)
-            let loaded = try CensusFile.read(text: live.csv, name: "live", for: scenario.configuration, asOf: at)
-            let predictor = try TrajectoryPredictor(model: scenario.configuration.twinModel, timeZone: zone)
-            let twins = loaded.census.inpatients.map { ($0.twin, "live") }
+            let twins = try LiveTwins.forecast(live, at: at, scenario: scenario, samples: 2_000, seed: 3)
             #expect(twins.count == 1)
-            return try #require(try TwinForecasts.forecast(twins, at: at, predictor: predictor, samples: 2_000, seed: 3).first)
+            return try #require(twins.first?.forecast)
         }
         let before = try forecast(calm), after = try forecast(worse)
         #expect(before.news2 == 1 && after.news2 == 9)
@@ -216,5 +214,75 @@ struct LiveTwinTests {
         let standardError = (p0 * (1 - p0) / 2_000 + p1 * (1 - p1) / 2_000).squareRoot()
         #expect(p1 - p0 > 4 * standardError, "\(p0) → \(p1), standard error \(standardError)")
         #expect(after.deathProbability > before.deathProbability)
+    }
+}
+
+extension LiveTwinTests {
+    /// The general hospital extended by `extra` (scenario lines), from a file of its own.
+    static func scenario(_ extra: String) throws -> Scenario {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("live-twins-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("scaled.yaml").path
+        try Data("extends: \"\(Repository.path("scenarios/general-hospital.yaml"))\"\nname: scaled\n\(extra)\n".utf8).write(to: URL(fileURLWithPath: path))
+        return try Scenario.load(path: path)
+    }
+
+    @Test("each admitted patient of the live census forecast under its census row's id, in the census's order; the ED's patients before a decision have none; the same figures on one thread or two")
+    func censusIDs() throws {
+        let scenario = LiveCensusTests.scenario
+        let at = ForecastStart.epochMinute(of: LocalDateTime(year: 2026, month: 6, day: 1, hour: 12), in: scenario.configuration.timeZone)
+        let live = try LiveCensus.build(PatientLedger.census(of: try LiveCensusTests.log(), at: at), scenario: scenario)
+        let one = try LiveTwins.forecast(live, at: at, scenario: scenario, samples: 50, seed: 9, threads: 1)
+        let two = try LiveTwins.forecast(live, at: at, scenario: scenario, samples: 50, seed: 9, threads: 2)
+        let unit = CensusFile.columns.firstIndex(of: "unit")!, undecided = CensusFile.columns.firstIndex(of: "undecided_triage")!
+        let admitted = live.rows.filter { $0[unit] != "discharged" && $0[undecided].isEmpty }.map { $0[0] }
+        #expect(live.rows.contains { !$0[undecided].isEmpty }, "the log has a patient in the ED before a decision")
+        #expect(one.map(\.patientID) == admitted && admitted.count == 5, "\(one.map(\.patientID)) against \(admitted)")
+        #expect(zip(one, two).allSatisfy { $0.forecast == $1.forecast } && one.count == two.count)
+        #expect(one.allSatisfy { $0.forecast.samples == 50 && $0.forecast.remainingDaysP10 >= 0
+            && $0.forecast.remainingDaysP10 <= $0.forecast.remainingDaysP50 && $0.forecast.remainingDaysP50 <= $0.forecast.remainingDaysP90 })
+        let before = at - 60 * 24 * 30
+        let empty = try LiveCensus.build(PatientLedger.census(of: try LiveCensusTests.log().filter { $0.event.minute <= before }, at: before), scenario: scenario)
+        let nobody = try LiveTwins.forecast(empty, at: before, scenario: scenario, seed: 9)
+        #expect(empty.inHospital == 0 && nobody.isEmpty, "nobody in hospital: nobody forecast, no error")
+        for samples in [9, LiveTwins.sampleLimit + 1] {
+            #expect(throws: WorkflowError.self) { try LiveTwins.forecast(live, at: at, scenario: scenario, samples: samples, seed: 9) }
+        }
+    }
+
+    @Test("the scenario's stay_scale multiplies every remaining day of a patient who has just come to its ward: each percentile exactly twice at scale 2; a stay_scale_spread draws each sample's level, as a run's replications do")
+    func stayScale() throws {
+        let plain = LiveCensusTests.scenario
+        let doubled = try Self.scenario("stay_scale: {emergency_medical: 2, emergency_surgical: 2, stroke: 2, frail_elderly: 2, elective_surgical: 2, elective_orthopaedic: 2}")
+        let spread = try Self.scenario("stay_scale_spread: 0.3")
+        let zone = plain.configuration.timeZone
+        let at = ForecastStart.epochMinute(of: LocalDateTime(year: 2026, month: 6, day: 1, hour: 12), in: zone)
+        var log: [ReceivedEvent] = []
+        for (n, ward) in ["WD05", "WD01", "WD07", "WD09"].enumerated() {
+            log.append(ReceivedEvent(sequence: n, event: FeedEvent(
+                kind: .admit, minute: at, localID: "S\(n)", nhsID: nil, birthDate: DateComponents(year: 1950, month: 3, day: 1),
+                sex: .female, patientClass: "I", location: FeedEvent.Location(pointOfCare: ward), admissionType: "E",
+                priorLocation: nil, hospitalService: "", visitNumber: "V\(n)", dischargeDisposition: "", mergedLocalID: nil,
+                vitals: nil, controlID: "C\(n)")))
+        }
+        let base = try LiveTwins.forecast(LiveCensus.build(PatientLedger.census(of: log, at: at), scenario: plain), at: at, scenario: plain, seed: 4)
+        let scaled = try LiveTwins.forecast(LiveCensus.build(PatientLedger.census(of: log, at: at), scenario: doubled), at: at, scenario: doubled, seed: 4)
+        let drawn = try LiveTwins.forecast(LiveCensus.build(PatientLedger.census(of: log, at: at), scenario: spread), at: at, scenario: spread, seed: 4)
+        #expect(base.count == 4 && scaled.count == 4 && drawn.count == 4)
+        func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 1e-9 * max(1, abs(b)) }
+        for (one, two) in zip(base, scaled) {
+            let (b, s) = (one.forecast, two.forecast)
+            #expect(one.patientID == two.patientID && b.remainingDaysP50 > 0)
+            #expect(close(s.remainingDaysP10, 2 * b.remainingDaysP10) && close(s.remainingDaysP50, 2 * b.remainingDaysP50)
+                && close(s.remainingDaysP90, 2 * b.remainingDaysP90) && close(s.meanRemainingDays, 2 * b.meanRemainingDays),
+                "\(b) against \(s)")
+            #expect(s.criticalCareProbability == b.criticalCareProbability && s.deathProbability == b.deathProbability)
+        }
+        // A spread of 0.3 draws sample k's level exp(0.3·z_k): the percentiles move, the places a trajectory goes do not.
+        for (one, two) in zip(base, drawn) {
+            #expect(one.forecast.remainingDaysP90 != two.forecast.remainingDaysP90)
+            #expect(one.forecast.criticalCareProbability == two.forecast.criticalCareProbability)
+        }
     }
 }

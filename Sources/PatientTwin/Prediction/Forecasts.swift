@@ -36,17 +36,20 @@ public struct TwinForecast: Sendable, Hashable {
     /// Forecasts `twin` from `minute` (epoch minutes) by drawing `samples` trajectories: trajectory k draws from
     /// replication k's twin streams (keyed by the twin's id, spell and step), so a twin's forecast does not
     /// depend on which other twins are forecast, and sample k is what the twin does in replication k of a
-    /// simulation run on the same seed.
+    /// simulation run on the same seed. `stayFactors`, when given (one per sample, each > 0), multiplies every stay
+    /// of sample k by its k-th factor, as a hospital run's replication k draws its year's stay level
+    /// (`stay_scale_spread`).
     public init(twin: PatientTwin, spellID: String, predictor: TrajectoryPredictor, at minute: Double, samples: Int,
-                streams: RandomStreams) throws(PredictionError)
+                streams: RandomStreams, stayFactors: [Double] = []) throws(PredictionError)
     {
+        precondition(stayFactors.isEmpty || stayFactors.count == samples, "one stay factor per sample, or none")
         var remaining: [Double] = []
         remaining.reserveCapacity(samples)
         var critical = 0, deaths = 0, careHomes = 0
         var readmission = 0.0
         for sample in 0..<samples {
-            let path = try predictor.predictTrajectory(for: twin, from: minute,
-                                                       streams: TwinStreams(streams.replication(sample)))
+            let drawn = stayFactors.isEmpty || stayFactors[sample] == 1 ? predictor : predictor.scalingStays(by: stayFactors[sample])
+            let path = try drawn.predictTrajectory(for: twin, from: minute, streams: TwinStreams(streams.replication(sample)))
             remaining.append((path.dischargeMinute - max(minute, twin.stateSince)) / 1440)
             if path.steps.contains(where: { $0.state == .icu || $0.state == .hdu }) { critical += 1 }
             if path.discharge == .died { deaths += 1 }
@@ -155,17 +158,18 @@ public enum TwinForecasts {
     }
 
     /// Forecasts each twin (with the id of its spell) as of `minute`, as `forecast(_:predictor:samples:seed:threads:)`
-    /// does a census's: for twins from elsewhere (the feed's live census).
+    /// does a census's: for twins from elsewhere (the feed's live census). `stayFactors`: as `TwinForecast`'s, the
+    /// same for every twin (sample k of every twin is of one replication).
     public static func forecast(_ twins: [(twin: PatientTwin, spellID: String)], at minute: Double,
                                 predictor: TrajectoryPredictor, samples: Int, seed: UInt64,
-                                threads: Int = ProcessInfo.processInfo.activeProcessorCount)
+                                threads: Int = ProcessInfo.processInfo.activeProcessorCount, stayFactors: [Double] = [])
         throws(PredictionError) -> [TwinForecast]
     {
         let streams = RandomStreams(masterSeed: seed)
         let results = Parallel.map(count: twins.count, threads: threads) { index in
             Result { () throws(PredictionError) -> TwinForecast in
                 try TwinForecast(twin: twins[index].twin, spellID: twins[index].spellID, predictor: predictor,
-                                 at: minute, samples: samples, streams: streams)
+                                 at: minute, samples: samples, streams: streams, stayFactors: stayFactors)
             }
         }
         return try results.map { result throws(PredictionError) in try result.get() }
