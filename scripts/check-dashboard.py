@@ -169,6 +169,10 @@ with sync_playwright() as playwright:
     admin.open("/patients?at=2026-11-30T12:00")
     rows = admin.page.eval_on_selector_all("table tbody tr", "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent))")
     expect(len(rows) == 2 and all(row[1] == "AMU" for row in rows), f"the patients page lists the two admitted patients in AMU: {rows}")
+    # Beside each row its twin's forecast: days to ready to leave (median, 10th–90th), then three chances.
+    expect(all(len(row) == 14 and re.fullmatch(r"\d+\.\d", row[9]) and re.fullmatch(r"\d+\.\d–\d+\.\d", row[10])
+               and all(re.fullmatch(r"\d+%", cell) for cell in row[11:14]) for row in rows),
+           f"each admitted patient has its twin's forecast beside its row: {rows}")
     expect("CM1" not in (admin.page.content() or ""), "the patients page shows no hospital number")
     status, _, outcome = fhir({"resourceType": "Bundle", "entry": "not a list"})
     expect(status == 400 and outcome["issue"][0]["severity"] == "error", f"FHIR intake of a malformed Bundle: {status} {outcome}")
