@@ -70,6 +70,11 @@ export HOSPITAL_TWIN_PSEUDONYM_KEY="${HOSPITAL_TWIN_PSEUDONYM_KEY:-hospital-twin
 "$bin" census scenarios/general-hospital.yaml --at 2026-03-02T00:00 -o "$out/live-census.csv" 2> "$logs/census.log" | sed -n 1p
 "$bin" forecast scenarios/general-hospital.yaml --live --at 2026-03-02T00:00 --days 14 \
     --html "$out/forecast-live.html" 2> "$logs/forecast-live.log" | sed -n 4,8p
+echo "   and each admitted patient's twin from the same census (twins predict --live; the clinician's page shows the"
+echo "   same): remaining days to ready to leave, chances of critical care, death and readmission; three of them:"
+"$bin" twins predict --live scenarios/general-hospital.yaml --at 2026-03-02T00:00 -o "$out/live-twins.csv" 2> "$logs/live-twins.log"
+grep -o "[0-9]* admitted patients" "$logs/live-twins.log" | sed 's/^/   /'
+head -n 4 "$out/live-twins.csv" | cut -d, -f1,3-5,7-10,11,13 | column -s, -t | sed 's/^/   /'
 echo
 echo "== planning: the hospital learnt from its own history. calibrate reads eight weeks of the log (18 May to 12 July"
 echo "   2026): arrivals by hour of the week, the"
@@ -216,7 +221,7 @@ echo "== the stored runs"
 echo
 echo "== reports"
 for file in comparison.html costs.html costs.csv forecast.html simulated-census.csv forecast-simulated-census.html \
-    live-census.csv forecast-live.html calibrated.yaml calibration.html backtest.html; do echo "  $(cd "$out" && pwd)/$file"; done
+    live-census.csv live-twins.csv forecast-live.html calibrated.yaml calibration.html backtest.html; do echo "  $(cd "$out" && pwd)/$file"; done
 echo
 echo "== simulation kernel against queueing theory"
 "$bin" validate --kernel --replications 10
@@ -234,4 +239,4 @@ echo
 echo "The reports are in $(cd "$out" && pwd); the runs stay stored: hospital-twin runs list, hospital-twin report ID."
 echo "The dashboard on these runs: make yourself an admin (the password is read from the terminal), serve, and sign in:"
 echo "  $bin users add YOUR-NAME --role admin"
-echo "  $bin serve        # then open http://127.0.0.1:8080/login: Runs, Beds, Scenarios compared, Costs"
+echo "  $bin serve        # then open http://127.0.0.1:8080/login: Runs, Beds, Patients, Scenarios compared, Costs"

@@ -312,12 +312,8 @@ public enum API {
         },
         APIRoute(method: .get, path: "/api/v1/patients", access: .patients, query: [.scenarioID, .at], required: [.scenarioID], answer: "Patients",
                  summary: "Each patient of the census (pseudonymous), as the census file has them, and each admitted patient's twin forecast.") { request in
-            guard let id = try request.number(.scenarioID, in: 1...Int64.max) else {
-                throw ProblemError(status: .badRequest, title: "A query parameter is missing",
-                                   detail: "query parameter 'scenario_id': the id of the stored scenario whose units and locations place the patients")
-            }
-            let read = try liveRead(scenario: id, at: request.query[.at], connection: request.connection)
-            let census = LiveCensusSummary(read.census, at: read.minute, events: read.events, scenario: read.scenario)
+            let (id, read) = try liveRead(request)
+            let census = read.summary
             let twins = try liveTwins(read)
             return APIAnswer(json: object(["at": try json(census.at), "patients": try ResultJSON.encoder().encode(census.patients),
                                            "twins": try ResultJSON.encoder().encode(twins)]),
@@ -372,18 +368,24 @@ public enum API {
     /// The live census of the stored scenario the `scenario` query names, at `at` (local, YYYY-MM-DDTHH:MM; default
     /// now).
     static func liveCensus(_ request: APIRequest) throws -> (Int64, LiveCensusSummary) {
+        let (id, read) = try liveRead(request)
+        return (id, read.summary)
+    }
+
+    /// The live census the request's `scenario_id` and `at` ask for, as read.
+    static func liveRead(_ request: APIRequest) throws -> (Int64, LiveRead) {
         guard let id = try request.number(.scenarioID, in: 1...Int64.max) else {
             throw ProblemError(status: .badRequest, title: "A query parameter is missing",
                                detail: "query parameter 'scenario_id': the id of the stored scenario whose units and locations place the patients")
         }
-        return (id, try liveCensus(scenario: id, at: request.query[.at], connection: request.connection))
+        return (id, try liveRead(scenario: id, at: request.query[.at], connection: request.connection))
     }
 
     /// The live census of stored scenario `id` at `at` (local, YYYY-MM-DDTHH:MM; nil: now): a 404, 422 or 400 problem
     /// when it cannot be read.
     static func liveCensus(scenario id: Int64, at: String?, connection: DatabaseConnection) throws -> LiveCensusSummary {
         let read = try liveRead(scenario: id, at: at, connection: connection)
-        return LiveCensusSummary(read.census, at: read.minute, events: read.events, scenario: read.scenario)
+        return read.summary
     }
 
     /// A live census as read, with the scenario that placed it (built as its jobs build it: a twin model file it names
@@ -393,6 +395,9 @@ public enum API {
         let census: LiveCensus
         let minute: Double
         let events: Int
+
+        /// The census as the API answers it.
+        var summary: LiveCensusSummary { LiveCensusSummary(census, at: minute, events: events, scenario: scenario) }
     }
 
     /// The twin forecasts of a live census's admitted patients: `LiveTwins.defaultSamples` trajectories each from

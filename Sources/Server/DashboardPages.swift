@@ -66,7 +66,7 @@ extension Dashboard {
                 var read = ""
                 do {
                     let live = try API.liveRead(scenario: chosen, at: visit.query["at"], connection: visit.connection)
-                    let census = LiveCensusSummary(live.census, at: live.minute, events: live.events, scenario: live.scenario)
+                    let census = live.summary
                     let twins = Dictionary(try API.liveTwins(live).map { ($0.patientID, $0.forecast) }, uniquingKeysWith: { first, _ in first })
                     let order = Dictionary(uniqueKeysWithValues: (["emergency_department"] + census.units.map(\.unit)).enumerated().map { ($1, $0) })
                     let inHospital = census.patients.filter { ($0["unit"] ?? "") != "discharged" }.sorted { a, b in
