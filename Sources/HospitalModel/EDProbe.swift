@@ -35,6 +35,11 @@ public struct EDProbe: Sendable, Hashable, Codable {
 ///
 /// Each cell (a wait band by a crowding band) is the share of its probed patients whom the run admitted, shrunk toward
 /// its wait band's share over every crowding by `shrinkage` patients: a cell of a few patients says little.
+///
+/// A census that knows a patient's category (a simulated hospital's, a bed manager's list) reads the same law by
+/// category (`probability(waitedMinutes:undecided:triage:)`): Bayes on the wait with the category's admission
+/// probability leaves the queue out too, and on the shadow hospital's 14:00 census admitted 9.1 of 44.4 undecided
+/// patients a census where the run admitted 11.9 (Docs/BACKTEST.md, "A census taken in the afternoon").
 public struct UndecidedAdmission: Sendable, Hashable, Codable {
     /// Upper ends of the wait bands, minutes; the last band is from the last end on.
     public static let waitBandEnds: [Double] = [60, 120, 180, 240, 360, 480, 720]
@@ -48,6 +53,11 @@ public struct UndecidedAdmission: Sendable, Hashable, Codable {
     public let patients: [[Int]]
     /// Of those, admitted by the run.
     public let admitted: [[Int]]
+    /// Probed patients by triage category (`TriageCategory.allCases`' order), then wait band, then crowding band; empty
+    /// in a table stored before the probe kept categories (a known category then falls back to Bayes on the wait).
+    public let triagePatients: [[[Int]]]
+    /// Of those, admitted by the run.
+    public let triageAdmitted: [[[Int]]]
 
     /// The table of the probed `samples`.
     public init(samples: [UndecidedSample]) {
@@ -55,13 +65,38 @@ public struct UndecidedAdmission: Sendable, Hashable, Codable {
         crowdingBandEnds = ends
         var patients = [[Int]](repeating: [Int](repeating: 0, count: ends.count + 1), count: Self.waitBandEnds.count + 1)
         var admitted = patients
+        var triagePatients = [[[Int]]](repeating: patients, count: TriageCategory.allCases.count)
+        var triageAdmitted = triagePatients
         for sample in samples {
             let w = Self.waitBand(sample.waitedMinutes), c = CrowdingBands.band(sample.undecided, ends: ends)
+            let t = sample.triage.rawValue - 1
             patients[w][c] += 1
-            if sample.admitted { admitted[w][c] += 1 }
+            triagePatients[t][w][c] += 1
+            if sample.admitted {
+                admitted[w][c] += 1
+                triageAdmitted[t][w][c] += 1
+            }
         }
         self.patients = patients
         self.admitted = admitted
+        self.triagePatients = triagePatients
+        self.triageAdmitted = triageAdmitted
+    }
+
+    /// The chance that a patient of triage category `triage` who has waited `waitedMinutes` (≥ 0), with `undecided`
+    /// patients undecided in the ED, is admitted: its cell's share shrunk by `shrinkage` patients toward its category's
+    /// share in its wait band, itself shrunk toward the category's share over every wait. nil when the probe saw no
+    /// patient of the category who had waited as long (or the table holds no categories).
+    public func probability(waitedMinutes: Double, undecided: Int, triage: TriageCategory) -> Double? {
+        let t = triage.rawValue - 1
+        guard triagePatients.indices.contains(t) else { return nil }
+        let (w, c) = cell(waitedMinutes: waitedMinutes, undecided: undecided)
+        let categoryPatients = triagePatients[t].reduce(0) { $0 + $1.reduce(0, +) }
+        let bandPatients = triagePatients[t][w].reduce(0, +)
+        guard bandPatients > 0, categoryPatients > 0 else { return nil }
+        let categoryShare = Double(triageAdmitted[t].reduce(0) { $0 + $1.reduce(0, +) }) / Double(categoryPatients)
+        let bandShare = (Double(triageAdmitted[t][w].reduce(0, +)) + Self.shrinkage * categoryShare) / (Double(bandPatients) + Self.shrinkage)
+        return (Double(triageAdmitted[t][w][c]) + Self.shrinkage * bandShare) / (Double(triagePatients[t][w][c]) + Self.shrinkage)
     }
 
     /// The chance that a patient who has waited `waitedMinutes` (≥ 0), with `undecided` patients undecided in the ED
@@ -80,23 +115,36 @@ public struct UndecidedAdmission: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case crowdingBandEnds, patients, admitted
+        case crowdingBandEnds, patients, admitted, triagePatients, triageAdmitted
     }
 
     /// Decodes what `encode(to:)` wrote (a stored forecast's census), refusing a table whose bands and counts do not
-    /// fit together: a wait band a row, a crowding band a column, ends ascending, 0 ≤ admitted ≤ patients ≤ 2⁴⁰.
+    /// fit together: a wait band a row, a crowding band a column, ends ascending, 0 ≤ admitted ≤ patients ≤ 2⁴⁰, and the
+    /// categories' tables (absent in one stored before they were kept) one a category, adding up to the whole.
     public init(from decoder: any Decoder) throws {
         let values = try decoder.container(keyedBy: CodingKeys.self)
         crowdingBandEnds = try values.decode([Int].self, forKey: .crowdingBandEnds)
         patients = try values.decode([[Int]].self, forKey: .patients)
         admitted = try values.decode([[Int]].self, forKey: .admitted)
+        triagePatients = try values.decodeIfPresent([[[Int]]].self, forKey: .triagePatients) ?? []
+        triageAdmitted = try values.decodeIfPresent([[[Int]]].self, forKey: .triageAdmitted) ?? []
         let columns = crowdingBandEnds.count + 1
-        let fits = CrowdingBands.valid(crowdingBandEnds, bands: Self.crowdingBands)
-            && patients.count == Self.waitBandEnds.count + 1 && admitted.count == patients.count
-            && zip(patients, admitted).allSatisfy { row, admittedRow in
-                row.count == columns && admittedRow.count == columns
-                    && zip(row, admittedRow).allSatisfy { CrowdingBands.counts.contains($0) && $1 >= 0 && $1 <= $0 }
-            }
+        func fitting(_ patients: [[Int]], _ admitted: [[Int]]) -> Bool {
+            patients.count == Self.waitBandEnds.count + 1 && admitted.count == patients.count
+                && zip(patients, admitted).allSatisfy { row, admittedRow in
+                    row.count == columns && admittedRow.count == columns
+                        && zip(row, admittedRow).allSatisfy { CrowdingBands.counts.contains($0) && $1 >= 0 && $1 <= $0 }
+                }
+        }
+        // The categories' tables, when kept, are one a category, each shaped as the whole, and add up to it.
+        func adding(_ tables: [[[Int]]], to whole: [[Int]]) -> Bool {
+            whole.indices.allSatisfy { w in whole[w].indices.allSatisfy { c in tables.reduce(0) { $0 + $1[w][c] } == whole[w][c] } }
+        }
+        let categories = triagePatients.isEmpty && triageAdmitted.isEmpty
+            || triagePatients.count == TriageCategory.allCases.count && triageAdmitted.count == triagePatients.count
+                && zip(triagePatients, triageAdmitted).allSatisfy(fitting)
+                && adding(triagePatients, to: patients) && adding(triageAdmitted, to: admitted)
+        let fits = CrowdingBands.valid(crowdingBandEnds, bands: Self.crowdingBands) && fitting(patients, admitted) && categories
         guard fits else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription:
                 "an undecided-admission table's bands and counts do not fit together"))
@@ -146,12 +194,15 @@ public struct UndecidedSample: Sendable, Hashable {
     public var undecided: Int
     /// Whether the run admits it.
     public let admitted: Bool
+    /// Its triage category.
+    public let triage: TriageCategory
 
     /// A probed patient.
-    public init(waitedMinutes: Double, undecided: Int, admitted: Bool) {
+    public init(waitedMinutes: Double, undecided: Int, admitted: Bool, triage: TriageCategory) {
         self.waitedMinutes = waitedMinutes
         self.undecided = undecided
         self.admitted = admitted
+        self.triage = triage
     }
 }
 
@@ -301,7 +352,7 @@ extension HospitalEngine {
                 continue
             }
             probe.samples.append(UndecidedSample(waitedMinutes: now - patient.ed.arrival, undecided: 0,
-                                                 admitted: patient.ed.admitted))
+                                                 admitted: patient.ed.admitted, triage: patient.ed.triage))
         }
         let count = probe.samples.count - first
         for index in first..<probe.samples.count { probe.samples[index].undecided = count }

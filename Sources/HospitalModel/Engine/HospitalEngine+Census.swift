@@ -112,7 +112,7 @@ public struct HospitalCensus: Sendable, Codable {
     var returnChances: (minute: Double, chances: [ReadmissionChance])?
 
     /// What the model's own year says of its ED at the census's time of day (`PreparedHospital.edProbe()`), for what
-    /// the census does not say: the undecided patients' admission when their triage category is unknown, and the bed
+    /// the census does not say: the undecided patients' admission (by triage category where the census knows it), and the bed
     /// a boarder waits for when `waitingFor` is nil. nil: Bayes on the wait alone, and the twins' draw of the bed
     /// weighed by room alone. Kept with the census, so a forecast's shard workers read the same.
     public var edProbe: EDProbe?
@@ -123,11 +123,11 @@ public struct HospitalCensus: Sendable, Codable {
     /// How many of `inpatients` are admitted and boarding in the ED.
     public var boarderCount: Int { inpatients.lazy.filter { $0.location == .emergencyDepartment && !$0.undecided }.count }
 
-    /// Whether any undecided patient's triage category is not known, or any admitted boarder's bed: what `edProbe`
-    /// is for.
+    /// Whether the ED holds an undecided patient (whose admission the probe's table gives, by category where it is
+    /// known) or an admitted boarder whose bed is not known: what `edProbe` is for.
     public var needsEDProbe: Bool {
         inpatients.contains {
-            $0.location == .emergencyDepartment && ($0.undecided ? $0.undecidedTriage == nil : $0.waitingFor == nil)
+            $0.location == .emergencyDepartment && ($0.undecided || $0.waitingFor == nil)
         }
     }
 
@@ -467,9 +467,10 @@ extension PreparedHospital {
     /// ends; so p·Sₐ(w) / (p·Sₐ(w) + (1 − p)·S_d(w)), with Sₐ the twin's ED stay's survival and S_d the discharged
     /// stay's. Queueing for a cubicle and a clinician delays both alike and is left out. With the category unknown
     /// (nil), the posterior over the categories, each with its share of attendances, gives the same formula with p
-    /// the share of attendances admitted (`admittedShare`): neither Sₐ nor S_d depends on the category. But with the
-    /// category unknown and `census` carrying the model's own table (`HospitalCensus.edProbe`), the
-    /// table's chance for the wait and the census's count of undecided patients, which counts the queue.
+    /// the share of attendances admitted (`admittedShare`): neither Sₐ nor S_d depends on the category. But with
+    /// `census` carrying the model's own table (`HospitalCensus.edProbe`), the table's chance for the wait, the
+    /// census's count of undecided patients, which counts the queue, and the category when it is known; Bayes only
+    /// where the probe saw no such patient wait as long.
     public func admissionProbability(ofUndecided twin: PatientTwin, triage: TriageCategory?, atEpochMinute minute: Double,
                                      in census: HospitalCensus? = nil) -> Double
     {
@@ -494,10 +495,11 @@ extension PreparedHospital {
                                      among undecided: Int, table: UndecidedAdmission?, configuration: HospitalConfiguration,
                                      predictor: TrajectoryPredictor) -> Double
     {
-        if triage == nil, twin.state == .ed, let table,
-           let probability = table.probability(waitedMinutes: max(0, minute - twin.spellStart), undecided: undecided)
-        {
-            return probability
+        if twin.state == .ed, let table {
+            let waited = max(0, minute - twin.spellStart)
+            let probability = triage.map { table.probability(waitedMinutes: waited, undecided: undecided, triage: $0) }
+                ?? table.probability(waitedMinutes: waited, undecided: undecided)
+            if let probability { return probability }
         }
         let ed = configuration.emergencyDepartment
         let p = triage.map { category in ed.triage.first { $0.category == category }?.admissionProbability ?? 0 }
