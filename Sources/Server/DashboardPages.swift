@@ -90,7 +90,7 @@ extension Dashboard {
                         + HTMLDocument.table(headings, rows, numeric: numeric)
                         + "<p class=\"meta\">Pseudonymous ids, as the feed's patients are kept; ages in years at the census; NEWS2 the latest of the spell, when all seven vital signs have been read.</p>"
                         + "<p class=\"meta\">Each admitted patient's twin: \(LiveTwins.defaultSamples) trajectories of the scenario's twin model from where the patient is and how long it has been there, "
-                        + "its latest NEWS2 applied. Days to ready to leave are clinical: to readiness for discharge, without the waits for a bed or a discharge window the hospital adds. "
+                        + "its latest NEWS2 applied. Days to ready to leave are clinical: to readiness for discharge (or death in hospital), without the waits for a bed or a discharge window the hospital adds. "
                         + "ADT does not carry the Charlson index, frailty, deprivation or diagnosis group: each patient's are drawn from the scenario's population for its pathway and time there, "
                         + "so a forecast is of a patient like this one, not a clinical judgement. The ED's patients before a decision to admit have none.</p>"
                         + census.notes.map { "<p class=\"meta\">\(HTML.escape($0))</p>" }.joined() + "</section>")
