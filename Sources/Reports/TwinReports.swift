@@ -5,10 +5,8 @@ import Simulation
 
 /// Renders what the twin commands compute: forecasts and midnight censuses as CSV, summaries as sentences.
 public enum TwinReports {
-    /// The columns of a forecast file.
-    public static let forecastColumns = ["patient_id", "spell_id", "pathway", "state", "news2", "mean_remaining_days",
-                                         "remaining_days_p10", "remaining_days_p50", "remaining_days_p90",
-                                         "p_icu_or_hdu", "p_death", "p_care_home", "p_readmission_30d"]
+    /// The columns of a forecast file: the patient, its spell, then the forecast's fields (`TwinForecast.Field`).
+    public static let forecastColumns = ["patient_id", "spell_id"] + TwinForecast.Field.allCases.map(\.rawValue)
 
     /// Writes one row per forecast (the patient as the episode file names it), four significant digits.
     public static func writeForecasts(_ forecasts: [TwinForecast], census: TwinCensus, to writer: CSVWriter) {
@@ -19,13 +17,13 @@ public enum TwinReports {
     public static func writeForecasts(_ forecasts: [TwinForecast], patientIDs: [String], to writer: CSVWriter) {
         writer.write(forecastColumns)
         for (forecast, patientID) in zip(forecasts, patientIDs) {
-            func text(_ value: Double) -> String { String(format: "%.4g", value) }
-            writer.write([patientID, forecast.spellID, forecast.pathway.rawValue, forecast.state.rawValue,
-                          forecast.news2.map { String($0) } ?? "", text(forecast.meanRemainingDays),
-                          text(forecast.remainingDaysP10), text(forecast.remainingDaysP50),
-                          text(forecast.remainingDaysP90), text(forecast.criticalCareProbability),
-                          text(forecast.deathProbability), text(forecast.careHomeProbability),
-                          text(forecast.readmissionProbability)])
+            writer.write([patientID, forecast.spellID] + TwinForecast.Field.allCases.map { field in
+                switch forecast.value(field) {
+                case .name(let name): name
+                case .score(let score): score.map { String($0) } ?? ""
+                case .number(let value): String(format: "%.4g", value)
+                }
+            })
         }
         writer.flush()
     }

@@ -15,35 +15,33 @@ public enum LiveTwins {
     /// The most trajectories a forecast may draw per patient (a request's bound before any work).
     public static let sampleLimit = 100_000
 
-    /// One patient's forecast, under the census's pseudonymous id. Encoded with the columns `twins predict` writes
-    /// (but `spell_id`), and the trajectories drawn.
+    /// One patient's forecast, under the census's pseudonymous id. Encoded with the forecast's fields
+    /// (`TwinForecast.Field`, the columns `twins predict` writes), and the trajectories drawn.
     public struct Patient: Sendable, Encodable {
         /// The census row's `patient_id`.
         public let patientID: String
         /// Its twin's forecast.
         public let forecast: TwinForecast
 
-        enum CodingKeys: String, CodingKey {
-            case patientID = "patient_id", pathway, state, news2, samples, meanRemainingDays = "mean_remaining_days"
-            case remainingDaysP10 = "remaining_days_p10", remainingDaysP50 = "remaining_days_p50", remainingDaysP90 = "remaining_days_p90"
-            case criticalCare = "p_icu_or_hdu", death = "p_death", careHome = "p_care_home", readmission = "p_readmission_30d"
+        struct Key: CodingKey {
+            let stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
         }
 
         public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(patientID, forKey: .patientID)
-            try container.encode(forecast.pathway.rawValue, forKey: .pathway)
-            try container.encode(forecast.state.rawValue, forKey: .state)
-            try container.encodeIfPresent(forecast.news2, forKey: .news2)
-            try container.encode(forecast.samples, forKey: .samples)
-            try container.encode(forecast.meanRemainingDays, forKey: .meanRemainingDays)
-            try container.encode(forecast.remainingDaysP10, forKey: .remainingDaysP10)
-            try container.encode(forecast.remainingDaysP50, forKey: .remainingDaysP50)
-            try container.encode(forecast.remainingDaysP90, forKey: .remainingDaysP90)
-            try container.encode(forecast.criticalCareProbability, forKey: .criticalCare)
-            try container.encode(forecast.deathProbability, forKey: .death)
-            try container.encode(forecast.careHomeProbability, forKey: .careHome)
-            try container.encode(forecast.readmissionProbability, forKey: .readmission)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(patientID, forKey: Key(stringValue: "patient_id"))
+            try container.encode(forecast.samples, forKey: Key(stringValue: "samples"))
+            for field in TwinForecast.Field.allCases {
+                let key = Key(stringValue: field.rawValue)
+                switch forecast.value(field) {
+                case .name(let name): try container.encode(name, forKey: key)
+                case .score(let score): try container.encodeIfPresent(score, forKey: key)
+                case .number(let value): try container.encode(value, forKey: key)
+                }
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import Foundation
 import HL7
 import HospitalModel
 import PatientTwin
+import Reports
 import Scenario
 import Simulation
 import Testing
@@ -242,6 +243,29 @@ extension LiveTwinTests {
         #expect(zip(one, two).allSatisfy { $0.forecast == $1.forecast } && one.count == two.count)
         #expect(one.allSatisfy { $0.forecast.samples == 50 && $0.forecast.remainingDaysP10 >= 0
             && $0.forecast.remainingDaysP10 <= $0.forecast.remainingDaysP50 && $0.forecast.remainingDaysP50 <= $0.forecast.remainingDaysP90 })
+        // The forecast file and the API name the same fields alike: the file's columns are the documented ones, and a
+        // patient's JSON has each of them (but the spell) with the file's value, and the trajectories drawn.
+        #expect(TwinReports.forecastColumns == ["patient_id", "spell_id", "pathway", "state", "news2", "mean_remaining_days",
+                                                "remaining_days_p10", "remaining_days_p50", "remaining_days_p90",
+                                                "p_icu_or_hdu", "p_death", "p_care_home", "p_readmission_30d"])
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("twins-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let output = try AtomicFile(path: file)
+        TwinReports.writeForecasts(one.map(\.forecast), patientIDs: one.map(\.patientID), to: CSVWriter(handle: output.handle))
+        try output.commit()
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(one)) as? [[String: Any]])
+        #expect(lines.count == one.count + 1 && json.count == one.count)
+        for (row, object) in zip(lines.dropFirst(), json) {
+            #expect(Set(object.keys) == Set(TwinReports.forecastColumns.filter { $0 != "spell_id" && !(object[$0] == nil && $0 == "news2") } + ["samples"]))
+            for (column, cell) in zip(TwinReports.forecastColumns, row) where column != "spell_id" {
+                switch object[column] {
+                case let text as String: #expect(text == cell, "\(column)")
+                case let number as NSNumber: #expect(String(format: "%.4g", number.doubleValue) == cell, "\(column)")
+                default: #expect(cell.isEmpty, "\(column): no value in the JSON, \(cell) in the file")
+                }
+            }
+        }
         let before = at - 60 * 24 * 30
         let empty = try LiveCensus.build(PatientLedger.census(of: try LiveCensusTests.log().filter { $0.event.minute <= before }, at: before), scenario: scenario)
         let nobody = try LiveTwins.forecast(empty, at: before, scenario: scenario, seed: 9)

@@ -75,6 +75,40 @@ public struct TwinForecast: Sendable, Hashable {
     }
 }
 
+extension TwinForecast {
+    /// A forecast's fields as every report of it names them (the forecast file's columns, the API's keys), in order.
+    public enum Field: String, CaseIterable, Sendable {
+        case pathway, state, news2
+        case meanRemainingDays = "mean_remaining_days", remainingDaysP10 = "remaining_days_p10"
+        case remainingDaysP50 = "remaining_days_p50", remainingDaysP90 = "remaining_days_p90"
+        case criticalCare = "p_icu_or_hdu", death = "p_death", careHome = "p_care_home", readmission = "p_readmission_30d"
+    }
+
+    /// A field's value: a name, a score that may be missing, or a number (days, or a probability 0…1).
+    public enum FieldValue: Sendable, Hashable {
+        case name(String)
+        case score(Int?)
+        case number(Double)
+    }
+
+    /// The value of `field`.
+    public func value(_ field: Field) -> FieldValue {
+        switch field {
+        case .pathway: .name(pathway.rawValue)
+        case .state: .name(state.rawValue)
+        case .news2: .score(news2)
+        case .meanRemainingDays: .number(meanRemainingDays)
+        case .remainingDaysP10: .number(remainingDaysP10)
+        case .remainingDaysP50: .number(remainingDaysP50)
+        case .remainingDaysP90: .number(remainingDaysP90)
+        case .criticalCare: .number(criticalCareProbability)
+        case .death: .number(deathProbability)
+        case .careHome: .number(careHomeProbability)
+        case .readmission: .number(readmissionProbability)
+        }
+    }
+}
+
 /// The patients in hospital at one time, as twins, from an episode export and an observation file.
 public struct TwinCensus: Sendable {
     /// One patient in hospital: the spell as recorded up to the census time, and its twin.
