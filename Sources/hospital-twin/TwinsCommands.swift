@@ -254,6 +254,7 @@ extension Twins {
 
         func run() throws {
             if live { return try runLive() }
+            try checkOutput(output, inputs: [episodes] + [observations, model].compactMap { $0 }, writing: "the forecasts")
             let predictor = try TrajectoryPredictor(model: try loadModel(model), timeZone: try parseTimeZone(timeZone))
             var problems = 0
             let census: TwinCensus
@@ -291,7 +292,8 @@ extension Twins {
                 }
                 return text
             }
-            try checkOutput(output, inputs: [episodes] + scenario.sourceFiles, writing: "the forecasts")
+            try checkOutput(output, inputs: [episodes] + scenario.sourceFiles + [model, scenario.twinModelFile].compactMap { $0 },
+                            writing: "the forecasts")
             let destination = try output.map { try AtomicFile(path: $0) }
             let (live, minute, events) = try readLiveCensus(scenario, file: episodes, at: localAt, database: database)
             let twinModel = try model.map { try loadModel($0) }

@@ -138,6 +138,33 @@ struct HostileInputTests {
         }
     }
 
+    @Test("twins predict never writes its forecasts over an input: the episodes, the observations, the model, or --live's scenario and the model file it names; an unwritable -o is refused before any work")
+    func predictOutputs() throws {
+        let directory = try CLI.temporaryDirectory()
+        func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+            try CLI.run(arguments, environment: plain, directory: directory)
+        }
+        #expect(try run(["twins", "generate", "--patients", "50", "--seed", "3", "-o", "episodes.csv"]).status == 0)
+        #expect(try run(["twins", "export-model", "-o", "model.json"]).status == 0)
+        try "patient_id,time,news2\n".write(to: directory.appendingPathComponent("obs.csv"), atomically: true, encoding: .utf8)
+        try "extends: \(Self.demo)\nname: beside\ntwin_model: model.json\n".write(to: directory.appendingPathComponent("s.yaml"),
+                                                                                    atomically: true, encoding: .utf8)
+        let files = ["episodes.csv", "obs.csv", "model.json", "s.yaml"]
+        let before = try files.map { try Data(contentsOf: directory.appendingPathComponent($0)) }
+        for (arguments, input) in [(["twins", "predict", "episodes.csv", "-o", "episodes.csv"], "episodes.csv"),
+                                   (["twins", "predict", "episodes.csv", "--observations", "obs.csv", "-o", "./obs.csv"], "obs.csv"),
+                                   (["twins", "predict", "episodes.csv", "--model", "model.json", "-o", "model.json"], "model.json"),
+                                   (["twins", "predict", "--live", "s.yaml", "-o", "s.yaml"], "s.yaml"),
+                                   (["twins", "predict", "--live", "s.yaml", "-o", "model.json"], "model.json")] {
+            let result = try run(arguments)
+            #expect(result.status == 2 && result.stderr.contains("an input of this command") && result.stderr.contains(input), "\(arguments): \(result.stderr)")
+        }
+        #expect(try files.map { try Data(contentsOf: directory.appendingPathComponent($0)) } == before, "no input was touched")
+        let unwritable = try run(["twins", "predict", "episodes.csv", "-o", "no/such/folder/f.csv"])
+        #expect(unwritable.status == 2 && unwritable.stderr.contains("-o no/such/folder/f.csv") && !unwritable.stderr.contains("forecast as of"),
+                "\(unwritable.stderr)")
+    }
+
     @Test("a file that cannot be written is one sentence naming it, never a Foundation error dump")
     func unwritable() throws {
         let directory = try CLI.temporaryDirectory()
